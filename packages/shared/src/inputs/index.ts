@@ -1,0 +1,201 @@
+/**
+ * Input parsing shared by every action. Each parser takes the input's *name* and its raw string so a bad
+ * value produces one line naming the input and what is wrong, e.g.
+ *   `fail-on: "hihg" is not one of none, low, medium, high, critical`
+ * Parsers are pure (no @actions/core) so tests call them directly; actions pass `core.getInput`.
+ */
+
+/** A problem with what the user gave us: reported as one line, never with a stack trace. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+export type InputReader = (name: string) => string;
+
+/** Reads `INPUT_<NAME>` the way the runner sets it (spaces → `_`, upper case), trimmed. */
+export function envInputReader(env: NodeJS.ProcessEnv = process.env): InputReader {
+  return (name) => (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+}
+
+function show(raw: string): string {
+  return JSON.stringify(raw.length > 80 ? `${raw.slice(0, 77)}...` : raw);
+}
+
+export function stringInput(name: string, raw: string, fallback = ''): string {
+  const value = raw.trim();
+  return value === '' ? fallback : value;
+}
+
+export function requiredInput(name: string, raw: string): string {
+  const value = raw.trim();
+  if (value === '') throw new InputError(`${name}: is required`);
+  return value;
+}
+
+export function enumInput<T extends string>(name: string, raw: string, allowed: readonly T[], fallback: T): T {
+  const value = raw.trim().toLowerCase();
+  if (value === '') return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new InputError(`${name}: ${show(raw.trim())} is not one of ${allowed.join(', ')}`);
+}
+
+export function boolInput(name: string, raw: string, fallback: boolean): boolean {
+  const value = raw.trim().toLowerCase();
+  if (value === '') return fallback;
+  if (['true', 'yes', '1', 'on'].includes(value)) return true;
+  if (['false', 'no', '0', 'off'].includes(value)) return false;
+  throw new InputError(`${name}: ${show(raw.trim())} is not true or false`);
+}
+
+export function intInput(name: string, raw: string, fallback: number, bounds: { min?: number; max?: number } = {}): number {
+  const value = raw.trim();
+  if (value === '') return fallback;
+  if (!/^-?\d+$/.test(value)) throw new InputError(`${name}: ${show(value)} is not a whole number`);
+  const n = Number(value);
+  if (bounds.min !== undefined && n < bounds.min) throw new InputError(`${name}: ${value} is below the minimum ${bounds.min}`);
+  if (bounds.max !== undefined && n > bounds.max) throw new InputError(`${name}: ${value} is above the maximum ${bounds.max}`);
+  return n;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Durations like `90m`, `30s`, `1h30m`, `500ms`, or a bare number of seconds (`45`). Returns milliseconds.
+ */
+export function parseDuration(name: string, raw: string): number {
+  const value = raw.trim().toLowerCase();
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let consumed = 0;
+  let match: RegExpExecArray | null;
+  while ((match = re.exec(value)) !== null) {
+    total += Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+    consumed = re.lastIndex;
+  }
+  if (value === '' || consumed !== value.length) {
+    throw new InputError(`${name}: ${show(raw.trim())} is not a duration (examples: 30s, 15m, 1h30m, 500ms, or seconds as a number)`);
+  }
+  return Math.round(total);
+}
+
+export function durationInput(name: string, raw: string, fallbackMs: number, bounds: { maxMs?: number } = {}): number {
+  if (raw.trim() === '') return fallbackMs;
+  const ms = parseDuration(name, raw);
+  if (bounds.maxMs !== undefined && ms > bounds.maxMs) {
+    throw new InputError(`${name}: ${raw.trim()} is longer than the maximum ${formatDuration(bounds.maxMs)}`);
+  }
+  return ms;
+}
+
+/** `1h 2m 3s`-style rendering for logs and summaries. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  let s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].filter(Boolean).join(' ');
+}
+
+/** Items separated by commas and/or newlines; blanks dropped. A JSON array of strings is accepted too. */
+export function listInput(name: string, raw: string): string[] {
+  const value = raw.trim();
+  if (value === '') return [];
+  if (value.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new InputError(`${name}: starts with "[" but is not a JSON array`);
+    }
+    if (!Array.isArray(parsed) || !parsed.every((v) => typeof v === 'string' || typeof v === 'number')) {
+      throw new InputError(`${name}: the JSON array must hold only strings`);
+    }
+    return parsed.map((v) => String(v).trim()).filter((v) => v !== '');
+  }
+  return value
+    .split(/[\n,]/)
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
+/** Items separated by newlines only (for arguments that may contain commas, like `-var=list=[a,b]`). */
+export function linesInput(raw: string): string[] {
+  return raw
+    .split(/\r?\n/)
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+/** `Key=Value` pairs separated by commas or newlines. */
+export function tagsInput(name: string, raw: string, fallback: Tag[] = []): Tag[] {
+  const items = listInput(name, raw);
+  if (items.length === 0) return fallback;
+  return items.map((item) => {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new InputError(`${name}: ${show(item)} is not Key=Value`);
+    return { key: item.slice(0, eq).trim(), value: item.slice(eq + 1).trim() };
+  });
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export function isIpv4(value: string): boolean {
+  return IPV4.test(value);
+}
+
+/**
+ * IPv4 addresses as a comma/newline list or JSON: an array, or an object whose values are addresses
+ * or arrays of them (Terraform's `output -json` of a list or a map). Duplicates are removed.
+ */
+export function ipListInput(name: string, raw: string): string[] {
+  const value = raw.trim();
+  if (value === '') return [];
+  let items: string[];
+  if (value.startsWith('{') || value.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new InputError(`${name}: looks like JSON but does not parse`);
+    }
+    // terraform output -json <name> prints the value; `terraform output -json` wraps it as {value: …}.
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'value' in parsed) parsed = (parsed as { value: unknown }).value;
+    const flat: unknown[] = Array.isArray(parsed) ? parsed : Object.values(parsed as object);
+    items = flat.flat().map((v) => {
+      if (typeof v !== 'string') throw new InputError(`${name}: ${JSON.stringify(v)} is not an IP address string`);
+      return v.trim();
+    });
+  } else {
+    items = listInput(name, value);
+  }
+  for (const ip of items) {
+    const bare = ip.replace(/\/32$/, '');
+    if (!isIpv4(bare)) throw new InputError(`${name}: ${show(ip)} is not an IPv4 address`);
+  }
+  return [...new Set(items.map((ip) => ip.replace(/\/32$/, '')))];
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** The AWS region: the input, else AWS_REGION, else AWS_DEFAULT_REGION. */
+export function regionInput(name: string, raw: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = raw.trim() || env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || '';
+  if (value === '') throw new InputError(`${name}: not set, and neither AWS_REGION nor AWS_DEFAULT_REGION is in the environment (aws-actions/configure-aws-credentials sets them)`);
+  if (!REGION.test(value)) throw new InputError(`${name}: ${show(value)} is not an AWS region name (like us-east-1)`);
+  return value;
+}
+
+/** Shell-style glob (`*`, `?`) to an anchored RegExp. */
+export function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
+}

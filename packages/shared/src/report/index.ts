@@ -1,0 +1,57 @@
+/**
+ * Safe markdown for comments, job summaries and report files. Everything that comes from a plan, a tag or
+ * an AWS response is untrusted: it goes through `code()` (an inline code span, where markdown, HTML,
+ * @mentions and autolinks are inert) or `escapeText()`.
+ */
+
+/** Inline code span holding `value` verbatim, on one line. Set `inTable` inside a GFM table cell. */
+export function code(value: string, inTable = false): string {
+  let v = String(value).replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
+  if (inTable) v = v.replace(/\|/g, '\\|');
+  if (v === '') return '` `';
+  const longest = Math.max(0, ...(v.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = v.startsWith('`') || v.endsWith('`') || v.startsWith(' ') ? ' ' : '';
+  return `${fence}${pad}${v}${pad}${fence}`;
+}
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '@': '&#64;', '"': '&quot;' };
+
+/**
+ * Plain text for markdown: HTML and markdown punctuation neutralised, @mentions made inert, URLs and
+ * `#123` references broken so nothing in the text can become a link or a ping. Newlines become spaces.
+ */
+export function escapeText(value: string): string {
+  return String(value)
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .replace(/[&<>@"]/g, (c) => ENTITIES[c] as string)
+    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
+    .replace(/:\/\//g, '&#58;//')
+    .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}&#8203;.`);
+}
+
+/** A GFM table. Cells must already be markdown-safe (use `code(x, true)` / `escapeText`). */
+export function table(headers: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\n/g, ' ')).join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** A collapsed section (`<details>`). `summary` must be markdown-safe already. */
+export function details(summary: string, body: string): string {
+  return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+
+/** UTF-8 byte length, as GitHub measures step summaries; comment limits are characters (JS length). */
+export function byteLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** Truncates at a line boundary so the result (with `note`) stays within `limit` characters. */
+export function truncateLines(text: string, limit: number, note: string): string {
+  if (text.length <= limit) return text;
+  const budget = Math.max(0, limit - note.length - 1);
+  let cut = text.lastIndexOf('\n', budget);
+  if (cut <= 0) cut = budget;
+  return `${text.slice(0, cut)}\n${note}`;
+}

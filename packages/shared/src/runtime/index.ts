@@ -1,0 +1,115 @@
+/**
+ * What every action entry shares: the clock (injected so tests and benchmarks run on virtual time),
+ * and the top-level error handling that turns any failure into one clear line.
+ */
+import * as core from '@actions/core';
+import { InputError } from '../inputs/index';
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Waits `ms`; rejects with an AbortError-like error when `signal` aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError(signal));
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.max(0, ms));
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(abortError(signal as AbortSignal));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+function abortError(signal: AbortSignal): Error {
+  const reason = signal.reason;
+  if (reason instanceof Error) return reason;
+  const err = new Error(typeof reason === 'string' ? reason : 'aborted');
+  err.name = 'AbortError';
+  return err;
+}
+
+/**
+ * Virtual time for tests and benchmarks: `sleep` advances the clock at once instead of waiting, so a
+ * 30-minute wait runs in microseconds and every timestamp is deterministic. `onSleep` lets a test react
+ * to time passing (e.g. flip a mocked resource's state after N polls).
+ */
+export class VirtualClock implements Clock {
+  private current: number;
+  readonly sleeps: number[] = [];
+  onSleep?: (now: number, ms: number) => void;
+
+  constructor(start = Date.UTC(2026, 0, 1, 12, 0, 0)) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  advance(ms: number): void {
+    this.current += ms;
+  }
+
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw abortError(signal);
+    const step = Math.max(0, ms);
+    this.sleeps.push(step);
+    this.current += step;
+    this.onSleep?.(this.current, step);
+    await Promise.resolve();
+  }
+}
+
+/** A controlled failure: the message is what the operator needs, already one line. */
+export class ActionFailure extends Error {
+  override name = 'ActionFailure';
+}
+
+/** One line that says what went wrong, with a hint for the failures operators meet most. */
+export function describeError(err: unknown): string {
+  if (err instanceof InputError || err instanceof ActionFailure) return firstLine(err.message);
+  if (err instanceof Error) {
+    const name = err.name && err.name !== 'Error' ? err.name : '';
+    const meta = (err as { $metadata?: { httpStatusCode?: number } }).$metadata;
+    const status = meta?.httpStatusCode ? ` (HTTP ${meta.httpStatusCode})` : '';
+    let hint = '';
+    if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(err.message)) {
+      hint = ' (configure AWS credentials first, e.g. with aws-actions/configure-aws-credentials)';
+    } else if (/AccessDenied|UnauthorizedOperation|not authorized/i.test(`${name} ${err.message}`)) {
+      hint = ' (the role lacks a permission: see the action README for the IAM policy)';
+    }
+    return `${name ? `${name}: ` : ''}${firstLine(err.message)}${status}${hint}`;
+  }
+  return firstLine(String(err));
+}
+
+export function firstLine(text: string): string {
+  const line = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? text;
+  return line.trim().slice(0, 1000);
+}
+
+/**
+ * Runs an action's main function: any error becomes `core.setFailed(<one line>)` (exit code 1) with the
+ * stack only in the debug log. Returns the error (or undefined) so tests can assert on it.
+ */
+export async function runAction(main: () => Promise<void>): Promise<unknown> {
+  try {
+    await main();
+    return undefined;
+  } catch (err) {
+    core.setFailed(describeError(err));
+    if (err instanceof Error && !(err instanceof InputError) && !(err instanceof ActionFailure) && err.stack) {
+      core.debug(err.stack);
+    }
+    return err;
+  }
+}
