@@ -1,0 +1,7 @@
+/**
+ * NAT topology of a VPC: `readTopology` (a fixed number of batched, paginated EC2 describes) and
+ * `analyzeTopology` (pure: per-AZ NAT, private route tables, addresses, mode, quiesce, findings).
+ */
+export * from './types';
+export { readTopology, type ReadTopologyOptions } from './read';
+export { analyzeTopology, defaultRouteOf, routeTableBySubnet } from './analyze';
