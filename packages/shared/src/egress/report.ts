@@ -1,0 +1,306 @@
+/**
+ * The egress verdict as JSON (the `report` output, kept well under GitHub's 1 MB output limit) and as
+ * markdown (job summary and `report-file`): a per-AZ table with failing AZs first, then the findings
+ * (errors, then warnings), log freshness, console diagnosis, and the runbook's mitigation and rollback.
+ */
+import { formatDuration } from '../inputs/index';
+import { byteLength, code, escapeText, table, truncateLines } from '../report/index';
+import type { Finding, NatSummary, Severity } from '../topology/index';
+import type { ProbeStatus } from './probe';
+import type { VerifyResult } from './verify';
+
+export type AzVerdict = 'ok' | 'warning' | 'error';
+
+export interface AzRow {
+  az: string;
+  verdict: AzVerdict;
+  nats: { id: string; kind: string; state: string; az: string; publicIp?: string }[];
+  routeTables: { total: number; shown: { id: string; target: string; state: string }[] };
+  eips: { ip: string; ptr?: string }[];
+  probe?: { instanceId: string; status: ProbeStatus; observedIp?: string; detail: string };
+}
+
+export interface Advice {
+  natInstances: string[];
+  mitigation: string;
+  rollback: string;
+}
+
+export interface EgressReport {
+  version: 1;
+  healthy: boolean;
+  failOn: 'warning' | 'error';
+  vpc: { id: string; name?: string };
+  region: string;
+  mode: string;
+  modeSource: string;
+  expectQuiesced: boolean;
+  checkedAt: string;
+  attempts: number;
+  elapsedMs: number;
+  counts: Record<Severity, number>;
+  azs: AzRow[];
+  egressIps: Record<string, string | null>;
+  findings: Finding[];
+  nats: NatSummary[];
+  addresses: { publicIp: string; allocationId?: string; ptr?: string; natId?: string; expected: boolean }[];
+  probes: VerifyResult['probes'];
+  probeSkipped?: string;
+  logs: VerifyResult['logs'];
+  logsSkipped?: string;
+  diagnosis: VerifyResult['diagnosis'];
+  ssmEndpoints: VerifyResult['analysis']['ssmEndpoints'];
+  ec2Calls: Record<string, number>;
+  advice?: Advice;
+  truncated?: string;
+}
+
+const SHOWN_ROUTE_TABLES = 5;
+
+export const MITIGATION_COMMANDS = [
+  'sudo dnf install -y nftables',
+  'sudo nft -f /etc/nftables/cabal-nat.nft',
+  'grep -q cabal-nat.nft /etc/sysconfig/nftables.conf || \\',
+  `  echo 'include "/etc/nftables/cabal-nat.nft"' | sudo tee -a /etc/sysconfig/nftables.conf`,
+  'sudo systemctl enable --now nftables && sudo nft list ruleset',
+].join('\n');
+
+export const ROLLBACK_TEXT =
+  'Flip the environment to gateway mode (TF_VAR_USE_NAT_INSTANCE = false) and apply: managed NAT gateways restore egress on the same Elastic IPs with no AMI in the path. Rebuild or fix the AMI, then flip back in a maintenance window.';
+
+function azFindings(findings: Finding[], az: string): Finding[] {
+  return findings.filter((f) => f.az !== undefined && f.az.split(', ').includes(az));
+}
+
+function worst(findings: Finding[]): AzVerdict {
+  if (findings.some((f) => f.severity === 'error')) return 'error';
+  if (findings.some((f) => f.severity === 'warning')) return 'warning';
+  return 'ok';
+}
+
+function needsAdvice(result: VerifyResult): boolean {
+  if (result.analysis.mode !== 'instance' || result.options.expectQuiesced) return false;
+  const probeBroken = result.probes.some((p) => p.status === 'failed' || p.status === 'timeout' || p.status === 'wrong-ip');
+  const logsBroken = result.findings.some((f) => f.check === 'logs' && f.severity === 'error');
+  const consoleBroken = result.diagnosis.some((d) => d.problems.length > 0);
+  return probeBroken || logsBroken || consoleBroken;
+}
+
+export function buildReport(result: VerifyResult): EgressReport {
+  const { analysis } = result;
+  const natById = new Map(analysis.nats.map((n) => [n.id, n]));
+  const azs: AzRow[] = analysis.azs.map((az) => {
+    const natIds = [...new Set([...az.egressNatIds, ...az.natIds])];
+    const tables = analysis.routeTables.filter((rt) => az.routeTableIds.includes(rt.id));
+    const probe = result.probes.find((p) => p.az === az.az);
+    const row: AzRow = {
+      az: az.az,
+      verdict: worst(azFindings(result.findings, az.az)),
+      nats: natIds
+        .map((id) => natById.get(id))
+        .filter((n): n is NatSummary => !!n)
+        .map((n) => ({ id: n.id, kind: n.kind, state: n.state, az: n.az, ...(n.publicIp ? { publicIp: n.publicIp } : {}) })),
+      routeTables: {
+        total: tables.length,
+        shown: tables.slice(0, SHOWN_ROUTE_TABLES).map((rt) => ({
+          id: rt.id,
+          target: rt.defaultRoute.kind === 'none' ? 'none' : rt.defaultRoute.target,
+          state: rt.defaultRoute.state || 'missing',
+        })),
+      },
+      eips: az.egressIps.map((ip) => {
+        const ptr = analysis.addresses.find((a) => a.publicIp === ip)?.ptr ?? analysis.nats.find((n) => n.publicIp === ip)?.ptr;
+        return { ip, ...(ptr ? { ptr } : {}) };
+      }),
+    };
+    if (probe) {
+      row.probe = { instanceId: probe.instanceId, status: probe.status, detail: probe.detail, ...(probe.observedIp ? { observedIp: probe.observedIp } : {}) };
+    }
+    return row;
+  });
+  const rank: Record<AzVerdict, number> = { error: 0, warning: 1, ok: 2 };
+  azs.sort((a, b) => rank[a.verdict] - rank[b.verdict] || a.az.localeCompare(b.az));
+
+  const egressIps: Record<string, string | null> = {};
+  for (const az of [...analysis.azs].sort((a, b) => a.az.localeCompare(b.az))) {
+    const probe = result.probes.find((p) => p.az === az.az && p.status === 'ok');
+    egressIps[az.az] = probe?.observedIp ?? az.egressIps[0] ?? null;
+  }
+
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of result.findings) counts[f.severity]++;
+
+  const report: EgressReport = {
+    version: 1,
+    healthy: result.healthy,
+    failOn: result.options.failOn,
+    vpc: { id: analysis.vpcId, ...(analysis.vpcName ? { name: analysis.vpcName } : {}) },
+    region: analysis.region,
+    mode: analysis.mode,
+    modeSource: analysis.modeSource,
+    expectQuiesced: result.options.expectQuiesced,
+    checkedAt: new Date(result.checkedAt).toISOString(),
+    attempts: result.attempts,
+    elapsedMs: result.elapsedMs,
+    counts,
+    azs,
+    egressIps,
+    findings: result.findings,
+    nats: analysis.nats,
+    addresses: analysis.addresses.map((a) => ({
+      publicIp: a.publicIp,
+      expected: a.expected,
+      ...(a.allocationId ? { allocationId: a.allocationId } : {}),
+      ...(a.ptr ? { ptr: a.ptr } : {}),
+      ...(a.natId ? { natId: a.natId } : {}),
+    })),
+    probes: result.probes,
+    logs: result.logs,
+    diagnosis: result.diagnosis,
+    ssmEndpoints: analysis.ssmEndpoints,
+    ec2Calls: result.ec2Calls,
+  };
+  if (result.probeSkipped) report.probeSkipped = result.probeSkipped;
+  if (result.logsSkipped) report.logsSkipped = result.logsSkipped;
+  if (needsAdvice(result)) {
+    report.advice = {
+      natInstances: analysis.nats.filter((n) => n.kind === 'instance').map((n) => n.id),
+      mitigation: MITIGATION_COMMANDS,
+      rollback: ROLLBACK_TEXT,
+    };
+  }
+  return report;
+}
+
+/** JSON for the `report` output, shrunk (findings, then details) until it fits `maxBytes`. */
+export function reportJson(report: EgressReport, maxBytes = 256_000): string {
+  let json = JSON.stringify(report);
+  if (byteLength(json) <= maxBytes) return json;
+  const slim: EgressReport = { ...report, nats: [], diagnosis: report.diagnosis.map((d) => ({ ...d, excerpt: [] })) };
+  for (const keep of [200, 50, 10]) {
+    slim.findings = report.findings.slice(0, keep);
+    slim.truncated = `report trimmed to fit ${maxBytes} bytes: nats and console excerpts dropped, ${keep} of ${report.findings.length} findings kept (see the report-file)`;
+    json = JSON.stringify(slim);
+    if (byteLength(json) <= maxBytes) return json;
+  }
+  const minimal = {
+    version: 1,
+    healthy: report.healthy,
+    vpc: report.vpc,
+    mode: report.mode,
+    counts: report.counts,
+    egressIps: report.egressIps,
+    findings: report.findings.slice(0, 10),
+    truncated: `report trimmed to fit ${maxBytes} bytes (see the report-file)`,
+  };
+  return JSON.stringify(minimal);
+}
+
+const ICON: Record<Severity | AzVerdict, string> = { error: '❌', warning: '⚠️', info: 'ℹ️', ok: '✅' };
+
+function probeCell(row: AzRow): string {
+  if (!row.probe) return '—';
+  const p = row.probe;
+  const label = p.status === 'ok' ? `✅ ${code(p.observedIp ?? '', true)}` : `${p.status === 'unreachable' || p.status === 'not-run' ? '⚠️' : '❌'} ${escapeText(p.status)}`;
+  return `${label}${p.status !== 'ok' && p.observedIp ? ` ${code(p.observedIp, true)}` : ''} via ${code(p.instanceId, true)}`;
+}
+
+export function renderMarkdown(report: EgressReport, limitBytes = 900_000): string {
+  const out: string[] = [];
+  const name = report.vpc.name ? ` (${code(report.vpc.name)})` : '';
+  const verdict = report.healthy
+    ? report.expectQuiesced
+      ? 'quiesced as expected'
+      : 'egress healthy'
+    : `egress NOT healthy: ${report.counts.error} error(s), ${report.counts.warning} warning(s)`;
+  out.push(`## ${report.healthy ? '✅' : '❌'} verify-egress: ${code(report.vpc.id)}${name} — ${verdict}`);
+  out.push('');
+  out.push(
+    [
+      `Region ${code(report.region)}`,
+      `mode ${code(report.mode)} (${report.modeSource === 'input' ? 'from input' : 'detected'})`,
+      `checked ${code(report.checkedAt)}`,
+      `${report.attempts} check${report.attempts === 1 ? '' : 's'} over ${escapeText(formatDuration(report.elapsedMs))}`,
+      `fail-on ${code(report.failOn)}`,
+    ].join(' · '),
+  );
+  out.push('');
+  if (report.azs.length > 0) {
+    out.push(
+      table(
+        ['AZ', 'Verdict', 'NAT', 'Route tables (0.0.0.0/0)', 'EIP (reverse DNS)', 'Probe'],
+        report.azs.map((row) => [
+          code(row.az, true),
+          `${ICON[row.verdict]} ${row.verdict}`,
+          row.nats.length
+            ? row.nats.map((n) => `${code(n.id, true)} ${escapeText(n.state)}${n.az !== row.az ? ` (in ${code(n.az, true)})` : ''}`).join('<br>')
+            : '—',
+          [
+            ...row.routeTables.shown.map((rt) => `${code(rt.id, true)} → ${code(rt.target, true)}${rt.state !== 'active' ? ` ${escapeText(rt.state)}` : ''}`),
+            ...(row.routeTables.total > row.routeTables.shown.length ? [`… ${row.routeTables.total - row.routeTables.shown.length} more`] : []),
+          ].join('<br>') || '—',
+          row.eips.length ? row.eips.map((e) => `${code(e.ip, true)}${e.ptr ? ` (${code(e.ptr, true)})` : ''}`).join('<br>') : '—',
+          probeCell(row),
+        ]),
+      ),
+    );
+    out.push('');
+  }
+
+  const problems = report.findings.filter((f) => f.severity !== 'info');
+  const notes = report.findings.filter((f) => f.severity === 'info');
+  const line = (f: Finding) => `- ${ICON[f.severity]} **${f.check}**${f.az ? ` (${escapeText(f.az)})` : ''}: ${escapeText(f.message)}`;
+  out.push(problems.length ? '### Failing checks' : '### Checks');
+  out.push('');
+  out.push(problems.length ? problems.map(line).join('\n') : '- ✅ NAT, routes, addresses, probes and logs: no problem found');
+  out.push('');
+  if (notes.length) {
+    out.push('### Notes', '', notes.map(line).join('\n'), '');
+  }
+  if (report.probeSkipped) out.push(`Data-plane probe skipped: ${escapeText(report.probeSkipped)}.`, '');
+
+  if (report.logs.length > 0) {
+    out.push('### Log freshness', '');
+    out.push(
+      table(
+        ['Log group', 'Newest event', 'Silent for', 'Status'],
+        report.logs.map((l) => [
+          code(l.group, true),
+          l.newest !== undefined ? code(new Date(l.newest).toISOString(), true) : '—',
+          l.silentMs !== undefined ? escapeText(formatDuration(l.silentMs)) : '—',
+          `${l.status === 'fresh' ? '✅' : '⚠️'} ${escapeText(l.status)}${l.detail ? `: ${escapeText(l.detail)}` : ''}`,
+        ]),
+      ),
+      '',
+    );
+  } else if (report.logsSkipped) {
+    out.push(`Log freshness skipped: ${escapeText(report.logsSkipped)}.`, '');
+  }
+
+  const withExcerpt = report.diagnosis.filter((d) => d.excerpt.length > 0);
+  if (withExcerpt.length > 0) {
+    out.push('### Console output of the NAT instances', '');
+    for (const d of withExcerpt) {
+      out.push(`${code(d.instanceId)}${d.az ? ` in ${code(d.az)}` : ''}:`, '', '```text', ...d.excerpt.map((l) => l.replace(/```/g, "'''")), '```', '');
+    }
+  }
+
+  if (report.advice) {
+    out.push('### Mitigation (from the runbook)', '');
+    out.push(
+      `On each NAT instance (${report.advice.natInstances.map((id) => code(id)).join(', ') || 'none found'}), over SSM Session Manager (\`aws ssm start-session --target <id>\`), load the nftables masquerade ruleset:`,
+      '',
+      '```sh',
+      report.advice.mitigation,
+      '```',
+      '',
+      `**Rollback lever:** ${escapeText(report.advice.rollback)}`,
+      '',
+    );
+  }
+  if (report.truncated) out.push(`_${escapeText(report.truncated)}_`, '');
+
+  let md = out.join('\n');
+  if (byteLength(md) > limitBytes) md = truncateLines(md, Math.floor(limitBytes / 4), '\n_… report truncated to fit the job summary limit_');
+  return md;
+}

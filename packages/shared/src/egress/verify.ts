@@ -1,0 +1,179 @@
+/**
+ * One egress verification: topology (EC2) → checks → probes (SSM) → log freshness (CloudWatch Logs), and the
+ * wait loop that re-checks until healthy or out of time. Console diagnosis runs once, on the final result,
+ * when instance-mode egress looks broken.
+ */
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { Tag } from '../inputs/index';
+import { formatDuration } from '../inputs/index';
+import type { Clock } from '../runtime/index';
+import { analyzeTopology, readTopology, type Finding, type NatMode, type Severity, type TopologyAnalysis } from '../topology/index';
+import { consoleFindings, diagnoseConsole, type ConsoleDiagnosis } from './console';
+import { checkLogs, logFindings, type LogGroupResult } from './logs';
+import { probeFindings, runProbes, type ProbeResult } from './probe';
+
+export interface EgressClients {
+  ec2: EC2Client;
+  ssm: SSMClient;
+  logs: CloudWatchLogsClient;
+}
+
+export interface VerifyOptions {
+  region: string;
+  vpcId?: string;
+  vpcName?: string;
+  mode: NatMode | 'auto';
+  natNamePattern: string;
+  expectedIps: string[];
+  probe: 'auto' | 'ssm' | 'off';
+  probeInstanceIds: string[];
+  probeTag?: Tag;
+  probeUrl: string;
+  logGroups: string[];
+  maxLogSilenceMs: number;
+  expectQuiesced: boolean;
+  waitMs: number;
+  failOn: 'warning' | 'error';
+  /** Pause between checks while waiting. Default 30 s. */
+  recheckMs?: number;
+  probeTimeoutMs?: number;
+  probePollMs?: number;
+}
+
+export interface CheckResult {
+  analysis: TopologyAnalysis;
+  probes: ProbeResult[];
+  /** Why probes did not run, when they did not. */
+  probeSkipped?: string;
+  logs: LogGroupResult[];
+  logsSkipped?: string;
+  diagnosis: ConsoleDiagnosis[];
+  findings: Finding[];
+  healthy: boolean;
+  ec2Calls: Record<string, number>;
+}
+
+export interface VerifyResult extends CheckResult {
+  attempts: number;
+  elapsedMs: number;
+  checkedAt: number;
+  options: VerifyOptions;
+}
+
+const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => RANK[a.f.severity] - RANK[b.f.severity] || a.i - b.i)
+    .map(({ f }) => f);
+}
+
+export function isHealthy(findings: Finding[], failOn: 'warning' | 'error'): boolean {
+  return !findings.some((f) => f.severity === 'error' || (failOn === 'warning' && f.severity === 'warning'));
+}
+
+/** One pass over every check (no diagnosis). */
+export async function checkOnce(clients: EgressClients, clock: Clock, options: VerifyOptions): Promise<CheckResult> {
+  const snapshot = await readTopology(clients.ec2, {
+    region: options.region,
+    natNamePattern: options.natNamePattern,
+    expectedIps: options.expectedIps,
+    ...(options.vpcId ? { vpcId: options.vpcId } : { vpcName: options.vpcName ?? '' }),
+    ...(options.probe !== 'off' && options.probeInstanceIds.length ? { probeInstanceIds: options.probeInstanceIds } : {}),
+    ...(options.probe !== 'off' && options.probeTag ? { probeTag: options.probeTag } : {}),
+  });
+  const analysis = analyzeTopology(snapshot, {
+    mode: options.mode,
+    natNamePattern: options.natNamePattern,
+    expectedIps: options.expectedIps,
+    expectQuiesced: options.expectQuiesced,
+  });
+  const findings = [...analysis.findings];
+  const result: CheckResult = { analysis, probes: [], logs: [], diagnosis: [], findings, healthy: false, ec2Calls: snapshot.calls };
+
+  const probeSources = options.probeInstanceIds.length > 0 || !!options.probeTag;
+  if (options.expectQuiesced) {
+    result.probeSkipped = 'quiesced: there is no egress to probe';
+  } else if (options.probe === 'off') {
+    result.probeSkipped = 'probe: off';
+  } else if (!probeSources) {
+    result.probeSkipped = 'no probe-instances or probe-tag given';
+  } else if (analysis.probeTargets.length === 0) {
+    result.probeSkipped = 'no running probe instance in a private subnet was found';
+    findings.push({
+      severity: options.probe === 'ssm' ? 'error' : 'info',
+      check: 'probe',
+      message: `No running probe instance in a private subnet matches ${options.probeTag ? `${options.probeTag.key}=${options.probeTag.value}` : options.probeInstanceIds.join(', ')}: the data plane was not probed`,
+    });
+  } else {
+    const probed = new Set(analysis.probeTargets.map((t) => t.az));
+    for (const az of analysis.azs) {
+      if (!probed.has(az.az)) {
+        findings.push({ severity: options.probe === 'ssm' ? 'warning' : 'info', check: 'probe', az: az.az, message: `No probe instance in ${az.az}: its data plane was not probed` });
+      }
+    }
+    result.probes = await runProbes(clients.ssm, clock, analysis.probeTargets, {
+      url: options.probeUrl,
+      ...(options.probeTimeoutMs !== undefined ? { timeoutMs: options.probeTimeoutMs } : {}),
+      ...(options.probePollMs !== undefined ? { pollMs: options.probePollMs } : {}),
+    });
+    findings.push(...probeFindings(result.probes, analysis.ssmEndpoints, analysis.natPublicIps));
+  }
+
+  if (options.expectQuiesced) {
+    result.logsSkipped = 'quiesced: log checks do not apply';
+  } else if (options.logGroups.length === 0) {
+    result.logsSkipped = 'no log-groups given';
+  } else {
+    const logOptions = { maxSilenceMs: options.maxLogSilenceMs };
+    result.logs = await checkLogs(clients.logs, clock, options.logGroups, logOptions);
+    findings.push(...logFindings(result.logs, logOptions));
+  }
+
+  result.findings = sortFindings(findings);
+  result.healthy = isHealthy(result.findings, options.failOn);
+  return result;
+}
+
+/** Whether the data plane or the logs say egress is broken (what triggers the console diagnosis). */
+function egressSymptoms(result: CheckResult): boolean {
+  return (
+    result.probes.some((p) => p.status === 'failed' || p.status === 'timeout' || p.status === 'wrong-ip') ||
+    result.findings.some((f) => f.check === 'logs' && f.severity !== 'info')
+  );
+}
+
+/**
+ * Checks, and while not healthy re-checks every `recheckMs` until `waitMs` has passed (on the injected clock).
+ * `log` receives one line per attempt.
+ */
+export async function verifyEgress(clients: EgressClients, clock: Clock, options: VerifyOptions, log: (line: string) => void = () => {}): Promise<VerifyResult> {
+  const started = clock.now();
+  const recheckMs = Math.max(1000, options.recheckMs ?? 30_000);
+  let attempts = 0;
+  let result: CheckResult;
+  for (;;) {
+    attempts++;
+    result = await checkOnce(clients, clock, options);
+    const errors = result.findings.filter((f) => f.severity === 'error').length;
+    const warnings = result.findings.filter((f) => f.severity === 'warning').length;
+    log(`check ${attempts}: ${result.healthy ? 'healthy' : 'not healthy'} (${errors} error(s), ${warnings} warning(s))`);
+    const elapsed = clock.now() - started;
+    if (result.healthy || elapsed >= options.waitMs) break;
+    const pause = Math.min(recheckMs, options.waitMs - elapsed);
+    log(`re-checking in ${formatDuration(pause)} (wait ${formatDuration(options.waitMs)}, ${formatDuration(elapsed)} elapsed)`);
+    await clock.sleep(pause);
+  }
+
+  if (result.analysis.mode === 'instance' && !options.expectQuiesced && egressSymptoms(result)) {
+    const nats = result.analysis.nats.filter((n) => n.kind === 'instance' && n.state === 'running').map((n) => ({ id: n.id, az: n.az }));
+    result.diagnosis = await diagnoseConsole(clients.ec2, nats);
+    if (nats.length > 0) result.ec2Calls = { ...result.ec2Calls, GetConsoleOutput: nats.length };
+    result.findings = sortFindings([...result.findings, ...consoleFindings(result.diagnosis)]);
+    result.healthy = isHealthy(result.findings, options.failOn);
+  }
+  return { ...result, attempts, elapsedMs: clock.now() - started, checkedAt: clock.now(), options };
+}
