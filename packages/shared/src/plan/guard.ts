@@ -1,0 +1,124 @@
+/**
+ * plan-guard's domain: from a plan (JSON file, or a saved plan file run through `terraform show -json`)
+ * to the risk, findings, digest and report. No @actions/core here: the action entry does the I/O.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InputError, linesInput } from '../inputs/index';
+import { classifyChanges, isNatCandidate, ROLES, severityRank, type Analysis, type Finding, type ModeSwitch, type Role, type Severity } from './classify';
+import { combineDigests } from './digest';
+import { PlanFormatError, loadPlanFile } from './load';
+import type { DocumentReport, ReportInput } from './report';
+import { terraformShowJson } from './show';
+
+export interface GuardInputs {
+  planJson?: string;
+  planfile?: string;
+  terraform: string;
+  workingDirectory: string;
+  failOn: Severity;
+  environment: string;
+  patterns?: Partial<Record<Role, string[]>>;
+  /** Where `terraform show -json` output goes when `planfile` is used. */
+  tempDir: string;
+}
+
+export interface GuardResult {
+  risk: Severity;
+  findings: Array<Finding & { document: number }>;
+  modeSwitch: ModeSwitch;
+  expectedApplies: 1 | 2;
+  affected: string[];
+  planSha: string;
+  failed: boolean;
+  report: ReportInput;
+  natInstancesCreated: string[];
+}
+
+/** `role=glob[,glob…]` lines, e.g. `eip=module.vpc.aws_eip.nat_eip*`. */
+export function parsePatterns(name: string, raw: string): Partial<Record<Role, string[]>> {
+  const out: Partial<Record<Role, string[]>> = {};
+  for (const line of linesInput(raw)) {
+    const eq = line.indexOf('=');
+    const role = line.slice(0, eq).trim() as Role;
+    if (eq <= 0 || !ROLES.includes(role)) {
+      throw new InputError(`${name}: ${JSON.stringify(line)} is not role=glob (roles: ${ROLES.join(', ')})`);
+    }
+    const globs = line
+      .slice(eq + 1)
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean);
+    if (globs.length === 0) throw new InputError(`${name}: ${JSON.stringify(line)} has no pattern after "="`);
+    out[role] = [...(out[role] ?? []), ...globs];
+  }
+  return out;
+}
+
+export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
+  let path: string;
+  let label: string;
+  if (inputs.planJson && inputs.planfile) throw new InputError('plan-json and planfile: give one of them, not both');
+  if (inputs.planJson) {
+    path = resolve(inputs.workingDirectory, inputs.planJson);
+    label = 'plan-json';
+  } else if (inputs.planfile) {
+    const planfile = resolve(inputs.workingDirectory, inputs.planfile);
+    if (!existsSync(planfile)) throw new InputError(`planfile: ${inputs.planfile} does not exist (in ${inputs.workingDirectory})`);
+    path = join(inputs.tempDir, `plan-guard-${process.pid}-${Date.now()}.json`);
+    label = 'planfile';
+    try {
+      await terraformShowJson({ terraform: inputs.terraform, planfile, cwd: inputs.workingDirectory, outFile: path });
+    } catch (err) {
+      throw new InputError(`planfile: ${inputs.planfile}: ${(err as Error).message}`);
+    }
+  } else {
+    throw new InputError('plan-json or planfile: one is required (the output of `terraform show -json <planfile>`, or the saved plan file)');
+  }
+  const shownName = label === 'plan-json' ? (inputs.planJson as string) : (inputs.planfile as string);
+  let loaded;
+  try {
+    loaded = await loadPlanFile(path, { keep: isNatCandidate });
+  } catch (err) {
+    if (err instanceof PlanFormatError) throw new InputError(`${label}: ${shownName}: ${err.message}`);
+    throw err;
+  }
+  const multi = loaded.documents.length > 1;
+  const documents: DocumentReport[] = [];
+  const analyses: Analysis[] = [];
+  for (const doc of loaded.documents) {
+    const analysis = classifyChanges(doc.changes, { patterns: inputs.patterns });
+    analyses.push(analysis);
+    documents.push({
+      label: multi ? `plan ${doc.index + 1} of ${loaded.documents.length}` : 'plan',
+      analysis,
+      totalChanges: doc.totalChanges,
+      terraformVersion: doc.header.terraformVersion,
+      formatVersion: doc.header.formatVersion ?? doc.header.planFormatVersion,
+      warnings: doc.warnings,
+    });
+  }
+  const risk = analyses.reduce<Severity>((max, a) => (severityRank(a.risk) > severityRank(max) ? a.risk : max), 'none');
+  const planSha = combineDigests(loaded.documents.map((d) => d.digest));
+  const modeSwitch = analyses.map((a) => a.modeSwitch).find((m) => m !== 'none') ?? 'none';
+  const report: ReportInput = {
+    environment: inputs.environment,
+    risk,
+    failOn: inputs.failOn,
+    planSha,
+    source: shownName,
+    documents,
+    warnings: loaded.warnings,
+  };
+  return {
+    risk,
+    findings: analyses.flatMap((a, i) => a.findings.map((f) => ({ ...f, document: i }))),
+    modeSwitch,
+    expectedApplies: analyses.some((a) => a.expectedApplies === 2) ? 2 : 1,
+    affected: [...new Set(analyses.flatMap((a) => a.affected))],
+    planSha,
+    failed: inputs.failOn !== 'none' && severityRank(risk) >= severityRank(inputs.failOn),
+    report,
+    natInstancesCreated: analyses.flatMap((a) => a.natInstancesCreated),
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * The plan-guard report: one markdown document used for the sticky PR comment, the job summary and the
+ * report file. Everything taken from the plan goes through code()/escapeText().
+ */
+import { code, details, escapeText, table } from '../report/index';
+import { severityRank, type Analysis, type Finding, type Severity } from './classify';
+
+export interface DocumentReport {
+  label: string;
+  analysis: Analysis;
+  totalChanges: number;
+  terraformVersion?: string;
+  formatVersion?: string;
+  warnings: string[];
+}
+
+export interface ReportInput {
+  environment: string;
+  risk: Severity;
+  failOn: Severity;
+  planSha: string;
+  source: string;
+  documents: DocumentReport[];
+  warnings: string[];
+}
+
+export const COMMENT_LIMIT = 65_536;
+const MARKER_PREFIX = '<!-- nat-egress/plan-guard';
+
+/** The hidden marker that identifies this action's sticky comment for one environment. */
+export function commentMarker(environment: string): string {
+  return `${MARKER_PREFIX} environment=${encodeURIComponent(environment || 'default')} -->`;
+}
+
+const ICON: Record<Severity, string> = { none: '✅', low: 'ℹ️', medium: '⚠️', high: '🛑', critical: '🚨' };
+
+function keysText(keys: string[], azs: string[], inTable: boolean): string {
+  const shownKeys = keys.map((k) => (k === '-' ? '(unindexed)' : code(k, inTable))).join(', ');
+  return azs.length > 0 ? `${shownKeys} (${azs.map((a) => code(a, inTable)).join(', ')})` : shownKeys || '—';
+}
+
+function addressesText(addresses: string[], inTable: boolean, max = 4): string {
+  const head = addresses.slice(0, max).map((a) => code(a, inTable));
+  return addresses.length > max ? `${head.join(', ')} and ${addresses.length - max} more` : head.join(', ');
+}
+
+function findingRows(findings: Array<Finding & { doc?: string }>): string[][] {
+  return findings.map((f) => [
+    `${ICON[f.severity]} ${f.severity.toUpperCase()}`,
+    `${escapeText(f.title)}${f.doc ? ` (${escapeText(f.doc)})` : ''}`,
+    keysText(f.keys, f.azs, true),
+    addressesText(f.addresses, true),
+  ]);
+}
+
+function findingDetail(f: Finding, n: number): string {
+  return [
+    `**${n}. ${f.severity.toUpperCase()} — ${escapeText(f.title)}** (${code(f.kind)})`,
+    `- Why: ${escapeText(f.why)}`,
+    `- Do: ${escapeText(f.action)}`,
+    `- AZ / key: ${keysText(f.keys, f.azs, false)}`,
+    `- Resources: ${f.addresses.map((a) => code(a)).join(', ')}`,
+  ].join('\n');
+}
+
+/**
+ * Renders the report. `maxFindings` limits how many findings are listed (used to fit the comment limit);
+ * the omitted ones are counted in a visible note.
+ */
+export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_INFINITY): string {
+  const env = input.environment ? ` — ${escapeText(input.environment)}` : '';
+  const all = input.documents.flatMap((d) => d.analysis.findings.map((f) => ({ ...f, doc: input.documents.length > 1 ? d.label : undefined })));
+  const modeSwitch = input.documents.map((d) => d.analysis.modeSwitch).find((m) => m !== 'none') ?? 'none';
+  const applies = Math.max(1, ...input.documents.map((d) => d.analysis.expectedApplies));
+  const affected = [...new Set(input.documents.flatMap((d) => d.analysis.affected))];
+  const lines: string[] = [commentMarker(input.environment)];
+  lines.push(`### ${ICON[input.risk]} NAT egress risk: ${input.risk.toUpperCase()}${env}`);
+  lines.push('');
+  if (all.length === 0) {
+    lines.push('No change in this plan touches NAT egress (NAT instances or gateways, their Elastic IPs, private default routes, NAT security groups, IAM or the AMI pipeline).');
+  } else {
+    const facts = [
+      `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace(/-/g, ' ')}`,
+      `**Expected applies:** ${applies}`,
+      `**AZs / keys losing egress:** ${affected.length > 0 ? affected.map((k) => (k === '-' ? '(unindexed)' : code(k))).join(', ') : 'none'}`,
+    ];
+    lines.push(facts.join(' · '));
+    if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none') {
+      lines.push('');
+      lines.push(`> This plan is at or above the \`fail-on\` threshold (${input.failOn}): the check fails.`);
+    }
+    lines.push('');
+    const listed = all.slice(0, Math.max(0, maxFindings));
+    lines.push(table(['Severity', 'Finding', 'AZ / key', 'Resources'], findingRows(listed)));
+    lines.push('');
+    if (listed.length > 0) lines.push(details(`Why, and what to do (${listed.length} finding${listed.length === 1 ? '' : 's'})`, listed.map((f, i) => findingDetail(f, i + 1)).join('\n\n')));
+    if (listed.length < all.length) {
+      lines.push('');
+      lines.push(`> **Shortened:** ${all.length - listed.length} more finding(s) are not shown here (GitHub's comment size limit). The full report is in the job summary and the \`report-file\` output.`);
+    }
+  }
+  lines.push('');
+  const docFacts = input.documents.map((d) => {
+    const v = [d.terraformVersion ? `Terraform ${escapeText(d.terraformVersion)}` : '', d.formatVersion ? `format ${escapeText(d.formatVersion)}` : ''].filter(Boolean).join(', ');
+    return `${input.documents.length > 1 ? `${escapeText(d.label)}: ` : ''}${d.totalChanges} resource change(s), ${d.analysis.natChanges} NAT-related${v ? ` (${v})` : ''}`;
+  });
+  const warnings = [...input.warnings, ...input.documents.flatMap((d) => d.warnings.map((w) => (input.documents.length > 1 ? `${d.label}: ${w}` : w)))];
+  lines.push(`<sub>${docFacts.join(' · ')} · plan digest ${code(input.planSha.slice(0, 16))} · ${code(input.source)}</sub>`);
+  if (warnings.length > 0) {
+    lines.push('');
+    lines.push(warnings.map((w) => `> Note: ${escapeText(w)}`).join('\n'));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The report shortened (fewest findings dropped) to fit `limit` characters. */
+export function renderReportWithin(input: ReportInput, limit: number): { body: string; shortened: boolean } {
+  const full = renderReport(input);
+  if (full.length <= limit) return { body: full, shortened: false };
+  const total = input.documents.reduce((n, d) => n + d.analysis.findings.length, 0);
+  let lo = 0;
+  let hi = total;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (renderReport(input, mid).length <= limit) lo = mid;
+    else hi = mid - 1;
+  }
+  const body = renderReport(input, lo);
+  return { body: body.length <= limit ? body : `${body.slice(0, limit - 80)}\n\n> **Shortened** to fit GitHub's size limit.\n`, shortened: true };
+}
+
+/** The body that replaces a sticky comment when a later plan no longer touches NAT. */
+export function resolvedComment(environment: string, planSha: string): string {
+  const env = environment ? ` — ${escapeText(environment)}` : '';
+  return `${commentMarker(environment)}\n### ✅ No NAT risk any more${env}\n\nThe latest plan (digest ${code(planSha.slice(0, 16))}) no longer touches NAT egress. Earlier findings on this pull request no longer apply.\n`;
+}
