@@ -225,3 +225,6 @@ export async function verifyAmi(ec2: EC2Client, imageId: string, criteria: AmiCr
     await clock.sleep(Math.min(intervalMs, deadline - now));
   }
 }
+
+/** The one EC2 operation this module calls (IAM: ec2:DescribeImages), re-exported for mocks outside this package. */
+export { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';

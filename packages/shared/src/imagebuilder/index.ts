@@ -11,3 +11,19 @@ export * from './inputs';
 export * from './build';
 export * from './summary';
 export * from './clients';
+
+/**
+ * The Image Builder operations this module calls — and so the IAM actions it needs (see the build-nat-ami
+ * README) — re-exported so tests and benchmarks outside this package can mock exactly these commands.
+ */
+export {
+  CancelImageCreationCommand,
+  GetImageCommand,
+  GetImagePipelineCommand,
+  ImagebuilderClient,
+  ListImagePipelineImagesCommand,
+  ListImagePipelinesCommand,
+  ListWorkflowExecutionsCommand,
+  ListWorkflowStepExecutionsCommand,
+  StartImagePipelineExecutionCommand,
+} from '@aws-sdk/client-imagebuilder';

@@ -5,6 +5,7 @@
 import { formatDuration } from '../inputs/index';
 import { code, escapeText, table, truncateLines } from '../report/index';
 import type { BuildReport } from './build';
+import { formatElapsed } from './wait';
 
 const MODE_TEXT: Record<string, string> = {
   lookup: 'looked up (build: false)',
@@ -72,7 +73,7 @@ export function renderSummary(report: BuildReport): string {
           const next = report.timeline[i + 1];
           const last = i === report.timeline.length - 1;
           const inState = next ? formatDuration(next.at - c.at) : last && ok ? '' : formatDuration(end - c.at);
-          return [code(c.state, true), escapeText(`+${formatDuration(c.elapsedMs)}`), escapeText(inState), c.reason ? code(c.reason, true) : ''];
+          return [code(c.state, true), escapeText(`+${formatElapsed(c.elapsedMs)}`), escapeText(inState), c.reason ? code(c.reason, true) : ''];
         }),
       ),
       '',

@@ -65,6 +65,11 @@ export interface WaitOptions {
   onImage?: (image: Image) => void;
 }
 
+/** `0s`, `35s`, `1m 35s`: elapsed times in logs and the summary (whole seconds). */
+export function formatElapsed(ms: number): string {
+  return ms < 1000 ? '0s' : formatDuration(ms);
+}
+
 /** Transient for the wait loop: what `isTransientAwsError` says, plus Image Builder's own rate-limit error. */
 export function isTransientImagebuilderError(err: unknown): boolean {
   return isTransientAwsError(err) || /^(CallRateLimitExceededException|ServiceUnavailableException|ServiceException)$/.test(awsErrorCode(err));
@@ -76,7 +81,7 @@ export async function waitForImage(ib: ImagebuilderClient, imageArn: string, opt
   const startedAt = options.startedAt ?? clock.now();
   const timeline = options.timeline ?? [];
   const stats: WaitStats = { getImageCalls: 0, transientErrors: 0, heartbeats: 0 };
-  const elapsed = () => formatDuration(clock.now() - startedAt);
+  const elapsed = () => formatElapsed(clock.now() - startedAt);
 
   let lastState = timeline.at(-1)?.state ?? '';
   let lastImage: Image | undefined;
