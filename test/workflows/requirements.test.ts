@@ -1,0 +1,227 @@
+/**
+ * What the operators rely on in the workflows (issue 6): one concurrency group per environment with a fixed
+ * prefix, the apply applies the exact reviewed plan, Terraform without its stdout wrapper, least privilege per
+ * job, the fork relay never checks out code, the examples pin the toolkit consistently.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { repoRoot, workflowFiles } from './lib/paths';
+import { jobsOf, parseWorkflow, stepsOf, TOOLKIT_PATH, type ParsedWorkflow } from './lib/workflow-checks';
+
+type Obj = Record<string, unknown>;
+
+function load(path: string): ParsedWorkflow {
+  return parseWorkflow(path, readFileSync(join(repoRoot, path), 'utf8'));
+}
+const all = workflowFiles().map((f) => load(relative(repoRoot, f)));
+const infra = load('.github/workflows/infra.yml');
+const ami = load('.github/workflows/nat_ami_build.yml');
+const watch = load('.github/workflows/egress_watch.yml');
+const relay = load('.github/workflows/plan_guard_comment.yml');
+const ci = load('.github/workflows/ci.yml');
+
+const job = (wf: ParsedWorkflow, name: string): Obj => {
+  const found = jobsOf(wf.doc).find(([n]) => n === name);
+  if (!found) throw new Error(`${wf.file}: no job ${name}`);
+  return found[1];
+};
+const steps = (wf: ParsedWorkflow, name: string): Obj[] => stepsOf(wf.doc).filter((s) => s.job === name).map((s) => s.step);
+const stepUsing = (wf: ParsedWorkflow, name: string, action: string): Obj => {
+  const s = steps(wf, name).find((st) => typeof st.uses === 'string' && st.uses.includes(action));
+  if (!s) throw new Error(`${wf.file}: job ${name} does not use ${action}`);
+  return s;
+};
+const triggers = (wf: ParsedWorkflow): Obj => wf.doc.on as Obj;
+
+describe('concurrency: one group per environment, fixed prefix, never cancelling a run in progress', () => {
+  test.each([
+    [infra, 'nat-egress-infra-'],
+    [ami, 'nat-egress-ami-'],
+    [watch, 'nat-egress-watch-'],
+  ])('%#: %s', (wf, prefix) => {
+    const c = wf.doc.concurrency as Obj;
+    // A called workflow sees the caller's github.workflow: the group must not be built from it.
+    expect(c.group).toBe(`${prefix}\${{ inputs.environment }}`);
+    expect(c['cancel-in-progress']).toBe(false);
+  });
+});
+
+describe('infra.yml', () => {
+  test('is reusable and dispatchable, with the inputs the issue names', () => {
+    const call = triggers(infra).workflow_call as Obj;
+    const inputs = Object.keys(call.inputs as Obj);
+    for (const name of ['environment', 'working-directory', 'terraform-version', 'aws-region', 'role-to-assume', 'var-files', 'vpc-id', 'expected-ips']) {
+      expect(inputs).toContain(name);
+    }
+    expect(triggers(infra)).toHaveProperty('workflow_dispatch');
+    // GitHub caps workflow_dispatch at 10 inputs for older runners/APIs: stay within it.
+    expect(Object.keys((triggers(infra).workflow_dispatch as Obj).inputs as Obj).length).toBeLessThanOrEqual(10);
+  });
+
+  test('terraform is installed without the stdout wrapper in every job', () => {
+    for (const name of ['plan', 'apply']) {
+      const s = stepUsing(infra, name, 'hashicorp/setup-terraform@');
+      expect((s.with as Obj).terraform_wrapper).toBe(false);
+    }
+  });
+
+  test('plan: plan -out, show -json, plan-guard on that JSON, bundle with digests uploaded', () => {
+    const runs = steps(infra, 'plan').map((s) => String(s.run ?? '')).join('\n');
+    expect(runs).toMatch(/terraform plan [^\n]*-out=tfplan/);
+    expect(runs).toMatch(/terraform show -json tfplan > tfplan\.json/);
+    expect(runs).toMatch(/sha256sum tfplan tfplan\.json plan-sha\.txt > SHA256SUMS/);
+    const guard = stepUsing(infra, 'plan', `./${TOOLKIT_PATH}/actions/plan-guard`);
+    expect((guard.with as Obj)['plan-json']).toMatch(/tfplan\.json$/);
+    expect((guard.with as Obj).comment).toBe('auto');
+    const upload = stepUsing(infra, 'plan', 'actions/upload-artifact@');
+    expect((upload.with as Obj).name).toBe('${{ steps.bundle.outputs.artifact }}');
+    const outputs = job(infra, 'plan').outputs as Obj;
+    expect(outputs['plan-sha']).toBe('${{ steps.guard.outputs.plan-sha }}');
+    expect(outputs['planfile-sha256']).toBe('${{ steps.bundle.outputs.planfile-sha256 }}');
+  });
+
+  test('apply: environment-gated, downloads the exact plan, checks its digest, cutover with expected-plan-sha, verify-egress with wait', () => {
+    const apply = job(infra, 'apply');
+    expect(apply.environment).toBe('${{ inputs.environment }}');
+    expect(apply.needs).toBe('plan');
+    const names = steps(infra, 'apply').map((s) => String(s.uses ?? s.name));
+    const idx = (needle: string): number => names.findIndex((n) => n.includes(needle));
+    expect(idx('actions/download-artifact@')).toBeGreaterThan(-1);
+    expect(idx('Check it is the plan that was reviewed')).toBeGreaterThan(idx('actions/download-artifact@'));
+    expect(idx('/actions/cutover')).toBeGreaterThan(idx('Check it is the plan that was reviewed'));
+    expect(idx('/actions/verify-egress')).toBeGreaterThan(idx('/actions/cutover'));
+    const download = stepUsing(infra, 'apply', 'actions/download-artifact@');
+    expect((download.with as Obj).name).toBe('${{ needs.plan.outputs.artifact }}');
+    const check = steps(infra, 'apply').find((s) => s.id === 'reviewed')!;
+    expect((check.env as Obj).EXPECTED_SHA256).toBe('${{ needs.plan.outputs.planfile-sha256 }}');
+    expect(String(check.run)).toMatch(/sha256sum --check --strict SHA256SUMS/);
+    const cutover = stepUsing(infra, 'apply', '/actions/cutover');
+    expect((cutover.with as Obj)['expected-plan-sha']).toBe('${{ needs.plan.outputs.plan-sha }}');
+    expect((cutover.with as Obj).planfile).toBe('tfplan');
+    const verify = stepUsing(infra, 'apply', '/actions/verify-egress');
+    expect((verify.with as Obj).wait).toMatch(/inputs\.verify-wait/);
+    // no re-plan: the apply job never runs terraform plan or apply itself
+    const runs = steps(infra, 'apply').map((s) => String(s.run ?? '')).join('\n');
+    expect(runs).not.toMatch(/terraform (plan|apply)/);
+  });
+
+  test('fork PRs: plan-guard report kept as an artifact even when plan-guard fails the step', () => {
+    const keep = steps(infra, 'plan').find((s) => s.id === 'relay')!;
+    expect(String(keep.if)).toMatch(/^always\(\) && github\.event_name == 'pull_request'/);
+    const uploads = steps(infra, 'plan').filter((s) => String(s.uses ?? '').startsWith('actions/upload-artifact@'));
+    expect(uploads.map((u) => (u.with as Obj).name)).toContain('plan-guard-report-${{ inputs.environment }}-${{ github.run_attempt }}');
+  });
+});
+
+describe('least privilege', () => {
+  test('workflow-level permissions are empty everywhere', () => {
+    for (const wf of all) expect([wf.file, wf.doc.permissions]).toEqual([wf.file, {}]);
+  });
+
+  test('id-token: write only in jobs that assume an AWS role', () => {
+    for (const wf of all.filter((w) => w.file.startsWith('.github/'))) {
+      for (const [name, def] of jobsOf(wf.doc)) {
+        const perms = (def.permissions ?? {}) as Obj;
+        const assumes = steps(wf, name).some((s) => String(s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@'));
+        expect([wf.file, name, perms['id-token'] === 'write']).toEqual([wf.file, name, assumes]);
+      }
+    }
+  });
+
+  test('no job asks for write access it does not use', () => {
+    const writes = (wf: ParsedWorkflow, name: string): string[] =>
+      Object.entries((job(wf, name).permissions ?? {}) as Obj)
+        .filter(([, v]) => v === 'write')
+        .map(([k]) => k)
+        .sort();
+    expect(writes(infra, 'plan')).toEqual(['id-token', 'pull-requests']);
+    expect(writes(infra, 'apply')).toEqual(['id-token']);
+    expect(writes(ami, 'build')).toEqual(['id-token']);
+    expect(writes(watch, 'verify')).toEqual(['id-token']);
+    expect(writes(watch, 'issue')).toEqual(['issues']);
+    expect(writes(relay, 'relay')).toEqual(['pull-requests']);
+    for (const [name] of jobsOf(ci.doc)) expect(writes(ci, name)).toEqual([]);
+  });
+
+  test('checkouts never persist the token', () => {
+    for (const wf of all.filter((w) => w.file.startsWith('.github/'))) {
+      for (const s of stepsOf(wf.doc).filter((st) => String(st.step.uses ?? '').startsWith('actions/checkout@'))) {
+        expect([wf.file, s.job, (s.step.with as Obj | undefined)?.['persist-credentials']]).toEqual([wf.file, s.job, false]);
+      }
+    }
+  });
+});
+
+describe('fork PR comment relay', () => {
+  test('never checks out code and reads the triggering run only as data', () => {
+    const uses = stepsOf(relay.doc).map((s) => String(s.step.uses ?? ''));
+    expect(uses.some((u) => u.startsWith('actions/checkout@'))).toBe(false);
+    expect(stepsOf(relay.doc).some((s) => s.step.run !== undefined)).toBe(false);
+    const download = stepUsing(relay, 'relay', 'actions/download-artifact@');
+    expect((download.with as Obj)['run-id']).toBe('${{ github.event.workflow_run.id }}');
+  });
+
+  test('the example caller is a workflow_run workflow on the infra workflow', () => {
+    const example = load('docs/examples/plan-guard-comment.yml');
+    expect(triggers(example).workflow_run).toEqual({ workflows: ['infra'], types: ['completed'] });
+    expect(load('docs/examples/infra.yml').doc.name).toBe('infra');
+  });
+});
+
+describe('nat_ami_build.yml', () => {
+  test('dispatch with an environment choice and reusable; verify-egress first (optional), then build-nat-ami, then a summary', () => {
+    expect(((triggers(ami).workflow_dispatch as Obj).inputs as Obj).environment).toMatchObject({ type: 'environment' });
+    expect(triggers(ami)).toHaveProperty('workflow_call');
+    const names = steps(ami, 'build').map((s) => String(s.uses ?? s.name));
+    const verify = names.findIndex((n) => n.endsWith('/actions/verify-egress'));
+    const build = names.findIndex((n) => n.endsWith('/actions/build-nat-ami'));
+    expect(verify).toBeGreaterThan(-1);
+    expect(build).toBeGreaterThan(verify);
+    expect(steps(ami, 'build')[verify]!.if).toBe('inputs.verify-egress-first');
+    expect(String(steps(ami, 'build').at(-1)!.run)).toMatch(/GITHUB_STEP_SUMMARY/);
+  });
+});
+
+describe('example callers', () => {
+  const examples = all.filter((w) => w.file.startsWith('docs/examples/'));
+
+  test('pass toolkit-ref equal to the commit pinned in uses:', () => {
+    let checked = 0;
+    for (const wf of examples) {
+      for (const [name, def] of jobsOf(wf.doc)) {
+        if (typeof def.uses !== 'string' || !def.uses.includes('/nat-egress-toolkit/')) continue;
+        const sha = def.uses.split('@')[1];
+        const withs = (def.with ?? {}) as Obj;
+        if (wf.file.endsWith('plan-guard-comment.yml')) continue; // the relay checks out nothing
+        expect([wf.file, name, withs['toolkit-ref'], withs['toolkit-repository']]).toEqual([wf.file, name, sha, 'your-org/nat-egress-toolkit']);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(5);
+  });
+
+  test('call only workflows that exist here, with inputs they declare', () => {
+    for (const wf of examples) {
+      for (const [name, def] of jobsOf(wf.doc)) {
+        if (typeof def.uses !== 'string') continue;
+        const path = /^[^/]+\/[^/]+\/(\.github\/workflows\/[^@]+)@/.exec(def.uses)?.[1];
+        expect([wf.file, name, path]).toEqual([wf.file, name, expect.any(String)]);
+        const called = load(path!);
+        const declared = Object.keys(((triggers(called).workflow_call as Obj).inputs ?? {}) as Obj);
+        for (const key of Object.keys((def.with ?? {}) as Obj)) expect([wf.file, name, key, declared.includes(key)]).toEqual([wf.file, name, key, true]);
+        for (const [key, spec] of Object.entries(((triggers(called).workflow_call as Obj).inputs ?? {}) as Record<string, Obj>)) {
+          if (spec.required === true) expect([wf.file, name, key, key in ((def.with ?? {}) as Obj)]).toEqual([wf.file, name, key, true]);
+        }
+        // The caller must grant at least what the called jobs ask for.
+        const granted = (def.permissions ?? {}) as Obj;
+        for (const [, calledJob] of jobsOf(called.doc)) {
+          for (const [perm, level] of Object.entries((calledJob.permissions ?? {}) as Obj)) {
+            if (level === 'write') expect([wf.file, name, perm, granted[perm]]).toEqual([wf.file, name, perm, 'write']);
+            if (level === 'read') expect([wf.file, name, perm, ['read', 'write'].includes(String(granted[perm]))]).toEqual([wf.file, name, perm, true]);
+          }
+        }
+      }
+    }
+  });
+});
