@@ -279,16 +279,20 @@ function egressFrom(w: World, subnetId: string): ProbeBehaviour {
   return { kind: 'answer', stdout: `${address.PublicIp}\n` };
 }
 
+const mockEc2 = (c: EC2Client) => mockClient(c);
+const mockSsm = (c: SSMClient) => mockClient(c);
+const mockLogs = (c: CloudWatchLogsClient) => mockClient(c);
+
 interface Sim {
   clients: EgressClients;
-  ec2: ReturnType<typeof mockClient<EC2Client>>;
-  ssm: ReturnType<typeof mockClient<SSMClient>>;
-  logs: ReturnType<typeof mockClient<CloudWatchLogsClient>>;
+  ec2: ReturnType<typeof mockEc2>;
+  ssm: ReturnType<typeof mockSsm>;
+  logs: ReturnType<typeof mockLogs>;
 }
 
 function simulate(w: World): Sim {
   const clients: EgressClients = { ec2: new EC2Client({ region: REGION }), ssm: new SSMClient({ region: REGION }), logs: new CloudWatchLogsClient({ region: REGION }) };
-  const ec2 = mockClient(clients.ec2);
+  const ec2 = mockEc2(clients.ec2);
   const inVpc = { 'vpc-id': (x: { VpcId?: string }) => x.VpcId };
   const paged = <T>(items: T[], input: { NextToken?: string }) => page(items, input.NextToken, w.pageSize);
   ec2.on(DescribeVpcsCommand).callsFake((input) => {
@@ -334,7 +338,7 @@ function simulate(w: World): Sim {
     return { InstanceId: input.InstanceId, ...(text !== undefined ? { Output: Buffer.from(text).toString('base64') } : {}) };
   });
 
-  const ssm = mockClient(clients.ssm);
+  const ssm = mockSsm(clients.ssm);
   const commands = new Map<string, { instanceId: string; polls: number; behaviour: ProbeBehaviour }>();
   ssm.on(DescribeInstanceInformationCommand).callsFake((input) => {
     const ids = input.Filters?.find((f: { Key: string }) => f.Key === 'InstanceIds')?.Values ?? [];
@@ -363,7 +367,7 @@ function simulate(w: World): Sim {
     throw new Error('unreachable');
   });
 
-  const logs = mockClient(clients.logs);
+  const logs = mockLogs(clients.logs);
   const searched = new Set<string>();
   logs.on(FilterLogEventsCommand).callsFake((input: FilterLogEventsCommandInput) => {
     const events = w.logs.get(input.logGroupName ?? '');
@@ -636,7 +640,7 @@ describe('data-plane probes', () => {
   it('with SSM interface endpoints an unreachable agent is blamed on the agent, not the NAT', async () => {
     const w = buildWorld({ clock });
     for (const svc of ['ssm', 'ec2messages', 'ssmmessages']) {
-      w.endpoints.push({ VpcEndpointId: `vpce-${svc}`, VpcId: VPC_ID, VpcEndpointType: 'Interface', ServiceName: `com.amazonaws.${REGION}.${svc}`, State: 'available' });
+      w.endpoints.push({ VpcEndpointId: `vpce-${svc}`, VpcId: VPC_ID, VpcEndpointType: 'Interface', ServiceName: `com.amazonaws.${REGION}.${svc}`, State: 'Available' });
     }
     w.agents.delete(probeId(1));
     const { warnings } = await run(w);
