@@ -4,7 +4,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ 5217:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(8971);
+module.exports = __nccwpck_require__(8971);
 
 
 /***/ }),
@@ -12,7 +12,6 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ 8971:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 var net = __nccwpck_require__(9278);
@@ -24,10 +23,10 @@ var assert = __nccwpck_require__(2613);
 var util = __nccwpck_require__(9023);
 
 
-__webpack_unused_export__ = httpOverHttp;
-__webpack_unused_export__ = httpsOverHttp;
-__webpack_unused_export__ = httpOverHttps;
-__webpack_unused_export__ = httpsOverHttps;
+exports.httpOverHttp = httpOverHttp;
+exports.httpsOverHttp = httpsOverHttp;
+exports.httpOverHttps = httpOverHttps;
+exports.httpsOverHttps = httpsOverHttps;
 
 
 function httpOverHttp(options) {
@@ -276,7 +275,7 @@ if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
 } else {
   debug = function() {};
 }
-__webpack_unused_export__ = debug; // for test
+exports.debug = debug; // for test
 
 
 /***/ }),
@@ -284,7 +283,6 @@ __webpack_unused_export__ = debug; // for test
 /***/ 5345:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 const Client = __nccwpck_require__(2400)
@@ -312,29 +310,29 @@ const createRedirectInterceptor = __nccwpck_require__(1827)
 
 Object.assign(Dispatcher.prototype, api)
 
-__webpack_unused_export__ = Dispatcher
-__webpack_unused_export__ = Client
-__webpack_unused_export__ = Pool
-__webpack_unused_export__ = BalancedPool
-__webpack_unused_export__ = Agent
-__webpack_unused_export__ = ProxyAgent
-__webpack_unused_export__ = EnvHttpProxyAgent
-__webpack_unused_export__ = RetryAgent
-__webpack_unused_export__ = RetryHandler
+module.exports.Dispatcher = Dispatcher
+module.exports.Client = Client
+module.exports.Pool = Pool
+module.exports.BalancedPool = BalancedPool
+module.exports.Agent = Agent
+module.exports.ProxyAgent = ProxyAgent
+module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent
+module.exports.RetryAgent = RetryAgent
+module.exports.RetryHandler = RetryHandler
 
-__webpack_unused_export__ = DecoratorHandler
-__webpack_unused_export__ = RedirectHandler
-__webpack_unused_export__ = createRedirectInterceptor
-__webpack_unused_export__ = {
+module.exports.DecoratorHandler = DecoratorHandler
+module.exports.RedirectHandler = RedirectHandler
+module.exports.createRedirectInterceptor = createRedirectInterceptor
+module.exports.interceptors = {
   redirect: __nccwpck_require__(4205),
   retry: __nccwpck_require__(4747),
   dump: __nccwpck_require__(7091),
   dns: __nccwpck_require__(6242)
 }
 
-__webpack_unused_export__ = buildConnector
-__webpack_unused_export__ = errors
-__webpack_unused_export__ = {
+module.exports.buildConnector = buildConnector
+module.exports.errors = errors
+module.exports.util = {
   parseHeaders: util.parseHeaders,
   headerNameToString: util.headerNameToString
 }
@@ -388,11 +386,11 @@ function makeDispatcher (fn) {
   }
 }
 
-__webpack_unused_export__ = setGlobalDispatcher
-__webpack_unused_export__ = getGlobalDispatcher
+module.exports.setGlobalDispatcher = setGlobalDispatcher
+module.exports.getGlobalDispatcher = getGlobalDispatcher
 
 const fetchImpl = (__nccwpck_require__(9651).fetch)
-__webpack_unused_export__ = async function fetch (init, options = undefined) {
+module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
   } catch (err) {
@@ -403,57 +401,57 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(165).Headers
-/* unused reexport */ __nccwpck_require__(5020).Response
-/* unused reexport */ __nccwpck_require__(7458).Request
-/* unused reexport */ __nccwpck_require__(2489).FormData
-__webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(9512).FileReader
+module.exports.Headers = __nccwpck_require__(165).Headers
+module.exports.Response = __nccwpck_require__(5020).Response
+module.exports.Request = __nccwpck_require__(7458).Request
+module.exports.FormData = __nccwpck_require__(2489).FormData
+module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
+module.exports.FileReader = __nccwpck_require__(9512).FileReader
 
 const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(3412)
 
-__webpack_unused_export__ = setGlobalOrigin
-__webpack_unused_export__ = getGlobalOrigin
+module.exports.setGlobalOrigin = setGlobalOrigin
+module.exports.getGlobalOrigin = getGlobalOrigin
 
 const { CacheStorage } = __nccwpck_require__(2362)
 const { kConstruct } = __nccwpck_require__(3760)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
-__webpack_unused_export__ = new CacheStorage(kConstruct)
+module.exports.caches = new CacheStorage(kConstruct)
 
 const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(6552)
 
-__webpack_unused_export__ = deleteCookie
-__webpack_unused_export__ = getCookies
-__webpack_unused_export__ = getSetCookies
-__webpack_unused_export__ = setCookie
+module.exports.deleteCookie = deleteCookie
+module.exports.getCookies = getCookies
+module.exports.getSetCookies = getSetCookies
+module.exports.setCookie = setCookie
 
 const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(7215)
 
-__webpack_unused_export__ = parseMIMEType
-__webpack_unused_export__ = serializeAMimeType
+module.exports.parseMIMEType = parseMIMEType
+module.exports.serializeAMimeType = serializeAMimeType
 
 const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(4663)
-/* unused reexport */ __nccwpck_require__(6043).WebSocket
-__webpack_unused_export__ = CloseEvent
-__webpack_unused_export__ = ErrorEvent
-__webpack_unused_export__ = MessageEvent
+module.exports.WebSocket = __nccwpck_require__(6043).WebSocket
+module.exports.CloseEvent = CloseEvent
+module.exports.ErrorEvent = ErrorEvent
+module.exports.MessageEvent = MessageEvent
 
-__webpack_unused_export__ = makeDispatcher(api.request)
-__webpack_unused_export__ = makeDispatcher(api.stream)
-__webpack_unused_export__ = makeDispatcher(api.pipeline)
-__webpack_unused_export__ = makeDispatcher(api.connect)
-__webpack_unused_export__ = makeDispatcher(api.upgrade)
+module.exports.request = makeDispatcher(api.request)
+module.exports.stream = makeDispatcher(api.stream)
+module.exports.pipeline = makeDispatcher(api.pipeline)
+module.exports.connect = makeDispatcher(api.connect)
+module.exports.upgrade = makeDispatcher(api.upgrade)
 
-__webpack_unused_export__ = MockClient
-__webpack_unused_export__ = MockPool
-__webpack_unused_export__ = MockAgent
-__webpack_unused_export__ = mockErrors
+module.exports.MockClient = MockClient
+module.exports.MockPool = MockPool
+module.exports.MockAgent = MockAgent
+module.exports.mockErrors = mockErrors
 
 const { EventSource } = __nccwpck_require__(403)
 
-__webpack_unused_export__ = EventSource
+module.exports.EventSource = EventSource
 
 
 /***/ }),
@@ -28374,18 +28372,243 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7550);
-/* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8907);
-/* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6226);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(290);
+/* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4296);
+/* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6590);
+/* harmony import */ var _nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(787);
+/* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8907);
+/**
+ * plan-guard: reads a Terraform plan, flags NAT egress risk, posts one sticky PR comment.
+ * Thin entry: inputs → @nat-egress/shared/plan → outputs, summary, annotations, comment.
+ *
+ * Local use (no GitHub, no AWS): node dist/index.js --local <plan.json> [--environment NAME] [--fail-on LEVEL]
+ * prints the report it would post.
+ */
 
 
 
-await (0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(async () => {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq((0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_2__/* .enumInput */ .gX)('fail-on', _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('fail-on'), ['none', 'high'], 'none'));
-});
+
+
+
+
+
+
+const SUMMARY_LIMIT = 1024 * 1024 - 4096; // GitHub: 1 MiB per step summary
+function readInputs(read) {
+    return {
+        planJson: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('plan-json', read('plan-json')),
+        planfile: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('planfile', read('planfile')),
+        terraform: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('terraform', read('terraform'), 'terraform'),
+        workingDirectory: (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)((0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('working-directory', read('working-directory'), '.')),
+        failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', read('fail-on'), _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .SEVERITIES */ .oC, 'critical'),
+        comment: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('comment', read('comment'), ['auto', 'always', 'never'], 'auto'),
+        token: read('github-token'),
+        environment: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('environment', read('environment')),
+        patterns: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .parsePatterns */ .Z7)('nat-address-patterns', read('nat-address-patterns')),
+    };
+}
+function reportPath(environment) {
+    const dir = process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)();
+    (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.mkdirSync)(dir, { recursive: true });
+    const safe = (environment || 'default').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
+    return (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, `nat-plan-guard-${safe}.md`);
+}
+async function runOnRunner() {
+    const inputs = readInputs((0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .envInputReader */ .tT)());
+    const tempDir = process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)();
+    const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .analysePlan */ .J6)({ ...inputs, tempDir });
+    const report = (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .renderReport */ .B1)(result.report);
+    const file = reportPath(inputs.environment);
+    (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.writeFileSync)(file, report);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('risk', result.risk);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('findings', JSON.stringify(result.findings));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('mode-switch', result.modeSwitch);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('expected-applies', String(result.expectedApplies));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('affected', JSON.stringify(result.affected));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('plan-sha', result.planSha);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('report-file', file);
+    for (const f of result.findings) {
+        const message = `${f.why} What to do: ${f.action} (${f.addresses.join(', ')})`;
+        const props = { title: `NAT ${f.severity}: ${f.title}` };
+        if (inputs.failOn !== 'none' && (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(inputs.failOn))
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message, props);
+        else if ((0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)('medium'))
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message, props);
+        else
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm(message, props);
+    }
+    for (const w of [...result.report.warnings, ...result.report.documents.flatMap((d) => d.warnings)])
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(w, { title: 'plan-guard input' });
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
+        .addRaw((0,_nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_7__/* .truncateLines */ .SV)(report, SUMMARY_LIMIT, '\n> Shortened to fit the 1 MiB job summary limit; the full report is in report-file.'))
+        .write();
+    const url = await comment(inputs, result);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('comment-url', url);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`NAT egress risk: ${result.risk}; mode switch: ${result.modeSwitch}; expected applies: ${result.expectedApplies}; plan digest ${result.planSha}`);
+    if (result.failed) {
+        throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`NAT egress risk is ${result.risk}, at or above fail-on (${inputs.failOn}): ${result.findings.filter((f) => (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(inputs.failOn)).length} finding(s), see the report`);
+    }
+}
+async function comment(inputs, result) {
+    if (inputs.comment === 'never')
+        return '';
+    const pr = (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .pullRequestFromEnv */ .G)();
+    if (!pr) {
+        if (inputs.comment === 'always')
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e('comment: always, but this run is not about a pull request: nothing to comment on');
+        return '';
+    }
+    const isPrEvent = pr.eventName.startsWith('pull_request');
+    if (inputs.comment === 'auto' && !isPrEvent)
+        return '';
+    const withRisk = result.risk !== 'none' || inputs.comment === 'always';
+    const body = withRisk ? (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .renderReportWithin */ .Ge)(result.report, _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .COMMENT_LIMIT */ .W$).body : (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .resolvedComment */ .OJ)(inputs.environment, result.planSha);
+    const outcome = await (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .upsertStickyComment */ .q)({
+        token: inputs.token,
+        pr,
+        marker: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .commentMarker */ .Ql)(inputs.environment),
+        body,
+        mode: withRisk ? 'upsert' : 'update-only',
+    });
+    switch (outcome.status) {
+        case 'created':
+        case 'updated':
+        case 'unchanged':
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Sticky comment ${outcome.status}: ${outcome.url}`);
+            return outcome.url ?? '';
+        case 'skipped':
+            if (outcome.message && withRisk)
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Comment skipped: ${outcome.message}`);
+            return '';
+        default:
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Could not comment on the pull request: ${outcome.message}`);
+            return '';
+    }
+}
+/** `--local <plan.json>`: print the report it would post; exit 1 when risk ≥ fail-on. */
+async function runLocally(args) {
+    const opts = {};
+    const rest = [];
+    for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        if (a.startsWith('--'))
+            opts[a.slice(2)] = args[++i] ?? '';
+        else
+            rest.push(a);
+    }
+    try {
+        if (rest.length !== 1)
+            throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz('usage: node dist/index.js --local <plan.json> [--environment NAME] [--fail-on none|low|medium|high|critical]');
+        const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .analysePlan */ .J6)({
+            planJson: rest[0],
+            terraform: 'terraform',
+            workingDirectory: process.cwd(),
+            failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', opts['fail-on'] ?? '', _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .SEVERITIES */ .oC, 'critical'),
+            environment: opts.environment ?? '',
+            patterns: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .parsePatterns */ .Z7)('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
+            tempDir: (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)(),
+        });
+        process.stdout.write((0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .renderReport */ .B1)(result.report));
+        process.stderr.write(`\nrisk=${result.risk} mode-switch=${result.modeSwitch} expected-applies=${result.expectedApplies} affected=${JSON.stringify(result.affected)} plan-sha=${result.planSha}\n`);
+        if (result.failed)
+            process.exitCode = 1;
+    }
+    catch (err) {
+        process.stderr.write(`plan-guard: ${(0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__/* .describeError */ .Uc)(err)}\n`);
+        process.exitCode = 1;
+    }
+}
+const local = process.argv.indexOf('--local');
+if (local >= 0)
+    await runLocally(process.argv.slice(local + 1));
+else
+    await (0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__/* .runAction */ .Cs)(runOnRunner);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 290:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   G: () => (/* binding */ pullRequestFromEnv),
+/* harmony export */   q: () => (/* binding */ upsertStickyComment)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/**
+ * Sticky pull-request comments: one comment per marker (per environment), created once and then updated
+ * in place. @actions/github (Octokit) is loaded only when a comment is actually posted, so runs that do
+ * not comment start faster.
+ */
+
+/** The pull request this run is about, from the runner's environment; undefined when there is none. */
+function pullRequestFromEnv(env = process.env) {
+    const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    if (!owner || !repo || !env.GITHUB_EVENT_PATH)
+        return undefined;
+    let payload;
+    try {
+        payload = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+    const number = payload.pull_request?.number ?? (payload.issue?.pull_request ? payload.issue.number : undefined);
+    return typeof number === 'number' ? { owner, repo, number, eventName } : undefined;
+}
+async function upsertStickyComment(options) {
+    if (!options.token)
+        return { status: 'skipped', message: 'no github-token: the comment was not posted' };
+    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 258).then(__nccwpck_require__.bind(__nccwpck_require__, 8258));
+    const baseUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com';
+    const octokit = getOctokit(options.token, { baseUrl });
+    const { owner, repo, number } = options.pr;
+    try {
+        let existing;
+        for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 })) {
+            existing = page.data.find((c) => typeof c.body === 'string' && c.body.includes(options.marker));
+            if (existing)
+                break;
+        }
+        if (existing) {
+            if (existing.body === options.body)
+                return { status: 'unchanged', url: existing.html_url };
+            const res = await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body: options.body });
+            return { status: 'updated', url: res.data.html_url };
+        }
+        if (options.mode === 'update-only')
+            return { status: 'skipped', message: 'no earlier comment to update' };
+        const res = await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: options.body });
+        return { status: 'created', url: res.data.html_url };
+    }
+    catch (err) {
+        const e = err;
+        if (e.status === 403) {
+            return {
+                status: 'forbidden',
+                message: 'the token may not write comments (HTTP 403: a pull request from a fork gets a read-only token); the report is in the job summary and report-file',
+            };
+        }
+        if (e.status === 422)
+            return { status: 'failed', message: `GitHub rejected the comment (HTTP 422): ${firstLine(e.message)}` };
+        return { status: 'failed', message: `${e.status ? `HTTP ${e.status}: ` : ''}${firstLine(e.message ?? String(err))}` };
+    }
+}
+function firstLine(text = '') {
+    return text.split('\n')[0]?.slice(0, 300) ?? '';
+}
+
 
 /***/ }),
 
@@ -28393,10 +28616,14 @@ __webpack_async_result__();
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Uj: () => (/* binding */ stringInput),
+/* harmony export */   WO: () => (/* binding */ linesInput),
 /* harmony export */   dz: () => (/* binding */ InputError),
-/* harmony export */   gX: () => (/* binding */ enumInput)
+/* harmony export */   gX: () => (/* binding */ enumInput),
+/* harmony export */   tL: () => (/* binding */ globToRegExp),
+/* harmony export */   tT: () => (/* binding */ envInputReader)
 /* harmony export */ });
-/* unused harmony exports envInputReader, stringInput, requiredInput, boolInput, intInput, parseDuration, durationInput, formatDuration, listInput, linesInput, tagsInput, isIpv4, ipListInput, regionInput, globToRegExp */
+/* unused harmony exports requiredInput, boolInput, intInput, parseDuration, durationInput, formatDuration, listInput, tagsInput, isIpv4, ipListInput, regionInput */
 /**
  * Input parsing shared by every action. Each parser takes the input's *name* and its raw string so a bad
  * value produces one line naming the input and what is wrong, e.g.
@@ -28600,14 +28827,1451 @@ function globToRegExp(glob) {
 
 /***/ }),
 
+/***/ 6590:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  W$: () => (/* reexport */ COMMENT_LIMIT),
+  oC: () => (/* reexport */ SEVERITIES),
+  J6: () => (/* reexport */ analysePlan),
+  Ql: () => (/* reexport */ commentMarker),
+  Z7: () => (/* reexport */ parsePatterns),
+  B1: () => (/* reexport */ renderReport),
+  Ge: () => (/* reexport */ renderReportWithin),
+  OJ: () => (/* reexport */ resolvedComment),
+  qs: () => (/* reexport */ severityRank)
+});
+
+// UNUSED EXPORTS: DEFAULT_PATTERNS, PlanDigest, PlanFormatError, ROLES, actionKind, canonicalJson, classifyChanges, combineDigests, compareKeys, compilePatterns, isNatCandidate, loadPlanFile, loadPlanText, sha256, terraformShowJson
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/digest.ts
+
+/** JSON with object keys sorted at every level, so equal values always serialise the same way. */
+function canonicalJson(value) {
+    if (value === null || typeof value !== 'object')
+        return JSON.stringify(value) ?? 'null';
+    if (Array.isArray(value))
+        return `[${value.map(canonicalJson).join(',')}]`;
+    const obj = value;
+    const keys = Object.keys(obj)
+        .filter((k) => obj[k] !== undefined)
+        .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+function sha256(text) {
+    return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
+}
+/**
+ * Builds the plan digest: each change is hashed on its own (canonical JSON), then the per-change hashes
+ * are combined in address order. Independent of key order, whitespace and the order terraform lists
+ * changes in; any difference in what would be applied (actions, before/after values, replace paths,
+ * output changes) changes it. Values are only hashed, never stored or printed.
+ */
+class PlanDigest {
+    entries = [];
+    outputs = '';
+    addChange(sortKey, change) {
+        this.entries.push([sortKey, sha256(canonicalJson(change))]);
+    }
+    setOutputChanges(outputChanges) {
+        this.outputs = sha256(canonicalJson(outputChanges));
+    }
+    digest() {
+        const hash = (0,external_node_crypto_.createHash)('sha256');
+        hash.update('nat-egress-plan-digest/v1\n');
+        this.entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+        for (const [key, h] of this.entries)
+            hash.update(`${key}\u0000${h}\n`);
+        hash.update(`outputs\u0000${this.outputs}\n`);
+        return hash.digest('hex');
+    }
+}
+/** Combines several documents' digests (JSON lines input) into one, in document order. */
+function combineDigests(digests) {
+    if (digests.length === 1)
+        return digests[0];
+    return sha256(`nat-egress-plan-digest/multi\n${digests.join('\n')}`);
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/scan.ts
+/**
+ * A streaming scanner for `terraform show -json` output. It walks the bytes once, never holds the whole
+ * file (plans can exceed V8's maximum string length), and hands back only what the caller asks for:
+ * small top-level values (`format_version`, `errored`, …) and, one by one, the elements of large
+ * top-level arrays (`resource_changes`). Everything else is skipped at byte speed.
+ *
+ * It accepts a sequence of top-level documents (JSON lines, as `terragrunt show --all -json` prints),
+ * skips GitHub workflow-command noise between documents (`[command]…`, `::debug::…`, `::set-output …`,
+ * which hashicorp/setup-terraform's wrapper adds), and reports malformed input as a `PlanFormatError`
+ * with a byte offset — never an uncaught exception.
+ */
+class PlanFormatError extends Error {
+    name = 'PlanFormatError';
+}
+const OBJ = 1;
+const ARR = 2;
+// Bytes allowed outside strings: whitespace, structure, numbers and the letters of true/false/null.
+const ALLOWED = new Uint8Array(256);
+for (const ch of ' \t\r\n{}[]:,"0123456789-+.eEtruefalsn')
+    ALLOWED[ch.charCodeAt(0)] = 1;
+var Cap;
+(function (Cap) {
+    Cap[Cap["None"] = 0] = "None";
+    /** Waiting for a value to start in the container at `capDepth`. */
+    Cap[Cap["Pending"] = 1] = "Pending";
+    /** Capturing a container value (ends when depth returns to capDepth). */
+    Cap[Cap["Container"] = 2] = "Container";
+    /** Capturing a string value (ends at its closing quote). */
+    Cap[Cap["Str"] = 3] = "Str";
+    /** Capturing a bare scalar (ends at whitespace, ',' or a closing bracket). */
+    Cap[Cap["Scalar"] = 4] = "Scalar";
+})(Cap || (Cap = {}));
+class scan_PlanScanner {
+    handler;
+    depth = 0;
+    stack = new Uint8Array(64);
+    inString = false;
+    escape = false;
+    offset = 0; // bytes consumed before the current chunk
+    docIndex = -1;
+    /** Top-level object: true when the next string is a key. */
+    expectKey = false;
+    keyCapture = false;
+    currentKey = '';
+    handling = 'skip';
+    cap = Cap.None;
+    capDepth = 0;
+    capStart = 0;
+    parts = [];
+    /** Depth-0 text that is not JSON: the line being skipped (wrapper noise) or the bad bytes. */
+    noiseLine = null;
+    constructor(handler) {
+        this.handler = handler;
+    }
+    get bytes() {
+        return this.offset;
+    }
+    get documents() {
+        return this.docIndex + 1;
+    }
+    write(buf) {
+        const h = this.handler;
+        const n = buf.length;
+        let i = 0;
+        while (i < n) {
+            const c = buf[i];
+            if (this.inString) {
+                if (this.escape) {
+                    this.escape = false;
+                }
+                else if (c === 0x5c) {
+                    this.escape = true;
+                }
+                else if (c === 0x22) {
+                    this.inString = false;
+                    if (this.keyCapture) {
+                        this.keyCapture = false;
+                        const raw = this.take(buf, i + 1);
+                        this.currentKey = decodeKey(raw);
+                    }
+                    else if (this.cap === Cap.Str && this.depth === this.capDepth) {
+                        this.finish(buf, i + 1);
+                    }
+                }
+                i++;
+                continue;
+            }
+            if (this.depth === 0) {
+                i = this.betweenDocuments(buf, i);
+                continue;
+            }
+            if (ALLOWED[c] === 0)
+                this.fail(`unexpected ${describeByte(c)}`, i);
+            if (this.cap === Cap.Scalar && (c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) {
+                this.finish(buf, i);
+            }
+            switch (c) {
+                case 0x22: // "
+                    this.inString = true;
+                    if (this.depth === 1 && this.expectKey) {
+                        this.expectKey = false;
+                        this.keyCapture = true;
+                        this.parts = [];
+                        this.capStart = i;
+                    }
+                    else if (this.cap === Cap.Pending && this.depth === this.capDepth) {
+                        this.start(Cap.Str, i);
+                    }
+                    break;
+                case 0x7b: // {
+                case 0x5b: // [
+                    if (this.cap === Cap.Pending && this.depth === this.capDepth)
+                        this.start(Cap.Container, i);
+                    if (this.depth === 1 && this.handling === 'elements' && this.cap === Cap.None) {
+                        if (c === 0x5b) {
+                            this.cap = Cap.Pending;
+                            this.capDepth = 2;
+                        }
+                        else {
+                            this.handling = 'skip';
+                        }
+                    }
+                    if (this.depth >= this.stack.length) {
+                        const grown = new Uint8Array(this.stack.length * 2);
+                        grown.set(this.stack);
+                        this.stack = grown;
+                    }
+                    this.stack[this.depth] = c === 0x7b ? OBJ : ARR;
+                    this.depth++;
+                    break;
+                case 0x7d: // }
+                case 0x5d: // ]
+                    if (this.stack[this.depth - 1] !== (c === 0x7d ? OBJ : ARR))
+                        this.fail(`unexpected ${describeByte(c)}`, i);
+                    this.depth--;
+                    if (this.cap === Cap.Container && this.depth === this.capDepth) {
+                        this.finish(buf, i + 1);
+                    }
+                    else if (this.cap === Cap.Pending && this.depth < this.capDepth) {
+                        this.cap = Cap.None; // the array whose elements we wanted has closed
+                    }
+                    if (this.depth === 1) {
+                        if (this.handling === 'elements' && this.cap === Cap.None)
+                            this.handling = 'skip';
+                    }
+                    else if (this.depth === 0) {
+                        h.documentEnd(this.docIndex);
+                    }
+                    break;
+                case 0x2c: // ,
+                    if (this.depth === 1 && this.stack[0] === OBJ) {
+                        this.expectKey = true;
+                        this.handling = 'skip';
+                    }
+                    break;
+                case 0x3a: // :
+                    if (this.depth === 1 && this.stack[0] === OBJ) {
+                        this.handling = h.key(this.currentKey);
+                        if (this.handling === 'capture') {
+                            this.cap = Cap.Pending;
+                            this.capDepth = 1;
+                        }
+                    }
+                    break;
+                default:
+                    if (this.cap === Cap.Pending && this.depth === this.capDepth && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
+                        this.start(Cap.Scalar, i);
+                    }
+            }
+            i++;
+        }
+        if (this.cap >= Cap.Container || this.keyCapture) {
+            // Copy: the caller may reuse its chunk buffer.
+            this.parts.push(Buffer.from(buf.subarray(this.capStart, n)));
+            this.capStart = 0;
+        }
+        this.offset += n;
+    }
+    /** Call at end of input: throws when a document is unfinished. */
+    end() {
+        if (this.noiseLine)
+            this.flushNoise();
+        if (this.cap === Cap.Scalar)
+            this.fail('truncated: the input ends inside a value', 0);
+        if (this.depth > 0 || this.inString) {
+            this.fail(`truncated: the input ends ${this.inString ? 'inside a string' : `with ${this.depth} unclosed bracket${this.depth === 1 ? '' : 's'}`}`, 0);
+        }
+    }
+    betweenDocuments(buf, i) {
+        const c = buf[i];
+        if (this.noiseLine) {
+            if (c === 0x0a)
+                this.flushNoise();
+            else if (this.noiseLine.length < 200)
+                this.noiseLine.push(c);
+            return i + 1;
+        }
+        if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)
+            return i + 1;
+        if (c === 0x7b || c === 0x5b) {
+            if (c === 0x5b) {
+                // `[command]…` is wrapper noise; a real top-level array is not a plan.
+                if (buf.length > i + 1 && buf[i + 1] === 0x63 /* c */) {
+                    this.noiseLine = [c];
+                    return i + 1;
+                }
+                this.fail('the top-level JSON value is an array, not a plan object', i);
+            }
+            this.docIndex++;
+            this.handler.documentStart(this.docIndex);
+            this.stack[0] = OBJ;
+            this.depth = 1;
+            this.expectKey = true;
+            this.handling = 'skip';
+            return i + 1;
+        }
+        if (c === 0x3a /* : */ || c === 0x25 /* % (escaped newline after a wrapper's output) */) {
+            this.noiseLine = [c];
+            return i + 1;
+        }
+        this.fail(this.docIndex < 0 ? `does not start with JSON (first character ${describeByte(c)})` : `unexpected ${describeByte(c)} after the end of a JSON document`, i);
+    }
+    flushNoise() {
+        const line = Buffer.from(this.noiseLine ?? []).toString('utf8');
+        this.noiseLine = null;
+        const looksLikeWrapper = /^(\[command\]|::|%0A|%0D)/i.test(line);
+        if (!looksLikeWrapper) {
+            throw new PlanFormatError(`${this.docIndex < 0 ? 'does not start with JSON' : 'unexpected text after a JSON document'}: ${JSON.stringify(line.slice(0, 40))}`);
+        }
+        this.handler.noise(line);
+    }
+    start(kind, i) {
+        this.cap = kind;
+        this.parts = [];
+        this.capStart = i;
+    }
+    take(buf, end) {
+        const tail = buf.subarray(this.capStart, end);
+        const raw = this.parts.length === 0 ? tail : Buffer.concat([...this.parts, tail]);
+        this.parts = [];
+        return raw;
+    }
+    finish(buf, end) {
+        const raw = this.take(buf, end);
+        const depth = this.capDepth;
+        if (depth === 1) {
+            this.cap = Cap.None;
+            this.handler.value(this.currentKey, raw);
+        }
+        else {
+            this.cap = Cap.Pending; // next element of the same array
+            this.handler.element(this.currentKey, raw);
+        }
+    }
+    fail(problem, i) {
+        const at = this.offset + i;
+        throw new PlanFormatError(i === 0 && problem.startsWith('truncated') ? `${problem} (after ${this.offset} bytes)` : `${problem} at byte ${at}`);
+    }
+}
+function decodeKey(raw) {
+    // raw includes both quotes. Keys in plans are plain ASCII; fall back to JSON for escapes.
+    if (raw.indexOf(0x5c) === -1)
+        return raw.toString('utf8', 1, raw.length - 1);
+    try {
+        return JSON.parse(raw.toString('utf8'));
+    }
+    catch {
+        return raw.toString('utf8', 1, raw.length - 1);
+    }
+}
+function describeByte(c) {
+    if (c >= 0x21 && c < 0x7f)
+        return `character ${JSON.stringify(String.fromCharCode(c))}`;
+    return `byte 0x${c.toString(16).padStart(2, '0')}`;
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/load.ts
+/**
+ * Loads `terraform show -json` output from a file (streamed) or a string: decodes the encoding, scans
+ * every document, validates that each is a plan this toolkit understands, digests it, and keeps the
+ * resource changes the caller wants. Every problem is a PlanFormatError with a one-line message.
+ */
+
+
+
+
+const HEADER_KEYS = {
+    format_version: 'formatVersion',
+    plan_format_version: 'planFormatVersion',
+    terraform_version: 'terraformVersion',
+    errored: 'errored',
+    applyable: 'applyable',
+    complete: 'complete',
+};
+/** The replace/create/delete/… kind of a change, from its `actions` list. */
+function actionKind(actions) {
+    if (actions.length === 2 && actions.includes('create') && actions.includes('delete'))
+        return 'replace';
+    if (actions.length === 1)
+        return actions[0];
+    return actions.join('/') || 'no-op';
+}
+class PlanCollector {
+    keep;
+    documents = [];
+    noise = [];
+    header = { keys: [] };
+    changes = [];
+    total = 0;
+    counts = {};
+    digest = new PlanDigest();
+    constructor(keep) {
+        this.keep = keep;
+    }
+    handler() {
+        return {
+            documentStart: () => {
+                this.header = { keys: [] };
+                this.changes = [];
+                this.total = 0;
+                this.counts = {};
+                this.digest = new PlanDigest();
+            },
+            key: (name) => {
+                this.header.keys.push(name);
+                if (name === 'resource_changes')
+                    return 'elements';
+                if (name in HEADER_KEYS || name === 'output_changes')
+                    return 'capture';
+                return 'skip';
+            },
+            value: (name, raw) => this.value(name, raw),
+            element: (_name, raw) => this.element(raw),
+            documentEnd: (index) => this.documentEnd(index),
+            noise: (line) => this.noise.push(line),
+        };
+    }
+    value(name, raw) {
+        let parsed;
+        try {
+            parsed = JSON.parse(raw.toString('utf8'));
+        }
+        catch {
+            throw new PlanFormatError(`the value of "${name}" is not valid JSON`);
+        }
+        if (name === 'output_changes') {
+            this.digest.setOutputChanges(parsed);
+            return;
+        }
+        const field = HEADER_KEYS[name];
+        if (!field)
+            return;
+        if (field === 'errored' || field === 'applyable' || field === 'complete') {
+            if (typeof parsed === 'boolean')
+                this.header[field] = parsed;
+        }
+        else if (typeof parsed === 'string') {
+            this.header[field] = parsed;
+        }
+        else if (parsed !== null) {
+            throw new PlanFormatError(`"${name}" should be a string, found ${JSON.stringify(parsed).slice(0, 40)}`);
+        }
+    }
+    element(raw) {
+        const position = this.total;
+        let rc;
+        try {
+            rc = JSON.parse(raw.toString('utf8'));
+        }
+        catch {
+            throw new PlanFormatError(`resource_changes[${position}] is not valid JSON`);
+        }
+        const change = rc;
+        if (!rc ||
+            typeof rc !== 'object' ||
+            typeof change.address !== 'string' ||
+            !change.change ||
+            typeof change.change !== 'object' ||
+            !Array.isArray(change.change.actions)) {
+            throw new PlanFormatError(`resource_changes[${position}] is not a resource change (it needs "address" and "change.actions")`);
+        }
+        if (typeof change.type !== 'string')
+            change.type = typeFromAddress(change.address);
+        if (typeof change.name !== 'string')
+            change.name = '';
+        this.total++;
+        const kind = actionKind(change.change.actions);
+        this.counts[kind] = (this.counts[kind] ?? 0) + 1;
+        this.digest.addChange(`${change.address}\u0000${change.deposed ?? ''}`, rc);
+        if (this.keep(change))
+            this.changes.push(change);
+    }
+    documentEnd(index) {
+        const header = this.header;
+        const where = (problem) => new PlanFormatError(problem);
+        const keys = new Set(header.keys);
+        if (keys.has('lineage') || keys.has('serial')) {
+            throw where('is a Terraform state file, not a plan: run `terraform show -json <planfile>` on a saved plan');
+        }
+        const isPlan = keys.has('resource_changes') || keys.has('planned_values') || keys.has('output_changes') || keys.has('resource_drift');
+        if (!isPlan) {
+            if (keys.has('values'))
+                throw where('is `terraform show -json` of the state, not of a plan: pass a saved plan file (`terraform plan -out=tfplan`, then `terraform show -json tfplan`)');
+            if (keys.size === 0)
+                throw where('is an empty JSON object, not a plan');
+            throw where(`is not a Terraform plan (top-level keys: ${[...keys].slice(0, 6).join(', ')}; a plan has resource_changes or planned_values)`);
+        }
+        const warnings = [];
+        const version = header.formatVersion ?? header.planFormatVersion;
+        if (version !== undefined) {
+            const major = Number.parseInt(version, 10);
+            if (!/^\d+\.\d+/.test(version) || Number.isNaN(major))
+                throw where(`format_version ${JSON.stringify(version)} is not a version number`);
+            if (major >= 2)
+                throw where(`format_version ${version} is newer than this action understands (0.x and 1.x): upgrade plan-guard`);
+        }
+        else {
+            warnings.push('the plan has no format_version: read as format 1.x');
+        }
+        if (header.planFormatVersion !== undefined && header.formatVersion === undefined) {
+            warnings.push(`HCP Terraform redacted plan JSON (plan_format_version ${header.planFormatVersion}): read as format 1.x`);
+        }
+        if (header.errored === true) {
+            throw where('is an errored plan: terraform could not finish planning, so the changes are incomplete; fix the errors `terraform plan` printed and plan again');
+        }
+        if (header.complete === false)
+            warnings.push('the plan is incomplete (complete=false): another plan and apply will be needed after this one');
+        if (header.applyable === false && this.total > 0)
+            warnings.push('terraform marks this plan as not applyable');
+        this.documents.push({
+            index,
+            header,
+            changes: this.changes,
+            totalChanges: this.total,
+            actionCounts: this.counts,
+            digest: this.digest.digest(),
+            warnings,
+        });
+    }
+}
+function typeFromAddress(address) {
+    const parts = address.replace(/\[[^\]]*\]/g, '').split('.');
+    const mod = parts.lastIndexOf('module');
+    const rest = parts.slice(mod >= 0 ? mod + 2 : 0);
+    return (rest[0] === 'data' ? rest[1] : rest[0]) ?? '';
+}
+/** Chooses how to turn the input's bytes into UTF-8, from its first bytes. */
+function pickDecoder(head, warnings) {
+    if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
+        warnings.push('the file starts with a UTF-8 byte order mark (ignored)');
+        return { decode: (b) => b, skip: 3 };
+    }
+    const utf16 = (label, skip, why) => {
+        warnings.push(`the file is ${why} (as PowerShell's \`>\` writes it); decoded. Prefer \`terraform show -json tfplan | Out-File -Encoding utf8\` or bash`);
+        const decoder = new TextDecoder(label, { fatal: false });
+        return { decode: (b, final) => Buffer.from(decoder.decode(b, { stream: !final }), 'utf8'), skip };
+    };
+    if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe)
+        return utf16('utf-16le', 2, 'UTF-16 (little-endian, with BOM)');
+    if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff)
+        return utf16('utf-16be', 2, 'UTF-16 (big-endian, with BOM)');
+    if (head.length >= 2 && head[0] !== 0 && head[1] === 0)
+        return utf16('utf-16le', 0, 'UTF-16 (little-endian, no BOM)');
+    return { decode: (b) => b, skip: 0 };
+}
+function finish(scanner, collector, warnings, bytes) {
+    scanner.end();
+    if (bytes === 0)
+        throw new PlanFormatError('is empty');
+    if (collector.documents.length === 0)
+        throw new PlanFormatError('holds no JSON document');
+    if (collector.noise.length > 0) {
+        warnings.push(`skipped ${collector.noise.length} line(s) of GitHub workflow-command noise around the JSON (hashicorp/setup-terraform's wrapper): set \`terraform_wrapper: false\``);
+    }
+    return { documents: collector.documents, warnings, bytes };
+}
+/** Streams a plan file from disk; memory stays proportional to the changes kept, not the file size. */
+async function loadPlanFile(path, options = {}) {
+    let size;
+    try {
+        const stat = (0,external_node_fs_.statSync)(path);
+        if (stat.isDirectory())
+            throw new PlanFormatError('is a directory, not a file');
+        size = stat.size;
+    }
+    catch (err) {
+        if (err instanceof PlanFormatError)
+            throw err;
+        const code = err.code;
+        throw new PlanFormatError(code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`);
+    }
+    if (size === 0)
+        throw new PlanFormatError('is empty');
+    const collector = new PlanCollector(options.keep ?? (() => true));
+    const scanner = new scan_PlanScanner(collector.handler());
+    const warnings = [];
+    let decode;
+    let bytes = 0;
+    const stream = (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1 << 20 });
+    try {
+        for await (const chunk of stream) {
+            let buf = chunk;
+            if (!decode) {
+                const picked = pickDecoder(buf, warnings);
+                decode = picked.decode;
+                buf = buf.subarray(picked.skip);
+            }
+            bytes += chunk.length;
+            scanner.write(decode(buf, false));
+        }
+    }
+    catch (err) {
+        stream.destroy();
+        if (err instanceof PlanFormatError)
+            throw err;
+        throw new PlanFormatError(`cannot be read (${err.code ?? String(err)})`);
+    }
+    if (decode)
+        scanner.write(decode(Buffer.alloc(0), true));
+    return finish(scanner, collector, warnings, bytes);
+}
+/** Same as loadPlanFile, for input already in memory. */
+function loadPlanText(input, options = {}) {
+    const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+    const collector = new PlanCollector(options.keep ?? (() => true));
+    const scanner = new PlanScanner(collector.handler());
+    const warnings = [];
+    if (buf.length > 0) {
+        const { decode, skip } = pickDecoder(buf, warnings);
+        scanner.write(decode(buf.subarray(skip), true));
+    }
+    return finish(scanner, collector, warnings, buf.length);
+}
+
+// EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts
+var src_inputs = __nccwpck_require__(4296);
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/classify.ts
+/**
+ * Classifies a plan's changes for NAT egress risk. NAT resources are recognised by type and attributes
+ * (an instance with source_dest_check = false is a router; any aws_nat_gateway; a 0.0.0.0/0 route via
+ * nat_gateway_id / network_interface_id / instance_id), with address patterns that operators can override.
+ * Findings are grouped per AZ/index key so one AZ's outage reads as one finding.
+ */
+
+
+
+const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'];
+function severityRank(s) {
+    return SEVERITIES.indexOf(s);
+}
+const ROLES = ['instance', 'gateway', 'eip', 'association', 'route', 'security', 'iam', 'imagebuilder'];
+/**
+ * Default address patterns per role (globs over the full address). Attribute-based recognition applies
+ * on top of these for instances, gateways, routes and associations. For `eip` the default is every
+ * Elastic IP: narrow it when a configuration has Elastic IPs that are not NAT egress.
+ */
+const DEFAULT_PATTERNS = {
+    // Cabalmail: module.vpc.aws_instance.nat[i]; fck-nat and nat-instance community modules.
+    instance: ['*aws_instance.nat*', '*nat_instance*', '*nat-instance*', '*fck_nat*', '*fck-nat*'],
+    gateway: ['*'],
+    eip: ['*'],
+    // Besides these, an association is NAT when its address names NAT or it targets a NAT instance/ENI.
+    association: ['*aws_eip_association.nat*'],
+    // Cabalmail: module.vpc.aws_route.private[i]; terraform-aws-modules/vpc: aws_route.private_nat_gateway[i].
+    route: ['*aws_route.private*'],
+    security: [],
+    iam: [],
+    imagebuilder: [],
+};
+const ROLE_TYPES = {
+    instance: ['aws_instance', 'aws_network_interface'],
+    gateway: ['aws_nat_gateway'],
+    eip: ['aws_eip'],
+    association: ['aws_eip_association'],
+    route: ['aws_route', 'aws_route_table'],
+    security: ['aws_security_group', 'aws_security_group_rule', 'aws_vpc_security_group_ingress_rule', 'aws_vpc_security_group_egress_rule', 'aws_network_interface_sg_attachment'],
+    iam: ['aws_iam_role', 'aws_iam_instance_profile', 'aws_iam_role_policy', 'aws_iam_role_policy_attachment', 'aws_iam_policy'],
+    imagebuilder: [
+        'aws_imagebuilder_component',
+        'aws_imagebuilder_image_recipe',
+        'aws_imagebuilder_image_pipeline',
+        'aws_imagebuilder_infrastructure_configuration',
+        'aws_imagebuilder_distribution_configuration',
+        'aws_imagebuilder_workflow',
+        'aws_imagebuilder_lifecycle_policy',
+    ],
+};
+const TYPE_ROLE = new Map();
+for (const role of ROLES)
+    for (const t of ROLE_TYPES[role])
+        TYPE_ROLE.set(t, role);
+/** Cheap pre-filter for the loader: could this change matter to NAT egress at all? */
+function isNatCandidate(rc) {
+    return TYPE_ROLE.has(rc.type) && rc.mode !== 'data';
+}
+/** Attributes whose in-place update stops (or stops routing on) an EC2 instance. */
+const STOPPING_ATTRS = ['instance_type', 'user_data', 'user_data_base64', 'ebs_optimized', 'cpu_options', 'cpu_core_count', 'cpu_threads_per_core', 'hibernation', 'enclave_options', 'metadata_options'];
+const IMAGEBUILDER_CONTENT = new Set(['aws_imagebuilder_component', 'aws_imagebuilder_image_recipe']);
+const TAG_ATTRS = new Set(['tags', 'tags_all']);
+const NAT_TARGETS = ['nat_gateway_id', 'network_interface_id', 'instance_id'];
+function asObj(v) {
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+}
+function keyOf(rc) {
+    return rc.index === undefined || rc.index === null ? '-' : String(rc.index);
+}
+/** Does a sensitivity marker (before_sensitive / after_sensitive) cover `attr`? */
+function sensitive(marker, attr) {
+    if (marker === true)
+        return true;
+    const m = asObj(marker);
+    if (!m)
+        return false;
+    const v = m[attr];
+    return v === true || (v !== undefined && v !== false && JSON.stringify(v).includes('true'));
+}
+/** A scalar attribute value that may be shown (never a sensitive one), else undefined. */
+function shown(rc, side, attr) {
+    const c = rc.change;
+    if (sensitive(side === 'before' ? c.before_sensitive : c.after_sensitive, attr))
+        return undefined;
+    const v = asObj(side === 'before' ? c.before : c.after)?.[attr];
+    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+}
+function isUnknown(rc, attr) {
+    return asObj(rc.change.after_unknown)?.[attr] === true;
+}
+function changedAttrs(rc) {
+    const before = asObj(rc.change.before) ?? {};
+    const after = asObj(rc.change.after) ?? {};
+    const unknown = asObj(rc.change.after_unknown) ?? {};
+    const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
+    const out = [];
+    for (const n of names) {
+        const u = unknown[n];
+        if (u === true || (u && typeof u === 'object' && JSON.stringify(u).includes('true')))
+            out.push(n);
+        else if (canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null))
+            out.push(n);
+    }
+    return out.sort();
+}
+function replacePaths(rc) {
+    const paths = rc.change.replace_paths;
+    if (!Array.isArray(paths))
+        return [];
+    return paths.filter(Array.isArray).map((p) => String(p[0]));
+}
+/** Tokens of the address outside the resource type: module names, resource name, index. */
+function natNamed(rc) {
+    const withoutType = rc.address.replace(`${rc.type}.`, '');
+    return withoutType.split(/[^A-Za-z0-9]+/).some((t) => t.toLowerCase() === 'nat');
+}
+/** Is this a 0.0.0.0/0 route through a NAT (gateway, ENI or instance), in `side`? */
+function natDefaultRoute(route, unknown) {
+    if (!route)
+        return false;
+    const dest = route.destination_cidr_block ?? route.cidr_block;
+    if (dest !== '0.0.0.0/0')
+        return false;
+    return NAT_TARGETS.some((t) => (typeof route[t] === 'string' && route[t] !== '') || unknown?.[t] === true);
+}
+function routeTarget(route) {
+    if (!route)
+        return '';
+    for (const t of NAT_TARGETS)
+        if (typeof route[t] === 'string' && route[t] !== '')
+            return `${t}=${route[t]}`;
+    return '';
+}
+function inlineDefaultRoute(table) {
+    const routes = table?.route;
+    if (!Array.isArray(routes))
+        return undefined;
+    return routes.map(asObj).find((r) => natDefaultRoute(r, undefined));
+}
+function compilePatterns(patterns = {}) {
+    const out = {};
+    for (const role of ROLES)
+        out[role] = (patterns[role] ?? DEFAULT_PATTERNS[role]).map(src_inputs/* globToRegExp */.tL);
+    return out;
+}
+/** Ids of NAT instances and their interfaces, from every instance change in the plan (no-ops included). */
+function natTargetIds(changes, patterns) {
+    const ids = new Set();
+    for (const rc of changes) {
+        if (rc.type !== 'aws_instance' && rc.type !== 'aws_network_interface')
+            continue;
+        if (roleOf(rc, patterns, ids) !== 'instance')
+            continue;
+        for (const side of [rc.change.before, rc.change.after]) {
+            const o = asObj(side);
+            for (const k of ['id', 'primary_network_interface_id'])
+                if (typeof o?.[k] === 'string' && o[k] !== '')
+                    ids.add(o[k]);
+        }
+    }
+    return ids;
+}
+function roleOf(rc, patterns, natIds) {
+    if (rc.mode === 'data')
+        return undefined;
+    const role = TYPE_ROLE.get(rc.type);
+    if (!role)
+        return undefined;
+    const matches = patterns[role].some((re) => re.test(rc.address));
+    const c = rc.change;
+    switch (role) {
+        case 'instance': {
+            const router = asObj(c.before)?.source_dest_check === false || asObj(c.after)?.source_dest_check === false;
+            if (rc.type === 'aws_network_interface')
+                return router ? role : undefined;
+            return router || matches ? role : undefined;
+        }
+        case 'route': {
+            if (rc.type === 'aws_route_table') {
+                return inlineDefaultRoute(asObj(c.before)) || inlineDefaultRoute(asObj(c.after)) ? role : undefined;
+            }
+            const attr = natDefaultRoute(asObj(c.before), undefined) || natDefaultRoute(asObj(c.after), asObj(c.after_unknown));
+            return attr || matches ? role : undefined;
+        }
+        case 'association': {
+            const linked = [c.before, c.after].some((side) => {
+                const o = asObj(side);
+                return ['instance_id', 'network_interface_id'].some((k) => typeof o?.[k] === 'string' && natIds.has(o[k]));
+            });
+            return linked || natNamed(rc) || matches ? role : undefined;
+        }
+        case 'security':
+        case 'iam':
+        case 'imagebuilder':
+            return natNamed(rc) || matches ? role : undefined;
+        default:
+            return matches ? role : undefined;
+    }
+}
+const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
+const ROLLBACK = 'Rollback lever: flip to gateway mode (use_nat_instance=false) and apply.';
+function classifyChanges(changes, options = {}) {
+    const patterns = compilePatterns(options.patterns);
+    const items = [];
+    const liveAddresses = new Set(changes.filter((c) => !c.deposed).map((c) => c.address));
+    const natIds = natTargetIds(changes, patterns);
+    for (const rc of changes) {
+        const kind = actionKind(rc.change.actions);
+        if (kind === 'no-op' || kind === 'read')
+            continue;
+        if (rc.deposed && liveAddresses.has(rc.address))
+            continue; // the old half of a create-before-destroy replace
+        const role = roleOf(rc, patterns, natIds);
+        if (!role)
+            continue;
+        items.push({ rc, role, kind, key: keyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
+    }
+    const findings = [];
+    const azByKey = new Map();
+    for (const it of items) {
+        if (it.rc.type !== 'aws_instance')
+            continue;
+        const az = shown(it.rc, 'after', 'availability_zone') ?? shown(it.rc, 'before', 'availability_zone');
+        if (az)
+            azByKey.set(it.key, az);
+    }
+    const add = (severity, kind, title, group, why, action) => {
+        for (const g of group)
+            g.used = true;
+        const keys = [...new Set(group.map((g) => g.key))].sort(compareKeys);
+        findings.push({
+            severity,
+            kind,
+            title,
+            addresses: [...new Set(group.map((g) => g.rc.address))],
+            keys,
+            azs: [...new Set(keys.map((k) => azByKey.get(k)).filter((a) => !!a))],
+            why,
+            action,
+        });
+    };
+    const pick = (pred) => items.filter((it) => !it.used && pred(it));
+    const isType = (it, t) => it.rc.type === t;
+    const tagsOnly = (it) => it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
+    // 1. Elastic IPs: the outbound addresses everything outside depends on.
+    for (const it of pick((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'))) {
+        const ip = shown(it.rc, 'before', 'public_ip');
+        add('critical', it.kind === 'delete' ? 'eip-deleted' : 'eip-replaced', `NAT Elastic IP ${it.kind === 'delete' ? 'deleted' : 'replaced'}${ip ? ` (${ip})` : ''}`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: the outbound IP${ip ? ` ${ip}` : ''} is released for good, breaking SPF records, reverse DNS, partner allow-lists and the AWS port-25 unblock.`, 'Do not apply unless the IP change is intended: keep the EIP (prevent_destroy, or `terraform state mv` for a rename). If intended, update SPF, reverse DNS, allow-lists and request the port-25 unblock for the new IP first.');
+    }
+    // 2. Mode switch and quiesce: whole-environment events.
+    const gwDeleted = items.filter((i) => i.role === 'gateway' && i.kind === 'delete');
+    const gwCreated = items.filter((i) => i.role === 'gateway' && i.kind === 'create');
+    const instDeleted = items.filter((i) => isType(i, 'aws_instance') && i.role === 'instance' && i.kind === 'delete');
+    const instCreated = items.filter((i) => isType(i, 'aws_instance') && i.role === 'instance' && i.kind === 'create');
+    const routeDeleted = items.filter((i) => i.role === 'route' && i.kind === 'delete');
+    const routeCreated = items.filter((i) => i.role === 'route' && i.kind === 'create');
+    let modeSwitch = 'none';
+    if (gwDeleted.length > 0 && instCreated.length > 0)
+        modeSwitch = 'gateway-to-instance';
+    else if (instDeleted.length > 0 && gwCreated.length > 0)
+        modeSwitch = 'instance-to-gateway';
+    if (modeSwitch === 'gateway-to-instance') {
+        const assoc = pick((i) => i.role === 'association' && (i.kind === 'create' || i.kind === 'replace'));
+        const group = [
+            ...gwDeleted,
+            ...instCreated,
+            ...assoc,
+            ...pick((i) => i.role === 'route' && (i.kind === 'update' || i.kind === 'replace' || i.kind === 'create')),
+            ...pick((i) => (i.role === 'security' || i.role === 'iam') && i.kind === 'create'),
+            ...pick((i) => i.role === 'eip' && i.kind === 'update'),
+        ];
+        const failAt = assoc.length > 0 ? assoc.map((a) => a.rc.address).join(', ') : 'the aws_eip_association of each NAT instance';
+        add('high', 'mode-switch', 'NAT mode switch: gateway → instance (expect two applies)', group, `Every NAT gateway is deleted and NAT instances take over the same Elastic IPs. The first apply is expected to fail at ${failAt} with "AuthFailure: You do not have permission to access the specified resource" — not an IAM problem: the deleting gateway still holds the EIP. Egress in the affected AZs is down from the route repoint until each instance has its EIP.`, `Apply through the cutover action (it waits until the gateways release the EIPs, then re-applies), in a maintenance window. A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami). ${ROLLBACK}`);
+    }
+    else if (modeSwitch === 'instance-to-gateway') {
+        const group = [
+            ...instDeleted,
+            ...gwCreated,
+            ...pick((i) => i.role === 'association' && i.kind === 'delete'),
+            ...pick((i) => i.role === 'route' && (i.kind === 'update' || i.kind === 'replace' || i.kind === 'create')),
+            ...pick((i) => (i.role === 'security' || i.role === 'iam') && i.kind === 'delete'),
+            ...pick((i) => i.role === 'instance' && i.kind === 'delete'),
+        ];
+        add('high', 'mode-switch', 'NAT mode switch: instance → gateway', group, 'NAT instances and their EIP associations are deleted and NAT gateways are created on the same Elastic IPs; egress in the affected AZs is down for a few minutes per AZ while the EIPs and routes move. This direction has no EIP race: one apply.', MAINTENANCE);
+    }
+    else if ((gwDeleted.length > 0 || instDeleted.length > 0) && routeDeleted.length > 0 && gwCreated.length === 0 && instCreated.length === 0) {
+        const group = [
+            ...gwDeleted,
+            ...instDeleted,
+            ...routeDeleted,
+            ...pick((i) => i.role === 'association' && i.kind === 'delete'),
+            ...pick((i) => i.role === 'instance' && i.kind === 'delete'),
+        ];
+        const eipsKept = !items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
+        add('high', 'quiesce', `Quiesce: NAT and private default routes destroyed${eipsKept ? ', Elastic IPs kept' : ''}`, group, `The NAT ${gwDeleted.length > 0 ? 'gateways' : 'instances'} and the private subnets' 0.0.0.0/0 routes are destroyed: every private workload in the affected AZs loses internet and AWS API egress until NAT is restored.${eipsKept ? ' The Elastic IPs are kept, so SPF and allow-lists survive.' : ''}`, 'Intended only for non-production cost saving (quiesced=true). Restore egress with quiesced=false and apply.');
+    }
+    else if ((gwCreated.length > 0 || instCreated.length > 0) && routeCreated.length > 0 && gwDeleted.length === 0 && instDeleted.length === 0) {
+        const group = [...gwCreated, ...instCreated, ...routeCreated, ...pick((i) => i.role === 'association' && i.kind === 'create')];
+        add('low', 'nat-restored', 'NAT and private default routes created (capacity only added)', group, 'NAT and the private 0.0.0.0/0 routes are created where none existed (un-quiesce, a new environment or a new AZ): egress comes up, nothing existing is interrupted.', 'Run verify-egress after the apply.');
+    }
+    // 3. Per-key NAT events.
+    const sameKey = (it, pred) => pick((o) => o.key === it.key && o !== it && pred(o));
+    for (const it of pick((i) => i.role === 'instance' && (i.kind === 'replace' || i.kind === 'delete'))) {
+        const eni = isType(it, 'aws_network_interface');
+        const what = eni ? 'NAT network interface' : 'NAT instance';
+        const related = sameKey(it, (o) => o.role === 'association' || (o.role === 'route' && o.kind !== 'create'));
+        if (it.kind === 'delete') {
+            add('high', eni ? 'nat-interface-deleted' : 'nat-instance-deleted', `${what} deleted`, [it, ...related], `${it.rc.address} is destroyed: the private subnets routed through it lose egress.`, `${MAINTENANCE} ${ROLLBACK}`);
+            continue;
+        }
+        const paths = replacePaths(it.rc);
+        const amiBefore = shown(it.rc, 'before', 'ami');
+        const amiAfter = shown(it.rc, 'after', 'ami');
+        const amiChanged = !eni && (paths.includes('ami') || isUnknown(it.rc, 'ami') || (amiBefore !== undefined && amiAfter !== undefined && amiBefore !== amiAfter));
+        const cbd = it.rc.change.actions[0] === 'create';
+        const gap = cbd ? ' (create-before-destroy shortens the gap, but the EIP and route still move)' : '';
+        if (amiChanged) {
+            add('high', 'nat-ami-adopted', `New NAT AMI adopted: NAT instance replaced${amiBefore && amiAfter ? ` (${amiBefore} → ${amiAfter})` : ''}`, [it, ...related], `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance runs and has its EIP${gap}.`, `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${MAINTENANCE} ${ROLLBACK}`);
+        }
+        else {
+            add('high', eni ? 'nat-interface-replaced' : 'nat-instance-replaced', `${what} replaced${paths.length > 0 ? ` (forced by ${paths.join(', ')})` : ''}`, [it, ...related], `${it.rc.address} is destroyed and re-created; egress in this AZ is down until the replacement forwards traffic and has its EIP${gap}.`, `${MAINTENANCE} ${ROLLBACK}`);
+        }
+    }
+    for (const it of pick((i) => i.role === 'instance' && i.kind === 'update')) {
+        const what = isType(it, 'aws_network_interface') ? 'NAT network interface' : 'NAT instance';
+        const sdc = it.changed.includes('source_dest_check') && asObj(it.rc.change.after)?.source_dest_check === true;
+        const stopping = it.changed.filter((a) => STOPPING_ATTRS.includes(a));
+        if (sdc) {
+            add('high', 'nat-routing-disabled', `${what}: source/destination check turned on`, [it], `${it.rc.address} gets source_dest_check = true: EC2 then drops the traffic it forwards, so it stops being a NAT.`, 'Keep source_dest_check = false on NAT instances and their interfaces.');
+        }
+        else if (stopping.length > 0) {
+            add('high', 'nat-instance-stopped', `${what} updated in a way that stops it (${stopping.join(', ')})`, [it], `${it.rc.address} must be stopped to change ${stopping.join(', ')}: egress in this AZ is down while it restarts.`, `${MAINTENANCE} ${ROLLBACK}`);
+        }
+        else if (tagsOnly(it)) {
+            add('low', 'nat-tags-changed', `${what}: tags only`, [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
+        }
+        else {
+            add('medium', 'nat-instance-changed', `${what} updated in place (${it.changed.join(', ') || 'attributes'})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}); these changes do not require a stop, but they touch the NAT path.`, 'Review the attribute changes; run verify-egress after the apply.');
+        }
+    }
+    for (const it of pick((i) => i.role === 'gateway' && (i.kind === 'replace' || i.kind === 'delete'))) {
+        const related = sameKey(it, (o) => o.role === 'route' && o.kind !== 'create');
+        const replaced = it.kind === 'replace';
+        add('high', replaced ? 'nat-gateway-replaced' : 'nat-gateway-deleted', `NAT gateway ${replaced ? 'replaced' : 'deleted'}${replaced && replacePaths(it.rc).length ? ` (forced by ${replacePaths(it.rc).join(', ')})` : ''}`, [it, ...related], `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.`, `${MAINTENANCE}${replaced ? '' : ' If this is a mode switch, the NAT instances must be in the same plan.'}`);
+    }
+    for (const it of pick((i) => i.role === 'gateway' && i.kind === 'update')) {
+        if (tagsOnly(it))
+            add('low', 'nat-tags-changed', 'NAT gateway: tags only', [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
+        else
+            add('medium', 'nat-gateway-changed', `NAT gateway updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}).`, 'Review the change; run verify-egress after the apply.');
+    }
+    // 4. Associations and routes not explained above.
+    for (const it of pick((i) => i.role === 'association')) {
+        if (it.kind === 'delete') {
+            add('high', 'eip-disassociated', 'NAT Elastic IP disassociated', [it], `${it.rc.address} is destroyed: the NAT loses its public IP, so egress in this AZ stops.`, `${MAINTENANCE} ${ROLLBACK}`);
+        }
+        else if (it.kind === 'create' && items.some((o) => o.role === 'instance' && o.kind === 'create' && o.key === it.key)) {
+            continue; // capacity added, reported with the new instance below
+        }
+        else {
+            add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} is ${it.kind === 'update' ? 'updated' : it.kind === 'create' ? 'created' : 're-created'}: the EIP moves, and the NAT has no public IP for a moment.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
+        }
+    }
+    for (const it of pick((i) => i.role === 'eip' && i.kind === 'update')) {
+        if (tagsOnly(it)) {
+            add('low', 'nat-tags-changed', 'NAT Elastic IP: tags only', [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
+        }
+        else if (it.changed.some((a) => a === 'instance' || a === 'network_interface' || a === 'associate_with_private_ip')) {
+            add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} moves to another ${it.changed.includes('instance') ? 'instance' : 'network interface'}: the old NAT loses its public IP.`, 'Expect a brief egress blip; run verify-egress after the apply.');
+        }
+        else {
+            add('low', 'eip-changed', `NAT Elastic IP updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place; its address stays.`, 'No egress impact expected.');
+        }
+    }
+    for (const it of pick((i) => i.role === 'route')) {
+        const table = isType(it, 'aws_route_table');
+        const c = it.rc.change;
+        const before = table ? inlineDefaultRoute(asObj(c.before)) : asObj(c.before);
+        const after = table ? inlineDefaultRoute(asObj(c.after)) : asObj(c.after);
+        const label = table ? `the inline 0.0.0.0/0 route of ${it.rc.address}` : it.rc.address;
+        if (it.kind === 'delete' || (table && before && !after && it.kind !== 'create')) {
+            add('high', 'route-deleted', 'Private default route deleted', [it], `${label} is destroyed: the private subnets using it have no way out.`, `${MAINTENANCE} If NAT is being removed on purpose, this is a quiesce.`);
+        }
+        else if (it.kind === 'replace') {
+            add('high', 'route-replaced', 'Private default route replaced', [it], `${label} is destroyed and re-created: egress for its subnets is down in between.`, MAINTENANCE);
+        }
+        else if (it.kind === 'create' || (table && !before && after)) {
+            if (!table && items.some((o) => (o.role === 'instance' || o.role === 'gateway') && o.kind === 'create' && o.key === it.key))
+                continue;
+            add('low', 'nat-capacity-added', 'Private default route added', [it], `${label} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
+        }
+        else if (it.kind === 'update') {
+            const from = routeTarget(before);
+            const to = routeTarget(after);
+            const retarget = table ? canonicalJson(before ?? null) !== canonicalJson(after ?? null) : NAT_TARGETS.some((t) => it.changed.includes(t));
+            if (retarget) {
+                add('medium', 'route-retargeted', 'Private default route target changed', [it], `${label} moves ${from ? `from ${from} ` : ''}${to ? `to ${to}` : 'to a target known after apply'}: connections through the old target are cut.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
+            }
+        }
+    }
+    // 5. NAT capacity added (new instances or gateways with their associations).
+    for (const it of pick((i) => (i.role === 'instance' || i.role === 'gateway') && i.kind === 'create')) {
+        const related = sameKey(it, (o) => (o.role === 'association' || o.role === 'route') && o.kind === 'create');
+        add('low', 'nat-capacity-added', `${it.role === 'gateway' ? 'NAT gateway' : 'NAT instance'} added`, [it, ...related], `${it.rc.address} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
+    }
+    for (const it of pick((i) => i.role === 'eip' && i.kind === 'create')) {
+        add('low', 'nat-capacity-added', 'NAT Elastic IP added', [it], `${it.rc.address} is created: a new outbound IP.`, 'Add the new IP to SPF, allow-lists and reverse DNS, and request the port-25 unblock for it.');
+    }
+    // 6. Security groups, IAM and the AMI pipeline.
+    for (const it of pick((i) => i.role === 'security' || i.role === 'iam')) {
+        const what = it.role === 'security' ? 'NAT security group' : 'NAT IAM';
+        if (tagsOnly(it))
+            add('low', 'nat-tags-changed', `${what}: tags only`, [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
+        else
+            add('medium', it.role === 'security' ? 'nat-security-changed' : 'nat-iam-changed', `${what} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}${it.changed.length ? ` (${it.changed.join(', ')})` : ''}: ${it.role === 'security' ? 'a wrong rule silently blocks forwarded traffic' : 'the NAT instances lose or gain permissions (SSM access for mitigation among them)'}.`, 'Review the rules; run verify-egress after the apply.');
+    }
+    for (const it of pick((i) => i.role === 'imagebuilder')) {
+        const content = IMAGEBUILDER_CONTENT.has(it.rc.type);
+        if (content && (it.kind === 'update' || it.kind === 'replace')) {
+            const vBefore = shown(it.rc, 'before', 'version');
+            const vAfter = shown(it.rc, 'after', 'version');
+            const same = vBefore !== undefined && vBefore === vAfter;
+            add('medium', same ? 'imagebuilder-version-not-bumped' : 'imagebuilder-content-changed', same ? `Image Builder ${it.rc.type.replace('aws_imagebuilder_', '').replace('_', ' ')} content changed without a version bump` : `Image Builder ${it.rc.type.replace('aws_imagebuilder_', '').replace('_', ' ')} changed`, [it], same
+                ? `${it.rc.address} changes content but keeps version ${vBefore}: Image Builder versions are immutable, so this apply will fail.`
+                : `${it.rc.address} changes${vBefore && vAfter ? ` (version ${vBefore} → ${vAfter})` : ''}: the next AMI build bakes the new NAT bootstrap.`, same ? 'Bump the version in the same change, then plan again.' : 'Build a new AMI (build-nat-ami) and review its adoption plan before applying it to the NAT instances.');
+        }
+        else if (it.kind === 'delete' && it.rc.type === 'aws_imagebuilder_image_pipeline') {
+            add('medium', 'imagebuilder-pipeline-deleted', 'NAT AMI pipeline deleted', [it], `${it.rc.address} is destroyed: NAT AMIs stop receiving AL2023 security patches.`, 'Keep build_nat_ami=true unless the environment runs gateways only.');
+        }
+        else {
+            add('low', 'imagebuilder-config-changed', `Image Builder ${it.rc.type.replace('aws_imagebuilder_', '').replace(/_/g, ' ')} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}; running NAT instances are not affected.`, 'No egress impact expected.');
+        }
+    }
+    findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || compareKeys(a.keys[0] ?? '', b.keys[0] ?? ''));
+    const risk = findings.reduce((max, f) => (severityRank(f.severity) > severityRank(max) ? f.severity : max), 'none');
+    const affected = [...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys))].sort(compareKeys);
+    return {
+        risk,
+        findings,
+        modeSwitch,
+        expectedApplies: modeSwitch === 'gateway-to-instance' ? 2 : 1,
+        affected,
+        natChanges: items.length,
+        natInstancesCreated: items.filter((i) => isType(i, 'aws_instance') && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace')).map((i) => i.rc.address),
+    };
+}
+function verb(kind) {
+    return { create: 'created', delete: 'deleted', update: 'updated', replace: 'replaced', forget: 'removed from state' }[kind] ?? kind;
+}
+/** Numeric keys in number order, then string keys. */
+function compareKeys(a, b) {
+    const na = /^\d+$/.test(a) ? Number(a) : NaN;
+    const nb = /^\d+$/.test(b) ? Number(b) : NaN;
+    if (!Number.isNaN(na) && !Number.isNaN(nb))
+        return na - nb;
+    if (!Number.isNaN(na))
+        return -1;
+    if (!Number.isNaN(nb))
+        return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// EXTERNAL MODULE: ../../packages/shared/src/report/index.ts
+var report = __nccwpck_require__(787);
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/report.ts
+/**
+ * The plan-guard report: one markdown document used for the sticky PR comment, the job summary and the
+ * report file. Everything taken from the plan goes through code()/escapeText().
+ */
+
+
+const COMMENT_LIMIT = 65_536;
+const MARKER_PREFIX = '<!-- nat-egress/plan-guard';
+/** The hidden marker that identifies this action's sticky comment for one environment. */
+function commentMarker(environment) {
+    return `${MARKER_PREFIX} environment=${encodeURIComponent(environment || 'default')} -->`;
+}
+const ICON = { none: '✅', low: 'ℹ️', medium: '⚠️', high: '🛑', critical: '🚨' };
+function listKeys(keys, max) {
+    const head = keys.slice(0, max).map((k) => (k === '-' ? '(unindexed)' : (0,report/* code */.aY)(k)));
+    return keys.length > max ? `${head.join(', ')} and ${keys.length - max} more` : head.join(', ');
+}
+function keysText(keys, azs, inTable) {
+    const shownKeys = keys.map((k) => (k === '-' ? '(unindexed)' : (0,report/* code */.aY)(k, inTable))).join(', ');
+    return azs.length > 0 ? `${shownKeys} (${azs.map((a) => (0,report/* code */.aY)(a, inTable)).join(', ')})` : shownKeys || '—';
+}
+function addressesText(addresses, inTable, max = 4) {
+    const head = addresses.slice(0, max).map((a) => (0,report/* code */.aY)(a, inTable));
+    return addresses.length > max ? `${head.join(', ')} and ${addresses.length - max} more` : head.join(', ');
+}
+function findingRows(findings) {
+    return findings.map((f) => [
+        `${ICON[f.severity]} ${f.severity.toUpperCase()}`,
+        `${(0,report/* escapeText */.X1)(f.title)}${f.doc ? ` (${(0,report/* escapeText */.X1)(f.doc)})` : ''}`,
+        keysText(f.keys, f.azs, true),
+        addressesText(f.addresses, true),
+    ]);
+}
+function findingDetail(f, n) {
+    return [
+        `**${n}. ${f.severity.toUpperCase()} — ${(0,report/* escapeText */.X1)(f.title)}** (${(0,report/* code */.aY)(f.kind)})`,
+        `- Why: ${(0,report/* escapeText */.X1)(f.why)}`,
+        `- Do: ${(0,report/* escapeText */.X1)(f.action)}`,
+        `- AZ / key: ${keysText(f.keys, f.azs, false)}`,
+        `- Resources: ${f.addresses.map((a) => (0,report/* code */.aY)(a)).join(', ')}`,
+    ].join('\n');
+}
+/**
+ * Renders the report. `maxFindings` limits how many findings are listed (used to fit the comment limit);
+ * the omitted ones are counted in a visible note.
+ */
+function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
+    const env = input.environment ? ` — ${(0,report/* escapeText */.X1)(input.environment)}` : '';
+    const all = input.documents.flatMap((d) => d.analysis.findings.map((f) => ({ ...f, doc: input.documents.length > 1 ? d.label : undefined })));
+    const modeSwitch = input.documents.map((d) => d.analysis.modeSwitch).find((m) => m !== 'none') ?? 'none';
+    const applies = Math.max(1, ...input.documents.map((d) => d.analysis.expectedApplies));
+    const affected = [...new Set(input.documents.flatMap((d) => d.analysis.affected))];
+    const lines = [commentMarker(input.environment)];
+    lines.push(`### ${ICON[input.risk]} NAT egress risk: ${input.risk.toUpperCase()}${env}`);
+    lines.push('');
+    if (all.length === 0) {
+        lines.push('No change in this plan touches NAT egress (NAT instances or gateways, their Elastic IPs, private default routes, NAT security groups, IAM or the AMI pipeline).');
+    }
+    else {
+        const facts = [
+            `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
+            `**Expected applies:** ${applies}`,
+            `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
+        ];
+        lines.push(facts.join(' · '));
+        if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none') {
+            lines.push('');
+            lines.push(`> This plan is at or above the \`fail-on\` threshold (${input.failOn}): the check fails.`);
+        }
+        lines.push('');
+        const listed = all.slice(0, Math.max(0, maxFindings));
+        lines.push((0,report/* table */.tp)(['Severity', 'Finding', 'AZ / key', 'Resources'], findingRows(listed)));
+        lines.push('');
+        if (listed.length > 0)
+            lines.push((0,report/* details */.zH)(`Why, and what to do (${listed.length} finding${listed.length === 1 ? '' : 's'})`, listed.map((f, i) => findingDetail(f, i + 1)).join('\n\n')));
+        if (listed.length < all.length) {
+            lines.push('');
+            lines.push(`> **Shortened:** ${all.length - listed.length} more finding(s) are not shown here (GitHub's comment size limit). The full report is in the job summary and the \`report-file\` output.`);
+        }
+    }
+    lines.push('');
+    const docFacts = input.documents.map((d) => {
+        const v = [d.terraformVersion ? `Terraform ${(0,report/* escapeText */.X1)(d.terraformVersion)}` : '', d.formatVersion ? `format ${(0,report/* escapeText */.X1)(d.formatVersion)}` : ''].filter(Boolean).join(', ');
+        return `${input.documents.length > 1 ? `${(0,report/* escapeText */.X1)(d.label)}: ` : ''}${d.totalChanges} resource change(s), ${d.analysis.natChanges} NAT-related${v ? ` (${v})` : ''}`;
+    });
+    const warnings = [...input.warnings, ...input.documents.flatMap((d) => d.warnings.map((w) => (input.documents.length > 1 ? `${d.label}: ${w}` : w)))];
+    lines.push(`<sub>${docFacts.join(' · ')} · plan digest ${(0,report/* code */.aY)(input.planSha.slice(0, 16))} · ${(0,report/* code */.aY)(input.source)}</sub>`);
+    if (warnings.length > 0) {
+        lines.push('');
+        lines.push(warnings.map((w) => `> Note: ${(0,report/* escapeText */.X1)(w)}`).join('\n'));
+    }
+    return `${lines.join('\n')}\n`;
+}
+/** The report shortened (fewest findings dropped) to fit `limit` characters. */
+function renderReportWithin(input, limit) {
+    const full = renderReport(input);
+    if (full.length <= limit)
+        return { body: full, shortened: false };
+    const total = input.documents.reduce((n, d) => n + d.analysis.findings.length, 0);
+    let lo = 0;
+    let hi = total;
+    while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (renderReport(input, mid).length <= limit)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    const body = renderReport(input, lo);
+    return { body: body.length <= limit ? body : `${body.slice(0, limit - 80)}\n\n> **Shortened** to fit GitHub's size limit.\n`, shortened: true };
+}
+/** The body that replaces a sticky comment when a later plan no longer touches NAT. */
+function resolvedComment(environment, planSha) {
+    const env = environment ? ` — ${(0,report/* escapeText */.X1)(environment)}` : '';
+    return `${commentMarker(environment)}\n### ✅ No NAT risk any more${env}\n\nThe latest plan (digest ${(0,report/* code */.aY)(planSha.slice(0, 16))}) no longer touches NAT egress. Earlier findings on this pull request no longer apply.\n`;
+}
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/show.ts
+/**
+ * `terraform show -json <planfile>` into a file (plans can be larger than a string may be), with the
+ * failures operators meet named in one line.
+ */
+
+
+
+async function terraformShowJson(options) {
+    const out = (0,external_node_fs_.openSync)(options.outFile, 'w');
+    try {
+        await new Promise((resolve, reject) => {
+            let stderr = '';
+            const child = (0,external_node_child_process_namespaceObject.spawn)(options.terraform, ['show', '-json', '-no-color', options.planfile], {
+                cwd: options.cwd,
+                env: { ...(options.env ?? process.env), TF_IN_AUTOMATION: '1' },
+                stdio: ['ignore', out, 'pipe'],
+            });
+            child.stderr?.setEncoding('utf8');
+            child.stderr?.on('data', (d) => {
+                if (stderr.length < 8192)
+                    stderr += d;
+            });
+            child.on('error', (err) => {
+                if (err.code === 'ENOENT') {
+                    reject(new PlanFormatError(`${JSON.stringify(options.terraform)} was not found (install Terraform, e.g. hashicorp/setup-terraform with terraform_wrapper: false, or set the terraform input)`));
+                }
+                else if (err.code === 'EACCES') {
+                    reject(new PlanFormatError(`${JSON.stringify(options.terraform)} is not executable`));
+                }
+                else {
+                    reject(new PlanFormatError(`could not run ${options.terraform}: ${err.message}`));
+                }
+            });
+            child.on('close', (codeOrNull, signal) => {
+                if (codeOrNull === 0)
+                    return resolve();
+                const why = stderr
+                    .split('\n')
+                    .map((l) => l.replace(/\u001b\[[0-9;]*m/g, '').replace(/^[│╷╵\s]+/, '').trim())
+                    .filter((l) => l && !/^Error:?$/.test(l))
+                    .slice(0, 2)
+                    .join(' ');
+                reject(new PlanFormatError(`terraform show -json ${options.planfile} failed (${signal ? `signal ${signal}` : `exit ${codeOrNull}`})${why ? `: ${why}` : ''}`));
+            });
+        });
+    }
+    finally {
+        (0,external_node_fs_.closeSync)(out);
+    }
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/guard.ts
+/**
+ * plan-guard's domain: from a plan (JSON file, or a saved plan file run through `terraform show -json`)
+ * to the risk, findings, digest and report. No @actions/core here: the action entry does the I/O.
+ */
+
+
+
+
+
+
+
+/** `role=glob[,glob…]` lines, e.g. `eip=module.vpc.aws_eip.nat_eip*`. */
+function parsePatterns(name, raw) {
+    const out = {};
+    for (const line of (0,src_inputs/* linesInput */.WO)(raw)) {
+        const eq = line.indexOf('=');
+        const role = line.slice(0, eq).trim();
+        if (eq <= 0 || !ROLES.includes(role)) {
+            throw new src_inputs/* InputError */.dz(`${name}: ${JSON.stringify(line)} is not role=glob (roles: ${ROLES.join(', ')})`);
+        }
+        const globs = line
+            .slice(eq + 1)
+            .split(',')
+            .map((g) => g.trim())
+            .filter(Boolean);
+        if (globs.length === 0)
+            throw new src_inputs/* InputError */.dz(`${name}: ${JSON.stringify(line)} has no pattern after "="`);
+        out[role] = [...(out[role] ?? []), ...globs];
+    }
+    return out;
+}
+async function analysePlan(inputs) {
+    let path;
+    let label;
+    if (inputs.planJson && inputs.planfile)
+        throw new src_inputs/* InputError */.dz('plan-json and planfile: give one of them, not both');
+    if (inputs.planJson) {
+        path = (0,external_node_path_.resolve)(inputs.workingDirectory, inputs.planJson);
+        label = 'plan-json';
+    }
+    else if (inputs.planfile) {
+        const planfile = (0,external_node_path_.resolve)(inputs.workingDirectory, inputs.planfile);
+        if (!(0,external_node_fs_.existsSync)(planfile))
+            throw new src_inputs/* InputError */.dz(`planfile: ${inputs.planfile} does not exist (in ${inputs.workingDirectory})`);
+        path = (0,external_node_path_.join)(inputs.tempDir, `plan-guard-${process.pid}-${Date.now()}.json`);
+        label = 'planfile';
+        try {
+            await terraformShowJson({ terraform: inputs.terraform, planfile, cwd: inputs.workingDirectory, outFile: path });
+        }
+        catch (err) {
+            throw new src_inputs/* InputError */.dz(`planfile: ${inputs.planfile}: ${err.message}`);
+        }
+    }
+    else {
+        throw new src_inputs/* InputError */.dz('plan-json or planfile: one is required (the output of `terraform show -json <planfile>`, or the saved plan file)');
+    }
+    const shownName = label === 'plan-json' ? inputs.planJson : inputs.planfile;
+    let loaded;
+    try {
+        loaded = await loadPlanFile(path, { keep: isNatCandidate });
+    }
+    catch (err) {
+        if (err instanceof PlanFormatError)
+            throw new src_inputs/* InputError */.dz(`${label}: ${shownName}: ${err.message}`);
+        throw err;
+    }
+    const multi = loaded.documents.length > 1;
+    const documents = [];
+    const analyses = [];
+    for (const doc of loaded.documents) {
+        const analysis = classifyChanges(doc.changes, { patterns: inputs.patterns });
+        analyses.push(analysis);
+        documents.push({
+            label: multi ? `plan ${doc.index + 1} of ${loaded.documents.length}` : 'plan',
+            analysis,
+            totalChanges: doc.totalChanges,
+            terraformVersion: doc.header.terraformVersion,
+            formatVersion: doc.header.formatVersion ?? doc.header.planFormatVersion,
+            warnings: doc.warnings,
+        });
+    }
+    const risk = analyses.reduce((max, a) => (severityRank(a.risk) > severityRank(max) ? a.risk : max), 'none');
+    const planSha = combineDigests(loaded.documents.map((d) => d.digest));
+    const modeSwitch = analyses.map((a) => a.modeSwitch).find((m) => m !== 'none') ?? 'none';
+    const report = {
+        environment: inputs.environment,
+        risk,
+        failOn: inputs.failOn,
+        planSha,
+        source: shownName,
+        documents,
+        warnings: loaded.warnings,
+    };
+    return {
+        risk,
+        findings: analyses.flatMap((a, i) => a.findings.map((f) => ({ ...f, document: i }))),
+        modeSwitch,
+        expectedApplies: analyses.some((a) => a.expectedApplies === 2) ? 2 : 1,
+        affected: [...new Set(analyses.flatMap((a) => a.affected))],
+        planSha,
+        failed: inputs.failOn !== 'none' && severityRank(risk) >= severityRank(inputs.failOn),
+        report,
+        natInstancesCreated: analyses.flatMap((a) => a.natInstancesCreated),
+    };
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/index.ts
+
+
+
+
+
+
+
+
+
+/***/ }),
+
+/***/ 787:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   SV: () => (/* binding */ truncateLines),
+/* harmony export */   X1: () => (/* binding */ escapeText),
+/* harmony export */   aY: () => (/* binding */ code),
+/* harmony export */   tp: () => (/* binding */ table),
+/* harmony export */   zH: () => (/* binding */ details)
+/* harmony export */ });
+/* unused harmony export byteLength */
+/**
+ * Safe markdown for comments, job summaries and report files. Everything that comes from a plan, a tag or
+ * an AWS response is untrusted: it goes through `code()` (an inline code span, where markdown, HTML,
+ * @mentions and autolinks are inert) or `escapeText()`.
+ */
+/** Inline code span holding `value` verbatim, on one line. Set `inTable` inside a GFM table cell. */
+function code(value, inTable = false) {
+    let v = String(value).replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
+    if (inTable)
+        v = v.replace(/\|/g, '\\|');
+    if (v === '')
+        return '` `';
+    const longest = Math.max(0, ...(v.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = v.startsWith('`') || v.endsWith('`') || v.startsWith(' ') ? ' ' : '';
+    return `${fence}${pad}${v}${pad}${fence}`;
+}
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '@': '&#64;' };
+/**
+ * Plain text for markdown: HTML and markdown punctuation neutralised, @mentions made inert, URLs and
+ * `#123` references broken so nothing in the text can become a link or a ping. Newlines become spaces.
+ */
+function escapeText(value) {
+    return String(value)
+        .replace(/[\r\n\t]+/g, ' ')
+        .replace(/[\u0000-\u001f\u007f]/g, '')
+        .replace(/[&<>@]/g, (c) => ENTITIES[c])
+        .replace(/[\\`*_[\]#|~]/g, (c) => `\\${c}`)
+        .replace(/:\/\//g, '&#58;//')
+        .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}&#8203;.`);
+}
+/** A GFM table. Cells must already be markdown-safe (use `code(x, true)` / `escapeText`). */
+function table(headers, rows) {
+    const line = (cells) => `| ${cells.map((c) => c.replace(/\n/g, ' ')).join(' | ')} |`;
+    return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+/** A collapsed section (`<details>`). `summary` must be markdown-safe already. */
+function details(summary, body) {
+    return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** UTF-8 byte length, as GitHub measures step summaries; comment limits are characters (JS length). */
+function byteLength(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+/** Truncates at a line boundary so the result (with `note`) stays within `limit` characters. */
+function truncateLines(text, limit, note) {
+    if (text.length <= limit)
+        return text;
+    const budget = Math.max(0, limit - note.length - 1);
+    let cut = text.lastIndexOf('\n', budget);
+    if (cut <= 0)
+        cut = budget;
+    return `${text.slice(0, cut)}\n${note}`;
+}
+
+
+/***/ }),
+
 /***/ 8907:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Cs: () => (/* binding */ runAction)
+/* harmony export */   Cs: () => (/* binding */ runAction),
+/* harmony export */   Uc: () => (/* binding */ describeError)
 /* harmony export */ });
-/* unused harmony exports systemClock, VirtualClock, ActionFailure, describeError, firstLine */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7550);
+/* unused harmony exports systemClock, VirtualClock, ActionFailure, firstLine */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6226);
 /* harmony import */ var _inputs_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
 /**
  * What every action entry shares: the clock (injected so tests and benchmarks run on virtual time),
@@ -28729,6 +30393,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
 
 /***/ }),
 
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+
+/***/ }),
+
 /***/ 8611:
 /***/ ((module) => {
 
@@ -28806,6 +30477,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -28824,6 +30502,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 
@@ -28890,6 +30582,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
 /***/ 3193:
 /***/ ((module) => {
 
@@ -28911,22 +30610,26 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 7550:
+/***/ 6226:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ core_debug),
-  V4: () => (/* binding */ getInput),
+  z3: () => (/* binding */ error),
   pq: () => (/* binding */ info),
-  C1: () => (/* binding */ setFailed)
+  lm: () => (/* binding */ notice),
+  C1: () => (/* binding */ setFailed),
+  uH: () => (/* binding */ setOutput),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setOutput, setSecret, startGroup, summary, toPlatformPath, toPosixPath, toWin32Path, warning
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getInput, getMultilineInput, getState, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, setSecret, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -28949,7 +30652,7 @@ function utils_toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function utils_toCommandProperties(annotationProperties) {
+function toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -29001,7 +30704,7 @@ function utils_toCommandProperties(annotationProperties) {
  */
 function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
 }
 function command_issue(name, message = '') {
     command_issueCommand(name, {}, message);
@@ -29057,8 +30760,8 @@ function escapeProperty(s) {
 //# sourceMappingURL=command.js.map
 ;// CONCATENATED MODULE: external "crypto"
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
@@ -29072,16 +30775,16 @@ function file_command_issueFileCommand(command, message) {
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
     }
-    if (!fs.existsSync(filePath)) {
+    if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    fs.appendFileSync(filePath, `${toCommandValue(message)}${os.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
 function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
-    const convertedValue = toCommandValue(value);
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
     // the delimiter.
@@ -29091,7 +30794,7 @@ function file_command_prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
@@ -30054,7 +31757,7 @@ var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const { access, appendFile, writeFile } = external_fs_.promises;
 const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
 class Summary {
@@ -30077,7 +31780,7 @@ class Summary {
                 throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
             }
             try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
             }
             catch (_a) {
                 throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
@@ -30173,7 +31876,7 @@ class Summary {
      * @returns {Summary} summary instance
      */
     addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
+        return this.addRaw(external_os_.EOL);
     }
     /**
      * Adds an HTML codeblock to the summary buffer
@@ -30321,7 +32024,7 @@ const _summary = new Summary();
  * @deprecated use `core.summary`
  */
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/path-utils.js
 
@@ -30377,7 +32080,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -30404,7 +32107,7 @@ function readlink(fsPath) {
 }
 // See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
 const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+const READONLY = external_fs_.constants.O_RDONLY;
 function exists(fsPath) {
     return io_util_awaiter(this, void 0, void 0, function* () {
         try {
@@ -30897,13 +32600,13 @@ class ToolRunner extends external_events_.EventEmitter {
     _processLineBuffer(data, strBuffer, onLine) {
         try {
             let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
+            let n = s.indexOf(external_os_.EOL);
             while (n > -1) {
                 const line = s.substring(0, n);
                 onLine(line);
                 // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
             }
             return s;
         }
@@ -31194,7 +32897,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 }
                 const optionsNonNull = this._cloneExecOptions(this.options);
                 if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
                 }
                 const state = new ExecState(optionsNonNull, this.toolPath);
                 state.on('debug', (message) => {
@@ -31533,8 +33236,8 @@ const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
         version
     };
 });
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
+const platform = external_os_.platform();
+const arch = external_os_.arch();
 const isWindows = platform === 'win32';
 const isMacOS = platform === 'darwin';
 const isLinux = platform === 'linux';
@@ -31713,10 +33416,10 @@ function getBooleanInput(name, options) {
 function setOutput(name, value) {
     const filePath = process.env['GITHUB_OUTPUT'] || '';
     if (filePath) {
-        return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(os.EOL);
-    issueCommand('set-output', { name }, toCommandValue(value));
+    process.stdout.write(external_os_.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
 }
 /**
  * Enables or disables the echoing of commands into stdout for the rest of the step.
@@ -31760,7 +33463,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -31768,7 +33471,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -31776,14 +33479,14 @@ function warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
+    process.stdout.write(message + external_os_.EOL);
 }
 /**
  * Begin an output group.
@@ -31895,7 +33598,7 @@ function getIDToken(aud) {
 /******/ 	// Execute the module function
 /******/ 	var threw = true;
 /******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
 /******/ 		threw = false;
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];
@@ -31904,6 +33607,9 @@ function getIDToken(aud) {
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -31978,6 +33684,18 @@ function getIDToken(aud) {
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -31990,9 +33708,94 @@ function getIDToken(aud) {
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

@@ -34,6 +34,11 @@ export function commentMarker(environment: string): string {
 
 const ICON: Record<Severity, string> = { none: '✅', low: 'ℹ️', medium: '⚠️', high: '🛑', critical: '🚨' };
 
+function listKeys(keys: string[], max: number): string {
+  const head = keys.slice(0, max).map((k) => (k === '-' ? '(unindexed)' : code(k)));
+  return keys.length > max ? `${head.join(', ')} and ${keys.length - max} more` : head.join(', ');
+}
+
 function keysText(keys: string[], azs: string[], inTable: boolean): string {
   const shownKeys = keys.map((k) => (k === '-' ? '(unindexed)' : code(k, inTable))).join(', ');
   return azs.length > 0 ? `${shownKeys} (${azs.map((a) => code(a, inTable)).join(', ')})` : shownKeys || '—';
@@ -80,9 +85,9 @@ export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_I
     lines.push('No change in this plan touches NAT egress (NAT instances or gateways, their Elastic IPs, private default routes, NAT security groups, IAM or the AMI pipeline).');
   } else {
     const facts = [
-      `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace(/-/g, ' ')}`,
+      `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
       `**Expected applies:** ${applies}`,
-      `**AZs / keys losing egress:** ${affected.length > 0 ? affected.map((k) => (k === '-' ? '(unindexed)' : code(k))).join(', ') : 'none'}`,
+      `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
     ];
     lines.push(facts.join(' · '));
     if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none') {

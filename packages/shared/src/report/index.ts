@@ -15,7 +15,7 @@ export function code(value: string, inTable = false): string {
   return `${fence}${pad}${v}${pad}${fence}`;
 }
 
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '@': '&#64;', '"': '&quot;' };
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '@': '&#64;' };
 
 /**
  * Plain text for markdown: HTML and markdown punctuation neutralised, @mentions made inert, URLs and
@@ -25,8 +25,8 @@ export function escapeText(value: string): string {
   return String(value)
     .replace(/[\r\n\t]+/g, ' ')
     .replace(/[\u0000-\u001f\u007f]/g, '')
-    .replace(/[&<>@"]/g, (c) => ENTITIES[c] as string)
-    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
+    .replace(/[&<>@]/g, (c) => ENTITIES[c] as string)
+    .replace(/[\\`*_[\]#|~]/g, (c) => `\\${c}`)
     .replace(/:\/\//g, '&#58;//')
     .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}&#8203;.`);
 }
