@@ -16,7 +16,11 @@ await runAction(async () => {
     core.setOutput('reused', String(result.reused));
   } finally {
     if (process.env.GITHUB_STEP_SUMMARY) {
-      await core.summary.addRaw(renderSummary(report), true).write();
+      // A summary that cannot be written must not hide the step's own result.
+      await core.summary
+        .addRaw(renderSummary(report), true)
+        .write()
+        .catch((err: unknown) => core.warning(`could not write the job summary: ${err instanceof Error ? err.message : String(err)}`));
     }
   }
 });

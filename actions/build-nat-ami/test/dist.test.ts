@@ -74,7 +74,30 @@ describe('build-nat-ami dist/index.js: input validation', () => {
   });
 });
 
-describe('build-nat-ami dist/index.js: build false against a local EC2 endpoint', () => {
+const IMAGE_ARN = 'arn:aws:imagebuilder:us-east-1:123456789012:image/cabal-nat-al2023/1.0.0/5';
+const PIPE_ARN = 'arn:aws:imagebuilder:us-east-1:123456789012:image-pipeline/cabal-nat-al2023';
+
+/** Image Builder's REST-JSON API, just enough for a build that is already AVAILABLE at the first GetImage. */
+function imagebuilderAnswer(path: string): unknown {
+  if (path === '/ListImagePipelines') return { imagePipelineList: [{ name: 'cabal-nat-al2023', arn: PIPE_ARN, status: 'ENABLED' }] };
+  if (path === '/ListImagePipelineImages') return { imageSummaryList: [] };
+  if (path === '/StartImagePipelineExecution') return { requestId: 'r', clientToken: 't', imageBuildVersionArn: IMAGE_ARN };
+  if (path.startsWith('/GetImage?')) {
+    return {
+      image: {
+        arn: IMAGE_ARN,
+        name: 'cabal-nat-al2023',
+        version: '1.0.0',
+        state: { status: 'AVAILABLE' },
+        dateCreated: new Date().toISOString(),
+        outputResources: { amis: [{ region: 'us-east-1', image: 'ami-0123456789abcdef0', name: 'cabal-nat-al2023-20260101' }] },
+      },
+    };
+  }
+  return undefined;
+}
+
+describe('build-nat-ami dist/index.js against local Image Builder and EC2 endpoints', () => {
   let server: Server;
   let endpoint = '';
   let tagged = true;
@@ -85,7 +108,13 @@ describe('build-nat-ami dist/index.js: build false against a local EC2 endpoint'
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
-        requests.push(body);
+        requests.push(`${req.method} ${req.url} ${body}`);
+        const ib = imagebuilderAnswer(req.url ?? '');
+        if (ib !== undefined) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(ib));
+          return;
+        }
         const tags = tagged
           ? '<item><key>Role</key><value>cabal-nat</value></item><item><key>Ec2ImageBuilderArn</key><value>arn:aws:imagebuilder:us-east-1:123456789012:image/cabal-nat-al2023/1.0.0/5</value></item>'
           : '<item><key>Name</key><value>cabal-nat-al2023</value></item>';
@@ -105,19 +134,53 @@ describe('build-nat-ami dist/index.js: build false against a local EC2 endpoint'
     await new Promise<void>((ok) => server.close(() => ok()));
   });
 
-  const awsEnv = () => ({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ENDPOINT_URL_EC2: endpoint, AWS_REGION: 'us-east-1' });
+  const awsEnv = () => ({
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_ENDPOINT_URL_EC2: endpoint,
+    AWS_ENDPOINT_URL_IMAGEBUILDER: endpoint,
+    AWS_REGION: 'us-east-1',
+  });
+  const outputsOf = (run: Run) => Object.fromEntries([...run.output.matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm)].map((m) => [m[1], m[3]]));
 
-  it('writes every output and the job summary', async () => {
+  it('build: true starts the pipeline with the derived token, checks the AMI, writes outputs and summary', async () => {
+    tagged = true;
+    requests.length = 0;
+    const run = await runDist({}, awsEnv());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(requests.map((r) => r.split(' ').slice(0, 2).join(' '))).toEqual([
+      'POST /ListImagePipelines',
+      'POST /ListImagePipelineImages',
+      'PUT /StartImagePipelineExecution',
+      `GET /GetImage?imageBuildVersionArn=${encodeURIComponent(IMAGE_ARN)}`,
+      'POST /',
+    ]);
+    const start = JSON.parse(requests[2]!.split(' ').slice(2).join(' '));
+    expect(start).toEqual({ imagePipelineArn: PIPE_ARN, clientToken: expect.stringMatching(/^gh-4242-1-[0-9a-f]{26}$/) });
+    expect(requests[4]).toContain('Action=DescribeImages');
+    expect(requests[4]).toContain('ImageId.1=ami-0123456789abcdef0');
+    expect(outputsOf(run)).toEqual({
+      'ami-id': 'ami-0123456789abcdef0',
+      'ami-name': 'cabal-nat-al2023-20260101',
+      'image-arn': IMAGE_ARN,
+      'image-version': '1.0.0/5',
+      'build-seconds': '0',
+      reused: 'false',
+    });
+    expect(run.stdout).toContain('AVAILABLE');
+    expect(run.summary).toContain('started by this run');
+    expect(run.summary).toContain('| `AVAILABLE` |');
+  });
+
+  it('build: false writes every output and the job summary', async () => {
     tagged = true;
     const run = await runDist({ build: 'false' }, awsEnv());
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(requests.at(-1)).toContain('Action=DescribeImages');
     expect(requests.at(-1)).toContain('Owner.1=self');
-    const outputs = Object.fromEntries(
-      [...run.output.matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm)].map((m) => [m[1], m[3]]),
-    );
-    expect(outputs).toEqual({
+    expect(outputsOf(run)).toEqual({
       'ami-id': 'ami-0123456789abcdef0',
       'ami-name': 'cabal-nat-al2023-20260101',
       'image-arn': 'arn:aws:imagebuilder:us-east-1:123456789012:image/cabal-nat-al2023/1.0.0/5',
@@ -129,7 +192,7 @@ describe('build-nat-ami dist/index.js: build false against a local EC2 endpoint'
     expect(run.summary).toContain('looked up (build: false)');
   });
 
-  it('fails in one line when the only AMI is untagged, and still writes the summary', async () => {
+  it('build: false fails in one line when the only AMI is untagged, and still writes the summary', async () => {
     tagged = false;
     const run = await runDist({ build: 'false' }, awsEnv());
     expectOneLineError(
