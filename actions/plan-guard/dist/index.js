@@ -28844,7 +28844,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   qs: () => (/* reexport */ severityRank)
 });
 
-// UNUSED EXPORTS: DEFAULT_PATTERNS, PlanDigest, PlanFormatError, ROLES, actionKind, canonicalJson, classifyChanges, combineDigests, compareKeys, compilePatterns, isNatCandidate, loadPlanFile, loadPlanText, sha256, terraformShowJson
+// UNUSED EXPORTS: DEFAULT_PATTERNS, NAT_CANDIDATE_TYPES, PlanDigest, PlanFormatError, ROLES, actionKind, canonicalJson, classifyChanges, combineDigests, compareKeys, compilePatterns, isNatCandidate, loadPlanFile, loadPlanText, sha256, terraformShowJson
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -28867,29 +28867,52 @@ function canonicalJson(value) {
 function sha256(text) {
     return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
 }
+/** The JSON text without whitespace outside strings. */
+function stripWhitespace(raw) {
+    const out = Buffer.allocUnsafe(raw.length);
+    let n = 0;
+    let inString = false;
+    for (let i = 0; i < raw.length; i++) {
+        const c = raw[i];
+        if (inString) {
+            if (c === 0x5c) {
+                out[n++] = c;
+                out[n++] = raw[++i];
+                continue;
+            }
+            if (c === 0x22)
+                inString = false;
+        }
+        else if (c === 0x22) {
+            inString = true;
+        }
+        else if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+            continue;
+        }
+        out[n++] = c;
+    }
+    return out.subarray(0, n);
+}
 /**
- * Builds the plan digest: each change is hashed on its own (canonical JSON), then the per-change hashes
- * are combined in address order. Independent of key order, whitespace and the order terraform lists
- * changes in; any difference in what would be applied (actions, before/after values, replace paths,
- * output changes) changes it. Values are only hashed, never stored or printed.
+ * Builds the plan digest: one SHA-256 over every resource change exactly as terraform wrote it, less any
+ * whitespace outside strings, in the order terraform lists them (sorted by address), then the output
+ * changes. A pretty-printed copy of the same plan has the same digest; any difference in what would be
+ * applied (actions, before/after values, replace paths, output changes) changes it. Values are only
+ * hashed, never stored or printed.
  */
 class PlanDigest {
-    entries = [];
-    outputs = '';
-    addChange(sortKey, change) {
-        this.entries.push([sortKey, sha256(canonicalJson(change))]);
+    hash = (0,external_node_crypto_.createHash)('sha256').update('nat-egress-plan-digest/v1\n');
+    outputs = 'null';
+    /** One resource change as it appears in the plan; `compact` when it has no whitespace outside strings. */
+    addChange(raw, compact) {
+        this.hash.update(compact ? raw : stripWhitespace(raw));
+        this.hash.update('\n');
     }
-    setOutputChanges(outputChanges) {
-        this.outputs = sha256(canonicalJson(outputChanges));
+    setOutputChanges(raw) {
+        this.outputs = stripWhitespace(raw).toString('utf8');
     }
     digest() {
-        const hash = (0,external_node_crypto_.createHash)('sha256');
-        hash.update('nat-egress-plan-digest/v1\n');
-        this.entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-        for (const [key, h] of this.entries)
-            hash.update(`${key}\u0000${h}\n`);
-        hash.update(`outputs\u0000${this.outputs}\n`);
-        return hash.digest('hex');
+        return this.hash.update(`outputs\u0000${this.outputs}\n`).digest('hex');
     }
 }
 /** Combines several documents' digests (JSON lines input) into one, in document order. */
@@ -28949,6 +28972,7 @@ class scan_PlanScanner {
     capDepth = 0;
     capStart = 0;
     parts = [];
+    capWhitespace = false;
     /** Depth-0 text that is not JSON: the line being skipped (wrapper noise) or the bad bytes. */
     noiseLine = null;
     constructor(handler) {
@@ -28967,24 +28991,37 @@ class scan_PlanScanner {
         while (i < n) {
             const c = buf[i];
             if (this.inString) {
+                // Strings are most of a plan: jump from quote to quote with the native indexOf.
                 if (this.escape) {
                     this.escape = false;
+                    i++;
+                    continue;
                 }
-                else if (c === 0x5c) {
-                    this.escape = true;
+                const q = buf.indexOf(0x22, i);
+                if (q === -1) {
+                    let k = n - 1;
+                    while (k >= i && buf[k] === 0x5c)
+                        k--;
+                    this.escape = (n - 1 - k) % 2 === 1; // an odd run of backslashes escapes the next chunk's first byte
+                    break;
                 }
-                else if (c === 0x22) {
-                    this.inString = false;
-                    if (this.keyCapture) {
-                        this.keyCapture = false;
-                        const raw = this.take(buf, i + 1);
-                        this.currentKey = decodeKey(raw);
-                    }
-                    else if (this.cap === Cap.Str && this.depth === this.capDepth) {
-                        this.finish(buf, i + 1);
-                    }
+                let k = q - 1;
+                while (k >= i && buf[k] === 0x5c)
+                    k--;
+                if ((q - 1 - k) % 2 === 1) {
+                    i = q + 1; // an escaped quote: still inside the string
+                    continue;
                 }
-                i++;
+                this.inString = false;
+                if (this.keyCapture) {
+                    this.keyCapture = false;
+                    const raw = this.take(buf, q + 1);
+                    this.currentKey = decodeKey(raw);
+                }
+                else if (this.cap === Cap.Str && this.depth === this.capDepth) {
+                    this.finish(buf, q + 1);
+                }
+                i = q + 1;
                 continue;
             }
             if (this.depth === 0) {
@@ -29065,7 +29102,11 @@ class scan_PlanScanner {
                     }
                     break;
                 default:
-                    if (this.cap === Cap.Pending && this.depth === this.capDepth && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
+                    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+                        if (this.cap === Cap.Container)
+                            this.capWhitespace = true;
+                    }
+                    else if (this.cap === Cap.Pending && this.depth === this.capDepth) {
                         this.start(Cap.Scalar, i);
                     }
             }
@@ -29133,6 +29174,7 @@ class scan_PlanScanner {
     }
     start(kind, i) {
         this.cap = kind;
+        this.capWhitespace = false;
         this.parts = [];
         this.capStart = i;
     }
@@ -29151,7 +29193,7 @@ class scan_PlanScanner {
         }
         else {
             this.cap = Cap.Pending; // next element of the same array
-            this.handler.element(this.currentKey, raw);
+            this.handler.element(this.currentKey, raw, !this.capWhitespace);
         }
     }
     fail(problem, i) {
@@ -29186,6 +29228,35 @@ function describeByte(c) {
 
 
 
+const TYPE_KEY = Buffer.from('"type":"');
+const CHANGE_KEY = Buffer.from('"change":');
+const ACTIONS_KEY = Buffer.from('"change":{"actions":[');
+/**
+ * Reads the top-level type and actions of a compact resource change without parsing it. Terraform writes
+ * a change's own fields (address, mode, type, name, index) before "change", and a literal `"type":"`
+ * cannot occur inside a string value (its quotes would be escaped), so the first one before "change" is
+ * the resource's. Returns undefined when the layout is anything else: the caller then parses.
+ */
+function peekTypeAndActions(raw) {
+    const changeAt = raw.indexOf(CHANGE_KEY);
+    const typeAt = raw.indexOf(TYPE_KEY);
+    if (changeAt < 0 || typeAt < 0 || typeAt > changeAt || raw.indexOf(ACTIONS_KEY) !== changeAt)
+        return undefined;
+    const typeEnd = raw.indexOf(0x22, typeAt + TYPE_KEY.length);
+    const actionsStart = changeAt + ACTIONS_KEY.length - 1;
+    const actionsEnd = raw.indexOf(0x5d /* ] */, actionsStart);
+    if (typeEnd < 0 || actionsEnd < 0)
+        return undefined;
+    try {
+        const actions = JSON.parse(raw.toString('utf8', actionsStart, actionsEnd + 1));
+        if (!Array.isArray(actions) || !actions.every((a) => typeof a === 'string'))
+            return undefined;
+        return { type: raw.toString('utf8', typeAt + TYPE_KEY.length, typeEnd), actions };
+    }
+    catch {
+        return undefined;
+    }
+}
 const HEADER_KEYS = {
     format_version: 'formatVersion',
     plan_format_version: 'planFormatVersion',
@@ -29204,6 +29275,7 @@ function actionKind(actions) {
 }
 class PlanCollector {
     keep;
+    keepTypes;
     documents = [];
     noise = [];
     header = { keys: [] };
@@ -29211,8 +29283,9 @@ class PlanCollector {
     total = 0;
     counts = {};
     digest = new PlanDigest();
-    constructor(keep) {
+    constructor(keep, keepTypes) {
         this.keep = keep;
+        this.keepTypes = keepTypes;
     }
     handler() {
         return {
@@ -29232,7 +29305,7 @@ class PlanCollector {
                 return 'skip';
             },
             value: (name, raw) => this.value(name, raw),
-            element: (_name, raw) => this.element(raw),
+            element: (_name, raw, compact) => this.element(raw, compact),
             documentEnd: (index) => this.documentEnd(index),
             noise: (line) => this.noise.push(line),
         };
@@ -29246,7 +29319,7 @@ class PlanCollector {
             throw new PlanFormatError(`the value of "${name}" is not valid JSON`);
         }
         if (name === 'output_changes') {
-            this.digest.setOutputChanges(parsed);
+            this.digest.setOutputChanges(raw);
             return;
         }
         const field = HEADER_KEYS[name];
@@ -29263,8 +29336,15 @@ class PlanCollector {
             throw new PlanFormatError(`"${name}" should be a string, found ${JSON.stringify(parsed).slice(0, 40)}`);
         }
     }
-    element(raw) {
+    element(raw, compact) {
         const position = this.total;
+        if (this.keepTypes && compact) {
+            const peek = peekTypeAndActions(raw);
+            if (peek && !this.keepTypes.has(peek.type)) {
+                this.count(peek.actions, raw, compact);
+                return;
+            }
+        }
         let rc;
         try {
             rc = JSON.parse(raw.toString('utf8'));
@@ -29285,12 +29365,15 @@ class PlanCollector {
             change.type = typeFromAddress(change.address);
         if (typeof change.name !== 'string')
             change.name = '';
-        this.total++;
-        const kind = actionKind(change.change.actions);
-        this.counts[kind] = (this.counts[kind] ?? 0) + 1;
-        this.digest.addChange(`${change.address}\u0000${change.deposed ?? ''}`, rc);
-        if (this.keep(change))
+        this.count(change.change.actions, raw, compact);
+        if ((!this.keepTypes || this.keepTypes.has(change.type)) && this.keep(change))
             this.changes.push(change);
+    }
+    count(actions, raw, compact) {
+        this.total++;
+        const kind = actionKind(actions);
+        this.counts[kind] = (this.counts[kind] ?? 0) + 1;
+        this.digest.addChange(raw, compact);
     }
     documentEnd(index) {
         const header = this.header;
@@ -29393,7 +29476,7 @@ async function loadPlanFile(path, options = {}) {
     }
     if (size === 0)
         throw new PlanFormatError('is empty');
-    const collector = new PlanCollector(options.keep ?? (() => true));
+    const collector = new PlanCollector(options.keep ?? (() => true), options.keepTypes);
     const scanner = new scan_PlanScanner(collector.handler());
     const warnings = [];
     let decode;
@@ -29424,7 +29507,7 @@ async function loadPlanFile(path, options = {}) {
 /** Same as loadPlanFile, for input already in memory. */
 function loadPlanText(input, options = {}) {
     const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
-    const collector = new PlanCollector(options.keep ?? (() => true));
+    const collector = new PlanCollector(options.keep ?? (() => true), options.keepTypes);
     const scanner = new PlanScanner(collector.handler());
     const warnings = [];
     if (buf.length > 0) {
@@ -29491,6 +29574,8 @@ const TYPE_ROLE = new Map();
 for (const role of ROLES)
     for (const t of ROLE_TYPES[role])
         TYPE_ROLE.set(t, role);
+/** Every resource type that can play a NAT role (the loader's fast-path filter). */
+const NAT_CANDIDATE_TYPES = new Set(TYPE_ROLE.keys());
 /** Cheap pre-filter for the loader: could this change matter to NAT egress at all? */
 function isNatCandidate(rc) {
     return TYPE_ROLE.has(rc.type) && rc.mode !== 'data';
@@ -30135,7 +30220,7 @@ async function analysePlan(inputs) {
     const shownName = label === 'plan-json' ? inputs.planJson : inputs.planfile;
     let loaded;
     try {
-        loaded = await loadPlanFile(path, { keep: isNatCandidate });
+        loaded = await loadPlanFile(path, { keep: isNatCandidate, keepTypes: NAT_CANDIDATE_TYPES });
     }
     catch (err) {
         if (err instanceof PlanFormatError)

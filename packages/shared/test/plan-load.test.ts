@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PlanFormatError, classifyChanges, isNatCandidate, loadPlanFile, loadPlanText } from '@nat-egress/shared/plan';
+import { NAT_CANDIDATE_TYPES, PlanFormatError, classifyChanges, isNatCandidate, loadPlanFile, loadPlanText } from '@nat-egress/shared/plan';
 import { PlanScanner } from '../src/plan/scan';
 import { planJson, scenarios } from './support/plans';
 
@@ -73,7 +73,7 @@ describe('plan loading: inputs that are read', () => {
         documentStart: () => docs.push(1),
         key: (k) => (k === 'resource_changes' ? 'elements' : k === 'format_version' ? 'capture' : 'skip'),
         value: (_k, raw) => expect(raw.toString()).toBe('"1.2"'),
-        element: (_k, raw) => elements.push(JSON.parse(raw.toString()).address),
+        element: (_k, raw) => void elements.push(JSON.parse(raw.toString()).address),
         documentEnd: () => undefined,
         noise: () => undefined,
       });
@@ -85,17 +85,29 @@ describe('plan loading: inputs that are read', () => {
     }
   });
 
-  it('digest ignores formatting, key order and change order, and changes with any planned value', () => {
+  it('digest ignores formatting and changes with any planned value', () => {
     const plan = planJson(scenarios.amiAdoption(2)) as { resource_changes: Array<{ change: { after: Record<string, unknown> } }> };
     const a = loadPlanText(JSON.stringify(plan)).documents[0]!.digest;
-    const reordered = { ...plan, resource_changes: [...plan.resource_changes].reverse() };
-    const reformatted = JSON.stringify(JSON.parse(JSON.stringify(reordered)), Object.keys(reordered).sort(), 4);
-    expect(loadPlanText(JSON.stringify(reordered, null, 1)).documents[0]!.digest).toBe(a);
-    expect(reformatted).toBeTruthy();
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(loadPlanText(JSON.stringify(plan, null, 2)).documents[0]!.digest).toBe(a);
+    expect(loadPlanText(`\ufeff${JSON.stringify(plan, null, '\t')}\r\n`).documents[0]!.digest).toBe(a);
     const edited = JSON.parse(JSON.stringify(plan));
     edited.resource_changes[0].change.after.instance_type = 't3.small';
     expect(loadPlanText(JSON.stringify(edited)).documents[0]!.digest).not.toBe(a);
-    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    const withOutputs = { ...plan, output_changes: { relay_ips: { actions: ['update'], before: ['203.0.113.10'], after: null } } };
+    expect(loadPlanText(JSON.stringify(withOutputs)).documents[0]!.digest).not.toBe(a);
+  });
+
+  it('the fast path (keepTypes) counts and digests unparsed changes exactly like a full parse', () => {
+    const changes = [...scenarios.unrelatedOnly(), ...scenarios.amiAdoption(2)];
+    const compact = JSON.stringify(planJson(changes));
+    const full = loadPlanText(compact).documents[0]!;
+    const fast = loadPlanText(compact, { keepTypes: NAT_CANDIDATE_TYPES, keep: isNatCandidate }).documents[0]!;
+    expect(fast.digest).toBe(full.digest);
+    expect(fast.actionCounts).toEqual(full.actionCounts);
+    expect(fast.totalChanges).toBe(full.totalChanges);
+    expect(fast.changes.map((c) => c.address)).toEqual(full.changes.filter(isNatCandidate).map((c) => c.address));
+    expect(classifyChanges(fast.changes)).toEqual(classifyChanges(full.changes));
   });
 
   it('reads JSON lines (terragrunt show --all -json) as one document per line', () => {

@@ -93,6 +93,9 @@ const ROLE_TYPES: Record<Role, string[]> = {
 const TYPE_ROLE = new Map<string, Role>();
 for (const role of ROLES) for (const t of ROLE_TYPES[role]) TYPE_ROLE.set(t, role);
 
+/** Every resource type that can play a NAT role (the loader's fast-path filter). */
+export const NAT_CANDIDATE_TYPES: ReadonlySet<string> = new Set(TYPE_ROLE.keys());
+
 /** Cheap pre-filter for the loader: could this change matter to NAT egress at all? */
 export function isNatCandidate(rc: ResourceChange): boolean {
   return TYPE_ROLE.has(rc.type) && rc.mode !== 'data';

@@ -15,31 +15,53 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** The JSON text without whitespace outside strings. */
+export function stripWhitespace(raw: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(raw.length);
+  let n = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i] as number;
+    if (inString) {
+      if (c === 0x5c) {
+        out[n++] = c;
+        out[n++] = raw[++i] as number;
+        continue;
+      }
+      if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+      continue;
+    }
+    out[n++] = c;
+  }
+  return out.subarray(0, n);
+}
+
 /**
- * Builds the plan digest: each change is hashed on its own (canonical JSON), then the per-change hashes
- * are combined in address order. Independent of key order, whitespace and the order terraform lists
- * changes in; any difference in what would be applied (actions, before/after values, replace paths,
- * output changes) changes it. Values are only hashed, never stored or printed.
+ * Builds the plan digest: one SHA-256 over every resource change exactly as terraform wrote it, less any
+ * whitespace outside strings, in the order terraform lists them (sorted by address), then the output
+ * changes. A pretty-printed copy of the same plan has the same digest; any difference in what would be
+ * applied (actions, before/after values, replace paths, output changes) changes it. Values are only
+ * hashed, never stored or printed.
  */
 export class PlanDigest {
-  private entries: Array<[string, string]> = [];
-  private outputs = '';
+  private readonly hash = createHash('sha256').update('nat-egress-plan-digest/v1\n');
+  private outputs = 'null';
 
-  addChange(sortKey: string, change: unknown): void {
-    this.entries.push([sortKey, sha256(canonicalJson(change))]);
+  /** One resource change as it appears in the plan; `compact` when it has no whitespace outside strings. */
+  addChange(raw: Buffer, compact: boolean): void {
+    this.hash.update(compact ? raw : stripWhitespace(raw));
+    this.hash.update('\n');
   }
 
-  setOutputChanges(outputChanges: unknown): void {
-    this.outputs = sha256(canonicalJson(outputChanges));
+  setOutputChanges(raw: Buffer): void {
+    this.outputs = stripWhitespace(raw).toString('utf8');
   }
 
   digest(): string {
-    const hash = createHash('sha256');
-    hash.update('nat-egress-plan-digest/v1\n');
-    this.entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-    for (const [key, h] of this.entries) hash.update(`${key}\u0000${h}\n`);
-    hash.update(`outputs\u0000${this.outputs}\n`);
-    return hash.digest('hex');
+    return this.hash.update(`outputs\u0000${this.outputs}\n`).digest('hex');
   }
 }
 

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, linesInput } from '../inputs/index';
-import { classifyChanges, isNatCandidate, ROLES, severityRank, type Analysis, type Finding, type ModeSwitch, type Role, type Severity } from './classify';
+import { classifyChanges, isNatCandidate, NAT_CANDIDATE_TYPES, ROLES, severityRank, type Analysis, type Finding, type ModeSwitch, type Role, type Severity } from './classify';
 import { combineDigests } from './digest';
 import { PlanFormatError, loadPlanFile } from './load';
 import type { DocumentReport, ReportInput } from './report';
@@ -78,7 +78,7 @@ export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
   const shownName = label === 'plan-json' ? (inputs.planJson as string) : (inputs.planfile as string);
   let loaded;
   try {
-    loaded = await loadPlanFile(path, { keep: isNatCandidate });
+    loaded = await loadPlanFile(path, { keep: isNatCandidate, keepTypes: NAT_CANDIDATE_TYPES });
   } catch (err) {
     if (err instanceof PlanFormatError) throw new InputError(`${label}: ${shownName}: ${err.message}`);
     throw err;

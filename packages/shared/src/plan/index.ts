@@ -3,6 +3,7 @@ export { PlanFormatError, actionKind, loadPlanFile, loadPlanText, type LoadOptio
 export { PlanDigest, canonicalJson, combineDigests, sha256 } from './digest';
 export {
   DEFAULT_PATTERNS,
+  NAT_CANDIDATE_TYPES,
   ROLES,
   SEVERITIES,
   classifyChanges,

@@ -13,6 +13,38 @@ export { PlanFormatError } from './scan';
 export interface LoadOptions {
   /** Which resource changes to keep in memory (all are still counted and digested). */
   keep?: (change: ResourceChange) => boolean;
+  /**
+   * Resource types that may be kept. Changes of other types are counted and digested without being
+   * parsed at all (the fast path for very large plans); `keep` still decides among these types.
+   */
+  keepTypes?: ReadonlySet<string>;
+}
+
+const TYPE_KEY = Buffer.from('"type":"');
+const CHANGE_KEY = Buffer.from('"change":');
+const ACTIONS_KEY = Buffer.from('"change":{"actions":[');
+
+/**
+ * Reads the top-level type and actions of a compact resource change without parsing it. Terraform writes
+ * a change's own fields (address, mode, type, name, index) before "change", and a literal `"type":"`
+ * cannot occur inside a string value (its quotes would be escaped), so the first one before "change" is
+ * the resource's. Returns undefined when the layout is anything else: the caller then parses.
+ */
+function peekTypeAndActions(raw: Buffer): { type: string; actions: string[] } | undefined {
+  const changeAt = raw.indexOf(CHANGE_KEY);
+  const typeAt = raw.indexOf(TYPE_KEY);
+  if (changeAt < 0 || typeAt < 0 || typeAt > changeAt || raw.indexOf(ACTIONS_KEY) !== changeAt) return undefined;
+  const typeEnd = raw.indexOf(0x22, typeAt + TYPE_KEY.length);
+  const actionsStart = changeAt + ACTIONS_KEY.length - 1;
+  const actionsEnd = raw.indexOf(0x5d /* ] */, actionsStart);
+  if (typeEnd < 0 || actionsEnd < 0) return undefined;
+  try {
+    const actions = JSON.parse(raw.toString('utf8', actionsStart, actionsEnd + 1)) as unknown;
+    if (!Array.isArray(actions) || !actions.every((a) => typeof a === 'string')) return undefined;
+    return { type: raw.toString('utf8', typeAt + TYPE_KEY.length, typeEnd), actions };
+  } catch {
+    return undefined;
+  }
 }
 
 type StringField = 'formatVersion' | 'planFormatVersion' | 'terraformVersion';
@@ -42,7 +74,10 @@ class PlanCollector {
   private counts: Record<string, number> = {};
   private digest = new PlanDigest();
 
-  constructor(private readonly keep: (c: ResourceChange) => boolean) {}
+  constructor(
+    private readonly keep: (c: ResourceChange) => boolean,
+    private readonly keepTypes?: ReadonlySet<string>,
+  ) {}
 
   handler() {
     return {
@@ -60,7 +95,7 @@ class PlanCollector {
         return 'skip';
       },
       value: (name: string, raw: Buffer) => this.value(name, raw),
-      element: (_name: string, raw: Buffer) => this.element(raw),
+      element: (_name: string, raw: Buffer, compact: boolean) => this.element(raw, compact),
       documentEnd: (index: number) => this.documentEnd(index),
       noise: (line: string) => this.noise.push(line),
     };
@@ -74,7 +109,7 @@ class PlanCollector {
       throw new PlanFormatError(`the value of "${name}" is not valid JSON`);
     }
     if (name === 'output_changes') {
-      this.digest.setOutputChanges(parsed);
+      this.digest.setOutputChanges(raw);
       return;
     }
     const field = HEADER_KEYS[name];
@@ -88,8 +123,15 @@ class PlanCollector {
     }
   }
 
-  private element(raw: Buffer): void {
+  private element(raw: Buffer, compact: boolean): void {
     const position = this.total;
+    if (this.keepTypes && compact) {
+      const peek = peekTypeAndActions(raw);
+      if (peek && !this.keepTypes.has(peek.type)) {
+        this.count(peek.actions, raw, compact);
+        return;
+      }
+    }
     let rc: unknown;
     try {
       rc = JSON.parse(raw.toString('utf8'));
@@ -109,11 +151,15 @@ class PlanCollector {
     }
     if (typeof change.type !== 'string') change.type = typeFromAddress(change.address);
     if (typeof change.name !== 'string') change.name = '';
+    this.count(change.change.actions, raw, compact);
+    if ((!this.keepTypes || this.keepTypes.has(change.type)) && this.keep(change)) this.changes.push(change);
+  }
+
+  private count(actions: readonly string[], raw: Buffer, compact: boolean): void {
     this.total++;
-    const kind = actionKind(change.change.actions);
+    const kind = actionKind(actions);
     this.counts[kind] = (this.counts[kind] ?? 0) + 1;
-    this.digest.addChange(`${change.address}\u0000${change.deposed ?? ''}`, rc);
-    if (this.keep(change)) this.changes.push(change);
+    this.digest.addChange(raw, compact);
   }
 
   private documentEnd(index: number): void {
@@ -209,7 +255,7 @@ export async function loadPlanFile(path: string, options: LoadOptions = {}): Pro
     throw new PlanFormatError(code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`);
   }
   if (size === 0) throw new PlanFormatError('is empty');
-  const collector = new PlanCollector(options.keep ?? (() => true));
+  const collector = new PlanCollector(options.keep ?? (() => true), options.keepTypes);
   const scanner = new PlanScanner(collector.handler());
   const warnings: string[] = [];
   let decode: Decoder | undefined;
@@ -238,7 +284,7 @@ export async function loadPlanFile(path: string, options: LoadOptions = {}): Pro
 /** Same as loadPlanFile, for input already in memory. */
 export function loadPlanText(input: string | Buffer, options: LoadOptions = {}): LoadResult {
   const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
-  const collector = new PlanCollector(options.keep ?? (() => true));
+  const collector = new PlanCollector(options.keep ?? (() => true), options.keepTypes);
   const scanner = new PlanScanner(collector.handler());
   const warnings: string[] = [];
   if (buf.length > 0) {

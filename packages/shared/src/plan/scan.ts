@@ -23,8 +23,11 @@ export interface ScanHandler {
   key(name: string): KeyHandling;
   /** The raw bytes of a top-level value whose key returned 'capture'. */
   value(name: string, raw: Buffer): void;
-  /** The raw bytes of one element of a top-level array whose key returned 'elements'. */
-  element(name: string, raw: Buffer): void;
+  /**
+   * The raw bytes of one element of a top-level array whose key returned 'elements'. `compact` is true
+   * when the element has no whitespace outside its strings (terraform's own output).
+   */
+  element(name: string, raw: Buffer, compact: boolean): void;
   documentEnd(index: number): void;
   /** Noise skipped between documents (wrapper lines). */
   noise(line: string): void;
@@ -65,6 +68,7 @@ export class PlanScanner {
   private capDepth = 0;
   private capStart = 0;
   private parts: Buffer[] = [];
+  private capWhitespace = false;
   /** Depth-0 text that is not JSON: the line being skipped (wrapper noise) or the bad bytes. */
   private noiseLine: number[] | null = null;
 
@@ -85,21 +89,34 @@ export class PlanScanner {
     while (i < n) {
       const c = buf[i] as number;
       if (this.inString) {
+        // Strings are most of a plan: jump from quote to quote with the native indexOf.
         if (this.escape) {
           this.escape = false;
-        } else if (c === 0x5c) {
-          this.escape = true;
-        } else if (c === 0x22) {
-          this.inString = false;
-          if (this.keyCapture) {
-            this.keyCapture = false;
-            const raw = this.take(buf, i + 1);
-            this.currentKey = decodeKey(raw);
-          } else if (this.cap === Cap.Str && this.depth === this.capDepth) {
-            this.finish(buf, i + 1);
-          }
+          i++;
+          continue;
         }
-        i++;
+        const q = buf.indexOf(0x22, i);
+        if (q === -1) {
+          let k = n - 1;
+          while (k >= i && buf[k] === 0x5c) k--;
+          this.escape = (n - 1 - k) % 2 === 1; // an odd run of backslashes escapes the next chunk's first byte
+          break;
+        }
+        let k = q - 1;
+        while (k >= i && buf[k] === 0x5c) k--;
+        if ((q - 1 - k) % 2 === 1) {
+          i = q + 1; // an escaped quote: still inside the string
+          continue;
+        }
+        this.inString = false;
+        if (this.keyCapture) {
+          this.keyCapture = false;
+          const raw = this.take(buf, q + 1);
+          this.currentKey = decodeKey(raw);
+        } else if (this.cap === Cap.Str && this.depth === this.capDepth) {
+          this.finish(buf, q + 1);
+        }
+        i = q + 1;
         continue;
       }
       if (this.depth === 0) {
@@ -172,7 +189,9 @@ export class PlanScanner {
           }
           break;
         default:
-          if (this.cap === Cap.Pending && this.depth === this.capDepth && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
+          if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+            if (this.cap === Cap.Container) this.capWhitespace = true;
+          } else if (this.cap === Cap.Pending && this.depth === this.capDepth) {
             this.start(Cap.Scalar, i);
           }
       }
@@ -239,6 +258,7 @@ export class PlanScanner {
 
   private start(kind: Cap, i: number): void {
     this.cap = kind;
+    this.capWhitespace = false;
     this.parts = [];
     this.capStart = i;
   }
@@ -258,7 +278,7 @@ export class PlanScanner {
       this.handler.value(this.currentKey, raw);
     } else {
       this.cap = Cap.Pending; // next element of the same array
-      this.handler.element(this.currentKey, raw);
+      this.handler.element(this.currentKey, raw, !this.capWhitespace);
     }
   }
 
