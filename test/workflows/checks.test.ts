@@ -138,9 +138,10 @@ describe('pinning', () => {
 
 describe('local toolkit actions', () => {
   test('an input outside the contract is reported', () => {
-    const steps = '      - uses: ./.nat-egress-toolkit/actions/cutover\n        with:\n          plan-file: tfplan\n';
-    const findings = checkLocalActions(wf(job(steps)), repoRoot);
-    expect(findings.map((f) => f.message)).toEqual([expect.stringMatching(/`cutover` has no input `plan-file`/)]);
+    const steps = '      - uses: ./.nat-egress-toolkit/actions/cutover\n        with:\n          plan-file: tfplan\n          expected-plan-sha: abc\n';
+    const findings = checkLocalActions(wf(job(steps)), repoRoot).map((f) => f.message);
+    expect(findings).toContainEqual(expect.stringMatching(/`cutover` has no input `plan-file`/));
+    expect(findings.every((m) => /plan-?file/.test(m))).toBe(true);
   });
 
   test('an output outside the contract is reported', () => {
