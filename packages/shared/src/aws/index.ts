@@ -24,7 +24,7 @@ export function isTransientAwsError(err: unknown): boolean {
   if (e.$retryable) return true;
   const status = e.$metadata?.httpStatusCode ?? 0;
   if (status === 429 || status >= 500) return true;
-  return /Throttl|RequestLimitExceeded|TooManyRequests|ServiceUnavailable|InternalError|TimeoutError|ECONNRESET|ETIMEDOUT|EAI_AGAIN/i.test(e.name ?? '');
+  return /Throttl|RequestLimitExceeded|CallRateLimitExceeded|TooManyRequests|ServiceUnavailable|InternalError|TimeoutError|ECONNRESET|ETIMEDOUT|EAI_AGAIN/i.test(e.name ?? '');
 }
 
 /** The AWS error code (`AuthFailure`, `InvalidAllocationID.NotFound`, …) of an SDK error, or ''. */

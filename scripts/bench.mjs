@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `pnpm bench`: runs every action's benchmark (actions/<name>/bench/bench.ts), each printing its figures
+// and targets. Usage: pnpm bench [action …]   (BENCH_QUICK=1 skips plan-guard's > 512 MB plan)
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const only = process.argv.slice(2);
+const benches = readdirSync(join(root, 'actions'))
+  .filter((name) => existsSync(join(root, 'actions', name, 'bench', 'bench.ts')))
+  .filter((name) => only.length === 0 || only.includes(name));
+if (benches.length === 0) {
+  console.error(`bench: nothing to run${only.length ? ` for ${only.join(', ')}` : ''}`);
+  process.exit(2);
+}
+let failed = [];
+for (const name of benches) {
+  console.log(`\n=== ${name} ===`);
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'run-ts.mjs'), join('actions', name, 'bench', 'bench.ts')], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) failed.push(name);
+}
+if (failed.length > 0) {
+  console.error(`\nbench: ${failed.join(', ')} exited non-zero (a target missed or an error)`);
+  process.exit(1);
+}
