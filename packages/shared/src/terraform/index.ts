@@ -33,3 +33,5 @@ export {
   type CutoverResult,
 } from './cutover';
 export { renderSummary } from './summary';
+export { cutoverInputs, type CutoverInputs } from './inputs';
+export { DescribeAddressesCommand, DescribeImagesCommand, DescribeNatGatewaysCommand, EC2Client, createEc2Client } from './clients';
