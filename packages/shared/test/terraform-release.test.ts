@@ -44,9 +44,9 @@ describe('waiting for the Elastic IPs to be released', () => {
     expect(r.gateways).toEqual([{ id: GW, state: 'deleted', allocationIds: [ALLOC] }]);
   });
 
-  it('the adaptive interval: 2 s, 3 s, 4 s, then 5 s while deleting; 2 s for a lingering address', () => {
+  it('the adaptive interval: 2 s, 3 s, 4 s, then 5 s while deleting; 3 s for a lingering address', () => {
     expect([0, 1, 2, 3, 4, 50].map((n) => adaptiveInterval('gateways', n))).toEqual([2000, 3000, 4000, 5000, 5000, 5000]);
-    expect(adaptiveInterval('addresses', 7)).toBe(2000);
+    expect(adaptiveInterval('addresses', 7)).toBe(3000);
   });
 
   it('a fixed poll-interval is used as given', async () => {

@@ -5,7 +5,7 @@
  * association (it can lag a little behind `deleted`), then a short grace (AuthFailure can linger just after).
  *
  * One EC2 call per poll: DescribeNatGateways while a gateway is still deleting, DescribeAddresses after. The
- * poll interval adapts (2 s, 3 s, 4 s, then 5 s while a gateway is deleting; 2 s while an address lingers),
+ * poll interval adapts (2 s, 3 s, 4 s, then 5 s while a gateway is deleting; 3 s while an address lingers),
  * never above 5 s unless a fixed interval is given, and backs off when EC2 throttles (after the SDK's own
  * adaptive retries gave up). Everything is bounded by `timeoutMs` and runs on the injected Clock.
  */
@@ -56,7 +56,7 @@ export interface ReleaseResult {
 }
 
 export const ADAPTIVE_MAX_MS = 5_000;
-const ADDRESS_POLL_MS = 2_000;
+const ADDRESS_POLL_MS = 3_000;
 const THROTTLE_MAX_MS = 20_000;
 const HOLDING_STATES = new Set(['pending', 'available', 'deleting']);
 const ALL_STATES = ['pending', 'failed', 'available', 'deleting', 'deleted'];
