@@ -10,7 +10,7 @@ import { cabal } from './plans';
 function appChange(i: number): object {
   const policy = JSON.stringify({
     Version: '2012-10-17',
-    Statement: Array.from({ length: 6 }, (_, s) => ({ Effect: 'Allow', Action: [`s3:GetObject`, `s3:PutObject`, `logs:PutLogEvents`], Resource: `arn:aws:s3:::bucket-${i}-${s}/*` })),
+    Statement: Array.from({ length: 2 }, (_, s) => ({ Effect: 'Allow', Action: [`s3:GetObject`, `s3:PutObject`, `logs:PutLogEvents`], Resource: `arn:aws:s3:::bucket-${i}-${s}/*` })),
   });
   const before = {
     name: `svc-${i}`,
@@ -49,7 +49,7 @@ export async function writeBigPlan(path: string, changes: number): Promise<numbe
     await write(`${i ? ',' : ''}${JSON.stringify(rc)}`);
   }
   await write('],"prior_state":{"format_version":"1.0","values":{"root_module":{"resources":[');
-  for (let i = 0; i < changes / 2; i++) {
+  for (let i = 0; i < changes / 4; i++) {
     const rc = appChange(i) as { change: { before: object }; address: string };
     await write(`${i ? ',' : ''}${JSON.stringify({ address: rc.address, mode: 'managed', type: 'aws_ecs_service', values: rc.change.before })}`);
   }
