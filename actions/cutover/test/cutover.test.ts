@@ -42,6 +42,7 @@ describe('cutover: the gateway→instance race converges', () => {
     expect(r.applies).toBe(2);
     expect(r.retriedBecause).toContain('AuthFailure associating Elastic IP');
     expect(r.wait?.outcome).toBe('released');
+    expect(r.errors).toEqual([]); // converged: nothing left to annotate as an error
     expect(ec2.gatewayPolls()).toBe(4);
     // apply the reviewed plan, re-plan with apply-args, apply the re-plan
     const calls = ws.calls();

@@ -284,6 +284,7 @@ export async function runCutover(options: CutoverOptions, deps: CutoverDeps): Pr
     if (run.ok) {
       steps.push(step('apply', started, ended, 'ok', { n }));
       result.result = n === 1 ? 'applied' : 'converged';
+      result.errors = []; // the race errors of earlier applies are explained by retriedBecause
       finish(true);
       return result;
     }
@@ -385,6 +386,7 @@ export async function runCutover(options: CutoverOptions, deps: CutoverDeps): Pr
       info('The re-plan has no changes left: the reviewed plan is fully applied.');
       rmSync(replan, { force: true });
       result.result = 'converged';
+      result.errors = [];
       finish(true);
       return result;
     }

@@ -20,7 +20,7 @@ function when(iso: string): string {
 export function renderSummary(r: CutoverResult, environment = ''): string {
   const lines: string[] = [];
   const env = environment ? ` (${escapeText(environment)})` : '';
-  const applies = `${r.applies} apply${r.applies === 1 ? '' : 's'}`;
+  const applies = `${r.applies} ${r.applies === 1 ? 'apply' : 'applies'}`;
   lines.push(`## cutover${env}: ${HEADLINE[r.result]}${r.result === 'unchanged' ? '' : ` after ${applies}`}`);
   lines.push('');
   if (r.failure) lines.push(`> **${escapeText(r.failure)}**`, '');
