@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { InputError } from '@nat-egress/shared/inputs';
 import {
   changeRef,
+  describeUnexpected,
   cutoverInputs,
   egressGap,
   egressRoles,
@@ -36,6 +37,18 @@ describe('convergence: the re-plan may only finish the reviewed plan', () => {
     expect(unexpectedChanges(amiAdoption, [{ address: 'module.vpc.aws_eip_association.nat[0]', kind: 'create' }])).toEqual([]);
     expect(unexpectedChanges(reviewed, [{ address: 'module.vpc.aws_instance.nat[0]', kind: 'replace', reason: 'replace_because_tainted' }])).toEqual([]);
     expect(unexpectedChanges(reviewed, [{ address: 'module.vpc.aws_instance.nat[0]', kind: 'replace', reason: 'replace_because_cannot_update' }])).toHaveLength(1);
+  });
+
+  it('values known at review must still be the planned values; values unknown then may now be known', () => {
+    const leftover = cabal.association(0, ['create']);
+    const nowKnown = { ...leftover, change: { ...leftover.change, after: { ...(leftover.change.after as object), instance_id: 'i-0new' }, after_unknown: { id: true } } };
+    expect(unexpectedChanges(reviewed, refs([nowKnown]))).toEqual([]);
+    const otherEip = { ...leftover, change: { ...leftover.change, after: { ...(leftover.change.after as object), allocation_id: 'eipalloc-0other' } } };
+    const u = unexpectedChanges(reviewed, refs([otherEip]));
+    expect(u).toHaveLength(1);
+    expect(u[0]?.diverged).toEqual(['allocation_id']);
+    expect(describeUnexpected(u[0]!)).toBe('create module.vpc.aws_eip_association.nat[0]: would set allocation_id to other values than the reviewed plan');
+    expect(describeUnexpected(u[0]!)).not.toContain('eipalloc-0other');
   });
 
   it('no-ops and data reads are not changes', () => {

@@ -4,13 +4,35 @@
  * reviewed plan did not change, or an action the reviewed plan did not intend there, means the world or the
  * configuration moved since the review: stop and show it instead of applying something nobody reviewed.
  */
-import { actionKind, type ResourceChange } from '../plan/index';
+import { actionKind, canonicalJson, type ResourceChange } from '../plan/index';
 
 export interface ChangeRef {
   address: string;
   kind: string;
   deposed?: string;
   reason?: string;
+  /**
+   * The planned top-level values that are known at plan time (canonical JSON by attribute), so a re-plan
+   * that would set a known attribute to something else than was reviewed is caught. Never printed.
+   */
+  known?: Record<string, string>;
+}
+
+type Obj = Record<string, unknown>;
+const asObj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
+
+/** Top-level `after` attributes whose value is fully known (nothing inside is "known after apply"). */
+function knownAfter(rc: ResourceChange): Record<string, string> | undefined {
+  const after = asObj(rc.change.after);
+  if (!after) return undefined;
+  const unknown = asObj(rc.change.after_unknown) ?? {};
+  const known: Record<string, string> = {};
+  for (const [k, v] of Object.entries(after)) {
+    const u = unknown[k];
+    if (u === true || (u !== undefined && u !== false && JSON.stringify(u).includes('true'))) continue;
+    known[k] = canonicalJson(v ?? null);
+  }
+  return known;
 }
 
 /** The changes of a plan that do something (no-ops and data-source reads left out). */
@@ -20,7 +42,17 @@ export function changeRef(rc: ResourceChange): ChangeRef | undefined {
   const ref: ChangeRef = { address: rc.address, kind };
   if (rc.deposed) ref.deposed = rc.deposed;
   if (rc.action_reason) ref.reason = rc.action_reason;
+  const known = knownAfter(rc);
+  if (known) ref.known = known;
   return ref;
+}
+
+/** Attributes known in both plans with different planned values (names only: values may be sensitive). */
+export function divergedAttributes(reviewed: ChangeRef, next: ChangeRef): string[] {
+  if (!reviewed.known || !next.known) return [];
+  return Object.keys(next.known)
+    .filter((k) => reviewed.known?.[k] !== undefined && reviewed.known[k] !== next.known?.[k])
+    .sort();
 }
 
 /**
@@ -39,21 +71,35 @@ export interface UnexpectedChange {
   change: ChangeRef;
   /** What the reviewed plan did at that address, if anything. */
   reviewed?: string;
+  /** Attributes the re-plan would set to other values than the reviewed plan did. */
+  diverged?: string[];
 }
 
 export function unexpectedChanges(reviewed: readonly ChangeRef[], replan: readonly ChangeRef[]): UnexpectedChange[] {
-  const byAddress = new Map<string, string[]>();
-  for (const r of reviewed) byAddress.set(r.address, [...(byAddress.get(r.address) ?? []), r.kind]);
+  const byAddress = new Map<string, ChangeRef[]>();
+  for (const r of reviewed) byAddress.set(r.address, [...(byAddress.get(r.address) ?? []), r]);
   const out: UnexpectedChange[] = [];
   for (const next of replan) {
-    const kinds = byAddress.get(next.address);
-    if (!kinds) out.push({ change: next });
-    else if (!kinds.some((k) => compatibleAction(k, next))) out.push({ change: next, reviewed: kinds.join('/') });
+    const refs = byAddress.get(next.address);
+    if (!refs) {
+      out.push({ change: next });
+      continue;
+    }
+    const compatible = refs.filter((r) => compatibleAction(r.kind, next));
+    if (compatible.length === 0) {
+      out.push({ change: next, reviewed: refs.map((r) => r.kind).join('/') });
+      continue;
+    }
+    // Deletions plan no values; for the rest, what was known at review must still be what is planned.
+    if (next.kind === 'delete') continue;
+    const diverged = compatible.map((r) => divergedAttributes(r, next));
+    if (diverged.every((d) => d.length > 0)) out.push({ change: next, reviewed: compatible[0]?.kind, diverged: diverged[0] });
   }
   return out;
 }
 
 export function describeUnexpected(u: UnexpectedChange): string {
   const what = `${u.change.kind} ${u.change.address}${u.change.deposed ? ` (deposed ${u.change.deposed})` : ''}`;
+  if (u.diverged && u.diverged.length > 0) return `${what}: would set ${u.diverged.join(', ')} to other values than the reviewed plan`;
   return u.reviewed ? `${what}: the reviewed plan would ${u.reviewed} it` : `${what}: not in the reviewed plan`;
 }

@@ -19,7 +19,7 @@ export { TerraformNotFoundError, notFoundMessage, runTerraform, type RunOptions,
 export { processDriver, type ProcessDriverOptions, type TerraformDriver } from './driver';
 export { classifyFailure, matchRaceDiagnostic, type RaceError, type RaceVerdict } from './race';
 export { ADAPTIVE_MAX_MS, adaptiveInterval, waitForRelease, type GatewaySeen, type ReleaseOptions, type ReleaseResult, type ReleaseTarget } from './release';
-export { changeRef, compatibleAction, describeUnexpected, unexpectedChanges, type ChangeRef, type UnexpectedChange } from './converge';
+export { changeRef, compatibleAction, describeUnexpected, divergedAttributes, unexpectedChanges, type ChangeRef, type UnexpectedChange } from './converge';
 export { egressGap, egressRoles, step, type EgressGap, type EgressRoles, type Timeline, type TimelineStep } from './timeline';
 export {
   ROLLBACK,
