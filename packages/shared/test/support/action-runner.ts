@@ -15,8 +15,22 @@ export interface ActionRun {
   stdout: string;
   stderr: string;
   outputs: Record<string, string>;
+  /** The GITHUB_OUTPUT file as written. */
+  outputText: string;
   summary: string;
   dir: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  node?: string;
+  cwd?: string;
+  args?: string[];
+  timeoutMs?: number;
+  /** Work directory (RUNNER_TEMP, output and summary files); a fresh temporary one by default. */
+  dir?: string;
+  /** Sees the stdout so far after each chunk; `kill` signals the action (the runner cancelling the job). */
+  onStdout?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void;
 }
 
 /** Parses the runner's GITHUB_OUTPUT file (name=value and name<<DELIM heredoc forms). */
@@ -38,12 +52,8 @@ export function parseOutputFile(text: string): Record<string, string> {
   return out;
 }
 
-export async function runAction(
-  action: string,
-  inputs: Record<string, string>,
-  options: { env?: Record<string, string>; node?: string; cwd?: string; args?: string[]; timeoutMs?: number } = {},
-): Promise<ActionRun> {
-  const dir = mkdtempSync(join(tmpdir(), `run-${action}-`));
+export async function runAction(action: string, inputs: Record<string, string>, options: RunOptions = {}): Promise<ActionRun> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), `run-${action}-`));
   const outputFile = join(dir, 'output');
   const summaryFile = join(dir, 'summary');
   writeFileSync(outputFile, '');
@@ -62,10 +72,14 @@ export async function runAction(
   const child = spawn(node, [join(REPO_ROOT, 'actions', action, 'dist', 'index.js'), ...(options.args ?? [])], { env, cwd: options.cwd ?? dir });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    options.onStdout?.(stdout, (signal) => child.kill(signal));
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
   const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
   clearTimeout(timer);
-  return { code, stdout, stderr, outputs: parseOutputFile(readFileSync(outputFile, 'utf8')), summary: readFileSync(summaryFile, 'utf8'), dir };
+  const outputText = readFileSync(outputFile, 'utf8');
+  return { code, stdout, stderr, outputs: parseOutputFile(outputText), outputText, summary: readFileSync(summaryFile, 'utf8'), dir };
 }
