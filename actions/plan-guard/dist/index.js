@@ -30039,7 +30039,8 @@ function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
     const modeSwitch = input.documents.map((d) => d.analysis.modeSwitch).find((m) => m !== 'none') ?? 'none';
     const applies = Math.max(1, ...input.documents.map((d) => d.analysis.expectedApplies));
     const affected = [...new Set(input.documents.flatMap((d) => d.analysis.affected))];
-    const lines = [commentMarker(input.environment)];
+    const meta = { risk: input.risk, modeSwitch, expectedApplies: applies, affected: affected.length, planSha: input.planSha };
+    const lines = [commentMarker(input.environment), `<!-- nat-egress/plan-guard-meta ${JSON.stringify(meta).replace(/-->/g, '')} -->`];
     lines.push(`### ${ICON[input.risk]} NAT egress risk: ${input.risk.toUpperCase()}${env}`);
     lines.push('');
     if (all.length === 0) {
@@ -30101,7 +30102,8 @@ function renderReportWithin(input, limit) {
 /** The body that replaces a sticky comment when a later plan no longer touches NAT. */
 function resolvedComment(environment, planSha) {
     const env = environment ? ` — ${(0,report/* escapeText */.X1)(environment)}` : '';
-    return `${commentMarker(environment)}\n### ✅ No NAT risk any more${env}\n\nThe latest plan (digest ${(0,report/* code */.aY)(planSha.slice(0, 16))}) no longer touches NAT egress. Earlier findings on this pull request no longer apply.\n`;
+    const meta = JSON.stringify({ risk: 'none', planSha });
+    return `${commentMarker(environment)}\n<!-- nat-egress/plan-guard-meta ${meta} -->\n### ✅ No NAT risk any more${env}\n\nThe latest plan (digest ${(0,report/* code */.aY)(planSha.slice(0, 16))}) no longer touches NAT egress. Earlier findings on this pull request no longer apply.\n`;
 }
 
 // EXTERNAL MODULE: external "node:path"

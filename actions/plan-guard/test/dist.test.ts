@@ -56,6 +56,7 @@ describe('plan-guard dist on the runner', () => {
     expect(run.stdout).toContain('::warning title=NAT high%3A NAT mode switch');
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0]!.body).toContain('<!-- nat-egress/plan-guard environment=prod -->');
+    expect(gh.comments[0]!.body).toContain(`<!-- nat-egress/plan-guard-meta {"risk":"high","modeSwitch":"gateway-to-instance","expectedApplies":2,"affected":2,"planSha":"${expectedSha}"} -->`);
     expect(run.outputs['comment-url']).toBe(gh.comments[0]!.html_url);
     expect(gh.requests.find((r) => r.method === 'POST')?.auth).toBe('token ghs_test');
 

@@ -78,7 +78,8 @@ export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_I
   const modeSwitch = input.documents.map((d) => d.analysis.modeSwitch).find((m) => m !== 'none') ?? 'none';
   const applies = Math.max(1, ...input.documents.map((d) => d.analysis.expectedApplies));
   const affected = [...new Set(input.documents.flatMap((d) => d.analysis.affected))];
-  const lines: string[] = [commentMarker(input.environment)];
+  const meta = { risk: input.risk, modeSwitch, expectedApplies: applies, affected: affected.length, planSha: input.planSha };
+  const lines: string[] = [commentMarker(input.environment), `<!-- nat-egress/plan-guard-meta ${JSON.stringify(meta).replace(/-->/g, '')} -->`];
   lines.push(`### ${ICON[input.risk]} NAT egress risk: ${input.risk.toUpperCase()}${env}`);
   lines.push('');
   if (all.length === 0) {
@@ -137,5 +138,6 @@ export function renderReportWithin(input: ReportInput, limit: number): { body: s
 /** The body that replaces a sticky comment when a later plan no longer touches NAT. */
 export function resolvedComment(environment: string, planSha: string): string {
   const env = environment ? ` — ${escapeText(environment)}` : '';
-  return `${commentMarker(environment)}\n### ✅ No NAT risk any more${env}\n\nThe latest plan (digest ${code(planSha.slice(0, 16))}) no longer touches NAT egress. Earlier findings on this pull request no longer apply.\n`;
+  const meta = JSON.stringify({ risk: 'none', planSha });
+  return `${commentMarker(environment)}\n<!-- nat-egress/plan-guard-meta ${meta} -->\n### ✅ No NAT risk any more${env}\n\nThe latest plan (digest ${code(planSha.slice(0, 16))}) no longer touches NAT egress. Earlier findings on this pull request no longer apply.\n`;
 }
