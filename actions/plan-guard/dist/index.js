@@ -28545,11 +28545,13 @@ __webpack_async_result__();
 /* harmony export */ });
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _runtime_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8907);
 /**
  * Sticky pull-request comments: one comment per marker (per environment), created once and then updated
  * in place. @actions/github (Octokit) is loaded only when a comment is actually posted, so runs that do
  * not comment start faster.
  */
+
 
 /** The pull request this run is about, from the runner's environment; undefined when there is none. */
 function pullRequestFromEnv(env = process.env) {
@@ -28601,12 +28603,9 @@ async function upsertStickyComment(options) {
             };
         }
         if (e.status === 422)
-            return { status: 'failed', message: `GitHub rejected the comment (HTTP 422): ${firstLine(e.message)}` };
-        return { status: 'failed', message: `${e.status ? `HTTP ${e.status}: ` : ''}${firstLine(e.message ?? String(err))}` };
+            return { status: 'failed', message: `GitHub rejected the comment (HTTP 422): ${(0,_runtime_index__WEBPACK_IMPORTED_MODULE_1__/* .firstLine */ .TM)(e.message ?? '').slice(0, 300)}` };
+        return { status: 'failed', message: `${e.status ? `HTTP ${e.status}: ` : ''}${(0,_runtime_index__WEBPACK_IMPORTED_MODULE_1__/* .firstLine */ .TM)(e.message ?? String(err)).slice(0, 300)}` };
     }
-}
-function firstLine(text = '') {
-    return text.split('\n')[0]?.slice(0, 300) ?? '';
 }
 
 
@@ -28844,7 +28843,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   qs: () => (/* reexport */ severityRank)
 });
 
-// UNUSED EXPORTS: DEFAULT_PATTERNS, NAT_CANDIDATE_TYPES, PlanDigest, PlanFormatError, ROLES, actionKind, canonicalJson, classifyChanges, combineDigests, compareKeys, compilePatterns, isNatCandidate, loadPlanFile, loadPlanText, sha256, terraformShowJson
+// UNUSED EXPORTS: DEFAULT_PATTERNS, NAT_CANDIDATE_TYPES, PlanDigest, PlanFormatError, ROLES, actionKind, asObj, canonicalJson, classifyChanges, combineDigests, compareKeys, compilePatterns, isNatCandidate, loadPlanFile, loadPlanText, marksAny, natRoles, sha256, terraformShowJson
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -29585,8 +29584,13 @@ const STOPPING_ATTRS = ['instance_type', 'user_data', 'user_data_base64', 'ebs_o
 const IMAGEBUILDER_CONTENT = new Set(['aws_imagebuilder_component', 'aws_imagebuilder_image_recipe']);
 const TAG_ATTRS = new Set(['tags', 'tags_all']);
 const NAT_TARGETS = ['nat_gateway_id', 'network_interface_id', 'instance_id'];
+/** The value as a plain object, or undefined. */
 function asObj(v) {
     return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+}
+/** Does an after_unknown / *_sensitive marker mark anything (true itself, or true anywhere inside)? */
+function marksAny(marker) {
+    return marker === true || (marker !== undefined && marker !== null && marker !== false && typeof marker === 'object' && JSON.stringify(marker).includes('true'));
 }
 function keyOf(rc) {
     return rc.index === undefined || rc.index === null ? '-' : String(rc.index);
@@ -29598,8 +29602,7 @@ function sensitive(marker, attr) {
     const m = asObj(marker);
     if (!m)
         return false;
-    const v = m[attr];
-    return v === true || (v !== undefined && v !== false && JSON.stringify(v).includes('true'));
+    return marksAny(m[attr]);
 }
 /** A scalar attribute value that may be shown (never a sensitive one), else undefined. */
 function shown(rc, side, attr) {
@@ -29619,8 +29622,7 @@ function changedAttrs(rc) {
     const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
     const out = [];
     for (const n of names) {
-        const u = unknown[n];
-        if (u === true || (u && typeof u === 'object' && JSON.stringify(u).includes('true')))
+        if (marksAny(unknown[n]))
             out.push(n);
         else if (canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null))
             out.push(n);
@@ -29723,18 +29725,32 @@ function roleOf(rc, patterns, natIds) {
 }
 const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
 const ROLLBACK = 'Rollback lever: flip to gateway mode (use_nat_instance=false) and apply.';
-function classifyChanges(changes, options = {}) {
+/**
+ * The NAT role of every change that plays one, recognised exactly as the classifier does (types,
+ * attributes, address patterns). Used elsewhere (cutover's egress-gap timeline) so both agree on what NAT is.
+ */
+function natRoles(changes, options = {}) {
     const patterns = compilePatterns(options.patterns);
+    const natIds = natTargetIds(changes, patterns);
+    const roles = new Map();
+    for (const rc of changes) {
+        const role = roleOf(rc, patterns, natIds);
+        if (role)
+            roles.set(rc, role);
+    }
+    return roles;
+}
+function classifyChanges(changes, options = {}) {
     const items = [];
     const liveAddresses = new Set(changes.filter((c) => !c.deposed).map((c) => c.address));
-    const natIds = natTargetIds(changes, patterns);
+    const roles = natRoles(changes, options);
     for (const rc of changes) {
         const kind = actionKind(rc.change.actions);
         if (kind === 'no-op' || kind === 'read')
             continue;
         if (rc.deposed && liveAddresses.has(rc.address))
             continue; // the old half of a create-before-destroy replace
-        const role = roleOf(rc, patterns, natIds);
+        const role = roles.get(rc);
         if (!role)
             continue;
         items.push({ rc, role, kind, key: keyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
@@ -30355,9 +30371,10 @@ function truncateLines(text, limit, note) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Cs: () => (/* binding */ runAction),
+/* harmony export */   TM: () => (/* binding */ firstLine),
 /* harmony export */   Uc: () => (/* binding */ describeError)
 /* harmony export */ });
-/* unused harmony exports systemClock, VirtualClock, ActionFailure, firstLine */
+/* unused harmony exports systemClock, VirtualClock, ActionFailure */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6226);
 /* harmony import */ var _inputs_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
 /**

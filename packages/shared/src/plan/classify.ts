@@ -118,8 +118,14 @@ interface Item {
   used: boolean;
 }
 
-function asObj(v: unknown): Obj | undefined {
+/** The value as a plain object, or undefined. */
+export function asObj(v: unknown): Obj | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
+}
+
+/** Does an after_unknown / *_sensitive marker mark anything (true itself, or true anywhere inside)? */
+export function marksAny(marker: unknown): boolean {
+  return marker === true || (marker !== undefined && marker !== null && marker !== false && typeof marker === 'object' && JSON.stringify(marker).includes('true'));
 }
 
 function keyOf(rc: ResourceChange): string {
@@ -131,8 +137,7 @@ function sensitive(marker: unknown, attr: string): boolean {
   if (marker === true) return true;
   const m = asObj(marker);
   if (!m) return false;
-  const v = m[attr];
-  return v === true || (v !== undefined && v !== false && JSON.stringify(v).includes('true'));
+  return marksAny(m[attr]);
 }
 
 /** A scalar attribute value that may be shown (never a sensitive one), else undefined. */
@@ -154,8 +159,7 @@ function changedAttrs(rc: ResourceChange): string[] {
   const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
   const out: string[] = [];
   for (const n of names) {
-    const u = unknown[n];
-    if (u === true || (u && typeof u === 'object' && JSON.stringify(u).includes('true'))) out.push(n);
+    if (marksAny(unknown[n])) out.push(n);
     else if (canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null)) out.push(n);
   }
   return out.sort();
@@ -251,16 +255,30 @@ function roleOf(rc: ResourceChange, patterns: Record<Role, RegExp[]>, natIds: Se
 const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
 const ROLLBACK = 'Rollback lever: flip to gateway mode (use_nat_instance=false) and apply.';
 
-export function classifyChanges(changes: readonly ResourceChange[], options: ClassifyOptions = {}): Analysis {
+/**
+ * The NAT role of every change that plays one, recognised exactly as the classifier does (types,
+ * attributes, address patterns). Used elsewhere (cutover's egress-gap timeline) so both agree on what NAT is.
+ */
+export function natRoles(changes: readonly ResourceChange[], options: ClassifyOptions = {}): Map<ResourceChange, Role> {
   const patterns = compilePatterns(options.patterns);
+  const natIds = natTargetIds(changes, patterns);
+  const roles = new Map<ResourceChange, Role>();
+  for (const rc of changes) {
+    const role = roleOf(rc, patterns, natIds);
+    if (role) roles.set(rc, role);
+  }
+  return roles;
+}
+
+export function classifyChanges(changes: readonly ResourceChange[], options: ClassifyOptions = {}): Analysis {
   const items: Item[] = [];
   const liveAddresses = new Set(changes.filter((c) => !c.deposed).map((c) => c.address));
-  const natIds = natTargetIds(changes, patterns);
+  const roles = natRoles(changes, options);
   for (const rc of changes) {
     const kind = actionKind(rc.change.actions);
     if (kind === 'no-op' || kind === 'read') continue;
     if (rc.deposed && liveAddresses.has(rc.address)) continue; // the old half of a create-before-destroy replace
-    const role = roleOf(rc, patterns, natIds);
+    const role = roles.get(rc);
     if (!role) continue;
     items.push({ rc, role, kind, key: keyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
   }

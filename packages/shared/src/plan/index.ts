@@ -4,6 +4,9 @@ export { PlanDigest, canonicalJson, combineDigests, sha256 } from './digest';
 export {
   DEFAULT_PATTERNS,
   NAT_CANDIDATE_TYPES,
+  asObj,
+  marksAny,
+  natRoles,
   ROLES,
   SEVERITIES,
   classifyChanges,

@@ -4,7 +4,7 @@
  * reviewed plan did not change, or an action the reviewed plan did not intend there, means the world or the
  * configuration moved since the review: stop and show it instead of applying something nobody reviewed.
  */
-import { actionKind, canonicalJson, type ResourceChange } from '../plan/index';
+import { actionKind, asObj, canonicalJson, marksAny, type ResourceChange } from '../plan/index';
 
 export interface ChangeRef {
   address: string;
@@ -18,9 +18,6 @@ export interface ChangeRef {
   known?: Record<string, string>;
 }
 
-type Obj = Record<string, unknown>;
-const asObj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
-
 /** Top-level `after` attributes whose value is fully known (nothing inside is "known after apply"). */
 function knownAfter(rc: ResourceChange): Record<string, string> | undefined {
   const after = asObj(rc.change.after);
@@ -28,8 +25,7 @@ function knownAfter(rc: ResourceChange): Record<string, string> | undefined {
   const unknown = asObj(rc.change.after_unknown) ?? {};
   const known: Record<string, string> = {};
   for (const [k, v] of Object.entries(after)) {
-    const u = unknown[k];
-    if (u === true || (u !== undefined && u !== false && JSON.stringify(u).includes('true'))) continue;
+    if (marksAny(unknown[k])) continue;
     known[k] = canonicalJson(v ?? null);
   }
   return known;

@@ -4,7 +4,7 @@
  * instance going away, a private default route being repointed, an association being removed) to the last
  * change that restores it (the last EIP association, a new gateway, a route update).
  */
-import { actionKind, type ResourceChange } from '../plan/index';
+import { actionKind, asObj, natRoles, type ResourceChange } from '../plan/index';
 import type { HookEvent } from './stream';
 
 export interface EgressRoles {
@@ -14,55 +14,28 @@ export interface EgressRoles {
   restoring: Set<string>;
 }
 
-type Obj = Record<string, unknown>;
-const NAT_TARGETS = ['nat_gateway_id', 'network_interface_id', 'instance_id'];
-
-function asObj(v: unknown): Obj | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
-}
-
-function natDefaultRoute(route: Obj | undefined, unknown?: Obj): boolean {
-  if (!route) return false;
-  const dest = route.destination_cidr_block ?? route.cidr_block;
-  return dest === '0.0.0.0/0' && NAT_TARGETS.some((t) => (typeof route[t] === 'string' && route[t] !== '') || unknown?.[t] === true);
-}
-
-function isNatRoute(rc: ResourceChange): boolean {
-  if (/aws_route\.private/.test(rc.address)) return true;
-  const sides = [asObj(rc.change.before), asObj(rc.change.after)];
-  if (rc.type === 'aws_route') return natDefaultRoute(sides[0]) || natDefaultRoute(sides[1], asObj(rc.change.after_unknown));
-  return sides.some((s) => Array.isArray(s?.route) && (s.route as unknown[]).some((r) => natDefaultRoute(asObj(r))));
-}
-
-function isNatInstance(rc: ResourceChange): boolean {
-  const sides = [asObj(rc.change.before), asObj(rc.change.after)];
-  return sides.some((s) => s?.source_dest_check === false) || /aws_instance\.nat\b/.test(rc.address);
-}
-
 export function egressRoles(changes: readonly ResourceChange[]): EgressRoles {
   const breaking = new Set<string>();
   const restoring = new Set<string>();
-  for (const rc of changes) {
+  for (const [rc, role] of natRoles(changes)) {
     const kind = actionKind(rc.change.actions);
+    if (kind === 'no-op' || kind === 'read') continue;
     const removes = kind === 'delete' || kind === 'replace';
     const adds = kind === 'create' || kind === 'replace';
-    switch (rc.type) {
-      case 'aws_nat_gateway':
-      case 'aws_eip_association':
+    switch (role) {
+      case 'gateway':
+      case 'association':
         if (removes) breaking.add(rc.address);
         if (adds) restoring.add(rc.address);
         break;
-      case 'aws_route':
-      case 'aws_route_table':
-        if (isNatRoute(rc) && kind !== 'no-op' && kind !== 'read') {
-          breaking.add(rc.address);
-          if (kind !== 'delete') restoring.add(rc.address);
-        }
+      case 'route':
+        breaking.add(rc.address);
+        if (kind !== 'delete') restoring.add(rc.address);
         break;
-      case 'aws_instance':
-        if (removes && isNatInstance(rc)) breaking.add(rc.address);
+      case 'instance':
+        if (removes && rc.type === 'aws_instance') breaking.add(rc.address);
         break;
-      case 'aws_eip': {
+      case 'eip': {
         const after = asObj(rc.change.after);
         if ((kind === 'update' || adds) && (after?.instance || after?.network_interface)) restoring.add(rc.address);
         break;
