@@ -12,10 +12,9 @@ import {
   type GetCommandInvocationCommandOutput,
   type InstanceInformation,
 } from '@aws-sdk/client-ssm';
-import { isIpv4 } from '../inputs/index';
 import { awsErrorCode } from '../aws/index';
-import { describeError, type Clock } from '../runtime/index';
-import { formatDuration } from '../inputs/index';
+import { describeError, firstLine, type Clock } from '../runtime/index';
+import { formatDuration, isIpv4 } from '../inputs/index';
 import type { Finding, ProbeTarget, SsmEndpoints } from '../topology/index';
 
 export type ProbeStatus = 'ok' | 'wrong-ip' | 'failed' | 'timeout' | 'unreachable' | 'not-run';
@@ -71,8 +70,9 @@ const CURL_EXIT: Record<number, string> = {
   60: 'certificate problem',
 };
 
-function firstLine(text: string | undefined): string {
-  return (text ?? '').split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '')?.slice(0, 200) ?? '';
+/** The first non-empty line, kept short for a probe's one-line detail. */
+function probeLine(text: string | undefined): string {
+  return firstLine(text ?? '').slice(0, 200);
 }
 
 /** DescribeInstanceInformation for all probe instances at once (one batched, paginated call). */
@@ -173,7 +173,7 @@ function classify(
     case 'Success': {
       const answer = (inv.StandardOutputContent ?? '').trim();
       const ip = answer.split(/\s+/).find((word) => isIpv4(word));
-      if (!ip) return { status: 'failed', detail: `${url} answered without an IPv4 address: ${JSON.stringify(firstLine(answer))}` };
+      if (!ip) return { status: 'failed', detail: `${url} answered without an IPv4 address: ${JSON.stringify(probeLine(answer))}` };
       if (target.expectedIp && ip !== target.expectedIp) {
         return { status: 'wrong-ip', observedIp: ip, detail: `left via ${ip}, expected ${target.expectedIp} (NAT ${target.natId ?? '?'})` };
       }
@@ -182,7 +182,7 @@ function classify(
     }
     case 'Failed': {
       const code = inv.ResponseCode ?? -1;
-      const stderr = firstLine(inv.StandardErrorContent);
+      const stderr = probeLine(inv.StandardErrorContent);
       if (code === 127) return { status: 'not-run', detail: `the probe instance has no curl or wget (${stderr || 'exit 127'})` };
       const reason = CURL_EXIT[code] ?? `exit ${code}`;
       return { status: 'failed', detail: `HTTPS to ${url} failed: ${reason}${stderr ? ` (${stderr})` : ''}` };

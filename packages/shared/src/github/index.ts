@@ -4,6 +4,7 @@
  * not comment start faster.
  */
 import { readFileSync } from 'node:fs';
+import { firstLine } from '../runtime/index';
 
 export interface PullRequestContext {
   owner: string;
@@ -79,11 +80,7 @@ export async function upsertStickyComment(options: StickyOptions): Promise<Stick
         message: 'the token may not write comments (HTTP 403: a pull request from a fork gets a read-only token); the report is in the job summary and report-file',
       };
     }
-    if (e.status === 422) return { status: 'failed', message: `GitHub rejected the comment (HTTP 422): ${firstLine(e.message)}` };
-    return { status: 'failed', message: `${e.status ? `HTTP ${e.status}: ` : ''}${firstLine(e.message ?? String(err))}` };
+    if (e.status === 422) return { status: 'failed', message: `GitHub rejected the comment (HTTP 422): ${firstLine(e.message ?? '').slice(0, 300)}` };
+    return { status: 'failed', message: `${e.status ? `HTTP ${e.status}: ` : ''}${firstLine(e.message ?? String(err)).slice(0, 300)}` };
   }
-}
-
-function firstLine(text = ''): string {
-  return text.split('\n')[0]?.slice(0, 300) ?? '';
 }
