@@ -16,6 +16,7 @@ import {
   ListImagePipelinesCommand,
   newReport,
   StartImagePipelineExecutionCommand,
+  readBuildNatAmiInputs,
   type BuildNatAmiInputs,
   type PollPolicy,
 } from '@nat-egress/shared/imagebuilder';
@@ -87,16 +88,8 @@ async function simulate(endSec: number, options: { poll?: Partial<PollPolicy>; t
   });
 
   const logTimes: number[] = [t0];
-  const inputs: BuildNatAmiInputs = {
-    pipelineName: 'cabal-nat-al2023',
-    region: REGION,
-    amiNamePattern: 'cabal-nat-al2023-*',
-    requiredTags: [{ key: 'Role', value: 'cabal-nat' }],
-    build: true,
-    ifBuilding: 'wait',
-    timeoutMs: 90 * 60_000,
-    cancelOnTimeout: true,
-  };
+  // The action's defaults, read the way the action reads them.
+  const inputs: BuildNatAmiInputs = readBuildNatAmiInputs(() => '', { AWS_REGION: REGION });
   const report = newReport(REGION, t0);
   await buildNatAmi(
     inputs,

@@ -19,7 +19,7 @@ import {
   type WorkflowStepMetadata,
 } from '@aws-sdk/client-imagebuilder';
 import { DescribeImagesCommand, EC2Client, type Image as Ec2Image } from '@aws-sdk/client-ec2';
-import { buildNatAmi, newReport, renderSummary, type BuildNatAmiInputs, type BuildReport } from '@nat-egress/shared/imagebuilder';
+import { buildNatAmi, newReport, readBuildNatAmiInputs, renderSummary, type BuildNatAmiInputs, type BuildReport } from '@nat-egress/shared/imagebuilder';
 import { ActionFailure, VirtualClock } from '@nat-egress/shared/runtime';
 import { globToRegExp } from '@nat-egress/shared/inputs';
 
@@ -208,17 +208,8 @@ class Sim {
   }
 
   async run(overrides: Partial<BuildNatAmiInputs> = {}, env: NodeJS.ProcessEnv = ENV) {
-    const inputs: BuildNatAmiInputs = {
-      pipelineName: 'cabal-nat-al2023',
-      region: REGION,
-      amiNamePattern: 'cabal-nat-al2023-*',
-      requiredTags: [{ key: 'Role', value: 'cabal-nat' }],
-      build: true,
-      ifBuilding: 'wait',
-      timeoutMs: 90 * 60_000,
-      cancelOnTimeout: true,
-      ...overrides,
-    };
+    // The action's defaults, read the way the action reads them (asserted literally in imagebuilder-units).
+    const inputs: BuildNatAmiInputs = { ...readBuildNatAmiInputs(() => '', { AWS_REGION: REGION }), ...overrides };
     const report: BuildReport = newReport(REGION, this.clock.now());
     const log = {
       info: (message: string) => this.logs.push({ at: this.clock.now(), level: 'info', message }),
