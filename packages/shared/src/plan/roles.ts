@@ -111,6 +111,23 @@ export function inlineNatRouteIndex(table: Obj | undefined): number {
   return routes.findIndex((r) => natRouteState(asObj(r)) === 'nat');
 }
 
+/** Allocation ids NAT gateways hold on either side of the plan (zonal, secondary and regional per-AZ addresses). */
+export function gatewayAllocations(changes: readonly ResourceChange[]): Set<string> {
+  const ids = new Set<string>();
+  for (const rc of changes) {
+    if (rc.type !== 'aws_nat_gateway' || rc.mode === 'data') continue;
+    for (const side of ['before', 'after'] as const) {
+      const o = asObj(rc.change[side]);
+      if (!o) continue;
+      const zones = Array.isArray(o.availability_zone_address) ? o.availability_zone_address.map(asObj) : [];
+      const current = Array.isArray(o.regional_nat_gateway_address) ? o.regional_nat_gateway_address.map(asObj) : [];
+      const found = [o.allocation_id, ...(Array.isArray(o.secondary_allocation_ids) ? o.secondary_allocation_ids : []), ...zones.flatMap((z) => (Array.isArray(z?.allocation_ids) ? z.allocation_ids : [])), ...current.map((a) => a?.allocation_id)];
+      for (const id of found) if (typeof id === 'string' && id !== '') ids.add(id);
+    }
+  }
+  return ids;
+}
+
 /** Ids of NAT instances and their interfaces, from every instance change in the plan (no-ops included). */
 function natTargetIds(changes: readonly ResourceChange[], patterns: Record<Role, RegExp[]>): Set<string> {
   const ids = new Set<string>();
@@ -127,7 +144,7 @@ function natTargetIds(changes: readonly ResourceChange[], patterns: Record<Role,
   return ids;
 }
 
-function roleOf(rc: ResourceChange, patterns: Record<Role, RegExp[]>, natIds: Set<string>): Role | undefined {
+function roleOf(rc: ResourceChange, patterns: Record<Role, RegExp[]>, natIds: Set<string>, natAllocations: Set<string> = new Set()): Role | undefined {
   if (rc.mode === 'data') return undefined;
   const role = TYPE_ROLE.get(rc.type);
   if (!role) return undefined;
@@ -149,7 +166,8 @@ function roleOf(rc: ResourceChange, patterns: Record<Role, RegExp[]>, natIds: Se
     }
     case 'association': {
       if (rc.type === 'aws_nat_gateway_eip_association') return role;
-      const linked = (['before', 'after'] as const).some((side) => ['instance_id', 'network_interface_id'].some((k) => natIds.has(rawString(rc, side, [k]) ?? '')));
+      // Linked to a NAT instance or interface, or taking an address a NAT gateway holds in this plan.
+      const linked = (['before', 'after'] as const).some((side) => ['instance_id', 'network_interface_id'].some((k) => natIds.has(rawString(rc, side, [k]) ?? '')) || natAllocations.has(rawString(rc, side, ['allocation_id']) ?? ''));
       return linked || natNamed(rc) || matches ? role : undefined;
     }
     case 'security':
@@ -169,9 +187,10 @@ function roleOf(rc: ResourceChange, patterns: Record<Role, RegExp[]>, natIds: Se
 export function natRoles(changes: readonly ResourceChange[], options: ClassifyOptions = {}): Map<ResourceChange, Role> {
   const patterns = compilePatterns(options.patterns);
   const natIds = natTargetIds(changes, patterns);
+  const natAllocations = gatewayAllocations(changes);
   const roles = new Map<ResourceChange, Role>();
   for (const rc of changes) {
-    const role = roleOf(rc, patterns, natIds);
+    const role = roleOf(rc, patterns, natIds, natAllocations);
     if (role) roles.set(rc, role);
   }
   return roles;

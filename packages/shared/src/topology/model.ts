@@ -295,8 +295,10 @@ export function compareModels(before: TopologyModel, after: TopologyModel): Mode
       .map((c) => ({ ref: c.ref, allocationIds: c.allocationId ? [c.allocationId] : [], unknown: !c.allocationId })),
   ];
   for (const taker of takers) {
+    const holding = holders.filter((h) => h.allocationIds.some((a) => taker.allocationIds.includes(a)));
     const holder =
-      holders.find((h) => h.allocationIds.some((a) => taker.allocationIds.includes(a))) ??
+      holding.find((h) => h.ref !== taker.ref) ??
+      holding[0] ??
       (modeSwitch === 'gateway-to-instance' && taker.unknown ? holders[0] : undefined);
     if (holder) handovers.push({ from: holder, to: taker.ref });
   }
