@@ -28,10 +28,10 @@ const TEMPLATES: ((i: number, actions: string[]) => ResourceChange)[] = [
   (i, a) => cabal.eip(i, a),
   (i, a) => cabal.association(i, a),
   (i, a) => cabal.route(i, a.includes('create') && a.length === 1 ? a : ['update'], a.includes('create') && a.length === 1 ? null : 'gateway', a.includes('delete') && a.length === 1 ? null : 'instance'),
-  (i, a) => change(`aws_route_table.private[${i}]`, ['update'], { id: `rtb-${i}`, route: [{ cidr_block: '0.0.0.0/0', nat_gateway_id: `nat-${i}`, gateway_id: '' }], tags: { Name: 'p' } }, { id: `rtb-${i}`, route: [{ cidr_block: '0.0.0.0/0', nat_gateway_id: `nat-${i}b`, gateway_id: '' }], tags: { Name: 'p' } }),
+  (i, _a) => change(`aws_route_table.private[${i}]`, ['update'], { id: `rtb-${i}`, route: [{ cidr_block: '0.0.0.0/0', nat_gateway_id: `nat-${i}`, gateway_id: '' }], tags: { Name: 'p' } }, { id: `rtb-${i}`, route: [{ cidr_block: '0.0.0.0/0', nat_gateway_id: `nat-${i}b`, gateway_id: '' }], tags: { Name: 'p' } }),
   (i, a) => change(`module.fck_nat[${i}].aws_network_interface.main`, a, a[0] === 'create' && a.length === 1 ? null : { id: `eni-${i}`, source_dest_check: false, subnet_id: 's', private_ips: ['10.0.0.5'] }, a.includes('delete') && a.length === 1 ? null : { id: `eni-${i}`, source_dest_check: a.length === 1 && a[0] === 'update', subnet_id: 's', private_ips: ['10.0.0.6'] }),
   (i, a) => change(`module.fck_nat[${i}].aws_launch_template.main`, a, a[0] === 'create' && a.length === 1 ? null : { image_id: 'ami-0old', network_interfaces: [{ network_interface_id: `eni-${i}` }] }, a.includes('delete') && a.length === 1 ? null : { image_id: 'ami-0new', network_interfaces: [{ network_interface_id: `eni-${i}` }] }),
-  (i, a) => cabal.component({ version: '1.0.0', data: 'a' }, { version: i % 2 ? '1.0.0' : '1.0.1', data: 'b' }),
+  (i, _a) => cabal.component({ version: '1.0.0', data: 'a' }, { version: i % 2 ? '1.0.0' : '1.0.1', data: 'b' }),
   (_i, a) => gwRegional(a),
   (i, a) => ({ ...change(`aws_nat_gateway.moved[${i}]`, ['no-op'], { id: `nat-m${i}`, allocation_id: `eipalloc-m${i}`, subnet_id: 's' }, { id: `nat-m${i}`, allocation_id: `eipalloc-m${i}`, subnet_id: 's' }), previous_address: `aws_nat_gateway.old[${i}]`, ...(a.length === 2 ? { change: { ...cabal.gateway(i, ['no-op']).change, importing: { id: `nat-m${i}` } } } : {}) }),
 ];
