@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { analysePlan, classifyChanges, type Finding } from '@nat-egress/shared/plan';
+import { analysePlan, classifyChanges, loadPlanText, type Finding } from '@nat-egress/shared/plan';
 import { REPO_ROOT } from './support/action-runner';
-import { change } from './support/plans';
+import { change, planJson } from './support/plans';
 import { alloc, route, topologies, zonalGateway } from './support/topology-plans';
 
 const REPORTED = join(REPO_ROOT, '..', 'shared', 'fixtures', 'reported');
@@ -158,5 +158,14 @@ describe('say what is true (issue 9 §5)', () => {
     const rc = { ...zonalGateway(2, ['delete']), action_reason: 'delete_because_count_index' };
     const a = classifyChanges([rc]);
     expect(a.findings[0]?.why).toContain("Terraform's reason: its count index is beyond the new count.");
+  });
+});
+
+describe('deferred changes (terraform -allow-deferral)', () => {
+  it('are named with their reason in a warning: they are not in this plan', () => {
+    const plan = { ...planJson([zonalGateway(0, ['update'])]), deferred_changes: [{ reason: 'resource_config_unknown', resource_change: { address: 'module.nat["new"].aws_nat_gateway.this', change: { actions: ['create'] } } }] };
+    const doc = loadPlanText(JSON.stringify(plan)).documents[0]!;
+    expect(doc.changes).toHaveLength(1);
+    expect(doc.warnings).toEqual(['terraform deferred 1 change(s) that are not in this plan and are not assessed here: module.nat["new"].aws_nat_gateway.this (its count or for_each is unknown until other changes are applied). Plan and review again after this apply.']);
   });
 });
