@@ -28383,7 +28383,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4296);
 /* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6590);
 /* harmony import */ var _nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(787);
-/* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8907);
+/* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5859);
 /**
  * plan-guard: reads a Terraform plan, flags NAT egress risk, posts one sticky PR comment.
  * Thin entry: inputs → @nat-egress/shared/plan → outputs, summary, annotations, comment.
@@ -28545,7 +28545,7 @@ __webpack_async_result__();
 /* harmony export */ });
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _runtime_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8907);
+/* harmony import */ var _runtime_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5859);
 /**
  * Sticky pull-request comments: one comment per marker (per environment), created once and then updated
  * in place. @actions/github (Octokit) is loaded only when a comment is actually posted, so runs that do
@@ -28617,12 +28617,13 @@ async function upsertStickyComment(options) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Uj: () => (/* binding */ stringInput),
 /* harmony export */   WO: () => (/* binding */ linesInput),
+/* harmony export */   a3: () => (/* binding */ formatDuration),
 /* harmony export */   dz: () => (/* binding */ InputError),
 /* harmony export */   gX: () => (/* binding */ enumInput),
 /* harmony export */   tL: () => (/* binding */ globToRegExp),
 /* harmony export */   tT: () => (/* binding */ envInputReader)
 /* harmony export */ });
-/* unused harmony exports requiredInput, boolInput, intInput, parseDuration, durationInput, formatDuration, listInput, tagsInput, isIpv4, ipListInput, regionInput */
+/* unused harmony exports requiredInput, boolInput, intInput, parseDuration, durationInput, listInput, tagsInput, isIpv4, ipListInput, regionInput */
 /**
  * Input parsing shared by every action. Each parser takes the input's *name* and its raw string so a bad
  * value produces one line naming the input and what is wrong, e.g.
@@ -30366,17 +30367,226 @@ function truncateLines(text, limit, note) {
 
 /***/ }),
 
-/***/ 8907:
+/***/ 5859:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Cs: () => (/* binding */ runAction),
-/* harmony export */   TM: () => (/* binding */ firstLine),
-/* harmony export */   Uc: () => (/* binding */ describeError)
-/* harmony export */ });
-/* unused harmony exports systemClock, VirtualClock, ActionFailure */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6226);
-/* harmony import */ var _inputs_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Uc: () => (/* binding */ describeError),
+  TM: () => (/* binding */ firstLine),
+  Cs: () => (/* binding */ runAction)
+});
+
+// UNUSED EXPORTS: ActionFailure, CancelledError, DeadlineExceededError, VirtualClock, clockTimer, isCancelled, isDeadlineExceeded, raceSignal, runGuardedAction, startDeadline, systemClock
+
+// EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 18 modules
+var lib_core = __nccwpck_require__(6226);
+// EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts
+var inputs = __nccwpck_require__(4296);
+;// CONCATENATED MODULE: ../../packages/shared/src/runtime/cancel.ts
+/**
+ * Cancellation and hard deadlines for action runs.
+ *
+ * - The runner cancels a job by sending SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after that
+ *   (GitHub Actions runner, `ProcessInvoker` cancellation: "SIGINT … 7.5 seconds … SIGTERM … 2.5 seconds"). The
+ *   first of SIGINT/SIGTERM aborts the run's AbortSignal at once.
+ * - A hard deadline aborts the same signal when the (injected) clock reaches it, whether the code is sleeping,
+ *   polling, or waiting on a call in flight: SDK clients bound with aws `bindSignal` pass it as `abortSignal`
+ *   and settle at the abort even if the transport ignores it.
+ * - `runGuardedAction` races the action's main function against that signal, and on every exit — success,
+ *   error, input error, deadline, signal — calls the action's `onExit` once so it writes its outputs
+ *   (`result=failed|cancelled`, …) and the job summary with what to do, then fails the step with one line.
+ */
+
+
+/** The run was cancelled by a signal (the runner cancelling the job). */
+class CancelledError extends Error {
+    signalName;
+    name = 'CancelledError';
+    constructor(signalName) {
+        super(`cancelled by ${signalName}`);
+        this.signalName = signalName;
+    }
+}
+/** A hard deadline was reached; calls in flight were abandoned. */
+class DeadlineExceededError extends Error {
+    what;
+    limitMs;
+    name = 'DeadlineExceededError';
+    constructor(what, limitMs) {
+        super(`${what}: the hard deadline of ${(0,inputs/* formatDuration */.a3)(limitMs)} was reached (calls in flight were abandoned)`);
+        this.what = what;
+        this.limitMs = limitMs;
+    }
+}
+function isCancelled(err) {
+    return err instanceof CancelledError;
+}
+function isDeadlineExceeded(err) {
+    return err instanceof DeadlineExceededError;
+}
+/** Calls `fn` once after `ms` on `clock` (its own timer when it has one, else a real timer); returns a cancel function. */
+function clockTimer(clock, ms, fn) {
+    if (clock.setTimer)
+        return clock.setTimer(ms, fn);
+    const t = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(t);
+}
+/**
+ * A hard deadline `ms` from now on `clock`, named `what` (e.g. "build-nat-ami timeout 30s") for the error message.
+ * `parent` (e.g. the run's cancellation signal) aborts it too.
+ */
+function startDeadline(clock, ms, what, parent) {
+    const controller = new AbortController();
+    const at = clock.now() + ms;
+    const cancelTimer = clockTimer(clock, ms, () => controller.abort(new DeadlineExceededError(what, ms)));
+    const onParent = () => controller.abort(parent?.reason);
+    if (parent?.aborted)
+        onParent();
+    else
+        parent?.addEventListener('abort', onParent, { once: true });
+    return {
+        at,
+        signal: controller.signal,
+        remainingMs: () => Math.max(0, at - clock.now()),
+        expired: () => controller.signal.aborted || clock.now() >= at,
+        dispose: () => {
+            cancelTimer();
+            parent?.removeEventListener('abort', onParent);
+        },
+    };
+}
+/**
+ * Settles with `work` or rejects with `signal.reason` as soon as `signal` aborts, whichever comes first — so
+ * a call that ignores its abort signal still cannot hold the run past a deadline or a cancel.
+ */
+function raceSignal(signal, work) {
+    if (!signal)
+        return work;
+    if (signal.aborted) {
+        work.catch(() => undefined);
+        return Promise.reject(signal.reason);
+    }
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        work.then((v) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(v);
+        }, (e) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(e);
+        });
+    });
+}
+const SIGNALS = (/* unused pure expression or super */ null && (['SIGINT', 'SIGTERM']));
+/**
+ * Runs an action's main function under cancellation and a hard deadline; see the module comment. Returns how it
+ * ended. On a failure it calls `core.setFailed(<one line>)` (exit code 1); after a cancel or a deadline it ends the
+ * process (exit code 1) once the outputs and summary are written, since abandoned calls may keep sockets open.
+ */
+async function runGuardedAction(options) {
+    const proc = options.process ?? process;
+    const clock = options.clock;
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (sig) => {
+        signals++;
+        options.onSignal?.(sig, signals);
+        if (!controller.signal.aborted)
+            controller.abort(new CancelledError(sig));
+    };
+    for (const s of SIGNALS)
+        proc.on(s, onSignal);
+    let stopDeadline;
+    const ctx = {
+        signal: controller.signal,
+        clock,
+        setDeadline(ms, what) {
+            stopDeadline?.();
+            stopDeadline = clockTimer(clock, ms, () => {
+                if (!controller.signal.aborted)
+                    controller.abort(new DeadlineExceededError(what, ms));
+            });
+        },
+    };
+    let info;
+    try {
+        const running = Promise.resolve().then(() => options.main(ctx));
+        let error;
+        let ok = false;
+        try {
+            await raceSignal(controller.signal, running);
+            ok = true;
+        }
+        catch (err) {
+            error = err;
+            if (controller.signal.aborted) {
+                const grace = realTimer(options.graceMs ?? 1000);
+                // Give main a moment to wind down and record what it knows; its own error (if any) says more.
+                const settled = await Promise.race([
+                    running.then(() => ({ done: true, err: undefined }), (e) => ({ done: true, err: e })),
+                    grace.promise.then(() => ({ done: false, err: undefined })),
+                ]);
+                grace.cancel();
+                if (settled.done && settled.err !== undefined && !isAbortLike(settled.err))
+                    error = settled.err;
+            }
+        }
+        const reason = controller.signal.reason;
+        if (ok && !controller.signal.aborted)
+            info = { kind: 'success', cause: 'none', message: '' };
+        else if (reason instanceof CancelledError) {
+            info = { kind: 'cancelled', cause: 'signal', message: `${reason.message}: stopped at once`, error: error ?? reason, signalName: reason.signalName };
+        }
+        else if (reason instanceof DeadlineExceededError) {
+            const own = error !== undefined && error !== reason && !isAbortLike(error) ? options.describe(error) : '';
+            info = { kind: 'failed', cause: 'deadline', message: own || reason.message, error: error ?? reason };
+        }
+        else
+            info = { kind: 'failed', cause: 'error', message: options.describe(error), error };
+    }
+    finally {
+        stopDeadline?.();
+        for (const s of SIGNALS)
+            proc.off(s, onSignal);
+    }
+    const budget = realTimer(options.exitBudgetMs ?? 5000);
+    try {
+        await Promise.race([Promise.resolve().then(() => options.onExit(info)), budget.promise]);
+    }
+    catch (err) {
+        core.warning(`could not write the outputs or the job summary: ${options.describe(err)}`);
+    }
+    finally {
+        budget.cancel();
+    }
+    if (info.kind !== 'success') {
+        core.setFailed(info.message);
+        const err = info.error;
+        if (info.cause === 'error' && err instanceof Error && err.stack && err.name !== 'InputError' && err.name !== 'ActionFailure')
+            core.debug(err.stack);
+    }
+    if (info.cause === 'signal' || info.cause === 'deadline') {
+        if (options.exitAfterAbort ?? true)
+            proc.exit(1);
+    }
+    return info;
+}
+function isAbortLike(err) {
+    return err instanceof CancelledError || err instanceof DeadlineExceededError || (err instanceof Error && err.name === 'AbortError');
+}
+/** A real-time pause that can be cancelled (so it never holds the process open after it is no longer needed). */
+function realTimer(ms) {
+    let timer;
+    const promise = new Promise((resolve) => {
+        timer = setTimeout(resolve, ms);
+    });
+    return { promise, cancel: () => clearTimeout(timer) };
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/runtime/index.ts
 /**
  * What every action entry shares: the clock (injected so tests and benchmarks run on virtual time),
  * and the top-level error handling that turns any failure into one clear line.
@@ -30398,6 +30608,10 @@ const systemClock = {
         };
         signal?.addEventListener('abort', onAbort, { once: true });
     }),
+    setTimer: (ms, fn) => {
+        const t = setTimeout(fn, Math.max(0, ms));
+        return () => clearTimeout(t);
+    },
 };
 function abortError(signal) {
     const reason = signal.reason;
@@ -30422,26 +30636,48 @@ class VirtualClock {
     now() {
         return this.current;
     }
+    timers = [];
+    seq = 0;
+    /** Moves time forward by `ms`, firing the timers that fall due (in time order). */
     advance(ms) {
-        this.current += ms;
+        const target = this.current + Math.max(0, ms);
+        for (;;) {
+            const due = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+            if (!due)
+                break;
+            this.timers = this.timers.filter((t) => t !== due);
+            this.current = Math.max(this.current, due.at);
+            due.fn();
+        }
+        this.current = target;
+    }
+    setTimer(ms, fn) {
+        const timer = { at: this.current + Math.max(0, ms), fn, seq: this.seq++ };
+        this.timers.push(timer);
+        return () => {
+            this.timers = this.timers.filter((t) => t !== timer);
+        };
     }
     async sleep(ms, signal) {
         if (signal?.aborted)
             throw abortError(signal);
         const step = Math.max(0, ms);
         this.sleeps.push(step);
-        this.current += step;
+        this.advance(step);
         this.onSleep?.(this.current, step);
         await Promise.resolve();
+        if (signal?.aborted)
+            throw abortError(signal);
     }
 }
+
 /** A controlled failure: the message is what the operator needs, already one line. */
 class ActionFailure extends Error {
     name = 'ActionFailure';
 }
 /** One line that says what went wrong, with a hint for the failures operators meet most. */
 function describeError(err) {
-    if (err instanceof _inputs_index__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz || err instanceof ActionFailure)
+    if (err instanceof inputs/* InputError */.dz || err instanceof ActionFailure)
         return firstLine(err.message);
     if (err instanceof Error) {
         const name = err.name && err.name !== 'Error' ? err.name : '';
@@ -30472,9 +30708,9 @@ async function runAction(main) {
         return undefined;
     }
     catch (err) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(describeError(err));
-        if (err instanceof Error && !(err instanceof _inputs_index__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz) && !(err instanceof ActionFailure) && err.stack) {
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(err.stack);
+        lib_core/* setFailed */.C1(describeError(err));
+        if (err instanceof Error && !(err instanceof inputs/* InputError */.dz) && !(err instanceof ActionFailure) && err.stack) {
+            lib_core/* debug */.Yz(err.stack);
         }
         return err;
     }

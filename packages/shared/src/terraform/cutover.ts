@@ -67,17 +67,25 @@ export async function applyPhase(run: CutoverRun, reviewed: Reviewed, planfile: 
   let hooks: readonly HookEvent[] = [];
   const watch = new RaceWatch(run, reviewed.plan.natChanges, () => hooks);
   const canRetry = n < options.maxApplies;
+  let otherError = false;
   const applied = await run.terraform(`terraform apply (${n} of at most ${options.maxApplies})`, ['apply', '-json', '-input=false', planfile], (d, stream) => {
     hooks = stream.hooks;
+    if (d.severity !== 'error' || otherError) return;
     const m = canRetry ? matchRaceDiagnostic(d, stream.hooks) : undefined;
     if (m) watch.see(m);
+    else {
+      // Another error: this apply will not be retried, so stop confirming and watching at once.
+      otherError = true;
+      watch.cancel();
+    }
   });
   hooks = applied.stream.hooks;
   run.hooks.push(...applied.stream.hooks);
   const ended = run.clock.now();
+  let made: string[] = [];
   const stop = async () => {
     watch.cancel();
-    await watch.settle();
+    made = importAdvice(await watch.settle());
   };
   if (applied.interrupted) {
     await stop();
@@ -106,7 +114,7 @@ export async function applyPhase(run: CutoverRun, reviewed: Reviewed, planfile: 
         'Plan again, review, and apply.',
       ]);
     } else {
-      run.fail(`terraform apply ${n} failed: ${verdict.reason}; not retried (only the Elastic IP race is)`, ['Fix the cause shown in the errors above, then plan again, review, and apply.']);
+      run.fail(`terraform apply ${n} failed: ${verdict.reason}; not retried (only the Elastic IP race is)`, [...made, 'Fix the cause shown in the errors above, then plan again, review, and apply.']);
     }
     return { done: true };
   }

@@ -42,7 +42,7 @@ export { CutoverRun, type ReadPlan, type StreamedRun } from './run';
 export { PREFLIGHT_CALL_MS, expectedApplies, preflight, type Reviewed } from './preflight';
 export { ASSOCIATE_BOUND_MS, RaceWatch, type WatchTask } from './watch';
 export { GATEWAY_NOT_APPLICABLE, associateAddress, importArgs, planRestore, resolveTargetIds, type AssociateOptions, type AssociateResult, type AssociationTarget, type PlannedAssociation, type RestorePlan } from './restore';
-export { CancelledError, DeadlineError, within, type Bounds } from './bounded';
+export { within, type Bounds } from './bounded';
 export { renderSummary } from './summary';
 export { cutoverInputs, type CutoverInputs } from './inputs';
 export { AssociateAddressCommand, DescribeAddressesCommand, DescribeImagesCommand, DescribeNatGatewaysCommand, EC2Client, createEc2Client } from './clients';

@@ -11,7 +11,7 @@ import { awsErrorCode } from '../aws/index';
 import { InputError } from '../inputs/index';
 import { actionKind, asObj, classifyChanges, type Analysis, type ResourceChange } from '../plan/index';
 import { describeError } from '../runtime/index';
-import { CancelledError, within } from './bounded';
+import { within } from './bounded';
 import type { CutoverRun, ReadPlan } from './run';
 import { egressRoles } from './timeline';
 
@@ -157,7 +157,7 @@ export async function preflight(run: CutoverRun, planPath: string): Promise<Revi
       }
       run.info(`EC2 answers with these credentials (${contested.length > 0 ? `DescribeAddresses ${contested.join(', ')}` : 'DescribeNatGateways'}).`);
     } catch (err) {
-      if (err instanceof CancelledError || run.cancelled) {
+      if (run.cancelled) {
         run.step('check', started, 'cancelled');
         run.fail('cancelled before anything was applied', ['Nothing was applied; egress is as it was. Re-run the job when ready.'], { cancelled: true });
         return undefined;
@@ -196,7 +196,7 @@ export async function preflight(run: CutoverRun, planPath: string): Promise<Revi
         }
       }
     } catch (err) {
-      if (err instanceof CancelledError || run.cancelled) {
+      if (run.cancelled) {
         run.step('check', started, 'cancelled');
         run.fail('cancelled before anything was applied', ['Nothing was applied; egress is as it was. Re-run the job when ready.'], { cancelled: true });
         return undefined;

@@ -19,8 +19,8 @@
 import { DescribeAddressesCommand, paginateDescribeNatGateways, type EC2Client, type NatGateway } from '@aws-sdk/client-ec2';
 import { awsErrorCode, isTransientAwsError } from '../aws/index';
 import { formatDuration } from '../inputs/index';
-import { describeError, type Clock } from '../runtime/index';
-import { CancelledError, DeadlineError, within } from './bounded';
+import { describeError, isDeadlineExceeded, type Clock } from '../runtime/index';
+import { within } from './bounded';
 
 export interface ReleaseTarget {
   /** Elastic IP allocation ids the failed associations need. */
@@ -224,8 +224,8 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
       }
       backoff = 0;
     } catch (err) {
-      if (options.signal?.aborted || err instanceof CancelledError) return result('cancelled', 'cancelled while waiting for the Elastic IPs to be released');
-      if (err instanceof DeadlineError) {
+      if (options.signal?.aborted) return result('cancelled', 'cancelled while waiting for the Elastic IPs to be released');
+      if (isDeadlineExceeded(err)) {
         return result('timeout', `an EC2 call was still unanswered at the deadline (${describeError(err)}) after ${formatDuration(clock.now() - startedAt)} (release-timeout ${formatDuration(options.timeoutMs)})`);
       }
       if (!isTransientAwsError(err)) {

@@ -15,8 +15,8 @@
 import { AssociateAddressCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { awsErrorCode } from '../aws/index';
 import { actionKind, asObj, marksAny, natRoles, type ResourceChange } from '../plan/index';
-import { describeError, type Clock } from '../runtime/index';
-import { CancelledError, DeadlineError, within } from './bounded';
+import { describeError, isDeadlineExceeded, type Clock } from '../runtime/index';
+import { within } from './bounded';
 import type { RaceError } from './race';
 import type { HookEvent } from './stream';
 
@@ -189,9 +189,9 @@ export async function associateAddress(a: PlannedAssociation, options: Associate
       options.log?.(`associated ${a.allocationId} with ${targetId} (${a.address}${out.AssociationId ? `, ${out.AssociationId}` : ''}) after ${r.attempts} attempt(s)`);
       return r;
     } catch (err) {
-      if (err instanceof CancelledError || options.signal?.aborted) return { ...r, outcome: 'cancelled', message: 'cancelled while associating' };
+      if (options.signal?.aborted) return { ...r, outcome: 'cancelled', message: 'cancelled while associating' };
       const code = awsErrorCode(err);
-      const lingering = LINGERING.test(code) && clock.now() - started < lingerMs && !(err instanceof DeadlineError);
+      const lingering = LINGERING.test(code) && clock.now() - started < lingerMs && !isDeadlineExceeded(err);
       if (!lingering) {
         const iam = /UnauthorizedOperation|AccessDenied/.test(code) ? ' (the role needs ec2:AssociateAddress)' : '';
         return { ...r, outcome: 'failed', message: `AssociateAddress ${a.allocationId} → ${targetId} failed after ${r.attempts} attempt(s): ${describeError(err)}${iam}` };
