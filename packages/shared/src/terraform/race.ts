@@ -34,14 +34,14 @@ export const RACE_FORMS: readonly RaceForm[] = [
     id: 'sdk-v2',
     resourceType: 'aws_eip_association',
     pattern: /creating EC2 EIP Association: operation error EC2: AssociateAddress,[^]*api error AuthFailure\b/,
-    example: 'creating EC2 EIP Association: operation error EC2: AssociateAddress, https response error StatusCode: 400, RequestID: <uuid>, api error AuthFailure: You do not have permission to access the specified resource.',
+    example: 'creating EC2 EIP Association: operation error EC2: AssociateAddress, https response error StatusCode: 400, RequestID: 6f3add99-57a2-47ae-931f-261856ba01d4, api error AuthFailure: You do not have permission to access the specified resource.',
     source: 'hashicorp/terraform-provider-aws internal/service/ec2/vpc_eip_association.go (provider ≥ 5, AWS SDK for Go v2), DOMAIN.md "The cutover race"',
   },
   {
     id: 'sdk-v1',
     resourceType: 'aws_eip_association',
     pattern: /creating EC2 EIP Association: AuthFailure\b/,
-    example: 'creating EC2 EIP Association: AuthFailure: You do not have permission to access the specified resource.\\n\\tstatus code: 400, request id: <uuid>',
+    example: 'creating EC2 EIP Association: AuthFailure: You do not have permission to access the specified resource.\n\tstatus code: 400, request id: 0b8a6c1e-1111-4b7e-9c55-3f1c2a7d9e10',
     source: 'hashicorp/terraform-provider-aws provider 4.x (AWS SDK for Go v1 error text), DOMAIN.md "The cutover race"',
   },
   {
@@ -55,7 +55,7 @@ export const RACE_FORMS: readonly RaceForm[] = [
     id: 'aws_eip',
     resourceType: 'aws_eip',
     pattern: /associating EC2 EIP \((eipalloc-[0-9a-f]+)\): [^]*\bAuthFailure\b/,
-    example: 'associating EC2 EIP (eipalloc-…): operation error EC2: AssociateAddress, https response error StatusCode: 400, …, api error AuthFailure: …',
+    example: 'associating EC2 EIP (eipalloc-01a1b2c3d4e5f6a7b8): operation error EC2: AssociateAddress, https response error StatusCode: 400, RequestID: 1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f, api error AuthFailure: You do not have permission to access the specified resource.',
     source: 'hashicorp/terraform-provider-aws internal/service/ec2/ec2_eip.go (aws_eip with instance or network_interface set), DOMAIN.md "The cutover race"',
   },
   {
@@ -67,7 +67,7 @@ export const RACE_FORMS: readonly RaceForm[] = [
     // Resource.AlreadyAssociated as "Elastic IP address eipalloc-xxxxxxxx is already associated".
     pattern: /waiting for EC2 NAT Gateway \(nat-[0-9a-f]+\) create: [^]*unexpected state 'failed'[^]*(?:Resource\.AlreadyAssociated|Elastic IP address \[?(eipalloc-[0-9a-f]+)\]? is already associated)/,
     example:
-      "waiting for EC2 NAT Gateway (nat-…) create: unexpected state 'failed', wanted target 'available'. last error: Resource.AlreadyAssociated: Elastic IP address eipalloc-… is already associated",
+      "waiting for EC2 NAT Gateway (nat-0a1b2c3d4e5f60718) create: unexpected state 'failed', wanted target 'available'. last error: Resource.AlreadyAssociated: Elastic IP address eipalloc-00a1b2c3d4e5f6a7b8 is already associated",
     source:
       'hashicorp/terraform-provider-aws internal/service/ec2/vpc_nat_gateway.go (resourceNATGatewayCreate: "waiting for EC2 NAT Gateway (%s) create: %s") and wait.go (waitNATGatewayCreated: SetLastError "%s: %s" of FailureCode, FailureMessage); terraform-plugin-sdk helper/retry UnexpectedStateError ("unexpected state \'%s\', wanted target \'%s\'. last error: %s"); EC2 API reference NatGateway.FailureCode/FailureMessage (Resource.AlreadyAssociated: "Elastic IP address eipalloc-xxxxxxxx is already associated"). The same create path serves zonal and regional gateways.',
   },
