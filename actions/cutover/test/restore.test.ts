@@ -69,7 +69,7 @@ describe('restore: associate — association to an instance', () => {
     }
     const calls = ws.calls();
     expect(kinds(calls)).toEqual(['show', 'apply', 'import', 'import', 'plan', 'show']);
-    expect(calls[2]!.argv).toEqual(['import', '-input=false', '-var-file=prod.tfvars', '-lock-timeout=30m', `${M}.aws_eip_association.nat[0]`, 'eipassoc-0cuta7b8']);
+    expect(calls[2]!.argv).toEqual(['import', '-input=false', '-var-file=prod.tfvars', '-lock-timeout=30m', `${M}.aws_eip_association.nat[0]`, 'eipassoc-0cut00feed']);
     expect(r.timeline.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['check', 'apply', 'confirm', 'wait', 'restore', 'import', 'plan']));
     expect(r.retriedBecause).toMatch(/^AuthFailure associating Elastic IP\(s\) at .*: the Elastic IP race, confirmed by EC2/);
     // egress came back at the association, not at a second apply

@@ -163,7 +163,7 @@ export function simulateEc2(ec2: EC2Client, world: Ec2World) {
       throw Object.assign(new Error(`${world.associateError ?? 'AuthFailure'}: simulated`), { name: world.associateError ?? 'AuthFailure', $metadata: { httpStatusCode: 400 } });
     }
     if (held()) throw Object.assign(new Error('You do not have permission to access the specified resource.'), { name: 'AuthFailure', $metadata: { httpStatusCode: 400 } });
-    const id = `eipassoc-0cut${(input.AllocationId ?? '').slice(-4)}`;
+    const id = `eipassoc-0cut${(input.AllocationId ?? '').slice(9, 11)}feed`;
     associated.set(input.AllocationId ?? '', id);
     return { AssociationId: id };
   });

@@ -180,7 +180,7 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
         }
         const state = holding.map((g) => `${g.id} ${g.state}`).join(', ');
         if (fast && holding.length > 0 && wanted.size > 0) {
-          log(`EC2 confirms: ${state}; watching ${[...wanted].join(', ')} every ${formatDuration(options.pollIntervalMs ?? FAST_POLL_MS)}`);
+          log(`watching ${[...wanted].join(', ')} every ${formatDuration(options.pollIntervalMs ?? FAST_POLL_MS)} until EC2 shows it free`);
           lastState = state;
           phase = 'addresses';
           phasePolls = 0;
