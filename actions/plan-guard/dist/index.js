@@ -29282,6 +29282,7 @@ class PlanCollector {
     total = 0;
     counts = {};
     digest = new PlanDigest();
+    deferred = [];
     constructor(keep, keepTypes) {
         this.keep = keep;
         this.keepTypes = keepTypes;
@@ -29294,17 +29295,18 @@ class PlanCollector {
                 this.total = 0;
                 this.counts = {};
                 this.digest = new PlanDigest();
+                this.deferred = [];
             },
             key: (name) => {
                 this.header.keys.push(name);
-                if (name === 'resource_changes')
+                if (name === 'resource_changes' || name === 'deferred_changes')
                     return 'elements';
                 if (name in HEADER_KEYS || name === 'output_changes')
                     return 'capture';
                 return 'skip';
             },
             value: (name, raw) => this.value(name, raw),
-            element: (_name, raw, compact) => this.element(raw, compact),
+            element: (name, raw, compact) => (name === 'deferred_changes' ? this.deferredElement(raw) : this.element(raw, compact)),
             documentEnd: (index) => this.documentEnd(index),
             noise: (line) => this.noise.push(line),
         };
@@ -29368,6 +29370,16 @@ class PlanCollector {
         if ((!this.keepTypes || this.keepTypes.has(change.type)) && this.keep(change))
             this.changes.push(change);
     }
+    /** One `deferred_changes` entry (terraform ≥ 1.10 with -allow-deferral): {reason, resource_change}. */
+    deferredElement(raw) {
+        try {
+            const d = JSON.parse(raw.toString('utf8'));
+            this.deferred.push({ address: String(d.resource_change?.address ?? '(unknown address)'), reason: String(d.reason ?? 'unknown') });
+        }
+        catch {
+            throw new PlanFormatError(`deferred_changes[${this.deferred.length}] is not valid JSON`);
+        }
+    }
     count(actions, raw, compact) {
         this.total++;
         const kind = actionKind(actions);
@@ -29411,6 +29423,8 @@ class PlanCollector {
             warnings.push('the plan is incomplete (complete=false): another plan and apply will be needed after this one');
         if (header.applyable === false && this.total > 0)
             warnings.push('terraform marks this plan as not applyable');
+        if (this.deferred.length > 0)
+            warnings.push(deferredWarning(this.deferred));
         this.documents.push({
             index,
             header,
@@ -29421,6 +29435,18 @@ class PlanCollector {
             warnings,
         });
     }
+}
+/** Terraform's deferral reasons (JSON output format, "deferred_changes"), worded. */
+const DEFERRAL_REASONS = {
+    resource_config_unknown: 'its count or for_each is unknown until other changes are applied',
+    provider_config_unknown: "its provider's configuration is unknown until apply",
+    absent_prereq: 'something it depends on does not exist yet',
+    deferred_prereq: 'something it depends on is deferred too',
+};
+function deferredWarning(deferred) {
+    const shown = deferred.slice(0, 5).map((d) => `${d.address} (${DEFERRAL_REASONS[d.reason] ?? d.reason})`);
+    const more = deferred.length > 5 ? ` and ${deferred.length - 5} more` : '';
+    return `terraform deferred ${deferred.length} change(s) that are not in this plan and are not assessed here: ${shown.join(', ')}${more}. Plan and review again after this apply.`;
 }
 function typeFromAddress(address) {
     const parts = address.replace(/\[[^\]]*\]/g, '').split('.');
@@ -29701,6 +29727,26 @@ function inlineNatRouteIndex(table) {
         return -1;
     return routes.findIndex((r) => natRouteState(asObj(r)) === 'nat');
 }
+/** Allocation ids NAT gateways hold on either side of the plan (zonal, secondary and regional per-AZ addresses). */
+function gatewayAllocations(changes) {
+    const ids = new Set();
+    for (const rc of changes) {
+        if (rc.type !== 'aws_nat_gateway' || rc.mode === 'data')
+            continue;
+        for (const side of ['before', 'after']) {
+            const o = asObj(rc.change[side]);
+            if (!o)
+                continue;
+            const zones = Array.isArray(o.availability_zone_address) ? o.availability_zone_address.map(asObj) : [];
+            const current = Array.isArray(o.regional_nat_gateway_address) ? o.regional_nat_gateway_address.map(asObj) : [];
+            const found = [o.allocation_id, ...(Array.isArray(o.secondary_allocation_ids) ? o.secondary_allocation_ids : []), ...zones.flatMap((z) => (Array.isArray(z?.allocation_ids) ? z.allocation_ids : [])), ...current.map((a) => a?.allocation_id)];
+            for (const id of found)
+                if (typeof id === 'string' && id !== '')
+                    ids.add(id);
+        }
+    }
+    return ids;
+}
 /** Ids of NAT instances and their interfaces, from every instance change in the plan (no-ops included). */
 function natTargetIds(changes, patterns) {
     const ids = new Set();
@@ -29719,7 +29765,7 @@ function natTargetIds(changes, patterns) {
     }
     return ids;
 }
-function roleOf(rc, patterns, natIds) {
+function roleOf(rc, patterns, natIds, natAllocations = new Set()) {
     if (rc.mode === 'data')
         return undefined;
     const role = TYPE_ROLE.get(rc.type);
@@ -29747,7 +29793,8 @@ function roleOf(rc, patterns, natIds) {
         case 'association': {
             if (rc.type === 'aws_nat_gateway_eip_association')
                 return role;
-            const linked = ['before', 'after'].some((side) => ['instance_id', 'network_interface_id'].some((k) => natIds.has(rawString(rc, side, [k]) ?? '')));
+            // Linked to a NAT instance or interface, or taking an address a NAT gateway holds in this plan.
+            const linked = ['before', 'after'].some((side) => ['instance_id', 'network_interface_id'].some((k) => natIds.has(rawString(rc, side, [k]) ?? '')) || natAllocations.has(rawString(rc, side, ['allocation_id']) ?? ''));
             return linked || natNamed(rc) || matches ? role : undefined;
         }
         case 'security':
@@ -29766,9 +29813,10 @@ function roleOf(rc, patterns, natIds) {
 function natRoles(changes, options = {}) {
     const patterns = compilePatterns(options.patterns);
     const natIds = natTargetIds(changes, patterns);
+    const natAllocations = gatewayAllocations(changes);
     const roles = new Map();
     for (const rc of changes) {
-        const role = roleOf(rc, patterns, natIds);
+        const role = roleOf(rc, patterns, natIds, natAllocations);
         if (role)
             roles.set(rc, role);
     }
@@ -29954,15 +30002,20 @@ const creates = (rc) => !!rc && rc.change.actions.includes('create');
  * unknown until apply, a gateway → instance switch is still assumed to hand over (the reference layout).
  */
 function compareModels(before, after) {
-    const afterRefs = new Set(after.nats.map((n) => `${n.ref}|${n.kind}`));
-    const beforeRefs = new Set(before.nats.map((n) => `${n.ref}|${n.kind}`));
-    const removed = before.nats.filter((n) => !afterRefs.has(`${n.ref}|${n.kind}`) || deletes(n.rc));
-    const added = after.nats.filter((n) => !beforeRefs.has(`${n.ref}|${n.kind}`) || creates(n.rc));
-    const routeRefs = (m) => new Set(m.routes.map((r) => r.ref));
-    const removedRoutes = before.routes.filter((r) => !routeRefs(after).has(r.ref));
-    const addedRoutes = after.routes.filter((r) => !routeRefs(before).has(r.ref));
-    const fromNodes = removed.filter((n) => !added.some((a) => a.ref === n.ref && a.kind === n.kind));
-    const toNodes = added.filter((n) => !removed.some((r) => r.ref === n.ref && r.kind === n.kind));
+    const id = (n) => `${n.ref}|${n.kind}`;
+    const afterRefs = new Set(after.nats.map(id));
+    const beforeRefs = new Set(before.nats.map(id));
+    const removed = before.nats.filter((n) => !afterRefs.has(id(n)) || deletes(n.rc));
+    const added = after.nats.filter((n) => !beforeRefs.has(id(n)) || creates(n.rc));
+    const beforeRoutes = new Set(before.routes.map((r) => r.ref));
+    const afterRoutes = new Set(after.routes.map((r) => r.ref));
+    const removedRoutes = before.routes.filter((r) => !afterRoutes.has(r.ref));
+    const addedRoutes = after.routes.filter((r) => !beforeRoutes.has(r.ref));
+    // NATs that go without coming back (and come without having been there): a replacement is neither.
+    const addedIds = new Set(added.map(id));
+    const removedIds = new Set(removed.map(id));
+    const fromNodes = removed.filter((n) => !addedIds.has(id(n)));
+    const toNodes = added.filter((n) => !removedIds.has(id(n)));
     const from = pickFamily(fromNodes);
     const to = pickFamily(toNodes, from);
     const modeSwitch = from && to ? `${from}-to-${to}` : 'none';
@@ -29974,8 +30027,14 @@ function compareModels(before, after) {
             .filter((c) => creates(c.rc) || (c.rc && c.rc.change.actions.includes('update') && c.rc.type === 'aws_eip'))
             .map((c) => ({ ref: c.ref, allocationIds: c.allocationId ? [c.allocationId] : [], unknown: !c.allocationId })),
     ];
+    const holdersByAllocation = new Map();
+    for (const h of holders)
+        for (const a of h.allocationIds)
+            holdersByAllocation.set(a, [...(holdersByAllocation.get(a) ?? []), h]);
     for (const taker of takers) {
-        const holder = holders.find((h) => h.allocationIds.some((a) => taker.allocationIds.includes(a))) ??
+        const holding = taker.allocationIds.flatMap((a) => holdersByAllocation.get(a) ?? []);
+        const holder = holding.find((h) => h.ref !== taker.ref) ??
+            holding[0] ??
             (modeSwitch === 'gateway-to-instance' && taker.unknown ? holders[0] : undefined);
         if (holder)
             handovers.push({ from: holder, to: taker.ref });
@@ -30063,13 +30122,32 @@ function compareKeys(a, b) {
         return 1;
     return a < b ? -1 : a > b ? 1 : 0;
 }
+/**
+ * What shows an Elastic IP to be NAT egress: the allocation ids NAT gateways, instances and interfaces hold, and
+ * the ids of NATs an address can be associated with (on either side of the plan).
+ */
+function natEvidence(models) {
+    const allocations = new Set();
+    const natIds = new Set();
+    for (const m of models) {
+        for (const n of m.nats) {
+            n.allocationIds.forEach((a) => allocations.add(a));
+            n.ids.forEach((i) => natIds.add(i));
+        }
+    }
+    for (const m of models)
+        for (const c of m.claims)
+            if (c.allocationId && c.targetIds.some((t) => natIds.has(t)))
+                allocations.add(c.allocationId);
+    return { allocations, natIds };
+}
 /** Is the Elastic IP shown by anything in the plan to be NAT egress (held by a NAT, associated with one, or named so)? */
-function natEgressEip(it, models, explicitPattern) {
+function natEgressEip(it, evidence, explicitPattern) {
     if (explicitPattern || natNamed(it.rc))
         return true;
-    const ids = [rawString(it.rc, 'before', ['allocation_id']), rawString(it.rc, 'before', ['id'])].filter(Boolean);
-    const targets = ['instance', 'network_interface'].map((k) => rawString(it.rc, 'before', [k])).filter(Boolean);
-    return models.some((m) => m.nats.some((n) => n.allocationIds.some((a) => ids.includes(a)) || n.ids.some((i) => targets.includes(i))) || m.claims.some((c) => ids.includes(c.allocationId) && m.nats.some((n) => c.targetIds.some((t) => n.ids.includes(t)))));
+    const ids = [rawString(it.rc, 'before', ['allocation_id']), rawString(it.rc, 'before', ['id'])];
+    const targets = ['instance', 'network_interface'].map((k) => rawString(it.rc, 'before', [k]));
+    return ids.some((a) => !!a && evidence.allocations.has(a)) || targets.some((t) => !!t && evidence.natIds.has(t));
 }
 function classifyChanges(changes, options = {}) {
     const roles = natRoles(changes, options);
@@ -30113,7 +30191,8 @@ function classifyChanges(changes, options = {}) {
     const pick = (pred) => items.filter((it) => !it.used && pred(it));
     const sameKey = (it, pred) => pick((o) => o.key === it.key && o !== it && pred(o));
     const tagsOnly = (it) => it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
-    const itemOf = (n) => items.find((i) => i.rc === n.rc);
+    const itemByChange = new Map(items.map((i) => [i.rc, i]));
+    const itemOf = (n) => (n.rc ? itemByChange.get(n.rc) : undefined);
     const what = (it) => (it.rc.type === 'aws_network_interface' ? 'NAT network interface' : it.rc.type === 'aws_nat_gateway' ? 'NAT gateway' : 'NAT instance');
     // 0. Bookkeeping that changes no infrastructure: moved, imported, removed from state.
     for (const it of pick((i) => i.kind === 'no-op' || i.kind === 'forget')) {
@@ -30131,10 +30210,11 @@ function classifyChanges(changes, options = {}) {
         add('low', 'private-nat-gateway-changed', `Private NAT gateway ${verb(it.kind)}`, [it], `${it.rc.address} is a private NAT gateway (connectivity_type = private): it gives no internet egress, so this is not an egress risk.`, 'Check the private (VPC-to-VPC or on-premises) traffic it translates.');
     }
     // 1. Elastic IPs: the outbound addresses everything outside depends on.
+    const evidence = natEvidence([before, after]);
     for (const it of pick((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'))) {
         const ip = shownValue(it.rc, 'before', ['public_ip']);
         const gone = it.kind === 'delete' ? 'deleted' : 'replaced';
-        if (natEgressEip(it, [before, after], !!options.patterns?.eip)) {
+        if (natEgressEip(it, evidence, !!options.patterns?.eip)) {
             add('critical', `eip-${gone}`, `NAT Elastic IP ${gone}${ip ? ` (${ip})` : ''}`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: the outbound IP${ip ? ` ${ip}` : ''} is released for good, breaking SPF records, reverse DNS, partner allow-lists and the AWS port-25 unblock.`, 'Do not apply unless the IP change is intended: keep the EIP (prevent_destroy, or `terraform state mv` for a rename). If intended, update SPF, reverse DNS, allow-lists and request the port-25 unblock for the new IP first.');
         }
         else {
@@ -30418,6 +30498,9 @@ function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
             `**Expected applies:** ${applies}`,
             `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
         ];
+        const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
+        if (failures.length > 0)
+            facts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
         lines.push(facts.join(' · '));
         if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none') {
             lines.push('');
