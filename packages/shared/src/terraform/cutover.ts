@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { explainRejections, formatTags, searchAmis, type AmiCriteria } from '../ami/index';
 import { InputError } from '../inputs/index';
-import { PlanFormatError, classifyChanges, combineDigests, isNatCandidate, loadPlanFile, type ModeSwitch, type ResourceChange } from '../plan/index';
+import { PlanFormatError, classifyChanges, combineDigests, isNatCandidate, loadPlanFile, shownValue, type ModeSwitch, type ResourceChange } from '../plan/index';
 import { ActionFailure, describeError, type Clock } from '../runtime/index';
 import { changeRef, describeUnexpected, unexpectedChanges, type ChangeRef } from './converge';
 import type { TerraformDriver } from './driver';
@@ -247,10 +247,12 @@ export async function runCutover(options: CutoverOptions, deps: CutoverDeps): Pr
       result.ami = `${search.usable.imageId} (${search.usable.name})`;
       info(`NAT AMI: ${search.usable.name} (${search.usable.imageId}) carries ${formatTags(options.ami.requiredTags) || 'no required tags'}`);
       for (const address of analysis.natInstancesCreated) {
-        const ami = str(obj(reviewed.natChanges.find((c) => c.address === address)?.change.after)?.ami);
+        const rc = reviewed.natChanges.find((c) => c.address === address);
+        const ami = str(obj(rc?.change.after)?.ami);
         const candidate = ami ? search.candidates.find((c) => c.imageId === ami) : undefined;
-        if (candidate && candidate.problems.length > 0) {
-          steps.push(step('check', checkStart, clock.now(), 'refused', { detail: `plan launches unusable AMI ${ami}` }));
+        if (rc && candidate && candidate.problems.length > 0) {
+          // Plan values reach text only through shownValue (sensitivity markers honoured).
+          steps.push(step('check', checkStart, clock.now(), 'refused', { detail: `plan launches unusable AMI ${shownValue(rc, 'after', ['ami'])}` }));
           return fail(`${address} would launch ${candidate.name} (${candidate.imageId}), which ${candidate.problems.join(' and ')}: refusing to apply`, [
             `Plan again so the instances pick the newest usable AMI (${search.usable.name}, ${search.usable.imageId}), or fix the image's tags.`,
           ]);
