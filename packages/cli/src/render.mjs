@@ -55,9 +55,16 @@ export function renderEgressReport(report, color) {
   const azs = Array.isArray(report.azs) ? report.azs : [];
   if (azs.length > 0) {
     const width = Math.max(...azs.map((r) => r.az.length));
+    // A VPC-wide error (every log group silent since one moment, an expected address gone) leaves the AZs
+    // without a fault of their own unproven, not up.
+    const vpcWide = (report.findings ?? []).some((f) => f.severity === 'error' && !f.az);
     for (const row of azs) {
-      const up = row.verdict !== 'error';
-      const state = up ? c('green', row.verdict === 'warning' ? 'UP (warnings)' : 'UP') : c('red', 'DOWN');
+      const state =
+        row.verdict === 'error'
+          ? c('red', 'DOWN')
+          : vpcWide
+            ? c('yellow', 'UNCONFIRMED')
+            : c('green', row.verdict === 'warning' ? 'UP (warnings)' : 'UP');
       const ip = report.egressIps?.[row.az];
       const via = row.probe ? `probe ${row.probe.status}${row.probe.observedIp ? ` from ${row.probe.observedIp}` : ''}` : ip ? `via ${ip}` : 'no egress address';
       const nat = row.nats?.length ? row.nats.map((n) => `${n.id} ${n.state}`).join(', ') : 'no NAT';
@@ -73,7 +80,7 @@ export function renderEgressReport(report, color) {
   const problems = (report.findings ?? []).filter((f) => f.severity === 'error' || f.severity === 'warning');
   const diagnosed = (report.diagnosis ?? []).filter((d) => d.problems?.length > 0);
   if (problems.length > 0 || diagnosed.length > 0) {
-    out.push('', c('bold', 'Why'));
+    out.push('', c('bold', report.healthy ? 'Warnings' : 'Why'));
     for (const f of [...problems].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1))) {
       const mark = f.severity === 'error' ? c('red', '✗') : c('yellow', '!');
       out.push(`  ${mark} ${f.check}${f.az ? ` (${f.az})` : ''}: ${f.message}`);

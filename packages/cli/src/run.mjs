@@ -40,21 +40,26 @@ export function parseOutputFile(text) {
  * What a log line says about a long wait: a stage for the status line, and whether the line is only a
  * heartbeat (dropped on a terminal, where the status line shows the same).
  * @param {string} line
- * @returns {{ stage: string, heartbeat: boolean } | undefined}
+ * @returns {{ key: string, stage: string, heartbeat: boolean } | undefined}  `key` names the wait: the status line's
+ *   elapsed time restarts when it changes (a new build stage), not on every check of the same wait
  */
 export function waitStage(line) {
+  // The end of a wait: the status line goes away.
+  if (/^\[\+[^\]]+\] (AVAILABLE|FAILED|CANCELLED|DELETED)\b/.test(line) || /^check \d+: healthy\b/.test(line) || /^Elastic IP\(s\) released after /.test(line)) {
+    return { key: '', stage: '', heartbeat: false, done: true };
+  }
   // build-nat-ami (imagebuilder/wait.ts): "[+4m10s] BUILDING", "[+5m] still BUILDING (3 checks)"
   let m = /^\[\+[^\]]+\] still (.+?)(?: \(.*\))?$/.exec(line);
-  if (m) return { stage: `image ${m[1]}`, heartbeat: true };
+  if (m) return { key: `image ${m[1]}`, stage: `image ${m[1]}`, heartbeat: true };
   m = /^\[\+[^\]]+\] ([A-Z_]+)\b/.exec(line);
-  if (m) return { stage: `image ${m[1]}`, heartbeat: false };
+  if (m) return { key: `image ${m[1]}`, stage: `image ${m[1]}`, heartbeat: false };
   // verify-egress (egress/verify.ts): "check 2: not healthy (…)", "re-checking in 30s (wait 10m, 1m elapsed)"
   m = /^check (\d+): not healthy (\(.*\))$/.exec(line);
-  if (m) return { stage: `waiting for egress: check ${m[1]} not healthy ${m[2]}`, heartbeat: false };
-  if (/^re-checking in /.test(line)) return { stage: '', heartbeat: true };
+  if (m) return { key: 'egress', stage: `waiting for egress: check ${m[1]} not healthy ${m[2]}`, heartbeat: false };
+  if (/^re-checking in /.test(line)) return { key: 'egress', stage: '', heartbeat: true };
   // cutover (terraform/release.ts): waiting for the gateways to release the Elastic IPs
   m = /^(waiting for NAT gateway\(s\) to finish deleting: .*|NAT gateway\(s\) deleted; Elastic IP\(s\) .*)$/.exec(line);
-  if (m) return { stage: m[1], heartbeat: false };
+  if (m) return { key: 'release', stage: m[1], heartbeat: false };
   return undefined;
 }
 
@@ -73,16 +78,20 @@ class StatusLine {
     this.enabled = enabled;
     this.now = now;
     this.stage = '';
+    this.key = '';
     this.since = 0;
+    this.start = 0;
     this.shown = false;
     this.timer = undefined;
   }
-  set(stage) {
+  set(key, stage) {
     if (!this.enabled) return;
-    if (stage && stage !== this.stage) {
-      this.stage = stage;
+    if (!this.start) this.start = this.now();
+    if (key !== this.key) {
+      this.key = key;
       this.since = this.now();
     }
+    if (stage) this.stage = stage;
     this.draw();
     if (!this.timer) {
       this.timer = setInterval(() => this.draw(), 1000);
@@ -91,7 +100,9 @@ class StatusLine {
   }
   draw() {
     if (!this.enabled || !this.stage) return;
-    const text = `⏳ ${this.stage} · ${formatElapsed(this.now() - this.since)}`;
+    const now = this.now();
+    const total = now - this.start > now - this.since + 999 ? ` (${formatElapsed(now - this.start)} in all)` : '';
+    const text = `⏳ ${this.stage} · ${formatElapsed(now - this.since)}${total}`;
     const cols = this.stream.columns || 100;
     this.stream.write(`\r\x1b[2K${text.length > cols - 1 ? `${text.slice(0, cols - 2)}…` : text}`);
     this.shown = true;
@@ -105,6 +116,7 @@ class StatusLine {
     this.timer = undefined;
     this.clear();
     this.stage = '';
+    this.key = '';
   }
 }
 
@@ -154,8 +166,13 @@ export async function runActionDist(options) {
     }
     const wait = waitStage(line);
     if (wait && options.progress) {
+      if (wait.done) {
+        status.stop();
+        print(line);
+        return;
+      }
       if (!wait.heartbeat) print(line);
-      status.set(wait.stage);
+      status.set(wait.key, wait.stage);
       return;
     }
     print(line);

@@ -132,15 +132,19 @@ describe('plan-guard on a bundled plan', () => {
 
 describe('progress on a terminal, heartbeats in logs', () => {
   test('waitStage knows the three long waits', () => {
-    expect(waitStage('[+5m] still BUILDING (12 checks)')).toEqual({ stage: 'image BUILDING', heartbeat: true });
-    expect(waitStage('[+4m10s] TESTING')).toEqual({ stage: 'image TESTING', heartbeat: false });
+    expect(waitStage('[+5m] still BUILDING (12 checks)')).toEqual({ key: 'image BUILDING', stage: 'image BUILDING', heartbeat: true });
+    expect(waitStage('[+4m10s] TESTING')).toEqual({ key: 'image TESTING', stage: 'image TESTING', heartbeat: false });
     expect(waitStage('check 2: not healthy (1 error(s), 0 warning(s))')).toEqual({
+      key: 'egress',
       stage: 'waiting for egress: check 2 not healthy (1 error(s), 0 warning(s))',
       heartbeat: false,
     });
-    expect(waitStage('re-checking in 30s (wait 10m, 1m elapsed)')).toEqual({ stage: '', heartbeat: true });
+    expect(waitStage('re-checking in 30s (wait 10m, 1m elapsed)')).toEqual({ key: 'egress', stage: '', heartbeat: true });
     expect(waitStage('waiting for NAT gateway(s) to finish deleting: nat-1 deleting')?.heartbeat).toBe(false);
     expect(waitStage('Plan digest (plan-sha): abc')).toBeUndefined();
+    for (const end of ['[+12m] AVAILABLE', 'check 3: healthy (0 error(s), 0 warning(s))', 'Elastic IP(s) released after 1m10s; grace 10s before re-applying']) {
+      expect(waitStage(end)).toMatchObject({ done: true });
+    }
   });
 
   const fakeDist = (dir: string): string => {
@@ -170,8 +174,8 @@ describe('progress on a terminal, heartbeats in logs', () => {
       if (isTTY) {
         expect(text).toContain('\r\x1b[2K⏳ image BUILDING · 0s');
         expect(text).not.toContain('still BUILDING'); // the heartbeat is the status line now
-        expect(text).toContain('⏳ image AVAILABLE');
-        expect(text.endsWith('\r\x1b[2K')).toBe(true); // cleared at the end
+        expect(text).toContain('\r\x1b[2K[+2m] AVAILABLE\n'); // the wait is over: status cleared, the line printed
+        expect(text).not.toContain('⏳ image AVAILABLE');
       } else {
         expect(text).toBe('[+0s] BUILDING\n[+1m] still BUILDING (3 checks)\nwarning: slow build\n[+2m] AVAILABLE\n');
       }
@@ -270,6 +274,40 @@ for i, az in enumerate(['us-east-1a', 'us-east-1b']):
 print(json.dumps(out))
 `;
 
+const SEED_INSTANCE = `
+import boto3, json, sys
+ec2 = boto3.client('ec2', region_name='us-east-1', endpoint_url=sys.argv[1], aws_access_key_id='a', aws_secret_access_key='b')
+vpc = ec2.create_vpc(CidrBlock='10.1.0.0/16', TagSpecifications=[{'ResourceType': 'vpc', 'Tags': [{'Key': 'Name', 'Value': 'cabal-vpc-instance'}]}])['Vpc']['VpcId']
+main = ec2.describe_route_tables(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}])['RouteTables'][0]['RouteTableId']
+igw = ec2.create_internet_gateway()['InternetGateway']['InternetGatewayId']
+ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+ec2.create_route(RouteTableId=main, DestinationCidrBlock='0.0.0.0/0', GatewayId=igw)
+ami = ec2.describe_images()['Images'][0]['ImageId']
+# the AMI passed the Image Builder test stage (build-nat-ami's gate)
+ec2.create_tags(Resources=[ami], Tags=[{'Key': 'Role', 'Value': 'cabal-nat'}])
+out = {'vpc': vpc, 'ips': [], 'instances': []}
+for i, az in enumerate(['us-east-1a', 'us-east-1b']):
+    pub = ec2.create_subnet(VpcId=vpc, CidrBlock=f'10.1.{i}.0/24', AvailabilityZone=az)['Subnet']['SubnetId']
+    priv = ec2.create_subnet(VpcId=vpc, CidrBlock=f'10.1.{10 + i}.0/24', AvailabilityZone=az)['Subnet']['SubnetId']
+    inst = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, SubnetId=pub, InstanceType='t4g.nano',
+        TagSpecifications=[{'ResourceType': 'instance', 'Tags': [{'Key': 'Name', 'Value': f'cabal-nat-{az[-1]}'}]}])['Instances'][0]['InstanceId']
+    ec2.modify_instance_attribute(InstanceId=inst, SourceDestCheck={'Value': False})
+    eip = ec2.allocate_address(Domain='vpc')
+    ec2.associate_address(InstanceId=inst, AllocationId=eip['AllocationId'])
+    rt = ec2.create_route_table(VpcId=vpc)['RouteTable']['RouteTableId']
+    ec2.create_route(RouteTableId=rt, DestinationCidrBlock='0.0.0.0/0', InstanceId=inst)
+    ec2.associate_route_table(RouteTableId=rt, SubnetId=priv)
+    out['ips'].append(eip['PublicIp']); out['instances'].append(inst)
+print(json.dumps(out))
+logs = boto3.client('logs', region_name='us-east-1', endpoint_url=sys.argv[1], aws_access_key_id='a', aws_secret_access_key='b')
+# every tier went silent at the same moment, 40 minutes ago: the shared-NAT failure signature
+t = int(__import__('time').time() * 1000) - 40 * 60 * 1000
+for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
+    logs.create_log_group(logGroupName=g)
+    logs.create_log_stream(logGroupName=g, logStreamName='s')
+    logs.put_log_events(logGroupName=g, logStreamName='s', logEvents=[{'timestamp': t, 'message': 'x'}])
+`;
+
 (haveMoto ? describe : describe.skip)('verify-egress against moto (loopback)', () => {
   let endpoint = '';
   let server: ReturnType<typeof spawn> | undefined;
@@ -326,6 +364,27 @@ print(json.dumps(out))
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('instance mode, every tier silent: not up, why, then the runbook commands for each NAT instance', async () => {
+    const r = spawnSync(PYTHON, ['-c', SEED_INSTANCE, endpoint], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const inst = JSON.parse(r.stdout) as { vpc: string; instances: string[] };
+    const run = await cli(
+      ['verify-egress', '--vpc-name', 'cabal-vpc-instance', '--probe', 'off', '--log-groups', '/ecs/cabal-imap', '--log-groups', '/ecs/cabal-smtp-out'],
+      awsEnv(),
+    );
+    expect(run.code).toBe(1);
+    const report = run.stdout.slice(run.stdout.indexOf('EGRESS DOWN'));
+    expect(report.split('\n')[0]).toBe(`EGRESS DOWN · ${inst.vpc} (cabal-vpc-instance) · us-east-1 · mode instance`);
+    expect(report).toMatch(/^ {2}us-east-1a {2}UNCONFIRMED /m);
+    const at = (t: string): number => report.indexOf(t);
+    expect(at('Egress per AZ')).toBeLessThan(at('Why'));
+    expect(at('✗ logs: All 2 log groups went silent at about the same moment')).toBeGreaterThan(at('Why'));
+    expect(at('Mitigation')).toBeGreaterThan(at('✗ logs'));
+    for (const id of inst.instances) expect(report).toContain(`  aws ssm start-session --target ${id} --region us-east-1\n`);
+    expect(report).toContain('  sudo nft -f /etc/nftables/cabal-nat.nft\n');
+    expect(at('Rollback lever:')).toBeGreaterThan(at('sudo nft -f'));
   });
 
   test('an AZ without its NAT route: DOWN for that AZ first, then why, exit 1', async () => {
