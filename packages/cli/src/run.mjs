@@ -178,7 +178,9 @@ export async function runActionDist(options) {
     print(line);
   };
   const code = await new Promise((resolveRun, reject) => {
-    const child = spawn(options.node ?? process.execPath, [options.main], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: a Ctrl-C on the terminal reaches only this process, which forwards it once, so the
+    // action sees one interrupt, as on the runner (a second one is, to cutover, a request to hurry terraform).
+    const child = spawn(options.node ?? process.execPath, [options.main], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const forward = (signal) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);

@@ -7,15 +7,15 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { planJson, scenarios } from '../../shared/test/support/plans';
-import { ordinaryApply } from '../../../actions/cutover/test/support/streams';
+import { cabal, planJson, scenarios } from '../../shared/test/support/plans';
+import { M, hook, ordinaryApply, version } from '../../../actions/cutover/test/support/streams';
 // @ts-expect-error: plain ESM JavaScript without type declarations
 import * as flagsModule from '../src/flags.mjs';
 // @ts-expect-error: plain ESM JavaScript without type declarations
@@ -477,6 +477,52 @@ describe('cutover with the fake terraform', () => {
       }, dir);
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ result: 'applied', applies: '1' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('Ctrl-C during the apply: terraform is interrupted exactly once and its last words are shown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-cutover-int-'));
+    try {
+      const interrupted = [
+        { '@level': 'info', '@message': 'Interrupt received. Please wait for Terraform to exit or data loss may occur.', '@module': 'terraform.ui', type: 'log' },
+        hook('apply_complete', `${M}.aws_nat_gateway.nat[0]`, 'delete', 40, { elapsed_seconds: 39 }),
+        { '@level': 'error', '@message': 'Error: execution halted', '@module': 'terraform.ui', diagnostic: { severity: 'error', summary: 'execution halted', detail: '' }, type: 'diagnostic' },
+      ];
+      writeFileSync(
+        join(dir, 'scenario.json'),
+        JSON.stringify({
+          plans: { reviewed: planJson([cabal.gateway(0, ['delete']), cabal.route(0, ['delete'], 'gateway', null)]) },
+          apply: [{ lines: [version(0), hook('apply_start', `${M}.aws_nat_gateway.nat[0]`, 'delete', 1)], hang: true, onSigint: { lines: interrupted, exit: 1 } }],
+        }),
+      );
+      writeFileSync(join(dir, 'tfplan'), 'FAKEPLAN:reviewed\n');
+      const fake = join(root, 'actions', 'cutover', 'test', 'fake-terraform');
+      // The CLI leads its own process group, like a shell job in the foreground of a terminal.
+      const child = spawn(process.execPath, [BIN, 'cutover', '--planfile', 'tfplan', '--nat-ami-check', 'off', '--region', 'us-east-1'], {
+        detached: true,
+        cwd: dir,
+        env: { ...process.env, PATH: `${fake}:${process.env.PATH ?? ''}`, FAKE_TF_DIR: dir, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1' },
+      });
+      let stdout = '';
+      let sent = false;
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        if (!sent && stdout.includes('aws_nat_gateway.nat[0]: destroying...')) {
+          sent = true;
+          process.kill(-child.pid!, 'SIGINT'); // what the terminal does on Ctrl-C: SIGINT to the whole foreground group
+        }
+      });
+      const code = await new Promise<number | null>((ok) => child.on('close', ok));
+      expect(sent).toBe(true);
+      expect(code).toBe(1);
+      const apply = readFileSync(join(dir, 'calls.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((c) => c.argv[0] === 'apply' && c.event === undefined);
+      expect(apply.signals).toEqual(['SIGINT']);
+      expect(stdout).toContain('warning: Received SIGINT: interrupting terraform once');
+      expect(stdout).not.toContain('Received SIGINT again'); // the action saw one interrupt, not the terminal's and ours
+      expect(stdout).toContain('module.vpc.aws_nat_gateway.nat[0]: destroyed after 39s');
+      expect(stdout.trim().split('\n').at(-1)).toMatch(/^nat-egress cutover failed: /);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
