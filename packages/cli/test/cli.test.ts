@@ -74,6 +74,15 @@ describe('flags come from each action.yml', () => {
   });
 });
 
+test('packaged: `npx nat-egress` (node_modules/.bin) and `pnpm nat-egress` reach the same bin', async () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  expect(pkg.bin).toEqual({ 'nat-egress': 'packages/cli/bin/nat-egress.mjs' });
+  expect(pkg.scripts['nat-egress']).toBe('node packages/cli/bin/nat-egress.mjs');
+  expect(JSON.parse(readFileSync(join(root, 'packages', 'cli', 'package.json'), 'utf8')).bin).toEqual({ 'nat-egress': 'bin/nat-egress.mjs' });
+  const linked = spawnSync(join(root, 'node_modules', '.bin', 'nat-egress'), ['--help'], { encoding: 'utf8' });
+  expect([linked.status, linked.stdout.split('\n')[0]]).toEqual([0, "nat-egress <command> [flags]: the NAT egress toolkit's actions from a terminal"]);
+});
+
 describe('command line errors: one line, exit 2', () => {
   test.each([
     [['verify-egress', '--vpc', 'x'], "nat-egress verify-egress: Unknown option '--vpc' (see --help)"],
