@@ -94,9 +94,15 @@ export function renderEgressReport(report, color) {
   if (report.advice) {
     out.push('', c('bold', 'Mitigation (runbook: load the nftables masquerade ruleset on each NAT instance)'));
     const ids = report.advice.natInstances?.length ? report.advice.natInstances : ['<nat-instance-id>'];
+    const region = report.region ? ` --region ${report.region}` : '';
+    out.push(`  ${c('dim', '# confirm from the boot log (a missing nftables unit or masquerade rule = a bad AMI bake)')}`);
+    for (const id of ids) {
+      out.push(`  aws ec2 get-console-output --instance-id ${id} --latest${region} --query 'Output' --output text | grep -iE "nftables|forward|fail|error"`);
+    }
+    out.push(`  ${c('dim', '# mitigate: on each NAT instance, over SSM Session Manager')}`);
     for (const id of ids) {
       out.push(`  ${c('dim', `# ${id}`)}`);
-      out.push(`  aws ssm start-session --target ${id}${report.region ? ` --region ${report.region}` : ''}`);
+      out.push(`  aws ssm start-session --target ${id}${region}`);
     }
     out.push(`  ${c('dim', '# then, in each session:')}`);
     for (const l of String(report.advice.mitigation).split('\n')) out.push(`  ${l}`);

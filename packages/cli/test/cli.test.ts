@@ -226,6 +226,9 @@ describe('verify-egress on-call report', () => {
     expect(at('console of i-0bbbbbbbbbbbbbbbb (us-east-1b): nftables-missing: nft: command not found')).toBeGreaterThan(at('Why'));
     expect(at('Mitigation')).toBeGreaterThan(at('console of'));
     expect(text).toContain('  aws ssm start-session --target i-0bbbbbbbbbbbbbbbb --region us-east-1\n');
+    expect(at(`  aws ec2 get-console-output --instance-id i-0bbbbbbbbbbbbbbbb --latest --region us-east-1 --query 'Output' --output text | grep -iE "nftables|forward|fail|error"`)).toBeLessThan(
+      at('aws ssm start-session'),
+    );
     expect(text).toContain('  sudo dnf install -y nftables\n  sudo nft -f /etc/nftables/cabal-nat.nft\n');
     expect(text.trim().split('\n').at(-1)).toBe('Rollback lever: Flip to gateway mode.');
     expect(text).not.toMatch(ANSI);
