@@ -169,7 +169,8 @@ export async function verifyEgress(clients: EgressClients, clock: Clock, options
   }
 
   if (result.analysis.mode === 'instance' && !options.expectQuiesced && egressSymptoms(result)) {
-    const nats = result.analysis.nats.filter((n) => n.kind === 'instance' && n.state === 'running').map((n) => ({ id: n.id, az: n.az }));
+    // For an ENI-based NAT, the console output is the instance's currently behind the interface.
+    const nats = result.analysis.nats.filter((n) => n.kind === 'instance' && n.state === 'running').map((n) => ({ id: n.instanceId ?? n.id, az: n.az }));
     result.diagnosis = await diagnoseConsole(clients.ec2, nats);
     if (nats.length > 0) result.ec2Calls = { ...result.ec2Calls, GetConsoleOutput: nats.length };
     result.findings = sortFindings([...result.findings, ...consoleFindings(result.diagnosis)]);
