@@ -7,7 +7,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ROLLBACK_LEVER, ROLLBACK_LEVER_LINE } from '@nat-egress/shared/report';
+import { ROLLBACK_LEVER, ROLLBACK_LEVER_LINE } from '../packages/shared/src/report/index';
 
 const ROOT = join(import.meta.dirname, '..');
 const SKIP = [/^actions\/cutover\//, /^packages\/shared\/src\/terraform\//, /(^|\/)node_modules\//, /(^|\/)dist\//, /^\.git\//, /^test\//, /\/test\//];
