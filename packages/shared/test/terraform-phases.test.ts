@@ -111,6 +111,8 @@ describe('the restore plan: which allocation goes to which target', () => {
     expect(planRestore([{ ...err(0), allocationId: 'eipalloc-0ffffffffffffffff' }], scenarios.gatewayToInstance(1)).notApplicable).toContain('failed on eipalloc-0ffffffffffffffff, but the reviewed plan associates');
     expect(planRestore([err(0)], [cabal.association(0, ['create'])]).notApplicable).toContain('creates no NAT instance next to');
     expect(planRestore([err(3)], scenarios.gatewayToInstance(1)).notApplicable).toContain('is not in the reviewed plan');
+    const secret = scenarios.gatewayToInstance(1).map((c) => (c.address.includes('aws_eip_association') ? { ...c, change: { ...c.change, after_sensitive: { allocation_id: true } } } : c));
+    expect(planRestore([err(0)], secret).notApplicable).toBe(`the reviewed plan marks ${M}.aws_eip_association.nat[0]'s allocation_id sensitive`);
   });
 
   it('import arguments: the association id, with the -var/-var-file/-lock options of apply-args only', () => {

@@ -14,7 +14,7 @@
  */
 import { AssociateAddressCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { awsErrorCode } from '../aws/index';
-import { actionKind, asObj, marksAny, natRoles, type ResourceChange } from '../plan/index';
+import { SENSITIVE_TEXT, actionKind, asObj, marksAny, natRoles, shownValue, type ResourceChange } from '../plan/index';
 import { describeError, isDeadlineExceeded, type Clock } from '../runtime/index';
 import { within } from './bounded';
 import type { RaceError } from './race';
@@ -102,6 +102,9 @@ export function planRestore(errors: readonly RaceError[], changes: readonly Reso
     const before = asObj(rc.change.before) ?? {};
     const unknown = asObj(rc.change.after_unknown) ?? {};
     const isEip = e.resourceType === 'aws_eip';
+    // Values the plan marks sensitive are never logged, so cutover does not act on them itself.
+    const hidden = ['allocation_id', 'instance_id', 'network_interface_id', 'instance', 'network_interface'].filter((k) => shownValue(rc, 'after', [k]) === SENSITIVE_TEXT || shownValue(rc, 'before', [k]) === SENSITIVE_TEXT);
+    if (hidden.length > 0) return no(`the reviewed plan marks ${e.address}'s ${hidden.join(', ')} sensitive`);
     const allocationId = isEip ? (str(before.allocation_id) ?? str(before.id) ?? str(after.allocation_id)) : str(after.allocation_id);
     if (!allocationId) return no(`the reviewed plan does not know ${e.address}'s allocation id at review`);
     if (e.allocationId && e.allocationId !== allocationId) return no(`${e.address} failed on ${e.allocationId}, but the reviewed plan associates ${allocationId}`);
