@@ -28425,7 +28425,7 @@ function reportPath(environment) {
 async function runOnRunner(ctx, state) {
     const inputs = readInputs((0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .envInputReader */ .tT)());
     const tempDir = process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)();
-    const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .analysePlan */ .J6)({ ...inputs, tempDir });
+    const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .analysePlan */ .J6)({ ...inputs, tempDir, signal: ctx.signal });
     state.result = result;
     const file = reportPath(inputs.environment);
     (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.writeFileSync)(file, (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReport */ .B1)(result.report));
@@ -31073,6 +31073,7 @@ async function terraformShowJson(options) {
                 cwd: options.cwd,
                 env: { ...(options.env ?? process.env), TF_IN_AUTOMATION: '1' },
                 stdio: ['ignore', out, 'pipe'],
+                ...(options.signal ? { signal: options.signal, killSignal: 'SIGTERM' } : {}),
             });
             child.stderr?.setEncoding('utf8');
             child.stderr?.on('data', (d) => {
@@ -31080,7 +31081,10 @@ async function terraformShowJson(options) {
                     stderr += d;
             });
             child.on('error', (err) => {
-                if (err.code === 'ENOENT') {
+                if (options.signal?.aborted) {
+                    reject(options.signal.reason);
+                }
+                else if (err.code === 'ENOENT') {
                     reject(new PlanFormatError(`${JSON.stringify(options.terraform)} was not found (install Terraform, e.g. hashicorp/setup-terraform with terraform_wrapper: false, or set the terraform input)`));
                 }
                 else if (err.code === 'EACCES') {
@@ -31157,9 +31161,11 @@ async function analysePlan(inputs) {
         path = (0,external_node_path_.join)(inputs.tempDir, `plan-guard-${process.pid}-${Date.now()}.json`);
         label = 'planfile';
         try {
-            await terraformShowJson({ terraform: inputs.terraform, planfile, cwd: inputs.workingDirectory, outFile: path });
+            await terraformShowJson({ terraform: inputs.terraform, planfile, cwd: inputs.workingDirectory, outFile: path, ...(inputs.signal ? { signal: inputs.signal } : {}) });
         }
         catch (err) {
+            if (inputs.signal?.aborted)
+                throw err;
             throw new src_inputs/* InputError */.dz(`planfile: ${inputs.planfile}: ${err.message}`);
         }
     }
@@ -31482,8 +31488,6 @@ async function runGuardedAction(options) {
     }
     finally {
         stopDeadline?.();
-        for (const s of SIGNALS)
-            proc.off(s, onSignal);
     }
     const budget = realTimer(options.exitBudgetMs ?? 5000);
     try {
@@ -31494,6 +31498,9 @@ async function runGuardedAction(options) {
     }
     finally {
         budget.cancel();
+        // Signals stay handled until the outputs and summary are written: the runner's SIGTERM follows its SIGINT.
+        for (const s of SIGNALS)
+            proc.off(s, onSignal);
     }
     if (info.kind !== 'success') {
         lib_core/* setFailed */.C1(info.message);
