@@ -111,7 +111,7 @@ describe('the runbook\'s cost table, reproduced from its inputs', () => {
     expect(Math.abs(lineOf(inst, /instance-hours/) - 15)).toBeLessThan(0.5);
     expect(inst.perGBUsd).toBe(0);
     expect(Math.abs(lineOf(one, /gateway-hours/) - 33)).toBeLessThan(0.5);
-    expect(one.lines.find((l) => /Data processing/.test(l.item))!.detail).toContain('$0.04'); // $0.045/GB shown rounded to cents
+    expect(one.lines.find((l) => /Data processing/.test(l.item))!.detail).toContain('× $0.045/GB');
     expect(Math.abs(lineOf(two, /gateway-hours/) - 65)).toBeLessThan(1);
     expect(two.perGBUsd).toBeCloseTo(0.045, 10);
     // exact arithmetic: 730 h × hourly rate
@@ -179,7 +179,7 @@ describe('traffic cases', () => {
     expect(lineOf(mode(advice, 'regional-gateway'), /Data processing/)).toBe(0);
     expect(advice.recommendation.mode).toBe('instance');
     expect(advice.recommendation.reasons.join(' ')).toMatch(/less than a regional gateway\. The trade-off: One instance per AZ: a single point of failure per AZ/);
-    expect(advice.recommendation.reasons.join(' ')).toMatch(/No gateway mode becomes cheaper at any volume/);
+    expect(advice.recommendation.reasons.join(' ')).toMatch(/Gateways only get dearer than instances as volume grows/);
     for (const v of mode(advice, 'instance').throughput!) expect(v.verdict).toBe('fits');
     expect(advice.notes.join(' ')).toContain("t3.micro (the runbook's default nat_instance_type)");
   });

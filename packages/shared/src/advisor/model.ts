@@ -50,6 +50,11 @@ export function usd(n: number): string {
   return `$${n.toFixed(2)}`;
 }
 
+/** A unit price: up to 4 decimals, no trailing zeros ($0.0104, $0.045, $0.005). */
+export function unitPrice(n: number): string {
+  return `$${Number(n.toFixed(4)).toString()}`;
+}
+
 export function gb(n: number): string {
   return n >= 100 ? `${Math.round(n).toLocaleString('en-US')} GB` : `${n.toFixed(n >= 10 ? 1 : 2)} GB`;
 }
@@ -143,10 +148,10 @@ export function priceModes(input: ModelInput): ModelResult {
     const lines: CostLine[] = [];
     let fixed = 0;
     if (price) {
-      lines.push(line(`${n} × ${type} instance-hours`, n * price.usd * H, `${n} × ${usd(price.usd)}/h × ${H} h`, price.source));
+      lines.push(line(`${n} × ${type} instance-hours`, n * price.usd * H, `${n} × ${unitPrice(price.usd)}/h × ${H} h`, price.source));
       fixed += n * price.usd * H;
     }
-    lines.push(line(`Public IPv4 (${n})`, n * ipv4.usd * H, `${n} × ${usd(ipv4.usd)}/h × ${H} h`, ipv4.source));
+    lines.push(line(`Public IPv4 (${n})`, n * ipv4.usd * H, `${n} × ${unitPrice(ipv4.usd)}/h × ${H} h`, ipv4.source));
     fixed += n * ipv4.usd * H;
     const m = finish(
       {
@@ -169,7 +174,7 @@ export function priceModes(input: ModelInput): ModelResult {
   modes.push(instanceMode('instance', input.instanceType));
   if (input.chosenInstanceType && input.chosenInstanceType !== input.instanceType) modes.push(instanceMode('instance-chosen', input.chosenInstanceType));
 
-  const processing = line(`Data processing (${gb(volume)})`, volume * gwGB.usd, `${gb(volume)} × ${usd(gwGB.usd)}/GB`, gwGB.source);
+  const processing = line(`Data processing (${gb(volume)})`, volume * gwGB.usd, `${gb(volume)} × ${unitPrice(gwGB.usd)}/GB`, gwGB.source);
   modes.push(
     finish(
       {
@@ -177,8 +182,8 @@ export function priceModes(input: ModelInput): ModelResult {
         label: `Zonal NAT gateways, one per AZ (${n})`,
         units: n,
         lines: [
-          line(`${n} × NAT gateway-hours`, n * gwHour.usd * H, `${n} × ${usd(gwHour.usd)}/h × ${H} h`, gwHour.source),
-          line(`Public IPv4 (${n})`, n * ipv4.usd * H, `${n} × ${usd(ipv4.usd)}/h × ${H} h`, ipv4.source),
+          line(`${n} × NAT gateway-hours`, n * gwHour.usd * H, `${n} × ${unitPrice(gwHour.usd)}/h × ${H} h`, gwHour.source),
+          line(`Public IPv4 (${n})`, n * ipv4.usd * H, `${n} × ${unitPrice(ipv4.usd)}/h × ${H} h`, ipv4.source),
           processing,
         ],
         perGBUsd: gwGB.usd,
@@ -197,10 +202,10 @@ export function priceModes(input: ModelInput): ModelResult {
           label: 'One zonal NAT gateway for all AZs',
           units: 1,
           lines: [
-            line('1 × NAT gateway-hours', gwHour.usd * H, `${usd(gwHour.usd)}/h × ${H} h`, gwHour.source),
-            line('Public IPv4 (1)', ipv4.usd * H, `${usd(ipv4.usd)}/h × ${H} h`, ipv4.source),
+            line('1 × NAT gateway-hours', gwHour.usd * H, `${unitPrice(gwHour.usd)}/h × ${H} h`, gwHour.source),
+            line('Public IPv4 (1)', ipv4.usd * H, `${unitPrice(ipv4.usd)}/h × ${H} h`, ipv4.source),
             processing,
-            line(`Cross-AZ transfer (${gb(crossAzGB)})`, crossAzGB * prices.crossAzGB.usd, `${gb(crossAzGB)} from the other AZs × ${usd(prices.crossAzGB.usd)}/GB`, prices.crossAzGB.source),
+            line(`Cross-AZ transfer (${gb(crossAzGB)})`, crossAzGB * prices.crossAzGB.usd, `${gb(crossAzGB)} from the other AZs × ${unitPrice(prices.crossAzGB.usd)}/GB`, prices.crossAzGB.source),
           ],
           perGBUsd: gwGB.usd + share * prices.crossAzGB.usd,
           current: input.current === 'single-zonal-gateway',
@@ -217,8 +222,8 @@ export function priceModes(input: ModelInput): ModelResult {
         label: `One regional NAT gateway (billed in ${n} AZ${n > 1 ? 's' : ''})`,
         units: n,
         lines: [
-          line(`NAT gateway-hours in ${n} AZ${n > 1 ? 's' : ''}`, n * gwHour.usd * H, `${n} × ${usd(gwHour.usd)}/h × ${H} h`, gwHour.source),
-          line(`Public IPv4 (${n}, one per AZ)`, n * ipv4.usd * H, `${n} × ${usd(ipv4.usd)}/h × ${H} h`, ipv4.source),
+          line(`NAT gateway-hours in ${n} AZ${n > 1 ? 's' : ''}`, n * gwHour.usd * H, `${n} × ${unitPrice(gwHour.usd)}/h × ${H} h`, gwHour.source),
+          line(`Public IPv4 (${n}, one per AZ)`, n * ipv4.usd * H, `${n} × ${unitPrice(ipv4.usd)}/h × ${H} h`, ipv4.source),
           processing,
         ],
         perGBUsd: gwGB.usd,
@@ -247,12 +252,12 @@ export function priceModes(input: ModelInput): ModelResult {
     else if (throttles(m)) reasons.push(`${m.label} would cost ${usd(best.monthlyUsd - m.monthlyUsd)} less, but would throttle at your peak`);
   }
   if (best.throughput) {
-    const worst = best.throughput.find((v) => v.verdict === 'burst') ?? best.throughput.find((v) => v.verdict === 'unknown') ?? best.throughput[0];
+    const byPeak = [...best.throughput].sort((x, y) => y.peakGbps - x.peakGbps);
+    const worst = byPeak.find((v) => v.verdict === 'burst') ?? byPeak.find((v) => v.verdict === 'unknown') ?? byPeak[0];
     if (worst) reasons.push(worst.message);
     if (best.id === 'instance' || best.id === 'instance-chosen') {
       reasons.push(`${usd(regional.monthlyUsd - best.monthlyUsd)}/month less than a regional gateway. The trade-off: ${best.availability}`);
-      const cross = be.find((b) => b.below === best.id && b.above !== 'single-zonal-gateway');
-      if (!cross) reasons.push('No gateway mode becomes cheaper at any volume (instances have no per-GB charge): what limits instance mode is throughput');
+      reasons.push('Gateways only get dearer than instances as volume grows (instances have no per-GB charge): what limits instance mode is throughput');
     }
   } else {
     const inst = modes.find((m) => m.id === 'instance')!;

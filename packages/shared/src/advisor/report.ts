@@ -1,6 +1,6 @@
 /** The advice as markdown (job summary, issue body) and as the JSON `advice` output. */
 import { code, escapeText, table } from '../report/index';
-import { gb, usd } from './model';
+import { gb, unitPrice, usd } from './model';
 import type { Advice, ModeCost } from './types';
 
 const rate = (bytesPerSecond: number) => {
@@ -35,13 +35,13 @@ export function renderAdvice(a: Advice): string {
     `${m.current ? '**today** ' : ''}${escapeText(m.label)}`,
     m.unpriced ? '–' : usd(costOf(m, (i) => /hours/.test(i))),
     usd(costOf(m, (i) => /^Public IPv4/.test(i))),
-    m.perGBUsd ? `${usd(costOf(m, (i) => /^(Data processing|Cross-AZ)/.test(i)))} (${usd(m.perGBUsd)}/GB)` : '$0.00 (none)',
+    m.perGBUsd ? `${usd(costOf(m, (i) => /^(Data processing|Cross-AZ)/.test(i)))} (${unitPrice(m.perGBUsd)}/GB)` : '$0.00 (none)',
     m.unpriced ? `not priced: ${escapeText(m.unpriced)}` : `**${usd(m.monthlyUsd)}**`,
   ]);
   out.push(table(['Mode', 'Hourly charges', 'Public IPv4', 'Per-GB charges', 'Monthly at measured volume'], rows));
   out.push('');
   const d = a.dataTransferOut;
-  out.push(`Data transfer out to the internet is the same in every mode (not in the table): ${d.monthlyGB === null ? 'not separable from NAT instance metrics' : `${gb(d.monthlyGB)}/month × ${usd(d.usdPerGB)}/GB ≈ ${usd(d.monthlyUsd ?? 0)}`}. ${escapeText(d.note)}`);
+  out.push(`Data transfer out to the internet is the same in every mode (not in the table): ${d.monthlyGB === null ? 'not separable from NAT instance metrics' : `${gb(d.monthlyGB)}/month × ${unitPrice(d.usdPerGB)}/GB ≈ ${usd(d.monthlyUsd ?? 0)}`}. ${escapeText(d.note)}`);
   out.push('');
   out.push('### Break-even volumes');
   const label = (id: string) => a.modes.find((m) => m.id === id)?.label ?? id;
