@@ -17,8 +17,9 @@ import {
   stringInput,
   tagsInput,
 } from '@nat-egress/shared/inputs';
-import { ActionFailure, runAction, systemClock } from '@nat-egress/shared/runtime';
+import { ActionFailure, describeError, runAction, systemClock } from '@nat-egress/shared/runtime';
 import { buildReport, createEgressClients, renderMarkdown, reportJson, verifyEgress, type VerifyOptions } from '@nat-egress/shared/egress';
+import { adviceJson, adviseMode, createAdvisorClients, readAdviseInputs, renderAdvice, type AdviseInputs } from '@nat-egress/shared/advisor';
 
 const SIX_HOURS = 6 * 3_600_000;
 
@@ -74,8 +75,31 @@ function readOptions(): VerifyOptions {
   return options;
 }
 
+/** The mode advice (advise: true): its markdown for the summary, or a warning; never changes the egress verdict. */
+async function advise(inputs: AdviseInputs, options: VerifyOptions, vpcId: string): Promise<string> {
+  try {
+    const advice = await adviseMode(createAdvisorClients(options.region), systemClock, {
+      region: options.region,
+      vpcId,
+      natNamePattern: options.natNamePattern,
+      days: inputs.days,
+      ...(inputs.instanceType ? { instanceType: inputs.instanceType } : {}),
+    });
+    const markdown = renderAdvice(advice);
+    core.setOutput('advice', adviceJson(advice, markdown));
+    core.info(`advice: ${advice.recommendation.label} (${advice.calls.cloudwatch} GetMetricData call(s), prices: ${advice.prices.source})`);
+    return markdown;
+  } catch (err) {
+    const message = describeError(err);
+    core.setOutput('advice', JSON.stringify({ error: message }));
+    core.warning(`mode advice not produced: ${message}`, { title: 'verify-egress: advise' });
+    return '';
+  }
+}
+
 await runAction(async () => {
   const options = readOptions();
+  const adviseInputs = readAdviseInputs((name) => core.getInput(name));
   const result = await verifyEgress(createEgressClients(options.region), systemClock, options, (line) => core.info(line));
   const report = buildReport(result);
   const markdown = renderMarkdown(report);
@@ -86,7 +110,8 @@ await runAction(async () => {
   core.setOutput('egress-ips', JSON.stringify(report.egressIps));
   core.setOutput('report', reportJson(report));
   core.setOutput('report-file', file);
-  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
+  const adviceMarkdown = adviseInputs.advise ? await advise(adviseInputs, options, report.vpc.id) : '';
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(adviceMarkdown ? `${markdown}\n\n${adviceMarkdown}` : markdown, true).write();
 
   for (const f of report.findings) {
     const title = `verify-egress: ${f.check}${f.az ? ` (${f.az})` : ''}`;
