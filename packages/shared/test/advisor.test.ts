@@ -192,7 +192,7 @@ describe('traffic cases', () => {
     const inst = mode(advice, 'instance');
     const a = inst.throughput!.find((v) => v.az === AZS[0])!;
     expect(a.verdict).toBe('throttle');
-    expect(a.message).toMatch(/^Instance mode would throttle at your peak in us-east-1a: the busiest hour averages/);
+    expect(a.message).toMatch(/^Instance mode would throttle at your peak in us-east-1a \(t3\.micro\): the busiest hour averages/);
     expect(a.busiestHourGbps).toBeGreaterThan(0.15);
     expect(inst.throughput!.find((v) => v.az === AZS[1])!.verdict).toBe('fits');
     const chosen = mode(advice, 'instance-chosen');

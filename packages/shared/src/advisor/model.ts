@@ -99,7 +99,7 @@ function throughput(azs: string[], traffic: NatTraffic[], type: string, net: Ins
       };
     }
     const why = peakGbps > net.burstGbps ? `peak ${fmt(peakGbps)} exceeds even its ${fmt(net.burstGbps)} burst` : `the busiest hour averages ${fmt(hourGbps)}, above the ${fmt(net.baselineGbps)} baseline for longer than burst credits last (typically 5–60 minutes)`;
-    return { ...base, verdict: 'throttle' as const, message: `Instance mode would throttle at your peak in ${az}: ${why}` };
+    return { ...base, verdict: 'throttle' as const, message: `Instance mode would throttle at your peak in ${az} (${type}): ${why}` };
   });
 }
 

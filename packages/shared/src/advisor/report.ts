@@ -45,8 +45,11 @@ export function renderAdvice(a: Advice): string {
   out.push('');
   out.push('### Break-even volumes');
   const label = (id: string) => a.modes.find((m) => m.id === id)?.label ?? id;
-  if (a.breakEvens.length === 0) out.push('- None: no mode\'s cost line crosses another\'s at a positive volume.');
   for (const b of a.breakEvens) out.push(`- ${escapeText(label(b.above))} becomes cheaper than ${escapeText(label(b.below))} above **${gb(b.gbPerMonth)}/month** processed`);
+  for (const m of a.modes.filter((x) => x.throughput && !x.unpriced)) {
+    const beaten = a.modes.filter((g) => !g.throughput && !g.unpriced && g.fixedMonthlyUsd >= m.fixedMonthlyUsd).map((g) => g.label);
+    if (beaten.length > 0) out.push(`- ${escapeText(m.label)}: cheaper than ${escapeText(beaten.join(', '))} at every volume (no per-GB charge); its limit is throughput`);
+  }
   const inst = a.modes.filter((m) => m.throughput && m.throughput.length > 0);
   if (inst.length > 0) {
     out.push('');
@@ -62,7 +65,8 @@ export function renderAdvice(a: Advice): string {
       ]),
     );
     out.push(table(['AZ', 'Type', 'Peak', 'Busiest hour', 'Baseline / burst', 'Verdict'], trows));
-    for (const m of inst) for (const v of m.throughput!) if (v.verdict === 'throttle') out.push(`\n- ${escapeText(v.message)}`);
+    const throttled = inst.flatMap((m) => m.throughput!.filter((v) => v.verdict === 'throttle'));
+    if (throttled.length > 0) out.push('', ...throttled.map((v) => `- ${escapeText(v.message)}`));
   }
   out.push('');
   out.push('### Availability');
