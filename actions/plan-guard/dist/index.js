@@ -28381,12 +28381,14 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
 /* harmony import */ var _nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(290);
 /* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4296);
-/* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6590);
-/* harmony import */ var _nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(787);
-/* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8907);
+/* harmony import */ var _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2245);
+/* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6590);
+/* harmony import */ var _nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(787);
+/* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5859);
 /**
  * plan-guard: reads a Terraform plan, flags NAT egress risk, posts one sticky PR comment.
- * Thin entry: inputs → @nat-egress/shared/plan → outputs, summary, annotations, comment.
+ * Thin entry: inputs → @nat-egress/shared/plan → outputs, summary, annotations, comment (all through
+ * @nat-egress/shared/limits, so nothing exceeds a GitHub limit), under runtime's cancellation guard.
  *
  * Local use (no GitHub, no AWS): node dist/index.js --local <plan.json> [--environment NAME] [--fail-on LEVEL]
  * prints the report it would post.
@@ -28400,18 +28402,18 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-const SUMMARY_LIMIT = 1024 * 1024 - 4096; // GitHub: 1 MiB per step summary
+
 function readInputs(read) {
     return {
         planJson: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('plan-json', read('plan-json')),
         planfile: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('planfile', read('planfile')),
         terraform: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('terraform', read('terraform'), 'terraform'),
         workingDirectory: (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)((0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('working-directory', read('working-directory'), '.')),
-        failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', read('fail-on'), _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .SEVERITIES */ .oC, 'critical'),
+        failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', read('fail-on'), _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .SEVERITIES */ .oC, 'critical'),
         comment: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('comment', read('comment'), ['auto', 'always', 'never'], 'auto'),
         token: read('github-token'),
         environment: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('environment', read('environment')),
-        patterns: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .parsePatterns */ .Z7)('nat-address-patterns', read('nat-address-patterns')),
+        patterns: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .parsePatterns */ .Z7)('nat-address-patterns', read('nat-address-patterns')),
     };
 }
 function reportPath(environment) {
@@ -28420,62 +28422,74 @@ function reportPath(environment) {
     const safe = (environment || 'default').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
     return (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, `nat-plan-guard-${safe}.md`);
 }
-async function runOnRunner() {
+async function runOnRunner(ctx, state) {
     const inputs = readInputs((0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .envInputReader */ .tT)());
     const tempDir = process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)();
-    const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .analysePlan */ .J6)({ ...inputs, tempDir });
-    const report = (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .renderReport */ .B1)(result.report);
+    const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .analysePlan */ .J6)({ ...inputs, tempDir });
+    state.result = result;
     const file = reportPath(inputs.environment);
-    (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.writeFileSync)(file, report);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('risk', result.risk);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('findings', JSON.stringify(result.findings));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('mode-switch', result.modeSwitch);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('expected-applies', String(result.expectedApplies));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('affected', JSON.stringify(result.affected));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('plan-sha', result.planSha);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('report-file', file);
+    (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.writeFileSync)(file, (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReport */ .B1)(result.report));
+    state.reportFile = file;
+    const out = state.outputs;
+    out.set('risk', result.risk);
+    out.set('mode-switch', result.modeSwitch);
+    out.set('expected-applies', String(result.expectedApplies));
+    out.set('plan-sha', result.planSha);
+    out.set('report-file', file);
+    out.set('result', result.failed ? 'failed' : 'success');
+    out.set('affected', JSON.stringify(result.affected), (max) => (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .fitJsonArray */ .dZ)(result.affected, max).json);
+    // Findings last: the largest; what does not fit the output budget is left out and counted in findings-omitted.
+    const budget = out.budget - out.used - 200;
+    const findings = (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .fitJsonArray */ .dZ)(result.findings, budget);
+    out.set('findings', findings.json);
+    out.set('findings-omitted', String(findings.omitted));
+    if (findings.omitted > 0) {
+        state.annotations.warning(`findings output: ${findings.omitted} of ${result.findings.length} findings left out to stay within GitHub's 1 MB of outputs per job; ${(0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .fullReportHint */ .TU)(file)}`);
+    }
     for (const f of result.findings) {
         const message = `${f.why} What to do: ${f.action} (${f.addresses.join(', ')})`;
         const props = { title: `NAT ${f.severity}: ${f.title}` };
-        if (inputs.failOn !== 'none' && (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(inputs.failOn))
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message, props);
-        else if ((0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)('medium'))
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message, props);
+        if (inputs.failOn !== 'none' && (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(inputs.failOn))
+            state.annotations.error(message, props);
+        else if ((0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)('medium'))
+            state.annotations.warning(message, props);
         else
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm(message, props);
+            state.annotations.notice(message, props);
     }
     for (const w of [...result.report.warnings, ...result.report.documents.flatMap((d) => d.warnings)])
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(w, { title: 'plan-guard input' });
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_7__/* .truncateLines */ .SV)(report, SUMMARY_LIMIT, '\n> Shortened to fit the 1 MiB job summary limit; the full report is in report-file.'))
-        .write();
-    const url = await comment(inputs, result);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('comment-url', url);
+        state.annotations.warning(w, { title: 'plan-guard input' });
+    const used = (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .stepSummaryBytesUsed */ .fV)();
+    const summary = (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReportWithin */ .Ge)({ ...result.report, shortenedFor: 'the job summary (1 MiB)' }, _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .GITHUB_LIMITS */ .f_.stepSummary, _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .GITHUB_LIMITS */ .f_.stepSummary.max - _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .SUMMARY_RESERVE_BYTES */ .kT - used);
+    await (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .writeStepSummary */ .oG)(summary.body, { reportFile: file });
+    state.summaryWritten = true;
+    const url = await comment(inputs, result, ctx.signal, state.annotations);
+    out.set('comment-url', url);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`NAT egress risk: ${result.risk}; mode switch: ${result.modeSwitch}; expected applies: ${result.expectedApplies}; plan digest ${result.planSha}`);
     if (result.failed) {
-        throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`NAT egress risk is ${result.risk}, at or above fail-on (${inputs.failOn}): ${result.findings.filter((f) => (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(inputs.failOn)).length} finding(s), see the report`);
+        throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`NAT egress risk is ${result.risk}, at or above fail-on (${inputs.failOn}): ${result.findings.filter((f) => (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(inputs.failOn)).length} finding(s), see the report`);
     }
 }
-async function comment(inputs, result) {
+async function comment(inputs, result, signal, annotations) {
     if (inputs.comment === 'never')
         return '';
-    const pr = (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .pullRequestFromEnv */ .G)();
+    const pr = (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .pullRequestFromEnv */ .Gz)();
     if (!pr) {
         if (inputs.comment === 'always')
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e('comment: always, but this run is not about a pull request: nothing to comment on');
+            annotations.warning('comment: always, but this run is not about a pull request: nothing to comment on');
         return '';
     }
     const isPrEvent = pr.eventName.startsWith('pull_request');
     if (inputs.comment === 'auto' && !isPrEvent)
         return '';
     const withRisk = result.risk !== 'none' || inputs.comment === 'always';
-    const body = withRisk ? (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .renderReportWithin */ .Ge)(result.report, _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .COMMENT_LIMIT */ .W$).body : (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .resolvedComment */ .OJ)(inputs.environment, result.planSha);
-    const outcome = await (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .upsertStickyComment */ .q)({
+    const body = withRisk ? (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReportWithin */ .Ge)({ ...result.report, shortenedFor: 'a comment (65,536 characters)' }, _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .GITHUB_LIMITS */ .f_.commentBody).body : (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .resolvedComment */ .OJ)(inputs.environment, result.planSha);
+    const outcome = await (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .upsertStickyComment */ .qD)({
         token: inputs.token,
         pr,
-        marker: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .commentMarker */ .Ql)(inputs.environment),
+        marker: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .commentMarker */ .Ql)(inputs.environment),
         body,
         mode: withRisk ? 'upsert' : 'update-only',
+        signal,
     });
     switch (outcome.status) {
         case 'created':
@@ -28488,48 +28502,129 @@ async function comment(inputs, result) {
                 _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Comment skipped: ${outcome.message}`);
             return '';
         default:
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Could not comment on the pull request: ${outcome.message}`);
+            annotations.warning(`Could not comment on the pull request: ${outcome.message}`);
             return '';
     }
 }
-/** `--local <plan.json>`: print the report it would post; exit 1 when risk ≥ fail-on. */
-async function runLocally(args) {
+/** Every exit: `result`, and when the run stopped before its summary, a summary saying why and what to do. */
+async function onExit(exit, state) {
+    state.annotations.finish(state.reportFile ? 'the job summary and report-file' : 'the step log');
+    if (exit.kind === 'success')
+        return;
+    if (exit.kind === 'cancelled' || !state.result)
+        state.outputs.set('result', exit.kind === 'cancelled' ? 'cancelled' : 'failed');
+    if (state.summaryWritten)
+        return;
+    const what = exit.kind === 'cancelled'
+        ? 'Re-run the job. plan-guard only reads the plan: nothing was changed.'
+        : exit.cause === 'deadline'
+            ? 'Re-run the job; if it happens again, check that the GitHub API is reachable from the runner.'
+            : 'Fix what the line above names (an input or the plan file) and re-run. Nothing was changed.';
+    const lines = [
+        `### NAT egress plan guard: ${exit.kind === 'cancelled' ? '⏹️ cancelled' : '❌ failed'}`,
+        '',
+        `**${exit.kind === 'cancelled' ? 'Cancelled' : 'Failed'}:** ${(0,_nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__/* .escapeText */ .X1)(exit.message)}`,
+        '',
+        `**What to do:** ${(0,_nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__/* .escapeText */ .X1)(what)}`,
+    ];
+    if (state.reportFile)
+        lines.push('', `Report file: ${(0,_nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__/* .code */ .aY)(state.reportFile)}`);
+    await (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .writeStepSummary */ .oG)(`${lines.join('\n')}\n`, state.reportFile ? { reportFile: state.reportFile } : {});
+}
+const HELP = `plan-guard --local: print the NAT egress report for a plan, without GitHub or AWS.
+
+usage: node dist/index.js --local <plan.json> [options]
+
+  <plan.json>                the output of \`terraform show -json <planfile>\`
+  --environment NAME         environment name shown in the report
+  --fail-on LEVEL            none|low|medium|high|critical (default critical): exit 1 at or above it
+  --nat-address-patterns P   role=glob lines (as the action input)
+  --help                     this text
+
+Options take their value as --name VALUE or --name=VALUE.
+`;
+const LOCAL_OPTIONS = ['environment', 'fail-on', 'nat-address-patterns'];
+/** Parses `--local` arguments; throws InputError (one line) on an unknown or incomplete flag. */
+function parseLocalArgs(args) {
     const opts = {};
     const rest = [];
+    let help = false;
     for (let i = 0; i < args.length; i++) {
         const a = args[i];
-        if (a.startsWith('--'))
-            opts[a.slice(2)] = args[++i] ?? '';
-        else
-            rest.push(a);
+        if (a === '--help' || a === '-h') {
+            help = true;
+            continue;
+        }
+        if (a === '--') {
+            rest.push(...args.slice(i + 1));
+            break;
+        }
+        if (a.startsWith('-') && a !== '-') {
+            const eq = a.indexOf('=');
+            const name = (eq >= 0 ? a.slice(0, eq) : a).replace(/^--?/, '');
+            if (!LOCAL_OPTIONS.includes(name)) {
+                throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`unknown option ${eq >= 0 ? a.slice(0, eq) : a} (options: ${LOCAL_OPTIONS.map((o) => `--${o}`).join(', ')}, --help)`);
+            }
+            let value;
+            if (eq >= 0)
+                value = a.slice(eq + 1);
+            else {
+                value = args[i + 1];
+                if (value === undefined || value.startsWith('--'))
+                    throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`--${name} needs a value (--${name} VALUE or --${name}=VALUE)`);
+                i++;
+            }
+            opts[name] = value;
+            continue;
+        }
+        rest.push(a);
     }
+    if (help)
+        return { help, opts };
+    if (rest.length !== 1)
+        throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`${rest.length === 0 ? 'no plan file given' : `one plan file expected, got ${rest.length}`}; usage: node dist/index.js --local <plan.json> [--environment NAME] [--fail-on none|low|medium|high|critical] (--help for more)`);
+    return { help, plan: rest[0], opts };
+}
+/** `--local <plan.json>`: print the report it would post; exit 1 when risk ≥ fail-on. */
+async function runLocally(args) {
     try {
-        if (rest.length !== 1)
-            throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz('usage: node dist/index.js --local <plan.json> [--environment NAME] [--fail-on none|low|medium|high|critical]');
-        const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .analysePlan */ .J6)({
-            planJson: rest[0],
+        const parsed = parseLocalArgs(args);
+        if (parsed.help) {
+            process.stdout.write(HELP);
+            return;
+        }
+        const { opts } = parsed;
+        const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .analysePlan */ .J6)({
+            planJson: parsed.plan,
             terraform: 'terraform',
             workingDirectory: process.cwd(),
-            failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', opts['fail-on'] ?? '', _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .SEVERITIES */ .oC, 'critical'),
+            failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', opts['fail-on'] ?? '', _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .SEVERITIES */ .oC, 'critical'),
             environment: opts.environment ?? '',
-            patterns: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .parsePatterns */ .Z7)('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
+            patterns: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .parsePatterns */ .Z7)('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
             tempDir: (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)(),
         });
-        process.stdout.write((0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .renderReport */ .B1)(result.report));
+        process.stdout.write((0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReport */ .B1)(result.report));
         process.stderr.write(`\nrisk=${result.risk} mode-switch=${result.modeSwitch} expected-applies=${result.expectedApplies} affected=${JSON.stringify(result.affected)} plan-sha=${result.planSha}\n`);
         if (result.failed)
             process.exitCode = 1;
     }
     catch (err) {
-        process.stderr.write(`plan-guard: ${(0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__/* .describeError */ .Uc)(err)}\n`);
+        process.stderr.write(`plan-guard: ${(0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__/* .describeError */ .Uc)(err)}\n`);
         process.exitCode = 1;
     }
 }
 const local = process.argv.indexOf('--local');
 if (local >= 0)
     await runLocally(process.argv.slice(local + 1));
-else
-    await (0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__/* .runAction */ .Cs)(runOnRunner);
+else {
+    const state = { outputs: new _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .StepOutputs */ .bC(), annotations: new _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .StepAnnotations */ .J3() };
+    await (0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__/* .runGuardedAction */ .Ed)({
+        clock: _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__/* .systemClock */ .ml,
+        describe: _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__/* .describeError */ .Uc,
+        main: (ctx) => runOnRunner(ctx, state),
+        onExit: (exit) => onExit(exit, state),
+    });
+}
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -28540,12 +28635,13 @@ __webpack_async_result__();
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   G: () => (/* binding */ pullRequestFromEnv),
-/* harmony export */   q: () => (/* binding */ upsertStickyComment)
+/* harmony export */   Gz: () => (/* binding */ pullRequestFromEnv),
+/* harmony export */   qD: () => (/* binding */ upsertStickyComment)
 /* harmony export */ });
+/* unused harmony exports GITHUB_REQUEST_TIMEOUT_MS, boundedCall */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _runtime_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8907);
+/* harmony import */ var _runtime_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5859);
 /**
  * Sticky pull-request comments: one comment per marker (per environment), created once and then updated
  * in place. @actions/github (Octokit) is loaded only when a comment is actually posted, so runs that do
@@ -28569,32 +28665,64 @@ function pullRequestFromEnv(env = process.env) {
     const number = payload.pull_request?.number ?? (payload.issue?.pull_request ? payload.issue.number : undefined);
     return typeof number === 'number' ? { owner, repo, number, eventName } : undefined;
 }
+/**
+ * Milliseconds one GitHub REST request may take end to end before it is aborted. @actions/github's Octokit sets no
+ * timeout of its own (its fetch waits as long as the server does), and does not retry, so this bounds each call.
+ */
+const GITHUB_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * One bounded GitHub REST call: `call(request)` must pass `request` as the Octokit call's `request` option, which
+ * carries an AbortSignal that fires after `timeoutMs` (connection, headers and body) or when `signal` aborts.
+ * A timed-out call rejects with `TimeoutError: GitHub API <what> timed out after N ms`; a cancelled one with the
+ * signal's reason.
+ */
+async function boundedCall(what, call, options = {}) {
+    const timeoutMs = options.timeoutMs ?? GITHUB_REQUEST_TIMEOUT_MS;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    try {
+        return await call({ signal });
+    }
+    catch (err) {
+        if (options.signal?.aborted)
+            throw options.signal.reason;
+        if (timeout.aborted)
+            throw Object.assign(new Error(`GitHub API ${what} timed out after ${timeoutMs} ms`), { name: 'TimeoutError' });
+        throw err;
+    }
+}
 async function upsertStickyComment(options) {
     if (!options.token)
         return { status: 'skipped', message: 'no github-token: the comment was not posted' };
     const { getOctokit } = await __nccwpck_require__.e(/* import() */ 258).then(__nccwpck_require__.bind(__nccwpck_require__, 8258));
     const baseUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com';
     const octokit = getOctokit(options.token, { baseUrl });
+    const bound = { ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) };
     const { owner, repo, number } = options.pr;
     try {
         let existing;
-        for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 })) {
-            existing = page.data.find((c) => typeof c.body === 'string' && c.body.includes(options.marker));
-            if (existing)
+        // Page by page (100 comments each), each page its own bounded call.
+        for (let page = 1; page <= 300 && !existing; page++) {
+            const res = await boundedCall('list comments', (request) => octokit.rest.issues.listComments({ owner, repo, issue_number: number, per_page: 100, page, request }), bound);
+            existing = res.data.find((c) => typeof c.body === 'string' && c.body.includes(options.marker));
+            if (res.data.length < 100)
                 break;
         }
         if (existing) {
             if (existing.body === options.body)
                 return { status: 'unchanged', url: existing.html_url };
-            const res = await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body: options.body });
+            const commentId = existing.id;
+            const res = await boundedCall('update comment', (request) => octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body: options.body, request }), bound);
             return { status: 'updated', url: res.data.html_url };
         }
         if (options.mode === 'update-only')
             return { status: 'skipped', message: 'no earlier comment to update' };
-        const res = await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: options.body });
+        const res = await boundedCall('create comment', (request) => octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: options.body, request }), bound);
         return { status: 'created', url: res.data.html_url };
     }
     catch (err) {
+        if (options.signal?.aborted)
+            throw err;
         const e = err;
         if (e.status === 403) {
             return {
@@ -28617,12 +28745,13 @@ async function upsertStickyComment(options) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Uj: () => (/* binding */ stringInput),
 /* harmony export */   WO: () => (/* binding */ linesInput),
+/* harmony export */   a3: () => (/* binding */ formatDuration),
 /* harmony export */   dz: () => (/* binding */ InputError),
 /* harmony export */   gX: () => (/* binding */ enumInput),
 /* harmony export */   tL: () => (/* binding */ globToRegExp),
 /* harmony export */   tT: () => (/* binding */ envInputReader)
 /* harmony export */ });
-/* unused harmony exports requiredInput, boolInput, intInput, parseDuration, durationInput, formatDuration, listInput, tagsInput, isIpv4, ipListInput, regionInput */
+/* unused harmony exports requiredInput, boolInput, intInput, parseDuration, durationInput, listInput, tagsInput, isIpv4, ipListInput, regionInput */
 /**
  * Input parsing shared by every action. Each parser takes the input's *name* and its raw string so a bad
  * value produces one line naming the input and what is wrong, e.g.
@@ -28826,13 +28955,349 @@ function globToRegExp(glob) {
 
 /***/ }),
 
+/***/ 2245:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   J3: () => (/* binding */ StepAnnotations),
+/* harmony export */   TU: () => (/* binding */ fullReportHint),
+/* harmony export */   Yf: () => (/* binding */ fitItems),
+/* harmony export */   bC: () => (/* binding */ StepOutputs),
+/* harmony export */   dZ: () => (/* binding */ fitJsonArray),
+/* harmony export */   fV: () => (/* binding */ stepSummaryBytesUsed),
+/* harmony export */   f_: () => (/* binding */ GITHUB_LIMITS),
+/* harmony export */   kT: () => (/* binding */ SUMMARY_RESERVE_BYTES),
+/* harmony export */   oG: () => (/* binding */ writeStepSummary)
+/* harmony export */ });
+/* unused harmony exports OUTPUT_BUDGET_UTF16_BYTES, codePoints, utf8Bytes, utf16Bytes, measure, fitText, fitComment, fitSummary */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6226);
+/**
+ * Every GitHub limit the actions write against, in the unit GitHub counts, with its source — and the writers that
+ * keep within them. Actions write their job summary, outputs, annotations and PR comments only through this module,
+ * so nothing is dropped whole by GitHub: what does not fit is shortened, and the shortened text says so and where the
+ * full report is.
+ */
+
+
+/**
+ * - commentBody: an issue / pull-request comment body. The REST API refuses a longer one with HTTP 422 "body is too
+ *   long (maximum is 65536 characters)"; characters are Unicode code points (measured for PR bodies, see
+ *   github.com/dead-claudia/github-limits pull 13). Counting code points is also within every looser reading
+ *   (262,144 UTF-8 bytes was measured for issue comments there).
+ * - stepSummary: the runner uploads GITHUB_STEP_SUMMARY only up to 1024 KiB and drops a larger one whole ("$GITHUB_STEP_SUMMARY
+ *   upload aborted, supports content up to a size of 1024k"; docs: "Step summaries are limited to 1MiB"). The runner
+ *   measures the file, i.e. UTF-8 bytes.
+ * - outputsPerJob: "Outputs can be a maximum of 1 MB per job. … Size is approximated based on UTF-16 encoding"
+ *   (docs.github.com, workflow syntax `jobs.<job_id>.outputs`; github/docs pull 36846). One output can be no larger
+ *   than the whole, so this bounds each output too. 1 MB is taken as 1,000,000 bytes (the smaller reading).
+ * - annotationsPerStep: "10 warning annotations and 10 error annotations per step, 50 annotations per job"
+ *   (actions/toolkit docs/problem-matchers.md, "Limitations"); GitHub shows the first ones and drops the rest.
+ *   The same cap is applied to notices.
+ */
+const GITHUB_LIMITS = {
+    commentBody: {
+        max: 65_536,
+        unit: 'code points',
+        source: 'GitHub REST API 422 "body is too long (maximum is 65536 characters)"; characters = Unicode code points',
+    },
+    stepSummary: {
+        max: 1024 * 1024,
+        unit: 'UTF-8 bytes',
+        source: 'GitHub runner: "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k"; docs: step summaries are limited to 1 MiB',
+    },
+    outputsPerJob: {
+        max: 1_000_000,
+        unit: 'UTF-16 bytes',
+        source: 'docs.github.com jobs.<job_id>.outputs: "a maximum of 1 MB per job … approximated based on UTF-16 encoding"',
+    },
+    annotationsPerStep: {
+        max: 10,
+        unit: 'annotations',
+        source: 'actions/toolkit docs/problem-matchers.md: "10 warning annotations and 10 error annotations per step"',
+    },
+};
+/**
+ * Share of the job's 1 MB of outputs one action's step may use: other steps of the same job may have outputs too.
+ */
+const OUTPUT_BUDGET_UTF16_BYTES = 900_000;
+/** Room kept free in the step summary for what other writers (the runner, another tool) may append. */
+const SUMMARY_RESERVE_BYTES = 8 * 1024;
+/** Unicode code points (what GitHub calls characters in comment limits). Lone surrogates count one each. */
+function codePoints(text) {
+    let n = text.length;
+    for (let i = 0; i < text.length - 1; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0xd800 && c <= 0xdbff) {
+            const d = text.charCodeAt(i + 1);
+            if (d >= 0xdc00 && d <= 0xdfff) {
+                n--;
+                i++;
+            }
+        }
+    }
+    return n;
+}
+function utf8Bytes(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+/** UTF-16 bytes: two per UTF-16 code unit, as GitHub approximates output sizes. */
+function utf16Bytes(text) {
+    return text.length * 2;
+}
+/** The size of `text` in the unit `limit` counts. */
+function measure(text, limit) {
+    switch (limit.unit) {
+        case 'code points':
+            return codePoints(text);
+        case 'UTF-8 bytes':
+            return utf8Bytes(text);
+        case 'UTF-16 bytes':
+            return utf16Bytes(text);
+        default:
+            return text.length;
+    }
+}
+/** A cut position ≤ `at` that does not split a surrogate pair. */
+function safeCut(text, at) {
+    if (at <= 0)
+        return 0;
+    if (at >= text.length)
+        return text.length;
+    const c = text.charCodeAt(at - 1);
+    return c >= 0xd800 && c <= 0xdbff ? at - 1 : at;
+}
+/** Closes `<details>` blocks a cut left open, so the note after them is not folded away. */
+function closeOpenDetails(text) {
+    const open = (text.match(/<details\b/g) ?? []).length - (text.match(/<\/details>/g) ?? []).length;
+    return open > 0 ? `${text}\n${'\n</details>'.repeat(open)}` : text;
+}
+/**
+ * `text` if it fits `max` (in `limit`'s unit), else its longest prefix ending at a line break (or anywhere, when a
+ * single line is too long) followed by `note`, the whole within `max`. Open `<details>` blocks are closed before the
+ * note. Linear-logarithmic in the text length.
+ */
+function fitText(text, limit, note, max = limit.max) {
+    const full = measure(text, limit);
+    if (full <= max)
+        return { text, shortened: false, size: full };
+    const tail = `\n\n${note}\n`;
+    const budget = max - measure(tail, limit) - measure('\n\n</details>'.repeat(4), limit);
+    if (budget <= 0) {
+        const t = note.slice(0, Math.max(0, max));
+        return { text: t, shortened: true, size: measure(t, limit) };
+    }
+    // Largest prefix length (in UTF-16 units) whose measure fits the budget: binary search.
+    let lo = 0;
+    let hi = text.length;
+    while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (measure(text.slice(0, safeCut(text, mid)), limit) <= budget)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    let cut = safeCut(text, lo);
+    const line = text.lastIndexOf('\n', cut);
+    if (line > cut / 2)
+        cut = line;
+    const out = `${closeOpenDetails(text.slice(0, cut))}${tail}`;
+    return { text: out, shortened: true, size: measure(out, limit) };
+}
+/**
+ * The largest `n` in [0, total] for which `render(n)` fits `max` in `limit`'s unit (render must grow with n), and its
+ * text. Used to drop whole items (findings, rows) instead of cutting text. Falls back to `fitText` on render(0).
+ */
+function fitItems(total, render, limit, note, max = limit.max) {
+    const all = render(total);
+    const size = measure(all, limit);
+    if (size <= max)
+        return { text: all, shortened: false, size, kept: total };
+    let lo = 0;
+    let hi = total;
+    while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (measure(render(mid), limit) <= max)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    const text = render(lo);
+    if (measure(text, limit) <= max)
+        return { text, shortened: true, size: measure(text, limit), kept: lo };
+    return { ...fitText(text, limit, note, max), kept: 0 };
+}
+/** Where the full report is, for the "shortened" notes. */
+function fullReportHint(reportFile) {
+    return reportFile
+        ? `The full report is in the \`report-file\` output (${reportFile} on the runner; upload it with actions/upload-artifact to keep it).`
+        : 'The full report is in the step log.';
+}
+/** The comment body within GitHub's comment limit (code points), with a note when shortened. */
+function fitComment(body, reportFile) {
+    return fitText(body, GITHUB_LIMITS.commentBody, `> **Shortened** to fit GitHub's comment limit (65,536 characters). ${fullReportHint(reportFile)}`);
+}
+/** Bytes already in the step summary file (other writers in this step); 0 off the runner. */
+function stepSummaryBytesUsed(env = process.env) {
+    const file = env.GITHUB_STEP_SUMMARY;
+    if (!file)
+        return 0;
+    try {
+        return (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(file).size;
+    }
+    catch {
+        return 0;
+    }
+}
+/** The summary text shortened (if needed) so the step summary file stays within 1 MiB. */
+function fitSummary(markdown, options = {}) {
+    const max = GITHUB_LIMITS.stepSummary.max - SUMMARY_RESERVE_BYTES - (options.usedBytes ?? 0);
+    return fitText(markdown, GITHUB_LIMITS.stepSummary, `> **Shortened** to fit GitHub's 1 MiB step summary limit. ${fullReportHint(options.reportFile)}`, max);
+}
+/**
+ * Appends `markdown` to the job summary (GITHUB_STEP_SUMMARY), shortened to fit what is left of the 1 MiB; does
+ * nothing off the runner. A summary that cannot be written is a warning, never the step's failure.
+ */
+async function writeStepSummary(markdown, options = {}) {
+    const env = options.env ?? process.env;
+    if (!env.GITHUB_STEP_SUMMARY)
+        return undefined;
+    const fitted = fitSummary(markdown, { ...(options.reportFile ? { reportFile: options.reportFile } : {}), usedBytes: stepSummaryBytesUsed(env) });
+    try {
+        await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(fitted.text, true).write();
+    }
+    catch (err) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(`could not write the job summary: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return fitted;
+}
+/**
+ * The step's outputs, kept within OUTPUT_BUDGET_UTF16_BYTES together. `set` writes at once while the budget holds;
+ * a value that would exceed it is replaced by `shrink(maxBytes)` when given (e.g. a JSON array with fewer items) or
+ * else by '' — and `shortened` lists it so the action can say so. Names count too (the runner stores name and value).
+ */
+class StepOutputs {
+    budget;
+    write;
+    used = 0;
+    shortened = [];
+    values = new Map();
+    constructor(budget = OUTPUT_BUDGET_UTF16_BYTES, write = (n, v) => _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH(n, v)) {
+        this.budget = budget;
+        this.write = write;
+    }
+    set(name, value, shrink) {
+        const before = this.values.get(name) ?? 0;
+        const room = this.budget - (this.used - before) - utf16Bytes(name);
+        let v = value;
+        if (utf16Bytes(v) > room) {
+            v = shrink ? shrink(Math.max(0, room)) : '';
+            if (utf16Bytes(v) > room)
+                v = '';
+            if (!this.shortened.includes(name))
+                this.shortened.push(name);
+        }
+        this.used += utf16Bytes(name) + utf16Bytes(v) - before;
+        this.values.set(name, utf16Bytes(name) + utf16Bytes(v));
+        this.write(name, v);
+        return v;
+    }
+}
+/**
+ * A JSON array of the first items of `items` that fits `maxUtf16Bytes` (JSON.stringify), and how many were left out.
+ */
+function fitJsonArray(items, maxUtf16Bytes) {
+    const parts = items.map((i) => JSON.stringify(i));
+    let size = 2; // []
+    let kept = 0;
+    for (const p of parts) {
+        const next = size + utf16Bytes(p) + (kept > 0 ? 2 : 0);
+        if (next > maxUtf16Bytes)
+            break;
+        size = next;
+        kept++;
+    }
+    if (2 > maxUtf16Bytes)
+        return { json: '', kept: 0, omitted: items.length };
+    return { json: `[${parts.slice(0, kept).join(',')}]`, kept, omitted: items.length - kept };
+}
+/**
+ * The step's annotations within GitHub's 10 per level: the first ones are emitted as they come; from the last free
+ * slot on, further ones go to the log as plain lines and are counted, and `finish()` spends that last slot on one
+ * annotation saying how many more there are and where they are. One error slot is kept for the step's own failure
+ * line (`core.setFailed` is an error annotation too).
+ */
+class StepAnnotations {
+    sink;
+    emitted = { error: 0, warning: 0, notice: 0 };
+    held = { error: 0, warning: 0, notice: 0 };
+    perLevel = GITHUB_LIMITS.annotationsPerStep.max;
+    constructor(sink = defaultSink) {
+        this.sink = sink;
+    }
+    slots(level) {
+        // Keep one slot for the summary line, and for errors one more for the step's failure line.
+        return this.perLevel - 1 - (level === 'error' ? 1 : 0);
+    }
+    add(level, message, props) {
+        if (this.emitted[level] < this.slots(level)) {
+            this.emitted[level]++;
+            this.sink.annotate(level, message, props);
+        }
+        else {
+            this.held[level]++;
+            this.sink.log(`${level}${props?.title ? ` (${props.title})` : ''}: ${message}`);
+        }
+    }
+    error(message, props) {
+        this.add('error', message, props);
+    }
+    warning(message, props) {
+        this.add('warning', message, props);
+    }
+    notice(message, props) {
+        this.add('notice', message, props);
+    }
+    /** How many were not annotated, per level. */
+    get omitted() {
+        return { ...this.held };
+    }
+    /** Emits one summary annotation per level that overflowed ("N more …, see <where>"). */
+    finish(where = 'the job summary and the step log') {
+        for (const level of ['error', 'warning', 'notice']) {
+            const n = this.held[level];
+            if (n === 0)
+                continue;
+            this.sink.annotate(level, `${n} more ${level}${n === 1 ? '' : 's'} not shown as annotations (GitHub shows 10 per step): see ${where}.`, { title: `${n} more ${level}s` });
+            this.held[level] = 0;
+            this.emitted[level]++;
+        }
+    }
+}
+const defaultSink = {
+    annotate(level, message, props) {
+        if (level === 'error')
+            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .error */ .z3(message, props);
+        else if (level === 'warning')
+            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(message, props);
+        else
+            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .notice */ .lm(message, props);
+    },
+    log(line) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .info */ .pq(line);
+    },
+};
+
+
+/***/ }),
+
 /***/ 6590:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  W$: () => (/* reexport */ COMMENT_LIMIT),
   oC: () => (/* reexport */ SEVERITIES),
   J6: () => (/* reexport */ analysePlan),
   Ql: () => (/* reexport */ commentMarker),
@@ -28843,7 +29308,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   qs: () => (/* reexport */ severityRank)
 });
 
-// UNUSED EXPORTS: DEFAULT_PATTERNS, NAT_CANDIDATE_TYPES, PlanDigest, PlanFormatError, ROLES, actionKind, asObj, canonicalJson, classifyChanges, combineDigests, compareKeys, compilePatterns, isNatCandidate, loadPlanFile, loadPlanText, marksAny, natRoles, sha256, terraformShowJson
+// UNUSED EXPORTS: COMMENT_LIMIT, DEFAULT_PATTERNS, NAT_CANDIDATE_TYPES, PlanDigest, PlanFormatError, ROLES, actionKind, asObj, canonicalJson, classifyChanges, combineDigests, compareKeys, compilePatterns, isNatCandidate, loadPlanFile, loadPlanText, marksAny, natRoles, sha256, terraformShowJson
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -30000,6 +30465,8 @@ function compareKeys(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
+// EXTERNAL MODULE: ../../packages/shared/src/limits/index.ts
+var limits = __nccwpck_require__(2245);
 // EXTERNAL MODULE: ../../packages/shared/src/report/index.ts
 var report = __nccwpck_require__(787);
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/report.ts
@@ -30009,7 +30476,9 @@ var report = __nccwpck_require__(787);
  */
 
 
-const COMMENT_LIMIT = 65_536;
+
+/** GitHub's comment body limit (code points); see limits GITHUB_LIMITS.commentBody. */
+const COMMENT_LIMIT = limits/* GITHUB_LIMITS */.f_.commentBody.max;
 const MARKER_PREFIX = '<!-- nat-egress/plan-guard';
 /** The hidden marker that identifies this action's sticky comment for one environment. */
 function commentMarker(environment) {
@@ -30081,7 +30550,7 @@ function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
             lines.push((0,report/* details */.zH)(`Why, and what to do (${listed.length} finding${listed.length === 1 ? '' : 's'})`, listed.map((f, i) => findingDetail(f, i + 1)).join('\n\n')));
         if (listed.length < all.length) {
             lines.push('');
-            lines.push(`> **Shortened:** ${all.length - listed.length} more finding(s) are not shown here (GitHub's comment size limit). The full report is in the job summary and the \`report-file\` output.`);
+            lines.push(`> **Shortened:** ${all.length - listed.length} more finding(s) are not shown here (GitHub's size limit for ${input.shortenedFor ?? 'this place'}). The full report is in the \`report-file\` output (a file on the runner: upload it with actions/upload-artifact to keep it).`);
         }
     }
     lines.push('');
@@ -30097,23 +30566,15 @@ function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
     }
     return `${lines.join('\n')}\n`;
 }
-/** The report shortened (fewest findings dropped) to fit `limit` characters. */
-function renderReportWithin(input, limit) {
-    const full = renderReport(input);
-    if (full.length <= limit)
-        return { body: full, shortened: false };
+/**
+ * The report shortened (fewest findings dropped) to fit `limit` (default GitHub's comment limit, counted in the
+ * limit's own unit; pass `max` for a smaller budget).
+ */
+function renderReportWithin(input, limit = limits/* GITHUB_LIMITS */.f_.commentBody, max) {
+    const lim = typeof limit === 'number' ? { ...limits/* GITHUB_LIMITS */.f_.commentBody, max: limit } : limit;
     const total = input.documents.reduce((n, d) => n + d.analysis.findings.length, 0);
-    let lo = 0;
-    let hi = total;
-    while (lo < hi) {
-        const mid = Math.ceil((lo + hi) / 2);
-        if (renderReport(input, mid).length <= limit)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    const body = renderReport(input, lo);
-    return { body: body.length <= limit ? body : `${body.slice(0, limit - 80)}\n\n> **Shortened** to fit GitHub's size limit.\n`, shortened: true };
+    const fitted = (0,limits/* fitItems */.Yf)(total, (n) => renderReport(input, n), lim, '> **Shortened** to fit GitHub\'s size limit.', max ?? lim.max);
+    return { body: fitted.text, shortened: fitted.shortened };
 }
 /** The body that replaces a sticky comment when a later plan no longer touches NAT. */
 function resolvedComment(environment, planSha) {
@@ -30301,13 +30762,12 @@ async function analysePlan(inputs) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   SV: () => (/* binding */ truncateLines),
 /* harmony export */   X1: () => (/* binding */ escapeText),
 /* harmony export */   aY: () => (/* binding */ code),
 /* harmony export */   tp: () => (/* binding */ table),
 /* harmony export */   zH: () => (/* binding */ details)
 /* harmony export */ });
-/* unused harmony export byteLength */
+/* unused harmony exports byteLength, truncateLines */
 /**
  * Safe markdown for comments, job summaries and report files. Everything that comes from a plan, a tag or
  * an AWS response is untrusted: it goes through `code()` (an inline code span, where markdown, HTML,
@@ -30366,17 +30826,227 @@ function truncateLines(text, limit, note) {
 
 /***/ }),
 
-/***/ 8907:
+/***/ 5859:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Cs: () => (/* binding */ runAction),
-/* harmony export */   TM: () => (/* binding */ firstLine),
-/* harmony export */   Uc: () => (/* binding */ describeError)
-/* harmony export */ });
-/* unused harmony exports systemClock, VirtualClock, ActionFailure */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6226);
-/* harmony import */ var _inputs_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Uc: () => (/* binding */ describeError),
+  TM: () => (/* binding */ firstLine),
+  Ed: () => (/* reexport */ runGuardedAction),
+  ml: () => (/* binding */ systemClock)
+});
+
+// UNUSED EXPORTS: ActionFailure, CancelledError, DeadlineExceededError, VirtualClock, clockTimer, isCancelled, isDeadlineExceeded, raceSignal, runAction, startDeadline
+
+// EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 18 modules
+var lib_core = __nccwpck_require__(6226);
+// EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts
+var inputs = __nccwpck_require__(4296);
+;// CONCATENATED MODULE: ../../packages/shared/src/runtime/cancel.ts
+/**
+ * Cancellation and hard deadlines for action runs.
+ *
+ * - The runner cancels a job by sending SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after that
+ *   (GitHub Actions runner, `ProcessInvoker` cancellation: "SIGINT … 7.5 seconds … SIGTERM … 2.5 seconds"). The
+ *   first of SIGINT/SIGTERM aborts the run's AbortSignal at once.
+ * - A hard deadline aborts the same signal when the (injected) clock reaches it, whether the code is sleeping,
+ *   polling, or waiting on a call in flight: SDK clients bound with aws `bindSignal` pass it as `abortSignal`
+ *   and settle at the abort even if the transport ignores it.
+ * - `runGuardedAction` races the action's main function against that signal, and on every exit — success,
+ *   error, input error, deadline, signal — calls the action's `onExit` once so it writes its outputs
+ *   (`result=failed|cancelled`, …) and the job summary with what to do, then fails the step with one line.
+ */
+
+
+/** The run was cancelled by a signal (the runner cancelling the job). */
+class CancelledError extends Error {
+    signalName;
+    name = 'CancelledError';
+    constructor(signalName) {
+        super(`cancelled by ${signalName}`);
+        this.signalName = signalName;
+    }
+}
+/** A hard deadline was reached; calls in flight were abandoned. */
+class DeadlineExceededError extends Error {
+    what;
+    limitMs;
+    name = 'DeadlineExceededError';
+    constructor(what, limitMs) {
+        super(`${what}: the hard deadline of ${(0,inputs/* formatDuration */.a3)(limitMs)} was reached (calls in flight were abandoned)`);
+        this.what = what;
+        this.limitMs = limitMs;
+    }
+}
+function isCancelled(err) {
+    return err instanceof CancelledError;
+}
+function isDeadlineExceeded(err) {
+    return err instanceof DeadlineExceededError;
+}
+/** Calls `fn` once after `ms` on `clock` (its own timer when it has one, else a real timer); returns a cancel function. */
+function clockTimer(clock, ms, fn) {
+    if (clock.setTimer)
+        return clock.setTimer(ms, fn);
+    const t = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(t);
+}
+/**
+ * A hard deadline `ms` from now on `clock`, named `what` (e.g. "build-nat-ami timeout 30s") for the error message.
+ * `parent` (e.g. the run's cancellation signal) aborts it too.
+ */
+function startDeadline(clock, ms, what, parent) {
+    const controller = new AbortController();
+    const at = clock.now() + ms;
+    const cancelTimer = clockTimer(clock, ms, () => controller.abort(new DeadlineExceededError(what, ms)));
+    const onParent = () => controller.abort(parent?.reason);
+    if (parent?.aborted)
+        onParent();
+    else
+        parent?.addEventListener('abort', onParent, { once: true });
+    return {
+        at,
+        signal: controller.signal,
+        remainingMs: () => Math.max(0, at - clock.now()),
+        expired: () => controller.signal.aborted || clock.now() >= at,
+        dispose: () => {
+            cancelTimer();
+            parent?.removeEventListener('abort', onParent);
+        },
+    };
+}
+/**
+ * Settles with `work` or rejects with `signal.reason` as soon as `signal` aborts, whichever comes first — so
+ * a call that ignores its abort signal still cannot hold the run past a deadline or a cancel.
+ */
+function raceSignal(signal, work) {
+    if (!signal)
+        return work;
+    if (signal.aborted) {
+        work.catch(() => undefined);
+        return Promise.reject(signal.reason);
+    }
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        work.then((v) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(v);
+        }, (e) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(e);
+        });
+    });
+}
+const SIGNALS = ['SIGINT', 'SIGTERM'];
+/**
+ * Runs an action's main function under cancellation and a hard deadline; see the module comment. Returns how it
+ * ended. On a failure it calls `core.setFailed(<one line>)` (exit code 1); after a cancel or a deadline it ends the
+ * process (exit code 1) once the outputs and summary are written, since abandoned calls may keep sockets open.
+ */
+async function runGuardedAction(options) {
+    const proc = options.process ?? process;
+    const clock = options.clock;
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (sig) => {
+        signals++;
+        options.onSignal?.(sig, signals);
+        if (!controller.signal.aborted)
+            controller.abort(new CancelledError(sig));
+    };
+    for (const s of SIGNALS)
+        proc.on(s, onSignal);
+    let stopDeadline;
+    const ctx = {
+        signal: controller.signal,
+        clock,
+        setDeadline(ms, what) {
+            stopDeadline?.();
+            stopDeadline = clockTimer(clock, ms, () => {
+                if (!controller.signal.aborted)
+                    controller.abort(new DeadlineExceededError(what, ms));
+            });
+        },
+    };
+    let info;
+    try {
+        const running = Promise.resolve().then(() => options.main(ctx));
+        let error;
+        let ok = false;
+        try {
+            await raceSignal(controller.signal, running);
+            ok = true;
+        }
+        catch (err) {
+            error = err;
+            if (controller.signal.aborted) {
+                const grace = realTimer(options.graceMs ?? 1000);
+                // Give main a moment to wind down and record what it knows; its own error (if any) says more.
+                const settled = await Promise.race([
+                    running.then(() => ({ done: true, err: undefined }), (e) => ({ done: true, err: e })),
+                    grace.promise.then(() => ({ done: false, err: undefined })),
+                ]);
+                grace.cancel();
+                if (settled.done && settled.err !== undefined && !isAbortLike(settled.err))
+                    error = settled.err;
+            }
+        }
+        const reason = controller.signal.reason;
+        if (ok && !controller.signal.aborted)
+            info = { kind: 'success', cause: 'none', message: '' };
+        else if (reason instanceof CancelledError) {
+            info = { kind: 'cancelled', cause: 'signal', message: `${reason.message}: stopped at once`, error: error ?? reason, signalName: reason.signalName };
+        }
+        else if (reason instanceof DeadlineExceededError) {
+            const own = error !== undefined && error !== reason && !isAbortLike(error) ? options.describe(error) : '';
+            info = { kind: 'failed', cause: 'deadline', message: own || reason.message, error: error ?? reason };
+        }
+        else
+            info = { kind: 'failed', cause: 'error', message: options.describe(error), error };
+    }
+    finally {
+        stopDeadline?.();
+        for (const s of SIGNALS)
+            proc.off(s, onSignal);
+    }
+    const budget = realTimer(options.exitBudgetMs ?? 5000);
+    try {
+        await Promise.race([Promise.resolve().then(() => options.onExit(info)), budget.promise]);
+    }
+    catch (err) {
+        lib_core/* warning */.$e(`could not write the outputs or the job summary: ${options.describe(err)}`);
+    }
+    finally {
+        budget.cancel();
+    }
+    if (info.kind !== 'success') {
+        lib_core/* setFailed */.C1(info.message);
+        const err = info.error;
+        if (info.cause === 'error' && err instanceof Error && err.stack && err.name !== 'InputError' && err.name !== 'ActionFailure')
+            lib_core/* debug */.Yz(err.stack);
+    }
+    if (info.cause === 'signal' || info.cause === 'deadline') {
+        if (options.exitAfterAbort ?? true)
+            proc.exit(1);
+    }
+    return info;
+}
+function isAbortLike(err) {
+    return err instanceof CancelledError || err instanceof DeadlineExceededError || (err instanceof Error && err.name === 'AbortError');
+}
+/** A real-time pause that can be cancelled (so it never holds the process open after it is no longer needed). */
+function realTimer(ms) {
+    let timer;
+    const promise = new Promise((resolve) => {
+        timer = setTimeout(resolve, ms);
+    });
+    return { promise, cancel: () => clearTimeout(timer) };
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/runtime/index.ts
 /**
  * What every action entry shares: the clock (injected so tests and benchmarks run on virtual time),
  * and the top-level error handling that turns any failure into one clear line.
@@ -30398,6 +31068,10 @@ const systemClock = {
         };
         signal?.addEventListener('abort', onAbort, { once: true });
     }),
+    setTimer: (ms, fn) => {
+        const t = setTimeout(fn, Math.max(0, ms));
+        return () => clearTimeout(t);
+    },
 };
 function abortError(signal) {
     const reason = signal.reason;
@@ -30422,26 +31096,48 @@ class VirtualClock {
     now() {
         return this.current;
     }
+    timers = [];
+    seq = 0;
+    /** Moves time forward by `ms`, firing the timers that fall due (in time order). */
     advance(ms) {
-        this.current += ms;
+        const target = this.current + Math.max(0, ms);
+        for (;;) {
+            const due = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+            if (!due)
+                break;
+            this.timers = this.timers.filter((t) => t !== due);
+            this.current = Math.max(this.current, due.at);
+            due.fn();
+        }
+        this.current = target;
+    }
+    setTimer(ms, fn) {
+        const timer = { at: this.current + Math.max(0, ms), fn, seq: this.seq++ };
+        this.timers.push(timer);
+        return () => {
+            this.timers = this.timers.filter((t) => t !== timer);
+        };
     }
     async sleep(ms, signal) {
         if (signal?.aborted)
             throw abortError(signal);
         const step = Math.max(0, ms);
         this.sleeps.push(step);
-        this.current += step;
+        this.advance(step);
         this.onSleep?.(this.current, step);
         await Promise.resolve();
+        if (signal?.aborted)
+            throw abortError(signal);
     }
 }
+
 /** A controlled failure: the message is what the operator needs, already one line. */
 class ActionFailure extends Error {
     name = 'ActionFailure';
 }
 /** One line that says what went wrong, with a hint for the failures operators meet most. */
 function describeError(err) {
-    if (err instanceof _inputs_index__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz || err instanceof ActionFailure)
+    if (err instanceof inputs/* InputError */.dz || err instanceof ActionFailure)
         return firstLine(err.message);
     if (err instanceof Error) {
         const name = err.name && err.name !== 'Error' ? err.name : '';
@@ -30472,9 +31168,9 @@ async function runAction(main) {
         return undefined;
     }
     catch (err) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(describeError(err));
-        if (err instanceof Error && !(err instanceof _inputs_index__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz) && !(err instanceof ActionFailure) && err.stack) {
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(err.stack);
+        core.setFailed(describeError(err));
+        if (err instanceof Error && !(err instanceof InputError) && !(err instanceof ActionFailure) && err.stack) {
+            core.debug(err.stack);
         }
         return err;
     }
