@@ -264,6 +264,26 @@ describe('traffic cases', () => {
     expect(advice.dataTransferOut.monthlyGB).toBeNull();
   });
 
+  it('a quiesced VPC (no NAT): no CloudWatch call, every mode priced at zero volume for the private AZs', async () => {
+    const { advice, cwMock } = await advise({ now: NOW, azs: AZS, nats: [] });
+    expect(advice.currentMode).toBe('none');
+    expect(cwMock.commandCalls(GetMetricDataCommand)).toHaveLength(0);
+    expect(advice.calls.cloudwatch).toBe(0);
+    expect(advice.azs).toEqual(AZS);
+    expect(advice.traffic.measured).toBe(false);
+    expect(mode(advice, 'zonal-gateway-per-az').monthlyUsd).toBeCloseTo(73, 6);
+  });
+
+  it('basic monitoring: the 5-minute sample is read from SampleCount, not assumed', async () => {
+    const spec = runbookInstances({ outRate: 1000, inRate: 1000 });
+    spec.nats[0]!.burst = { agoMs: 86_400_000, seconds: 600, rate: 3 * MB };
+    const { advice } = await advise(spec);
+    const t = advice.traffic.perNat[0]!;
+    expect(t.peakSampleSeconds).toBe(300);
+    // Maximum over a 5-minute sample ÷ 300 s: the burst rate plus the steady load in both directions
+    expect(t.peakBytesPerSecond).toBeCloseTo(3 * MB + 2000, -1);
+  });
+
   it('a regional gateway today: billed per active AZ, marked as today', async () => {
     const spec: WorldSpec = { now: NOW, azs: AZS, nats: [{ kind: 'gateway', id: 'nat-0rrr000000000000r', az: '', regionalAzs: AZS, outRate: 1000, inRate: 1000 }] };
     const { advice } = await advise(spec);

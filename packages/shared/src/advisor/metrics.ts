@@ -12,7 +12,8 @@
  * 1-minute data is kept 15 days, 5-minute data 63 days, 1-hour data 455 days; a query whose start is older than
  * 15 / 63 days needs a period that is a multiple of 300 / 3600 s. Rolled-up data keeps Sum, Maximum and Minimum.
  * NAT gateway metrics (https://docs.aws.amazon.com/vpc/latest/userguide/metrics-dimensions-nat-gateway.html) are
- * published every minute; EC2 NetworkIn/NetworkOut every 5 minutes (1 minute with detailed monitoring).
+ * published every minute; EC2 NetworkIn/NetworkOut every 5 minutes (1 minute with detailed monitoring): the
+ * SampleCount per period tells which, so a Maximum can be turned into a rate without assuming.
  */
 import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AdvisorNat } from './types';
@@ -47,7 +48,7 @@ export function metricWindow(nowMs: number, days: number): MetricWindow {
   return { days, startMs: endMs - days * DAY * 1000, endMs, periodSeconds };
 }
 
-type Stat = 'Sum' | 'Maximum' | 'Minimum';
+type Stat = 'Sum' | 'Maximum' | 'Minimum' | 'SampleCount';
 interface SeriesKey {
   natId: string;
   metric: string;
@@ -70,6 +71,8 @@ const INSTANCE_SERIES: [string, Stat][] = [
   ['NetworkIn', 'Maximum'],
   ['NetworkOut', 'Sum'],
   ['NetworkOut', 'Maximum'],
+  // samples per period: tells the sample length (60 s detailed, 300 s basic monitoring) the Maximum is over
+  ['NetworkIn', 'SampleCount'],
 ];
 
 /** Every query the advice needs, with what each one is. */

@@ -45,6 +45,15 @@ function busiest(periodSums: Series, periodSeconds: number, windowSeconds: numbe
   return { rate: best / windowSeconds, exact: true };
 }
 
+/** Seconds one raw sample covers: period ÷ the median SampleCount per period (60 or 300 for EC2), or undefined. */
+function sampleSeconds(counts: Series | undefined, periodSeconds: number): number | undefined {
+  if (!counts || counts.v.length === 0) return undefined;
+  const sorted = [...counts.v].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  if (!(median > 0)) return undefined;
+  return Math.min(300, Math.max(60, Math.round(periodSeconds / median / 60) * 60));
+}
+
 /** What each NAT carried over `window`, from `raw`. */
 export function natTraffic(nats: AdvisorNat[], raw: RawMetrics, window: MetricWindow): NatTraffic[] {
   return nats.map((nat) => {
@@ -79,7 +88,7 @@ export function natTraffic(nats: AdvisorNat[], raw: RawMetrics, window: MetricWi
       const out = get('NetworkOut:Sum');
       processed = (sum(inn) + sum(out)) / 2;
       load = combine(inn, out, Math.max);
-      sample = nat.detailedMonitoring ? 60 : 300;
+      sample = sampleSeconds(get('NetworkIn:SampleCount'), window.periodSeconds) ?? (nat.detailedMonitoring ? 60 : 300);
       peak = Math.max(max(get('NetworkIn:Maximum')), max(get('NetworkOut:Maximum'))) / sample;
     }
     const firstT = Math.min(...[...s.entries()].filter(([name]) => /Bytes|Network/.test(name)).map(([, ser]) => ser.t[0] ?? Infinity));

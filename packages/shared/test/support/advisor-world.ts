@@ -237,6 +237,9 @@ export function getMetricData(spec: WorldSpec, input: GetMetricDataCommandInput)
         case 'PacketsDropCount:Sum':
           v = 0;
           break;
+        case 'NetworkIn:SampleCount':
+          v = period / sample;
+          break;
         case 'CPUCreditBalance:Minimum':
           v = nat.creditsMin ?? 144;
           break;
