@@ -21,7 +21,7 @@ import {
   CreateVpcCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { REPO_ROOT, runAction } from '../../../packages/shared/test/support/action-runner';
+import { REPO_ROOT, runAction } from './support/action-runner';
 
 const MOTO = join(REPO_ROOT, '.venv', 'bin', 'moto_server');
 const REGION = 'us-east-1';
