@@ -28382,7 +28382,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(290);
 /* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4296);
 /* harmony import */ var _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2245);
-/* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6590);
+/* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6017);
 /* harmony import */ var _nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(787);
 /* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5859);
 /**
@@ -28903,12 +28903,18 @@ function isIpv4(value) {
  * IPv4 addresses as a comma/newline list or JSON: an array, or an object whose values are addresses
  * or arrays of them (Terraform's `output -json` of a list or a map). Duplicates are removed.
  */
+/**
+ * IPv4 addresses: a comma/newline list, a JSON array or map of addresses, the value of one output
+ * (`terraform output -json NAME`, or `{"value": …}`), or the whole `terraform output -json` document — then the one
+ * output whose value holds only IPv4 addresses is used (several such outputs are refused as ambiguous). `/32` is
+ * dropped; duplicates are removed. Errors name the input and the offending value.
+ */
 function ipListInput(name, raw) {
     const value = raw.trim();
     if (value === '')
         return [];
     let items;
-    if (value.startsWith('{') || value.startsWith('[')) {
+    if (value.startsWith('{') || value.startsWith('[') || value.startsWith('"')) {
         let parsed;
         try {
             parsed = JSON.parse(value);
@@ -28916,15 +28922,8 @@ function ipListInput(name, raw) {
         catch {
             throw new InputError(`${name}: looks like JSON but does not parse`);
         }
-        // terraform output -json <name> prints the value; `terraform output -json` wraps it as {value: …}.
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'value' in parsed)
-            parsed = parsed.value;
-        const flat = Array.isArray(parsed) ? parsed : Object.values(parsed);
-        items = flat.flat().map((v) => {
-            if (typeof v !== 'string')
-                throw new InputError(`${name}: ${JSON.stringify(v)} is not an IP address string`);
-            return v.trim();
-        });
+        parsed = outputValue(name, parsed);
+        items = flattenStrings(name, parsed);
     }
     else {
         items = listInput(name, value);
@@ -28935,6 +28934,43 @@ function ipListInput(name, raw) {
             throw new InputError(`${name}: ${show(ip)} is not an IPv4 address`);
     }
     return [...new Set(items.map((ip) => ip.replace(/\/32$/, '')))];
+}
+/** `{value: …}` (one output) → its value; a whole `terraform output -json` document → the one output of IPs. */
+function outputValue(name, parsed) {
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+        return parsed;
+    const isOutput = (v) => !!v && typeof v === 'object' && !Array.isArray(v) && 'value' in v;
+    if (isOutput(parsed) && ('type' in parsed || 'sensitive' in parsed || Object.keys(parsed).length === 1))
+        return parsed.value;
+    const entries = Object.entries(parsed);
+    if (entries.length === 0 || !entries.every(([, v]) => isOutput(v)))
+        return parsed;
+    // The whole document: {"relay_ips": {"sensitive": false, "type": …, "value": […]}, "vpc_id": {…}, …}
+    const ipOutputs = entries.filter(([, v]) => {
+        try {
+            const flat = flattenStrings(name, v.value);
+            return flat.length > 0 && flat.every((ip) => isIpv4(ip.trim().replace(/\/32$/, '')));
+        }
+        catch {
+            return false;
+        }
+    });
+    const names = entries.map(([k]) => k).join(', ');
+    if (ipOutputs.length === 0)
+        throw new InputError(`${name}: the terraform output document has no output holding IPv4 addresses (outputs: ${names})`);
+    if (ipOutputs.length > 1) {
+        throw new InputError(`${name}: several terraform outputs hold IPv4 addresses (${ipOutputs.map(([k]) => k).join(', ')}): pass one of them, e.g. the output of terraform output -json ${ipOutputs[0]?.[0]}`);
+    }
+    return (ipOutputs[0]?.[1]).value;
+}
+function flattenStrings(name, v) {
+    if (typeof v === 'string')
+        return [v.trim()];
+    if (Array.isArray(v))
+        return v.flatMap((x) => flattenStrings(name, x));
+    if (v && typeof v === 'object')
+        return Object.values(v).flatMap((x) => flattenStrings(name, x));
+    throw new InputError(`${name}: ${JSON.stringify(v)} is not an IP address string`);
 }
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 /** The AWS region: the input, else AWS_REGION, else AWS_DEFAULT_REGION. */
@@ -29292,7 +29328,7 @@ const defaultSink = {
 
 /***/ }),
 
-/***/ 6590:
+/***/ 6017:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29308,7 +29344,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   qs: () => (/* reexport */ severityRank)
 });
 
-// UNUSED EXPORTS: COMMENT_LIMIT, DEFAULT_PATTERNS, NAT_CANDIDATE_TYPES, PlanDigest, PlanFormatError, ROLES, actionKind, asObj, canonicalJson, classifyChanges, combineDigests, compareKeys, compilePatterns, isNatCandidate, loadPlanFile, loadPlanText, marksAny, natRoles, sha256, terraformShowJson
+// UNUSED EXPORTS: COMMENT_LIMIT, DEFAULT_PATTERNS, NAT_CANDIDATE_TYPES, PlanDigest, PlanFormatError, ROLES, SENSITIVE_TEXT, actionKind, asObj, canonicalJson, classifyChanges, combineDigests, compareKeys, compilePatterns, isNatCandidate, loadPlanFile, loadPlanText, markedAt, marksAny, natRoles, natRouteState, rawString, rawValue, sha256, shownValue, terraformShowJson, unknownAt
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -29747,6 +29783,7 @@ class PlanCollector {
     total = 0;
     counts = {};
     digest = new PlanDigest();
+    deferred = [];
     constructor(keep, keepTypes) {
         this.keep = keep;
         this.keepTypes = keepTypes;
@@ -29759,17 +29796,18 @@ class PlanCollector {
                 this.total = 0;
                 this.counts = {};
                 this.digest = new PlanDigest();
+                this.deferred = [];
             },
             key: (name) => {
                 this.header.keys.push(name);
-                if (name === 'resource_changes')
+                if (name === 'resource_changes' || name === 'deferred_changes')
                     return 'elements';
                 if (name in HEADER_KEYS || name === 'output_changes')
                     return 'capture';
                 return 'skip';
             },
             value: (name, raw) => this.value(name, raw),
-            element: (_name, raw, compact) => this.element(raw, compact),
+            element: (name, raw, compact) => (name === 'deferred_changes' ? this.deferredElement(raw) : this.element(raw, compact)),
             documentEnd: (index) => this.documentEnd(index),
             noise: (line) => this.noise.push(line),
         };
@@ -29833,6 +29871,16 @@ class PlanCollector {
         if ((!this.keepTypes || this.keepTypes.has(change.type)) && this.keep(change))
             this.changes.push(change);
     }
+    /** One `deferred_changes` entry (terraform ≥ 1.10 with -allow-deferral): {reason, resource_change}. */
+    deferredElement(raw) {
+        try {
+            const d = JSON.parse(raw.toString('utf8'));
+            this.deferred.push({ address: String(d.resource_change?.address ?? '(unknown address)'), reason: String(d.reason ?? 'unknown') });
+        }
+        catch {
+            throw new PlanFormatError(`deferred_changes[${this.deferred.length}] is not valid JSON`);
+        }
+    }
     count(actions, raw, compact) {
         this.total++;
         const kind = actionKind(actions);
@@ -29876,6 +29924,8 @@ class PlanCollector {
             warnings.push('the plan is incomplete (complete=false): another plan and apply will be needed after this one');
         if (header.applyable === false && this.total > 0)
             warnings.push('terraform marks this plan as not applyable');
+        if (this.deferred.length > 0)
+            warnings.push(deferredWarning(this.deferred));
         this.documents.push({
             index,
             header,
@@ -29886,6 +29936,18 @@ class PlanCollector {
             warnings,
         });
     }
+}
+/** Terraform's deferral reasons (JSON output format, "deferred_changes"), worded. */
+const DEFERRAL_REASONS = {
+    resource_config_unknown: 'its count or for_each is unknown until other changes are applied',
+    provider_config_unknown: "its provider's configuration is unknown until apply",
+    absent_prereq: 'something it depends on does not exist yet',
+    deferred_prereq: 'something it depends on is deferred too',
+};
+function deferredWarning(deferred) {
+    const shown = deferred.slice(0, 5).map((d) => `${d.address} (${DEFERRAL_REASONS[d.reason] ?? d.reason})`);
+    const more = deferred.length > 5 ? ` and ${deferred.length - 5} more` : '';
+    return `terraform deferred ${deferred.length} change(s) that are not in this plan and are not assessed here: ${shown.join(', ')}${more}. Plan and review again after this apply.`;
 }
 function typeFromAddress(address) {
     const parts = address.replace(/\[[^\]]*\]/g, '').split('.');
@@ -29983,29 +30045,105 @@ function loadPlanText(input, options = {}) {
 
 // EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts
 var src_inputs = __nccwpck_require__(4296);
-;// CONCATENATED MODULE: ../../packages/shared/src/plan/classify.ts
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/values.ts
+/** What `shownValue` returns in place of a sensitive value. */
+const SENSITIVE_TEXT = '(sensitive)';
+/** The value as a plain object, or undefined. */
+function asObj(v) {
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+}
+/** Does an after_unknown / *_sensitive marker mark anything (true itself, or true anywhere inside)? */
+function marksAny(marker) {
+    if (marker === true)
+        return true;
+    if (!marker || typeof marker !== 'object')
+        return false;
+    return Object.values(marker).some(marksAny);
+}
+function step(v, key) {
+    if (Array.isArray(v))
+        return typeof key === 'number' ? v[key] : undefined;
+    return asObj(v)?.[String(key)];
+}
+/** Is the value at `path` covered by `marker`: marked itself, under a marked ancestor, or marking anything inside? */
+function markedAt(marker, path) {
+    let m = marker;
+    for (const key of path) {
+        if (m === true)
+            return true;
+        if (!m || typeof m !== 'object')
+            return false;
+        m = step(m, key);
+    }
+    return marksAny(m);
+}
+function sides(rc, side) {
+    const c = rc.change;
+    return side === 'before' ? { value: c.before, marker: c.before_sensitive } : { value: c.after, marker: c.after_sensitive };
+}
+/** The value at `path` on one side, for matching and decisions only: never for display (use shownValue). */
+function rawValue(rc, side, path) {
+    let v = sides(rc, side).value;
+    for (const key of path)
+        v = step(v, key);
+    return v;
+}
+/** A non-empty string at `path`, for matching only (ids, allocation ids); undefined otherwise. */
+function rawString(rc, side, path) {
+    const v = rawValue(rc, side, path);
+    return typeof v === 'string' && v !== '' ? v : undefined;
+}
+/** Is the value at `path` unknown until apply (after side)? */
+function unknownAt(rc, path) {
+    let m = rc.change.after_unknown;
+    for (const key of path) {
+        if (m === true)
+            return true;
+        if (!m || typeof m !== 'object')
+            return false;
+        m = step(m, key);
+    }
+    return m === true;
+}
 /**
- * Classifies a plan's changes for NAT egress risk. NAT resources are recognised by type and attributes
- * (an instance with source_dest_check = false is a router; any aws_nat_gateway; a 0.0.0.0/0 route via
- * nat_gateway_id / network_interface_id / instance_id), with address patterns that operators can override.
- * Findings are grouped per AZ/index key so one AZ's outage reads as one finding.
+ * The text to show for the value at `path` on `side`: "(sensitive)" when terraform marks it (at any depth),
+ * the value as text when it is a string, number or boolean (a list of those is joined with ", "), and
+ * undefined when it is absent, null, empty, or a structure (structures are never shown).
+ */
+function shownValue(rc, side, path) {
+    const { value, marker } = sides(rc, side);
+    if (markedAt(marker, path))
+        return SENSITIVE_TEXT;
+    let v = value;
+    for (const key of path)
+        v = step(v, key);
+    if (typeof v === 'string')
+        return v === '' ? undefined : v;
+    if (typeof v === 'number' || typeof v === 'boolean')
+        return String(v);
+    if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' || typeof x === 'number'))
+        return v.join(', ');
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/roles.ts
+/**
+ * Which resource changes play a NAT role, recognised by type and attributes first (an instance or interface
+ * with source_dest_check = false forwards traffic; every aws_nat_gateway; a 0.0.0.0/0 route whose target is or
+ * may become a NAT), with address globs that operators can override per role (`nat-address-patterns`).
  */
 
 
-
-const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'];
-function severityRank(s) {
-    return SEVERITIES.indexOf(s);
-}
-const ROLES = ['instance', 'gateway', 'eip', 'association', 'route', 'security', 'iam', 'imagebuilder'];
+const ROLES = ['instance', 'gateway', 'eip', 'association', 'route', 'security', 'iam', 'imagebuilder', 'asg'];
+const NAT_NAMES = ['*aws_instance.nat*', '*nat_instance*', '*nat-instance*', '*fck_nat*', '*fck-nat*'];
 /**
- * Default address patterns per role (globs over the full address). Attribute-based recognition applies
- * on top of these for instances, gateways, routes and associations. For `eip` the default is every
- * Elastic IP: narrow it when a configuration has Elastic IPs that are not NAT egress.
+ * Default address patterns per role (globs over the full address). Attribute-based recognition applies on
+ * top of these for instances, gateways, routes, associations and Auto Scaling NAT. For `eip` the default is
+ * every Elastic IP; the classifier words an address that nothing shows to be NAT egress on its own.
  */
 const DEFAULT_PATTERNS = {
     // Cabalmail: module.vpc.aws_instance.nat[i]; fck-nat and nat-instance community modules.
-    instance: ['*aws_instance.nat*', '*nat_instance*', '*nat-instance*', '*fck_nat*', '*fck-nat*'],
+    instance: NAT_NAMES,
     gateway: ['*'],
     eip: ['*'],
     // Besides these, an association is NAT when its address names NAT or it targets a NAT instance/ENI.
@@ -30015,12 +30153,14 @@ const DEFAULT_PATTERNS = {
     security: [],
     iam: [],
     imagebuilder: [],
+    // Launch templates and Auto Scaling groups that run NAT instances (fck-nat's HA mode, seed 004).
+    asg: NAT_NAMES,
 };
 const ROLE_TYPES = {
     instance: ['aws_instance', 'aws_network_interface'],
     gateway: ['aws_nat_gateway'],
     eip: ['aws_eip'],
-    association: ['aws_eip_association'],
+    association: ['aws_eip_association', 'aws_nat_gateway_eip_association'],
     route: ['aws_route', 'aws_route_table'],
     security: ['aws_security_group', 'aws_security_group_rule', 'aws_vpc_security_group_ingress_rule', 'aws_vpc_security_group_egress_rule', 'aws_network_interface_sg_attachment'],
     iam: ['aws_iam_role', 'aws_iam_instance_profile', 'aws_iam_role_policy', 'aws_iam_role_policy_attachment', 'aws_iam_policy'],
@@ -30033,6 +30173,7 @@ const ROLE_TYPES = {
         'aws_imagebuilder_workflow',
         'aws_imagebuilder_lifecycle_policy',
     ],
+    asg: ['aws_launch_template', 'aws_autoscaling_group'],
 };
 const TYPE_ROLE = new Map();
 for (const role of ROLES)
@@ -30044,95 +30185,68 @@ const NAT_CANDIDATE_TYPES = new Set(TYPE_ROLE.keys());
 function isNatCandidate(rc) {
     return TYPE_ROLE.has(rc.type) && rc.mode !== 'data';
 }
-/** Attributes whose in-place update stops (or stops routing on) an EC2 instance. */
-const STOPPING_ATTRS = ['instance_type', 'user_data', 'user_data_base64', 'ebs_optimized', 'cpu_options', 'cpu_core_count', 'cpu_threads_per_core', 'hibernation', 'enclave_options', 'metadata_options'];
-const IMAGEBUILDER_CONTENT = new Set(['aws_imagebuilder_component', 'aws_imagebuilder_image_recipe']);
-const TAG_ATTRS = new Set(['tags', 'tags_all']);
-const NAT_TARGETS = ['nat_gateway_id', 'network_interface_id', 'instance_id'];
-/** The value as a plain object, or undefined. */
-function asObj(v) {
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
-}
-/** Does an after_unknown / *_sensitive marker mark anything (true itself, or true anywhere inside)? */
-function marksAny(marker) {
-    return marker === true || (marker !== undefined && marker !== null && marker !== false && typeof marker === 'object' && JSON.stringify(marker).includes('true'));
-}
-function keyOf(rc) {
-    return rc.index === undefined || rc.index === null ? '-' : String(rc.index);
-}
-/** Does a sensitivity marker (before_sensitive / after_sensitive) cover `attr`? */
-function sensitive(marker, attr) {
-    if (marker === true)
-        return true;
-    const m = asObj(marker);
-    if (!m)
-        return false;
-    return marksAny(m[attr]);
-}
-/** A scalar attribute value that may be shown (never a sensitive one), else undefined. */
-function shown(rc, side, attr) {
-    const c = rc.change;
-    if (sensitive(side === 'before' ? c.before_sensitive : c.after_sensitive, attr))
-        return undefined;
-    const v = asObj(side === 'before' ? c.before : c.after)?.[attr];
-    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
-}
-function isUnknown(rc, attr) {
-    return asObj(rc.change.after_unknown)?.[attr] === true;
-}
-function changedAttrs(rc) {
-    const before = asObj(rc.change.before) ?? {};
-    const after = asObj(rc.change.after) ?? {};
-    const unknown = asObj(rc.change.after_unknown) ?? {};
-    const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
-    const out = [];
-    for (const n of names) {
-        if (marksAny(unknown[n]))
-            out.push(n);
-        else if (canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null))
-            out.push(n);
-    }
-    return out.sort();
-}
-function replacePaths(rc) {
-    const paths = rc.change.replace_paths;
-    if (!Array.isArray(paths))
-        return [];
-    return paths.filter(Array.isArray).map((p) => String(p[0]));
-}
-/** Tokens of the address outside the resource type: module names, resource name, index. */
-function natNamed(rc) {
-    const withoutType = rc.address.replace(`${rc.type}.`, '');
-    return withoutType.split(/[^A-Za-z0-9]+/).some((t) => t.toLowerCase() === 'nat');
-}
-/** Is this a 0.0.0.0/0 route through a NAT (gateway, ENI or instance), in `side`? */
-function natDefaultRoute(route, unknown) {
-    if (!route)
-        return false;
-    const dest = route.destination_cidr_block ?? route.cidr_block;
-    if (dest !== '0.0.0.0/0')
-        return false;
-    return NAT_TARGETS.some((t) => (typeof route[t] === 'string' && route[t] !== '') || unknown?.[t] === true);
-}
-function routeTarget(route) {
-    if (!route)
-        return '';
-    for (const t of NAT_TARGETS)
-        if (typeof route[t] === 'string' && route[t] !== '')
-            return `${t}=${route[t]}`;
-    return '';
-}
-function inlineDefaultRoute(table) {
-    const routes = table?.route;
-    if (!Array.isArray(routes))
-        return undefined;
-    return routes.map(asObj).find((r) => natDefaultRoute(r, undefined));
-}
 function compilePatterns(patterns = {}) {
     const out = {};
     for (const role of ROLES)
         out[role] = (patterns[role] ?? DEFAULT_PATTERNS[role]).map(src_inputs/* globToRegExp */.tL);
     return out;
+}
+/** Does a token of the address outside the resource type (module names, resource name, key) say "nat"? */
+function natNamed(rc) {
+    const withoutType = rc.address.replace(`${rc.type}.`, '');
+    return withoutType.split(/[^A-Za-z0-9]+/).some((t) => t.toLowerCase() === 'nat');
+}
+/** Route targets that lead to a NAT (a NAT gateway, or an instance / interface that may be a NAT instance). */
+const NAT_TARGETS = ['nat_gateway_id', 'network_interface_id', 'instance_id'];
+/** Route targets that are never a NAT. */
+const OTHER_TARGETS = ['gateway_id', 'transit_gateway_id', 'vpc_peering_connection_id', 'egress_only_gateway_id', 'vpc_endpoint_id', 'carrier_gateway_id', 'local_gateway_id', 'core_network_arn'];
+const set = (o, k) => typeof o?.[k] === 'string' && o[k] !== '';
+/**
+ * Is this route (an aws_route, or one entry of an aws_route_table's inline `route`) a 0.0.0.0/0 route through
+ * a NAT? 'nat' when a NAT target is set; 'maybe' when a NAT target is unknown until apply and no other target
+ * is set or coming (the provider leaves network_interface_id / instance_id unknown on every new route, an
+ * internet-gateway route included, so an unknown NAT target alone proves nothing); 'no' otherwise.
+ */
+function natRouteState(route, unknown) {
+    if (!route)
+        return 'no';
+    const dest = route.destination_cidr_block ?? route.cidr_block;
+    if (dest !== '0.0.0.0/0')
+        return 'no';
+    if (set(route, 'nat_gateway_id'))
+        return 'nat';
+    if (OTHER_TARGETS.some((t) => set(route, t) || unknown?.[t] === true))
+        return 'no';
+    if (NAT_TARGETS.some((t) => set(route, t)))
+        return 'nat';
+    return NAT_TARGETS.some((t) => unknown?.[t] === true) ? 'maybe' : 'no';
+}
+/** Index of the inline 0.0.0.0/0 NAT route of an aws_route_table side, or -1. */
+function inlineNatRouteIndex(table) {
+    const routes = table?.route;
+    if (!Array.isArray(routes))
+        return -1;
+    return routes.findIndex((r) => natRouteState(asObj(r)) === 'nat');
+}
+/** Allocation ids NAT gateways hold on either side of the plan (zonal, secondary and regional per-AZ addresses). */
+function gatewayAllocations(changes) {
+    const ids = new Set();
+    for (const rc of changes) {
+        if (rc.type !== 'aws_nat_gateway' || rc.mode === 'data')
+            continue;
+        for (const side of ['before', 'after']) {
+            const o = asObj(rc.change[side]);
+            if (!o)
+                continue;
+            const zones = Array.isArray(o.availability_zone_address) ? o.availability_zone_address.map(asObj) : [];
+            const current = Array.isArray(o.regional_nat_gateway_address) ? o.regional_nat_gateway_address.map(asObj) : [];
+            const found = [o.allocation_id, ...(Array.isArray(o.secondary_allocation_ids) ? o.secondary_allocation_ids : []), ...zones.flatMap((z) => (Array.isArray(z?.allocation_ids) ? z.allocation_ids : [])), ...current.map((a) => a?.allocation_id)];
+            for (const id of found)
+                if (typeof id === 'string' && id !== '')
+                    ids.add(id);
+        }
+    }
+    return ids;
 }
 /** Ids of NAT instances and their interfaces, from every instance change in the plan (no-ops included). */
 function natTargetIds(changes, patterns) {
@@ -30142,16 +30256,17 @@ function natTargetIds(changes, patterns) {
             continue;
         if (roleOf(rc, patterns, ids) !== 'instance')
             continue;
-        for (const side of [rc.change.before, rc.change.after]) {
-            const o = asObj(side);
-            for (const k of ['id', 'primary_network_interface_id'])
-                if (typeof o?.[k] === 'string' && o[k] !== '')
-                    ids.add(o[k]);
+        for (const side of ['before', 'after']) {
+            for (const k of ['id', 'primary_network_interface_id']) {
+                const id = rawString(rc, side, [k]);
+                if (id)
+                    ids.add(id);
+            }
         }
     }
     return ids;
 }
-function roleOf(rc, patterns, natIds) {
+function roleOf(rc, patterns, natIds, natAllocations = new Set()) {
     if (rc.mode === 'data')
         return undefined;
     const role = TYPE_ROLE.get(rc.type);
@@ -30167,29 +30282,31 @@ function roleOf(rc, patterns, natIds) {
             return router || matches ? role : undefined;
         }
         case 'route': {
-            if (rc.type === 'aws_route_table') {
-                return inlineDefaultRoute(asObj(c.before)) || inlineDefaultRoute(asObj(c.after)) ? role : undefined;
-            }
-            const attr = natDefaultRoute(asObj(c.before), undefined) || natDefaultRoute(asObj(c.after), asObj(c.after_unknown));
-            return attr || matches ? role : undefined;
+            if (rc.type === 'aws_route_table')
+                return inlineNatRouteIndex(asObj(c.before)) >= 0 || inlineNatRouteIndex(asObj(c.after)) >= 0 ? role : undefined;
+            const states = [natRouteState(asObj(c.before)), natRouteState(asObj(c.after), asObj(c.after_unknown))];
+            if (states.includes('nat') || states.includes('maybe'))
+                return role;
+            // A pattern names routes whose target is not visible; a route known to lead elsewhere is never NAT.
+            const known = (side) => !!side && (side.destination_cidr_block ?? side.cidr_block) === '0.0.0.0/0';
+            return matches && !known(asObj(c.before)) && !known(asObj(c.after)) ? role : undefined;
         }
         case 'association': {
-            const linked = [c.before, c.after].some((side) => {
-                const o = asObj(side);
-                return ['instance_id', 'network_interface_id'].some((k) => typeof o?.[k] === 'string' && natIds.has(o[k]));
-            });
+            if (rc.type === 'aws_nat_gateway_eip_association')
+                return role;
+            // Linked to a NAT instance or interface, or taking an address a NAT gateway holds in this plan.
+            const linked = ['before', 'after'].some((side) => ['instance_id', 'network_interface_id'].some((k) => natIds.has(rawString(rc, side, [k]) ?? '')) || natAllocations.has(rawString(rc, side, ['allocation_id']) ?? ''));
             return linked || natNamed(rc) || matches ? role : undefined;
         }
         case 'security':
         case 'iam':
         case 'imagebuilder':
+        case 'asg':
             return natNamed(rc) || matches ? role : undefined;
         default:
             return matches ? role : undefined;
     }
 }
-const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
-const ROLLBACK = 'Rollback lever: flip to gateway mode (use_nat_instance=false) and apply.';
 /**
  * The NAT role of every change that plays one, recognised exactly as the classifier does (types,
  * attributes, address patterns). Used elsewhere (cutover's egress-gap timeline) so both agree on what NAT is.
@@ -30197,257 +30314,290 @@ const ROLLBACK = 'Rollback lever: flip to gateway mode (use_nat_instance=false) 
 function natRoles(changes, options = {}) {
     const patterns = compilePatterns(options.patterns);
     const natIds = natTargetIds(changes, patterns);
+    const natAllocations = gatewayAllocations(changes);
     const roles = new Map();
     for (const rc of changes) {
-        const role = roleOf(rc, patterns, natIds);
+        const role = roleOf(rc, patterns, natIds, natAllocations);
         if (role)
             roles.set(rc, role);
     }
     return roles;
 }
-function classifyChanges(changes, options = {}) {
-    const items = [];
-    const liveAddresses = new Set(changes.filter((c) => !c.deposed).map((c) => c.address));
-    const roles = natRoles(changes, options);
-    for (const rc of changes) {
-        const kind = actionKind(rc.change.actions);
-        if (kind === 'no-op' || kind === 'read')
+
+;// CONCATENATED MODULE: ../../packages/shared/src/topology/model.ts
+
+
+
+function familyOf(kind) {
+    if (kind === 'zonal-gateway')
+        return 'gateway';
+    if (kind === 'regional-gateway')
+        return 'regional-gateway';
+    if (kind === 'instance' || kind === 'interface')
+        return 'instance';
+    return undefined; // private NAT gateways give no internet egress
+}
+/** Keys of an address's indexed module instances, e.g. `module.nat[1]` or `module.fck_nat["us-east-1a"]`. */
+function azKeyOf(rc) {
+    const mod = rc.module_address ?? '';
+    if (/\]/.test(mod))
+        return mod;
+    return rc.index === undefined || rc.index === null ? '-' : String(rc.index);
+}
+function refOf(rc) {
+    return rc.deposed ? `${rc.address} (deposed ${rc.deposed})` : rc.address;
+}
+function strings(v) {
+    return Array.isArray(v) ? v.filter((x) => typeof x === 'string' && x !== '') : [];
+}
+/** Does this side of the change exist (before: it existed; after: it will exist)? */
+function sideExists(rc, side) {
+    const kind = actionKind(rc.change.actions);
+    if (kind === 'read' || kind === 'forget')
+        return side === 'before';
+    if (side === 'before')
+        return kind !== 'create';
+    return kind !== 'delete';
+}
+function gatewayNode(rc, side) {
+    const get = (path) => rawValue(rc, side, path);
+    const base = { ref: refOf(rc), key: azKeyOf(rc), rc, ids: [rawString(rc, side, ['id'])].filter((x) => !!x) };
+    if (get(['connectivity_type']) === 'private')
+        return { ...base, kind: 'private-gateway', allocationIds: [] };
+    if (get(['availability_mode']) === 'regional') {
+        const zones = (Array.isArray(get(['availability_zone_address'])) ? get(['availability_zone_address']) : [])
+            .map(asObj)
+            .filter((z) => !!z)
+            .map((z) => ({ az: String(z.availability_zone ?? z.availability_zone_id ?? ''), allocationIds: strings(z.allocation_ids) }));
+        const current = (Array.isArray(get(['regional_nat_gateway_address'])) ? get(['regional_nat_gateway_address']) : []).map(asObj);
+        const manual = zones.length > 0 || get(['auto_provision_zones']) === 'disabled';
+        return {
+            ...base,
+            kind: 'regional-gateway',
+            regionalMode: manual ? 'manual' : 'automatic',
+            zones,
+            autoScalingIps: get(['auto_scaling_ips']) === 'enabled' || (!manual && get(['auto_scaling_ips']) !== 'disabled'),
+            allocationIds: [...new Set([...zones.flatMap((z) => z.allocationIds), ...current.map((a) => String(a?.allocation_id ?? '')).filter(Boolean)])],
+        };
+    }
+    const allocation = rawString(rc, side, ['allocation_id']);
+    return { ...base, kind: 'zonal-gateway', allocationIds: [...(allocation ? [allocation] : []), ...strings(get(['secondary_allocation_ids']))] };
+}
+/**
+ * The model of one side of a plan. `roles` is the classifier's role map (plan/roles.ts natRoles), so the model
+ * and the findings agree on what NAT is. Deposed objects are part of the before side.
+ */
+function modelFromPlan(changes, roles, side) {
+    const model = { nats: [], routes: [], claims: [] };
+    for (const [rc, role] of roles) {
+        if (!sideExists(rc, side))
             continue;
-        if (rc.deposed && liveAddresses.has(rc.address))
-            continue; // the old half of a create-before-destroy replace
-        const role = roles.get(rc);
-        if (!role)
-            continue;
-        items.push({ rc, role, kind, key: keyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
-    }
-    const findings = [];
-    const azByKey = new Map();
-    for (const it of items) {
-        if (it.rc.type !== 'aws_instance')
-            continue;
-        const az = shown(it.rc, 'after', 'availability_zone') ?? shown(it.rc, 'before', 'availability_zone');
-        if (az)
-            azByKey.set(it.key, az);
-    }
-    const add = (severity, kind, title, group, why, action) => {
-        for (const g of group)
-            g.used = true;
-        const keys = [...new Set(group.map((g) => g.key))].sort(compareKeys);
-        findings.push({
-            severity,
-            kind,
-            title,
-            addresses: [...new Set(group.map((g) => g.rc.address))],
-            keys,
-            azs: [...new Set(keys.map((k) => azByKey.get(k)).filter((a) => !!a))],
-            why,
-            action,
-        });
-    };
-    const pick = (pred) => items.filter((it) => !it.used && pred(it));
-    const isType = (it, t) => it.rc.type === t;
-    const tagsOnly = (it) => it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
-    // 1. Elastic IPs: the outbound addresses everything outside depends on.
-    for (const it of pick((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'))) {
-        const ip = shown(it.rc, 'before', 'public_ip');
-        add('critical', it.kind === 'delete' ? 'eip-deleted' : 'eip-replaced', `NAT Elastic IP ${it.kind === 'delete' ? 'deleted' : 'replaced'}${ip ? ` (${ip})` : ''}`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: the outbound IP${ip ? ` ${ip}` : ''} is released for good, breaking SPF records, reverse DNS, partner allow-lists and the AWS port-25 unblock.`, 'Do not apply unless the IP change is intended: keep the EIP (prevent_destroy, or `terraform state mv` for a rename). If intended, update SPF, reverse DNS, allow-lists and request the port-25 unblock for the new IP first.');
-    }
-    // 2. Mode switch and quiesce: whole-environment events.
-    const gwDeleted = items.filter((i) => i.role === 'gateway' && i.kind === 'delete');
-    const gwCreated = items.filter((i) => i.role === 'gateway' && i.kind === 'create');
-    const instDeleted = items.filter((i) => isType(i, 'aws_instance') && i.role === 'instance' && i.kind === 'delete');
-    const instCreated = items.filter((i) => isType(i, 'aws_instance') && i.role === 'instance' && i.kind === 'create');
-    const routeDeleted = items.filter((i) => i.role === 'route' && i.kind === 'delete');
-    const routeCreated = items.filter((i) => i.role === 'route' && i.kind === 'create');
-    let modeSwitch = 'none';
-    if (gwDeleted.length > 0 && instCreated.length > 0)
-        modeSwitch = 'gateway-to-instance';
-    else if (instDeleted.length > 0 && gwCreated.length > 0)
-        modeSwitch = 'instance-to-gateway';
-    if (modeSwitch === 'gateway-to-instance') {
-        const assoc = pick((i) => i.role === 'association' && (i.kind === 'create' || i.kind === 'replace'));
-        const group = [
-            ...gwDeleted,
-            ...instCreated,
-            ...assoc,
-            ...pick((i) => i.role === 'route' && (i.kind === 'update' || i.kind === 'replace' || i.kind === 'create')),
-            ...pick((i) => (i.role === 'security' || i.role === 'iam') && i.kind === 'create'),
-            ...pick((i) => i.role === 'eip' && i.kind === 'update'),
-        ];
-        const failAt = assoc.length > 0 ? assoc.map((a) => a.rc.address).join(', ') : 'the aws_eip_association of each NAT instance';
-        add('high', 'mode-switch', 'NAT mode switch: gateway → instance (expect two applies)', group, `Every NAT gateway is deleted and NAT instances take over the same Elastic IPs. The first apply is expected to fail at ${failAt} with "AuthFailure: You do not have permission to access the specified resource" — not an IAM problem: the deleting gateway still holds the EIP. Egress in the affected AZs is down from the route repoint until each instance has its EIP.`, `Apply through the cutover action (it waits until the gateways release the EIPs, then re-applies), in a maintenance window. A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami). ${ROLLBACK}`);
-    }
-    else if (modeSwitch === 'instance-to-gateway') {
-        const group = [
-            ...instDeleted,
-            ...gwCreated,
-            ...pick((i) => i.role === 'association' && i.kind === 'delete'),
-            ...pick((i) => i.role === 'route' && (i.kind === 'update' || i.kind === 'replace' || i.kind === 'create')),
-            ...pick((i) => (i.role === 'security' || i.role === 'iam') && i.kind === 'delete'),
-            ...pick((i) => i.role === 'instance' && i.kind === 'delete'),
-        ];
-        add('high', 'mode-switch', 'NAT mode switch: instance → gateway', group, 'NAT instances and their EIP associations are deleted and NAT gateways are created on the same Elastic IPs; egress in the affected AZs is down for a few minutes per AZ while the EIPs and routes move. This direction has no EIP race: one apply.', MAINTENANCE);
-    }
-    else if ((gwDeleted.length > 0 || instDeleted.length > 0) && routeDeleted.length > 0 && gwCreated.length === 0 && instCreated.length === 0) {
-        const group = [
-            ...gwDeleted,
-            ...instDeleted,
-            ...routeDeleted,
-            ...pick((i) => i.role === 'association' && i.kind === 'delete'),
-            ...pick((i) => i.role === 'instance' && i.kind === 'delete'),
-        ];
-        const eipsKept = !items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
-        add('high', 'quiesce', `Quiesce: NAT and private default routes destroyed${eipsKept ? ', Elastic IPs kept' : ''}`, group, `The NAT ${gwDeleted.length > 0 ? 'gateways' : 'instances'} and the private subnets' 0.0.0.0/0 routes are destroyed: every private workload in the affected AZs loses internet and AWS API egress until NAT is restored.${eipsKept ? ' The Elastic IPs are kept, so SPF and allow-lists survive.' : ''}`, 'Intended only for non-production cost saving (quiesced=true). Restore egress with quiesced=false and apply.');
-    }
-    else if ((gwCreated.length > 0 || instCreated.length > 0) && routeCreated.length > 0 && gwDeleted.length === 0 && instDeleted.length === 0) {
-        const group = [...gwCreated, ...instCreated, ...routeCreated, ...pick((i) => i.role === 'association' && i.kind === 'create')];
-        add('low', 'nat-restored', 'NAT and private default routes created (capacity only added)', group, 'NAT and the private 0.0.0.0/0 routes are created where none existed (un-quiesce, a new environment or a new AZ): egress comes up, nothing existing is interrupted.', 'Run verify-egress after the apply.');
-    }
-    // 3. Per-key NAT events.
-    const sameKey = (it, pred) => pick((o) => o.key === it.key && o !== it && pred(o));
-    for (const it of pick((i) => i.role === 'instance' && (i.kind === 'replace' || i.kind === 'delete'))) {
-        const eni = isType(it, 'aws_network_interface');
-        const what = eni ? 'NAT network interface' : 'NAT instance';
-        const related = sameKey(it, (o) => o.role === 'association' || (o.role === 'route' && o.kind !== 'create'));
-        if (it.kind === 'delete') {
-            add('high', eni ? 'nat-interface-deleted' : 'nat-instance-deleted', `${what} deleted`, [it, ...related], `${it.rc.address} is destroyed: the private subnets routed through it lose egress.`, `${MAINTENANCE} ${ROLLBACK}`);
-            continue;
+        const key = azKeyOf(rc);
+        if (role === 'gateway')
+            model.nats.push(gatewayNode(rc, side));
+        else if (role === 'instance') {
+            const ids = ['id', 'primary_network_interface_id'].map((k) => rawString(rc, side, [k])).filter((x) => !!x);
+            model.nats.push({ ref: refOf(rc), kind: rc.type === 'aws_network_interface' ? 'interface' : 'instance', key, ids, allocationIds: [], rc });
         }
-        const paths = replacePaths(it.rc);
-        const amiBefore = shown(it.rc, 'before', 'ami');
-        const amiAfter = shown(it.rc, 'after', 'ami');
-        const amiChanged = !eni && (paths.includes('ami') || isUnknown(it.rc, 'ami') || (amiBefore !== undefined && amiAfter !== undefined && amiBefore !== amiAfter));
-        const cbd = it.rc.change.actions[0] === 'create';
-        const gap = cbd ? ' (create-before-destroy shortens the gap, but the EIP and route still move)' : '';
-        if (amiChanged) {
-            add('high', 'nat-ami-adopted', `New NAT AMI adopted: NAT instance replaced${amiBefore && amiAfter ? ` (${amiBefore} → ${amiAfter})` : ''}`, [it, ...related], `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance runs and has its EIP${gap}.`, `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${MAINTENANCE} ${ROLLBACK}`);
-        }
-        else {
-            add('high', eni ? 'nat-interface-replaced' : 'nat-instance-replaced', `${what} replaced${paths.length > 0 ? ` (forced by ${paths.join(', ')})` : ''}`, [it, ...related], `${it.rc.address} is destroyed and re-created; egress in this AZ is down until the replacement forwards traffic and has its EIP${gap}.`, `${MAINTENANCE} ${ROLLBACK}`);
-        }
-    }
-    for (const it of pick((i) => i.role === 'instance' && i.kind === 'update')) {
-        const what = isType(it, 'aws_network_interface') ? 'NAT network interface' : 'NAT instance';
-        const sdc = it.changed.includes('source_dest_check') && asObj(it.rc.change.after)?.source_dest_check === true;
-        const stopping = it.changed.filter((a) => STOPPING_ATTRS.includes(a));
-        if (sdc) {
-            add('high', 'nat-routing-disabled', `${what}: source/destination check turned on`, [it], `${it.rc.address} gets source_dest_check = true: EC2 then drops the traffic it forwards, so it stops being a NAT.`, 'Keep source_dest_check = false on NAT instances and their interfaces.');
-        }
-        else if (stopping.length > 0) {
-            add('high', 'nat-instance-stopped', `${what} updated in a way that stops it (${stopping.join(', ')})`, [it], `${it.rc.address} must be stopped to change ${stopping.join(', ')}: egress in this AZ is down while it restarts.`, `${MAINTENANCE} ${ROLLBACK}`);
-        }
-        else if (tagsOnly(it)) {
-            add('low', 'nat-tags-changed', `${what}: tags only`, [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
-        }
-        else {
-            add('medium', 'nat-instance-changed', `${what} updated in place (${it.changed.join(', ') || 'attributes'})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}); these changes do not require a stop, but they touch the NAT path.`, 'Review the attribute changes; run verify-egress after the apply.');
-        }
-    }
-    for (const it of pick((i) => i.role === 'gateway' && (i.kind === 'replace' || i.kind === 'delete'))) {
-        const related = sameKey(it, (o) => o.role === 'route' && o.kind !== 'create');
-        const replaced = it.kind === 'replace';
-        add('high', replaced ? 'nat-gateway-replaced' : 'nat-gateway-deleted', `NAT gateway ${replaced ? 'replaced' : 'deleted'}${replaced && replacePaths(it.rc).length ? ` (forced by ${replacePaths(it.rc).join(', ')})` : ''}`, [it, ...related], `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.`, `${MAINTENANCE}${replaced ? '' : ' If this is a mode switch, the NAT instances must be in the same plan.'}`);
-    }
-    for (const it of pick((i) => i.role === 'gateway' && i.kind === 'update')) {
-        if (tagsOnly(it))
-            add('low', 'nat-tags-changed', 'NAT gateway: tags only', [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
-        else
-            add('medium', 'nat-gateway-changed', `NAT gateway updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}).`, 'Review the change; run verify-egress after the apply.');
-    }
-    // 4. Associations and routes not explained above.
-    for (const it of pick((i) => i.role === 'association')) {
-        if (it.kind === 'delete') {
-            add('high', 'eip-disassociated', 'NAT Elastic IP disassociated', [it], `${it.rc.address} is destroyed: the NAT loses its public IP, so egress in this AZ stops.`, `${MAINTENANCE} ${ROLLBACK}`);
-        }
-        else if (it.kind === 'create' && items.some((o) => o.role === 'instance' && o.kind === 'create' && o.key === it.key)) {
-            continue; // capacity added, reported with the new instance below
-        }
-        else {
-            add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} is ${it.kind === 'update' ? 'updated' : it.kind === 'create' ? 'created' : 're-created'}: the EIP moves, and the NAT has no public IP for a moment.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
-        }
-    }
-    for (const it of pick((i) => i.role === 'eip' && i.kind === 'update')) {
-        if (tagsOnly(it)) {
-            add('low', 'nat-tags-changed', 'NAT Elastic IP: tags only', [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
-        }
-        else if (it.changed.some((a) => a === 'instance' || a === 'network_interface' || a === 'associate_with_private_ip')) {
-            add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} moves to another ${it.changed.includes('instance') ? 'instance' : 'network interface'}: the old NAT loses its public IP.`, 'Expect a brief egress blip; run verify-egress after the apply.');
-        }
-        else {
-            add('low', 'eip-changed', `NAT Elastic IP updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place; its address stays.`, 'No egress impact expected.');
-        }
-    }
-    for (const it of pick((i) => i.role === 'route')) {
-        const table = isType(it, 'aws_route_table');
-        const c = it.rc.change;
-        const before = table ? inlineDefaultRoute(asObj(c.before)) : asObj(c.before);
-        const after = table ? inlineDefaultRoute(asObj(c.after)) : asObj(c.after);
-        const label = table ? `the inline 0.0.0.0/0 route of ${it.rc.address}` : it.rc.address;
-        if (it.kind === 'delete' || (table && before && !after && it.kind !== 'create')) {
-            add('high', 'route-deleted', 'Private default route deleted', [it], `${label} is destroyed: the private subnets using it have no way out.`, `${MAINTENANCE} If NAT is being removed on purpose, this is a quiesce.`);
-        }
-        else if (it.kind === 'replace') {
-            add('high', 'route-replaced', 'Private default route replaced', [it], `${label} is destroyed and re-created: egress for its subnets is down in between.`, MAINTENANCE);
-        }
-        else if (it.kind === 'create' || (table && !before && after)) {
-            if (!table && items.some((o) => (o.role === 'instance' || o.role === 'gateway') && o.kind === 'create' && o.key === it.key))
+        else if (role === 'route') {
+            const unknownSide = side === 'after' ? asObj(rc.change.after_unknown) : undefined;
+            const obj = asObj(rawValue(rc, side, []));
+            const route = rc.type === 'aws_route_table' ? asObj(obj?.route?.[inlineNatRouteIndex(obj)]) : obj;
+            const state = natRouteState(route, rc.type === 'aws_route_table' ? undefined : unknownSide);
+            if (state === 'no')
                 continue;
-            add('low', 'nat-capacity-added', 'Private default route added', [it], `${label} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
+            const targetIds = NAT_TARGETS.map((t) => route?.[t]).filter((x) => typeof x === 'string' && x !== '');
+            model.routes.push({ ref: refOf(rc), key, targetIds, unknown: state === 'maybe' || (side === 'after' && rc.type === 'aws_route_table' && unknownAt(rc, ['route'])), rc });
         }
-        else if (it.kind === 'update') {
-            const from = routeTarget(before);
-            const to = routeTarget(after);
-            const retarget = table ? canonicalJson(before ?? null) !== canonicalJson(after ?? null) : NAT_TARGETS.some((t) => it.changed.includes(t));
-            if (retarget) {
-                add('medium', 'route-retargeted', 'Private default route target changed', [it], `${label} moves ${from ? `from ${from} ` : ''}${to ? `to ${to}` : 'to a target known after apply'}: connections through the old target are cut.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
-            }
+        else if (role === 'association' || role === 'eip') {
+            const targets = ['instance_id', 'network_interface_id', 'nat_gateway_id', 'instance', 'network_interface'].map((k) => rawString(rc, side, [k])).filter((x) => !!x);
+            const allocationId = rawString(rc, side, ['allocation_id']) ?? (role === 'eip' ? rawString(rc, side, ['id']) : undefined);
+            if (role === 'eip' && targets.length === 0)
+                continue; // an unassociated address claims nothing
+            model.claims.push({ ref: refOf(rc), ...(allocationId ? { allocationId } : {}), targetIds: targets, rc });
         }
     }
-    // 5. NAT capacity added (new instances or gateways with their associations).
-    for (const it of pick((i) => (i.role === 'instance' || i.role === 'gateway') && i.kind === 'create')) {
-        const related = sameKey(it, (o) => (o.role === 'association' || o.role === 'route') && o.kind === 'create');
-        add('low', 'nat-capacity-added', `${it.role === 'gateway' ? 'NAT gateway' : 'NAT instance'} added`, [it, ...related], `${it.rc.address} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
-    }
-    for (const it of pick((i) => i.role === 'eip' && i.kind === 'create')) {
-        add('low', 'nat-capacity-added', 'NAT Elastic IP added', [it], `${it.rc.address} is created: a new outbound IP.`, 'Add the new IP to SPF, allow-lists and reverse DNS, and request the port-25 unblock for it.');
-    }
-    // 6. Security groups, IAM and the AMI pipeline.
-    for (const it of pick((i) => i.role === 'security' || i.role === 'iam')) {
-        const what = it.role === 'security' ? 'NAT security group' : 'NAT IAM';
-        if (tagsOnly(it))
-            add('low', 'nat-tags-changed', `${what}: tags only`, [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
-        else
-            add('medium', it.role === 'security' ? 'nat-security-changed' : 'nat-iam-changed', `${what} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}${it.changed.length ? ` (${it.changed.join(', ')})` : ''}: ${it.role === 'security' ? 'a wrong rule silently blocks forwarded traffic' : 'the NAT instances lose or gain permissions (SSM access for mitigation among them)'}.`, 'Review the rules; run verify-egress after the apply.');
-    }
-    for (const it of pick((i) => i.role === 'imagebuilder')) {
-        const content = IMAGEBUILDER_CONTENT.has(it.rc.type);
-        if (content && (it.kind === 'update' || it.kind === 'replace')) {
-            const vBefore = shown(it.rc, 'before', 'version');
-            const vAfter = shown(it.rc, 'after', 'version');
-            const same = vBefore !== undefined && vBefore === vAfter;
-            add('medium', same ? 'imagebuilder-version-not-bumped' : 'imagebuilder-content-changed', same ? `Image Builder ${it.rc.type.replace('aws_imagebuilder_', '').replace('_', ' ')} content changed without a version bump` : `Image Builder ${it.rc.type.replace('aws_imagebuilder_', '').replace('_', ' ')} changed`, [it], same
-                ? `${it.rc.address} changes content but keeps version ${vBefore}: Image Builder versions are immutable, so this apply will fail.`
-                : `${it.rc.address} changes${vBefore && vAfter ? ` (version ${vBefore} → ${vAfter})` : ''}: the next AMI build bakes the new NAT bootstrap.`, same ? 'Bump the version in the same change, then plan again.' : 'Build a new AMI (build-nat-ami) and review its adoption plan before applying it to the NAT instances.');
+    // NAT instances and interfaces hold the addresses associated with them.
+    for (const nat of model.nats) {
+        if (nat.kind !== 'instance' && nat.kind !== 'interface')
+            continue;
+        for (const claim of model.claims) {
+            if (claim.allocationId && claim.targetIds.some((t) => nat.ids.includes(t)) && !nat.allocationIds.includes(claim.allocationId))
+                nat.allocationIds.push(claim.allocationId);
         }
-        else if (it.kind === 'delete' && it.rc.type === 'aws_imagebuilder_image_pipeline') {
-            add('medium', 'imagebuilder-pipeline-deleted', 'NAT AMI pipeline deleted', [it], `${it.rc.address} is destroyed: NAT AMIs stop receiving AL2023 security patches.`, 'Keep build_nat_ami=true unless the environment runs gateways only.');
+    }
+    return model;
+}
+/** The EC2 side: what `readTopology` saw, as the same model (routes are per route table, keyed by AZ). */
+function modelFromEc2(input) {
+    const model = { nats: [], routes: [], claims: [] };
+    for (const g of input.natGateways) {
+        if (g.State === 'deleted')
+            continue;
+        const id = g.NatGatewayId;
+        const addrs = g.NatGatewayAddresses ?? [];
+        if (g.ConnectivityType === 'private') {
+            model.nats.push({ ref: id, kind: 'private-gateway', key: (g.SubnetId && input.subnetAz.get(g.SubnetId)) ?? '-', ids: [id], allocationIds: [] });
+        }
+        else if (g.AvailabilityMode === 'regional') {
+            const zones = new Map();
+            for (const a of addrs)
+                if (a.AvailabilityZone)
+                    zones.set(a.AvailabilityZone, [...(zones.get(a.AvailabilityZone) ?? []), ...(a.AllocationId ? [a.AllocationId] : [])]);
+            model.nats.push({
+                ref: id,
+                kind: 'regional-gateway',
+                key: '-',
+                ids: [id],
+                allocationIds: addrs.map((a) => a.AllocationId).filter((x) => !!x),
+                regionalMode: g.AutoProvisionZones === 'enabled' ? 'automatic' : 'manual',
+                autoScalingIps: g.AutoScalingIps === 'enabled',
+                zones: [...zones].map(([az, allocationIds]) => ({ az, allocationIds })),
+            });
         }
         else {
-            add('low', 'imagebuilder-config-changed', `Image Builder ${it.rc.type.replace('aws_imagebuilder_', '').replace(/_/g, ' ')} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}; running NAT instances are not affected.`, 'No egress impact expected.');
+            model.nats.push({
+                ref: id,
+                kind: 'zonal-gateway',
+                key: (g.SubnetId && input.subnetAz.get(g.SubnetId)) ?? 'unknown',
+                ids: [id, ...addrs.map((a) => a.NetworkInterfaceId).filter((x) => !!x)],
+                allocationIds: addrs.map((a) => a.AllocationId).filter((x) => !!x),
+            });
         }
     }
-    findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || compareKeys(a.keys[0] ?? '', b.keys[0] ?? ''));
-    const risk = findings.reduce((max, f) => (severityRank(f.severity) > severityRank(max) ? f.severity : max), 'none');
-    const affected = [...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys))].sort(compareKeys);
-    return {
-        risk,
-        findings,
-        modeSwitch,
-        expectedApplies: modeSwitch === 'gateway-to-instance' ? 2 : 1,
-        affected,
-        natChanges: items.length,
-        natInstancesCreated: items.filter((i) => isType(i, 'aws_instance') && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace')).map((i) => i.rc.address),
-    };
+    const held = (ids) => input.addresses.filter((a) => a.AllocationId && ((a.InstanceId && ids.includes(a.InstanceId)) || (a.NetworkInterfaceId && ids.includes(a.NetworkInterfaceId)))).map((a) => a.AllocationId);
+    for (const i of input.natInstances) {
+        const ids = [i.InstanceId, ...(i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter((x) => !!x)];
+        model.nats.push({ ref: i.InstanceId, kind: 'instance', key: i.Placement?.AvailabilityZone ?? 'unknown', ids, allocationIds: held(ids) });
+    }
+    for (const eni of input.natInterfaces ?? []) {
+        const id = eni.NetworkInterfaceId;
+        if (model.nats.some((n) => n.kind === 'instance' && n.ids.includes(id) && n.ids[0] === eni.Attachment?.InstanceId))
+            continue;
+        model.nats.push({ ref: id, kind: 'interface', key: eni.AvailabilityZone ?? 'unknown', ids: [id], allocationIds: held([id]) });
+    }
+    for (const r of input.routes)
+        for (const az of r.azs)
+            model.routes.push({ ref: r.tableId, key: az, targetIds: r.target ? [r.target] : [], unknown: false });
+    return model;
+}
+/** The NAT a route leads to, if the model has it. */
+function natOfRoute(model, route) {
+    return model.nats.find((n) => route.targetIds.some((t) => n.ids.includes(t)));
+}
+const FAMILY_ORDER = ['instance', 'regional-gateway', 'gateway'];
+function pickFamily(nodes, exclude) {
+    const families = new Set(nodes.map((n) => familyOf(n.kind)).filter((f) => !!f && f !== exclude));
+    return FAMILY_ORDER.find((f) => families.has(f));
+}
+const deletes = (rc) => !!rc && rc.change.actions.includes('delete');
+const creates = (rc) => !!rc && rc.change.actions.includes('create');
+/**
+ * Compares a plan's before and after models: what NATs and NAT routes go and come, whether the NAT mode
+ * changes, and which Elastic IPs change hands inside one apply. A handover is an allocation held by a NAT
+ * gateway (zonal or regional, deposed included) that this plan deletes, taken by something this plan creates
+ * (an aws_eip_association to an instance or interface, a gateway or a regional gateway's
+ * availability_zone_address with the same allocation). EC2 keeps the address associated for a while after
+ * the gateway is deleted, so the taker fails ("AuthFailure" for an association; a gateway creation that
+ * ends `failed`) and a second apply is needed (the race cutover handles). When the taker's allocation is
+ * unknown until apply, a gateway → instance switch is still assumed to hand over (the reference layout).
+ */
+function compareModels(before, after) {
+    const afterRefs = new Set(after.nats.map((n) => `${n.ref}|${n.kind}`));
+    const beforeRefs = new Set(before.nats.map((n) => `${n.ref}|${n.kind}`));
+    const removed = before.nats.filter((n) => !afterRefs.has(`${n.ref}|${n.kind}`) || deletes(n.rc));
+    const added = after.nats.filter((n) => !beforeRefs.has(`${n.ref}|${n.kind}`) || creates(n.rc));
+    const routeRefs = (m) => new Set(m.routes.map((r) => r.ref));
+    const removedRoutes = before.routes.filter((r) => !routeRefs(after).has(r.ref));
+    const addedRoutes = after.routes.filter((r) => !routeRefs(before).has(r.ref));
+    const fromNodes = removed.filter((n) => !added.some((a) => a.ref === n.ref && a.kind === n.kind));
+    const toNodes = added.filter((n) => !removed.some((r) => r.ref === n.ref && r.kind === n.kind));
+    const from = pickFamily(fromNodes);
+    const to = pickFamily(toNodes, from);
+    const modeSwitch = from && to ? `${from}-to-${to}` : 'none';
+    const handovers = [];
+    const holders = before.nats.filter((n) => (n.kind === 'zonal-gateway' || n.kind === 'regional-gateway') && deletes(n.rc));
+    const takers = [
+        ...after.nats.filter((n) => (n.kind === 'zonal-gateway' || n.kind === 'regional-gateway') && creates(n.rc)).map((n) => ({ ref: n.ref, allocationIds: n.allocationIds, unknown: false })),
+        ...after.claims
+            .filter((c) => creates(c.rc) || (c.rc && c.rc.change.actions.includes('update') && c.rc.type === 'aws_eip'))
+            .map((c) => ({ ref: c.ref, allocationIds: c.allocationId ? [c.allocationId] : [], unknown: !c.allocationId })),
+    ];
+    for (const taker of takers) {
+        const holding = holders.filter((h) => h.allocationIds.some((a) => taker.allocationIds.includes(a)));
+        const holder = holding.find((h) => h.ref !== taker.ref) ??
+            holding[0] ??
+            (modeSwitch === 'gateway-to-instance' && taker.unknown ? holders[0] : undefined);
+        if (holder)
+            handovers.push({ from: holder, to: taker.ref });
+    }
+    const gainedKeys = new Set([...added.map((n) => n.key), ...addedRoutes.map((r) => r.key)]);
+    const keysLosing = [...new Set([...removed.map((n) => n.key), ...removedRoutes.map((r) => r.key)])].filter((k) => !gainedKeys.has(k));
+    return { removed, added, removedRoutes, addedRoutes, modeSwitch, handovers, keysLosing };
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/classify.ts
+/**
+ * Classifies a plan's changes for NAT egress risk. Whole-environment events (mode switches, Elastic IPs
+ * changing hands inside one apply, quiesce) come from comparing the NAT topology model of the plan's before
+ * and after sides (topology/model.ts); every other NAT change gets one finding, grouped with the changes of the
+ * same AZ key that it explains. Every value shown comes from plan/values.ts `shownValue` (sensitive-aware).
+ */
+
+
+
+
+
+const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'];
+function severityRank(s) {
+    return SEVERITIES.indexOf(s);
+}
+/** Attributes whose in-place update stops (or stops routing on) an EC2 instance. */
+const STOPPING_ATTRS = ['instance_type', 'user_data', 'user_data_base64', 'ebs_optimized', 'cpu_options', 'cpu_core_count', 'cpu_threads_per_core', 'hibernation', 'enclave_options', 'metadata_options'];
+const IMAGEBUILDER_CONTENT = new Set(['aws_imagebuilder_component', 'aws_imagebuilder_image_recipe']);
+const TAG_ATTRS = new Set(['tags', 'tags_all']);
+const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
+const ROLLBACK = 'Rollback lever: flip to gateway mode (use_nat_instance=false) and apply.';
+const NO_IMPACT = 'No egress impact expected.';
+const FAMILY_TEXT = { gateway: 'gateway', 'regional-gateway': 'regional gateway', instance: 'instance' };
+/**
+ * Terraform's `action_reason` values worded (terraform JSON output format, "Resource Changes"). The common
+ * replace_because_cannot_update is left out: replace_paths already says which argument forces it.
+ */
+const REASONS = {
+    replace_because_tainted: 'the object is tainted (an earlier apply did not finish creating it)',
+    replace_by_request: 'a replacement was requested (-replace)',
+    replace_by_triggers: 'replace_triggered_by fired',
+    delete_because_no_resource_config: 'its resource block is no longer in the configuration',
+    delete_because_no_module: 'its module call is no longer in the configuration',
+    delete_because_wrong_repetition: 'the resource switched between count, for_each and neither',
+    delete_because_count_index: 'its count index is beyond the new count',
+    delete_because_each_key: 'its for_each key is no longer in the map or set',
+    delete_because_no_move_target: "its moved block's target is not in the configuration",
+};
+function changedAttrs(rc) {
+    const before = asObj(rc.change.before) ?? {};
+    const after = asObj(rc.change.after) ?? {};
+    const unknown = asObj(rc.change.after_unknown) ?? {};
+    const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
+    return [...names].filter((n) => marksAny(unknown[n]) || canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null)).sort();
+}
+function replacePaths(rc) {
+    const paths = rc.change.replace_paths;
+    return Array.isArray(paths) ? paths.filter(Array.isArray).map((p) => String(p[0])) : [];
+}
+/** "nat_gateway_id=…" for a route's NAT target on one side (value through shownValue), or ''. */
+function routeTarget(rc, side) {
+    const obj = asObj(rawValue(rc, side, []));
+    const path = rc.type === 'aws_route_table' ? ['route', inlineNatRouteIndex(obj)] : [];
+    if (rc.type === 'aws_route_table' && inlineNatRouteIndex(obj) < 0)
+        return '';
+    for (const t of NAT_TARGETS) {
+        const v = shownValue(rc, side, [...path, t]);
+        if (v)
+            return `${t}=${v}`;
+    }
+    return '';
 }
 function verb(kind) {
     return { create: 'created', delete: 'deleted', update: 'updated', replace: 'replaced', forget: 'removed from state' }[kind] ?? kind;
@@ -30463,6 +30613,292 @@ function compareKeys(a, b) {
     if (!Number.isNaN(nb))
         return 1;
     return a < b ? -1 : a > b ? 1 : 0;
+}
+/** Is the Elastic IP shown by anything in the plan to be NAT egress (held by a NAT, associated with one, or named so)? */
+function natEgressEip(it, models, explicitPattern) {
+    if (explicitPattern || natNamed(it.rc))
+        return true;
+    const ids = [rawString(it.rc, 'before', ['allocation_id']), rawString(it.rc, 'before', ['id'])].filter(Boolean);
+    const targets = ['instance', 'network_interface'].map((k) => rawString(it.rc, 'before', [k])).filter(Boolean);
+    return models.some((m) => m.nats.some((n) => n.allocationIds.some((a) => ids.includes(a)) || n.ids.some((i) => targets.includes(i))) || m.claims.some((c) => ids.includes(c.allocationId) && m.nats.some((n) => c.targetIds.some((t) => n.ids.includes(t)))));
+}
+function classifyChanges(changes, options = {}) {
+    const roles = natRoles(changes, options);
+    const before = modelFromPlan(changes, roles, 'before');
+    const after = modelFromPlan(changes, roles, 'after');
+    const cmp = compareModels(before, after);
+    const items = [];
+    for (const [rc, role] of roles) {
+        const kind = actionKind(rc.change.actions);
+        if (kind === 'read' || (kind === 'no-op' && !rc.previous_address && !rc.change.importing))
+            continue;
+        items.push({ rc, role, kind, key: azKeyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
+    }
+    const azByKey = new Map();
+    for (const it of items) {
+        if (it.rc.type !== 'aws_instance' || azByKey.has(it.key))
+            continue;
+        const az = shownValue(it.rc, 'after', ['availability_zone']) ?? shownValue(it.rc, 'before', ['availability_zone']);
+        if (az)
+            azByKey.set(it.key, az);
+    }
+    const findings = [];
+    const add = (severity, kind, title, group, why, action) => {
+        for (const g of group)
+            g.used = true;
+        const keys = [...new Set(group.map((g) => g.key))].sort(compareKeys);
+        const reasons = [...new Set(group.map((g) => REASONS[g.rc.action_reason ?? '']).filter(Boolean))];
+        const moved = group.filter((g) => g.rc.previous_address && g.rc.previous_address !== g.rc.address).map((g) => `${g.rc.address} was ${g.rc.previous_address}`);
+        const extra = [reasons.length ? ` Terraform's reason: ${reasons.join('; ')}.` : '', moved.length ? ` Moved (moved block): ${moved.join(', ')}.` : ''].join('');
+        findings.push({
+            severity,
+            kind,
+            title,
+            addresses: [...new Set(group.map((g) => g.rc.address))],
+            keys,
+            azs: [...new Set(keys.map((k) => azByKey.get(k)).filter((a) => !!a))],
+            why: `${why}${extra}`,
+            action,
+        });
+    };
+    const pick = (pred) => items.filter((it) => !it.used && pred(it));
+    const sameKey = (it, pred) => pick((o) => o.key === it.key && o !== it && pred(o));
+    const tagsOnly = (it) => it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
+    const itemOf = (n) => items.find((i) => i.rc === n.rc);
+    const what = (it) => (it.rc.type === 'aws_network_interface' ? 'NAT network interface' : it.rc.type === 'aws_nat_gateway' ? 'NAT gateway' : 'NAT instance');
+    // 0. Bookkeeping that changes no infrastructure: moved, imported, removed from state.
+    for (const it of pick((i) => i.kind === 'no-op' || i.kind === 'forget')) {
+        if (it.kind === 'forget') {
+            add('low', 'nat-forgotten', `${what(it)} removed from terraform state (removed block)`, [it], `${it.rc.address} leaves terraform state but is not destroyed: it keeps serving egress, and terraform no longer manages it.`, 'No egress impact expected. Manage or delete it outside this configuration from now on.');
+        }
+        else if (it.rc.change.importing) {
+            add('low', 'nat-imported', `NAT resource imported (${it.rc.address})`, [it], `${it.rc.address} is imported into terraform state; the infrastructure does not change.`, NO_IMPACT);
+        }
+        else {
+            add('low', 'nat-moved', `NAT resource moved to ${it.rc.address}`, [it], `${it.rc.address} is the same object under a new address (moved block): nothing is destroyed or re-created, so egress is not interrupted.`, NO_IMPACT);
+        }
+    }
+    for (const it of pick((i) => i.role === 'gateway' && rawValue(i.rc, i.kind === 'create' ? 'after' : 'before', ['connectivity_type']) === 'private')) {
+        add('low', 'private-nat-gateway-changed', `Private NAT gateway ${verb(it.kind)}`, [it], `${it.rc.address} is a private NAT gateway (connectivity_type = private): it gives no internet egress, so this is not an egress risk.`, 'Check the private (VPC-to-VPC or on-premises) traffic it translates.');
+    }
+    // 1. Elastic IPs: the outbound addresses everything outside depends on.
+    for (const it of pick((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'))) {
+        const ip = shownValue(it.rc, 'before', ['public_ip']);
+        const gone = it.kind === 'delete' ? 'deleted' : 'replaced';
+        if (natEgressEip(it, [before, after], !!options.patterns?.eip)) {
+            add('critical', `eip-${gone}`, `NAT Elastic IP ${gone}${ip ? ` (${ip})` : ''}`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: the outbound IP${ip ? ` ${ip}` : ''} is released for good, breaking SPF records, reverse DNS, partner allow-lists and the AWS port-25 unblock.`, 'Do not apply unless the IP change is intended: keep the EIP (prevent_destroy, or `terraform state mv` for a rename). If intended, update SPF, reverse DNS, allow-lists and request the port-25 unblock for the new IP first.');
+        }
+        else {
+            add('medium', `other-eip-${gone}`, `Elastic IP ${gone}${ip ? ` (${ip})` : ''}, not shown to be NAT egress`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'released' : 'released and re-allocated'}; nothing in this plan shows it to be a NAT's outbound address (no NAT gateway, NAT instance or NAT interface holds it), so NAT egress is not affected. Whatever uses the address loses it for good.`, 'Confirm nothing allow-lists this address. If it is NAT egress, name it in nat-address-patterns (eip=…) so plan-guard rates its loss critical.');
+        }
+    }
+    // 2. Whole-environment events, from the before/after topology models.
+    const handoverTakers = [...new Set(cmp.handovers.map((h) => h.to))];
+    const crossHandovers = cmp.handovers.filter((h) => h.to !== h.from.rc?.address);
+    const natGroup = (nodes) => nodes.map(itemOf).filter((i) => !!i && !i.used);
+    if (cmp.modeSwitch !== 'none') {
+        const [from, to] = cmp.modeSwitch.split('-to-');
+        const group = [
+            ...natGroup([...cmp.removed, ...cmp.added]),
+            ...pick((i) => ['association', 'asg', 'security', 'iam'].includes(i.role) && i.kind !== 'update'),
+            ...pick((i) => i.role === 'route' || (i.role === 'eip' && i.kind === 'update')),
+        ];
+        const race = handoverTakers.length > 0;
+        const toText = to === 'instance' ? 'NAT instances' : to === 'gateway' ? 'NAT gateways' : 'a regional NAT gateway';
+        add('high', 'mode-switch', `NAT mode switch: ${FAMILY_TEXT[from]} → ${FAMILY_TEXT[to]}${race ? ' (expect two applies)' : ''}`, group, race
+            ? `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the same Elastic IPs in the same apply. ${raceText(handoverTakers, changes)} Egress in the affected AZs is down from the route repoint until each new NAT has its address.`
+            : `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few minutes per AZ while the addresses and routes move. This direction has no EIP race: one apply.`, race
+            ? `Apply through the cutover action (it waits until the gateways release the EIPs, then re-applies), in a maintenance window.${to === 'instance' ? ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).' : ''} ${ROLLBACK}`
+            : MAINTENANCE);
+    }
+    else if (crossHandovers.length > 0) {
+        // A gateway replaced onto its own address is worded with the gateway (below); this is one resource taking another's.
+        const takers = [...new Set(crossHandovers.map((h) => h.to))];
+        const group = [...natGroup(crossHandovers.map((h) => h.from)), ...pick((i) => takers.includes(i.rc.address))];
+        add('high', 'eip-handover', 'Elastic IP taken from a deleting NAT gateway in the same apply (expect two applies)', group, `${crossHandovers.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ${raceText(takers, changes)}`, `Apply through the cutover action (it waits for the release, then re-applies), in a maintenance window. ${MAINTENANCE}`);
+    }
+    else if (cmp.removed.some((n) => familyOf(n.kind)) && cmp.removedRoutes.length > 0 && cmp.added.length === 0) {
+        const eipsKept = !items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
+        const gateways = cmp.removed.some((n) => n.kind.endsWith('gateway'));
+        add('high', 'quiesce', `Quiesce: NAT and private default routes destroyed${eipsKept ? ', Elastic IPs kept' : ''}`, [...natGroup(cmp.removed), ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'delete')], `The NAT ${gateways ? 'gateways' : 'instances'} and the private subnets' 0.0.0.0/0 routes are destroyed: every private workload in the affected AZs loses internet and AWS API egress until NAT is restored.${eipsKept ? ' The Elastic IPs are kept, so SPF and allow-lists survive.' : ''}`, 'Intended only for non-production cost saving (quiesced=true). Restore egress with quiesced=false and apply.');
+    }
+    else if (cmp.added.some((n) => familyOf(n.kind)) && cmp.addedRoutes.length > 0 && cmp.removed.length === 0) {
+        add('low', 'nat-restored', 'NAT and private default routes created (capacity only added)', [...natGroup(cmp.added), ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'create')], 'NAT and the private 0.0.0.0/0 routes are created where none existed (un-quiesce, a new environment or a new AZ): egress comes up, nothing existing is interrupted.', 'Run verify-egress after the apply.');
+    }
+    // 3. Regional NAT gateway in automatic mode: AWS chooses (and may add) the outbound addresses.
+    for (const n of after.nats.filter((x) => x.kind === 'regional-gateway' && x.regionalMode === 'automatic')) {
+        const it = itemOf(n);
+        const was = before.nats.find((b) => b.ref === n.ref);
+        if (!it || (was && was.regionalMode === 'automatic' && !it.rc.change.actions.includes('create')))
+            continue;
+        const eipsDestroyed = items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
+        add(eipsDestroyed ? 'critical' : 'high', 'regional-automatic-addresses', `Regional NAT gateway in automatic mode: outbound IPs chosen by AWS${eipsDestroyed ? ', and the old Elastic IPs are destroyed' : ''}`, [it], `${it.rc.address} has no availability_zone_address blocks, so AWS picks the AZs and the Elastic IPs${n.autoScalingIps ? ' and adds addresses under load (auto_scaling_ips)' : ''}: the outbound addresses are not yours to choose and can change or grow, which breaks allow-lists, SPF and reverse DNS that name specific IPs.${eipsDestroyed ? ' This plan also destroys Elastic IPs, so the old outbound addresses are gone for good.' : ''}`, 'For an environment whose outbound IPs are allow-listed, use manual mode: one availability_zone_address block per AZ with the existing allocation_ids (see the runbook, zonal → regional migration).');
+    }
+    // 4. Per-resource NAT events.
+    for (const it of pick((i) => (i.role === 'instance' || i.role === 'gateway') && !!i.rc.deposed)) {
+        add('high', `${it.role === 'gateway' ? 'nat-gateway' : 'nat-instance'}-deposed-deleted`, `Deposed ${what(it)} deleted (left by an unfinished create-before-destroy)`, [it], `${it.rc.address} has a deposed object (${it.rc.deposed}) left from an earlier create-before-destroy replacement that did not finish; this plan deletes it. Egress through it stops when it goes.${cmp.handovers.some((h) => h.from.rc === it.rc) ? ` The replacement at ${it.rc.address} reuses its allocation_id and is created before the deposed gateway is deleted (create_before_destroy), so it cannot get the address: ${raceText([it.rc.address], changes)}` : ''}`, MAINTENANCE);
+    }
+    for (const it of pick((i) => i.role === 'instance' && (i.kind === 'replace' || i.kind === 'delete'))) {
+        const eni = it.rc.type === 'aws_network_interface';
+        const related = sameKey(it, (o) => o.role === 'association' || (o.role === 'route' && o.kind !== 'create'));
+        if (it.kind === 'delete') {
+            add('high', eni ? 'nat-interface-deleted' : 'nat-instance-deleted', `${what(it)} deleted`, [it, ...related], `${it.rc.address} is destroyed: the private subnets routed through it lose egress.`, `${MAINTENANCE} ${ROLLBACK}`);
+            continue;
+        }
+        const paths = replacePaths(it.rc);
+        const amiBefore = shownValue(it.rc, 'before', ['ami']);
+        const amiAfter = shownValue(it.rc, 'after', ['ami']);
+        const [rawBefore, rawAfter] = [rawValue(it.rc, 'before', ['ami']), rawValue(it.rc, 'after', ['ami'])];
+        const amiChanged = !eni && (paths.includes('ami') || unknownAt(it.rc, ['ami']) || (rawBefore !== undefined && rawAfter !== undefined && rawBefore !== rawAfter));
+        const gap = it.rc.change.actions[0] === 'create' ? ' (create-before-destroy shortens the gap, but the EIP and route still move)' : '';
+        if (amiChanged) {
+            add('high', 'nat-ami-adopted', `New NAT AMI adopted: NAT instance replaced${amiBefore && amiAfter ? ` (${amiBefore} → ${amiAfter})` : ''}`, [it, ...related], `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance runs and has its EIP${gap}.`, `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${MAINTENANCE} ${ROLLBACK}`);
+        }
+        else {
+            add('high', eni ? 'nat-interface-replaced' : 'nat-instance-replaced', `${what(it)} replaced${paths.length > 0 ? ` (forced by ${paths.join(', ')})` : ''}`, [it, ...related], `${it.rc.address} is destroyed and re-created; egress in this AZ is down until the replacement forwards traffic and has its EIP${gap}.`, `${MAINTENANCE} ${ROLLBACK}`);
+        }
+    }
+    for (const it of pick((i) => i.role === 'instance' && i.kind === 'update')) {
+        const stopping = it.changed.filter((a) => STOPPING_ATTRS.includes(a));
+        if (it.changed.includes('source_dest_check') && rawValue(it.rc, 'after', ['source_dest_check']) === true) {
+            add('high', 'nat-routing-disabled', `${what(it)}: source/destination check turned on`, [it], `${it.rc.address} gets source_dest_check = true: EC2 then drops the traffic it forwards, so it stops being a NAT.`, 'Keep source_dest_check = false on NAT instances and their interfaces.');
+        }
+        else if (stopping.length > 0) {
+            add('high', 'nat-instance-stopped', `${what(it)} updated in a way that stops it (${stopping.join(', ')})`, [it], `${it.rc.address} must be stopped to change ${stopping.join(', ')}: egress in this AZ is down while it restarts.`, `${MAINTENANCE} ${ROLLBACK}`);
+        }
+        else if (tagsOnly(it)) {
+            add('low', 'nat-tags-changed', `${what(it)}: tags only`, [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+        }
+        else {
+            add('medium', 'nat-instance-changed', `${what(it)} updated in place (${it.changed.join(', ') || 'attributes'})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}); these changes do not require a stop, but they touch the NAT path.`, 'Review the attribute changes; run verify-egress after the apply.');
+        }
+    }
+    for (const it of pick((i) => i.role === 'gateway' && (i.kind === 'replace' || i.kind === 'delete'))) {
+        const replaced = it.kind === 'replace';
+        const paths = replacePaths(it.rc);
+        const fails = handoverTakers.includes(it.rc.address);
+        add('high', replaced ? 'nat-gateway-replaced' : 'nat-gateway-deleted', `NAT gateway ${replaced ? 'replaced' : 'deleted'}${replaced && paths.length ? ` (forced by ${paths.join(', ')})` : ''}`, [it, ...sameKey(it, (o) => o.role === 'route' && o.kind !== 'create')], `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.${fails ? ` ${raceText([it.rc.address], changes)}` : ''}`, `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${MAINTENANCE}${replaced ? '' : ' If this is a mode switch, the new NATs must be in the same plan.'}`);
+    }
+    for (const it of pick((i) => i.role === 'gateway' && i.kind === 'update')) {
+        if (tagsOnly(it))
+            add('low', 'nat-tags-changed', 'NAT gateway: tags only', [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+        else
+            add('medium', 'nat-gateway-changed', `NAT gateway updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}).`, 'Review the change; run verify-egress after the apply.');
+    }
+    for (const it of pick((i) => i.role === 'asg')) {
+        const template = it.rc.type === 'aws_launch_template';
+        if (template && it.kind === 'update' && it.changed.includes('image_id')) {
+            const [a, b] = [shownValue(it.rc, 'before', ['image_id']), shownValue(it.rc, 'after', ['image_id'])];
+            add('medium', 'nat-launch-template-image-changed', `NAT launch template image changed${a && b ? ` (${a} → ${b})` : ''}`, [it], `${it.rc.address} gets a new image: the running NAT instance keeps the old one; the new image takes effect when the Auto Scaling group next replaces its instance, and that replacement is an egress gap while the interface moves to the new instance.`, 'Roll it in a maintenance window: start an instance refresh (aws autoscaling start-instance-refresh) or terminate the NAT instance, one AZ at a time, and run verify-egress after each.');
+        }
+        else if (it.kind === 'delete' || it.kind === 'replace') {
+            add('high', template ? 'nat-launch-template-deleted' : 'nat-asg-deleted', `NAT ${template ? 'launch template' : 'Auto Scaling group'} ${verb(it.kind)}`, [it, ...sameKey(it, (o) => o.role === 'asg')], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: ${template ? 'the group can no longer launch its NAT instance' : 'the group terminates its NAT instance, so the interface has nothing behind it'} and egress through it stops.`, `${MAINTENANCE} ${ROLLBACK}`);
+        }
+        else if (tagsOnly(it)) {
+            add('low', 'nat-tags-changed', `NAT ${template ? 'launch template' : 'Auto Scaling group'}: tags only`, [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+        }
+        else if (it.kind === 'update') {
+            add('medium', 'nat-asg-changed', `NAT ${template ? 'launch template' : 'Auto Scaling group'} updated (${it.changed.join(', ')})`, [it], `${it.rc.address} changes (${it.changed.join(', ')}); ${template ? 'it takes effect when the group next launches an instance' : 'a capacity or launch change can replace the NAT instance'}.`, 'Review the change; roll it in a maintenance window and run verify-egress after.');
+        }
+    }
+    // 5. Associations and routes not explained above.
+    for (const it of pick((i) => i.role === 'association')) {
+        if (it.kind === 'delete') {
+            add('high', 'eip-disassociated', 'NAT Elastic IP disassociated', [it], `${it.rc.address} is destroyed: the NAT loses its public IP, so egress in this AZ stops.`, `${MAINTENANCE} ${ROLLBACK}`);
+        }
+        else if (it.kind === 'create' && items.some((o) => o.role === 'instance' && o.kind === 'create' && o.key === it.key)) {
+            continue; // capacity added, reported with the new instance below
+        }
+        else {
+            add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} is ${it.kind === 'update' ? 'updated' : it.kind === 'create' ? 'created' : 're-created'}: the EIP moves, and the NAT has no public IP for a moment.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
+        }
+    }
+    for (const it of pick((i) => i.role === 'eip' && i.kind === 'update')) {
+        if (tagsOnly(it))
+            add('low', 'nat-tags-changed', 'NAT Elastic IP: tags only', [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+        else if (it.changed.some((a) => a === 'instance' || a === 'network_interface' || a === 'associate_with_private_ip')) {
+            add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} moves to another ${it.changed.includes('instance') ? 'instance' : 'network interface'}: the old NAT loses its public IP.`, 'Expect a brief egress blip; run verify-egress after the apply.');
+        }
+        else
+            add('low', 'eip-changed', `NAT Elastic IP updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place; its address stays.`, NO_IMPACT);
+    }
+    for (const it of pick((i) => i.role === 'route')) {
+        const table = it.rc.type === 'aws_route_table';
+        const [had, has] = ['before', 'after'].map((s) => (table ? inlineNatRouteIndex(asObj(rawValue(it.rc, s, []))) >= 0 : rawValue(it.rc, s, []) !== null && rawValue(it.rc, s, []) !== undefined));
+        const label = table ? `the inline 0.0.0.0/0 route of ${it.rc.address}` : it.rc.address;
+        if (it.kind === 'delete' || (had && !has && it.kind !== 'create')) {
+            add('high', 'route-deleted', 'Private default route deleted', [it], `${label} is destroyed: the private subnets using it have no way out.`, `${MAINTENANCE} If NAT is being removed on purpose, this is a quiesce.`);
+        }
+        else if (it.kind === 'replace') {
+            add('high', 'route-replaced', 'Private default route replaced', [it], `${label} is destroyed and re-created: egress for its subnets is down in between.`, MAINTENANCE);
+        }
+        else if (it.kind === 'create' || (!had && has)) {
+            if (!table && items.some((o) => (o.role === 'instance' || o.role === 'gateway') && o.kind === 'create' && o.key === it.key))
+                continue;
+            add('low', 'nat-capacity-added', 'Private default route added', [it], `${label} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
+        }
+        else if (it.kind === 'update') {
+            const [from, to] = [routeTarget(it.rc, 'before'), routeTarget(it.rc, 'after')];
+            const retarget = table ? canonicalJson(rawValue(it.rc, 'before', ['route']) ?? null) !== canonicalJson(rawValue(it.rc, 'after', ['route']) ?? null) : NAT_TARGETS.some((t) => it.changed.includes(t));
+            if (retarget)
+                add('medium', 'route-retargeted', 'Private default route target changed', [it], `${label} moves ${from ? `from ${from} ` : ''}${to ? `to ${to}` : 'to a target known after apply'}: connections through the old target are cut.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
+        }
+    }
+    // 6. NAT capacity added (new instances, interfaces, gateways, groups with their associations).
+    for (const it of pick((i) => (i.role === 'instance' || i.role === 'gateway' || i.role === 'asg') && i.kind === 'create')) {
+        const related = sameKey(it, (o) => (o.role === 'association' || o.role === 'route' || o.role === 'asg') && o.kind === 'create');
+        add('low', 'nat-capacity-added', `${it.role === 'gateway' ? 'NAT gateway' : it.role === 'asg' ? 'NAT Auto Scaling group' : what(it)} added`, [it, ...related], `${it.rc.address} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
+    }
+    for (const it of pick((i) => i.role === 'eip' && i.kind === 'create')) {
+        add('low', 'nat-capacity-added', 'NAT Elastic IP added', [it], `${it.rc.address} is created: a new outbound IP.`, 'Add the new IP to SPF, allow-lists and reverse DNS, and request the port-25 unblock for it.');
+    }
+    // 7. Security groups, IAM and the AMI pipeline.
+    for (const it of pick((i) => i.role === 'security' || i.role === 'iam')) {
+        const label = it.role === 'security' ? 'NAT security group' : 'NAT IAM';
+        if (tagsOnly(it))
+            add('low', 'nat-tags-changed', `${label}: tags only`, [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+        else
+            add('medium', it.role === 'security' ? 'nat-security-changed' : 'nat-iam-changed', `${label} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}${it.changed.length ? ` (${it.changed.join(', ')})` : ''}: ${it.role === 'security' ? 'a wrong rule silently blocks forwarded traffic' : 'the NAT instances lose or gain permissions (SSM access for mitigation among them)'}.`, 'Review the rules; run verify-egress after the apply.');
+    }
+    for (const it of pick((i) => i.role === 'imagebuilder')) {
+        const name = it.rc.type.replace('aws_imagebuilder_', '').replace(/_/g, ' ');
+        if (IMAGEBUILDER_CONTENT.has(it.rc.type) && (it.kind === 'update' || it.kind === 'replace')) {
+            const [vBefore, vAfter] = [shownValue(it.rc, 'before', ['version']), shownValue(it.rc, 'after', ['version'])];
+            const same = vBefore !== undefined && rawValue(it.rc, 'before', ['version']) === rawValue(it.rc, 'after', ['version']);
+            if (same)
+                add('medium', 'imagebuilder-version-not-bumped', `Image Builder ${name} content changed without a version bump`, [it], `${it.rc.address} changes content but keeps version ${vBefore}: Image Builder versions are immutable, so this apply will fail.`, 'Bump the version in the same change, then plan again.');
+            else
+                add('medium', 'imagebuilder-content-changed', `Image Builder ${name} changed`, [it], `${it.rc.address} changes${vBefore && vAfter ? ` (version ${vBefore} → ${vAfter})` : ''}: the next AMI build bakes the new NAT bootstrap.`, 'Build a new AMI (build-nat-ami) and review its adoption plan before applying it to the NAT instances.');
+        }
+        else if (it.kind === 'delete' && it.rc.type === 'aws_imagebuilder_image_pipeline') {
+            add('medium', 'imagebuilder-pipeline-deleted', 'NAT AMI pipeline deleted', [it], `${it.rc.address} is destroyed: NAT AMIs stop receiving AL2023 security patches.`, 'Keep build_nat_ami=true unless the environment runs gateways only.');
+        }
+        else {
+            add('low', 'imagebuilder-config-changed', `Image Builder ${name} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}; running NAT instances are not affected.`, NO_IMPACT);
+        }
+    }
+    findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || compareKeys(a.keys[0] ?? '', b.keys[0] ?? ''));
+    const risk = findings.reduce((max, f) => (severityRank(f.severity) > severityRank(max) ? f.severity : max), 'none');
+    return {
+        risk,
+        findings,
+        modeSwitch: cmp.modeSwitch,
+        expectedApplies: cmp.handovers.length > 0 ? 2 : 1,
+        expectedFailures: handoverTakers,
+        affected: [...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys))].sort(compareKeys),
+        natChanges: items.length,
+        natInstancesCreated: items.filter((i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace')).map((i) => i.rc.address),
+    };
+}
+/** What the first apply is expected to do at the resources that take an address still held by a deleting gateway. */
+function raceText(takers, changes) {
+    const types = new Set(takers.map((t) => changes.find((c) => c.address === t)?.type));
+    const messages = [
+        types.has('aws_eip_association') || types.has('aws_eip') ? '"AuthFailure: You do not have permission to access the specified resource" (not an IAM problem)' : '',
+        types.has('aws_nat_gateway') ? 'a NAT gateway creation that ends `failed` because the Elastic IP is still associated' : '',
+        types.has('aws_nat_gateway_eip_association') ? 'an association error because the Elastic IP is still associated' : '',
+    ].filter(Boolean);
+    return `The first apply is expected to fail at ${takers.join(', ')} with ${messages.join(' or ') || 'an error'}: EC2 keeps the Elastic IP on the deleting NAT gateway for a while after terraform deletes it. A second apply after the release completes the change.`;
 }
 
 // EXTERNAL MODULE: ../../packages/shared/src/limits/index.ts
@@ -30537,6 +30973,9 @@ function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
             `**Expected applies:** ${applies}`,
             `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
         ];
+        const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
+        if (failures.length > 0)
+            facts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
         lines.push(facts.join(' · '));
         if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none') {
             lines.push('');
@@ -30651,6 +31090,7 @@ async function terraformShowJson(options) {
 
 
 
+
 /** `role=glob[,glob…]` lines, e.g. `eip=module.vpc.aws_eip.nat_eip*`. */
 function parsePatterns(name, raw) {
     const out = {};
@@ -30738,6 +31178,7 @@ async function analysePlan(inputs) {
         findings: analyses.flatMap((a, i) => a.findings.map((f) => ({ ...f, document: i }))),
         modeSwitch,
         expectedApplies: analyses.some((a) => a.expectedApplies === 2) ? 2 : 1,
+        expectedFailures: [...new Set(analyses.flatMap((a) => a.expectedFailures))],
         affected: [...new Set(analyses.flatMap((a) => a.affected))],
         planSha,
         failed: inputs.failOn !== 'none' && severityRank(risk) >= severityRank(inputs.failOn),
@@ -30747,6 +31188,8 @@ async function analysePlan(inputs) {
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/index.ts
+
+
 
 
 
@@ -30838,7 +31281,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   ml: () => (/* binding */ systemClock)
 });
 
-// UNUSED EXPORTS: ActionFailure, CancelledError, DeadlineExceededError, VirtualClock, clockTimer, isCancelled, isDeadlineExceeded, raceSignal, runAction, startDeadline
+// UNUSED EXPORTS: ActionFailure, CancelledError, DeadlineExceededError, VirtualClock, clockTimer, isAbortLike, isCancelled, isDeadlineExceeded, raceSignal, runAction, startDeadline
 
 // EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 18 modules
 var lib_core = __nccwpck_require__(6226);
@@ -31034,6 +31477,7 @@ async function runGuardedAction(options) {
     }
     return info;
 }
+/** True for a cancel, a deadline or an AbortError: errors a catch-all must re-throw, not report as a result. */
 function isAbortLike(err) {
     return err instanceof CancelledError || err instanceof DeadlineExceededError || (err instanceof Error && err.name === 'AbortError');
 }

@@ -94,6 +94,8 @@ export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_I
       `**Expected applies:** ${applies}`,
       `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
     ];
+    const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
+    if (failures.length > 0) facts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
     lines.push(facts.join(' · '));
     if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none') {
       lines.push('');
