@@ -30503,15 +30503,20 @@ const creates = (rc) => !!rc && rc.change.actions.includes('create');
  * unknown until apply, a gateway → instance switch is still assumed to hand over (the reference layout).
  */
 function compareModels(before, after) {
-    const afterRefs = new Set(after.nats.map((n) => `${n.ref}|${n.kind}`));
-    const beforeRefs = new Set(before.nats.map((n) => `${n.ref}|${n.kind}`));
-    const removed = before.nats.filter((n) => !afterRefs.has(`${n.ref}|${n.kind}`) || deletes(n.rc));
-    const added = after.nats.filter((n) => !beforeRefs.has(`${n.ref}|${n.kind}`) || creates(n.rc));
-    const routeRefs = (m) => new Set(m.routes.map((r) => r.ref));
-    const removedRoutes = before.routes.filter((r) => !routeRefs(after).has(r.ref));
-    const addedRoutes = after.routes.filter((r) => !routeRefs(before).has(r.ref));
-    const fromNodes = removed.filter((n) => !added.some((a) => a.ref === n.ref && a.kind === n.kind));
-    const toNodes = added.filter((n) => !removed.some((r) => r.ref === n.ref && r.kind === n.kind));
+    const id = (n) => `${n.ref}|${n.kind}`;
+    const afterRefs = new Set(after.nats.map(id));
+    const beforeRefs = new Set(before.nats.map(id));
+    const removed = before.nats.filter((n) => !afterRefs.has(id(n)) || deletes(n.rc));
+    const added = after.nats.filter((n) => !beforeRefs.has(id(n)) || creates(n.rc));
+    const beforeRoutes = new Set(before.routes.map((r) => r.ref));
+    const afterRoutes = new Set(after.routes.map((r) => r.ref));
+    const removedRoutes = before.routes.filter((r) => !afterRoutes.has(r.ref));
+    const addedRoutes = after.routes.filter((r) => !beforeRoutes.has(r.ref));
+    // NATs that go without coming back (and come without having been there): a replacement is neither.
+    const addedIds = new Set(added.map(id));
+    const removedIds = new Set(removed.map(id));
+    const fromNodes = removed.filter((n) => !addedIds.has(id(n)));
+    const toNodes = added.filter((n) => !removedIds.has(id(n)));
     const from = pickFamily(fromNodes);
     const to = pickFamily(toNodes, from);
     const modeSwitch = from && to ? `${from}-to-${to}` : 'none';
@@ -30523,8 +30528,12 @@ function compareModels(before, after) {
             .filter((c) => creates(c.rc) || (c.rc && c.rc.change.actions.includes('update') && c.rc.type === 'aws_eip'))
             .map((c) => ({ ref: c.ref, allocationIds: c.allocationId ? [c.allocationId] : [], unknown: !c.allocationId })),
     ];
+    const holdersByAllocation = new Map();
+    for (const h of holders)
+        for (const a of h.allocationIds)
+            holdersByAllocation.set(a, [...(holdersByAllocation.get(a) ?? []), h]);
     for (const taker of takers) {
-        const holding = holders.filter((h) => h.allocationIds.some((a) => taker.allocationIds.includes(a)));
+        const holding = taker.allocationIds.flatMap((a) => holdersByAllocation.get(a) ?? []);
         const holder = holding.find((h) => h.ref !== taker.ref) ??
             holding[0] ??
             (modeSwitch === 'gateway-to-instance' && taker.unknown ? holders[0] : undefined);
@@ -30614,13 +30623,32 @@ function compareKeys(a, b) {
         return 1;
     return a < b ? -1 : a > b ? 1 : 0;
 }
+/**
+ * What shows an Elastic IP to be NAT egress: the allocation ids NAT gateways, instances and interfaces hold, and
+ * the ids of NATs an address can be associated with (on either side of the plan).
+ */
+function natEvidence(models) {
+    const allocations = new Set();
+    const natIds = new Set();
+    for (const m of models) {
+        for (const n of m.nats) {
+            n.allocationIds.forEach((a) => allocations.add(a));
+            n.ids.forEach((i) => natIds.add(i));
+        }
+    }
+    for (const m of models)
+        for (const c of m.claims)
+            if (c.allocationId && c.targetIds.some((t) => natIds.has(t)))
+                allocations.add(c.allocationId);
+    return { allocations, natIds };
+}
 /** Is the Elastic IP shown by anything in the plan to be NAT egress (held by a NAT, associated with one, or named so)? */
-function natEgressEip(it, models, explicitPattern) {
+function natEgressEip(it, evidence, explicitPattern) {
     if (explicitPattern || natNamed(it.rc))
         return true;
-    const ids = [rawString(it.rc, 'before', ['allocation_id']), rawString(it.rc, 'before', ['id'])].filter(Boolean);
-    const targets = ['instance', 'network_interface'].map((k) => rawString(it.rc, 'before', [k])).filter(Boolean);
-    return models.some((m) => m.nats.some((n) => n.allocationIds.some((a) => ids.includes(a)) || n.ids.some((i) => targets.includes(i))) || m.claims.some((c) => ids.includes(c.allocationId) && m.nats.some((n) => c.targetIds.some((t) => n.ids.includes(t)))));
+    const ids = [rawString(it.rc, 'before', ['allocation_id']), rawString(it.rc, 'before', ['id'])];
+    const targets = ['instance', 'network_interface'].map((k) => rawString(it.rc, 'before', [k]));
+    return ids.some((a) => !!a && evidence.allocations.has(a)) || targets.some((t) => !!t && evidence.natIds.has(t));
 }
 function classifyChanges(changes, options = {}) {
     const roles = natRoles(changes, options);
@@ -30664,7 +30692,8 @@ function classifyChanges(changes, options = {}) {
     const pick = (pred) => items.filter((it) => !it.used && pred(it));
     const sameKey = (it, pred) => pick((o) => o.key === it.key && o !== it && pred(o));
     const tagsOnly = (it) => it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
-    const itemOf = (n) => items.find((i) => i.rc === n.rc);
+    const itemByChange = new Map(items.map((i) => [i.rc, i]));
+    const itemOf = (n) => (n.rc ? itemByChange.get(n.rc) : undefined);
     const what = (it) => (it.rc.type === 'aws_network_interface' ? 'NAT network interface' : it.rc.type === 'aws_nat_gateway' ? 'NAT gateway' : 'NAT instance');
     // 0. Bookkeeping that changes no infrastructure: moved, imported, removed from state.
     for (const it of pick((i) => i.kind === 'no-op' || i.kind === 'forget')) {
@@ -30682,10 +30711,11 @@ function classifyChanges(changes, options = {}) {
         add('low', 'private-nat-gateway-changed', `Private NAT gateway ${verb(it.kind)}`, [it], `${it.rc.address} is a private NAT gateway (connectivity_type = private): it gives no internet egress, so this is not an egress risk.`, 'Check the private (VPC-to-VPC or on-premises) traffic it translates.');
     }
     // 1. Elastic IPs: the outbound addresses everything outside depends on.
+    const evidence = natEvidence([before, after]);
     for (const it of pick((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'))) {
         const ip = shownValue(it.rc, 'before', ['public_ip']);
         const gone = it.kind === 'delete' ? 'deleted' : 'replaced';
-        if (natEgressEip(it, [before, after], !!options.patterns?.eip)) {
+        if (natEgressEip(it, evidence, !!options.patterns?.eip)) {
             add('critical', `eip-${gone}`, `NAT Elastic IP ${gone}${ip ? ` (${ip})` : ''}`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: the outbound IP${ip ? ` ${ip}` : ''} is released for good, breaking SPF records, reverse DNS, partner allow-lists and the AWS port-25 unblock.`, 'Do not apply unless the IP change is intended: keep the EIP (prevent_destroy, or `terraform state mv` for a rename). If intended, update SPF, reverse DNS, allow-lists and request the port-25 unblock for the new IP first.');
         }
         else {

@@ -9,7 +9,7 @@ import { DescribeAddressesCommand, DescribeNatGatewaysCommand } from '@aws-sdk/c
 import { explainRejections, formatTags, searchAmis, type AmiCriteria } from '../ami/index';
 import { awsErrorCode } from '../aws/index';
 import { InputError } from '../inputs/index';
-import { actionKind, asObj, classifyChanges, type Analysis, type ResourceChange } from '../plan/index';
+import { actionKind, asObj, classifyChanges, shownValue, type Analysis, type ResourceChange } from '../plan/index';
 import { describeError } from '../runtime/index';
 import { within } from './bounded';
 import type { CutoverRun, ReadPlan } from './run';
@@ -187,10 +187,12 @@ export async function preflight(run: CutoverRun, planPath: string): Promise<Revi
       r.ami = `${search.usable.imageId} (${search.usable.name})`;
       run.info(`NAT AMI: ${search.usable.name} (${search.usable.imageId}) carries ${formatTags(options.ami.requiredTags) || 'no required tags'}`);
       for (const address of analysis.natInstancesCreated) {
-        const ami = str(asObj(plan.natChanges.find((c) => c.address === address)?.change.after)?.ami);
+        const rc = plan.natChanges.find((c) => c.address === address);
+        const ami = str(asObj(rc?.change.after)?.ami);
         const candidate = ami ? search.candidates.find((c) => c.imageId === ami) : undefined;
-        if (candidate && candidate.problems.length > 0) {
-          return refuse('refused', `plan launches unusable AMI ${ami}`, `${address} would launch ${candidate.name} (${candidate.imageId}), which ${candidate.problems.join(' and ')}: refusing to apply`, [
+        if (rc && candidate && candidate.problems.length > 0) {
+          // Plan values reach text only through shownValue (sensitivity markers honoured).
+          return refuse('refused', `plan launches unusable AMI ${shownValue(rc, 'after', ['ami'])}`, `${address} would launch ${candidate.name} (${candidate.imageId}), which ${candidate.problems.join(' and ')}: refusing to apply`, [
             `Nothing was applied. Plan again so the instances pick the newest usable AMI (${search.usable.name}, ${search.usable.imageId}), or fix the image's tags; then review and apply.`,
           ]);
         }
