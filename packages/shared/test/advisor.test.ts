@@ -361,7 +361,8 @@ describe('inputs', () => {
     [{ 'INPUT_ADVISE-DAYS': '456' }, 'advise-days: 456 is above the maximum 455'],
     [{ 'INPUT_ADVISE-DAYS': 'a month' }, 'advise-days: "a month" is not a whole number'],
     [{ INPUT_ADVISE: 'maybe' }, 'advise: "maybe" is not true or false'],
-    [{ 'INPUT_ADVISE-INSTANCE-TYPE': 'large' }, 'advise-instance-type: "large" is not an EC2 instance type (e.g. t3.small)'],
+    [{ INPUT_ADVISE: 'true', 'INPUT_ADVISE-INSTANCE-TYPE': 'large' }, 'advise-instance-type: "large" is not an EC2 instance type (e.g. t3.small)'],
+    [{ 'INPUT_ADVISE-INSTANCE-TYPE': 't3.small' }, 'advise-instance-type: only applies with advise: true'],
   ])('%j → %s', (env, message) => {
     expect(() => read(env)).toThrow(message);
   });

@@ -53,6 +53,7 @@ export function readAdviseInputs(read: InputReader): AdviseInputs {
   if (instanceType && !/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(instanceType)) {
     throw new InputError(`advise-instance-type: ${JSON.stringify(instanceType)} is not an EC2 instance type (e.g. t3.small)`);
   }
+  if (instanceType && !advise) throw new InputError('advise-instance-type: only applies with advise: true');
   return { advise, days, ...(instanceType ? { instanceType } : {}) };
 }
 

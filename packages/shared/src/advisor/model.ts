@@ -121,6 +121,11 @@ export function breakEvens(modes: ModeCost[]): BreakEven[] {
   return out.sort((x, y) => x.gbPerMonth - y.gbPerMonth);
 }
 
+/**
+ * Every mode's monthly cost (USD, 730 h) at the measured volume, the break-even volumes (processed GB/month),
+ * per-AZ throughput verdicts for the instance modes, notes on errors the metrics show, and one recommendation:
+ * the cheapest priced mode that does not throttle and keeps AZs independent (ties: instance, then regional).
+ */
 export function priceModes(input: ModelInput): ModelResult {
   const { azs, traffic, prices } = input;
   const n = Math.max(1, azs.length);

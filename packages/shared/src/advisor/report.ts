@@ -13,6 +13,7 @@ function costOf(m: ModeCost, test: (item: string) => boolean): number {
   return m.lines.filter((l) => test(l.item)).reduce((a, l) => a + l.monthlyUsd, 0);
 }
 
+/** One line naming where the prices came from (API, or the table with its date, region and source URL). */
 export function priceSourceLine(a: Advice): string {
   const t = a.prices.table;
   if (a.prices.source === 'price-list-api') return 'Prices: AWS Price List Query API (pricing:GetProducts), on-demand';
@@ -20,6 +21,7 @@ export function priceSourceLine(a: Advice): string {
   return a.prices.source === 'table' ? `Prices: ${table}` : `Prices: AWS Price List Query API, completed from ${table}`;
 }
 
+/** The advice as GitHub markdown: the cost table, data transfer out once, break-evens, throughput, availability, recommendation, notes. Untrusted values are escaped. */
 export function renderAdvice(a: Advice): string {
   const out: string[] = [];
   out.push(`## NAT mode advice: ${code(a.vpcId)} (${escapeText(a.region)})`);
