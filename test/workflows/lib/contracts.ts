@@ -30,7 +30,8 @@ export const CONTRACTS: Record<string, ActionContract> = {
     inputs: [
       'vpc-id', 'vpc-name', 'region', 'mode', 'nat-name-pattern', 'expected-ips', 'probe', 'probe-instances', 'probe-tag',
       'probe-url', 'log-groups', 'max-log-silence', 'expect-quiesced', 'wait', 'fail-on',
+      'advise', 'advise-days', 'advise-instance-type',
     ],
-    outputs: ['healthy', 'egress-ips', 'report', 'report-file'],
+    outputs: ['healthy', 'egress-ips', 'report', 'report-file', 'advice'],
   },
 };
