@@ -59,6 +59,19 @@ function cli(args: string[], env: Record<string, string> = {}, cwd = root): Prom
   });
 }
 
+/** Runs main() in this process with a pretend terminal on stdout (isTTY), the action's dist as a child. */
+async function onTerminal(args: string[], env: Record<string, string>): Promise<{ code: number; text: string }> {
+  const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 200 });
+  const stderr = new PassThrough();
+  let text = '';
+  stdout.on('data', (c: Buffer) => (text += c.toString()));
+  stderr.resume();
+  const base: Record<string, string | undefined> = { ...process.env };
+  for (const k of Object.keys(base)) if (k.startsWith('GITHUB_') || k.startsWith('INPUT_') || k.startsWith('AWS_') || k === 'RUNNER_TEMP') delete base[k];
+  const code = await mainModule.main(args, { stdout, stderr, env: { ...base, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', ...env }, cwd: root });
+  return { code, text };
+}
+
 describe('flags come from each action.yml', () => {
   test.each(COMMANDS as string[])('%s: one flag per input, help lists them all, INPUT_* as the runner names them', (command) => {
     const action = readAction(command);
@@ -347,6 +360,23 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
     server?.kill('SIGTERM');
   });
 
+  /** Deletes us-east-1b's private default route (idempotent: the tests may run alone or in any order). */
+  const breakRoute = (): void => {
+    const del = spawnSync(
+      PYTHON,
+      [
+        '-c',
+        "import boto3,sys\nec2=boto3.client('ec2',region_name='us-east-1',endpoint_url=sys.argv[1],aws_access_key_id='a',aws_secret_access_key='b')\n" +
+          "rt=ec2.describe_route_tables(RouteTableIds=[sys.argv[2]])['RouteTables'][0]\n" +
+          "if any(r.get('DestinationCidrBlock')=='0.0.0.0/0' for r in rt['Routes']): ec2.delete_route(RouteTableId=sys.argv[2],DestinationCidrBlock='0.0.0.0/0')",
+        endpoint,
+        seeded.routes[1]!,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(del.stderr).toBe('');
+  };
+
   test('healthy: egress up in each AZ on the expected addresses, exit 0', async () => {
     const run = await cli(['verify-egress', '--vpc-name', 'cabal-vpc', '--expected-ips', seeded.ips.join(','), '--probe', 'off'], awsEnv());
     expect(run.stderr).toBe('');
@@ -400,12 +430,7 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
   });
 
   test('an AZ without its NAT route: DOWN for that AZ first, then why, exit 1', async () => {
-    const del = spawnSync(
-      PYTHON,
-      ['-c', "import boto3,sys; boto3.client('ec2',region_name='us-east-1',endpoint_url=sys.argv[1],aws_access_key_id='a',aws_secret_access_key='b').delete_route(RouteTableId=sys.argv[2],DestinationCidrBlock='0.0.0.0/0')", endpoint, seeded.routes[1]!],
-      { encoding: 'utf8' },
-    );
-    expect(del.status).toBe(0);
+    breakRoute();
     const run = await cli(['verify-egress', '--vpc-id', seeded.vpc, '--probe', 'off'], awsEnv());
     expect(run.code).toBe(1);
     const report = run.stdout.slice(run.stdout.indexOf('EGRESS DOWN'));
@@ -414,6 +439,16 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
     expect(report.indexOf('Egress per AZ')).toBeLessThan(report.indexOf('Why'));
     expect(report).toMatch(new RegExp(`✗ routes \\(us-east-1b\\): .*${seeded.routes[1]}.*no 0\\.0\\.0\\.0/0 route`));
   });
+
+  test('on a terminal, --wait re-checks show as one status line in place, in colour', async () => {
+    breakRoute();
+    const run = await onTerminal(['verify-egress', '--vpc-id', seeded.vpc, '--probe', 'off', '--wait', '3s'], awsEnv());
+    expect(run.code).toBe(1);
+    expect(run.text).toContain('\r\x1b[2K⏳ waiting for egress: check 1 not healthy (1 error(s), 1 warning(s)) · ');
+    expect(run.text).not.toContain('re-checking in'); // the heartbeat lines of the Actions log
+    expect(run.text).toMatch(/check 2: not healthy/);
+    expect(run.text).toMatch(ANSI);
+  });
 });
 
 describe('build-nat-ami against a local Image Builder and EC2 stand-in', () => {
@@ -421,6 +456,7 @@ describe('build-nat-ami against a local Image Builder and EC2 stand-in', () => {
   const PIPE_ARN = 'arn:aws:imagebuilder:us-east-1:123456789012:image-pipeline/cabal-nat-al2023';
   let server: Server;
   let endpoint = '';
+  let building = 0; // GetImage answers BUILDING this many times first
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -437,11 +473,12 @@ describe('build-nat-ami against a local Image Builder and EC2 stand-in', () => {
               arn: IMAGE_ARN,
               name: 'cabal-nat-al2023',
               version: '1.0.0',
-              state: { status: 'AVAILABLE' },
+              state: { status: building > 0 ? 'BUILDING' : 'AVAILABLE' },
               dateCreated: new Date().toISOString(),
               outputResources: { amis: [{ region: 'us-east-1', image: 'ami-0123456789abcdef0', name: 'cabal-nat-al2023-20260101' }] },
             },
           };
+          building = Math.max(0, building - 1);
         }
         if (body !== undefined) {
           res.writeHead(200, { 'content-type': 'application/json' });
@@ -472,6 +509,16 @@ describe('build-nat-ami against a local Image Builder and EC2 stand-in', () => {
     expect(human.stdout).not.toMatch(ANSI);
     const json = await cli(['build-nat-ami', '--region', 'us-east-1', '--json'], env);
     expect(JSON.parse(json.stdout)).toMatchObject({ 'ami-id': 'ami-0123456789abcdef0', 'image-arn': IMAGE_ARN, reused: 'false' });
+  });
+
+  test('on a terminal, the build stage and its elapsed time update in place', async () => {
+    building = 1;
+    const env = { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_ENDPOINT_URL_EC2: endpoint, AWS_ENDPOINT_URL_IMAGEBUILDER: endpoint };
+    const run = await onTerminal(['build-nat-ami', '--region', 'us-east-1'], env);
+    expect(run.code).toBe(0);
+    expect(run.text).toContain('\r\x1b[2K⏳ image BUILDING · 0s');
+    expect(run.text).toMatch(/\r\x1b\[2K⏳ image BUILDING · [1-9]s/); // the elapsed time moved while waiting
+    expect(run.text).toMatch(/\[\+\d+s\] AVAILABLE\n/);
   });
 });
 
