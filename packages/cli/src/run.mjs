@@ -126,7 +126,8 @@ class StatusLine {
  * @returns {Promise<{ code: number, outputs: Record<string, string>, summary: string, errors: string[] }>}
  */
 export async function runActionDist(options) {
-  const dir = mkdtempSync(join(tmpdir(), 'nat-egress-'));
+  // The action's RUNNER_TEMP. It stays when an output names a file in it (report-file), so the path printed works.
+  const dir = mkdtempSync(join(options.env.TMPDIR || tmpdir(), 'nat-egress-'));
   const outputFile = join(dir, 'output');
   const summaryFile = join(dir, 'summary');
   writeFileSync(outputFile, '');

@@ -34,6 +34,9 @@ const { profileRegion } = mainModule as Obj;
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 const BIN = join(root, 'packages', 'cli', 'bin', 'nat-egress.mjs');
+/** TMPDIR of every run: the report files the CLI keeps for the operator are removed with it after the suite. */
+const TMP = mkdtempSync(join(tmpdir(), 'cli-suite-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 const ANSI = /\x1b\[/;
 
 interface Cli {
@@ -49,7 +52,7 @@ function cli(args: string[], env: Record<string, string> = {}, cwd = root): Prom
     for (const k of Object.keys(base)) if (k.startsWith('GITHUB_') || k.startsWith('INPUT_') || k.startsWith('AWS_') || k === 'RUNNER_TEMP') delete base[k];
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
-      env: { ...base, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', ...env },
+      env: { ...base, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', TMPDIR: TMP, ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -68,7 +71,7 @@ async function onTerminal(args: string[], env: Record<string, string>): Promise<
   stderr.resume();
   const base: Record<string, string | undefined> = { ...process.env };
   for (const k of Object.keys(base)) if (k.startsWith('GITHUB_') || k.startsWith('INPUT_') || k.startsWith('AWS_') || k === 'RUNNER_TEMP') delete base[k];
-  const code = await mainModule.main(args, { stdout, stderr, env: { ...base, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', ...env }, cwd: root });
+  const code = await mainModule.main(args, { stdout, stderr, env: { ...base, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', TMPDIR: TMP, ...env }, cwd: root });
   return { code, text };
 }
 
@@ -189,7 +192,7 @@ describe('progress on a terminal, heartbeats in logs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-progress-'));
     try {
       const log = capture(isTTY);
-      const run = await runActionDist({ main: fakeDist(dir), env: { ...process.env }, cwd: dir, log: log.stream, color: false, progress: isTTY, verbose: false });
+      const run = await runActionDist({ main: fakeDist(dir), env: { ...process.env, TMPDIR: dir }, cwd: dir, log: log.stream, color: false, progress: isTTY, verbose: false });
       expect(run.outputs).toEqual({ 'ami-id': 'ami-1' });
       const text = log.text();
       expect(text).toContain('warning: slow build');
@@ -562,7 +565,7 @@ describe('cutover with the fake terraform', () => {
       const child = spawn(process.execPath, [BIN, 'cutover', '--planfile', 'tfplan', '--nat-ami-check', 'off', '--region', 'us-east-1'], {
         detached: true,
         cwd: dir,
-        env: { ...process.env, PATH: `${fake}:${process.env.PATH ?? ''}`, FAKE_TF_DIR: dir, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1' },
+        env: { ...process.env, PATH: `${fake}:${process.env.PATH ?? ''}`, FAKE_TF_DIR: dir, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', TMPDIR: TMP },
       });
       let stdout = '';
       let sent = false;
