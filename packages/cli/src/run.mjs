@@ -40,7 +40,7 @@ export function parseOutputFile(text) {
  * What a log line says about a long wait: a stage for the status line, and whether the line is only a
  * heartbeat (dropped on a terminal, where the status line shows the same).
  * @param {string} line
- * @returns {{ key: string, stage: string, heartbeat: boolean } | undefined}  `key` names the wait: the status line's
+ * @returns {{ key: string, stage: string, heartbeat: boolean, done?: true } | undefined}  `key` names the wait: the status line's
  *   elapsed time restarts when it changes (a new build stage), not on every check of the same wait
  */
 export function waitStage(line) {
