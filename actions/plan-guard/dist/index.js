@@ -28903,12 +28903,18 @@ function isIpv4(value) {
  * IPv4 addresses as a comma/newline list or JSON: an array, or an object whose values are addresses
  * or arrays of them (Terraform's `output -json` of a list or a map). Duplicates are removed.
  */
+/**
+ * IPv4 addresses: a comma/newline list, a JSON array or map of addresses, the value of one output
+ * (`terraform output -json NAME`, or `{"value": …}`), or the whole `terraform output -json` document — then the one
+ * output whose value holds only IPv4 addresses is used (several such outputs are refused as ambiguous). `/32` is
+ * dropped; duplicates are removed. Errors name the input and the offending value.
+ */
 function ipListInput(name, raw) {
     const value = raw.trim();
     if (value === '')
         return [];
     let items;
-    if (value.startsWith('{') || value.startsWith('[')) {
+    if (value.startsWith('{') || value.startsWith('[') || value.startsWith('"')) {
         let parsed;
         try {
             parsed = JSON.parse(value);
@@ -28916,15 +28922,8 @@ function ipListInput(name, raw) {
         catch {
             throw new InputError(`${name}: looks like JSON but does not parse`);
         }
-        // terraform output -json <name> prints the value; `terraform output -json` wraps it as {value: …}.
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'value' in parsed)
-            parsed = parsed.value;
-        const flat = Array.isArray(parsed) ? parsed : Object.values(parsed);
-        items = flat.flat().map((v) => {
-            if (typeof v !== 'string')
-                throw new InputError(`${name}: ${JSON.stringify(v)} is not an IP address string`);
-            return v.trim();
-        });
+        parsed = outputValue(name, parsed);
+        items = flattenStrings(name, parsed);
     }
     else {
         items = listInput(name, value);
@@ -28935,6 +28934,43 @@ function ipListInput(name, raw) {
             throw new InputError(`${name}: ${show(ip)} is not an IPv4 address`);
     }
     return [...new Set(items.map((ip) => ip.replace(/\/32$/, '')))];
+}
+/** `{value: …}` (one output) → its value; a whole `terraform output -json` document → the one output of IPs. */
+function outputValue(name, parsed) {
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+        return parsed;
+    const isOutput = (v) => !!v && typeof v === 'object' && !Array.isArray(v) && 'value' in v;
+    if (isOutput(parsed) && ('type' in parsed || 'sensitive' in parsed || Object.keys(parsed).length === 1))
+        return parsed.value;
+    const entries = Object.entries(parsed);
+    if (entries.length === 0 || !entries.every(([, v]) => isOutput(v)))
+        return parsed;
+    // The whole document: {"relay_ips": {"sensitive": false, "type": …, "value": […]}, "vpc_id": {…}, …}
+    const ipOutputs = entries.filter(([, v]) => {
+        try {
+            const flat = flattenStrings(name, v.value);
+            return flat.length > 0 && flat.every((ip) => isIpv4(ip.trim().replace(/\/32$/, '')));
+        }
+        catch {
+            return false;
+        }
+    });
+    const names = entries.map(([k]) => k).join(', ');
+    if (ipOutputs.length === 0)
+        throw new InputError(`${name}: the terraform output document has no output holding IPv4 addresses (outputs: ${names})`);
+    if (ipOutputs.length > 1) {
+        throw new InputError(`${name}: several terraform outputs hold IPv4 addresses (${ipOutputs.map(([k]) => k).join(', ')}): pass one of them, e.g. the output of terraform output -json ${ipOutputs[0]?.[0]}`);
+    }
+    return (ipOutputs[0]?.[1]).value;
+}
+function flattenStrings(name, v) {
+    if (typeof v === 'string')
+        return [v.trim()];
+    if (Array.isArray(v))
+        return v.flatMap((x) => flattenStrings(name, x));
+    if (v && typeof v === 'object')
+        return Object.values(v).flatMap((x) => flattenStrings(name, x));
+    throw new InputError(`${name}: ${JSON.stringify(v)} is not an IP address string`);
 }
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 /** The AWS region: the input, else AWS_REGION, else AWS_DEFAULT_REGION. */
@@ -30467,15 +30503,20 @@ const creates = (rc) => !!rc && rc.change.actions.includes('create');
  * unknown until apply, a gateway → instance switch is still assumed to hand over (the reference layout).
  */
 function compareModels(before, after) {
-    const afterRefs = new Set(after.nats.map((n) => `${n.ref}|${n.kind}`));
-    const beforeRefs = new Set(before.nats.map((n) => `${n.ref}|${n.kind}`));
-    const removed = before.nats.filter((n) => !afterRefs.has(`${n.ref}|${n.kind}`) || deletes(n.rc));
-    const added = after.nats.filter((n) => !beforeRefs.has(`${n.ref}|${n.kind}`) || creates(n.rc));
-    const routeRefs = (m) => new Set(m.routes.map((r) => r.ref));
-    const removedRoutes = before.routes.filter((r) => !routeRefs(after).has(r.ref));
-    const addedRoutes = after.routes.filter((r) => !routeRefs(before).has(r.ref));
-    const fromNodes = removed.filter((n) => !added.some((a) => a.ref === n.ref && a.kind === n.kind));
-    const toNodes = added.filter((n) => !removed.some((r) => r.ref === n.ref && r.kind === n.kind));
+    const id = (n) => `${n.ref}|${n.kind}`;
+    const afterRefs = new Set(after.nats.map(id));
+    const beforeRefs = new Set(before.nats.map(id));
+    const removed = before.nats.filter((n) => !afterRefs.has(id(n)) || deletes(n.rc));
+    const added = after.nats.filter((n) => !beforeRefs.has(id(n)) || creates(n.rc));
+    const beforeRoutes = new Set(before.routes.map((r) => r.ref));
+    const afterRoutes = new Set(after.routes.map((r) => r.ref));
+    const removedRoutes = before.routes.filter((r) => !afterRoutes.has(r.ref));
+    const addedRoutes = after.routes.filter((r) => !beforeRoutes.has(r.ref));
+    // NATs that go without coming back (and come without having been there): a replacement is neither.
+    const addedIds = new Set(added.map(id));
+    const removedIds = new Set(removed.map(id));
+    const fromNodes = removed.filter((n) => !addedIds.has(id(n)));
+    const toNodes = added.filter((n) => !removedIds.has(id(n)));
     const from = pickFamily(fromNodes);
     const to = pickFamily(toNodes, from);
     const modeSwitch = from && to ? `${from}-to-${to}` : 'none';
@@ -30487,8 +30528,12 @@ function compareModels(before, after) {
             .filter((c) => creates(c.rc) || (c.rc && c.rc.change.actions.includes('update') && c.rc.type === 'aws_eip'))
             .map((c) => ({ ref: c.ref, allocationIds: c.allocationId ? [c.allocationId] : [], unknown: !c.allocationId })),
     ];
+    const holdersByAllocation = new Map();
+    for (const h of holders)
+        for (const a of h.allocationIds)
+            holdersByAllocation.set(a, [...(holdersByAllocation.get(a) ?? []), h]);
     for (const taker of takers) {
-        const holding = holders.filter((h) => h.allocationIds.some((a) => taker.allocationIds.includes(a)));
+        const holding = taker.allocationIds.flatMap((a) => holdersByAllocation.get(a) ?? []);
         const holder = holding.find((h) => h.ref !== taker.ref) ??
             holding[0] ??
             (modeSwitch === 'gateway-to-instance' && taker.unknown ? holders[0] : undefined);
@@ -30578,13 +30623,32 @@ function compareKeys(a, b) {
         return 1;
     return a < b ? -1 : a > b ? 1 : 0;
 }
+/**
+ * What shows an Elastic IP to be NAT egress: the allocation ids NAT gateways, instances and interfaces hold, and
+ * the ids of NATs an address can be associated with (on either side of the plan).
+ */
+function natEvidence(models) {
+    const allocations = new Set();
+    const natIds = new Set();
+    for (const m of models) {
+        for (const n of m.nats) {
+            n.allocationIds.forEach((a) => allocations.add(a));
+            n.ids.forEach((i) => natIds.add(i));
+        }
+    }
+    for (const m of models)
+        for (const c of m.claims)
+            if (c.allocationId && c.targetIds.some((t) => natIds.has(t)))
+                allocations.add(c.allocationId);
+    return { allocations, natIds };
+}
 /** Is the Elastic IP shown by anything in the plan to be NAT egress (held by a NAT, associated with one, or named so)? */
-function natEgressEip(it, models, explicitPattern) {
+function natEgressEip(it, evidence, explicitPattern) {
     if (explicitPattern || natNamed(it.rc))
         return true;
-    const ids = [rawString(it.rc, 'before', ['allocation_id']), rawString(it.rc, 'before', ['id'])].filter(Boolean);
-    const targets = ['instance', 'network_interface'].map((k) => rawString(it.rc, 'before', [k])).filter(Boolean);
-    return models.some((m) => m.nats.some((n) => n.allocationIds.some((a) => ids.includes(a)) || n.ids.some((i) => targets.includes(i))) || m.claims.some((c) => ids.includes(c.allocationId) && m.nats.some((n) => c.targetIds.some((t) => n.ids.includes(t)))));
+    const ids = [rawString(it.rc, 'before', ['allocation_id']), rawString(it.rc, 'before', ['id'])];
+    const targets = ['instance', 'network_interface'].map((k) => rawString(it.rc, 'before', [k]));
+    return ids.some((a) => !!a && evidence.allocations.has(a)) || targets.some((t) => !!t && evidence.natIds.has(t));
 }
 function classifyChanges(changes, options = {}) {
     const roles = natRoles(changes, options);
@@ -30628,7 +30692,8 @@ function classifyChanges(changes, options = {}) {
     const pick = (pred) => items.filter((it) => !it.used && pred(it));
     const sameKey = (it, pred) => pick((o) => o.key === it.key && o !== it && pred(o));
     const tagsOnly = (it) => it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
-    const itemOf = (n) => items.find((i) => i.rc === n.rc);
+    const itemByChange = new Map(items.map((i) => [i.rc, i]));
+    const itemOf = (n) => (n.rc ? itemByChange.get(n.rc) : undefined);
     const what = (it) => (it.rc.type === 'aws_network_interface' ? 'NAT network interface' : it.rc.type === 'aws_nat_gateway' ? 'NAT gateway' : 'NAT instance');
     // 0. Bookkeeping that changes no infrastructure: moved, imported, removed from state.
     for (const it of pick((i) => i.kind === 'no-op' || i.kind === 'forget')) {
@@ -30646,10 +30711,11 @@ function classifyChanges(changes, options = {}) {
         add('low', 'private-nat-gateway-changed', `Private NAT gateway ${verb(it.kind)}`, [it], `${it.rc.address} is a private NAT gateway (connectivity_type = private): it gives no internet egress, so this is not an egress risk.`, 'Check the private (VPC-to-VPC or on-premises) traffic it translates.');
     }
     // 1. Elastic IPs: the outbound addresses everything outside depends on.
+    const evidence = natEvidence([before, after]);
     for (const it of pick((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'))) {
         const ip = shownValue(it.rc, 'before', ['public_ip']);
         const gone = it.kind === 'delete' ? 'deleted' : 'replaced';
-        if (natEgressEip(it, [before, after], !!options.patterns?.eip)) {
+        if (natEgressEip(it, evidence, !!options.patterns?.eip)) {
             add('critical', `eip-${gone}`, `NAT Elastic IP ${gone}${ip ? ` (${ip})` : ''}`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: the outbound IP${ip ? ` ${ip}` : ''} is released for good, breaking SPF records, reverse DNS, partner allow-lists and the AWS port-25 unblock.`, 'Do not apply unless the IP change is intended: keep the EIP (prevent_destroy, or `terraform state mv` for a rename). If intended, update SPF, reverse DNS, allow-lists and request the port-25 unblock for the new IP first.');
         }
         else {
@@ -31245,7 +31311,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   ml: () => (/* binding */ systemClock)
 });
 
-// UNUSED EXPORTS: ActionFailure, CancelledError, DeadlineExceededError, VirtualClock, clockTimer, isCancelled, isDeadlineExceeded, raceSignal, runAction, startDeadline
+// UNUSED EXPORTS: ActionFailure, CancelledError, DeadlineExceededError, VirtualClock, clockTimer, isAbortLike, isCancelled, isDeadlineExceeded, raceSignal, runAction, startDeadline
 
 // EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 18 modules
 var lib_core = __nccwpck_require__(6226);
@@ -31441,6 +31507,7 @@ async function runGuardedAction(options) {
     }
     return info;
 }
+/** True for a cancel, a deadline or an AbortError: errors a catch-all must re-throw, not report as a result. */
 function isAbortLike(err) {
     return err instanceof CancelledError || err instanceof DeadlineExceededError || (err instanceof Error && err.name === 'AbortError');
 }

@@ -122,12 +122,29 @@ export function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * What shows an Elastic IP to be NAT egress: the allocation ids NAT gateways, instances and interfaces hold, and
+ * the ids of NATs an address can be associated with (on either side of the plan).
+ */
+function natEvidence(models: TopologyModel[]): { allocations: Set<string>; natIds: Set<string> } {
+  const allocations = new Set<string>();
+  const natIds = new Set<string>();
+  for (const m of models) {
+    for (const n of m.nats) {
+      n.allocationIds.forEach((a) => allocations.add(a));
+      n.ids.forEach((i) => natIds.add(i));
+    }
+  }
+  for (const m of models) for (const c of m.claims) if (c.allocationId && c.targetIds.some((t) => natIds.has(t))) allocations.add(c.allocationId);
+  return { allocations, natIds };
+}
+
 /** Is the Elastic IP shown by anything in the plan to be NAT egress (held by a NAT, associated with one, or named so)? */
-function natEgressEip(it: Item, models: TopologyModel[], explicitPattern: boolean): boolean {
+function natEgressEip(it: Item, evidence: { allocations: Set<string>; natIds: Set<string> }, explicitPattern: boolean): boolean {
   if (explicitPattern || natNamed(it.rc)) return true;
-  const ids = [rawString(it.rc, 'before', ['allocation_id']), rawString(it.rc, 'before', ['id'])].filter(Boolean);
-  const targets = ['instance', 'network_interface'].map((k) => rawString(it.rc, 'before', [k])).filter(Boolean);
-  return models.some((m) => m.nats.some((n) => n.allocationIds.some((a) => ids.includes(a)) || n.ids.some((i) => targets.includes(i))) || m.claims.some((c) => ids.includes(c.allocationId) && m.nats.some((n) => c.targetIds.some((t) => n.ids.includes(t)))));
+  const ids = [rawString(it.rc, 'before', ['allocation_id']), rawString(it.rc, 'before', ['id'])];
+  const targets = ['instance', 'network_interface'].map((k) => rawString(it.rc, 'before', [k]));
+  return ids.some((a) => !!a && evidence.allocations.has(a)) || targets.some((t) => !!t && evidence.natIds.has(t));
 }
 
 export function classifyChanges(changes: readonly ResourceChange[], options: ClassifyOptions = {}): Analysis {
@@ -170,7 +187,8 @@ export function classifyChanges(changes: readonly ResourceChange[], options: Cla
   const pick = (pred: (it: Item) => boolean) => items.filter((it) => !it.used && pred(it));
   const sameKey = (it: Item, pred: (o: Item) => boolean) => pick((o) => o.key === it.key && o !== it && pred(o));
   const tagsOnly = (it: Item) => it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
-  const itemOf = (n: NatNode) => items.find((i) => i.rc === n.rc);
+  const itemByChange = new Map(items.map((i) => [i.rc, i]));
+  const itemOf = (n: NatNode) => (n.rc ? itemByChange.get(n.rc) : undefined);
   const what = (it: Item) => (it.rc.type === 'aws_network_interface' ? 'NAT network interface' : it.rc.type === 'aws_nat_gateway' ? 'NAT gateway' : 'NAT instance');
 
   // 0. Bookkeeping that changes no infrastructure: moved, imported, removed from state.
@@ -188,10 +206,11 @@ export function classifyChanges(changes: readonly ResourceChange[], options: Cla
     add('low', 'private-nat-gateway-changed', `Private NAT gateway ${verb(it.kind)}`, [it], `${it.rc.address} is a private NAT gateway (connectivity_type = private): it gives no internet egress, so this is not an egress risk.`, 'Check the private (VPC-to-VPC or on-premises) traffic it translates.');
   }
   // 1. Elastic IPs: the outbound addresses everything outside depends on.
+  const evidence = natEvidence([before, after]);
   for (const it of pick((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'))) {
     const ip = shownValue(it.rc, 'before', ['public_ip']);
     const gone = it.kind === 'delete' ? 'deleted' : 'replaced';
-    if (natEgressEip(it, [before, after], !!options.patterns?.eip)) {
+    if (natEgressEip(it, evidence, !!options.patterns?.eip)) {
       add('critical', `eip-${gone}`, `NAT Elastic IP ${gone}${ip ? ` (${ip})` : ''}`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: the outbound IP${ip ? ` ${ip}` : ''} is released for good, breaking SPF records, reverse DNS, partner allow-lists and the AWS port-25 unblock.`, 'Do not apply unless the IP change is intended: keep the EIP (prevent_destroy, or `terraform state mv` for a rename). If intended, update SPF, reverse DNS, allow-lists and request the port-25 unblock for the new IP first.');
     } else {
       add('medium', `other-eip-${gone}`, `Elastic IP ${gone}${ip ? ` (${ip})` : ''}, not shown to be NAT egress`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'released' : 'released and re-allocated'}; nothing in this plan shows it to be a NAT's outbound address (no NAT gateway, NAT instance or NAT interface holds it), so NAT egress is not affected. Whatever uses the address loses it for good.`, 'Confirm nothing allow-lists this address. If it is NAT egress, name it in nat-address-patterns (eip=…) so plan-guard rates its loss critical.');

@@ -272,16 +272,21 @@ const creates = (rc: ResourceChange | undefined) => !!rc && rc.change.actions.in
  * unknown until apply, a gateway → instance switch is still assumed to hand over (the reference layout).
  */
 export function compareModels(before: TopologyModel, after: TopologyModel): ModelComparison {
-  const afterRefs = new Set(after.nats.map((n) => `${n.ref}|${n.kind}`));
-  const beforeRefs = new Set(before.nats.map((n) => `${n.ref}|${n.kind}`));
-  const removed = before.nats.filter((n) => !afterRefs.has(`${n.ref}|${n.kind}`) || deletes(n.rc));
-  const added = after.nats.filter((n) => !beforeRefs.has(`${n.ref}|${n.kind}`) || creates(n.rc));
-  const routeRefs = (m: TopologyModel) => new Set(m.routes.map((r) => r.ref));
-  const removedRoutes = before.routes.filter((r) => !routeRefs(after).has(r.ref));
-  const addedRoutes = after.routes.filter((r) => !routeRefs(before).has(r.ref));
+  const id = (n: NatNode) => `${n.ref}|${n.kind}`;
+  const afterRefs = new Set(after.nats.map(id));
+  const beforeRefs = new Set(before.nats.map(id));
+  const removed = before.nats.filter((n) => !afterRefs.has(id(n)) || deletes(n.rc));
+  const added = after.nats.filter((n) => !beforeRefs.has(id(n)) || creates(n.rc));
+  const beforeRoutes = new Set(before.routes.map((r) => r.ref));
+  const afterRoutes = new Set(after.routes.map((r) => r.ref));
+  const removedRoutes = before.routes.filter((r) => !afterRoutes.has(r.ref));
+  const addedRoutes = after.routes.filter((r) => !beforeRoutes.has(r.ref));
 
-  const fromNodes = removed.filter((n) => !added.some((a) => a.ref === n.ref && a.kind === n.kind));
-  const toNodes = added.filter((n) => !removed.some((r) => r.ref === n.ref && r.kind === n.kind));
+  // NATs that go without coming back (and come without having been there): a replacement is neither.
+  const addedIds = new Set(added.map(id));
+  const removedIds = new Set(removed.map(id));
+  const fromNodes = removed.filter((n) => !addedIds.has(id(n)));
+  const toNodes = added.filter((n) => !removedIds.has(id(n)));
   const from = pickFamily(fromNodes);
   const to = pickFamily(toNodes, from);
   const modeSwitch: ModeSwitch = from && to ? `${from}-to-${to}` : 'none';
@@ -294,8 +299,10 @@ export function compareModels(before: TopologyModel, after: TopologyModel): Mode
       .filter((c) => creates(c.rc) || (c.rc && c.rc.change.actions.includes('update') && c.rc.type === 'aws_eip'))
       .map((c) => ({ ref: c.ref, allocationIds: c.allocationId ? [c.allocationId] : [], unknown: !c.allocationId })),
   ];
+  const holdersByAllocation = new Map<string, NatNode[]>();
+  for (const h of holders) for (const a of h.allocationIds) holdersByAllocation.set(a, [...(holdersByAllocation.get(a) ?? []), h]);
   for (const taker of takers) {
-    const holding = holders.filter((h) => h.allocationIds.some((a) => taker.allocationIds.includes(a)));
+    const holding = taker.allocationIds.flatMap((a) => holdersByAllocation.get(a) ?? []);
     const holder =
       holding.find((h) => h.ref !== taker.ref) ??
       holding[0] ??
