@@ -45,7 +45,7 @@ export function parseOutputFile(text) {
  */
 export function waitStage(line) {
   // The end of a wait: the status line goes away.
-  if (/^\[\+[^\]]+\] (AVAILABLE|FAILED|CANCELLED|DELETED)\b/.test(line) || /^check \d+: healthy\b/.test(line) || /^Elastic IP\(s\) released after /.test(line)) {
+  if (/^\[\+[^\]]+\] (AVAILABLE|FAILED|CANCELLED|DELETED)\b/.test(line) || /^check \d+: healthy\b/.test(line) || /^(?:\S+: )?Elastic IP\(s\) released after /.test(line)) {
     return { key: '', stage: '', heartbeat: false, done: true };
   }
   // build-nat-ami (imagebuilder/wait.ts): "[+4m10s] BUILDING", "[+5m] still BUILDING (3 checks)"
@@ -57,8 +57,9 @@ export function waitStage(line) {
   m = /^check (\d+): not healthy (\(.*\))$/.exec(line);
   if (m) return { key: 'egress', stage: `waiting for egress: check ${m[1]} not healthy ${m[2]}`, heartbeat: false };
   if (/^re-checking in /.test(line)) return { key: 'egress', stage: '', heartbeat: true };
-  // cutover (terraform/release.ts): waiting for the gateways to release the Elastic IPs
-  m = /^(waiting for NAT gateway\(s\) to finish deleting: .*|NAT gateway\(s\) deleted; Elastic IP\(s\) .*)$/.exec(line);
+  // cutover (terraform/release.ts, watch.ts): waiting for the gateways to release the Elastic IPs, the lines
+  // prefixed with the association's address when cutover watches during the apply
+  m = /^((?:\S+: )?(?:waiting for NAT gateway\(s\) to finish deleting: .*|NAT gateway\(s\) deleted; Elastic IP\(s\) .*|watching .* until EC2 shows it free))$/.exec(line);
   if (m) return { key: 'release', stage: m[1], heartbeat: false };
   return undefined;
 }

@@ -165,7 +165,12 @@ describe('progress on a terminal, heartbeats in logs', () => {
       heartbeat: false,
     });
     expect(waitStage('re-checking in 30s (wait 10m, 1m elapsed)')).toEqual({ key: 'egress', stage: '', heartbeat: true });
-    expect(waitStage('waiting for NAT gateway(s) to finish deleting: nat-1 deleting')?.heartbeat).toBe(false);
+    expect(waitStage('waiting for NAT gateway(s) to finish deleting: nat-1 deleting')).toMatchObject({ key: 'release', heartbeat: false });
+    expect(waitStage('module.vpc.aws_eip_association.nat[0]: waiting for NAT gateway(s) to finish deleting: nat-1 deleting')).toMatchObject({
+      key: 'release',
+      stage: 'module.vpc.aws_eip_association.nat[0]: waiting for NAT gateway(s) to finish deleting: nat-1 deleting',
+    });
+    expect(waitStage('module.vpc.aws_eip_association.nat[0]: Elastic IP(s) released after 41s')).toMatchObject({ done: true });
     expect(waitStage('Plan digest (plan-sha): abc')).toBeUndefined();
     for (const end of ['[+12m] AVAILABLE', 'check 3: healthy (0 error(s), 0 warning(s))', 'Elastic IP(s) released after 1m10s; grace 10s before re-applying']) {
       expect(waitStage(end)).toMatchObject({ done: true });
