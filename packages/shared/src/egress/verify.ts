@@ -52,6 +52,9 @@ export interface VerifyOptions {
   progress?: { phase: string };
 }
 
+/** Least room left in the wait for a re-check to start (it must be able to finish inside the wait). */
+const MIN_CHECK_ROOM_MS = 1_000;
+
 /** Time one check (topology, probes, logs, diagnosis) may take when no `timeout` is given: 5 minutes. */
 export const DEFAULT_CHECK_BUDGET_MS = 5 * 60_000;
 
@@ -173,7 +176,8 @@ function egressSymptoms(result: CheckResult): boolean {
  * Checks, and while not healthy re-checks every `recheckMs` until `waitMs` has passed (on the injected clock).
  * Hard deadlines, calls in flight included: `timeoutMs` for everything (the first check runs under it alone), and
  * `waitMs` for re-checks — a re-check still running when the wait ends is abandoned and the last complete check
- * stands. A first check cut by the timeout throws an ActionFailure naming what it was doing; a cancel throws the
+ * stands. Re-checks are timed so the last one can finish inside the wait (it starts at least twice the previous
+ * check's duration, and 1 s, before the wait ends). A first check cut by the timeout throws an ActionFailure naming what it was doing; a cancel throws the
  * signal's reason. `log` receives one line per attempt.
  */
 export async function verifyEgress(clients: EgressClients, clock: Clock, options: VerifyOptions, log: (line: string) => void = () => {}): Promise<VerifyResult> {
@@ -185,12 +189,15 @@ export async function verifyEgress(clients: EgressClients, clock: Clock, options
   const wait = startDeadline(clock, options.waitMs, `wait ${formatDuration(options.waitMs)}`, hard.signal);
   const run = (signal: AbortSignal) => checkOnce(bindClients(clients, signal), clock, { ...options, signal, progress });
   let attempts = 0;
+  let lastCheckMs = 0;
   let result: CheckResult | undefined;
   try {
     for (;;) {
       attempts++;
+      const checkStarted = clock.now();
       try {
         result = await run(attempts === 1 ? hard.signal : wait.signal);
+        lastCheckMs = clock.now() - checkStarted;
       } catch (err) {
         if (result && err instanceof DeadlineExceededError && wait.signal.reason === err && !hard.signal.aborted) {
           log(`check ${attempts} abandoned: the wait (${formatDuration(options.waitMs)}) ended while ${progress.phase}; check ${attempts - 1} stands`);
@@ -204,7 +211,11 @@ export async function verifyEgress(clients: EgressClients, clock: Clock, options
       log(`check ${attempts}: ${result.healthy ? 'healthy' : 'not healthy'} (${errors} error(s), ${warnings} warning(s))`);
       const elapsed = clock.now() - started;
       if (result.healthy || elapsed >= options.waitMs) break;
-      const pause = Math.min(recheckMs, options.waitMs - elapsed);
+      // The last re-check is timed to finish inside the wait: it starts at least twice the last check's duration
+      // (and at least 1 s) before the wait ends; when there is no such room left, the last check stands.
+      const room = options.waitMs - elapsed - Math.max(MIN_CHECK_ROOM_MS, 2 * lastCheckMs);
+      if (room <= 0) break;
+      const pause = Math.min(recheckMs, room);
       log(`re-checking in ${formatDuration(pause)} (wait ${formatDuration(options.waitMs)}, ${formatDuration(elapsed)} elapsed)`);
       await clock.sleep(pause, hard.signal);
     }
