@@ -15,9 +15,9 @@ export const CONTRACTS: Record<string, ActionContract> = {
   cutover: {
     inputs: [
       'working-directory', 'terraform', 'planfile', 'apply-args', 'expected-plan-sha', 'region', 'max-applies',
-      'release-timeout', 'poll-interval', 'nat-ami-check', 'ami-name-pattern', 'required-tags',
+      'release-timeout', 'poll-interval', 'nat-ami-check', 'ami-name-pattern', 'required-tags', 'restore',
     ],
-    outputs: ['result', 'applies', 'retried-because', 'egress-gap-seconds', 'timeline'],
+    outputs: ['result', 'applies', 'retried-because', 'egress-gap-seconds', 'timeline', 'restore-path'],
   },
   'build-nat-ami': {
     inputs: [
