@@ -159,6 +159,7 @@ export class FaultProxy {
   private readonly faults: Array<Fault & { left: number }> = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly natDeleteMs: number;
+  private readonly natDeleteMsByRegion = new Map<string, number>();
   private readonly addressLagMs: number;
   private readonly authLingerMs: number;
 
@@ -206,6 +207,11 @@ export class FaultProxy {
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((res) => server.close(() => res()));
+  }
+
+  /** NAT gateway deletion time in one region (scenarios that do not measure the race need not wait 20 s). */
+  setNatDeleteMs(region: string, ms: number): void {
+    this.natDeleteMsByRegion.set(region, ms);
   }
 
   /** Adds a fault for the next `times` matching calls. */
@@ -324,7 +330,7 @@ export class FaultProxy {
         st.deleting.set(id, allocationIds);
         for (const a of allocationIds) st.refused.set(a, Number.POSITIVE_INFINITY);
         this.record({ kind: 'event', t: Date.now(), region, event: 'nat-deleting', natGatewayId: id, allocationIds });
-        this.later(this.natDeleteMs, async () => {
+        this.later(this.natDeleteMsByRegion.get(region) ?? this.natDeleteMs, async () => {
           await this.motoEc2(region, 'DeleteNatGateway', { NatGatewayId: id });
           st.deleting.delete(id);
           this.record({ kind: 'event', t: Date.now(), region, event: 'nat-deleted', natGatewayId: id, allocationIds });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction, type ActionRun } from '../../../packages/shared/test/support/action-runner';
 import { findMotoServer, startMoto, type Moto } from './moto';
-import { FaultProxy, type CallRecord, type LogRecord, type ProxyOptions } from './proxy';
+import { FaultProxy, type CallRecord, type EventRecord, type LogRecord, type ProxyOptions } from './proxy';
 import { exec, findTerraform, initTemplate, workspace, writeVars, type Exec, type TerraformSetup } from './terraform';
 
 export interface RehearsalOptions extends Omit<ProxyOptions, 'upstream'> {
@@ -178,12 +178,16 @@ export interface AzGap {
   az: number;
   /** Private route re-pointed (ReplaceRoute answered 200), ms since the epoch. */
   routeAt?: number;
+  /** The AZ's NAT gateway started deleting (it stops forwarding then), ms since the epoch. */
+  deletingAt?: number;
   /** The proxy released the address (the gateway's deletion finished). */
   releasedAt?: number;
   /** AssociateAddress for the AZ's allocation answered 200. */
   associatedAt?: number;
   /** routeAt → associatedAt, seconds. */
   gapSeconds?: number;
+  /** deletingAt → associatedAt, seconds: egress lost from the gateway's deletion until the address is back. */
+  gapFromDeletionSeconds?: number;
   /** releasedAt → associatedAt, seconds. */
   releaseToAssociationSeconds?: number;
   /** AssociateAddress answered AuthFailure this many times. */
@@ -198,11 +202,17 @@ export function egressGaps(log: readonly LogRecord[], region: string, routeTable
     const routeAt = calls.find((c) => (c.action === 'ReplaceRoute' || c.action === 'CreateRoute') && c.params.RouteTableId === rt && c.status === 200)?.end;
     const associations = calls.filter((c) => c.action === 'AssociateAddress' && c.params.AllocationId === allocation);
     const associatedAt = associations.find((c) => c.status === 200)?.end;
-    const releasedAt = log.find((r) => r.kind === 'event' && r.region === region && r.event === 'address-released' && r.t >= since && r.allocationIds.includes(allocation));
-    const released = releasedAt?.kind === 'event' ? releasedAt.t : undefined;
+    const event = (name: EventRecord['event']) => {
+      const e = log.find((r) => r.kind === 'event' && r.region === region && r.event === name && r.t >= since && r.allocationIds.includes(allocation));
+      return e?.kind === 'event' ? e.t : undefined;
+    };
+    const released = event('address-released');
+    const deletingAt = event('nat-deleting');
     const gap: AzGap = { az, authFailures: associations.filter((c) => c.error === 'AuthFailure').length };
     if (routeAt !== undefined) gap.routeAt = routeAt;
     if (released !== undefined) gap.releasedAt = released;
+    if (deletingAt !== undefined) gap.deletingAt = deletingAt;
+    if (deletingAt !== undefined && associatedAt !== undefined) gap.gapFromDeletionSeconds = round1((associatedAt - deletingAt) / 1000);
     if (associatedAt !== undefined) gap.associatedAt = associatedAt;
     if (routeAt !== undefined && associatedAt !== undefined) gap.gapSeconds = round1((associatedAt - routeAt) / 1000);
     if (released !== undefined && associatedAt !== undefined) gap.releaseToAssociationSeconds = round1((associatedAt - released) / 1000);

@@ -44,7 +44,7 @@ function searchRoot(root: string, maxDepth: number): string | undefined {
     const next: string[] = [];
     for (const dir of level) {
       if (hasProviderBinary(dir)) return dir;
-      let entries: string[] = [];
+      let entries: string[];
       try {
         entries = readdirSync(dir, { withFileTypes: true })
           .filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules' && e.name !== 'proc')

@@ -55,12 +55,25 @@ variable "nat_instance_type" {
   default     = "t3.micro"
 }
 
+variable "log_retention_days" {
+  description = "Retention of the private tiers' log groups (their fresh events prove egress)."
+  type        = number
+  default     = 30
+}
+
 data "aws_availability_zones" "available" {
   state = "available"
 }
 
 resource "aws_route53_zone" "control" {
   name = var.control_domain
+}
+
+# The private tiers' log groups (CloudWatch Logs has no VPC endpoint: shipping logs proves NAT egress).
+resource "aws_cloudwatch_log_group" "tier" {
+  for_each          = toset(["/ecs/cabal-imap", "/ecs/cabal-smtp-in", "/ecs/cabal-smtp-out"])
+  name              = each.value
+  retention_in_days = var.log_retention_days
 }
 
 module "vpc" {
