@@ -215,7 +215,7 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
     expect(await planExitCode(env)).toBe(0);
   });
 
-  scenario('SIGTERM to the cutover during a real apply: terraform gets one SIGINT, state is written, the lock released', async (r) => {
+  scenario('SIGTERM to the cutover during a real apply: terraform gets one SIGINT, the state is written, the lock released', async (r) => {
     const region = 'eu-central-1';
     const env = await bootstrap(r, 'cancel', region);
     r.proxy.setNatDeleteMs(region, 8_000);
@@ -229,7 +229,6 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
         }
       },
     });
-    writeFileSync(join(env.dir, 'cutover-stdout.txt'), run.stdout + run.stderr);
     expect(signalledAt).toBeGreaterThan(0);
     expect(run.code).not.toBe(0);
     expect(run.outputs).toMatchObject({ result: 'failed', applies: '1' });
@@ -238,15 +237,18 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
     expect(text).not.toMatch(/Two interrupts received/);
     expect(text).not.toMatch(/terraform had to be stopped with|sending SIGTERM|sending SIGKILL/);
     expect(text.match(/Interrupt received/g) ?? []).toHaveLength(1);
-    // terraform let the deletions in flight finish (the proxy's 8 s) and wrote the state.
-    const deleted = r.proxy.events(region).filter((e) => e.event === 'nat-deleted');
-    expect(deleted.length).toBeGreaterThanOrEqual(1);
+    // What real terraform and the AWS provider do on SIGINT: the provider's context is cancelled, so the
+    // DeleteNatGateway calls in flight end as "context canceled" and the gateways stay in the state; what had
+    // completed (the private routes' deletion) is written; terraform exits and releases the lock.
+    expect(text).toMatch(/NAT Gateway \(nat-[0-9a-f]+\)[^\n]*context canceled/);
     const state = await env.terraform(['state', 'list']);
     expect(state.code).toBe(0);
     expect(state.stdout).not.toMatch(/aws_route\.private/);
+    expect(state.stdout).toMatch(/aws_nat_gateway\.nat\[0\]/);
     expect(existsSync(join(env.dir, '.terraform.tfstate.lock.info'))).toBe(false);
-    // The lock is free: a plan that will not wait for it works.
-    expect(await planExitCode(env)).toBe(2);
+    // The lock is free: a plan that will not wait for a lock runs (0 or 2: the gateways may still be deleting).
+    const plan = await env.terraform(['plan', '-input=false', '-no-color', '-detailed-exitcode', '-lock-timeout=0s']);
+    expect({ code: [0, 2].includes(plan.code ?? -1), lock: /lock/i.test(plan.stderr) }).toEqual({ code: true, lock: false });
   });
 });
 
