@@ -28381,12 +28381,14 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
 /* harmony import */ var _nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(290);
 /* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4296);
-/* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6590);
-/* harmony import */ var _nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(787);
-/* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8907);
+/* harmony import */ var _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2245);
+/* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6017);
+/* harmony import */ var _nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(787);
+/* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5859);
 /**
  * plan-guard: reads a Terraform plan, flags NAT egress risk, posts one sticky PR comment.
- * Thin entry: inputs → @nat-egress/shared/plan → outputs, summary, annotations, comment.
+ * Thin entry: inputs → @nat-egress/shared/plan → outputs, summary, annotations, comment (all through
+ * @nat-egress/shared/limits, so nothing exceeds a GitHub limit), under runtime's cancellation guard.
  *
  * Local use (no GitHub, no AWS): node dist/index.js --local <plan.json> [--environment NAME] [--fail-on LEVEL]
  * prints the report it would post.
@@ -28400,18 +28402,18 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-const SUMMARY_LIMIT = 1024 * 1024 - 4096; // GitHub: 1 MiB per step summary
+
 function readInputs(read) {
     return {
         planJson: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('plan-json', read('plan-json')),
         planfile: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('planfile', read('planfile')),
         terraform: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('terraform', read('terraform'), 'terraform'),
         workingDirectory: (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)((0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('working-directory', read('working-directory'), '.')),
-        failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', read('fail-on'), _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .SEVERITIES */ .oC, 'critical'),
+        failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', read('fail-on'), _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .SEVERITIES */ .oC, 'critical'),
         comment: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('comment', read('comment'), ['auto', 'always', 'never'], 'auto'),
         token: read('github-token'),
         environment: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('environment', read('environment')),
-        patterns: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .parsePatterns */ .Z7)('nat-address-patterns', read('nat-address-patterns')),
+        patterns: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .parsePatterns */ .Z7)('nat-address-patterns', read('nat-address-patterns')),
     };
 }
 function reportPath(environment) {
@@ -28420,62 +28422,74 @@ function reportPath(environment) {
     const safe = (environment || 'default').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
     return (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, `nat-plan-guard-${safe}.md`);
 }
-async function runOnRunner() {
+async function runOnRunner(ctx, state) {
     const inputs = readInputs((0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .envInputReader */ .tT)());
     const tempDir = process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)();
-    const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .analysePlan */ .J6)({ ...inputs, tempDir });
-    const report = (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .renderReport */ .B1)(result.report);
+    const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .analysePlan */ .J6)({ ...inputs, tempDir });
+    state.result = result;
     const file = reportPath(inputs.environment);
-    (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.writeFileSync)(file, report);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('risk', result.risk);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('findings', JSON.stringify(result.findings));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('mode-switch', result.modeSwitch);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('expected-applies', String(result.expectedApplies));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('affected', JSON.stringify(result.affected));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('plan-sha', result.planSha);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('report-file', file);
+    (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.writeFileSync)(file, (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReport */ .B1)(result.report));
+    state.reportFile = file;
+    const out = state.outputs;
+    out.set('risk', result.risk);
+    out.set('mode-switch', result.modeSwitch);
+    out.set('expected-applies', String(result.expectedApplies));
+    out.set('plan-sha', result.planSha);
+    out.set('report-file', file);
+    out.set('result', result.failed ? 'failed' : 'success');
+    out.set('affected', JSON.stringify(result.affected), (max) => (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .fitJsonArray */ .dZ)(result.affected, max).json);
+    // Findings last: the largest; what does not fit the output budget is left out and counted in findings-omitted.
+    const budget = out.budget - out.used - 200;
+    const findings = (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .fitJsonArray */ .dZ)(result.findings, budget);
+    out.set('findings', findings.json);
+    out.set('findings-omitted', String(findings.omitted));
+    if (findings.omitted > 0) {
+        state.annotations.warning(`findings output: ${findings.omitted} of ${result.findings.length} findings left out to stay within GitHub's 1 MB of outputs per job; ${(0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .fullReportHint */ .TU)(file)}`);
+    }
     for (const f of result.findings) {
         const message = `${f.why} What to do: ${f.action} (${f.addresses.join(', ')})`;
         const props = { title: `NAT ${f.severity}: ${f.title}` };
-        if (inputs.failOn !== 'none' && (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(inputs.failOn))
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message, props);
-        else if ((0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)('medium'))
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message, props);
+        if (inputs.failOn !== 'none' && (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(inputs.failOn))
+            state.annotations.error(message, props);
+        else if ((0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)('medium'))
+            state.annotations.warning(message, props);
         else
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm(message, props);
+            state.annotations.notice(message, props);
     }
     for (const w of [...result.report.warnings, ...result.report.documents.flatMap((d) => d.warnings)])
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(w, { title: 'plan-guard input' });
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_7__/* .truncateLines */ .SV)(report, SUMMARY_LIMIT, '\n> Shortened to fit the 1 MiB job summary limit; the full report is in report-file.'))
-        .write();
-    const url = await comment(inputs, result);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('comment-url', url);
+        state.annotations.warning(w, { title: 'plan-guard input' });
+    const used = (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .stepSummaryBytesUsed */ .fV)();
+    const summary = (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReportWithin */ .Ge)({ ...result.report, shortenedFor: 'the job summary (1 MiB)' }, _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .GITHUB_LIMITS */ .f_.stepSummary, _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .GITHUB_LIMITS */ .f_.stepSummary.max - _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .SUMMARY_RESERVE_BYTES */ .kT - used);
+    await (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .writeStepSummary */ .oG)(summary.body, { reportFile: file });
+    state.summaryWritten = true;
+    const url = await comment(inputs, result, ctx.signal, state.annotations);
+    out.set('comment-url', url);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`NAT egress risk: ${result.risk}; mode switch: ${result.modeSwitch}; expected applies: ${result.expectedApplies}; plan digest ${result.planSha}`);
     if (result.failed) {
-        throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`NAT egress risk is ${result.risk}, at or above fail-on (${inputs.failOn}): ${result.findings.filter((f) => (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .severityRank */ .qs)(inputs.failOn)).length} finding(s), see the report`);
+        throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`NAT egress risk is ${result.risk}, at or above fail-on (${inputs.failOn}): ${result.findings.filter((f) => (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(inputs.failOn)).length} finding(s), see the report`);
     }
 }
-async function comment(inputs, result) {
+async function comment(inputs, result, signal, annotations) {
     if (inputs.comment === 'never')
         return '';
-    const pr = (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .pullRequestFromEnv */ .G)();
+    const pr = (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .pullRequestFromEnv */ .Gz)();
     if (!pr) {
         if (inputs.comment === 'always')
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e('comment: always, but this run is not about a pull request: nothing to comment on');
+            annotations.warning('comment: always, but this run is not about a pull request: nothing to comment on');
         return '';
     }
     const isPrEvent = pr.eventName.startsWith('pull_request');
     if (inputs.comment === 'auto' && !isPrEvent)
         return '';
     const withRisk = result.risk !== 'none' || inputs.comment === 'always';
-    const body = withRisk ? (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .renderReportWithin */ .Ge)(result.report, _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .COMMENT_LIMIT */ .W$).body : (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .resolvedComment */ .OJ)(inputs.environment, result.planSha);
-    const outcome = await (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .upsertStickyComment */ .q)({
+    const body = withRisk ? (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReportWithin */ .Ge)({ ...result.report, shortenedFor: 'a comment (65,536 characters)' }, _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .GITHUB_LIMITS */ .f_.commentBody).body : (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .resolvedComment */ .OJ)(inputs.environment, result.planSha);
+    const outcome = await (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .upsertStickyComment */ .qD)({
         token: inputs.token,
         pr,
-        marker: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .commentMarker */ .Ql)(inputs.environment),
+        marker: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .commentMarker */ .Ql)(inputs.environment),
         body,
         mode: withRisk ? 'upsert' : 'update-only',
+        signal,
     });
     switch (outcome.status) {
         case 'created':
@@ -28488,48 +28502,129 @@ async function comment(inputs, result) {
                 _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Comment skipped: ${outcome.message}`);
             return '';
         default:
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Could not comment on the pull request: ${outcome.message}`);
+            annotations.warning(`Could not comment on the pull request: ${outcome.message}`);
             return '';
     }
 }
-/** `--local <plan.json>`: print the report it would post; exit 1 when risk ≥ fail-on. */
-async function runLocally(args) {
+/** Every exit: `result`, and when the run stopped before its summary, a summary saying why and what to do. */
+async function onExit(exit, state) {
+    state.annotations.finish(state.reportFile ? 'the job summary and report-file' : 'the step log');
+    if (exit.kind === 'success')
+        return;
+    if (exit.kind === 'cancelled' || !state.result)
+        state.outputs.set('result', exit.kind === 'cancelled' ? 'cancelled' : 'failed');
+    if (state.summaryWritten)
+        return;
+    const what = exit.kind === 'cancelled'
+        ? 'Re-run the job. plan-guard only reads the plan: nothing was changed.'
+        : exit.cause === 'deadline'
+            ? 'Re-run the job; if it happens again, check that the GitHub API is reachable from the runner.'
+            : 'Fix what the line above names (an input or the plan file) and re-run. Nothing was changed.';
+    const lines = [
+        `### NAT egress plan guard: ${exit.kind === 'cancelled' ? '⏹️ cancelled' : '❌ failed'}`,
+        '',
+        `**${exit.kind === 'cancelled' ? 'Cancelled' : 'Failed'}:** ${(0,_nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__/* .escapeText */ .X1)(exit.message)}`,
+        '',
+        `**What to do:** ${(0,_nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__/* .escapeText */ .X1)(what)}`,
+    ];
+    if (state.reportFile)
+        lines.push('', `Report file: ${(0,_nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__/* .code */ .aY)(state.reportFile)}`);
+    await (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .writeStepSummary */ .oG)(`${lines.join('\n')}\n`, state.reportFile ? { reportFile: state.reportFile } : {});
+}
+const HELP = `plan-guard --local: print the NAT egress report for a plan, without GitHub or AWS.
+
+usage: node dist/index.js --local <plan.json> [options]
+
+  <plan.json>                the output of \`terraform show -json <planfile>\`
+  --environment NAME         environment name shown in the report
+  --fail-on LEVEL            none|low|medium|high|critical (default critical): exit 1 at or above it
+  --nat-address-patterns P   role=glob lines (as the action input)
+  --help                     this text
+
+Options take their value as --name VALUE or --name=VALUE.
+`;
+const LOCAL_OPTIONS = ['environment', 'fail-on', 'nat-address-patterns'];
+/** Parses `--local` arguments; throws InputError (one line) on an unknown or incomplete flag. */
+function parseLocalArgs(args) {
     const opts = {};
     const rest = [];
+    let help = false;
     for (let i = 0; i < args.length; i++) {
         const a = args[i];
-        if (a.startsWith('--'))
-            opts[a.slice(2)] = args[++i] ?? '';
-        else
-            rest.push(a);
+        if (a === '--help' || a === '-h') {
+            help = true;
+            continue;
+        }
+        if (a === '--') {
+            rest.push(...args.slice(i + 1));
+            break;
+        }
+        if (a.startsWith('-') && a !== '-') {
+            const eq = a.indexOf('=');
+            const name = (eq >= 0 ? a.slice(0, eq) : a).replace(/^--?/, '');
+            if (!LOCAL_OPTIONS.includes(name)) {
+                throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`unknown option ${eq >= 0 ? a.slice(0, eq) : a} (options: ${LOCAL_OPTIONS.map((o) => `--${o}`).join(', ')}, --help)`);
+            }
+            let value;
+            if (eq >= 0)
+                value = a.slice(eq + 1);
+            else {
+                value = args[i + 1];
+                if (value === undefined || value.startsWith('--'))
+                    throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`--${name} needs a value (--${name} VALUE or --${name}=VALUE)`);
+                i++;
+            }
+            opts[name] = value;
+            continue;
+        }
+        rest.push(a);
     }
+    if (help)
+        return { help, opts };
+    if (rest.length !== 1)
+        throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`${rest.length === 0 ? 'no plan file given' : `one plan file expected, got ${rest.length}`}; usage: node dist/index.js --local <plan.json> [--environment NAME] [--fail-on none|low|medium|high|critical] (--help for more)`);
+    return { help, plan: rest[0], opts };
+}
+/** `--local <plan.json>`: print the report it would post; exit 1 when risk ≥ fail-on. */
+async function runLocally(args) {
     try {
-        if (rest.length !== 1)
-            throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz('usage: node dist/index.js --local <plan.json> [--environment NAME] [--fail-on none|low|medium|high|critical]');
-        const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .analysePlan */ .J6)({
-            planJson: rest[0],
+        const parsed = parseLocalArgs(args);
+        if (parsed.help) {
+            process.stdout.write(HELP);
+            return;
+        }
+        const { opts } = parsed;
+        const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .analysePlan */ .J6)({
+            planJson: parsed.plan,
             terraform: 'terraform',
             workingDirectory: process.cwd(),
-            failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', opts['fail-on'] ?? '', _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .SEVERITIES */ .oC, 'critical'),
+            failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', opts['fail-on'] ?? '', _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .SEVERITIES */ .oC, 'critical'),
             environment: opts.environment ?? '',
-            patterns: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .parsePatterns */ .Z7)('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
+            patterns: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .parsePatterns */ .Z7)('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
             tempDir: (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)(),
         });
-        process.stdout.write((0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_6__/* .renderReport */ .B1)(result.report));
+        process.stdout.write((0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReport */ .B1)(result.report));
         process.stderr.write(`\nrisk=${result.risk} mode-switch=${result.modeSwitch} expected-applies=${result.expectedApplies} affected=${JSON.stringify(result.affected)} plan-sha=${result.planSha}\n`);
         if (result.failed)
             process.exitCode = 1;
     }
     catch (err) {
-        process.stderr.write(`plan-guard: ${(0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__/* .describeError */ .Uc)(err)}\n`);
+        process.stderr.write(`plan-guard: ${(0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__/* .describeError */ .Uc)(err)}\n`);
         process.exitCode = 1;
     }
 }
 const local = process.argv.indexOf('--local');
 if (local >= 0)
     await runLocally(process.argv.slice(local + 1));
-else
-    await (0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__/* .runAction */ .Cs)(runOnRunner);
+else {
+    const state = { outputs: new _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .StepOutputs */ .bC(), annotations: new _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .StepAnnotations */ .J3() };
+    await (0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__/* .runGuardedAction */ .Ed)({
+        clock: _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__/* .systemClock */ .ml,
+        describe: _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__/* .describeError */ .Uc,
+        main: (ctx) => runOnRunner(ctx, state),
+        onExit: (exit) => onExit(exit, state),
+    });
+}
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -28540,12 +28635,13 @@ __webpack_async_result__();
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   G: () => (/* binding */ pullRequestFromEnv),
-/* harmony export */   q: () => (/* binding */ upsertStickyComment)
+/* harmony export */   Gz: () => (/* binding */ pullRequestFromEnv),
+/* harmony export */   qD: () => (/* binding */ upsertStickyComment)
 /* harmony export */ });
+/* unused harmony exports GITHUB_REQUEST_TIMEOUT_MS, boundedCall */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _runtime_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8907);
+/* harmony import */ var _runtime_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5859);
 /**
  * Sticky pull-request comments: one comment per marker (per environment), created once and then updated
  * in place. @actions/github (Octokit) is loaded only when a comment is actually posted, so runs that do
@@ -28569,32 +28665,64 @@ function pullRequestFromEnv(env = process.env) {
     const number = payload.pull_request?.number ?? (payload.issue?.pull_request ? payload.issue.number : undefined);
     return typeof number === 'number' ? { owner, repo, number, eventName } : undefined;
 }
+/**
+ * Milliseconds one GitHub REST request may take end to end before it is aborted. @actions/github's Octokit sets no
+ * timeout of its own (its fetch waits as long as the server does), and does not retry, so this bounds each call.
+ */
+const GITHUB_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * One bounded GitHub REST call: `call(request)` must pass `request` as the Octokit call's `request` option, which
+ * carries an AbortSignal that fires after `timeoutMs` (connection, headers and body) or when `signal` aborts.
+ * A timed-out call rejects with `TimeoutError: GitHub API <what> timed out after N ms`; a cancelled one with the
+ * signal's reason.
+ */
+async function boundedCall(what, call, options = {}) {
+    const timeoutMs = options.timeoutMs ?? GITHUB_REQUEST_TIMEOUT_MS;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    try {
+        return await call({ signal });
+    }
+    catch (err) {
+        if (options.signal?.aborted)
+            throw options.signal.reason;
+        if (timeout.aborted)
+            throw Object.assign(new Error(`GitHub API ${what} timed out after ${timeoutMs} ms`), { name: 'TimeoutError' });
+        throw err;
+    }
+}
 async function upsertStickyComment(options) {
     if (!options.token)
         return { status: 'skipped', message: 'no github-token: the comment was not posted' };
     const { getOctokit } = await __nccwpck_require__.e(/* import() */ 258).then(__nccwpck_require__.bind(__nccwpck_require__, 8258));
     const baseUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com';
     const octokit = getOctokit(options.token, { baseUrl });
+    const bound = { ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) };
     const { owner, repo, number } = options.pr;
     try {
         let existing;
-        for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 })) {
-            existing = page.data.find((c) => typeof c.body === 'string' && c.body.includes(options.marker));
-            if (existing)
+        // Page by page (100 comments each), each page its own bounded call.
+        for (let page = 1; page <= 300 && !existing; page++) {
+            const res = await boundedCall('list comments', (request) => octokit.rest.issues.listComments({ owner, repo, issue_number: number, per_page: 100, page, request }), bound);
+            existing = res.data.find((c) => typeof c.body === 'string' && c.body.includes(options.marker));
+            if (res.data.length < 100)
                 break;
         }
         if (existing) {
             if (existing.body === options.body)
                 return { status: 'unchanged', url: existing.html_url };
-            const res = await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body: options.body });
+            const commentId = existing.id;
+            const res = await boundedCall('update comment', (request) => octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body: options.body, request }), bound);
             return { status: 'updated', url: res.data.html_url };
         }
         if (options.mode === 'update-only')
             return { status: 'skipped', message: 'no earlier comment to update' };
-        const res = await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: options.body });
+        const res = await boundedCall('create comment', (request) => octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: options.body, request }), bound);
         return { status: 'created', url: res.data.html_url };
     }
     catch (err) {
+        if (options.signal?.aborted)
+            throw err;
         const e = err;
         if (e.status === 403) {
             return {
@@ -28617,12 +28745,13 @@ async function upsertStickyComment(options) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Uj: () => (/* binding */ stringInput),
 /* harmony export */   WO: () => (/* binding */ linesInput),
+/* harmony export */   a3: () => (/* binding */ formatDuration),
 /* harmony export */   dz: () => (/* binding */ InputError),
 /* harmony export */   gX: () => (/* binding */ enumInput),
 /* harmony export */   tL: () => (/* binding */ globToRegExp),
 /* harmony export */   tT: () => (/* binding */ envInputReader)
 /* harmony export */ });
-/* unused harmony exports requiredInput, boolInput, intInput, parseDuration, durationInput, formatDuration, listInput, tagsInput, isIpv4, ipListInput, regionInput */
+/* unused harmony exports requiredInput, boolInput, intInput, parseDuration, durationInput, listInput, tagsInput, isIpv4, ipListInput, regionInput */
 /**
  * Input parsing shared by every action. Each parser takes the input's *name* and its raw string so a bad
  * value produces one line naming the input and what is wrong, e.g.
@@ -28774,12 +28903,18 @@ function isIpv4(value) {
  * IPv4 addresses as a comma/newline list or JSON: an array, or an object whose values are addresses
  * or arrays of them (Terraform's `output -json` of a list or a map). Duplicates are removed.
  */
+/**
+ * IPv4 addresses: a comma/newline list, a JSON array or map of addresses, the value of one output
+ * (`terraform output -json NAME`, or `{"value": …}`), or the whole `terraform output -json` document — then the one
+ * output whose value holds only IPv4 addresses is used (several such outputs are refused as ambiguous). `/32` is
+ * dropped; duplicates are removed. Errors name the input and the offending value.
+ */
 function ipListInput(name, raw) {
     const value = raw.trim();
     if (value === '')
         return [];
     let items;
-    if (value.startsWith('{') || value.startsWith('[')) {
+    if (value.startsWith('{') || value.startsWith('[') || value.startsWith('"')) {
         let parsed;
         try {
             parsed = JSON.parse(value);
@@ -28787,15 +28922,8 @@ function ipListInput(name, raw) {
         catch {
             throw new InputError(`${name}: looks like JSON but does not parse`);
         }
-        // terraform output -json <name> prints the value; `terraform output -json` wraps it as {value: …}.
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'value' in parsed)
-            parsed = parsed.value;
-        const flat = Array.isArray(parsed) ? parsed : Object.values(parsed);
-        items = flat.flat().map((v) => {
-            if (typeof v !== 'string')
-                throw new InputError(`${name}: ${JSON.stringify(v)} is not an IP address string`);
-            return v.trim();
-        });
+        parsed = outputValue(name, parsed);
+        items = flattenStrings(name, parsed);
     }
     else {
         items = listInput(name, value);
@@ -28806,6 +28934,43 @@ function ipListInput(name, raw) {
             throw new InputError(`${name}: ${show(ip)} is not an IPv4 address`);
     }
     return [...new Set(items.map((ip) => ip.replace(/\/32$/, '')))];
+}
+/** `{value: …}` (one output) → its value; a whole `terraform output -json` document → the one output of IPs. */
+function outputValue(name, parsed) {
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+        return parsed;
+    const isOutput = (v) => !!v && typeof v === 'object' && !Array.isArray(v) && 'value' in v;
+    if (isOutput(parsed) && ('type' in parsed || 'sensitive' in parsed || Object.keys(parsed).length === 1))
+        return parsed.value;
+    const entries = Object.entries(parsed);
+    if (entries.length === 0 || !entries.every(([, v]) => isOutput(v)))
+        return parsed;
+    // The whole document: {"relay_ips": {"sensitive": false, "type": …, "value": […]}, "vpc_id": {…}, …}
+    const ipOutputs = entries.filter(([, v]) => {
+        try {
+            const flat = flattenStrings(name, v.value);
+            return flat.length > 0 && flat.every((ip) => isIpv4(ip.trim().replace(/\/32$/, '')));
+        }
+        catch {
+            return false;
+        }
+    });
+    const names = entries.map(([k]) => k).join(', ');
+    if (ipOutputs.length === 0)
+        throw new InputError(`${name}: the terraform output document has no output holding IPv4 addresses (outputs: ${names})`);
+    if (ipOutputs.length > 1) {
+        throw new InputError(`${name}: several terraform outputs hold IPv4 addresses (${ipOutputs.map(([k]) => k).join(', ')}): pass one of them, e.g. the output of terraform output -json ${ipOutputs[0]?.[0]}`);
+    }
+    return (ipOutputs[0]?.[1]).value;
+}
+function flattenStrings(name, v) {
+    if (typeof v === 'string')
+        return [v.trim()];
+    if (Array.isArray(v))
+        return v.flatMap((x) => flattenStrings(name, x));
+    if (v && typeof v === 'object')
+        return Object.values(v).flatMap((x) => flattenStrings(name, x));
+    throw new InputError(`${name}: ${JSON.stringify(v)} is not an IP address string`);
 }
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 /** The AWS region: the input, else AWS_REGION, else AWS_DEFAULT_REGION. */
@@ -28826,13 +28991,349 @@ function globToRegExp(glob) {
 
 /***/ }),
 
-/***/ 6590:
+/***/ 2245:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   J3: () => (/* binding */ StepAnnotations),
+/* harmony export */   TU: () => (/* binding */ fullReportHint),
+/* harmony export */   Yf: () => (/* binding */ fitItems),
+/* harmony export */   bC: () => (/* binding */ StepOutputs),
+/* harmony export */   dZ: () => (/* binding */ fitJsonArray),
+/* harmony export */   fV: () => (/* binding */ stepSummaryBytesUsed),
+/* harmony export */   f_: () => (/* binding */ GITHUB_LIMITS),
+/* harmony export */   kT: () => (/* binding */ SUMMARY_RESERVE_BYTES),
+/* harmony export */   oG: () => (/* binding */ writeStepSummary)
+/* harmony export */ });
+/* unused harmony exports OUTPUT_BUDGET_UTF16_BYTES, codePoints, utf8Bytes, utf16Bytes, measure, fitText, fitComment, fitSummary */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6226);
+/**
+ * Every GitHub limit the actions write against, in the unit GitHub counts, with its source — and the writers that
+ * keep within them. Actions write their job summary, outputs, annotations and PR comments only through this module,
+ * so nothing is dropped whole by GitHub: what does not fit is shortened, and the shortened text says so and where the
+ * full report is.
+ */
+
+
+/**
+ * - commentBody: an issue / pull-request comment body. The REST API refuses a longer one with HTTP 422 "body is too
+ *   long (maximum is 65536 characters)"; characters are Unicode code points (measured for PR bodies, see
+ *   github.com/dead-claudia/github-limits pull 13). Counting code points is also within every looser reading
+ *   (262,144 UTF-8 bytes was measured for issue comments there).
+ * - stepSummary: the runner uploads GITHUB_STEP_SUMMARY only up to 1024 KiB and drops a larger one whole ("$GITHUB_STEP_SUMMARY
+ *   upload aborted, supports content up to a size of 1024k"; docs: "Step summaries are limited to 1MiB"). The runner
+ *   measures the file, i.e. UTF-8 bytes.
+ * - outputsPerJob: "Outputs can be a maximum of 1 MB per job. … Size is approximated based on UTF-16 encoding"
+ *   (docs.github.com, workflow syntax `jobs.<job_id>.outputs`; github/docs pull 36846). One output can be no larger
+ *   than the whole, so this bounds each output too. 1 MB is taken as 1,000,000 bytes (the smaller reading).
+ * - annotationsPerStep: "10 warning annotations and 10 error annotations per step, 50 annotations per job"
+ *   (actions/toolkit docs/problem-matchers.md, "Limitations"); GitHub shows the first ones and drops the rest.
+ *   The same cap is applied to notices.
+ */
+const GITHUB_LIMITS = {
+    commentBody: {
+        max: 65_536,
+        unit: 'code points',
+        source: 'GitHub REST API 422 "body is too long (maximum is 65536 characters)"; characters = Unicode code points',
+    },
+    stepSummary: {
+        max: 1024 * 1024,
+        unit: 'UTF-8 bytes',
+        source: 'GitHub runner: "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k"; docs: step summaries are limited to 1 MiB',
+    },
+    outputsPerJob: {
+        max: 1_000_000,
+        unit: 'UTF-16 bytes',
+        source: 'docs.github.com jobs.<job_id>.outputs: "a maximum of 1 MB per job … approximated based on UTF-16 encoding"',
+    },
+    annotationsPerStep: {
+        max: 10,
+        unit: 'annotations',
+        source: 'actions/toolkit docs/problem-matchers.md: "10 warning annotations and 10 error annotations per step"',
+    },
+};
+/**
+ * Share of the job's 1 MB of outputs one action's step may use: other steps of the same job may have outputs too.
+ */
+const OUTPUT_BUDGET_UTF16_BYTES = 900_000;
+/** Room kept free in the step summary for what other writers (the runner, another tool) may append. */
+const SUMMARY_RESERVE_BYTES = 8 * 1024;
+/** Unicode code points (what GitHub calls characters in comment limits). Lone surrogates count one each. */
+function codePoints(text) {
+    let n = text.length;
+    for (let i = 0; i < text.length - 1; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0xd800 && c <= 0xdbff) {
+            const d = text.charCodeAt(i + 1);
+            if (d >= 0xdc00 && d <= 0xdfff) {
+                n--;
+                i++;
+            }
+        }
+    }
+    return n;
+}
+function utf8Bytes(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+/** UTF-16 bytes: two per UTF-16 code unit, as GitHub approximates output sizes. */
+function utf16Bytes(text) {
+    return text.length * 2;
+}
+/** The size of `text` in the unit `limit` counts. */
+function measure(text, limit) {
+    switch (limit.unit) {
+        case 'code points':
+            return codePoints(text);
+        case 'UTF-8 bytes':
+            return utf8Bytes(text);
+        case 'UTF-16 bytes':
+            return utf16Bytes(text);
+        default:
+            return text.length;
+    }
+}
+/** A cut position ≤ `at` that does not split a surrogate pair. */
+function safeCut(text, at) {
+    if (at <= 0)
+        return 0;
+    if (at >= text.length)
+        return text.length;
+    const c = text.charCodeAt(at - 1);
+    return c >= 0xd800 && c <= 0xdbff ? at - 1 : at;
+}
+/** Closes `<details>` blocks a cut left open, so the note after them is not folded away. */
+function closeOpenDetails(text) {
+    const open = (text.match(/<details\b/g) ?? []).length - (text.match(/<\/details>/g) ?? []).length;
+    return open > 0 ? `${text}\n${'\n</details>'.repeat(open)}` : text;
+}
+/**
+ * `text` if it fits `max` (in `limit`'s unit), else its longest prefix ending at a line break (or anywhere, when a
+ * single line is too long) followed by `note`, the whole within `max`. Open `<details>` blocks are closed before the
+ * note. Linear-logarithmic in the text length.
+ */
+function fitText(text, limit, note, max = limit.max) {
+    const full = measure(text, limit);
+    if (full <= max)
+        return { text, shortened: false, size: full };
+    const tail = `\n\n${note}\n`;
+    const budget = max - measure(tail, limit) - measure('\n\n</details>'.repeat(4), limit);
+    if (budget <= 0) {
+        const t = note.slice(0, Math.max(0, max));
+        return { text: t, shortened: true, size: measure(t, limit) };
+    }
+    // Largest prefix length (in UTF-16 units) whose measure fits the budget: binary search.
+    let lo = 0;
+    let hi = text.length;
+    while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (measure(text.slice(0, safeCut(text, mid)), limit) <= budget)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    let cut = safeCut(text, lo);
+    const line = text.lastIndexOf('\n', cut);
+    if (line > cut / 2)
+        cut = line;
+    const out = `${closeOpenDetails(text.slice(0, cut))}${tail}`;
+    return { text: out, shortened: true, size: measure(out, limit) };
+}
+/**
+ * The largest `n` in [0, total] for which `render(n)` fits `max` in `limit`'s unit (render must grow with n), and its
+ * text. Used to drop whole items (findings, rows) instead of cutting text. Falls back to `fitText` on render(0).
+ */
+function fitItems(total, render, limit, note, max = limit.max) {
+    const all = render(total);
+    const size = measure(all, limit);
+    if (size <= max)
+        return { text: all, shortened: false, size, kept: total };
+    let lo = 0;
+    let hi = total;
+    while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (measure(render(mid), limit) <= max)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    const text = render(lo);
+    if (measure(text, limit) <= max)
+        return { text, shortened: true, size: measure(text, limit), kept: lo };
+    return { ...fitText(text, limit, note, max), kept: 0 };
+}
+/** Where the full report is, for the "shortened" notes. */
+function fullReportHint(reportFile) {
+    return reportFile
+        ? `The full report is in the \`report-file\` output (${reportFile} on the runner; upload it with actions/upload-artifact to keep it).`
+        : 'The full report is in the step log.';
+}
+/** The comment body within GitHub's comment limit (code points), with a note when shortened. */
+function fitComment(body, reportFile) {
+    return fitText(body, GITHUB_LIMITS.commentBody, `> **Shortened** to fit GitHub's comment limit (65,536 characters). ${fullReportHint(reportFile)}`);
+}
+/** Bytes already in the step summary file (other writers in this step); 0 off the runner. */
+function stepSummaryBytesUsed(env = process.env) {
+    const file = env.GITHUB_STEP_SUMMARY;
+    if (!file)
+        return 0;
+    try {
+        return (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(file).size;
+    }
+    catch {
+        return 0;
+    }
+}
+/** The summary text shortened (if needed) so the step summary file stays within 1 MiB. */
+function fitSummary(markdown, options = {}) {
+    const max = GITHUB_LIMITS.stepSummary.max - SUMMARY_RESERVE_BYTES - (options.usedBytes ?? 0);
+    return fitText(markdown, GITHUB_LIMITS.stepSummary, `> **Shortened** to fit GitHub's 1 MiB step summary limit. ${fullReportHint(options.reportFile)}`, max);
+}
+/**
+ * Appends `markdown` to the job summary (GITHUB_STEP_SUMMARY), shortened to fit what is left of the 1 MiB; does
+ * nothing off the runner. A summary that cannot be written is a warning, never the step's failure.
+ */
+async function writeStepSummary(markdown, options = {}) {
+    const env = options.env ?? process.env;
+    if (!env.GITHUB_STEP_SUMMARY)
+        return undefined;
+    const fitted = fitSummary(markdown, { ...(options.reportFile ? { reportFile: options.reportFile } : {}), usedBytes: stepSummaryBytesUsed(env) });
+    try {
+        await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(fitted.text, true).write();
+    }
+    catch (err) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(`could not write the job summary: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return fitted;
+}
+/**
+ * The step's outputs, kept within OUTPUT_BUDGET_UTF16_BYTES together. `set` writes at once while the budget holds;
+ * a value that would exceed it is replaced by `shrink(maxBytes)` when given (e.g. a JSON array with fewer items) or
+ * else by '' — and `shortened` lists it so the action can say so. Names count too (the runner stores name and value).
+ */
+class StepOutputs {
+    budget;
+    write;
+    used = 0;
+    shortened = [];
+    values = new Map();
+    constructor(budget = OUTPUT_BUDGET_UTF16_BYTES, write = (n, v) => _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH(n, v)) {
+        this.budget = budget;
+        this.write = write;
+    }
+    set(name, value, shrink) {
+        const before = this.values.get(name) ?? 0;
+        const room = this.budget - (this.used - before) - utf16Bytes(name);
+        let v = value;
+        if (utf16Bytes(v) > room) {
+            v = shrink ? shrink(Math.max(0, room)) : '';
+            if (utf16Bytes(v) > room)
+                v = '';
+            if (!this.shortened.includes(name))
+                this.shortened.push(name);
+        }
+        this.used += utf16Bytes(name) + utf16Bytes(v) - before;
+        this.values.set(name, utf16Bytes(name) + utf16Bytes(v));
+        this.write(name, v);
+        return v;
+    }
+}
+/**
+ * A JSON array of the first items of `items` that fits `maxUtf16Bytes` (JSON.stringify), and how many were left out.
+ */
+function fitJsonArray(items, maxUtf16Bytes) {
+    const parts = items.map((i) => JSON.stringify(i));
+    let size = 2; // []
+    let kept = 0;
+    for (const p of parts) {
+        const next = size + utf16Bytes(p) + (kept > 0 ? 2 : 0);
+        if (next > maxUtf16Bytes)
+            break;
+        size = next;
+        kept++;
+    }
+    if (2 > maxUtf16Bytes)
+        return { json: '', kept: 0, omitted: items.length };
+    return { json: `[${parts.slice(0, kept).join(',')}]`, kept, omitted: items.length - kept };
+}
+/**
+ * The step's annotations within GitHub's 10 per level: the first ones are emitted as they come; from the last free
+ * slot on, further ones go to the log as plain lines and are counted, and `finish()` spends that last slot on one
+ * annotation saying how many more there are and where they are. One error slot is kept for the step's own failure
+ * line (`core.setFailed` is an error annotation too).
+ */
+class StepAnnotations {
+    sink;
+    emitted = { error: 0, warning: 0, notice: 0 };
+    held = { error: 0, warning: 0, notice: 0 };
+    perLevel = GITHUB_LIMITS.annotationsPerStep.max;
+    constructor(sink = defaultSink) {
+        this.sink = sink;
+    }
+    slots(level) {
+        // Keep one slot for the summary line, and for errors one more for the step's failure line.
+        return this.perLevel - 1 - (level === 'error' ? 1 : 0);
+    }
+    add(level, message, props) {
+        if (this.emitted[level] < this.slots(level)) {
+            this.emitted[level]++;
+            this.sink.annotate(level, message, props);
+        }
+        else {
+            this.held[level]++;
+            this.sink.log(`${level}${props?.title ? ` (${props.title})` : ''}: ${message}`);
+        }
+    }
+    error(message, props) {
+        this.add('error', message, props);
+    }
+    warning(message, props) {
+        this.add('warning', message, props);
+    }
+    notice(message, props) {
+        this.add('notice', message, props);
+    }
+    /** How many were not annotated, per level. */
+    get omitted() {
+        return { ...this.held };
+    }
+    /** Emits one summary annotation per level that overflowed ("N more …, see <where>"). */
+    finish(where = 'the job summary and the step log') {
+        for (const level of ['error', 'warning', 'notice']) {
+            const n = this.held[level];
+            if (n === 0)
+                continue;
+            this.sink.annotate(level, `${n} more ${level}${n === 1 ? '' : 's'} not shown as annotations (GitHub shows 10 per step): see ${where}.`, { title: `${n} more ${level}s` });
+            this.held[level] = 0;
+            this.emitted[level]++;
+        }
+    }
+}
+const defaultSink = {
+    annotate(level, message, props) {
+        if (level === 'error')
+            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .error */ .z3(message, props);
+        else if (level === 'warning')
+            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(message, props);
+        else
+            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .notice */ .lm(message, props);
+    },
+    log(line) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .info */ .pq(line);
+    },
+};
+
+
+/***/ }),
+
+/***/ 6017:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  W$: () => (/* reexport */ COMMENT_LIMIT),
   oC: () => (/* reexport */ SEVERITIES),
   J6: () => (/* reexport */ analysePlan),
   Ql: () => (/* reexport */ commentMarker),
@@ -28843,7 +29344,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   qs: () => (/* reexport */ severityRank)
 });
 
-// UNUSED EXPORTS: DEFAULT_PATTERNS, NAT_CANDIDATE_TYPES, PlanDigest, PlanFormatError, ROLES, actionKind, asObj, canonicalJson, classifyChanges, combineDigests, compareKeys, compilePatterns, isNatCandidate, loadPlanFile, loadPlanText, marksAny, natRoles, sha256, terraformShowJson
+// UNUSED EXPORTS: COMMENT_LIMIT, DEFAULT_PATTERNS, NAT_CANDIDATE_TYPES, PlanDigest, PlanFormatError, ROLES, SENSITIVE_TEXT, actionKind, asObj, canonicalJson, classifyChanges, combineDigests, compareKeys, compilePatterns, isNatCandidate, loadPlanFile, loadPlanText, markedAt, marksAny, natRoles, natRouteState, rawString, rawValue, sha256, shownValue, terraformShowJson, unknownAt
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -29282,6 +29783,7 @@ class PlanCollector {
     total = 0;
     counts = {};
     digest = new PlanDigest();
+    deferred = [];
     constructor(keep, keepTypes) {
         this.keep = keep;
         this.keepTypes = keepTypes;
@@ -29294,17 +29796,18 @@ class PlanCollector {
                 this.total = 0;
                 this.counts = {};
                 this.digest = new PlanDigest();
+                this.deferred = [];
             },
             key: (name) => {
                 this.header.keys.push(name);
-                if (name === 'resource_changes')
+                if (name === 'resource_changes' || name === 'deferred_changes')
                     return 'elements';
                 if (name in HEADER_KEYS || name === 'output_changes')
                     return 'capture';
                 return 'skip';
             },
             value: (name, raw) => this.value(name, raw),
-            element: (_name, raw, compact) => this.element(raw, compact),
+            element: (name, raw, compact) => (name === 'deferred_changes' ? this.deferredElement(raw) : this.element(raw, compact)),
             documentEnd: (index) => this.documentEnd(index),
             noise: (line) => this.noise.push(line),
         };
@@ -29368,6 +29871,16 @@ class PlanCollector {
         if ((!this.keepTypes || this.keepTypes.has(change.type)) && this.keep(change))
             this.changes.push(change);
     }
+    /** One `deferred_changes` entry (terraform ≥ 1.10 with -allow-deferral): {reason, resource_change}. */
+    deferredElement(raw) {
+        try {
+            const d = JSON.parse(raw.toString('utf8'));
+            this.deferred.push({ address: String(d.resource_change?.address ?? '(unknown address)'), reason: String(d.reason ?? 'unknown') });
+        }
+        catch {
+            throw new PlanFormatError(`deferred_changes[${this.deferred.length}] is not valid JSON`);
+        }
+    }
     count(actions, raw, compact) {
         this.total++;
         const kind = actionKind(actions);
@@ -29411,6 +29924,8 @@ class PlanCollector {
             warnings.push('the plan is incomplete (complete=false): another plan and apply will be needed after this one');
         if (header.applyable === false && this.total > 0)
             warnings.push('terraform marks this plan as not applyable');
+        if (this.deferred.length > 0)
+            warnings.push(deferredWarning(this.deferred));
         this.documents.push({
             index,
             header,
@@ -29421,6 +29936,18 @@ class PlanCollector {
             warnings,
         });
     }
+}
+/** Terraform's deferral reasons (JSON output format, "deferred_changes"), worded. */
+const DEFERRAL_REASONS = {
+    resource_config_unknown: 'its count or for_each is unknown until other changes are applied',
+    provider_config_unknown: "its provider's configuration is unknown until apply",
+    absent_prereq: 'something it depends on does not exist yet',
+    deferred_prereq: 'something it depends on is deferred too',
+};
+function deferredWarning(deferred) {
+    const shown = deferred.slice(0, 5).map((d) => `${d.address} (${DEFERRAL_REASONS[d.reason] ?? d.reason})`);
+    const more = deferred.length > 5 ? ` and ${deferred.length - 5} more` : '';
+    return `terraform deferred ${deferred.length} change(s) that are not in this plan and are not assessed here: ${shown.join(', ')}${more}. Plan and review again after this apply.`;
 }
 function typeFromAddress(address) {
     const parts = address.replace(/\[[^\]]*\]/g, '').split('.');
@@ -29518,29 +30045,105 @@ function loadPlanText(input, options = {}) {
 
 // EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts
 var src_inputs = __nccwpck_require__(4296);
-;// CONCATENATED MODULE: ../../packages/shared/src/plan/classify.ts
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/values.ts
+/** What `shownValue` returns in place of a sensitive value. */
+const SENSITIVE_TEXT = '(sensitive)';
+/** The value as a plain object, or undefined. */
+function asObj(v) {
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+}
+/** Does an after_unknown / *_sensitive marker mark anything (true itself, or true anywhere inside)? */
+function marksAny(marker) {
+    if (marker === true)
+        return true;
+    if (!marker || typeof marker !== 'object')
+        return false;
+    return Object.values(marker).some(marksAny);
+}
+function step(v, key) {
+    if (Array.isArray(v))
+        return typeof key === 'number' ? v[key] : undefined;
+    return asObj(v)?.[String(key)];
+}
+/** Is the value at `path` covered by `marker`: marked itself, under a marked ancestor, or marking anything inside? */
+function markedAt(marker, path) {
+    let m = marker;
+    for (const key of path) {
+        if (m === true)
+            return true;
+        if (!m || typeof m !== 'object')
+            return false;
+        m = step(m, key);
+    }
+    return marksAny(m);
+}
+function sides(rc, side) {
+    const c = rc.change;
+    return side === 'before' ? { value: c.before, marker: c.before_sensitive } : { value: c.after, marker: c.after_sensitive };
+}
+/** The value at `path` on one side, for matching and decisions only: never for display (use shownValue). */
+function rawValue(rc, side, path) {
+    let v = sides(rc, side).value;
+    for (const key of path)
+        v = step(v, key);
+    return v;
+}
+/** A non-empty string at `path`, for matching only (ids, allocation ids); undefined otherwise. */
+function rawString(rc, side, path) {
+    const v = rawValue(rc, side, path);
+    return typeof v === 'string' && v !== '' ? v : undefined;
+}
+/** Is the value at `path` unknown until apply (after side)? */
+function unknownAt(rc, path) {
+    let m = rc.change.after_unknown;
+    for (const key of path) {
+        if (m === true)
+            return true;
+        if (!m || typeof m !== 'object')
+            return false;
+        m = step(m, key);
+    }
+    return m === true;
+}
 /**
- * Classifies a plan's changes for NAT egress risk. NAT resources are recognised by type and attributes
- * (an instance with source_dest_check = false is a router; any aws_nat_gateway; a 0.0.0.0/0 route via
- * nat_gateway_id / network_interface_id / instance_id), with address patterns that operators can override.
- * Findings are grouped per AZ/index key so one AZ's outage reads as one finding.
+ * The text to show for the value at `path` on `side`: "(sensitive)" when terraform marks it (at any depth),
+ * the value as text when it is a string, number or boolean (a list of those is joined with ", "), and
+ * undefined when it is absent, null, empty, or a structure (structures are never shown).
+ */
+function shownValue(rc, side, path) {
+    const { value, marker } = sides(rc, side);
+    if (markedAt(marker, path))
+        return SENSITIVE_TEXT;
+    let v = value;
+    for (const key of path)
+        v = step(v, key);
+    if (typeof v === 'string')
+        return v === '' ? undefined : v;
+    if (typeof v === 'number' || typeof v === 'boolean')
+        return String(v);
+    if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' || typeof x === 'number'))
+        return v.join(', ');
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/roles.ts
+/**
+ * Which resource changes play a NAT role, recognised by type and attributes first (an instance or interface
+ * with source_dest_check = false forwards traffic; every aws_nat_gateway; a 0.0.0.0/0 route whose target is or
+ * may become a NAT), with address globs that operators can override per role (`nat-address-patterns`).
  */
 
 
-
-const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'];
-function severityRank(s) {
-    return SEVERITIES.indexOf(s);
-}
-const ROLES = ['instance', 'gateway', 'eip', 'association', 'route', 'security', 'iam', 'imagebuilder'];
+const ROLES = ['instance', 'gateway', 'eip', 'association', 'route', 'security', 'iam', 'imagebuilder', 'asg'];
+const NAT_NAMES = ['*aws_instance.nat*', '*nat_instance*', '*nat-instance*', '*fck_nat*', '*fck-nat*'];
 /**
- * Default address patterns per role (globs over the full address). Attribute-based recognition applies
- * on top of these for instances, gateways, routes and associations. For `eip` the default is every
- * Elastic IP: narrow it when a configuration has Elastic IPs that are not NAT egress.
+ * Default address patterns per role (globs over the full address). Attribute-based recognition applies on
+ * top of these for instances, gateways, routes, associations and Auto Scaling NAT. For `eip` the default is
+ * every Elastic IP; the classifier words an address that nothing shows to be NAT egress on its own.
  */
 const DEFAULT_PATTERNS = {
     // Cabalmail: module.vpc.aws_instance.nat[i]; fck-nat and nat-instance community modules.
-    instance: ['*aws_instance.nat*', '*nat_instance*', '*nat-instance*', '*fck_nat*', '*fck-nat*'],
+    instance: NAT_NAMES,
     gateway: ['*'],
     eip: ['*'],
     // Besides these, an association is NAT when its address names NAT or it targets a NAT instance/ENI.
@@ -29550,12 +30153,14 @@ const DEFAULT_PATTERNS = {
     security: [],
     iam: [],
     imagebuilder: [],
+    // Launch templates and Auto Scaling groups that run NAT instances (fck-nat's HA mode, seed 004).
+    asg: NAT_NAMES,
 };
 const ROLE_TYPES = {
     instance: ['aws_instance', 'aws_network_interface'],
     gateway: ['aws_nat_gateway'],
     eip: ['aws_eip'],
-    association: ['aws_eip_association'],
+    association: ['aws_eip_association', 'aws_nat_gateway_eip_association'],
     route: ['aws_route', 'aws_route_table'],
     security: ['aws_security_group', 'aws_security_group_rule', 'aws_vpc_security_group_ingress_rule', 'aws_vpc_security_group_egress_rule', 'aws_network_interface_sg_attachment'],
     iam: ['aws_iam_role', 'aws_iam_instance_profile', 'aws_iam_role_policy', 'aws_iam_role_policy_attachment', 'aws_iam_policy'],
@@ -29568,6 +30173,7 @@ const ROLE_TYPES = {
         'aws_imagebuilder_workflow',
         'aws_imagebuilder_lifecycle_policy',
     ],
+    asg: ['aws_launch_template', 'aws_autoscaling_group'],
 };
 const TYPE_ROLE = new Map();
 for (const role of ROLES)
@@ -29579,95 +30185,68 @@ const NAT_CANDIDATE_TYPES = new Set(TYPE_ROLE.keys());
 function isNatCandidate(rc) {
     return TYPE_ROLE.has(rc.type) && rc.mode !== 'data';
 }
-/** Attributes whose in-place update stops (or stops routing on) an EC2 instance. */
-const STOPPING_ATTRS = ['instance_type', 'user_data', 'user_data_base64', 'ebs_optimized', 'cpu_options', 'cpu_core_count', 'cpu_threads_per_core', 'hibernation', 'enclave_options', 'metadata_options'];
-const IMAGEBUILDER_CONTENT = new Set(['aws_imagebuilder_component', 'aws_imagebuilder_image_recipe']);
-const TAG_ATTRS = new Set(['tags', 'tags_all']);
-const NAT_TARGETS = ['nat_gateway_id', 'network_interface_id', 'instance_id'];
-/** The value as a plain object, or undefined. */
-function asObj(v) {
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
-}
-/** Does an after_unknown / *_sensitive marker mark anything (true itself, or true anywhere inside)? */
-function marksAny(marker) {
-    return marker === true || (marker !== undefined && marker !== null && marker !== false && typeof marker === 'object' && JSON.stringify(marker).includes('true'));
-}
-function keyOf(rc) {
-    return rc.index === undefined || rc.index === null ? '-' : String(rc.index);
-}
-/** Does a sensitivity marker (before_sensitive / after_sensitive) cover `attr`? */
-function sensitive(marker, attr) {
-    if (marker === true)
-        return true;
-    const m = asObj(marker);
-    if (!m)
-        return false;
-    return marksAny(m[attr]);
-}
-/** A scalar attribute value that may be shown (never a sensitive one), else undefined. */
-function shown(rc, side, attr) {
-    const c = rc.change;
-    if (sensitive(side === 'before' ? c.before_sensitive : c.after_sensitive, attr))
-        return undefined;
-    const v = asObj(side === 'before' ? c.before : c.after)?.[attr];
-    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
-}
-function isUnknown(rc, attr) {
-    return asObj(rc.change.after_unknown)?.[attr] === true;
-}
-function changedAttrs(rc) {
-    const before = asObj(rc.change.before) ?? {};
-    const after = asObj(rc.change.after) ?? {};
-    const unknown = asObj(rc.change.after_unknown) ?? {};
-    const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
-    const out = [];
-    for (const n of names) {
-        if (marksAny(unknown[n]))
-            out.push(n);
-        else if (canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null))
-            out.push(n);
-    }
-    return out.sort();
-}
-function replacePaths(rc) {
-    const paths = rc.change.replace_paths;
-    if (!Array.isArray(paths))
-        return [];
-    return paths.filter(Array.isArray).map((p) => String(p[0]));
-}
-/** Tokens of the address outside the resource type: module names, resource name, index. */
-function natNamed(rc) {
-    const withoutType = rc.address.replace(`${rc.type}.`, '');
-    return withoutType.split(/[^A-Za-z0-9]+/).some((t) => t.toLowerCase() === 'nat');
-}
-/** Is this a 0.0.0.0/0 route through a NAT (gateway, ENI or instance), in `side`? */
-function natDefaultRoute(route, unknown) {
-    if (!route)
-        return false;
-    const dest = route.destination_cidr_block ?? route.cidr_block;
-    if (dest !== '0.0.0.0/0')
-        return false;
-    return NAT_TARGETS.some((t) => (typeof route[t] === 'string' && route[t] !== '') || unknown?.[t] === true);
-}
-function routeTarget(route) {
-    if (!route)
-        return '';
-    for (const t of NAT_TARGETS)
-        if (typeof route[t] === 'string' && route[t] !== '')
-            return `${t}=${route[t]}`;
-    return '';
-}
-function inlineDefaultRoute(table) {
-    const routes = table?.route;
-    if (!Array.isArray(routes))
-        return undefined;
-    return routes.map(asObj).find((r) => natDefaultRoute(r, undefined));
-}
 function compilePatterns(patterns = {}) {
     const out = {};
     for (const role of ROLES)
         out[role] = (patterns[role] ?? DEFAULT_PATTERNS[role]).map(src_inputs/* globToRegExp */.tL);
     return out;
+}
+/** Does a token of the address outside the resource type (module names, resource name, key) say "nat"? */
+function natNamed(rc) {
+    const withoutType = rc.address.replace(`${rc.type}.`, '');
+    return withoutType.split(/[^A-Za-z0-9]+/).some((t) => t.toLowerCase() === 'nat');
+}
+/** Route targets that lead to a NAT (a NAT gateway, or an instance / interface that may be a NAT instance). */
+const NAT_TARGETS = ['nat_gateway_id', 'network_interface_id', 'instance_id'];
+/** Route targets that are never a NAT. */
+const OTHER_TARGETS = ['gateway_id', 'transit_gateway_id', 'vpc_peering_connection_id', 'egress_only_gateway_id', 'vpc_endpoint_id', 'carrier_gateway_id', 'local_gateway_id', 'core_network_arn'];
+const set = (o, k) => typeof o?.[k] === 'string' && o[k] !== '';
+/**
+ * Is this route (an aws_route, or one entry of an aws_route_table's inline `route`) a 0.0.0.0/0 route through
+ * a NAT? 'nat' when a NAT target is set; 'maybe' when a NAT target is unknown until apply and no other target
+ * is set or coming (the provider leaves network_interface_id / instance_id unknown on every new route, an
+ * internet-gateway route included, so an unknown NAT target alone proves nothing); 'no' otherwise.
+ */
+function natRouteState(route, unknown) {
+    if (!route)
+        return 'no';
+    const dest = route.destination_cidr_block ?? route.cidr_block;
+    if (dest !== '0.0.0.0/0')
+        return 'no';
+    if (set(route, 'nat_gateway_id'))
+        return 'nat';
+    if (OTHER_TARGETS.some((t) => set(route, t) || unknown?.[t] === true))
+        return 'no';
+    if (NAT_TARGETS.some((t) => set(route, t)))
+        return 'nat';
+    return NAT_TARGETS.some((t) => unknown?.[t] === true) ? 'maybe' : 'no';
+}
+/** Index of the inline 0.0.0.0/0 NAT route of an aws_route_table side, or -1. */
+function inlineNatRouteIndex(table) {
+    const routes = table?.route;
+    if (!Array.isArray(routes))
+        return -1;
+    return routes.findIndex((r) => natRouteState(asObj(r)) === 'nat');
+}
+/** Allocation ids NAT gateways hold on either side of the plan (zonal, secondary and regional per-AZ addresses). */
+function gatewayAllocations(changes) {
+    const ids = new Set();
+    for (const rc of changes) {
+        if (rc.type !== 'aws_nat_gateway' || rc.mode === 'data')
+            continue;
+        for (const side of ['before', 'after']) {
+            const o = asObj(rc.change[side]);
+            if (!o)
+                continue;
+            const zones = Array.isArray(o.availability_zone_address) ? o.availability_zone_address.map(asObj) : [];
+            const current = Array.isArray(o.regional_nat_gateway_address) ? o.regional_nat_gateway_address.map(asObj) : [];
+            const found = [o.allocation_id, ...(Array.isArray(o.secondary_allocation_ids) ? o.secondary_allocation_ids : []), ...zones.flatMap((z) => (Array.isArray(z?.allocation_ids) ? z.allocation_ids : [])), ...current.map((a) => a?.allocation_id)];
+            for (const id of found)
+                if (typeof id === 'string' && id !== '')
+                    ids.add(id);
+        }
+    }
+    return ids;
 }
 /** Ids of NAT instances and their interfaces, from every instance change in the plan (no-ops included). */
 function natTargetIds(changes, patterns) {
@@ -29677,16 +30256,17 @@ function natTargetIds(changes, patterns) {
             continue;
         if (roleOf(rc, patterns, ids) !== 'instance')
             continue;
-        for (const side of [rc.change.before, rc.change.after]) {
-            const o = asObj(side);
-            for (const k of ['id', 'primary_network_interface_id'])
-                if (typeof o?.[k] === 'string' && o[k] !== '')
-                    ids.add(o[k]);
+        for (const side of ['before', 'after']) {
+            for (const k of ['id', 'primary_network_interface_id']) {
+                const id = rawString(rc, side, [k]);
+                if (id)
+                    ids.add(id);
+            }
         }
     }
     return ids;
 }
-function roleOf(rc, patterns, natIds) {
+function roleOf(rc, patterns, natIds, natAllocations = new Set()) {
     if (rc.mode === 'data')
         return undefined;
     const role = TYPE_ROLE.get(rc.type);
@@ -29702,29 +30282,31 @@ function roleOf(rc, patterns, natIds) {
             return router || matches ? role : undefined;
         }
         case 'route': {
-            if (rc.type === 'aws_route_table') {
-                return inlineDefaultRoute(asObj(c.before)) || inlineDefaultRoute(asObj(c.after)) ? role : undefined;
-            }
-            const attr = natDefaultRoute(asObj(c.before), undefined) || natDefaultRoute(asObj(c.after), asObj(c.after_unknown));
-            return attr || matches ? role : undefined;
+            if (rc.type === 'aws_route_table')
+                return inlineNatRouteIndex(asObj(c.before)) >= 0 || inlineNatRouteIndex(asObj(c.after)) >= 0 ? role : undefined;
+            const states = [natRouteState(asObj(c.before)), natRouteState(asObj(c.after), asObj(c.after_unknown))];
+            if (states.includes('nat') || states.includes('maybe'))
+                return role;
+            // A pattern names routes whose target is not visible; a route known to lead elsewhere is never NAT.
+            const known = (side) => !!side && (side.destination_cidr_block ?? side.cidr_block) === '0.0.0.0/0';
+            return matches && !known(asObj(c.before)) && !known(asObj(c.after)) ? role : undefined;
         }
         case 'association': {
-            const linked = [c.before, c.after].some((side) => {
-                const o = asObj(side);
-                return ['instance_id', 'network_interface_id'].some((k) => typeof o?.[k] === 'string' && natIds.has(o[k]));
-            });
+            if (rc.type === 'aws_nat_gateway_eip_association')
+                return role;
+            // Linked to a NAT instance or interface, or taking an address a NAT gateway holds in this plan.
+            const linked = ['before', 'after'].some((side) => ['instance_id', 'network_interface_id'].some((k) => natIds.has(rawString(rc, side, [k]) ?? '')) || natAllocations.has(rawString(rc, side, ['allocation_id']) ?? ''));
             return linked || natNamed(rc) || matches ? role : undefined;
         }
         case 'security':
         case 'iam':
         case 'imagebuilder':
+        case 'asg':
             return natNamed(rc) || matches ? role : undefined;
         default:
             return matches ? role : undefined;
     }
 }
-const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
-const ROLLBACK = 'Rollback lever: flip to gateway mode (use_nat_instance=false) and apply.';
 /**
  * The NAT role of every change that plays one, recognised exactly as the classifier does (types,
  * attributes, address patterns). Used elsewhere (cutover's egress-gap timeline) so both agree on what NAT is.
@@ -29732,257 +30314,299 @@ const ROLLBACK = 'Rollback lever: flip to gateway mode (use_nat_instance=false) 
 function natRoles(changes, options = {}) {
     const patterns = compilePatterns(options.patterns);
     const natIds = natTargetIds(changes, patterns);
+    const natAllocations = gatewayAllocations(changes);
     const roles = new Map();
     for (const rc of changes) {
-        const role = roleOf(rc, patterns, natIds);
+        const role = roleOf(rc, patterns, natIds, natAllocations);
         if (role)
             roles.set(rc, role);
     }
     return roles;
 }
-function classifyChanges(changes, options = {}) {
-    const items = [];
-    const liveAddresses = new Set(changes.filter((c) => !c.deposed).map((c) => c.address));
-    const roles = natRoles(changes, options);
-    for (const rc of changes) {
-        const kind = actionKind(rc.change.actions);
-        if (kind === 'no-op' || kind === 'read')
+
+;// CONCATENATED MODULE: ../../packages/shared/src/topology/model.ts
+
+
+
+function familyOf(kind) {
+    if (kind === 'zonal-gateway')
+        return 'gateway';
+    if (kind === 'regional-gateway')
+        return 'regional-gateway';
+    if (kind === 'instance' || kind === 'interface')
+        return 'instance';
+    return undefined; // private NAT gateways give no internet egress
+}
+/** Keys of an address's indexed module instances, e.g. `module.nat[1]` or `module.fck_nat["us-east-1a"]`. */
+function azKeyOf(rc) {
+    const mod = rc.module_address ?? '';
+    if (/\]/.test(mod))
+        return mod;
+    return rc.index === undefined || rc.index === null ? '-' : String(rc.index);
+}
+function refOf(rc) {
+    return rc.deposed ? `${rc.address} (deposed ${rc.deposed})` : rc.address;
+}
+function strings(v) {
+    return Array.isArray(v) ? v.filter((x) => typeof x === 'string' && x !== '') : [];
+}
+/** Does this side of the change exist (before: it existed; after: it will exist)? */
+function sideExists(rc, side) {
+    const kind = actionKind(rc.change.actions);
+    if (kind === 'read' || kind === 'forget')
+        return side === 'before';
+    if (side === 'before')
+        return kind !== 'create';
+    return kind !== 'delete';
+}
+function gatewayNode(rc, side) {
+    const get = (path) => rawValue(rc, side, path);
+    const base = { ref: refOf(rc), key: azKeyOf(rc), rc, ids: [rawString(rc, side, ['id'])].filter((x) => !!x) };
+    if (get(['connectivity_type']) === 'private')
+        return { ...base, kind: 'private-gateway', allocationIds: [] };
+    if (get(['availability_mode']) === 'regional') {
+        const zones = (Array.isArray(get(['availability_zone_address'])) ? get(['availability_zone_address']) : [])
+            .map(asObj)
+            .filter((z) => !!z)
+            .map((z) => ({ az: String(z.availability_zone ?? z.availability_zone_id ?? ''), allocationIds: strings(z.allocation_ids) }));
+        const current = (Array.isArray(get(['regional_nat_gateway_address'])) ? get(['regional_nat_gateway_address']) : []).map(asObj);
+        const manual = zones.length > 0 || get(['auto_provision_zones']) === 'disabled';
+        return {
+            ...base,
+            kind: 'regional-gateway',
+            regionalMode: manual ? 'manual' : 'automatic',
+            zones,
+            autoScalingIps: get(['auto_scaling_ips']) === 'enabled' || (!manual && get(['auto_scaling_ips']) !== 'disabled'),
+            allocationIds: [...new Set([...zones.flatMap((z) => z.allocationIds), ...current.map((a) => String(a?.allocation_id ?? '')).filter(Boolean)])],
+        };
+    }
+    const allocation = rawString(rc, side, ['allocation_id']);
+    return { ...base, kind: 'zonal-gateway', allocationIds: [...(allocation ? [allocation] : []), ...strings(get(['secondary_allocation_ids']))] };
+}
+/**
+ * The model of one side of a plan. `roles` is the classifier's role map (plan/roles.ts natRoles), so the model
+ * and the findings agree on what NAT is. Deposed objects are part of the before side.
+ */
+function modelFromPlan(changes, roles, side) {
+    const model = { nats: [], routes: [], claims: [] };
+    for (const [rc, role] of roles) {
+        if (!sideExists(rc, side))
             continue;
-        if (rc.deposed && liveAddresses.has(rc.address))
-            continue; // the old half of a create-before-destroy replace
-        const role = roles.get(rc);
-        if (!role)
-            continue;
-        items.push({ rc, role, kind, key: keyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
-    }
-    const findings = [];
-    const azByKey = new Map();
-    for (const it of items) {
-        if (it.rc.type !== 'aws_instance')
-            continue;
-        const az = shown(it.rc, 'after', 'availability_zone') ?? shown(it.rc, 'before', 'availability_zone');
-        if (az)
-            azByKey.set(it.key, az);
-    }
-    const add = (severity, kind, title, group, why, action) => {
-        for (const g of group)
-            g.used = true;
-        const keys = [...new Set(group.map((g) => g.key))].sort(compareKeys);
-        findings.push({
-            severity,
-            kind,
-            title,
-            addresses: [...new Set(group.map((g) => g.rc.address))],
-            keys,
-            azs: [...new Set(keys.map((k) => azByKey.get(k)).filter((a) => !!a))],
-            why,
-            action,
-        });
-    };
-    const pick = (pred) => items.filter((it) => !it.used && pred(it));
-    const isType = (it, t) => it.rc.type === t;
-    const tagsOnly = (it) => it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
-    // 1. Elastic IPs: the outbound addresses everything outside depends on.
-    for (const it of pick((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'))) {
-        const ip = shown(it.rc, 'before', 'public_ip');
-        add('critical', it.kind === 'delete' ? 'eip-deleted' : 'eip-replaced', `NAT Elastic IP ${it.kind === 'delete' ? 'deleted' : 'replaced'}${ip ? ` (${ip})` : ''}`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: the outbound IP${ip ? ` ${ip}` : ''} is released for good, breaking SPF records, reverse DNS, partner allow-lists and the AWS port-25 unblock.`, 'Do not apply unless the IP change is intended: keep the EIP (prevent_destroy, or `terraform state mv` for a rename). If intended, update SPF, reverse DNS, allow-lists and request the port-25 unblock for the new IP first.');
-    }
-    // 2. Mode switch and quiesce: whole-environment events.
-    const gwDeleted = items.filter((i) => i.role === 'gateway' && i.kind === 'delete');
-    const gwCreated = items.filter((i) => i.role === 'gateway' && i.kind === 'create');
-    const instDeleted = items.filter((i) => isType(i, 'aws_instance') && i.role === 'instance' && i.kind === 'delete');
-    const instCreated = items.filter((i) => isType(i, 'aws_instance') && i.role === 'instance' && i.kind === 'create');
-    const routeDeleted = items.filter((i) => i.role === 'route' && i.kind === 'delete');
-    const routeCreated = items.filter((i) => i.role === 'route' && i.kind === 'create');
-    let modeSwitch = 'none';
-    if (gwDeleted.length > 0 && instCreated.length > 0)
-        modeSwitch = 'gateway-to-instance';
-    else if (instDeleted.length > 0 && gwCreated.length > 0)
-        modeSwitch = 'instance-to-gateway';
-    if (modeSwitch === 'gateway-to-instance') {
-        const assoc = pick((i) => i.role === 'association' && (i.kind === 'create' || i.kind === 'replace'));
-        const group = [
-            ...gwDeleted,
-            ...instCreated,
-            ...assoc,
-            ...pick((i) => i.role === 'route' && (i.kind === 'update' || i.kind === 'replace' || i.kind === 'create')),
-            ...pick((i) => (i.role === 'security' || i.role === 'iam') && i.kind === 'create'),
-            ...pick((i) => i.role === 'eip' && i.kind === 'update'),
-        ];
-        const failAt = assoc.length > 0 ? assoc.map((a) => a.rc.address).join(', ') : 'the aws_eip_association of each NAT instance';
-        add('high', 'mode-switch', 'NAT mode switch: gateway → instance (expect two applies)', group, `Every NAT gateway is deleted and NAT instances take over the same Elastic IPs. The first apply is expected to fail at ${failAt} with "AuthFailure: You do not have permission to access the specified resource" — not an IAM problem: the deleting gateway still holds the EIP. Egress in the affected AZs is down from the route repoint until each instance has its EIP.`, `Apply through the cutover action (it waits until the gateways release the EIPs, then re-applies), in a maintenance window. A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami). ${ROLLBACK}`);
-    }
-    else if (modeSwitch === 'instance-to-gateway') {
-        const group = [
-            ...instDeleted,
-            ...gwCreated,
-            ...pick((i) => i.role === 'association' && i.kind === 'delete'),
-            ...pick((i) => i.role === 'route' && (i.kind === 'update' || i.kind === 'replace' || i.kind === 'create')),
-            ...pick((i) => (i.role === 'security' || i.role === 'iam') && i.kind === 'delete'),
-            ...pick((i) => i.role === 'instance' && i.kind === 'delete'),
-        ];
-        add('high', 'mode-switch', 'NAT mode switch: instance → gateway', group, 'NAT instances and their EIP associations are deleted and NAT gateways are created on the same Elastic IPs; egress in the affected AZs is down for a few minutes per AZ while the EIPs and routes move. This direction has no EIP race: one apply.', MAINTENANCE);
-    }
-    else if ((gwDeleted.length > 0 || instDeleted.length > 0) && routeDeleted.length > 0 && gwCreated.length === 0 && instCreated.length === 0) {
-        const group = [
-            ...gwDeleted,
-            ...instDeleted,
-            ...routeDeleted,
-            ...pick((i) => i.role === 'association' && i.kind === 'delete'),
-            ...pick((i) => i.role === 'instance' && i.kind === 'delete'),
-        ];
-        const eipsKept = !items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
-        add('high', 'quiesce', `Quiesce: NAT and private default routes destroyed${eipsKept ? ', Elastic IPs kept' : ''}`, group, `The NAT ${gwDeleted.length > 0 ? 'gateways' : 'instances'} and the private subnets' 0.0.0.0/0 routes are destroyed: every private workload in the affected AZs loses internet and AWS API egress until NAT is restored.${eipsKept ? ' The Elastic IPs are kept, so SPF and allow-lists survive.' : ''}`, 'Intended only for non-production cost saving (quiesced=true). Restore egress with quiesced=false and apply.');
-    }
-    else if ((gwCreated.length > 0 || instCreated.length > 0) && routeCreated.length > 0 && gwDeleted.length === 0 && instDeleted.length === 0) {
-        const group = [...gwCreated, ...instCreated, ...routeCreated, ...pick((i) => i.role === 'association' && i.kind === 'create')];
-        add('low', 'nat-restored', 'NAT and private default routes created (capacity only added)', group, 'NAT and the private 0.0.0.0/0 routes are created where none existed (un-quiesce, a new environment or a new AZ): egress comes up, nothing existing is interrupted.', 'Run verify-egress after the apply.');
-    }
-    // 3. Per-key NAT events.
-    const sameKey = (it, pred) => pick((o) => o.key === it.key && o !== it && pred(o));
-    for (const it of pick((i) => i.role === 'instance' && (i.kind === 'replace' || i.kind === 'delete'))) {
-        const eni = isType(it, 'aws_network_interface');
-        const what = eni ? 'NAT network interface' : 'NAT instance';
-        const related = sameKey(it, (o) => o.role === 'association' || (o.role === 'route' && o.kind !== 'create'));
-        if (it.kind === 'delete') {
-            add('high', eni ? 'nat-interface-deleted' : 'nat-instance-deleted', `${what} deleted`, [it, ...related], `${it.rc.address} is destroyed: the private subnets routed through it lose egress.`, `${MAINTENANCE} ${ROLLBACK}`);
-            continue;
+        const key = azKeyOf(rc);
+        if (role === 'gateway')
+            model.nats.push(gatewayNode(rc, side));
+        else if (role === 'instance') {
+            const ids = ['id', 'primary_network_interface_id'].map((k) => rawString(rc, side, [k])).filter((x) => !!x);
+            model.nats.push({ ref: refOf(rc), kind: rc.type === 'aws_network_interface' ? 'interface' : 'instance', key, ids, allocationIds: [], rc });
         }
-        const paths = replacePaths(it.rc);
-        const amiBefore = shown(it.rc, 'before', 'ami');
-        const amiAfter = shown(it.rc, 'after', 'ami');
-        const amiChanged = !eni && (paths.includes('ami') || isUnknown(it.rc, 'ami') || (amiBefore !== undefined && amiAfter !== undefined && amiBefore !== amiAfter));
-        const cbd = it.rc.change.actions[0] === 'create';
-        const gap = cbd ? ' (create-before-destroy shortens the gap, but the EIP and route still move)' : '';
-        if (amiChanged) {
-            add('high', 'nat-ami-adopted', `New NAT AMI adopted: NAT instance replaced${amiBefore && amiAfter ? ` (${amiBefore} → ${amiAfter})` : ''}`, [it, ...related], `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance runs and has its EIP${gap}.`, `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${MAINTENANCE} ${ROLLBACK}`);
-        }
-        else {
-            add('high', eni ? 'nat-interface-replaced' : 'nat-instance-replaced', `${what} replaced${paths.length > 0 ? ` (forced by ${paths.join(', ')})` : ''}`, [it, ...related], `${it.rc.address} is destroyed and re-created; egress in this AZ is down until the replacement forwards traffic and has its EIP${gap}.`, `${MAINTENANCE} ${ROLLBACK}`);
-        }
-    }
-    for (const it of pick((i) => i.role === 'instance' && i.kind === 'update')) {
-        const what = isType(it, 'aws_network_interface') ? 'NAT network interface' : 'NAT instance';
-        const sdc = it.changed.includes('source_dest_check') && asObj(it.rc.change.after)?.source_dest_check === true;
-        const stopping = it.changed.filter((a) => STOPPING_ATTRS.includes(a));
-        if (sdc) {
-            add('high', 'nat-routing-disabled', `${what}: source/destination check turned on`, [it], `${it.rc.address} gets source_dest_check = true: EC2 then drops the traffic it forwards, so it stops being a NAT.`, 'Keep source_dest_check = false on NAT instances and their interfaces.');
-        }
-        else if (stopping.length > 0) {
-            add('high', 'nat-instance-stopped', `${what} updated in a way that stops it (${stopping.join(', ')})`, [it], `${it.rc.address} must be stopped to change ${stopping.join(', ')}: egress in this AZ is down while it restarts.`, `${MAINTENANCE} ${ROLLBACK}`);
-        }
-        else if (tagsOnly(it)) {
-            add('low', 'nat-tags-changed', `${what}: tags only`, [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
-        }
-        else {
-            add('medium', 'nat-instance-changed', `${what} updated in place (${it.changed.join(', ') || 'attributes'})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}); these changes do not require a stop, but they touch the NAT path.`, 'Review the attribute changes; run verify-egress after the apply.');
-        }
-    }
-    for (const it of pick((i) => i.role === 'gateway' && (i.kind === 'replace' || i.kind === 'delete'))) {
-        const related = sameKey(it, (o) => o.role === 'route' && o.kind !== 'create');
-        const replaced = it.kind === 'replace';
-        add('high', replaced ? 'nat-gateway-replaced' : 'nat-gateway-deleted', `NAT gateway ${replaced ? 'replaced' : 'deleted'}${replaced && replacePaths(it.rc).length ? ` (forced by ${replacePaths(it.rc).join(', ')})` : ''}`, [it, ...related], `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.`, `${MAINTENANCE}${replaced ? '' : ' If this is a mode switch, the NAT instances must be in the same plan.'}`);
-    }
-    for (const it of pick((i) => i.role === 'gateway' && i.kind === 'update')) {
-        if (tagsOnly(it))
-            add('low', 'nat-tags-changed', 'NAT gateway: tags only', [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
-        else
-            add('medium', 'nat-gateway-changed', `NAT gateway updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}).`, 'Review the change; run verify-egress after the apply.');
-    }
-    // 4. Associations and routes not explained above.
-    for (const it of pick((i) => i.role === 'association')) {
-        if (it.kind === 'delete') {
-            add('high', 'eip-disassociated', 'NAT Elastic IP disassociated', [it], `${it.rc.address} is destroyed: the NAT loses its public IP, so egress in this AZ stops.`, `${MAINTENANCE} ${ROLLBACK}`);
-        }
-        else if (it.kind === 'create' && items.some((o) => o.role === 'instance' && o.kind === 'create' && o.key === it.key)) {
-            continue; // capacity added, reported with the new instance below
-        }
-        else {
-            add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} is ${it.kind === 'update' ? 'updated' : it.kind === 'create' ? 'created' : 're-created'}: the EIP moves, and the NAT has no public IP for a moment.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
-        }
-    }
-    for (const it of pick((i) => i.role === 'eip' && i.kind === 'update')) {
-        if (tagsOnly(it)) {
-            add('low', 'nat-tags-changed', 'NAT Elastic IP: tags only', [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
-        }
-        else if (it.changed.some((a) => a === 'instance' || a === 'network_interface' || a === 'associate_with_private_ip')) {
-            add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} moves to another ${it.changed.includes('instance') ? 'instance' : 'network interface'}: the old NAT loses its public IP.`, 'Expect a brief egress blip; run verify-egress after the apply.');
-        }
-        else {
-            add('low', 'eip-changed', `NAT Elastic IP updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place; its address stays.`, 'No egress impact expected.');
-        }
-    }
-    for (const it of pick((i) => i.role === 'route')) {
-        const table = isType(it, 'aws_route_table');
-        const c = it.rc.change;
-        const before = table ? inlineDefaultRoute(asObj(c.before)) : asObj(c.before);
-        const after = table ? inlineDefaultRoute(asObj(c.after)) : asObj(c.after);
-        const label = table ? `the inline 0.0.0.0/0 route of ${it.rc.address}` : it.rc.address;
-        if (it.kind === 'delete' || (table && before && !after && it.kind !== 'create')) {
-            add('high', 'route-deleted', 'Private default route deleted', [it], `${label} is destroyed: the private subnets using it have no way out.`, `${MAINTENANCE} If NAT is being removed on purpose, this is a quiesce.`);
-        }
-        else if (it.kind === 'replace') {
-            add('high', 'route-replaced', 'Private default route replaced', [it], `${label} is destroyed and re-created: egress for its subnets is down in between.`, MAINTENANCE);
-        }
-        else if (it.kind === 'create' || (table && !before && after)) {
-            if (!table && items.some((o) => (o.role === 'instance' || o.role === 'gateway') && o.kind === 'create' && o.key === it.key))
+        else if (role === 'route') {
+            const unknownSide = side === 'after' ? asObj(rc.change.after_unknown) : undefined;
+            const obj = asObj(rawValue(rc, side, []));
+            const route = rc.type === 'aws_route_table' ? asObj(obj?.route?.[inlineNatRouteIndex(obj)]) : obj;
+            const state = natRouteState(route, rc.type === 'aws_route_table' ? undefined : unknownSide);
+            if (state === 'no')
                 continue;
-            add('low', 'nat-capacity-added', 'Private default route added', [it], `${label} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
+            const targetIds = NAT_TARGETS.map((t) => route?.[t]).filter((x) => typeof x === 'string' && x !== '');
+            model.routes.push({ ref: refOf(rc), key, targetIds, unknown: state === 'maybe' || (side === 'after' && rc.type === 'aws_route_table' && unknownAt(rc, ['route'])), rc });
         }
-        else if (it.kind === 'update') {
-            const from = routeTarget(before);
-            const to = routeTarget(after);
-            const retarget = table ? canonicalJson(before ?? null) !== canonicalJson(after ?? null) : NAT_TARGETS.some((t) => it.changed.includes(t));
-            if (retarget) {
-                add('medium', 'route-retargeted', 'Private default route target changed', [it], `${label} moves ${from ? `from ${from} ` : ''}${to ? `to ${to}` : 'to a target known after apply'}: connections through the old target are cut.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
-            }
+        else if (role === 'association' || role === 'eip') {
+            const targets = ['instance_id', 'network_interface_id', 'nat_gateway_id', 'instance', 'network_interface'].map((k) => rawString(rc, side, [k])).filter((x) => !!x);
+            const allocationId = rawString(rc, side, ['allocation_id']) ?? (role === 'eip' ? rawString(rc, side, ['id']) : undefined);
+            if (role === 'eip' && targets.length === 0)
+                continue; // an unassociated address claims nothing
+            model.claims.push({ ref: refOf(rc), ...(allocationId ? { allocationId } : {}), targetIds: targets, rc });
         }
     }
-    // 5. NAT capacity added (new instances or gateways with their associations).
-    for (const it of pick((i) => (i.role === 'instance' || i.role === 'gateway') && i.kind === 'create')) {
-        const related = sameKey(it, (o) => (o.role === 'association' || o.role === 'route') && o.kind === 'create');
-        add('low', 'nat-capacity-added', `${it.role === 'gateway' ? 'NAT gateway' : 'NAT instance'} added`, [it, ...related], `${it.rc.address} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
-    }
-    for (const it of pick((i) => i.role === 'eip' && i.kind === 'create')) {
-        add('low', 'nat-capacity-added', 'NAT Elastic IP added', [it], `${it.rc.address} is created: a new outbound IP.`, 'Add the new IP to SPF, allow-lists and reverse DNS, and request the port-25 unblock for it.');
-    }
-    // 6. Security groups, IAM and the AMI pipeline.
-    for (const it of pick((i) => i.role === 'security' || i.role === 'iam')) {
-        const what = it.role === 'security' ? 'NAT security group' : 'NAT IAM';
-        if (tagsOnly(it))
-            add('low', 'nat-tags-changed', `${what}: tags only`, [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
-        else
-            add('medium', it.role === 'security' ? 'nat-security-changed' : 'nat-iam-changed', `${what} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}${it.changed.length ? ` (${it.changed.join(', ')})` : ''}: ${it.role === 'security' ? 'a wrong rule silently blocks forwarded traffic' : 'the NAT instances lose or gain permissions (SSM access for mitigation among them)'}.`, 'Review the rules; run verify-egress after the apply.');
-    }
-    for (const it of pick((i) => i.role === 'imagebuilder')) {
-        const content = IMAGEBUILDER_CONTENT.has(it.rc.type);
-        if (content && (it.kind === 'update' || it.kind === 'replace')) {
-            const vBefore = shown(it.rc, 'before', 'version');
-            const vAfter = shown(it.rc, 'after', 'version');
-            const same = vBefore !== undefined && vBefore === vAfter;
-            add('medium', same ? 'imagebuilder-version-not-bumped' : 'imagebuilder-content-changed', same ? `Image Builder ${it.rc.type.replace('aws_imagebuilder_', '').replace('_', ' ')} content changed without a version bump` : `Image Builder ${it.rc.type.replace('aws_imagebuilder_', '').replace('_', ' ')} changed`, [it], same
-                ? `${it.rc.address} changes content but keeps version ${vBefore}: Image Builder versions are immutable, so this apply will fail.`
-                : `${it.rc.address} changes${vBefore && vAfter ? ` (version ${vBefore} → ${vAfter})` : ''}: the next AMI build bakes the new NAT bootstrap.`, same ? 'Bump the version in the same change, then plan again.' : 'Build a new AMI (build-nat-ami) and review its adoption plan before applying it to the NAT instances.');
+    // NAT instances and interfaces hold the addresses associated with them.
+    for (const nat of model.nats) {
+        if (nat.kind !== 'instance' && nat.kind !== 'interface')
+            continue;
+        for (const claim of model.claims) {
+            if (claim.allocationId && claim.targetIds.some((t) => nat.ids.includes(t)) && !nat.allocationIds.includes(claim.allocationId))
+                nat.allocationIds.push(claim.allocationId);
         }
-        else if (it.kind === 'delete' && it.rc.type === 'aws_imagebuilder_image_pipeline') {
-            add('medium', 'imagebuilder-pipeline-deleted', 'NAT AMI pipeline deleted', [it], `${it.rc.address} is destroyed: NAT AMIs stop receiving AL2023 security patches.`, 'Keep build_nat_ami=true unless the environment runs gateways only.');
+    }
+    return model;
+}
+/** The EC2 side: what `readTopology` saw, as the same model (routes are per route table, keyed by AZ). */
+function modelFromEc2(input) {
+    const model = { nats: [], routes: [], claims: [] };
+    for (const g of input.natGateways) {
+        if (g.State === 'deleted')
+            continue;
+        const id = g.NatGatewayId;
+        const addrs = g.NatGatewayAddresses ?? [];
+        if (g.ConnectivityType === 'private') {
+            model.nats.push({ ref: id, kind: 'private-gateway', key: (g.SubnetId && input.subnetAz.get(g.SubnetId)) ?? '-', ids: [id], allocationIds: [] });
+        }
+        else if (g.AvailabilityMode === 'regional') {
+            const zones = new Map();
+            for (const a of addrs)
+                if (a.AvailabilityZone)
+                    zones.set(a.AvailabilityZone, [...(zones.get(a.AvailabilityZone) ?? []), ...(a.AllocationId ? [a.AllocationId] : [])]);
+            model.nats.push({
+                ref: id,
+                kind: 'regional-gateway',
+                key: '-',
+                ids: [id],
+                allocationIds: addrs.map((a) => a.AllocationId).filter((x) => !!x),
+                regionalMode: g.AutoProvisionZones === 'enabled' ? 'automatic' : 'manual',
+                autoScalingIps: g.AutoScalingIps === 'enabled',
+                zones: [...zones].map(([az, allocationIds]) => ({ az, allocationIds })),
+            });
         }
         else {
-            add('low', 'imagebuilder-config-changed', `Image Builder ${it.rc.type.replace('aws_imagebuilder_', '').replace(/_/g, ' ')} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}; running NAT instances are not affected.`, 'No egress impact expected.');
+            model.nats.push({
+                ref: id,
+                kind: 'zonal-gateway',
+                key: (g.SubnetId && input.subnetAz.get(g.SubnetId)) ?? 'unknown',
+                ids: [id, ...addrs.map((a) => a.NetworkInterfaceId).filter((x) => !!x)],
+                allocationIds: addrs.map((a) => a.AllocationId).filter((x) => !!x),
+            });
         }
     }
-    findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || compareKeys(a.keys[0] ?? '', b.keys[0] ?? ''));
-    const risk = findings.reduce((max, f) => (severityRank(f.severity) > severityRank(max) ? f.severity : max), 'none');
-    const affected = [...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys))].sort(compareKeys);
-    return {
-        risk,
-        findings,
-        modeSwitch,
-        expectedApplies: modeSwitch === 'gateway-to-instance' ? 2 : 1,
-        affected,
-        natChanges: items.length,
-        natInstancesCreated: items.filter((i) => isType(i, 'aws_instance') && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace')).map((i) => i.rc.address),
-    };
+    const held = (ids) => input.addresses.filter((a) => a.AllocationId && ((a.InstanceId && ids.includes(a.InstanceId)) || (a.NetworkInterfaceId && ids.includes(a.NetworkInterfaceId)))).map((a) => a.AllocationId);
+    for (const i of input.natInstances) {
+        const ids = [i.InstanceId, ...(i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter((x) => !!x)];
+        model.nats.push({ ref: i.InstanceId, kind: 'instance', key: i.Placement?.AvailabilityZone ?? 'unknown', ids, allocationIds: held(ids) });
+    }
+    for (const eni of input.natInterfaces ?? []) {
+        const id = eni.NetworkInterfaceId;
+        if (model.nats.some((n) => n.kind === 'instance' && n.ids.includes(id) && n.ids[0] === eni.Attachment?.InstanceId))
+            continue;
+        model.nats.push({ ref: id, kind: 'interface', key: eni.AvailabilityZone ?? 'unknown', ids: [id], allocationIds: held([id]) });
+    }
+    for (const r of input.routes)
+        for (const az of r.azs)
+            model.routes.push({ ref: r.tableId, key: az, targetIds: r.target ? [r.target] : [], unknown: false });
+    return model;
+}
+/** The NAT a route leads to, if the model has it. */
+function natOfRoute(model, route) {
+    return model.nats.find((n) => route.targetIds.some((t) => n.ids.includes(t)));
+}
+const FAMILY_ORDER = ['instance', 'regional-gateway', 'gateway'];
+function pickFamily(nodes, exclude) {
+    const families = new Set(nodes.map((n) => familyOf(n.kind)).filter((f) => !!f && f !== exclude));
+    return FAMILY_ORDER.find((f) => families.has(f));
+}
+const deletes = (rc) => !!rc && rc.change.actions.includes('delete');
+const creates = (rc) => !!rc && rc.change.actions.includes('create');
+/**
+ * Compares a plan's before and after models: what NATs and NAT routes go and come, whether the NAT mode
+ * changes, and which Elastic IPs change hands inside one apply. A handover is an allocation held by a NAT
+ * gateway (zonal or regional, deposed included) that this plan deletes, taken by something this plan creates
+ * (an aws_eip_association to an instance or interface, a gateway or a regional gateway's
+ * availability_zone_address with the same allocation). EC2 keeps the address associated for a while after
+ * the gateway is deleted, so the taker fails ("AuthFailure" for an association; a gateway creation that
+ * ends `failed`) and a second apply is needed (the race cutover handles). When the taker's allocation is
+ * unknown until apply, a gateway → instance switch is still assumed to hand over (the reference layout).
+ */
+function compareModels(before, after) {
+    const id = (n) => `${n.ref}|${n.kind}`;
+    const afterRefs = new Set(after.nats.map(id));
+    const beforeRefs = new Set(before.nats.map(id));
+    const removed = before.nats.filter((n) => !afterRefs.has(id(n)) || deletes(n.rc));
+    const added = after.nats.filter((n) => !beforeRefs.has(id(n)) || creates(n.rc));
+    const beforeRoutes = new Set(before.routes.map((r) => r.ref));
+    const afterRoutes = new Set(after.routes.map((r) => r.ref));
+    const removedRoutes = before.routes.filter((r) => !afterRoutes.has(r.ref));
+    const addedRoutes = after.routes.filter((r) => !beforeRoutes.has(r.ref));
+    // NATs that go without coming back (and come without having been there): a replacement is neither.
+    const addedIds = new Set(added.map(id));
+    const removedIds = new Set(removed.map(id));
+    const fromNodes = removed.filter((n) => !addedIds.has(id(n)));
+    const toNodes = added.filter((n) => !removedIds.has(id(n)));
+    const from = pickFamily(fromNodes);
+    const to = pickFamily(toNodes, from);
+    const modeSwitch = from && to ? `${from}-to-${to}` : 'none';
+    const handovers = [];
+    const holders = before.nats.filter((n) => (n.kind === 'zonal-gateway' || n.kind === 'regional-gateway') && deletes(n.rc));
+    const takers = [
+        ...after.nats.filter((n) => (n.kind === 'zonal-gateway' || n.kind === 'regional-gateway') && creates(n.rc)).map((n) => ({ ref: n.ref, allocationIds: n.allocationIds, unknown: false })),
+        ...after.claims
+            .filter((c) => creates(c.rc) || (c.rc && c.rc.change.actions.includes('update') && c.rc.type === 'aws_eip'))
+            .map((c) => ({ ref: c.ref, allocationIds: c.allocationId ? [c.allocationId] : [], unknown: !c.allocationId })),
+    ];
+    const holdersByAllocation = new Map();
+    for (const h of holders)
+        for (const a of h.allocationIds)
+            holdersByAllocation.set(a, [...(holdersByAllocation.get(a) ?? []), h]);
+    for (const taker of takers) {
+        const holding = taker.allocationIds.flatMap((a) => holdersByAllocation.get(a) ?? []);
+        const holder = holding.find((h) => h.ref !== taker.ref) ??
+            holding[0] ??
+            (modeSwitch === 'gateway-to-instance' && taker.unknown ? holders[0] : undefined);
+        if (holder)
+            handovers.push({ from: holder, to: taker.ref });
+    }
+    const gainedKeys = new Set([...added.map((n) => n.key), ...addedRoutes.map((r) => r.key)]);
+    const keysLosing = [...new Set([...removed.map((n) => n.key), ...removedRoutes.map((r) => r.key)])].filter((k) => !gainedKeys.has(k));
+    return { removed, added, removedRoutes, addedRoutes, modeSwitch, handovers, keysLosing };
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/classify.ts
+/**
+ * Classifies a plan's changes for NAT egress risk. Whole-environment events (mode switches, Elastic IPs
+ * changing hands inside one apply, quiesce) come from comparing the NAT topology model of the plan's before
+ * and after sides (topology/model.ts); every other NAT change gets one finding, grouped with the changes of the
+ * same AZ key that it explains. Every value shown comes from plan/values.ts `shownValue` (sensitive-aware).
+ */
+
+
+
+
+
+const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'];
+function severityRank(s) {
+    return SEVERITIES.indexOf(s);
+}
+/** Attributes whose in-place update stops (or stops routing on) an EC2 instance. */
+const STOPPING_ATTRS = ['instance_type', 'user_data', 'user_data_base64', 'ebs_optimized', 'cpu_options', 'cpu_core_count', 'cpu_threads_per_core', 'hibernation', 'enclave_options', 'metadata_options'];
+const IMAGEBUILDER_CONTENT = new Set(['aws_imagebuilder_component', 'aws_imagebuilder_image_recipe']);
+const TAG_ATTRS = new Set(['tags', 'tags_all']);
+const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
+const ROLLBACK = 'Rollback lever: flip to gateway mode (use_nat_instance=false) and apply.';
+const NO_IMPACT = 'No egress impact expected.';
+const FAMILY_TEXT = { gateway: 'gateway', 'regional-gateway': 'regional gateway', instance: 'instance' };
+/**
+ * Terraform's `action_reason` values worded (terraform JSON output format, "Resource Changes"). The common
+ * replace_because_cannot_update is left out: replace_paths already says which argument forces it.
+ */
+const REASONS = {
+    replace_because_tainted: 'the object is tainted (an earlier apply did not finish creating it)',
+    replace_by_request: 'a replacement was requested (-replace)',
+    replace_by_triggers: 'replace_triggered_by fired',
+    delete_because_no_resource_config: 'its resource block is no longer in the configuration',
+    delete_because_no_module: 'its module call is no longer in the configuration',
+    delete_because_wrong_repetition: 'the resource switched between count, for_each and neither',
+    delete_because_count_index: 'its count index is beyond the new count',
+    delete_because_each_key: 'its for_each key is no longer in the map or set',
+    delete_because_no_move_target: "its moved block's target is not in the configuration",
+};
+function changedAttrs(rc) {
+    const before = asObj(rc.change.before) ?? {};
+    const after = asObj(rc.change.after) ?? {};
+    const unknown = asObj(rc.change.after_unknown) ?? {};
+    const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
+    return [...names].filter((n) => marksAny(unknown[n]) || canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null)).sort();
+}
+function replacePaths(rc) {
+    const paths = rc.change.replace_paths;
+    return Array.isArray(paths) ? paths.filter(Array.isArray).map((p) => String(p[0])) : [];
+}
+/** "nat_gateway_id=…" for a route's NAT target on one side (value through shownValue), or ''. */
+function routeTarget(rc, side) {
+    const obj = asObj(rawValue(rc, side, []));
+    const path = rc.type === 'aws_route_table' ? ['route', inlineNatRouteIndex(obj)] : [];
+    if (rc.type === 'aws_route_table' && inlineNatRouteIndex(obj) < 0)
+        return '';
+    for (const t of NAT_TARGETS) {
+        const v = shownValue(rc, side, [...path, t]);
+        if (v)
+            return `${t}=${v}`;
+    }
+    return '';
 }
 function verb(kind) {
     return { create: 'created', delete: 'deleted', update: 'updated', replace: 'replaced', forget: 'removed from state' }[kind] ?? kind;
@@ -29999,7 +30623,316 @@ function compareKeys(a, b) {
         return 1;
     return a < b ? -1 : a > b ? 1 : 0;
 }
+/**
+ * What shows an Elastic IP to be NAT egress: the allocation ids NAT gateways, instances and interfaces hold, and
+ * the ids of NATs an address can be associated with (on either side of the plan).
+ */
+function natEvidence(models) {
+    const allocations = new Set();
+    const natIds = new Set();
+    for (const m of models) {
+        for (const n of m.nats) {
+            n.allocationIds.forEach((a) => allocations.add(a));
+            n.ids.forEach((i) => natIds.add(i));
+        }
+    }
+    for (const m of models)
+        for (const c of m.claims)
+            if (c.allocationId && c.targetIds.some((t) => natIds.has(t)))
+                allocations.add(c.allocationId);
+    return { allocations, natIds };
+}
+/** Is the Elastic IP shown by anything in the plan to be NAT egress (held by a NAT, associated with one, or named so)? */
+function natEgressEip(it, evidence, explicitPattern) {
+    if (explicitPattern || natNamed(it.rc))
+        return true;
+    const ids = [rawString(it.rc, 'before', ['allocation_id']), rawString(it.rc, 'before', ['id'])];
+    const targets = ['instance', 'network_interface'].map((k) => rawString(it.rc, 'before', [k]));
+    return ids.some((a) => !!a && evidence.allocations.has(a)) || targets.some((t) => !!t && evidence.natIds.has(t));
+}
+function classifyChanges(changes, options = {}) {
+    const roles = natRoles(changes, options);
+    const before = modelFromPlan(changes, roles, 'before');
+    const after = modelFromPlan(changes, roles, 'after');
+    const cmp = compareModels(before, after);
+    const items = [];
+    for (const [rc, role] of roles) {
+        const kind = actionKind(rc.change.actions);
+        if (kind === 'read' || (kind === 'no-op' && !rc.previous_address && !rc.change.importing))
+            continue;
+        items.push({ rc, role, kind, key: azKeyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
+    }
+    const azByKey = new Map();
+    for (const it of items) {
+        if (it.rc.type !== 'aws_instance' || azByKey.has(it.key))
+            continue;
+        const az = shownValue(it.rc, 'after', ['availability_zone']) ?? shownValue(it.rc, 'before', ['availability_zone']);
+        if (az)
+            azByKey.set(it.key, az);
+    }
+    const findings = [];
+    const add = (severity, kind, title, group, why, action) => {
+        for (const g of group)
+            g.used = true;
+        const keys = [...new Set(group.map((g) => g.key))].sort(compareKeys);
+        const reasons = [...new Set(group.map((g) => REASONS[g.rc.action_reason ?? '']).filter(Boolean))];
+        const moved = group.filter((g) => g.rc.previous_address && g.rc.previous_address !== g.rc.address).map((g) => `${g.rc.address} was ${g.rc.previous_address}`);
+        const extra = [reasons.length ? ` Terraform's reason: ${reasons.join('; ')}.` : '', moved.length ? ` Moved (moved block): ${moved.join(', ')}.` : ''].join('');
+        findings.push({
+            severity,
+            kind,
+            title,
+            addresses: [...new Set(group.map((g) => g.rc.address))],
+            keys,
+            azs: [...new Set(keys.map((k) => azByKey.get(k)).filter((a) => !!a))],
+            why: `${why}${extra}`,
+            action,
+        });
+    };
+    const pick = (pred) => items.filter((it) => !it.used && pred(it));
+    const sameKey = (it, pred) => pick((o) => o.key === it.key && o !== it && pred(o));
+    const tagsOnly = (it) => it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
+    const itemByChange = new Map(items.map((i) => [i.rc, i]));
+    const itemOf = (n) => (n.rc ? itemByChange.get(n.rc) : undefined);
+    const what = (it) => (it.rc.type === 'aws_network_interface' ? 'NAT network interface' : it.rc.type === 'aws_nat_gateway' ? 'NAT gateway' : 'NAT instance');
+    // 0. Bookkeeping that changes no infrastructure: moved, imported, removed from state.
+    for (const it of pick((i) => i.kind === 'no-op' || i.kind === 'forget')) {
+        if (it.kind === 'forget') {
+            add('low', 'nat-forgotten', `${what(it)} removed from terraform state (removed block)`, [it], `${it.rc.address} leaves terraform state but is not destroyed: it keeps serving egress, and terraform no longer manages it.`, 'No egress impact expected. Manage or delete it outside this configuration from now on.');
+        }
+        else if (it.rc.change.importing) {
+            add('low', 'nat-imported', `NAT resource imported (${it.rc.address})`, [it], `${it.rc.address} is imported into terraform state; the infrastructure does not change.`, NO_IMPACT);
+        }
+        else {
+            add('low', 'nat-moved', `NAT resource moved to ${it.rc.address}`, [it], `${it.rc.address} is the same object under a new address (moved block): nothing is destroyed or re-created, so egress is not interrupted.`, NO_IMPACT);
+        }
+    }
+    for (const it of pick((i) => i.role === 'gateway' && rawValue(i.rc, i.kind === 'create' ? 'after' : 'before', ['connectivity_type']) === 'private')) {
+        add('low', 'private-nat-gateway-changed', `Private NAT gateway ${verb(it.kind)}`, [it], `${it.rc.address} is a private NAT gateway (connectivity_type = private): it gives no internet egress, so this is not an egress risk.`, 'Check the private (VPC-to-VPC or on-premises) traffic it translates.');
+    }
+    // 1. Elastic IPs: the outbound addresses everything outside depends on.
+    const evidence = natEvidence([before, after]);
+    for (const it of pick((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'))) {
+        const ip = shownValue(it.rc, 'before', ['public_ip']);
+        const gone = it.kind === 'delete' ? 'deleted' : 'replaced';
+        if (natEgressEip(it, evidence, !!options.patterns?.eip)) {
+            add('critical', `eip-${gone}`, `NAT Elastic IP ${gone}${ip ? ` (${ip})` : ''}`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: the outbound IP${ip ? ` ${ip}` : ''} is released for good, breaking SPF records, reverse DNS, partner allow-lists and the AWS port-25 unblock.`, 'Do not apply unless the IP change is intended: keep the EIP (prevent_destroy, or `terraform state mv` for a rename). If intended, update SPF, reverse DNS, allow-lists and request the port-25 unblock for the new IP first.');
+        }
+        else {
+            add('medium', `other-eip-${gone}`, `Elastic IP ${gone}${ip ? ` (${ip})` : ''}, not shown to be NAT egress`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'released' : 'released and re-allocated'}; nothing in this plan shows it to be a NAT's outbound address (no NAT gateway, NAT instance or NAT interface holds it), so NAT egress is not affected. Whatever uses the address loses it for good.`, 'Confirm nothing allow-lists this address. If it is NAT egress, name it in nat-address-patterns (eip=…) so plan-guard rates its loss critical.');
+        }
+    }
+    // 2. Whole-environment events, from the before/after topology models.
+    const handoverTakers = [...new Set(cmp.handovers.map((h) => h.to))];
+    const crossHandovers = cmp.handovers.filter((h) => h.to !== h.from.rc?.address);
+    const natGroup = (nodes) => nodes.map(itemOf).filter((i) => !!i && !i.used);
+    if (cmp.modeSwitch !== 'none') {
+        const [from, to] = cmp.modeSwitch.split('-to-');
+        const group = [
+            ...natGroup([...cmp.removed, ...cmp.added]),
+            ...pick((i) => ['association', 'asg', 'security', 'iam'].includes(i.role) && i.kind !== 'update'),
+            ...pick((i) => i.role === 'route' || (i.role === 'eip' && i.kind === 'update')),
+        ];
+        const race = handoverTakers.length > 0;
+        const toText = to === 'instance' ? 'NAT instances' : to === 'gateway' ? 'NAT gateways' : 'a regional NAT gateway';
+        add('high', 'mode-switch', `NAT mode switch: ${FAMILY_TEXT[from]} → ${FAMILY_TEXT[to]}${race ? ' (expect two applies)' : ''}`, group, race
+            ? `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the same Elastic IPs in the same apply. ${raceText(handoverTakers, changes)} Egress in the affected AZs is down from the route repoint until each new NAT has its address.`
+            : `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few minutes per AZ while the addresses and routes move. This direction has no EIP race: one apply.`, race
+            ? `Apply through the cutover action (it waits until the gateways release the EIPs, then re-applies), in a maintenance window.${to === 'instance' ? ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).' : ''} ${ROLLBACK}`
+            : MAINTENANCE);
+    }
+    else if (crossHandovers.length > 0) {
+        // A gateway replaced onto its own address is worded with the gateway (below); this is one resource taking another's.
+        const takers = [...new Set(crossHandovers.map((h) => h.to))];
+        const group = [...natGroup(crossHandovers.map((h) => h.from)), ...pick((i) => takers.includes(i.rc.address))];
+        add('high', 'eip-handover', 'Elastic IP taken from a deleting NAT gateway in the same apply (expect two applies)', group, `${crossHandovers.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ${raceText(takers, changes)}`, `Apply through the cutover action (it waits for the release, then re-applies), in a maintenance window. ${MAINTENANCE}`);
+    }
+    else if (cmp.removed.some((n) => familyOf(n.kind)) && cmp.removedRoutes.length > 0 && cmp.added.length === 0) {
+        const eipsKept = !items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
+        const gateways = cmp.removed.some((n) => n.kind.endsWith('gateway'));
+        add('high', 'quiesce', `Quiesce: NAT and private default routes destroyed${eipsKept ? ', Elastic IPs kept' : ''}`, [...natGroup(cmp.removed), ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'delete')], `The NAT ${gateways ? 'gateways' : 'instances'} and the private subnets' 0.0.0.0/0 routes are destroyed: every private workload in the affected AZs loses internet and AWS API egress until NAT is restored.${eipsKept ? ' The Elastic IPs are kept, so SPF and allow-lists survive.' : ''}`, 'Intended only for non-production cost saving (quiesced=true). Restore egress with quiesced=false and apply.');
+    }
+    else if (cmp.added.some((n) => familyOf(n.kind)) && cmp.addedRoutes.length > 0 && cmp.removed.length === 0) {
+        add('low', 'nat-restored', 'NAT and private default routes created (capacity only added)', [...natGroup(cmp.added), ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'create')], 'NAT and the private 0.0.0.0/0 routes are created where none existed (un-quiesce, a new environment or a new AZ): egress comes up, nothing existing is interrupted.', 'Run verify-egress after the apply.');
+    }
+    // 3. Regional NAT gateway in automatic mode: AWS chooses (and may add) the outbound addresses.
+    for (const n of after.nats.filter((x) => x.kind === 'regional-gateway' && x.regionalMode === 'automatic')) {
+        const it = itemOf(n);
+        const was = before.nats.find((b) => b.ref === n.ref);
+        if (!it || (was && was.regionalMode === 'automatic' && !it.rc.change.actions.includes('create')))
+            continue;
+        const eipsDestroyed = items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
+        add(eipsDestroyed ? 'critical' : 'high', 'regional-automatic-addresses', `Regional NAT gateway in automatic mode: outbound IPs chosen by AWS${eipsDestroyed ? ', and the old Elastic IPs are destroyed' : ''}`, [it], `${it.rc.address} has no availability_zone_address blocks, so AWS picks the AZs and the Elastic IPs${n.autoScalingIps ? ' and adds addresses under load (auto_scaling_ips)' : ''}: the outbound addresses are not yours to choose and can change or grow, which breaks allow-lists, SPF and reverse DNS that name specific IPs.${eipsDestroyed ? ' This plan also destroys Elastic IPs, so the old outbound addresses are gone for good.' : ''}`, 'For an environment whose outbound IPs are allow-listed, use manual mode: one availability_zone_address block per AZ with the existing allocation_ids (see the runbook, zonal → regional migration).');
+    }
+    // 4. Per-resource NAT events.
+    for (const it of pick((i) => (i.role === 'instance' || i.role === 'gateway') && !!i.rc.deposed)) {
+        add('high', `${it.role === 'gateway' ? 'nat-gateway' : 'nat-instance'}-deposed-deleted`, `Deposed ${what(it)} deleted (left by an unfinished create-before-destroy)`, [it], `${it.rc.address} has a deposed object (${it.rc.deposed}) left from an earlier create-before-destroy replacement that did not finish; this plan deletes it. Egress through it stops when it goes.${cmp.handovers.some((h) => h.from.rc === it.rc) ? ` The replacement at ${it.rc.address} reuses its allocation_id and is created before the deposed gateway is deleted (create_before_destroy), so it cannot get the address: ${raceText([it.rc.address], changes)}` : ''}`, MAINTENANCE);
+    }
+    for (const it of pick((i) => i.role === 'instance' && (i.kind === 'replace' || i.kind === 'delete'))) {
+        const eni = it.rc.type === 'aws_network_interface';
+        const related = sameKey(it, (o) => o.role === 'association' || (o.role === 'route' && o.kind !== 'create'));
+        if (it.kind === 'delete') {
+            add('high', eni ? 'nat-interface-deleted' : 'nat-instance-deleted', `${what(it)} deleted`, [it, ...related], `${it.rc.address} is destroyed: the private subnets routed through it lose egress.`, `${MAINTENANCE} ${ROLLBACK}`);
+            continue;
+        }
+        const paths = replacePaths(it.rc);
+        const amiBefore = shownValue(it.rc, 'before', ['ami']);
+        const amiAfter = shownValue(it.rc, 'after', ['ami']);
+        const [rawBefore, rawAfter] = [rawValue(it.rc, 'before', ['ami']), rawValue(it.rc, 'after', ['ami'])];
+        const amiChanged = !eni && (paths.includes('ami') || unknownAt(it.rc, ['ami']) || (rawBefore !== undefined && rawAfter !== undefined && rawBefore !== rawAfter));
+        const gap = it.rc.change.actions[0] === 'create' ? ' (create-before-destroy shortens the gap, but the EIP and route still move)' : '';
+        if (amiChanged) {
+            add('high', 'nat-ami-adopted', `New NAT AMI adopted: NAT instance replaced${amiBefore && amiAfter ? ` (${amiBefore} → ${amiAfter})` : ''}`, [it, ...related], `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance runs and has its EIP${gap}.`, `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${MAINTENANCE} ${ROLLBACK}`);
+        }
+        else {
+            add('high', eni ? 'nat-interface-replaced' : 'nat-instance-replaced', `${what(it)} replaced${paths.length > 0 ? ` (forced by ${paths.join(', ')})` : ''}`, [it, ...related], `${it.rc.address} is destroyed and re-created; egress in this AZ is down until the replacement forwards traffic and has its EIP${gap}.`, `${MAINTENANCE} ${ROLLBACK}`);
+        }
+    }
+    for (const it of pick((i) => i.role === 'instance' && i.kind === 'update')) {
+        const stopping = it.changed.filter((a) => STOPPING_ATTRS.includes(a));
+        if (it.changed.includes('source_dest_check') && rawValue(it.rc, 'after', ['source_dest_check']) === true) {
+            add('high', 'nat-routing-disabled', `${what(it)}: source/destination check turned on`, [it], `${it.rc.address} gets source_dest_check = true: EC2 then drops the traffic it forwards, so it stops being a NAT.`, 'Keep source_dest_check = false on NAT instances and their interfaces.');
+        }
+        else if (stopping.length > 0) {
+            add('high', 'nat-instance-stopped', `${what(it)} updated in a way that stops it (${stopping.join(', ')})`, [it], `${it.rc.address} must be stopped to change ${stopping.join(', ')}: egress in this AZ is down while it restarts.`, `${MAINTENANCE} ${ROLLBACK}`);
+        }
+        else if (tagsOnly(it)) {
+            add('low', 'nat-tags-changed', `${what(it)}: tags only`, [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+        }
+        else {
+            add('medium', 'nat-instance-changed', `${what(it)} updated in place (${it.changed.join(', ') || 'attributes'})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}); these changes do not require a stop, but they touch the NAT path.`, 'Review the attribute changes; run verify-egress after the apply.');
+        }
+    }
+    for (const it of pick((i) => i.role === 'gateway' && (i.kind === 'replace' || i.kind === 'delete'))) {
+        const replaced = it.kind === 'replace';
+        const paths = replacePaths(it.rc);
+        const fails = handoverTakers.includes(it.rc.address);
+        add('high', replaced ? 'nat-gateway-replaced' : 'nat-gateway-deleted', `NAT gateway ${replaced ? 'replaced' : 'deleted'}${replaced && paths.length ? ` (forced by ${paths.join(', ')})` : ''}`, [it, ...sameKey(it, (o) => o.role === 'route' && o.kind !== 'create')], `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.${fails ? ` ${raceText([it.rc.address], changes)}` : ''}`, `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${MAINTENANCE}${replaced ? '' : ' If this is a mode switch, the new NATs must be in the same plan.'}`);
+    }
+    for (const it of pick((i) => i.role === 'gateway' && i.kind === 'update')) {
+        if (tagsOnly(it))
+            add('low', 'nat-tags-changed', 'NAT gateway: tags only', [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+        else
+            add('medium', 'nat-gateway-changed', `NAT gateway updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}).`, 'Review the change; run verify-egress after the apply.');
+    }
+    for (const it of pick((i) => i.role === 'asg')) {
+        const template = it.rc.type === 'aws_launch_template';
+        if (template && it.kind === 'update' && it.changed.includes('image_id')) {
+            const [a, b] = [shownValue(it.rc, 'before', ['image_id']), shownValue(it.rc, 'after', ['image_id'])];
+            add('medium', 'nat-launch-template-image-changed', `NAT launch template image changed${a && b ? ` (${a} → ${b})` : ''}`, [it], `${it.rc.address} gets a new image: the running NAT instance keeps the old one; the new image takes effect when the Auto Scaling group next replaces its instance, and that replacement is an egress gap while the interface moves to the new instance.`, 'Roll it in a maintenance window: start an instance refresh (aws autoscaling start-instance-refresh) or terminate the NAT instance, one AZ at a time, and run verify-egress after each.');
+        }
+        else if (it.kind === 'delete' || it.kind === 'replace') {
+            add('high', template ? 'nat-launch-template-deleted' : 'nat-asg-deleted', `NAT ${template ? 'launch template' : 'Auto Scaling group'} ${verb(it.kind)}`, [it, ...sameKey(it, (o) => o.role === 'asg')], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: ${template ? 'the group can no longer launch its NAT instance' : 'the group terminates its NAT instance, so the interface has nothing behind it'} and egress through it stops.`, `${MAINTENANCE} ${ROLLBACK}`);
+        }
+        else if (tagsOnly(it)) {
+            add('low', 'nat-tags-changed', `NAT ${template ? 'launch template' : 'Auto Scaling group'}: tags only`, [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+        }
+        else if (it.kind === 'update') {
+            add('medium', 'nat-asg-changed', `NAT ${template ? 'launch template' : 'Auto Scaling group'} updated (${it.changed.join(', ')})`, [it], `${it.rc.address} changes (${it.changed.join(', ')}); ${template ? 'it takes effect when the group next launches an instance' : 'a capacity or launch change can replace the NAT instance'}.`, 'Review the change; roll it in a maintenance window and run verify-egress after.');
+        }
+    }
+    // 5. Associations and routes not explained above.
+    for (const it of pick((i) => i.role === 'association')) {
+        if (it.kind === 'delete') {
+            add('high', 'eip-disassociated', 'NAT Elastic IP disassociated', [it], `${it.rc.address} is destroyed: the NAT loses its public IP, so egress in this AZ stops.`, `${MAINTENANCE} ${ROLLBACK}`);
+        }
+        else if (it.kind === 'create' && items.some((o) => o.role === 'instance' && o.kind === 'create' && o.key === it.key)) {
+            continue; // capacity added, reported with the new instance below
+        }
+        else {
+            add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} is ${it.kind === 'update' ? 'updated' : it.kind === 'create' ? 'created' : 're-created'}: the EIP moves, and the NAT has no public IP for a moment.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
+        }
+    }
+    for (const it of pick((i) => i.role === 'eip' && i.kind === 'update')) {
+        if (tagsOnly(it))
+            add('low', 'nat-tags-changed', 'NAT Elastic IP: tags only', [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+        else if (it.changed.some((a) => a === 'instance' || a === 'network_interface' || a === 'associate_with_private_ip')) {
+            add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} moves to another ${it.changed.includes('instance') ? 'instance' : 'network interface'}: the old NAT loses its public IP.`, 'Expect a brief egress blip; run verify-egress after the apply.');
+        }
+        else
+            add('low', 'eip-changed', `NAT Elastic IP updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place; its address stays.`, NO_IMPACT);
+    }
+    for (const it of pick((i) => i.role === 'route')) {
+        const table = it.rc.type === 'aws_route_table';
+        const [had, has] = ['before', 'after'].map((s) => (table ? inlineNatRouteIndex(asObj(rawValue(it.rc, s, []))) >= 0 : rawValue(it.rc, s, []) !== null && rawValue(it.rc, s, []) !== undefined));
+        const label = table ? `the inline 0.0.0.0/0 route of ${it.rc.address}` : it.rc.address;
+        if (it.kind === 'delete' || (had && !has && it.kind !== 'create')) {
+            add('high', 'route-deleted', 'Private default route deleted', [it], `${label} is destroyed: the private subnets using it have no way out.`, `${MAINTENANCE} If NAT is being removed on purpose, this is a quiesce.`);
+        }
+        else if (it.kind === 'replace') {
+            add('high', 'route-replaced', 'Private default route replaced', [it], `${label} is destroyed and re-created: egress for its subnets is down in between.`, MAINTENANCE);
+        }
+        else if (it.kind === 'create' || (!had && has)) {
+            if (!table && items.some((o) => (o.role === 'instance' || o.role === 'gateway') && o.kind === 'create' && o.key === it.key))
+                continue;
+            add('low', 'nat-capacity-added', 'Private default route added', [it], `${label} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
+        }
+        else if (it.kind === 'update') {
+            const [from, to] = [routeTarget(it.rc, 'before'), routeTarget(it.rc, 'after')];
+            const retarget = table ? canonicalJson(rawValue(it.rc, 'before', ['route']) ?? null) !== canonicalJson(rawValue(it.rc, 'after', ['route']) ?? null) : NAT_TARGETS.some((t) => it.changed.includes(t));
+            if (retarget)
+                add('medium', 'route-retargeted', 'Private default route target changed', [it], `${label} moves ${from ? `from ${from} ` : ''}${to ? `to ${to}` : 'to a target known after apply'}: connections through the old target are cut.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
+        }
+    }
+    // 6. NAT capacity added (new instances, interfaces, gateways, groups with their associations).
+    for (const it of pick((i) => (i.role === 'instance' || i.role === 'gateway' || i.role === 'asg') && i.kind === 'create')) {
+        const related = sameKey(it, (o) => (o.role === 'association' || o.role === 'route' || o.role === 'asg') && o.kind === 'create');
+        add('low', 'nat-capacity-added', `${it.role === 'gateway' ? 'NAT gateway' : it.role === 'asg' ? 'NAT Auto Scaling group' : what(it)} added`, [it, ...related], `${it.rc.address} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
+    }
+    for (const it of pick((i) => i.role === 'eip' && i.kind === 'create')) {
+        add('low', 'nat-capacity-added', 'NAT Elastic IP added', [it], `${it.rc.address} is created: a new outbound IP.`, 'Add the new IP to SPF, allow-lists and reverse DNS, and request the port-25 unblock for it.');
+    }
+    // 7. Security groups, IAM and the AMI pipeline.
+    for (const it of pick((i) => i.role === 'security' || i.role === 'iam')) {
+        const label = it.role === 'security' ? 'NAT security group' : 'NAT IAM';
+        if (tagsOnly(it))
+            add('low', 'nat-tags-changed', `${label}: tags only`, [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+        else
+            add('medium', it.role === 'security' ? 'nat-security-changed' : 'nat-iam-changed', `${label} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}${it.changed.length ? ` (${it.changed.join(', ')})` : ''}: ${it.role === 'security' ? 'a wrong rule silently blocks forwarded traffic' : 'the NAT instances lose or gain permissions (SSM access for mitigation among them)'}.`, 'Review the rules; run verify-egress after the apply.');
+    }
+    for (const it of pick((i) => i.role === 'imagebuilder')) {
+        const name = it.rc.type.replace('aws_imagebuilder_', '').replace(/_/g, ' ');
+        if (IMAGEBUILDER_CONTENT.has(it.rc.type) && (it.kind === 'update' || it.kind === 'replace')) {
+            const [vBefore, vAfter] = [shownValue(it.rc, 'before', ['version']), shownValue(it.rc, 'after', ['version'])];
+            const same = vBefore !== undefined && rawValue(it.rc, 'before', ['version']) === rawValue(it.rc, 'after', ['version']);
+            if (same)
+                add('medium', 'imagebuilder-version-not-bumped', `Image Builder ${name} content changed without a version bump`, [it], `${it.rc.address} changes content but keeps version ${vBefore}: Image Builder versions are immutable, so this apply will fail.`, 'Bump the version in the same change, then plan again.');
+            else
+                add('medium', 'imagebuilder-content-changed', `Image Builder ${name} changed`, [it], `${it.rc.address} changes${vBefore && vAfter ? ` (version ${vBefore} → ${vAfter})` : ''}: the next AMI build bakes the new NAT bootstrap.`, 'Build a new AMI (build-nat-ami) and review its adoption plan before applying it to the NAT instances.');
+        }
+        else if (it.kind === 'delete' && it.rc.type === 'aws_imagebuilder_image_pipeline') {
+            add('medium', 'imagebuilder-pipeline-deleted', 'NAT AMI pipeline deleted', [it], `${it.rc.address} is destroyed: NAT AMIs stop receiving AL2023 security patches.`, 'Keep build_nat_ami=true unless the environment runs gateways only.');
+        }
+        else {
+            add('low', 'imagebuilder-config-changed', `Image Builder ${name} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}; running NAT instances are not affected.`, NO_IMPACT);
+        }
+    }
+    findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || compareKeys(a.keys[0] ?? '', b.keys[0] ?? ''));
+    const risk = findings.reduce((max, f) => (severityRank(f.severity) > severityRank(max) ? f.severity : max), 'none');
+    return {
+        risk,
+        findings,
+        modeSwitch: cmp.modeSwitch,
+        expectedApplies: cmp.handovers.length > 0 ? 2 : 1,
+        expectedFailures: handoverTakers,
+        affected: [...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys))].sort(compareKeys),
+        natChanges: items.length,
+        natInstancesCreated: items.filter((i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace')).map((i) => i.rc.address),
+    };
+}
+/** What the first apply is expected to do at the resources that take an address still held by a deleting gateway. */
+function raceText(takers, changes) {
+    const types = new Set(takers.map((t) => changes.find((c) => c.address === t)?.type));
+    const messages = [
+        types.has('aws_eip_association') || types.has('aws_eip') ? '"AuthFailure: You do not have permission to access the specified resource" (not an IAM problem)' : '',
+        types.has('aws_nat_gateway') ? 'a NAT gateway creation that ends `failed` because the Elastic IP is still associated' : '',
+        types.has('aws_nat_gateway_eip_association') ? 'an association error because the Elastic IP is still associated' : '',
+    ].filter(Boolean);
+    return `The first apply is expected to fail at ${takers.join(', ')} with ${messages.join(' or ') || 'an error'}: EC2 keeps the Elastic IP on the deleting NAT gateway for a while after terraform deletes it. A second apply after the release completes the change.`;
+}
 
+// EXTERNAL MODULE: ../../packages/shared/src/limits/index.ts
+var limits = __nccwpck_require__(2245);
 // EXTERNAL MODULE: ../../packages/shared/src/report/index.ts
 var report = __nccwpck_require__(787);
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/report.ts
@@ -30009,7 +30942,9 @@ var report = __nccwpck_require__(787);
  */
 
 
-const COMMENT_LIMIT = 65_536;
+
+/** GitHub's comment body limit (code points); see limits GITHUB_LIMITS.commentBody. */
+const COMMENT_LIMIT = limits/* GITHUB_LIMITS */.f_.commentBody.max;
 const MARKER_PREFIX = '<!-- nat-egress/plan-guard';
 /** The hidden marker that identifies this action's sticky comment for one environment. */
 function commentMarker(environment) {
@@ -30068,6 +31003,9 @@ function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
             `**Expected applies:** ${applies}`,
             `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
         ];
+        const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
+        if (failures.length > 0)
+            facts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
         lines.push(facts.join(' · '));
         if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none') {
             lines.push('');
@@ -30081,7 +31019,7 @@ function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
             lines.push((0,report/* details */.zH)(`Why, and what to do (${listed.length} finding${listed.length === 1 ? '' : 's'})`, listed.map((f, i) => findingDetail(f, i + 1)).join('\n\n')));
         if (listed.length < all.length) {
             lines.push('');
-            lines.push(`> **Shortened:** ${all.length - listed.length} more finding(s) are not shown here (GitHub's comment size limit). The full report is in the job summary and the \`report-file\` output.`);
+            lines.push(`> **Shortened:** ${all.length - listed.length} more finding(s) are not shown here (GitHub's size limit for ${input.shortenedFor ?? 'this place'}). The full report is in the \`report-file\` output (a file on the runner: upload it with actions/upload-artifact to keep it).`);
         }
     }
     lines.push('');
@@ -30097,23 +31035,15 @@ function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
     }
     return `${lines.join('\n')}\n`;
 }
-/** The report shortened (fewest findings dropped) to fit `limit` characters. */
-function renderReportWithin(input, limit) {
-    const full = renderReport(input);
-    if (full.length <= limit)
-        return { body: full, shortened: false };
+/**
+ * The report shortened (fewest findings dropped) to fit `limit` (default GitHub's comment limit, counted in the
+ * limit's own unit; pass `max` for a smaller budget).
+ */
+function renderReportWithin(input, limit = limits/* GITHUB_LIMITS */.f_.commentBody, max) {
+    const lim = typeof limit === 'number' ? { ...limits/* GITHUB_LIMITS */.f_.commentBody, max: limit } : limit;
     const total = input.documents.reduce((n, d) => n + d.analysis.findings.length, 0);
-    let lo = 0;
-    let hi = total;
-    while (lo < hi) {
-        const mid = Math.ceil((lo + hi) / 2);
-        if (renderReport(input, mid).length <= limit)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    const body = renderReport(input, lo);
-    return { body: body.length <= limit ? body : `${body.slice(0, limit - 80)}\n\n> **Shortened** to fit GitHub's size limit.\n`, shortened: true };
+    const fitted = (0,limits/* fitItems */.Yf)(total, (n) => renderReport(input, n), lim, '> **Shortened** to fit GitHub\'s size limit.', max ?? lim.max);
+    return { body: fitted.text, shortened: fitted.shortened };
 }
 /** The body that replaces a sticky comment when a later plan no longer touches NAT. */
 function resolvedComment(environment, planSha) {
@@ -30183,6 +31113,7 @@ async function terraformShowJson(options) {
  * plan-guard's domain: from a plan (JSON file, or a saved plan file run through `terraform show -json`)
  * to the risk, findings, digest and report. No @actions/core here: the action entry does the I/O.
  */
+
 
 
 
@@ -30277,6 +31208,7 @@ async function analysePlan(inputs) {
         findings: analyses.flatMap((a, i) => a.findings.map((f) => ({ ...f, document: i }))),
         modeSwitch,
         expectedApplies: analyses.some((a) => a.expectedApplies === 2) ? 2 : 1,
+        expectedFailures: [...new Set(analyses.flatMap((a) => a.expectedFailures))],
         affected: [...new Set(analyses.flatMap((a) => a.affected))],
         planSha,
         failed: inputs.failOn !== 'none' && severityRank(risk) >= severityRank(inputs.failOn),
@@ -30295,19 +31227,20 @@ async function analysePlan(inputs) {
 
 
 
+
+
 /***/ }),
 
 /***/ 787:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   SV: () => (/* binding */ truncateLines),
 /* harmony export */   X1: () => (/* binding */ escapeText),
 /* harmony export */   aY: () => (/* binding */ code),
 /* harmony export */   tp: () => (/* binding */ table),
 /* harmony export */   zH: () => (/* binding */ details)
 /* harmony export */ });
-/* unused harmony export byteLength */
+/* unused harmony exports byteLength, truncateLines */
 /**
  * Safe markdown for comments, job summaries and report files. Everything that comes from a plan, a tag or
  * an AWS response is untrusted: it goes through `code()` (an inline code span, where markdown, HTML,
@@ -30366,17 +31299,228 @@ function truncateLines(text, limit, note) {
 
 /***/ }),
 
-/***/ 8907:
+/***/ 5859:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Cs: () => (/* binding */ runAction),
-/* harmony export */   TM: () => (/* binding */ firstLine),
-/* harmony export */   Uc: () => (/* binding */ describeError)
-/* harmony export */ });
-/* unused harmony exports systemClock, VirtualClock, ActionFailure */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6226);
-/* harmony import */ var _inputs_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Uc: () => (/* binding */ describeError),
+  TM: () => (/* binding */ firstLine),
+  Ed: () => (/* reexport */ runGuardedAction),
+  ml: () => (/* binding */ systemClock)
+});
+
+// UNUSED EXPORTS: ActionFailure, CancelledError, DeadlineExceededError, VirtualClock, clockTimer, isAbortLike, isCancelled, isDeadlineExceeded, raceSignal, runAction, startDeadline
+
+// EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 18 modules
+var lib_core = __nccwpck_require__(6226);
+// EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts
+var inputs = __nccwpck_require__(4296);
+;// CONCATENATED MODULE: ../../packages/shared/src/runtime/cancel.ts
+/**
+ * Cancellation and hard deadlines for action runs.
+ *
+ * - The runner cancels a job by sending SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after that
+ *   (GitHub Actions runner, `ProcessInvoker` cancellation: "SIGINT … 7.5 seconds … SIGTERM … 2.5 seconds"). The
+ *   first of SIGINT/SIGTERM aborts the run's AbortSignal at once.
+ * - A hard deadline aborts the same signal when the (injected) clock reaches it, whether the code is sleeping,
+ *   polling, or waiting on a call in flight: SDK clients bound with aws `bindSignal` pass it as `abortSignal`
+ *   and settle at the abort even if the transport ignores it.
+ * - `runGuardedAction` races the action's main function against that signal, and on every exit — success,
+ *   error, input error, deadline, signal — calls the action's `onExit` once so it writes its outputs
+ *   (`result=failed|cancelled`, …) and the job summary with what to do, then fails the step with one line.
+ */
+
+
+/** The run was cancelled by a signal (the runner cancelling the job). */
+class CancelledError extends Error {
+    signalName;
+    name = 'CancelledError';
+    constructor(signalName) {
+        super(`cancelled by ${signalName}`);
+        this.signalName = signalName;
+    }
+}
+/** A hard deadline was reached; calls in flight were abandoned. */
+class DeadlineExceededError extends Error {
+    what;
+    limitMs;
+    name = 'DeadlineExceededError';
+    constructor(what, limitMs) {
+        super(`${what}: the hard deadline of ${(0,inputs/* formatDuration */.a3)(limitMs)} was reached (calls in flight were abandoned)`);
+        this.what = what;
+        this.limitMs = limitMs;
+    }
+}
+function isCancelled(err) {
+    return err instanceof CancelledError;
+}
+function isDeadlineExceeded(err) {
+    return err instanceof DeadlineExceededError;
+}
+/** Calls `fn` once after `ms` on `clock` (its own timer when it has one, else a real timer); returns a cancel function. */
+function clockTimer(clock, ms, fn) {
+    if (clock.setTimer)
+        return clock.setTimer(ms, fn);
+    const t = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(t);
+}
+/**
+ * A hard deadline `ms` from now on `clock`, named `what` (e.g. "build-nat-ami timeout 30s") for the error message.
+ * `parent` (e.g. the run's cancellation signal) aborts it too.
+ */
+function startDeadline(clock, ms, what, parent) {
+    const controller = new AbortController();
+    const at = clock.now() + ms;
+    const cancelTimer = clockTimer(clock, ms, () => controller.abort(new DeadlineExceededError(what, ms)));
+    const onParent = () => controller.abort(parent?.reason);
+    if (parent?.aborted)
+        onParent();
+    else
+        parent?.addEventListener('abort', onParent, { once: true });
+    return {
+        at,
+        signal: controller.signal,
+        remainingMs: () => Math.max(0, at - clock.now()),
+        expired: () => controller.signal.aborted || clock.now() >= at,
+        dispose: () => {
+            cancelTimer();
+            parent?.removeEventListener('abort', onParent);
+        },
+    };
+}
+/**
+ * Settles with `work` or rejects with `signal.reason` as soon as `signal` aborts, whichever comes first — so
+ * a call that ignores its abort signal still cannot hold the run past a deadline or a cancel.
+ */
+function raceSignal(signal, work) {
+    if (!signal)
+        return work;
+    if (signal.aborted) {
+        work.catch(() => undefined);
+        return Promise.reject(signal.reason);
+    }
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        work.then((v) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(v);
+        }, (e) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(e);
+        });
+    });
+}
+const SIGNALS = ['SIGINT', 'SIGTERM'];
+/**
+ * Runs an action's main function under cancellation and a hard deadline; see the module comment. Returns how it
+ * ended. On a failure it calls `core.setFailed(<one line>)` (exit code 1); after a cancel or a deadline it ends the
+ * process (exit code 1) once the outputs and summary are written, since abandoned calls may keep sockets open.
+ */
+async function runGuardedAction(options) {
+    const proc = options.process ?? process;
+    const clock = options.clock;
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (sig) => {
+        signals++;
+        options.onSignal?.(sig, signals);
+        if (!controller.signal.aborted)
+            controller.abort(new CancelledError(sig));
+    };
+    for (const s of SIGNALS)
+        proc.on(s, onSignal);
+    let stopDeadline;
+    const ctx = {
+        signal: controller.signal,
+        clock,
+        setDeadline(ms, what) {
+            stopDeadline?.();
+            stopDeadline = clockTimer(clock, ms, () => {
+                if (!controller.signal.aborted)
+                    controller.abort(new DeadlineExceededError(what, ms));
+            });
+        },
+    };
+    let info;
+    try {
+        const running = Promise.resolve().then(() => options.main(ctx));
+        let error;
+        let ok = false;
+        try {
+            await raceSignal(controller.signal, running);
+            ok = true;
+        }
+        catch (err) {
+            error = err;
+            if (controller.signal.aborted) {
+                const grace = realTimer(options.graceMs ?? 1000);
+                // Give main a moment to wind down and record what it knows; its own error (if any) says more.
+                const settled = await Promise.race([
+                    running.then(() => ({ done: true, err: undefined }), (e) => ({ done: true, err: e })),
+                    grace.promise.then(() => ({ done: false, err: undefined })),
+                ]);
+                grace.cancel();
+                if (settled.done && settled.err !== undefined && !isAbortLike(settled.err))
+                    error = settled.err;
+            }
+        }
+        const reason = controller.signal.reason;
+        if (ok && !controller.signal.aborted)
+            info = { kind: 'success', cause: 'none', message: '' };
+        else if (reason instanceof CancelledError) {
+            info = { kind: 'cancelled', cause: 'signal', message: `${reason.message}: stopped at once`, error: error ?? reason, signalName: reason.signalName };
+        }
+        else if (reason instanceof DeadlineExceededError) {
+            const own = error !== undefined && error !== reason && !isAbortLike(error) ? options.describe(error) : '';
+            info = { kind: 'failed', cause: 'deadline', message: own || reason.message, error: error ?? reason };
+        }
+        else
+            info = { kind: 'failed', cause: 'error', message: options.describe(error), error };
+    }
+    finally {
+        stopDeadline?.();
+        for (const s of SIGNALS)
+            proc.off(s, onSignal);
+    }
+    const budget = realTimer(options.exitBudgetMs ?? 5000);
+    try {
+        await Promise.race([Promise.resolve().then(() => options.onExit(info)), budget.promise]);
+    }
+    catch (err) {
+        lib_core/* warning */.$e(`could not write the outputs or the job summary: ${options.describe(err)}`);
+    }
+    finally {
+        budget.cancel();
+    }
+    if (info.kind !== 'success') {
+        lib_core/* setFailed */.C1(info.message);
+        const err = info.error;
+        if (info.cause === 'error' && err instanceof Error && err.stack && err.name !== 'InputError' && err.name !== 'ActionFailure')
+            lib_core/* debug */.Yz(err.stack);
+    }
+    if (info.cause === 'signal' || info.cause === 'deadline') {
+        if (options.exitAfterAbort ?? true)
+            proc.exit(1);
+    }
+    return info;
+}
+/** True for a cancel, a deadline or an AbortError: errors a catch-all must re-throw, not report as a result. */
+function isAbortLike(err) {
+    return err instanceof CancelledError || err instanceof DeadlineExceededError || (err instanceof Error && err.name === 'AbortError');
+}
+/** A real-time pause that can be cancelled (so it never holds the process open after it is no longer needed). */
+function realTimer(ms) {
+    let timer;
+    const promise = new Promise((resolve) => {
+        timer = setTimeout(resolve, ms);
+    });
+    return { promise, cancel: () => clearTimeout(timer) };
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/runtime/index.ts
 /**
  * What every action entry shares: the clock (injected so tests and benchmarks run on virtual time),
  * and the top-level error handling that turns any failure into one clear line.
@@ -30398,6 +31542,10 @@ const systemClock = {
         };
         signal?.addEventListener('abort', onAbort, { once: true });
     }),
+    setTimer: (ms, fn) => {
+        const t = setTimeout(fn, Math.max(0, ms));
+        return () => clearTimeout(t);
+    },
 };
 function abortError(signal) {
     const reason = signal.reason;
@@ -30422,26 +31570,48 @@ class VirtualClock {
     now() {
         return this.current;
     }
+    timers = [];
+    seq = 0;
+    /** Moves time forward by `ms`, firing the timers that fall due (in time order). */
     advance(ms) {
-        this.current += ms;
+        const target = this.current + Math.max(0, ms);
+        for (;;) {
+            const due = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+            if (!due)
+                break;
+            this.timers = this.timers.filter((t) => t !== due);
+            this.current = Math.max(this.current, due.at);
+            due.fn();
+        }
+        this.current = target;
+    }
+    setTimer(ms, fn) {
+        const timer = { at: this.current + Math.max(0, ms), fn, seq: this.seq++ };
+        this.timers.push(timer);
+        return () => {
+            this.timers = this.timers.filter((t) => t !== timer);
+        };
     }
     async sleep(ms, signal) {
         if (signal?.aborted)
             throw abortError(signal);
         const step = Math.max(0, ms);
         this.sleeps.push(step);
-        this.current += step;
+        this.advance(step);
         this.onSleep?.(this.current, step);
         await Promise.resolve();
+        if (signal?.aborted)
+            throw abortError(signal);
     }
 }
+
 /** A controlled failure: the message is what the operator needs, already one line. */
 class ActionFailure extends Error {
     name = 'ActionFailure';
 }
 /** One line that says what went wrong, with a hint for the failures operators meet most. */
 function describeError(err) {
-    if (err instanceof _inputs_index__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz || err instanceof ActionFailure)
+    if (err instanceof inputs/* InputError */.dz || err instanceof ActionFailure)
         return firstLine(err.message);
     if (err instanceof Error) {
         const name = err.name && err.name !== 'Error' ? err.name : '';
@@ -30472,9 +31642,9 @@ async function runAction(main) {
         return undefined;
     }
     catch (err) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(describeError(err));
-        if (err instanceof Error && !(err instanceof _inputs_index__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz) && !(err instanceof ActionFailure) && err.stack) {
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(err.stack);
+        core.setFailed(describeError(err));
+        if (err instanceof Error && !(err instanceof InputError) && !(err instanceof ActionFailure) && err.stack) {
+            core.debug(err.stack);
         }
         return err;
     }

@@ -16,6 +16,7 @@ import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeNatGatewaysCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
   DescribeSubnetsCommand,
   DescribeVpcEndpointsCommand,
@@ -27,6 +28,7 @@ import {
   type Image,
   type Instance,
   type NatGateway,
+  type NetworkInterface,
   type RouteTable,
   type Subnet,
   type Tag,
@@ -88,6 +90,8 @@ interface World {
   logsEmptyFirstPage: boolean;
   console: Map<string, string>;
   eips: string[];
+  /** Network interfaces (ENI-based NAT). */
+  interfaces: NetworkInterface[];
 }
 
 const az = (i: number) => `${REGION}${'abcdef'[i]}`;
@@ -119,6 +123,7 @@ function buildWorld(opts: { azs?: number; mode?: 'instance' | 'gateway'; extraPr
     logsEmptyFirstPage: false,
     console: new Map(),
     eips: [],
+    interfaces: [],
   };
   w.routeTables.push({
     RouteTableId: 'rtb-main0000000000000',
@@ -332,6 +337,11 @@ function simulate(w: World): Sim {
     const fields = { ...inVpc, 'vpc-endpoint-type': (x: VpcEndpoint) => x.VpcEndpointType };
     const p = paged(w.endpoints.filter((e) => filterMatch(e as never, input.Filters, fields)), input);
     return { VpcEndpoints: p.items, NextToken: p.NextToken };
+  });
+  ec2.on(DescribeNetworkInterfacesCommand).callsFake((input) => {
+    const fields = { ...inVpc, 'network-interface-id': (x: NetworkInterface) => x.NetworkInterfaceId };
+    const p = paged(w.interfaces.filter((e) => filterMatch(e as never, input.Filters, fields)), input);
+    return { NetworkInterfaces: structuredClone(p.items), NextToken: p.NextToken };
   });
   ec2.on(GetConsoleOutputCommand).callsFake((input) => {
     const text = w.console.get(input.InstanceId);
@@ -609,6 +619,24 @@ describe('data-plane probes', () => {
     expect(report.advice?.rollback).toMatch(/gateway mode/);
   });
 
+  it('ENI-based NAT run by an Auto Scaling group: found from the routes, healthy, and console output is read from the instance behind the interface', async () => {
+    const w = buildWorld({ clock });
+    w.instances.filter((i) => i.InstanceId?.startsWith('i-0nat')).forEach((inst, i) => {
+      inst.Tags = tags({ Name: `fck-nat-${i}` }); // launched by the group: not named like the NAT pattern
+      w.interfaces.push({ NetworkInterfaceId: `eni-0nat000000000000${i}`, VpcId: VPC_ID, AvailabilityZone: az(i), SubnetId: `subnet-pub00000000000${i}`, SourceDestCheck: false, Attachment: { InstanceId: inst.InstanceId, Status: 'attached', DeviceIndex: 0 }, Association: { PublicIp: eip(i), AllocationId: `eipalloc-0000000000000000${i}` } });
+    });
+    const healthy = await run(w);
+    expect(healthy.errors).toEqual([]);
+    expect(healthy.result.analysis.nats.map((n) => [n.id, n.instanceId, n.healthy])).toEqual([
+      ['eni-0nat0000000000000', natInstanceId(0), true],
+      ['eni-0nat0000000000001', natInstanceId(1), true],
+    ]);
+    expect(healthy.sim.ec2.commandCalls(DescribeNetworkInterfacesCommand)).toHaveLength(1);
+    w.probes.set(probeId(0), { kind: 'answer', stdout: '192.0.2.55\n' });
+    const broken = await run(w);
+    expect(broken.sim.ec2.commandCalls(GetConsoleOutputCommand).map((c) => c.args[0].input)).toEqual(expect.arrayContaining([{ InstanceId: natInstanceId(0), Latest: true }]));
+  });
+
   it('a probe that never answers times out within its bound, while the other AZs still report', async () => {
     const w = buildWorld({ azs: 3, clock });
     w.probes.set(probeId(2), { kind: 'hang' });
@@ -813,7 +841,8 @@ describe('wait', () => {
     const started = clock.now();
     const { result } = await run(w, { waitMs: 95_000, recheckMs: 30_000, probe: 'off', logGroups: [] });
     expect(result.healthy).toBe(false);
-    expect(result.attempts).toBe(5);
+    // Checks at 0, 30, 60 and 90 s; the wait is a hard deadline, so no check starts when it has ended.
+    expect(result.attempts).toBe(4);
     expect(clock.now() - started).toBe(95_000);
   });
 });

@@ -182,6 +182,6 @@ describe('classifier on the Cabalmail module (synthetic plans)', () => {
       ...unrelated(1),
     ];
     const a = classifyChanges(plan);
-    expect(kinds(a.findings)).toEqual(['high:nat-gateway-replaced']);
+    expect(kinds(a.findings)).toEqual(['high:nat-gateway-deposed-deleted', 'high:nat-gateway-replaced']);
   });
 });

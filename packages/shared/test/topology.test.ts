@@ -122,4 +122,113 @@ describe('analyzeTopology', () => {
     expect(defaultRouteOf({ Routes: [local] })).toEqual({ kind: 'none', target: '', state: '' });
     expect(defaultRouteOf({ Routes: [{ DestinationCidrBlock: '0.0.0.0/0', NetworkInterfaceId: 'eni-1', State: 'blackhole' }] })).toEqual({ kind: 'instance', target: 'eni-1', state: 'blackhole' });
   });
+
 });
+
+describe('analyzeTopology: every NAT topology', () => {
+  const twoAzTables = (route: Record<string, string>): RouteTable[] => [
+    snapshot().routeTables[0]!,
+    { RouteTableId: 'rtb-a', Associations: [{ SubnetId: 'subnet-a' }], Routes: [local, { DestinationCidrBlock: '0.0.0.0/0', State: 'active', ...route }] },
+    { RouteTableId: 'rtb-b', Associations: [{ SubnetId: 'subnet-b' }], Routes: [local, { DestinationCidrBlock: '0.0.0.0/0', State: 'active', ...route }] },
+  ];
+  const regional = (zones: string[], automatic = false): NatGateway => ({
+    NatGatewayId: 'nat-reg',
+    VpcId: VPC,
+    State: 'available',
+    ConnectivityType: 'public',
+    AvailabilityMode: 'regional',
+    AutoProvisionZones: automatic ? 'enabled' : 'disabled',
+    AutoScalingIps: automatic ? 'enabled' : 'disabled',
+    NatGatewayAddresses: zones.map((az, i) => ({ AllocationId: `eipalloc-r${i}`, PublicIp: `198.51.100.${20 + i}`, AvailabilityZone: az, Status: 'succeeded' })),
+  });
+
+  it('regional gateway (manual): per-AZ egress addresses, no cross-AZ or single-point warnings; an AZ without an address is an error', () => {
+    const ok = analyzeTopology(snapshot({ natGateways: [regional(['eu-west-1a', 'eu-west-1b'])], routeTables: twoAzTables({ NatGatewayId: 'nat-reg' }) }), opts());
+    expect(ok.mode).toBe('gateway');
+    expect(ok.azs.map((a) => [a.az, a.egressIps])).toEqual([['eu-west-1a', ['198.51.100.20']], ['eu-west-1b', ['198.51.100.21']]]);
+    expect(ok.natPublicIps).toEqual(['198.51.100.20', '198.51.100.21']);
+    expect(ok.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(ok.model.nats).toEqual([expect.objectContaining({ ref: 'nat-reg', kind: 'regional-gateway', regionalMode: 'manual' })]);
+    const missing = analyzeTopology(snapshot({ natGateways: [regional(['eu-west-1a'])], routeTables: twoAzTables({ NatGatewayId: 'nat-reg' }) }), opts());
+    expect(missing.findings.filter((f) => f.severity === 'error')).toEqual([
+      expect.objectContaining({ az: 'eu-west-1b', message: expect.stringMatching(/Regional NAT gateway nat-reg has no address in eu-west-1b.*availability_zone_address/) }),
+    ]);
+  });
+
+  it('regional gateway (automatic) with expected-ips warns that AWS may change or add addresses', () => {
+    const a = analyzeTopology(snapshot({ natGateways: [regional(['eu-west-1a', 'eu-west-1b'], true)], routeTables: twoAzTables({ NatGatewayId: 'nat-reg' }) }), opts({ expectedIps: ['198.51.100.20', '198.51.100.21'] }));
+    expect(a.findings.filter((f) => f.severity !== 'info')).toEqual([expect.objectContaining({ severity: 'warning', check: 'addresses', message: expect.stringMatching(/automatic mode.*adds more under load.*expected-ips can go stale/) })]);
+  });
+
+  const eni = (status: 'attached' | 'detached', sdc = false) => ({
+    NetworkInterfaceId: 'eni-fck',
+    AvailabilityZone: 'eu-west-1a',
+    SubnetId: 'subnet-pub',
+    SourceDestCheck: sdc,
+    TagSet: [{ Key: 'Name', Value: 'fck-nat-a' }],
+    ...(status === 'attached' ? { Attachment: { InstanceId: 'i-asg1', Status: 'attached' as const, DeviceIndex: 0 } } : {}),
+    Association: { PublicIp: '198.51.100.30', AllocationId: 'eipalloc-f' },
+  });
+  const asgInstance: Instance = { InstanceId: 'i-asg1', State: { Name: 'running' }, Placement: { AvailabilityZone: 'eu-west-1a' }, ImageId: 'ami-fck', SubnetId: 'subnet-pub' };
+  const asgSnap = (status: 'attached' | 'detached', sdc = false) =>
+    snapshot({
+      natGateways: [],
+      natInterfaces: [eni(status, sdc)],
+      interfaceInstances: [asgInstance],
+      addresses: [{ PublicIp: '198.51.100.30', AllocationId: 'eipalloc-f', NetworkInterfaceId: 'eni-fck' }],
+      routeTables: [snapshot().routeTables[0]!, { RouteTableId: 'rtb-a', Associations: [{ SubnetId: 'subnet-a' }], Routes: [local, { DestinationCidrBlock: '0.0.0.0/0', NetworkInterfaceId: 'eni-fck', State: status === 'attached' ? 'active' : 'blackhole' }] }],
+      subnets: [subnet('subnet-pub', 'eu-west-1a'), subnet('subnet-a', 'eu-west-1a')],
+    });
+
+  it('ENI-based NAT run by an Auto Scaling group: healthy when attached to a running instance with source/dest check off and the EIP on the interface', () => {
+    const a = analyzeTopology(asgSnap('attached'), opts());
+    expect(a.mode).toBe('instance');
+    expect(a.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(a.nats).toEqual([expect.objectContaining({ id: 'eni-fck', instanceId: 'i-asg1', attachment: 'attached', publicIp: '198.51.100.30', healthy: true })]);
+    expect(a.azs[0]?.egressIps).toEqual(['198.51.100.30']);
+  });
+
+  it('ENI-based NAT: "interface detached" is a clear error with the expected recovery time', () => {
+    const a = analyzeTopology(asgSnap('detached'), opts());
+    const nat = a.findings.filter((f) => f.check === 'nat' && f.severity === 'error');
+    expect(nat).toEqual([expect.objectContaining({ resource: 'eni-fck', message: expect.stringMatching(/NAT network interface eni-fck \(fck-nat-a\) is detached.*Auto Scaling group is replacing.*about 5 minutes.*wait: 10m/) })]);
+  });
+
+  it('ENI-based NAT with source/dest check on is an error naming the interface', () => {
+    const a = analyzeTopology(asgSnap('attached', true), opts());
+    expect(a.findings.find((f) => f.severity === 'error')?.message).toMatch(/NAT network interface eni-fck .* has source\/destination check enabled/);
+  });
+
+  it('two-interface NAT instance: the routed interface\'s source/dest check is what matters', () => {
+    const inst = (privateSdc: boolean): Instance => ({
+      InstanceId: 'i-router',
+      State: { Name: 'running' },
+      Placement: { AvailabilityZone: 'eu-west-1a' },
+      SubnetId: 'subnet-pub',
+      SourceDestCheck: true,
+      NetworkInterfaces: [
+        { NetworkInterfaceId: 'eni-pub', SourceDestCheck: true, Attachment: { DeviceIndex: 0 } },
+        { NetworkInterfaceId: 'eni-priv', SourceDestCheck: privateSdc, Attachment: { DeviceIndex: 1 } },
+      ],
+      Tags: [{ Key: 'Name', Value: 'cabal-nat-a' }],
+    });
+    const snap = (privateSdc: boolean) =>
+      snapshot({
+        natGateways: [],
+        natInstances: [inst(privateSdc)],
+        addresses: [{ PublicIp: '198.51.100.40', AllocationId: 'eipalloc-r', NetworkInterfaceId: 'eni-pub', InstanceId: 'i-router' }],
+        routeTables: [snapshot().routeTables[0]!, { RouteTableId: 'rtb-a', Associations: [{ SubnetId: 'subnet-a' }], Routes: [local, { DestinationCidrBlock: '0.0.0.0/0', NetworkInterfaceId: 'eni-priv', InstanceId: 'i-router', State: 'active' }] }],
+        subnets: [subnet('subnet-pub', 'eu-west-1a'), subnet('subnet-a', 'eu-west-1a')],
+      });
+    expect(analyzeTopology(snap(false), opts()).findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(analyzeTopology(snap(true), opts()).findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([expect.stringMatching(/NAT instance i-router \(cabal-nat-a\): its routed interface eni-priv has source\/destination check enabled/)]);
+  });
+
+  it('private NAT gateways are listed for information only', () => {
+    const priv: NatGateway = { NatGatewayId: 'nat-priv', SubnetId: 'subnet-pub', State: 'available', ConnectivityType: 'private', NatGatewayAddresses: [{ PrivateIp: '10.0.0.9' }] };
+    const a = analyzeTopology(snapshot({ natGateways: [...snapshot().natGateways, priv] }), opts());
+    expect(a.findings.filter((f) => f.resource === 'nat-priv')).toEqual([expect.objectContaining({ severity: 'info', message: expect.stringMatching(/Private NAT gateway nat-priv.*for information/) })]);
+    expect(a.model.nats.map((n) => n.kind).sort()).toEqual(['private-gateway', 'zonal-gateway']);
+  });
+});
+

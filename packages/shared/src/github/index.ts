@@ -45,6 +45,35 @@ export interface StickyOptions {
   mode: 'upsert' | 'update-only';
   /** GitHub API base URL; default GITHUB_API_URL or https://api.github.com. */
   apiUrl?: string;
+  /** Per-request timeout in ms (connection, headers and body). Default GITHUB_REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs?: number;
+  /** The run's cancellation/deadline signal: aborts the request in flight. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Milliseconds one GitHub REST request may take end to end before it is aborted. @actions/github's Octokit sets no
+ * timeout of its own (its fetch waits as long as the server does), and does not retry, so this bounds each call.
+ */
+export const GITHUB_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * One bounded GitHub REST call: `call(request)` must pass `request` as the Octokit call's `request` option, which
+ * carries an AbortSignal that fires after `timeoutMs` (connection, headers and body) or when `signal` aborts.
+ * A timed-out call rejects with `TimeoutError: GitHub API <what> timed out after N ms`; a cancelled one with the
+ * signal's reason.
+ */
+export async function boundedCall<T>(what: string, call: (request: { signal: AbortSignal }) => Promise<T>, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? GITHUB_REQUEST_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  try {
+    return await call({ signal });
+  } catch (err) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (timeout.aborted) throw Object.assign(new Error(`GitHub API ${what} timed out after ${timeoutMs} ms`), { name: 'TimeoutError' });
+    throw err;
+  }
 }
 
 interface RequestError {
@@ -57,22 +86,27 @@ export async function upsertStickyComment(options: StickyOptions): Promise<Stick
   const { getOctokit } = await import('@actions/github');
   const baseUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com';
   const octokit = getOctokit(options.token, { baseUrl });
+  const bound = { ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   const { owner, repo, number } = options.pr;
   try {
     let existing: { id: number; body?: string | null; html_url: string } | undefined;
-    for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 })) {
-      existing = page.data.find((c) => typeof c.body === 'string' && c.body.includes(options.marker));
-      if (existing) break;
+    // Page by page (100 comments each), each page its own bounded call.
+    for (let page = 1; page <= 300 && !existing; page++) {
+      const res = await boundedCall('list comments', (request) => octokit.rest.issues.listComments({ owner, repo, issue_number: number, per_page: 100, page, request }), bound);
+      existing = res.data.find((c) => typeof c.body === 'string' && c.body.includes(options.marker));
+      if (res.data.length < 100) break;
     }
     if (existing) {
       if (existing.body === options.body) return { status: 'unchanged', url: existing.html_url };
-      const res = await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body: options.body });
+      const commentId = existing.id;
+      const res = await boundedCall('update comment', (request) => octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body: options.body, request }), bound);
       return { status: 'updated', url: res.data.html_url };
     }
     if (options.mode === 'update-only') return { status: 'skipped', message: 'no earlier comment to update' };
-    const res = await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: options.body });
+    const res = await boundedCall('create comment', (request) => octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: options.body, request }), bound);
     return { status: 'created', url: res.data.html_url };
   } catch (err) {
+    if (options.signal?.aborted) throw err;
     const e = err as RequestError;
     if (e.status === 403) {
       return {

@@ -1,17 +1,19 @@
 /**
- * Classifies a plan's changes for NAT egress risk. NAT resources are recognised by type and attributes
- * (an instance with source_dest_check = false is a router; any aws_nat_gateway; a 0.0.0.0/0 route via
- * nat_gateway_id / network_interface_id / instance_id), with address patterns that operators can override.
- * Findings are grouped per AZ/index key so one AZ's outage reads as one finding.
+ * Classifies a plan's changes for NAT egress risk. Whole-environment events (mode switches, Elastic IPs
+ * changing hands inside one apply, quiesce) come from comparing the NAT topology model of the plan's before
+ * and after sides (topology/model.ts); every other NAT change gets one finding, grouped with the changes of the
+ * same AZ key that it explains. Every value shown comes from plan/values.ts `shownValue` (sensitive-aware).
  */
-import { globToRegExp } from '../inputs/index';
+import { azKeyOf, compareModels, familyOf, modelFromPlan, type ModeSwitch, type NatFamily, type NatNode, type TopologyModel } from '../topology/model';
 import { canonicalJson } from './digest';
 import { actionKind } from './load';
+import { NAT_TARGETS, inlineNatRouteIndex, natNamed, natRoles, type ClassifyOptions, type Role } from './roles';
 import type { ResourceChange } from './types';
+import { asObj, marksAny, rawString, rawValue, shownValue, unknownAt } from './values';
 
+export type { ModeSwitch } from '../topology/model';
 export const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
-export type ModeSwitch = 'none' | 'gateway-to-instance' | 'instance-to-gateway';
 
 export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
@@ -23,7 +25,7 @@ export interface Finding {
   /** One-line title, plain text. */
   title: string;
   addresses: string[];
-  /** AZ/index keys (count index or for_each key; "-" for unindexed resources). */
+  /** AZ keys: the indexed module instance, else the count index or for_each key; "-" for unindexed resources. */
   keys: string[];
   /** Availability zones, where the plan shows them. */
   azs: string[];
@@ -36,6 +38,8 @@ export interface Analysis {
   findings: Finding[];
   modeSwitch: ModeSwitch;
   expectedApplies: 1 | 2;
+  /** Resources expected to fail in the first apply (they take an Elastic IP a deleting NAT gateway still holds). */
+  expectedFailures: string[];
   /** Keys that lose egress (high and critical findings). */
   affected: string[];
   /** NAT-related resource changes considered (no-ops excluded). */
@@ -44,112 +48,39 @@ export interface Analysis {
   natInstancesCreated: string[];
 }
 
-export type Role = 'instance' | 'gateway' | 'eip' | 'association' | 'route' | 'security' | 'iam' | 'imagebuilder';
-export const ROLES: readonly Role[] = ['instance', 'gateway', 'eip', 'association', 'route', 'security', 'iam', 'imagebuilder'];
-
-/**
- * Default address patterns per role (globs over the full address). Attribute-based recognition applies
- * on top of these for instances, gateways, routes and associations. For `eip` the default is every
- * Elastic IP: narrow it when a configuration has Elastic IPs that are not NAT egress.
- */
-export const DEFAULT_PATTERNS: Record<Role, string[]> = {
-  // Cabalmail: module.vpc.aws_instance.nat[i]; fck-nat and nat-instance community modules.
-  instance: ['*aws_instance.nat*', '*nat_instance*', '*nat-instance*', '*fck_nat*', '*fck-nat*'],
-  gateway: ['*'],
-  eip: ['*'],
-  // Besides these, an association is NAT when its address names NAT or it targets a NAT instance/ENI.
-  association: ['*aws_eip_association.nat*'],
-  // Cabalmail: module.vpc.aws_route.private[i]; terraform-aws-modules/vpc: aws_route.private_nat_gateway[i].
-  route: ['*aws_route.private*'],
-  security: [],
-  iam: [],
-  imagebuilder: [],
-};
-
-export interface ClassifyOptions {
-  /** Per-role glob overrides; a role given here replaces that role's defaults. */
-  patterns?: Partial<Record<Role, string[]>>;
-}
-
-const ROLE_TYPES: Record<Role, string[]> = {
-  instance: ['aws_instance', 'aws_network_interface'],
-  gateway: ['aws_nat_gateway'],
-  eip: ['aws_eip'],
-  association: ['aws_eip_association'],
-  route: ['aws_route', 'aws_route_table'],
-  security: ['aws_security_group', 'aws_security_group_rule', 'aws_vpc_security_group_ingress_rule', 'aws_vpc_security_group_egress_rule', 'aws_network_interface_sg_attachment'],
-  iam: ['aws_iam_role', 'aws_iam_instance_profile', 'aws_iam_role_policy', 'aws_iam_role_policy_attachment', 'aws_iam_policy'],
-  imagebuilder: [
-    'aws_imagebuilder_component',
-    'aws_imagebuilder_image_recipe',
-    'aws_imagebuilder_image_pipeline',
-    'aws_imagebuilder_infrastructure_configuration',
-    'aws_imagebuilder_distribution_configuration',
-    'aws_imagebuilder_workflow',
-    'aws_imagebuilder_lifecycle_policy',
-  ],
-};
-
-const TYPE_ROLE = new Map<string, Role>();
-for (const role of ROLES) for (const t of ROLE_TYPES[role]) TYPE_ROLE.set(t, role);
-
-/** Every resource type that can play a NAT role (the loader's fast-path filter). */
-export const NAT_CANDIDATE_TYPES: ReadonlySet<string> = new Set(TYPE_ROLE.keys());
-
-/** Cheap pre-filter for the loader: could this change matter to NAT egress at all? */
-export function isNatCandidate(rc: ResourceChange): boolean {
-  return TYPE_ROLE.has(rc.type) && rc.mode !== 'data';
-}
-
 /** Attributes whose in-place update stops (or stops routing on) an EC2 instance. */
 const STOPPING_ATTRS = ['instance_type', 'user_data', 'user_data_base64', 'ebs_optimized', 'cpu_options', 'cpu_core_count', 'cpu_threads_per_core', 'hibernation', 'enclave_options', 'metadata_options'];
 const IMAGEBUILDER_CONTENT = new Set(['aws_imagebuilder_component', 'aws_imagebuilder_image_recipe']);
 const TAG_ATTRS = new Set(['tags', 'tags_all']);
-const NAT_TARGETS = ['nat_gateway_id', 'network_interface_id', 'instance_id'];
+const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
+const ROLLBACK = 'Rollback lever: flip to gateway mode (use_nat_instance=false) and apply.';
+const NO_IMPACT = 'No egress impact expected.';
+const FAMILY_TEXT: Record<NatFamily, string> = { gateway: 'gateway', 'regional-gateway': 'regional gateway', instance: 'instance' };
 
-type Obj = Record<string, unknown>;
+/**
+ * Terraform's `action_reason` values worded (terraform JSON output format, "Resource Changes"). The common
+ * replace_because_cannot_update is left out: replace_paths already says which argument forces it.
+ */
+const REASONS: Record<string, string> = {
+  replace_because_tainted: 'the object is tainted (an earlier apply did not finish creating it)',
+  replace_by_request: 'a replacement was requested (-replace)',
+  replace_by_triggers: 'replace_triggered_by fired',
+  delete_because_no_resource_config: 'its resource block is no longer in the configuration',
+  delete_because_no_module: 'its module call is no longer in the configuration',
+  delete_because_wrong_repetition: 'the resource switched between count, for_each and neither',
+  delete_because_count_index: 'its count index is beyond the new count',
+  delete_because_each_key: 'its for_each key is no longer in the map or set',
+  delete_because_no_move_target: "its moved block's target is not in the configuration",
+};
 
 interface Item {
   rc: ResourceChange;
   role: Role;
-  kind: string; // create | delete | update | replace | forget
+  /** create | delete | update | replace | forget | no-op (no-ops only when moved or imported) */
+  kind: string;
   key: string;
   changed: string[];
   used: boolean;
-}
-
-/** The value as a plain object, or undefined. */
-export function asObj(v: unknown): Obj | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
-}
-
-/** Does an after_unknown / *_sensitive marker mark anything (true itself, or true anywhere inside)? */
-export function marksAny(marker: unknown): boolean {
-  return marker === true || (marker !== undefined && marker !== null && marker !== false && typeof marker === 'object' && JSON.stringify(marker).includes('true'));
-}
-
-function keyOf(rc: ResourceChange): string {
-  return rc.index === undefined || rc.index === null ? '-' : String(rc.index);
-}
-
-/** Does a sensitivity marker (before_sensitive / after_sensitive) cover `attr`? */
-function sensitive(marker: unknown, attr: string): boolean {
-  if (marker === true) return true;
-  const m = asObj(marker);
-  if (!m) return false;
-  return marksAny(m[attr]);
-}
-
-/** A scalar attribute value that may be shown (never a sensitive one), else undefined. */
-function shown(rc: ResourceChange, side: 'before' | 'after', attr: string): string | undefined {
-  const c = rc.change;
-  if (sensitive(side === 'before' ? c.before_sensitive : c.after_sensitive, attr)) return undefined;
-  const v = asObj(side === 'before' ? c.before : c.after)?.[attr];
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
-}
-
-function isUnknown(rc: ResourceChange, attr: string): boolean {
-  return asObj(rc.change.after_unknown)?.[attr] === true;
 }
 
 function changedAttrs(rc: ResourceChange): string[] {
@@ -157,413 +88,24 @@ function changedAttrs(rc: ResourceChange): string[] {
   const after = asObj(rc.change.after) ?? {};
   const unknown = asObj(rc.change.after_unknown) ?? {};
   const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
-  const out: string[] = [];
-  for (const n of names) {
-    if (marksAny(unknown[n])) out.push(n);
-    else if (canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null)) out.push(n);
-  }
-  return out.sort();
+  return [...names].filter((n) => marksAny(unknown[n]) || canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null)).sort();
 }
 
 function replacePaths(rc: ResourceChange): string[] {
   const paths = rc.change.replace_paths;
-  if (!Array.isArray(paths)) return [];
-  return paths.filter(Array.isArray).map((p) => String(p[0]));
+  return Array.isArray(paths) ? paths.filter(Array.isArray).map((p) => String(p[0])) : [];
 }
 
-/** Tokens of the address outside the resource type: module names, resource name, index. */
-function natNamed(rc: ResourceChange): boolean {
-  const withoutType = rc.address.replace(`${rc.type}.`, '');
-  return withoutType.split(/[^A-Za-z0-9]+/).some((t) => t.toLowerCase() === 'nat');
-}
-
-/** Is this a 0.0.0.0/0 route through a NAT (gateway, ENI or instance), in `side`? */
-function natDefaultRoute(route: Obj | undefined, unknown: Obj | undefined): boolean {
-  if (!route) return false;
-  const dest = route.destination_cidr_block ?? route.cidr_block;
-  if (dest !== '0.0.0.0/0') return false;
-  return NAT_TARGETS.some((t) => (typeof route[t] === 'string' && route[t] !== '') || unknown?.[t] === true);
-}
-
-function routeTarget(route: Obj | undefined): string {
-  if (!route) return '';
-  for (const t of NAT_TARGETS) if (typeof route[t] === 'string' && route[t] !== '') return `${t}=${route[t] as string}`;
+/** "nat_gateway_id=…" for a route's NAT target on one side (value through shownValue), or ''. */
+function routeTarget(rc: ResourceChange, side: 'before' | 'after'): string {
+  const obj = asObj(rawValue(rc, side, []));
+  const path = rc.type === 'aws_route_table' ? ['route', inlineNatRouteIndex(obj)] : [];
+  if (rc.type === 'aws_route_table' && inlineNatRouteIndex(obj) < 0) return '';
+  for (const t of NAT_TARGETS) {
+    const v = shownValue(rc, side, [...path, t]);
+    if (v) return `${t}=${v}`;
+  }
   return '';
-}
-
-function inlineDefaultRoute(table: Obj | undefined): Obj | undefined {
-  const routes = table?.route;
-  if (!Array.isArray(routes)) return undefined;
-  return routes.map(asObj).find((r) => natDefaultRoute(r, undefined));
-}
-
-export function compilePatterns(patterns: Partial<Record<Role, string[]>> = {}): Record<Role, RegExp[]> {
-  const out = {} as Record<Role, RegExp[]>;
-  for (const role of ROLES) out[role] = (patterns[role] ?? DEFAULT_PATTERNS[role]).map(globToRegExp);
-  return out;
-}
-
-/** Ids of NAT instances and their interfaces, from every instance change in the plan (no-ops included). */
-function natTargetIds(changes: readonly ResourceChange[], patterns: Record<Role, RegExp[]>): Set<string> {
-  const ids = new Set<string>();
-  for (const rc of changes) {
-    if (rc.type !== 'aws_instance' && rc.type !== 'aws_network_interface') continue;
-    if (roleOf(rc, patterns, ids) !== 'instance') continue;
-    for (const side of [rc.change.before, rc.change.after]) {
-      const o = asObj(side);
-      for (const k of ['id', 'primary_network_interface_id']) if (typeof o?.[k] === 'string' && o[k] !== '') ids.add(o[k] as string);
-    }
-  }
-  return ids;
-}
-
-function roleOf(rc: ResourceChange, patterns: Record<Role, RegExp[]>, natIds: Set<string>): Role | undefined {
-  if (rc.mode === 'data') return undefined;
-  const role = TYPE_ROLE.get(rc.type);
-  if (!role) return undefined;
-  const matches = patterns[role].some((re) => re.test(rc.address));
-  const c = rc.change;
-  switch (role) {
-    case 'instance': {
-      const router = asObj(c.before)?.source_dest_check === false || asObj(c.after)?.source_dest_check === false;
-      if (rc.type === 'aws_network_interface') return router ? role : undefined;
-      return router || matches ? role : undefined;
-    }
-    case 'route': {
-      if (rc.type === 'aws_route_table') {
-        return inlineDefaultRoute(asObj(c.before)) || inlineDefaultRoute(asObj(c.after)) ? role : undefined;
-      }
-      const attr = natDefaultRoute(asObj(c.before), undefined) || natDefaultRoute(asObj(c.after), asObj(c.after_unknown));
-      return attr || matches ? role : undefined;
-    }
-    case 'association': {
-      const linked = [c.before, c.after].some((side) => {
-        const o = asObj(side);
-        return ['instance_id', 'network_interface_id'].some((k) => typeof o?.[k] === 'string' && natIds.has(o[k] as string));
-      });
-      return linked || natNamed(rc) || matches ? role : undefined;
-    }
-    case 'security':
-    case 'iam':
-    case 'imagebuilder':
-      return natNamed(rc) || matches ? role : undefined;
-    default:
-      return matches ? role : undefined;
-  }
-}
-
-const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
-const ROLLBACK = 'Rollback lever: flip to gateway mode (use_nat_instance=false) and apply.';
-
-/**
- * The NAT role of every change that plays one, recognised exactly as the classifier does (types,
- * attributes, address patterns). Used elsewhere (cutover's egress-gap timeline) so both agree on what NAT is.
- */
-export function natRoles(changes: readonly ResourceChange[], options: ClassifyOptions = {}): Map<ResourceChange, Role> {
-  const patterns = compilePatterns(options.patterns);
-  const natIds = natTargetIds(changes, patterns);
-  const roles = new Map<ResourceChange, Role>();
-  for (const rc of changes) {
-    const role = roleOf(rc, patterns, natIds);
-    if (role) roles.set(rc, role);
-  }
-  return roles;
-}
-
-export function classifyChanges(changes: readonly ResourceChange[], options: ClassifyOptions = {}): Analysis {
-  const items: Item[] = [];
-  const liveAddresses = new Set(changes.filter((c) => !c.deposed).map((c) => c.address));
-  const roles = natRoles(changes, options);
-  for (const rc of changes) {
-    const kind = actionKind(rc.change.actions);
-    if (kind === 'no-op' || kind === 'read') continue;
-    if (rc.deposed && liveAddresses.has(rc.address)) continue; // the old half of a create-before-destroy replace
-    const role = roles.get(rc);
-    if (!role) continue;
-    items.push({ rc, role, kind, key: keyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
-  }
-
-  const findings: Finding[] = [];
-  const azByKey = new Map<string, string>();
-  for (const it of items) {
-    if (it.rc.type !== 'aws_instance') continue;
-    const az = shown(it.rc, 'after', 'availability_zone') ?? shown(it.rc, 'before', 'availability_zone');
-    if (az) azByKey.set(it.key, az);
-  }
-  const add = (severity: Finding['severity'], kind: string, title: string, group: Item[], why: string, action: string) => {
-    for (const g of group) g.used = true;
-    const keys = [...new Set(group.map((g) => g.key))].sort(compareKeys);
-    findings.push({
-      severity,
-      kind,
-      title,
-      addresses: [...new Set(group.map((g) => g.rc.address))],
-      keys,
-      azs: [...new Set(keys.map((k) => azByKey.get(k)).filter((a): a is string => !!a))],
-      why,
-      action,
-    });
-  };
-  const pick = (pred: (it: Item) => boolean) => items.filter((it) => !it.used && pred(it));
-  const isType = (it: Item, t: string) => it.rc.type === t;
-  const tagsOnly = (it: Item) => it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
-
-  // 1. Elastic IPs: the outbound addresses everything outside depends on.
-  for (const it of pick((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'))) {
-    const ip = shown(it.rc, 'before', 'public_ip');
-    add(
-      'critical',
-      it.kind === 'delete' ? 'eip-deleted' : 'eip-replaced',
-      `NAT Elastic IP ${it.kind === 'delete' ? 'deleted' : 'replaced'}${ip ? ` (${ip})` : ''}`,
-      [it],
-      `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: the outbound IP${ip ? ` ${ip}` : ''} is released for good, breaking SPF records, reverse DNS, partner allow-lists and the AWS port-25 unblock.`,
-      'Do not apply unless the IP change is intended: keep the EIP (prevent_destroy, or `terraform state mv` for a rename). If intended, update SPF, reverse DNS, allow-lists and request the port-25 unblock for the new IP first.',
-    );
-  }
-
-  // 2. Mode switch and quiesce: whole-environment events.
-  const gwDeleted = items.filter((i) => i.role === 'gateway' && i.kind === 'delete');
-  const gwCreated = items.filter((i) => i.role === 'gateway' && i.kind === 'create');
-  const instDeleted = items.filter((i) => isType(i, 'aws_instance') && i.role === 'instance' && i.kind === 'delete');
-  const instCreated = items.filter((i) => isType(i, 'aws_instance') && i.role === 'instance' && i.kind === 'create');
-  const routeDeleted = items.filter((i) => i.role === 'route' && i.kind === 'delete');
-  const routeCreated = items.filter((i) => i.role === 'route' && i.kind === 'create');
-  let modeSwitch: ModeSwitch = 'none';
-  if (gwDeleted.length > 0 && instCreated.length > 0) modeSwitch = 'gateway-to-instance';
-  else if (instDeleted.length > 0 && gwCreated.length > 0) modeSwitch = 'instance-to-gateway';
-
-  if (modeSwitch === 'gateway-to-instance') {
-    const assoc = pick((i) => i.role === 'association' && (i.kind === 'create' || i.kind === 'replace'));
-    const group = [
-      ...gwDeleted,
-      ...instCreated,
-      ...assoc,
-      ...pick((i) => i.role === 'route' && (i.kind === 'update' || i.kind === 'replace' || i.kind === 'create')),
-      ...pick((i) => (i.role === 'security' || i.role === 'iam') && i.kind === 'create'),
-      ...pick((i) => i.role === 'eip' && i.kind === 'update'),
-    ];
-    const failAt = assoc.length > 0 ? assoc.map((a) => a.rc.address).join(', ') : 'the aws_eip_association of each NAT instance';
-    add(
-      'high',
-      'mode-switch',
-      'NAT mode switch: gateway → instance (expect two applies)',
-      group,
-      `Every NAT gateway is deleted and NAT instances take over the same Elastic IPs. The first apply is expected to fail at ${failAt} with "AuthFailure: You do not have permission to access the specified resource" — not an IAM problem: the deleting gateway still holds the EIP. Egress in the affected AZs is down from the route repoint until each instance has its EIP.`,
-      `Apply through the cutover action (it waits until the gateways release the EIPs, then re-applies), in a maintenance window. A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami). ${ROLLBACK}`,
-    );
-  } else if (modeSwitch === 'instance-to-gateway') {
-    const group = [
-      ...instDeleted,
-      ...gwCreated,
-      ...pick((i) => i.role === 'association' && i.kind === 'delete'),
-      ...pick((i) => i.role === 'route' && (i.kind === 'update' || i.kind === 'replace' || i.kind === 'create')),
-      ...pick((i) => (i.role === 'security' || i.role === 'iam') && i.kind === 'delete'),
-      ...pick((i) => i.role === 'instance' && i.kind === 'delete'),
-    ];
-    add(
-      'high',
-      'mode-switch',
-      'NAT mode switch: instance → gateway',
-      group,
-      'NAT instances and their EIP associations are deleted and NAT gateways are created on the same Elastic IPs; egress in the affected AZs is down for a few minutes per AZ while the EIPs and routes move. This direction has no EIP race: one apply.',
-      MAINTENANCE,
-    );
-  } else if ((gwDeleted.length > 0 || instDeleted.length > 0) && routeDeleted.length > 0 && gwCreated.length === 0 && instCreated.length === 0) {
-    const group = [
-      ...gwDeleted,
-      ...instDeleted,
-      ...routeDeleted,
-      ...pick((i) => i.role === 'association' && i.kind === 'delete'),
-      ...pick((i) => i.role === 'instance' && i.kind === 'delete'),
-    ];
-    const eipsKept = !items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
-    add(
-      'high',
-      'quiesce',
-      `Quiesce: NAT and private default routes destroyed${eipsKept ? ', Elastic IPs kept' : ''}`,
-      group,
-      `The NAT ${gwDeleted.length > 0 ? 'gateways' : 'instances'} and the private subnets' 0.0.0.0/0 routes are destroyed: every private workload in the affected AZs loses internet and AWS API egress until NAT is restored.${eipsKept ? ' The Elastic IPs are kept, so SPF and allow-lists survive.' : ''}`,
-      'Intended only for non-production cost saving (quiesced=true). Restore egress with quiesced=false and apply.',
-    );
-  } else if ((gwCreated.length > 0 || instCreated.length > 0) && routeCreated.length > 0 && gwDeleted.length === 0 && instDeleted.length === 0) {
-    const group = [...gwCreated, ...instCreated, ...routeCreated, ...pick((i) => i.role === 'association' && i.kind === 'create')];
-    add(
-      'low',
-      'nat-restored',
-      'NAT and private default routes created (capacity only added)',
-      group,
-      'NAT and the private 0.0.0.0/0 routes are created where none existed (un-quiesce, a new environment or a new AZ): egress comes up, nothing existing is interrupted.',
-      'Run verify-egress after the apply.',
-    );
-  }
-
-  // 3. Per-key NAT events.
-  const sameKey = (it: Item, pred: (o: Item) => boolean) => pick((o) => o.key === it.key && o !== it && pred(o));
-  for (const it of pick((i) => i.role === 'instance' && (i.kind === 'replace' || i.kind === 'delete'))) {
-    const eni = isType(it, 'aws_network_interface');
-    const what = eni ? 'NAT network interface' : 'NAT instance';
-    const related = sameKey(it, (o) => o.role === 'association' || (o.role === 'route' && o.kind !== 'create'));
-    if (it.kind === 'delete') {
-      add('high', eni ? 'nat-interface-deleted' : 'nat-instance-deleted', `${what} deleted`, [it, ...related], `${it.rc.address} is destroyed: the private subnets routed through it lose egress.`, `${MAINTENANCE} ${ROLLBACK}`);
-      continue;
-    }
-    const paths = replacePaths(it.rc);
-    const amiBefore = shown(it.rc, 'before', 'ami');
-    const amiAfter = shown(it.rc, 'after', 'ami');
-    const amiChanged = !eni && (paths.includes('ami') || isUnknown(it.rc, 'ami') || (amiBefore !== undefined && amiAfter !== undefined && amiBefore !== amiAfter));
-    const cbd = it.rc.change.actions[0] === 'create';
-    const gap = cbd ? ' (create-before-destroy shortens the gap, but the EIP and route still move)' : '';
-    if (amiChanged) {
-      add(
-        'high',
-        'nat-ami-adopted',
-        `New NAT AMI adopted: NAT instance replaced${amiBefore && amiAfter ? ` (${amiBefore} → ${amiAfter})` : ''}`,
-        [it, ...related],
-        `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance runs and has its EIP${gap}.`,
-        `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${MAINTENANCE} ${ROLLBACK}`,
-      );
-    } else {
-      add(
-        'high',
-        eni ? 'nat-interface-replaced' : 'nat-instance-replaced',
-        `${what} replaced${paths.length > 0 ? ` (forced by ${paths.join(', ')})` : ''}`,
-        [it, ...related],
-        `${it.rc.address} is destroyed and re-created; egress in this AZ is down until the replacement forwards traffic and has its EIP${gap}.`,
-        `${MAINTENANCE} ${ROLLBACK}`,
-      );
-    }
-  }
-  for (const it of pick((i) => i.role === 'instance' && i.kind === 'update')) {
-    const what = isType(it, 'aws_network_interface') ? 'NAT network interface' : 'NAT instance';
-    const sdc = it.changed.includes('source_dest_check') && asObj(it.rc.change.after)?.source_dest_check === true;
-    const stopping = it.changed.filter((a) => STOPPING_ATTRS.includes(a));
-    if (sdc) {
-      add('high', 'nat-routing-disabled', `${what}: source/destination check turned on`, [it], `${it.rc.address} gets source_dest_check = true: EC2 then drops the traffic it forwards, so it stops being a NAT.`, 'Keep source_dest_check = false on NAT instances and their interfaces.');
-    } else if (stopping.length > 0) {
-      add('high', 'nat-instance-stopped', `${what} updated in a way that stops it (${stopping.join(', ')})`, [it], `${it.rc.address} must be stopped to change ${stopping.join(', ')}: egress in this AZ is down while it restarts.`, `${MAINTENANCE} ${ROLLBACK}`);
-    } else if (tagsOnly(it)) {
-      add('low', 'nat-tags-changed', `${what}: tags only`, [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
-    } else {
-      add('medium', 'nat-instance-changed', `${what} updated in place (${it.changed.join(', ') || 'attributes'})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}); these changes do not require a stop, but they touch the NAT path.`, 'Review the attribute changes; run verify-egress after the apply.');
-    }
-  }
-  for (const it of pick((i) => i.role === 'gateway' && (i.kind === 'replace' || i.kind === 'delete'))) {
-    const related = sameKey(it, (o) => o.role === 'route' && o.kind !== 'create');
-    const replaced = it.kind === 'replace';
-    add(
-      'high',
-      replaced ? 'nat-gateway-replaced' : 'nat-gateway-deleted',
-      `NAT gateway ${replaced ? 'replaced' : 'deleted'}${replaced && replacePaths(it.rc).length ? ` (forced by ${replacePaths(it.rc).join(', ')})` : ''}`,
-      [it, ...related],
-      `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.`,
-      `${MAINTENANCE}${replaced ? '' : ' If this is a mode switch, the NAT instances must be in the same plan.'}`,
-    );
-  }
-  for (const it of pick((i) => i.role === 'gateway' && i.kind === 'update')) {
-    if (tagsOnly(it)) add('low', 'nat-tags-changed', 'NAT gateway: tags only', [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
-    else add('medium', 'nat-gateway-changed', `NAT gateway updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}).`, 'Review the change; run verify-egress after the apply.');
-  }
-
-  // 4. Associations and routes not explained above.
-  for (const it of pick((i) => i.role === 'association')) {
-    if (it.kind === 'delete') {
-      add('high', 'eip-disassociated', 'NAT Elastic IP disassociated', [it], `${it.rc.address} is destroyed: the NAT loses its public IP, so egress in this AZ stops.`, `${MAINTENANCE} ${ROLLBACK}`);
-    } else if (it.kind === 'create' && items.some((o) => o.role === 'instance' && o.kind === 'create' && o.key === it.key)) {
-      continue; // capacity added, reported with the new instance below
-    } else {
-      add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} is ${it.kind === 'update' ? 'updated' : it.kind === 'create' ? 'created' : 're-created'}: the EIP moves, and the NAT has no public IP for a moment.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
-    }
-  }
-  for (const it of pick((i) => i.role === 'eip' && i.kind === 'update')) {
-    if (tagsOnly(it)) {
-      add('low', 'nat-tags-changed', 'NAT Elastic IP: tags only', [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
-    } else if (it.changed.some((a) => a === 'instance' || a === 'network_interface' || a === 'associate_with_private_ip')) {
-      add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} moves to another ${it.changed.includes('instance') ? 'instance' : 'network interface'}: the old NAT loses its public IP.`, 'Expect a brief egress blip; run verify-egress after the apply.');
-    } else {
-      add('low', 'eip-changed', `NAT Elastic IP updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place; its address stays.`, 'No egress impact expected.');
-    }
-  }
-  for (const it of pick((i) => i.role === 'route')) {
-    const table = isType(it, 'aws_route_table');
-    const c = it.rc.change;
-    const before = table ? inlineDefaultRoute(asObj(c.before)) : asObj(c.before);
-    const after = table ? inlineDefaultRoute(asObj(c.after)) : asObj(c.after);
-    const label = table ? `the inline 0.0.0.0/0 route of ${it.rc.address}` : it.rc.address;
-    if (it.kind === 'delete' || (table && before && !after && it.kind !== 'create')) {
-      add('high', 'route-deleted', 'Private default route deleted', [it], `${label} is destroyed: the private subnets using it have no way out.`, `${MAINTENANCE} If NAT is being removed on purpose, this is a quiesce.`);
-    } else if (it.kind === 'replace') {
-      add('high', 'route-replaced', 'Private default route replaced', [it], `${label} is destroyed and re-created: egress for its subnets is down in between.`, MAINTENANCE);
-    } else if (it.kind === 'create' || (table && !before && after)) {
-      if (!table && items.some((o) => (o.role === 'instance' || o.role === 'gateway') && o.kind === 'create' && o.key === it.key)) continue;
-      add('low', 'nat-capacity-added', 'Private default route added', [it], `${label} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
-    } else if (it.kind === 'update') {
-      const from = routeTarget(before);
-      const to = routeTarget(after);
-      const retarget = table ? canonicalJson(before ?? null) !== canonicalJson(after ?? null) : NAT_TARGETS.some((t) => it.changed.includes(t));
-      if (retarget) {
-        add('medium', 'route-retargeted', 'Private default route target changed', [it], `${label} moves ${from ? `from ${from} ` : ''}${to ? `to ${to}` : 'to a target known after apply'}: connections through the old target are cut.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
-      }
-    }
-  }
-
-  // 5. NAT capacity added (new instances or gateways with their associations).
-  for (const it of pick((i) => (i.role === 'instance' || i.role === 'gateway') && i.kind === 'create')) {
-    const related = sameKey(it, (o) => (o.role === 'association' || o.role === 'route') && o.kind === 'create');
-    add('low', 'nat-capacity-added', `${it.role === 'gateway' ? 'NAT gateway' : 'NAT instance'} added`, [it, ...related], `${it.rc.address} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
-  }
-  for (const it of pick((i) => i.role === 'eip' && i.kind === 'create')) {
-    add('low', 'nat-capacity-added', 'NAT Elastic IP added', [it], `${it.rc.address} is created: a new outbound IP.`, 'Add the new IP to SPF, allow-lists and reverse DNS, and request the port-25 unblock for it.');
-  }
-
-  // 6. Security groups, IAM and the AMI pipeline.
-  for (const it of pick((i) => i.role === 'security' || i.role === 'iam')) {
-    const what = it.role === 'security' ? 'NAT security group' : 'NAT IAM';
-    if (tagsOnly(it)) add('low', 'nat-tags-changed', `${what}: tags only`, [it], `Only tags change on ${it.rc.address}.`, 'No egress impact expected.');
-    else
-      add(
-        'medium',
-        it.role === 'security' ? 'nat-security-changed' : 'nat-iam-changed',
-        `${what} ${verb(it.kind)}`,
-        [it],
-        `${it.rc.address} is ${verb(it.kind)}${it.changed.length ? ` (${it.changed.join(', ')})` : ''}: ${it.role === 'security' ? 'a wrong rule silently blocks forwarded traffic' : 'the NAT instances lose or gain permissions (SSM access for mitigation among them)'}.`,
-        'Review the rules; run verify-egress after the apply.',
-      );
-  }
-  for (const it of pick((i) => i.role === 'imagebuilder')) {
-    const content = IMAGEBUILDER_CONTENT.has(it.rc.type);
-    if (content && (it.kind === 'update' || it.kind === 'replace')) {
-      const vBefore = shown(it.rc, 'before', 'version');
-      const vAfter = shown(it.rc, 'after', 'version');
-      const same = vBefore !== undefined && vBefore === vAfter;
-      add(
-        'medium',
-        same ? 'imagebuilder-version-not-bumped' : 'imagebuilder-content-changed',
-        same ? `Image Builder ${it.rc.type.replace('aws_imagebuilder_', '').replace('_', ' ')} content changed without a version bump` : `Image Builder ${it.rc.type.replace('aws_imagebuilder_', '').replace('_', ' ')} changed`,
-        [it],
-        same
-          ? `${it.rc.address} changes content but keeps version ${vBefore}: Image Builder versions are immutable, so this apply will fail.`
-          : `${it.rc.address} changes${vBefore && vAfter ? ` (version ${vBefore} → ${vAfter})` : ''}: the next AMI build bakes the new NAT bootstrap.`,
-        same ? 'Bump the version in the same change, then plan again.' : 'Build a new AMI (build-nat-ami) and review its adoption plan before applying it to the NAT instances.',
-      );
-    } else if (it.kind === 'delete' && it.rc.type === 'aws_imagebuilder_image_pipeline') {
-      add('medium', 'imagebuilder-pipeline-deleted', 'NAT AMI pipeline deleted', [it], `${it.rc.address} is destroyed: NAT AMIs stop receiving AL2023 security patches.`, 'Keep build_nat_ami=true unless the environment runs gateways only.');
-    } else {
-      add('low', 'imagebuilder-config-changed', `Image Builder ${it.rc.type.replace('aws_imagebuilder_', '').replace(/_/g, ' ')} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}; running NAT instances are not affected.`, 'No egress impact expected.');
-    }
-  }
-
-  findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || compareKeys(a.keys[0] ?? '', b.keys[0] ?? ''));
-  const risk: Severity = findings.reduce<Severity>((max, f) => (severityRank(f.severity) > severityRank(max) ? f.severity : max), 'none');
-  const affected = [...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys))].sort(compareKeys);
-  return {
-    risk,
-    findings,
-    modeSwitch,
-    expectedApplies: modeSwitch === 'gateway-to-instance' ? 2 : 1,
-    affected,
-    natChanges: items.length,
-    natInstancesCreated: items.filter((i) => isType(i, 'aws_instance') && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace')).map((i) => i.rc.address),
-  };
 }
 
 function verb(kind: string): string {
@@ -578,4 +120,307 @@ export function compareKeys(a: string, b: string): number {
   if (!Number.isNaN(na)) return -1;
   if (!Number.isNaN(nb)) return 1;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * What shows an Elastic IP to be NAT egress: the allocation ids NAT gateways, instances and interfaces hold, and
+ * the ids of NATs an address can be associated with (on either side of the plan).
+ */
+function natEvidence(models: TopologyModel[]): { allocations: Set<string>; natIds: Set<string> } {
+  const allocations = new Set<string>();
+  const natIds = new Set<string>();
+  for (const m of models) {
+    for (const n of m.nats) {
+      n.allocationIds.forEach((a) => allocations.add(a));
+      n.ids.forEach((i) => natIds.add(i));
+    }
+  }
+  for (const m of models) for (const c of m.claims) if (c.allocationId && c.targetIds.some((t) => natIds.has(t))) allocations.add(c.allocationId);
+  return { allocations, natIds };
+}
+
+/** Is the Elastic IP shown by anything in the plan to be NAT egress (held by a NAT, associated with one, or named so)? */
+function natEgressEip(it: Item, evidence: { allocations: Set<string>; natIds: Set<string> }, explicitPattern: boolean): boolean {
+  if (explicitPattern || natNamed(it.rc)) return true;
+  const ids = [rawString(it.rc, 'before', ['allocation_id']), rawString(it.rc, 'before', ['id'])];
+  const targets = ['instance', 'network_interface'].map((k) => rawString(it.rc, 'before', [k]));
+  return ids.some((a) => !!a && evidence.allocations.has(a)) || targets.some((t) => !!t && evidence.natIds.has(t));
+}
+
+export function classifyChanges(changes: readonly ResourceChange[], options: ClassifyOptions = {}): Analysis {
+  const roles = natRoles(changes, options);
+  const before = modelFromPlan(changes, roles, 'before');
+  const after = modelFromPlan(changes, roles, 'after');
+  const cmp = compareModels(before, after);
+
+  const items: Item[] = [];
+  for (const [rc, role] of roles) {
+    const kind = actionKind(rc.change.actions);
+    if (kind === 'read' || (kind === 'no-op' && !rc.previous_address && !rc.change.importing)) continue;
+    items.push({ rc, role, kind, key: azKeyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
+  }
+
+  const azByKey = new Map<string, string>();
+  for (const it of items) {
+    if (it.rc.type !== 'aws_instance' || azByKey.has(it.key)) continue;
+    const az = shownValue(it.rc, 'after', ['availability_zone']) ?? shownValue(it.rc, 'before', ['availability_zone']);
+    if (az) azByKey.set(it.key, az);
+  }
+  const findings: Finding[] = [];
+  const add = (severity: Finding['severity'], kind: string, title: string, group: Item[], why: string, action: string) => {
+    for (const g of group) g.used = true;
+    const keys = [...new Set(group.map((g) => g.key))].sort(compareKeys);
+    const reasons = [...new Set(group.map((g) => REASONS[g.rc.action_reason ?? '']).filter(Boolean))];
+    const moved = group.filter((g) => g.rc.previous_address && g.rc.previous_address !== g.rc.address).map((g) => `${g.rc.address} was ${g.rc.previous_address}`);
+    const extra = [reasons.length ? ` Terraform's reason: ${reasons.join('; ')}.` : '', moved.length ? ` Moved (moved block): ${moved.join(', ')}.` : ''].join('');
+    findings.push({
+      severity,
+      kind,
+      title,
+      addresses: [...new Set(group.map((g) => g.rc.address))],
+      keys,
+      azs: [...new Set(keys.map((k) => azByKey.get(k)).filter((a): a is string => !!a))],
+      why: `${why}${extra}`,
+      action,
+    });
+  };
+  const pick = (pred: (it: Item) => boolean) => items.filter((it) => !it.used && pred(it));
+  const sameKey = (it: Item, pred: (o: Item) => boolean) => pick((o) => o.key === it.key && o !== it && pred(o));
+  const tagsOnly = (it: Item) => it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
+  const itemByChange = new Map(items.map((i) => [i.rc, i]));
+  const itemOf = (n: NatNode) => (n.rc ? itemByChange.get(n.rc) : undefined);
+  const what = (it: Item) => (it.rc.type === 'aws_network_interface' ? 'NAT network interface' : it.rc.type === 'aws_nat_gateway' ? 'NAT gateway' : 'NAT instance');
+
+  // 0. Bookkeeping that changes no infrastructure: moved, imported, removed from state.
+  for (const it of pick((i) => i.kind === 'no-op' || i.kind === 'forget')) {
+    if (it.kind === 'forget') {
+      add('low', 'nat-forgotten', `${what(it)} removed from terraform state (removed block)`, [it], `${it.rc.address} leaves terraform state but is not destroyed: it keeps serving egress, and terraform no longer manages it.`, 'No egress impact expected. Manage or delete it outside this configuration from now on.');
+    } else if (it.rc.change.importing) {
+      add('low', 'nat-imported', `NAT resource imported (${it.rc.address})`, [it], `${it.rc.address} is imported into terraform state; the infrastructure does not change.`, NO_IMPACT);
+    } else {
+      add('low', 'nat-moved', `NAT resource moved to ${it.rc.address}`, [it], `${it.rc.address} is the same object under a new address (moved block): nothing is destroyed or re-created, so egress is not interrupted.`, NO_IMPACT);
+    }
+  }
+
+  for (const it of pick((i) => i.role === 'gateway' && rawValue(i.rc, i.kind === 'create' ? 'after' : 'before', ['connectivity_type']) === 'private')) {
+    add('low', 'private-nat-gateway-changed', `Private NAT gateway ${verb(it.kind)}`, [it], `${it.rc.address} is a private NAT gateway (connectivity_type = private): it gives no internet egress, so this is not an egress risk.`, 'Check the private (VPC-to-VPC or on-premises) traffic it translates.');
+  }
+  // 1. Elastic IPs: the outbound addresses everything outside depends on.
+  const evidence = natEvidence([before, after]);
+  for (const it of pick((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'))) {
+    const ip = shownValue(it.rc, 'before', ['public_ip']);
+    const gone = it.kind === 'delete' ? 'deleted' : 'replaced';
+    if (natEgressEip(it, evidence, !!options.patterns?.eip)) {
+      add('critical', `eip-${gone}`, `NAT Elastic IP ${gone}${ip ? ` (${ip})` : ''}`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: the outbound IP${ip ? ` ${ip}` : ''} is released for good, breaking SPF records, reverse DNS, partner allow-lists and the AWS port-25 unblock.`, 'Do not apply unless the IP change is intended: keep the EIP (prevent_destroy, or `terraform state mv` for a rename). If intended, update SPF, reverse DNS, allow-lists and request the port-25 unblock for the new IP first.');
+    } else {
+      add('medium', `other-eip-${gone}`, `Elastic IP ${gone}${ip ? ` (${ip})` : ''}, not shown to be NAT egress`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'released' : 'released and re-allocated'}; nothing in this plan shows it to be a NAT's outbound address (no NAT gateway, NAT instance or NAT interface holds it), so NAT egress is not affected. Whatever uses the address loses it for good.`, 'Confirm nothing allow-lists this address. If it is NAT egress, name it in nat-address-patterns (eip=…) so plan-guard rates its loss critical.');
+    }
+  }
+
+  // 2. Whole-environment events, from the before/after topology models.
+  const handoverTakers = [...new Set(cmp.handovers.map((h) => h.to))];
+  const crossHandovers = cmp.handovers.filter((h) => h.to !== h.from.rc?.address);
+  const natGroup = (nodes: NatNode[]) => nodes.map(itemOf).filter((i): i is Item => !!i && !i.used);
+  if (cmp.modeSwitch !== 'none') {
+    const [from, to] = cmp.modeSwitch.split('-to-') as [NatFamily, NatFamily];
+    const group = [
+      ...natGroup([...cmp.removed, ...cmp.added]),
+      ...pick((i) => ['association', 'asg', 'security', 'iam'].includes(i.role) && i.kind !== 'update'),
+      ...pick((i) => i.role === 'route' || (i.role === 'eip' && i.kind === 'update')),
+    ];
+    const race = handoverTakers.length > 0;
+    const toText = to === 'instance' ? 'NAT instances' : to === 'gateway' ? 'NAT gateways' : 'a regional NAT gateway';
+    add(
+      'high',
+      'mode-switch',
+      `NAT mode switch: ${FAMILY_TEXT[from]} → ${FAMILY_TEXT[to]}${race ? ' (expect two applies)' : ''}`,
+      group,
+      race
+        ? `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the same Elastic IPs in the same apply. ${raceText(handoverTakers, changes)} Egress in the affected AZs is down from the route repoint until each new NAT has its address.`
+        : `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few minutes per AZ while the addresses and routes move. This direction has no EIP race: one apply.`,
+      race
+        ? `Apply through the cutover action (it waits until the gateways release the EIPs, then re-applies), in a maintenance window.${to === 'instance' ? ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).' : ''} ${ROLLBACK}`
+        : MAINTENANCE,
+    );
+  } else if (crossHandovers.length > 0) {
+    // A gateway replaced onto its own address is worded with the gateway (below); this is one resource taking another's.
+    const takers = [...new Set(crossHandovers.map((h) => h.to))];
+    const group = [...natGroup(crossHandovers.map((h) => h.from)), ...pick((i) => takers.includes(i.rc.address))];
+    add('high', 'eip-handover', 'Elastic IP taken from a deleting NAT gateway in the same apply (expect two applies)', group, `${crossHandovers.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ${raceText(takers, changes)}`, `Apply through the cutover action (it waits for the release, then re-applies), in a maintenance window. ${MAINTENANCE}`);
+  } else if (cmp.removed.some((n) => familyOf(n.kind)) && cmp.removedRoutes.length > 0 && cmp.added.length === 0) {
+    const eipsKept = !items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
+    const gateways = cmp.removed.some((n) => n.kind.endsWith('gateway'));
+    add('high', 'quiesce', `Quiesce: NAT and private default routes destroyed${eipsKept ? ', Elastic IPs kept' : ''}`, [...natGroup(cmp.removed), ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'delete')], `The NAT ${gateways ? 'gateways' : 'instances'} and the private subnets' 0.0.0.0/0 routes are destroyed: every private workload in the affected AZs loses internet and AWS API egress until NAT is restored.${eipsKept ? ' The Elastic IPs are kept, so SPF and allow-lists survive.' : ''}`, 'Intended only for non-production cost saving (quiesced=true). Restore egress with quiesced=false and apply.');
+  } else if (cmp.added.some((n) => familyOf(n.kind)) && cmp.addedRoutes.length > 0 && cmp.removed.length === 0) {
+    add('low', 'nat-restored', 'NAT and private default routes created (capacity only added)', [...natGroup(cmp.added), ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'create')], 'NAT and the private 0.0.0.0/0 routes are created where none existed (un-quiesce, a new environment or a new AZ): egress comes up, nothing existing is interrupted.', 'Run verify-egress after the apply.');
+  }
+
+  // 3. Regional NAT gateway in automatic mode: AWS chooses (and may add) the outbound addresses.
+  for (const n of after.nats.filter((x) => x.kind === 'regional-gateway' && x.regionalMode === 'automatic')) {
+    const it = itemOf(n);
+    const was = before.nats.find((b) => b.ref === n.ref);
+    if (!it || (was && was.regionalMode === 'automatic' && !it.rc.change.actions.includes('create'))) continue;
+    const eipsDestroyed = items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
+    add(
+      eipsDestroyed ? 'critical' : 'high',
+      'regional-automatic-addresses',
+      `Regional NAT gateway in automatic mode: outbound IPs chosen by AWS${eipsDestroyed ? ', and the old Elastic IPs are destroyed' : ''}`,
+      [it],
+      `${it.rc.address} has no availability_zone_address blocks, so AWS picks the AZs and the Elastic IPs${n.autoScalingIps ? ' and adds addresses under load (auto_scaling_ips)' : ''}: the outbound addresses are not yours to choose and can change or grow, which breaks allow-lists, SPF and reverse DNS that name specific IPs.${eipsDestroyed ? ' This plan also destroys Elastic IPs, so the old outbound addresses are gone for good.' : ''}`,
+      'For an environment whose outbound IPs are allow-listed, use manual mode: one availability_zone_address block per AZ with the existing allocation_ids (see the runbook, zonal → regional migration).',
+    );
+  }
+
+  // 4. Per-resource NAT events.
+  for (const it of pick((i) => (i.role === 'instance' || i.role === 'gateway') && !!i.rc.deposed)) {
+    add('high', `${it.role === 'gateway' ? 'nat-gateway' : 'nat-instance'}-deposed-deleted`, `Deposed ${what(it)} deleted (left by an unfinished create-before-destroy)`, [it], `${it.rc.address} has a deposed object (${it.rc.deposed}) left from an earlier create-before-destroy replacement that did not finish; this plan deletes it. Egress through it stops when it goes.${cmp.handovers.some((h) => h.from.rc === it.rc) ? ` The replacement at ${it.rc.address} reuses its allocation_id and is created before the deposed gateway is deleted (create_before_destroy), so it cannot get the address: ${raceText([it.rc.address], changes)}` : ''}`, MAINTENANCE);
+  }
+  for (const it of pick((i) => i.role === 'instance' && (i.kind === 'replace' || i.kind === 'delete'))) {
+    const eni = it.rc.type === 'aws_network_interface';
+    const related = sameKey(it, (o) => o.role === 'association' || (o.role === 'route' && o.kind !== 'create'));
+    if (it.kind === 'delete') {
+      add('high', eni ? 'nat-interface-deleted' : 'nat-instance-deleted', `${what(it)} deleted`, [it, ...related], `${it.rc.address} is destroyed: the private subnets routed through it lose egress.`, `${MAINTENANCE} ${ROLLBACK}`);
+      continue;
+    }
+    const paths = replacePaths(it.rc);
+    const amiBefore = shownValue(it.rc, 'before', ['ami']);
+    const amiAfter = shownValue(it.rc, 'after', ['ami']);
+    const [rawBefore, rawAfter] = [rawValue(it.rc, 'before', ['ami']), rawValue(it.rc, 'after', ['ami'])];
+    const amiChanged = !eni && (paths.includes('ami') || unknownAt(it.rc, ['ami']) || (rawBefore !== undefined && rawAfter !== undefined && rawBefore !== rawAfter));
+    const gap = it.rc.change.actions[0] === 'create' ? ' (create-before-destroy shortens the gap, but the EIP and route still move)' : '';
+    if (amiChanged) {
+      add('high', 'nat-ami-adopted', `New NAT AMI adopted: NAT instance replaced${amiBefore && amiAfter ? ` (${amiBefore} → ${amiAfter})` : ''}`, [it, ...related], `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance runs and has its EIP${gap}.`, `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${MAINTENANCE} ${ROLLBACK}`);
+    } else {
+      add('high', eni ? 'nat-interface-replaced' : 'nat-instance-replaced', `${what(it)} replaced${paths.length > 0 ? ` (forced by ${paths.join(', ')})` : ''}`, [it, ...related], `${it.rc.address} is destroyed and re-created; egress in this AZ is down until the replacement forwards traffic and has its EIP${gap}.`, `${MAINTENANCE} ${ROLLBACK}`);
+    }
+  }
+  for (const it of pick((i) => i.role === 'instance' && i.kind === 'update')) {
+    const stopping = it.changed.filter((a) => STOPPING_ATTRS.includes(a));
+    if (it.changed.includes('source_dest_check') && rawValue(it.rc, 'after', ['source_dest_check']) === true) {
+      add('high', 'nat-routing-disabled', `${what(it)}: source/destination check turned on`, [it], `${it.rc.address} gets source_dest_check = true: EC2 then drops the traffic it forwards, so it stops being a NAT.`, 'Keep source_dest_check = false on NAT instances and their interfaces.');
+    } else if (stopping.length > 0) {
+      add('high', 'nat-instance-stopped', `${what(it)} updated in a way that stops it (${stopping.join(', ')})`, [it], `${it.rc.address} must be stopped to change ${stopping.join(', ')}: egress in this AZ is down while it restarts.`, `${MAINTENANCE} ${ROLLBACK}`);
+    } else if (tagsOnly(it)) {
+      add('low', 'nat-tags-changed', `${what(it)}: tags only`, [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+    } else {
+      add('medium', 'nat-instance-changed', `${what(it)} updated in place (${it.changed.join(', ') || 'attributes'})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}); these changes do not require a stop, but they touch the NAT path.`, 'Review the attribute changes; run verify-egress after the apply.');
+    }
+  }
+  for (const it of pick((i) => i.role === 'gateway' && (i.kind === 'replace' || i.kind === 'delete'))) {
+    const replaced = it.kind === 'replace';
+    const paths = replacePaths(it.rc);
+    const fails = handoverTakers.includes(it.rc.address);
+    add(
+      'high',
+      replaced ? 'nat-gateway-replaced' : 'nat-gateway-deleted',
+      `NAT gateway ${replaced ? 'replaced' : 'deleted'}${replaced && paths.length ? ` (forced by ${paths.join(', ')})` : ''}`,
+      [it, ...sameKey(it, (o) => o.role === 'route' && o.kind !== 'create')],
+      `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.${fails ? ` ${raceText([it.rc.address], changes)}` : ''}`,
+      `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${MAINTENANCE}${replaced ? '' : ' If this is a mode switch, the new NATs must be in the same plan.'}`,
+    );
+  }
+  for (const it of pick((i) => i.role === 'gateway' && i.kind === 'update')) {
+    if (tagsOnly(it)) add('low', 'nat-tags-changed', 'NAT gateway: tags only', [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+    else add('medium', 'nat-gateway-changed', `NAT gateway updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}).`, 'Review the change; run verify-egress after the apply.');
+  }
+  for (const it of pick((i) => i.role === 'asg')) {
+    const template = it.rc.type === 'aws_launch_template';
+    if (template && it.kind === 'update' && it.changed.includes('image_id')) {
+      const [a, b] = [shownValue(it.rc, 'before', ['image_id']), shownValue(it.rc, 'after', ['image_id'])];
+      add('medium', 'nat-launch-template-image-changed', `NAT launch template image changed${a && b ? ` (${a} → ${b})` : ''}`, [it], `${it.rc.address} gets a new image: the running NAT instance keeps the old one; the new image takes effect when the Auto Scaling group next replaces its instance, and that replacement is an egress gap while the interface moves to the new instance.`, 'Roll it in a maintenance window: start an instance refresh (aws autoscaling start-instance-refresh) or terminate the NAT instance, one AZ at a time, and run verify-egress after each.');
+    } else if (it.kind === 'delete' || it.kind === 'replace') {
+      add('high', template ? 'nat-launch-template-deleted' : 'nat-asg-deleted', `NAT ${template ? 'launch template' : 'Auto Scaling group'} ${verb(it.kind)}`, [it, ...sameKey(it, (o) => o.role === 'asg')], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: ${template ? 'the group can no longer launch its NAT instance' : 'the group terminates its NAT instance, so the interface has nothing behind it'} and egress through it stops.`, `${MAINTENANCE} ${ROLLBACK}`);
+    } else if (tagsOnly(it)) {
+      add('low', 'nat-tags-changed', `NAT ${template ? 'launch template' : 'Auto Scaling group'}: tags only`, [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+    } else if (it.kind === 'update') {
+      add('medium', 'nat-asg-changed', `NAT ${template ? 'launch template' : 'Auto Scaling group'} updated (${it.changed.join(', ')})`, [it], `${it.rc.address} changes (${it.changed.join(', ')}); ${template ? 'it takes effect when the group next launches an instance' : 'a capacity or launch change can replace the NAT instance'}.`, 'Review the change; roll it in a maintenance window and run verify-egress after.');
+    }
+  }
+
+  // 5. Associations and routes not explained above.
+  for (const it of pick((i) => i.role === 'association')) {
+    if (it.kind === 'delete') {
+      add('high', 'eip-disassociated', 'NAT Elastic IP disassociated', [it], `${it.rc.address} is destroyed: the NAT loses its public IP, so egress in this AZ stops.`, `${MAINTENANCE} ${ROLLBACK}`);
+    } else if (it.kind === 'create' && items.some((o) => o.role === 'instance' && o.kind === 'create' && o.key === it.key)) {
+      continue; // capacity added, reported with the new instance below
+    } else {
+      add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} is ${it.kind === 'update' ? 'updated' : it.kind === 'create' ? 'created' : 're-created'}: the EIP moves, and the NAT has no public IP for a moment.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
+    }
+  }
+  for (const it of pick((i) => i.role === 'eip' && i.kind === 'update')) {
+    if (tagsOnly(it)) add('low', 'nat-tags-changed', 'NAT Elastic IP: tags only', [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+    else if (it.changed.some((a) => a === 'instance' || a === 'network_interface' || a === 'associate_with_private_ip')) {
+      add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} moves to another ${it.changed.includes('instance') ? 'instance' : 'network interface'}: the old NAT loses its public IP.`, 'Expect a brief egress blip; run verify-egress after the apply.');
+    } else add('low', 'eip-changed', `NAT Elastic IP updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place; its address stays.`, NO_IMPACT);
+  }
+  for (const it of pick((i) => i.role === 'route')) {
+    const table = it.rc.type === 'aws_route_table';
+    const [had, has] = (['before', 'after'] as const).map((s) => (table ? inlineNatRouteIndex(asObj(rawValue(it.rc, s, []))) >= 0 : rawValue(it.rc, s, []) !== null && rawValue(it.rc, s, []) !== undefined));
+    const label = table ? `the inline 0.0.0.0/0 route of ${it.rc.address}` : it.rc.address;
+    if (it.kind === 'delete' || (had && !has && it.kind !== 'create')) {
+      add('high', 'route-deleted', 'Private default route deleted', [it], `${label} is destroyed: the private subnets using it have no way out.`, `${MAINTENANCE} If NAT is being removed on purpose, this is a quiesce.`);
+    } else if (it.kind === 'replace') {
+      add('high', 'route-replaced', 'Private default route replaced', [it], `${label} is destroyed and re-created: egress for its subnets is down in between.`, MAINTENANCE);
+    } else if (it.kind === 'create' || (!had && has)) {
+      if (!table && items.some((o) => (o.role === 'instance' || o.role === 'gateway') && o.kind === 'create' && o.key === it.key)) continue;
+      add('low', 'nat-capacity-added', 'Private default route added', [it], `${label} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
+    } else if (it.kind === 'update') {
+      const [from, to] = [routeTarget(it.rc, 'before'), routeTarget(it.rc, 'after')];
+      const retarget = table ? canonicalJson(rawValue(it.rc, 'before', ['route']) ?? null) !== canonicalJson(rawValue(it.rc, 'after', ['route']) ?? null) : NAT_TARGETS.some((t) => it.changed.includes(t));
+      if (retarget) add('medium', 'route-retargeted', 'Private default route target changed', [it], `${label} moves ${from ? `from ${from} ` : ''}${to ? `to ${to}` : 'to a target known after apply'}: connections through the old target are cut.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
+    }
+  }
+
+  // 6. NAT capacity added (new instances, interfaces, gateways, groups with their associations).
+  for (const it of pick((i) => (i.role === 'instance' || i.role === 'gateway' || i.role === 'asg') && i.kind === 'create')) {
+    const related = sameKey(it, (o) => (o.role === 'association' || o.role === 'route' || o.role === 'asg') && o.kind === 'create');
+    add('low', 'nat-capacity-added', `${it.role === 'gateway' ? 'NAT gateway' : it.role === 'asg' ? 'NAT Auto Scaling group' : what(it)} added`, [it, ...related], `${it.rc.address} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
+  }
+  for (const it of pick((i) => i.role === 'eip' && i.kind === 'create')) {
+    add('low', 'nat-capacity-added', 'NAT Elastic IP added', [it], `${it.rc.address} is created: a new outbound IP.`, 'Add the new IP to SPF, allow-lists and reverse DNS, and request the port-25 unblock for it.');
+  }
+
+  // 7. Security groups, IAM and the AMI pipeline.
+  for (const it of pick((i) => i.role === 'security' || i.role === 'iam')) {
+    const label = it.role === 'security' ? 'NAT security group' : 'NAT IAM';
+    if (tagsOnly(it)) add('low', 'nat-tags-changed', `${label}: tags only`, [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
+    else add('medium', it.role === 'security' ? 'nat-security-changed' : 'nat-iam-changed', `${label} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}${it.changed.length ? ` (${it.changed.join(', ')})` : ''}: ${it.role === 'security' ? 'a wrong rule silently blocks forwarded traffic' : 'the NAT instances lose or gain permissions (SSM access for mitigation among them)'}.`, 'Review the rules; run verify-egress after the apply.');
+  }
+  for (const it of pick((i) => i.role === 'imagebuilder')) {
+    const name = it.rc.type.replace('aws_imagebuilder_', '').replace(/_/g, ' ');
+    if (IMAGEBUILDER_CONTENT.has(it.rc.type) && (it.kind === 'update' || it.kind === 'replace')) {
+      const [vBefore, vAfter] = [shownValue(it.rc, 'before', ['version']), shownValue(it.rc, 'after', ['version'])];
+      const same = vBefore !== undefined && rawValue(it.rc, 'before', ['version']) === rawValue(it.rc, 'after', ['version']);
+      if (same) add('medium', 'imagebuilder-version-not-bumped', `Image Builder ${name} content changed without a version bump`, [it], `${it.rc.address} changes content but keeps version ${vBefore}: Image Builder versions are immutable, so this apply will fail.`, 'Bump the version in the same change, then plan again.');
+      else add('medium', 'imagebuilder-content-changed', `Image Builder ${name} changed`, [it], `${it.rc.address} changes${vBefore && vAfter ? ` (version ${vBefore} → ${vAfter})` : ''}: the next AMI build bakes the new NAT bootstrap.`, 'Build a new AMI (build-nat-ami) and review its adoption plan before applying it to the NAT instances.');
+    } else if (it.kind === 'delete' && it.rc.type === 'aws_imagebuilder_image_pipeline') {
+      add('medium', 'imagebuilder-pipeline-deleted', 'NAT AMI pipeline deleted', [it], `${it.rc.address} is destroyed: NAT AMIs stop receiving AL2023 security patches.`, 'Keep build_nat_ami=true unless the environment runs gateways only.');
+    } else {
+      add('low', 'imagebuilder-config-changed', `Image Builder ${name} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}; running NAT instances are not affected.`, NO_IMPACT);
+    }
+  }
+
+  findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || compareKeys(a.keys[0] ?? '', b.keys[0] ?? ''));
+  const risk = findings.reduce<Severity>((max, f) => (severityRank(f.severity) > severityRank(max) ? f.severity : max), 'none');
+  return {
+    risk,
+    findings,
+    modeSwitch: cmp.modeSwitch,
+    expectedApplies: cmp.handovers.length > 0 ? 2 : 1,
+    expectedFailures: handoverTakers,
+    affected: [...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys))].sort(compareKeys),
+    natChanges: items.length,
+    natInstancesCreated: items.filter((i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace')).map((i) => i.rc.address),
+  };
+}
+
+/** What the first apply is expected to do at the resources that take an address still held by a deleting gateway. */
+function raceText(takers: string[], changes: readonly ResourceChange[]): string {
+  const types = new Set(takers.map((t) => changes.find((c) => c.address === t)?.type));
+  const messages = [
+    types.has('aws_eip_association') || types.has('aws_eip') ? '"AuthFailure: You do not have permission to access the specified resource" (not an IAM problem)' : '',
+    types.has('aws_nat_gateway') ? 'a NAT gateway creation that ends `failed` because the Elastic IP is still associated' : '',
+    types.has('aws_nat_gateway_eip_association') ? 'an association error because the Elastic IP is still associated' : '',
+  ].filter(Boolean);
+  return `The first apply is expected to fail at ${takers.join(', ')} with ${messages.join(' or ') || 'an error'}: EC2 keeps the Elastic IP on the deleting NAT gateway for a while after terraform deletes it. A second apply after the release completes the change.`;
 }

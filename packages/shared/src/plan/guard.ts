@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, linesInput } from '../inputs/index';
-import { classifyChanges, isNatCandidate, NAT_CANDIDATE_TYPES, ROLES, severityRank, type Analysis, type Finding, type ModeSwitch, type Role, type Severity } from './classify';
+import { classifyChanges, severityRank, type Analysis, type Finding, type ModeSwitch, type Severity } from './classify';
+import { isNatCandidate, NAT_CANDIDATE_TYPES, ROLES, type Role } from './roles';
 import { combineDigests } from './digest';
 import { PlanFormatError, loadPlanFile } from './load';
 import type { DocumentReport, ReportInput } from './report';
@@ -28,6 +29,8 @@ export interface GuardResult {
   findings: Array<Finding & { document: number }>;
   modeSwitch: ModeSwitch;
   expectedApplies: 1 | 2;
+  /** Resources expected to fail in the first apply (see Analysis.expectedFailures). */
+  expectedFailures: string[];
   affected: string[];
   planSha: string;
   failed: boolean;
@@ -115,6 +118,7 @@ export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
     findings: analyses.flatMap((a, i) => a.findings.map((f) => ({ ...f, document: i }))),
     modeSwitch,
     expectedApplies: analyses.some((a) => a.expectedApplies === 2) ? 2 : 1,
+    expectedFailures: [...new Set(analyses.flatMap((a) => a.expectedFailures))],
     affected: [...new Set(analyses.flatMap((a) => a.affected))],
     planSha,
     failed: inputs.failOn !== 'none' && severityRank(risk) >= severityRank(inputs.failOn),

@@ -73,6 +73,7 @@ class PlanCollector {
   private total = 0;
   private counts: Record<string, number> = {};
   private digest = new PlanDigest();
+  private deferred: { address: string; reason: string }[] = [];
 
   constructor(
     private readonly keep: (c: ResourceChange) => boolean,
@@ -87,15 +88,16 @@ class PlanCollector {
         this.total = 0;
         this.counts = {};
         this.digest = new PlanDigest();
+        this.deferred = [];
       },
       key: (name: string): KeyHandling => {
         this.header.keys.push(name);
-        if (name === 'resource_changes') return 'elements';
+        if (name === 'resource_changes' || name === 'deferred_changes') return 'elements';
         if (name in HEADER_KEYS || name === 'output_changes') return 'capture';
         return 'skip';
       },
       value: (name: string, raw: Buffer) => this.value(name, raw),
-      element: (_name: string, raw: Buffer, compact: boolean) => this.element(raw, compact),
+      element: (name: string, raw: Buffer, compact: boolean) => (name === 'deferred_changes' ? this.deferredElement(raw) : this.element(raw, compact)),
       documentEnd: (index: number) => this.documentEnd(index),
       noise: (line: string) => this.noise.push(line),
     };
@@ -155,6 +157,16 @@ class PlanCollector {
     if ((!this.keepTypes || this.keepTypes.has(change.type)) && this.keep(change)) this.changes.push(change);
   }
 
+  /** One `deferred_changes` entry (terraform ≥ 1.10 with -allow-deferral): {reason, resource_change}. */
+  private deferredElement(raw: Buffer): void {
+    try {
+      const d = JSON.parse(raw.toString('utf8')) as { reason?: unknown; resource_change?: { address?: unknown } };
+      this.deferred.push({ address: String(d.resource_change?.address ?? '(unknown address)'), reason: String(d.reason ?? 'unknown') });
+    } catch {
+      throw new PlanFormatError(`deferred_changes[${this.deferred.length}] is not valid JSON`);
+    }
+  }
+
   private count(actions: readonly string[], raw: Buffer, compact: boolean): void {
     this.total++;
     const kind = actionKind(actions);
@@ -192,6 +204,7 @@ class PlanCollector {
     }
     if (header.complete === false) warnings.push('the plan is incomplete (complete=false): another plan and apply will be needed after this one');
     if (header.applyable === false && this.total > 0) warnings.push('terraform marks this plan as not applyable');
+    if (this.deferred.length > 0) warnings.push(deferredWarning(this.deferred));
     this.documents.push({
       index,
       header,
@@ -202,6 +215,20 @@ class PlanCollector {
       warnings,
     });
   }
+}
+
+/** Terraform's deferral reasons (JSON output format, "deferred_changes"), worded. */
+const DEFERRAL_REASONS: Record<string, string> = {
+  resource_config_unknown: 'its count or for_each is unknown until other changes are applied',
+  provider_config_unknown: "its provider's configuration is unknown until apply",
+  absent_prereq: 'something it depends on does not exist yet',
+  deferred_prereq: 'something it depends on is deferred too',
+};
+
+function deferredWarning(deferred: { address: string; reason: string }[]): string {
+  const shown = deferred.slice(0, 5).map((d) => `${d.address} (${DEFERRAL_REASONS[d.reason] ?? d.reason})`);
+  const more = deferred.length > 5 ? ` and ${deferred.length - 5} more` : '';
+  return `terraform deferred ${deferred.length} change(s) that are not in this plan and are not assessed here: ${shown.join(', ')}${more}. Plan and review again after this apply.`;
 }
 
 function typeFromAddress(address: string): string {

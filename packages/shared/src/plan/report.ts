@@ -2,6 +2,7 @@
  * The plan-guard report: one markdown document used for the sticky PR comment, the job summary and the
  * report file. Everything taken from the plan goes through code()/escapeText().
  */
+import { fitItems, GITHUB_LIMITS, type GitHubLimit } from '../limits/index';
 import { code, details, escapeText, table } from '../report/index';
 import { severityRank, type Analysis, type Finding, type Severity } from './classify';
 
@@ -22,9 +23,12 @@ export interface ReportInput {
   source: string;
   documents: DocumentReport[];
   warnings: string[];
+  /** Where a shortened report goes, for its note ("a comment", "the job summary"). */
+  shortenedFor?: string;
 }
 
-export const COMMENT_LIMIT = 65_536;
+/** GitHub's comment body limit (code points); see limits GITHUB_LIMITS.commentBody. */
+export const COMMENT_LIMIT = GITHUB_LIMITS.commentBody.max;
 const MARKER_PREFIX = '<!-- nat-egress/plan-guard';
 
 /** The hidden marker that identifies this action's sticky comment for one environment. */
@@ -90,6 +94,8 @@ export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_I
       `**Expected applies:** ${applies}`,
       `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
     ];
+    const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
+    if (failures.length > 0) facts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
     lines.push(facts.join(' · '));
     if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none') {
       lines.push('');
@@ -102,7 +108,9 @@ export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_I
     if (listed.length > 0) lines.push(details(`Why, and what to do (${listed.length} finding${listed.length === 1 ? '' : 's'})`, listed.map((f, i) => findingDetail(f, i + 1)).join('\n\n')));
     if (listed.length < all.length) {
       lines.push('');
-      lines.push(`> **Shortened:** ${all.length - listed.length} more finding(s) are not shown here (GitHub's comment size limit). The full report is in the job summary and the \`report-file\` output.`);
+      lines.push(
+        `> **Shortened:** ${all.length - listed.length} more finding(s) are not shown here (GitHub's size limit for ${input.shortenedFor ?? 'this place'}). The full report is in the \`report-file\` output (a file on the runner: upload it with actions/upload-artifact to keep it).`,
+      );
     }
   }
   lines.push('');
@@ -119,20 +127,15 @@ export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_I
   return `${lines.join('\n')}\n`;
 }
 
-/** The report shortened (fewest findings dropped) to fit `limit` characters. */
-export function renderReportWithin(input: ReportInput, limit: number): { body: string; shortened: boolean } {
-  const full = renderReport(input);
-  if (full.length <= limit) return { body: full, shortened: false };
+/**
+ * The report shortened (fewest findings dropped) to fit `limit` (default GitHub's comment limit, counted in the
+ * limit's own unit; pass `max` for a smaller budget).
+ */
+export function renderReportWithin(input: ReportInput, limit: GitHubLimit | number = GITHUB_LIMITS.commentBody, max?: number): { body: string; shortened: boolean } {
+  const lim: GitHubLimit = typeof limit === 'number' ? { ...GITHUB_LIMITS.commentBody, max: limit } : limit;
   const total = input.documents.reduce((n, d) => n + d.analysis.findings.length, 0);
-  let lo = 0;
-  let hi = total;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (renderReport(input, mid).length <= limit) lo = mid;
-    else hi = mid - 1;
-  }
-  const body = renderReport(input, lo);
-  return { body: body.length <= limit ? body : `${body.slice(0, limit - 80)}\n\n> **Shortened** to fit GitHub's size limit.\n`, shortened: true };
+  const fitted = fitItems(total, (n) => renderReport(input, n), lim, '> **Shortened** to fit GitHub\'s size limit.', max ?? lim.max);
+  return { body: fitted.text, shortened: fitted.shortened };
 }
 
 /** The body that replaces a sticky comment when a later plan no longer touches NAT. */

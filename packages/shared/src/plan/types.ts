@@ -22,6 +22,8 @@ export interface ResourceChange {
   index?: number | string;
   provider_name?: string;
   deposed?: string;
+  /** The resource's address before a `moved` block renamed it (terraform ≥ 1.1). */
+  previous_address?: string;
   action_reason?: string;
   change: Change;
 }

@@ -10,6 +10,12 @@ export interface Clock {
   now(): number;
   /** Waits `ms`; rejects with an AbortError-like error when `signal` aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `fn` once `ms` from now on this clock; returns a function that cancels it. Hard deadlines use it, so
+   * on a VirtualClock they fire when virtual time passes them (deterministic tests). Optional: without it a real
+   * timer is used.
+   */
+  setTimer?(ms: number, fn: () => void): () => void;
 }
 
 export const systemClock: Clock = {
@@ -27,6 +33,10 @@ export const systemClock: Clock = {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
+  setTimer: (ms, fn) => {
+    const t = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(t);
+  },
 };
 
 function abortError(signal: AbortSignal): Error {
@@ -55,19 +65,42 @@ export class VirtualClock implements Clock {
     return this.current;
   }
 
+  private timers: Array<{ at: number; fn: () => void; seq: number }> = [];
+  private seq = 0;
+
+  /** Moves time forward by `ms`, firing the timers that fall due (in time order). */
   advance(ms: number): void {
-    this.current += ms;
+    const target = this.current + Math.max(0, ms);
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.current = Math.max(this.current, due.at);
+      due.fn();
+    }
+    this.current = target;
+  }
+
+  setTimer(ms: number, fn: () => void): () => void {
+    const timer = { at: this.current + Math.max(0, ms), fn, seq: this.seq++ };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
   }
 
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw abortError(signal);
     const step = Math.max(0, ms);
     this.sleeps.push(step);
-    this.current += step;
+    this.advance(step);
     this.onSleep?.(this.current, step);
     await Promise.resolve();
+    if (signal?.aborted) throw abortError(signal);
   }
 }
+
+export * from './cancel';
 
 /** A controlled failure: the message is what the operator needs, already one line. */
 export class ActionFailure extends Error {

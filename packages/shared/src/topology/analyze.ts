@@ -3,7 +3,10 @@
  * routes lead, which NAT serves which AZ, whether each NAT can forward with its Elastic IP, and what the
  * addresses should be. Produces findings for the NAT, routes, addresses and quiesce checks.
  */
-import type { Instance, NatGateway, RouteTable, Subnet, Tag } from '@aws-sdk/client-ec2';
+import type { RouteTable, Subnet } from '@aws-sdk/client-ec2';
+import { natFindings, quiesceFindings, regionalFindings, routeFindings } from './checks';
+import { modelFromEc2 } from './model';
+import { LIVE_GATEWAY, LIVE_INSTANCE, egressIpsOf, gatewaySummary, instanceSummary, interfaceSummary, natLabel, sorted, tagValue } from './nats';
 import type {
   AddressSummary,
   AnalyzeOptions,
@@ -20,14 +23,6 @@ import type {
 } from './types';
 
 const DEFAULT_ROUTE = '0.0.0.0/0';
-
-function tagValue(tags: Tag[] | undefined, key: string): string | undefined {
-  return tags?.find((t) => t.Key === key)?.Value;
-}
-
-function sorted<T>(items: Iterable<T>): T[] {
-  return [...items].sort();
-}
 
 export function defaultRouteOf(table: RouteTable): DefaultRoute {
   const route = table.Routes?.find((r) => r.DestinationCidrBlock === DEFAULT_ROUTE);
@@ -63,64 +58,6 @@ export function routeTableBySubnet(subnets: Subnet[], tables: RouteTable[]): Map
   return new Map(subnets.map((s) => [s.SubnetId as string, explicit.get(s.SubnetId as string) ?? main]));
 }
 
-function instanceSummary(instance: Instance, snap: TopologySnapshot, publicSubnets: Set<string>): NatSummary {
-  const id = instance.InstanceId as string;
-  const eniIds = (instance.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter((e): e is string => !!e);
-  const address = snap.addresses.find((a) => a.InstanceId === id || (a.NetworkInterfaceId && eniIds.includes(a.NetworkInterfaceId)));
-  const primary = instance.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0);
-  const sourceDestCheck = instance.SourceDestCheck ?? primary?.SourceDestCheck;
-  const image = snap.images.find((img) => img.ImageId === instance.ImageId);
-  const publicIp = address?.PublicIp ?? instance.PublicIpAddress;
-  const state = instance.State?.Name ?? 'unknown';
-  const elasticIp = !!address?.AllocationId;
-  const summary: NatSummary = {
-    id,
-    kind: 'instance',
-    az: instance.Placement?.AvailabilityZone ?? 'unknown',
-    state,
-    inPublicSubnet: !!instance.SubnetId && publicSubnets.has(instance.SubnetId),
-    elasticIp,
-    eniIds,
-    healthy: state === 'running' && sourceDestCheck === false && elasticIp,
-  };
-  const name = tagValue(instance.Tags, 'Name');
-  if (name !== undefined) summary.name = name;
-  if (instance.SubnetId) summary.subnetId = instance.SubnetId;
-  if (publicIp) summary.publicIp = publicIp;
-  if (address?.AllocationId) summary.allocationId = address.AllocationId;
-  if (sourceDestCheck !== undefined) summary.sourceDestCheck = sourceDestCheck;
-  if (instance.ImageId) summary.imageId = instance.ImageId;
-  if (image) {
-    summary.imageRole = tagValue(image.Tags, 'Role') ?? null;
-    if (image.Name) summary.imageName = image.Name;
-  }
-  return summary;
-}
-
-function gatewaySummary(gateway: NatGateway, subnets: Map<string, Subnet>, publicSubnets: Set<string>): NatSummary {
-  const addresses = gateway.NatGatewayAddresses ?? [];
-  const address = addresses.find((a) => a.IsPrimary) ?? addresses.find((a) => a.PublicIp) ?? addresses[0];
-  const state = gateway.State ?? 'unknown';
-  const subnet = gateway.SubnetId ? subnets.get(gateway.SubnetId) : undefined;
-  const summary: NatSummary = {
-    id: gateway.NatGatewayId as string,
-    kind: 'gateway',
-    az: subnet?.AvailabilityZone ?? (gateway.SubnetId ? 'unknown' : 'regional'),
-    state,
-    inPublicSubnet: !gateway.SubnetId || publicSubnets.has(gateway.SubnetId),
-    elasticIp: !!address?.AllocationId,
-    eniIds: addresses.map((a) => a.NetworkInterfaceId).filter((e): e is string => !!e),
-    healthy: state === 'available' && !!address?.PublicIp,
-  };
-  const name = tagValue(gateway.Tags, 'Name');
-  if (name !== undefined) summary.name = name;
-  if (gateway.SubnetId) summary.subnetId = gateway.SubnetId;
-  if (address?.PublicIp) summary.publicIp = address.PublicIp;
-  if (address?.AllocationId) summary.allocationId = address.AllocationId;
-  if (gateway.FailureMessage) summary.failureMessage = gateway.FailureMessage;
-  return summary;
-}
-
 function ssmEndpointsOf(snap: TopologySnapshot): SsmEndpoints {
   const have = (svc: string) =>
     snap.vpcEndpoints.some(
@@ -130,17 +67,6 @@ function ssmEndpointsOf(snap: TopologySnapshot): SsmEndpoints {
         e.ServiceName === `com.amazonaws.${snap.region}.${svc}`,
     );
   return { ssm: have('ssm'), ec2messages: have('ec2messages'), ssmmessages: have('ssmmessages') };
-}
-
-const LIVE_INSTANCE = new Set(['pending', 'running']);
-const LIVE_GATEWAY = new Set(['pending', 'available']);
-
-function describeTarget(route: DefaultRoute): string {
-  return `${route.target}${route.state && route.state !== 'active' ? ` (${route.state})` : ''}`;
-}
-
-function natLabel(nat: NatSummary): string {
-  return `${nat.kind === 'instance' ? 'NAT instance' : 'NAT gateway'} ${nat.id}${nat.name ? ` (${nat.name})` : ''}`;
 }
 
 export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions): TopologyAnalysis {
@@ -158,7 +84,10 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
   }
 
   // NATs of both kinds (the mode decides which are "active").
-  const instanceNats = snap.natInstances.map((i) => instanceSummary(i, snap, publicSubnets));
+  const instanceNats = [
+    ...snap.natInstances.map((i) => instanceSummary(i, snap, publicSubnets)),
+    ...(snap.natInterfaces ?? []).map((eni) => interfaceSummary(eni, snap.interfaceInstances?.find((i) => i.InstanceId === eni.Attachment?.InstanceId), snap, publicSubnets)),
+  ];
   const gatewayNats = snap.natGateways
     .filter((g) => g.State !== 'deleted' && (g.ConnectivityType ?? 'public') === 'public')
     .map((g) => gatewaySummary(g, subnetById, publicSubnets));
@@ -243,7 +172,7 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
       routeTableIds: tables.map((rt) => rt.id),
       natIds: nats.filter((n) => active(n) && n.az === az).map((n) => n.id),
       egressNatIds,
-      egressIps: sorted(new Set(egressNatIds.map((id) => allNats.find((n) => n.id === id)?.publicIp).filter((ip): ip is string => !!ip))),
+      egressIps: sorted(new Set(egressNatIds.flatMap((id) => egressIpsOf(allNats.find((n) => n.id === id), az)))),
     };
   });
 
@@ -266,7 +195,7 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
     .filter((a) => a.natId || a.expected)
     .sort((x, y) => x.publicIp.localeCompare(y.publicIp));
   const allocated = new Set(snap.addresses.map((a) => a.PublicIp));
-  const natPublicIps = sorted(new Set(nats.filter(active).map((n) => n.publicIp).filter((ip): ip is string => !!ip)));
+  const natPublicIps = sorted(new Set(nats.filter(active).flatMap((n) => (n.regional ? Object.values(n.regional.ipsByAz).flat() : n.publicIp ? [n.publicIp] : []))));
 
   if (snap.addressAttributesError) {
     add({ severity: 'warning', check: 'addresses', message: `Reverse DNS of the Elastic IPs could not be read: ${snap.addressAttributesError}` });
@@ -295,6 +224,11 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
     }
     routeFindings(add, routeTables, allNats, mode, privateGateways);
     natFindings(add, nats.filter(active), routeTables);
+    regionalFindings(add, nats.filter((n) => n.regional), routeTables, options.expectedIps.length > 0);
+    for (const g of snap.natGateways.filter((x) => x.ConnectivityType === 'private' && x.State !== 'deleted')) {
+      const az = (g.SubnetId && subnetById.get(g.SubnetId)?.AvailabilityZone) || undefined;
+      add({ severity: 'info', check: 'nat', ...(az ? { az } : {}), resource: g.NatGatewayId, message: `Private NAT gateway ${g.NatGatewayId} (${g.State ?? 'unknown'}): listed for information; private NAT gateways give no internet egress and are not checked` });
+    }
     for (const az of azs) {
       if (az.natIds.length > 0 || mode === 'none') continue;
       const served = az.egressNatIds.some((id) => allNats.find((n) => n.id === id)?.healthy);
@@ -322,7 +256,16 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
   }
 
   const probeTargets = probeTargetsOf(snap, rtBySubnet, publicSubnets, allNats, add);
+  const model = modelFromEc2({
+    natGateways: snap.natGateways,
+    natInstances: snap.natInstances,
+    natInterfaces: snap.natInterfaces ?? [],
+    addresses: snap.addresses,
+    subnetAz: new Map(snap.subnets.map((sub) => [sub.SubnetId as string, sub.AvailabilityZone ?? 'unknown'])),
+    routes: routeTables.map((rt) => ({ tableId: rt.id, azs: rt.azs, target: rt.defaultRoute.target })),
+  });
   const analysis: TopologyAnalysis = {
+    model,
     region: snap.region,
     vpcId: snap.vpc.VpcId as string,
     mode,
@@ -340,109 +283,6 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
   const vpcName = tagValue(snap.vpc.Tags, 'Name');
   if (vpcName !== undefined) analysis.vpcName = vpcName;
   return analysis;
-}
-
-function quiesceFindings(add: (f: Finding) => void, instanceNats: NatSummary[], gatewayNats: NatSummary[], routeTables: RouteTableSummary[]): void {
-  for (const nat of [...instanceNats, ...gatewayNats]) {
-    const live = nat.kind === 'instance' ? LIVE_INSTANCE.has(nat.state) : LIVE_GATEWAY.has(nat.state);
-    if (live) {
-      add({ severity: 'error', check: 'quiesce', az: nat.az, resource: nat.id, message: `expect-quiesced is true but ${natLabel(nat)} is ${nat.state}` });
-    } else if (nat.kind === 'instance' || nat.state !== 'deleting') {
-      add({ severity: 'info', check: 'quiesce', az: nat.az, resource: nat.id, message: `${natLabel(nat)} exists but is ${nat.state}` });
-    }
-  }
-  for (const rt of routeTables) {
-    if (rt.defaultRoute.kind === 'none') continue;
-    add({
-      severity: 'error',
-      check: 'quiesce',
-      resource: rt.id,
-      az: rt.azs.join(', '),
-      message: `expect-quiesced is true but private route table ${rt.id} still has 0.0.0.0/0 → ${describeTarget(rt.defaultRoute)}`,
-    });
-  }
-}
-
-function routeFindings(add: (f: Finding) => void, routeTables: RouteTableSummary[], allNats: NatSummary[], mode: DetectedMode, privateGateways: Set<string | undefined>): void {
-  for (const rt of routeTables) {
-    const where = `private route table ${rt.id}${rt.main ? ' (main)' : ''} (${rt.subnetIds.length} subnet${rt.subnetIds.length === 1 ? '' : 's'} in ${rt.azs.join(', ')})`;
-    const az = rt.azs.join(', ');
-    const route = rt.defaultRoute;
-    if (route.kind === 'none') {
-      add({ severity: 'error', check: 'routes', az, resource: rt.id, message: `${capital(where)} has no 0.0.0.0/0 route: subnets ${rt.subnetIds.join(', ')} have no internet egress` });
-      continue;
-    }
-    if (route.state === 'blackhole') {
-      add({ severity: 'error', check: 'routes', az, resource: rt.id, message: `${capital(where)}: 0.0.0.0/0 → ${route.target} is a blackhole (the target was deleted, stopped or detached)` });
-      continue;
-    }
-    if (route.kind === 'other') {
-      add({ severity: 'warning', check: 'routes', az, resource: rt.id, message: `${capital(where)}: 0.0.0.0/0 → ${route.target} is not a NAT; egress through it is not verified here` });
-      continue;
-    }
-    const nat = route.natId ? allNats.find((n) => n.id === route.natId) : undefined;
-    if (!nat) {
-      const what =
-        route.kind === 'nat-gateway'
-          ? privateGateways.has(route.target)
-            ? `private NAT gateway ${route.target} (private NAT gateways give no internet egress)`
-            : `NAT gateway ${route.target}, which is deleted or not in this VPC`
-          : `${route.target}, which is not an instance named like the NAT pattern`;
-      add({ severity: 'error', check: 'routes', az, resource: rt.id, message: `${capital(where)}: 0.0.0.0/0 → ${what}` });
-      continue;
-    }
-    if (mode !== 'none' && nat.kind !== mode) {
-      add({ severity: 'warning', check: 'routes', az, resource: rt.id, message: `${capital(where)} routes to ${natLabel(nat)} while the mode is ${mode} (a mode switch in progress?)` });
-    }
-    const usable = nat.kind === 'instance' ? nat.state === 'running' : nat.state === 'available';
-    if (!usable) {
-      add({ severity: 'error', check: 'routes', az, resource: rt.id, message: `${capital(where)} routes to ${natLabel(nat)}, which is ${nat.state}` });
-    }
-    const otherAzs = rt.azs.filter((a) => a !== nat.az);
-    if (otherAzs.length > 0) {
-      add({
-        severity: 'warning',
-        check: 'routes',
-        az: otherAzs.join(', '),
-        resource: rt.id,
-        message: `${capital(where)} routes to ${natLabel(nat)} in ${nat.az}: cross-AZ egress (data charges, and ${otherAzs.join(', ')} fails with ${nat.az})`,
-      });
-    }
-  }
-}
-
-function natFindings(add: (f: Finding) => void, nats: NatSummary[], routeTables: RouteTableSummary[]): void {
-  for (const nat of nats) {
-    const at = { check: 'nat' as const, az: nat.az, resource: nat.id };
-    const label = natLabel(nat);
-    if (nat.kind === 'instance') {
-      if (nat.state !== 'running') add({ ...at, severity: 'error', message: `${label} is ${nat.state}` });
-      if (nat.sourceDestCheck !== false) {
-        add({ ...at, severity: 'error', message: `${label} has source/destination check enabled: it drops the traffic it should forward (set source_dest_check = false)` });
-      }
-      if (!nat.publicIp) add({ ...at, severity: 'error', message: `${label} has no Elastic IP associated: it cannot reach the internet (a gateway→instance cutover may need its second apply)` });
-      else if (!nat.elasticIp) add({ ...at, severity: 'error', message: `${label} egresses from ${nat.publicIp}, an auto-assigned public IP rather than an Elastic IP` });
-      if (nat.imageRole === null) {
-        add({ ...at, severity: 'error', message: `${label} runs AMI ${nat.imageId}${nat.imageName ? ` (${nat.imageName})` : ''}, which has no Role tag: its Image Builder test stage did not pass` });
-      } else if (nat.imageRole === undefined && nat.imageId) {
-        add({ ...at, severity: 'warning', message: `${label} runs AMI ${nat.imageId}, which could not be described (deregistered?): its Role tag is not verified` });
-      }
-    } else {
-      if (nat.state !== 'available') {
-        add({ ...at, severity: 'error', message: `${label} is ${nat.state}${nat.failureMessage ? `: ${nat.failureMessage}` : ''}` });
-      }
-      if (!nat.publicIp) add({ ...at, severity: 'error', message: `${label} has no Elastic IP` });
-    }
-    if (!nat.inPublicSubnet) {
-      add({ ...at, severity: 'error', message: `${label} sits in subnet ${nat.subnetId}, which has no internet-gateway default route` });
-    }
-    const served = sorted(new Set(routeTables.filter((rt) => rt.defaultRoute.natId === nat.id).flatMap((rt) => rt.azs)));
-    if (served.length === 0) {
-      add({ ...at, severity: 'warning', message: `${label} is not the default route of any private route table` });
-    } else if (served.length > 1) {
-      add({ ...at, severity: 'warning', message: `${label} serves ${served.length} AZs (${served.join(', ')}): a single point of failure for all of them` });
-    }
-  }
 }
 
 function probeTargetsOf(
@@ -488,6 +328,3 @@ function probeTargetsOf(
   return sorted(byAz.keys()).map((az) => byAz.get(az) as ProbeTarget);
 }
 
-function capital(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}

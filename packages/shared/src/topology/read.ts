@@ -11,6 +11,7 @@ import {
   paginateDescribeImages,
   paginateDescribeInstances,
   paginateDescribeNatGateways,
+  paginateDescribeNetworkInterfaces,
   paginateDescribeRouteTables,
   paginateDescribeSubnets,
   paginateDescribeVpcEndpoints,
@@ -20,6 +21,7 @@ import {
   type Filter,
   type Image,
   type Instance,
+  type NetworkInterface,
 } from '@aws-sdk/client-ec2';
 import type { Tag } from '../inputs/index';
 import { ActionFailure, describeError } from '../runtime/index';
@@ -122,8 +124,22 @@ export async function readTopology(ec2: EC2Client, options: ReadTopologyOptions)
       : Promise.resolve({ addresses: [] as AddressAttribute[] }),
   ]);
 
+  // Third round, only when a private default route targets an interface no named NAT instance owns (ENI-based
+  // NAT run by an Auto Scaling group, or a second interface): those interfaces and the instances behind them.
+  const known = new Set(natInstances.flatMap((i) => (i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId)));
+  const routedEnis = [...new Set(routeTables.flatMap((t) => (t.Routes ?? []).filter((r) => r.DestinationCidrBlock === '0.0.0.0/0' && r.NetworkInterfaceId && !known.has(r.NetworkInterfaceId)).map((r) => r.NetworkInterfaceId as string)))].sort();
+  const natInterfaces: NetworkInterface[] = routedEnis.length
+    ? await collect(calls, 'DescribeNetworkInterfaces', paginateDescribeNetworkInterfaces(cfg, { Filters: [inVpc, { Name: 'network-interface-id', Values: routedEnis }] }), (p) => p.NetworkInterfaces)
+    : [];
+  const behind = [...new Set(natInterfaces.map((n) => n.Attachment?.InstanceId).filter((id): id is string => !!id))].sort();
+  const interfaceInstances = behind.length
+    ? instancesOf(await collect(calls, 'DescribeInstances', paginateDescribeInstances(cfg, { Filters: [inVpc, { Name: 'instance-id', Values: behind }] }), (p) => p.Reservations))
+    : [];
+
   return {
     region: options.region,
+    natInterfaces,
+    interfaceInstances,
     vpc,
     subnets,
     routeTables,

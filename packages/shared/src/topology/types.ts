@@ -8,11 +8,13 @@ import type {
   Image,
   Instance,
   NatGateway,
+  NetworkInterface,
   RouteTable,
   Subnet,
   Vpc,
   VpcEndpoint,
 } from '@aws-sdk/client-ec2';
+import type { TopologyModel } from './model';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type CheckName = 'vpc' | 'nat' | 'routes' | 'addresses' | 'probe' | 'logs' | 'diagnosis' | 'quiesce';
@@ -37,6 +39,13 @@ export interface TopologySnapshot {
   natGateways: NatGateway[];
   /** Instances in the VPC whose Name tag matches the NAT name pattern (not terminated). */
   natInstances: Instance[];
+  /**
+   * Network interfaces that private default routes target and that belong to no NAT instance found by name:
+   * ENI-based NAT (an Auto Scaling group's instance attaches the interface at boot), or a second interface.
+   */
+  natInterfaces?: NetworkInterface[];
+  /** The instances currently attached to those interfaces. */
+  interfaceInstances?: Instance[];
   /** Candidate probe instances (from probe-instances or probe-tag), in the VPC. */
   probeInstances: Instance[];
   /** The region's VPC Elastic IPs (DescribeAddresses has no VPC filter; they are related in the analysis). */
@@ -75,8 +84,25 @@ export interface NatSummary {
   imageName?: string;
   ptr?: string;
   failureMessage?: string;
+  /** ENI-based NAT (the interface is the NAT, `id` is its id): the instance behind it now, if any. */
+  instanceId?: string;
+  /** ENI-based NAT: the interface's attachment status ('attached', 'attaching', 'detaching', 'detached'). */
+  attachment?: string;
+  /** Source/dest check of each of the NAT's interfaces (two-interface NAT: the routed one is what matters). */
+  interfaceSourceDestCheck?: Record<string, boolean>;
+  /** Regional NAT gateway: one gateway for the VPC, addresses per AZ. */
+  regional?: RegionalSummary;
   /** Usable for egress: running/available with an Elastic IP (and, for instances, source/dest check off). */
   healthy: boolean;
+}
+
+export interface RegionalSummary {
+  /** manual: AZs and addresses given (availability_zone_address); automatic: AWS picks them (AutoProvisionZones enabled). */
+  mode: 'manual' | 'automatic';
+  /** AWS may add addresses under load (AutoScalingIps enabled). */
+  autoScalingIps: boolean;
+  /** Public IPs per AZ, from NatGatewayAddresses[].AvailabilityZone. */
+  ipsByAz: Record<string, string[]>;
 }
 
 export type RouteTargetKind = 'nat-gateway' | 'instance' | 'internet-gateway' | 'other' | 'none';
@@ -158,6 +184,8 @@ export interface TopologyAnalysis {
   /** One probe instance per AZ with private subnets, when probe instances were given. */
   probeTargets: ProbeTarget[];
   findings: Finding[];
+  /** The same NAT topology model plan-guard builds from plans (topology/model.ts), built from EC2. */
+  model: TopologyModel;
 }
 
 export interface AnalyzeOptions {
