@@ -33,10 +33,13 @@ try {
   for (const mode of ['associate', 'reapply']) {
     const m = report[mode];
     if (!m) continue;
-    console.log(`\n  restore: ${mode}  (${m.restoreInput})`);
+    console.log(`\n  restore: ${mode}  (${m.restoreInput}; restore-path output: ${m.restorePath || '(empty)'})`);
     console.log(`    cutover: ${m.applies} apply(s), ${sec(m.cutoverSeconds)} in all; egress-gap-seconds output (terraform timestamps): ${sec(m.egressGapSeconds)}`);
     console.log('    phases:');
     for (const st of m.steps) console.log(`      ${`${st.step}${st.n ? ` ${st.n}` : ''}`.padEnd(10)} ${sec(st.seconds).padStart(8)}  ${st.outcome}`);
+    for (const x of m.restore ?? []) {
+      console.log(`    cutover's own record, ${x.address}: release → AssociateAddress sent ${s(x.releaseToSentMs)}, → associated ${s(x.releaseToAssociatedMs)}`);
+    }
     console.log('    per AZ (proxy log):  route re-pointed → associated | gateway deleting → associated | gateway deleting → address released | released → associated | AuthFailures');
     for (const g of m.perAz) {
       const held = g.deletingAt && g.releasedAt ? g.releasedAt - g.deletingAt : undefined;

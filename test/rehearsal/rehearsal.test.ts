@@ -53,12 +53,32 @@ async function bootstrap(r: Rehearsal, name: string, region: string, vars: Recor
   return env;
 }
 
+/** verify-egress's verdict, with its findings when it is not the expected one (the diff then says why). */
+function verdict(run: { code: number | null; outputs: Record<string, string> }): { code: number | null; healthy: string | undefined; findings?: unknown } {
+  const v: { code: number | null; healthy: string | undefined; findings?: unknown } = { code: run.code, healthy: run.outputs.healthy };
+  if (run.code !== 0 || run.outputs.healthy !== 'true') {
+    try {
+      const report = JSON.parse(run.outputs.report ?? '{}') as { findings?: unknown };
+      v.findings = report.findings ?? run.outputs.report;
+    } catch {
+      v.findings = run.outputs.report;
+    }
+  }
+  return v;
+}
+
 /** `terraform plan -detailed-exitcode` with the environment's variables: 0 = no changes. */
 async function planExitCode(env: Environment): Promise<number | null> {
   return (await env.terraform(['plan', '-input=false', '-no-color', '-detailed-exitcode', '-lock-timeout=0s'])).code;
 }
 
-function timeline(run: { outputs: Record<string, string> }): { steps: Array<{ step: string; n?: number; seconds: number; outcome: string; started: string; ended: string }>; egressGap?: { seconds?: number } } {
+interface Timeline {
+  steps: Array<{ step: string; n?: number; seconds: number; outcome: string; started: string; ended: string; detail?: string }>;
+  egressGap?: { seconds?: number };
+  restore?: Array<{ address: string; allocationId: string; releaseToSentMs?: number; releaseToAssociatedMs?: number }>;
+}
+
+function timeline(run: { outputs: Record<string, string> }): Timeline {
   return JSON.parse(run.outputs.timeline ?? '{"steps":[]}');
 }
 
@@ -78,7 +98,7 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
     const out = await env.outputs();
     expect(out.relayIps).toHaveLength(2);
     const verify = await env.verifyEgress();
-    expect({ code: verify.code, healthy: verify.outputs.healthy }).toEqual({ code: 0, healthy: 'true' });
+    expect(verdict(verify)).toEqual({ code: 0, healthy: 'true' });
     expect(await planExitCode(env)).toBe(0);
     // Reverse DNS (modelled by the proxy) holds what terraform wrote.
     const ptr = await r.proxy.motoEc2(region, 'DescribeAddresses', {});
@@ -128,7 +148,7 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
       const after = await env.outputs();
       expect(after.relayIps).toEqual(before.relayIps);
       const verify = await env.verifyEgress({ mode: 'instance' });
-      expect({ code: verify.code, healthy: verify.outputs.healthy }).toEqual({ code: 0, healthy: 'true' });
+      expect(verdict(verify)).toEqual({ code: 0, healthy: 'true' });
       const egressIps = JSON.parse(verify.outputs['egress-ips'] ?? '{}') as Record<string, string | null>;
       expect(Object.values(egressIps).sort()).toEqual([...before.relayIps].sort());
       const instances = await r.proxy.motoEc2(region, 'DescribeInstances', { 'Filter.1.Name': 'image-id', 'Filter.1.Value.1': ami, 'Filter.2.Name': 'instance-state-name', 'Filter.2.Value.1': 'running' });
@@ -147,6 +167,8 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
         egressGapSeconds: run.outputs['egress-gap-seconds'] === '' ? null : Number(run.outputs['egress-gap-seconds']),
         perAz: gaps,
         restoreInput: /\n {2}restore:/.test(readAction('cutover')) ? 'supported' : 'not an input of this cutover (ignored; both runs re-apply)',
+        restorePath: run.outputs['restore-path'] ?? '',
+        restore: timeline(run).restore ?? [],
       };
 
       if (restore === 'associate') {
@@ -160,7 +182,7 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
         expect({ code: applied.code, result: applied.outputs.result, stderr: applied.stderr.slice(-800) }).toEqual({ code: 0, result: 'applied', stderr: '' });
         expect(await planExitCode(env)).toBe(0);
         const verified = await env.verifyEgress({ mode: 'instance' });
-        expect(verified.outputs.healthy).toBe('true');
+        expect(verdict(verified)).toEqual({ code: 0, healthy: 'true' });
       } else {
         // Instance → gateway: no race, one apply.
         r.proxy.setNatDeleteMs(region, 2_000);
@@ -172,7 +194,7 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
         expect({ code: applied.code, result: applied.outputs.result, applies: applied.outputs.applies }).toEqual({ code: 0, result: 'applied', applies: '1' });
         expect(await planExitCode(env)).toBe(0);
         const verified = await env.verifyEgress({ mode: 'gateway' });
-        expect(verified.outputs.healthy).toBe('true');
+        expect(verdict(verified)).toEqual({ code: 0, healthy: 'true' });
       }
     });
   }
@@ -202,7 +224,7 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
     const applied = await env.cutover(down.planfile, { 'expected-plan-sha': guardDown.outputs['plan-sha'] ?? '' });
     expect({ code: applied.code, result: applied.outputs.result }).toEqual({ code: 0, result: 'applied' });
     const quiet = await env.verifyEgress({ 'expect-quiesced': 'true' });
-    expect({ code: quiet.code, healthy: quiet.outputs.healthy }).toEqual({ code: 0, healthy: 'true' });
+    expect(verdict(quiet)).toEqual({ code: 0, healthy: 'true' });
     const notQuiet = await env.verifyEgress();
     expect(notQuiet.outputs.healthy).toBe('false');
 
@@ -211,7 +233,7 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
     const upRun = await env.cutover(up.planfile);
     expect({ code: upRun.code, result: upRun.outputs.result }).toEqual({ code: 0, result: 'applied' });
     const verify = await env.verifyEgress();
-    expect({ code: verify.code, healthy: verify.outputs.healthy }).toEqual({ code: 0, healthy: 'true' });
+    expect(verdict(verify)).toEqual({ code: 0, healthy: 'true' });
     expect(await planExitCode(env)).toBe(0);
   });
 

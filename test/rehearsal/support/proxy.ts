@@ -8,6 +8,7 @@
  *   answers while a deleting gateway holds the address (see ../shared/DOMAIN.md, "The cutover race"). When the
  *   time is up the gateway is deleted in moto; `addressLagMs` later the address is disassociated (released), and
  *   the refusal lingers `authLingerMs` more.
+ * - An instance's source/destination check is its primary interface's (moto keeps two separate flags).
  * - Reverse DNS of Elastic IPs (ModifyAddressAttribute / DescribeAddressesAttribute / ResetAddressAttribute),
  *   which moto lacks and `aws_eip_domain_name` needs. Updates complete at once (no `ptrRecordUpdate` pending).
  * - Faults on demand (`inject`): throttling bursts (`RequestLimitExceeded`, HTTP 503), 5xx, or any EC2 error code.
@@ -274,6 +275,7 @@ export class FaultProxy {
         const gateways = service === 'ec2' && action === 'DescribeNatGateways' && form;
         r = await this.forward(method, url, headers, gateways ? Buffer.from(withoutStateFilter(form).toString()) : body);
         if (service === 'ec2' && action === 'DescribeNatGateways' && form) r = this.rewriteGateways(region, form, r);
+        if (service === 'ec2' && action === 'ModifyInstanceAttribute' && form && r.status === 200) await this.syncSourceDestCheck(region, form);
       }
     }
     const text = r.status >= 400 ? r.body.toString('utf8') : '';
@@ -384,6 +386,19 @@ export class FaultProxy {
       default:
         return undefined;
     }
+  }
+
+  /**
+   * EC2 keeps an instance's source/destination check on its primary network interface (ModifyInstanceAttribute
+   * changes that interface's attribute); moto keeps two flags. The proxy copies the instance's to the interface.
+   */
+  private async syncSourceDestCheck(region: string, form: URLSearchParams): Promise<void> {
+    const value = form.get('SourceDestCheck.Value');
+    const instance = form.get('InstanceId');
+    if (value === null || !instance) return;
+    const xml = await this.motoEc2(region, 'DescribeInstances', { 'InstanceId.1': instance });
+    const eni = tag(xml, 'networkInterfaceId');
+    if (eni) await this.motoEc2(region, 'ModifyNetworkInterfaceAttribute', { NetworkInterfaceId: eni, 'SourceDestCheck.Value': value });
   }
 
   private attributeXml(allocation: string, publicIp: string, domain: string | undefined): string {
