@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `pnpm bench`: runs every action's benchmark (actions/<name>/bench/bench.ts), each printing its figures
-// and targets, then the rehearsal's real timings (scripts/bench-rehearsal.mjs: real terraform against moto).
-// Usage: pnpm bench [action … | rehearsal]   (BENCH_QUICK=1 skips plan-guard's > 512 MB plan)
+// `pnpm bench`: runs every action's benchmark (actions/<name>/bench/bench.ts, then any <topic>.bench.ts beside
+// it), each printing its figures and targets, then the rehearsal's real timings (scripts/bench-rehearsal.mjs:
+// real terraform against moto). Usage: pnpm bench [action … | rehearsal]   (BENCH_QUICK=1 skips plan-guard's > 512 MB plan)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,9 +18,13 @@ if (benches.length === 0 && !rehearsal) {
 }
 let failed = [];
 for (const name of benches) {
-  console.log(`\n=== ${name} ===`);
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'run-ts.mjs'), join('actions', name, 'bench', 'bench.ts')], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) failed.push(name);
+  const extra = readdirSync(join(root, 'actions', name, 'bench')).filter((f) => f.endsWith('.bench.ts')).sort();
+  for (const file of ['bench.ts', ...extra]) {
+    const label = file === 'bench.ts' ? name : `${name} ${file.replace(/\.bench\.ts$/, '')}`;
+    console.log(`\n=== ${label} ===`);
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'run-ts.mjs'), join('actions', name, 'bench', file)], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) failed.push(label);
+  }
 }
 if (rehearsal) {
   console.log('\n=== rehearsal (real terraform) ===');
