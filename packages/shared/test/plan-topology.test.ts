@@ -23,6 +23,13 @@ describe('reported: gateway-to-asg-eni-nat.json', () => {
     expect(r.expectedFailures).toEqual(['aws_eip_association.fck_nat["us-east-1a"]', 'aws_eip_association.fck_nat["us-east-1b"]']);
     expect(kinds(r.findings)).toEqual(['high:mode-switch']);
     expect(r.findings[0]?.why).toContain('AuthFailure');
+    // The gateway's count index, the fck-nat module key and the association's key share subnets, route tables and
+    // Elastic IPs: one AZ each, named by the AZ.
+    expect(r.affected).toEqual(['us-east-1a', 'us-east-1b']);
+    expect(r.report.documents[0]?.analysis.azChanges).toEqual([
+      { key: 'us-east-1a', before: ['NAT gateway module.vpc.aws_nat_gateway.this[0]'], after: ['NAT interface module.fck_nat["us-east-1a"].aws_network_interface.main'] },
+      { key: 'us-east-1b', before: ['NAT gateway module.vpc.aws_nat_gateway.this[1]'], after: ['NAT interface module.fck_nat["us-east-1b"].aws_network_interface.main'] },
+    ]);
     expect(r.findings[0]?.addresses).toEqual(expect.arrayContaining(['module.vpc.aws_nat_gateway.this[0]', 'module.fck_nat["us-east-1b"].aws_network_interface.main', 'module.fck_nat["us-east-1a"].aws_autoscaling_group.main[0]']));
   });
   if (!present) it('skipped: corpus not present', () => expect(present).toBe(false));

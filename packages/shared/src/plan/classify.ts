@@ -4,7 +4,7 @@
  * and after sides (topology/model.ts); every other NAT change gets one finding, grouped with the changes of the
  * same AZ key that it explains. Every value shown comes from plan/values.ts `shownValue` (sensitive-aware).
  */
-import { azKeyOf, compareModels, familyOf, modelFromPlan, type ModeSwitch, type NatFamily, type NatNode, type TopologyModel } from '../topology/model';
+import { azKeyOf, compareModels, familyOf, linkKeys, modelFromPlan, type ModeSwitch, type NatFamily, type NatKind, type NatNode, type TopologyModel } from '../topology/model';
 import { canonicalJson } from './digest';
 import { actionKind } from './load';
 import { NAT_TARGETS, inlineNatRouteIndex, natNamed, natRoles, type ClassifyOptions, type Role } from './roles';
@@ -40,6 +40,8 @@ export interface Analysis {
   expectedApplies: 1 | 2;
   /** Resources expected to fail in the first apply (they take an Elastic IP a deleting NAT gateway still holds). */
   expectedFailures: string[];
+  /** Per AZ key whose NAT changes: what serves it before and after the apply (NAT kind and resource address). */
+  azChanges: { key: string; before: string[]; after: string[] }[];
   /** Keys that lose egress (high and critical findings). */
   affected: string[];
   /** NAT-related resource changes considered (no-ops excluded). */
@@ -151,13 +153,16 @@ export function classifyChanges(changes: readonly ResourceChange[], options: Cla
   const roles = natRoles(changes, options);
   const before = modelFromPlan(changes, roles, 'before');
   const after = modelFromPlan(changes, roles, 'after');
+  const linked = linkKeys(roles, compareKeys);
+  const keyOf = (rc: ResourceChange) => linked.get(azKeyOf(rc)) ?? azKeyOf(rc);
+  for (const node of [...before.nats, ...after.nats, ...before.routes, ...after.routes]) node.key = linked.get(node.key) ?? node.key;
   const cmp = compareModels(before, after);
 
   const items: Item[] = [];
   for (const [rc, role] of roles) {
     const kind = actionKind(rc.change.actions);
     if (kind === 'read' || (kind === 'no-op' && !rc.previous_address && !rc.change.importing)) continue;
-    items.push({ rc, role, kind, key: azKeyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
+    items.push({ rc, role, kind, key: keyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
   }
 
   const azByKey = new Map<string, string>();
@@ -408,10 +413,21 @@ export function classifyChanges(changes: readonly ResourceChange[], options: Cla
     modeSwitch: cmp.modeSwitch,
     expectedApplies: cmp.handovers.length > 0 ? 2 : 1,
     expectedFailures: handoverTakers,
+    azChanges: cmp.perKey
+      .map((e) => ({ key: e.key, before: e.before.map(natText), after: e.after.map(natText) }))
+      .sort((a, b) => compareKeys(a.key, b.key)),
     affected: [...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys))].sort(compareKeys),
     natChanges: items.length,
     natInstancesCreated: items.filter((i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace')).map((i) => i.rc.address),
   };
+}
+
+const KIND_TEXT: Record<NatKind, string> = { 'zonal-gateway': 'NAT gateway', 'regional-gateway': 'regional NAT gateway', instance: 'NAT instance', interface: 'NAT interface', 'private-gateway': 'private NAT gateway' };
+
+/** "<kind> <address>", with "(replaced)" when the plan replaces it. */
+function natText(n: NatNode): string {
+  const replaced = n.rc && n.rc.change.actions.includes('create') && n.rc.change.actions.includes('delete');
+  return `${KIND_TEXT[n.kind]} ${n.ref}${replaced ? ' (replaced)' : ''}`;
 }
 
 /** What the first apply is expected to do at the resources that take an address still held by a deleting gateway. */
