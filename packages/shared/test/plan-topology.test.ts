@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { analysePlan, classifyChanges, loadPlanText, type Finding } from '@nat-egress/shared/plan';
-import { REPO_ROOT } from './support/action-runner';
+import { REPO_ROOT, runAction } from './support/action-runner';
 import { change, planJson } from './support/plans';
 import { alloc, route, topologies, zonalGateway } from './support/topology-plans';
 
@@ -31,6 +31,14 @@ describe('reported: gateway-to-asg-eni-nat.json', () => {
       { key: 'us-east-1b', before: ['NAT gateway module.vpc.aws_nat_gateway.this[1]'], after: ['NAT interface module.fck_nat["us-east-1b"].aws_network_interface.main'] },
     ]);
     expect(r.findings[0]?.addresses).toEqual(expect.arrayContaining(['module.vpc.aws_nat_gateway.this[0]', 'module.fck_nat["us-east-1b"].aws_network_interface.main', 'module.fck_nat["us-east-1a"].aws_autoscaling_group.main[0]']));
+  });
+  (present ? it : it.skip)('through the plan-guard action: mode-switch and expected-applies outputs, the failing resources in the summary', async () => {
+    const run = await runAction('plan-guard', { 'plan-json': file, environment: 'prod', comment: 'never', 'fail-on': 'critical' });
+    expect(run.code).toBe(0);
+    expect(run.outputs['mode-switch']).toBe('gateway-to-instance');
+    expect(run.outputs['expected-applies']).toBe('2');
+    expect(JSON.parse(run.outputs.affected as string)).toEqual(['us-east-1a', 'us-east-1b']);
+    expect(run.summary).toContain('**Expected to fail in apply 1:** `aws_eip_association.fck_nat["us-east-1a"]`');
   });
   if (!present) it('skipped: corpus not present', () => expect(present).toBe(false));
 });
