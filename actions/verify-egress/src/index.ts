@@ -1,6 +1,8 @@
 /**
  * verify-egress: proves private-subnet egress per AZ (NAT, routes, addresses, SSM probes, log freshness)
- * and diagnoses it when it fails. Thin entry: inputs → @nat-egress/shared/egress → outputs.
+ * and diagnoses it when it fails. Thin entry: inputs → @nat-egress/shared/egress → outputs, under runtime's guard:
+ * SIGINT/SIGTERM end the run at once, `wait` and `timeout` are hard deadlines (calls in flight included), and every
+ * exit writes `healthy` (false unless proven), `result` and the job summary with what to do.
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,14 +13,17 @@ import {
   boolInput,
   durationInput,
   enumInput,
+  formatDuration,
   ipListInput,
   listInput,
   regionInput,
   stringInput,
   tagsInput,
 } from '@nat-egress/shared/inputs';
-import { ActionFailure, runAction, systemClock } from '@nat-egress/shared/runtime';
-import { buildReport, createEgressClients, renderMarkdown, reportJson, verifyEgress, type VerifyOptions } from '@nat-egress/shared/egress';
+import { StepAnnotations, StepOutputs, writeStepSummary } from '@nat-egress/shared/limits';
+import { code, escapeText } from '@nat-egress/shared/report';
+import { ActionFailure, describeError, runGuardedAction, systemClock, type ExitInfo } from '@nat-egress/shared/runtime';
+import { DEFAULT_CHECK_BUDGET_MS, buildReport, createEgressClients, renderMarkdown, reportJson, verifyEgress, type VerifyOptions } from '@nat-egress/shared/egress';
 
 const SIX_HOURS = 6 * 3_600_000;
 
@@ -54,6 +59,11 @@ function readOptions(): VerifyOptions {
   const maxLogSilenceMs = durationInput('max-log-silence', input('max-log-silence'), 15 * 60_000, { maxMs: 7 * 24 * 3_600_000 });
   if (maxLogSilenceMs <= 0) throw new InputError('max-log-silence: must be longer than 0');
 
+  const waitMs = durationInput('wait', input('wait'), 0, { maxMs: SIX_HOURS });
+  const timeoutMs = durationInput('timeout', input('timeout'), waitMs + DEFAULT_CHECK_BUDGET_MS, { maxMs: SIX_HOURS + DEFAULT_CHECK_BUDGET_MS });
+  if (timeoutMs < 1000) throw new InputError(`timeout: ${input('timeout')} is too short (at least 1s)`);
+  if (timeoutMs < waitMs) throw new InputError(`timeout: ${formatDuration(timeoutMs)} is shorter than wait (${formatDuration(waitMs)}); give a timeout of at least the wait`);
+
   const options: VerifyOptions = {
     region: regionInput('region', input('region')),
     mode: enumInput('mode', input('mode'), ['auto', 'instance', 'gateway'] as const, 'auto'),
@@ -65,7 +75,8 @@ function readOptions(): VerifyOptions {
     logGroups: listInput('log-groups', input('log-groups')),
     maxLogSilenceMs,
     expectQuiesced: boolInput('expect-quiesced', input('expect-quiesced'), false),
-    waitMs: durationInput('wait', input('wait'), 0, { maxMs: SIX_HOURS }),
+    waitMs,
+    timeoutMs,
     failOn: enumInput('fail-on', input('fail-on'), ['warning', 'error'] as const, 'error'),
   };
   if (vpcId) options.vpcId = vpcId;
@@ -74,28 +85,89 @@ function readOptions(): VerifyOptions {
   return options;
 }
 
-await runAction(async () => {
-  const options = readOptions();
-  const result = await verifyEgress(createEgressClients(options.region), systemClock, options, (line) => core.info(line));
-  const report = buildReport(result);
-  const markdown = renderMarkdown(report);
+const annotations = new StepAnnotations();
+const outputs = new StepOutputs();
+const state: { options?: VerifyOptions; progress: { phase: string }; done: boolean; reportFile?: string } = { progress: { phase: '' }, done: false };
 
-  const file = join(process.env.RUNNER_TEMP || tmpdir(), `verify-egress-${report.vpc.id}.md`);
-  writeFileSync(file, `${markdown}\n`);
-  core.setOutput('healthy', String(report.healthy));
-  core.setOutput('egress-ips', JSON.stringify(report.egressIps));
-  core.setOutput('report', reportJson(report));
-  core.setOutput('report-file', file);
-  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
+function reportFileFor(vpc: string): string {
+  return join(process.env.RUNNER_TEMP || tmpdir(), `verify-egress-${vpc.replace(/[^A-Za-z0-9._-]+/g, '_')}.md`);
+}
 
-  for (const f of report.findings) {
-    const title = `verify-egress: ${f.check}${f.az ? ` (${f.az})` : ''}`;
-    if (f.severity === 'error') core.error(f.message, { title });
-    else if (f.severity === 'warning') core.warning(f.message, { title });
+/** Every exit before a verdict: healthy=false, result, and a report + summary saying where it stopped and what to do. */
+async function onExit(exit: ExitInfo): Promise<void> {
+  annotations.finish(state.reportFile ? 'the job summary and report-file' : 'the job summary');
+  if (state.done) return;
+  const kind = exit.kind === 'cancelled' ? 'cancelled' : 'failed';
+  const o = state.options;
+  const where = state.progress.phase ? ` while ${state.progress.phase}` : '';
+  const steps =
+    exit.kind === 'cancelled'
+      ? ['Nothing was changed: verify-egress only reads. Re-run the job to get a verdict.']
+      : !o
+        ? ['Fix the input named above and re-run.']
+        : [
+            `Egress was not proven (${escapeText(exit.message)}). If an AWS call did not answer, check that the runner reaches the EC2, SSM and CloudWatch Logs endpoints of ${o.region} (proxy, VPC endpoints, AWS_ENDPOINT_URL), then re-run.`,
+            'If egress is down in production, the runbook applies: see the verify-egress README (mitigation, rollback lever).',
+          ];
+  const vpc = o?.vpcId ?? o?.vpcName ?? '';
+  const md = [
+    `## ${exit.kind === 'cancelled' ? '⏹️' : '❌'} verify-egress${vpc ? `: ${code(vpc)}` : ''} — ${kind}, egress NOT proven`,
+    '',
+    `**${exit.kind === 'cancelled' ? 'Cancelled' : 'Failed'}${escapeText(where)}:** ${escapeText(exit.message)}`,
+    '',
+    '**What to do**',
+    '',
+    ...steps.map((s) => `- ${s}`),
+    '',
+  ].join('\n');
+  const file = reportFileFor(vpc || 'unknown');
+  try {
+    writeFileSync(file, `${md}\n`);
+    outputs.set('report-file', file);
+  } catch {
+    // The summary below still says what happened.
   }
-  const summary = `${report.counts.error} error(s), ${report.counts.warning} warning(s)`;
-  if (!report.healthy) {
-    throw new ActionFailure(`egress not healthy in ${report.vpc.id} (fail-on: ${report.failOn}): ${summary}; see the job summary`);
-  }
-  core.info(`egress healthy in ${report.vpc.id} (${report.expectQuiesced ? 'quiesced as expected' : `mode ${report.mode}`}; ${summary})`);
+  outputs.set('healthy', 'false');
+  outputs.set('result', kind);
+  outputs.set('egress-ips', '{}');
+  outputs.set('report', JSON.stringify({ version: 1, healthy: false, result: kind, error: exit.message, phase: state.progress.phase }));
+  await writeStepSummary(md, { reportFile: file });
+}
+
+await runGuardedAction({
+  clock: systemClock,
+  describe: describeError,
+  onExit,
+  main: async (ctx) => {
+    const options = readOptions();
+    state.options = options;
+    const timeoutMs = options.timeoutMs as number;
+    // verifyEgress enforces `wait` and `timeout` itself; this is the backstop should anything not let go.
+    ctx.setDeadline(timeoutMs + 5_000, `timeout ${formatDuration(timeoutMs)}`);
+    const result = await verifyEgress(createEgressClients(options.region), systemClock, { ...options, signal: ctx.signal, progress: state.progress }, (line) => core.info(line));
+    const report = buildReport(result);
+    const markdown = renderMarkdown(report);
+
+    const file = reportFileFor(report.vpc.id);
+    writeFileSync(file, `${markdown}\n`);
+    state.reportFile = file;
+    outputs.set('healthy', String(report.healthy));
+    outputs.set('result', report.healthy ? 'success' : 'failed');
+    outputs.set('report-file', file);
+    outputs.set('egress-ips', JSON.stringify(report.egressIps));
+    outputs.set('report', reportJson(report), (max) => reportJson(report, Math.floor(max / 2)));
+    state.done = true;
+    await writeStepSummary(markdown, { reportFile: file });
+
+    for (const f of report.findings) {
+      const title = `verify-egress: ${f.check}${f.az ? ` (${f.az})` : ''}`;
+      if (f.severity === 'error') annotations.error(f.message, { title });
+      else if (f.severity === 'warning') annotations.warning(f.message, { title });
+    }
+    const summary = `${report.counts.error} error(s), ${report.counts.warning} warning(s)`;
+    if (!report.healthy) {
+      throw new ActionFailure(`egress not healthy in ${report.vpc.id} (fail-on: ${report.failOn}): ${summary}; see the job summary`);
+    }
+    core.info(`egress healthy in ${report.vpc.id} (${report.expectQuiesced ? 'quiesced as expected' : `mode ${report.mode}`}; ${summary})`);
+  },
 });

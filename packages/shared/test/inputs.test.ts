@@ -63,6 +63,23 @@ describe('input parsing', () => {
     expect(() => ipListInput('expected-ips', '203.0.113.300')).toThrow('expected-ips: "203.0.113.300" is not an IPv4 address');
   });
 
+  it('expected-ips takes the whole terraform output -json document, as the README promises', () => {
+    const doc = {
+      relay_ips: { sensitive: false, type: ['list', 'string'], value: ['203.0.113.10', '203.0.113.11/32'] },
+      vpc_id: { sensitive: false, type: 'string', value: 'vpc-0123456789abcdef0' },
+      nat_mode: { sensitive: false, type: 'string', value: 'instance' },
+    };
+    expect(ipListInput('expected-ips', JSON.stringify(doc, null, 2))).toEqual(['203.0.113.10', '203.0.113.11']);
+    // A map output (AZ → IP) and a single string output are values too.
+    expect(ipListInput('expected-ips', JSON.stringify({ eips: { sensitive: false, type: ['map', 'string'], value: { a: '198.51.100.1', b: '198.51.100.2' } } }))).toEqual(['198.51.100.1', '198.51.100.2']);
+    expect(ipListInput('expected-ips', '"198.51.100.9"')).toEqual(['198.51.100.9']);
+    expect(ipListInput('expected-ips', JSON.stringify({ 'us-east-1a': '198.51.100.1' }))).toEqual(['198.51.100.1']);
+    expect(() => ipListInput('expected-ips', JSON.stringify({ ...doc, bastion_ip: { sensitive: false, type: 'string', value: '192.0.2.5' } }))).toThrow(
+      'expected-ips: several terraform outputs hold IPv4 addresses (relay_ips, bastion_ip): pass one of them, e.g. the output of terraform output -json relay_ips',
+    );
+    expect(() => ipListInput('expected-ips', JSON.stringify({ vpc_id: doc.vpc_id }))).toThrow('expected-ips: the terraform output document has no output holding IPv4 addresses (outputs: vpc_id)');
+  });
+
   it('resolves the region from the input or the environment', () => {
     expect(regionInput('region', '', { AWS_REGION: 'eu-west-1' })).toBe('eu-west-1');
     expect(regionInput('region', 'us-east-1', {})).toBe('us-east-1');

@@ -135,6 +135,8 @@ describe('the job summary', () => {
       timeline: { steps: [{ step: 'apply', n: 1, started: '2026-01-01T12:00:00.000Z', ended: '2026-01-01T12:01:00.000Z', seconds: 60, outcome: 'failed', detail: '<img src=x> @team' }] },
       planSha: 'f'.repeat(64),
       modeSwitch: 'gateway-to-instance',
+      expectedApplies: 2,
+      waits: [],
       failure: 'boom <script>',
       nextSteps: ['Do [this](https://evil.example)'],
       errors: [{ severity: 'error', summary: 'bad `code` <b>x</b> @octocat', detail: '', address: 'aws_x.y | z', at: 0 }],

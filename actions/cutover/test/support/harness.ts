@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VirtualClock } from '@nat-egress/shared/runtime';
 import {
+  AssociateAddressCommand,
   DescribeAddressesCommand,
   DescribeImagesCommand,
   DescribeNatGatewaysCommand,
@@ -92,9 +93,9 @@ export function deps(dir: string, extra: { clock?: VirtualClock; signal?: AbortS
 }
 
 export interface Ec2World {
-  /** Polls of DescribeNatGateways during which the gateways are still `deleting`. */
+  /** Polls of DescribeNatGateways during which the gateways are still `deleting` (their addresses associated). */
   deletingPolls: number;
-  /** DescribeAddresses calls during which the addresses are still associated after `deleted`. */
+  /** DescribeAddresses calls during which the addresses are still associated after the gateways showed `deleted`. */
   lingeringPolls?: number;
   /** DescribeNatGateways calls that fail with throttling first. */
   throttle?: number;
@@ -103,15 +104,28 @@ export interface Ec2World {
   azs?: number;
   /** No NAT gateway ever held the addresses. */
   noGateways?: boolean;
+  /** AssociateAddress answers with this error code (every time, or the first `associateErrors` times). */
+  associateError?: string;
+  associateErrors?: number;
+  /** Called when AssociateAddress is sent. */
+  onAssociate?: (input: { AllocationId?: string; InstanceId?: string; NetworkInterfaceId?: string }) => void;
 }
 
-/** A simulated EC2: gateways that stay `deleting` for N polls, addresses that stay associated a little longer. */
+/**
+ * A simulated EC2: gateways that stay `deleting` for N polls (holding their addresses), addresses that stay
+ * associated a little longer, and AssociateAddress that fails while the address is held (AllowReassociation false).
+ */
 export function simulateEc2(ec2: EC2Client, world: Ec2World) {
   const mock = mockClient(ec2);
   const azs = world.azs ?? 2;
   let gwPolls = 0;
   let addrPolls = 0;
+  let addrPollsAfterDeleted = 0;
+  let deletedSeen = false;
   let throttles = world.throttle ?? 0;
+  let associateErrors = world.associateErrors ?? (world.associateError ? Number.POSITIVE_INFINITY : 0);
+  const associated = new Map<string, string>();
+  const held = () => !deletedSeen || addrPollsAfterDeleted <= (world.lingeringPolls ?? 0);
   mock.on(DescribeNatGatewaysCommand).callsFake(() => {
     if (throttles > 0) {
       throttles--;
@@ -120,6 +134,7 @@ export function simulateEc2(ec2: EC2Client, world: Ec2World) {
     gwPolls++;
     if (world.noGateways) return { NatGateways: [] };
     const state = world.stuckState ?? (gwPolls <= world.deletingPolls ? 'deleting' : 'deleted');
+    if (state === 'deleted') deletedSeen = true;
     return {
       NatGateways: Array.from({ length: azs }, (_, i) => ({
         NatGatewayId: `nat-0${i}0f1e2d3c4b5a6978`,
@@ -130,21 +145,35 @@ export function simulateEc2(ec2: EC2Client, world: Ec2World) {
   });
   mock.on(DescribeAddressesCommand).callsFake((input: { AllocationIds?: string[] }) => {
     addrPolls++;
-    const lingering = addrPolls <= (world.lingeringPolls ?? 0);
+    if (deletedSeen) addrPollsAfterDeleted++;
+    const lingering = !world.noGateways && held();
     return {
       Addresses: (input.AllocationIds ?? []).map((a) => ({
         AllocationId: a,
         PublicIp: '203.0.113.10',
         Domain: 'vpc',
-        ...(lingering ? { AssociationId: `eipassoc-gw-${a.slice(-4)}`, NetworkInterfaceId: 'eni-0gw0' } : {}),
+        ...(associated.has(a) ? { AssociationId: associated.get(a), InstanceId: 'i-new' } : lingering ? { AssociationId: `eipassoc-gw-${a.slice(-4)}`, NetworkInterfaceId: 'eni-0gw0' } : {}),
       })),
     };
+  });
+  mock.on(AssociateAddressCommand).callsFake((input: { AllocationId?: string; InstanceId?: string; NetworkInterfaceId?: string; AllowReassociation?: boolean }) => {
+    world.onAssociate?.(input);
+    if (associateErrors > 0) {
+      associateErrors--;
+      throw Object.assign(new Error(`${world.associateError ?? 'AuthFailure'}: simulated`), { name: world.associateError ?? 'AuthFailure', $metadata: { httpStatusCode: 400 } });
+    }
+    if (held()) throw Object.assign(new Error('You do not have permission to access the specified resource.'), { name: 'AuthFailure', $metadata: { httpStatusCode: 400 } });
+    const id = `eipassoc-0cut${(input.AllocationId ?? '').slice(9, 11)}feed`;
+    associated.set(input.AllocationId ?? '', id);
+    return { AssociationId: id };
   });
   return {
     mock,
     gatewayPolls: () => gwPolls,
     addressPolls: () => addrPolls,
+    /** DescribeNatGateways + DescribeAddresses calls after the preflight's one. */
     calls: () => mock.commandCalls(DescribeNatGatewaysCommand).length + mock.commandCalls(DescribeAddressesCommand).length,
+    associations: () => mock.commandCalls(AssociateAddressCommand).map((c) => c.args[0].input),
     images: mock.on(DescribeImagesCommand),
   };
 }

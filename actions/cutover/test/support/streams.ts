@@ -133,6 +133,31 @@ export function raceApply(azs = 2, form: keyof typeof RACE_MESSAGES = 'sdk-v2'):
   return lines;
 }
 
+/**
+ * Apply 1 as terraform really runs it: each association's AuthFailure diagnostic arrives as it fails, then
+ * terraform keeps waiting for the NAT gateway deletions — until the test creates `resumeFile` — and exits 1.
+ */
+export function raceApplyInStream(azs = 2, resumeFile = 'resume', form: keyof typeof RACE_MESSAGES = 'sdk-v2'): Array<Obj> {
+  const lines: Obj[] = [version(0)];
+  for (const i of range(azs)) {
+    lines.push(hook('apply_start', `${M}.aws_instance.nat[${i}]`, 'create', 3));
+    lines.push(hook('apply_complete', `${M}.aws_instance.nat[${i}]`, 'create', 16, { elapsed_seconds: 13, id_key: 'id', id_value: id('i', i) }));
+    lines.push(hook('apply_start', `${M}.aws_route.private[${i}]`, 'update', 16));
+    lines.push(hook('apply_complete', `${M}.aws_route.private[${i}]`, 'update', 17, { elapsed_seconds: 1 }));
+    lines.push(hook('apply_start', `${M}.aws_nat_gateway.nat[${i}]`, 'delete', 18, { id_key: 'id', id_value: `nat-0${i}0f1e2d3c4b5a6978` }));
+  }
+  for (const i of range(azs)) {
+    const address = form === 'aws_eip' ? `${M}.aws_eip.nat_eip[${i}]` : `${M}.aws_eip_association.nat[${i}]`;
+    lines.push(hook('apply_start', address, form === 'aws_eip' ? 'update' : 'create', 16));
+    lines.push(hook('apply_errored', address, form === 'aws_eip' ? 'update' : 'create', 17, { elapsed_seconds: 1 }));
+    const msg = form === 'aws_eip' ? RACE_MESSAGES.aws_eip(`eipalloc-0${i}a1b2c3d4e5f6a7b8`) : RACE_MESSAGES[form];
+    lines.push(diagnostic(msg, 17, address));
+  }
+  lines.push({ __pauseUntil: resumeFile });
+  for (const i of range(azs)) lines.push(hook('apply_complete', `${M}.aws_nat_gateway.nat[${i}]`, 'delete', 62, { elapsed_seconds: 44 }));
+  return lines;
+}
+
 /** The converging apply: only the associations are left. `start` is seconds after BASE. */
 export function associationApply(azs = 2, start = 180): Obj[] {
   const lines: Obj[] = [version(start)];

@@ -183,6 +183,8 @@ export interface AmiWaitOptions {
   /** Time between checks; default 10 s. */
   intervalMs?: number;
   log?: (message: string) => void;
+  /** Cancellation / deadline: ends a pause between checks at once. */
+  signal?: AbortSignal;
 }
 
 export type AmiVerification =
@@ -222,7 +224,7 @@ export async function verifyAmi(ec2: EC2Client, imageId: string, criteria: AmiCr
     const now = clock.now();
     if (!retryable || now >= deadline) return { ok: false, checks, ...last };
     options.log?.(`${last.reason}; checking again in ${Math.round(Math.min(intervalMs, deadline - now) / 1000)} s`);
-    await clock.sleep(Math.min(intervalMs, deadline - now));
+    await clock.sleep(Math.min(intervalMs, deadline - now), options.signal);
   }
 }
 

@@ -88,13 +88,29 @@ interface Sendable {
 /**
  * Makes every `client.send(command)` carry `signal` as its `abortSignal` (the SDK then destroys the request in
  * flight and stops retrying when it aborts) and settle no later than the abort even if something inside ignores
- * it. Returns the same client. `signal` is typically the run's signal (cancellation + hard deadline) from
- * runtime's `runGuardedAction`. A send's own `abortSignal` option is combined with it.
+ * it. Mutates and returns `client`; see `withSignal` for a bound view that leaves the client as it is. `signal` is
+ * typically the run's signal (cancellation + hard deadline) from runtime's `runGuardedAction`. A send's own
+ * `abortSignal` option is combined with it.
  */
 export function bindSignal<T extends Sendable>(client: T, signal: AbortSignal | undefined): T {
   if (!signal) return client;
-  const send = client.send.bind(client);
-  const bound = (command: unknown, options?: unknown) => {
+  (client as { send: unknown }).send = boundSend(client.send.bind(client), signal);
+  return client;
+}
+
+/**
+ * A view of `client` whose `send` is bound to `signal` (as `bindSignal`), leaving `client` itself unchanged — for a
+ * phase with its own deadline (e.g. a wait) while other phases use the client with another signal.
+ */
+export function withSignal<T extends Sendable>(client: T, signal: AbortSignal | undefined): T {
+  if (!signal) return client;
+  const view = Object.create(client) as T;
+  (view as { send: unknown }).send = boundSend(client.send.bind(client), signal);
+  return view;
+}
+
+function boundSend(send: (command: unknown, options?: unknown) => Promise<unknown>, signal: AbortSignal) {
+  return (command: unknown, options?: unknown) => {
     if (signal.aborted) return Promise.reject(abortReason(signal));
     const own = (options as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
     const abortSignal = own ? AbortSignal.any([signal, own]) : signal;
@@ -102,7 +118,9 @@ export function bindSignal<T extends Sendable>(client: T, signal: AbortSignal | 
     return new Promise<unknown>((resolve, reject) => {
       const onAbort = () => reject(abortReason(signal));
       signal.addEventListener('abort', onAbort, { once: true });
-      send(command, opts).then(
+      Promise.resolve()
+        .then(() => send(command, opts))
+        .then(
         (v) => {
           signal.removeEventListener('abort', onAbort);
           resolve(v);
@@ -114,8 +132,6 @@ export function bindSignal<T extends Sendable>(client: T, signal: AbortSignal | 
       );
     });
   };
-  (client as { send: unknown }).send = bound;
-  return client;
 }
 
 function abortReason(signal: AbortSignal): unknown {

@@ -4,7 +4,7 @@
  * runs, the routes are active, and every private workload loses egress at once.
  */
 import { EC2Client, GetConsoleOutputCommand } from '@aws-sdk/client-ec2';
-import { describeError } from '../runtime/index';
+import { describeError, isAbortLike } from '../runtime/index';
 import type { Finding } from '../topology/index';
 
 export type ConsoleProblemKind = 'nftables-missing' | 'nftables-failed' | 'masquerade' | 'forwarding-off';
@@ -64,6 +64,7 @@ export async function diagnoseConsole(ec2: EC2Client, instances: { id: string; a
         if (!out.Output) return { ...base, available: false, problems: [], excerpt: [] };
         return { ...base, available: true, ...parseConsoleOutput(Buffer.from(out.Output, 'base64').toString('utf8')) };
       } catch (err) {
+        if (isAbortLike(err)) throw err;
         return { ...base, available: false, error: describeError(err), problems: [], excerpt: [] };
       }
     }),

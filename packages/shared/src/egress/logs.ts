@@ -8,7 +8,7 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { awsErrorCode } from '../aws/index';
 import { formatDuration } from '../inputs/index';
-import { describeError, type Clock } from '../runtime/index';
+import { describeError, isAbortLike, type Clock } from '../runtime/index';
 import type { Finding } from '../topology/index';
 
 export type LogStatus = 'fresh' | 'silent' | 'empty' | 'missing' | 'error';
@@ -94,6 +94,7 @@ export async function checkLogGroup(logs: CloudWatchLogsClient, clock: Clock, gr
     const silentMs = Math.max(0, now - newest);
     return { group, status: silentMs > options.maxSilenceMs ? 'silent' : 'fresh', newest, silentMs, calls: reader.calls };
   } catch (err) {
+    if (isAbortLike(err)) throw err;
     if (awsErrorCode(err) === 'ResourceNotFoundException') return { group, status: 'missing', detail: 'log group not found', calls: reader.calls };
     return { group, status: 'error', detail: describeError(err), calls: reader.calls };
   }

@@ -13,7 +13,7 @@ import {
   type InstanceInformation,
 } from '@aws-sdk/client-ssm';
 import { awsErrorCode } from '../aws/index';
-import { describeError, firstLine, type Clock } from '../runtime/index';
+import { describeError, firstLine, isAbortLike, type Clock } from '../runtime/index';
 import { formatDuration, isIpv4 } from '../inputs/index';
 import type { Finding, ProbeTarget, SsmEndpoints } from '../topology/index';
 
@@ -37,6 +37,8 @@ export interface ProbeOptions {
   timeoutMs?: number;
   /** GetCommandInvocation polling interval. Default 2 s. */
   pollMs?: number;
+  /** Cancellation / deadline: a pause ends at once and an aborted call is not reported as a probe result. */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 60_000;
@@ -85,6 +87,7 @@ async function agentInfo(ssm: SSMClient, instanceIds: string[]): Promise<Map<str
     }
     return map;
   } catch (err) {
+    if (isAbortLike(err)) throw err;
     return describeError(err);
   }
 }
@@ -138,6 +141,7 @@ async function probeOne(
     commandId = out.Command?.CommandId ?? '';
     if (!commandId) return done('not-run', 'SendCommand returned no command id');
   } catch (err) {
+    if (isAbortLike(err)) throw err;
     const code = awsErrorCode(err);
     if (code === 'InvalidInstanceId') return done('unreachable', 'SSM does not consider the instance online and managed (InvalidInstanceId)');
     return done('not-run', `SendCommand failed: ${describeError(err)}`);
@@ -146,10 +150,11 @@ async function probeOne(
   const deadline = started + timeoutMs;
   let last: GetCommandInvocationCommandOutput | undefined;
   while (clock.now() < deadline) {
-    await clock.sleep(Math.min(pollMs, Math.max(0, deadline - clock.now())));
+    await clock.sleep(Math.min(pollMs, Math.max(0, deadline - clock.now())), options.signal);
     try {
       last = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: target.instanceId }));
     } catch (err) {
+      if (isAbortLike(err)) throw err;
       if (awsErrorCode(err) === 'InvocationDoesNotExist') continue;
       return done('not-run', `GetCommandInvocation failed: ${describeError(err)}`, { commandId });
     }

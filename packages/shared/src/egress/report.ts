@@ -4,7 +4,8 @@
  * (errors, then warnings), log freshness, console diagnosis, and the runbook's mitigation and rollback.
  */
 import { formatDuration } from '../inputs/index';
-import { byteLength, code, escapeText, table, truncateLines } from '../report/index';
+import { fitText, GITHUB_LIMITS } from '../limits/index';
+import { byteLength, code, escapeText, table } from '../report/index';
 import type { Finding, NatSummary, Severity } from '../topology/index';
 import type { ProbeStatus } from './probe';
 import type { VerifyResult } from './verify';
@@ -205,7 +206,11 @@ function probeCell(row: AzRow): string {
   return `${label}${p.status !== 'ok' && p.observedIp ? ` ${code(p.observedIp, true)}` : ''} via ${code(p.instanceId, true)}`;
 }
 
-export function renderMarkdown(report: EgressReport, limitBytes = 900_000): string {
+/**
+ * The report as markdown (the report file; the job summary through limits' writeStepSummary). With `limitBytes`,
+ * shortened to that many UTF-8 bytes with a note.
+ */
+export function renderMarkdown(report: EgressReport, limitBytes = Number.POSITIVE_INFINITY): string {
   const out: string[] = [];
   const name = report.vpc.name ? ` (${code(report.vpc.name)})` : '';
   const verdict = report.healthy
@@ -300,7 +305,7 @@ export function renderMarkdown(report: EgressReport, limitBytes = 900_000): stri
   }
   if (report.truncated) out.push(`_${escapeText(report.truncated)}_`, '');
 
-  let md = out.join('\n');
-  if (byteLength(md) > limitBytes) md = truncateLines(md, Math.floor(limitBytes / 4), '\n_… report truncated to fit the job summary limit_');
-  return md;
+  const md = out.join('\n');
+  if (!Number.isFinite(limitBytes)) return md;
+  return fitText(md, GITHUB_LIMITS.stepSummary, '_… report truncated to fit the job summary limit; the full report is in the report-file output_', limitBytes).text;
 }

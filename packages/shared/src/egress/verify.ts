@@ -6,9 +6,10 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { withSignal } from '../aws/index';
 import type { Tag } from '../inputs/index';
 import { formatDuration } from '../inputs/index';
-import type { Clock } from '../runtime/index';
+import { ActionFailure, DeadlineExceededError, startDeadline, type Clock } from '../runtime/index';
 import { analyzeTopology, readTopology, type Finding, type NatMode, type Severity, type TopologyAnalysis } from '../topology/index';
 import { consoleFindings, diagnoseConsole, type ConsoleDiagnosis } from './console';
 import { checkLogs, logFindings, type LogGroupResult } from './logs';
@@ -40,6 +41,23 @@ export interface VerifyOptions {
   recheckMs?: number;
   probeTimeoutMs?: number;
   probePollMs?: number;
+  /**
+   * Hard limit in ms for the whole verification, calls in flight included (the first check always runs under it).
+   * Default `waitMs + DEFAULT_CHECK_BUDGET_MS`.
+   */
+  timeoutMs?: number;
+  /** The run's cancellation signal (SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+  /** Updated with what the verification is doing (where a timeout or cancel stopped it). */
+  progress?: { phase: string };
+}
+
+/** Time one check (topology, probes, logs, diagnosis) may take when no `timeout` is given: 5 minutes. */
+export const DEFAULT_CHECK_BUDGET_MS = 5 * 60_000;
+
+/** The clients with every call bound to `signal` (aws withSignal). */
+function bindClients(clients: EgressClients, signal: AbortSignal): EgressClients {
+  return { ec2: withSignal(clients.ec2, signal), ssm: withSignal(clients.ssm, signal), logs: withSignal(clients.logs, signal) };
 }
 
 export interface CheckResult {
@@ -77,6 +95,8 @@ export function isHealthy(findings: Finding[], failOn: 'warning' | 'error'): boo
 
 /** One pass over every check (no diagnosis). */
 export async function checkOnce(clients: EgressClients, clock: Clock, options: VerifyOptions): Promise<CheckResult> {
+  const progress = options.progress ?? { phase: '' };
+  progress.phase = 'reading the VPC, subnets, routes, NATs and Elastic IPs (EC2)';
   const snapshot = await readTopology(clients.ec2, {
     region: options.region,
     natNamePattern: options.natNamePattern,
@@ -115,7 +135,9 @@ export async function checkOnce(clients: EgressClients, clock: Clock, options: V
         findings.push({ severity: options.probe === 'ssm' ? 'warning' : 'info', check: 'probe', az: az.az, message: `No probe instance in ${az.az}: its data plane was not probed` });
       }
     }
+    progress.phase = 'probing egress from the private subnets (SSM)';
     result.probes = await runProbes(clients.ssm, clock, analysis.probeTargets, {
+      ...(options.signal ? { signal: options.signal } : {}),
       url: options.probeUrl,
       ...(options.probeTimeoutMs !== undefined ? { timeoutMs: options.probeTimeoutMs } : {}),
       ...(options.probePollMs !== undefined ? { pollMs: options.probePollMs } : {}),
@@ -128,6 +150,7 @@ export async function checkOnce(clients: EgressClients, clock: Clock, options: V
   } else if (options.logGroups.length === 0) {
     result.logsSkipped = 'no log-groups given';
   } else {
+    progress.phase = 'checking log freshness (CloudWatch Logs)';
     const logOptions = { maxSilenceMs: options.maxLogSilenceMs };
     result.logs = await checkLogs(clients.logs, clock, options.logGroups, logOptions);
     findings.push(...logFindings(result.logs, logOptions));
@@ -148,33 +171,62 @@ function egressSymptoms(result: CheckResult): boolean {
 
 /**
  * Checks, and while not healthy re-checks every `recheckMs` until `waitMs` has passed (on the injected clock).
- * `log` receives one line per attempt.
+ * Hard deadlines, calls in flight included: `timeoutMs` for everything (the first check runs under it alone), and
+ * `waitMs` for re-checks — a re-check still running when the wait ends is abandoned and the last complete check
+ * stands. A first check cut by the timeout throws an ActionFailure naming what it was doing; a cancel throws the
+ * signal's reason. `log` receives one line per attempt.
  */
 export async function verifyEgress(clients: EgressClients, clock: Clock, options: VerifyOptions, log: (line: string) => void = () => {}): Promise<VerifyResult> {
   const started = clock.now();
   const recheckMs = Math.max(1000, options.recheckMs ?? 30_000);
+  const timeoutMs = options.timeoutMs ?? options.waitMs + DEFAULT_CHECK_BUDGET_MS;
+  const progress = options.progress ?? { phase: '' };
+  const hard = startDeadline(clock, timeoutMs, `timeout ${formatDuration(timeoutMs)}`, options.signal);
+  const wait = startDeadline(clock, options.waitMs, `wait ${formatDuration(options.waitMs)}`, hard.signal);
+  const run = (signal: AbortSignal) => checkOnce(bindClients(clients, signal), clock, { ...options, signal, progress });
   let attempts = 0;
-  let result: CheckResult;
-  for (;;) {
-    attempts++;
-    result = await checkOnce(clients, clock, options);
-    const errors = result.findings.filter((f) => f.severity === 'error').length;
-    const warnings = result.findings.filter((f) => f.severity === 'warning').length;
-    log(`check ${attempts}: ${result.healthy ? 'healthy' : 'not healthy'} (${errors} error(s), ${warnings} warning(s))`);
-    const elapsed = clock.now() - started;
-    if (result.healthy || elapsed >= options.waitMs) break;
-    const pause = Math.min(recheckMs, options.waitMs - elapsed);
-    log(`re-checking in ${formatDuration(pause)} (wait ${formatDuration(options.waitMs)}, ${formatDuration(elapsed)} elapsed)`);
-    await clock.sleep(pause);
-  }
+  let result: CheckResult | undefined;
+  try {
+    for (;;) {
+      attempts++;
+      try {
+        result = await run(attempts === 1 ? hard.signal : wait.signal);
+      } catch (err) {
+        if (result && err instanceof DeadlineExceededError && wait.signal.reason === err && !hard.signal.aborted) {
+          log(`check ${attempts} abandoned: the wait (${formatDuration(options.waitMs)}) ended while ${progress.phase}; check ${attempts - 1} stands`);
+          attempts--;
+          break;
+        }
+        throw err;
+      }
+      const errors = result.findings.filter((f) => f.severity === 'error').length;
+      const warnings = result.findings.filter((f) => f.severity === 'warning').length;
+      log(`check ${attempts}: ${result.healthy ? 'healthy' : 'not healthy'} (${errors} error(s), ${warnings} warning(s))`);
+      const elapsed = clock.now() - started;
+      if (result.healthy || elapsed >= options.waitMs) break;
+      const pause = Math.min(recheckMs, options.waitMs - elapsed);
+      log(`re-checking in ${formatDuration(pause)} (wait ${formatDuration(options.waitMs)}, ${formatDuration(elapsed)} elapsed)`);
+      await clock.sleep(pause, hard.signal);
+    }
 
-  if (result.analysis.mode === 'instance' && !options.expectQuiesced && egressSymptoms(result)) {
-    // For an ENI-based NAT, the console output is the instance's currently behind the interface.
-    const nats = result.analysis.nats.filter((n) => n.kind === 'instance' && n.state === 'running').map((n) => ({ id: n.instanceId ?? n.id, az: n.az }));
-    result.diagnosis = await diagnoseConsole(clients.ec2, nats);
-    if (nats.length > 0) result.ec2Calls = { ...result.ec2Calls, GetConsoleOutput: nats.length };
-    result.findings = sortFindings([...result.findings, ...consoleFindings(result.diagnosis)]);
-    result.healthy = isHealthy(result.findings, options.failOn);
+    if (result.analysis.mode === 'instance' && !options.expectQuiesced && egressSymptoms(result)) {
+      progress.phase = 'reading the NAT instances\' consoles (EC2 GetConsoleOutput)';
+      // For an ENI-based NAT, the console output is the instance's currently behind the interface.
+      const nats = result.analysis.nats.filter((n) => n.kind === 'instance' && n.state === 'running').map((n) => ({ id: n.instanceId ?? n.id, az: n.az }));
+      result.diagnosis = await diagnoseConsole(withSignal(clients.ec2, hard.signal), nats);
+      if (nats.length > 0) result.ec2Calls = { ...result.ec2Calls, GetConsoleOutput: nats.length };
+      result.findings = sortFindings([...result.findings, ...consoleFindings(result.diagnosis)]);
+      result.healthy = isHealthy(result.findings, options.failOn);
+    }
+  } catch (err) {
+    const reason: unknown = hard.signal.reason;
+    if (reason instanceof DeadlineExceededError && err === reason) {
+      throw new ActionFailure(`timed out after ${formatDuration(timeoutMs)} while ${progress.phase || 'starting'} (check ${attempts}; the AWS call in flight was abandoned)`);
+    }
+    throw err;
+  } finally {
+    hard.dispose();
+    wait.dispose();
   }
   return { ...result, attempts, elapsedMs: clock.now() - started, checkedAt: clock.now(), options };
 }

@@ -14,9 +14,9 @@ import {
 } from '@aws-sdk/client-imagebuilder';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { explainRejections, IMAGE_BUILDER_ARN_TAG, noUsableAmiMessage, searchAmis, verifyAmi, type AmiCriteria } from '../ami/index';
-import { awsErrorCode } from '../aws/index';
+import { awsErrorCode, withSignal } from '../aws/index';
 import { formatDuration } from '../inputs/index';
-import { ActionFailure, describeError, type Clock } from '../runtime/index';
+import { ActionFailure, CancelledError, DeadlineExceededError, describeError, startDeadline, type Clock } from '../runtime/index';
 import { describeFailure, formatFailure, type FailureDetails } from './failure';
 import type { BuildNatAmiInputs } from './inputs';
 import { findInFlightBuilds, resolvePipeline, type ResolvedPipeline } from './pipeline';
@@ -34,7 +34,14 @@ export interface BuildNatAmiDeps {
   poll?: Partial<PollPolicy>;
   /** The short wait for the AMI's tags / available state after the image is AVAILABLE. */
   amiWait?: { waitMs?: number; intervalMs?: number };
+  /** The run's cancellation signal (SIGINT/SIGTERM). `timeout` is a hard deadline on top of it. */
+  signal?: AbortSignal;
+  /** How long the CancelImageCreation call after a timeout may take. Default CLEANUP_MS. */
+  cleanupMs?: number;
 }
+
+/** Milliseconds allowed, after the timeout, for cancelling the build this run started (one bounded call). */
+export const CLEANUP_MS = 15_000;
 
 /** lookup = build: false; started = this run started the build; attached = joined a build in progress;
  * rerun = the client token had already started a build (an earlier try of this step), which was followed. */
@@ -55,8 +62,12 @@ export interface BuildReport {
   buildSeconds?: number;
   timeline: StateChange[];
   stats?: WaitStats;
-  outcome?: 'success' | 'failure';
+  outcome?: 'success' | 'failure' | 'cancelled';
   failure?: string;
+  /** What the run was doing (for a timeout or cancel: where it stopped). */
+  phase?: string;
+  /** What the operator should do next, fitted to the state the run left. */
+  nextSteps: string[];
   failureDetails?: FailureDetails;
   /** AMIs that were not used and why (newest first). */
   rejections: string[];
@@ -75,24 +86,118 @@ export interface BuildNatAmiResult {
 }
 
 export function newReport(region: string, now: number): BuildReport {
-  return { region, startedAt: now, timeline: [], rejections: [], notes: [] };
+  return { region, startedAt: now, timeline: [], rejections: [], notes: [], nextSteps: [] };
 }
 
 /** A token seen again returns the build it started: an image created this long before our call is not new. */
 const RERUN_SKEW_MS = 120_000;
 
+/**
+ * Runs the flow with `inputs.timeoutMs` as a hard deadline measured from `report.startedAt`: every AWS call (in
+ * flight too) and every pause ends when it passes. On a timeout the build this run started is cancelled (one call,
+ * bounded by `cleanupMs`) when `cancelOnTimeout`; on a cancel (deps.signal) nothing more is called. Either way the
+ * report records the phase and `nextSteps`, and an ActionFailure (timeout) or CancelledError is thrown.
+ */
 export async function buildNatAmi(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report = newReport(inputs.region, deps.clock.now())): Promise<BuildNatAmiResult> {
+  const label = `timeout ${formatDuration(inputs.timeoutMs)}`;
+  const deadline = startDeadline(deps.clock, Math.max(0, report.startedAt + inputs.timeoutMs - deps.clock.now()), label, deps.signal);
+  const bound: BuildNatAmiDeps = {
+    ...deps,
+    imagebuilder: withSignal(deps.imagebuilder, deadline.signal),
+    ec2: withSignal(deps.ec2, deadline.signal),
+    signal: deadline.signal,
+  };
   try {
-    const result = inputs.build ? await buildAndWait(inputs, deps, report) : await lookup(inputs, deps, report);
+    const result = inputs.build ? await buildAndWait(inputs, bound, report, deps) : await lookup(inputs, bound, report);
     report.outcome = 'success';
     return result;
   } catch (err) {
+    const reason: unknown = deadline.signal.reason;
+    if (reason instanceof CancelledError) {
+      report.outcome = 'cancelled';
+      report.failure = `${reason.message} during ${report.phase ?? 'start-up'}`;
+      report.nextSteps = cancelledSteps(inputs, report);
+      throw reason;
+    }
     report.outcome = 'failure';
+    if (reason instanceof DeadlineExceededError && !(err instanceof ActionFailure)) {
+      const failure = await timedOut(inputs, deps, report);
+      report.failure = describeError(failure);
+      throw failure;
+    }
     report.failure = describeError(err);
+    if (report.nextSteps.length === 0) report.nextSteps = failedSteps(inputs, report, err);
     throw err;
   } finally {
+    deadline.dispose();
     report.finishedAt = deps.clock.now();
   }
+}
+
+/** The timeout struck with a call in flight: cancel what this run started (when asked), and say where it stopped. */
+async function timedOut(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report: BuildReport): Promise<ActionFailure> {
+  const where = report.phase ?? 'start-up';
+  const what = await cancelAfterTimeout(inputs, deps, report);
+  const version = report.imageVersion || '?';
+  const built = report.imageArn ? ` for image ${version}` : '';
+  report.nextSteps = timeoutSteps(inputs, report);
+  return new ActionFailure(
+    `timed out after ${formatDuration(inputs.timeoutMs)}${built} during ${where} (an AWS call was still in flight and was abandoned)${what ? `; ${what}` : ''}`,
+  );
+}
+
+/** CancelImageCreation for the build this run started (never for one it attached to), within `cleanupMs`. */
+async function cancelAfterTimeout(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report: BuildReport): Promise<string> {
+  const arn = report.imageArn;
+  if (!arn) return 'no build had been started';
+  if (!inputs.cancelOnTimeout) return `the build keeps running (cancel-on-timeout is false): ${arn}`;
+  if (report.mode === 'attached') return 'not cancelling it: this run attached to a build it did not start';
+  const cleanup = startDeadline(deps.clock, deps.cleanupMs ?? CLEANUP_MS, 'cancelling the build', deps.signal);
+  try {
+    await withSignal(deps.imagebuilder, cleanup.signal).send(new CancelImageCreationCommand({ imageBuildVersionArn: arn }));
+    report.timeline.push({ state: 'CANCEL REQUESTED', at: deps.clock.now(), elapsedMs: deps.clock.now() - report.startedAt });
+    return 'cancelled the build (CancelImageCreation accepted)';
+  } catch (err) {
+    return `cancelling it failed: ${describeError(err)}`;
+  } finally {
+    cleanup.dispose();
+  }
+}
+
+function cancelCommand(arn: string, region: string): string {
+  return `aws imagebuilder cancel-image-creation --region ${region} --image-build-version-arn ${arn}`;
+}
+
+function cancelledSteps(inputs: BuildNatAmiInputs, report: BuildReport): string[] {
+  if (!report.imageArn) return ['Nothing was started in Image Builder. Re-run the job when ready.'];
+  const steps = [
+    `The image build ${report.imageArn} keeps running in Image Builder: cancelling the job does not stop it.`,
+    inputs.ifBuilding === 'wait'
+      ? 'Re-run the job to pick it up: with if-building: wait the action attaches to the build in progress instead of starting another.'
+      : `Re-run the job when the build has finished (if-building is ${inputs.ifBuilding}).`,
+  ];
+  if (report.mode !== 'attached') steps.push(`To stop it instead: ${cancelCommand(report.imageArn, inputs.region)}`);
+  return steps;
+}
+
+function timeoutSteps(inputs: BuildNatAmiInputs, report: BuildReport): string[] {
+  const steps: string[] = [];
+  if (!report.imageArn || report.phase !== 'waiting for the image build') {
+    steps.push(
+      `An AWS call did not answer within the time left (during ${report.phase ?? 'start-up'}). Check that the runner reaches the Image Builder and EC2 endpoints of ${inputs.region} (proxy, VPC endpoints, AWS_ENDPOINT_URL), then re-run.`,
+    );
+  } else {
+    steps.push(`Raise timeout (now ${formatDuration(inputs.timeoutMs)}; an image build takes 15-20 minutes, longer with tests) if the build was progressing.`);
+  }
+  if (report.imageArn && report.mode === 'attached') steps.push(`The build ${report.imageArn} was started elsewhere and keeps running; a re-run attaches to it.`);
+  else if (report.imageArn && !inputs.cancelOnTimeout) steps.push(`The build ${report.imageArn} keeps running; a re-run with if-building: wait attaches to it. To stop it: ${cancelCommand(report.imageArn, inputs.region)}`);
+  return steps;
+}
+
+function failedSteps(inputs: BuildNatAmiInputs, report: BuildReport, err: unknown): string[] {
+  if (report.failureDetails) return ['Fix the failed workflow step named above (see its logs), then re-run; the failed image is not used.'];
+  if (err instanceof ActionFailure) return [];
+  return [`See the error above; if it is a permission error, compare the role with the IAM policy in the build-nat-ami README. Region: ${inputs.region}.`];
 }
 
 function criteriaOf(inputs: BuildNatAmiInputs): AmiCriteria {
@@ -101,6 +206,7 @@ function criteriaOf(inputs: BuildNatAmiInputs): AmiCriteria {
 
 async function lookup(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report: BuildReport): Promise<BuildNatAmiResult> {
   report.mode = 'lookup';
+  report.phase = 'looking up the newest usable AMI';
   const search = await searchAmis(deps.ec2, criteriaOf(inputs));
   report.rejections = explainRejections(search, 10);
   if (!search.usable) throw new ActionFailure(noUsableAmiMessage(search, inputs.region));
@@ -112,9 +218,10 @@ async function lookup(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report: 
   return { amiId: ami.imageId, amiName: ami.name, imageArn, imageVersion: imageVersionFromArn(imageArn), buildSeconds: 0, reused: true };
 }
 
-async function buildAndWait(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report: BuildReport): Promise<BuildNatAmiResult> {
+async function buildAndWait(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report: BuildReport, unbound: BuildNatAmiDeps): Promise<BuildNatAmiResult> {
   const { imagebuilder: ib, clock, log } = deps;
   report.pipelineRequested = inputs.pipelineArn ?? inputs.pipelineName;
+  report.phase = 'resolving the pipeline (GetImagePipeline)';
   const pipelineRef = inputs.pipelineArn ? { name: inputs.pipelineName, arn: inputs.pipelineArn } : { name: inputs.pipelineName };
   const pipeline = await resolvePipeline(ib, pipelineRef, inputs.region);
   report.pipeline = pipeline;
@@ -129,6 +236,7 @@ async function buildAndWait(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, re
   let mode: BuildMode = 'started';
   let startCalledAt = 0;
   if (inputs.ifBuilding !== 'start') {
+    report.phase = 'looking for a build in progress (ListImagePipelineImages)';
     const inFlight = await findInFlightBuilds(ib, pipeline.arn);
     const current = inFlight[0];
     if (current) {
@@ -149,6 +257,7 @@ async function buildAndWait(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, re
     const token = inputs.clientToken ?? defaultClientToken(deps.env ?? {}, pipeline.arn).token;
     report.clientToken = token;
     startCalledAt = clock.now();
+    report.phase = 'starting the build (StartImagePipelineExecution)';
     imageArn = await startBuild(ib, pipeline, token);
     log.info(`started pipeline ${pipeline.name} (client token ${token}): ${imageArn}`);
   }
@@ -158,12 +267,14 @@ async function buildAndWait(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, re
 
   let firstImage: Image | undefined;
   const waitStartedAt = clock.now();
+  report.phase = 'waiting for the image build';
   const outcome = await waitForImage(ib, imageArn, {
     clock,
     log,
     deadline: report.startedAt + inputs.timeoutMs,
     startedAt: waitStartedAt,
     timeline: report.timeline,
+    ...(deps.signal ? { signal: deps.signal } : {}),
     ...(deps.poll ? { policy: deps.poll } : {}),
     onImage: (image) => {
       if (firstImage) return;
@@ -181,21 +292,9 @@ async function buildAndWait(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, re
   const version = report.imageVersion || '?';
 
   if (outcome.kind === 'timeout') {
-    let what: string;
-    if (!inputs.cancelOnTimeout) {
-      what = `the build keeps running (cancel-on-timeout is false): ${imageArn}`;
-    } else if (mode === 'attached') {
-      what = 'not cancelling it: this run attached to a build it did not start';
-    } else {
-      try {
-        await ib.send(new CancelImageCreationCommand({ imageBuildVersionArn: imageArn }));
-        what = 'cancelled the build (CancelImageCreation accepted)';
-        report.timeline.push({ state: 'CANCEL REQUESTED', at: clock.now(), elapsedMs: clock.now() - waitStartedAt });
-      } catch (err) {
-        what = `cancelling it failed: ${describeError(err)}`;
-      }
-    }
+    const what = await cancelAfterTimeout(inputs, unbound, report);
     log.warning(`timeout: ${what}`);
+    report.nextSteps = timeoutSteps(inputs, report);
     throw new ActionFailure(
       `timed out after ${formatDuration(inputs.timeoutMs)} waiting for image ${version} of pipeline ${pipeline.name} (last state ${outcome.lastState}); ${what}`,
     );
@@ -216,7 +315,8 @@ async function buildAndWait(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, re
     throw new ActionFailure(`image ${version} is AVAILABLE but produced no AMI in ${inputs.region} (output AMIs: ${where}); check the distribution configuration`);
   }
   log.info(`image ${version} is AVAILABLE: checking AMI ${ami.image} with EC2`);
-  const verification = await verifyAmi(deps.ec2, ami.image, criteriaOf(inputs), { clock, ...deps.amiWait, log: (m) => log.info(m) });
+  report.phase = 'checking the AMI with EC2 (DescribeImages)';
+  const verification = await verifyAmi(deps.ec2, ami.image, criteriaOf(inputs), { clock, ...deps.amiWait, log: (m) => log.info(m), ...(deps.signal ? { signal: deps.signal } : {}) });
   if (!verification.ok) {
     report.rejections = [verification.reason];
     report.amiId = ami.image;

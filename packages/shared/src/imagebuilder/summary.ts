@@ -3,7 +3,7 @@
  * Every value from AWS goes through code()/escapeText().
  */
 import { formatDuration } from '../inputs/index';
-import { code, escapeText, table, truncateLines } from '../report/index';
+import { code, escapeText, table } from '../report/index';
 import type { BuildReport } from './build';
 import { formatElapsed } from './wait';
 
@@ -14,13 +14,11 @@ const MODE_TEXT: Record<string, string> = {
   rerun: 'followed the build this client token had already started',
 };
 
-/** GitHub allows 1 MiB per step summary; the timeline is short, but failure messages are AWS-controlled. */
-const SUMMARY_LIMIT = 200_000;
-
 export function renderSummary(report: BuildReport): string {
   const ok = report.outcome === 'success';
   const lines: string[] = [];
-  lines.push(`### Build NAT AMI: ${ok ? '✅ usable AMI' : report.outcome === 'failure' ? '❌ failed' : '⏳ incomplete'}`, '');
+  const heading = ok ? '✅ usable AMI' : report.outcome === 'failure' ? '❌ failed' : report.outcome === 'cancelled' ? '⏹️ cancelled' : '⏳ incomplete';
+  lines.push(`### Build NAT AMI: ${heading}`, '');
 
   const rows: string[][] = [];
   if (report.pipeline) {
@@ -41,7 +39,9 @@ export function renderSummary(report: BuildReport): string {
   lines.push(table(['', ''], rows), '');
 
   for (const note of report.notes) lines.push(`> [!WARNING]\n> ${escapeText(note)}`, '');
-  if (report.failure) lines.push(`**Failure:** ${escapeText(report.failure)}`, '');
+  if (report.failure) lines.push(`**${report.outcome === 'cancelled' ? 'Cancelled' : 'Failure'}:** ${escapeText(report.failure)}`, '');
+  if (!ok && report.phase) lines.push(`**Stopped while:** ${escapeText(report.phase)}`, '');
+  if (report.nextSteps.length > 0) lines.push('**What to do**', '', ...report.nextSteps.map((step) => `- ${escapeText(step)}`), '');
 
   const d = report.failureDetails;
   if (d) {
@@ -79,5 +79,6 @@ export function renderSummary(report: BuildReport): string {
       '',
     );
   }
-  return truncateLines(lines.join('\n'), SUMMARY_LIMIT, '_(summary truncated)_');
+  // The action writes this through limits' writeStepSummary, which keeps it within GitHub's 1 MiB.
+  return lines.join('\n');
 }

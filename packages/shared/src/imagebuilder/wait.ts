@@ -9,7 +9,7 @@
 import { GetImageCommand, type Image, type ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { awsErrorCode, isTransientAwsError } from '../aws/index';
 import { formatDuration } from '../inputs/index';
-import { describeError, type Clock } from '../runtime/index';
+import { DeadlineExceededError, describeError, type Clock } from '../runtime/index';
 import { isTerminal, stateKind } from './states';
 
 export interface Logger {
@@ -63,6 +63,8 @@ export interface WaitOptions {
   timeline?: StateChange[];
   /** Called with each image the wait reads (e.g. to notice that a re-used token points at an old build). */
   onImage?: (image: Image) => void;
+  /** Cancellation / hard deadline: ends a pause at once (calls in flight are bound by the client's signal). */
+  signal?: AbortSignal;
 }
 
 /** `0s`, `35s`, `1m 35s`: elapsed times in logs and the summary (whole seconds). */
@@ -88,6 +90,11 @@ export async function waitForImage(ib: ImagebuilderClient, imageArn: string, opt
   let lastCheckAt: number;
   let lastLogAt = clock.now();
   let interval = policy.firstMs;
+  const timedOut = (): WaitOutcome => {
+    const out: WaitOutcome = { kind: 'timeout', lastState: lastState || 'UNKNOWN', stats };
+    if (lastImage) out.image = lastImage;
+    return out;
+  };
 
   for (;;) {
     stats.getImageCalls++;
@@ -112,6 +119,8 @@ export async function waitForImage(ib: ImagebuilderClient, imageArn: string, opt
       }
       interval = stats.getImageCalls === 1 ? policy.firstMs : Math.min(interval * policy.growth, policy.maxMs);
     } catch (err) {
+      // The hard deadline struck with GetImage in flight: the same outcome as reaching it between checks.
+      if (err instanceof DeadlineExceededError) return timedOut();
       if (awsErrorCode(err) === 'ResourceNotFoundException') {
         // The image was deleted under us: report it like Image Builder's own DELETED state.
         const image: Image = { ...lastImage, arn: imageArn, state: { status: 'DELETED', reason: `GetImage: ${describeError(err)}` } };
@@ -119,18 +128,14 @@ export async function waitForImage(ib: ImagebuilderClient, imageArn: string, opt
         log.info(`[+${elapsed()}] DELETED (GetImage says the image no longer exists)`);
         return { kind: 'terminal', image, state: 'DELETED', detectedAt: clock.now(), stats };
       }
-      if (!isTransientImagebuilderError(err)) throw err;
+      if (options.signal?.aborted || !isTransientImagebuilderError(err)) throw err;
       stats.transientErrors++;
       interval = Math.min(Math.max(interval, policy.firstMs) * 2, policy.errorMaxMs);
       log.warning(`GetImage failed transiently (${describeError(err)}); still waiting, next check in ${formatDuration(interval)}`);
       lastLogAt = clock.now();
     }
 
-    if (clock.now() >= deadline) {
-      const out: WaitOutcome = { kind: 'timeout', lastState: lastState || 'UNKNOWN', stats };
-      if (lastImage) out.image = lastImage;
-      return out;
-    }
+    if (clock.now() >= deadline) return timedOut();
 
     // Sleep until the next check (or the deadline), breaking the silence with a heartbeat at least every minute.
     const nextCheck = Math.min(clock.now() + interval, deadline);
@@ -144,7 +149,12 @@ export async function waitForImage(ib: ImagebuilderClient, imageArn: string, opt
         lastLogAt = clock.now();
         continue;
       }
-      await clock.sleep(Math.min(nextCheck, heartbeatDue) - clock.now());
+      try {
+        await clock.sleep(Math.min(nextCheck, heartbeatDue) - clock.now(), options.signal);
+      } catch (err) {
+        if (err instanceof DeadlineExceededError) return timedOut();
+        throw err;
+      }
     }
   }
 }

@@ -156,24 +156,25 @@ export function isIpv4(value: string): boolean {
  * IPv4 addresses as a comma/newline list or JSON: an array, or an object whose values are addresses
  * or arrays of them (Terraform's `output -json` of a list or a map). Duplicates are removed.
  */
+/**
+ * IPv4 addresses: a comma/newline list, a JSON array or map of addresses, the value of one output
+ * (`terraform output -json NAME`, or `{"value": …}`), or the whole `terraform output -json` document — then the one
+ * output whose value holds only IPv4 addresses is used (several such outputs are refused as ambiguous). `/32` is
+ * dropped; duplicates are removed. Errors name the input and the offending value.
+ */
 export function ipListInput(name: string, raw: string): string[] {
   const value = raw.trim();
   if (value === '') return [];
   let items: string[];
-  if (value.startsWith('{') || value.startsWith('[')) {
+  if (value.startsWith('{') || value.startsWith('[') || value.startsWith('"')) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(value);
     } catch {
       throw new InputError(`${name}: looks like JSON but does not parse`);
     }
-    // terraform output -json <name> prints the value; `terraform output -json` wraps it as {value: …}.
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'value' in parsed) parsed = (parsed as { value: unknown }).value;
-    const flat: unknown[] = Array.isArray(parsed) ? parsed : Object.values(parsed as object);
-    items = flat.flat().map((v) => {
-      if (typeof v !== 'string') throw new InputError(`${name}: ${JSON.stringify(v)} is not an IP address string`);
-      return v.trim();
-    });
+    parsed = outputValue(name, parsed);
+    items = flattenStrings(name, parsed);
   } else {
     items = listInput(name, value);
   }
@@ -182,6 +183,37 @@ export function ipListInput(name: string, raw: string): string[] {
     if (!isIpv4(bare)) throw new InputError(`${name}: ${show(ip)} is not an IPv4 address`);
   }
   return [...new Set(items.map((ip) => ip.replace(/\/32$/, '')))];
+}
+
+/** `{value: …}` (one output) → its value; a whole `terraform output -json` document → the one output of IPs. */
+function outputValue(name: string, parsed: unknown): unknown {
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return parsed;
+  const isOutput = (v: unknown): v is { value: unknown } => !!v && typeof v === 'object' && !Array.isArray(v) && 'value' in v;
+  if (isOutput(parsed) && ('type' in parsed || 'sensitive' in parsed || Object.keys(parsed).length === 1)) return parsed.value;
+  const entries = Object.entries(parsed);
+  if (entries.length === 0 || !entries.every(([, v]) => isOutput(v))) return parsed;
+  // The whole document: {"relay_ips": {"sensitive": false, "type": …, "value": […]}, "vpc_id": {…}, …}
+  const ipOutputs = entries.filter(([, v]) => {
+    try {
+      const flat = flattenStrings(name, (v as { value: unknown }).value);
+      return flat.length > 0 && flat.every((ip) => isIpv4(ip.trim().replace(/\/32$/, '')));
+    } catch {
+      return false;
+    }
+  });
+  const names = entries.map(([k]) => k).join(', ');
+  if (ipOutputs.length === 0) throw new InputError(`${name}: the terraform output document has no output holding IPv4 addresses (outputs: ${names})`);
+  if (ipOutputs.length > 1) {
+    throw new InputError(`${name}: several terraform outputs hold IPv4 addresses (${ipOutputs.map(([k]) => k).join(', ')}): pass one of them, e.g. the output of terraform output -json ${ipOutputs[0]?.[0]}`);
+  }
+  return (ipOutputs[0]?.[1] as { value: unknown }).value;
+}
+
+function flattenStrings(name: string, v: unknown): string[] {
+  if (typeof v === 'string') return [v.trim()];
+  if (Array.isArray(v)) return v.flatMap((x) => flattenStrings(name, x));
+  if (v && typeof v === 'object') return Object.values(v).flatMap((x) => flattenStrings(name, x));
+  throw new InputError(`${name}: ${JSON.stringify(v)} is not an IP address string`);
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;

@@ -248,7 +248,8 @@ export async function runGuardedAction(options: GuardedActionOptions): Promise<E
   return info;
 }
 
-function isAbortLike(err: unknown): boolean {
+/** True for a cancel, a deadline or an AbortError: errors a catch-all must re-throw, not report as a result. */
+export function isAbortLike(err: unknown): boolean {
   return err instanceof CancelledError || err instanceof DeadlineExceededError || (err instanceof Error && err.name === 'AbortError');
 }
 

@@ -1,428 +1,310 @@
 /**
- * The cutover: apply the reviewed saved plan and, when it fails ONLY because of the gateway→instance EIP race,
- * confirm the race with EC2, wait until the Elastic IPs are free, re-plan, check the re-plan only finishes what
- * was reviewed, and apply it — at most `maxApplies` applies in all. Anything else fails at once with the
- * diagnostics and what to do. Clients, clock and terraform are injected; nothing here touches @actions/core.
+ * The cutover: apply the reviewed saved plan and, when it fails ONLY with the Elastic IP race's pattern, confirm
+ * the race with EC2, wait until the addresses are free, restore egress, and converge — at most `maxApplies`
+ * applies in all. A sequence of named phases sharing one CutoverRun (result + timeline record):
+ *
+ *   preflight  digest, anything to apply, max-applies against the applies the plan needs, region, credentials, AMI
+ *   apply      terraform apply -json; a race-pattern diagnostic starts the race watch at once (watch.ts)
+ *   confirm    EC2: a NAT gateway being deleted holds or held the address     (per Elastic IP, in the watch)
+ *   wait       until EC2 shows the address free                               (per Elastic IP, in the watch)
+ *   restore    restore: associate — AssociateAddress the moment it is free, then terraform import
+ *   converge   re-plan, check it only finishes what was reviewed (and nothing is left for an imported
+ *              association), apply it; restore: reapply (or any fallback) takes this path alone
+ *
+ * Anything else fails at once with the diagnostics and what to do. Clients, clock and terraform are injected;
+ * nothing here touches @actions/core.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { EC2Client } from '@aws-sdk/client-ec2';
-import { explainRejections, formatTags, searchAmis, type AmiCriteria } from '../ami/index';
 import { InputError } from '../inputs/index';
-import { PlanFormatError, classifyChanges, combineDigests, isNatCandidate, loadPlanFile, shownValue, type ModeSwitch, type ResourceChange } from '../plan/index';
-import { ActionFailure, describeError, type Clock } from '../runtime/index';
-import { changeRef, describeUnexpected, unexpectedChanges, type ChangeRef } from './converge';
-import type { TerraformDriver } from './driver';
-import { classifyFailure, type RaceError } from './race';
-import { waitForRelease, type ReleaseResult, type ReleaseTarget } from './release';
-import { UiStream, type Diagnostic, type HookEvent, type RenderedLine } from './stream';
-import { egressGap, egressRoles, step, type Timeline, type TimelineStep } from './timeline';
+import { describeError } from '../runtime/index';
+import { describeUnexpected, unexpectedChanges } from './converge';
+import { classifyFailure, matchRaceDiagnostic, type RaceVerdict } from './race';
+import { importArgs } from './restore';
+import { CutoverRun, type CutoverDeps, type CutoverOptions, type CutoverResult, type StreamedRun } from './run';
+import { preflight, type Reviewed } from './preflight';
+import type { HookEvent } from './stream';
+import type { RestoreTiming } from './timeline';
+import { RaceWatch, type WatchTask } from './watch';
 
-export type CutoverOutcome = 'applied' | 'converged' | 'unchanged' | 'failed';
+export type { CutoverDeps, CutoverOptions, CutoverOutcome, CutoverOutput, CutoverResult, RestoreMode, RestoreRecord } from './run';
+export { ROLLBACK } from './run';
+export { bootstrapSteps } from './preflight';
+export { releaseTarget } from './watch';
 
-export interface CutoverOptions {
-  /** Absolute working directory (terraform's cwd). */
-  workingDirectory: string;
-  /** The saved plan, relative to the working directory or absolute. */
-  planfile: string;
-  /** Extra arguments for re-plans (one per item). */
-  applyArgs: string[];
-  /** plan-guard's plan-sha; empty = not checked. */
-  expectedPlanSha?: string;
-  maxApplies: number;
-  releaseTimeoutMs: number;
-  /** Fixed poll interval; undefined = adaptive (≤ 5 s). */
-  pollIntervalMs?: number;
-  /** Pause after the addresses are free, before re-planning (default 2 s). */
-  releaseGraceMs?: number;
-  amiCheck: 'auto' | 'off';
-  ami: AmiCriteria;
-}
-
-export interface CutoverOutput {
-  line(line: RenderedLine): void;
-  startGroup(title: string): void;
-  endGroup(): void;
-  /** Registers a value to be masked in every later log line. */
-  secret(value: string): void;
-}
-
-export interface CutoverDeps {
-  terraform: TerraformDriver;
-  /** The EC2 client; called only when EC2 is needed (AMI check, race confirmation). */
-  ec2: () => EC2Client;
-  clock: Clock;
-  out: CutoverOutput;
-  /** Where show output and re-plans go. */
-  tempDir: string;
-  /** The runner cancelling the job. */
-  signal?: AbortSignal;
-}
-
-export interface CutoverResult {
-  result: CutoverOutcome;
-  applies: number;
-  retriedBecause: string;
-  egressGapSeconds?: number;
-  timeline: Timeline;
-  planSha: string;
-  modeSwitch: ModeSwitch;
-  /** One line, when failed. */
-  failure?: string;
-  /** What the operator should do, when failed. */
-  nextSteps: string[];
-  /** The error diagnostics of the step that failed. */
-  errors: Diagnostic[];
-  /** Re-plan changes that were not in the reviewed plan. */
-  unexpected: string[];
-  wait?: ReleaseResult;
-  /** The AMI the NAT instances launch from, when the AMI check ran. */
-  ami?: string;
-  warnings: string[];
-}
-
-interface ReadPlan {
-  sha: string;
-  refs: ChangeRef[];
-  natChanges: ResourceChange[];
-  applyable?: boolean;
-  warnings: string[];
-}
-
-export const ROLLBACK =
-  'Rollback lever: flip the environment back to gateway mode (TF_VAR_USE_NAT_INSTANCE=false), then plan, review and apply: NAT gateways restore egress on the same Elastic IPs with no AMI in the path.';
-
-export function bootstrapSteps(criteria: AmiCriteria): string[] {
-  const tags = criteria.requiredTags.length > 0 ? ` carrying ${formatTags(criteria.requiredTags)}` : '';
-  return [
-    'Apply in gateway mode first (TF_VAR_USE_NAT_INSTANCE=false): NAT gateways give the Image Builder build the egress it needs.',
-    `Build the NAT AMI (the build-nat-ami action or the "Build NAT AMI" workflow) and wait until an AMI named ${criteria.namePattern}${tags} is available (the tag is added only after the image's tests pass).`,
-    'Then flip to instances (TF_VAR_USE_NAT_INSTANCE=true), plan, review, and apply with cutover.',
-  ];
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function obj(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-/** The allocation ids and gateways to watch, from the race errors and the reviewed plan. */
-export function releaseTarget(errors: readonly RaceError[], natChanges: readonly ResourceChange[]): ReleaseTarget {
-  const allocations = new Set<string>();
-  for (const e of errors) {
-    if (e.allocationId) {
-      allocations.add(e.allocationId);
-      continue;
-    }
-    const rc = natChanges.find((c) => c.address === e.address && !c.deposed);
-    const after = obj(rc?.change.after);
-    const before = obj(rc?.change.before);
-    const id = e.resourceType === 'aws_eip' ? (str(before?.allocation_id) ?? str(before?.id) ?? str(after?.allocation_id)) : (str(after?.allocation_id) ?? str(before?.allocation_id));
-    if (id) allocations.add(id);
-  }
-  const gatewayIds: string[] = [];
-  for (const rc of natChanges) {
-    if (rc.type !== 'aws_nat_gateway' || !rc.change.actions.includes('delete')) continue;
-    const before = obj(rc.change.before);
-    const id = str(before?.id);
-    const allocation = str(before?.allocation_id);
-    if (id && (allocations.size === 0 || !allocation || allocations.has(allocation))) gatewayIds.push(id);
-  }
-  return { allocationIds: [...allocations], gatewayIds };
-}
+const EGRESS_DOWN = 'Egress is down in the affected AZs (their routes point at NAT instances without their public IP) until the Elastic IPs are associated.';
 
 export async function runCutover(options: CutoverOptions, deps: CutoverDeps): Promise<CutoverResult> {
-  const { clock, out, terraform } = deps;
-  const steps: TimelineStep[] = [];
-  const hooks: HookEvent[] = [];
-  const info = (text: string) => out.line({ level: 'info', text });
   const planPath = resolve(options.workingDirectory, options.planfile);
   if (!existsSync(planPath)) throw new InputError(`planfile: ${options.planfile} does not exist (in ${options.workingDirectory})`);
+  const run = new CutoverRun({ restore: 'associate', ...options }, deps);
+  const reviewed = await preflight(run, planPath);
+  if (!reviewed) return run.result;
 
-  let showCount = 0;
-  /** show -json + streaming load; a malformed or unreadable plan is an InputError for the reviewed plan. */
-  const readPlan = async (file: string, label: string, asInput: boolean): Promise<ReadPlan> => {
-    const json = join(deps.tempDir, `cutover-show-${process.pid}-${++showCount}.json`);
-    try {
-      await terraform.show(file, json);
-      const refs: ChangeRef[] = [];
-      const loaded = await loadPlanFile(json, {
-        keep: (rc) => {
-          const ref = changeRef(rc);
-          if (ref) refs.push(ref);
-          return isNatCandidate(rc);
-        },
-      });
-      const applyable = loaded.documents.some((d) => d.header.applyable === true) ? true : loaded.documents.every((d) => d.header.applyable === false) ? false : undefined;
-      return {
-        sha: combineDigests(loaded.documents.map((d) => d.digest)),
-        refs,
-        natChanges: loaded.documents.flatMap((d) => d.changes),
-        ...(applyable !== undefined ? { applyable } : {}),
-        warnings: [...loaded.warnings, ...loaded.documents.flatMap((d) => d.warnings)],
-      };
-    } catch (err) {
-      if (err instanceof PlanFormatError) {
-        const message = `${label}: ${err.message}`;
-        throw asInput ? new InputError(message) : new ActionFailure(message);
-      }
-      throw err;
-    } finally {
-      rmSync(json, { force: true });
-    }
-  };
-
-  // 1. The reviewed plan: digest, changes, what kind of switch it is.
-  const checkStart = clock.now();
-  const reviewed = await readPlan(planPath, `planfile: ${options.planfile}`, true);
-  const analysis = classifyChanges(reviewed.natChanges);
-  const roles = egressRoles(reviewed.natChanges);
-  const touchesNat = roles.breaking.size > 0 || analysis.modeSwitch !== 'none';
-  const result: CutoverResult = {
-    result: 'failed',
-    applies: 0,
-    retriedBecause: '',
-    timeline: { steps },
-    planSha: reviewed.sha,
-    modeSwitch: analysis.modeSwitch,
-    nextSteps: [],
-    errors: [],
-    unexpected: [],
-    warnings: [...reviewed.warnings],
-  };
-  for (const w of reviewed.warnings) out.line({ level: 'warning', text: `plan: ${w}` });
-
-  const fail = (message: string, nextSteps: string[], restored = false): CutoverResult => {
-    result.result = 'failed';
-    result.failure = message;
-    result.nextSteps = [...nextSteps, ...(touchesNat && !nextSteps.includes(ROLLBACK) ? [ROLLBACK] : [])];
-    finish(restored);
-    return result;
-  };
-  const finish = (restored: boolean) => {
-    const gap = egressGap(hooks, roles, restored);
-    if (gap) {
-      result.timeline.egressGap = gap;
-      if (gap.seconds !== undefined) result.egressGapSeconds = gap.seconds;
-    }
-  };
-
-  info(`Plan digest (plan-sha): ${reviewed.sha}`);
-  const expected = options.expectedPlanSha?.trim().toLowerCase() ?? '';
-  if (expected !== '' && expected !== reviewed.sha) {
-    steps.push(step('check', checkStart, clock.now(), 'refused', { detail: `digest ${reviewed.sha} ≠ expected ${expected}` }));
-    return fail(`the plan's digest ${reviewed.sha} differs from expected-plan-sha ${expected}: refusing to apply a plan that is not the one reviewed`, [
-      'Nothing was applied. Apply only the saved plan plan-guard reviewed: pass the same plan artifact, or plan and review again.',
-    ]);
-  }
-  if (expected === '') out.line({ level: 'warning', text: 'expected-plan-sha is empty: not checking that this is the reviewed plan (pass plan-guard\'s plan-sha output)' });
-
-  if (reviewed.refs.length === 0 && reviewed.applyable !== true) {
-    steps.push(step('check', checkStart, clock.now(), 'unchanged', { detail: 'the plan has no changes' }));
-    info('The plan has no changes: nothing to apply.');
-    result.result = 'unchanged';
-    return result;
-  }
-  if (analysis.modeSwitch === 'gateway-to-instance') {
-    info(`Gateway → instance cutover (${analysis.natInstancesCreated.length} NAT instance(s)): the first apply may fail on the Elastic IP associations while the gateways are deleted; cutover confirms that with EC2, waits, and converges.`);
-  } else if (analysis.modeSwitch === 'instance-to-gateway') {
-    info('Instance → gateway switch: no association race in this direction; one apply.');
-  }
-
-  // 2. The AMI the new NAT instances need.
-  if (options.amiCheck === 'auto' && analysis.natInstancesCreated.length > 0) {
-    try {
-      const search = await searchAmis(deps.ec2(), options.ami);
-      if (!search.usable) {
-        steps.push(step('check', checkStart, clock.now(), 'refused', { detail: 'no usable NAT AMI' }));
-        const why = search.candidates.length === 0 ? 'no AMI owned by this account matches the name' : explainRejections(search, 3).join('; ');
-        return fail(
-          `the plan creates NAT instances (${analysis.natInstancesCreated.join(', ')}) but no AMI named ${options.ami.namePattern} with ${formatTags(options.ami.requiredTags) || 'the required tags'} exists (${why}): refusing to apply`,
-          ['Nothing was applied. Bootstrap instance mode through a gateway:', ...bootstrapSteps(options.ami).map((s, i) => `${i + 1}. ${s}`)],
-        );
-      }
-      result.ami = `${search.usable.imageId} (${search.usable.name})`;
-      info(`NAT AMI: ${search.usable.name} (${search.usable.imageId}) carries ${formatTags(options.ami.requiredTags) || 'no required tags'}`);
-      for (const address of analysis.natInstancesCreated) {
-        const rc = reviewed.natChanges.find((c) => c.address === address);
-        const ami = str(obj(rc?.change.after)?.ami);
-        const candidate = ami ? search.candidates.find((c) => c.imageId === ami) : undefined;
-        if (rc && candidate && candidate.problems.length > 0) {
-          // Plan values reach text only through shownValue (sensitivity markers honoured).
-          steps.push(step('check', checkStart, clock.now(), 'refused', { detail: `plan launches unusable AMI ${shownValue(rc, 'after', ['ami'])}` }));
-          return fail(`${address} would launch ${candidate.name} (${candidate.imageId}), which ${candidate.problems.join(' and ')}: refusing to apply`, [
-            `Plan again so the instances pick the newest usable AMI (${search.usable.name}, ${search.usable.imageId}), or fix the image's tags.`,
-          ]);
-        }
-      }
-    } catch (err) {
-      if (err instanceof InputError) throw err;
-      steps.push(step('check', checkStart, clock.now(), 'failed', { detail: 'AMI check' }));
-      return fail(`the NAT AMI check failed: ${describeError(err)}`, ['Nothing was applied. Grant ec2:DescribeImages to the apply role, or set nat-ami-check: off if the AMI is known to exist.']);
-    }
-  }
-  steps.push(step('check', checkStart, clock.now(), 'ok', { detail: `plan-sha ${reviewed.sha.slice(0, 12)}…, ${reviewed.refs.length} change(s)` }));
-
-  // 3. Apply, and converge after the race.
   let planToApply = planPath;
   for (;;) {
-    if (deps.signal?.aborted) return fail(`cancelled before apply ${result.applies + 1}`, ['Re-run the job when ready; nothing more was applied.']);
-    result.applies++;
-    const n = result.applies;
+    if (run.cancelled) return run.fail(`cancelled before apply ${run.result.applies + 1}`, run.result.applies === 0 ? ['Nothing was applied; egress is as it was. Re-run the job when ready.'] : [EGRESS_DOWN, 'Re-run the job (plan, review, apply).']);
+    const applied = await applyPhase(run, reviewed, planToApply);
+    if ('done' in applied) return run.result;
+    const tasks = await waitPhase(run, applied.watch, applied.verdict);
+    if (!tasks) return run.result;
+    const imported = await restorePhase(run, tasks);
+    if (!imported) return run.result;
+    const next = await convergePhase(run, reviewed, imported, applied.n);
+    if (next === undefined) return run.result;
+    planToApply = next;
+  }
+}
+
+type Applied = { done: true } | { n: number; watch: RaceWatch; verdict: RaceVerdict; stream: StreamedRun };
+
+/** Phase apply: one `terraform apply -json`; race-pattern diagnostics start the watch as they arrive. */
+export async function applyPhase(run: CutoverRun, reviewed: Reviewed, planfile: string): Promise<Applied> {
+  const { options, result } = run;
+  result.applies++;
+  const n = result.applies;
+  const started = run.clock.now();
+  let hooks: readonly HookEvent[] = [];
+  const watch = new RaceWatch(run, reviewed.plan.natChanges, () => hooks);
+  const canRetry = n < options.maxApplies;
+  let otherError = false;
+  const applied = await run.terraform(`terraform apply (${n} of at most ${options.maxApplies})`, ['apply', '-json', '-input=false', planfile], (d, stream) => {
+    hooks = stream.hooks;
+    if (d.severity !== 'error' || otherError) return;
+    const m = canRetry ? matchRaceDiagnostic(d, stream.hooks) : undefined;
+    if (m) watch.see(m);
+    else {
+      // Another error: this apply will not be retried, so stop confirming and watching at once.
+      otherError = true;
+      watch.cancel();
+    }
+  });
+  hooks = applied.stream.hooks;
+  run.hooks.push(...applied.stream.hooks);
+  const ended = run.clock.now();
+  let made: string[] = [];
+  const stop = async () => {
+    watch.cancel();
+    made = importAdvice(await watch.settle());
+  };
+  if (applied.interrupted) {
+    await stop();
+    run.step('apply', started, 'interrupted', { n, detail: applied.exit, endedMs: ended });
+    run.fail(`cancelled: terraform apply ${n} was interrupted and exited (${applied.exit}) after saving state`, [
+      'Re-run the job to finish: plan again (the saved plan is stale once part of it was applied), review, and apply.',
+      'If terraform was killed before it released the state lock, run `terraform force-unlock <id>` first.',
+    ], { cancelled: true });
+    return { done: true };
+  }
+  if (applied.ok) {
+    await stop();
+    run.step('apply', started, 'ok', { n, endedMs: ended });
+    run.succeed(n === 1 ? 'applied' : 'converged');
+    return { done: true };
+  }
+  const verdict = classifyFailure(applied.stream.diagnostics, applied.stream.hooks);
+  run.step('apply', started, verdict.race ? 'race pattern' : 'failed', { n, detail: verdict.reason, endedMs: ended });
+  if (!verdict.race) {
+    await stop();
+    result.errors = applied.stream.errors;
+    if (applied.stream.errors.length === 0) {
+      const tail = applied.stream.text.filter((l) => l.trim() !== '').slice(0, 3).join(' | ');
+      run.fail(`terraform apply ${n} exited (${applied.exit}) without reporting an error diagnostic: it may have crashed${tail ? `; its output: ${tail.slice(0, 300)}` : ''}`, [
+        'Read the terraform output above (a crash prints a panic and a crash.log path). State may be locked: check it and `terraform force-unlock <id>` if needed.',
+        'Plan again, review, and apply.',
+      ]);
+    } else {
+      run.fail(`terraform apply ${n} failed: ${verdict.reason}; not retried (only the Elastic IP race is)`, [...made, 'Fix the cause shown in the errors above, then plan again, review, and apply.']);
+    }
+    return { done: true };
+  }
+  result.errors = applied.stream.errors;
+  if (!canRetry) {
+    await stop();
+    run.fail(`terraform apply ${n} failed with the Elastic IP race's pattern (${verdict.reason}) and max-applies ${options.maxApplies} allows no other apply`, [
+      `${EGRESS_DOWN} When the NAT gateways show deleted and their Elastic IPs no association, re-run the job (plan, review, apply) with max-applies ${Math.max(2, reviewed.expectedApplies)} or more.`,
+    ]);
+    return { done: true };
+  }
+  for (const e of verdict.raceErrors) watch.see(e);
+  return { n, watch, verdict, stream: applied };
+}
+
+/** What to tell the operator about associations cutover made that terraform's state does not have yet. */
+function importAdvice(tasks: readonly WatchTask[]): string[] {
+  return tasks
+    .filter((t) => t.associate?.outcome === 'associated' && t.associate.associationId && t.error.resourceType === 'aws_eip_association')
+    .map((t) => `cutover associated ${t.associate?.allocationId} with ${t.associate?.targetId} (${t.associate?.associationId}); bring it into state before planning: terraform import ${t.error.address} ${t.associate?.associationId}`);
+}
+
+/** Phases confirm + wait: every race task's outcome, recorded on the timeline; undefined when the run ended. */
+export async function waitPhase(run: CutoverRun, watch: RaceWatch, verdict: RaceVerdict): Promise<WatchTask[] | undefined> {
+  const { result } = run;
+  const tasks = await watch.settle();
+  for (const t of tasks) {
+    const w = t.wait;
+    const confirmEnd = w.confirmedAt ?? w.endedAt;
+    run.step('confirm', t.seenAt, w.confirmedAt !== undefined ? 'confirmed' : w.outcome, { detail: t.error.address, endedMs: confirmEnd });
+    if (w.confirmedAt !== undefined) {
+      run.step('wait', w.confirmedAt, w.outcome, { detail: `${t.error.address}: ${w.polls} poll(s), ${w.ec2Calls} EC2 call(s)${w.throttled ? `, ${w.throttled} throttled` : ''}`, endedMs: w.releasedAt ?? w.endedAt });
+    }
+  }
+  result.waits = tasks.map((t) => t.wait);
+  if (tasks[0]) result.wait = tasks[0].wait;
+  const bad = tasks.find((t) => t.wait.outcome === 'cancelled') ?? tasks.find((t) => t.wait.outcome === 'timeout') ?? tasks.find((t) => t.wait.outcome === 'not-race');
+  const made = importAdvice(tasks);
+  if (bad) {
+    const w = bad.wait;
+    if (w.outcome === 'cancelled') {
+      run.fail(`cancelled while waiting for the Elastic IPs: ${w.message}`, [EGRESS_DOWN, ...made, 'Re-run the job once the NAT gateways show deleted (plan, review, apply).'], { cancelled: true });
+    } else if (w.outcome === 'timeout') {
+      run.fail(`${bad.error.address}: ${w.message}: gave up waiting, not re-applying`, [
+        EGRESS_DOWN,
+        ...made,
+        'Look at the NAT gateways in the console; AWS support can help with a gateway stuck deleting. When the gateways show deleted and the Elastic IPs have no association, re-run the job (plan, review, apply).',
+      ]);
+    } else if ((w as { error?: boolean }).error) {
+      run.fail(`${bad.error.address}: ${w.message}`, [EGRESS_DOWN, ...made, 'Check the NAT gateways in the console; when they show deleted, re-run the job (plan, review, apply).']);
+    } else {
+      run.fail(`${bad.error.address}: not retried: ${w.message}`, [...made, 'Fix the cause (who holds the Elastic IP, or the permission), then plan again, review, and apply.']);
+    }
+    return undefined;
+  }
+  const gateways = [...new Set(tasks.flatMap((t) => t.wait.gateways.map((g) => g.id)))];
+  result.retriedBecause ||= `${verdict.reason}: the Elastic IP race, confirmed by EC2 (NAT gateway(s) ${gateways.join(', ')} being deleted held the addresses)`;
+  for (const t of tasks) run.info(`${t.error.address}: ${t.wait.message}`);
+  return tasks;
+}
+
+/**
+ * Phase restore (restore: associate): records what the watch associated (timeline, egress gap), then imports
+ * each association into terraform's state. Returns the imported addresses ([] for restore: reapply), or
+ * undefined when the run ended (cancelled).
+ */
+export async function restorePhase(run: CutoverRun, tasks: readonly WatchTask[]): Promise<string[] | undefined> {
+  const { options, result, clock } = run;
+  const mode = options.restore ?? 'associate';
+  const record = (result.restore ??= { mode, path: '', associations: [], imported: [] });
+  if (mode === 'reapply') return [];
+  const reasons = [...new Set(tasks.map((t) => t.notApplicable).filter((x): x is string => !!x))];
+  if (reasons.length > 0) {
+    record.notApplicable = reasons.join('; ');
+    run.info(`Fast restore ${tasks.some((t) => t.associate?.outcome === 'associated') ? 'partly ' : ''}falls back to the re-apply path: ${record.notApplicable}`);
+  }
+  const timings: RestoreTiming[] = [];
+  for (const t of tasks) {
+    const a = t.associate;
+    if (!a) continue;
+    record.associations.push(a);
+    const released = t.wait.releasedAt;
+    const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
+    timings.push({
+      address: a.address,
+      allocationId: a.allocationId,
+      ...(released !== undefined ? { released: iso(released) } : {}),
+      ...(a.sentAt !== undefined ? { sent: iso(a.sentAt) } : {}),
+      ...(a.associatedAt !== undefined ? { associated: iso(a.associatedAt) } : {}),
+      ...(released !== undefined && a.sentAt !== undefined ? { releaseToSentMs: a.sentAt - released } : {}),
+      ...(released !== undefined && a.associatedAt !== undefined ? { releaseToAssociatedMs: a.associatedAt - released } : {}),
+    });
+    run.step('restore', a.sentAt ?? clock.now(), a.outcome, { detail: `${a.address}: ${a.allocationId} → ${a.targetId}${a.associationId ? ` (${a.associationId})` : ''}, ${a.attempts} attempt(s)`, endedMs: a.associatedAt ?? a.sentAt ?? clock.now() });
+    if (a.outcome === 'associated' && a.associatedAt !== undefined) {
+      // Egress is back in this AZ now: the gap ends here, not at the convergence apply.
+      run.hooks.push({ type: 'apply_complete', address: a.address, resourceType: t.error.resourceType, action: 'create', at: a.associatedAt, stamped: false, ...(a.associationId ? { idValue: a.associationId } : {}) });
+    }
+  }
+  if (timings.length > 0) result.timeline.restore = timings;
+  const associated = tasks.filter((t) => t.associate?.outcome === 'associated');
+  if (associated.length > 0) record.path = 'associate';
+  if (tasks.some((t) => t.associate?.outcome === 'cancelled') || run.cancelled) {
+    run.fail('cancelled while associating the Elastic IPs', [EGRESS_DOWN, ...importAdvice(tasks), 'Re-run the job (plan, review, apply).'], { cancelled: true });
+    return undefined;
+  }
+  for (const t of associated) {
+    const args = importArgs(t.associate as NonNullable<WatchTask['associate']>, t.error.resourceType === 'aws_eip' ? 'aws_eip' : 'aws_eip_association', options.applyArgs);
+    if (!args) continue; // an aws_eip reads its association when the re-plan refreshes it
     const started = clock.now();
-    const run = await runStreamed(deps, `terraform apply (${n} of at most ${options.maxApplies})`, ['apply', '-json', '-input=false', planToApply]);
-    hooks.push(...run.stream.hooks);
-    const ended = clock.now();
-    if (run.interrupted) {
-      steps.push(step('apply', started, ended, 'interrupted', { n, detail: `exit ${run.exit}` }));
-      return fail(`cancelled: terraform apply ${n} was interrupted and exited (${run.exit}) after saving state`, [
-        'Re-run the job to finish: plan again (the saved plan is stale once part of it was applied), review, and apply.',
-        'If terraform was killed before it released the state lock, run `terraform force-unlock <id>` first.',
-      ]);
+    const imp = await run.terraform(`terraform import ${t.error.address}`, args);
+    if (imp.interrupted) {
+      run.step('import', started, 'interrupted', { detail: t.error.address });
+      run.fail(`cancelled during terraform import of ${t.error.address}`, [...importAdvice(tasks), 'Egress is restored where cutover associated the addresses. Re-run the job (plan, review, apply) after the imports above.'], { cancelled: true });
+      return undefined;
     }
-    if (run.ok) {
-      steps.push(step('apply', started, ended, 'ok', { n }));
-      result.result = n === 1 ? 'applied' : 'converged';
-      result.errors = []; // the race errors of earlier applies are explained by retriedBecause
-      finish(true);
-      return result;
+    if (!imp.ok) {
+      const why = imp.stream.errors[0]?.summary.split('\n')[0] ?? imp.stream.text.find((l) => /Error/.test(l)) ?? imp.exit;
+      run.step('import', started, 'failed', { detail: `${t.error.address}: ${why}` });
+      record.notApplicable = [record.notApplicable, `terraform import ${t.error.address} failed (${why}): re-applying instead`].filter(Boolean).join('; ');
+      run.warn(`terraform import ${t.error.address} ${t.associate?.associationId} failed (${why}): falling back to the re-apply path`);
+      continue;
     }
-    const verdict = classifyFailure(run.stream.diagnostics, run.stream.hooks);
-    steps.push(step('apply', started, ended, verdict.race ? 'race' : 'failed', { n, detail: verdict.reason }));
-    if (!verdict.race) {
-      result.errors = run.stream.errors;
-      if (run.stream.errors.length === 0) {
-        const tail = run.stream.text.filter((l) => l.trim() !== '').slice(0, 3).join(' | ');
-        return fail(`terraform apply ${n} exited (${run.exit}) without reporting an error diagnostic: it may have crashed${tail ? `; its output: ${tail.slice(0, 300)}` : ''}`, [
-          'Read the terraform output above (a crash prints a panic and a crash.log path). State may be locked: check it and `terraform force-unlock <id>` if needed.',
-          'Plan again, review, and apply.',
-        ]);
-      }
-      return fail(`terraform apply ${n} failed: ${verdict.reason}; not retried (only the Elastic IP association race is)`, [
-        'Fix the cause shown in the errors above, then plan again, review, and apply.',
-      ]);
-    }
-    result.retriedBecause = result.retriedBecause || verdict.reason;
-    result.errors = run.stream.errors;
-    if (n >= options.maxApplies) {
-      return fail(`the Elastic IP association race is still failing after ${n} apply(s) (max-applies ${options.maxApplies}): ${verdict.reason}`, [
-        'Egress is down in the affected AZs until the association is made. Wait until the NAT gateways show deleted and their Elastic IPs no associations, then re-run the job (plan, review, apply).',
-      ]);
-    }
-
-    // Confirm with EC2 and wait for the addresses.
-    const target = releaseTarget(verdict.raceErrors, reviewed.natChanges);
-    info(`Apply ${n} hit the gateway→instance Elastic IP race (${verdict.raceErrors.map((e) => e.address).join(', ')}). Confirming with EC2: ${target.allocationIds.join(', ') || 'no allocation id known'}${target.gatewayIds.length ? `; gateways in the plan: ${target.gatewayIds.join(', ')}` : ''}.`);
-    const waitStart = clock.now();
-    let wait: ReleaseResult;
-    try {
-      out.startGroup('Waiting for the NAT gateways to release the Elastic IPs');
-      wait = await waitForRelease(target, {
-        ec2: deps.ec2(),
-        clock,
-        timeoutMs: options.releaseTimeoutMs,
-        ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
-        ...(options.releaseGraceMs !== undefined ? { graceMs: options.releaseGraceMs } : {}),
-        ...(deps.signal ? { signal: deps.signal } : {}),
-        log: info,
-      });
-    } catch (err) {
-      if (err instanceof InputError) throw err;
-      steps.push(step('wait', waitStart, clock.now(), 'failed'));
-      return fail(`could not confirm the race with EC2: ${describeError(err)}`, [
-        'Egress is down in the affected AZs. Check the NAT gateways in the console; when they show deleted, re-run the job (plan, review, apply).',
-      ]);
-    } finally {
-      out.endGroup();
-    }
-    result.wait = wait;
-    steps.push(step('wait', waitStart, clock.now(), wait.outcome, { detail: `${wait.polls} poll(s), ${wait.ec2Calls} EC2 call(s)${wait.throttled ? `, ${wait.throttled} throttled` : ''}` }));
-    if (wait.outcome === 'timeout') {
-      return fail(`${wait.message}: gave up waiting, not re-applying`, [
-        'Egress is down in the affected AZs (their routes point at NAT instances without public IPs). Look at the NAT gateways in the console; AWS support can help with a gateway stuck deleting.',
-        'When the gateways show deleted and the Elastic IPs have no association, re-run the job (plan, review, apply).',
-      ]);
-    }
-    if (wait.outcome === 'cancelled') return fail(`cancelled while waiting: ${wait.message}`, ['Re-run the job once the NAT gateways show deleted (plan, review, apply).']);
-    if (wait.outcome === 'not-race') {
-      return fail(`not retried: ${wait.message}`, ['Fix the cause (who holds the Elastic IP, or the permission), then plan again, review, and apply.']);
-    }
-    info(wait.message);
-
-    // Re-plan and check it only finishes what was reviewed.
-    const planStart = clock.now();
-    const replan = join(deps.tempDir, `cutover-replan-${process.pid}-${n + 1}.tfplan`);
-    const planRun = await runStreamed(deps, `terraform plan (for apply ${n + 1})`, ['plan', '-json', '-input=false', `-out=${replan}`, ...options.applyArgs]);
-    if (planRun.interrupted) {
-      steps.push(step('plan', planStart, clock.now(), 'interrupted', { n: n + 1 }));
-      return fail('cancelled during the re-plan', ['Egress is down in the affected AZs until the associations are made: re-run the job (plan, review, apply).']);
-    }
-    if (!planRun.ok) {
-      steps.push(step('plan', planStart, clock.now(), 'failed', { n: n + 1 }));
-      result.errors = planRun.stream.errors;
-      return fail(`the re-plan after the race failed (${planRun.exit})${planRun.stream.errors[0] ? `: ${planRun.stream.errors[0].summary.split('\n')[0]}` : ''}`, [
-        'Egress is down in the affected AZs until the associations are made. Fix the error, then plan, review, and apply.',
-      ]);
-    }
-    let next: ReadPlan;
-    try {
-      next = await readPlan(replan, 're-plan', false);
-    } catch (err) {
-      steps.push(step('plan', planStart, clock.now(), 'failed', { n: n + 1 }));
-      return fail(`could not read the re-plan: ${describeError(err)}`, ['Egress is down in the affected AZs until the associations are made: plan, review, and apply.']);
-    }
-    const unexpected = unexpectedChanges(reviewed.refs, next.refs);
-    if (unexpected.length > 0) {
-      result.unexpected = unexpected.map(describeUnexpected);
-      steps.push(step('plan', planStart, clock.now(), 'unexpected changes', { n: n + 1, detail: `${unexpected.length} change(s) not in the reviewed plan` }));
-      for (const u of result.unexpected) out.line({ level: 'error', text: `unexpected in the re-plan: ${u}` });
-      return fail(`the re-plan contains ${unexpected.length} change(s) that were not in the reviewed plan (first: ${result.unexpected[0]}): stopped, nothing more applied`, [
-        'Egress is down in the affected AZs until the associations are made. Review the new plan (plan-guard) and apply it through the normal reviewed path.',
-      ]);
-    }
-    if (next.refs.length === 0) {
-      steps.push(step('plan', planStart, clock.now(), 'no changes', { n: n + 1 }));
-      info('The re-plan has no changes left: the reviewed plan is fully applied.');
-      rmSync(replan, { force: true });
-      result.result = 'converged';
-      result.errors = [];
-      finish(true);
-      return result;
-    }
-    steps.push(step('plan', planStart, clock.now(), 'ok', { n: n + 1, detail: next.refs.map((r) => `${r.kind} ${r.address}`).join(', ').slice(0, 300) }));
-    info(`The re-plan finishes the reviewed plan: ${next.refs.map((r) => `${r.kind} ${r.address}`).join(', ')}`);
-    planToApply = replan;
+    run.step('import', started, 'ok', { detail: `${t.error.address} ← ${t.associate?.associationId}` });
+    record.imported.push(t.error.address);
   }
+  for (const t of associated) if (t.error.resourceType === 'aws_eip') record.imported.push(t.error.address);
+  return record.imported;
 }
 
-interface StreamedRun {
-  ok: boolean;
-  interrupted: boolean;
-  exit: string;
-  stream: UiStream;
-}
-
-async function runStreamed(deps: CutoverDeps, title: string, args: string[]): Promise<StreamedRun> {
-  const stream = new UiStream({ now: () => deps.clock.now(), onSecret: (v) => deps.out.secret(v) });
-  deps.out.startGroup(title);
+/**
+ * Phase converge: re-plan with apply-args, check that every change was in the reviewed plan and that nothing
+ * is left for an association cutover made, then either finish (nothing left) or return the re-plan to apply.
+ * Returns undefined when the run ended.
+ */
+export async function convergePhase(run: CutoverRun, reviewed: Reviewed, imported: readonly string[], n: number): Promise<string | undefined> {
+  const { options, result, clock } = run;
+  const made = result.restore?.associations.filter((a) => a.outcome === 'associated') ?? [];
+  const down = made.length > 0 ? 'Egress is restored where cutover associated the addresses; the rest of the reviewed plan is not applied.' : EGRESS_DOWN;
+  const planStart = clock.now();
+  const replan = join(run.deps.tempDir, `cutover-replan-${process.pid}-${n + 1}.tfplan`);
+  const planRun = await run.terraform(`terraform plan (for apply ${n + 1})`, ['plan', '-json', '-input=false', `-out=${replan}`, ...options.applyArgs]);
+  if (planRun.interrupted) {
+    run.step('plan', planStart, 'interrupted', { n: n + 1 });
+    run.fail('cancelled during the re-plan', [down, 'Re-run the job (plan, review, apply).'], { cancelled: true });
+    return undefined;
+  }
+  if (!planRun.ok) {
+    run.step('plan', planStart, 'failed', { n: n + 1 });
+    result.errors = planRun.stream.errors;
+    run.fail(`the re-plan after the race failed (${planRun.exit})${planRun.stream.errors[0] ? `: ${planRun.stream.errors[0].summary.split('\n')[0]}` : ''}`, [down, 'Fix the error, then plan, review, and apply.']);
+    return undefined;
+  }
+  let next;
   try {
-    const r = await deps.terraform.run(
-      args,
-      (line, source) => {
-        for (const l of stream.push(line, source)) deps.out.line(l);
-      },
-      deps.signal,
-    );
-    for (const l of stream.end()) deps.out.line(l);
-    const exit = r.signal ? `signal ${r.signal}` : `exit code ${r.exitCode}`;
-    if (r.escalated.length > 0) deps.out.line({ level: 'warning', text: `terraform had to be stopped with ${r.escalated.join(' then ')}` });
-    if (stream.unknownTypes.size > 0) deps.out.line({ level: 'debug', text: `message types shown through their text: ${[...stream.unknownTypes].join(', ')}` });
-    return { ok: r.exitCode === 0 && !r.interrupted, interrupted: r.interrupted, exit, stream };
-  } finally {
-    deps.out.endGroup();
-    deps.out.line({ level: 'debug', text: `${title} done` });
+    next = await run.readPlan(replan, 're-plan', false);
+  } catch (err) {
+    run.step('plan', planStart, 'failed', { n: n + 1 });
+    run.fail(`could not read the re-plan: ${describeError(err)}`, [down, 'Plan, review, and apply.']);
+    return undefined;
   }
+  const leftover = next.refs.filter((r) => imported.includes(r.address));
+  if (leftover.length > 0) {
+    const list = leftover.map((r) => `${r.kind} ${r.address}`);
+    result.unexpected = list.map((l) => `${l}: cutover associated it and imported the association, but the configuration still wants a change there`);
+    run.step('plan', planStart, 'mismatch after import', { n: n + 1, detail: list.join(', ') });
+    for (const u of result.unexpected) run.deps.out.line({ level: 'error', text: `after the import: ${u}` });
+    run.fail(`the re-plan still changes ${list.join(', ')} after cutover associated and imported ${leftover.length === 1 ? 'it' : 'them'}: the association does not match the configuration; stopped, nothing more applied`, [
+      'Egress is restored on the associations cutover made. Review the re-plan (plan-guard): the configuration wants something other than the reviewed association there; fix the configuration or apply the new plan through the reviewed path.',
+    ]);
+    return undefined;
+  }
+  const unexpected = unexpectedChanges(reviewed.plan.refs, next.refs);
+  if (unexpected.length > 0) {
+    result.unexpected = unexpected.map(describeUnexpected);
+    run.step('plan', planStart, 'unexpected changes', { n: n + 1, detail: `${unexpected.length} change(s) not in the reviewed plan` });
+    for (const u of result.unexpected) run.deps.out.line({ level: 'error', text: `unexpected in the re-plan: ${u}` });
+    run.fail(`the re-plan contains ${unexpected.length} change(s) that were not in the reviewed plan (first: ${result.unexpected[0]}): stopped, nothing more applied`, [
+      `${down} Review the new plan (plan-guard) and apply it through the normal reviewed path.`,
+    ]);
+    return undefined;
+  }
+  if (next.refs.length === 0) {
+    run.step('plan', planStart, 'no changes', { n: n + 1 });
+    run.info('The re-plan has no changes left: the reviewed plan is fully applied.');
+    rmSync(replan, { force: true });
+    run.succeed('converged');
+    return undefined;
+  }
+  run.step('plan', planStart, 'ok', { n: n + 1, detail: next.refs.map((r) => `${r.kind} ${r.address}`).join(', ').slice(0, 300) });
+  run.info(`The re-plan finishes the reviewed plan: ${next.refs.map((r) => `${r.kind} ${r.address}`).join(', ')}`);
+  if (result.restore && result.restore.path === '') result.restore.path = 'reapply';
+  return replan;
 }

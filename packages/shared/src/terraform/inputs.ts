@@ -52,6 +52,7 @@ export function cutoverInputs(read: InputReader, env: NodeJS.ProcessEnv = proces
     maxApplies: intInput('max-applies', read('max-applies'), 3, { min: 1, max: 10 }),
     releaseTimeoutMs,
     ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
+    restore: enumInput('restore', read('restore'), ['associate', 'reapply'] as const, 'associate'),
     amiCheck: enumInput('nat-ami-check', read('nat-ami-check'), ['auto', 'off'] as const, 'auto'),
     ami: {
       namePattern: stringInput('ami-name-pattern', read('ami-name-pattern'), 'cabal-nat-al2023-*'),

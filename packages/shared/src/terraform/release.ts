@@ -8,11 +8,19 @@
  * poll interval adapts (2 s, 3 s, 4 s, then 5 s while a gateway is deleting; 3 s while an address lingers),
  * never above 5 s unless a fixed interval is given, and backs off when EC2 throttles (after the SDK's own
  * adaptive retries gave up). Everything is bounded by `timeoutMs` and runs on the injected Clock.
+ *
+ * `watch: 'addresses'` (fast restore): after the first DescribeNatGateways has confirmed the race, the address
+ * itself is what is watched — DescribeAddresses every second (the moment it shows no association is the release),
+ * with a DescribeNatGateways every 15 s for the log and the timeout message — and there is no grace: the caller
+ * associates the address at once and retries a lingering AuthFailure itself.
+ * Every EC2 call carries the run's AbortSignal and the deadline (bounded.ts): a call in flight that never answers
+ * ends the wait at `timeoutMs`, and cancellation ends it at once.
  */
 import { DescribeAddressesCommand, paginateDescribeNatGateways, type EC2Client, type NatGateway } from '@aws-sdk/client-ec2';
 import { awsErrorCode, isTransientAwsError } from '../aws/index';
 import { formatDuration } from '../inputs/index';
-import { describeError, type Clock } from '../runtime/index';
+import { describeError, isDeadlineExceeded, type Clock } from '../runtime/index';
+import { within } from './bounded';
 
 export interface ReleaseTarget {
   /** Elastic IP allocation ids the failed associations need. */
@@ -31,6 +39,10 @@ export interface ReleaseOptions {
   graceMs?: number;
   signal?: AbortSignal;
   log?: (message: string) => void;
+  /** 'gateways' (default, re-apply): gateways then addresses, adaptive, then a grace. 'addresses': see above. */
+  watch?: 'gateways' | 'addresses';
+  /** Called once, when the first DescribeNatGateways shows a gateway being deleted holding the addresses. */
+  onConfirmed?: (gateways: GatewaySeen[], at: number) => void;
 }
 
 export interface GatewaySeen {
@@ -44,6 +56,8 @@ export interface ReleaseResult {
   /** One line for the log and the failure message. */
   message: string;
   startedAt: number;
+  /** When EC2 confirmed the race (a gateway being deleted holds or held the addresses). */
+  confirmedAt?: number;
   /** When the addresses were first seen free. */
   releasedAt?: number;
   endedAt: number;
@@ -57,6 +71,9 @@ export interface ReleaseResult {
 
 export const ADAPTIVE_MAX_MS = 5_000;
 const ADDRESS_POLL_MS = 3_000;
+/** Fast restore: DescribeAddresses every second; the gateways every 15 s for the log. */
+export const FAST_POLL_MS = 1_000;
+const FAST_GATEWAY_EVERY_MS = 15_000;
 const THROTTLE_MAX_MS = 20_000;
 const HOLDING_STATES = new Set(['pending', 'available', 'deleting']);
 const ALL_STATES = ['pending', 'failed', 'available', 'deleting', 'deleted'];
@@ -74,7 +91,8 @@ function gatewayAllocations(g: NatGateway): string[] {
 export async function waitForRelease(target: ReleaseTarget, options: ReleaseOptions): Promise<ReleaseResult> {
   const { ec2, clock } = options;
   const log = options.log ?? (() => undefined);
-  const graceMs = options.graceMs ?? 2_000;
+  const fast = options.watch === 'addresses';
+  const graceMs = fast ? 0 : (options.graceMs ?? 2_000);
   const startedAt = clock.now();
   const deadline = startedAt + options.timeoutMs;
   const wanted = new Set(target.allocationIds);
@@ -88,11 +106,15 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
   let stillAssociated: string[] = [...wanted];
   let lastState = '';
   let scope: string[] | undefined;
+  let confirmedAt: number | undefined;
+  let lastGatewayPoll = 0;
+  const call = <T>(what: string, fn: (signal: AbortSignal) => Promise<T>) => within(fn, { clock, deadline, ...(options.signal ? { signal: options.signal } : {}), what: `EC2 ${what}` });
 
   const result = (outcome: ReleaseResult['outcome'], message: string, releasedAt?: number): ReleaseResult => ({
     outcome,
     message,
     startedAt,
+    ...(confirmedAt !== undefined ? { confirmedAt } : {}),
     ...(releasedAt !== undefined ? { releasedAt } : {}),
     endedAt: clock.now(),
     polls,
@@ -106,27 +128,35 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
     return result('not-race', 'the failed associations name no Elastic IP allocation and the plan deletes no NAT gateway: cannot confirm the race with EC2');
   }
 
+  const pollGateways = async (): Promise<GatewaySeen[]> => {
+    const filters = [{ Name: 'state', Values: ALL_STATES }];
+    if (scope) filters.push({ Name: 'nat-gateway-id', Values: scope });
+    else if (wanted.size === 0) filters.push({ Name: 'nat-gateway-id', Values: target.gatewayIds });
+    const matched: GatewaySeen[] = [];
+    await call('DescribeNatGateways', async (abortSignal) => {
+      for await (const page of paginateDescribeNatGateways({ client: ec2, pageSize: 100 }, { Filter: filters }, { abortSignal })) {
+        ec2Calls++;
+        for (const g of page.NatGateways ?? []) {
+          const allocations = gatewayAllocations(g);
+          const id = g.NatGatewayId ?? '';
+          if (allocations.some((a) => wanted.has(a)) || target.gatewayIds.includes(id)) {
+            matched.push({ id, state: String(g.State ?? 'unknown'), allocationIds: allocations });
+          }
+        }
+      }
+    });
+    lastGatewayPoll = clock.now();
+    for (const g of matched) seen.set(g.id, g);
+    return matched;
+  };
+
   for (;;) {
     if (options.signal?.aborted) return result('cancelled', 'cancelled while waiting for the Elastic IPs to be released');
     polls++;
     try {
       if (phase === 'gateways') {
         // First poll: every gateway in the region that holds or held the addresses; then only those.
-        const filters = [{ Name: 'state', Values: ALL_STATES }];
-        if (scope) filters.push({ Name: 'nat-gateway-id', Values: scope });
-        else if (wanted.size === 0) filters.push({ Name: 'nat-gateway-id', Values: target.gatewayIds });
-        const matched: GatewaySeen[] = [];
-        for await (const page of paginateDescribeNatGateways({ client: ec2, pageSize: 100 }, { Filter: filters })) {
-          ec2Calls++;
-          for (const g of page.NatGateways ?? []) {
-            const allocations = gatewayAllocations(g);
-            const id = g.NatGatewayId ?? '';
-            if (allocations.some((a) => wanted.has(a)) || target.gatewayIds.includes(id)) {
-              matched.push({ id, state: String(g.State ?? 'unknown'), allocationIds: allocations });
-            }
-          }
-        }
-        for (const g of matched) seen.set(g.id, g);
+        const matched = await pollGateways();
         const first = scope === undefined;
         if (first && matched.length > 0) scope = matched.map((g) => g.id);
         if (first && matched.length === 0) {
@@ -144,7 +174,19 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
             `NAT gateway ${g.id} is ${g.state} and still holds ${g.allocationIds.join(', ')}: it is not being deleted, so waiting cannot free the address`,
           );
         }
+        if (confirmedAt === undefined) {
+          confirmedAt = clock.now();
+          options.onConfirmed?.(matched, confirmedAt);
+        }
         const state = holding.map((g) => `${g.id} ${g.state}`).join(', ');
+        if (fast && holding.length > 0 && wanted.size > 0) {
+          log(`watching ${[...wanted].join(', ')} every ${formatDuration(options.pollIntervalMs ?? FAST_POLL_MS)} until EC2 shows it free`);
+          lastState = state;
+          phase = 'addresses';
+          phasePolls = 0;
+          backoff = 0;
+          continue; // look at the addresses at once
+        }
         if (holding.length === 0) {
           log(`NAT gateway(s) ${matched.map((g) => `${g.id} ${g.state}`).join(', ')}: checking the Elastic IPs`);
           phase = 'addresses';
@@ -160,7 +202,7 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
         lastState = state;
       } else {
         ec2Calls++;
-        const out = await ec2.send(new DescribeAddressesCommand({ AllocationIds: [...wanted] }));
+        const out = await call('DescribeAddresses', (abortSignal) => ec2.send(new DescribeAddressesCommand({ AllocationIds: [...wanted] }), { abortSignal }));
         const found = out.Addresses ?? [];
         const missing = [...wanted].filter((a) => !found.some((f) => f.AllocationId === a));
         if (missing.length > 0) {
@@ -169,13 +211,23 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
         // Held = still associated with an interface but not with an instance (a NAT gateway's ENI).
         stillAssociated = found.filter((a) => a.AssociationId && !a.InstanceId).map((a) => a.AllocationId as string);
         if (stillAssociated.length === 0) break;
-        const state = `still associated: ${stillAssociated.join(', ')}`;
-        if (state !== lastState) log(`NAT gateway(s) deleted; Elastic IP(s) ${state}`);
-        lastState = state;
+        if (fast && clock.now() - lastGatewayPoll >= FAST_GATEWAY_EVERY_MS) {
+          const gateways = (await pollGateways()).filter((g) => HOLDING_STATES.has(g.state));
+          const state = gateways.length ? gateways.map((g) => `${g.id} ${g.state}`).join(', ') : `NAT gateway(s) deleted; Elastic IP(s) still associated: ${stillAssociated.join(', ')}`;
+          if (state !== lastState) log(gateways.length ? `waiting for NAT gateway(s) to finish deleting: ${state}` : state);
+          lastState = state;
+        } else if (!fast) {
+          const state = `still associated: ${stillAssociated.join(', ')}`;
+          if (state !== lastState) log(`NAT gateway(s) deleted; Elastic IP(s) ${state}`);
+          lastState = state;
+        }
       }
       backoff = 0;
     } catch (err) {
       if (options.signal?.aborted) return result('cancelled', 'cancelled while waiting for the Elastic IPs to be released');
+      if (isDeadlineExceeded(err)) {
+        return result('timeout', `an EC2 call was still unanswered at the deadline (${describeError(err)}) after ${formatDuration(clock.now() - startedAt)} (release-timeout ${formatDuration(options.timeoutMs)})`);
+      }
       if (!isTransientAwsError(err)) {
         const code = awsErrorCode(err);
         const iam = /UnauthorizedOperation|AccessDenied/.test(code) ? ' (the role needs ec2:DescribeNatGateways and ec2:DescribeAddresses)' : '';
@@ -194,7 +246,7 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
           : `Elastic IP(s) ${stillAssociated.join(', ')} still associated after the gateway(s) were deleted`;
       return result('timeout', `${what} after ${formatDuration(now - startedAt)} (release-timeout ${formatDuration(options.timeoutMs)})`);
     }
-    const interval = backoff || (options.pollIntervalMs ?? adaptiveInterval(phase, phasePolls));
+    const interval = backoff || (options.pollIntervalMs ?? (fast && phase === 'addresses' ? FAST_POLL_MS : adaptiveInterval(phase, phasePolls)));
     phasePolls++;
     try {
       await clock.sleep(Math.min(interval, Math.max(1, deadline - now)), options.signal);
@@ -203,11 +255,11 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
     }
   }
   const releasedAt = clock.now();
-  log(`Elastic IP(s) released after ${formatDuration(releasedAt - startedAt)}; grace ${formatDuration(graceMs)} before re-applying`);
+  log(fast ? `Elastic IP(s) released after ${formatDuration(releasedAt - startedAt)}` : `Elastic IP(s) released after ${formatDuration(releasedAt - startedAt)}; grace ${formatDuration(graceMs)} before re-applying`);
   try {
     if (graceMs > 0) await clock.sleep(graceMs, options.signal);
   } catch {
     return result('cancelled', 'cancelled while waiting for the Elastic IPs to be released', releasedAt);
   }
-  return result('released', `Elastic IP(s) ${[...wanted].join(', ')} released ${formatDuration(releasedAt - startedAt)} after the failed apply`, releasedAt);
+  return result('released', `Elastic IP(s) ${[...wanted].join(', ')} released ${formatDuration(releasedAt - startedAt)} after the race was seen`, releasedAt);
 }

@@ -11,7 +11,10 @@ const HEADLINE: Record<CutoverResult['result'], string> = {
   converged: 'converged',
   unchanged: 'nothing to apply',
   failed: 'FAILED',
+  cancelled: 'CANCELLED',
 };
+
+const STEP_LABEL: Record<string, string> = { check: 'preflight' };
 
 function when(iso: string): string {
   return code(iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), true);
@@ -29,7 +32,13 @@ export function renderSummary(r: CutoverResult, environment = ''): string {
     ['applies', String(r.applies)],
     ['plan-sha', code(r.planSha, true)],
     ['mode switch', code(r.modeSwitch, true)],
+    ['applies expected', String(r.expectedApplies)],
   ];
+  if (r.restore) {
+    const how = r.restore.path === 'associate' ? 'cutover associated the Elastic IPs (AssociateAddress), then imported them' : r.restore.path === 'reapply' ? 'terraform re-applied' : 'not restored';
+    rows.push(['restore', `${code(r.restore.mode, true)} — ${escapeText(how)}`]);
+    if (r.restore.notApplicable) rows.push(['fast restore', escapeText(`did not apply: ${r.restore.notApplicable}`)]);
+  }
   if (r.retriedBecause) rows.push(['retried because', escapeText(r.retriedBecause)]);
   const gap = r.timeline.egressGap;
   if (gap) {
@@ -48,8 +57,8 @@ export function renderSummary(r: CutoverResult, environment = ''): string {
     lines.push(
       table(
         ['step', 'started (UTC)', 'took', 'outcome', 'detail'],
-        r.timeline.steps.map((s) => [
-          `${s.step}${s.n !== undefined ? ` ${s.n}` : ''}`,
+        [...r.timeline.steps].sort((a, b) => Date.parse(a.started) - Date.parse(b.started)).map((s) => [
+          `${STEP_LABEL[s.step] ?? s.step}${s.n !== undefined ? ` ${s.n}` : ''}`,
           when(s.started),
           escapeText(formatDuration(s.seconds * 1000)),
           code(s.outcome, true),
@@ -59,16 +68,34 @@ export function renderSummary(r: CutoverResult, environment = ''): string {
       '',
     );
   }
-  if (r.wait) {
-    const w = r.wait;
+  const waits = r.waits.length > 0 ? r.waits : r.wait ? [r.wait] : [];
+  if (waits.length > 0) {
     lines.push('### Waiting for the Elastic IPs', '');
+    for (const w of waits) {
+      lines.push(`- ${escapeText(w.message)}. ${w.polls} poll(s), ${w.ec2Calls} EC2 call(s)${w.throttled ? `, ${w.throttled} throttled` : ''}, ${escapeText(formatDuration(w.endedAt - w.startedAt))}.`);
+    }
+    lines.push('');
+    const gateways = new Map(waits.flatMap((w) => w.gateways).map((g) => [g.id, g]));
+    if (gateways.size > 0) {
+      lines.push(table(['NAT gateway', 'last state', 'Elastic IPs'], [...gateways.values()].map((g) => [code(g.id, true), code(g.state, true), g.allocationIds.map((a) => code(a, true)).join(' ')])), '');
+    }
+  }
+  const timings = r.timeline.restore ?? [];
+  if (timings.length > 0) {
+    lines.push('### Fast restore', '');
     lines.push(
-      `${escapeText(w.message)}. ${w.polls} poll(s), ${w.ec2Calls} EC2 call(s)${w.throttled ? `, ${w.throttled} throttled` : ''}, ${escapeText(formatDuration(w.endedAt - w.startedAt))}.`,
+      table(
+        ['association', 'Elastic IP', 'released (UTC)', 'release → AssociateAddress sent', 'release → associated'],
+        timings.map((t) => [
+          code(t.address, true),
+          code(t.allocationId, true),
+          t.released ? when(t.released) : '',
+          t.releaseToSentMs !== undefined ? escapeText(`${(t.releaseToSentMs / 1000).toFixed(1)} s`) : '',
+          t.releaseToAssociatedMs !== undefined ? escapeText(`${(t.releaseToAssociatedMs / 1000).toFixed(1)} s`) : 'not associated',
+        ]),
+      ),
       '',
     );
-    if (w.gateways.length > 0) {
-      lines.push(table(['NAT gateway', 'last state', 'Elastic IPs'], w.gateways.map((g) => [code(g.id, true), code(g.state, true), g.allocationIds.map((a) => code(a, true)).join(' ')])), '');
-    }
   }
   if (r.errors.length > 0) {
     lines.push('### Errors', '');

@@ -79,7 +79,12 @@ export function egressGap(hooks: readonly HookEvent[], roles: EgressRoles, resto
 }
 
 export interface TimelineStep {
-  step: 'check' | 'apply' | 'wait' | 'plan';
+  /**
+   * The phase: check (preflight: plan digest, max-applies, region, credentials, AMI), apply, confirm (EC2
+   * confirming the race), wait (for the release), restore (cutover's AssociateAddress), import (terraform
+   * import of that association), plan (the convergence re-plan).
+   */
+  step: 'check' | 'apply' | 'confirm' | 'wait' | 'restore' | 'import' | 'plan';
   /** Apply number (1-based) for applies and the plans that prepare them. */
   n?: number;
   started: string;
@@ -89,9 +94,24 @@ export interface TimelineStep {
   detail?: string;
 }
 
+/** One Elastic IP's way back: when EC2 showed it free and when cutover's AssociateAddress was sent and succeeded. */
+export interface RestoreTiming {
+  address: string;
+  allocationId: string;
+  released?: string;
+  sent?: string;
+  associated?: string;
+  /** Release → AssociateAddress sent (ms). */
+  releaseToSentMs?: number;
+  /** Release → association made (ms). */
+  releaseToAssociatedMs?: number;
+}
+
 export interface Timeline {
   steps: TimelineStep[];
   egressGap?: EgressGap;
+  /** Fast restore (restore: associate), per Elastic IP. */
+  restore?: RestoreTiming[];
 }
 
 export function step(kind: TimelineStep['step'], startedMs: number, endedMs: number, outcome: string, extra: { n?: number; detail?: string } = {}): TimelineStep {

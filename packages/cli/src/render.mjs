@@ -1,0 +1,136 @@
+/**
+ * Human output of a finished run. verify-egress gets the on-call view built from its `report` output: first
+ * whether egress is up in each AZ, then why not, then the runbook's mitigation commands for that case. The
+ * other actions print their job summary (markdown, lightly adapted to a terminal) and their outputs.
+ */
+import { paint } from './style.mjs';
+
+const LONG = 200;
+
+/** The step summary as terminal text: HTML comments dropped, `<br>` as line breaks inside cells, headings bold. */
+export function markdownForTerminal(markdown, color) {
+  return markdown
+    .replace(/<!--[\s\S]*?-->\n?/g, '')
+    .replace(/<br\s*\/?>/g, '; ')
+    .replace(/<\/?(details|summary|sub|sup)>/g, '')
+    .replace(/\\([\\`*_{}[\]()#+\-.!|<>])/g, '$1')
+    .replace(/\*\*([^*\n]+)\*\*/g, (_m, t) => paint(color, 'bold', t))
+    .split('\n')
+    .map((l) => (/^#{1,6} /.test(l) ? paint(color, 'bold', l.replace(/^#{1,6} /, '')) : l))
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/** `name: value` lines; long or multi-line values (JSON reports) are summarised: --json prints them whole. */
+export function renderOutputs(outputs, color) {
+  const names = Object.keys(outputs);
+  if (names.length === 0) return '';
+  const width = Math.max(...names.map((n) => n.length));
+  const lines = names.map((n) => {
+    const v = outputs[n];
+    const shown = v.length > LONG || v.includes('\n') ? paint(color, 'dim', `(${v.length} characters: --json prints it)`) : v === '' ? paint(color, 'dim', '(empty)') : v;
+    return `  ${n.padEnd(width)}  ${shown}`;
+  });
+  return [paint(color, 'bold', 'Outputs'), ...lines].join('\n');
+}
+
+/**
+ * The on-call view of verify-egress's report (the `report` output's JSON; see packages/shared/src/egress/report.ts).
+ * @param {any} report
+ * @param {boolean} color
+ * @returns {string}
+ */
+export function renderEgressReport(report, color) {
+  const c = (s, t) => paint(color, s, t);
+  const out = [];
+  const vpc = `${report.vpc?.id ?? '?'}${report.vpc?.name ? ` (${report.vpc.name})` : ''}`;
+  const verdict = report.healthy
+    ? c('green', report.expectQuiesced ? 'QUIESCED as expected' : 'EGRESS UP')
+    : c('red', report.expectQuiesced ? 'NOT QUIESCED' : 'EGRESS DOWN');
+  out.push(c('bold', `${verdict} · ${vpc}${report.region ? ` · ${report.region}` : ''}${report.mode ? ` · mode ${report.mode}` : ''}`));
+
+  // 1. Per AZ: up or down, and where it leaves from.
+  out.push('', c('bold', 'Egress per AZ'));
+  const azs = Array.isArray(report.azs) ? report.azs : [];
+  if (azs.length > 0) {
+    const width = Math.max(...azs.map((r) => r.az.length));
+    // A VPC-wide error (every log group silent since one moment, an expected address gone) leaves the AZs
+    // without a fault of their own unproven, not up.
+    const vpcWide = (report.findings ?? []).some((f) => f.severity === 'error' && !f.az);
+    for (const row of azs) {
+      const state =
+        row.verdict === 'error'
+          ? c('red', 'DOWN')
+          : vpcWide
+            ? c('yellow', 'UNCONFIRMED')
+            : c('green', row.verdict === 'warning' ? 'UP (warnings)' : 'UP');
+      const ip = report.egressIps?.[row.az];
+      const via = row.probe ? `probe ${row.probe.status}${row.probe.observedIp ? ` from ${row.probe.observedIp}` : ''}` : ip ? `via ${ip}` : 'no egress address';
+      const nat = row.nats?.length ? row.nats.map((n) => `${n.id} ${n.state}`).join(', ') : 'no NAT';
+      out.push(`  ${row.az.padEnd(width)}  ${state.padEnd(color ? 14 + 10 : 14)} ${nat} · ${via}`);
+    }
+  } else {
+    const ips = Object.entries(report.egressIps ?? {});
+    if (ips.length === 0) out.push('  (no AZ rows in the report)');
+    for (const [az, ip] of ips) out.push(`  ${az}  ${ip ? c('green', 'UP') : c('red', 'DOWN')}  ${ip ?? ''}`);
+  }
+
+  // 2. Why not: the failing checks, then what the NAT instances' console says.
+  const problems = (report.findings ?? []).filter((f) => f.severity === 'error' || f.severity === 'warning');
+  const diagnosed = (report.diagnosis ?? []).filter((d) => d.problems?.length > 0);
+  if (problems.length > 0 || diagnosed.length > 0) {
+    out.push('', c('bold', report.healthy ? 'Warnings' : 'Why'));
+    for (const f of [...problems].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1))) {
+      const mark = f.severity === 'error' ? c('red', '✗') : c('yellow', '!');
+      out.push(`  ${mark} ${f.check}${f.az ? ` (${f.az})` : ''}: ${f.message}`);
+    }
+    for (const d of diagnosed) {
+      for (const p of d.problems) out.push(`  ${c('red', '✗')} console of ${d.instanceId}${d.az ? ` (${d.az})` : ''}: ${p.kind}: ${p.line}`);
+    }
+  }
+
+  // 3. The runbook's mitigation, as commands to paste.
+  if (report.advice) {
+    out.push('', c('bold', 'Mitigation (runbook: load the nftables masquerade ruleset on each NAT instance)'));
+    const ids = report.advice.natInstances?.length ? report.advice.natInstances : ['<nat-instance-id>'];
+    const region = report.region ? ` --region ${report.region}` : '';
+    out.push(`  ${c('dim', '# confirm from the boot log (a missing nftables unit or masquerade rule = a bad AMI bake)')}`);
+    for (const id of ids) {
+      out.push(`  aws ec2 get-console-output --instance-id ${id} --latest${region} --query 'Output' --output text | grep -iE "nftables|forward|fail|error"`);
+    }
+    out.push(`  ${c('dim', '# mitigate: on each NAT instance, over SSM Session Manager')}`);
+    for (const id of ids) {
+      out.push(`  ${c('dim', `# ${id}`)}`);
+      out.push(`  aws ssm start-session --target ${id}${region}`);
+    }
+    out.push(`  ${c('dim', '# then, in each session:')}`);
+    for (const l of String(report.advice.mitigation).split('\n')) out.push(`  ${l}`);
+    out.push('', `${c('bold', 'Rollback lever:')} ${report.advice.rollback}`);
+  } else if (!report.healthy) {
+    out.push('', c('dim', 'No runbook mitigation matches these findings: see docs/runbook.md, "Troubleshooting".'));
+  }
+  if (report.truncated) out.push('', c('dim', report.truncated));
+  return out.join('\n');
+}
+
+/**
+ * @param {string} command
+ * @param {{ code: number, outputs: Record<string, string>, summary: string }} run
+ * @param {boolean} color
+ */
+export function renderHuman(command, run, color) {
+  const parts = [];
+  if (command === 'verify-egress' && run.outputs.report) {
+    try {
+      parts.push(renderEgressReport(JSON.parse(run.outputs.report), color));
+    } catch {
+      parts.push(markdownForTerminal(run.summary, color));
+    }
+  } else if (run.summary.trim()) {
+    parts.push(markdownForTerminal(run.summary, color));
+  }
+  const outputs = renderOutputs(run.outputs, color);
+  if (outputs) parts.push(outputs);
+  return parts.filter(Boolean).join('\n\n');
+}

@@ -1,0 +1,542 @@
+/**
+ * nat-egress, end to end: the real bin (packages/cli/bin/nat-egress.mjs) running each action's real dist —
+ * plan-guard on a bundled plan, verify-egress against moto (the test AWS stand-in, on a loopback port),
+ * build-nat-ami against a local Image Builder/EC2 stand-in, cutover with the fake terraform — plus the pieces
+ * an operator sees: flags generated from action.yml, colour only on a terminal, --json, the in-place progress
+ * line, and verify-egress's on-call ordering (per-AZ verdict, then why, then the runbook's commands).
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { cabal, planJson, scenarios } from '../../shared/test/support/plans';
+import { M, hook, ordinaryApply, version } from '../../../actions/cutover/test/support/streams';
+// @ts-expect-error: plain ESM JavaScript without type declarations
+import * as flagsModule from '../src/flags.mjs';
+// @ts-expect-error: plain ESM JavaScript without type declarations
+import * as runModule from '../src/run.mjs';
+// @ts-expect-error: plain ESM JavaScript without type declarations
+import * as renderModule from '../src/render.mjs';
+// @ts-expect-error: plain ESM JavaScript without type declarations
+import * as mainModule from '../src/main.mjs';
+
+type Obj = Record<string, any>;
+const { COMMANDS, readAction, parseArgsOptions, inputEnv, commandHelp } = flagsModule as Obj;
+const { waitStage, runActionDist } = runModule as Obj;
+const { renderEgressReport } = renderModule as Obj;
+const { profileRegion } = mainModule as Obj;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..');
+const BIN = join(root, 'packages', 'cli', 'bin', 'nat-egress.mjs');
+const ANSI = /\x1b\[/;
+
+interface Cli {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the bin like a person would, without a terminal (pipes), in `cwd`. */
+function cli(args: string[], env: Record<string, string> = {}, cwd = root): Promise<Cli> {
+  return new Promise((resolve) => {
+    const base: Record<string, string | undefined> = { ...process.env };
+    for (const k of Object.keys(base)) if (k.startsWith('GITHUB_') || k.startsWith('INPUT_') || k.startsWith('AWS_') || k === 'RUNNER_TEMP') delete base[k];
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { ...base, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('flags come from each action.yml', () => {
+  test.each(COMMANDS as string[])('%s: one flag per input, help lists them all, INPUT_* as the runner names them', (command) => {
+    const action = readAction(command);
+    const options = parseArgsOptions(action);
+    const inputs = Object.keys(action.inputs);
+    expect(inputs.length).toBeGreaterThan(3);
+    for (const name of inputs) expect(options[name]).toEqual({ type: 'string', multiple: true });
+    const help = commandHelp(command, action);
+    for (const name of inputs) expect(help).toContain(`--${name}`);
+    for (const name of Object.keys(action.outputs)) expect(help).toContain(name);
+    const first = inputs[0]!;
+    expect(inputEnv(action, { [first]: ['a', 'b'] })).toEqual({ [`INPUT_${first.toUpperCase()}`]: 'a\nb' });
+  });
+});
+
+test('packaged: `npx nat-egress` (node_modules/.bin) and `pnpm nat-egress` reach the same bin', async () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  expect(pkg.bin).toEqual({ 'nat-egress': 'packages/cli/bin/nat-egress.mjs' });
+  expect(pkg.scripts['nat-egress']).toBe('node packages/cli/bin/nat-egress.mjs');
+  expect(JSON.parse(readFileSync(join(root, 'packages', 'cli', 'package.json'), 'utf8')).bin).toEqual({ 'nat-egress': 'bin/nat-egress.mjs' });
+  const linked = spawnSync(join(root, 'node_modules', '.bin', 'nat-egress'), ['--help'], { encoding: 'utf8' });
+  expect([linked.status, linked.stdout.split('\n')[0]]).toEqual([0, "nat-egress <command> [flags]: the NAT egress toolkit's actions from a terminal"]);
+});
+
+describe('command line errors: one line, exit 2', () => {
+  test.each([
+    [['verify-egress', '--vpc', 'x'], "nat-egress verify-egress: Unknown option '--vpc' (see --help)"],
+    [['rollback'], 'nat-egress: unknown command "rollback": expected one of plan-guard, verify-egress, build-nat-ami, cutover (see --help)'],
+    [['plan-guard', '--color', 'sometimes'], 'nat-egress plan-guard: --color: "sometimes" is not auto, always or never (see --help)'],
+    [['plan-guard', 'extra'], expect.stringMatching(/^nat-egress plan-guard: Unexpected argument 'extra' \(see --help\)$/)],
+  ])('%j', async (args, message) => {
+    const run = await cli(args);
+    expect([run.code, run.stderr.trim(), run.stdout]).toEqual([2, message, '']);
+  });
+
+  test('an action input error is the action\'s one-line error, exit 1', async () => {
+    const run = await cli(['verify-egress', '--vpc-id', 'vpc-1', '--region', 'us-east-1']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('error: vpc-id: "vpc-1" is not a VPC id (vpc-0123456789abcdef0)');
+    expect(run.stdout.trim().split('\n').at(-1)).toBe('nat-egress verify-egress failed: vpc-id: "vpc-1" is not a VPC id (vpc-0123456789abcdef0)');
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('plan-guard on a bundled plan', () => {
+  const plan = 'examples/plans/gateway-to-instance.json';
+
+  test('human output, no colour without a terminal', async () => {
+    const run = await cli(['plan-guard', '--plan-json', plan]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toMatch(ANSI);
+    expect(run.stdout).toContain('NAT egress risk: HIGH');
+    expect(run.stdout).toContain('Mode switch: gateway → instance');
+    expect(run.stdout).toMatch(/^ {2}mode-switch +gateway-to-instance$/m);
+    expect(run.stdout).toMatch(/^ {2}comment-url +\(empty\)$/m); // never posts from a terminal unless --comment says so
+  });
+
+  test('--color always colours; NO_COLOR does not override an explicit always', async () => {
+    const run = await cli(['plan-guard', '--plan-json', plan, '--color', 'always'], { NO_COLOR: '1' });
+    expect(run.stdout).toMatch(ANSI);
+  });
+
+  test('--json: the outputs a workflow sees, alone on stdout', async () => {
+    const run = await cli(['plan-guard', '--plan-json', plan, '--json']);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out).toMatchObject({ risk: 'high', 'mode-switch': 'gateway-to-instance', 'expected-applies': '2', 'comment-url': '' });
+    expect(out['plan-sha']).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(out.findings)[0].kind).toBe('mode-switch');
+    expect(run.stderr).toContain('NAT egress risk: high');
+  });
+
+  test('fail-on gates the exit status', async () => {
+    const run = await cli(['plan-guard', '--plan-json', plan, '--fail-on', 'high', '--json']);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).risk).toBe('high');
+  });
+});
+
+describe('progress on a terminal, heartbeats in logs', () => {
+  test('waitStage knows the three long waits', () => {
+    expect(waitStage('[+5m] still BUILDING (12 checks)')).toEqual({ key: 'image BUILDING', stage: 'image BUILDING', heartbeat: true });
+    expect(waitStage('[+4m10s] TESTING')).toEqual({ key: 'image TESTING', stage: 'image TESTING', heartbeat: false });
+    expect(waitStage('check 2: not healthy (1 error(s), 0 warning(s))')).toEqual({
+      key: 'egress',
+      stage: 'waiting for egress: check 2 not healthy (1 error(s), 0 warning(s))',
+      heartbeat: false,
+    });
+    expect(waitStage('re-checking in 30s (wait 10m, 1m elapsed)')).toEqual({ key: 'egress', stage: '', heartbeat: true });
+    expect(waitStage('waiting for NAT gateway(s) to finish deleting: nat-1 deleting')?.heartbeat).toBe(false);
+    expect(waitStage('Plan digest (plan-sha): abc')).toBeUndefined();
+    for (const end of ['[+12m] AVAILABLE', 'check 3: healthy (0 error(s), 0 warning(s))', 'Elastic IP(s) released after 1m10s; grace 10s before re-applying']) {
+      expect(waitStage(end)).toMatchObject({ done: true });
+    }
+  });
+
+  const fakeDist = (dir: string): string => {
+    const file = join(dir, 'index.js');
+    writeFileSync(
+      file,
+      "console.log('[+0s] BUILDING');\nconsole.log('[+1m] still BUILDING (3 checks)');\nconsole.log('::warning::slow build');\n" +
+        "console.log('[+2m] AVAILABLE');\nrequire('fs').appendFileSync(process.env.GITHUB_OUTPUT, 'ami-id=ami-1\\n');\n",
+    );
+    return file;
+  };
+  const capture = (isTTY: boolean) => {
+    const stream = Object.assign(new PassThrough(), { isTTY, columns: 80 });
+    let text = '';
+    stream.on('data', (c: Buffer) => (text += c.toString()));
+    return { stream, text: () => text };
+  };
+
+  test.each([true, false])('isTTY=%s', async (isTTY) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-progress-'));
+    try {
+      const log = capture(isTTY);
+      const run = await runActionDist({ main: fakeDist(dir), env: { ...process.env }, cwd: dir, log: log.stream, color: false, progress: isTTY, verbose: false });
+      expect(run.outputs).toEqual({ 'ami-id': 'ami-1' });
+      const text = log.text();
+      expect(text).toContain('warning: slow build');
+      if (isTTY) {
+        expect(text).toContain('\r\x1b[2K⏳ image BUILDING · 0s');
+        expect(text).not.toContain('still BUILDING'); // the heartbeat is the status line now
+        expect(text).toContain('\r\x1b[2K[+2m] AVAILABLE\n'); // the wait is over: status cleared, the line printed
+        expect(text).not.toContain('⏳ image AVAILABLE');
+      } else {
+        expect(text).toBe('[+0s] BUILDING\n[+1m] still BUILDING (3 checks)\nwarning: slow build\n[+2m] AVAILABLE\n');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('verify-egress on-call report', () => {
+  const report = {
+    version: 1,
+    healthy: false,
+    vpc: { id: 'vpc-0123456789abcdef0', name: 'cabal-vpc' },
+    region: 'us-east-1',
+    mode: 'instance',
+    expectQuiesced: false,
+    egressIps: { 'us-east-1a': '203.0.113.10', 'us-east-1b': '203.0.113.11' },
+    azs: [
+      { az: 'us-east-1b', verdict: 'error', nats: [{ id: 'i-0bbbbbbbbbbbbbbbb', state: 'running' }], probe: { instanceId: 'i-0p', status: 'failed', detail: '' } },
+      { az: 'us-east-1a', verdict: 'ok', nats: [{ id: 'i-0aaaaaaaaaaaaaaaa', state: 'running' }], probe: { instanceId: 'i-0q', status: 'ok', observedIp: '203.0.113.10' } },
+    ],
+    findings: [
+      { severity: 'warning', check: 'logs', message: '/ecs/cabal-imap silent for 20m' },
+      { severity: 'error', check: 'probe', az: 'us-east-1b', message: 'curl timed out' },
+    ],
+    diagnosis: [{ instanceId: 'i-0bbbbbbbbbbbbbbbb', az: 'us-east-1b', problems: [{ kind: 'nftables-missing', line: 'nft: command not found' }], excerpt: [] }],
+    advice: { natInstances: ['i-0bbbbbbbbbbbbbbbb'], mitigation: 'sudo dnf install -y nftables\nsudo nft -f /etc/nftables/cabal-nat.nft', rollback: 'Flip to gateway mode.' },
+  };
+
+  test('per-AZ verdict first, then why (errors before warnings, console diagnosis), then the commands to run', () => {
+    const text = renderEgressReport(report, false);
+    const at = (s: string): number => text.indexOf(s);
+    expect(text.split('\n')[0]).toBe('EGRESS DOWN · vpc-0123456789abcdef0 (cabal-vpc) · us-east-1 · mode instance');
+    expect(text).toMatch(/^ {2}us-east-1b {2}DOWN +i-0bbbbbbbbbbbbbbbb running · probe failed$/m);
+    expect(text).toMatch(/^ {2}us-east-1a {2}UP +i-0aaaaaaaaaaaaaaaa running · probe ok from 203\.0\.113\.10$/m);
+    expect(at('Egress per AZ')).toBeLessThan(at('Why'));
+    expect(at('✗ probe (us-east-1b): curl timed out')).toBeLessThan(at('! logs: /ecs/cabal-imap silent for 20m'));
+    expect(at('console of i-0bbbbbbbbbbbbbbbb (us-east-1b): nftables-missing: nft: command not found')).toBeGreaterThan(at('Why'));
+    expect(at('Mitigation')).toBeGreaterThan(at('console of'));
+    expect(text).toContain('  aws ssm start-session --target i-0bbbbbbbbbbbbbbbb --region us-east-1\n');
+    expect(at(`  aws ec2 get-console-output --instance-id i-0bbbbbbbbbbbbbbbb --latest --region us-east-1 --query 'Output' --output text | grep -iE "nftables|forward|fail|error"`)).toBeLessThan(
+      at('aws ssm start-session'),
+    );
+    expect(text).toContain('  sudo dnf install -y nftables\n  sudo nft -f /etc/nftables/cabal-nat.nft\n');
+    expect(text.trim().split('\n').at(-1)).toBe('Rollback lever: Flip to gateway mode.');
+    expect(text).not.toMatch(ANSI);
+    expect(renderEgressReport(report, true)).toMatch(ANSI);
+  });
+});
+
+test('region: the profile\'s region from the shared config file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-aws-'));
+  try {
+    writeFileSync(join(dir, 'config'), '[default]\nregion = eu-west-1\n\n[profile ops]\noutput = json\nregion=us-east-2\n');
+    expect(profileRegion({ AWS_CONFIG_FILE: join(dir, 'config') })).toBe('eu-west-1');
+    expect(profileRegion({ AWS_CONFIG_FILE: join(dir, 'config'), AWS_PROFILE: 'ops' })).toBe('us-east-2');
+    expect(profileRegion({ AWS_CONFIG_FILE: join(dir, 'config'), AWS_PROFILE: 'other' })).toBeUndefined();
+    expect(profileRegion({ AWS_CONFIG_FILE: join(dir, 'missing') })).toBeUndefined();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/* ---------------------------------------------------------------- AWS actions against local stand-ins ---- */
+
+const PYTHON = join(root, '.venv', 'bin', 'python');
+const MOTO = join(root, '.venv', 'bin', 'moto_server');
+const haveMoto = existsSync(MOTO) && existsSync(PYTHON);
+if (!haveMoto) console.warn('verify-egress CLI e2e skipped: moto not installed (run scripts/setup.sh)');
+
+async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((ok) => srv.close(() => ok()));
+  return port;
+}
+
+const SEED = `
+import boto3, json, sys
+ec2 = boto3.client('ec2', region_name='us-east-1', endpoint_url=sys.argv[1], aws_access_key_id='a', aws_secret_access_key='b')
+vpc = ec2.create_vpc(CidrBlock='10.0.0.0/16', TagSpecifications=[{'ResourceType': 'vpc', 'Tags': [{'Key': 'Name', 'Value': 'cabal-vpc'}]}])['Vpc']['VpcId']
+main = ec2.describe_route_tables(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}])['RouteTables'][0]['RouteTableId']
+igw = ec2.create_internet_gateway()['InternetGateway']['InternetGatewayId']
+ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+ec2.create_route(RouteTableId=main, DestinationCidrBlock='0.0.0.0/0', GatewayId=igw)
+out = {'vpc': vpc, 'ips': [], 'routes': []}
+for i, az in enumerate(['us-east-1a', 'us-east-1b']):
+    pub = ec2.create_subnet(VpcId=vpc, CidrBlock=f'10.0.{i}.0/24', AvailabilityZone=az)['Subnet']['SubnetId']
+    priv = ec2.create_subnet(VpcId=vpc, CidrBlock=f'10.0.{10 + i}.0/24', AvailabilityZone=az)['Subnet']['SubnetId']
+    eip = ec2.allocate_address(Domain='vpc')
+    nat = ec2.create_nat_gateway(SubnetId=pub, AllocationId=eip['AllocationId'])['NatGateway']['NatGatewayId']
+    rt = ec2.create_route_table(VpcId=vpc)['RouteTable']['RouteTableId']
+    ec2.create_route(RouteTableId=rt, DestinationCidrBlock='0.0.0.0/0', NatGatewayId=nat)
+    ec2.associate_route_table(RouteTableId=rt, SubnetId=priv)
+    out['ips'].append(eip['PublicIp'])
+    out['routes'].append(rt)
+print(json.dumps(out))
+`;
+
+const SEED_INSTANCE = `
+import boto3, json, sys
+ec2 = boto3.client('ec2', region_name='us-east-1', endpoint_url=sys.argv[1], aws_access_key_id='a', aws_secret_access_key='b')
+vpc = ec2.create_vpc(CidrBlock='10.1.0.0/16', TagSpecifications=[{'ResourceType': 'vpc', 'Tags': [{'Key': 'Name', 'Value': 'cabal-vpc-instance'}]}])['Vpc']['VpcId']
+main = ec2.describe_route_tables(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}])['RouteTables'][0]['RouteTableId']
+igw = ec2.create_internet_gateway()['InternetGateway']['InternetGatewayId']
+ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+ec2.create_route(RouteTableId=main, DestinationCidrBlock='0.0.0.0/0', GatewayId=igw)
+ami = ec2.describe_images()['Images'][0]['ImageId']
+# the AMI passed the Image Builder test stage (build-nat-ami's gate)
+ec2.create_tags(Resources=[ami], Tags=[{'Key': 'Role', 'Value': 'cabal-nat'}])
+out = {'vpc': vpc, 'ips': [], 'instances': []}
+for i, az in enumerate(['us-east-1a', 'us-east-1b']):
+    pub = ec2.create_subnet(VpcId=vpc, CidrBlock=f'10.1.{i}.0/24', AvailabilityZone=az)['Subnet']['SubnetId']
+    priv = ec2.create_subnet(VpcId=vpc, CidrBlock=f'10.1.{10 + i}.0/24', AvailabilityZone=az)['Subnet']['SubnetId']
+    inst = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, SubnetId=pub, InstanceType='t4g.nano',
+        TagSpecifications=[{'ResourceType': 'instance', 'Tags': [{'Key': 'Name', 'Value': f'cabal-nat-{az[-1]}'}]}])['Instances'][0]['InstanceId']
+    ec2.modify_instance_attribute(InstanceId=inst, SourceDestCheck={'Value': False})
+    eip = ec2.allocate_address(Domain='vpc')
+    ec2.associate_address(InstanceId=inst, AllocationId=eip['AllocationId'])
+    rt = ec2.create_route_table(VpcId=vpc)['RouteTable']['RouteTableId']
+    ec2.create_route(RouteTableId=rt, DestinationCidrBlock='0.0.0.0/0', InstanceId=inst)
+    ec2.associate_route_table(RouteTableId=rt, SubnetId=priv)
+    out['ips'].append(eip['PublicIp']); out['instances'].append(inst)
+print(json.dumps(out))
+logs = boto3.client('logs', region_name='us-east-1', endpoint_url=sys.argv[1], aws_access_key_id='a', aws_secret_access_key='b')
+# every tier went silent at the same moment, 40 minutes ago: the shared-NAT failure signature
+t = int(__import__('time').time() * 1000) - 40 * 60 * 1000
+for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
+    logs.create_log_group(logGroupName=g)
+    logs.create_log_stream(logGroupName=g, logStreamName='s')
+    logs.put_log_events(logGroupName=g, logStreamName='s', logEvents=[{'timestamp': t, 'message': 'x'}])
+`;
+
+(haveMoto ? describe : describe.skip)('verify-egress against moto (loopback)', () => {
+  let endpoint = '';
+  let server: ReturnType<typeof spawn> | undefined;
+  let seeded: { vpc: string; ips: string[]; routes: string[] };
+  const awsEnv = (): Record<string, string> => ({ AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_ENDPOINT_URL: endpoint, AWS_REGION: 'us-east-1' });
+
+  beforeAll(async () => {
+    const port = await freePort();
+    endpoint = `http://127.0.0.1:${port}`;
+    server = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      try {
+        await fetch(`${endpoint}/moto-api/`);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const r = spawnSync(PYTHON, ['-c', SEED, endpoint], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    seeded = JSON.parse(r.stdout);
+  }, 30_000);
+
+  afterAll(() => {
+    server?.kill('SIGTERM');
+  });
+
+  test('healthy: egress up in each AZ on the expected addresses, exit 0', async () => {
+    const run = await cli(['verify-egress', '--vpc-name', 'cabal-vpc', '--expected-ips', seeded.ips.join(','), '--probe', 'off'], awsEnv());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`EGRESS UP · ${seeded.vpc} (cabal-vpc) · us-east-1 · mode gateway`);
+    expect(run.stdout).toMatch(new RegExp(`^ {2}us-east-1a {2}UP .* via ${seeded.ips[0]!.replace(/\./g, '\\.')}$`, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`^ {2}us-east-1b {2}UP .* via ${seeded.ips[1]!.replace(/\./g, '\\.')}$`, 'm'));
+  });
+
+  test('--json and the region from the profile (no --region, no AWS_REGION)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-profile-'));
+    try {
+      // The profile brings both the credentials and the region, as `aws configure --profile oncall` would.
+      writeFileSync(join(dir, 'config'), '[profile oncall]\nregion = us-east-1\n');
+      writeFileSync(join(dir, 'credentials'), '[oncall]\naws_access_key_id = a\naws_secret_access_key = b\n');
+      const run = await cli(['verify-egress', '--vpc-id', seeded.vpc, '--probe', 'off', '--profile', 'oncall', '--json'], {
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_CONFIG_FILE: join(dir, 'config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+      });
+      expect(run.stderr).toContain('check 1: healthy'); // with --json the log goes to stderr
+      expect(run.code).toBe(0);
+      const out = JSON.parse(run.stdout);
+      expect(out.healthy).toBe('true');
+      expect(JSON.parse(out['egress-ips'])).toEqual({ 'us-east-1a': seeded.ips[0], 'us-east-1b': seeded.ips[1] });
+      expect(JSON.parse(out.report).region).toBe('us-east-1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('instance mode, every tier silent: not up, why, then the runbook commands for each NAT instance', async () => {
+    const r = spawnSync(PYTHON, ['-c', SEED_INSTANCE, endpoint], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const inst = JSON.parse(r.stdout) as { vpc: string; instances: string[] };
+    const run = await cli(
+      ['verify-egress', '--vpc-name', 'cabal-vpc-instance', '--probe', 'off', '--log-groups', '/ecs/cabal-imap', '--log-groups', '/ecs/cabal-smtp-out'],
+      awsEnv(),
+    );
+    expect(run.code).toBe(1);
+    const report = run.stdout.slice(run.stdout.indexOf('EGRESS DOWN'));
+    expect(report.split('\n')[0]).toBe(`EGRESS DOWN · ${inst.vpc} (cabal-vpc-instance) · us-east-1 · mode instance`);
+    expect(report).toMatch(/^ {2}us-east-1a {2}UNCONFIRMED /m);
+    const at = (t: string): number => report.indexOf(t);
+    expect(at('Egress per AZ')).toBeLessThan(at('Why'));
+    expect(at('✗ logs: All 2 log groups went silent at about the same moment')).toBeGreaterThan(at('Why'));
+    expect(at('Mitigation')).toBeGreaterThan(at('✗ logs'));
+    for (const id of inst.instances) expect(report).toContain(`  aws ssm start-session --target ${id} --region us-east-1\n`);
+    expect(report).toContain('  sudo nft -f /etc/nftables/cabal-nat.nft\n');
+    expect(at('Rollback lever:')).toBeGreaterThan(at('sudo nft -f'));
+  });
+
+  test('an AZ without its NAT route: DOWN for that AZ first, then why, exit 1', async () => {
+    const del = spawnSync(
+      PYTHON,
+      ['-c', "import boto3,sys; boto3.client('ec2',region_name='us-east-1',endpoint_url=sys.argv[1],aws_access_key_id='a',aws_secret_access_key='b').delete_route(RouteTableId=sys.argv[2],DestinationCidrBlock='0.0.0.0/0')", endpoint, seeded.routes[1]!],
+      { encoding: 'utf8' },
+    );
+    expect(del.status).toBe(0);
+    const run = await cli(['verify-egress', '--vpc-id', seeded.vpc, '--probe', 'off'], awsEnv());
+    expect(run.code).toBe(1);
+    const report = run.stdout.slice(run.stdout.indexOf('EGRESS DOWN'));
+    expect(report).toMatch(/^ {2}us-east-1a {2}UP /m);
+    expect(report).toMatch(/^ {2}us-east-1b {2}DOWN /m);
+    expect(report.indexOf('Egress per AZ')).toBeLessThan(report.indexOf('Why'));
+    expect(report).toMatch(new RegExp(`✗ routes \\(us-east-1b\\): .*${seeded.routes[1]}.*no 0\\.0\\.0\\.0/0 route`));
+  });
+});
+
+describe('build-nat-ami against a local Image Builder and EC2 stand-in', () => {
+  const IMAGE_ARN = 'arn:aws:imagebuilder:us-east-1:123456789012:image/cabal-nat-al2023/1.0.0/5';
+  const PIPE_ARN = 'arn:aws:imagebuilder:us-east-1:123456789012:image-pipeline/cabal-nat-al2023';
+  let server: Server;
+  let endpoint = '';
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const path = req.url ?? '';
+        let body: unknown;
+        if (path === '/ListImagePipelines') body = { imagePipelineList: [{ name: 'cabal-nat-al2023', arn: PIPE_ARN, status: 'ENABLED' }] };
+        else if (path === '/ListImagePipelineImages') body = { imageSummaryList: [] };
+        else if (path === '/StartImagePipelineExecution') body = { requestId: 'r', clientToken: 't', imageBuildVersionArn: IMAGE_ARN };
+        else if (path.startsWith('/GetImage?')) {
+          body = {
+            image: {
+              arn: IMAGE_ARN,
+              name: 'cabal-nat-al2023',
+              version: '1.0.0',
+              state: { status: 'AVAILABLE' },
+              dateCreated: new Date().toISOString(),
+              outputResources: { amis: [{ region: 'us-east-1', image: 'ami-0123456789abcdef0', name: 'cabal-nat-al2023-20260101' }] },
+            },
+          };
+        }
+        if (body !== undefined) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        res.end(
+          '<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId><imagesSet><item>' +
+            '<imageId>ami-0123456789abcdef0</imageId><name>cabal-nat-al2023-20260101</name><imageState>available</imageState>' +
+            '<creationDate>2026-01-01T10:00:00.000Z</creationDate><tagSet><item><key>Role</key><value>cabal-nat</value></item>' +
+            `<item><key>Ec2ImageBuilderArn</key><value>${IMAGE_ARN}</value></item></tagSet></item></imagesSet></DescribeImagesResponse>`,
+        );
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((ok) => server.close(() => ok()));
+  });
+
+  test('builds, gates on the tagged AMI, prints the summary and the outputs', async () => {
+    const env = { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_ENDPOINT_URL_EC2: endpoint, AWS_ENDPOINT_URL_IMAGEBUILDER: endpoint };
+    const human = await cli(['build-nat-ami', '--region', 'us-east-1'], env);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^ {2}ami-id +ami-0123456789abcdef0$/m);
+    expect(human.stdout).not.toMatch(ANSI);
+    const json = await cli(['build-nat-ami', '--region', 'us-east-1', '--json'], env);
+    expect(JSON.parse(json.stdout)).toMatchObject({ 'ami-id': 'ami-0123456789abcdef0', 'image-arn': IMAGE_ARN, reused: 'false' });
+  });
+});
+
+describe('cutover with the fake terraform', () => {
+  test('an ordinary apply of the reviewed plan', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-cutover-'));
+    try {
+      writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ plans: { reviewed: planJson(scenarios.unrelatedOnly()) }, apply: [{ lines: ordinaryApply(), exit: 0 }] }));
+      writeFileSync(join(dir, 'tfplan'), 'FAKEPLAN:reviewed\n');
+      const fake = join(root, 'actions', 'cutover', 'test', 'fake-terraform');
+      const run = await cli(['cutover', '--planfile', 'tfplan', '--nat-ami-check', 'off', '--region', 'us-east-1', '--json'], {
+        PATH: `${fake}:${process.env.PATH ?? ''}`,
+        FAKE_TF_DIR: dir,
+        HOME: dir,
+      }, dir);
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ result: 'applied', applies: '1' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('Ctrl-C during the apply: terraform is interrupted exactly once and its last words are shown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-cutover-int-'));
+    try {
+      const interrupted = [
+        { '@level': 'info', '@message': 'Interrupt received. Please wait for Terraform to exit or data loss may occur.', '@module': 'terraform.ui', type: 'log' },
+        hook('apply_complete', `${M}.aws_nat_gateway.nat[0]`, 'delete', 40, { elapsed_seconds: 39 }),
+        { '@level': 'error', '@message': 'Error: execution halted', '@module': 'terraform.ui', diagnostic: { severity: 'error', summary: 'execution halted', detail: '' }, type: 'diagnostic' },
+      ];
+      writeFileSync(
+        join(dir, 'scenario.json'),
+        JSON.stringify({
+          plans: { reviewed: planJson([cabal.gateway(0, ['delete']), cabal.route(0, ['delete'], 'gateway', null)]) },
+          apply: [{ lines: [version(0), hook('apply_start', `${M}.aws_nat_gateway.nat[0]`, 'delete', 1)], hang: true, onSigint: { lines: interrupted, exit: 1 } }],
+        }),
+      );
+      writeFileSync(join(dir, 'tfplan'), 'FAKEPLAN:reviewed\n');
+      const fake = join(root, 'actions', 'cutover', 'test', 'fake-terraform');
+      // The CLI leads its own process group, like a shell job in the foreground of a terminal.
+      const child = spawn(process.execPath, [BIN, 'cutover', '--planfile', 'tfplan', '--nat-ami-check', 'off', '--region', 'us-east-1'], {
+        detached: true,
+        cwd: dir,
+        env: { ...process.env, PATH: `${fake}:${process.env.PATH ?? ''}`, FAKE_TF_DIR: dir, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1' },
+      });
+      let stdout = '';
+      let sent = false;
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        if (!sent && stdout.includes('aws_nat_gateway.nat[0]: destroying...')) {
+          sent = true;
+          process.kill(-child.pid!, 'SIGINT'); // what the terminal does on Ctrl-C: SIGINT to the whole foreground group
+        }
+      });
+      const code = await new Promise<number | null>((ok) => child.on('close', ok));
+      expect(sent).toBe(true);
+      expect(code).toBe(1);
+      const apply = readFileSync(join(dir, 'calls.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((c) => c.argv[0] === 'apply' && c.event === undefined);
+      expect(apply.signals).toEqual(['SIGINT']);
+      expect(stdout).toContain('warning: Received SIGINT: interrupting terraform once');
+      expect(stdout).not.toContain('Received SIGINT again'); // the action saw one interrupt, not the terminal's and ours
+      expect(stdout).toContain('module.vpc.aws_nat_gateway.nat[0]: destroyed after 39s');
+      expect(stdout.trim().split('\n').at(-1)).toMatch(/^nat-egress cutover failed: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * Preflight: everything the cutover can check before the first apply, so it never starts an apply it cannot
+ * finish. The reviewed plan's digest (plan-guard's plan-sha), whether there is anything to apply, how many
+ * applies the plan needs against `max-applies`, and — when the run may need EC2 after the apply (the race) or
+ * before it (the NAT AMI check) — the region and credentials that work for EC2 (one cheap read call, bounded),
+ * then the AMI. A refusal here leaves nothing applied, and its advice says so.
+ */
+import { DescribeAddressesCommand, DescribeNatGatewaysCommand } from '@aws-sdk/client-ec2';
+import { explainRejections, formatTags, searchAmis, type AmiCriteria } from '../ami/index';
+import { awsErrorCode } from '../aws/index';
+import { InputError } from '../inputs/index';
+import { actionKind, asObj, classifyChanges, shownValue, type Analysis, type ResourceChange } from '../plan/index';
+import { describeError } from '../runtime/index';
+import { within } from './bounded';
+import type { CutoverRun, ReadPlan } from './run';
+import { egressRoles } from './timeline';
+
+export interface Reviewed {
+  plan: ReadPlan;
+  analysis: Analysis;
+  /** The applies the plan needs: 2 when it can hit the Elastic IP race. */
+  expectedApplies: number;
+  /** Allocation ids that change hands inside the apply (held by a gateway being deleted, taken by something new). */
+  contested: string[];
+  planPath: string;
+}
+
+/** Bound of the preflight's EC2 calls (each; the SDK's own timeouts apply inside it). */
+export const PREFLIGHT_CALL_MS = 60_000;
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** Allocation ids a change takes (an association, an EIP bound to an instance or interface, a gateway, regional or zonal). */
+function allocationsTaken(rc: ResourceChange): string[] {
+  const kind = actionKind(rc.change.actions);
+  if (kind !== 'create' && kind !== 'replace' && kind !== 'update') return [];
+  const after = asObj(rc.change.after) ?? {};
+  const before = asObj(rc.change.before) ?? {};
+  if (rc.type === 'aws_eip_association') return [str(after.allocation_id)].filter((x): x is string => !!x);
+  if (rc.type === 'aws_eip') return after.instance || after.network_interface ? [str(before.allocation_id) ?? str(before.id)].filter((x): x is string => !!x) : [];
+  if (rc.type === 'aws_nat_gateway' && kind !== 'update') {
+    const zonal = [str(after.allocation_id), ...(Array.isArray(after.secondary_allocation_ids) ? after.secondary_allocation_ids : [])];
+    const regional = (Array.isArray(after.availability_zone_address) ? after.availability_zone_address : []).flatMap((a) => (Array.isArray(asObj(a)?.allocation_ids) ? (asObj(a)?.allocation_ids as unknown[]) : []));
+    return [...zonal, ...regional].map(str).filter((x): x is string => !!x);
+  }
+  return [];
+}
+
+/** Allocation ids held by NAT gateways the plan deletes (or replaces). */
+function allocationsReleased(rc: ResourceChange): string[] {
+  if (rc.type !== 'aws_nat_gateway' || !rc.change.actions.includes('delete')) return [];
+  const before = asObj(rc.change.before) ?? {};
+  const regional = (Array.isArray(before.availability_zone_address) ? before.availability_zone_address : []).flatMap((a) => (Array.isArray(asObj(a)?.allocation_ids) ? (asObj(a)?.allocation_ids as unknown[]) : []));
+  return [str(before.allocation_id), ...(Array.isArray(before.secondary_allocation_ids) ? before.secondary_allocation_ids : []), ...regional].map(str).filter((x): x is string => !!x);
+}
+
+/**
+ * The applies a plan needs: 2 when, in one apply, an Elastic IP still held by a NAT gateway being deleted must
+ * be taken by something the same apply creates (the race), else what plan-guard's classifier says.
+ */
+export function expectedApplies(changes: readonly ResourceChange[], analysis: Pick<Analysis, 'expectedApplies'>): { applies: number; contested: string[] } {
+  const released = new Set(changes.flatMap(allocationsReleased));
+  const contested = [...new Set(changes.filter((c) => !c.deposed || c.type === 'aws_nat_gateway').flatMap(allocationsTaken).filter((a) => released.has(a)))].sort();
+  return { applies: Math.max(analysis.expectedApplies, contested.length > 0 ? 2 : 1), contested };
+}
+
+export function bootstrapSteps(criteria: AmiCriteria): string[] {
+  const tags = criteria.requiredTags.length > 0 ? ` carrying ${formatTags(criteria.requiredTags)}` : '';
+  return [
+    'Apply in gateway mode first (TF_VAR_USE_NAT_INSTANCE=false): NAT gateways give the Image Builder build the egress it needs.',
+    `Build the NAT AMI (the build-nat-ami action or the "Build NAT AMI" workflow) and wait until an AMI named ${criteria.namePattern}${tags} is available (the tag is added only after the image's tests pass).`,
+    'Then flip to instances (TF_VAR_USE_NAT_INSTANCE=true), plan, review, and apply with cutover.',
+  ];
+}
+
+const NOTHING_APPLIED = 'Nothing was applied; egress is as it was.';
+
+/** What to do after an EC2 call failed before anything was applied. */
+function ec2Advice(err: unknown, actions: string): string[] {
+  const code = awsErrorCode(err);
+  if (err instanceof InputError) return [NOTHING_APPLIED, 'Set the region input, or AWS_REGION (aws-actions/configure-aws-credentials sets it), then re-run the job.'];
+  if (/CredentialsProviderError|Could not load credentials|ExpiredToken|InvalidClientTokenId|AuthFailure|SignatureDoesNotMatch/i.test(`${code} ${(err as Error)?.message ?? ''}`)) {
+    return [NOTHING_APPLIED, 'Configure AWS credentials that work for EC2 in this job (aws-actions/configure-aws-credentials with the apply role), then re-run the job.'];
+  }
+  if (/UnauthorizedOperation|AccessDenied/.test(code)) return [NOTHING_APPLIED, `Grant ${actions} to the apply role (docs/iam/cutover.json), then re-run the job.`];
+  return [NOTHING_APPLIED, 'EC2 did not answer in time or failed: re-run the job when EC2 answers (the AWS Health Dashboard shows regional EC2 API problems).'];
+}
+
+/** Runs the preflight; returns the reviewed plan, or undefined when the run ended (run.result says how). */
+export async function preflight(run: CutoverRun, planPath: string): Promise<Reviewed | undefined> {
+  const { options, clock } = run;
+  const started = clock.now();
+  const plan = await run.readPlan(planPath, `planfile: ${options.planfile}`, true);
+  const analysis = classifyChanges(plan.natChanges);
+  const roles = egressRoles(plan.natChanges);
+  run.roles = roles;
+  run.touchesNat = roles.breaking.size > 0 || analysis.modeSwitch !== 'none';
+  const r = run.result;
+  r.planSha = plan.sha;
+  r.modeSwitch = analysis.modeSwitch;
+  r.warnings.push(...plan.warnings);
+  for (const w of plan.warnings) run.warn(`plan: ${w}`);
+  const { applies, contested } = expectedApplies(plan.natChanges, analysis);
+  r.expectedApplies = applies;
+  const refuse = (outcome: string, detail: string, message: string, steps: string[]) => {
+    run.step('check', started, outcome, { detail });
+    run.fail(message, steps);
+    return undefined;
+  };
+
+  run.info(`Plan digest (plan-sha): ${plan.sha}`);
+  const expected = options.expectedPlanSha?.trim().toLowerCase() ?? '';
+  if (expected !== '' && expected !== plan.sha) {
+    return refuse('refused', `digest ${plan.sha} ≠ expected ${expected}`, `the plan's digest ${plan.sha} differs from expected-plan-sha ${expected}: refusing to apply a plan that is not the one reviewed`, [
+      'Nothing was applied. Apply only the saved plan plan-guard reviewed: pass the same plan artifact, or plan and review again.',
+    ]);
+  }
+  if (expected === '') run.warn("expected-plan-sha is empty: not checking that this is the reviewed plan (pass plan-guard's plan-sha output)");
+
+  if (plan.refs.length === 0 && plan.applyable !== true) {
+    run.step('check', started, 'unchanged', { detail: 'the plan has no changes' });
+    run.info('The plan has no changes: nothing to apply.');
+    run.succeed('unchanged');
+    return undefined;
+  }
+  if (applies > options.maxApplies) {
+    return refuse(
+      'refused',
+      `needs ${applies} applies > max-applies ${options.maxApplies}`,
+      `the plan needs ${applies} applies (Elastic IP(s) ${contested.join(', ') || 'of the NAT'} change hands while their NAT gateways are deleted: the first apply fails on them and a second finishes) but max-applies is ${options.maxApplies}: refusing to apply`,
+      [`Nothing was applied. Set max-applies to ${applies} or more (default 3) and re-run the job.`],
+    );
+  }
+  if (applies >= 2) {
+    run.info(
+      `The plan moves Elastic IP(s) ${contested.join(', ') || ''} from NAT gateways being deleted to new NAT resources in one apply: the first apply may fail on them (the Elastic IP race); cutover confirms that with EC2, waits for the release and ${options.restore === 'reapply' ? 're-applies' : 'associates them itself (restore: associate), falling back to a re-apply'}.`.replace('IP(s)  from', 'IP(s) from'),
+    );
+  } else if (analysis.modeSwitch === 'instance-to-gateway') {
+    run.info('Instance → gateway switch: no association race in this direction; one apply.');
+  }
+
+  // Region and credentials, when EC2 may be needed before or after the first apply.
+  const needsAmi = options.amiCheck === 'auto' && analysis.natInstancesCreated.length > 0;
+  if (applies >= 2 || needsAmi) {
+    const callStart = clock.now();
+    const bound = { clock, deadline: callStart + Math.min(PREFLIGHT_CALL_MS, options.releaseTimeoutMs), ...(run.deps.signal ? { signal: run.deps.signal } : {}) };
+    try {
+      const ec2 = run.deps.ec2();
+      if (contested.length > 0) {
+        const out = await within((abortSignal) => ec2.send(new DescribeAddressesCommand({ AllocationIds: contested }), { abortSignal }), { ...bound, what: 'EC2 DescribeAddresses (preflight)' });
+        const missing = contested.filter((a) => !(out.Addresses ?? []).some((x) => x.AllocationId === a));
+        if (missing.length > 0) throw Object.assign(new Error(`Elastic IP ${missing.join(', ')} does not exist`), { name: 'InvalidAllocationID.NotFound' });
+      } else {
+        await within((abortSignal) => ec2.send(new DescribeNatGatewaysCommand({ MaxResults: 5 }), { abortSignal }), { ...bound, what: 'EC2 DescribeNatGateways (preflight)' });
+      }
+      run.info(`EC2 answers with these credentials (${contested.length > 0 ? `DescribeAddresses ${contested.join(', ')}` : 'DescribeNatGateways'}).`);
+    } catch (err) {
+      if (run.cancelled) {
+        run.step('check', started, 'cancelled');
+        run.fail('cancelled before anything was applied', ['Nothing was applied; egress is as it was. Re-run the job when ready.'], { cancelled: true });
+        return undefined;
+      }
+      if (awsErrorCode(err) === 'InvalidAllocationID.NotFound') {
+        return refuse('refused', 'Elastic IP missing', `the plan moves ${contested.join(', ')} but EC2 does not know ${describeError(err)}: refusing to apply`, [NOTHING_APPLIED, 'Plan again (the plan is stale), review, and apply.']);
+      }
+      const what = err instanceof InputError ? err.message : `EC2 is not usable with these credentials: ${describeError(err)}`;
+      return refuse('refused', 'EC2 not usable', `${what}; the cutover needs EC2 ${needsAmi && applies < 2 ? 'for the NAT AMI check' : 'after the first apply (to confirm the race and restore egress)'}: refusing to apply`, ec2Advice(err, 'ec2:DescribeAddresses, ec2:DescribeNatGateways, ec2:AssociateAddress and ec2:DescribeImages'));
+    }
+  }
+
+  // The AMI the new NAT instances need.
+  if (needsAmi) {
+    try {
+      const ec2 = run.deps.ec2();
+      const search = await within(() => searchAmis(ec2, options.ami), { clock, deadline: clock.now() + PREFLIGHT_CALL_MS, ...(run.deps.signal ? { signal: run.deps.signal } : {}), what: 'the NAT AMI check (EC2 DescribeImages)' });
+      if (!search.usable) {
+        const why = search.candidates.length === 0 ? 'no AMI owned by this account matches the name' : explainRejections(search, 3).join('; ');
+        return refuse(
+          'refused',
+          'no usable NAT AMI',
+          `the plan creates NAT instances (${analysis.natInstancesCreated.join(', ')}) but no AMI named ${options.ami.namePattern} with ${formatTags(options.ami.requiredTags) || 'the required tags'} exists (${why}): refusing to apply`,
+          ['Nothing was applied. Bootstrap instance mode through a gateway:', ...bootstrapSteps(options.ami).map((s, i) => `${i + 1}. ${s}`)],
+        );
+      }
+      r.ami = `${search.usable.imageId} (${search.usable.name})`;
+      run.info(`NAT AMI: ${search.usable.name} (${search.usable.imageId}) carries ${formatTags(options.ami.requiredTags) || 'no required tags'}`);
+      for (const address of analysis.natInstancesCreated) {
+        const rc = plan.natChanges.find((c) => c.address === address);
+        const ami = str(asObj(rc?.change.after)?.ami);
+        const candidate = ami ? search.candidates.find((c) => c.imageId === ami) : undefined;
+        if (rc && candidate && candidate.problems.length > 0) {
+          // Plan values reach text only through shownValue (sensitivity markers honoured).
+          return refuse('refused', `plan launches unusable AMI ${shownValue(rc, 'after', ['ami'])}`, `${address} would launch ${candidate.name} (${candidate.imageId}), which ${candidate.problems.join(' and ')}: refusing to apply`, [
+            `Nothing was applied. Plan again so the instances pick the newest usable AMI (${search.usable.name}, ${search.usable.imageId}), or fix the image's tags; then review and apply.`,
+          ]);
+        }
+      }
+    } catch (err) {
+      if (run.cancelled) {
+        run.step('check', started, 'cancelled');
+        run.fail('cancelled before anything was applied', ['Nothing was applied; egress is as it was. Re-run the job when ready.'], { cancelled: true });
+        return undefined;
+      }
+      return refuse('failed', 'AMI check', `the NAT AMI check failed: ${describeError(err)}: refusing to apply`, ec2Advice(err, 'ec2:DescribeImages'));
+    }
+  }
+  run.step('check', started, 'ok', { detail: `plan-sha ${plan.sha.slice(0, 12)}…, ${plan.refs.length} change(s), ${applies} apply(s) expected` });
+  return { plan, analysis, expectedApplies: applies, contested, planPath };
+}

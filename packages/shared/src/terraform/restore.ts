@@ -1,0 +1,214 @@
+/**
+ * Fast restore: when EC2 has confirmed the Elastic IP race and the reviewed plan says which allocation goes to
+ * which NAT instance or network interface, cutover associates the address itself (EC2 AssociateAddress with
+ * AllowReassociation false) the moment EC2 shows it free, then brings terraform's state in line
+ * (`terraform import <association address> <association id>`), and the convergence re-plan must then show nothing
+ * left for that association. Anything that does not match the reviewed plan falls back to the re-apply path.
+ *
+ * Which allocation and which target come from the association's planned values (`allocation_id`,
+ * `instance_id` / `network_interface_id`; for an `aws_eip`, its id and `instance` / `network_interface`). A
+ * target that is "known after apply" is the NAT instance or interface the reviewed plan creates in the same
+ * module instance with the same index key, and its id is the one the first apply's stream reported when it was
+ * created (`apply_complete` hook, `id_value`). A gateway that failed to create cannot be restored this way:
+ * terraform tainted it and must replace it.
+ */
+import { AssociateAddressCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { awsErrorCode } from '../aws/index';
+import { actionKind, asObj, marksAny, natRoles, type ResourceChange } from '../plan/index';
+import { describeError, isDeadlineExceeded, type Clock } from '../runtime/index';
+import { within } from './bounded';
+import type { RaceError } from './race';
+import type { HookEvent } from './stream';
+
+export interface AssociationTarget {
+  kind: 'instance' | 'network-interface';
+  /** The target's resource address, when the plan creates it. */
+  address?: string;
+  /** The instance or interface id: from the plan when known at review, else from the first apply's stream. */
+  id?: string;
+}
+
+export interface PlannedAssociation {
+  /** The resource that failed: an aws_eip_association (imported afterwards) or an aws_eip (read on refresh). */
+  address: string;
+  resourceType: 'aws_eip_association' | 'aws_eip';
+  allocationId: string;
+  target: AssociationTarget;
+  privateIp?: string;
+}
+
+export interface RestorePlan {
+  associations: PlannedAssociation[];
+  /** Why fast restore does not apply (then the re-apply path runs); undefined when it applies. */
+  notApplicable?: string;
+}
+
+export const GATEWAY_NOT_APPLICABLE =
+  'fast restore does not apply to a NAT gateway whose creation failed: terraform has tainted it and must delete and create it again (minutes), so cutover waits for the release and re-applies';
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function sameInstanceKey(a: ResourceChange, b: ResourceChange): boolean {
+  return (a.module_address ?? '') === (b.module_address ?? '') && JSON.stringify(a.index ?? null) === JSON.stringify(b.index ?? null);
+}
+
+/** The NAT instance or interface the reviewed plan creates for `rc` (same module instance, same key), if exactly one. */
+function createdTarget(rc: ResourceChange, kind: AssociationTarget['kind'], changes: readonly ResourceChange[], roles: Map<ResourceChange, string>): ResourceChange | string {
+  const type = kind === 'instance' ? 'aws_instance' : 'aws_network_interface';
+  const candidates = changes.filter((c) => c.type === type && !c.deposed && roles.get(c) === 'instance' && ['create', 'replace'].includes(actionKind(c.change.actions)) && sameInstanceKey(c, rc));
+  if (candidates.length === 1) return candidates[0] as ResourceChange;
+  return candidates.length === 0
+    ? `the reviewed plan creates no NAT ${kind === 'instance' ? 'instance' : 'network interface'} next to ${rc.address} (same module instance and key)`
+    : `the reviewed plan creates ${candidates.length} NAT ${kind === 'instance' ? 'instances' : 'network interfaces'} next to ${rc.address}: cannot tell which one it targets`;
+}
+
+/** Is `id` the id of a NAT instance or interface in the reviewed plan (before or after)? */
+function isNatTargetId(id: string, changes: readonly ResourceChange[], roles: Map<ResourceChange, string>): boolean {
+  return changes.some((c) => roles.get(c) === 'instance' && [asObj(c.change.before), asObj(c.change.after)].some((v) => v && (v.id === id || v.primary_network_interface_id === id)));
+}
+
+/**
+ * What fast restore would associate for each race error, from the reviewed plan. Any error it cannot map
+ * exactly (a gateway-creation race, an allocation or target not in the reviewed plan, an allocation the message
+ * names differently) makes fast restore not applicable for the whole run.
+ */
+export function planRestore(errors: readonly RaceError[], changes: readonly ResourceChange[]): RestorePlan {
+  const associations: PlannedAssociation[] = [];
+  const roles = natRoles(changes) as Map<ResourceChange, string>;
+  const no = (why: string): RestorePlan => ({ associations: [], notApplicable: why });
+  for (const e of errors) {
+    if (e.resourceType === 'aws_nat_gateway') return no(GATEWAY_NOT_APPLICABLE);
+    const rc = changes.find((c) => c.address === e.address && !c.deposed);
+    if (!rc) return no(`${e.address} is not in the reviewed plan`);
+    const after = asObj(rc.change.after) ?? {};
+    const before = asObj(rc.change.before) ?? {};
+    const unknown = asObj(rc.change.after_unknown) ?? {};
+    const isEip = e.resourceType === 'aws_eip';
+    const allocationId = isEip ? (str(before.allocation_id) ?? str(before.id) ?? str(after.allocation_id)) : str(after.allocation_id);
+    if (!allocationId) return no(`the reviewed plan does not know ${e.address}'s allocation id at review`);
+    if (e.allocationId && e.allocationId !== allocationId) return no(`${e.address} failed on ${e.allocationId}, but the reviewed plan associates ${allocationId}`);
+    const instKey = isEip ? 'instance' : 'instance_id';
+    const eniKey = isEip ? 'network_interface' : 'network_interface_id';
+    let target: AssociationTarget;
+    const knownInstance = str(after[instKey]);
+    const knownEni = str(after[eniKey]);
+    if (knownInstance || knownEni) {
+      target = knownInstance ? { kind: 'instance', id: knownInstance } : { kind: 'network-interface', id: knownEni as string };
+      if (!isNatTargetId(target.id as string, changes, roles)) return no(`${e.address} targets ${target.id}, which is not a NAT instance or interface in the reviewed plan`);
+    } else if (marksAny(unknown[instKey]) || marksAny(unknown[eniKey])) {
+      const kind: AssociationTarget['kind'] = marksAny(unknown[instKey]) ? 'instance' : 'network-interface';
+      const created = createdTarget(rc, kind, changes, roles);
+      if (typeof created === 'string') return no(created);
+      target = { kind, address: created.address };
+    } else {
+      return no(`${e.address} has no instance or network interface in the reviewed plan`);
+    }
+    const privateIp = str(after.private_ip_address);
+    if (associations.some((a) => a.address === e.address)) continue;
+    associations.push({ address: e.address, resourceType: e.resourceType, allocationId, target, ...(privateIp ? { privateIp } : {}) });
+  }
+  if (associations.length === 0) return no('no association to restore');
+  return { associations };
+}
+
+/** Fills in target ids "known after apply" from the apply's hooks; returns why not, when one is missing. */
+export function resolveTargetIds(plan: RestorePlan, hooks: readonly HookEvent[]): string | undefined {
+  for (const a of plan.associations) {
+    if (a.target.id) continue;
+    const done = hooks.find((h) => h.type === 'apply_complete' && h.address === a.target.address && h.idValue);
+    if (!done) return `${a.target.address} has not been created (no id in the apply's stream)`;
+    a.target.id = done.idValue as string;
+  }
+  return undefined;
+}
+
+export interface AssociateResult {
+  address: string;
+  allocationId: string;
+  targetId: string;
+  outcome: 'associated' | 'failed' | 'cancelled';
+  associationId?: string;
+  /** When the first AssociateAddress was sent, and when one succeeded (epoch ms). */
+  sentAt?: number;
+  associatedAt?: number;
+  attempts: number;
+  /** One line, when failed. */
+  message?: string;
+}
+
+export interface AssociateOptions {
+  ec2: EC2Client;
+  clock: Clock;
+  signal?: AbortSignal;
+  /** Hard deadline (epoch ms on `clock`) for the attempts and the calls in flight. */
+  deadline?: number;
+  /** How long an AuthFailure / Resource.AlreadyAssociated just after the release is retried (default 10 s). */
+  lingerMs?: number;
+  /** Pause between attempts (default 500 ms). */
+  retryMs?: number;
+  log?: (message: string) => void;
+}
+
+/** EC2 errors that mean "the address is not quite free yet" right after DescribeAddresses showed it free. */
+const LINGERING = /^(AuthFailure|Resource\.AlreadyAssociated|InvalidAddress\.Locked)$/;
+
+/**
+ * EC2 AssociateAddress (AllowReassociation false) for one planned association, retrying the lingering errors
+ * for `lingerMs`. Never throws: the outcome says what happened.
+ */
+export async function associateAddress(a: PlannedAssociation, options: AssociateOptions): Promise<AssociateResult> {
+  const { clock } = options;
+  const lingerMs = options.lingerMs ?? 10_000;
+  const retryMs = options.retryMs ?? 500;
+  const targetId = a.target.id ?? '';
+  const r: AssociateResult = { address: a.address, allocationId: a.allocationId, targetId, outcome: 'failed', attempts: 0 };
+  const started = clock.now();
+  for (;;) {
+    if (options.signal?.aborted) return { ...r, outcome: 'cancelled', message: 'cancelled before the association was made' };
+    r.attempts++;
+    r.sentAt ??= clock.now();
+    try {
+      const out = await within(
+        (abortSignal) =>
+          options.ec2.send(
+            new AssociateAddressCommand({
+              AllocationId: a.allocationId,
+              ...(a.target.kind === 'instance' ? { InstanceId: targetId } : { NetworkInterfaceId: targetId }),
+              ...(a.privateIp ? { PrivateIpAddress: a.privateIp } : {}),
+              AllowReassociation: false,
+            }),
+            { abortSignal },
+          ),
+        { clock, ...(options.deadline !== undefined ? { deadline: options.deadline } : {}), ...(options.signal ? { signal: options.signal } : {}), what: 'EC2 AssociateAddress' },
+      );
+      r.outcome = 'associated';
+      r.associatedAt = clock.now();
+      if (out.AssociationId) r.associationId = out.AssociationId;
+      options.log?.(`associated ${a.allocationId} with ${targetId} (${a.address}${out.AssociationId ? `, ${out.AssociationId}` : ''}) after ${r.attempts} attempt(s)`);
+      return r;
+    } catch (err) {
+      if (options.signal?.aborted) return { ...r, outcome: 'cancelled', message: 'cancelled while associating' };
+      const code = awsErrorCode(err);
+      const lingering = LINGERING.test(code) && clock.now() - started < lingerMs && !isDeadlineExceeded(err);
+      if (!lingering) {
+        const iam = /UnauthorizedOperation|AccessDenied/.test(code) ? ' (the role needs ec2:AssociateAddress)' : '';
+        return { ...r, outcome: 'failed', message: `AssociateAddress ${a.allocationId} → ${targetId} failed after ${r.attempts} attempt(s): ${describeError(err)}${iam}` };
+      }
+      options.log?.(`AssociateAddress ${a.allocationId} → ${targetId}: ${code} just after the release; again in ${retryMs} ms`);
+      try {
+        await clock.sleep(retryMs, options.signal);
+      } catch {
+        return { ...r, outcome: 'cancelled', message: 'cancelled while associating' };
+      }
+    }
+  }
+}
+
+/** The `terraform import` arguments for an association cutover made (aws_eip reads its association on refresh). */
+export function importArgs(a: AssociateResult, resourceType: PlannedAssociation['resourceType'], applyArgs: readonly string[]): string[] | undefined {
+  if (resourceType !== 'aws_eip_association' || !a.associationId) return undefined;
+  const passed = applyArgs.filter((x) => /^-(var|var-file|lock|lock-timeout|parallelism|state|state-out|backup|no-color)(=|$)/.test(x));
+  return ['import', '-input=false', ...passed, a.address, a.associationId];
+}

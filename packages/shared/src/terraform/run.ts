@@ -1,0 +1,259 @@
+/**
+ * What every cutover phase shares: the options and injected dependencies, the result being built, the timeline
+ * record (one step per phase run, in the order they started) and the apply streams' hook events, plus the few
+ * operations every phase needs (log a line, read a plan through `terraform show -json`, run terraform streamed,
+ * end the run as failed or cancelled with advice that fits what was applied).
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { AmiCriteria } from '../ami/index';
+import { InputError } from '../inputs/index';
+import { PlanFormatError, combineDigests, isNatCandidate, loadPlanFile, type ModeSwitch, type ResourceChange } from '../plan/index';
+import { ActionFailure, type Clock } from '../runtime/index';
+import { changeRef, type ChangeRef } from './converge';
+import type { TerraformDriver } from './driver';
+import type { AssociateResult } from './restore';
+import type { ReleaseResult } from './release';
+import { UiStream, type Diagnostic, type HookEvent, type RenderedLine } from './stream';
+import { egressGap, step, type EgressRoles, type Timeline, type TimelineStep } from './timeline';
+
+export type CutoverOutcome = 'applied' | 'converged' | 'unchanged' | 'failed' | 'cancelled';
+export type RestoreMode = 'associate' | 'reapply';
+
+export interface CutoverOptions {
+  /** Absolute working directory (terraform's cwd). */
+  workingDirectory: string;
+  /** The saved plan, relative to the working directory or absolute. */
+  planfile: string;
+  /** Extra arguments for re-plans (one per item); the -var/-var-file/-lock options also go to `terraform import`. */
+  applyArgs: string[];
+  /** plan-guard's plan-sha; empty = not checked. */
+  expectedPlanSha?: string;
+  maxApplies: number;
+  /** Hard deadline for confirming the race and waiting for the release, EC2 calls in flight included (ms). */
+  releaseTimeoutMs: number;
+  /** Fixed poll interval; undefined = adaptive (≤ 5 s; 1 s while watching an address for fast restore). */
+  pollIntervalMs?: number;
+  /** Pause after the addresses are free, before re-planning (default 2 s; re-apply path only). */
+  releaseGraceMs?: number;
+  /** associate (default): associate the address the moment it is free, import, re-plan. reapply: re-plan and re-apply. */
+  restore?: RestoreMode;
+  amiCheck: 'auto' | 'off';
+  ami: AmiCriteria;
+}
+
+export interface CutoverOutput {
+  line(line: RenderedLine): void;
+  startGroup(title: string): void;
+  endGroup(): void;
+  /** Registers a value to be masked in every later log line. */
+  secret(value: string): void;
+}
+
+export interface CutoverDeps {
+  terraform: TerraformDriver;
+  /** The EC2 client; called only when EC2 is needed. Throws an InputError when the region is not set. */
+  ec2: () => EC2Client;
+  clock: Clock;
+  out: CutoverOutput;
+  /** Where show output and re-plans go. */
+  tempDir: string;
+  /** The runner cancelling the job. */
+  signal?: AbortSignal;
+}
+
+export interface RestoreRecord {
+  mode: RestoreMode;
+  /** How egress came back: associate (cutover's AssociateAddress), reapply (terraform), or '' (not restored). */
+  path: 'associate' | 'reapply' | '';
+  /** Why fast restore did not apply (or fell back), when it did not. */
+  notApplicable?: string;
+  associations: AssociateResult[];
+  /** Associations cutover imported into terraform's state. */
+  imported: string[];
+}
+
+export interface CutoverResult {
+  result: CutoverOutcome;
+  applies: number;
+  retriedBecause: string;
+  egressGapSeconds?: number;
+  timeline: Timeline;
+  planSha: string;
+  modeSwitch: ModeSwitch;
+  /** Applies the reviewed plan needs (2 when an address held by a gateway being deleted is taken in the same apply). */
+  expectedApplies: number;
+  /** One line, when failed or cancelled. */
+  failure?: string;
+  /** What the operator should do, when failed or cancelled. */
+  nextSteps: string[];
+  /** The error diagnostics of the step that failed. */
+  errors: Diagnostic[];
+  /** Re-plan changes that were not in the reviewed plan. */
+  unexpected: string[];
+  /** The release waits (one per race error). */
+  waits: ReleaseResult[];
+  /** The first release wait (kept for the summary and older readers). */
+  wait?: ReleaseResult;
+  restore?: RestoreRecord;
+  /** The AMI the NAT instances launch from, when the AMI check ran. */
+  ami?: string;
+  warnings: string[];
+}
+
+export interface ReadPlan {
+  sha: string;
+  refs: ChangeRef[];
+  natChanges: ResourceChange[];
+  applyable?: boolean;
+  warnings: string[];
+}
+
+export interface StreamedRun {
+  ok: boolean;
+  interrupted: boolean;
+  exit: string;
+  stream: UiStream;
+}
+
+/** The runbook's rollback lever (seed 000). */
+export const ROLLBACK =
+  'Rollback lever: flip the environment back to gateway mode (TF_VAR_USE_NAT_INSTANCE=false), then plan, review and apply: NAT gateways restore egress on the same Elastic IPs with no AMI in the path.';
+
+export class CutoverRun {
+  readonly steps: TimelineStep[] = [];
+  readonly hooks: HookEvent[] = [];
+  readonly result: CutoverResult;
+  /** Set by preflight: does the plan touch NAT egress (the rollback lever is relevant once something applied)? */
+  touchesNat = false;
+  roles: EgressRoles = { breaking: new Set(), restoring: new Set() };
+  private shows = 0;
+
+  constructor(
+    readonly options: CutoverOptions,
+    readonly deps: CutoverDeps,
+  ) {
+    this.result = {
+      result: 'failed',
+      applies: 0,
+      retriedBecause: '',
+      timeline: { steps: this.steps },
+      planSha: '',
+      modeSwitch: 'none',
+      expectedApplies: 1,
+      nextSteps: [],
+      errors: [],
+      unexpected: [],
+      waits: [],
+      warnings: [],
+    };
+  }
+
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+
+  get cancelled(): boolean {
+    return this.deps.signal?.aborted === true;
+  }
+
+  info(text: string): void {
+    this.deps.out.line({ level: 'info', text });
+  }
+
+  warn(text: string): void {
+    this.deps.out.line({ level: 'warning', text });
+  }
+
+  /** Records one timeline step from `startedMs` to now. */
+  step(kind: TimelineStep['step'], startedMs: number, outcome: string, extra: { n?: number; detail?: string; endedMs?: number } = {}): void {
+    const { endedMs, ...rest } = extra;
+    this.steps.push(step(kind, startedMs, endedMs ?? this.clock.now(), outcome, rest));
+  }
+
+  /** Ends the run as failed (or cancelled, when the job was cancelled): the rollback lever only once NAT changes were applied. */
+  fail(message: string, nextSteps: string[], opts: { cancelled?: boolean } = {}): CutoverResult {
+    const r = this.result;
+    r.result = opts.cancelled || this.cancelled ? 'cancelled' : 'failed';
+    r.failure = message;
+    const lever = this.touchesNat && r.applies > 0 && !nextSteps.includes(ROLLBACK) ? [ROLLBACK] : [];
+    r.nextSteps = [...nextSteps, ...lever];
+    this.finish(false);
+    return r;
+  }
+
+  /** Ends the run successfully. */
+  succeed(outcome: 'applied' | 'converged' | 'unchanged'): CutoverResult {
+    this.result.result = outcome;
+    this.result.errors = []; // the race errors of earlier applies are explained by retriedBecause
+    this.finish(outcome !== 'unchanged');
+    return this.result;
+  }
+
+  private finish(restored: boolean): void {
+    const gap = egressGap(this.hooks, this.roles, restored);
+    if (gap) {
+      this.result.timeline.egressGap = gap;
+      if (gap.seconds !== undefined) this.result.egressGapSeconds = gap.seconds;
+    }
+  }
+
+  /** `terraform show -json` + streaming load; a malformed or unreadable reviewed plan is an InputError. */
+  async readPlan(file: string, label: string, asInput: boolean): Promise<ReadPlan> {
+    const json = join(this.deps.tempDir, `cutover-show-${process.pid}-${++this.shows}.json`);
+    try {
+      await this.deps.terraform.show(file, json);
+      const refs: ChangeRef[] = [];
+      const loaded = await loadPlanFile(json, {
+        keep: (rc) => {
+          const ref = changeRef(rc);
+          if (ref) refs.push(ref);
+          return isNatCandidate(rc);
+        },
+      });
+      const applyable = loaded.documents.some((d) => d.header.applyable === true) ? true : loaded.documents.every((d) => d.header.applyable === false) ? false : undefined;
+      return {
+        sha: combineDigests(loaded.documents.map((d) => d.digest)),
+        refs,
+        natChanges: loaded.documents.flatMap((d) => d.changes),
+        ...(applyable !== undefined ? { applyable } : {}),
+        warnings: [...loaded.warnings, ...loaded.documents.flatMap((d) => d.warnings)],
+      };
+    } catch (err) {
+      if (err instanceof PlanFormatError) {
+        const message = `${label}: ${err.message}`;
+        throw asInput ? new InputError(message) : new ActionFailure(message);
+      }
+      throw err;
+    } finally {
+      rmSync(json, { force: true });
+    }
+  }
+
+  /** Runs terraform with its -json stream rendered; `onDiagnostic` sees each diagnostic the moment it arrives. */
+  async terraform(title: string, args: string[], onDiagnostic?: (d: Diagnostic, stream: UiStream) => void): Promise<StreamedRun> {
+    const { deps } = this;
+    const stream = new UiStream({ now: () => deps.clock.now(), onSecret: (v) => deps.out.secret(v) });
+    deps.out.startGroup(title);
+    try {
+      let seen = 0;
+      const r = await deps.terraform.run(
+        args,
+        (line, source) => {
+          for (const l of stream.push(line, source)) deps.out.line(l);
+          while (onDiagnostic && seen < stream.diagnostics.length) onDiagnostic(stream.diagnostics[seen++] as Diagnostic, stream);
+        },
+        deps.signal,
+      );
+      for (const l of stream.end()) deps.out.line(l);
+      const exit = r.signal ? `signal ${r.signal}` : `exit code ${r.exitCode}`;
+      if (r.escalated.length > 0) deps.out.line({ level: 'warning', text: `terraform had to be stopped with ${r.escalated.join(' then ')}` });
+      if (stream.unknownTypes.size > 0) deps.out.line({ level: 'debug', text: `message types shown through their text: ${[...stream.unknownTypes].join(', ')}` });
+      return { ok: r.exitCode === 0 && !r.interrupted, interrupted: r.interrupted, exit, stream };
+    } finally {
+      deps.out.endGroup();
+      deps.out.line({ level: 'debug', text: `${title} done` });
+    }
+  }
+}
