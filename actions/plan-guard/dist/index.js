@@ -31098,12 +31098,10 @@ function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
         lines.push('');
         const azChanges = input.documents.flatMap((d) => d.analysis.azChanges.map((c) => ({ ...c, doc: input.documents.length > 1 ? d.label : undefined })));
         if (azChanges.length > 0) {
-            const max = 50;
-            const rows = azChanges.slice(0, max).map((c) => [
-                `${c.key === '-' ? '(unindexed)' : (0,report/* code */.aY)(c.key, true)}${c.doc ? ` (${(0,report/* escapeText */.X1)(c.doc)})` : ''}`,
-                c.before.map((t) => (0,report/* escapeText */.X1)(t)).join('<br>') || 'none',
-                c.after.map((t) => (0,report/* escapeText */.X1)(t)).join('<br>') || 'none',
-            ]);
+            // Bounded (20 keys, 3 NATs a cell) so it never crowds the findings out of a comment.
+            const max = 20;
+            const cell = (nats) => (nats.length === 0 ? 'none' : `${nats.slice(0, 3).map((t) => (0,report/* escapeText */.X1)(t)).join('<br>')}${nats.length > 3 ? `<br>and ${nats.length - 3} more` : ''}`);
+            const rows = azChanges.slice(0, max).map((c) => [`${c.key === '-' ? '(unindexed)' : (0,report/* code */.aY)(c.key, true)}${c.doc ? ` (${(0,report/* escapeText */.X1)(c.doc)})` : ''}`, cell(c.before), cell(c.after)]);
             const more = azChanges.length > max ? `\n\n${azChanges.length - max} more AZ key(s) not listed.` : '';
             lines.push((0,report/* details */.zH)(`NAT per AZ key, before → after (${azChanges.length} changing)`, `${(0,report/* table */.tp)(['AZ key', 'Before', 'After'], rows)}${more}`));
             lines.push('');
