@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { analysePlan, classifyChanges, loadPlanText, type Finding } from '@nat-egress/shared/plan';
 import { REPO_ROOT, runAction } from './support/action-runner';
 import { change, planJson } from './support/plans';
-import { alloc, route, topologies, zonalGateway } from './support/topology-plans';
+import { alloc, regionalGateway, route, topologies, zonalGateway } from './support/topology-plans';
 
 const REPORTED = join(REPO_ROOT, '..', 'shared', 'fixtures', 'reported');
 const kinds = (findings: Finding[]) => findings.map((f) => `${f.severity}:${f.kind}`);
@@ -99,6 +99,14 @@ describe('every NAT topology (hand-written plans after the provider schema)', ()
     expect(kinds(a.findings)).toEqual(['medium:nat-launch-template-image-changed', 'medium:nat-launch-template-image-changed']);
     expect(a.findings[0]?.title).toBe('NAT launch template image changed (ami-0fck1 → ami-0fck2)');
     expect(a.findings[0]?.action).toContain('instance refresh');
+  });
+
+  it('regional gateway (manual): removing an AZ\'s address block is high (that AZ loses egress)', () => {
+    const rc = regionalGateway(['update'], [0, 1, 2]);
+    (rc.change.after as Record<string, unknown>).availability_zone_address = (rc.change.before as { availability_zone_address: unknown[] }).availability_zone_address.slice(0, 2);
+    const a = classifyChanges([rc]);
+    expect(kinds(a.findings)).toEqual(['high:regional-zone-changed']);
+    expect(a.findings[0]?.why).toContain('no longer has an availability_zone_address for 1 AZ(s)');
   });
 
   it('private NAT gateways are at most low', () => {
