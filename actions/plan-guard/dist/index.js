@@ -30882,6 +30882,16 @@ function classifyChanges(changes, options = {}) {
         add('high', replaced ? 'nat-gateway-replaced' : 'nat-gateway-deleted', `NAT gateway ${replaced ? 'replaced' : 'deleted'}${replaced && paths.length ? ` (forced by ${paths.join(', ')})` : ''}`, [it, ...sameKey(it, (o) => o.role === 'route' && o.kind !== 'create')], `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.${fails ? ` ${raceText([it.rc.address], changes)}` : ''}`, `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${MAINTENANCE}${replaced ? '' : ' If this is a mode switch, the new NATs must be in the same plan.'}`);
     }
     for (const it of pick((i) => i.role === 'gateway' && i.kind === 'update')) {
+        // Regional gateway (manual mode): an AZ whose address block goes, or whose addresses change, loses or changes its egress.
+        const [was, will] = [before.nats.find((n) => n.rc === it.rc), after.nats.find((n) => n.rc === it.rc)];
+        const zones = (n) => new Map((n?.zones ?? []).map((z) => [z.az, [...z.allocationIds].sort().join()]));
+        const [zb, za] = [zones(was), zones(will)];
+        const dropped = [...zb.keys()].filter((az) => !za.has(az));
+        const moved = [...zb.keys()].filter((az) => za.has(az) && za.get(az) !== zb.get(az));
+        if (will?.regionalMode === 'manual' && (dropped.length > 0 || moved.length > 0)) {
+            add('high', 'regional-zone-changed', `Regional NAT gateway: ${dropped.length ? `AZ address removed (${dropped.length})` : 'AZ addresses changed'}`, [it], `${it.rc.address} ${dropped.length ? `no longer has an availability_zone_address for ${dropped.length} AZ(s): private subnets there that route to it lose egress (manual mode does not expand to unlisted AZs)` : ''}${dropped.length && moved.length ? '; and ' : ''}${moved.length ? `changes the Elastic IPs of ${moved.length} AZ(s): their outbound address changes` : ''}.`, `Keep one availability_zone_address per AZ with private subnets, on the allow-listed Elastic IPs. ${MAINTENANCE}`);
+            continue;
+        }
         if (tagsOnly(it))
             add('low', 'nat-tags-changed', 'NAT gateway: tags only', [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
         else
