@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `pnpm bench`: runs every action's benchmark (actions/<name>/bench/bench.ts), each printing its figures
-// and targets. Usage: pnpm bench [action …]   (BENCH_QUICK=1 skips plan-guard's > 512 MB plan)
+// `pnpm bench`: runs every action's benchmark (actions/<name>/bench/bench.ts, then any <topic>.bench.ts beside
+// it), each printing its figures and targets. Usage: pnpm bench [action …]   (BENCH_QUICK=1 skips plan-guard's > 512 MB plan)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,9 +16,13 @@ if (benches.length === 0) {
 }
 let failed = [];
 for (const name of benches) {
-  console.log(`\n=== ${name} ===`);
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'run-ts.mjs'), join('actions', name, 'bench', 'bench.ts')], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) failed.push(name);
+  const extra = readdirSync(join(root, 'actions', name, 'bench')).filter((f) => f.endsWith('.bench.ts')).sort();
+  for (const file of ['bench.ts', ...extra]) {
+    const label = file === 'bench.ts' ? name : `${name} ${file.replace(/\.bench\.ts$/, '')}`;
+    console.log(`\n=== ${label} ===`);
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'run-ts.mjs'), join('actions', name, 'bench', file)], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) failed.push(label);
+  }
 }
 if (failed.length > 0) {
   console.error(`\nbench: ${failed.join(', ')} exited non-zero (a target missed or an error)`);

@@ -11,6 +11,7 @@
  *   prerelease   true|false   a `-rc.1`-style suffix: released as a GitHub pre-release
  *   move-major   true|false   whether v1 moves to this commit: not for a pre-release, and not when a newer
  *                             release of the same major already exists (a hotfix of an older minor)
+ *   latest       true|false   whether the GitHub release is marked Latest: newer than every final release
  * and writes the CHANGELOG section of the version (Keep a Changelog: `## [1.2.0] - 2026-11-30`) to --notes-file.
  * Exits 1 with a one-line error when the tag is not a version, or the changelog has no dated, non-empty section
  * for it.
@@ -71,6 +72,18 @@ export function shouldMoveMajor(tag, existingTags) {
 }
 
 /**
+ * Whether GitHub should mark this release "Latest": a final release newer than every other final release, of
+ * any major (a v1.9.1 hotfix published after v2.0.0 is not the latest).
+ * @param {string} tag
+ * @param {string[]} existingTags
+ */
+export function isLatest(tag, existingTags) {
+  const release = parseTag(tag);
+  if (release.prerelease !== undefined) return false;
+  return existingTags.filter((t) => TAG.test(t) && t !== tag).map(parseTag).every((o) => o.prerelease !== undefined || compare(o, release) < 0);
+}
+
+/**
  * The body of a version's section in a Keep a Changelog file: the lines after `## [1.2.0] - YYYY-MM-DD` up to
  * the next `## ` heading or the link references at the end, trimmed.
  * @param {string} changelog
@@ -113,6 +126,7 @@ export function releasePlan({ tag, changelog, existingTags }) {
     major: release.major,
     prerelease: release.prerelease !== undefined,
     moveMajor: shouldMoveMajor(tag, existingTags),
+    latest: isLatest(tag, existingTags),
     notes,
   };
 }
@@ -138,7 +152,13 @@ function main(argv) {
   }
   const plan = releasePlan({ tag: values.tag, changelog, existingTags: values.tags.split(/\s+/).filter(Boolean) });
   if (values['notes-file']) writeFileSync(values['notes-file'], `${plan.notes}\n`);
-  const outputs = { version: plan.version, major: plan.major, prerelease: String(plan.prerelease), 'move-major': String(plan.moveMajor) };
+  const outputs = {
+    version: plan.version,
+    major: plan.major,
+    prerelease: String(plan.prerelease),
+    'move-major': String(plan.moveMajor),
+    latest: String(plan.latest),
+  };
   if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, Object.entries(outputs).map(([k, v]) => `${k}=${v}\n`).join(''));
   for (const [k, v] of Object.entries(outputs)) console.log(`${k}: ${v}`);
 }

@@ -12,9 +12,10 @@ import { repoRoot } from '../workflows/lib/paths';
 // @ts-expect-error: plain ESM JavaScript without type declarations
 import * as release from '../../scripts/release.mjs';
 
-const { parseTag, shouldMoveMajor, changelogSection, releasePlan } = release as {
+const { parseTag, shouldMoveMajor, isLatest, changelogSection, releasePlan } = release as {
   parseTag(tag: string): { version: string; major: string; prerelease: string | undefined };
   shouldMoveMajor(tag: string, existing: string[]): boolean;
+  isLatest(tag: string, existing: string[]): boolean;
   changelogSection(changelog: string, version: string): string;
   releasePlan(i: { tag: string; changelog: string; existingTags: string[] }): Record<string, unknown>;
 };
@@ -75,6 +76,15 @@ describe('major tag', () => {
   });
 });
 
+describe('Latest release', () => {
+  test('a final release newer than every other final release, of any major', () => {
+    expect(isLatest('v2.0.0', ['v1.9.0', 'v2.0.0-rc.2'])).toBe(true);
+    expect(isLatest('v1.9.1', ['v1.9.0', 'v2.0.0'])).toBe(false); // moves v1, but v2.0.0 stays Latest
+    expect(shouldMoveMajor('v1.9.1', ['v1.9.0', 'v2.0.0'])).toBe(true);
+    expect(isLatest('v2.1.0-rc.1', ['v2.0.0'])).toBe(false);
+  });
+});
+
 describe('changelog section', () => {
   test('is the body between the version heading and the next heading', () => {
     const notes = changelogSection(CHANGELOG, '1.2.0');
@@ -99,6 +109,7 @@ test('the whole plan', () => {
     major: 'v1',
     prerelease: false,
     moveMajor: true,
+    latest: true,
   });
 });
 
@@ -123,7 +134,7 @@ describe('dry run of the script as release.yml calls it', () => {
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(readFileSync(join(dir, 'notes.md'), 'utf8')).toBe(`${changelogSection(CHANGELOG, '1.2.0')}\n`);
-      expect(readFileSync(join(dir, 'out'), 'utf8')).toBe('version=1.2.0\nmajor=v1\nprerelease=false\nmove-major=true\n');
+      expect(readFileSync(join(dir, 'out'), 'utf8')).toBe('version=1.2.0\nmajor=v1\nprerelease=false\nmove-major=true\nlatest=true\n');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

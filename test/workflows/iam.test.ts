@@ -30,6 +30,8 @@ const SERVICE: Record<string, string> = {
   'client-ssm': 'ssm',
   'client-cloudwatch-logs': 'logs',
   'client-imagebuilder': 'imagebuilder',
+  'client-cloudwatch': 'cloudwatch',
+  'client-pricing': 'pricing',
 };
 
 function tsFiles(dir: string): string[] {
@@ -95,7 +97,7 @@ describe.each(Object.keys(CONTRACTS))('docs/iam/%s.json', (name) => {
       expect(s.Effect).toBe('Allow');
       expect(list(s.Action).length).toBeGreaterThan(0);
       expect(list(s.Resource).length).toBeGreaterThan(0);
-      for (const a of list(s.Action)) expect(a).toMatch(/^(ec2|ssm|logs|imagebuilder):[A-Z][A-Za-z]+$/); // no wildcards
+      for (const a of list(s.Action)) expect(a).toMatch(/^(ec2|ssm|logs|imagebuilder|cloudwatch|pricing):[A-Z][A-Za-z]+$/); // no wildcards
     }
     const sids = p.Statement.map((s) => s.Sid);
     expect(new Set(sids).size).toBe(sids.length);

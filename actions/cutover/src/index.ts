@@ -9,7 +9,8 @@ import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
 import { bindSignal } from '@nat-egress/shared/aws';
 import { envInputReader } from '@nat-egress/shared/inputs';
-import { escapeText, truncateLines } from '@nat-egress/shared/report';
+import { StepAnnotations, StepOutputs, writeStepSummary } from '@nat-egress/shared/limits';
+import { escapeText } from '@nat-egress/shared/report';
 import { describeError, runGuardedAction, systemClock, type ExitInfo } from '@nat-egress/shared/runtime';
 import {
   createEc2Client,
@@ -23,14 +24,16 @@ import {
   type TerraformDriver,
 } from '@nat-egress/shared/terraform';
 
-const SUMMARY_LIMIT = 1024 * 1024 - 4096; // GitHub: 1 MiB per step summary
 /** terraform's time to stop after SIGINT before SIGTERM, and SIGTERM → SIGKILL (processDriver defaults). */
 const TERRAFORM_GRACE_MS = 120_000 + 10_000;
+
+const annotations = new StepAnnotations();
+const outputs = new StepOutputs();
 
 const output: CutoverOutput = {
   line: ({ level, text }) => {
     if (level === 'debug') core.debug(text);
-    else if (level === 'warning') core.warning(text);
+    else if (level === 'warning') annotations.warning(text);
     else core.info(text); // errors are annotated once, from the result, below
   },
   startGroup: (title) => core.startGroup(title),
@@ -42,12 +45,13 @@ let result: CutoverResult | undefined;
 let running = 0;
 
 function writeOutputs(r: Pick<CutoverResult, 'result' | 'applies' | 'retriedBecause' | 'egressGapSeconds' | 'timeline' | 'restore'>): void {
-  core.setOutput('result', r.result);
-  core.setOutput('applies', String(r.applies));
-  core.setOutput('retried-because', r.retriedBecause);
-  core.setOutput('egress-gap-seconds', r.egressGapSeconds === undefined ? '' : String(r.egressGapSeconds));
-  core.setOutput('timeline', JSON.stringify(r.timeline));
-  core.setOutput('restore-path', r.restore?.path ?? '');
+  outputs.set('result', r.result);
+  outputs.set('applies', String(r.applies));
+  outputs.set('restore-path', r.restore?.path ?? '');
+  outputs.set('egress-gap-seconds', r.egressGapSeconds === undefined ? '' : String(r.egressGapSeconds));
+  outputs.set('retried-because', r.retriedBecause, (max) => r.retriedBecause.slice(0, Math.floor(max / 2)));
+  // A timeline too large for the output budget keeps its steps without their details.
+  outputs.set('timeline', JSON.stringify(r.timeline), () => JSON.stringify({ ...r.timeline, steps: r.timeline.steps.map(({ detail: _detail, ...s }) => s) }));
 }
 
 async function onExit(exit: ExitInfo): Promise<void> {
@@ -57,8 +61,9 @@ async function onExit(exit: ExitInfo): Promise<void> {
       result.failure ??= exit.message;
     }
     writeOutputs(result);
-    await core.summary.addRaw(truncateLines(renderSummary(result), SUMMARY_LIMIT, '\n> Shortened to fit the 1 MiB job summary limit.')).write();
-    for (const e of result.errors.slice(0, 10)) core.error(e.summary.split('\n')[0] ?? '', { title: e.address ? `terraform: ${e.address}` : 'terraform' });
+    await writeStepSummary(renderSummary(result));
+    for (const e of result.errors) annotations.error(e.summary.split('\n')[0] ?? '', { title: e.address ? `terraform: ${e.address}` : 'terraform' });
+    annotations.finish();
     if (result.result === 'failed' || result.result === 'cancelled') for (const s of result.nextSteps) core.info(`What to do: ${s}`);
     return;
   }
@@ -66,7 +71,7 @@ async function onExit(exit: ExitInfo): Promise<void> {
   const kind = exit.kind === 'success' ? 'failed' : exit.kind;
   writeOutputs({ result: kind, applies: 0, retriedBecause: '', timeline: { steps: [] } });
   const what = kind === 'cancelled' ? 'Nothing was applied; egress is as it was. Re-run the job when ready.' : 'Nothing was applied; egress is as it was. Fix the problem above and re-run the job.';
-  await core.summary.addRaw(`## cutover: ${kind === 'cancelled' ? 'CANCELLED' : 'FAILED'} before applying\n\n> **${escapeText(exit.message)}**\n\n### What to do\n\n- ${what}\n`).write();
+  await writeStepSummary(`## cutover: ${kind === 'cancelled' ? 'CANCELLED' : 'FAILED'} before applying\n\n> **${escapeText(exit.message)}**\n\n### What to do\n\n- ${what}\n`);
 }
 
 async function main(ctx: { signal: AbortSignal }): Promise<void> {

@@ -102,6 +102,30 @@ describe('restore: associate — association to an instance', () => {
   });
 });
 
+describe('restore: associate — every provider message form of the association race', () => {
+  /** aws_eip with `instance` set (no separate association resource): the aws_eip is updated to the new instance. */
+  const eipPlan = planJson([
+    ...scenarios.gatewayToInstance(2).filter((c) => !c.address.includes('aws_eip_association')),
+    ...[0, 1].map((i) => change(`${M}.aws_eip.nat_eip[${i}]`, ['update'], { id: alloc(i), allocation_id: alloc(i), instance: '' }, { id: alloc(i), allocation_id: alloc(i), instance: null }, { after_unknown: { instance: true } })),
+  ]);
+  it.each(['sdk-v2', 'sdk-v1', 'provider-v3', 'aws_eip'] as const)('%s', async (form) => {
+    const ws = workspace({
+      plans: { reviewed: form === 'aws_eip' ? eipPlan : planJson(scenarios.gatewayToInstance(2)), replan: planJson([]) },
+      apply: [{ lines: raceApplyInStream(2, 'resume', form), exit: 1 }],
+      plan: [{ lines: replanStream(0), exit: 0, writes: 'replan' }],
+    });
+    const h = deps(ws.dir);
+    const ec2 = simulateEc2(h.ec2, { deletingPolls: 1, ...resumeWhenAssociated(ws.dir) });
+    const r = await runCutover(options(ws.dir), h.deps);
+    expect(r.failure).toBeUndefined();
+    expect(r.result).toBe('converged');
+    expect(r.applies).toBe(1);
+    expect(ec2.associations()).toEqual([0, 1].map((i) => ({ AllocationId: alloc(i), InstanceId: instanceId(i), AllowReassociation: false })));
+    // an aws_eip reads its association when the re-plan refreshes it: nothing to import
+    expect(kinds(ws.calls())).toEqual(form === 'aws_eip' ? ['show', 'apply', 'plan', 'show'] : ['show', 'apply', 'import', 'import', 'plan', 'show']);
+  });
+});
+
 /** The ENI/ASG NAT: the association targets a static network interface created in the same apply. */
 function interfacePlan(azs = 2) {
   const out = [];

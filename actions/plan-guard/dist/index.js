@@ -28425,7 +28425,7 @@ function reportPath(environment) {
 async function runOnRunner(ctx, state) {
     const inputs = readInputs((0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .envInputReader */ .tT)());
     const tempDir = process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)();
-    const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .analysePlan */ .J6)({ ...inputs, tempDir });
+    const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .analysePlan */ .J6)({ ...inputs, tempDir, signal: ctx.signal });
     state.result = result;
     const file = reportPath(inputs.environment);
     (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.writeFileSync)(file, (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReport */ .B1)(result.report));
@@ -28751,7 +28751,7 @@ async function upsertStickyComment(options) {
 /* harmony export */   tL: () => (/* binding */ globToRegExp),
 /* harmony export */   tT: () => (/* binding */ envInputReader)
 /* harmony export */ });
-/* unused harmony exports requiredInput, boolInput, intInput, parseDuration, durationInput, listInput, tagsInput, isIpv4, ipListInput, regionInput */
+/* unused harmony exports requiredInput, boolInput, intInput, parseDuration, durationInput, parseJsonInput, listInput, tagsInput, isIpv4, ipListInput, regionInput */
 /**
  * Input parsing shared by every action. Each parser takes the input's *name* and its raw string so a bad
  * value produces one line naming the input and what is wrong, e.g.
@@ -28853,19 +28853,30 @@ function formatDuration(ms) {
     s -= m * 60;
     return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].filter(Boolean).join(' ');
 }
+/**
+ * JSON.parse for an input, with one-line errors: a document cut short is called truncated; anything else names where
+ * it stops parsing.
+ */
+function parseJsonInput(name, value) {
+    try {
+        return JSON.parse(value);
+    }
+    catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const at = /at position (\d+)/.exec(message);
+        if (/end of JSON input/i.test(message) || (at && Number(at[1]) >= value.trimEnd().length)) {
+            throw new InputError(`${name}: the JSON is truncated (it ends before the document is complete)`);
+        }
+        throw new InputError(`${name}: looks like JSON but does not parse (${message.replace(/\s*\(line \d+ column \d+\)$/, '')})`);
+    }
+}
 /** Items separated by commas and/or newlines; blanks dropped. A JSON array of strings is accepted too. */
 function listInput(name, raw) {
     const value = raw.trim();
     if (value === '')
         return [];
     if (value.startsWith('[')) {
-        let parsed;
-        try {
-            parsed = JSON.parse(value);
-        }
-        catch {
-            throw new InputError(`${name}: starts with "[" but is not a JSON array`);
-        }
+        const parsed = parseJsonInput(name, value);
         if (!Array.isArray(parsed) || !parsed.every((v) => typeof v === 'string' || typeof v === 'number')) {
             throw new InputError(`${name}: the JSON array must hold only strings`);
         }
@@ -28915,14 +28926,7 @@ function ipListInput(name, raw) {
         return [];
     let items;
     if (value.startsWith('{') || value.startsWith('[') || value.startsWith('"')) {
-        let parsed;
-        try {
-            parsed = JSON.parse(value);
-        }
-        catch {
-            throw new InputError(`${name}: looks like JSON but does not parse`);
-        }
-        parsed = outputValue(name, parsed);
+        const parsed = outputValue(name, parseJsonInput(name, value));
         items = flattenStrings(name, parsed);
     }
     else {
@@ -29661,7 +29665,7 @@ class scan_PlanScanner {
             this.noiseLine = [c];
             return i + 1;
         }
-        this.fail(this.docIndex < 0 ? `does not start with JSON (first character ${describeByte(c)})` : `unexpected ${describeByte(c)} after the end of a JSON document`, i);
+        this.fail(this.docIndex < 0 ? `does not start with JSON (it starts with ${describeByte(c)})` : `unexpected ${describeByte(c)} after the end of a JSON document`, i);
     }
     flushNoise() {
         const line = Buffer.from(this.noiseLine ?? []).toString('utf8');
@@ -30324,6 +30328,8 @@ function natRoles(changes, options = {}) {
     return roles;
 }
 
+// EXTERNAL MODULE: ../../packages/shared/src/report/index.ts
+var report = __nccwpck_require__(787);
 ;// CONCATENATED MODULE: ../../packages/shared/src/topology/model.ts
 
 
@@ -30625,6 +30631,7 @@ function compareModels(before, after) {
 
 
 
+
 const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'];
 function severityRank(s) {
     return SEVERITIES.indexOf(s);
@@ -30634,7 +30641,7 @@ const STOPPING_ATTRS = ['instance_type', 'user_data', 'user_data_base64', 'ebs_o
 const IMAGEBUILDER_CONTENT = new Set(['aws_imagebuilder_component', 'aws_imagebuilder_image_recipe']);
 const TAG_ATTRS = new Set(['tags', 'tags_all']);
 const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
-const ROLLBACK = 'Rollback lever: flip to gateway mode (use_nat_instance=false) and apply.';
+const ROLLBACK = report/* ROLLBACK_LEVER_LINE */.Hl;
 const NO_IMPACT = 'No egress impact expected.';
 const FAMILY_TEXT = { gateway: 'gateway', 'regional-gateway': 'regional gateway', instance: 'instance' };
 /**
@@ -31024,8 +31031,6 @@ function raceText(takers, changes) {
 
 // EXTERNAL MODULE: ../../packages/shared/src/limits/index.ts
 var limits = __nccwpck_require__(2245);
-// EXTERNAL MODULE: ../../packages/shared/src/report/index.ts
-var report = __nccwpck_require__(787);
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/report.ts
 /**
  * The plan-guard report: one markdown document used for the sticky PR comment, the job summary and the
@@ -31174,6 +31179,7 @@ async function terraformShowJson(options) {
                 cwd: options.cwd,
                 env: { ...(options.env ?? process.env), TF_IN_AUTOMATION: '1' },
                 stdio: ['ignore', out, 'pipe'],
+                ...(options.signal ? { signal: options.signal, killSignal: 'SIGTERM' } : {}),
             });
             child.stderr?.setEncoding('utf8');
             child.stderr?.on('data', (d) => {
@@ -31181,7 +31187,10 @@ async function terraformShowJson(options) {
                     stderr += d;
             });
             child.on('error', (err) => {
-                if (err.code === 'ENOENT') {
+                if (options.signal?.aborted) {
+                    reject(options.signal.reason);
+                }
+                else if (err.code === 'ENOENT') {
                     reject(new PlanFormatError(`${JSON.stringify(options.terraform)} was not found (install Terraform, e.g. hashicorp/setup-terraform with terraform_wrapper: false, or set the terraform input)`));
                 }
                 else if (err.code === 'EACCES') {
@@ -31258,9 +31267,11 @@ async function analysePlan(inputs) {
         path = (0,external_node_path_.join)(inputs.tempDir, `plan-guard-${process.pid}-${Date.now()}.json`);
         label = 'planfile';
         try {
-            await terraformShowJson({ terraform: inputs.terraform, planfile, cwd: inputs.workingDirectory, outFile: path });
+            await terraformShowJson({ terraform: inputs.terraform, planfile, cwd: inputs.workingDirectory, outFile: path, ...(inputs.signal ? { signal: inputs.signal } : {}) });
         }
         catch (err) {
+            if (inputs.signal?.aborted)
+                throw err;
             throw new src_inputs/* InputError */.dz(`planfile: ${inputs.planfile}: ${err.message}`);
         }
     }
@@ -31336,17 +31347,24 @@ async function analysePlan(inputs) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hl: () => (/* binding */ ROLLBACK_LEVER_LINE),
 /* harmony export */   X1: () => (/* binding */ escapeText),
 /* harmony export */   aY: () => (/* binding */ code),
 /* harmony export */   tp: () => (/* binding */ table),
 /* harmony export */   zH: () => (/* binding */ details)
 /* harmony export */ });
-/* unused harmony exports byteLength, truncateLines */
+/* unused harmony exports ROLLBACK_LEVER, byteLength, truncateLines */
 /**
  * Safe markdown for comments, job summaries and report files. Everything that comes from a plan, a tag or
  * an AWS response is untrusted: it goes through `code()` (an inline code span, where markdown, HTML,
  * @mentions and autolinks are inert) or `escapeText()`.
  */
+/**
+ * The runbook's rollback lever, worded as the runbook gives it (seeds/000, operations step 4 "Rollback lever"). Every
+ * action, doc and workflow uses this wording; `ROLLBACK_LEVER_LINE` is the labelled form for advice lists.
+ */
+const ROLLBACK_LEVER = 'Flip the environment to gateway mode (TF_VAR_USE_NAT_INSTANCE = false) and apply: managed gateways restore egress on the same EIPs with no AMI in the path. Rebuild or fix the AMI, then flip back in a window.';
+const ROLLBACK_LEVER_LINE = `Rollback lever: ${ROLLBACK_LEVER}`;
 /** Inline code span holding `value` verbatim, on one line. Set `inTable` inside a GFM table cell. */
 function code(value, inTable = false) {
     let v = String(value).replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
@@ -31583,8 +31601,6 @@ async function runGuardedAction(options) {
     }
     finally {
         stopDeadline?.();
-        for (const s of SIGNALS)
-            proc.off(s, onSignal);
     }
     const budget = realTimer(options.exitBudgetMs ?? 5000);
     try {
@@ -31595,6 +31611,9 @@ async function runGuardedAction(options) {
     }
     finally {
         budget.cancel();
+        // Signals stay handled until the outputs and summary are written: the runner's SIGTERM follows its SIGINT.
+        for (const s of SIGNALS)
+            proc.off(s, onSignal);
     }
     if (info.kind !== 'success') {
         lib_core/* setFailed */.C1(info.message);

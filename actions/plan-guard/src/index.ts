@@ -50,7 +50,7 @@ interface State {
 async function runOnRunner(ctx: RunContext, state: State): Promise<void> {
   const inputs = readInputs(envInputReader());
   const tempDir = process.env.RUNNER_TEMP || tmpdir();
-  const result = await analysePlan({ ...inputs, tempDir });
+  const result = await analysePlan({ ...inputs, tempDir, signal: ctx.signal });
   state.result = result;
   const file = reportPath(inputs.environment);
   writeFileSync(file, renderReport(result.report));

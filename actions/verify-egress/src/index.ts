@@ -24,6 +24,7 @@ import { StepAnnotations, StepOutputs, writeStepSummary } from '@nat-egress/shar
 import { code, escapeText } from '@nat-egress/shared/report';
 import { ActionFailure, describeError, runGuardedAction, systemClock, type ExitInfo } from '@nat-egress/shared/runtime';
 import { DEFAULT_CHECK_BUDGET_MS, buildReport, createEgressClients, renderMarkdown, reportJson, verifyEgress, type VerifyOptions } from '@nat-egress/shared/egress';
+import { adviceJson, adviseMode, createAdvisorClients, readAdviseInputs, renderAdvice, type Advice, type AdviseInputs } from '@nat-egress/shared/advisor';
 
 const SIX_HOURS = 6 * 3_600_000;
 
@@ -85,6 +86,9 @@ function readOptions(): VerifyOptions {
   return options;
 }
 
+/** Longest the mode advice (advise: true) may take after the verdict; past it the advice is dropped with a warning. */
+const ADVICE_BUDGET_MS = 180_000;
+
 const annotations = new StepAnnotations();
 const outputs = new StepOutputs();
 const state: { options?: VerifyOptions; progress: { phase: string }; done: boolean; reportFile?: string } = { progress: { phase: '' }, done: false };
@@ -134,12 +138,39 @@ async function onExit(exit: ExitInfo): Promise<void> {
   await writeStepSummary(md, { reportFile: file });
 }
 
+/**
+ * The mode advice (advise: true): sets `advice` and returns its markdown, or warns and returns ''. Never changes the
+ * egress verdict; bounded by ADVICE_BUDGET_MS and the run's cancellation.
+ */
+async function advise(inputs: AdviseInputs, options: VerifyOptions, vpcId: string, signal: AbortSignal): Promise<string> {
+  try {
+    const advice = await adviseMode(createAdvisorClients(options.region, AbortSignal.any([signal, AbortSignal.timeout(ADVICE_BUDGET_MS)])), systemClock, {
+      region: options.region,
+      vpcId,
+      natNamePattern: options.natNamePattern,
+      days: inputs.days,
+      ...(inputs.instanceType ? { instanceType: inputs.instanceType } : {}),
+    });
+    const markdown = renderAdvice(advice);
+    const lean = (a: Advice) => JSON.stringify({ ...a, traffic: { ...a.traffic, perNat: [] } });
+    outputs.set('advice', adviceJson(advice, markdown), (max) => (lean(advice).length * 2 <= max ? lean(advice) : JSON.stringify({ error: 'advice too large for the step outputs: see the job summary' })));
+    core.info(`advice: ${advice.recommendation.label} (${advice.calls.cloudwatch} GetMetricData call(s), prices: ${advice.prices.source})`);
+    return markdown;
+  } catch (err) {
+    const message = describeError(err);
+    outputs.set('advice', JSON.stringify({ error: message }));
+    annotations.warning(`mode advice not produced: ${message}`, { title: 'verify-egress: advise' });
+    return '';
+  }
+}
+
 await runGuardedAction({
   clock: systemClock,
   describe: describeError,
   onExit,
   main: async (ctx) => {
     const options = readOptions();
+    const adviseInputs = readAdviseInputs((name) => core.getInput(name));
     state.options = options;
     const timeoutMs = options.timeoutMs as number;
     // verifyEgress enforces `wait` and `timeout` itself; this is the backstop should anything not let go.
@@ -158,6 +189,11 @@ await runGuardedAction({
     outputs.set('report', reportJson(report), (max) => reportJson(report, Math.floor(max / 2)));
     state.done = true;
     await writeStepSummary(markdown, { reportFile: file });
+    if (adviseInputs.advise) {
+      ctx.setDeadline(ADVICE_BUDGET_MS + 10_000, `advice budget ${formatDuration(ADVICE_BUDGET_MS)}`);
+      const adviceMarkdown = await advise(adviseInputs, options, report.vpc.id, ctx.signal);
+      if (adviceMarkdown) await writeStepSummary(adviceMarkdown);
+    }
 
     for (const f of report.findings) {
       const title = `verify-egress: ${f.check}${f.az ? ` (${f.az})` : ''}`;

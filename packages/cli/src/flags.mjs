@@ -104,7 +104,8 @@ export function commandHelp(command, action) {
   for (const [n, spec] of Object.entries(CLI_FLAGS)) out.push(row(`--${n}${spec.short ? `, -${spec.short}` : ''}`, spec.description));
   out.push('', 'Outputs (printed at the end; with --json, the object on stdout):');
   for (const [n, spec] of Object.entries(action.outputs)) out.push(row(n, spec.description ?? ''));
-  out.push('', 'AWS: your usual credential chain (environment, --profile / AWS_PROFILE, SSO, ...) and region (--region, AWS_REGION, or the profile\'s region).');
+  if (command === 'plan-guard') out.push('', 'From a terminal, --comment defaults to never: nothing is posted to GitHub unless you ask.');
+  else out.push('', 'AWS: your usual credential chain (environment, --profile / AWS_PROFILE, SSO, ...) and region (--region, AWS_REGION, or the profile\'s region).');
   return out.join('\n');
 }
 

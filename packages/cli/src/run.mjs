@@ -40,12 +40,12 @@ export function parseOutputFile(text) {
  * What a log line says about a long wait: a stage for the status line, and whether the line is only a
  * heartbeat (dropped on a terminal, where the status line shows the same).
  * @param {string} line
- * @returns {{ key: string, stage: string, heartbeat: boolean } | undefined}  `key` names the wait: the status line's
+ * @returns {{ key: string, stage: string, heartbeat: boolean, done?: true } | undefined}  `key` names the wait: the status line's
  *   elapsed time restarts when it changes (a new build stage), not on every check of the same wait
  */
 export function waitStage(line) {
   // The end of a wait: the status line goes away.
-  if (/^\[\+[^\]]+\] (AVAILABLE|FAILED|CANCELLED|DELETED)\b/.test(line) || /^check \d+: healthy\b/.test(line) || /^Elastic IP\(s\) released after /.test(line)) {
+  if (/^\[\+[^\]]+\] (AVAILABLE|FAILED|CANCELLED|DELETED)\b/.test(line) || /^check \d+: healthy\b/.test(line) || /^(?:\S+: )?Elastic IP\(s\) released after /.test(line)) {
     return { key: '', stage: '', heartbeat: false, done: true };
   }
   // build-nat-ami (imagebuilder/wait.ts): "[+4m10s] BUILDING", "[+5m] still BUILDING (3 checks)"
@@ -57,8 +57,9 @@ export function waitStage(line) {
   m = /^check (\d+): not healthy (\(.*\))$/.exec(line);
   if (m) return { key: 'egress', stage: `waiting for egress: check ${m[1]} not healthy ${m[2]}`, heartbeat: false };
   if (/^re-checking in /.test(line)) return { key: 'egress', stage: '', heartbeat: true };
-  // cutover (terraform/release.ts): waiting for the gateways to release the Elastic IPs
-  m = /^(waiting for NAT gateway\(s\) to finish deleting: .*|NAT gateway\(s\) deleted; Elastic IP\(s\) .*)$/.exec(line);
+  // cutover (terraform/release.ts, watch.ts): waiting for the gateways to release the Elastic IPs, the lines
+  // prefixed with the association's address when cutover watches during the apply
+  m = /^((?:\S+: )?(?:waiting for NAT gateway\(s\) to finish deleting: .*|NAT gateway\(s\) deleted; Elastic IP\(s\) .*|watching .* until EC2 shows it free))$/.exec(line);
   if (m) return { key: 'release', stage: m[1], heartbeat: false };
   return undefined;
 }
@@ -126,7 +127,8 @@ class StatusLine {
  * @returns {Promise<{ code: number, outputs: Record<string, string>, summary: string, errors: string[] }>}
  */
 export async function runActionDist(options) {
-  const dir = mkdtempSync(join(tmpdir(), 'nat-egress-'));
+  // The action's RUNNER_TEMP. It stays when an output names a file in it (report-file), so the path printed works.
+  const dir = mkdtempSync(join(options.env.TMPDIR || tmpdir(), 'nat-egress-'));
   const outputFile = join(dir, 'output');
   const summaryFile = join(dir, 'summary');
   writeFileSync(outputFile, '');

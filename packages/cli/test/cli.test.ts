@@ -34,6 +34,9 @@ const { profileRegion } = mainModule as Obj;
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 const BIN = join(root, 'packages', 'cli', 'bin', 'nat-egress.mjs');
+/** TMPDIR of every run: the report files the CLI keeps for the operator are removed with it after the suite. */
+const TMP = mkdtempSync(join(tmpdir(), 'cli-suite-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 const ANSI = /\x1b\[/;
 
 interface Cli {
@@ -49,7 +52,7 @@ function cli(args: string[], env: Record<string, string> = {}, cwd = root): Prom
     for (const k of Object.keys(base)) if (k.startsWith('GITHUB_') || k.startsWith('INPUT_') || k.startsWith('AWS_') || k === 'RUNNER_TEMP') delete base[k];
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
-      env: { ...base, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', ...env },
+      env: { ...base, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', TMPDIR: TMP, ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -57,6 +60,19 @@ function cli(args: string[], env: Record<string, string> = {}, cwd = root): Prom
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Runs main() in this process with a pretend terminal on stdout (isTTY), the action's dist as a child. */
+async function onTerminal(args: string[], env: Record<string, string>): Promise<{ code: number; text: string }> {
+  const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 200 });
+  const stderr = new PassThrough();
+  let text = '';
+  stdout.on('data', (c: Buffer) => (text += c.toString()));
+  stderr.resume();
+  const base: Record<string, string | undefined> = { ...process.env };
+  for (const k of Object.keys(base)) if (k.startsWith('GITHUB_') || k.startsWith('INPUT_') || k.startsWith('AWS_') || k === 'RUNNER_TEMP') delete base[k];
+  const code = await mainModule.main(args, { stdout, stderr, env: { ...base, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', TMPDIR: TMP, ...env }, cwd: root });
+  return { code, text };
 }
 
 describe('flags come from each action.yml', () => {
@@ -149,7 +165,12 @@ describe('progress on a terminal, heartbeats in logs', () => {
       heartbeat: false,
     });
     expect(waitStage('re-checking in 30s (wait 10m, 1m elapsed)')).toEqual({ key: 'egress', stage: '', heartbeat: true });
-    expect(waitStage('waiting for NAT gateway(s) to finish deleting: nat-1 deleting')?.heartbeat).toBe(false);
+    expect(waitStage('waiting for NAT gateway(s) to finish deleting: nat-1 deleting')).toMatchObject({ key: 'release', heartbeat: false });
+    expect(waitStage('module.vpc.aws_eip_association.nat[0]: waiting for NAT gateway(s) to finish deleting: nat-1 deleting')).toMatchObject({
+      key: 'release',
+      stage: 'module.vpc.aws_eip_association.nat[0]: waiting for NAT gateway(s) to finish deleting: nat-1 deleting',
+    });
+    expect(waitStage('module.vpc.aws_eip_association.nat[0]: Elastic IP(s) released after 41s')).toMatchObject({ done: true });
     expect(waitStage('Plan digest (plan-sha): abc')).toBeUndefined();
     for (const end of ['[+12m] AVAILABLE', 'check 3: healthy (0 error(s), 0 warning(s))', 'Elastic IP(s) released after 1m10s; grace 10s before re-applying']) {
       expect(waitStage(end)).toMatchObject({ done: true });
@@ -176,7 +197,7 @@ describe('progress on a terminal, heartbeats in logs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-progress-'));
     try {
       const log = capture(isTTY);
-      const run = await runActionDist({ main: fakeDist(dir), env: { ...process.env }, cwd: dir, log: log.stream, color: false, progress: isTTY, verbose: false });
+      const run = await runActionDist({ main: fakeDist(dir), env: { ...process.env, TMPDIR: dir }, cwd: dir, log: log.stream, color: false, progress: isTTY, verbose: false });
       expect(run.outputs).toEqual({ 'ami-id': 'ami-1' });
       const text = log.text();
       expect(text).toContain('warning: slow build');
@@ -347,6 +368,23 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
     server?.kill('SIGTERM');
   });
 
+  /** Deletes us-east-1b's private default route (idempotent: the tests may run alone or in any order). */
+  const breakRoute = (): void => {
+    const del = spawnSync(
+      PYTHON,
+      [
+        '-c',
+        "import boto3,sys\nec2=boto3.client('ec2',region_name='us-east-1',endpoint_url=sys.argv[1],aws_access_key_id='a',aws_secret_access_key='b')\n" +
+          "rt=ec2.describe_route_tables(RouteTableIds=[sys.argv[2]])['RouteTables'][0]\n" +
+          "if any(r.get('DestinationCidrBlock')=='0.0.0.0/0' for r in rt['Routes']): ec2.delete_route(RouteTableId=sys.argv[2],DestinationCidrBlock='0.0.0.0/0')",
+        endpoint,
+        seeded.routes[1]!,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(del.stderr).toBe('');
+  };
+
   test('healthy: egress up in each AZ on the expected addresses, exit 0', async () => {
     const run = await cli(['verify-egress', '--vpc-name', 'cabal-vpc', '--expected-ips', seeded.ips.join(','), '--probe', 'off'], awsEnv());
     expect(run.stderr).toBe('');
@@ -400,12 +438,7 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
   });
 
   test('an AZ without its NAT route: DOWN for that AZ first, then why, exit 1', async () => {
-    const del = spawnSync(
-      PYTHON,
-      ['-c', "import boto3,sys; boto3.client('ec2',region_name='us-east-1',endpoint_url=sys.argv[1],aws_access_key_id='a',aws_secret_access_key='b').delete_route(RouteTableId=sys.argv[2],DestinationCidrBlock='0.0.0.0/0')", endpoint, seeded.routes[1]!],
-      { encoding: 'utf8' },
-    );
-    expect(del.status).toBe(0);
+    breakRoute();
     const run = await cli(['verify-egress', '--vpc-id', seeded.vpc, '--probe', 'off'], awsEnv());
     expect(run.code).toBe(1);
     const report = run.stdout.slice(run.stdout.indexOf('EGRESS DOWN'));
@@ -414,6 +447,16 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
     expect(report.indexOf('Egress per AZ')).toBeLessThan(report.indexOf('Why'));
     expect(report).toMatch(new RegExp(`✗ routes \\(us-east-1b\\): .*${seeded.routes[1]}.*no 0\\.0\\.0\\.0/0 route`));
   });
+
+  test('on a terminal, --wait re-checks show as one status line in place, in colour', async () => {
+    breakRoute();
+    const run = await onTerminal(['verify-egress', '--vpc-id', seeded.vpc, '--probe', 'off', '--wait', '3s'], awsEnv());
+    expect(run.code).toBe(1);
+    expect(run.text).toContain('\r\x1b[2K⏳ waiting for egress: check 1 not healthy (1 error(s), 1 warning(s)) · ');
+    expect(run.text).not.toContain('re-checking in'); // the heartbeat lines of the Actions log
+    expect(run.text).toMatch(/check 2: not healthy/);
+    expect(run.text).toMatch(ANSI);
+  });
 });
 
 describe('build-nat-ami against a local Image Builder and EC2 stand-in', () => {
@@ -421,6 +464,7 @@ describe('build-nat-ami against a local Image Builder and EC2 stand-in', () => {
   const PIPE_ARN = 'arn:aws:imagebuilder:us-east-1:123456789012:image-pipeline/cabal-nat-al2023';
   let server: Server;
   let endpoint = '';
+  let building = 0; // GetImage answers BUILDING this many times first
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -437,11 +481,12 @@ describe('build-nat-ami against a local Image Builder and EC2 stand-in', () => {
               arn: IMAGE_ARN,
               name: 'cabal-nat-al2023',
               version: '1.0.0',
-              state: { status: 'AVAILABLE' },
+              state: { status: building > 0 ? 'BUILDING' : 'AVAILABLE' },
               dateCreated: new Date().toISOString(),
               outputResources: { amis: [{ region: 'us-east-1', image: 'ami-0123456789abcdef0', name: 'cabal-nat-al2023-20260101' }] },
             },
           };
+          building = Math.max(0, building - 1);
         }
         if (body !== undefined) {
           res.writeHead(200, { 'content-type': 'application/json' });
@@ -472,6 +517,16 @@ describe('build-nat-ami against a local Image Builder and EC2 stand-in', () => {
     expect(human.stdout).not.toMatch(ANSI);
     const json = await cli(['build-nat-ami', '--region', 'us-east-1', '--json'], env);
     expect(JSON.parse(json.stdout)).toMatchObject({ 'ami-id': 'ami-0123456789abcdef0', 'image-arn': IMAGE_ARN, reused: 'false' });
+  });
+
+  test('on a terminal, the build stage and its elapsed time update in place', async () => {
+    building = 1;
+    const env = { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_ENDPOINT_URL_EC2: endpoint, AWS_ENDPOINT_URL_IMAGEBUILDER: endpoint };
+    const run = await onTerminal(['build-nat-ami', '--region', 'us-east-1'], env);
+    expect(run.code).toBe(0);
+    expect(run.text).toContain('\r\x1b[2K⏳ image BUILDING · 0s');
+    expect(run.text).toMatch(/\r\x1b\[2K⏳ image BUILDING · [1-9]s/); // the elapsed time moved while waiting
+    expect(run.text).toMatch(/\[\+\d+s\] AVAILABLE\n/);
   });
 });
 
@@ -515,7 +570,7 @@ describe('cutover with the fake terraform', () => {
       const child = spawn(process.execPath, [BIN, 'cutover', '--planfile', 'tfplan', '--nat-ami-check', 'off', '--region', 'us-east-1'], {
         detached: true,
         cwd: dir,
-        env: { ...process.env, PATH: `${fake}:${process.env.PATH ?? ''}`, FAKE_TF_DIR: dir, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1' },
+        env: { ...process.env, PATH: `${fake}:${process.env.PATH ?? ''}`, FAKE_TF_DIR: dir, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', TMPDIR: TMP },
       });
       let stdout = '';
       let sent = false;

@@ -52,7 +52,7 @@ describe('input parsing', () => {
   it('parses lists, tags and IP sets in comma, newline and JSON forms', () => {
     expect(listInput('x', 'a, b\nc,,')).toEqual(['a', 'b', 'c']);
     expect(listInput('x', '["a","b"]')).toEqual(['a', 'b']);
-    expect(() => listInput('x', '[1,')).toThrow('x: starts with "[" but is not a JSON array');
+    expect(() => listInput('x', '[1,')).toThrow('x: the JSON is truncated (it ends before the document is complete)');
     expect(tagsInput('required-tags', 'Role=cabal-nat\nName=a=b')).toEqual([
       { key: 'Role', value: 'cabal-nat' },
       { key: 'Name', value: 'a=b' },
@@ -78,6 +78,13 @@ describe('input parsing', () => {
       'expected-ips: several terraform outputs hold IPv4 addresses (relay_ips, bastion_ip): pass one of them, e.g. the output of terraform output -json relay_ips',
     );
     expect(() => ipListInput('expected-ips', JSON.stringify({ vpc_id: doc.vpc_id }))).toThrow('expected-ips: the terraform output document has no output holding IPv4 addresses (outputs: vpc_id)');
+  });
+
+  it('a cut-short JSON input is called truncated; other bad JSON says where it stops', () => {
+    expect(() => ipListInput('expected-ips', '["203.0.113.10", "203.0.113.11"')).toThrow('expected-ips: the JSON is truncated (it ends before the document is complete)');
+    expect(() => ipListInput('expected-ips', '{"relay_ips": {"value": ["203.0.')).toThrow('expected-ips: the JSON is truncated');
+    expect(() => listInput('probe-instances', '["i-1",')).toThrow('probe-instances: the JSON is truncated');
+    expect(() => ipListInput('expected-ips', '[1,]')).toThrow(/^expected-ips: looks like JSON but does not parse \(Unexpected token/);
   });
 
   it('resolves the region from the input or the environment', () => {

@@ -27,7 +27,7 @@ describe('plan loading: refusals are one clear line', () => {
   it.each([
     ['empty', '', 'is empty'],
     ['whitespace only', '  \n', 'holds no JSON document'],
-    ['not JSON', 'Terraform will perform the following actions:', 'does not start with JSON'],
+    ['not JSON', 'Terraform will perform the following actions:', 'does not start with JSON (it starts with character "T")'],
     ['truncated', JSON.stringify(planJson(scenarios.gatewayToInstance())).slice(0, 500), 'truncated'],
     ['a top-level array', '[{"format_version":"1.2"}]', 'is an array, not a plan'],
     ['a raw state file', JSON.stringify({ version: 4, terraform_version: '1.9.8', serial: 3, lineage: 'x', outputs: {}, resources: [] }), 'is a Terraform state file'],

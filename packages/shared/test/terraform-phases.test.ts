@@ -6,11 +6,12 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssociateAddressCommand, DescribeAddressesCommand, DescribeImagesCommand, DescribeNatGatewaysCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { InputError } from '@nat-egress/shared/inputs';
+import { classifyChanges } from '@nat-egress/shared/plan';
 import { VirtualClock, systemClock } from '@nat-egress/shared/runtime';
 import {
   CutoverRun,
@@ -66,12 +67,13 @@ describe('race forms: one list, each with where it was read', () => {
 });
 
 describe('the applies a plan needs (preflight)', () => {
-  it('2 when an Elastic IP held by a gateway being deleted is taken in the same apply; 1 otherwise', () => {
-    expect(expectedApplies(scenarios.gatewayToInstance(2), { expectedApplies: 1 })).toEqual({ applies: 2, contested: [alloc(0), alloc(1)] });
-    expect(expectedApplies(scenarios.instanceToGateway(2), { expectedApplies: 1 }).applies).toBe(1);
-    expect(expectedApplies(scenarios.unrelatedOnly(), { expectedApplies: 1 }).applies).toBe(1);
-    const regional = change(`${M}.aws_nat_gateway.regional`, ['create'], null, { availability_zone_address: [{ allocation_ids: [alloc(1)] }] });
-    expect(expectedApplies([cabal.gateway(1, ['delete']), regional], { expectedApplies: 1 })).toEqual({ applies: 2, contested: [alloc(1)] });
+  it('2 when an Elastic IP held by a gateway being deleted is taken in the same apply (the topology model\'s handovers); 1 otherwise', () => {
+    const applies = (changes: Parameters<typeof classifyChanges>[0]) => expectedApplies(changes, classifyChanges(changes));
+    expect(applies(scenarios.gatewayToInstance(2))).toEqual({ applies: 2, contested: [alloc(0), alloc(1)] });
+    expect(applies(scenarios.instanceToGateway(2)).applies).toBe(1);
+    expect(applies(scenarios.unrelatedOnly())).toEqual({ applies: 1, contested: [] });
+    const regional = change(`${M}.aws_nat_gateway.regional`, ['create'], null, { availability_mode: 'regional', vpc_id: 'vpc-0abc', availability_zone_address: [{ availability_zone: 'us-east-1b', allocation_ids: [alloc(1)] }] });
+    expect(applies([cabal.gateway(1, ['delete']), regional])).toEqual({ applies: 2, contested: [alloc(1)] });
   });
 });
 
@@ -89,11 +91,28 @@ describe('the restore plan: which allocation goes to which target', () => {
     expect(p.associations[0]?.target.id).toBe('i-0new0');
   });
 
+  const reported = join(process.cwd(), '..', 'shared', 'fixtures', 'reported', 'gateway-to-asg-eni-nat.json');
+  (existsSync(reported) ? it : it.skip)('the reported ENI/ASG NAT plan (gateway-to-asg-eni-nat.json): each association goes to its AZ module\'s static interface', () => {
+    const changes = (JSON.parse(readFileSync(reported, 'utf8')) as { resource_changes: Parameters<typeof planRestore>[1] }).resource_changes;
+    const errors = ['us-east-1a', 'us-east-1b'].map((az) => ({ address: `aws_eip_association.fck_nat["${az}"]`, resourceType: 'aws_eip_association' as const, form: 'sdk-v2' as const }));
+    const p = planRestore(errors, changes);
+    expect(p.notApplicable).toBeUndefined();
+    expect(p.associations.map((a) => [a.allocationId, a.target])).toEqual([
+      ['eipalloc-009f8e7d6c5b4a3921', { kind: 'network-interface', address: 'module.fck_nat["us-east-1a"].aws_network_interface.main' }],
+      ['eipalloc-019f8e7d6c5b4a3921', { kind: 'network-interface', address: 'module.fck_nat["us-east-1b"].aws_network_interface.main' }],
+    ]);
+    const analysis = classifyChanges(changes);
+    expect(expectedApplies(changes, analysis)).toEqual({ applies: 2, contested: ['eipalloc-009f8e7d6c5b4a3921', 'eipalloc-019f8e7d6c5b4a3921'] });
+  });
+  if (!existsSync(reported)) console.log('skipped: corpus not present (../shared/fixtures/reported)');
+
   it('not applicable: a gateway-creation race, an allocation the message names differently, an unknown target, a missing resource', () => {
     expect(planRestore([{ address: `${M}.aws_nat_gateway.regional`, resourceType: 'aws_nat_gateway', form: 'nat-gateway-failed' }], []).notApplicable).toBe(GATEWAY_NOT_APPLICABLE);
     expect(planRestore([{ ...err(0), allocationId: 'eipalloc-0ffffffffffffffff' }], scenarios.gatewayToInstance(1)).notApplicable).toContain('failed on eipalloc-0ffffffffffffffff, but the reviewed plan associates');
     expect(planRestore([err(0)], [cabal.association(0, ['create'])]).notApplicable).toContain('creates no NAT instance next to');
     expect(planRestore([err(3)], scenarios.gatewayToInstance(1)).notApplicable).toContain('is not in the reviewed plan');
+    const secret = scenarios.gatewayToInstance(1).map((c) => (c.address.includes('aws_eip_association') ? { ...c, change: { ...c.change, after_sensitive: { allocation_id: true } } } : c));
+    expect(planRestore([err(0)], secret).notApplicable).toBe(`the reviewed plan marks ${M}.aws_eip_association.nat[0]'s allocation_id sensitive`);
   });
 
   it('import arguments: the association id, with the -var/-var-file/-lock options of apply-args only', () => {

@@ -15,9 +15,9 @@ export const CONTRACTS: Record<string, ActionContract> = {
   cutover: {
     inputs: [
       'working-directory', 'terraform', 'planfile', 'apply-args', 'expected-plan-sha', 'region', 'max-applies',
-      'release-timeout', 'poll-interval', 'nat-ami-check', 'ami-name-pattern', 'required-tags',
+      'release-timeout', 'poll-interval', 'nat-ami-check', 'ami-name-pattern', 'required-tags', 'restore',
     ],
-    outputs: ['result', 'applies', 'retried-because', 'egress-gap-seconds', 'timeline'],
+    outputs: ['result', 'applies', 'retried-because', 'egress-gap-seconds', 'timeline', 'restore-path'],
   },
   'build-nat-ami': {
     inputs: [
@@ -30,7 +30,8 @@ export const CONTRACTS: Record<string, ActionContract> = {
     inputs: [
       'vpc-id', 'vpc-name', 'region', 'mode', 'nat-name-pattern', 'expected-ips', 'probe', 'probe-instances', 'probe-tag',
       'probe-url', 'log-groups', 'max-log-silence', 'expect-quiesced', 'wait', 'fail-on',
+      'advise', 'advise-days', 'advise-instance-type',
     ],
-    outputs: ['healthy', 'egress-ips', 'report', 'report-file'],
+    outputs: ['healthy', 'egress-ips', 'report', 'report-file', 'advice'],
   },
 };

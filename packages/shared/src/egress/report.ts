@@ -5,7 +5,7 @@
  */
 import { formatDuration } from '../inputs/index';
 import { fitText, GITHUB_LIMITS } from '../limits/index';
-import { byteLength, code, escapeText, table } from '../report/index';
+import { byteLength, code, escapeText, ROLLBACK_LEVER, table } from '../report/index';
 import type { Finding, NatSummary, Severity } from '../topology/index';
 import type { ProbeStatus } from './probe';
 import type { VerifyResult } from './verify';
@@ -66,8 +66,8 @@ export const MITIGATION_COMMANDS = [
   'sudo systemctl enable --now nftables && sudo nft list ruleset',
 ].join('\n');
 
-export const ROLLBACK_TEXT =
-  'Flip the environment to gateway mode (TF_VAR_USE_NAT_INSTANCE = false) and apply: managed NAT gateways restore egress on the same Elastic IPs with no AMI in the path. Rebuild or fix the AMI, then flip back in a maintenance window.';
+/** The runbook's rollback lever (report ROLLBACK_LEVER). */
+export const ROLLBACK_TEXT = ROLLBACK_LEVER;
 
 function azFindings(findings: Finding[], az: string): Finding[] {
   return findings.filter((f) => f.az !== undefined && f.az.split(', ').includes(az));

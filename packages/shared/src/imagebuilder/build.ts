@@ -169,6 +169,14 @@ function cancelCommand(arn: string, region: string): string {
 }
 
 function cancelledSteps(inputs: BuildNatAmiInputs, report: BuildReport): string[] {
+  if (!report.imageArn && report.phase?.startsWith('starting the build')) {
+    return [
+      `StartImagePipelineExecution was in flight when the job was cancelled: a build of ${report.pipeline?.name ?? 'the pipeline'} may have started.`,
+      inputs.ifBuilding === 'wait'
+        ? 'Re-run the job: with if-building: wait it attaches to a build in progress instead of starting another.'
+        : `Check the pipeline's images in Image Builder before re-running (if-building is ${inputs.ifBuilding}).`,
+    ];
+  }
   if (!report.imageArn) return ['Nothing was started in Image Builder. Re-run the job when ready.'];
   const steps = [
     `The image build ${report.imageArn} keeps running in Image Builder: cancelling the job does not stop it.`,
@@ -221,7 +229,7 @@ async function lookup(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report: 
 async function buildAndWait(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report: BuildReport, unbound: BuildNatAmiDeps): Promise<BuildNatAmiResult> {
   const { imagebuilder: ib, clock, log } = deps;
   report.pipelineRequested = inputs.pipelineArn ?? inputs.pipelineName;
-  report.phase = 'resolving the pipeline (GetImagePipeline)';
+  report.phase = 'resolving the pipeline (ListImagePipelines or GetImagePipeline)';
   const pipelineRef = inputs.pipelineArn ? { name: inputs.pipelineName, arn: inputs.pipelineArn } : { name: inputs.pipelineName };
   const pipeline = await resolvePipeline(ib, pipelineRef, inputs.region);
   report.pipeline = pipeline;

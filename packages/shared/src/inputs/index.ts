@@ -100,17 +100,29 @@ export function formatDuration(ms: number): string {
   return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].filter(Boolean).join(' ');
 }
 
+/**
+ * JSON.parse for an input, with one-line errors: a document cut short is called truncated; anything else names where
+ * it stops parsing.
+ */
+export function parseJsonInput(name: string, value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const at = /at position (\d+)/.exec(message);
+    if (/end of JSON input/i.test(message) || (at && Number(at[1]) >= value.trimEnd().length)) {
+      throw new InputError(`${name}: the JSON is truncated (it ends before the document is complete)`);
+    }
+    throw new InputError(`${name}: looks like JSON but does not parse (${message.replace(/\s*\(line \d+ column \d+\)$/, '')})`);
+  }
+}
+
 /** Items separated by commas and/or newlines; blanks dropped. A JSON array of strings is accepted too. */
 export function listInput(name: string, raw: string): string[] {
   const value = raw.trim();
   if (value === '') return [];
   if (value.startsWith('[')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      throw new InputError(`${name}: starts with "[" but is not a JSON array`);
-    }
+    const parsed = parseJsonInput(name, value);
     if (!Array.isArray(parsed) || !parsed.every((v) => typeof v === 'string' || typeof v === 'number')) {
       throw new InputError(`${name}: the JSON array must hold only strings`);
     }
@@ -167,13 +179,7 @@ export function ipListInput(name: string, raw: string): string[] {
   if (value === '') return [];
   let items: string[];
   if (value.startsWith('{') || value.startsWith('[') || value.startsWith('"')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      throw new InputError(`${name}: looks like JSON but does not parse`);
-    }
-    parsed = outputValue(name, parsed);
+    const parsed = outputValue(name, parseJsonInput(name, value));
     items = flattenStrings(name, parsed);
   } else {
     items = listInput(name, value);

@@ -4,6 +4,7 @@
  * and after sides (topology/model.ts); every other NAT change gets one finding, grouped with the changes of the
  * same AZ key that it explains. Every value shown comes from plan/values.ts `shownValue` (sensitive-aware).
  */
+import { ROLLBACK_LEVER_LINE } from '../report/index';
 import { azKeyOf, compareModels, familyOf, linkKeys, modelFromPlan, type ModeSwitch, type NatFamily, type NatKind, type NatNode, type TopologyModel } from '../topology/model';
 import { canonicalJson } from './digest';
 import { actionKind } from './load';
@@ -55,7 +56,7 @@ const STOPPING_ATTRS = ['instance_type', 'user_data', 'user_data_base64', 'ebs_o
 const IMAGEBUILDER_CONTENT = new Set(['aws_imagebuilder_component', 'aws_imagebuilder_image_recipe']);
 const TAG_ATTRS = new Set(['tags', 'tags_all']);
 const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
-const ROLLBACK = 'Rollback lever: flip to gateway mode (use_nat_instance=false) and apply.';
+const ROLLBACK = ROLLBACK_LEVER_LINE;
 const NO_IMPACT = 'No egress impact expected.';
 const FAMILY_TEXT: Record<NatFamily, string> = { gateway: 'gateway', 'regional-gateway': 'regional gateway', instance: 'instance' };
 

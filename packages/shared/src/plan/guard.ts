@@ -22,6 +22,8 @@ export interface GuardInputs {
   patterns?: Partial<Record<Role, string[]>>;
   /** Where `terraform show -json` output goes when `planfile` is used. */
   tempDir: string;
+  /** Cancellation: stops `terraform show`. */
+  signal?: AbortSignal;
 }
 
 export interface GuardResult {
@@ -71,8 +73,9 @@ export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
     path = join(inputs.tempDir, `plan-guard-${process.pid}-${Date.now()}.json`);
     label = 'planfile';
     try {
-      await terraformShowJson({ terraform: inputs.terraform, planfile, cwd: inputs.workingDirectory, outFile: path });
+      await terraformShowJson({ terraform: inputs.terraform, planfile, cwd: inputs.workingDirectory, outFile: path, ...(inputs.signal ? { signal: inputs.signal } : {}) });
     } catch (err) {
+      if (inputs.signal?.aborted) throw err;
       throw new InputError(`planfile: ${inputs.planfile}: ${(err as Error).message}`);
     }
   } else {

@@ -243,7 +243,7 @@ export class PlanScanner {
       this.noiseLine = [c];
       return i + 1;
     }
-    this.fail(this.docIndex < 0 ? `does not start with JSON (first character ${describeByte(c)})` : `unexpected ${describeByte(c)} after the end of a JSON document`, i);
+    this.fail(this.docIndex < 0 ? `does not start with JSON (it starts with ${describeByte(c)})` : `unexpected ${describeByte(c)} after the end of a JSON document`, i);
   }
 
   private flushNoise(): void {

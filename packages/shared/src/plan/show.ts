@@ -12,6 +12,8 @@ export interface ShowOptions {
   cwd: string;
   outFile: string;
   env?: NodeJS.ProcessEnv;
+  /** Cancellation: terraform is sent SIGTERM (show only reads; nothing to save) and the call rejects. */
+  signal?: AbortSignal;
 }
 
 export async function terraformShowJson(options: ShowOptions): Promise<void> {
@@ -23,13 +25,16 @@ export async function terraformShowJson(options: ShowOptions): Promise<void> {
         cwd: options.cwd,
         env: { ...(options.env ?? process.env), TF_IN_AUTOMATION: '1' },
         stdio: ['ignore', out, 'pipe'],
+        ...(options.signal ? { signal: options.signal, killSignal: 'SIGTERM' as const } : {}),
       });
       child.stderr?.setEncoding('utf8');
       child.stderr?.on('data', (d: string) => {
         if (stderr.length < 8192) stderr += d;
       });
       child.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') {
+        if (options.signal?.aborted) {
+          reject(options.signal.reason);
+        } else if (err.code === 'ENOENT') {
           reject(new PlanFormatError(`${JSON.stringify(options.terraform)} was not found (install Terraform, e.g. hashicorp/setup-terraform with terraform_wrapper: false, or set the terraform input)`));
         } else if (err.code === 'EACCES') {
           reject(new PlanFormatError(`${JSON.stringify(options.terraform)} is not executable`));

@@ -226,7 +226,6 @@ export async function runGuardedAction(options: GuardedActionOptions): Promise<E
     } else info = { kind: 'failed', cause: 'error', message: options.describe(error), error };
   } finally {
     stopDeadline?.();
-    for (const s of SIGNALS) proc.off(s, onSignal);
   }
 
   const budget = realTimer(options.exitBudgetMs ?? 5000);
@@ -236,6 +235,8 @@ export async function runGuardedAction(options: GuardedActionOptions): Promise<E
     core.warning(`could not write the outputs or the job summary: ${options.describe(err)}`);
   } finally {
     budget.cancel();
+    // Signals stay handled until the outputs and summary are written: the runner's SIGTERM follows its SIGINT.
+    for (const s of SIGNALS) proc.off(s, onSignal);
   }
   if (info.kind !== 'success') {
     core.setFailed(info.message);

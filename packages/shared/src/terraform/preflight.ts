@@ -9,10 +9,12 @@ import { DescribeAddressesCommand, DescribeNatGatewaysCommand } from '@aws-sdk/c
 import { explainRejections, formatTags, searchAmis, type AmiCriteria } from '../ami/index';
 import { awsErrorCode } from '../aws/index';
 import { InputError } from '../inputs/index';
-import { actionKind, asObj, classifyChanges, shownValue, type Analysis, type ResourceChange } from '../plan/index';
+import { asObj, classifyChanges, shownValue, type Analysis, type ResourceChange } from '../plan/index';
 import { describeError } from '../runtime/index';
 import { within } from './bounded';
+import type { RaceError } from './race';
 import type { CutoverRun, ReadPlan } from './run';
+import { releaseTarget } from './watch';
 import { egressRoles } from './timeline';
 
 export interface Reviewed {
@@ -32,38 +34,17 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-/** Allocation ids a change takes (an association, an EIP bound to an instance or interface, a gateway, regional or zonal). */
-function allocationsTaken(rc: ResourceChange): string[] {
-  const kind = actionKind(rc.change.actions);
-  if (kind !== 'create' && kind !== 'replace' && kind !== 'update') return [];
-  const after = asObj(rc.change.after) ?? {};
-  const before = asObj(rc.change.before) ?? {};
-  if (rc.type === 'aws_eip_association') return [str(after.allocation_id)].filter((x): x is string => !!x);
-  if (rc.type === 'aws_eip') return after.instance || after.network_interface ? [str(before.allocation_id) ?? str(before.id)].filter((x): x is string => !!x) : [];
-  if (rc.type === 'aws_nat_gateway' && kind !== 'update') {
-    const zonal = [str(after.allocation_id), ...(Array.isArray(after.secondary_allocation_ids) ? after.secondary_allocation_ids : [])];
-    const regional = (Array.isArray(after.availability_zone_address) ? after.availability_zone_address : []).flatMap((a) => (Array.isArray(asObj(a)?.allocation_ids) ? (asObj(a)?.allocation_ids as unknown[]) : []));
-    return [...zonal, ...regional].map(str).filter((x): x is string => !!x);
-  }
-  return [];
-}
-
-/** Allocation ids held by NAT gateways the plan deletes (or replaces). */
-function allocationsReleased(rc: ResourceChange): string[] {
-  if (rc.type !== 'aws_nat_gateway' || !rc.change.actions.includes('delete')) return [];
-  const before = asObj(rc.change.before) ?? {};
-  const regional = (Array.isArray(before.availability_zone_address) ? before.availability_zone_address : []).flatMap((a) => (Array.isArray(asObj(a)?.allocation_ids) ? (asObj(a)?.allocation_ids as unknown[]) : []));
-  return [str(before.allocation_id), ...(Array.isArray(before.secondary_allocation_ids) ? before.secondary_allocation_ids : []), ...regional].map(str).filter((x): x is string => !!x);
-}
-
 /**
- * The applies a plan needs: 2 when, in one apply, an Elastic IP still held by a NAT gateway being deleted must
- * be taken by something the same apply creates (the race), else what plan-guard's classifier says.
+ * The applies a plan needs and the Elastic IPs that change hands inside the first apply, from the NAT topology
+ * model's handovers (plan-guard's `expected-applies` and `expectedFailures`): 2 when an address still held by a NAT
+ * gateway being deleted must be taken by something the same apply creates.
  */
-export function expectedApplies(changes: readonly ResourceChange[], analysis: Pick<Analysis, 'expectedApplies'>): { applies: number; contested: string[] } {
-  const released = new Set(changes.flatMap(allocationsReleased));
-  const contested = [...new Set(changes.filter((c) => !c.deposed || c.type === 'aws_nat_gateway').flatMap(allocationsTaken).filter((a) => released.has(a)))].sort();
-  return { applies: Math.max(analysis.expectedApplies, contested.length > 0 ? 2 : 1), contested };
+export function expectedApplies(changes: readonly ResourceChange[], analysis: Pick<Analysis, 'expectedApplies' | 'expectedFailures'>): { applies: number; contested: string[] } {
+  const takers: RaceError[] = analysis.expectedFailures.map((address) => {
+    const type = changes.find((c) => c.address === address && !c.deposed)?.type;
+    return { address, resourceType: type === 'aws_eip' || type === 'aws_nat_gateway' ? type : 'aws_eip_association', form: 'sdk-v2' };
+  });
+  return { applies: analysis.expectedApplies, contested: [...new Set(releaseTarget(takers, changes).allocationIds)].sort() };
 }
 
 export function bootstrapSteps(criteria: AmiCriteria): string[] {

@@ -14,7 +14,7 @@
  */
 import { AssociateAddressCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { awsErrorCode } from '../aws/index';
-import { actionKind, asObj, marksAny, natRoles, type ResourceChange } from '../plan/index';
+import { SENSITIVE_TEXT, actionKind, asObj, marksAny, natRoles, shownValue, type ResourceChange } from '../plan/index';
 import { describeError, isDeadlineExceeded, type Clock } from '../runtime/index';
 import { within } from './bounded';
 import type { RaceError } from './race';
@@ -54,10 +54,26 @@ function sameInstanceKey(a: ResourceChange, b: ResourceChange): boolean {
   return (a.module_address ?? '') === (b.module_address ?? '') && JSON.stringify(a.index ?? null) === JSON.stringify(b.index ?? null);
 }
 
-/** The NAT instance or interface the reviewed plan creates for `rc` (same module instance, same key), if exactly one. */
+/** The AZ key of a resource: its own index, else its innermost module instance's key (`module.nat["us-east-1a"]`). */
+function keyString(rc: ResourceChange): string | undefined {
+  if (rc.index !== undefined && rc.index !== null) return String(rc.index);
+  const m = /\[([^\]]+)\]$/.exec(rc.module_address ?? '');
+  if (!m) return undefined;
+  const raw = m[1] as string;
+  return raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
+}
+
+/**
+ * The NAT instance or interface the reviewed plan creates for `rc`, if exactly one: in the same module instance
+ * with the same index, else with the same AZ key (an association `aws_eip_association.nat["us-east-1a"]` next to
+ * `module.fck_nat["us-east-1a"].aws_network_interface.main`).
+ */
 function createdTarget(rc: ResourceChange, kind: AssociationTarget['kind'], changes: readonly ResourceChange[], roles: Map<ResourceChange, string>): ResourceChange | string {
   const type = kind === 'instance' ? 'aws_instance' : 'aws_network_interface';
-  const candidates = changes.filter((c) => c.type === type && !c.deposed && roles.get(c) === 'instance' && ['create', 'replace'].includes(actionKind(c.change.actions)) && sameInstanceKey(c, rc));
+  const created = changes.filter((c) => c.type === type && !c.deposed && roles.get(c) === 'instance' && ['create', 'replace'].includes(actionKind(c.change.actions)));
+  const exact = created.filter((c) => sameInstanceKey(c, rc));
+  const key = keyString(rc);
+  const candidates = exact.length > 0 ? exact : key === undefined ? [] : created.filter((c) => keyString(c) === key);
   if (candidates.length === 1) return candidates[0] as ResourceChange;
   return candidates.length === 0
     ? `the reviewed plan creates no NAT ${kind === 'instance' ? 'instance' : 'network interface'} next to ${rc.address} (same module instance and key)`
@@ -86,6 +102,9 @@ export function planRestore(errors: readonly RaceError[], changes: readonly Reso
     const before = asObj(rc.change.before) ?? {};
     const unknown = asObj(rc.change.after_unknown) ?? {};
     const isEip = e.resourceType === 'aws_eip';
+    // Values the plan marks sensitive are never logged, so cutover does not act on them itself.
+    const hidden = ['allocation_id', 'instance_id', 'network_interface_id', 'instance', 'network_interface'].filter((k) => shownValue(rc, 'after', [k]) === SENSITIVE_TEXT || shownValue(rc, 'before', [k]) === SENSITIVE_TEXT);
+    if (hidden.length > 0) return no(`the reviewed plan marks ${e.address}'s ${hidden.join(', ')} sensitive`);
     const allocationId = isEip ? (str(before.allocation_id) ?? str(before.id) ?? str(after.allocation_id)) : str(after.allocation_id);
     if (!allocationId) return no(`the reviewed plan does not know ${e.address}'s allocation id at review`);
     if (e.allocationId && e.allocationId !== allocationId) return no(`${e.address} failed on ${e.allocationId}, but the reviewed plan associates ${allocationId}`);
@@ -98,9 +117,13 @@ export function planRestore(errors: readonly RaceError[], changes: readonly Reso
       target = knownInstance ? { kind: 'instance', id: knownInstance } : { kind: 'network-interface', id: knownEni as string };
       if (!isNatTargetId(target.id as string, changes, roles)) return no(`${e.address} targets ${target.id}, which is not a NAT instance or interface in the reviewed plan`);
     } else if (marksAny(unknown[instKey]) || marksAny(unknown[eniKey])) {
-      const kind: AssociationTarget['kind'] = marksAny(unknown[instKey]) ? 'instance' : 'network-interface';
-      const created = createdTarget(rc, kind, changes, roles);
-      if (typeof created === 'string') return no(created);
+      // Known after apply: the NAT instance or interface the plan creates next to it. When both attributes are
+      // unknown (one is computed from the other), the kind the plan creates next to it decides; exactly one must.
+      const kinds = (['instance', 'network-interface'] as const).filter((k) => marksAny(unknown[k === 'instance' ? instKey : eniKey]));
+      const found = kinds.map((k) => [k, createdTarget(rc, k, changes, roles)] as const);
+      const hits = found.filter(([, c]) => typeof c !== 'string') as Array<readonly [AssociationTarget['kind'], ResourceChange]>;
+      if (hits.length !== 1) return no(hits.length === 0 ? (found[0]?.[1] as string) : `${e.address} could target a NAT instance or a NAT network interface the plan creates: cannot tell which`);
+      const [kind, created] = hits[0] as readonly [AssociationTarget['kind'], ResourceChange];
       target = { kind, address: created.address };
     } else {
       return no(`${e.address} has no instance or network interface in the reviewed plan`);

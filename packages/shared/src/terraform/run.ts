@@ -10,6 +10,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { AmiCriteria } from '../ami/index';
 import { InputError } from '../inputs/index';
 import { PlanFormatError, combineDigests, isNatCandidate, loadPlanFile, type ModeSwitch, type ResourceChange } from '../plan/index';
+import { ROLLBACK_LEVER_LINE } from '../report/index';
 import { ActionFailure, type Clock } from '../runtime/index';
 import { changeRef, type ChangeRef } from './converge';
 import type { TerraformDriver } from './driver';
@@ -117,9 +118,8 @@ export interface StreamedRun {
   stream: UiStream;
 }
 
-/** The runbook's rollback lever (seed 000). */
-export const ROLLBACK =
-  'Rollback lever: flip the environment back to gateway mode (TF_VAR_USE_NAT_INSTANCE=false), then plan, review and apply: NAT gateways restore egress on the same Elastic IPs with no AMI in the path.';
+/** The runbook's rollback lever (seed 000), in the wording every action uses (report's ROLLBACK_LEVER_LINE). */
+export const ROLLBACK = ROLLBACK_LEVER_LINE;
 
 export class CutoverRun {
   readonly steps: TimelineStep[] = [];

@@ -31,6 +31,8 @@ export interface RunOptions {
   dir?: string;
   /** Sees the stdout so far after each chunk; `kill` signals the action (the runner cancelling the job). */
   onStdout?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void;
+  /** Called once the action has started, with a function that signals it (e.g. from a test server's handler). */
+  onStart?: (kill: (signal: NodeJS.Signals) => void) => void;
 }
 
 /** Parses the runner's GITHUB_OUTPUT file (name=value and name<<DELIM heredoc forms). */
@@ -72,6 +74,7 @@ export async function runAction(action: string, inputs: Record<string, string>, 
   const child = spawn(node, [join(REPO_ROOT, 'actions', action, 'dist', 'index.js'), ...(options.args ?? [])], { env, cwd: options.cwd ?? dir });
   let stdout = '';
   let stderr = '';
+  options.onStart?.((signal) => child.kill(signal));
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     stdout += d;
     options.onStdout?.(stdout, (signal) => child.kill(signal));

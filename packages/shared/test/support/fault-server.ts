@@ -2,7 +2,7 @@
  * Loopback HTTP endpoints that misbehave the ways a real endpoint does, for AWS_ENDPOINT_URL / GitHub API tests:
  * - `hang`: accepts the connection, reads the request, never answers;
  * - `503`: answers every request 503 Service Unavailable, forever;
- * - `slow`: answers after `delayMs` (with `body`, default an EC2-style XML error unless given).
+ * - `slow`: answers after `delayMs` (the `route` answer, else `body`).
  * Listens on 127.0.0.1 only; every server stops itself after `lifetimeMs` (default 60 s) even if a test forgets,
  * destroying the sockets it holds, and its timers never keep the process alive.
  */
@@ -20,6 +20,8 @@ export interface FaultServerOptions {
   lifetimeMs?: number;
   /** Answers for particular requests (e.g. by Action=…) in any mode; return undefined to fall through. */
   route?: (req: IncomingMessage, body: string) => { status: number; body: string; contentType?: string } | undefined;
+  /** Sees every request as it arrives (before it is answered or left hanging). */
+  onRequest?: (req: IncomingMessage, body: string) => void;
 }
 
 export interface FaultServer {
@@ -40,13 +42,20 @@ export async function startFaultServer(mode: FaultMode, options: FaultServerOpti
     req.on('data', (d: string) => (body += d));
     req.on('end', () => {
       state.requests.push({ method: req.method ?? '', url: req.url ?? '', body });
+      options.onRequest?.(req, body);
       res.on('close', () => {
         if (!res.writableEnded) state.abandoned++;
       });
       const routed = options.route?.(req, body);
       if (routed) {
-        res.writeHead(routed.status, { 'content-type': routed.contentType ?? 'text/xml' });
-        res.end(routed.body);
+        const answer = () => {
+          if (res.destroyed) return;
+          res.writeHead(routed.status, { 'content-type': routed.contentType ?? 'text/xml' });
+          res.end(routed.body);
+        };
+        // In slow mode routed answers are delayed too.
+        if (mode === 'slow') setTimeout(answer, options.delayMs ?? 1000).unref();
+        else answer();
         return;
       }
       if (mode === 'hang') return;
