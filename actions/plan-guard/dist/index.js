@@ -28638,7 +28638,7 @@ __webpack_async_result__();
 /* harmony export */   Gz: () => (/* binding */ pullRequestFromEnv),
 /* harmony export */   qD: () => (/* binding */ upsertStickyComment)
 /* harmony export */ });
-/* unused harmony exports GITHUB_REQUEST_TIMEOUT_MS, boundedCall */
+/* unused harmony exports COMMENT_BUDGET_MS, GITHUB_REQUEST_TIMEOUT_MS, boundedCall */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _runtime_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5859);
@@ -28665,6 +28665,8 @@ function pullRequestFromEnv(env = process.env) {
     const number = payload.pull_request?.number ?? (payload.issue?.pull_request ? payload.issue.number : undefined);
     return typeof number === 'number' ? { owner, repo, number, eventName } : undefined;
 }
+/** Milliseconds all the GitHub calls of one sticky-comment update may take together. */
+const COMMENT_BUDGET_MS = 60_000;
 /**
  * Milliseconds one GitHub REST request may take end to end before it is aborted. @actions/github's Octokit sets no
  * timeout of its own (its fetch waits as long as the server does), and does not retry, so this bounds each call.
@@ -28697,7 +28699,9 @@ async function upsertStickyComment(options) {
     const { getOctokit } = await __nccwpck_require__.e(/* import() */ 258).then(__nccwpck_require__.bind(__nccwpck_require__, 8258));
     const baseUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com';
     const octokit = getOctokit(options.token, { baseUrl });
-    const bound = { ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+    const totalMs = options.totalTimeoutMs ?? COMMENT_BUDGET_MS;
+    const total = AbortSignal.timeout(totalMs);
+    const bound = { ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}), signal: options.signal ? AbortSignal.any([options.signal, total]) : total };
     const { owner, repo, number } = options.pr;
     try {
         let existing;
@@ -28722,7 +28726,9 @@ async function upsertStickyComment(options) {
     }
     catch (err) {
         if (options.signal?.aborted)
-            throw err;
+            throw options.signal.reason;
+        if (total.aborted)
+            return { status: 'failed', message: `the GitHub calls for the comment took longer than ${totalMs} ms in all; the comment was not posted` };
         const e = err;
         if (e.status === 403) {
             return {
