@@ -189,7 +189,6 @@ export async function verifyEgress(clients: EgressClients, clock: Clock, options
   const wait = startDeadline(clock, options.waitMs, `wait ${formatDuration(options.waitMs)}`, hard.signal);
   const run = (signal: AbortSignal) => checkOnce(bindClients(clients, signal), clock, { ...options, signal, progress });
   let attempts = 0;
-  let lastCheckMs = 0;
   let result: CheckResult | undefined;
   try {
     for (;;) {
@@ -197,7 +196,6 @@ export async function verifyEgress(clients: EgressClients, clock: Clock, options
       const checkStarted = clock.now();
       try {
         result = await run(attempts === 1 ? hard.signal : wait.signal);
-        lastCheckMs = clock.now() - checkStarted;
       } catch (err) {
         if (result && err instanceof DeadlineExceededError && wait.signal.reason === err && !hard.signal.aborted) {
           log(`check ${attempts} abandoned: the wait (${formatDuration(options.waitMs)}) ended while ${progress.phase}; check ${attempts - 1} stands`);
@@ -209,6 +207,7 @@ export async function verifyEgress(clients: EgressClients, clock: Clock, options
       const errors = result.findings.filter((f) => f.severity === 'error').length;
       const warnings = result.findings.filter((f) => f.severity === 'warning').length;
       log(`check ${attempts}: ${result.healthy ? 'healthy' : 'not healthy'} (${errors} error(s), ${warnings} warning(s))`);
+      const lastCheckMs = clock.now() - checkStarted;
       const elapsed = clock.now() - started;
       if (result.healthy || elapsed >= options.waitMs) break;
       // The last re-check is timed to finish inside the wait: it starts at least twice the last check's duration
