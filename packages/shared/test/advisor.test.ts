@@ -384,7 +384,8 @@ describe('throttled API calls (real SDK retry over a fake HTTP handler)', () => 
         const target = request.headers['x-amz-target'] ?? '';
         const op = target.split('.').pop() ?? '';
         attempts[op] = (attempts[op] ?? 0) + 1;
-        const body = JSON.parse(String(request.body ?? '{}')) as Record<string, unknown>;
+        const raw = request.body instanceof Uint8Array ? new TextDecoder().decode(request.body) : String(request.body ?? '{}');
+        const body = JSON.parse(raw || '{}') as Record<string, unknown>;
         const respond = (statusCode: number, payload: unknown, headers: Record<string, string> = {}) => {
           return { response: { statusCode, headers: { 'content-type': 'application/x-amz-json-1.0', ...headers }, body: Buffer.from(JSON.stringify(payload)) } };
         };
