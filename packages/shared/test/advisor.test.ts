@@ -137,6 +137,7 @@ describe('the runbook\'s cost table, reproduced from its inputs', () => {
     expect(inst.current).toBe(true);
     expect(advice.prices.source).toBe('price-list-api');
     expect(md).toContain('Prices: AWS Price List Query API');
+    expect(advice.notes).toContain("Not in the instance rows: each NAT instance's EBS root volume (gp3 $0.08/GB-month, about $0.64/month for 8 GiB)");
   });
 
   it('per-GB lines cross: one gateway beats two only below the cross-AZ break-even; the regional gateway is billed per AZ', async () => {
