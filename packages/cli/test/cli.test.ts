@@ -9,12 +9,13 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { cabal, planJson, scenarios } from '../../shared/test/support/plans';
+import { findMotoServer, startMoto, type Moto } from '../../../test/rehearsal/support/moto';
 import { M, hook, ordinaryApply, version } from '../../../actions/cutover/test/support/streams';
 // @ts-expect-error: plain ESM JavaScript without type declarations
 import * as flagsModule from '../src/flags.mjs';
@@ -273,17 +274,9 @@ test('region: the profile\'s region from the shared config file', () => {
 /* ---------------------------------------------------------------- AWS actions against local stand-ins ---- */
 
 const PYTHON = join(root, '.venv', 'bin', 'python');
-const MOTO = join(root, '.venv', 'bin', 'moto_server');
-const haveMoto = existsSync(MOTO) && existsSync(PYTHON);
+const MOTO = findMotoServer();
+const haveMoto = MOTO !== undefined && existsSync(PYTHON);
 if (!haveMoto) console.warn('verify-egress CLI e2e skipped: moto not installed (run scripts/setup.sh)');
-
-async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((ok) => srv.close(() => ok()));
-  return port;
-}
 
 const SEED = `
 import boto3, json, sys
@@ -343,29 +336,20 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
 
 (haveMoto ? describe : describe.skip)('verify-egress against moto (loopback)', () => {
   let endpoint = '';
-  let server: ReturnType<typeof spawn> | undefined;
+  let moto: Moto | undefined;
   let seeded: { vpc: string; ips: string[]; routes: string[] };
   const awsEnv = (): Record<string, string> => ({ AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_ENDPOINT_URL: endpoint, AWS_REGION: 'us-east-1' });
 
   beforeAll(async () => {
-    const port = await freePort();
-    endpoint = `http://127.0.0.1:${port}`;
-    server = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      try {
-        await fetch(`${endpoint}/moto-api/`);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    moto = await startMoto(MOTO!);
+    endpoint = moto.url;
     const r = spawnSync(PYTHON, ['-c', SEED, endpoint], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr);
     seeded = JSON.parse(r.stdout);
   }, 30_000);
 
-  afterAll(() => {
-    server?.kill('SIGTERM');
+  afterAll(async () => {
+    await moto?.stop();
   });
 
   /** Deletes us-east-1b's private default route (idempotent: the tests may run alone or in any order). */
