@@ -1,6 +1,6 @@
 /** The GitHub client is bounded too: a comment call against a loopback API that never answers, 503s, or is cancelled. */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { GITHUB_REQUEST_TIMEOUT_MS, upsertStickyComment, type StickyOptions } from '../src/github/index';
+import { COMMENT_BUDGET_MS, GITHUB_REQUEST_TIMEOUT_MS, upsertStickyComment, type StickyOptions } from '../src/github/index';
 import { CancelledError } from '../src/runtime/index';
 import { startFaultServer, type FaultServer } from './support/fault-server';
 
@@ -37,6 +37,17 @@ describe('GitHub request timeout', () => {
     const result = await upsertStickyComment({ ...base(server.url), requestTimeoutMs: 2_000 });
     expect(result.status).toBe('failed');
     expect(result.message).toMatch(/^HTTP 503: /);
+  });
+
+  it('a slow API that keeps paging: all the calls of one update stay within their total budget', async () => {
+    const page = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ id: i, body: 'other', html_url: 'u' })));
+    const server = await startFaultServer('slow', { delayMs: 150, route: () => ({ status: 200, body: page, contentType: 'application/json' }) });
+    servers.push(server);
+    const result = await upsertStickyComment({ ...base(server.url), totalTimeoutMs: 500 });
+    expect(result).toEqual({ status: 'failed', message: 'the GitHub calls for the comment took longer than 500 ms in all; the comment was not posted' });
+    expect(server.requests.length).toBeGreaterThanOrEqual(2);
+    expect(server.requests.length).toBeLessThanOrEqual(5);
+    expect(COMMENT_BUDGET_MS).toBe(60_000);
   });
 
   it('a cancel aborts the request in flight and is not swallowed as a comment failure', async () => {

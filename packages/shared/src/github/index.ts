@@ -49,7 +49,12 @@ export interface StickyOptions {
   requestTimeoutMs?: number;
   /** The run's cancellation/deadline signal: aborts the request in flight. */
   signal?: AbortSignal;
+  /** All the calls of one comment update together (listing pages, then create or update). Default COMMENT_BUDGET_MS. */
+  totalTimeoutMs?: number;
 }
+
+/** Milliseconds all the GitHub calls of one sticky-comment update may take together. */
+export const COMMENT_BUDGET_MS = 60_000;
 
 /**
  * Milliseconds one GitHub REST request may take end to end before it is aborted. @actions/github's Octokit sets no
@@ -86,7 +91,9 @@ export async function upsertStickyComment(options: StickyOptions): Promise<Stick
   const { getOctokit } = await import('@actions/github');
   const baseUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com';
   const octokit = getOctokit(options.token, { baseUrl });
-  const bound = { ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+  const totalMs = options.totalTimeoutMs ?? COMMENT_BUDGET_MS;
+  const total = AbortSignal.timeout(totalMs);
+  const bound = { ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}), signal: options.signal ? AbortSignal.any([options.signal, total]) : total };
   const { owner, repo, number } = options.pr;
   try {
     let existing: { id: number; body?: string | null; html_url: string } | undefined;
@@ -106,7 +113,8 @@ export async function upsertStickyComment(options: StickyOptions): Promise<Stick
     const res = await boundedCall('create comment', (request) => octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: options.body, request }), bound);
     return { status: 'created', url: res.data.html_url };
   } catch (err) {
-    if (options.signal?.aborted) throw err;
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (total.aborted) return { status: 'failed', message: `the GitHub calls for the comment took longer than ${totalMs} ms in all; the comment was not posted` };
     const e = err as RequestError;
     if (e.status === 403) {
       return {
