@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `pnpm bench`: runs every action's benchmark (actions/<name>/bench/bench.ts, then any <topic>.bench.ts beside
-// it), each printing its figures and targets. Usage: pnpm bench [action …]   (BENCH_QUICK=1 skips plan-guard's > 512 MB plan)
+// it), each printing its figures and targets, then the rehearsal's real timings (scripts/bench-rehearsal.mjs:
+// real terraform against moto). Usage: pnpm bench [action … | rehearsal]   (BENCH_QUICK=1 skips plan-guard's > 512 MB plan)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,7 +11,8 @@ const only = process.argv.slice(2);
 const benches = readdirSync(join(root, 'actions'))
   .filter((name) => existsSync(join(root, 'actions', name, 'bench', 'bench.ts')))
   .filter((name) => only.length === 0 || only.includes(name));
-if (benches.length === 0) {
+const rehearsal = only.length === 0 || only.includes('rehearsal');
+if (benches.length === 0 && !rehearsal) {
   console.error(`bench: nothing to run${only.length ? ` for ${only.join(', ')}` : ''}`);
   process.exit(2);
 }
@@ -23,6 +25,11 @@ for (const name of benches) {
     const r = spawnSync(process.execPath, [join(root, 'scripts', 'run-ts.mjs'), join('actions', name, 'bench', file)], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) failed.push(label);
   }
+}
+if (rehearsal) {
+  console.log('\n=== rehearsal (real terraform) ===');
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'bench-rehearsal.mjs')], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) failed.push('rehearsal');
 }
 if (failed.length > 0) {
   console.error(`\nbench: ${failed.join(', ')} exited non-zero (a target missed or an error)`);

@@ -8,7 +8,7 @@ pnpm install --frozen-lockfile
 
 python=${PYTHON:-python3}
 if ! command -v "$python" >/dev/null 2>&1; then
-  echo "setup: $python not found: the Python test tools (moto, zizmor) need Python 3.9 or later" >&2
+  echo "setup: $python not found: the Python test tools (moto, zizmor, actionlint) need Python 3.9 or later" >&2
   exit 1
 fi
 stamp=.venv/.requirements.sha256

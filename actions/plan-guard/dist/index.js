@@ -30440,6 +30440,66 @@ function modelFromPlan(changes, roles, side) {
     }
     return model;
 }
+/** Plan attributes that tie a resource to one AZ's NAT path (matching only), per role. */
+const LINK_ATTRS = {
+    gateway: ['subnet_id', 'allocation_id'],
+    instance: ['subnet_id', 'id', 'primary_network_interface_id'],
+    route: ['route_table_id'], // not its target: one NAT serving several AZs does not make them one AZ
+    association: ['allocation_id', 'instance_id', 'network_interface_id'],
+    eip: ['allocation_id', 'instance', 'network_interface'],
+    asg: ['vpc_zone_identifier'],
+};
+const AZ_NAME = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
+/**
+ * AZ keys that name the same AZ: resources of different keys are linked when they share a subnet, a private
+ * route table, an Elastic IP allocation or a NAT id on either side of the plan (a gateway-per-index module
+ * replaced by an instance-per-AZ module keeps the same subnets, route tables and addresses). Regional gateways
+ * span AZs and link nothing. Returns key → the linked group's name: an AZ name when one of its keys is one,
+ * else an indexed module instance, else the first key in key order.
+ */
+function linkKeys(roles, compare) {
+    const parent = new Map();
+    const find = (k) => {
+        let r = k;
+        while (parent.get(r) !== r)
+            r = parent.get(r) ?? r;
+        parent.set(k, r);
+        return r;
+    };
+    const owner = new Map();
+    for (const [rc, role] of roles) {
+        const key = azKeyOf(rc);
+        if (!parent.has(key))
+            parent.set(key, key);
+        if (role === 'gateway' && (rawValue(rc, 'before', ['availability_mode']) === 'regional' || rawValue(rc, 'after', ['availability_mode']) === 'regional'))
+            continue;
+        for (const side of ['before', 'after']) {
+            for (const attr of LINK_ATTRS[role] ?? []) {
+                const v = rawValue(rc, side, [attr]);
+                for (const value of Array.isArray(v) ? v : [v]) {
+                    if (typeof value !== 'string' || value === '')
+                        continue;
+                    const other = owner.get(value);
+                    if (other === undefined)
+                        owner.set(value, key);
+                    else if (find(other) !== find(key))
+                        parent.set(find(other), find(key));
+                }
+            }
+        }
+    }
+    const groups = new Map();
+    for (const k of parent.keys())
+        groups.set(find(k), [...(groups.get(find(k)) ?? []), k]);
+    const out = new Map();
+    for (const keys of groups.values()) {
+        keys.sort(compare);
+        const name = keys.find((k) => AZ_NAME.test(k)) ?? keys.find((k) => k.startsWith('module.')) ?? keys[0];
+        for (const k of keys)
+            out.set(k, name);
+    }
+    return out;
+}
 /** The EC2 side: what `readTopology` saw, as the same model (routes are per route table, keyed by AZ). */
 function modelFromEc2(input) {
     const model = { nats: [], routes: [], claims: [] };
@@ -30552,9 +30612,17 @@ function compareModels(before, after) {
         if (holder)
             handovers.push({ from: holder, to: taker.ref });
     }
-    const gainedKeys = new Set([...added.map((n) => n.key), ...addedRoutes.map((r) => r.key)]);
-    const keysLosing = [...new Set([...removed.map((n) => n.key), ...removedRoutes.map((r) => r.key)])].filter((k) => !gainedKeys.has(k));
-    return { removed, added, removedRoutes, addedRoutes, modeSwitch, handovers, keysLosing };
+    const byKey = new Map();
+    const entry = (key) => byKey.get(key) ?? byKey.set(key, { key, before: [], after: [] }).get(key);
+    for (const n of before.nats)
+        if (familyOf(n.kind))
+            entry(n.key).before.push(n);
+    for (const n of after.nats)
+        if (familyOf(n.kind))
+            entry(n.key).after.push(n);
+    const changed = (e) => e.before.map(id).sort().join() !== e.after.map(id).sort().join() || e.before.some((n) => deletes(n.rc)) || e.after.some((n) => creates(n.rc));
+    const perKey = [...byKey.values()].filter(changed);
+    return { removed, added, removedRoutes, addedRoutes, modeSwitch, handovers, perKey };
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/classify.ts
@@ -30667,13 +30735,17 @@ function classifyChanges(changes, options = {}) {
     const roles = natRoles(changes, options);
     const before = modelFromPlan(changes, roles, 'before');
     const after = modelFromPlan(changes, roles, 'after');
+    const linked = linkKeys(roles, compareKeys);
+    const keyOf = (rc) => linked.get(azKeyOf(rc)) ?? azKeyOf(rc);
+    for (const node of [...before.nats, ...after.nats, ...before.routes, ...after.routes])
+        node.key = linked.get(node.key) ?? node.key;
     const cmp = compareModels(before, after);
     const items = [];
     for (const [rc, role] of roles) {
         const kind = actionKind(rc.change.actions);
         if (kind === 'read' || (kind === 'no-op' && !rc.previous_address && !rc.change.importing))
             continue;
-        items.push({ rc, role, kind, key: azKeyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
+        items.push({ rc, role, kind, key: keyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
     }
     const azByKey = new Map();
     for (const it of items) {
@@ -30823,6 +30895,16 @@ function classifyChanges(changes, options = {}) {
         add('high', replaced ? 'nat-gateway-replaced' : 'nat-gateway-deleted', `NAT gateway ${replaced ? 'replaced' : 'deleted'}${replaced && paths.length ? ` (forced by ${paths.join(', ')})` : ''}`, [it, ...sameKey(it, (o) => o.role === 'route' && o.kind !== 'create')], `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.${fails ? ` ${raceText([it.rc.address], changes)}` : ''}`, `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${MAINTENANCE}${replaced ? '' : ' If this is a mode switch, the new NATs must be in the same plan.'}`);
     }
     for (const it of pick((i) => i.role === 'gateway' && i.kind === 'update')) {
+        // Regional gateway (manual mode): an AZ whose address block goes, or whose addresses change, loses or changes its egress.
+        const [was, will] = [before.nats.find((n) => n.rc === it.rc), after.nats.find((n) => n.rc === it.rc)];
+        const zones = (n) => new Map((n?.zones ?? []).map((z) => [z.az, [...z.allocationIds].sort().join()]));
+        const [zb, za] = [zones(was), zones(will)];
+        const dropped = [...zb.keys()].filter((az) => !za.has(az));
+        const moved = [...zb.keys()].filter((az) => za.has(az) && za.get(az) !== zb.get(az));
+        if (will?.regionalMode === 'manual' && (dropped.length > 0 || moved.length > 0)) {
+            add('high', 'regional-zone-changed', `Regional NAT gateway: ${dropped.length ? `AZ address removed (${dropped.length})` : 'AZ addresses changed'}`, [it], `${it.rc.address} ${dropped.length ? `no longer has an availability_zone_address for ${dropped.length} AZ(s): private subnets there that route to it lose egress (manual mode does not expand to unlisted AZs)` : ''}${dropped.length && moved.length ? '; and ' : ''}${moved.length ? `changes the Elastic IPs of ${moved.length} AZ(s): their outbound address changes` : ''}.`, `Keep one availability_zone_address per AZ with private subnets, on the allow-listed Elastic IPs. ${MAINTENANCE}`);
+            continue;
+        }
         if (tagsOnly(it))
             add('low', 'nat-tags-changed', 'NAT gateway: tags only', [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
         else
@@ -30928,10 +31010,19 @@ function classifyChanges(changes, options = {}) {
         modeSwitch: cmp.modeSwitch,
         expectedApplies: cmp.handovers.length > 0 ? 2 : 1,
         expectedFailures: handoverTakers,
+        azChanges: cmp.perKey
+            .map((e) => ({ key: e.key, before: e.before.map(natText), after: e.after.map(natText) }))
+            .sort((a, b) => compareKeys(a.key, b.key)),
         affected: [...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys))].sort(compareKeys),
         natChanges: items.length,
         natInstancesCreated: items.filter((i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace')).map((i) => i.rc.address),
     };
+}
+const KIND_TEXT = { 'zonal-gateway': 'NAT gateway', 'regional-gateway': 'regional NAT gateway', instance: 'NAT instance', interface: 'NAT interface', 'private-gateway': 'private NAT gateway' };
+/** "<kind> <address>", with "(replaced)" when the plan replaces it. */
+function natText(n) {
+    const replaced = n.rc && n.rc.change.actions.includes('create') && n.rc.change.actions.includes('delete');
+    return `${KIND_TEXT[n.kind]} ${n.ref}${replaced ? ' (replaced)' : ''}`;
 }
 /** What the first apply is expected to do at the resources that take an address still held by a deleting gateway. */
 function raceText(takers, changes) {
@@ -31026,6 +31117,16 @@ function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
         const listed = all.slice(0, Math.max(0, maxFindings));
         lines.push((0,report/* table */.tp)(['Severity', 'Finding', 'AZ / key', 'Resources'], findingRows(listed)));
         lines.push('');
+        const azChanges = input.documents.flatMap((d) => d.analysis.azChanges.map((c) => ({ ...c, doc: input.documents.length > 1 ? d.label : undefined })));
+        if (azChanges.length > 0) {
+            // Bounded (20 keys, 3 NATs a cell) so it never crowds the findings out of a comment.
+            const max = 20;
+            const cell = (nats) => (nats.length === 0 ? 'none' : `${nats.slice(0, 3).map((t) => (0,report/* escapeText */.X1)(t)).join('<br>')}${nats.length > 3 ? `<br>and ${nats.length - 3} more` : ''}`);
+            const rows = azChanges.slice(0, max).map((c) => [`${c.key === '-' ? '(unindexed)' : (0,report/* code */.aY)(c.key, true)}${c.doc ? ` (${(0,report/* escapeText */.X1)(c.doc)})` : ''}`, cell(c.before), cell(c.after)]);
+            const more = azChanges.length > max ? `\n\n${azChanges.length - max} more AZ key(s) not listed.` : '';
+            lines.push((0,report/* details */.zH)(`NAT per AZ key, before → after (${azChanges.length} changing)`, `${(0,report/* table */.tp)(['AZ key', 'Before', 'After'], rows)}${more}`));
+            lines.push('');
+        }
         if (listed.length > 0)
             lines.push((0,report/* details */.zH)(`Why, and what to do (${listed.length} finding${listed.length === 1 ? '' : 's'})`, listed.map((f, i) => findingDetail(f, i + 1)).join('\n\n')));
         if (listed.length < all.length) {

@@ -119,7 +119,10 @@ describe('plan-guard dist on the runner', () => {
     const run = await runAction('plan-guard', { 'plan-json': join(EXAMPLES, 'eip-destroyed.json'), comment: 'never' }, { env: env() });
     expect(run.code).toBe(1);
     expect(run.outputs.risk).toBe('critical');
-    expect(run.stdout).toContain('::error title=NAT critical%3A NAT Elastic IP deleted (203.0.113.11)::');
+    // The Elastic IP the example plan (written by real terraform, scripts/gen-examples.ts) deletes.
+    const eip = (JSON.parse(readFileSync(join(EXAMPLES, 'eip-destroyed.json'), 'utf8')) as { resource_changes: Array<{ type: string; change: { actions: string[]; before?: { public_ip?: string } } }> })
+      .resource_changes.find((rc) => rc.type === 'aws_eip' && rc.change.actions.includes('delete'))?.change.before?.public_ip;
+    expect(run.stdout).toContain(`::error title=NAT critical%3A NAT Elastic IP deleted (${eip})::`);
     expect(run.stdout).toMatch(/::error::NAT egress risk is critical, at or above fail-on \(critical\): 1 finding\(s\), see the report/);
     expect(gh.comments).toHaveLength(0);
     const high = await runAction('plan-guard', { 'plan-json': join(EXAMPLES, 'quiesce-down.json'), comment: 'never', 'fail-on': 'HIGH' }, { env: env() });

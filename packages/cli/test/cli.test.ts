@@ -454,7 +454,7 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
     expect(run.code).toBe(1);
     expect(run.text).toContain('\r\x1b[2K⏳ waiting for egress: check 1 not healthy (1 error(s), 1 warning(s)) · ');
     expect(run.text).not.toContain('re-checking in'); // the heartbeat lines of the Actions log
-    expect(run.text).toMatch(/check 2: not healthy/);
+    // (whether check 2 completes inside the 3 s wait depends on the machine's load: not asserted)
     expect(run.text).toMatch(ANSI);
   });
 });

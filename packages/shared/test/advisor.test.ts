@@ -137,6 +137,7 @@ describe('the runbook\'s cost table, reproduced from its inputs', () => {
     expect(inst.current).toBe(true);
     expect(advice.prices.source).toBe('price-list-api');
     expect(md).toContain('Prices: AWS Price List Query API');
+    expect(advice.notes).toContain("Not in the instance rows: each NAT instance's EBS root volume (gp3 $0.08/GB-month, about $0.64/month for 8 GiB)");
   });
 
   it('per-GB lines cross: one gateway beats two only below the cross-AZ break-even; the regional gateway is billed per AZ', async () => {
@@ -319,14 +320,14 @@ describe('prices', () => {
 describe('CloudWatch call count', () => {
   it('is the same for every number of days and grows at most linearly with the NATs', async () => {
     const byNats: number[] = [];
-    for (const count of [1, 2, 4, 8, 16]) {
+    for (const count of [1, 4, 8, 16]) {
       const spec: WorldSpec = {
         now: NOW,
         azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
         nats: Array.from({ length: count }, (_, i) => ({ kind: 'gateway' as const, id: `nat-0${String(i).padStart(16, '0')}`, az: ['us-east-1a', 'us-east-1b', 'us-east-1c'][i % 3]!, outRate: 100, inRate: 100 })),
       };
       const perDays = new Set<number>();
-      for (const days of [1, 7, 14, 15, 30, 62, 63, 90, 455]) {
+      for (const days of [1, 14, 15, 62, 63, 455]) {
         const { advice, cwMock } = await advise(spec, { days });
         expect(advice.calls.cloudwatch).toBe(cwMock.commandCalls(GetMetricDataCommand).length);
         perDays.add(advice.calls.cloudwatch);
@@ -335,8 +336,8 @@ describe('CloudWatch call count', () => {
       byNats.push([...perDays][0]!);
     }
     // 9 series per gateway, 70 series per call
-    expect(byNats).toEqual([1, 1, 1, 2, 3]);
-    byNats.forEach((calls, i) => expect(calls).toBeLessThanOrEqual([1, 2, 4, 8, 16][i]!));
+    expect(byNats).toEqual([1, 1, 2, 3]);
+    byNats.forEach((calls, i) => expect(calls).toBeLessThanOrEqual([1, 4, 8, 16][i]!));
   });
 
   it('keeps every series within 1440 points and every period legal for CloudWatch retention', () => {

@@ -2,9 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { analysePlan, classifyChanges, loadPlanText, type Finding } from '@nat-egress/shared/plan';
-import { REPO_ROOT } from './support/action-runner';
+import { REPO_ROOT, runAction } from './support/action-runner';
 import { change, planJson } from './support/plans';
-import { alloc, route, topologies, zonalGateway } from './support/topology-plans';
+import { alloc, regionalGateway, route, topologies, zonalGateway } from './support/topology-plans';
 
 const REPORTED = join(REPO_ROOT, '..', 'shared', 'fixtures', 'reported');
 const kinds = (findings: Finding[]) => findings.map((f) => `${f.severity}:${f.kind}`);
@@ -23,7 +23,22 @@ describe('reported: gateway-to-asg-eni-nat.json', () => {
     expect(r.expectedFailures).toEqual(['aws_eip_association.fck_nat["us-east-1a"]', 'aws_eip_association.fck_nat["us-east-1b"]']);
     expect(kinds(r.findings)).toEqual(['high:mode-switch']);
     expect(r.findings[0]?.why).toContain('AuthFailure');
+    // The gateway's count index, the fck-nat module key and the association's key share subnets, route tables and
+    // Elastic IPs: one AZ each, named by the AZ.
+    expect(r.affected).toEqual(['us-east-1a', 'us-east-1b']);
+    expect(r.report.documents[0]?.analysis.azChanges).toEqual([
+      { key: 'us-east-1a', before: ['NAT gateway module.vpc.aws_nat_gateway.this[0]'], after: ['NAT interface module.fck_nat["us-east-1a"].aws_network_interface.main'] },
+      { key: 'us-east-1b', before: ['NAT gateway module.vpc.aws_nat_gateway.this[1]'], after: ['NAT interface module.fck_nat["us-east-1b"].aws_network_interface.main'] },
+    ]);
     expect(r.findings[0]?.addresses).toEqual(expect.arrayContaining(['module.vpc.aws_nat_gateway.this[0]', 'module.fck_nat["us-east-1b"].aws_network_interface.main', 'module.fck_nat["us-east-1a"].aws_autoscaling_group.main[0]']));
+  });
+  (present ? it : it.skip)('through the plan-guard action: mode-switch and expected-applies outputs, the failing resources in the summary', async () => {
+    const run = await runAction('plan-guard', { 'plan-json': file, environment: 'prod', comment: 'never', 'fail-on': 'critical' });
+    expect(run.code).toBe(0);
+    expect(run.outputs['mode-switch']).toBe('gateway-to-instance');
+    expect(run.outputs['expected-applies']).toBe('2');
+    expect(JSON.parse(run.outputs.affected as string)).toEqual(['us-east-1a', 'us-east-1b']);
+    expect(run.summary).toContain('**Expected to fail in apply 1:** `aws_eip_association.fck_nat["us-east-1a"]`');
   });
   if (!present) it('skipped: corpus not present', () => expect(present).toBe(false));
 });
@@ -84,6 +99,14 @@ describe('every NAT topology (hand-written plans after the provider schema)', ()
     expect(kinds(a.findings)).toEqual(['medium:nat-launch-template-image-changed', 'medium:nat-launch-template-image-changed']);
     expect(a.findings[0]?.title).toBe('NAT launch template image changed (ami-0fck1 → ami-0fck2)');
     expect(a.findings[0]?.action).toContain('instance refresh');
+  });
+
+  it('regional gateway (manual): removing an AZ\'s address block is high (that AZ loses egress)', () => {
+    const rc = regionalGateway(['update'], [0, 1, 2]);
+    (rc.change.after as Record<string, unknown>).availability_zone_address = (rc.change.before as { availability_zone_address: unknown[] }).availability_zone_address.slice(0, 2);
+    const a = classifyChanges([rc]);
+    expect(kinds(a.findings)).toEqual(['high:regional-zone-changed']);
+    expect(a.findings[0]?.why).toContain('no longer has an availability_zone_address for 1 AZ(s)');
   });
 
   it('private NAT gateways are at most low', () => {

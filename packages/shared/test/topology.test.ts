@@ -149,6 +149,14 @@ describe('analyzeTopology: every NAT topology', () => {
     expect(ok.natPublicIps).toEqual(['198.51.100.20', '198.51.100.21']);
     expect(ok.findings.filter((f) => f.severity !== 'info')).toEqual([]);
     expect(ok.model.nats).toEqual([expect.objectContaining({ ref: 'nat-reg', kind: 'regional-gateway', regionalMode: 'manual' })]);
+    // Each AZ's probe must answer that AZ's address.
+    const probes: Instance[] = ['a', 'b'].map((z) => ({ InstanceId: `i-probe-${z}`, State: { Name: 'running' }, Placement: { AvailabilityZone: `eu-west-1${z}` }, SubnetId: `subnet-${z}` }));
+    const probed = analyzeTopology(snapshot({ natGateways: [regional(['eu-west-1a', 'eu-west-1b'])], routeTables: twoAzTables({ NatGatewayId: 'nat-reg' }), probeInstances: probes }), opts());
+    expect(probed.probeTargets.map((t) => [t.az, t.expectedIp])).toEqual([['eu-west-1a', '198.51.100.20'], ['eu-west-1b', '198.51.100.21']]);
+    // Several addresses in one AZ (auto-scaling IPs): any of them is a right answer.
+    const many = regional(['eu-west-1a', 'eu-west-1a', 'eu-west-1b']);
+    const multi = analyzeTopology(snapshot({ natGateways: [many], routeTables: twoAzTables({ NatGatewayId: 'nat-reg' }), probeInstances: probes }), opts());
+    expect(multi.probeTargets[0]?.acceptedIps).toEqual(['198.51.100.20', '198.51.100.21']);
     const missing = analyzeTopology(snapshot({ natGateways: [regional(['eu-west-1a'])], routeTables: twoAzTables({ NatGatewayId: 'nat-reg' }) }), opts());
     expect(missing.findings.filter((f) => f.severity === 'error')).toEqual([
       expect.objectContaining({ az: 'eu-west-1b', message: expect.stringMatching(/Regional NAT gateway nat-reg has no address in eu-west-1b.*availability_zone_address/) }),

@@ -14,7 +14,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { repoRoot } from './paths';
 
 export interface LintMessage {
@@ -87,7 +87,8 @@ function parseActionlintJson(stdout: string): LintMessage[] {
   const text = stdout.trim();
   if (!text) return [];
   const raw = JSON.parse(text) as { filepath: string; line: number; column: number; kind: string; message: string }[] | null;
-  return (raw ?? []).map((e) => ({ file: e.filepath, line: e.line, column: e.column, kind: e.kind, message: e.message }));
+  // actionlint prints paths relative to its working directory (the repository root): make them absolute.
+  return (raw ?? []).map((e) => ({ file: resolve(repoRoot, e.filepath), line: e.line, column: e.column, kind: e.kind, message: e.message }));
 }
 
 /**

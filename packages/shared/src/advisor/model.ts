@@ -273,6 +273,7 @@ export function priceModes(input: ModelInput): ModelResult {
     }
     reasons.push(best.availability);
   }
+  notes.push('Not in the instance rows: each NAT instance\'s EBS root volume (gp3 $0.08/GB-month, about $0.64/month for 8 GiB)');
   const errors = traffic.filter((t) => (t.errorPortAllocation ?? 0) > 0);
   for (const t of errors) notes.push(`${t.natId} had ${t.errorPortAllocation} port allocation errors (ErrorPortAllocation): it ran out of source ports to a destination; more addresses per NAT help in every mode`);
   for (const t of traffic.filter((t) => (t.packetsDropped ?? 0) > 0)) notes.push(`${t.natId} dropped ${t.packetsDropped} packets (PacketsDropCount)`);

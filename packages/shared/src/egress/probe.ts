@@ -179,7 +179,7 @@ function classify(
       const answer = (inv.StandardOutputContent ?? '').trim();
       const ip = answer.split(/\s+/).find((word) => isIpv4(word));
       if (!ip) return { status: 'failed', detail: `${url} answered without an IPv4 address: ${JSON.stringify(probeLine(answer))}` };
-      if (target.expectedIp && ip !== target.expectedIp) {
+      if (target.expectedIp && ip !== target.expectedIp && !target.acceptedIps?.includes(ip)) {
         return { status: 'wrong-ip', observedIp: ip, detail: `left via ${ip}, expected ${target.expectedIp} (NAT ${target.natId ?? '?'})` };
       }
       if (!target.expectedIp) return { status: 'wrong-ip', observedIp: ip, detail: `left via ${ip}, but the instance's subnet does not route through a known NAT` };

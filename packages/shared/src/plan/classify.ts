@@ -5,7 +5,7 @@
  * same AZ key that it explains. Every value shown comes from plan/values.ts `shownValue` (sensitive-aware).
  */
 import { ROLLBACK_LEVER_LINE } from '../report/index';
-import { azKeyOf, compareModels, familyOf, modelFromPlan, type ModeSwitch, type NatFamily, type NatNode, type TopologyModel } from '../topology/model';
+import { azKeyOf, compareModels, familyOf, linkKeys, modelFromPlan, type ModeSwitch, type NatFamily, type NatKind, type NatNode, type TopologyModel } from '../topology/model';
 import { canonicalJson } from './digest';
 import { actionKind } from './load';
 import { NAT_TARGETS, inlineNatRouteIndex, natNamed, natRoles, type ClassifyOptions, type Role } from './roles';
@@ -41,6 +41,8 @@ export interface Analysis {
   expectedApplies: 1 | 2;
   /** Resources expected to fail in the first apply (they take an Elastic IP a deleting NAT gateway still holds). */
   expectedFailures: string[];
+  /** Per AZ key whose NAT changes: what serves it before and after the apply (NAT kind and resource address). */
+  azChanges: { key: string; before: string[]; after: string[] }[];
   /** Keys that lose egress (high and critical findings). */
   affected: string[];
   /** NAT-related resource changes considered (no-ops excluded). */
@@ -152,13 +154,16 @@ export function classifyChanges(changes: readonly ResourceChange[], options: Cla
   const roles = natRoles(changes, options);
   const before = modelFromPlan(changes, roles, 'before');
   const after = modelFromPlan(changes, roles, 'after');
+  const linked = linkKeys(roles, compareKeys);
+  const keyOf = (rc: ResourceChange) => linked.get(azKeyOf(rc)) ?? azKeyOf(rc);
+  for (const node of [...before.nats, ...after.nats, ...before.routes, ...after.routes]) node.key = linked.get(node.key) ?? node.key;
   const cmp = compareModels(before, after);
 
   const items: Item[] = [];
   for (const [rc, role] of roles) {
     const kind = actionKind(rc.change.actions);
     if (kind === 'read' || (kind === 'no-op' && !rc.previous_address && !rc.change.importing)) continue;
-    items.push({ rc, role, kind, key: azKeyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
+    items.push({ rc, role, kind, key: keyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
   }
 
   const azByKey = new Map<string, string>();
@@ -321,6 +326,16 @@ export function classifyChanges(changes: readonly ResourceChange[], options: Cla
     );
   }
   for (const it of pick((i) => i.role === 'gateway' && i.kind === 'update')) {
+    // Regional gateway (manual mode): an AZ whose address block goes, or whose addresses change, loses or changes its egress.
+    const [was, will] = [before.nats.find((n) => n.rc === it.rc), after.nats.find((n) => n.rc === it.rc)];
+    const zones = (n: NatNode | undefined) => new Map((n?.zones ?? []).map((z) => [z.az, [...z.allocationIds].sort().join()]));
+    const [zb, za] = [zones(was), zones(will)];
+    const dropped = [...zb.keys()].filter((az) => !za.has(az));
+    const moved = [...zb.keys()].filter((az) => za.has(az) && za.get(az) !== zb.get(az));
+    if (will?.regionalMode === 'manual' && (dropped.length > 0 || moved.length > 0)) {
+      add('high', 'regional-zone-changed', `Regional NAT gateway: ${dropped.length ? `AZ address removed (${dropped.length})` : 'AZ addresses changed'}`, [it], `${it.rc.address} ${dropped.length ? `no longer has an availability_zone_address for ${dropped.length} AZ(s): private subnets there that route to it lose egress (manual mode does not expand to unlisted AZs)` : ''}${dropped.length && moved.length ? '; and ' : ''}${moved.length ? `changes the Elastic IPs of ${moved.length} AZ(s): their outbound address changes` : ''}.`, `Keep one availability_zone_address per AZ with private subnets, on the allow-listed Elastic IPs. ${MAINTENANCE}`);
+      continue;
+    }
     if (tagsOnly(it)) add('low', 'nat-tags-changed', 'NAT gateway: tags only', [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
     else add('medium', 'nat-gateway-changed', `NAT gateway updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}).`, 'Review the change; run verify-egress after the apply.');
   }
@@ -409,10 +424,21 @@ export function classifyChanges(changes: readonly ResourceChange[], options: Cla
     modeSwitch: cmp.modeSwitch,
     expectedApplies: cmp.handovers.length > 0 ? 2 : 1,
     expectedFailures: handoverTakers,
+    azChanges: cmp.perKey
+      .map((e) => ({ key: e.key, before: e.before.map(natText), after: e.after.map(natText) }))
+      .sort((a, b) => compareKeys(a.key, b.key)),
     affected: [...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys))].sort(compareKeys),
     natChanges: items.length,
     natInstancesCreated: items.filter((i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace')).map((i) => i.rc.address),
   };
+}
+
+const KIND_TEXT: Record<NatKind, string> = { 'zonal-gateway': 'NAT gateway', 'regional-gateway': 'regional NAT gateway', instance: 'NAT instance', interface: 'NAT interface', 'private-gateway': 'private NAT gateway' };
+
+/** "<kind> <address>", with "(replaced)" when the plan replaces it. */
+function natText(n: NatNode): string {
+  const replaced = n.rc && n.rc.change.actions.includes('create') && n.rc.change.actions.includes('delete');
+  return `${KIND_TEXT[n.kind]} ${n.ref}${replaced ? ' (replaced)' : ''}`;
 }
 
 /** What the first apply is expected to do at the resources that take an address still held by a deleting gateway. */

@@ -105,6 +105,16 @@ export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_I
     const listed = all.slice(0, Math.max(0, maxFindings));
     lines.push(table(['Severity', 'Finding', 'AZ / key', 'Resources'], findingRows(listed)));
     lines.push('');
+    const azChanges = input.documents.flatMap((d) => d.analysis.azChanges.map((c) => ({ ...c, doc: input.documents.length > 1 ? d.label : undefined })));
+    if (azChanges.length > 0) {
+      // Bounded (20 keys, 3 NATs a cell) so it never crowds the findings out of a comment.
+      const max = 20;
+      const cell = (nats: string[]) => (nats.length === 0 ? 'none' : `${nats.slice(0, 3).map((t) => escapeText(t)).join('<br>')}${nats.length > 3 ? `<br>and ${nats.length - 3} more` : ''}`);
+      const rows = azChanges.slice(0, max).map((c) => [`${c.key === '-' ? '(unindexed)' : code(c.key, true)}${c.doc ? ` (${escapeText(c.doc)})` : ''}`, cell(c.before), cell(c.after)]);
+      const more = azChanges.length > max ? `\n\n${azChanges.length - max} more AZ key(s) not listed.` : '';
+      lines.push(details(`NAT per AZ key, before → after (${azChanges.length} changing)`, `${table(['AZ key', 'Before', 'After'], rows)}${more}`));
+      lines.push('');
+    }
     if (listed.length > 0) lines.push(details(`Why, and what to do (${listed.length} finding${listed.length === 1 ? '' : 's'})`, listed.map((f, i) => findingDetail(f, i + 1)).join('\n\n')));
     if (listed.length < all.length) {
       lines.push('');

@@ -320,7 +320,10 @@ function probeTargetsOf(
             : undefined;
       if (nat) {
         target.natId = nat.id;
-        if (nat.publicIp) target.expectedIp = nat.publicIp;
+        // A regional gateway answers from its address in the probe's AZ.
+        const ips = egressIpsOf(nat, az);
+        if (ips[0]) target.expectedIp = ips[0];
+        if (ips.length > 1) target.acceptedIps = ips;
       }
     }
     byAz.set(az, target);

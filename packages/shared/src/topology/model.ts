@@ -165,6 +165,61 @@ export function modelFromPlan(changes: readonly ResourceChange[], roles: Readonl
   return model;
 }
 
+/** Plan attributes that tie a resource to one AZ's NAT path (matching only), per role. */
+const LINK_ATTRS: Partial<Record<Role, string[]>> = {
+  gateway: ['subnet_id', 'allocation_id'],
+  instance: ['subnet_id', 'id', 'primary_network_interface_id'],
+  route: ['route_table_id'], // not its target: one NAT serving several AZs does not make them one AZ
+  association: ['allocation_id', 'instance_id', 'network_interface_id'],
+  eip: ['allocation_id', 'instance', 'network_interface'],
+  asg: ['vpc_zone_identifier'],
+};
+
+const AZ_NAME = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
+
+/**
+ * AZ keys that name the same AZ: resources of different keys are linked when they share a subnet, a private
+ * route table, an Elastic IP allocation or a NAT id on either side of the plan (a gateway-per-index module
+ * replaced by an instance-per-AZ module keeps the same subnets, route tables and addresses). Regional gateways
+ * span AZs and link nothing. Returns key → the linked group's name: an AZ name when one of its keys is one,
+ * else an indexed module instance, else the first key in key order.
+ */
+export function linkKeys(roles: ReadonlyMap<ResourceChange, Role>, compare: (a: string, b: string) => number): Map<string, string> {
+  const parent = new Map<string, string>();
+  const find = (k: string): string => {
+    let r = k;
+    while (parent.get(r) !== r) r = parent.get(r) ?? r;
+    parent.set(k, r);
+    return r;
+  };
+  const owner = new Map<string, string>();
+  for (const [rc, role] of roles) {
+    const key = azKeyOf(rc);
+    if (!parent.has(key)) parent.set(key, key);
+    if (role === 'gateway' && (rawValue(rc, 'before', ['availability_mode']) === 'regional' || rawValue(rc, 'after', ['availability_mode']) === 'regional')) continue;
+    for (const side of ['before', 'after'] as const) {
+      for (const attr of LINK_ATTRS[role] ?? []) {
+        const v = rawValue(rc, side, [attr]);
+        for (const value of Array.isArray(v) ? v : [v]) {
+          if (typeof value !== 'string' || value === '') continue;
+          const other = owner.get(value);
+          if (other === undefined) owner.set(value, key);
+          else if (find(other) !== find(key)) parent.set(find(other), find(key));
+        }
+      }
+    }
+  }
+  const groups = new Map<string, string[]>();
+  for (const k of parent.keys()) groups.set(find(k), [...(groups.get(find(k)) ?? []), k]);
+  const out = new Map<string, string>();
+  for (const keys of groups.values()) {
+    keys.sort(compare);
+    const name = keys.find((k) => AZ_NAME.test(k)) ?? keys.find((k) => k.startsWith('module.')) ?? (keys[0] as string);
+    for (const k of keys) out.set(k, name);
+  }
+  return out;
+}
+
 /** The EC2 side: what `readTopology` saw, as the same model (routes are per route table, keyed by AZ). */
 export function modelFromEc2(input: {
   natGateways: NatGateway[];
@@ -247,8 +302,8 @@ export interface ModelComparison {
   modeSwitch: ModeSwitch;
   /** Addresses that change hands inside one apply while a deleting NAT gateway still holds them. */
   handovers: Handover[];
-  /** Keys (AZ keys) that lose a NAT or a NAT route without the same key gaining one. */
-  keysLosing: string[];
+  /** Per AZ key whose NATs differ between the sides: the NATs before and after (private gateways left out). */
+  perKey: { key: string; before: NatNode[]; after: NatNode[] }[];
 }
 
 const FAMILY_ORDER: NatFamily[] = ['instance', 'regional-gateway', 'gateway'];
@@ -310,7 +365,12 @@ export function compareModels(before: TopologyModel, after: TopologyModel): Mode
     if (holder) handovers.push({ from: holder, to: taker.ref });
   }
 
-  const gainedKeys = new Set([...added.map((n) => n.key), ...addedRoutes.map((r) => r.key)]);
-  const keysLosing = [...new Set([...removed.map((n) => n.key), ...removedRoutes.map((r) => r.key)])].filter((k) => !gainedKeys.has(k));
-  return { removed, added, removedRoutes, addedRoutes, modeSwitch, handovers, keysLosing };
+  const byKey = new Map<string, { key: string; before: NatNode[]; after: NatNode[] }>();
+  const entry = (key: string) => byKey.get(key) ?? byKey.set(key, { key, before: [], after: [] }).get(key)!;
+  for (const n of before.nats) if (familyOf(n.kind)) entry(n.key).before.push(n);
+  for (const n of after.nats) if (familyOf(n.kind)) entry(n.key).after.push(n);
+  const changed = (e: { before: NatNode[]; after: NatNode[] }) =>
+    e.before.map(id).sort().join() !== e.after.map(id).sort().join() || e.before.some((n) => deletes(n.rc)) || e.after.some((n) => creates(n.rc));
+  const perKey = [...byKey.values()].filter(changed);
+  return { removed, added, removedRoutes, addedRoutes, modeSwitch, handovers, perKey };
 }

@@ -158,6 +158,8 @@ export interface ProbeTarget {
   /** The NAT the probe's subnet routes through, and its public IP: what the probe must answer. */
   natId?: string;
   expectedIp?: string;
+  /** Every address the NAT may answer from in this AZ (a regional gateway can hold several per AZ, and add more). */
+  acceptedIps?: string[];
 }
 
 export interface SsmEndpoints {

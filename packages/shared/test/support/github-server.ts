@@ -62,7 +62,8 @@ export async function startFakeGitHub(seed: Comment[] = []): Promise<FakeGitHub>
     if ((list && req.method === 'POST') || (one && req.method === 'PATCH')) {
       if (state.readOnly) return send(403, { message: 'Resource not accessible by integration', status: '403' });
       const payload = JSON.parse(await body(req)) as { body: string };
-      if (payload.body.length > LIMIT) {
+      // GitHub counts characters as Unicode code points (the limits module's commentBody), not UTF-16 units.
+      if ([...payload.body].length > LIMIT) {
         return send(422, { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }] });
       }
       if (list) {
