@@ -253,7 +253,7 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
     });
     expect(signalledAt).toBeGreaterThan(0);
     expect(run.code).not.toBe(0);
-    expect(run.outputs).toMatchObject({ result: 'failed', applies: '1' });
+    expect(run.outputs).toMatchObject({ result: 'cancelled', applies: '1' });
     const text = run.stdout + run.stderr;
     expect(text).toMatch(/Interrupting terraform \(SIGINT\)/);
     expect(text).not.toMatch(/Two interrupts received/);
