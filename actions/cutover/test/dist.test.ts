@@ -87,6 +87,7 @@ describe('cutover dist/index.js (Node 24, fake terraform on PATH)', () => {
     [{ 'release-timeout': 'forever' }, 'release-timeout: "forever" is not a duration (examples: 30s, 15m, 1h30m, 500ms, or seconds as a number)'],
     [{ 'poll-interval': '100ms' }, 'poll-interval: 100ms is shorter than the minimum 1s'],
     [{ 'nat-ami-check': 'sometimes' }, 'nat-ami-check: "sometimes" is not one of auto, off'],
+    [{ restore: 'maybe' }, 'restore: "maybe" is not one of associate, reapply'],
     [{ 'required-tags': 'Role' }, 'required-tags: "Role" is not Key=Value'],
     [{ 'expected-plan-sha': 'abc' }, 'expected-plan-sha: "abc" is not a plan-sha (64 hex characters, plan-guard\'s plan-sha output)'],
     [{ 'apply-args': '-var-file=a.tfvars\nprod.tfvars' }, 'apply-args: "prod.tfvars" is not a terraform option (one per line, like -var-file=prod.tfvars or -lock-timeout=30m)'],

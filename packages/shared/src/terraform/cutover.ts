@@ -114,7 +114,7 @@ export async function applyPhase(run: CutoverRun, reviewed: Reviewed, planfile: 
         'Plan again, review, and apply.',
       ]);
     } else {
-      run.fail(`terraform apply ${n} failed: ${verdict.reason}; not retried (only the Elastic IP race is)`, [...made, 'Fix the cause shown in the errors above, then plan again, review, and apply.']);
+      run.fail(`terraform apply ${n} failed: ${verdict.reason}; not retried (only the Elastic IP association race is)`, [...made, 'Fix the cause shown in the errors above, then plan again, review, and apply.']);
     }
     return { done: true };
   }
