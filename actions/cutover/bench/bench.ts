@@ -66,12 +66,21 @@ class SchedulingClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
-      const timer = { at: this.current + Math.max(0, ms), seq: this.seq++, wake: resolve };
-      this.timers.push(timer);
-      signal?.addEventListener('abort', () => {
+      const onAbort = () => {
         this.timers = this.timers.filter((t) => t !== timer);
-        reject(signal.reason);
-      }, { once: true });
+        reject(signal?.reason);
+      };
+      // The listener goes when the timer fires, so long waits on one signal do not pile listeners up.
+      const timer = {
+        at: this.current + Math.max(0, ms),
+        seq: this.seq++,
+        wake: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.timers.push(timer);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.schedule();
     });
   }
