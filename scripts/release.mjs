@@ -131,6 +131,11 @@ export function releasePlan({ tag, changelog, existingTags }) {
   };
 }
 
+const USAGE = `release.mjs plan --tag vX.Y.Z [--changelog FILE] [--tags "vA.B.C ..."] [--notes-file FILE]
+  Checks the tag and the changelog's section for it, and prints what the release would do (version, major,
+  prerelease, move-major, latest); --notes-file writes that section (the release notes) to FILE.
+  --tags lists the repository's existing version tags (whether the major tag moves, whether it is the latest).`;
+
 function main(argv) {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -140,9 +145,14 @@ function main(argv) {
       changelog: { type: 'string', default: 'CHANGELOG.md' },
       tags: { type: 'string', default: '' },
       'notes-file': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
-  if (positionals[0] !== 'plan' || positionals.length !== 1) throw new Error('usage: release.mjs plan --tag vX.Y.Z [--changelog FILE] [--tags "vA.B.C ..."] [--notes-file FILE]');
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (positionals[0] !== 'plan' || positionals.length !== 1) throw new Error(`usage: ${USAGE.split('\n')[0]}`);
   if (!values.tag) throw new Error('--tag is required (the pushed tag, e.g. v1.2.0)');
   let changelog;
   try {
