@@ -245,14 +245,14 @@ export function classifyChanges(changes: readonly ResourceChange[], options: Cla
         ? `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the same Elastic IPs in the same apply. ${raceText(handoverTakers, changes)} Egress in the affected AZs is down from the route repoint until each new NAT has its address.`
         : `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few minutes per AZ while the addresses and routes move. This direction has no EIP race: one apply.`,
       race
-        ? `Apply through the cutover action (it waits until the gateways release the EIPs, then re-applies), in a maintenance window.${to === 'instance' ? ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).' : ''} ${ROLLBACK}`
+        ? `Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once and converges to this plan), in a maintenance window.${to === 'instance' ? ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).' : ''} ${ROLLBACK}`
         : MAINTENANCE,
     );
   } else if (crossHandovers.length > 0) {
     // A gateway replaced onto its own address is worded with the gateway (below); this is one resource taking another's.
     const takers = [...new Set(crossHandovers.map((h) => h.to))];
     const group = [...natGroup(crossHandovers.map((h) => h.from)), ...pick((i) => takers.includes(i.rc.address))];
-    add('high', 'eip-handover', 'Elastic IP taken from a deleting NAT gateway in the same apply (expect two applies)', group, `${crossHandovers.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ${raceText(takers, changes)}`, `Apply through the cutover action (it waits for the release, then re-applies), in a maintenance window. ${MAINTENANCE}`);
+    add('high', 'eip-handover', 'Elastic IP taken from a deleting NAT gateway in the same apply (expect two applies)', group, `${crossHandovers.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ${raceText(takers, changes)}`, `Apply through the cutover action (it waits for the release, associates the address at once and converges to this plan), in a maintenance window. ${MAINTENANCE}`);
   } else if (cmp.removed.some((n) => familyOf(n.kind)) && cmp.removedRoutes.length > 0 && cmp.added.length === 0) {
     const eipsKept = !items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
     const gateways = cmp.removed.some((n) => n.kind.endsWith('gateway'));
