@@ -141,7 +141,7 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
       const since = Date.now();
       const run = await env.cutover(planfile, { 'expected-plan-sha': guard.outputs['plan-sha'] ?? '', restore });
       const ended = Date.now();
-      expect({ code: run.code, result: run.outputs.result, stderr: run.stderr.slice(-800) }).toEqual({ code: 0, result: 'converged', stderr: '' });
+      expect({ code: run.code, result: run.outputs.result, stderr: run.stderr.slice(-800), errors: errorLines(run.stdout) }).toEqual({ code: 0, result: 'converged', stderr: '', errors: [] });
       expect(run.outputs['retried-because']).toMatch(/AuthFailure|race/i);
       // The real provider's diagnostic, from the proxy's HTTP 400 AuthFailure.
       expect(run.stdout).toMatch(/creating EC2 EIP Association: operation error EC2: AssociateAddress, https response error StatusCode: 400, RequestID: [0-9a-f-]+, api error AuthFailure/);
@@ -281,7 +281,8 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
     const state = await env.terraform(['state', 'list']);
     expect(state.code).toBe(0);
     expect(state.stdout).not.toMatch(/aws_route\.private/);
-    expect(state.stdout).toMatch(/aws_nat_gateway\.nat\[0\]/);
+    // A gateway whose deletion was cancelled stays in the state (which one depends on how far each deletion got).
+    expect(state.stdout).toMatch(/aws_nat_gateway\.nat\[\d\]/);
     expect(existsSync(join(env.dir, '.terraform.tfstate.lock.info'))).toBe(false);
     // The lock is free: a plan that will not wait for a lock runs (0 or 2: the gateways may still be deleting).
     const plan = await env.terraform(['plan', '-input=false', '-no-color', '-detailed-exitcode', '-lock-timeout=0s']);
