@@ -31436,7 +31436,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   ml: () => (/* binding */ systemClock)
 });
 
-// UNUSED EXPORTS: ActionFailure, CancelledError, DeadlineExceededError, VirtualClock, clockTimer, isAbortLike, isCancelled, isDeadlineExceeded, raceSignal, runAction, startDeadline
+// UNUSED EXPORTS: ActionFailure, CancelledError, DeadlineExceededError, VirtualClock, abortError, clockTimer, isAbortLike, isCancelled, isDeadlineExceeded, raceSignal, runAction, startDeadline
 
 // EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 18 modules
 var lib_core = __nccwpck_require__(6226);
@@ -31673,6 +31673,7 @@ const systemClock = {
         return () => clearTimeout(t);
     },
 };
+/** The error a wait or call aborted by `signal` rejects with: its reason when that is an Error, else an AbortError. */
 function abortError(signal) {
     const reason = signal.reason;
     if (reason instanceof Error)

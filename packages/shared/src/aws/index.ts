@@ -7,6 +7,7 @@
  * adds client-side rate limiting on top of `standard` exponential backoff with jitter, which is what a long
  * polling loop wants.
  */
+import { abortError } from '../runtime/index';
 
 /** Milliseconds to establish a TCP (and TLS) connection before the attempt fails with TimeoutError. */
 export const CONNECTION_TIMEOUT_MS = 3_000;
@@ -111,12 +112,12 @@ export function withSignal<T extends Sendable>(client: T, signal: AbortSignal | 
 
 function boundSend(send: (command: unknown, options?: unknown) => Promise<unknown>, signal: AbortSignal) {
   return (command: unknown, options?: unknown) => {
-    if (signal.aborted) return Promise.reject(abortReason(signal));
+    if (signal.aborted) return Promise.reject(abortError(signal));
     const own = (options as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
     const abortSignal = own ? AbortSignal.any([signal, own]) : signal;
     const opts = typeof options === 'object' && options !== null ? { ...options, abortSignal } : { abortSignal };
     return new Promise<unknown>((resolve, reject) => {
-      const onAbort = () => reject(abortReason(signal));
+      const onAbort = () => reject(abortError(signal));
       signal.addEventListener('abort', onAbort, { once: true });
       Promise.resolve()
         .then(() => send(command, opts))
@@ -127,15 +128,11 @@ function boundSend(send: (command: unknown, options?: unknown) => Promise<unknow
         },
         (e: unknown) => {
           signal.removeEventListener('abort', onAbort);
-          reject(signal.aborted ? abortReason(signal) : e);
+          reject(signal.aborted ? abortError(signal) : e);
         },
       );
     });
   };
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? Object.assign(new Error('aborted'), { name: 'AbortError' });
 }
 
 /** True for errors the SDK classifies as throttling or transient (after its own retries gave up). */

@@ -39,7 +39,8 @@ export const systemClock: Clock = {
   },
 };
 
-function abortError(signal: AbortSignal): Error {
+/** The error a wait or call aborted by `signal` rejects with: its reason when that is an Error, else an AbortError. */
+export function abortError(signal: AbortSignal): Error {
   const reason = signal.reason;
   if (reason instanceof Error) return reason;
   const err = new Error(typeof reason === 'string' ? reason : 'aborted');
