@@ -12,11 +12,15 @@ const root = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'nat-bench-rehearsal-'));
 const reportFile = join(dir, 'report.json');
 try {
-  const r = spawnSync(join(root, 'node_modules', '.bin', 'jest'), ['test/rehearsal', '-t', 'gateway → instance', '--silent'], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, NODE_OPTIONS: '--experimental-vm-modules', REHEARSAL_REPORT: reportFile },
-  });
+  const r = spawnSync(
+    join(root, 'node_modules', '.bin', 'jest'),
+    ['test/rehearsal', '-t', 'gateway → instance', '--silent'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, NODE_OPTIONS: '--experimental-vm-modules', REHEARSAL_REPORT: reportFile },
+    },
+  );
   if (!existsSync(reportFile)) {
     if (r.status === 0) {
       console.log('rehearsal: skipped (terraform, the provider or moto not found; see the line above)');
@@ -28,19 +32,32 @@ try {
   const report = JSON.parse(readFileSync(reportFile, 'utf8'));
   const s = (ms) => (ms === undefined || ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
   const sec = (v) => (v === undefined || v === null ? '—' : `${Number(v).toFixed(1)} s`);
-  console.log(`\nRehearsal, gateway → instance, 2 AZs: real terraform + hashicorp/aws against moto behind the fault proxy`);
-  console.log(`  NAT gateway deletion (proxy): ${s(report.natDeleteMs)}; AuthFailure lingers ${s(report.authLingerMs)} after the release`);
+  console.log(
+    `\nRehearsal, gateway → instance, 2 AZs: real terraform + hashicorp/aws against moto behind the fault proxy`,
+  );
+  console.log(
+    `  NAT gateway deletion (proxy): ${s(report.natDeleteMs)}; AuthFailure lingers ${s(report.authLingerMs)} after the release`,
+  );
   for (const mode of ['associate', 'reapply']) {
     const m = report[mode];
     if (!m) continue;
     console.log(`\n  restore: ${mode}  (${m.restoreInput}; restore-path output: ${m.restorePath || '(empty)'})`);
-    console.log(`    cutover: ${m.applies} apply(s), ${sec(m.cutoverSeconds)} in all; egress-gap-seconds output (terraform timestamps): ${sec(m.egressGapSeconds)}`);
+    console.log(
+      `    cutover: ${m.applies} apply(s), ${sec(m.cutoverSeconds)} in all; egress-gap-seconds output (terraform timestamps): ${sec(m.egressGapSeconds)}`,
+    );
     console.log('    phases:');
-    for (const st of m.steps) console.log(`      ${`${st.step}${st.n ? ` ${st.n}` : ''}`.padEnd(10)} ${sec(st.seconds).padStart(8)}  ${st.outcome}`);
+    for (const st of m.steps)
+      console.log(
+        `      ${`${st.step}${st.n ? ` ${st.n}` : ''}`.padEnd(10)} ${sec(st.seconds).padStart(8)}  ${st.outcome}`,
+      );
     for (const x of m.restore ?? []) {
-      console.log(`    cutover's own record, ${x.address}: release → AssociateAddress sent ${s(x.releaseToSentMs)}, → associated ${s(x.releaseToAssociatedMs)}`);
+      console.log(
+        `    cutover's own record, ${x.address}: release → AssociateAddress sent ${s(x.releaseToSentMs)}, → associated ${s(x.releaseToAssociatedMs)}`,
+      );
     }
-    console.log('    per AZ (proxy log):  route re-pointed → associated | gateway deleting → associated | gateway deleting → address released | released → associated | AuthFailures');
+    console.log(
+      '    per AZ (proxy log):  route re-pointed → associated | gateway deleting → associated | gateway deleting → address released | released → associated | AuthFailures',
+    );
     for (const g of m.perAz) {
       const held = g.deletingAt && g.releasedAt ? g.releasedAt - g.deletingAt : undefined;
       console.log(
@@ -52,10 +69,18 @@ try {
   const b = report.reapply?.perAz ?? [];
   const median = (xs) => {
     const v = xs.filter((x) => typeof x === 'number').sort((p, q) => p - q);
-    return v.length === 0 ? undefined : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    return v.length === 0
+      ? undefined
+      : v.length % 2
+        ? v[(v.length - 1) / 2]
+        : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   };
-  console.log(`\n  release → association, median over AZs: associate ${sec(median(a.map((g) => g.releaseToAssociationSeconds)))}, reapply ${sec(median(b.map((g) => g.releaseToAssociationSeconds)))} (issue 12 target ≤ 2 s)`);
-  console.log(`  egress gap (route re-pointed → associated), median: associate ${sec(median(a.map((g) => g.gapSeconds)))}, reapply ${sec(median(b.map((g) => g.gapSeconds)))}`);
+  console.log(
+    `\n  release → association, median over AZs: associate ${sec(median(a.map((g) => g.releaseToAssociationSeconds)))}, reapply ${sec(median(b.map((g) => g.releaseToAssociationSeconds)))} (issue 12 target ≤ 2 s)`,
+  );
+  console.log(
+    `  egress gap (route re-pointed → associated), median: associate ${sec(median(a.map((g) => g.gapSeconds)))}, reapply ${sec(median(b.map((g) => g.gapSeconds)))}`,
+  );
   process.exitCode = r.status === 0 ? 0 : 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });

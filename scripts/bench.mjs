@@ -18,17 +18,25 @@ if (benches.length === 0 && !rehearsal) {
 }
 let failed = [];
 for (const name of benches) {
-  const extra = readdirSync(join(root, 'actions', name, 'bench')).filter((f) => f.endsWith('.bench.ts')).sort();
+  const extra = readdirSync(join(root, 'actions', name, 'bench'))
+    .filter((f) => f.endsWith('.bench.ts'))
+    .sort();
   for (const file of ['bench.ts', ...extra]) {
     const label = file === 'bench.ts' ? name : `${name} ${file.replace(/\.bench\.ts$/, '')}`;
     console.log(`\n=== ${label} ===`);
-    const r = spawnSync(process.execPath, [join(root, 'scripts', 'run-ts.mjs'), join('actions', name, 'bench', file)], { cwd: root, stdio: 'inherit' });
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'run-ts.mjs'), join('actions', name, 'bench', file)], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     if (r.status !== 0) failed.push(label);
   }
 }
 if (rehearsal) {
   console.log('\n=== rehearsal (real terraform) ===');
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'bench-rehearsal.mjs')], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'bench-rehearsal.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) failed.push('rehearsal');
 }
 if (failed.length > 0) {

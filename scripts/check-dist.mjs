@@ -25,7 +25,9 @@ try {
     return found.sort();
   };
   const problems = [];
-  const actions = readdirSync(join(root, 'actions')).filter((n) => existsSync(join(root, 'actions', n, 'src', 'index.ts')));
+  const actions = readdirSync(join(root, 'actions')).filter((n) =>
+    existsSync(join(root, 'actions', n, 'src', 'index.ts')),
+  );
   for (const name of actions) {
     const fresh = join(tmp, name, 'dist');
     const committed = join(root, 'actions', name, 'dist');
@@ -33,12 +35,16 @@ try {
     const b = new Set(files(committed));
     for (const f of a) {
       if (!b.has(f)) problems.push(`actions/${name}/dist/${f}: missing (a fresh build creates it)`);
-      else if (!readFileSync(join(fresh, f)).equals(readFileSync(join(committed, f)))) problems.push(`actions/${name}/dist/${f}: differs from a fresh build`);
+      else if (!readFileSync(join(fresh, f)).equals(readFileSync(join(committed, f))))
+        problems.push(`actions/${name}/dist/${f}: differs from a fresh build`);
     }
-    for (const f of b) if (!a.has(f)) problems.push(`actions/${name}/dist/${f}: stale (a fresh build no longer creates it)`);
+    for (const f of b)
+      if (!a.has(f)) problems.push(`actions/${name}/dist/${f}: stale (a fresh build no longer creates it)`);
   }
   if (problems.length > 0) {
-    console.error(`check-dist: committed dist/ is not what the sources build:\n  ${problems.join('\n  ')}\nRun \`pnpm build\` and commit actions/*/dist.`);
+    console.error(
+      `check-dist: committed dist/ is not what the sources build:\n  ${problems.join('\n  ')}\nRun \`pnpm build\` and commit actions/*/dist.`,
+    );
     process.exit(1);
   }
   console.log(`check-dist: ${actions.length} action bundle(s) match a fresh build`);

@@ -67,7 +67,9 @@ for (const path of roots.flatMap(sourceFiles).sort()) {
     if (FUNCTION_KINDS.has(node.kind)) {
       const start = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line;
       const end = sf.getLineAndCharacterOfPosition(node.getEnd()).line;
-      const name = node.name?.getText(sf) ?? (node.parent && ts.isVariableDeclaration(node.parent) ? node.parent.name.getText(sf) : '(anonymous)');
+      const name =
+        node.name?.getText(sf) ??
+        (node.parent && ts.isVariableDeclaration(node.parent) ? node.parent.name.getText(sf) : '(anonymous)');
       functions.push({ file: rel, name, line: start + 1, lines: end - start + 1 });
     }
     ts.forEachChild(node, visit);
@@ -91,7 +93,9 @@ if (json) {
   console.log(JSON.stringify(figures, null, 2));
 } else {
   console.log(`${figures.files} files, ${figures.functions} functions, ${nonBlank} non-blank lines`);
-  console.log(`files over ${FILE_MAX} lines: ${bigFiles.length}${bigFiles.map((f) => `\n  ${f.file} ${f.lines}`).join('')}`);
+  console.log(
+    `files over ${FILE_MAX} lines: ${bigFiles.length}${bigFiles.map((f) => `\n  ${f.file} ${f.lines}`).join('')}`,
+  );
   console.log(
     `functions over ${FUNCTION_MAX} lines: ${bigFunctions.length}${bigFunctions.map((f) => `\n  ${f.file}:${f.line} ${f.name} ${f.lines}`).join('')}`,
   );

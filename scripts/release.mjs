@@ -29,7 +29,10 @@ const TAG = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0
  */
 export function parseTag(tag) {
   const m = TAG.exec(tag);
-  if (!m) throw new Error(`tag ${JSON.stringify(tag)} is not a release version: expected vMAJOR.MINOR.PATCH, e.g. v1.2.0 or v1.2.0-rc.1`);
+  if (!m)
+    throw new Error(
+      `tag ${JSON.stringify(tag)} is not a release version: expected vMAJOR.MINOR.PATCH, e.g. v1.2.0 or v1.2.0-rc.1`,
+    );
   const numbers = /** @type {[number, number, number]} */ ([Number(m[1]), Number(m[2]), Number(m[3])]);
   return { tag, version: tag.slice(1), major: `v${m[1]}`, numbers, prerelease: m[4] };
 }
@@ -80,7 +83,10 @@ export function shouldMoveMajor(tag, existingTags) {
 export function isLatest(tag, existingTags) {
   const release = parseTag(tag);
   if (release.prerelease !== undefined) return false;
-  return existingTags.filter((t) => TAG.test(t) && t !== tag).map(parseTag).every((o) => o.prerelease !== undefined || compare(o, release) < 0);
+  return existingTags
+    .filter((t) => TAG.test(t) && t !== tag)
+    .map(parseTag)
+    .every((o) => o.prerelease !== undefined || compare(o, release) < 0);
 }
 
 /**
@@ -96,7 +102,10 @@ export function changelogSection(changelog, version) {
   const escaped = version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const heading = new RegExp(`^## \\[?v?${escaped}\\]?(?:\\s+-\\s+(.*))?\\s*$`);
   const start = lines.findIndex((l) => heading.test(l));
-  if (start < 0) throw new Error(`CHANGELOG.md has no section for ${version}: add "## [${version}] - YYYY-MM-DD" with the release notes`);
+  if (start < 0)
+    throw new Error(
+      `CHANGELOG.md has no section for ${version}: add "## [${version}] - YYYY-MM-DD" with the release notes`,
+    );
   const date = heading.exec(lines[start])[1];
   if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date.trim())) {
     throw new Error(`CHANGELOG.md section ${version} has no release date: write "## [${version}] - YYYY-MM-DD"`);
@@ -108,7 +117,10 @@ export function changelogSection(changelog, version) {
       break;
     }
   }
-  const body = lines.slice(start + 1, end).join('\n').trim();
+  const body = lines
+    .slice(start + 1, end)
+    .join('\n')
+    .trim();
   if (!body) throw new Error(`CHANGELOG.md section ${version} is empty`);
   return body;
 }
@@ -169,7 +181,13 @@ function main(argv) {
     'move-major': String(plan.moveMajor),
     latest: String(plan.latest),
   };
-  if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, Object.entries(outputs).map(([k, v]) => `${k}=${v}\n`).join(''));
+  if (process.env.GITHUB_OUTPUT)
+    appendFileSync(
+      process.env.GITHUB_OUTPUT,
+      Object.entries(outputs)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+    );
   for (const [k, v] of Object.entries(outputs)) console.log(`${k}: ${v}`);
 }
 

@@ -14,10 +14,16 @@ if (!file) {
 const root = resolve(import.meta.dirname, '..');
 const out = mkdtempSync(join(tmpdir(), 'nat-run-ts-'));
 try {
-  execFileSync(join(root, 'node_modules', '.bin', 'ncc'), ['build', resolve(file), '-o', out, '-q', '--target', 'es2022'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+  execFileSync(
+    join(root, 'node_modules', '.bin', 'ncc'),
+    ['build', resolve(file), '-o', out, '-q', '--target', 'es2022'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const result = spawnSync(process.execPath, [...process.execArgv, join(out, 'index.js'), ...args], {
+    stdio: 'inherit',
   });
-  const result = spawnSync(process.execPath, [...process.execArgv, join(out, 'index.js'), ...args], { stdio: 'inherit' });
   process.exitCode = result.status ?? 1;
 } finally {
   rmSync(out, { recursive: true, force: true });

@@ -106,7 +106,9 @@ describe('README YAML examples', () => {
         where.set(file, b);
       });
       expect(where.size).toBeGreaterThanOrEqual(5);
-      const problems = lint.run([...where.keys()]).map((m) => `${where.get(m.file)?.file}:${where.get(m.file)?.line} (wrapped line ${m.line}): ${m.message}`);
+      const problems = lint
+        .run([...where.keys()])
+        .map((m) => `${where.get(m.file)?.file}:${where.get(m.file)?.line} (wrapped line ${m.line}): ${m.message}`);
       expect(problems).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -116,9 +118,14 @@ describe('README YAML examples', () => {
 
 describe('the wrapping', () => {
   it('wraps steps, a single step, a job and a jobs map; leaves other YAML alone', () => {
-    expect(asWorkflow([{ run: 'echo' }])).toEqual({ on: 'workflow_dispatch', jobs: { example: { 'runs-on': 'ubuntu-latest', steps: [{ run: 'echo' }] } } });
+    expect(asWorkflow([{ run: 'echo' }])).toEqual({
+      on: 'workflow_dispatch',
+      jobs: { example: { 'runs-on': 'ubuntu-latest', steps: [{ run: 'echo' }] } },
+    });
     expect(asWorkflow({ uses: 'a/b@v1' })).toMatchObject({ jobs: { example: { steps: [{ uses: 'a/b@v1' }] } } });
-    expect(asWorkflow({ permissions: {}, steps: [{ run: 'x' }] })).toMatchObject({ jobs: { example: { permissions: {}, 'runs-on': 'ubuntu-latest' } } });
+    expect(asWorkflow({ permissions: {}, steps: [{ run: 'x' }] })).toMatchObject({
+      jobs: { example: { permissions: {}, 'runs-on': 'ubuntu-latest' } },
+    });
     expect(asWorkflow({ on: 'push', jobs: {} })).toEqual({ on: 'push', jobs: {} });
     expect(asWorkflow({ name: 'x', inputs: {} })).toBeUndefined();
   });

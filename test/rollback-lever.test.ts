@@ -38,13 +38,27 @@ describe('rollback lever wording', () => {
 
   it('every description of the lever in docs, workflows and sources uses it verbatim', () => {
     const offenders: string[] = [];
-    for (const rel of [...files(ROOT), ...['.github/workflows'].flatMap((d) => (existsSync(join(ROOT, d)) ? readdirSync(join(ROOT, d)).map((f) => `${d}/${f}`) : []))]) {
+    for (const rel of [
+      ...files(ROOT),
+      ...['.github/workflows'].flatMap((d) =>
+        existsSync(join(ROOT, d)) ? readdirSync(join(ROOT, d)).map((f) => `${d}/${f}`) : [],
+      ),
+    ]) {
       const lines = readFileSync(join(ROOT, rel), 'utf8').split('\n');
       lines.forEach((line, i) => {
-        const describes = /rollback lever/i.test(line) && /gateway mode|use_nat_instance|USE_NAT_INSTANCE/.test(line) && !/^#+ /.test(line);
-        if (describes && !line.includes(ROLLBACK_LEVER) && !line.includes('ROLLBACK_LEVER')) offenders.push(`${rel}:${i + 1}: ${line.trim().slice(0, 120)}`);
+        const describes =
+          /rollback lever/i.test(line) &&
+          /gateway mode|use_nat_instance|USE_NAT_INSTANCE/.test(line) &&
+          !/^#+ /.test(line);
+        if (describes && !line.includes(ROLLBACK_LEVER) && !line.includes('ROLLBACK_LEVER'))
+          offenders.push(`${rel}:${i + 1}: ${line.trim().slice(0, 120)}`);
         // Sources may not spell a lever of their own.
-        if (rel.endsWith('.ts') && !rel.endsWith('report/index.ts') && /flip[^'`"]*gateway mode[^'`"]*and apply/i.test(line)) offenders.push(`${rel}:${i + 1}: own wording`);
+        if (
+          rel.endsWith('.ts') &&
+          !rel.endsWith('report/index.ts') &&
+          /flip[^'`"]*gateway mode[^'`"]*and apply/i.test(line)
+        )
+          offenders.push(`${rel}:${i + 1}: own wording`);
       });
     }
     expect(offenders).toEqual([]);

@@ -54,9 +54,12 @@ describe('tag validation', () => {
     expect(parseTag(tag)).toMatchObject({ version, major, prerelease });
   });
 
-  test.each(['v1', 'v1.2', '1.2.0', 'v01.2.0', 'v1.2.0+build.5', 'v1.2.0-', 'release-1.2.0', 'v1.2.0 '])('%j is refused with a one-line error', (tag) => {
-    expect(() => parseTag(tag)).toThrow(/is not a release version: expected vMAJOR\.MINOR\.PATCH/);
-  });
+  test.each(['v1', 'v1.2', '1.2.0', 'v01.2.0', 'v1.2.0+build.5', 'v1.2.0-', 'release-1.2.0', 'v1.2.0 '])(
+    '%j is refused with a one-line error',
+    (tag) => {
+      expect(() => parseTag(tag)).toThrow(/is not a release version: expected vMAJOR\.MINOR\.PATCH/);
+    },
+  );
 });
 
 describe('major tag', () => {
@@ -88,18 +91,26 @@ describe('Latest release', () => {
 describe('changelog section', () => {
   test('is the body between the version heading and the next heading', () => {
     const notes = changelogSection(CHANGELOG, '1.2.0');
-    expect(notes).toBe('### Added\n- `nat-egress` command line.\n\n### Fixed\n- cutover: waits for the release of every address.');
+    expect(notes).toBe(
+      '### Added\n- `nat-egress` command line.\n\n### Fixed\n- cutover: waits for the release of every address.',
+    );
   });
   test('the last section stops at the link references', () => {
     expect(changelogSection(CHANGELOG, '1.1.0')).toBe('### Changed\n- older change');
   });
   test('a version is matched exactly (1.2.0 is not 1.2.01 or 11.2.0)', () => {
-    expect(() => changelogSection(CHANGELOG.replace('[1.2.0] -', '[11.2.0] -'), '1.2.0')).toThrow(/no section for 1\.2\.0/);
+    expect(() => changelogSection(CHANGELOG.replace('[1.2.0] -', '[11.2.0] -'), '1.2.0')).toThrow(
+      /no section for 1\.2\.0/,
+    );
   });
   test('refuses a missing, undated or empty section', () => {
-    expect(() => changelogSection(CHANGELOG, '1.3.0')).toThrow('CHANGELOG.md has no section for 1.3.0: add "## [1.3.0] - YYYY-MM-DD" with the release notes');
+    expect(() => changelogSection(CHANGELOG, '1.3.0')).toThrow(
+      'CHANGELOG.md has no section for 1.3.0: add "## [1.3.0] - YYYY-MM-DD" with the release notes',
+    );
     expect(() => changelogSection('## [1.3.0]\n- x\n', '1.3.0')).toThrow(/has no release date/);
-    expect(() => changelogSection('## [1.3.0] - 2026-12-01\n\n## [1.2.0] - 2026-11-30\n- y\n', '1.3.0')).toThrow(/section 1\.3\.0 is empty/);
+    expect(() => changelogSection('## [1.3.0] - 2026-12-01\n\n## [1.2.0] - 2026-11-30\n- y\n', '1.3.0')).toThrow(
+      /section 1\.3\.0 is empty/,
+    );
   });
 });
 
@@ -116,25 +127,47 @@ test('the whole plan', () => {
 test("the project's CHANGELOG.md keeps the format release.mjs reads", () => {
   const text = readFileSync(join(repoRoot, 'CHANGELOG.md'), 'utf8');
   expect(text).toMatch(/^## \[Unreleased\]$/m);
-  for (const m of text.matchAll(/^## \[(\d+\.\d+\.\d+[^\]]*)\]/gm)) expect(changelogSection(text, m[1]!).length).toBeGreaterThan(0);
+  for (const m of text.matchAll(/^## \[(\d+\.\d+\.\d+[^\]]*)\]/gm))
+    expect(changelogSection(text, m[1]!).length).toBeGreaterThan(0);
 });
 
 describe('dry run of the script as release.yml calls it', () => {
-  const run = (args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } =>
-    spawnSync(process.execPath, [join(repoRoot, 'scripts', 'release.mjs'), ...args], { encoding: 'utf8', env: { ...process.env, GITHUB_OUTPUT: '', ...env } });
+  const run = (
+    args: string[],
+    env: Record<string, string> = {},
+  ): { status: number | null; stdout: string; stderr: string } =>
+    spawnSync(process.execPath, [join(repoRoot, 'scripts', 'release.mjs'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, GITHUB_OUTPUT: '', ...env },
+    });
 
   test('writes the notes and the step outputs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'release-'));
     try {
       writeFileSync(join(dir, 'CHANGELOG.md'), CHANGELOG);
       writeFileSync(join(dir, 'out'), '');
-      const r = run(['plan', '--tag', 'v1.2.0', '--changelog', join(dir, 'CHANGELOG.md'), '--tags', 'v1 v1.0.0 v1.1.0', '--notes-file', join(dir, 'notes.md')], {
-        GITHUB_OUTPUT: join(dir, 'out'),
-      });
+      const r = run(
+        [
+          'plan',
+          '--tag',
+          'v1.2.0',
+          '--changelog',
+          join(dir, 'CHANGELOG.md'),
+          '--tags',
+          'v1 v1.0.0 v1.1.0',
+          '--notes-file',
+          join(dir, 'notes.md'),
+        ],
+        {
+          GITHUB_OUTPUT: join(dir, 'out'),
+        },
+      );
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(readFileSync(join(dir, 'notes.md'), 'utf8')).toBe(`${changelogSection(CHANGELOG, '1.2.0')}\n`);
-      expect(readFileSync(join(dir, 'out'), 'utf8')).toBe('version=1.2.0\nmajor=v1\nprerelease=false\nmove-major=true\nlatest=true\n');
+      expect(readFileSync(join(dir, 'out'), 'utf8')).toBe(
+        'version=1.2.0\nmajor=v1\nprerelease=false\nmove-major=true\nlatest=true\n',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -145,9 +178,15 @@ describe('dry run of the script as release.yml calls it', () => {
     expect([bad.status, bad.stderr.trim().split('\n').length]).toEqual([1, 1]);
     expect(bad.stderr).toMatch(/^release: tag "v1\.2" is not a release version/);
     const missing = run(['plan', '--tag', 'v9.9.9', '--changelog', join(repoRoot, 'CHANGELOG.md')]);
-    expect([missing.status, missing.stderr.trim()]).toEqual([1, 'release: CHANGELOG.md has no section for 9.9.9: add "## [9.9.9] - YYYY-MM-DD" with the release notes']);
+    expect([missing.status, missing.stderr.trim()]).toEqual([
+      1,
+      'release: CHANGELOG.md has no section for 9.9.9: add "## [9.9.9] - YYYY-MM-DD" with the release notes',
+    ]);
     const unreadable = run(['plan', '--tag', 'v1.0.0', '--changelog', '/nonexistent/CHANGELOG.md']);
-    expect([unreadable.status, unreadable.stderr.trim()]).toEqual([1, 'release: cannot read /nonexistent/CHANGELOG.md: ENOENT']);
+    expect([unreadable.status, unreadable.stderr.trim()]).toEqual([
+      1,
+      'release: cannot read /nonexistent/CHANGELOG.md: ENOENT',
+    ]);
   });
 });
 

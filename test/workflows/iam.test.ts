@@ -22,7 +22,8 @@ interface Policy {
 }
 
 const list = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
-const policy = (name: string): Policy => JSON.parse(readFileSync(join(repoRoot, 'docs', 'iam', `${name}.json`), 'utf8')) as Policy;
+const policy = (name: string): Policy =>
+  JSON.parse(readFileSync(join(repoRoot, 'docs', 'iam', `${name}.json`), 'utf8')) as Policy;
 const actionsOf = (p: Policy): Set<string> => new Set(p.Statement.flatMap((s) => list(s.Action)));
 
 const SERVICE: Record<string, string> = {
@@ -73,12 +74,16 @@ function awsCalls(files: string[]): Set<string> {
   for (const file of files) {
     if (file.includes(`${join('', 'test')}/`)) continue;
     const text = readFileSync(file, 'utf8');
-    const services = [...text.matchAll(/from\s+'@aws-sdk\/(client-[a-z0-9-]+)'/g)].map((m) => SERVICE[m[1]!]).filter(Boolean);
+    const services = [...text.matchAll(/from\s+'@aws-sdk\/(client-[a-z0-9-]+)'/g)]
+      .map((m) => SERVICE[m[1]!])
+      .filter(Boolean);
     if (services.length === 0) continue;
     for (const m of text.matchAll(/\bnew ([A-Z][A-Za-z]+)Command\(|\bpaginate([A-Z][A-Za-z]+)\(/g)) {
       const op = m[1] ?? m[2]!;
       // Which client: the import that names this command or paginator.
-      const imp = new RegExp(`import\\s*\\{[^}]*\\b(?:${op}Command|paginate${op})\\b[^}]*\\}\\s*from\\s*'@aws-sdk\\/(client-[a-z0-9-]+)'`).exec(text);
+      const imp = new RegExp(
+        `import\\s*\\{[^}]*\\b(?:${op}Command|paginate${op})\\b[^}]*\\}\\s*from\\s*'@aws-sdk\\/(client-[a-z0-9-]+)'`,
+      ).exec(text);
       const service = imp ? SERVICE[imp[1]!] : services.length === 1 ? services[0] : undefined;
       if (!service) throw new Error(`${file}: cannot tell which AWS service ${op} belongs to`);
       calls.add(`${service}:${op}`);
@@ -97,7 +102,8 @@ describe.each(Object.keys(CONTRACTS))('docs/iam/%s.json', (name) => {
       expect(s.Effect).toBe('Allow');
       expect(list(s.Action).length).toBeGreaterThan(0);
       expect(list(s.Resource).length).toBeGreaterThan(0);
-      for (const a of list(s.Action)) expect(a).toMatch(/^(ec2|ssm|logs|imagebuilder|cloudwatch|pricing):[A-Z][A-Za-z]+$/); // no wildcards
+      for (const a of list(s.Action))
+        expect(a).toMatch(/^(ec2|ssm|logs|imagebuilder|cloudwatch|pricing):[A-Z][A-Za-z]+$/); // no wildcards
     }
     const sids = p.Statement.map((s) => s.Sid);
     expect(new Set(sids).size).toBe(sids.length);
@@ -137,16 +143,22 @@ describe('least privilege where IAM supports it', () => {
 
   test('log events only of the tier log groups', () => {
     const s = policy('verify-egress').Statement.find((st) => list(st.Action).includes('logs:FilterLogEvents'))!;
-    for (const r of list(s.Resource)) expect(r).toMatch(/^arn:aws:logs:us-east-1:111122223333:log-group:\/ecs\/cabal-[a-z-]+:\*$/);
+    for (const r of list(s.Resource))
+      expect(r).toMatch(/^arn:aws:logs:us-east-1:111122223333:log-group:\/ecs\/cabal-[a-z-]+:\*$/);
   });
 
   test('the pipeline can be started, and images read or cancelled, only for the NAT pipeline', () => {
     const p = policy('build-nat-ami');
-    const resourceOf = (action: string): string[] => p.Statement.filter((s) => list(s.Action).includes(action)).flatMap((s) => list(s.Resource));
+    const resourceOf = (action: string): string[] =>
+      p.Statement.filter((s) => list(s.Action).includes(action)).flatMap((s) => list(s.Resource));
     expect(resourceOf('imagebuilder:StartImagePipelineExecution')).toEqual([
       'arn:aws:imagebuilder:us-east-1:111122223333:image-pipeline/cabal-nat-al2023',
     ]);
-    expect(resourceOf('imagebuilder:CancelImageCreation')).toEqual(['arn:aws:imagebuilder:us-east-1:111122223333:image/cabal-nat-al2023/*']);
-    expect(resourceOf('imagebuilder:GetImage')).toEqual(['arn:aws:imagebuilder:us-east-1:111122223333:image/cabal-nat-al2023/*']);
+    expect(resourceOf('imagebuilder:CancelImageCreation')).toEqual([
+      'arn:aws:imagebuilder:us-east-1:111122223333:image/cabal-nat-al2023/*',
+    ]);
+    expect(resourceOf('imagebuilder:GetImage')).toEqual([
+      'arn:aws:imagebuilder:us-east-1:111122223333:image/cabal-nat-al2023/*',
+    ]);
   });
 });

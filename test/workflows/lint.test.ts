@@ -12,14 +12,23 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CONTRACTS } from './lib/contracts';
-import { findActionlint, findShellcheck, findZizmor, type LintMessage, type Linter, type Unavailable } from './lib/linters';
+import {
+  findActionlint,
+  findShellcheck,
+  findZizmor,
+  type LintMessage,
+  type Linter,
+  type Unavailable,
+} from './lib/linters';
 import { repoRoot, workflowFiles } from './lib/paths';
 import { checkActionMetadata } from './lib/workflow-checks';
 
 const files = workflowFiles();
 const rel = (f: string): string => relative(repoRoot, f);
 const format = (messages: LintMessage[]): string =>
-  messages.map((m) => `${m.file.startsWith('/') ? rel(m.file) : m.file}:${m.line}:${m.column}: [${m.kind}] ${m.message}`).join('\n');
+  messages
+    .map((m) => `${m.file.startsWith('/') ? rel(m.file) : m.file}:${m.line}:${m.column}: [${m.kind}] ${m.message}`)
+    .join('\n');
 const actionFiles = readdirSync(join(repoRoot, 'actions'))
   .map((name) => join(repoRoot, 'actions', name, 'action.yml'))
   .filter((f) => existsSync(f));
@@ -37,7 +46,11 @@ test('there are workflows, example callers and actions to lint', () => {
     expect(names).toContain(expected);
   }
   expect(names.filter((n) => n.startsWith('docs/examples/')).length).toBeGreaterThanOrEqual(3);
-  expect(actionFiles.map(rel).sort()).toEqual(Object.keys(CONTRACTS).map((n) => `actions/${n}/action.yml`).sort());
+  expect(actionFiles.map(rel).sort()).toEqual(
+    Object.keys(CONTRACTS)
+      .map((n) => `actions/${n}/action.yml`)
+      .sort(),
+  );
 });
 
 describe('action metadata keeps the contract', () => {
@@ -106,7 +119,10 @@ requireOrSkip('actionlint', findActionlint(shellcheck), 'REQUIRE_ACTIONLINT', (a
     try {
       // The scratch repository has no config: the policy comes from this repository's.
       writeFileSync(join(repo.dir, '.github', 'actionlint.yaml'), 'policy:\n  require-commit-hash: true\n');
-      const text = actionlint.lint([repo.file]).map((m) => `[${m.kind}] ${m.message}`).join('\n');
+      const text = actionlint
+        .lint([repo.file])
+        .map((m) => `[${m.kind}] ${m.message}`)
+        .join('\n');
       expect(text).toMatch(/github\.event\.pull_request\.title.*potentially untrusted/);
       expect(text).toMatch(/input "plan-file" is not defined in action "act"/);
       expect(text).toMatch(/property "is-risky" is not defined/);
@@ -146,7 +162,8 @@ requireOrSkip('zizmor', findZizmor(), 'REQUIRE_ZIZMOR', (zizmor) => {
     );
     try {
       const kinds = new Set(zizmor.lint([repo.file]).map((m) => m.kind));
-      for (const k of ['template-injection', 'dangerous-triggers', 'artipacked', 'unpinned-uses']) expect([k, kinds.has(k)]).toEqual([k, true]);
+      for (const k of ['template-injection', 'dangerous-triggers', 'artipacked', 'unpinned-uses'])
+        expect([k, kinds.has(k)]).toEqual([k, true]);
     } finally {
       repo.done();
     }

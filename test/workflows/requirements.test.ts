@@ -26,7 +26,10 @@ const job = (wf: ParsedWorkflow, name: string): Obj => {
   if (!found) throw new Error(`${wf.file}: no job ${name}`);
   return found[1];
 };
-const steps = (wf: ParsedWorkflow, name: string): Obj[] => stepsOf(wf.doc).filter((s) => s.job === name).map((s) => s.step);
+const steps = (wf: ParsedWorkflow, name: string): Obj[] =>
+  stepsOf(wf.doc)
+    .filter((s) => s.job === name)
+    .map((s) => s.step);
 const stepUsing = (wf: ParsedWorkflow, name: string, action: string): Obj => {
   const s = steps(wf, name).find((st) => typeof st.uses === 'string' && st.uses.includes(action));
   if (!s) throw new Error(`${wf.file}: job ${name} does not use ${action}`);
@@ -51,7 +54,16 @@ describe('infra.yml', () => {
   test('is reusable and dispatchable, with the inputs the issue names', () => {
     const call = triggers(infra).workflow_call as Obj;
     const inputs = Object.keys(call.inputs as Obj);
-    for (const name of ['environment', 'working-directory', 'terraform-version', 'aws-region', 'role-to-assume', 'var-files', 'vpc-id', 'expected-ips']) {
+    for (const name of [
+      'environment',
+      'working-directory',
+      'terraform-version',
+      'aws-region',
+      'role-to-assume',
+      'var-files',
+      'vpc-id',
+      'expected-ips',
+    ]) {
       expect(inputs).toContain(name);
     }
     expect(triggers(infra)).toHaveProperty('workflow_dispatch');
@@ -67,7 +79,9 @@ describe('infra.yml', () => {
   });
 
   test('plan: plan -out, show -json, plan-guard on that JSON, bundle with digests uploaded', () => {
-    const runs = steps(infra, 'plan').map((s) => String(s.run ?? '')).join('\n');
+    const runs = steps(infra, 'plan')
+      .map((s) => String(s.run ?? ''))
+      .join('\n');
     expect(runs).toMatch(/terraform plan [^\n]*-out=tfplan/);
     expect(runs).toMatch(/terraform show -json tfplan > tfplan\.json/);
     expect(runs).toMatch(/sha256sum tfplan tfplan\.json plan-sha\.txt > SHA256SUMS/);
@@ -102,7 +116,9 @@ describe('infra.yml', () => {
     const verify = stepUsing(infra, 'apply', '/actions/verify-egress');
     expect((verify.with as Obj).wait).toMatch(/inputs\.verify-wait/);
     // no re-plan: the apply job never runs terraform plan or apply itself
-    const runs = steps(infra, 'apply').map((s) => String(s.run ?? '')).join('\n');
+    const runs = steps(infra, 'apply')
+      .map((s) => String(s.run ?? ''))
+      .join('\n');
     expect(runs).not.toMatch(/terraform (plan|apply)/);
   });
 
@@ -110,7 +126,9 @@ describe('infra.yml', () => {
     const keep = steps(infra, 'plan').find((s) => s.id === 'relay')!;
     expect(String(keep.if)).toMatch(/^always\(\) && github\.event_name == 'pull_request'/);
     const uploads = steps(infra, 'plan').filter((s) => String(s.uses ?? '').startsWith('actions/upload-artifact@'));
-    expect(uploads.map((u) => (u.with as Obj).name)).toContain('plan-guard-report-${{ inputs.environment }}-${{ github.run_attempt }}');
+    expect(uploads.map((u) => (u.with as Obj).name)).toContain(
+      'plan-guard-report-${{ inputs.environment }}-${{ github.run_attempt }}',
+    );
   });
 });
 
@@ -123,7 +141,9 @@ describe('least privilege', () => {
     for (const wf of all.filter((w) => w.file.startsWith('.github/'))) {
       for (const [name, def] of jobsOf(wf.doc)) {
         const perms = (def.permissions ?? {}) as Obj;
-        const assumes = steps(wf, name).some((s) => String(s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@'));
+        const assumes = steps(wf, name).some((s) =>
+          String(s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@'),
+        );
         expect([wf.file, name, perms['id-token'] === 'write']).toEqual([wf.file, name, assumes]);
       }
     }
@@ -195,7 +215,9 @@ describe('example callers', () => {
 
   test('the reusable workflows use the toolkit actions through $/ (the exact commit the caller pinned)', () => {
     for (const wf of [infra, ami, watch]) {
-      const local = stepsOf(wf.doc).map((s) => String(s.step.uses ?? '')).filter((u) => u.includes('actions/') && !u.includes('@'));
+      const local = stepsOf(wf.doc)
+        .map((s) => String(s.step.uses ?? ''))
+        .filter((u) => u.includes('actions/') && !u.includes('@'));
       expect(local.length).toBeGreaterThan(0);
       for (const u of local) expect([wf.file, u]).toEqual([wf.file, expect.stringMatching(/^\$\/actions\/[a-z-]+$/)]);
     }
@@ -209,16 +231,26 @@ describe('example callers', () => {
         expect([wf.file, name, path]).toEqual([wf.file, name, expect.any(String)]);
         const called = load(path!);
         const declared = Object.keys(((triggers(called).workflow_call as Obj).inputs ?? {}) as Obj);
-        for (const key of Object.keys((def.with ?? {}) as Obj)) expect([wf.file, name, key, declared.includes(key)]).toEqual([wf.file, name, key, true]);
-        for (const [key, spec] of Object.entries(((triggers(called).workflow_call as Obj).inputs ?? {}) as Record<string, Obj>)) {
-          if (spec.required === true) expect([wf.file, name, key, key in ((def.with ?? {}) as Obj)]).toEqual([wf.file, name, key, true]);
+        for (const key of Object.keys((def.with ?? {}) as Obj))
+          expect([wf.file, name, key, declared.includes(key)]).toEqual([wf.file, name, key, true]);
+        for (const [key, spec] of Object.entries(
+          ((triggers(called).workflow_call as Obj).inputs ?? {}) as Record<string, Obj>,
+        )) {
+          if (spec.required === true)
+            expect([wf.file, name, key, key in ((def.with ?? {}) as Obj)]).toEqual([wf.file, name, key, true]);
         }
         // The caller must grant at least what the called jobs ask for.
         const granted = (def.permissions ?? {}) as Obj;
         for (const [, calledJob] of jobsOf(called.doc)) {
           for (const [perm, level] of Object.entries((calledJob.permissions ?? {}) as Obj)) {
             if (level === 'write') expect([wf.file, name, perm, granted[perm]]).toEqual([wf.file, name, perm, 'write']);
-            if (level === 'read') expect([wf.file, name, perm, ['read', 'write'].includes(String(granted[perm]))]).toEqual([wf.file, name, perm, true]);
+            if (level === 'read')
+              expect([wf.file, name, perm, ['read', 'write'].includes(String(granted[perm]))]).toEqual([
+                wf.file,
+                name,
+                perm,
+                true,
+              ]);
           }
         }
       }
@@ -256,7 +288,10 @@ describe('runtimes', () => {
 });
 
 function readmeTexts(): { file: string; text: string }[] {
-  return ['README.md', ...['plan-guard', 'cutover', 'build-nat-ami', 'verify-egress'].map((a) => `actions/${a}/README.md`)].map((file) => ({
+  return [
+    'README.md',
+    ...['plan-guard', 'cutover', 'build-nat-ami', 'verify-egress'].map((a) => `actions/${a}/README.md`),
+  ].map((file) => ({
     file,
     text: readFileSync(join(repoRoot, file), 'utf8'),
   }));

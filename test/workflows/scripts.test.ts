@@ -44,7 +44,8 @@ class FakeGitHub {
   writes: string[] = [];
   private next = 1;
 
-  paginate = async (fn: (p: Params) => Promise<{ data: unknown[] }>, params: Params): Promise<unknown[]> => (await fn(params)).data;
+  paginate = async (fn: (p: Params) => Promise<{ data: unknown[] }>, params: Params): Promise<unknown[]> =>
+    (await fn(params)).data;
 
   rest = {
     issues: {
@@ -53,7 +54,13 @@ class FakeGitHub {
       }),
       create: async (p: Params) => {
         this.writes.push('issues.create');
-        const issue: Issue = { number: this.next++, title: String(p.title), body: String(p.body), state: 'open', labels: p.labels as string[] };
+        const issue: Issue = {
+          number: this.next++,
+          title: String(p.title),
+          body: String(p.body),
+          state: 'open',
+          labels: p.labels as string[],
+        };
         this.issues.push(issue);
         return { data: issue };
       },
@@ -78,7 +85,13 @@ class FakeGitHub {
       createComment: async (p: Params) => {
         this.writes.push(`issues.createComment#${p.issue_number}`);
         const id = this.next++;
-        const c: Comment = { id, issue_number: Number(p.issue_number), body: String(p.body), user: { type: 'Bot' }, html_url: `https://gh/c/${id}` };
+        const c: Comment = {
+          id,
+          issue_number: Number(p.issue_number),
+          body: String(p.body),
+          user: { type: 'Bot' },
+          html_url: `https://gh/c/${id}`,
+        };
         this.comments.push(c);
         return { data: c };
       },
@@ -110,7 +123,9 @@ class FakeCore {
 
 function scriptOf(file: string, job: string): string {
   const wf = parseWorkflow(file, readFileSync(join(repoRoot, file), 'utf8'));
-  const step = stepsOf(wf.doc).find((s) => s.job === job && String(s.step.uses ?? '').startsWith('actions/github-script@'));
+  const step = stepsOf(wf.doc).find(
+    (s) => s.job === job && String(s.step.uses ?? '').startsWith('actions/github-script@'),
+  );
   const script = (step?.step.with as Record<string, unknown> | undefined)?.script;
   if (typeof script !== 'string') throw new Error(`${file}: no github-script step in job ${job}`);
   return script;
@@ -120,7 +135,9 @@ type Run = (github: FakeGitHub, core: FakeCore, env: Record<string, string>) => 
 
 /** Runs a github-script body as the action does: an async function of (github, context, core, require, …). */
 function compile(script: string): Run {
-  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;
+  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (
+    ...args: string[]
+  ) => (...a: unknown[]) => Promise<void>;
   const fn = new AsyncFunction('github', 'context', 'core', 'require', 'process', script);
   const req = createRequire(import.meta.url);
   const context = { repo: { owner: 'acme', repo: 'infra' } };
@@ -206,7 +223,14 @@ describe('egress_watch: one issue per environment', () => {
     gh.labels.add('nat-egress-watch');
     gh.issues.push({ number: 7, title: 'a', body: `${marker}\nold`, state: 'open', labels: ['nat-egress-watch'] });
     gh.issues.push({ number: 9, title: 'b', body: `${marker}\ndup`, state: 'open', labels: ['nat-egress-watch'] });
-    gh.issues.push({ number: 11, title: 'pr', body: marker, state: 'open', labels: ['nat-egress-watch'], pull_request: {} });
+    gh.issues.push({
+      number: 11,
+      title: 'pr',
+      body: marker,
+      state: 'open',
+      labels: ['nat-egress-watch'],
+      pull_request: {},
+    });
     await run(gh, new FakeCore(), envFor('false'));
     expect(gh.issues.find((i) => i.number === 9)).toMatchObject({ state: 'closed', state_reason: 'not_planned' });
     expect(gh.issues.find((i) => i.number === 7)!.body).toContain('**egress broken**');
@@ -235,7 +259,11 @@ describe('plan_guard_comment: relay for PRs from forks', () => {
   const HEAD = 'a'.repeat(40);
   let gh: FakeGitHub;
   let dir: string;
-  const env = (): Record<string, string> => ({ REPORTS_DIR: dir, HEAD_SHA: HEAD, RUN_URL: 'https://github.com/acme/infra/actions/runs/7' });
+  const env = (): Record<string, string> => ({
+    REPORTS_DIR: dir,
+    HEAD_SHA: HEAD,
+    RUN_URL: 'https://github.com/acme/infra/actions/runs/7',
+  });
   const artifact = (name: string, meta: Record<string, unknown>, report: string): void => {
     mkdirSync(join(dir, name), { recursive: true });
     writeFileSync(join(dir, name, 'meta.json'), JSON.stringify(meta));
@@ -292,7 +320,7 @@ describe('plan_guard_comment: relay for PRs from forks', () => {
     expect(gh.comments[0]!.body).toContain('No NAT risk any more');
   });
 
-  test('refuses a PR number whose head is not the run\'s commit (forged artifact)', async () => {
+  test("refuses a PR number whose head is not the run's commit (forged artifact)", async () => {
     gh.pulls.set(99, { head: { sha: 'b'.repeat(40) } });
     artifact('plan-guard-report-prod-1', meta({ pr: 99 }), 'forged');
     const core = new FakeCore();
@@ -313,20 +341,30 @@ describe('plan_guard_comment: relay for PRs from forks', () => {
   });
 
   test('does not relay when plan-guard could comment itself', async () => {
-    artifact('plan-guard-report-prod-1', meta({ comment_url: 'https://github.com/acme/infra/pull/12#issuecomment-1' }), 'x');
+    artifact(
+      'plan-guard-report-prod-1',
+      meta({ comment_url: 'https://github.com/acme/infra/pull/12#issuecomment-1' }),
+      'x',
+    );
     await run(gh, new FakeCore(), env());
     expect(gh.writes).toEqual([]);
   });
 
   test('a comment by a user that copies the marker is not taken over', async () => {
-    gh.comments.push({ id: 500, issue_number: 12, body: '<!-- nat-egress-toolkit:plan-guard-relay environment=prod -->\nfake', user: { type: 'User' }, html_url: 'x' });
+    gh.comments.push({
+      id: 500,
+      issue_number: 12,
+      body: '<!-- nat-egress-toolkit:plan-guard-relay environment=prod -->\nfake',
+      user: { type: 'User' },
+      html_url: 'x',
+    });
     artifact('plan-guard-report-prod-1', meta(), 'real');
     await run(gh, new FakeCore(), env());
     expect(gh.comments.find((c) => c.id === 500)!.body).toContain('fake');
     expect(gh.comments.filter((c) => c.user.type === 'Bot')).toHaveLength(1);
   });
 
-  test('a report over GitHub\'s comment limit is shortened visibly to fit', async () => {
+  test("a report over GitHub's comment limit is shortened visibly to fit", async () => {
     artifact('plan-guard-report-prod-1', meta(), 'x'.repeat(200_000));
     await run(gh, new FakeCore(), env());
     const body = gh.comments[0]!.body;

@@ -51,7 +51,10 @@ interface Sample {
 const ib = mockClient(ImagebuilderClient);
 const ec2 = mockClient(EC2Client);
 
-async function simulate(endSec: number, options: { poll?: Partial<PollPolicy>; throttleEvery?: number } = {}): Promise<Sample> {
+async function simulate(
+  endSec: number,
+  options: { poll?: Partial<PollPolicy>; throttleEvery?: number } = {},
+): Promise<Sample> {
   ib.reset();
   ec2.reset();
   const clock = new VirtualClock();
@@ -59,7 +62,9 @@ async function simulate(endSec: number, options: { poll?: Partial<PollPolicy>; t
   const schedule = phases(endSec);
   let started = 0;
   let calls = 0;
-  ib.on(ListImagePipelinesCommand).resolves({ imagePipelineList: [{ name: 'cabal-nat-al2023', arn: PIPE_ARN, status: 'ENABLED' }] });
+  ib.on(ListImagePipelinesCommand).resolves({
+    imagePipelineList: [{ name: 'cabal-nat-al2023', arn: PIPE_ARN, status: 'ENABLED' }],
+  });
   ib.on(ListImagePipelineImagesCommand).resolves({ imageSummaryList: [] });
   ib.on(StartImagePipelineExecutionCommand).callsFake(() => {
     started = clock.now();
@@ -68,7 +73,10 @@ async function simulate(endSec: number, options: { poll?: Partial<PollPolicy>; t
   ib.on(GetImageCommand).callsFake(() => {
     calls++;
     if (options.throttleEvery && calls % options.throttleEvery === 0) {
-      throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+      throw Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $metadata: { httpStatusCode: 400 },
+      });
     }
     const s = (clock.now() - started) / 1000;
     let status = 'PENDING';
@@ -84,7 +92,14 @@ async function simulate(endSec: number, options: { poll?: Partial<PollPolicy>; t
     };
   });
   ec2.on(DescribeImagesCommand).resolves({
-    Images: [{ ImageId: 'ami-0bench', Name: 'cabal-nat-al2023-bench', State: 'available', Tags: [{ Key: 'Role', Value: 'cabal-nat' }] }],
+    Images: [
+      {
+        ImageId: 'ami-0bench',
+        Name: 'cabal-nat-al2023-bench',
+        State: 'available',
+        Tags: [{ Key: 'Role', Value: 'cabal-nat' }],
+      },
+    ],
   });
 
   const logTimes: number[] = [t0];
@@ -107,7 +122,12 @@ async function simulate(endSec: number, options: { poll?: Partial<PollPolicy>; t
   if (!available) throw new Error('bench: the simulated build did not reach AVAILABLE');
   let maxSilenceMs = 0;
   for (let i = 1; i < logTimes.length; i++) maxSilenceMs = Math.max(maxSilenceMs, logTimes[i]! - logTimes[i - 1]!);
-  return { latencyMs: available.at - (started + endSec * 1000), getImageCalls: calls, maxSilenceMs, transientErrors: report.stats?.transientErrors ?? 0 };
+  return {
+    latencyMs: available.at - (started + endSec * 1000),
+    getImageCalls: calls,
+    maxSilenceMs,
+    transientErrors: report.stats?.transientErrors ?? 0,
+  };
 }
 
 async function sweep(options: Parameters<typeof simulate>[1] = {}) {
@@ -134,14 +154,24 @@ const wallMs = Number(process.hrtime.bigint() - wallStart) / 1e6;
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const pass = adaptive.maxLatency <= TARGET_LATENCY_MS && adaptive.maxCalls <= TARGET_CALLS;
-console.log('build-nat-ami bench: simulated 20-minute build (20m00s–20m59s, 60 alignments), full flow on a VirtualClock');
+console.log(
+  'build-nat-ami bench: simulated 20-minute build (20m00s–20m59s, 60 alignments), full flow on a VirtualClock',
+);
 console.log('');
 console.log('| scenario | detection latency max (mean) | GetImage calls max (mean) | longest log silence |');
 console.log('| --- | --- | --- | --- |');
-console.log(`| adaptive polling (this action) | ${s(adaptive.maxLatency)} (${s(adaptive.meanLatency)}) | ${adaptive.maxCalls} (${adaptive.meanCalls.toFixed(1)}) | ${s(adaptive.maxSilence)} |`);
-console.log(`| same, every 5th GetImage throttled | ${s(throttled.maxLatency)} (${s(throttled.meanLatency)}) | ${throttled.maxCalls} (${throttled.meanCalls.toFixed(1)}) | ${s(throttled.maxSilence)} |`);
-console.log(`| fixed 60 s polling (old shell loop) | ${s(shellLoop.maxLatency)} (${s(shellLoop.meanLatency)}) | ${shellLoop.maxCalls} (${shellLoop.meanCalls.toFixed(1)}) | ${s(shellLoop.maxSilence)} |`);
+console.log(
+  `| adaptive polling (this action) | ${s(adaptive.maxLatency)} (${s(adaptive.meanLatency)}) | ${adaptive.maxCalls} (${adaptive.meanCalls.toFixed(1)}) | ${s(adaptive.maxSilence)} |`,
+);
+console.log(
+  `| same, every 5th GetImage throttled | ${s(throttled.maxLatency)} (${s(throttled.meanLatency)}) | ${throttled.maxCalls} (${throttled.meanCalls.toFixed(1)}) | ${s(throttled.maxSilence)} |`,
+);
+console.log(
+  `| fixed 60 s polling (old shell loop) | ${s(shellLoop.maxLatency)} (${s(shellLoop.meanLatency)}) | ${shellLoop.maxCalls} (${shellLoop.meanCalls.toFixed(1)}) | ${s(shellLoop.maxSilence)} |`,
+);
 console.log('');
-console.log(`targets (adaptive): detection latency ≤ ${s(TARGET_LATENCY_MS)}: ${adaptive.maxLatency <= TARGET_LATENCY_MS ? 'PASS' : 'FAIL'} (${s(adaptive.maxLatency)}); GetImage calls ≤ ${TARGET_CALLS}: ${adaptive.maxCalls <= TARGET_CALLS ? 'PASS' : 'FAIL'} (${adaptive.maxCalls}); heartbeat ≤ 60.0 s: ${adaptive.maxSilence <= 60_000 ? 'PASS' : 'FAIL'} (${s(adaptive.maxSilence)})`);
+console.log(
+  `targets (adaptive): detection latency ≤ ${s(TARGET_LATENCY_MS)}: ${adaptive.maxLatency <= TARGET_LATENCY_MS ? 'PASS' : 'FAIL'} (${s(adaptive.maxLatency)}); GetImage calls ≤ ${TARGET_CALLS}: ${adaptive.maxCalls <= TARGET_CALLS ? 'PASS' : 'FAIL'} (${adaptive.maxCalls}); heartbeat ≤ 60.0 s: ${adaptive.maxSilence <= 60_000 ? 'PASS' : 'FAIL'} (${s(adaptive.maxSilence)})`,
+);
 console.log(`(180 simulated builds in ${wallMs.toFixed(0)} ms of real time)`);
 if (!pass || adaptive.maxSilence > 60_000) process.exitCode = 1;

@@ -5,7 +5,15 @@
  * writes `result` and the summary with what to do.
  */
 import * as core from '@actions/core';
-import { buildNatAmi, CLEANUP_MS, createClients, newReport, readBuildNatAmiInputs, renderSummary, type BuildReport } from '@nat-egress/shared/imagebuilder';
+import {
+  buildNatAmi,
+  CLEANUP_MS,
+  createClients,
+  newReport,
+  readBuildNatAmiInputs,
+  renderSummary,
+  type BuildReport,
+} from '@nat-egress/shared/imagebuilder';
 import { envInputReader, formatDuration } from '@nat-egress/shared/inputs';
 import { StepAnnotations, StepOutputs, writeStepSummary } from '@nat-egress/shared/limits';
 import { describeError, runGuardedAction, systemClock, type ExitInfo } from '@nat-egress/shared/runtime';
@@ -18,7 +26,8 @@ async function onExit(exit: ExitInfo): Promise<void> {
   const report = state.report;
   if (exit.kind !== 'success') {
     outputs.set('result', exit.kind);
-    if (report.outcome === undefined || report.outcome === 'success') report.outcome = exit.kind === 'cancelled' ? 'cancelled' : 'failure';
+    if (report.outcome === undefined || report.outcome === 'success')
+      report.outcome = exit.kind === 'cancelled' ? 'cancelled' : 'failure';
     if (!report.failure) report.failure = exit.message;
     if (report.finishedAt === undefined) report.finishedAt = systemClock.now();
     if (report.nextSteps.length === 0) {
@@ -44,10 +53,19 @@ await runGuardedAction({
     state.region = inputs.region;
     state.report = newReport(inputs.region, systemClock.now());
     // `timeout` is enforced inside buildNatAmi (so a build it started can be cancelled); this is the backstop.
-    ctx.setDeadline(inputs.timeoutMs + CLEANUP_MS + 5_000, `timeout ${formatDuration(inputs.timeoutMs)} (and cancelling the build)`);
+    ctx.setDeadline(
+      inputs.timeoutMs + CLEANUP_MS + 5_000,
+      `timeout ${formatDuration(inputs.timeoutMs)} (and cancelling the build)`,
+    );
     const result = await buildNatAmi(
       inputs,
-      { ...createClients(inputs.region), clock: systemClock, env: process.env, log: { info: core.info, warning: (m) => annotations.warning(m) }, signal: ctx.signal },
+      {
+        ...createClients(inputs.region),
+        clock: systemClock,
+        env: process.env,
+        log: { info: core.info, warning: (m) => annotations.warning(m) },
+        signal: ctx.signal,
+      },
       state.report,
     );
     outputs.set('ami-id', result.amiId);

@@ -38,13 +38,25 @@ function expectOneLineError(run: Run, message: string): void {
 describe('build-nat-ami dist/index.js: input validation', () => {
   it.each([
     [{ region: 'us-east-1', 'if-building': 'maybe' }, 'if-building: "maybe" is not one of wait, fail, start'],
-    [{ region: 'us-east-1', timeout: 'forever' }, 'timeout: "forever" is not a duration (examples: 30s, 15m, 1h30m, 500ms, or seconds as a number)'],
+    [
+      { region: 'us-east-1', timeout: 'forever' },
+      'timeout: "forever" is not a duration (examples: 30s, 15m, 1h30m, 500ms, or seconds as a number)',
+    ],
     [{ region: 'us-east-1', build: 'maybe' }, 'build: "maybe" is not true or false'],
     [{ region: 'us-east-1', 'cancel-on-timeout': 'nope' }, 'cancel-on-timeout: "nope" is not true or false'],
     [{ region: 'us-east-1', 'required-tags': 'Role' }, 'required-tags: "Role" is not Key=Value'],
-    [{ region: 'us-east-1', 'pipeline-arn': 'arn:aws:imagebuilder:eu-west-1:123456789012:image-pipeline/cabal-nat-al2023' }, 'pipeline-arn: the pipeline is in eu-west-1 but region is us-east-1'],
+    [
+      {
+        region: 'us-east-1',
+        'pipeline-arn': 'arn:aws:imagebuilder:eu-west-1:123456789012:image-pipeline/cabal-nat-al2023',
+      },
+      'pipeline-arn: the pipeline is in eu-west-1 but region is us-east-1',
+    ],
     [{ region: 'Virginia' }, 'region: "Virginia" is not an AWS region name (like us-east-1)'],
-    [{}, 'region: not set, and neither AWS_REGION nor AWS_DEFAULT_REGION is in the environment (aws-actions/configure-aws-credentials sets them)'],
+    [
+      {},
+      'region: not set, and neither AWS_REGION nor AWS_DEFAULT_REGION is in the environment (aws-actions/configure-aws-credentials sets them)',
+    ],
   ])('%j → one ::error:: line, exit 1, no stack trace', async (inputs, message) => {
     expectOneLineError(await runDist(inputs), message);
   });
@@ -55,9 +67,11 @@ const PIPE_ARN = 'arn:aws:imagebuilder:us-east-1:123456789012:image-pipeline/cab
 
 /** Image Builder's REST-JSON API, just enough for a build that is already AVAILABLE at the first GetImage. */
 function imagebuilderAnswer(path: string): unknown {
-  if (path === '/ListImagePipelines') return { imagePipelineList: [{ name: 'cabal-nat-al2023', arn: PIPE_ARN, status: 'ENABLED' }] };
+  if (path === '/ListImagePipelines')
+    return { imagePipelineList: [{ name: 'cabal-nat-al2023', arn: PIPE_ARN, status: 'ENABLED' }] };
   if (path === '/ListImagePipelineImages') return { imageSummaryList: [] };
-  if (path === '/StartImagePipelineExecution') return { requestId: 'r', clientToken: 't', imageBuildVersionArn: IMAGE_ARN };
+  if (path === '/StartImagePipelineExecution')
+    return { requestId: 'r', clientToken: 't', imageBuildVersionArn: IMAGE_ARN };
   if (path.startsWith('/GetImage?')) {
     return {
       image: {
@@ -66,7 +80,9 @@ function imagebuilderAnswer(path: string): unknown {
         version: '1.0.0',
         state: { status: 'AVAILABLE' },
         dateCreated: new Date().toISOString(),
-        outputResources: { amis: [{ region: 'us-east-1', image: 'ami-0123456789abcdef0', name: 'cabal-nat-al2023-20260101' }] },
+        outputResources: {
+          amis: [{ region: 'us-east-1', image: 'ami-0123456789abcdef0', name: 'cabal-nat-al2023-20260101' }],
+        },
       },
     };
   }
@@ -117,7 +133,8 @@ describe('build-nat-ami dist/index.js against local Image Builder and EC2 endpoi
     AWS_ENDPOINT_URL_IMAGEBUILDER: endpoint,
     AWS_REGION: 'us-east-1',
   });
-  const outputsOf = (run: Run) => Object.fromEntries([...run.output.matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm)].map((m) => [m[1], m[3]]));
+  const outputsOf = (run: Run) =>
+    Object.fromEntries([...run.output.matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm)].map((m) => [m[1], m[3]]));
 
   it('build: true starts the pipeline with the derived token, checks the AMI, writes outputs and summary', async () => {
     tagged = true;
@@ -133,7 +150,10 @@ describe('build-nat-ami dist/index.js against local Image Builder and EC2 endpoi
       'POST /',
     ]);
     const start = JSON.parse(requests[2]!.split(' ').slice(2).join(' '));
-    expect(start).toEqual({ imagePipelineArn: PIPE_ARN, clientToken: expect.stringMatching(/^gh-4242-1-[0-9a-f]{26}$/) });
+    expect(start).toEqual({
+      imagePipelineArn: PIPE_ARN,
+      clientToken: expect.stringMatching(/^gh-4242-1-[0-9a-f]{26}$/),
+    });
     expect(requests[4]).toContain('Action=DescribeImages');
     expect(requests[4]).toContain('ImageId.1=ami-0123456789abcdef0');
     expect(outputsOf(run)).toEqual({

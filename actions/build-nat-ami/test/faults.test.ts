@@ -7,7 +7,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { IncomingMessage } from 'node:http';
 import { runAction, type ActionRun } from '../../../packages/shared/test/support/action-runner';
-import { startFaultServer, type FaultMode, type FaultServer, type FaultServerOptions } from '../../../packages/shared/test/support/fault-server';
+import {
+  startFaultServer,
+  type FaultMode,
+  type FaultServer,
+  type FaultServerOptions,
+} from '../../../packages/shared/test/support/fault-server';
 
 const IMAGE_ARN = 'arn:aws:imagebuilder:us-east-1:123456789012:image/cabal-nat-al2023/1.0.0/5';
 const PIPE_ARN = 'arn:aws:imagebuilder:us-east-1:123456789012:image-pipeline/cabal-nat-al2023';
@@ -17,7 +22,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-type Phase = 'ListImagePipelines' | 'ListImagePipelineImages' | 'StartImagePipelineExecution' | 'GetImage' | 'DescribeImages';
+type Phase =
+  'ListImagePipelines' | 'ListImagePipelineImages' | 'StartImagePipelineExecution' | 'GetImage' | 'DescribeImages';
 
 function phaseOf(req: IncomingMessage, body: string): Phase {
   const url = req.url ?? '';
@@ -83,7 +89,9 @@ function expectEnded(run: ActionRun, result: 'failed' | 'cancelled'): void {
   expect(run.code).toBe(1); // ended by itself: the harness's SIGKILL would give null
   expect(run.outputs.result).toBe(result);
   expect(run.outputs['ami-id']).toBeUndefined();
-  expect(run.summary).toContain(result === 'cancelled' ? '### Build NAT AMI: ⏹️ cancelled' : '### Build NAT AMI: ❌ failed');
+  expect(run.summary).toContain(
+    result === 'cancelled' ? '### Build NAT AMI: ⏹️ cancelled' : '### Build NAT AMI: ❌ failed',
+  );
   expect(run.summary).toContain('**What to do**');
   expect(`${run.stdout}${run.stderr}`).not.toMatch(/^\s+at /m);
 }
@@ -95,7 +103,9 @@ describe('build-nat-ami against faulty AWS endpoints', () => {
     const run = await runAction('build-nat-ami', { timeout: '3s' }, { env: awsEnv(server.url), timeoutMs: 60_000 });
     const took = Date.now() - started;
     expectEnded(run, 'failed');
-    expect(run.stdout).toContain('::error::timed out after 3s during resolving the pipeline (ListImagePipelines or GetImagePipeline) (an AWS call was still in flight and was abandoned); no build had been started');
+    expect(run.stdout).toContain(
+      '::error::timed out after 3s during resolving the pipeline (ListImagePipelines or GetImagePipeline) (an AWS call was still in flight and was abandoned); no build had been started',
+    );
     expect(run.summary).toContain('**Stopped while:** resolving the pipeline (ListImagePipelines or GetImagePipeline)');
     expect(run.summary).toContain('An AWS call did not answer within the time left');
     expect(server.requests.length).toBeGreaterThanOrEqual(1);
@@ -115,35 +125,56 @@ describe('build-nat-ami against faulty AWS endpoints', () => {
     const run = await runAction('build-nat-ami', { timeout: '2s' }, { env: awsEnv(server.url), timeoutMs: 60_000 });
     expectEnded(run, 'failed');
     // ListImagePipelines answered at 1.5 s; ListImagePipelineImages was in flight at 2 s.
-    expect(run.stdout).toContain('::error::timed out after 2s during looking for a build in progress (ListImagePipelineImages) (an AWS call was still in flight and was abandoned); no build had been started');
+    expect(run.stdout).toContain(
+      '::error::timed out after 2s during looking for a build in progress (ListImagePipelineImages) (an AWS call was still in flight and was abandoned); no build had been started',
+    );
   });
 
   const phases: Array<[Phase, string, RegExp]> = [
-    ['ListImagePipelines', 'resolving the pipeline \\(ListImagePipelines or GetImagePipeline\\)', /Nothing was started in Image Builder/],
-    ['ListImagePipelineImages', 'looking for a build in progress \\(ListImagePipelineImages\\)', /Nothing was started in Image Builder/],
-    ['StartImagePipelineExecution', 'starting the build \\(StartImagePipelineExecution\\)', /StartImagePipelineExecution was in flight when the job was cancelled: a build of cabal-nat-al2023 may have started/],
+    [
+      'ListImagePipelines',
+      'resolving the pipeline \\(ListImagePipelines or GetImagePipeline\\)',
+      /Nothing was started in Image Builder/,
+    ],
+    [
+      'ListImagePipelineImages',
+      'looking for a build in progress \\(ListImagePipelineImages\\)',
+      /Nothing was started in Image Builder/,
+    ],
+    [
+      'StartImagePipelineExecution',
+      'starting the build \\(StartImagePipelineExecution\\)',
+      /StartImagePipelineExecution was in flight when the job was cancelled: a build of cabal-nat-al2023 may have started/,
+    ],
     ['GetImage', 'waiting for the image build', /keeps running in Image Builder: cancelling the job does not stop it/],
     ['DescribeImages', 'checking the AMI with EC2 \\(DescribeImages\\)', /keeps running in Image Builder/],
   ];
-  it.each(phases)('SIGTERM with %s in flight: stops at once with result=cancelled and advice that fits', async (phase, where, advice) => {
-    let kill: ((s: NodeJS.Signals) => void) | undefined;
-    let signalledAt = 0;
-    const server = await serve('hang', {
-      route: world(phase),
-      onRequest: (req, body) => {
-        if (phaseOf(req, body) === phase && !signalledAt) {
-          signalledAt = Date.now();
-          kill?.('SIGTERM');
-        }
-      },
-    });
-    const run = await runAction('build-nat-ami', { timeout: '10m' }, { env: awsEnv(server.url), timeoutMs: 60_000, onStart: (k) => (kill = k) });
-    expectEnded(run, 'cancelled');
-    expect(signalledAt).toBeGreaterThan(0);
-    expect(run.stdout).toContain('::error::cancelled by SIGTERM');
-    expect(run.summary).toMatch(new RegExp(`\\*\\*Stopped while:\\*\\* ${where}`));
-    expect(run.summary).toMatch(advice);
-  });
+  it.each(phases)(
+    'SIGTERM with %s in flight: stops at once with result=cancelled and advice that fits',
+    async (phase, where, advice) => {
+      let kill: ((s: NodeJS.Signals) => void) | undefined;
+      let signalledAt = 0;
+      const server = await serve('hang', {
+        route: world(phase),
+        onRequest: (req, body) => {
+          if (phaseOf(req, body) === phase && !signalledAt) {
+            signalledAt = Date.now();
+            kill?.('SIGTERM');
+          }
+        },
+      });
+      const run = await runAction(
+        'build-nat-ami',
+        { timeout: '10m' },
+        { env: awsEnv(server.url), timeoutMs: 60_000, onStart: (k) => (kill = k) },
+      );
+      expectEnded(run, 'cancelled');
+      expect(signalledAt).toBeGreaterThan(0);
+      expect(run.stdout).toContain('::error::cancelled by SIGTERM');
+      expect(run.summary).toMatch(new RegExp(`\\*\\*Stopped while:\\*\\* ${where}`));
+      expect(run.summary).toMatch(advice);
+    },
+  );
 
   it('SIGTERM between polls (no call in flight): stops at once, the build keeps running and a re-run attaches', async () => {
     let killed = false;
@@ -164,8 +195,12 @@ describe('build-nat-ami against faulty AWS endpoints', () => {
     );
     expectEnded(run, 'cancelled');
     expect(run.summary).toContain('**Stopped while:** waiting for the image build');
-    expect(run.summary).toContain('Re-run the job to pick it up: with if-building: wait the action attaches to the build in progress');
-    expect(run.summary).toContain('aws imagebuilder cancel-image-creation --region us-east-1 --image-build-version-arn');
+    expect(run.summary).toContain(
+      'Re-run the job to pick it up: with if-building: wait the action attaches to the build in progress',
+    );
+    expect(run.summary).toContain(
+      'aws imagebuilder cancel-image-creation --region us-east-1 --image-build-version-arn',
+    );
     expect(server.requests.filter((r) => r.url.startsWith('/CancelImageCreation'))).toHaveLength(0);
   });
 });

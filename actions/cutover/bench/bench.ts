@@ -116,10 +116,21 @@ interface Trial {
 }
 
 const alloc = (i: number) => `eipalloc-0${i}a1b2c3d4e5f6a7b8`;
-const ui = (clock: Clock, o: Record<string, unknown>) => JSON.stringify({ '@level': 'info', '@module': 'terraform.ui', '@timestamp': new Date(clock.now()).toISOString(), ...o });
+const ui = (clock: Clock, o: Record<string, unknown>) =>
+  JSON.stringify({
+    '@level': 'info',
+    '@module': 'terraform.ui',
+    '@timestamp': new Date(clock.now()).toISOString(),
+    ...o,
+  });
 const hook = (clock: Clock, type: string, addr: string, action: string, extra: Record<string, unknown> = {}) =>
-  ui(clock, { '@message': `${addr}: ${type}`, type, hook: { resource: { addr, resource_type: addr.split('.').at(-2)?.replace(/\[.*$/, '') }, action, ...extra } });
-const AUTH = 'creating EC2 EIP Association: operation error EC2: AssociateAddress, https response error StatusCode: 400, RequestID: 6f3add99-57a2-47ae-931f-261856ba01d4, api error AuthFailure: You do not have permission to access the specified resource.';
+  ui(clock, {
+    '@message': `${addr}: ${type}`,
+    type,
+    hook: { resource: { addr, resource_type: addr.split('.').at(-2)?.replace(/\[.*$/, '') }, action, ...extra },
+  });
+const AUTH =
+  'creating EC2 EIP Association: operation error EC2: AssociateAddress, https response error StatusCode: 400, RequestID: 6f3add99-57a2-47ae-931f-261856ba01d4, api error AuthFailure: You do not have permission to access the specified resource.';
 
 async function trial(dir: string, world: World, mode: RestoreMode): Promise<Trial> {
   const clock = new SchedulingClock();
@@ -144,7 +155,11 @@ async function trial(dir: string, world: World, mode: RestoreMode): Promise<Tria
   mock.on(DescribeAddressesCommand).callsFake((input: { AllocationIds?: string[] }) => ({
     Addresses: (input.AllocationIds ?? []).map((a) => ({
       AllocationId: a,
-      ...(associated.has(a) ? { AssociationId: 'eipassoc-new', InstanceId: 'i-new' } : failedAt === 0 || clock.now() < releaseAt(index(a)) ? { AssociationId: 'eipassoc-gw', NetworkInterfaceId: 'eni-gw' } : {}),
+      ...(associated.has(a)
+        ? { AssociationId: 'eipassoc-new', InstanceId: 'i-new' }
+        : failedAt === 0 || clock.now() < releaseAt(index(a))
+          ? { AssociationId: 'eipassoc-gw', NetworkInterfaceId: 'eni-gw' }
+          : {}),
     })),
   }));
   mock.on(AssociateAddressCommand).callsFake((input: { AllocationId?: string }) => {
@@ -152,14 +167,19 @@ async function trial(dir: string, world: World, mode: RestoreMode): Promise<Tria
     const at = clock.now();
     if (!sent.has(a)) sent.set(a, at);
     if (at < releaseAt(index(a))) premature++;
-    if (at < releaseAt(index(a)) + AUTH_LINGER_MS) throw Object.assign(new Error('You do not have permission to access the specified resource.'), { name: 'AuthFailure' });
+    if (at < releaseAt(index(a)) + AUTH_LINGER_MS)
+      throw Object.assign(new Error('You do not have permission to access the specified resource.'), {
+        name: 'AuthFailure',
+      });
     associated.set(a, at);
     return { AssociationId: `eipassoc-0cut${index(a)}` };
   });
 
   const plans: Record<string, unknown> = {
     reviewed: planJson(scenarios.gatewayToInstance(AZS)),
-    replan: planJson(mode === 'associate' ? [] : Array.from({ length: AZS }, (_, i) => cabal.association(i, ['create']))),
+    replan: planJson(
+      mode === 'associate' ? [] : Array.from({ length: AZS }, (_, i) => cabal.association(i, ['create'])),
+    ),
   };
   const terraform: TerraformDriver = {
     async show(planfile, outFile) {
@@ -179,7 +199,13 @@ async function trial(dir: string, world: World, mode: RestoreMode): Promise<Tria
       for (let i = 0; i < AZS; i++) {
         if (applies === 1) {
           onLine(hook(clock, 'apply_start', `${M}.aws_instance.nat[${i}]`, 'create'), 'stdout');
-          onLine(hook(clock, 'apply_complete', `${M}.aws_instance.nat[${i}]`, 'create', { id_key: 'id', id_value: `i-0${i}1234567890abcde` }), 'stdout');
+          onLine(
+            hook(clock, 'apply_complete', `${M}.aws_instance.nat[${i}]`, 'create', {
+              id_key: 'id',
+              id_value: `i-0${i}1234567890abcde`,
+            }),
+            'stdout',
+          );
           onLine(hook(clock, 'apply_start', `${M}.aws_route.private[${i}]`, 'update'), 'stdout');
           onLine(hook(clock, 'apply_complete', `${M}.aws_route.private[${i}]`, 'update'), 'stdout');
           onLine(hook(clock, 'apply_start', `${M}.aws_nat_gateway.nat[${i}]`, 'delete'), 'stdout');
@@ -188,7 +214,19 @@ async function trial(dir: string, world: World, mode: RestoreMode): Promise<Tria
         if (raceLost) {
           onLine(hook(clock, 'apply_errored', `${M}.aws_eip_association.nat[${i}]`, 'create'), 'stdout');
           if (applies === 1 && i === 0) failedAt = clock.now();
-          onLine(ui(clock, { '@level': 'error', type: 'diagnostic', diagnostic: { severity: 'error', summary: AUTH, detail: '', address: `${M}.aws_eip_association.nat[${i}]` } }), 'stdout');
+          onLine(
+            ui(clock, {
+              '@level': 'error',
+              type: 'diagnostic',
+              diagnostic: {
+                severity: 'error',
+                summary: AUTH,
+                detail: '',
+                address: `${M}.aws_eip_association.nat[${i}]`,
+              },
+            }),
+            'stdout',
+          );
         } else {
           onLine(hook(clock, 'apply_complete', `${M}.aws_eip_association.nat[${i}]`, 'create'), 'stdout');
         }
@@ -196,17 +234,34 @@ async function trial(dir: string, world: World, mode: RestoreMode): Promise<Tria
       return done(raceLost ? 1 : 0);
     },
   };
-  const out = { line: () => undefined, startGroup: () => undefined, endGroup: () => undefined, secret: () => undefined };
+  const out = {
+    line: () => undefined,
+    startGroup: () => undefined,
+    endGroup: () => undefined,
+    secret: () => undefined,
+  };
   writeFileSync(join(dir, 'tfplan'), 'saved plan');
   const r = await runCutover(
-    { workingDirectory: dir, planfile: 'tfplan', applyArgs: [], maxApplies: 3, releaseTimeoutMs: 30 * 60_000, restore: mode, amiCheck: 'off', ami: { namePattern: 'cabal-nat-al2023-*', requiredTags: [] } },
+    {
+      workingDirectory: dir,
+      planfile: 'tfplan',
+      applyArgs: [],
+      maxApplies: 3,
+      releaseTimeoutMs: 30 * 60_000,
+      restore: mode,
+      amiCheck: 'off',
+      ami: { namePattern: 'cabal-nat-al2023-*', requiredTags: [] },
+    },
     { terraform, ec2: () => ec2, clock, out, tempDir: dir },
   );
   const waits = r.waits;
   const waitMs = Math.max(...waits.map((w) => w.endedAt - w.startedAt));
   const azs = Array.from({ length: AZS }, (_, i) => i);
   return {
-    delaysMs: mode === 'associate' ? azs.map((i) => (sent.get(alloc(i)) ?? Number.NaN) - releaseAt(i)) : azs.map((i) => replanStart - releaseAt(i)),
+    delaysMs:
+      mode === 'associate'
+        ? azs.map((i) => (sent.get(alloc(i)) ?? Number.NaN) - releaseAt(i))
+        : azs.map((i) => replanStart - releaseAt(i)),
     associatedMs: azs.map((i) => (associated.get(alloc(i)) ?? Number.NaN) - releaseAt(i)),
     premature,
     waitMs,
@@ -228,12 +283,15 @@ const worlds: World[] = Array.from({ length: TRIALS }, () => ({
 }));
 const results: Record<RestoreMode, Trial[]> = { associate: [], reapply: [] };
 try {
-  for (const mode of ['associate', 'reapply'] as const) for (const w of worlds) results[mode].push(await trial(dir, w, mode));
+  for (const mode of ['associate', 'reapply'] as const)
+    for (const w of worlds) results[mode].push(await trial(dir, w, mode));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`cutover bench: ${TRIALS} simulated Elastic IP races × ${AZS} AZs on virtual time (gateway deletes 0–4 min after apply 1, the address stays associated 0–8 s longer, AuthFailure ${AUTH_LINGER_MS / 1000} s more)`);
+console.log(
+  `cutover bench: ${TRIALS} simulated Elastic IP races × ${AZS} AZs on virtual time (gateway deletes 0–4 min after apply 1, the address stays associated 0–8 s longer, AuthFailure ${AUTH_LINGER_MS / 1000} s more)`,
+);
 let ok = true;
 {
   const t = results.associate;
@@ -244,11 +302,21 @@ let ok = true;
   const perMinute = t.map((r) => r.ec2Calls / Math.max(1, r.waitMs / 60_000) / AZS).sort((a, b) => a - b);
   console.log('restore: associate');
   console.log(`  converged                                 ${converged}/${TRIALS}`);
-  console.log(`  release → AssociateAddress sent, median   ${s(pct(sent, 50))}   (target ≤ ${s(TARGET_ASSOCIATE_MEDIAN_MS)})   p90 ${s(pct(sent, 90))}, max ${s(sent.at(-1) ?? 0)}`);
-  console.log(`  release → associated, median              ${s(pct(assoc, 50))}   p90 ${s(pct(assoc, 90))}, max ${s(assoc.at(-1) ?? 0)}   (AuthFailure lingers ${AUTH_LINGER_MS / 1000} s: retried every 0.5 s)`);
+  console.log(
+    `  release → AssociateAddress sent, median   ${s(pct(sent, 50))}   (target ≤ ${s(TARGET_ASSOCIATE_MEDIAN_MS)})   p90 ${s(pct(sent, 90))}, max ${s(sent.at(-1) ?? 0)}`,
+  );
+  console.log(
+    `  release → associated, median              ${s(pct(assoc, 50))}   p90 ${s(pct(assoc, 90))}, max ${s(assoc.at(-1) ?? 0)}   (AuthFailure lingers ${AUTH_LINGER_MS / 1000} s: retried every 0.5 s)`,
+  );
   console.log(`  premature AssociateAddress (before release) ${premature}   (target 0)`);
-  console.log(`  EC2 calls per minute of waiting, per EIP  median ${pct(perMinute, 50).toFixed(1)}, max ${(perMinute.at(-1) ?? 0).toFixed(1)}   (1 DescribeAddresses/s + 1 DescribeNatGateways/15 s = 64)`);
-  ok &&= pct(sent, 50) <= TARGET_ASSOCIATE_MEDIAN_MS && premature === 0 && converged === TRIALS && sent.every((d) => Number.isFinite(d) && d >= 0);
+  console.log(
+    `  EC2 calls per minute of waiting, per EIP  median ${pct(perMinute, 50).toFixed(1)}, max ${(perMinute.at(-1) ?? 0).toFixed(1)}   (1 DescribeAddresses/s + 1 DescribeNatGateways/15 s = 64)`,
+  );
+  ok &&=
+    pct(sent, 50) <= TARGET_ASSOCIATE_MEDIAN_MS &&
+    premature === 0 &&
+    converged === TRIALS &&
+    sent.every((d) => Number.isFinite(d) && d >= 0);
 }
 {
   const t = results.reapply;
@@ -259,8 +327,12 @@ let ok = true;
   const overBudget = t.filter((r) => r.ec2Calls > AZS * (r.waitMs / ADAPTIVE_MAX_MS + 5)).length;
   console.log('restore: reapply');
   console.log(`  converged                                 ${converged}/${TRIALS}`);
-  console.log(`  last release → re-apply start, median     ${s(pct(last, 50))}   (target ≤ ${s(TARGET_REAPPLY_MEDIAN_MS)})   p90 ${s(pct(last, 90))}, max ${s(last.at(-1) ?? 0)}`);
-  console.log(`  each release → re-apply start, median     ${s(pct(delays, 50))}   max ${s(delays.at(-1) ?? 0)}   (an AZ waits for the slowest gateway)`);
+  console.log(
+    `  last release → re-apply start, median     ${s(pct(last, 50))}   (target ≤ ${s(TARGET_REAPPLY_MEDIAN_MS)})   p90 ${s(pct(last, 90))}, max ${s(last.at(-1) ?? 0)}`,
+  );
+  console.log(
+    `  each release → re-apply start, median     ${s(pct(delays, 50))}   max ${s(delays.at(-1) ?? 0)}   (an AZ waits for the slowest gateway)`,
+  );
   console.log(`  premature re-applies                      ${premature}   (target 0)`);
   console.log(`  EC2 calls during the wait vs (wait/5 s + 5) per EIP: ${overBudget} trial(s) over budget   (target 0)`);
   ok &&= pct(last, 50) <= TARGET_REAPPLY_MEDIAN_MS && premature === 0 && overBudget === 0 && converged === TRIALS;

@@ -44,14 +44,18 @@ const output: CutoverOutput = {
 let result: CutoverResult | undefined;
 let running = 0;
 
-function writeOutputs(r: Pick<CutoverResult, 'result' | 'applies' | 'retriedBecause' | 'egressGapSeconds' | 'timeline' | 'restore'>): void {
+function writeOutputs(
+  r: Pick<CutoverResult, 'result' | 'applies' | 'retriedBecause' | 'egressGapSeconds' | 'timeline' | 'restore'>,
+): void {
   outputs.set('result', r.result);
   outputs.set('applies', String(r.applies));
   outputs.set('restore-path', r.restore?.path ?? '');
   outputs.set('egress-gap-seconds', r.egressGapSeconds === undefined ? '' : String(r.egressGapSeconds));
   outputs.set('retried-because', r.retriedBecause, (max) => r.retriedBecause.slice(0, Math.floor(max / 2)));
   // A timeline too large for the output budget keeps its steps without their details.
-  outputs.set('timeline', JSON.stringify(r.timeline), () => JSON.stringify({ ...r.timeline, steps: r.timeline.steps.map(({ detail: _detail, ...s }) => s) }));
+  outputs.set('timeline', JSON.stringify(r.timeline), () =>
+    JSON.stringify({ ...r.timeline, steps: r.timeline.steps.map(({ detail: _detail, ...s }) => s) }),
+  );
 }
 
 async function onExit(exit: ExitInfo): Promise<void> {
@@ -62,21 +66,32 @@ async function onExit(exit: ExitInfo): Promise<void> {
     }
     writeOutputs(result);
     await writeStepSummary(renderSummary(result));
-    for (const e of result.errors) annotations.error(e.summary.split('\n')[0] ?? '', { title: e.address ? `terraform: ${e.address}` : 'terraform' });
+    for (const e of result.errors)
+      annotations.error(e.summary.split('\n')[0] ?? '', { title: e.address ? `terraform: ${e.address}` : 'terraform' });
     annotations.finish();
-    if (result.result === 'failed' || result.result === 'cancelled') for (const s of result.nextSteps) core.info(`What to do: ${s}`);
+    if (result.result === 'failed' || result.result === 'cancelled')
+      for (const s of result.nextSteps) core.info(`What to do: ${s}`);
     return;
   }
   // Ended before the cutover produced a result: an input error, terraform missing, or cancelled before the first apply.
   const kind = exit.kind === 'success' ? 'failed' : exit.kind;
   writeOutputs({ result: kind, applies: 0, retriedBecause: '', timeline: { steps: [] } });
-  const what = kind === 'cancelled' ? 'Nothing was applied; egress is as it was. Re-run the job when ready.' : 'Nothing was applied; egress is as it was. Fix the problem above and re-run the job.';
-  await writeStepSummary(`## cutover: ${kind === 'cancelled' ? 'CANCELLED' : 'FAILED'} before applying\n\n> **${escapeText(exit.message)}**\n\n### What to do\n\n- ${what}\n`);
+  const what =
+    kind === 'cancelled'
+      ? 'Nothing was applied; egress is as it was. Re-run the job when ready.'
+      : 'Nothing was applied; egress is as it was. Fix the problem above and re-run the job.';
+  await writeStepSummary(
+    `## cutover: ${kind === 'cancelled' ? 'CANCELLED' : 'FAILED'} before applying\n\n> **${escapeText(exit.message)}**\n\n### What to do\n\n- ${what}\n`,
+  );
 }
 
 async function main(ctx: { signal: AbortSignal }): Promise<void> {
   const inputs = cutoverInputs(envInputReader());
-  const driver = processDriver({ terraform: inputs.terraform, cwd: inputs.workingDirectory, onNote: (m) => core.warning(m) });
+  const driver = processDriver({
+    terraform: inputs.terraform,
+    cwd: inputs.workingDirectory,
+    onNote: (m) => core.warning(m),
+  });
   const terraform: TerraformDriver = {
     show: driver.show,
     async run(args, onLine, signal) {
@@ -101,7 +116,8 @@ async function main(ctx: { signal: AbortSignal }): Promise<void> {
   } finally {
     ec2?.destroy();
   }
-  if (result.result === 'failed' || result.result === 'cancelled') throw new Error(result.failure ?? `cutover ${result.result}`);
+  if (result.result === 'failed' || result.result === 'cancelled')
+    throw new Error(result.failure ?? `cutover ${result.result}`);
   const gap = result.egressGapSeconds === undefined ? '' : `; egress gap ${result.egressGapSeconds} s`;
   core.info(`cutover: ${result.result} (${result.applies} apply(s))${gap}`);
 }
@@ -112,9 +128,18 @@ await runGuardedAction({
   clock: systemClock,
   // While terraform runs, the run waits for it to stop after its one SIGINT; otherwise main ends at once.
   graceMs: TERRAFORM_GRACE_MS,
-  describe: (err) => (err instanceof Error && err.name === 'Error' ? err.message.split('\n')[0] ?? '' : describeError(err)),
+  describe: (err) =>
+    err instanceof Error && err.name === 'Error' ? (err.message.split('\n')[0] ?? '') : describeError(err),
   onSignal: (sig, count) => {
-    if (count === 1) core.warning(running > 0 ? `Received ${sig}: interrupting terraform once (SIGINT) and waiting for it to save state and release the lock` : `Received ${sig}: stopping now`);
-    else if (running > 0) core.info(`Received ${sig} again: still waiting for terraform to exit (a second interrupt would abandon operations in flight)`);
+    if (count === 1)
+      core.warning(
+        running > 0
+          ? `Received ${sig}: interrupting terraform once (SIGINT) and waiting for it to save state and release the lock`
+          : `Received ${sig}: stopping now`,
+      );
+    else if (running > 0)
+      core.info(
+        `Received ${sig} again: still waiting for terraform to exit (a second interrupt would abandon operations in flight)`,
+      );
   },
 });

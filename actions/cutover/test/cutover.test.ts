@@ -9,7 +9,18 @@ import { ROLLBACK, TerraformNotFoundError, runCutover, type CutoverResult } from
 import { VirtualClock } from '@nat-egress/shared/runtime';
 import { cabal, planJson, scenarios } from '../../../packages/shared/test/support/plans';
 import { FAKE_TF, deps, options, simulateEc2, workspace, type Call } from './support/harness';
-import { M, RACE_MESSAGES, associationApply, changeSummary, diagnostic, hook, ordinaryApply, raceApply, replanStream, version } from './support/streams';
+import {
+  M,
+  RACE_MESSAGES,
+  associationApply,
+  changeSummary,
+  diagnostic,
+  hook,
+  ordinaryApply,
+  raceApply,
+  replanStream,
+  version,
+} from './support/streams';
 
 const reviewedSwitch = planJson(scenarios.gatewayToInstance(2));
 const replanAssociations = planJson([cabal.association(0, ['create']), cabal.association(1, ['create'])]);
@@ -32,29 +43,34 @@ function expectNoRawJson(text: string): void {
 }
 
 describe('cutover restore: reapply — the race converges by re-planning and re-applying', () => {
-  it.each(Object.keys(RACE_MESSAGES) as Array<keyof typeof RACE_MESSAGES>)('provider message form %s → converged in 2 applies', async (form) => {
-    const ws = workspace(raceScenario({ form }));
-    const h = deps(ws.dir);
-    const ec2 = simulateEc2(h.ec2, { deletingPolls: 3 });
-    const r = await runCutover(options(ws.dir, { restore: 'reapply' }), h.deps);
-    expect(r.failure).toBeUndefined();
-    expect(r.result).toBe('converged');
-    expect(r.applies).toBe(2);
-    expect(r.retriedBecause).toContain('AuthFailure associating Elastic IP');
-    expect(r.wait?.outcome).toBe('released');
-    expect(r.errors).toEqual([]); // converged: nothing left to annotate as an error
-    expect(r.restore).toMatchObject({ mode: 'reapply', path: 'reapply', associations: [] });
-    expect(ec2.associations()).toEqual([]);
-    // one watch per Elastic IP, each polling until the (shared) gateways show deleted
-    expect(ec2.gatewayPolls()).toBeGreaterThanOrEqual(4);
-    expect(r.waits.map((w) => w.outcome)).toEqual(['released', 'released']);
-    // apply the reviewed plan, re-plan with apply-args, apply the re-plan
-    const calls = ws.calls();
-    expect(kinds(calls)).toEqual(['show', 'apply', 'plan', 'show', 'apply']);
-    expect(calls[1]!.argv).toEqual(['apply', '-json', '-input=false', join(ws.dir, 'tfplan')]);
-    expect(calls[2]!.argv).toEqual(expect.arrayContaining(['plan', '-json', '-input=false', '-var-file=prod.tfvars', '-lock-timeout=30m']));
-    expect(calls[4]!.planKey).toBe('replan');
-  });
+  it.each(Object.keys(RACE_MESSAGES) as Array<keyof typeof RACE_MESSAGES>)(
+    'provider message form %s → converged in 2 applies',
+    async (form) => {
+      const ws = workspace(raceScenario({ form }));
+      const h = deps(ws.dir);
+      const ec2 = simulateEc2(h.ec2, { deletingPolls: 3 });
+      const r = await runCutover(options(ws.dir, { restore: 'reapply' }), h.deps);
+      expect(r.failure).toBeUndefined();
+      expect(r.result).toBe('converged');
+      expect(r.applies).toBe(2);
+      expect(r.retriedBecause).toContain('AuthFailure associating Elastic IP');
+      expect(r.wait?.outcome).toBe('released');
+      expect(r.errors).toEqual([]); // converged: nothing left to annotate as an error
+      expect(r.restore).toMatchObject({ mode: 'reapply', path: 'reapply', associations: [] });
+      expect(ec2.associations()).toEqual([]);
+      // one watch per Elastic IP, each polling until the (shared) gateways show deleted
+      expect(ec2.gatewayPolls()).toBeGreaterThanOrEqual(4);
+      expect(r.waits.map((w) => w.outcome)).toEqual(['released', 'released']);
+      // apply the reviewed plan, re-plan with apply-args, apply the re-plan
+      const calls = ws.calls();
+      expect(kinds(calls)).toEqual(['show', 'apply', 'plan', 'show', 'apply']);
+      expect(calls[1]!.argv).toEqual(['apply', '-json', '-input=false', join(ws.dir, 'tfplan')]);
+      expect(calls[2]!.argv).toEqual(
+        expect.arrayContaining(['plan', '-json', '-input=false', '-var-file=prod.tfvars', '-lock-timeout=30m']),
+      );
+      expect(calls[4]!.planKey).toBe('replan');
+    },
+  );
 
   it('measures the egress gap from the first route change to the last association, and keeps a timeline', async () => {
     const ws = workspace(raceScenario());
@@ -62,7 +78,11 @@ describe('cutover restore: reapply — the race converges by re-planning and re-
     simulateEc2(h.ec2, { deletingPolls: 2 });
     const r = await runCutover(options(ws.dir, { restore: 'reapply' }), h.deps);
     // first apply: route update starts at t=16 s; second apply: last association completes at t=180+3 s
-    expect(r.timeline.egressGap).toMatchObject({ fromAddress: `${M}.aws_route.private[0]`, toAddress: `${M}.aws_eip_association.nat[1]`, seconds: 167 });
+    expect(r.timeline.egressGap).toMatchObject({
+      fromAddress: `${M}.aws_route.private[0]`,
+      toAddress: `${M}.aws_eip_association.nat[1]`,
+      seconds: 167,
+    });
     expect(r.egressGapSeconds).toBe(167);
     expect(r.timeline.steps.map((s) => `${s.step}:${s.outcome}`)).toEqual([
       'check:ok',
@@ -132,7 +152,11 @@ describe('cutover restore: reapply — the race converges by re-planning and re-
 });
 
 describe('cutover: failures that must not be retried', () => {
-  async function failing(applyLines: unknown[], exit = 1, world = { deletingPolls: 0 }): Promise<{ r: CutoverResult; calls: Call[]; ec2Calls: number; text: string }> {
+  async function failing(
+    applyLines: unknown[],
+    exit = 1,
+    world = { deletingPolls: 0 },
+  ): Promise<{ r: CutoverResult; calls: Call[]; ec2Calls: number; text: string }> {
     const ws = workspace({ plans: { reviewed: reviewedSwitch }, apply: [{ lines: applyLines, exit }] });
     const h = deps(ws.dir);
     const ec2 = simulateEc2(h.ec2, world);
@@ -148,7 +172,9 @@ describe('cutover: failures that must not be retried', () => {
     const r = await runCutover(options(ws.dir, { releaseTimeoutMs: 10 * 60_000, restore: 'reapply' }), h.deps);
     expect(r.result).toBe('failed');
     expect(r.applies).toBe(1);
-    expect(r.failure).toContain('module.vpc.aws_eip_association.nat[0]: NAT gateway(s) nat-000f1e2d3c4b5a6978 still deleting after 10m (release-timeout 10m): gave up waiting');
+    expect(r.failure).toContain(
+      'module.vpc.aws_eip_association.nat[0]: NAT gateway(s) nat-000f1e2d3c4b5a6978 still deleting after 10m (release-timeout 10m): gave up waiting',
+    );
     expect(r.nextSteps).toContain(ROLLBACK);
     expect(kinds(ws.calls())).toEqual(['show', 'apply']);
     expect(ec2.calls() - 1).toBeLessThanOrEqual(2 * (600 / 5 + 5)); // two Elastic IPs, one watch each
@@ -169,7 +195,11 @@ describe('cutover: failures that must not be retried', () => {
       version(0),
       hook('apply_start', `${M}.aws_instance.nat[0]`, 'create', 1),
       hook('apply_errored', `${M}.aws_instance.nat[0]`, 'create', 9, { elapsed_seconds: 8 }),
-      diagnostic('creating EC2 Instance: operation error EC2: RunInstances, https response error StatusCode: 500, api error InsufficientInstanceCapacity: We currently do not have sufficient t3.micro capacity.', 9, `${M}.aws_instance.nat[0]`),
+      diagnostic(
+        'creating EC2 Instance: operation error EC2: RunInstances, https response error StatusCode: 500, api error InsufficientInstanceCapacity: We currently do not have sufficient t3.micro capacity.',
+        9,
+        `${M}.aws_instance.nat[0]`,
+      ),
     ]);
     expect(r.result).toBe('failed');
     expect(r.applies).toBe(1);
@@ -185,7 +215,11 @@ describe('cutover: failures that must not be retried', () => {
     const { r, calls, ec2Calls } = await failing([
       version(0),
       hook('apply_errored', `${M}.aws_instance.nat[0]`, 'create', 2, { elapsed_seconds: 1 }),
-      diagnostic('creating EC2 Instance: operation error EC2: RunInstances, https response error StatusCode: 400, api error AuthFailure: You do not have permission to access the specified resource.', 2, `${M}.aws_instance.nat[0]`),
+      diagnostic(
+        'creating EC2 Instance: operation error EC2: RunInstances, https response error StatusCode: 400, api error AuthFailure: You do not have permission to access the specified resource.',
+        2,
+        `${M}.aws_instance.nat[0]`,
+      ),
     ]);
     expect(r.result).toBe('failed');
     expect(r.failure).toContain('is not an Elastic IP association');
@@ -206,7 +240,9 @@ describe('cutover: failures that must not be retried', () => {
   it('AuthFailure while no NAT gateway ever held the address is not the race', async () => {
     const { r, calls } = await failing(raceApply(2), 1, { deletingPolls: 0, noGateways: true } as never);
     expect(r.result).toBe('failed');
-    expect(r.failure).toContain('no NAT gateway holds or held eipalloc-00a1b2c3d4e5f6a7b8 (DescribeNatGateways, all states): the AuthFailure is not the cutover race');
+    expect(r.failure).toContain(
+      'no NAT gateway holds or held eipalloc-00a1b2c3d4e5f6a7b8 (DescribeNatGateways, all states): the AuthFailure is not the cutover race',
+    );
     expect(kinds(calls)).toEqual(['show', 'apply']);
   });
 
@@ -220,16 +256,25 @@ describe('cutover: failures that must not be retried', () => {
       cabal.association(0, ['create']),
       cabal.association(1, ['create']),
       cabal.gateway(0, ['create']),
-      ...planJson([]).resource_changes as never[],
+      ...(planJson([]).resource_changes as never[]),
     ]);
-    (surprise.resource_changes as unknown[]).push({ address: 'aws_s3_bucket.logs', mode: 'managed', type: 'aws_s3_bucket', name: 'logs', change: { actions: ['delete'], before: {}, after: null } });
+    (surprise.resource_changes as unknown[]).push({
+      address: 'aws_s3_bucket.logs',
+      mode: 'managed',
+      type: 'aws_s3_bucket',
+      name: 'logs',
+      change: { actions: ['delete'], before: {}, after: null },
+    });
     const ws = workspace(raceScenario({ replan: surprise }));
     const h = deps(ws.dir);
     simulateEc2(h.ec2, { deletingPolls: 1 });
     const r = await runCutover(options(ws.dir, { restore: 'reapply' }), h.deps);
     expect(r.result).toBe('failed');
     expect(r.applies).toBe(1);
-    expect(r.unexpected).toEqual([`create ${M}.aws_nat_gateway.nat[0]: the reviewed plan would delete it`, 'delete aws_s3_bucket.logs: not in the reviewed plan']);
+    expect(r.unexpected).toEqual([
+      `create ${M}.aws_nat_gateway.nat[0]: the reviewed plan would delete it`,
+      'delete aws_s3_bucket.logs: not in the reviewed plan',
+    ]);
     expect(r.failure).toContain('2 change(s) that were not in the reviewed plan');
     expect(kinds(ws.calls())).toEqual(['show', 'apply', 'plan', 'show']);
     expect(h.text()).toContain('unexpected in the re-plan: delete aws_s3_bucket.logs');
@@ -256,8 +301,18 @@ describe('cutover: failures that must not be retried', () => {
       plans: { reviewed: reviewedSwitch },
       apply: [
         {
-          lines: [version(0), hook('apply_start', `${M}.aws_instance.nat[0]`, 'create', 1), 'panic: runtime error: invalid memory address or nil pointer dereference', '[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x1f2e3d4]', '', 'goroutine 1 [running]:'],
-          stderr: ['!!!!!!!!!!!!!!!!!!!!!!!!!!! TERRAFORM CRASH !!!!!!!!!!!!!!!!!!!!!!!!!!!!', 'Terraform crashed! This is always indicative of a bug within Terraform.'],
+          lines: [
+            version(0),
+            hook('apply_start', `${M}.aws_instance.nat[0]`, 'create', 1),
+            'panic: runtime error: invalid memory address or nil pointer dereference',
+            '[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x1f2e3d4]',
+            '',
+            'goroutine 1 [running]:',
+          ],
+          stderr: [
+            '!!!!!!!!!!!!!!!!!!!!!!!!!!! TERRAFORM CRASH !!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+            'Terraform crashed! This is always indicative of a bug within Terraform.',
+          ],
           exit: 11,
         },
       ],
@@ -282,18 +337,30 @@ describe('cutover: checks before applying', () => {
     const r = await runCutover(options(ws.dir, { expectedPlanSha: 'a'.repeat(64) }), h.deps);
     expect(r.result).toBe('failed');
     expect(r.applies).toBe(0);
-    expect(r.failure).toMatch(/^the plan's digest [0-9a-f]{64} differs from expected-plan-sha a{64}: refusing to apply/);
+    expect(r.failure).toMatch(
+      /^the plan's digest [0-9a-f]{64} differs from expected-plan-sha a{64}: refusing to apply/,
+    );
     expect(kinds(ws.calls())).toEqual(['show']);
   });
 
   it('the matching digest is accepted (plan-sha computed exactly as plan-guard does)', async () => {
     const { analysePlan } = await import('@nat-egress/shared/plan');
-    const ws = workspace({ plans: { reviewed: planJson(scenarios.unrelatedOnly()) }, apply: [{ lines: ordinaryApply(), exit: 0 }] });
+    const ws = workspace({
+      plans: { reviewed: planJson(scenarios.unrelatedOnly()) },
+      apply: [{ lines: ordinaryApply(), exit: 0 }],
+    });
     const h = deps(ws.dir);
     process.env.FAKE_TF_DIR = ws.dir; // plan-guard runs terraform show with the process environment
     let guard;
     try {
-      guard = await analysePlan({ planfile: 'tfplan', terraform: FAKE_TF, workingDirectory: ws.dir, failOn: 'none', environment: '', tempDir: ws.dir });
+      guard = await analysePlan({
+        planfile: 'tfplan',
+        terraform: FAKE_TF,
+        workingDirectory: ws.dir,
+        failOn: 'none',
+        environment: '',
+        tempDir: ws.dir,
+      });
     } finally {
       delete process.env.FAKE_TF_DIR;
     }
@@ -306,7 +373,17 @@ describe('cutover: checks before applying', () => {
     const ws = workspace({ plans: { reviewed: reviewedSwitch }, apply: [{ lines: raceApply(2), exit: 1 }] });
     const h = deps(ws.dir);
     const ec2 = simulateEc2(h.ec2, { deletingPolls: 0 });
-    ec2.images.resolves({ Images: [{ ImageId: 'ami-0untagged00000001', Name: 'cabal-nat-al2023-2026-01-01', State: 'available', CreationDate: '2026-01-01T00:00:00.000Z', Tags: [{ Key: 'Name', Value: 'cabal-nat-al2023' }] }] });
+    ec2.images.resolves({
+      Images: [
+        {
+          ImageId: 'ami-0untagged00000001',
+          Name: 'cabal-nat-al2023-2026-01-01',
+          State: 'available',
+          CreationDate: '2026-01-01T00:00:00.000Z',
+          Tags: [{ Key: 'Name', Value: 'cabal-nat-al2023' }],
+        },
+      ],
+    });
     const r = await runCutover(options(ws.dir, { amiCheck: 'auto' }), h.deps);
     expect(r.result).toBe('failed');
     expect(r.applies).toBe(0);
@@ -320,7 +397,17 @@ describe('cutover: checks before applying', () => {
     const ws = workspace({ plans: { reviewed: reviewedSwitch }, apply: [{ lines: associationApply(2, 0), exit: 0 }] });
     const h = deps(ws.dir);
     const ec2 = simulateEc2(h.ec2, { deletingPolls: 0 });
-    ec2.images.resolves({ Images: [{ ImageId: 'ami-0aaa1111bbbb22223', Name: 'cabal-nat-al2023-2026-01-02', State: 'available', CreationDate: '2026-01-02T00:00:00.000Z', Tags: [{ Key: 'Role', Value: 'cabal-nat' }] }] });
+    ec2.images.resolves({
+      Images: [
+        {
+          ImageId: 'ami-0aaa1111bbbb22223',
+          Name: 'cabal-nat-al2023-2026-01-02',
+          State: 'available',
+          CreationDate: '2026-01-02T00:00:00.000Z',
+          Tags: [{ Key: 'Role', Value: 'cabal-nat' }],
+        },
+      ],
+    });
     const r = await runCutover(options(ws.dir, { amiCheck: 'auto' }), h.deps);
     expect(r.result).toBe('applied');
     expect(r.ami).toBe('ami-0aaa1111bbbb22223 (cabal-nat-al2023-2026-01-02)');
@@ -331,14 +418,20 @@ describe('cutover: checks before applying', () => {
     const h = deps(ws.dir, { terraform: join(ws.dir, 'no-such-terraform') });
     const err = await runCutover(options(ws.dir), h.deps).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TerraformNotFoundError);
-    expect((err as Error).message).toBe(`terraform: ${JSON.stringify(join(ws.dir, 'no-such-terraform'))} was not found (install Terraform, e.g. hashicorp/setup-terraform with terraform_wrapper: false, or set the terraform input to its path)`);
+    expect((err as Error).message).toBe(
+      `terraform: ${JSON.stringify(join(ws.dir, 'no-such-terraform'))} was not found (install Terraform, e.g. hashicorp/setup-terraform with terraform_wrapper: false, or set the terraform input to its path)`,
+    );
   });
 
   it('a planfile that is not a plan is an input error naming planfile', async () => {
     const ws = workspace({ plans: {} }, 'missing-key');
     const h = deps(ws.dir);
-    await expect(runCutover(options(ws.dir), h.deps)).rejects.toThrow(/^planfile: tfplan: terraform show -json .* failed \(exit 1\)/);
-    await expect(runCutover(options(ws.dir, { planfile: 'nope.tfplan' }), h.deps)).rejects.toThrow('planfile: nope.tfplan does not exist');
+    await expect(runCutover(options(ws.dir), h.deps)).rejects.toThrow(
+      /^planfile: tfplan: terraform show -json .* failed \(exit 1\)/,
+    );
+    await expect(runCutover(options(ws.dir, { planfile: 'nope.tfplan' }), h.deps)).rejects.toThrow(
+      'planfile: nope.tfplan does not exist',
+    );
   });
 });
 
@@ -346,12 +439,24 @@ describe('cutover: straight-through applies', () => {
   it('instance → gateway: one apply, result applied, no EC2', async () => {
     const lines = [
       version(0),
-      ...[0, 1].flatMap((i) => [hook('apply_start', `${M}.aws_eip_association.nat[${i}]`, 'delete', 1), hook('apply_complete', `${M}.aws_eip_association.nat[${i}]`, 'delete', 3, { elapsed_seconds: 2 })]),
-      ...[0, 1].flatMap((i) => [hook('apply_start', `${M}.aws_nat_gateway.nat[${i}]`, 'create', 3), hook('apply_complete', `${M}.aws_nat_gateway.nat[${i}]`, 'create', 95 + i, { elapsed_seconds: 92 + i })]),
-      ...[0, 1].flatMap((i) => [hook('apply_start', `${M}.aws_route.private[${i}]`, 'update', 96), hook('apply_complete', `${M}.aws_route.private[${i}]`, 'update', 97, { elapsed_seconds: 1 })]),
+      ...[0, 1].flatMap((i) => [
+        hook('apply_start', `${M}.aws_eip_association.nat[${i}]`, 'delete', 1),
+        hook('apply_complete', `${M}.aws_eip_association.nat[${i}]`, 'delete', 3, { elapsed_seconds: 2 }),
+      ]),
+      ...[0, 1].flatMap((i) => [
+        hook('apply_start', `${M}.aws_nat_gateway.nat[${i}]`, 'create', 3),
+        hook('apply_complete', `${M}.aws_nat_gateway.nat[${i}]`, 'create', 95 + i, { elapsed_seconds: 92 + i }),
+      ]),
+      ...[0, 1].flatMap((i) => [
+        hook('apply_start', `${M}.aws_route.private[${i}]`, 'update', 96),
+        hook('apply_complete', `${M}.aws_route.private[${i}]`, 'update', 97, { elapsed_seconds: 1 }),
+      ]),
       changeSummary(2, 2, 6, 120),
     ];
-    const ws = workspace({ plans: { reviewed: planJson(scenarios.instanceToGateway(2)) }, apply: [{ lines, exit: 0 }] });
+    const ws = workspace({
+      plans: { reviewed: planJson(scenarios.instanceToGateway(2)) },
+      apply: [{ lines, exit: 0 }],
+    });
     const h = deps(ws.dir);
     const ec2 = simulateEc2(h.ec2, { deletingPolls: 0 });
     const r = await runCutover(options(ws.dir, { amiCheck: 'auto' }), h.deps);
@@ -359,11 +464,16 @@ describe('cutover: straight-through applies', () => {
     expect(r.applies).toBe(1);
     expect(r.modeSwitch).toBe('instance-to-gateway');
     expect(r.egressGapSeconds).toBe(96); // association delete at 1 s → last route update at 97 s
-    expect(ec2.calls() + ec2.mock.commandCalls((await import('@nat-egress/shared/terraform')).DescribeImagesCommand).length).toBe(0);
+    expect(
+      ec2.calls() + ec2.mock.commandCalls((await import('@nat-egress/shared/terraform')).DescribeImagesCommand).length,
+    ).toBe(0);
   });
 
   it('an ordinary apply: one apply, no egress gap', async () => {
-    const ws = workspace({ plans: { reviewed: planJson(scenarios.unrelatedOnly()) }, apply: [{ lines: ordinaryApply(), exit: 0 }] });
+    const ws = workspace({
+      plans: { reviewed: planJson(scenarios.unrelatedOnly()) },
+      apply: [{ lines: ordinaryApply(), exit: 0 }],
+    });
     const h = deps(ws.dir);
     const r = await runCutover(options(ws.dir), h.deps);
     expect(r.result).toBe('applied');
@@ -387,10 +497,15 @@ describe('cutover: cancellation', () => {
     for (let i = 0; i < 500 && !predicate(); i++) await new Promise((r) => setTimeout(r, 20));
     expect(predicate()).toBe(true);
   }
-  const hanging = (dir: string) => existsSync(join(dir, 'calls.jsonl')) && readFileSync(join(dir, 'calls.jsonl'), 'utf8').includes('"event":"hanging"');
+  const hanging = (dir: string) =>
+    existsSync(join(dir, 'calls.jsonl')) &&
+    readFileSync(join(dir, 'calls.jsonl'), 'utf8').includes('"event":"hanging"');
 
   it('abort during apply → terraform gets one SIGINT, the cutover waits for it to exit and fails', async () => {
-    const ws = workspace({ plans: { reviewed: reviewedSwitch }, apply: [{ lines: [version(0), hook('apply_start', `${M}.aws_nat_gateway.nat[0]`, 'delete', 1)], hang: true }] });
+    const ws = workspace({
+      plans: { reviewed: reviewedSwitch },
+      apply: [{ lines: [version(0), hook('apply_start', `${M}.aws_nat_gateway.nat[0]`, 'delete', 1)], hang: true }],
+    });
     const controller = new AbortController();
     const h = deps(ws.dir, { signal: controller.signal, clock: new VirtualClock() });
     simulateEc2(h.ec2, { deletingPolls: 0 });
@@ -407,7 +522,10 @@ describe('cutover: cancellation', () => {
   });
 
   it('terraform ignoring SIGINT past the grace period is escalated to SIGTERM', async () => {
-    const ws = workspace({ plans: { reviewed: reviewedSwitch }, apply: [{ lines: [version(0)], hang: true, ignoreSigint: true }] });
+    const ws = workspace({
+      plans: { reviewed: reviewedSwitch },
+      apply: [{ lines: [version(0)], hang: true, ignoreSigint: true }],
+    });
     const controller = new AbortController();
     const h = deps(ws.dir, { signal: controller.signal, graceMs: 300 });
     simulateEc2(h.ec2, { deletingPolls: 0 });

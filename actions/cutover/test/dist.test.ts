@@ -9,7 +9,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NODE24 as node24, runAction, type ActionRun, type RunOptions } from '../../../packages/shared/test/support/action-runner';
+import {
+  NODE24 as node24,
+  runAction,
+  type ActionRun,
+  type RunOptions,
+} from '../../../packages/shared/test/support/action-runner';
 import { cabal, planJson, scenarios } from '../../../packages/shared/test/support/plans';
 import { M, hook, ordinaryApply, version } from './support/streams';
 
@@ -26,15 +31,26 @@ function setup(scenario: unknown): string {
 }
 
 async function runDist(dir: string, inputs: Record<string, string>, opts: { onStdout?: RunOptions['onStdout'] } = {}) {
-  const run = await runAction('cutover', { 'working-directory': dir, ...inputs }, {
-    dir,
-    env: { PATH: `${fakeDir}:${dirname(node24)}:${process.env.PATH ?? ''}`, HOME: dir, FAKE_TF_DIR: dir, AWS_EC2_METADATA_DISABLED: 'true' },
-    onStdout: opts.onStdout,
-  });
+  const run = await runAction(
+    'cutover',
+    { 'working-directory': dir, ...inputs },
+    {
+      dir,
+      env: {
+        PATH: `${fakeDir}:${dirname(node24)}:${process.env.PATH ?? ''}`,
+        HOME: dir,
+        FAKE_TF_DIR: dir,
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
+      onStdout: opts.onStdout,
+    },
+  );
   return { ...run, output: run.outputs };
 }
 
-function calls(dir: string): Array<{ argv: string[]; signals: string[]; exit?: number; event?: string; ended?: string }> {
+function calls(
+  dir: string,
+): Array<{ argv: string[]; signals: string[]; exit?: number; event?: string; ended?: string }> {
   const file = join(dir, 'calls.jsonl');
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
@@ -52,16 +68,26 @@ function expectOneLineError(run: ActionRun, message: string): void {
 
 describe('cutover dist/index.js (Node 24, fake terraform on PATH)', () => {
   it('an ordinary apply: one apply, result applied, summary and outputs written', async () => {
-    const dir = setup({ plans: { reviewed: planJson(scenarios.unrelatedOnly()) }, apply: [{ lines: ordinaryApply(), exit: 0 }] });
+    const dir = setup({
+      plans: { reviewed: planJson(scenarios.unrelatedOnly()) },
+      apply: [{ lines: ordinaryApply(), exit: 0 }],
+    });
     const run = await runDist(dir, { planfile: 'tfplan', 'nat-ami-check': 'off' });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.output).toMatchObject({ result: 'applied', applies: '1', 'retried-because': '', 'egress-gap-seconds': '' });
+    expect(run.output).toMatchObject({
+      result: 'applied',
+      applies: '1',
+      'retried-because': '',
+      'egress-gap-seconds': '',
+    });
     expect(JSON.parse(run.output.timeline!).steps.map((s: { step: string }) => s.step)).toEqual(['check', 'apply']);
     expect(run.summary).toContain('## cutover: applied after 1 apply');
     expect(run.stdout).toContain('module.app.aws_ecs_service.tier[0]: modified after 2s [id=tier-0]');
     // the runner masks it from the ::add-mask:: command on; no other line carries it
-    expect(run.stdout.split('\n').filter((l) => l.includes('hunter2-very-secret'))).toEqual(['::add-mask::hunter2-very-secret']);
+    expect(run.stdout.split('\n').filter((l) => l.includes('hunter2-very-secret'))).toEqual([
+      '::add-mask::hunter2-very-secret',
+    ]);
     expect(run.stdout).not.toMatch(/^\{"/m);
     expect(calls(dir).map((c) => c.argv)).toEqual([
       ['show', '-json', '-no-color', join(dir, 'tfplan')],
@@ -70,11 +96,16 @@ describe('cutover dist/index.js (Node 24, fake terraform on PATH)', () => {
   });
 
   it('digest mismatch: refused before applying, result failed', async () => {
-    const dir = setup({ plans: { reviewed: planJson(scenarios.instanceToGateway(2)) }, apply: [{ lines: ordinaryApply(), exit: 0 }] });
+    const dir = setup({
+      plans: { reviewed: planJson(scenarios.instanceToGateway(2)) },
+      apply: [{ lines: ordinaryApply(), exit: 0 }],
+    });
     const run = await runDist(dir, { planfile: 'tfplan', 'expected-plan-sha': 'b'.repeat(64), 'nat-ami-check': 'off' });
     expect(run.code).toBe(1);
     expect(run.output).toMatchObject({ result: 'failed', applies: '0' });
-    expect(run.stdout).toMatch(/^::error::the plan's digest [0-9a-f]{64} differs from expected-plan-sha b{64}: refusing to apply a plan that is not the one reviewed$/m);
+    expect(run.stdout).toMatch(
+      /^::error::the plan's digest [0-9a-f]{64} differs from expected-plan-sha b{64}: refusing to apply a plan that is not the one reviewed$/m,
+    );
     // nothing was applied: no rollback lever, and the summary says so
     expect(run.summary).not.toContain('Rollback lever');
     expect(run.summary).toContain('Nothing was applied');
@@ -84,20 +115,35 @@ describe('cutover dist/index.js (Node 24, fake terraform on PATH)', () => {
   it.each([
     [{ 'max-applies': 'zero' }, 'max-applies: "zero" is not a whole number'],
     [{ 'max-applies': '0' }, 'max-applies: 0 is below the minimum 1'],
-    [{ 'release-timeout': 'forever' }, 'release-timeout: "forever" is not a duration (examples: 30s, 15m, 1h30m, 500ms, or seconds as a number)'],
+    [
+      { 'release-timeout': 'forever' },
+      'release-timeout: "forever" is not a duration (examples: 30s, 15m, 1h30m, 500ms, or seconds as a number)',
+    ],
     [{ 'poll-interval': '100ms' }, 'poll-interval: 100ms is shorter than the minimum 1s'],
     [{ 'nat-ami-check': 'sometimes' }, 'nat-ami-check: "sometimes" is not one of auto, off'],
     [{ restore: 'maybe' }, 'restore: "maybe" is not one of associate, reapply'],
     [{ 'required-tags': 'Role' }, 'required-tags: "Role" is not Key=Value'],
-    [{ 'expected-plan-sha': 'abc' }, 'expected-plan-sha: "abc" is not a plan-sha (64 hex characters, plan-guard\'s plan-sha output)'],
-    [{ 'apply-args': '-var-file=a.tfvars\nprod.tfvars' }, 'apply-args: "prod.tfvars" is not a terraform option (one per line, like -var-file=prod.tfvars or -lock-timeout=30m)'],
+    [
+      { 'expected-plan-sha': 'abc' },
+      'expected-plan-sha: "abc" is not a plan-sha (64 hex characters, plan-guard\'s plan-sha output)',
+    ],
+    [
+      { 'apply-args': '-var-file=a.tfvars\nprod.tfvars' },
+      'apply-args: "prod.tfvars" is not a terraform option (one per line, like -var-file=prod.tfvars or -lock-timeout=30m)',
+    ],
     [{ 'apply-args': '-out=x' }, 'apply-args: -out is set by cutover itself; remove it'],
     [{ region: 'Virginia' }, 'region: "Virginia" is not an AWS region name (like us-east-1)'],
     [{ planfile: '' }, 'planfile: is required'],
     [{ planfile: 'missing.tfplan' }, 'planfile: missing.tfplan does not exist (in {dir})'],
-    [{ terraform: 'terraform-0.0.0-not-installed' }, 'terraform: "terraform-0.0.0-not-installed" was not found (install Terraform, e.g. hashicorp/setup-terraform with terraform_wrapper: false, or set the terraform input to its path)'],
+    [
+      { terraform: 'terraform-0.0.0-not-installed' },
+      'terraform: "terraform-0.0.0-not-installed" was not found (install Terraform, e.g. hashicorp/setup-terraform with terraform_wrapper: false, or set the terraform input to its path)',
+    ],
   ])('%j → one ::error:: line, exit 1, nothing applied', async (inputs, message) => {
-    const dir = setup({ plans: { reviewed: planJson(scenarios.unrelatedOnly()) }, apply: [{ lines: ordinaryApply(), exit: 0 }] });
+    const dir = setup({
+      plans: { reviewed: planJson(scenarios.unrelatedOnly()) },
+      apply: [{ lines: ordinaryApply(), exit: 0 }],
+    });
     const run = await runDist(dir, { planfile: 'tfplan', ...inputs });
     expectOneLineError(run, message.replace('{dir}', dir));
     expect(calls(dir).filter((c) => c.argv[0] === 'apply')).toEqual([]);
@@ -109,23 +155,44 @@ describe('cutover dist/index.js (Node 24, fake terraform on PATH)', () => {
 
   it('SIGTERM during apply: terraform gets SIGINT, the action exits non-zero only after terraform ended', async () => {
     const interrupted = [
-      { '@level': 'info', '@message': 'Interrupt received. Please wait for Terraform to exit or data loss may occur.', '@module': 'terraform.ui', type: 'log' },
+      {
+        '@level': 'info',
+        '@message': 'Interrupt received. Please wait for Terraform to exit or data loss may occur.',
+        '@module': 'terraform.ui',
+        type: 'log',
+      },
       hook('apply_complete', `${M}.aws_nat_gateway.nat[0]`, 'delete', 40, { elapsed_seconds: 39 }),
-      { '@level': 'error', '@message': 'Error: execution halted', '@module': 'terraform.ui', diagnostic: { severity: 'error', summary: 'execution halted', detail: '' }, type: 'diagnostic' },
+      {
+        '@level': 'error',
+        '@message': 'Error: execution halted',
+        '@module': 'terraform.ui',
+        diagnostic: { severity: 'error', summary: 'execution halted', detail: '' },
+        type: 'diagnostic',
+      },
     ];
     const dir = setup({
       plans: { reviewed: planJson([cabal.gateway(0, ['delete']), cabal.route(0, ['delete'], 'gateway', null)]) },
-      apply: [{ lines: [version(0), hook('apply_start', `${M}.aws_nat_gateway.nat[0]`, 'delete', 1)], hang: true, onSigint: { lines: interrupted, exit: 1 } }],
+      apply: [
+        {
+          lines: [version(0), hook('apply_start', `${M}.aws_nat_gateway.nat[0]`, 'delete', 1)],
+          hang: true,
+          onSigint: { lines: interrupted, exit: 1 },
+        },
+      ],
     });
     let sent = false;
-    const run = await runDist(dir, { planfile: 'tfplan', 'nat-ami-check': 'off' }, {
-      onStdout: (text, kill) => {
-        if (!sent && text.includes('aws_nat_gateway.nat[0]: destroying...')) {
-          sent = true;
-          kill('SIGTERM');
-        }
+    const run = await runDist(
+      dir,
+      { planfile: 'tfplan', 'nat-ami-check': 'off' },
+      {
+        onStdout: (text, kill) => {
+          if (!sent && text.includes('aws_nat_gateway.nat[0]: destroying...')) {
+            sent = true;
+            kill('SIGTERM');
+          }
+        },
       },
-    });
+    );
     expect(sent).toBe(true);
     expect(run.code).toBe(1);
     const apply = calls(dir).find((c) => c.argv[0] === 'apply' && c.event === undefined)!;
@@ -146,12 +213,18 @@ describe('cutover dist/index.js (Node 24, fake terraform on PATH)', () => {
     const server = await startFaultServer('hang', {
       route: (_req, body) =>
         body.includes('Action=DescribeAddresses')
-          ? { status: 200, body: `<DescribeAddressesResponse ${NS}><requestId>r</requestId><addressesSet>${[0, 1].map((i) => `<item><allocationId>eipalloc-0${i}a1b2c3d4e5f6a7b8</allocationId><domain>vpc</domain></item>`).join('')}</addressesSet></DescribeAddressesResponse>` }
+          ? {
+              status: 200,
+              body: `<DescribeAddressesResponse ${NS}><requestId>r</requestId><addressesSet>${[0, 1].map((i) => `<item><allocationId>eipalloc-0${i}a1b2c3d4e5f6a7b8</allocationId><domain>vpc</domain></item>`).join('')}</addressesSet></DescribeAddressesResponse>`,
+            }
           : undefined,
     });
     try {
       const { raceApply } = await import('./support/streams');
-      const dir = setup({ plans: { reviewed: planJson(scenarios.gatewayToInstance(2)) }, apply: [{ lines: raceApply(2), exit: 1 }] });
+      const dir = setup({
+        plans: { reviewed: planJson(scenarios.gatewayToInstance(2)) },
+        apply: [{ lines: raceApply(2), exit: 1 }],
+      });
       let sent = 0;
       const run = await runAction(
         'cutover',
@@ -169,7 +242,11 @@ describe('cutover dist/index.js (Node 24, fake terraform on PATH)', () => {
             AWS_ENDPOINT_URL_EC2: server.url,
           },
           onStdout: (text, kill) => {
-            if (!sent && text.includes('confirming with EC2 while terraform finishes') && text.includes('::endgroup::')) {
+            if (
+              !sent &&
+              text.includes('confirming with EC2 while terraform finishes') &&
+              text.includes('::endgroup::')
+            ) {
               sent = Date.now();
               setTimeout(() => kill('SIGTERM'), 300);
             }

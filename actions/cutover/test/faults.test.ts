@@ -23,7 +23,8 @@ const NS = 'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"';
 const alloc = (i: number) => `eipalloc-0${i}a1b2c3d4e5f6a7b8`;
 const ADDRESSES_FREE = `<DescribeAddressesResponse ${NS}><requestId>r</requestId><addressesSet>${[0, 1].map((i) => `<item><allocationId>${alloc(i)}</allocationId><publicIp>203.0.113.1${i}</publicIp><domain>vpc</domain></item>`).join('')}</addressesSet></DescribeAddressesResponse>`;
 const GATEWAYS_DELETED = `<DescribeNatGatewaysResponse ${NS}><requestId>r</requestId><natGatewaySet>${[0, 1].map((i) => `<item><natGatewayId>nat-0${i}0f1e2d3c4b5a6978</natGatewayId><state>deleted</state><natGatewayAddressSet><item><allocationId>${alloc(i)}</allocationId></item></natGatewayAddressSet></item>`).join('')}</natGatewaySet></DescribeNatGatewaysResponse>`;
-const ASSOCIATED = (n: number) => `<AssociateAddressResponse ${NS}><requestId>r</requestId><return>true</return><associationId>eipassoc-0slow${n}</associationId></AssociateAddressResponse>`;
+const ASSOCIATED = (n: number) =>
+  `<AssociateAddressResponse ${NS}><requestId>r</requestId><return>true</return><associationId>eipassoc-0slow${n}</associationId></AssociateAddressResponse>`;
 
 /** An EC2 endpoint in `mode` that answers the preflight's first DescribeAddresses at once (then misbehaves). */
 async function ec2At(mode: FaultMode, delayMs = 600): Promise<{ client: EC2Client; server: FaultServer }> {
@@ -39,11 +40,17 @@ async function ec2At(mode: FaultMode, delayMs = 600): Promise<{ client: EC2Clien
     },
   });
   servers.push(server);
-  const client = new EC2Client({ ...clientConfig({ region: 'us-east-1', maxAttempts: 2 }), endpoint: server.url, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+  const client = new EC2Client({
+    ...clientConfig({ region: 'us-east-1', maxAttempts: 2 }),
+    endpoint: server.url,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+  });
   return { client, server };
 }
 
-function raceWorkspace(replan: unknown = planJson([cabal.association(0, ['create']), cabal.association(1, ['create'])])) {
+function raceWorkspace(
+  replan: unknown = planJson([cabal.association(0, ['create']), cabal.association(1, ['create'])]),
+) {
   return workspace({
     plans: { reviewed: planJson(scenarios.gatewayToInstance(2)), replan },
     apply: [
@@ -58,37 +65,51 @@ describe('release-timeout is a hard deadline, EC2 calls in flight included', () 
   it.each([
     ['never answers', 'hang' as const],
     ['answers 503 forever', '503' as const],
-  ])('an EC2 endpoint that %s: the run fails at release-timeout with its outputs, not hung', async (_name, mode) => {
-    const { client } = await ec2At(mode);
-    const ws = raceWorkspace();
-    const h = deps(ws.dir, { clock: systemClock as never });
-    h.deps.ec2 = () => client;
-    const started = Date.now();
-    const r = await runCutover(options(ws.dir, { releaseTimeoutMs: 2_500 }), h.deps);
-    const took = Date.now() - started;
-    expect(r.result).toBe('failed');
-    expect(r.applies).toBe(1);
-    expect(r.failure).toMatch(/release-timeout 2\.5s|release-timeout 3s|deadline/);
-    expect(r.nextSteps[0]).toContain('Egress is down in the affected AZs');
-    expect(took).toBeLessThan(2_500 + 4_000);
-    client.destroy();
-  }, 20_000);
+  ])(
+    'an EC2 endpoint that %s: the run fails at release-timeout with its outputs, not hung',
+    async (_name, mode) => {
+      const { client } = await ec2At(mode);
+      const ws = raceWorkspace();
+      const h = deps(ws.dir, { clock: systemClock as never });
+      h.deps.ec2 = () => client;
+      const started = Date.now();
+      const r = await runCutover(options(ws.dir, { releaseTimeoutMs: 2_500 }), h.deps);
+      const took = Date.now() - started;
+      expect(r.result).toBe('failed');
+      expect(r.applies).toBe(1);
+      expect(r.failure).toMatch(/release-timeout 2\.5s|release-timeout 3s|deadline/);
+      expect(r.nextSteps[0]).toContain('Egress is down in the affected AZs');
+      expect(took).toBeLessThan(2_500 + 4_000);
+      client.destroy();
+    },
+    20_000,
+  );
 
   it('an EC2 endpoint that answers slowly (but right): the cutover converges', async () => {
     const server = await startFaultServer('slow', {
       delayMs: 400,
-      route: (_req, body) => (body.includes('Action=DescribeAddresses') ? { status: 200, body: ADDRESSES_FREE } : undefined),
+      route: (_req, body) =>
+        body.includes('Action=DescribeAddresses') ? { status: 200, body: ADDRESSES_FREE } : undefined,
       body: GATEWAYS_DELETED,
     });
     servers.push(server);
-    const client = new EC2Client({ ...clientConfig({ region: 'us-east-1' }), endpoint: server.url, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+    const client = new EC2Client({
+      ...clientConfig({ region: 'us-east-1' }),
+      endpoint: server.url,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    });
     const ws = raceWorkspace();
     const h = deps(ws.dir, { clock: systemClock as never });
     h.deps.ec2 = () => client;
-    const r = await runCutover(options(ws.dir, { releaseTimeoutMs: 20_000, restore: 'reapply', releaseGraceMs: 0 }), h.deps);
+    const r = await runCutover(
+      options(ws.dir, { releaseTimeoutMs: 20_000, restore: 'reapply', releaseGraceMs: 0 }),
+      h.deps,
+    );
     expect(r.failure).toBeUndefined();
     expect(r.result).toBe('converged');
-    expect(server.requests.filter((q) => q.body.includes('Action=DescribeNatGateways')).length).toBeGreaterThanOrEqual(2);
+    expect(server.requests.filter((q) => q.body.includes('Action=DescribeNatGateways')).length).toBeGreaterThanOrEqual(
+      2,
+    );
     client.destroy();
   }, 30_000);
 
@@ -99,12 +120,17 @@ describe('release-timeout is a hard deadline, EC2 calls in flight included', () 
       route: (_req, body) => {
         if (body.includes('Action=AssociateAddress')) return { status: 200, body: ASSOCIATED(associations++) };
         if (body.includes('Action=DescribeAddresses')) return { status: 200, body: ADDRESSES_FREE };
-        if (body.includes('Action=DescribeNatGateways')) return { status: 200, body: GATEWAYS_DELETED.replace(/deleted/g, 'deleting') };
+        if (body.includes('Action=DescribeNatGateways'))
+          return { status: 200, body: GATEWAYS_DELETED.replace(/deleted/g, 'deleting') };
         return undefined;
       },
     });
     servers.push(server);
-    const client = new EC2Client({ ...clientConfig({ region: 'us-east-1' }), endpoint: server.url, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+    const client = new EC2Client({
+      ...clientConfig({ region: 'us-east-1' }),
+      endpoint: server.url,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    });
     const ws = raceWorkspace(planJson([]));
     const h = deps(ws.dir, { clock: systemClock as never });
     h.deps.ec2 = () => client;
@@ -112,7 +138,10 @@ describe('release-timeout is a hard deadline, EC2 calls in flight included', () 
     expect(r.failure).toBeUndefined();
     expect(r.result).toBe('converged');
     expect(r.restore?.path).toBe('associate');
-    expect(server.requests.filter((q) => q.body.includes('Action=AssociateAddress')).map((q) => q.body)).toEqual([expect.stringContaining('AllowReassociation=false'), expect.stringContaining('AllowReassociation=false')]);
+    expect(server.requests.filter((q) => q.body.includes('Action=AssociateAddress')).map((q) => q.body)).toEqual([
+      expect.stringContaining('AllowReassociation=false'),
+      expect.stringContaining('AllowReassociation=false'),
+    ]);
     client.destroy();
   }, 30_000);
 });
@@ -142,7 +171,11 @@ describe('cancellation is immediate in every phase', () => {
     const h = deps(ws.dir, { signal: controller.signal, clock: systemClock as never });
     h.deps.ec2 = () => {
       setTimeout(() => controller.abort(), 100);
-      return new EC2Client({ ...clientConfig({ region: 'us-east-1' }), endpoint: hang.url, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+      return new EC2Client({
+        ...clientConfig({ region: 'us-east-1' }),
+        endpoint: hang.url,
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      });
     };
     const started = Date.now();
     const r = await runCutover(options(ws.dir), h.deps);
@@ -167,7 +200,13 @@ describe('cancellation is immediate in every phase', () => {
     const { DescribeAddressesCommand } = await import('@nat-egress/shared/terraform');
     ec2.mock.on(DescribeAddressesCommand).callsFake(async (input: { AllocationIds?: string[] }) => {
       await new Promise((r) => setTimeout(r, 5));
-      return { Addresses: (input.AllocationIds ?? []).map((a) => ({ AllocationId: a, AssociationId: 'eipassoc-gw', NetworkInterfaceId: 'eni-gw' })) };
+      return {
+        Addresses: (input.AllocationIds ?? []).map((a) => ({
+          AllocationId: a,
+          AssociationId: 'eipassoc-gw',
+          NetworkInterfaceId: 'eni-gw',
+        })),
+      };
     });
     const r = await runCutover(options(ws.dir, { releaseTimeoutMs: 6 * 3_600_000 }), h.deps);
     expect(r.result).toBe('cancelled');
@@ -178,7 +217,11 @@ describe('cancellation is immediate in every phase', () => {
   });
 
   it('restore (AssociateAddress in flight): cancelled at once', async () => {
-    const ws = workspace({ plans: { reviewed, replan: planJson([]) }, apply: [{ lines: raceApplyInStream(2), exit: 1 }], plan: [{ lines: replanStream(0), exit: 0, writes: 'replan' }] });
+    const ws = workspace({
+      plans: { reviewed, replan: planJson([]) },
+      apply: [{ lines: raceApplyInStream(2), exit: 1 }],
+      plan: [{ lines: replanStream(0), exit: 0, writes: 'replan' }],
+    });
     writeFileSync(join(ws.dir, 'resume'), '');
     const controller = new AbortController();
     const h = deps(ws.dir, { signal: controller.signal });
@@ -222,9 +265,10 @@ describe('cancellation is immediate in every phase', () => {
     controller.abort();
     const r = await running;
     expect(r.result).toBe('cancelled');
-    expect(r.failure).toContain(phase === 'import' ? 'cancelled during terraform import' : 'cancelled during the re-plan');
+    expect(r.failure).toContain(
+      phase === 'import' ? 'cancelled during terraform import' : 'cancelled during the re-plan',
+    );
     const hung = ws.calls().find((c) => c.argv[0] === (phase === 'import' ? 'import' : 'plan'))!;
     expect(hung.signals).toEqual(['SIGINT']);
   });
 });
-

@@ -58,25 +58,34 @@ async function largePlan(): Promise<void> {
   const file = join(work, 'plan-100mb.json');
   const changes = 60_000;
   const bytes = await writeBigPlan(file, changes);
-  console.log(`\n[plan-guard] generated plan: ${(bytes / MB).toFixed(1)} MB, ${changes.toLocaleString()} resource changes`);
+  console.log(
+    `\n[plan-guard] generated plan: ${(bytes / MB).toFixed(1)} MB, ${changes.toLocaleString()} resource changes`,
+  );
   const runs = 3;
   const ours: Measured[] = [];
   for (let i = 0; i < runs; i++) ours.push(await measure(node, [dist, '--local', file, '--fail-on', 'none']));
   if (ours.some((r) => r.code !== 0)) throw new Error(`plan-guard failed on the large plan: ${ours[0]?.stderr}`);
   const wall = median(ours.map((r) => r.wallMs));
   const rss = Math.max(...ours.map((r) => r.peakRssBytes));
-  console.log(`  plan-guard (dist, ${node === node24 ? 'Node 24' : 'this Node'}): wall ${fmt(wall)} (median of ${runs}), peak RSS ${(rss / MB).toFixed(0)} MB = ${(rss / bytes).toFixed(2)}× file size  [target ≤ 3×: ${verdict(rss <= 3 * bytes)}]`);
+  console.log(
+    `  plan-guard (dist, ${node === node24 ? 'Node 24' : 'this Node'}): wall ${fmt(wall)} (median of ${runs}), peak RSS ${(rss / MB).toFixed(0)} MB = ${(rss / bytes).toFixed(2)}× file size  [target ≤ 3×: ${verdict(rss <= 3 * bytes)}]`,
+  );
   const jq = spawnSync('jq', ['--version'], { encoding: 'utf8' });
   if (jq.status !== 0) {
     console.log('  jq: not installed (apt-get install jq) — comparison skipped');
   } else {
     const theirs: Measured[] = [];
-    const filter = '[.resource_changes[] | select(.type == "aws_instance" or .type == "aws_nat_gateway" or .type == "aws_route")] | length';
+    const filter =
+      '[.resource_changes[] | select(.type == "aws_instance" or .type == "aws_nat_gateway" or .type == "aws_route")] | length';
     for (let i = 0; i < runs; i++) theirs.push(await measure('jq', [filter, file]));
     const jqWall = median(theirs.map((r) => r.wallMs));
     const jqRss = Math.max(...theirs.map((r) => r.peakRssBytes));
-    console.log(`  ${jq.stdout.trim()} one filtering pass: wall ${fmt(jqWall)}, peak RSS ${(jqRss / MB).toFixed(0)} MB`);
-    console.log(`  plan-guard / jq wall: ${(wall / jqWall).toFixed(2)}×  [target ≤ 0.6×: ${verdict(wall <= 0.6 * jqWall)}]`);
+    console.log(
+      `  ${jq.stdout.trim()} one filtering pass: wall ${fmt(jqWall)}, peak RSS ${(jqRss / MB).toFixed(0)} MB`,
+    );
+    console.log(
+      `  plan-guard / jq wall: ${(wall / jqWall).toFixed(2)}×  [target ≤ 0.6×: ${verdict(wall <= 0.6 * jqWall)}]`,
+    );
   }
   rmSync(file, { force: true });
 }
@@ -101,7 +110,9 @@ async function coldStarts(): Promise<void> {
   const baseline: number[] = [];
   for (let i = 0; i < runs; i++) baseline.push((await measure(node, ['-e', '0'])).wallMs);
   const base = median(baseline);
-  console.log(`\n[cold start] node -e 0: ${fmt(base)} (median of ${runs}, ${node === node24 ? 'Node 24' : 'this Node'})`);
+  console.log(
+    `\n[cold start] node -e 0: ${fmt(base)} (median of ${runs}, ${node === node24 ? 'Node 24' : 'this Node'})`,
+  );
   for (const action of ['plan-guard', 'cutover', 'build-nat-ami', 'verify-egress']) {
     const bundle = join(root, 'actions', action, 'dist', 'index.js');
     if (!existsSync(bundle)) {

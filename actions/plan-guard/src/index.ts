@@ -12,10 +12,35 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pullRequestFromEnv, upsertStickyComment } from '@nat-egress/shared/github';
 import { InputError, enumInput, envInputReader, stringInput, type InputReader } from '@nat-egress/shared/inputs';
-import { GITHUB_LIMITS, SUMMARY_RESERVE_BYTES, StepAnnotations, StepOutputs, fitJsonArray, fullReportHint, stepSummaryBytesUsed, writeStepSummary } from '@nat-egress/shared/limits';
-import { SEVERITIES, analysePlan, commentMarker, parsePatterns, renderReport, renderReportWithin, resolvedComment, severityRank, type GuardResult } from '@nat-egress/shared/plan';
+import {
+  GITHUB_LIMITS,
+  SUMMARY_RESERVE_BYTES,
+  StepAnnotations,
+  StepOutputs,
+  fitJsonArray,
+  fullReportHint,
+  stepSummaryBytesUsed,
+  writeStepSummary,
+} from '@nat-egress/shared/limits';
+import {
+  SEVERITIES,
+  analysePlan,
+  commentMarker,
+  parsePatterns,
+  renderReport,
+  renderReportWithin,
+  resolvedComment,
+  severityRank,
+  type GuardResult,
+} from '@nat-egress/shared/plan';
 import { code, escapeText } from '@nat-egress/shared/report';
-import { describeError, runGuardedAction, systemClock, type ExitInfo, type RunContext } from '@nat-egress/shared/runtime';
+import {
+  describeError,
+  runGuardedAction,
+  systemClock,
+  type ExitInfo,
+  type RunContext,
+} from '@nat-egress/shared/runtime';
 
 function readInputs(read: InputReader) {
   return {
@@ -70,42 +95,63 @@ async function runOnRunner(ctx: RunContext, state: State): Promise<void> {
   out.set('findings', findings.json);
   out.set('findings-omitted', String(findings.omitted));
   if (findings.omitted > 0) {
-    state.annotations.warning(`findings output: ${findings.omitted} of ${result.findings.length} findings left out to stay within GitHub's 1 MB of outputs per job; ${fullReportHint(file)}`);
+    state.annotations.warning(
+      `findings output: ${findings.omitted} of ${result.findings.length} findings left out to stay within GitHub's 1 MB of outputs per job; ${fullReportHint(file)}`,
+    );
   }
 
   for (const f of result.findings) {
     const message = `${f.why} What to do: ${f.action} (${f.addresses.join(', ')})`;
     const props = { title: `NAT ${f.severity}: ${f.title}` };
-    if (inputs.failOn !== 'none' && severityRank(f.severity) >= severityRank(inputs.failOn)) state.annotations.error(message, props);
+    if (inputs.failOn !== 'none' && severityRank(f.severity) >= severityRank(inputs.failOn))
+      state.annotations.error(message, props);
     else if (severityRank(f.severity) >= severityRank('medium')) state.annotations.warning(message, props);
     else state.annotations.notice(message, props);
   }
-  for (const w of [...result.report.warnings, ...result.report.documents.flatMap((d) => d.warnings)]) state.annotations.warning(w, { title: 'plan-guard input' });
+  for (const w of [...result.report.warnings, ...result.report.documents.flatMap((d) => d.warnings)])
+    state.annotations.warning(w, { title: 'plan-guard input' });
 
   const used = stepSummaryBytesUsed();
-  const summary = renderReportWithin({ ...result.report, shortenedFor: 'the job summary (1 MiB)' }, GITHUB_LIMITS.stepSummary, GITHUB_LIMITS.stepSummary.max - SUMMARY_RESERVE_BYTES - used);
+  const summary = renderReportWithin(
+    { ...result.report, shortenedFor: 'the job summary (1 MiB)' },
+    GITHUB_LIMITS.stepSummary,
+    GITHUB_LIMITS.stepSummary.max - SUMMARY_RESERVE_BYTES - used,
+  );
   await writeStepSummary(summary.body, { reportFile: file });
   state.summaryWritten = true;
 
   const url = await comment(inputs, result, ctx.signal, state.annotations);
   out.set('comment-url', url);
-  core.info(`NAT egress risk: ${result.risk}; mode switch: ${result.modeSwitch}; expected applies: ${result.expectedApplies}; plan digest ${result.planSha}`);
+  core.info(
+    `NAT egress risk: ${result.risk}; mode switch: ${result.modeSwitch}; expected applies: ${result.expectedApplies}; plan digest ${result.planSha}`,
+  );
   if (result.failed) {
-    throw new InputError(`NAT egress risk is ${result.risk}, at or above fail-on (${inputs.failOn}): ${result.findings.filter((f) => severityRank(f.severity) >= severityRank(inputs.failOn)).length} finding(s), see the report`);
+    throw new InputError(
+      `NAT egress risk is ${result.risk}, at or above fail-on (${inputs.failOn}): ${result.findings.filter((f) => severityRank(f.severity) >= severityRank(inputs.failOn)).length} finding(s), see the report`,
+    );
   }
 }
 
-async function comment(inputs: ReturnType<typeof readInputs>, result: GuardResult, signal: AbortSignal, annotations: StepAnnotations): Promise<string> {
+async function comment(
+  inputs: ReturnType<typeof readInputs>,
+  result: GuardResult,
+  signal: AbortSignal,
+  annotations: StepAnnotations,
+): Promise<string> {
   if (inputs.comment === 'never') return '';
   const pr = pullRequestFromEnv();
   if (!pr) {
-    if (inputs.comment === 'always') annotations.warning('comment: always, but this run is not about a pull request: nothing to comment on');
+    if (inputs.comment === 'always')
+      annotations.warning('comment: always, but this run is not about a pull request: nothing to comment on');
     return '';
   }
   const isPrEvent = pr.eventName.startsWith('pull_request');
   if (inputs.comment === 'auto' && !isPrEvent) return '';
   const withRisk = result.risk !== 'none' || inputs.comment === 'always';
-  const body = withRisk ? renderReportWithin({ ...result.report, shortenedFor: 'a comment (65,536 characters)' }, GITHUB_LIMITS.commentBody).body : resolvedComment(inputs.environment, result.planSha);
+  const body = withRisk
+    ? renderReportWithin({ ...result.report, shortenedFor: 'a comment (65,536 characters)' }, GITHUB_LIMITS.commentBody)
+        .body
+    : resolvedComment(inputs.environment, result.planSha);
   const outcome = await upsertStickyComment({
     token: inputs.token,
     pr,
@@ -133,7 +179,8 @@ async function comment(inputs: ReturnType<typeof readInputs>, result: GuardResul
 async function onExit(exit: ExitInfo, state: State): Promise<void> {
   state.annotations.finish(state.reportFile ? 'the job summary and report-file' : 'the step log');
   if (exit.kind === 'success') return;
-  if (exit.kind === 'cancelled' || !state.result) state.outputs.set('result', exit.kind === 'cancelled' ? 'cancelled' : 'failed');
+  if (exit.kind === 'cancelled' || !state.result)
+    state.outputs.set('result', exit.kind === 'cancelled' ? 'cancelled' : 'failed');
   if (state.summaryWritten) return;
   const what =
     exit.kind === 'cancelled'
@@ -186,13 +233,16 @@ function parseLocalArgs(args: string[]): { help: boolean; plan?: string; opts: R
       const eq = a.indexOf('=');
       const name = (eq >= 0 ? a.slice(0, eq) : a).replace(/^--?/, '');
       if (!(LOCAL_OPTIONS as readonly string[]).includes(name)) {
-        throw new InputError(`unknown option ${eq >= 0 ? a.slice(0, eq) : a} (options: ${LOCAL_OPTIONS.map((o) => `--${o}`).join(', ')}, --help)`);
+        throw new InputError(
+          `unknown option ${eq >= 0 ? a.slice(0, eq) : a} (options: ${LOCAL_OPTIONS.map((o) => `--${o}`).join(', ')}, --help)`,
+        );
       }
       let value: string | undefined;
       if (eq >= 0) value = a.slice(eq + 1);
       else {
         value = args[i + 1];
-        if (value === undefined || value.startsWith('--')) throw new InputError(`--${name} needs a value (--${name} VALUE or --${name}=VALUE)`);
+        if (value === undefined || value.startsWith('--'))
+          throw new InputError(`--${name} needs a value (--${name} VALUE or --${name}=VALUE)`);
         i++;
       }
       opts[name] = value;
@@ -201,7 +251,10 @@ function parseLocalArgs(args: string[]): { help: boolean; plan?: string; opts: R
     rest.push(a);
   }
   if (help) return { help, opts };
-  if (rest.length !== 1) throw new InputError(`${rest.length === 0 ? 'no plan file given' : `one plan file expected, got ${rest.length}`}; usage: node dist/index.js --local <plan.json> [--environment NAME] [--fail-on none|low|medium|high|critical] (--help for more)`);
+  if (rest.length !== 1)
+    throw new InputError(
+      `${rest.length === 0 ? 'no plan file given' : `one plan file expected, got ${rest.length}`}; usage: node dist/index.js --local <plan.json> [--environment NAME] [--fail-on none|low|medium|high|critical] (--help for more)`,
+    );
   return { help, plan: rest[0] as string, opts };
 }
 
@@ -224,7 +277,9 @@ async function runLocally(args: string[]): Promise<void> {
       tempDir: tmpdir(),
     });
     process.stdout.write(renderReport(result.report));
-    process.stderr.write(`\nrisk=${result.risk} mode-switch=${result.modeSwitch} expected-applies=${result.expectedApplies} affected=${JSON.stringify(result.affected)} plan-sha=${result.planSha}\n`);
+    process.stderr.write(
+      `\nrisk=${result.risk} mode-switch=${result.modeSwitch} expected-applies=${result.expectedApplies} affected=${JSON.stringify(result.affected)} plan-sha=${result.planSha}\n`,
+    );
     if (result.failed) process.exitCode = 1;
   } catch (err) {
     process.stderr.write(`plan-guard: ${describeError(err)}\n`);

@@ -39,7 +39,11 @@ const env = (extra: Record<string, string> = {}) => ({ GITHUB_API_URL: gh.url, .
 describe('plan-guard dist on the runner', () => {
   it('gateway → instance: outputs, summary, report file and one sticky comment, updated in place on re-run', async () => {
     const plan = join(EXAMPLES, 'gateway-to-instance.json');
-    const run = await runAction('plan-guard', { 'plan-json': plan, environment: 'prod', 'github-token': 'ghs_test' }, { env: env() });
+    const run = await runAction(
+      'plan-guard',
+      { 'plan-json': plan, environment: 'prod', 'github-token': 'ghs_test' },
+      { env: env() },
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.outputs.risk).toBe('high');
@@ -56,12 +60,18 @@ describe('plan-guard dist on the runner', () => {
     expect(run.stdout).toContain('::warning title=NAT high%3A NAT mode switch');
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0]!.body).toContain('<!-- nat-egress/plan-guard environment=prod -->');
-    expect(gh.comments[0]!.body).toContain(`<!-- nat-egress/plan-guard-meta {"risk":"high","modeSwitch":"gateway-to-instance","expectedApplies":2,"affected":2,"planSha":"${expectedSha}"} -->`);
+    expect(gh.comments[0]!.body).toContain(
+      `<!-- nat-egress/plan-guard-meta {"risk":"high","modeSwitch":"gateway-to-instance","expectedApplies":2,"affected":2,"planSha":"${expectedSha}"} -->`,
+    );
     expect(run.outputs['comment-url']).toBe(gh.comments[0]!.html_url);
     expect(gh.requests.find((r) => r.method === 'POST')?.auth).toBe('token ghs_test');
 
     // Same PR, new plan: the same comment is updated, never duplicated; another environment gets its own.
-    const again = await runAction('plan-guard', { 'plan-json': join(EXAMPLES, 'ami-adoption.json'), environment: 'prod', 'github-token': 't' }, { env: env() });
+    const again = await runAction(
+      'plan-guard',
+      { 'plan-json': join(EXAMPLES, 'ami-adoption.json'), environment: 'prod', 'github-token': 't' },
+      { env: env() },
+    );
     expect(again.code).toBe(0);
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0]!.body).toContain('New NAT AMI adopted');
@@ -69,22 +79,39 @@ describe('plan-guard dist on the runner', () => {
     expect(gh.comments).toHaveLength(2);
 
     // Risk drops to none: the existing prod comment says so.
-    const clean = await runAction('plan-guard', { 'plan-json': join(EXAMPLES, 'unrelated-only.json'), environment: 'prod', 'github-token': 't' }, { env: env() });
+    const clean = await runAction(
+      'plan-guard',
+      { 'plan-json': join(EXAMPLES, 'unrelated-only.json'), environment: 'prod', 'github-token': 't' },
+      { env: env() },
+    );
     expect(clean.outputs.risk).toBe('none');
     expect(gh.comments).toHaveLength(2);
     expect(gh.comments[0]!.body).toContain('No NAT risk any more');
   });
 
   it('finds its comment beyond the first page of a long conversation', async () => {
-    for (let i = 0; i < 230; i++) gh.comments.push({ id: i + 1, body: `comment ${i}`, html_url: `u${i}`, user: { login: 'someone' } });
-    await runAction('plan-guard', { 'plan-json': join(EXAMPLES, 'ami-adoption.json'), 'github-token': 't' }, { env: env() });
-    await runAction('plan-guard', { 'plan-json': join(EXAMPLES, 'ami-adoption.json'), 'github-token': 't', comment: 'always' }, { env: env() });
+    for (let i = 0; i < 230; i++)
+      gh.comments.push({ id: i + 1, body: `comment ${i}`, html_url: `u${i}`, user: { login: 'someone' } });
+    await runAction(
+      'plan-guard',
+      { 'plan-json': join(EXAMPLES, 'ami-adoption.json'), 'github-token': 't' },
+      { env: env() },
+    );
+    await runAction(
+      'plan-guard',
+      { 'plan-json': join(EXAMPLES, 'ami-adoption.json'), 'github-token': 't', comment: 'always' },
+      { env: env() },
+    );
     expect(gh.comments.filter((c) => c.body.includes('nat-egress/plan-guard'))).toHaveLength(1);
     expect(gh.requests.filter((r) => r.method === 'GET').length).toBeGreaterThanOrEqual(6);
   });
 
   it('no risk and no earlier comment: nothing is posted', async () => {
-    const run = await runAction('plan-guard', { 'plan-json': join(EXAMPLES, 'unrelated-only.json'), 'github-token': 't' }, { env: env() });
+    const run = await runAction(
+      'plan-guard',
+      { 'plan-json': join(EXAMPLES, 'unrelated-only.json'), 'github-token': 't' },
+      { env: env() },
+    );
     expect(run.code).toBe(0);
     expect(run.outputs.risk).toBe('none');
     expect(run.outputs['comment-url']).toBe('');
@@ -93,20 +120,32 @@ describe('plan-guard dist on the runner', () => {
 
   it('a fork pull request (read-only token): warns, still writes the summary and report file, does not fail', async () => {
     gh.readOnly = true;
-    const run = await runAction('plan-guard', { 'plan-json': join(EXAMPLES, 'gateway-to-instance.json'), 'github-token': 't' }, { env: env() });
+    const run = await runAction(
+      'plan-guard',
+      { 'plan-json': join(EXAMPLES, 'gateway-to-instance.json'), 'github-token': 't' },
+      { env: env() },
+    );
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/::warning::Could not comment on the pull request: the token may not write comments \(HTTP 403/);
+    expect(run.stdout).toMatch(
+      /::warning::Could not comment on the pull request: the token may not write comments \(HTTP 403/,
+    );
     expect(run.summary).toContain('NAT egress risk: HIGH');
     expect(readFileSync(run.outputs['report-file'] as string, 'utf8')).toContain('NAT egress risk: HIGH');
   });
 
   it('keeps a huge report under the comment limit with a visible note', async () => {
-    const changes = Array.from({ length: 1500 }, (_, i) => cabal.instance(i % 4, ['delete', 'create'], { amiAfter: 'ami-0new' })).map((c, i) => ({
+    const changes = Array.from({ length: 1500 }, (_, i) =>
+      cabal.instance(i % 4, ['delete', 'create'], { amiAfter: 'ami-0new' }),
+    ).map((c, i) => ({
       ...c,
       address: `module.region_${i}.aws_instance.nat[${i % 4}]`,
       index: `${i}-az-with-a-long-key-name-to-make-the-report-larger`,
     }));
-    const run = await runAction('plan-guard', { 'plan-json': writePlan('huge', planJson(changes)), 'github-token': 't', 'fail-on': 'none' }, { env: env() });
+    const run = await runAction(
+      'plan-guard',
+      { 'plan-json': writePlan('huge', planJson(changes)), 'github-token': 't', 'fail-on': 'none' },
+      { env: env() },
+    );
     expect(run.code).toBe(0);
     expect(gh.comments).toHaveLength(1);
     const comment = gh.comments[0]!.body;
@@ -116,34 +155,75 @@ describe('plan-guard dist on the runner', () => {
   });
 
   it('fails at or above fail-on with error annotations and one error line', async () => {
-    const run = await runAction('plan-guard', { 'plan-json': join(EXAMPLES, 'eip-destroyed.json'), comment: 'never' }, { env: env() });
+    const run = await runAction(
+      'plan-guard',
+      { 'plan-json': join(EXAMPLES, 'eip-destroyed.json'), comment: 'never' },
+      { env: env() },
+    );
     expect(run.code).toBe(1);
     expect(run.outputs.risk).toBe('critical');
     // The Elastic IP the example plan (written by real terraform, scripts/gen-examples.ts) deletes.
-    const eip = (JSON.parse(readFileSync(join(EXAMPLES, 'eip-destroyed.json'), 'utf8')) as { resource_changes: Array<{ type: string; change: { actions: string[]; before?: { public_ip?: string } } }> })
-      .resource_changes.find((rc) => rc.type === 'aws_eip' && rc.change.actions.includes('delete'))?.change.before?.public_ip;
+    const eip = (
+      JSON.parse(readFileSync(join(EXAMPLES, 'eip-destroyed.json'), 'utf8')) as {
+        resource_changes: Array<{ type: string; change: { actions: string[]; before?: { public_ip?: string } } }>;
+      }
+    ).resource_changes.find((rc) => rc.type === 'aws_eip' && rc.change.actions.includes('delete'))?.change.before
+      ?.public_ip;
     expect(run.stdout).toContain(`::error title=NAT critical%3A NAT Elastic IP deleted (${eip})::`);
-    expect(run.stdout).toMatch(/::error::NAT egress risk is critical, at or above fail-on \(critical\): 1 finding\(s\), see the report/);
+    expect(run.stdout).toMatch(
+      /::error::NAT egress risk is critical, at or above fail-on \(critical\): 1 finding\(s\), see the report/,
+    );
     expect(gh.comments).toHaveLength(0);
-    const high = await runAction('plan-guard', { 'plan-json': join(EXAMPLES, 'quiesce-down.json'), comment: 'never', 'fail-on': 'HIGH' }, { env: env() });
+    const high = await runAction(
+      'plan-guard',
+      { 'plan-json': join(EXAMPLES, 'quiesce-down.json'), comment: 'never', 'fail-on': 'HIGH' },
+      { env: env() },
+    );
     expect(high.code).toBe(1);
-    const none = await runAction('plan-guard', { 'plan-json': join(EXAMPLES, 'eip-destroyed.json'), comment: 'never', 'fail-on': 'none' }, { env: env() });
+    const none = await runAction(
+      'plan-guard',
+      { 'plan-json': join(EXAMPLES, 'eip-destroyed.json'), comment: 'never', 'fail-on': 'none' },
+      { env: env() },
+    );
     expect(none.code).toBe(0);
   });
 
   it('never leaks sensitive values, and neutralises markdown, HTML and mentions from the plan', async () => {
     const evilKey = '<img src=x onerror=alert(1)> @octocat [click](https://evil.example) ` | #1';
     const changes = [
-      change(`module.vpc.aws_eip.nat_eip["${evilKey}"]`, ['delete'], { public_ip: '198.51.100.77', id: 'eipalloc-9' }, null, { before_sensitive: { public_ip: true } }),
-      change('module.vpc.aws_instance.nat[0]', ['delete', 'create'], { ami: 'ami-TOPSECRET', source_dest_check: false, tags: { Name: '@admins' } }, { ami: 'ami-TOPSECRET2', source_dest_check: false }, {
-        replace_paths: [['ami']],
-        before_sensitive: { ami: true },
-        after_sensitive: { ami: true },
-      }),
+      change(
+        `module.vpc.aws_eip.nat_eip["${evilKey}"]`,
+        ['delete'],
+        { public_ip: '198.51.100.77', id: 'eipalloc-9' },
+        null,
+        { before_sensitive: { public_ip: true } },
+      ),
+      change(
+        'module.vpc.aws_instance.nat[0]',
+        ['delete', 'create'],
+        { ami: 'ami-TOPSECRET', source_dest_check: false, tags: { Name: '@admins' } },
+        { ami: 'ami-TOPSECRET2', source_dest_check: false },
+        {
+          replace_paths: [['ami']],
+          before_sensitive: { ami: true },
+          after_sensitive: { ami: true },
+        },
+      ),
     ];
-    const run = await runAction('plan-guard', { 'plan-json': writePlan('evil', planJson(changes)), 'github-token': 't', 'fail-on': 'none' }, { env: env() });
+    const run = await runAction(
+      'plan-guard',
+      { 'plan-json': writePlan('evil', planJson(changes)), 'github-token': 't', 'fail-on': 'none' },
+      { env: env() },
+    );
     expect(run.code).toBe(0);
-    const everything = [run.stdout, run.stderr, run.summary, JSON.stringify(run.outputs), readFileSync(run.outputs['report-file'] as string, 'utf8'), ...gh.comments.map((c) => c.body)].join('\n');
+    const everything = [
+      run.stdout,
+      run.stderr,
+      run.summary,
+      JSON.stringify(run.outputs),
+      readFileSync(run.outputs['report-file'] as string, 'utf8'),
+      ...gh.comments.map((c) => c.body),
+    ].join('\n');
     expect(everything).not.toContain('198.51.100.77');
     expect(everything).not.toContain('TOPSECRET');
     for (const markdown of [gh.comments[0]!.body, run.summary]) {
@@ -167,24 +247,44 @@ describe('plan-guard dist on the runner', () => {
     );
     chmodSync(fake, 0o755);
     writeFileSync(join(work, 'tfplan'), 'binary plan');
-    const run = await runAction('plan-guard', { planfile: 'tfplan', 'working-directory': work, comment: 'never' }, { env: { ...env(), PATH: `${bin}:${process.env.PATH}` } });
+    const run = await runAction(
+      'plan-guard',
+      { planfile: 'tfplan', 'working-directory': work, comment: 'never' },
+      { env: { ...env(), PATH: `${bin}:${process.env.PATH}` } },
+    );
     expect(run.code).toBe(0);
     expect(run.outputs.risk).toBe('high');
-    const missing = await runAction('plan-guard', { planfile: 'tfplan', 'working-directory': work, terraform: 'no-such-terraform' }, { env: env() });
+    const missing = await runAction(
+      'plan-guard',
+      { planfile: 'tfplan', 'working-directory': work, terraform: 'no-such-terraform' },
+      { env: env() },
+    );
     expect(missing.code).toBe(1);
     expect(missing.stdout).toContain('::error::planfile: tfplan: "no-such-terraform" was not found (install Terraform');
   });
 
   it.each([
-    [{ 'fail-on': 'hihg', 'plan-json': 'x.json' }, '::error::fail-on: "hihg" is not one of none, low, medium, high, critical'],
-    [{ comment: 'sometimes', 'plan-json': 'x.json' }, '::error::comment: "sometimes" is not one of auto, always, never'],
+    [
+      { 'fail-on': 'hihg', 'plan-json': 'x.json' },
+      '::error::fail-on: "hihg" is not one of none, low, medium, high, critical',
+    ],
+    [
+      { comment: 'sometimes', 'plan-json': 'x.json' },
+      '::error::comment: "sometimes" is not one of auto, always, never',
+    ],
     [{}, '::error::plan-json or planfile: one is required'],
     [{ 'plan-json': 'a.json', planfile: 'b' }, '::error::plan-json and planfile: give one of them, not both'],
     [{ 'plan-json': 'missing.json' }, '::error::plan-json: missing.json: does not exist'],
     [{ planfile: 'missing.tfplan' }, '::error::planfile: missing.tfplan does not exist'],
     [{ 'plan-json': 'state.json' }, '::error::plan-json: state.json: is a Terraform state file, not a plan'],
-    [{ 'plan-json': 'v2.json' }, '::error::plan-json: v2.json: format_version 2.0 is newer than this action understands'],
-    [{ 'plan-json': 'x.json', 'nat-address-patterns': 'router=*' }, '::error::nat-address-patterns: "router=*" is not role=glob'],
+    [
+      { 'plan-json': 'v2.json' },
+      '::error::plan-json: v2.json: format_version 2.0 is newer than this action understands',
+    ],
+    [
+      { 'plan-json': 'x.json', 'nat-address-patterns': 'router=*' },
+      '::error::nat-address-patterns: "router=*" is not role=glob',
+    ],
   ])('bad input %j → one clear error line, no stack trace', async (inputs, expected) => {
     writeFileSync(join(work, 'state.json'), JSON.stringify({ version: 4, serial: 1, lineage: 'l', resources: [] }));
     writeFileSync(join(work, 'v2.json'), JSON.stringify({ ...planJson([]), format_version: '2.0' }));
@@ -196,7 +296,11 @@ describe('plan-guard dist on the runner', () => {
 
   it('prints the report locally (--local) under Node 24 and this Node', async () => {
     for (const node of [NODE24, process.execPath]) {
-      const run = await runAction('plan-guard', {}, { node, args: ['--local', join(EXAMPLES, 'gateway-to-instance.json')] });
+      const run = await runAction(
+        'plan-guard',
+        {},
+        { node, args: ['--local', join(EXAMPLES, 'gateway-to-instance.json')] },
+      );
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('### 🛑 NAT egress risk: HIGH');
       expect(run.stderr).toContain('mode-switch=gateway-to-instance expected-applies=2');

@@ -8,7 +8,12 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, runAction } from '../../../packages/shared/test/support/action-runner';
-import { startFaultServer, type FaultMode, type FaultServer, type FaultServerOptions } from '../../../packages/shared/test/support/fault-server';
+import {
+  startFaultServer,
+  type FaultMode,
+  type FaultServer,
+  type FaultServerOptions,
+} from '../../../packages/shared/test/support/fault-server';
 
 const work = mkdtempSync(join(tmpdir(), 'plan-guard-faults-'));
 const PLAN = join(REPO_ROOT, 'examples', 'plans', 'gateway-to-instance.json');
@@ -26,17 +31,28 @@ async function serve(mode: FaultMode, options: FaultServerOptions = {}): Promise
 function env(url: string): Record<string, string> {
   const event = join(work, 'event.json');
   writeFileSync(event, JSON.stringify({ pull_request: { number: 5 } }));
-  return { GITHUB_API_URL: url, GITHUB_EVENT_PATH: event, GITHUB_EVENT_NAME: 'pull_request', GITHUB_REPOSITORY: 'acme/infra' };
+  return {
+    GITHUB_API_URL: url,
+    GITHUB_EVENT_PATH: event,
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_REPOSITORY: 'acme/infra',
+  };
 }
 
 describe('plan-guard with a faulty GitHub API', () => {
   it('an API that never answers: the comment gives up after 10 s with a warning; the run completes', async () => {
     const server = await serve('hang');
     const started = Date.now();
-    const run = await runAction('plan-guard', { 'plan-json': PLAN, 'github-token': 't' }, { env: env(server.url), timeoutMs: 60_000 });
+    const run = await runAction(
+      'plan-guard',
+      { 'plan-json': PLAN, 'github-token': 't' },
+      { env: env(server.url), timeoutMs: 60_000 },
+    );
     expect(run.code).toBe(0);
     expect(Date.now() - started).toBeLessThan(30_000);
-    expect(run.stdout).toContain('::warning::Could not comment on the pull request: GitHub API list comments timed out after 10000 ms');
+    expect(run.stdout).toContain(
+      '::warning::Could not comment on the pull request: GitHub API list comments timed out after 10000 ms',
+    );
     expect(run.outputs).toMatchObject({ risk: 'high', result: 'success', 'comment-url': '' });
     expect(run.summary).toContain('NAT egress risk: HIGH');
   });
@@ -54,7 +70,11 @@ describe('plan-guard with a faulty GitHub API', () => {
       route: (req) =>
         req.method === 'GET'
           ? { status: 200, body: '[]', contentType: 'application/json' }
-          : { status: 201, body: JSON.stringify({ id: 1, html_url: 'https://github.example/acme/infra/pull/5#issuecomment-1' }), contentType: 'application/json' },
+          : {
+              status: 201,
+              body: JSON.stringify({ id: 1, html_url: 'https://github.example/acme/infra/pull/5#issuecomment-1' }),
+              contentType: 'application/json',
+            },
     });
     const run = await runAction('plan-guard', { 'plan-json': PLAN, 'github-token': 't' }, { env: env(server.url) });
     expect(run.code).toBe(0);
@@ -64,7 +84,11 @@ describe('plan-guard with a faulty GitHub API', () => {
   it('SIGTERM with the comment call in flight: stops at once, result=cancelled, report already in the summary', async () => {
     let kill: ((s: NodeJS.Signals) => void) | undefined;
     const server = await serve('hang', { onRequest: () => kill?.('SIGTERM') });
-    const run = await runAction('plan-guard', { 'plan-json': PLAN, 'github-token': 't' }, { env: env(server.url), onStart: (k) => (kill = k) });
+    const run = await runAction(
+      'plan-guard',
+      { 'plan-json': PLAN, 'github-token': 't' },
+      { env: env(server.url), onStart: (k) => (kill = k) },
+    );
     expect(server.requests).toHaveLength(1);
     expect(run.code).toBe(1);
     expect(run.outputs).toMatchObject({ risk: 'high', result: 'cancelled' });
@@ -83,7 +107,10 @@ describe('plan-guard with a faulty GitHub API', () => {
     const run = await runAction(
       'plan-guard',
       { planfile: 'tfplan', 'working-directory': work, comment: 'never' },
-      { env: { PATH: `${bin}:${process.env.PATH}` }, onStart: (kill) => setTimeout(() => ((killed = true), kill('SIGTERM')), 1_000) },
+      {
+        env: { PATH: `${bin}:${process.env.PATH}` },
+        onStart: (kill) => setTimeout(() => ((killed = true), kill('SIGTERM')), 1_000),
+      },
     );
     expect(killed).toBe(true);
     expect(run.code).toBe(1);

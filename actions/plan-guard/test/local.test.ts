@@ -26,8 +26,14 @@ describe('plan-guard --local flags', () => {
   });
 
   it.each([
-    [['--fail-onn=high', PLAN], 'plan-guard: unknown option --fail-onn (options: --environment, --fail-on, --nat-address-patterns, --help)'],
-    [['--verbose', PLAN], 'plan-guard: unknown option --verbose (options: --environment, --fail-on, --nat-address-patterns, --help)'],
+    [
+      ['--fail-onn=high', PLAN],
+      'plan-guard: unknown option --fail-onn (options: --environment, --fail-on, --nat-address-patterns, --help)',
+    ],
+    [
+      ['--verbose', PLAN],
+      'plan-guard: unknown option --verbose (options: --environment, --fail-on, --nat-address-patterns, --help)',
+    ],
     [[PLAN, '--fail-on'], 'plan-guard: --fail-on needs a value (--fail-on VALUE or --fail-on=VALUE)'],
     [['--fail-on=hihg', PLAN], 'plan-guard: fail-on: "hihg" is not one of none, low, medium, high, critical'],
     [[], 'plan-guard: no plan file given; usage: node dist/index.js --local <plan.json>'],

@@ -23,8 +23,24 @@ import {
 import { StepAnnotations, StepOutputs, writeStepSummary } from '@nat-egress/shared/limits';
 import { code, escapeText } from '@nat-egress/shared/report';
 import { ActionFailure, describeError, runGuardedAction, systemClock, type ExitInfo } from '@nat-egress/shared/runtime';
-import { DEFAULT_CHECK_BUDGET_MS, buildReport, createEgressClients, renderMarkdown, reportJson, verifyEgress, type VerifyOptions } from '@nat-egress/shared/egress';
-import { adviceJson, adviseMode, createAdvisorClients, readAdviseInputs, renderAdvice, type Advice, type AdviseInputs } from '@nat-egress/shared/advisor';
+import {
+  DEFAULT_CHECK_BUDGET_MS,
+  buildReport,
+  createEgressClients,
+  renderMarkdown,
+  reportJson,
+  verifyEgress,
+  type VerifyOptions,
+} from '@nat-egress/shared/egress';
+import {
+  adviceJson,
+  adviseMode,
+  createAdvisorClients,
+  readAdviseInputs,
+  renderAdvice,
+  type Advice,
+  type AdviseInputs,
+} from '@nat-egress/shared/advisor';
 
 const SIX_HOURS = 6 * 3_600_000;
 
@@ -34,18 +50,23 @@ function readOptions(): VerifyOptions {
   const vpcName = stringInput('vpc-name', input('vpc-name'));
   if (vpcId && vpcName) throw new InputError('vpc-id: give vpc-id or vpc-name, not both');
   if (!vpcId && !vpcName) throw new InputError('vpc-id: is required (or give vpc-name, matched on the Name tag)');
-  if (vpcId && !/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) throw new InputError(`vpc-id: ${JSON.stringify(vpcId)} is not a VPC id (vpc-0123456789abcdef0)`);
+  if (vpcId && !/^vpc-[0-9a-f]{8,17}$/.test(vpcId))
+    throw new InputError(`vpc-id: ${JSON.stringify(vpcId)} is not a VPC id (vpc-0123456789abcdef0)`);
 
   const probeInstanceIds = listInput('probe-instances', input('probe-instances'));
   for (const id of probeInstanceIds) {
-    if (!/^i-[0-9a-f]{8,17}$/.test(id)) throw new InputError(`probe-instances: ${JSON.stringify(id)} is not an instance id (i-0123456789abcdef0)`);
+    if (!/^i-[0-9a-f]{8,17}$/.test(id))
+      throw new InputError(`probe-instances: ${JSON.stringify(id)} is not an instance id (i-0123456789abcdef0)`);
   }
   const tags = tagsInput('probe-tag', input('probe-tag'));
   if (tags.length > 1) throw new InputError('probe-tag: give one Key=Value pair');
-  if (tags.length === 1 && probeInstanceIds.length > 0) throw new InputError('probe-tag: give probe-instances or probe-tag, not both');
+  if (tags.length === 1 && probeInstanceIds.length > 0)
+    throw new InputError('probe-tag: give probe-instances or probe-tag, not both');
   const probe = enumInput('probe', input('probe'), ['auto', 'ssm', 'off'] as const, 'auto');
   if (probe === 'ssm' && probeInstanceIds.length === 0 && tags.length === 0) {
-    throw new InputError('probe: ssm needs probe-instances or probe-tag (one private instance per AZ with the SSM agent)');
+    throw new InputError(
+      'probe: ssm needs probe-instances or probe-tag (one private instance per AZ with the SSM agent)',
+    );
   }
 
   const probeUrl = stringInput('probe-url', input('probe-url'), 'https://checkip.amazonaws.com');
@@ -55,15 +76,23 @@ function readOptions(): VerifyOptions {
   } catch {
     throw new InputError(`probe-url: ${JSON.stringify(probeUrl)} is not a URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InputError(`probe-url: ${JSON.stringify(probeUrl)} must be an http(s) URL`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new InputError(`probe-url: ${JSON.stringify(probeUrl)} must be an http(s) URL`);
 
-  const maxLogSilenceMs = durationInput('max-log-silence', input('max-log-silence'), 15 * 60_000, { maxMs: 7 * 24 * 3_600_000 });
+  const maxLogSilenceMs = durationInput('max-log-silence', input('max-log-silence'), 15 * 60_000, {
+    maxMs: 7 * 24 * 3_600_000,
+  });
   if (maxLogSilenceMs <= 0) throw new InputError('max-log-silence: must be longer than 0');
 
   const waitMs = durationInput('wait', input('wait'), 0, { maxMs: SIX_HOURS });
-  const timeoutMs = durationInput('timeout', input('timeout'), waitMs + DEFAULT_CHECK_BUDGET_MS, { maxMs: SIX_HOURS + DEFAULT_CHECK_BUDGET_MS });
+  const timeoutMs = durationInput('timeout', input('timeout'), waitMs + DEFAULT_CHECK_BUDGET_MS, {
+    maxMs: SIX_HOURS + DEFAULT_CHECK_BUDGET_MS,
+  });
   if (timeoutMs < 1000) throw new InputError(`timeout: ${input('timeout')} is too short (at least 1s)`);
-  if (timeoutMs < waitMs) throw new InputError(`timeout: ${formatDuration(timeoutMs)} is shorter than wait (${formatDuration(waitMs)}); give a timeout of at least the wait`);
+  if (timeoutMs < waitMs)
+    throw new InputError(
+      `timeout: ${formatDuration(timeoutMs)} is shorter than wait (${formatDuration(waitMs)}); give a timeout of at least the wait`,
+    );
 
   const options: VerifyOptions = {
     region: regionInput('region', input('region')),
@@ -91,7 +120,10 @@ const ADVICE_BUDGET_MS = 180_000;
 
 const annotations = new StepAnnotations();
 const outputs = new StepOutputs();
-const state: { options?: VerifyOptions; progress: { phase: string }; done: boolean; reportFile?: string } = { progress: { phase: '' }, done: false };
+const state: { options?: VerifyOptions; progress: { phase: string }; done: boolean; reportFile?: string } = {
+  progress: { phase: '' },
+  done: false,
+};
 
 function reportFileFor(vpc: string): string {
   return join(process.env.RUNNER_TEMP || tmpdir(), `verify-egress-${vpc.replace(/[^A-Za-z0-9._-]+/g, '_')}.md`);
@@ -134,7 +166,10 @@ async function onExit(exit: ExitInfo): Promise<void> {
   outputs.set('healthy', 'false');
   outputs.set('result', kind);
   outputs.set('egress-ips', '{}');
-  outputs.set('report', JSON.stringify({ version: 1, healthy: false, result: kind, error: exit.message, phase: state.progress.phase }));
+  outputs.set(
+    'report',
+    JSON.stringify({ version: 1, healthy: false, result: kind, error: exit.message, phase: state.progress.phase }),
+  );
   await writeStepSummary(md, { reportFile: file });
 }
 
@@ -142,19 +177,34 @@ async function onExit(exit: ExitInfo): Promise<void> {
  * The mode advice (advise: true): sets `advice` and returns its markdown, or warns and returns ''. Never changes the
  * egress verdict; bounded by ADVICE_BUDGET_MS and the run's cancellation.
  */
-async function advise(inputs: AdviseInputs, options: VerifyOptions, vpcId: string, signal: AbortSignal): Promise<string> {
+async function advise(
+  inputs: AdviseInputs,
+  options: VerifyOptions,
+  vpcId: string,
+  signal: AbortSignal,
+): Promise<string> {
   try {
-    const advice = await adviseMode(createAdvisorClients(options.region, AbortSignal.any([signal, AbortSignal.timeout(ADVICE_BUDGET_MS)])), systemClock, {
-      region: options.region,
-      vpcId,
-      natNamePattern: options.natNamePattern,
-      days: inputs.days,
-      ...(inputs.instanceType ? { instanceType: inputs.instanceType } : {}),
-    });
+    const advice = await adviseMode(
+      createAdvisorClients(options.region, AbortSignal.any([signal, AbortSignal.timeout(ADVICE_BUDGET_MS)])),
+      systemClock,
+      {
+        region: options.region,
+        vpcId,
+        natNamePattern: options.natNamePattern,
+        days: inputs.days,
+        ...(inputs.instanceType ? { instanceType: inputs.instanceType } : {}),
+      },
+    );
     const markdown = renderAdvice(advice);
     const lean = (a: Advice) => JSON.stringify({ ...a, traffic: { ...a.traffic, perNat: [] } });
-    outputs.set('advice', adviceJson(advice, markdown), (max) => (lean(advice).length * 2 <= max ? lean(advice) : JSON.stringify({ error: 'advice too large for the step outputs: see the job summary' })));
-    core.info(`advice: ${advice.recommendation.label} (${advice.calls.cloudwatch} GetMetricData call(s), prices: ${advice.prices.source})`);
+    outputs.set('advice', adviceJson(advice, markdown), (max) =>
+      lean(advice).length * 2 <= max
+        ? lean(advice)
+        : JSON.stringify({ error: 'advice too large for the step outputs: see the job summary' }),
+    );
+    core.info(
+      `advice: ${advice.recommendation.label} (${advice.calls.cloudwatch} GetMetricData call(s), prices: ${advice.prices.source})`,
+    );
     return markdown;
   } catch (err) {
     const message = describeError(err);
@@ -175,7 +225,12 @@ await runGuardedAction({
     const timeoutMs = options.timeoutMs as number;
     // verifyEgress enforces `wait` and `timeout` itself; this is the backstop should anything not let go.
     ctx.setDeadline(timeoutMs + 5_000, `timeout ${formatDuration(timeoutMs)}`);
-    const result = await verifyEgress(createEgressClients(options.region), systemClock, { ...options, signal: ctx.signal, progress: state.progress }, (line) => core.info(line));
+    const result = await verifyEgress(
+      createEgressClients(options.region),
+      systemClock,
+      { ...options, signal: ctx.signal, progress: state.progress },
+      (line) => core.info(line),
+    );
     const report = buildReport(result);
     const markdown = renderMarkdown(report);
 
@@ -202,8 +257,12 @@ await runGuardedAction({
     }
     const summary = `${report.counts.error} error(s), ${report.counts.warning} warning(s)`;
     if (!report.healthy) {
-      throw new ActionFailure(`egress not healthy in ${report.vpc.id} (fail-on: ${report.failOn}): ${summary}; see the job summary`);
+      throw new ActionFailure(
+        `egress not healthy in ${report.vpc.id} (fail-on: ${report.failOn}): ${summary}; see the job summary`,
+      );
     }
-    core.info(`egress healthy in ${report.vpc.id} (${report.expectQuiesced ? 'quiesced as expected' : `mode ${report.mode}`}; ${summary})`);
+    core.info(
+      `egress healthy in ${report.vpc.id} (${report.expectQuiesced ? 'quiesced as expected' : `mode ${report.mode}`}; ${summary})`,
+    );
   },
 });

@@ -10,7 +10,10 @@ describe('verify-egress advise inputs', () => {
     [{ advise: 'true', 'advise-days': '456' }, 'advise-days: 456 is above the maximum 455'],
     [{ advise: 'true', 'advise-days': '30d' }, 'advise-days: "30d" is not a whole number'],
     [{ advise: 'sometimes' }, 'advise: "sometimes" is not true or false'],
-    [{ advise: 'true', 'advise-instance-type': 'T3 Micro' }, 'advise-instance-type: "T3 Micro" is not an EC2 instance type (e.g. t3.small)'],
+    [
+      { advise: 'true', 'advise-instance-type': 'T3 Micro' },
+      'advise-instance-type: "T3 Micro" is not an EC2 instance type (e.g. t3.small)',
+    ],
   ])('%j → one-line ::error::, exit 1, before any AWS call', async (inputs, message) => {
     const r = await runAction('verify-egress', { ...base, ...inputs });
     expect(r.code).toBe(1);

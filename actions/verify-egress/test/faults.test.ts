@@ -6,7 +6,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { IncomingMessage } from 'node:http';
 import { runAction, type ActionRun } from '../../../packages/shared/test/support/action-runner';
-import { startFaultServer, type FaultMode, type FaultServer, type FaultServerOptions } from '../../../packages/shared/test/support/fault-server';
+import {
+  startFaultServer,
+  type FaultMode,
+  type FaultServer,
+  type FaultServerOptions,
+} from '../../../packages/shared/test/support/fault-server';
 
 const servers: FaultServer[] = [];
 afterEach(async () => {
@@ -44,7 +49,12 @@ function world(hangAt?: string): FaultServerOptions['route'] {
   return (req, body) => {
     const call = callOf(req, body);
     if (call === hangAt || call.endsWith(`.${hangAt}`)) return undefined;
-    if (call.includes('.')) return { status: 200, body: call.endsWith('FilterLogEvents') ? '{"events":[]}' : '{}', contentType: 'application/x-amz-json-1.1' };
+    if (call.includes('.'))
+      return {
+        status: 200,
+        body: call.endsWith('FilterLogEvents') ? '{"events":[]}' : '{}',
+        contentType: 'application/x-amz-json-1.1',
+      };
     return { status: 200, body: `<${call}Response><requestId>r</requestId>${EC2[call] ?? ''}</${call}Response>` };
   };
 }
@@ -55,8 +65,18 @@ async function serve(mode: FaultMode, options: FaultServerOptions = {}): Promise
   return s;
 }
 
-const awsEnv = (url: string) => ({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ENDPOINT_URL: url, AWS_EC2_METADATA_DISABLED: 'true' });
-const inputs = { 'vpc-id': VPC, region: 'us-east-1', 'probe-instances': 'i-0123456789abcdef0', 'log-groups': '/ecs/cabal-imap' };
+const awsEnv = (url: string) => ({
+  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'secret',
+  AWS_ENDPOINT_URL: url,
+  AWS_EC2_METADATA_DISABLED: 'true',
+});
+const inputs = {
+  'vpc-id': VPC,
+  region: 'us-east-1',
+  'probe-instances': 'i-0123456789abcdef0',
+  'log-groups': '/ecs/cabal-imap',
+};
 
 function expectNotProven(run: ActionRun, result: 'failed' | 'cancelled'): void {
   expect(run.code).toBe(1); // ended by itself (the harness's SIGKILL would give null)
@@ -79,8 +99,12 @@ describe('verify-egress against faulty AWS endpoints', () => {
     const server = await serve('hang');
     const run = await runAction('verify-egress', { ...inputs, wait: '0', timeout: '3s' }, { env: awsEnv(server.url) });
     expectNotProven(run, 'failed');
-    expect(run.stdout).toContain('::error::timed out after 3s while reading the VPC, subnets, routes, NATs and Elastic IPs (EC2) (check 1; the AWS call in flight was abandoned)');
-    expect(run.summary).toContain('check that the runner reaches the EC2, SSM and CloudWatch Logs endpoints of us-east-1');
+    expect(run.stdout).toContain(
+      '::error::timed out after 3s while reading the VPC, subnets, routes, NATs and Elastic IPs (EC2) (check 1; the AWS call in flight was abandoned)',
+    );
+    expect(run.summary).toContain(
+      'check that the runner reaches the EC2, SSM and CloudWatch Logs endpoints of us-east-1',
+    );
   });
 
   it('an endpoint that answers 503 forever: bounded retries, then one failed line naming HTTP 503', async () => {
@@ -96,7 +120,9 @@ describe('verify-egress against faulty AWS endpoints', () => {
     const run = await runAction('verify-egress', { ...inputs, timeout: '2s' }, { env: awsEnv(server.url) });
     expectNotProven(run, 'failed');
     // Each answer takes 1 s: the check is cut part way, and the line names the phase it was in.
-    expect(run.stdout).toMatch(/::error::timed out after 2s while (reading the VPC|probing egress|checking log freshness)[^\n]*\(check 1; the AWS call in flight was abandoned\)/);
+    expect(run.stdout).toMatch(
+      /::error::timed out after 2s while (reading the VPC|probing egress|checking log freshness)[^\n]*\(check 1; the AWS call in flight was abandoned\)/,
+    );
   });
 
   it.each([

@@ -16,8 +16,16 @@ export const COMMANDS = ['plan-guard', 'verify-egress', 'build-nat-ami', 'cutove
 /** Flags of the CLI itself, beside each action's inputs. */
 export const CLI_FLAGS = {
   json: { type: 'boolean', description: "print the action's outputs as one JSON object on stdout (logs go to stderr)" },
-  color: { type: 'string', description: 'auto (on a terminal only, unless NO_COLOR is set), always or never', default: 'auto' },
-  profile: { type: 'string', description: 'AWS profile of your shared config (sets AWS_PROFILE): credentials and, unless --region is given, region' },
+  color: {
+    type: 'string',
+    description: 'auto (on a terminal only, unless NO_COLOR is set), always or never',
+    default: 'auto',
+  },
+  profile: {
+    type: 'string',
+    description:
+      'AWS profile of your shared config (sets AWS_PROFILE): credentials and, unless --region is given, region',
+  },
   verbose: { type: 'boolean', description: "also show the action's debug lines" },
   help: { type: 'boolean', short: 'h', description: 'this help' },
 };
@@ -53,7 +61,10 @@ export function parseArgsOptions(action) {
     options[name] = { type: 'string', multiple: true };
   }
   for (const [name, spec] of Object.entries(CLI_FLAGS)) {
-    options[name] = { type: /** @type {'string' | 'boolean'} */ (spec.type), ...(spec.short ? { short: spec.short } : {}) };
+    options[name] = {
+      type: /** @type {'string' | 'boolean'} */ (spec.type),
+      ...(spec.short ? { short: spec.short } : {}),
+    };
   }
   return options;
 }
@@ -95,27 +106,39 @@ export function commandHelp(command, action) {
   const names = Object.keys(action.inputs);
   const width = Math.max(...names.map((n) => n.length), ...Object.keys(CLI_FLAGS).map((n) => n.length)) + 8;
   const row = (flag, text) => `  ${flag.padEnd(width)}${wrap(text, 100 - width, width + 2)}`;
-  const out = [`nat-egress ${command} [flags]`, '', wrap(action.description, 100, 0), '', 'Flags (the action inputs, from its action.yml):'];
+  const out = [
+    `nat-egress ${command} [flags]`,
+    '',
+    wrap(action.description, 100, 0),
+    '',
+    'Flags (the action inputs, from its action.yml):',
+  ];
   for (const n of names) {
     const spec = action.inputs[n] ?? {};
     out.push(row(`--${n}`, `${spec.description ?? ''}${spec.required ? ' (required)' : ''}`));
   }
   out.push('', 'Command-line flags:');
-  for (const [n, spec] of Object.entries(CLI_FLAGS)) out.push(row(`--${n}${spec.short ? `, -${spec.short}` : ''}`, spec.description));
+  for (const [n, spec] of Object.entries(CLI_FLAGS))
+    out.push(row(`--${n}${spec.short ? `, -${spec.short}` : ''}`, spec.description));
   out.push('', 'Outputs (printed at the end; with --json, the object on stdout):');
   for (const [n, spec] of Object.entries(action.outputs)) out.push(row(n, spec.description ?? ''));
-  if (command === 'plan-guard') out.push('', 'From a terminal, --comment defaults to never: nothing is posted to GitHub unless you ask.');
-  else out.push('', 'AWS: your usual credential chain (environment, --profile / AWS_PROFILE, SSO, ...) and region (--region, AWS_REGION, or the profile\'s region).');
+  if (command === 'plan-guard')
+    out.push('', 'From a terminal, --comment defaults to never: nothing is posted to GitHub unless you ask.');
+  else
+    out.push(
+      '',
+      "AWS: your usual credential chain (environment, --profile / AWS_PROFILE, SSO, ...) and region (--region, AWS_REGION, or the profile's region).",
+    );
   return out.join('\n');
 }
 
 export function mainHelp() {
   return [
-    'nat-egress <command> [flags]: the NAT egress toolkit\'s actions from a terminal',
+    "nat-egress <command> [flags]: the NAT egress toolkit's actions from a terminal",
     '',
     'Commands:',
     '  plan-guard      review a terraform plan for NAT egress risk (no AWS needed)',
-    '  verify-egress   is egress up per AZ? if not, why, and the runbook\'s mitigation',
+    "  verify-egress   is egress up per AZ? if not, why, and the runbook's mitigation",
     '  build-nat-ami   run the NAT AMI Image Builder pipeline and wait for the tested AMI',
     '  cutover         apply the reviewed plan, surviving the gateway→instance Elastic IP race',
     '',

@@ -33,7 +33,10 @@ export function profileRegion(env) {
     return undefined;
   }
   const profile = env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || 'default';
-  const wanted = profile === 'default' ? /^\[\s*(?:profile\s+)?default\s*\]$/ : new RegExp(`^\\[\\s*profile\\s+${profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\]$`);
+  const wanted =
+    profile === 'default'
+      ? /^\[\s*(?:profile\s+)?default\s*\]$/
+      : new RegExp(`^\\[\\s*profile\\s+${profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\]$`);
   let inSection = false;
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
@@ -61,7 +64,8 @@ export async function main(argv, io) {
     return command === undefined ? 2 : 0;
   }
   try {
-    if (!COMMANDS.includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}: expected one of ${COMMANDS.join(', ')}`);
+    if (!COMMANDS.includes(command))
+      throw new UsageError(`unknown command ${JSON.stringify(command)}: expected one of ${COMMANDS.join(', ')}`);
     const action = readAction(command);
     let parsed;
     try {
@@ -76,7 +80,8 @@ export async function main(argv, io) {
       return 0;
     }
     const colorMode = values.color ?? 'auto';
-    if (!['auto', 'always', 'never'].includes(colorMode)) throw new UsageError(`--color: ${JSON.stringify(colorMode)} is not auto, always or never`);
+    if (!['auto', 'always', 'never'].includes(colorMode))
+      throw new UsageError(`--color: ${JSON.stringify(colorMode)} is not auto, always or never`);
 
     // Logs go where a person looks; with --json they move to stderr so stdout is only the JSON.
     const log = values.json ? io.stderr : io.stdout;
@@ -105,12 +110,17 @@ export async function main(argv, io) {
     } else {
       const text = renderHuman(command, run, color);
       if (text) log.write(`\n${text}\n`);
-      if (run.code !== 0) log.write(`\n${paint(color, 'red', `nat-egress ${command} failed`)}${run.errors.length ? `: ${run.errors[run.errors.length - 1]}` : ` (exit ${run.code})`}\n`);
+      if (run.code !== 0)
+        log.write(
+          `\n${paint(color, 'red', `nat-egress ${command} failed`)}${run.errors.length ? `: ${run.errors[run.errors.length - 1]}` : ` (exit ${run.code})`}\n`,
+        );
     }
     return run.code;
   } catch (err) {
     const usage = err instanceof UsageError;
-    io.stderr.write(`nat-egress${COMMANDS.includes(command) ? ` ${command}` : ''}: ${err.message}${usage ? ' (see --help)' : ''}\n`);
+    io.stderr.write(
+      `nat-egress${COMMANDS.includes(command) ? ` ${command}` : ''}: ${err.message}${usage ? ' (see --help)' : ''}\n`,
+    );
     return usage ? 2 : 1;
   }
 }

@@ -29,7 +29,12 @@ export function renderOutputs(outputs, color) {
   const width = Math.max(...names.map((n) => n.length));
   const lines = names.map((n) => {
     const v = outputs[n];
-    const shown = v.length > LONG || v.includes('\n') ? paint(color, 'dim', `(${v.length} characters: --json prints it)`) : v === '' ? paint(color, 'dim', '(empty)') : v;
+    const shown =
+      v.length > LONG || v.includes('\n')
+        ? paint(color, 'dim', `(${v.length} characters: --json prints it)`)
+        : v === ''
+          ? paint(color, 'dim', '(empty)')
+          : v;
     return `  ${n.padEnd(width)}  ${shown}`;
   });
   return [paint(color, 'bold', 'Outputs'), ...lines].join('\n');
@@ -48,7 +53,12 @@ export function renderEgressReport(report, color) {
   const verdict = report.healthy
     ? c('green', report.expectQuiesced ? 'QUIESCED as expected' : 'EGRESS UP')
     : c('red', report.expectQuiesced ? 'NOT QUIESCED' : 'EGRESS DOWN');
-  out.push(c('bold', `${verdict} · ${vpc}${report.region ? ` · ${report.region}` : ''}${report.mode ? ` · mode ${report.mode}` : ''}`));
+  out.push(
+    c(
+      'bold',
+      `${verdict} · ${vpc}${report.region ? ` · ${report.region}` : ''}${report.mode ? ` · mode ${report.mode}` : ''}`,
+    ),
+  );
 
   // 1. Per AZ: up or down, and where it leaves from.
   out.push('', c('bold', 'Egress per AZ'));
@@ -66,7 +76,11 @@ export function renderEgressReport(report, color) {
             ? c('yellow', 'UNCONFIRMED')
             : c('green', row.verdict === 'warning' ? 'UP (warnings)' : 'UP');
       const ip = report.egressIps?.[row.az];
-      const via = row.probe ? `probe ${row.probe.status}${row.probe.observedIp ? ` from ${row.probe.observedIp}` : ''}` : ip ? `via ${ip}` : 'no egress address';
+      const via = row.probe
+        ? `probe ${row.probe.status}${row.probe.observedIp ? ` from ${row.probe.observedIp}` : ''}`
+        : ip
+          ? `via ${ip}`
+          : 'no egress address';
       const nat = row.nats?.length ? row.nats.map((n) => `${n.id} ${n.state}`).join(', ') : 'no NAT';
       out.push(`  ${row.az.padEnd(width)}  ${state.padEnd(color ? 14 + 10 : 14)} ${nat} · ${via}`);
     }
@@ -86,7 +100,8 @@ export function renderEgressReport(report, color) {
       out.push(`  ${mark} ${f.check}${f.az ? ` (${f.az})` : ''}: ${f.message}`);
     }
     for (const d of diagnosed) {
-      for (const p of d.problems) out.push(`  ${c('red', '✗')} console of ${d.instanceId}${d.az ? ` (${d.az})` : ''}: ${p.kind}: ${p.line}`);
+      for (const p of d.problems)
+        out.push(`  ${c('red', '✗')} console of ${d.instanceId}${d.az ? ` (${d.az})` : ''}: ${p.kind}: ${p.line}`);
     }
   }
 
@@ -95,9 +110,13 @@ export function renderEgressReport(report, color) {
     out.push('', c('bold', 'Mitigation (runbook: load the nftables masquerade ruleset on each NAT instance)'));
     const ids = report.advice.natInstances?.length ? report.advice.natInstances : ['<nat-instance-id>'];
     const region = report.region ? ` --region ${report.region}` : '';
-    out.push(`  ${c('dim', '# confirm from the boot log (a missing nftables unit or masquerade rule = a bad AMI bake)')}`);
+    out.push(
+      `  ${c('dim', '# confirm from the boot log (a missing nftables unit or masquerade rule = a bad AMI bake)')}`,
+    );
     for (const id of ids) {
-      out.push(`  aws ec2 get-console-output --instance-id ${id} --latest${region} --query 'Output' --output text | grep -iE "nftables|forward|fail|error"`);
+      out.push(
+        `  aws ec2 get-console-output --instance-id ${id} --latest${region} --query 'Output' --output text | grep -iE "nftables|forward|fail|error"`,
+      );
     }
     out.push(`  ${c('dim', '# mitigate: on each NAT instance, over SSM Session Manager')}`);
     for (const id of ids) {

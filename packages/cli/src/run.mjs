@@ -45,7 +45,11 @@ export function parseOutputFile(text) {
  */
 export function waitStage(line) {
   // The end of a wait: the status line goes away.
-  if (/^\[\+[^\]]+\] (AVAILABLE|FAILED|CANCELLED|DELETED)\b/.test(line) || /^check \d+: healthy\b/.test(line) || /^(?:\S+: )?Elastic IP\(s\) released after /.test(line)) {
+  if (
+    /^\[\+[^\]]+\] (AVAILABLE|FAILED|CANCELLED|DELETED)\b/.test(line) ||
+    /^check \d+: healthy\b/.test(line) ||
+    /^(?:\S+: )?Elastic IP\(s\) released after /.test(line)
+  ) {
     return { key: '', stage: '', heartbeat: false, done: true };
   }
   // build-nat-ami (imagebuilder/wait.ts): "[+4m10s] BUILDING", "[+5m] still BUILDING (3 checks)"
@@ -59,7 +63,10 @@ export function waitStage(line) {
   if (/^re-checking in /.test(line)) return { key: 'egress', stage: '', heartbeat: true };
   // cutover (terraform/release.ts, watch.ts): waiting for the gateways to release the Elastic IPs, the lines
   // prefixed with the association's address when cutover watches during the apply
-  m = /^((?:\S+: )?(?:waiting for NAT gateway\(s\) to finish deleting: .*|NAT gateway\(s\) deleted; Elastic IP\(s\) .*|watching .* until EC2 shows it free))$/.exec(line);
+  m =
+    /^((?:\S+: )?(?:waiting for NAT gateway\(s\) to finish deleting: .*|NAT gateway\(s\) deleted; Elastic IP\(s\) .*|watching .* until EC2 shows it free))$/.exec(
+      line,
+    );
   if (m) return { key: 'release', stage: m[1], heartbeat: false };
   return undefined;
 }
@@ -182,7 +189,12 @@ export async function runActionDist(options) {
   const code = await new Promise((resolveRun, reject) => {
     // Its own process group: a Ctrl-C on the terminal reaches only this process, which forwards it once, so the
     // action sees one interrupt, as on the runner (a second one is, to cutover, a request to hurry terraform).
-    const child = spawn(options.node ?? process.execPath, [options.main], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(options.node ?? process.execPath, [options.main], {
+      cwd: options.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const forward = (signal) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);

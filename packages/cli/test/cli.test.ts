@@ -50,7 +50,9 @@ interface Cli {
 function cli(args: string[], env: Record<string, string> = {}, cwd = root): Promise<Cli> {
   return new Promise((resolve) => {
     const base: Record<string, string | undefined> = { ...process.env };
-    for (const k of Object.keys(base)) if (k.startsWith('GITHUB_') || k.startsWith('INPUT_') || k.startsWith('AWS_') || k === 'RUNNER_TEMP') delete base[k];
+    for (const k of Object.keys(base))
+      if (k.startsWith('GITHUB_') || k.startsWith('INPUT_') || k.startsWith('AWS_') || k === 'RUNNER_TEMP')
+        delete base[k];
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
       env: { ...base, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', TMPDIR: TMP, ...env },
@@ -71,51 +73,77 @@ async function onTerminal(args: string[], env: Record<string, string>): Promise<
   stdout.on('data', (c: Buffer) => (text += c.toString()));
   stderr.resume();
   const base: Record<string, string | undefined> = { ...process.env };
-  for (const k of Object.keys(base)) if (k.startsWith('GITHUB_') || k.startsWith('INPUT_') || k.startsWith('AWS_') || k === 'RUNNER_TEMP') delete base[k];
-  const code = await mainModule.main(args, { stdout, stderr, env: { ...base, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', TMPDIR: TMP, ...env }, cwd: root });
+  for (const k of Object.keys(base))
+    if (k.startsWith('GITHUB_') || k.startsWith('INPUT_') || k.startsWith('AWS_') || k === 'RUNNER_TEMP')
+      delete base[k];
+  const code = await mainModule.main(args, {
+    stdout,
+    stderr,
+    env: { ...base, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', TMPDIR: TMP, ...env },
+    cwd: root,
+  });
   return { code, text };
 }
 
 describe('flags come from each action.yml', () => {
-  test.each(COMMANDS as string[])('%s: one flag per input, help lists them all, INPUT_* as the runner names them', (command) => {
-    const action = readAction(command);
-    const options = parseArgsOptions(action);
-    const inputs = Object.keys(action.inputs);
-    expect(inputs.length).toBeGreaterThan(3);
-    for (const name of inputs) expect(options[name]).toEqual({ type: 'string', multiple: true });
-    const help = commandHelp(command, action);
-    for (const name of inputs) expect(help).toContain(`--${name}`);
-    for (const name of Object.keys(action.outputs)) expect(help).toContain(name);
-    const first = inputs[0]!;
-    expect(inputEnv(action, { [first]: ['a', 'b'] })).toEqual({ [`INPUT_${first.toUpperCase()}`]: 'a\nb' });
-  });
+  test.each(COMMANDS as string[])(
+    '%s: one flag per input, help lists them all, INPUT_* as the runner names them',
+    (command) => {
+      const action = readAction(command);
+      const options = parseArgsOptions(action);
+      const inputs = Object.keys(action.inputs);
+      expect(inputs.length).toBeGreaterThan(3);
+      for (const name of inputs) expect(options[name]).toEqual({ type: 'string', multiple: true });
+      const help = commandHelp(command, action);
+      for (const name of inputs) expect(help).toContain(`--${name}`);
+      for (const name of Object.keys(action.outputs)) expect(help).toContain(name);
+      const first = inputs[0]!;
+      expect(inputEnv(action, { [first]: ['a', 'b'] })).toEqual({ [`INPUT_${first.toUpperCase()}`]: 'a\nb' });
+    },
+  );
 });
 
 test('packaged: `npx nat-egress` (node_modules/.bin) and `pnpm nat-egress` reach the same bin', async () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   expect(pkg.bin).toEqual({ 'nat-egress': 'packages/cli/bin/nat-egress.mjs' });
   expect(pkg.scripts['nat-egress']).toBe('node packages/cli/bin/nat-egress.mjs');
-  expect(JSON.parse(readFileSync(join(root, 'packages', 'cli', 'package.json'), 'utf8')).bin).toEqual({ 'nat-egress': 'bin/nat-egress.mjs' });
+  expect(JSON.parse(readFileSync(join(root, 'packages', 'cli', 'package.json'), 'utf8')).bin).toEqual({
+    'nat-egress': 'bin/nat-egress.mjs',
+  });
   const linked = spawnSync(join(root, 'node_modules', '.bin', 'nat-egress'), ['--help'], { encoding: 'utf8' });
-  expect([linked.status, linked.stdout.split('\n')[0]]).toEqual([0, "nat-egress <command> [flags]: the NAT egress toolkit's actions from a terminal"]);
+  expect([linked.status, linked.stdout.split('\n')[0]]).toEqual([
+    0,
+    "nat-egress <command> [flags]: the NAT egress toolkit's actions from a terminal",
+  ]);
 });
 
 describe('command line errors: one line, exit 2', () => {
   test.each([
     [['verify-egress', '--vpc', 'x'], "nat-egress verify-egress: Unknown option '--vpc' (see --help)"],
-    [['rollback'], 'nat-egress: unknown command "rollback": expected one of plan-guard, verify-egress, build-nat-ami, cutover (see --help)'],
-    [['plan-guard', '--color', 'sometimes'], 'nat-egress plan-guard: --color: "sometimes" is not auto, always or never (see --help)'],
-    [['plan-guard', 'extra'], expect.stringMatching(/^nat-egress plan-guard: Unexpected argument 'extra' \(see --help\)$/)],
+    [
+      ['rollback'],
+      'nat-egress: unknown command "rollback": expected one of plan-guard, verify-egress, build-nat-ami, cutover (see --help)',
+    ],
+    [
+      ['plan-guard', '--color', 'sometimes'],
+      'nat-egress plan-guard: --color: "sometimes" is not auto, always or never (see --help)',
+    ],
+    [
+      ['plan-guard', 'extra'],
+      expect.stringMatching(/^nat-egress plan-guard: Unexpected argument 'extra' \(see --help\)$/),
+    ],
   ])('%j', async (args, message) => {
     const run = await cli(args);
     expect([run.code, run.stderr.trim(), run.stdout]).toEqual([2, message, '']);
   });
 
-  test('an action input error is the action\'s one-line error, exit 1', async () => {
+  test("an action input error is the action's one-line error, exit 1", async () => {
     const run = await cli(['verify-egress', '--vpc-id', 'vpc-1', '--region', 'us-east-1']);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('error: vpc-id: "vpc-1" is not a VPC id (vpc-0123456789abcdef0)');
-    expect(run.stdout.trim().split('\n').at(-1)).toBe('nat-egress verify-egress failed: vpc-id: "vpc-1" is not a VPC id (vpc-0123456789abcdef0)');
+    expect(run.stdout.trim().split('\n').at(-1)).toBe(
+      'nat-egress verify-egress failed: vpc-id: "vpc-1" is not a VPC id (vpc-0123456789abcdef0)',
+    );
     expect(`${run.stdout}${run.stderr}`).not.toMatch(/^\s+at /m);
   });
 });
@@ -143,7 +171,12 @@ describe('plan-guard on a bundled plan', () => {
     const run = await cli(['plan-guard', '--plan-json', plan, '--json']);
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout);
-    expect(out).toMatchObject({ risk: 'high', 'mode-switch': 'gateway-to-instance', 'expected-applies': '2', 'comment-url': '' });
+    expect(out).toMatchObject({
+      risk: 'high',
+      'mode-switch': 'gateway-to-instance',
+      'expected-applies': '2',
+      'comment-url': '',
+    });
     expect(out['plan-sha']).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.parse(out.findings)[0].kind).toBe('mode-switch');
     expect(run.stderr).toContain('NAT egress risk: high');
@@ -158,22 +191,41 @@ describe('plan-guard on a bundled plan', () => {
 
 describe('progress on a terminal, heartbeats in logs', () => {
   test('waitStage knows the three long waits', () => {
-    expect(waitStage('[+5m] still BUILDING (12 checks)')).toEqual({ key: 'image BUILDING', stage: 'image BUILDING', heartbeat: true });
+    expect(waitStage('[+5m] still BUILDING (12 checks)')).toEqual({
+      key: 'image BUILDING',
+      stage: 'image BUILDING',
+      heartbeat: true,
+    });
     expect(waitStage('[+4m10s] TESTING')).toEqual({ key: 'image TESTING', stage: 'image TESTING', heartbeat: false });
     expect(waitStage('check 2: not healthy (1 error(s), 0 warning(s))')).toEqual({
       key: 'egress',
       stage: 'waiting for egress: check 2 not healthy (1 error(s), 0 warning(s))',
       heartbeat: false,
     });
-    expect(waitStage('re-checking in 30s (wait 10m, 1m elapsed)')).toEqual({ key: 'egress', stage: '', heartbeat: true });
-    expect(waitStage('waiting for NAT gateway(s) to finish deleting: nat-1 deleting')).toMatchObject({ key: 'release', heartbeat: false });
-    expect(waitStage('module.vpc.aws_eip_association.nat[0]: waiting for NAT gateway(s) to finish deleting: nat-1 deleting')).toMatchObject({
+    expect(waitStage('re-checking in 30s (wait 10m, 1m elapsed)')).toEqual({
+      key: 'egress',
+      stage: '',
+      heartbeat: true,
+    });
+    expect(waitStage('waiting for NAT gateway(s) to finish deleting: nat-1 deleting')).toMatchObject({
+      key: 'release',
+      heartbeat: false,
+    });
+    expect(
+      waitStage('module.vpc.aws_eip_association.nat[0]: waiting for NAT gateway(s) to finish deleting: nat-1 deleting'),
+    ).toMatchObject({
       key: 'release',
       stage: 'module.vpc.aws_eip_association.nat[0]: waiting for NAT gateway(s) to finish deleting: nat-1 deleting',
     });
-    expect(waitStage('module.vpc.aws_eip_association.nat[0]: Elastic IP(s) released after 41s')).toMatchObject({ done: true });
+    expect(waitStage('module.vpc.aws_eip_association.nat[0]: Elastic IP(s) released after 41s')).toMatchObject({
+      done: true,
+    });
     expect(waitStage('Plan digest (plan-sha): abc')).toBeUndefined();
-    for (const end of ['[+12m] AVAILABLE', 'check 3: healthy (0 error(s), 0 warning(s))', 'Elastic IP(s) released after 1m10s; grace 10s before re-applying']) {
+    for (const end of [
+      '[+12m] AVAILABLE',
+      'check 3: healthy (0 error(s), 0 warning(s))',
+      'Elastic IP(s) released after 1m10s; grace 10s before re-applying',
+    ]) {
       expect(waitStage(end)).toMatchObject({ done: true });
     }
   });
@@ -198,7 +250,15 @@ describe('progress on a terminal, heartbeats in logs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-progress-'));
     try {
       const log = capture(isTTY);
-      const run = await runActionDist({ main: fakeDist(dir), env: { ...process.env, TMPDIR: dir }, cwd: dir, log: log.stream, color: false, progress: isTTY, verbose: false });
+      const run = await runActionDist({
+        main: fakeDist(dir),
+        env: { ...process.env, TMPDIR: dir },
+        cwd: dir,
+        log: log.stream,
+        color: false,
+        progress: isTTY,
+        verbose: false,
+      });
       expect(run.outputs).toEqual({ 'ami-id': 'ami-1' });
       const text = log.text();
       expect(text).toContain('warning: slow build');
@@ -226,15 +286,36 @@ describe('verify-egress on-call report', () => {
     expectQuiesced: false,
     egressIps: { 'us-east-1a': '203.0.113.10', 'us-east-1b': '203.0.113.11' },
     azs: [
-      { az: 'us-east-1b', verdict: 'error', nats: [{ id: 'i-0bbbbbbbbbbbbbbbb', state: 'running' }], probe: { instanceId: 'i-0p', status: 'failed', detail: '' } },
-      { az: 'us-east-1a', verdict: 'ok', nats: [{ id: 'i-0aaaaaaaaaaaaaaaa', state: 'running' }], probe: { instanceId: 'i-0q', status: 'ok', observedIp: '203.0.113.10' } },
+      {
+        az: 'us-east-1b',
+        verdict: 'error',
+        nats: [{ id: 'i-0bbbbbbbbbbbbbbbb', state: 'running' }],
+        probe: { instanceId: 'i-0p', status: 'failed', detail: '' },
+      },
+      {
+        az: 'us-east-1a',
+        verdict: 'ok',
+        nats: [{ id: 'i-0aaaaaaaaaaaaaaaa', state: 'running' }],
+        probe: { instanceId: 'i-0q', status: 'ok', observedIp: '203.0.113.10' },
+      },
     ],
     findings: [
       { severity: 'warning', check: 'logs', message: '/ecs/cabal-imap silent for 20m' },
       { severity: 'error', check: 'probe', az: 'us-east-1b', message: 'curl timed out' },
     ],
-    diagnosis: [{ instanceId: 'i-0bbbbbbbbbbbbbbbb', az: 'us-east-1b', problems: [{ kind: 'nftables-missing', line: 'nft: command not found' }], excerpt: [] }],
-    advice: { natInstances: ['i-0bbbbbbbbbbbbbbbb'], mitigation: 'sudo dnf install -y nftables\nsudo nft -f /etc/nftables/cabal-nat.nft', rollback: 'Flip to gateway mode.' },
+    diagnosis: [
+      {
+        instanceId: 'i-0bbbbbbbbbbbbbbbb',
+        az: 'us-east-1b',
+        problems: [{ kind: 'nftables-missing', line: 'nft: command not found' }],
+        excerpt: [],
+      },
+    ],
+    advice: {
+      natInstances: ['i-0bbbbbbbbbbbbbbbb'],
+      mitigation: 'sudo dnf install -y nftables\nsudo nft -f /etc/nftables/cabal-nat.nft',
+      rollback: 'Flip to gateway mode.',
+    },
   };
 
   test('per-AZ verdict first, then why (errors before warnings, console diagnosis), then the commands to run', () => {
@@ -245,12 +326,16 @@ describe('verify-egress on-call report', () => {
     expect(text).toMatch(/^ {2}us-east-1a {2}UP +i-0aaaaaaaaaaaaaaaa running · probe ok from 203\.0\.113\.10$/m);
     expect(at('Egress per AZ')).toBeLessThan(at('Why'));
     expect(at('✗ probe (us-east-1b): curl timed out')).toBeLessThan(at('! logs: /ecs/cabal-imap silent for 20m'));
-    expect(at('console of i-0bbbbbbbbbbbbbbbb (us-east-1b): nftables-missing: nft: command not found')).toBeGreaterThan(at('Why'));
+    expect(at('console of i-0bbbbbbbbbbbbbbbb (us-east-1b): nftables-missing: nft: command not found')).toBeGreaterThan(
+      at('Why'),
+    );
     expect(at('Mitigation')).toBeGreaterThan(at('console of'));
     expect(text).toContain('  aws ssm start-session --target i-0bbbbbbbbbbbbbbbb --region us-east-1\n');
-    expect(at(`  aws ec2 get-console-output --instance-id i-0bbbbbbbbbbbbbbbb --latest --region us-east-1 --query 'Output' --output text | grep -iE "nftables|forward|fail|error"`)).toBeLessThan(
-      at('aws ssm start-session'),
-    );
+    expect(
+      at(
+        `  aws ec2 get-console-output --instance-id i-0bbbbbbbbbbbbbbbb --latest --region us-east-1 --query 'Output' --output text | grep -iE "nftables|forward|fail|error"`,
+      ),
+    ).toBeLessThan(at('aws ssm start-session'));
     expect(text).toContain('  sudo dnf install -y nftables\n  sudo nft -f /etc/nftables/cabal-nat.nft\n');
     expect(text.trim().split('\n').at(-1)).toBe('Rollback lever: Flip to gateway mode.');
     expect(text).not.toMatch(ANSI);
@@ -258,10 +343,13 @@ describe('verify-egress on-call report', () => {
   });
 });
 
-test('region: the profile\'s region from the shared config file', () => {
+test("region: the profile's region from the shared config file", () => {
   const dir = mkdtempSync(join(tmpdir(), 'cli-aws-'));
   try {
-    writeFileSync(join(dir, 'config'), '[default]\nregion = eu-west-1\n\n[profile ops]\noutput = json\nregion=us-east-2\n');
+    writeFileSync(
+      join(dir, 'config'),
+      '[default]\nregion = eu-west-1\n\n[profile ops]\noutput = json\nregion=us-east-2\n',
+    );
     expect(profileRegion({ AWS_CONFIG_FILE: join(dir, 'config') })).toBe('eu-west-1');
     expect(profileRegion({ AWS_CONFIG_FILE: join(dir, 'config'), AWS_PROFILE: 'ops' })).toBe('us-east-2');
     expect(profileRegion({ AWS_CONFIG_FILE: join(dir, 'config'), AWS_PROFILE: 'other' })).toBeUndefined();
@@ -338,7 +426,12 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
   let endpoint = '';
   let moto: Moto | undefined;
   let seeded: { vpc: string; ips: string[]; routes: string[] };
-  const awsEnv = (): Record<string, string> => ({ AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_ENDPOINT_URL: endpoint, AWS_REGION: 'us-east-1' });
+  const awsEnv = (): Record<string, string> => ({
+    AWS_ACCESS_KEY_ID: 'a',
+    AWS_SECRET_ACCESS_KEY: 'b',
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: 'us-east-1',
+  });
 
   beforeAll(async () => {
     moto = await startMoto(MOTO!);
@@ -370,12 +463,19 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
   };
 
   test('healthy: egress up in each AZ on the expected addresses, exit 0', async () => {
-    const run = await cli(['verify-egress', '--vpc-name', 'cabal-vpc', '--expected-ips', seeded.ips.join(','), '--probe', 'off'], awsEnv());
+    const run = await cli(
+      ['verify-egress', '--vpc-name', 'cabal-vpc', '--expected-ips', seeded.ips.join(','), '--probe', 'off'],
+      awsEnv(),
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`EGRESS UP · ${seeded.vpc} (cabal-vpc) · us-east-1 · mode gateway`);
-    expect(run.stdout).toMatch(new RegExp(`^ {2}us-east-1a {2}UP .* via ${seeded.ips[0]!.replace(/\./g, '\\.')}$`, 'm'));
-    expect(run.stdout).toMatch(new RegExp(`^ {2}us-east-1b {2}UP .* via ${seeded.ips[1]!.replace(/\./g, '\\.')}$`, 'm'));
+    expect(run.stdout).toMatch(
+      new RegExp(`^ {2}us-east-1a {2}UP .* via ${seeded.ips[0]!.replace(/\./g, '\\.')}$`, 'm'),
+    );
+    expect(run.stdout).toMatch(
+      new RegExp(`^ {2}us-east-1b {2}UP .* via ${seeded.ips[1]!.replace(/\./g, '\\.')}$`, 'm'),
+    );
   });
 
   test('--json and the region from the profile (no --region, no AWS_REGION)', async () => {
@@ -384,11 +484,14 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
       // The profile brings both the credentials and the region, as `aws configure --profile oncall` would.
       writeFileSync(join(dir, 'config'), '[profile oncall]\nregion = us-east-1\n');
       writeFileSync(join(dir, 'credentials'), '[oncall]\naws_access_key_id = a\naws_secret_access_key = b\n');
-      const run = await cli(['verify-egress', '--vpc-id', seeded.vpc, '--probe', 'off', '--profile', 'oncall', '--json'], {
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_CONFIG_FILE: join(dir, 'config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
-      });
+      const run = await cli(
+        ['verify-egress', '--vpc-id', seeded.vpc, '--probe', 'off', '--profile', 'oncall', '--json'],
+        {
+          AWS_ENDPOINT_URL: endpoint,
+          AWS_CONFIG_FILE: join(dir, 'config'),
+          AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+        },
+      );
       expect(run.stderr).toContain('check 1: healthy'); // with --json the log goes to stderr
       expect(run.code).toBe(0);
       const out = JSON.parse(run.stdout);
@@ -405,7 +508,17 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
     expect(r.stderr).toBe('');
     const inst = JSON.parse(r.stdout) as { vpc: string; instances: string[] };
     const run = await cli(
-      ['verify-egress', '--vpc-name', 'cabal-vpc-instance', '--probe', 'off', '--log-groups', '/ecs/cabal-imap', '--log-groups', '/ecs/cabal-smtp-out'],
+      [
+        'verify-egress',
+        '--vpc-name',
+        'cabal-vpc-instance',
+        '--probe',
+        'off',
+        '--log-groups',
+        '/ecs/cabal-imap',
+        '--log-groups',
+        '/ecs/cabal-smtp-out',
+      ],
       awsEnv(),
     );
     expect(run.code).toBe(1);
@@ -416,7 +529,8 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
     expect(at('Egress per AZ')).toBeLessThan(at('Why'));
     expect(at('✗ logs: All 2 log groups went silent at about the same moment')).toBeGreaterThan(at('Why'));
     expect(at('Mitigation')).toBeGreaterThan(at('✗ logs'));
-    for (const id of inst.instances) expect(report).toContain(`  aws ssm start-session --target ${id} --region us-east-1\n`);
+    for (const id of inst.instances)
+      expect(report).toContain(`  aws ssm start-session --target ${id} --region us-east-1\n`);
     expect(report).toContain('  sudo nft -f /etc/nftables/cabal-nat.nft\n');
     expect(at('Rollback lever:')).toBeGreaterThan(at('sudo nft -f'));
   });
@@ -456,9 +570,11 @@ describe('build-nat-ami against a local Image Builder and EC2 stand-in', () => {
       req.on('end', () => {
         const path = req.url ?? '';
         let body: unknown;
-        if (path === '/ListImagePipelines') body = { imagePipelineList: [{ name: 'cabal-nat-al2023', arn: PIPE_ARN, status: 'ENABLED' }] };
+        if (path === '/ListImagePipelines')
+          body = { imagePipelineList: [{ name: 'cabal-nat-al2023', arn: PIPE_ARN, status: 'ENABLED' }] };
         else if (path === '/ListImagePipelineImages') body = { imageSummaryList: [] };
-        else if (path === '/StartImagePipelineExecution') body = { requestId: 'r', clientToken: 't', imageBuildVersionArn: IMAGE_ARN };
+        else if (path === '/StartImagePipelineExecution')
+          body = { requestId: 'r', clientToken: 't', imageBuildVersionArn: IMAGE_ARN };
         else if (path.startsWith('/GetImage?')) {
           body = {
             image: {
@@ -467,7 +583,9 @@ describe('build-nat-ami against a local Image Builder and EC2 stand-in', () => {
               version: '1.0.0',
               state: { status: building > 0 ? 'BUILDING' : 'AVAILABLE' },
               dateCreated: new Date().toISOString(),
-              outputResources: { amis: [{ region: 'us-east-1', image: 'ami-0123456789abcdef0', name: 'cabal-nat-al2023-20260101' }] },
+              outputResources: {
+                amis: [{ region: 'us-east-1', image: 'ami-0123456789abcdef0', name: 'cabal-nat-al2023-20260101' }],
+              },
             },
           };
           building = Math.max(0, building - 1);
@@ -494,18 +612,32 @@ describe('build-nat-ami against a local Image Builder and EC2 stand-in', () => {
   });
 
   test('builds, gates on the tagged AMI, prints the summary and the outputs', async () => {
-    const env = { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_ENDPOINT_URL_EC2: endpoint, AWS_ENDPOINT_URL_IMAGEBUILDER: endpoint };
+    const env = {
+      AWS_ACCESS_KEY_ID: 'a',
+      AWS_SECRET_ACCESS_KEY: 'b',
+      AWS_ENDPOINT_URL_EC2: endpoint,
+      AWS_ENDPOINT_URL_IMAGEBUILDER: endpoint,
+    };
     const human = await cli(['build-nat-ami', '--region', 'us-east-1'], env);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^ {2}ami-id +ami-0123456789abcdef0$/m);
     expect(human.stdout).not.toMatch(ANSI);
     const json = await cli(['build-nat-ami', '--region', 'us-east-1', '--json'], env);
-    expect(JSON.parse(json.stdout)).toMatchObject({ 'ami-id': 'ami-0123456789abcdef0', 'image-arn': IMAGE_ARN, reused: 'false' });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      'ami-id': 'ami-0123456789abcdef0',
+      'image-arn': IMAGE_ARN,
+      reused: 'false',
+    });
   });
 
   test('on a terminal, the build stage and its elapsed time update in place', async () => {
     building = 1;
-    const env = { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_ENDPOINT_URL_EC2: endpoint, AWS_ENDPOINT_URL_IMAGEBUILDER: endpoint };
+    const env = {
+      AWS_ACCESS_KEY_ID: 'a',
+      AWS_SECRET_ACCESS_KEY: 'b',
+      AWS_ENDPOINT_URL_EC2: endpoint,
+      AWS_ENDPOINT_URL_IMAGEBUILDER: endpoint,
+    };
     const run = await onTerminal(['build-nat-ami', '--region', 'us-east-1'], env);
     expect(run.code).toBe(0);
     expect(run.text).toContain('\r\x1b[2K⏳ image BUILDING · 0s');
@@ -518,14 +650,24 @@ describe('cutover with the fake terraform', () => {
   test('an ordinary apply of the reviewed plan', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-cutover-'));
     try {
-      writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ plans: { reviewed: planJson(scenarios.unrelatedOnly()) }, apply: [{ lines: ordinaryApply(), exit: 0 }] }));
+      writeFileSync(
+        join(dir, 'scenario.json'),
+        JSON.stringify({
+          plans: { reviewed: planJson(scenarios.unrelatedOnly()) },
+          apply: [{ lines: ordinaryApply(), exit: 0 }],
+        }),
+      );
       writeFileSync(join(dir, 'tfplan'), 'FAKEPLAN:reviewed\n');
       const fake = join(root, 'actions', 'cutover', 'test', 'fake-terraform');
-      const run = await cli(['cutover', '--planfile', 'tfplan', '--nat-ami-check', 'off', '--region', 'us-east-1', '--json'], {
-        PATH: `${fake}:${process.env.PATH ?? ''}`,
-        FAKE_TF_DIR: dir,
-        HOME: dir,
-      }, dir);
+      const run = await cli(
+        ['cutover', '--planfile', 'tfplan', '--nat-ami-check', 'off', '--region', 'us-east-1', '--json'],
+        {
+          PATH: `${fake}:${process.env.PATH ?? ''}`,
+          FAKE_TF_DIR: dir,
+          HOME: dir,
+        },
+        dir,
+      );
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ result: 'applied', applies: '1' });
     } finally {
@@ -537,25 +679,54 @@ describe('cutover with the fake terraform', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-cutover-int-'));
     try {
       const interrupted = [
-        { '@level': 'info', '@message': 'Interrupt received. Please wait for Terraform to exit or data loss may occur.', '@module': 'terraform.ui', type: 'log' },
+        {
+          '@level': 'info',
+          '@message': 'Interrupt received. Please wait for Terraform to exit or data loss may occur.',
+          '@module': 'terraform.ui',
+          type: 'log',
+        },
         hook('apply_complete', `${M}.aws_nat_gateway.nat[0]`, 'delete', 40, { elapsed_seconds: 39 }),
-        { '@level': 'error', '@message': 'Error: execution halted', '@module': 'terraform.ui', diagnostic: { severity: 'error', summary: 'execution halted', detail: '' }, type: 'diagnostic' },
+        {
+          '@level': 'error',
+          '@message': 'Error: execution halted',
+          '@module': 'terraform.ui',
+          diagnostic: { severity: 'error', summary: 'execution halted', detail: '' },
+          type: 'diagnostic',
+        },
       ];
       writeFileSync(
         join(dir, 'scenario.json'),
         JSON.stringify({
           plans: { reviewed: planJson([cabal.gateway(0, ['delete']), cabal.route(0, ['delete'], 'gateway', null)]) },
-          apply: [{ lines: [version(0), hook('apply_start', `${M}.aws_nat_gateway.nat[0]`, 'delete', 1)], hang: true, onSigint: { lines: interrupted, exit: 1 } }],
+          apply: [
+            {
+              lines: [version(0), hook('apply_start', `${M}.aws_nat_gateway.nat[0]`, 'delete', 1)],
+              hang: true,
+              onSigint: { lines: interrupted, exit: 1 },
+            },
+          ],
         }),
       );
       writeFileSync(join(dir, 'tfplan'), 'FAKEPLAN:reviewed\n');
       const fake = join(root, 'actions', 'cutover', 'test', 'fake-terraform');
       // The CLI leads its own process group, like a shell job in the foreground of a terminal.
-      const child = spawn(process.execPath, [BIN, 'cutover', '--planfile', 'tfplan', '--nat-ami-check', 'off', '--region', 'us-east-1'], {
-        detached: true,
-        cwd: dir,
-        env: { ...process.env, PATH: `${fake}:${process.env.PATH ?? ''}`, FAKE_TF_DIR: dir, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', TMPDIR: TMP },
-      });
+      const child = spawn(
+        process.execPath,
+        [BIN, 'cutover', '--planfile', 'tfplan', '--nat-ami-check', 'off', '--region', 'us-east-1'],
+        {
+          detached: true,
+          cwd: dir,
+          env: {
+            ...process.env,
+            PATH: `${fake}:${process.env.PATH ?? ''}`,
+            FAKE_TF_DIR: dir,
+            HOME: dir,
+            AWS_EC2_METADATA_DISABLED: 'true',
+            NODE_NO_WARNINGS: '1',
+            TMPDIR: TMP,
+          },
+        },
+      );
       let stdout = '';
       let sent = false;
       child.stdout.on('data', (c: Buffer) => {
@@ -568,7 +739,11 @@ describe('cutover with the fake terraform', () => {
       const code = await new Promise<number | null>((ok) => child.on('close', ok));
       expect(sent).toBe(true);
       expect(code).toBe(1);
-      const apply = readFileSync(join(dir, 'calls.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((c) => c.argv[0] === 'apply' && c.event === undefined);
+      const apply = readFileSync(join(dir, 'calls.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .find((c) => c.argv[0] === 'apply' && c.event === undefined);
       expect(apply.signals).toEqual(['SIGINT']);
       expect(stdout).toContain('warning: Received SIGINT: interrupting terraform once');
       expect(stdout).not.toContain('Received SIGINT again'); // the action saw one interrupt, not the terminal's and ours

@@ -75,25 +75,36 @@ maybe('verify-egress advise: true on moto', () => {
     await exited;
   });
 
-  it('reads the gateways\' traffic from CloudWatch in one call, prices every mode from the table (Price List unavailable) and recommends', async () => {
+  it("reads the gateways' traffic from CloudWatch in one call, prices every mode from the table (Price List unavailable) and recommends", async () => {
     const ec2 = new EC2Client({ region: REGION, endpoint, credentials });
     const cw = new CloudWatchClient({ region: REGION, endpoint, credentials, disableRequestCompression: true }); // moto reads no gzip bodies
     const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.8.0.0/16' }))).Vpc!.VpcId!;
     const igw = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
     await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpcId }));
     const publicRt = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!.RouteTableId!;
-    await ec2.send(new CreateRouteCommand({ RouteTableId: publicRt, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw }));
+    await ec2.send(
+      new CreateRouteCommand({ RouteTableId: publicRt, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw }),
+    );
     const azs = ['us-east-1a', 'us-east-1b'];
     const gateways: string[] = [];
     for (const [i, az] of azs.entries()) {
-      const pub = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.8.${i}.0/24`, AvailabilityZone: az }))).Subnet!.SubnetId!;
-      const priv = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.8.${10 + i}.0/24`, AvailabilityZone: az }))).Subnet!.SubnetId!;
+      const pub = (
+        await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.8.${i}.0/24`, AvailabilityZone: az }))
+      ).Subnet!.SubnetId!;
+      const priv = (
+        await ec2.send(
+          new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.8.${10 + i}.0/24`, AvailabilityZone: az }),
+        )
+      ).Subnet!.SubnetId!;
       await ec2.send(new AssociateRouteTableCommand({ RouteTableId: publicRt, SubnetId: pub }));
       const alloc = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
-      const nat = (await ec2.send(new CreateNatGatewayCommand({ SubnetId: pub, AllocationId: alloc }))).NatGateway!.NatGatewayId!;
+      const nat = (await ec2.send(new CreateNatGatewayCommand({ SubnetId: pub, AllocationId: alloc }))).NatGateway!
+        .NatGatewayId!;
       gateways.push(nat);
       const rt = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!.RouteTableId!;
-      await ec2.send(new CreateRouteCommand({ RouteTableId: rt, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: nat }));
+      await ec2.send(
+        new CreateRouteCommand({ RouteTableId: rt, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: nat }),
+      );
       await ec2.send(new AssociateRouteTableCommand({ RouteTableId: rt, SubnetId: priv }));
     }
     // 24 hours of per-10-minute data: 6 MB out and 60 MB back per sample through gateway 0, a tenth of it through gateway 1
@@ -104,18 +115,35 @@ maybe('verify-egress advise: true on moto', () => {
       const data: MetricDatum[] = [];
       for (let k = 1; k <= 143; k++) {
         const Timestamp = new Date(now - k * 600_000);
-        const d = (MetricName: string, Value: number) => ({ MetricName, Dimensions: [{ Name: 'NatGatewayId', Value: nat }], Timestamp, Value, Unit: 'Bytes' as const });
-        data.push(d('BytesOutToDestination', 6e6 * scale), d('BytesInFromDestination', 60e6 * scale), d('BytesInFromSource', 6e6 * scale), d('BytesOutToSource', 60e6 * scale));
+        const d = (MetricName: string, Value: number) => ({
+          MetricName,
+          Dimensions: [{ Name: 'NatGatewayId', Value: nat }],
+          Timestamp,
+          Value,
+          Unit: 'Bytes' as const,
+        });
+        data.push(
+          d('BytesOutToDestination', 6e6 * scale),
+          d('BytesInFromDestination', 60e6 * scale),
+          d('BytesInFromSource', 6e6 * scale),
+          d('BytesOutToSource', 60e6 * scale),
+        );
         expectedBytes += 66e6 * scale;
       }
-      for (let i = 0; i < data.length; i += 500) await cw.send(new PutMetricDataCommand({ Namespace: 'AWS/NATGateway', MetricData: data.slice(i, i + 500) }));
+      for (let i = 0; i < data.length; i += 500)
+        await cw.send(new PutMetricDataCommand({ Namespace: 'AWS/NATGateway', MetricData: data.slice(i, i + 500) }));
     }
 
     const run = await runAction(
       'verify-egress',
       { 'vpc-id': vpcId, region: REGION, probe: 'off', advise: 'true', 'advise-days': '1' },
       {
-        env: { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true' },
+        env: {
+          AWS_ENDPOINT_URL: endpoint,
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+          AWS_EC2_METADATA_DISABLED: 'true',
+        },
         timeoutMs: 90_000,
       },
     );
@@ -134,7 +162,11 @@ maybe('verify-egress advise: true on moto', () => {
     expect(advice.prices.notes[0]).toMatch(/^Prices from the table dated \d{4}-\d\d-\d\d: the Price List API failed/);
     const zonal = advice.modes.find((m: { id: string }) => m.id === 'zonal-gateway-per-az');
     expect(zonal.current).toBe(true);
-    expect(zonal.lines.map((l: { item: string }) => l.item)).toEqual(['2 × NAT gateway-hours', 'Public IPv4 (2)', expect.stringMatching(/^Data processing/)]);
+    expect(zonal.lines.map((l: { item: string }) => l.item)).toEqual([
+      '2 × NAT gateway-hours',
+      'Public IPv4 (2)',
+      expect.stringMatching(/^Data processing/),
+    ]);
     expect(advice.recommendation.mode).toBe('instance');
     expect(run.summary).toContain('## NAT mode advice');
     expect(run.summary).toContain("the repository's price table dated");

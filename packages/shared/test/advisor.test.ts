@@ -36,14 +36,24 @@ import {
   type AdvisorClients,
   type ModeCost,
 } from '@nat-egress/shared/advisor';
-import { API_PRICES, describeInstanceTypes, ec2Answers, getMetricData, getProducts, type WorldSpec } from './support/advisor-world';
+import {
+  API_PRICES,
+  describeInstanceTypes,
+  ec2Answers,
+  getMetricData,
+  getProducts,
+  type WorldSpec,
+} from './support/advisor-world';
 
 const REGION = 'us-east-1';
 const AZS = ['us-east-1a', 'us-east-1b'];
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 const MB = 1e6;
 
-function clients(spec: WorldSpec, opts: { pricing?: 'api' | 'denied'; instanceTypes?: 'api' | 'denied'; prices?: Record<string, number> } = {}) {
+function clients(
+  spec: WorldSpec,
+  opts: { pricing?: 'api' | 'denied'; instanceTypes?: 'api' | 'denied'; prices?: Record<string, number> } = {},
+) {
   const ec2 = new EC2Client({ ...clientConfig({ region: REGION }), credentials });
   const cloudwatch = new CloudWatchClient({ ...clientConfig({ region: REGION }), credentials });
   const pricing = new PricingClient({ ...clientConfig({ region: 'us-east-1' }), credentials });
@@ -60,15 +70,24 @@ function clients(spec: WorldSpec, opts: { pricing?: 'api' | 'denied'; instanceTy
     DescribeImages: DescribeImagesCommand,
     DescribeVpcEndpoints: DescribeVpcEndpointsCommand,
   } as const;
-  for (const [op, cmd] of Object.entries(commands)) ec2Mock.on(cmd as typeof DescribeVpcsCommand).resolves(answers[op] as object);
+  for (const [op, cmd] of Object.entries(commands))
+    ec2Mock.on(cmd as typeof DescribeVpcsCommand).resolves(answers[op] as object);
   if (opts.instanceTypes === 'denied') {
-    ec2Mock.on(DescribeInstanceTypesCommand).rejects(Object.assign(new Error('not authorized'), { name: 'UnauthorizedOperation' }));
+    ec2Mock
+      .on(DescribeInstanceTypesCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'UnauthorizedOperation' }));
   } else ec2Mock.on(DescribeInstanceTypesCommand).callsFake((input) => describeInstanceTypes(input));
   const cwMock = mockClient(cloudwatch);
   cwMock.on(GetMetricDataCommand).callsFake((input) => getMetricData(spec, input));
   const prMock = mockClient(pricing);
   if (opts.pricing === 'denied') {
-    prMock.on(GetProductsCommand).rejects(Object.assign(new Error('User is not authorized to perform: pricing:GetProducts'), { name: 'AccessDeniedException' }));
+    prMock
+      .on(GetProductsCommand)
+      .rejects(
+        Object.assign(new Error('User is not authorized to perform: pricing:GetProducts'), {
+          name: 'AccessDeniedException',
+        }),
+      );
   } else prMock.on(GetProductsCommand).callsFake((input) => getProducts(input, opts.prices ?? API_PRICES));
   const c: AdvisorClients = { ec2, cloudwatch, pricing };
   return { clients: c, cwMock, prMock, ec2Mock };
@@ -79,9 +98,13 @@ const mode = (a: Advice, id: string): ModeCost => {
   if (!m) throw new Error(`no mode ${id} in ${a.modes.map((x) => x.id).join(', ')}`);
   return m;
 };
-const lineOf = (m: ModeCost, re: RegExp) => m.lines.filter((l) => re.test(l.item)).reduce((s, l) => s + l.monthlyUsd, 0);
+const lineOf = (m: ModeCost, re: RegExp) =>
+  m.lines.filter((l) => re.test(l.item)).reduce((s, l) => s + l.monthlyUsd, 0);
 
-async function advise(spec: WorldSpec, opts: Parameters<typeof clients>[1] & { days?: number; instanceType?: string } = {}) {
+async function advise(
+  spec: WorldSpec,
+  opts: Parameters<typeof clients>[1] & { days?: number; instanceType?: string } = {},
+) {
   const clock = new VirtualClock(spec.now);
   const w = clients(spec, opts);
   const advice = await adviseMode(w.clients, clock, {
@@ -98,10 +121,18 @@ const NOW = Date.UTC(2026, 10, 30, 9, 0, 0);
 const runbookInstances = (over: Partial<WorldSpec['nats'][number]> = {}): WorldSpec => ({
   now: NOW,
   azs: AZS,
-  nats: AZS.map((az, i) => ({ kind: 'instance' as const, id: `i-0nat${i}0000000000000`, az, type: 't3.micro', outRate: 0, inRate: 0, ...over })),
+  nats: AZS.map((az, i) => ({
+    kind: 'instance' as const,
+    id: `i-0nat${i}0000000000000`,
+    az,
+    type: 't3.micro',
+    outRate: 0,
+    inRate: 0,
+    ...over,
+  })),
 });
 
-describe('the runbook\'s cost table, reproduced from its inputs', () => {
+describe("the runbook's cost table, reproduced from its inputs", () => {
   it('2× t3.micro ≈ $15 with no per-GB charge; 1 gateway ≈ $33 + $0.045/GB; 2 gateways ≈ $65 + per GB; plus the public IPv4 line the runbook omits', async () => {
     const { advice } = await advise(runbookInstances());
     const inst = mode(advice, 'instance');
@@ -137,7 +168,9 @@ describe('the runbook\'s cost table, reproduced from its inputs', () => {
     expect(inst.current).toBe(true);
     expect(advice.prices.source).toBe('price-list-api');
     expect(md).toContain('Prices: AWS Price List Query API');
-    expect(advice.notes).toContain("Not in the instance rows: each NAT instance's EBS root volume (gp3 $0.08/GB-month, about $0.64/month for 8 GiB)");
+    expect(advice.notes).toContain(
+      "Not in the instance rows: each NAT instance's EBS root volume (gp3 $0.08/GB-month, about $0.64/month for 8 GiB)",
+    );
   });
 
   it('per-GB lines cross: one gateway beats two only below the cross-AZ break-even; the regional gateway is billed per AZ', async () => {
@@ -166,20 +199,32 @@ describe('the runbook\'s cost table, reproduced from its inputs', () => {
     expect(be.gbPerMonth).toBeCloseTo(((0.045 + 0.005) * 730) / (0.02 / 3), 3);
     expect(mode(advice, 'regional-gateway').monthlyUsd).toBeCloseTo(two.monthlyUsd, 6);
     // data transfer out shown once, from BytesOutToDestination
-    expect(advice.dataTransferOut.monthlyGB).toBeCloseTo(((0.3 * MB) * month) / 1e9, 3);
+    expect(advice.dataTransferOut.monthlyGB).toBeCloseTo((0.3 * MB * month) / 1e9, 3);
     expect(renderAdvice(advice).match(/Data transfer out/g)).toHaveLength(1);
   });
 });
 
 describe('traffic cases', () => {
   it('zero traffic: measured, $0 per-GB lines, instances recommended with the availability trade-off named', async () => {
-    const spec: WorldSpec = { now: NOW, azs: AZS, nats: AZS.map((az, i) => ({ kind: 'gateway' as const, id: `nat-0${i}00000000000000${i}`, az, outRate: 0, inRate: 0 })) };
+    const spec: WorldSpec = {
+      now: NOW,
+      azs: AZS,
+      nats: AZS.map((az, i) => ({
+        kind: 'gateway' as const,
+        id: `nat-0${i}00000000000000${i}`,
+        az,
+        outRate: 0,
+        inRate: 0,
+      })),
+    };
     const { advice } = await advise(spec);
     expect(advice.traffic.measured).toBe(true);
     expect(advice.traffic.monthlyProcessedGB).toBe(0);
     expect(lineOf(mode(advice, 'regional-gateway'), /Data processing/)).toBe(0);
     expect(advice.recommendation.mode).toBe('instance');
-    expect(advice.recommendation.reasons.join(' ')).toMatch(/less than a regional gateway\. The trade-off: One instance per AZ: a single point of failure per AZ/);
+    expect(advice.recommendation.reasons.join(' ')).toMatch(
+      /less than a regional gateway\. The trade-off: One instance per AZ: a single point of failure per AZ/,
+    );
     expect(advice.recommendation.reasons.join(' ')).toMatch(/Gateways only get dearer than instances as volume grows/);
     for (const v of mode(advice, 'instance').throughput!) expect(v.verdict).toBe('fits');
     expect(advice.notes.join(' ')).toContain("t3.micro (the runbook's default nat_instance_type)");
@@ -193,7 +238,9 @@ describe('traffic cases', () => {
     const inst = mode(advice, 'instance');
     const a = inst.throughput!.find((v) => v.az === AZS[0])!;
     expect(a.verdict).toBe('throttle');
-    expect(a.message).toMatch(/^Instance mode would throttle at your peak in us-east-1a \(t3\.micro\): the busiest hour averages/);
+    expect(a.message).toMatch(
+      /^Instance mode would throttle at your peak in us-east-1a \(t3\.micro\): the busiest hour averages/,
+    );
     expect(a.busiestHourGbps).toBeGreaterThan(0.15);
     expect(inst.throughput!.find((v) => v.az === AZS[1])!.verdict).toBe('fits');
     const chosen = mode(advice, 'instance-chosen');
@@ -250,14 +297,27 @@ describe('traffic cases', () => {
       azs: AZS,
       nats: [
         { kind: 'instance', id: 'i-0aaa0000000000000', az: AZS[0]!, type: 't3.small', outRate: 5000, inRate: 5000 },
-        { kind: 'gateway', id: 'nat-0bbb000000000000b', az: AZS[1]!, outRate: 5000, inRate: 50_000, errorPortAllocation: 3 },
+        {
+          kind: 'gateway',
+          id: 'nat-0bbb000000000000b',
+          az: AZS[1]!,
+          outRate: 5000,
+          inRate: 50_000,
+          errorPortAllocation: 3,
+        },
       ],
     };
     const { advice, cwMock } = await advise(spec);
     expect(advice.currentMode).toBe('mixed');
     expect(advice.modes.some((m) => m.current)).toBe(false);
-    expect(advice.notes.join(' ')).toMatch(/Mixed modes today: i-0aaa0000000000000 \(instance, us-east-1a\); nat-0bbb000000000000b \(gateway, us-east-1b\)/);
-    const namespaces = new Set(cwMock.commandCalls(GetMetricDataCommand).flatMap((c) => c.args[0].input.MetricDataQueries!.map((q) => q.MetricStat!.Metric!.Namespace)));
+    expect(advice.notes.join(' ')).toMatch(
+      /Mixed modes today: i-0aaa0000000000000 \(instance, us-east-1a\); nat-0bbb000000000000b \(gateway, us-east-1b\)/,
+    );
+    const namespaces = new Set(
+      cwMock
+        .commandCalls(GetMetricDataCommand)
+        .flatMap((c) => c.args[0].input.MetricDataQueries!.map((q) => q.MetricStat!.Metric!.Namespace)),
+    );
     expect(namespaces).toEqual(new Set(['AWS/EC2', 'AWS/NATGateway']));
     expect(mode(advice, 'instance').instanceType).toBe('t3.small');
     expect(advice.notes.join(' ')).toMatch(/3 port allocation errors/);
@@ -286,7 +346,11 @@ describe('traffic cases', () => {
   });
 
   it('a regional gateway today: billed per active AZ, marked as today', async () => {
-    const spec: WorldSpec = { now: NOW, azs: AZS, nats: [{ kind: 'gateway', id: 'nat-0rrr000000000000r', az: '', regionalAzs: AZS, outRate: 1000, inRate: 1000 }] };
+    const spec: WorldSpec = {
+      now: NOW,
+      azs: AZS,
+      nats: [{ kind: 'gateway', id: 'nat-0rrr000000000000r', az: '', regionalAzs: AZS, outRate: 1000, inRate: 1000 }],
+    };
     const { advice } = await advise(spec);
     expect(advice.currentMode).toBe('gateway');
     expect(mode(advice, 'regional-gateway').current).toBe(true);
@@ -296,22 +360,32 @@ describe('traffic cases', () => {
 
 describe('prices', () => {
   it('uses the Price List API figures when allowed (and says so)', async () => {
-    const { advice, prMock } = await advise(runbookInstances(), { prices: { ...API_PRICES, 't3.micro': 0.011, natHour: 0.05 } });
+    const { advice, prMock } = await advise(runbookInstances(), {
+      prices: { ...API_PRICES, 't3.micro': 0.011, natHour: 0.05 },
+    });
     expect(lineOf(mode(advice, 'instance'), /instance-hours/)).toBeCloseTo(2 * 0.011 * 730, 6);
     expect(lineOf(mode(advice, 'single-zonal-gateway'), /gateway-hours/)).toBeCloseTo(0.05 * 730, 6);
     expect(advice.prices.source).toBe('price-list-api');
     expect(advice.calls.pricing).toBe(prMock.commandCalls(GetProductsCommand).length);
     const ipv4Call = prMock.commandCalls(GetProductsCommand).find((c) => c.args[0].input.ServiceCode === 'AmazonVPC')!;
-    expect(ipv4Call.args[0].input.Filters).toContainEqual({ Type: 'CONTAINS', Field: 'usagetype', Value: 'PublicIPv4:InUseAddress' });
+    expect(ipv4Call.args[0].input.Filters).toContainEqual({
+      Type: 'CONTAINS',
+      Field: 'usagetype',
+      Value: 'PublicIPv4:InUseAddress',
+    });
   });
 
   it('falls back to the dated table when the role may not call the Price List API, naming date, source and reason', async () => {
     const { advice } = await advise(runbookInstances(), { pricing: 'denied', instanceTypes: 'denied' });
     expect(advice.prices.source).toBe('table');
     expect(advice.prices.table).toEqual({ asOf: PRICE_TABLE.asOf, url: PRICE_TABLE.url, region: REGION });
-    expect(advice.prices.notes[0]).toBe(`Prices from the table dated ${PRICE_TABLE.asOf}: the role may not call pricing:GetProducts (AccessDeniedException)`);
+    expect(advice.prices.notes[0]).toBe(
+      `Prices from the table dated ${PRICE_TABLE.asOf}: the role may not call pricing:GetProducts (AccessDeniedException)`,
+    );
     expect(lineOf(mode(advice, 'instance'), /instance-hours/)).toBeCloseTo(2 * 0.0104 * 730, 6);
-    expect(advice.notes.join(' ')).toMatch(/DescribeInstanceTypes failed \(UnauthorizedOperation\): network figures from the table/);
+    expect(advice.notes.join(' ')).toMatch(
+      /DescribeInstanceTypes failed \(UnauthorizedOperation\): network figures from the table/,
+    );
     expect(mode(advice, 'instance').throughput![0]!.baselineGbps).toBe(0.064);
     expect(renderAdvice(advice)).toContain(`price table dated ${PRICE_TABLE.asOf}`);
   });
@@ -324,7 +398,13 @@ describe('CloudWatch call count', () => {
       const spec: WorldSpec = {
         now: NOW,
         azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
-        nats: Array.from({ length: count }, (_, i) => ({ kind: 'gateway' as const, id: `nat-0${String(i).padStart(16, '0')}`, az: ['us-east-1a', 'us-east-1b', 'us-east-1c'][i % 3]!, outRate: 100, inRate: 100 })),
+        nats: Array.from({ length: count }, (_, i) => ({
+          kind: 'gateway' as const,
+          id: `nat-0${String(i).padStart(16, '0')}`,
+          az: ['us-east-1a', 'us-east-1b', 'us-east-1c'][i % 3]!,
+          outRate: 100,
+          inRate: 100,
+        })),
       };
       const perDays = new Set<number>();
       for (const days of [1, 14, 15, 62, 63, 455]) {
@@ -355,14 +435,19 @@ describe('inputs', () => {
   const read = (env: Record<string, string>) => readAdviseInputs(envInputReader(env));
   it('defaults: advise off, 30 days', () => {
     expect(read({})).toEqual({ advise: false, days: 30 });
-    expect(read({ INPUT_ADVISE: 'true', 'INPUT_ADVISE-DAYS': '455', 'INPUT_ADVISE-INSTANCE-TYPE': 't4g.small' })).toEqual({ advise: true, days: 455, instanceType: 't4g.small' });
+    expect(
+      read({ INPUT_ADVISE: 'true', 'INPUT_ADVISE-DAYS': '455', 'INPUT_ADVISE-INSTANCE-TYPE': 't4g.small' }),
+    ).toEqual({ advise: true, days: 455, instanceType: 't4g.small' });
   });
   it.each([
     [{ 'INPUT_ADVISE-DAYS': '0' }, 'advise-days: 0 is below the minimum 1'],
     [{ 'INPUT_ADVISE-DAYS': '456' }, 'advise-days: 456 is above the maximum 455'],
     [{ 'INPUT_ADVISE-DAYS': 'a month' }, 'advise-days: "a month" is not a whole number'],
     [{ INPUT_ADVISE: 'maybe' }, 'advise: "maybe" is not true or false'],
-    [{ INPUT_ADVISE: 'true', 'INPUT_ADVISE-INSTANCE-TYPE': 'large' }, 'advise-instance-type: "large" is not an EC2 instance type (e.g. t3.small)'],
+    [
+      { INPUT_ADVISE: 'true', 'INPUT_ADVISE-INSTANCE-TYPE': 'large' },
+      'advise-instance-type: "large" is not an EC2 instance type (e.g. t3.small)',
+    ],
     [{ 'INPUT_ADVISE-INSTANCE-TYPE': 't3.small' }, 'advise-instance-type: only applies with advise: true'],
   ])('%j → %s', (env, message) => {
     expect(() => read(env)).toThrow(message);
@@ -384,21 +469,39 @@ describe('throttled API calls (real SDK retry over a fake HTTP handler)', () => 
         const target = request.headers['x-amz-target'] ?? '';
         const op = target.split('.').pop() ?? '';
         attempts[op] = (attempts[op] ?? 0) + 1;
-        const raw = request.body instanceof Uint8Array ? new TextDecoder().decode(request.body) : String(request.body ?? '{}');
+        const raw =
+          request.body instanceof Uint8Array ? new TextDecoder().decode(request.body) : String(request.body ?? '{}');
         const body = JSON.parse(raw || '{}') as Record<string, unknown>;
         const respond = (statusCode: number, payload: unknown, headers: Record<string, string> = {}) => {
-          return { response: { statusCode, headers: { 'content-type': 'application/x-amz-json-1.0', ...headers }, body: Buffer.from(JSON.stringify(payload)) } };
+          return {
+            response: {
+              statusCode,
+              headers: { 'content-type': 'application/x-amz-json-1.0', ...headers },
+              body: Buffer.from(JSON.stringify(payload)),
+            },
+          };
         };
         if ((throttles[op] ?? 0) > 0) {
           throttles[op]!--;
-          return respond(400, { __type: 'ThrottlingException', message: 'Rate exceeded' }, { 'x-amzn-query-error': 'Throttling;Sender' });
+          return respond(
+            400,
+            { __type: 'ThrottlingException', message: 'Rate exceeded' },
+            { 'x-amzn-query-error': 'Throttling;Sender' },
+          );
         }
         if (op === 'GetMetricData') {
-          const input = { ...body, StartTime: new Date(Number(body.StartTime) * 1000), EndTime: new Date(Number(body.EndTime) * 1000) } as never;
+          const input = {
+            ...body,
+            StartTime: new Date(Number(body.StartTime) * 1000),
+            EndTime: new Date(Number(body.EndTime) * 1000),
+          } as never;
           const out = getMetricData(spec, input);
           return respond(200, {
             ...out,
-            MetricDataResults: out.MetricDataResults!.map((r) => ({ ...r, Timestamps: r.Timestamps!.map((t) => t.getTime() / 1000) })),
+            MetricDataResults: out.MetricDataResults!.map((r) => ({
+              ...r,
+              Timestamps: r.Timestamps!.map((t) => t.getTime() / 1000),
+            })),
           });
         }
         if (op === 'GetProducts') return respond(200, getProducts(body as never));
@@ -411,9 +514,22 @@ describe('throttled API calls (real SDK retry over a fake HTTP handler)', () => 
     const spec = runbookInstances({ outRate: 1000, inRate: 1000 });
     const w = clients(spec); // EC2 through aws-sdk-client-mock
     const h = handler(spec);
-    const cloudwatch = new CloudWatchClient({ ...clientConfig({ region: REGION }), credentials, requestHandler: h as never });
-    const pricing = new PricingClient({ ...clientConfig({ region: 'us-east-1' }), credentials, requestHandler: h as never });
-    const advice = await adviseMode({ ec2: w.clients.ec2, cloudwatch, pricing }, new VirtualClock(NOW), { region: REGION, vpcId: 'vpc-0a1b2c3d4e5f60718', natNamePattern: 'cabal-nat-*', days: 30 });
+    const cloudwatch = new CloudWatchClient({
+      ...clientConfig({ region: REGION }),
+      credentials,
+      requestHandler: h as never,
+    });
+    const pricing = new PricingClient({
+      ...clientConfig({ region: 'us-east-1' }),
+      credentials,
+      requestHandler: h as never,
+    });
+    const advice = await adviseMode({ ec2: w.clients.ec2, cloudwatch, pricing }, new VirtualClock(NOW), {
+      region: REGION,
+      vpcId: 'vpc-0a1b2c3d4e5f60718',
+      natNamePattern: 'cabal-nat-*',
+      days: 30,
+    });
     expect(attempts.GetMetricData).toBe(advice.calls.cloudwatch + 2);
     expect(advice.calls.cloudwatch).toBe(1);
     expect(advice.prices.source).toBe('price-list-api');

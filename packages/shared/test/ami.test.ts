@@ -13,7 +13,10 @@ import {
 } from '@nat-egress/shared/ami';
 import { VirtualClock } from '@nat-egress/shared/runtime';
 
-const CRITERIA: AmiCriteria = { namePattern: 'cabal-nat-al2023-*', requiredTags: [{ key: 'Role', value: 'cabal-nat' }] };
+const CRITERIA: AmiCriteria = {
+  namePattern: 'cabal-nat-al2023-*',
+  requiredTags: [{ key: 'Role', value: 'cabal-nat' }],
+};
 const ec2Mock = mockClient(EC2Client);
 const ec2 = new EC2Client({ region: 'us-east-1' });
 
@@ -62,7 +65,12 @@ describe('findUsableAmi / searchAmis', () => {
         image('ami-good', '2026-01-03', { Role: 'cabal-nat' }),
         image('ami-untagged', '2026-01-05', {}),
         image('ami-other', '2026-01-04', { Role: 'web' }),
-        image('ami-broken', '2026-01-06', {}, { State: 'failed', StateReason: { Code: 'Client.Error', Message: 'snapshot failed' } }),
+        image(
+          'ami-broken',
+          '2026-01-06',
+          {},
+          { State: 'failed', StateReason: { Code: 'Client.Error', Message: 'snapshot failed' } },
+        ),
       ],
     });
     const search = await searchAmis(ec2, CRITERIA);
@@ -95,15 +103,22 @@ describe('findUsableAmi / searchAmis', () => {
   });
 
   it('limits the explanation and counts the rest', () => {
-    const candidates = Array.from({ length: 8 }, (_, i) => toCandidate(image(`ami-${i}`, `2026-01-0${9 - i}`, {}), CRITERIA));
+    const candidates = Array.from({ length: 8 }, (_, i) =>
+      toCandidate(image(`ami-${i}`, `2026-01-0${9 - i}`, {}), CRITERIA),
+    );
     const lines = explainRejections({ criteria: CRITERIA, candidates }, 5);
     expect(lines).toHaveLength(6);
     expect(lines[5]).toBe('… and 3 older rejected AMI(s)');
   });
 
   it('checks the name against the pattern locally too', () => {
-    const c = toCandidate({ ImageId: 'ami-x', Name: 'web-2026', State: 'available', Tags: [{ Key: 'Role', Value: 'cabal-nat' }] }, CRITERIA);
-    expect(describeCandidate(c)).toBe('web-2026 (ami-x) is available but has a name that does not match cabal-nat-al2023-*');
+    const c = toCandidate(
+      { ImageId: 'ami-x', Name: 'web-2026', State: 'available', Tags: [{ Key: 'Role', Value: 'cabal-nat' }] },
+      CRITERIA,
+    );
+    expect(describeCandidate(c)).toBe(
+      'web-2026 (ami-x) is available but has a name that does not match cabal-nat-al2023-*',
+    );
   });
 });
 
@@ -118,7 +133,9 @@ describe('verifyAmi', () => {
     const v = await verifyAmi(ec2, 'ami-1', CRITERIA, { clock, log: (m) => logs.push(m) });
     expect(v).toMatchObject({ ok: true, checks: 2, ami: { imageId: 'ami-1' } });
     expect(clock.sleeps).toEqual([10_000]);
-    expect(logs).toEqual(['cabal-nat-al2023-2026-01-05 (ami-1) is available but lacks tag Role=cabal-nat; checking again in 10 s']);
+    expect(logs).toEqual([
+      'cabal-nat-al2023-2026-01-05 (ami-1) is available but lacks tag Role=cabal-nat; checking again in 10 s',
+    ]);
   });
 
   it('gives up after the short wait when the tag never comes', async () => {
@@ -126,7 +143,11 @@ describe('verifyAmi', () => {
     const t0 = clock.now();
     ec2Mock.on(DescribeImagesCommand).resolves({ Images: [image('ami-1', '2026-01-05', {})] });
     const v = await verifyAmi(ec2, 'ami-1', CRITERIA, { clock, waitMs: 30_000, intervalMs: 10_000 });
-    expect(v).toMatchObject({ ok: false, reason: 'cabal-nat-al2023-2026-01-05 (ami-1) is available but lacks tag Role=cabal-nat', checks: 4 });
+    expect(v).toMatchObject({
+      ok: false,
+      reason: 'cabal-nat-al2023-2026-01-05 (ami-1) is available but lacks tag Role=cabal-nat',
+      checks: 4,
+    });
     expect(clock.now() - t0).toBe(30_000);
   });
 
@@ -158,7 +179,9 @@ describe('verifyAmi', () => {
     expect(await verifyAmi(ec2, 'ami-1', CRITERIA, { clock })).toMatchObject({ ok: true, checks: 2 });
 
     ec2Mock.reset();
-    ec2Mock.on(DescribeImagesCommand).rejects(Object.assign(new Error('You are not authorized'), { name: 'UnauthorizedOperation' }));
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .rejects(Object.assign(new Error('You are not authorized'), { name: 'UnauthorizedOperation' }));
     await expect(verifyAmi(ec2, 'ami-1', CRITERIA, { clock })).rejects.toThrow('You are not authorized');
   });
 });

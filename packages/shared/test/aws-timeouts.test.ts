@@ -4,7 +4,16 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { bindSignal, clientConfig, CONNECTION_TIMEOUT_MS, MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, SOCKET_TIMEOUT_MS, worstCaseCallMs, type AwsClientOptions } from '../src/aws/index';
+import {
+  bindSignal,
+  clientConfig,
+  CONNECTION_TIMEOUT_MS,
+  MAX_ATTEMPTS,
+  REQUEST_TIMEOUT_MS,
+  SOCKET_TIMEOUT_MS,
+  worstCaseCallMs,
+  type AwsClientOptions,
+} from '../src/aws/index';
 import { CancelledError, DeadlineExceededError, startDeadline, systemClock } from '../src/runtime/index';
 import { startFaultServer, type FaultServer } from './support/fault-server';
 
@@ -24,7 +33,9 @@ function ec2(server: FaultServer, options: Partial<AwsClientOptions> = {}): EC2C
   });
 }
 
-async function failure(p: Promise<unknown>): Promise<Error & { $metadata?: { attempts?: number; httpStatusCode?: number } }> {
+async function failure(
+  p: Promise<unknown>,
+): Promise<Error & { $metadata?: { attempts?: number; httpStatusCode?: number } }> {
   try {
     await p;
   } catch (err) {
@@ -40,9 +51,16 @@ describe('clientConfig', () => {
       region: 'eu-west-1',
       maxAttempts: MAX_ATTEMPTS,
       retryMode: 'adaptive',
-      requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true, socketTimeout: SOCKET_TIMEOUT_MS },
+      requestHandler: {
+        connectionTimeout: CONNECTION_TIMEOUT_MS,
+        requestTimeout: REQUEST_TIMEOUT_MS,
+        throwOnRequestTimeout: true,
+        socketTimeout: SOCKET_TIMEOUT_MS,
+      },
     });
-    expect([CONNECTION_TIMEOUT_MS, REQUEST_TIMEOUT_MS, SOCKET_TIMEOUT_MS, MAX_ATTEMPTS]).toEqual([3_000, 15_000, 15_000, 5]);
+    expect([CONNECTION_TIMEOUT_MS, REQUEST_TIMEOUT_MS, SOCKET_TIMEOUT_MS, MAX_ATTEMPTS]).toEqual([
+      3_000, 15_000, 15_000, 5,
+    ]);
   });
 
   it('documents its worst case per call: 120 s with the defaults', () => {
@@ -79,7 +97,9 @@ describe('SDK calls against faulty endpoints', () => {
     servers.push(server);
     const ok = await ec2(server, { requestTimeoutMs: 3_000 }).send(new DescribeRegionsCommand({}));
     expect(ok.Regions?.[0]?.RegionName).toBe('eu-west-1');
-    const err = await failure(ec2(server, { requestTimeoutMs: 150, maxAttempts: 1 }).send(new DescribeRegionsCommand({})));
+    const err = await failure(
+      ec2(server, { requestTimeoutMs: 150, maxAttempts: 1 }).send(new DescribeRegionsCommand({})),
+    );
     expect(err.name).toBe('TimeoutError');
   });
 });
@@ -94,7 +114,9 @@ describe('bindSignal', () => {
     const err = await failure(client.send(new DescribeRegionsCommand({})));
     deadline.dispose();
     expect(err).toBeInstanceOf(DeadlineExceededError);
-    expect(err.message).toBe('test wait 200ms: the hard deadline of 200 ms was reached (calls in flight were abandoned)');
+    expect(err.message).toBe(
+      'test wait 200ms: the hard deadline of 200 ms was reached (calls in flight were abandoned)',
+    );
     expect(Date.now() - started).toBeLessThan(30_000);
     for (let i = 0; i < 50 && server.abandoned === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(server.abandoned).toBe(1);

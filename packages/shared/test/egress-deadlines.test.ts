@@ -18,8 +18,14 @@ function setup(logsHangFromCall: number) {
   ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-0123456789abcdef0', CidrBlock: '10.0.0.0/16' }] });
   const logs = mockClient(CloudWatchLogsClient);
   let calls = 0;
-  logs.on(FilterLogEventsCommand).callsFake(() => (++calls >= logsHangFromCall ? never() : Promise.resolve({ events: [] })));
-  const clients = { ec2: new EC2Client({ region: 'us-east-1' }), ssm: new SSMClient({ region: 'us-east-1' }), logs: new CloudWatchLogsClient({ region: 'us-east-1' }) };
+  logs
+    .on(FilterLogEventsCommand)
+    .callsFake(() => (++calls >= logsHangFromCall ? never() : Promise.resolve({ events: [] })));
+  const clients = {
+    ec2: new EC2Client({ region: 'us-east-1' }),
+    ssm: new SSMClient({ region: 'us-east-1' }),
+    logs: new CloudWatchLogsClient({ region: 'us-east-1' }),
+  };
   return { clients, restore: () => (ec2.restore(), logs.restore()) };
 }
 
@@ -59,10 +65,15 @@ describe('verify-egress deadlines on virtual time', () => {
     const clock = new VirtualClock();
     const lines: string[] = [];
     try {
-      const result = await drive(clock, verifyEgress(clients, clock, { ...base, waitMs: 5_000 }, (l) => lines.push(l)));
+      const result = await drive(
+        clock,
+        verifyEgress(clients, clock, { ...base, waitMs: 5_000 }, (l) => lines.push(l)),
+      );
       expect(result.attempts).toBe(1);
       expect(result.healthy).toBe(false);
-      expect(lines).toContain('check 2 abandoned: the wait (5s) ended while checking log freshness (CloudWatch Logs); check 1 stands');
+      expect(lines).toContain(
+        'check 2 abandoned: the wait (5s) ended while checking log freshness (CloudWatch Logs); check 1 stands',
+      );
       expect(result.elapsedMs).toBe(5_000);
     } finally {
       restore();
@@ -74,7 +85,11 @@ describe('verify-egress deadlines on virtual time', () => {
     const clock = new VirtualClock();
     try {
       const p = drive(clock, verifyEgress(clients, clock, { ...base, waitMs: 0, timeoutMs: 30_000 }));
-      await expect(p).rejects.toThrow(new ActionFailure('timed out after 30s while checking log freshness (CloudWatch Logs) (check 1; the AWS call in flight was abandoned)'));
+      await expect(p).rejects.toThrow(
+        new ActionFailure(
+          'timed out after 30s while checking log freshness (CloudWatch Logs) (check 1; the AWS call in flight was abandoned)',
+        ),
+      );
     } finally {
       restore();
     }

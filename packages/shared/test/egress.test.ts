@@ -103,7 +103,9 @@ function tags(map: Record<string, string>): Tag[] {
   return Object.entries(map).map(([Key, Value]) => ({ Key, Value }));
 }
 
-function buildWorld(opts: { azs?: number; mode?: 'instance' | 'gateway'; extraPrivatePerAz?: number; clock?: VirtualClock } = {}): World {
+function buildWorld(
+  opts: { azs?: number; mode?: 'instance' | 'gateway'; extraPrivatePerAz?: number; clock?: VirtualClock } = {},
+): World {
   const n = opts.azs ?? 2;
   const mode = opts.mode ?? 'instance';
   const w: World = {
@@ -115,7 +117,13 @@ function buildWorld(opts: { azs?: number; mode?: 'instance' | 'gateway'; extraPr
     instances: [],
     addresses: [],
     ptr: new Map(),
-    images: [{ ImageId: 'ami-0good000000000000', Name: 'cabal-nat-al2023-20260101', Tags: tags({ Name: 'cabal-nat-al2023', Role: 'cabal-nat' }) }],
+    images: [
+      {
+        ImageId: 'ami-0good000000000000',
+        Name: 'cabal-nat-al2023-20260101',
+        Tags: tags({ Name: 'cabal-nat-al2023', Role: 'cabal-nat' }),
+      },
+    ],
     endpoints: [],
     agents: new Map(),
     probes: new Map(),
@@ -148,7 +156,11 @@ function buildWorld(opts: { azs?: number; mode?: 'instance' | 'gateway'; extraPr
     const priv = `subnet-priv0000000000${i}`;
     w.subnets.push({ SubnetId: pub, VpcId: VPC_ID, AvailabilityZone: az(i), CidrBlock: `10.0.${i}.0/24` });
     w.subnets.push({ SubnetId: priv, VpcId: VPC_ID, AvailabilityZone: az(i), CidrBlock: `10.0.${100 + i}.0/24` });
-    publicRt.Associations!.push({ SubnetId: pub, RouteTableId: publicRt.RouteTableId, AssociationState: { State: 'associated' } });
+    publicRt.Associations!.push({
+      SubnetId: pub,
+      RouteTableId: publicRt.RouteTableId,
+      AssociationState: { State: 'associated' },
+    });
 
     const alloc = `eipalloc-0000000000000000${i}`;
     const natEni = mode === 'instance' ? `eni-0nat000000000000${i}` : `eni-0natgw0000000000${i}`;
@@ -166,7 +178,12 @@ function buildWorld(opts: { azs?: number; mode?: 'instance' | 'gateway'; extraPr
 
     const defaultRoute =
       mode === 'instance'
-        ? { DestinationCidrBlock: '0.0.0.0/0', InstanceId: natInstanceId(i), NetworkInterfaceId: natEni, State: 'active' as const }
+        ? {
+            DestinationCidrBlock: '0.0.0.0/0',
+            InstanceId: natInstanceId(i),
+            NetworkInterfaceId: natEni,
+            State: 'active' as const,
+          }
         : { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: `nat-0000000000000000${i}`, State: 'active' as const };
     const privateTables = [{ id: `rtb-priv0000000000000${i}`, subnet: priv }];
     for (let k = 0; k < (opts.extraPrivatePerAz ?? 0); k++) {
@@ -205,7 +222,9 @@ function buildWorld(opts: { azs?: number; mode?: 'instance' | 'gateway'; extraPr
         SubnetId: pub,
         State: 'available',
         ConnectivityType: 'public',
-        NatGatewayAddresses: [{ AllocationId: alloc, PublicIp: eip(i), NetworkInterfaceId: natEni, IsPrimary: true, Status: 'succeeded' }],
+        NatGatewayAddresses: [
+          { AllocationId: alloc, PublicIp: eip(i), NetworkInterfaceId: natEni, IsPrimary: true, Status: 'succeeded' },
+        ],
         Tags: tags({ Name: `cabal-nat-${i}` }),
       });
     }
@@ -220,7 +239,14 @@ function buildWorld(opts: { azs?: number; mode?: 'instance' | 'gateway'; extraPr
     w.agents.set(probeId(i), 'Online');
   }
   // An unrelated application instance that must not be taken for a NAT or a probe.
-  w.instances.push({ InstanceId: 'i-0app000000000000', State: { Name: 'running' }, Placement: { AvailabilityZone: az(0) }, SubnetId: 'subnet-priv00000000000', VpcId: VPC_ID, Tags: tags({ Name: 'cabal-imap' }) });
+  w.instances.push({
+    InstanceId: 'i-0app000000000000',
+    State: { Name: 'running' },
+    Placement: { AvailabilityZone: az(0) },
+    SubnetId: 'subnet-priv00000000000',
+    VpcId: VPC_ID,
+    Tags: tags({ Name: 'cabal-imap' }),
+  });
   const now = (opts.clock ?? new VirtualClock()).now();
   GROUPS.forEach((g, gi) => w.logs.set(g, everyMinuteUntil(now - 2 * 3_600_000, now - 20_000 - gi * 7_000)));
   return w;
@@ -234,7 +260,11 @@ function everyMinuteUntil(from: number, to: number): number[] {
 
 // ---- the simulated services -------------------------------------------------------------------------
 
-function filterMatch(item: Record<string, unknown>, filters: Filter[] | undefined, fields: Record<string, (x: never) => unknown>): boolean {
+function filterMatch(
+  item: Record<string, unknown>,
+  filters: Filter[] | undefined,
+  fields: Record<string, (x: never) => unknown>,
+): boolean {
   return (filters ?? []).every((f) => {
     const values = f.Values ?? [];
     let actual: unknown;
@@ -270,15 +300,28 @@ function routeTableOf(w: World, subnetId: string): RouteTable | undefined {
 /** What an HTTPS request from `subnetId` does given the current routes and NATs. */
 function egressFrom(w: World, subnetId: string): ProbeBehaviour {
   const route = routeTableOf(w, subnetId)?.Routes?.find((r) => r.DestinationCidrBlock === '0.0.0.0/0');
-  if (!route) return { kind: 'fail', code: 7, stderr: 'curl: (7) Failed to connect to checkip.amazonaws.com port 443: Network is unreachable' };
-  const timeout: ProbeBehaviour = { kind: 'fail', code: 28, stderr: 'curl: (28) Connection timed out after 20001 milliseconds' };
+  if (!route)
+    return {
+      kind: 'fail',
+      code: 7,
+      stderr: 'curl: (7) Failed to connect to checkip.amazonaws.com port 443: Network is unreachable',
+    };
+  const timeout: ProbeBehaviour = {
+    kind: 'fail',
+    code: 28,
+    stderr: 'curl: (28) Connection timed out after 20001 milliseconds',
+  };
   if (route.State === 'blackhole') return timeout;
   if (route.NatGatewayId) {
     const gw = w.natGateways.find((g) => g.NatGatewayId === route.NatGatewayId);
     const ip = gw?.State === 'available' ? gw.NatGatewayAddresses?.[0]?.PublicIp : undefined;
     return ip ? { kind: 'answer', stdout: `${ip}\n` } : timeout;
   }
-  const nat = w.instances.find((i) => i.InstanceId === route.InstanceId || i.NetworkInterfaces?.some((n) => n.NetworkInterfaceId === route.NetworkInterfaceId));
+  const nat = w.instances.find(
+    (i) =>
+      i.InstanceId === route.InstanceId ||
+      i.NetworkInterfaces?.some((n) => n.NetworkInterfaceId === route.NetworkInterfaceId),
+  );
   const address = w.addresses.find((a) => a.InstanceId === nat?.InstanceId);
   if (!nat || nat.State?.Name !== 'running' || nat.SourceDestCheck !== false || !address) return timeout;
   return { kind: 'answer', stdout: `${address.PublicIp}\n` };
@@ -296,67 +339,120 @@ interface Sim {
 }
 
 function simulate(w: World): Sim {
-  const clients: EgressClients = { ec2: new EC2Client({ region: REGION }), ssm: new SSMClient({ region: REGION }), logs: new CloudWatchLogsClient({ region: REGION }) };
+  const clients: EgressClients = {
+    ec2: new EC2Client({ region: REGION }),
+    ssm: new SSMClient({ region: REGION }),
+    logs: new CloudWatchLogsClient({ region: REGION }),
+  };
   const ec2 = mockEc2(clients.ec2);
   const inVpc = { 'vpc-id': (x: { VpcId?: string }) => x.VpcId };
   const paged = <T>(items: T[], input: { NextToken?: string }) => page(items, input.NextToken, w.pageSize);
   ec2.on(DescribeVpcsCommand).callsFake((input) => {
-    const p = paged(w.vpcs.filter((v) => filterMatch(v as never, input.Filters, inVpc)), input);
+    const p = paged(
+      w.vpcs.filter((v) => filterMatch(v as never, input.Filters, inVpc)),
+      input,
+    );
     return { Vpcs: p.items, NextToken: p.NextToken };
   });
   ec2.on(DescribeSubnetsCommand).callsFake((input) => {
-    const p = paged(w.subnets.filter((s) => filterMatch(s as never, input.Filters, inVpc)), input);
+    const p = paged(
+      w.subnets.filter((s) => filterMatch(s as never, input.Filters, inVpc)),
+      input,
+    );
     return { Subnets: p.items, NextToken: p.NextToken };
   });
   ec2.on(DescribeRouteTablesCommand).callsFake((input) => {
-    const p = paged(w.routeTables.filter((s) => filterMatch(s as never, input.Filters, inVpc)), input);
+    const p = paged(
+      w.routeTables.filter((s) => filterMatch(s as never, input.Filters, inVpc)),
+      input,
+    );
     return { RouteTables: structuredClone(p.items), NextToken: p.NextToken };
   });
   ec2.on(DescribeNatGatewaysCommand).callsFake((input) => {
-    const p = paged(w.natGateways.filter((s) => filterMatch(s as never, input.Filter, inVpc)), input);
+    const p = paged(
+      w.natGateways.filter((s) => filterMatch(s as never, input.Filter, inVpc)),
+      input,
+    );
     return { NatGateways: structuredClone(p.items), NextToken: p.NextToken };
   });
   ec2.on(DescribeInstancesCommand).callsFake((input) => {
-    const fields = { ...inVpc, 'instance-id': (x: Instance) => x.InstanceId, 'instance-state-name': (x: Instance) => x.State?.Name };
-    const p = paged(w.instances.filter((s) => filterMatch(s as never, input.Filters, fields)), input);
+    const fields = {
+      ...inVpc,
+      'instance-id': (x: Instance) => x.InstanceId,
+      'instance-state-name': (x: Instance) => x.State?.Name,
+    };
+    const p = paged(
+      w.instances.filter((s) => filterMatch(s as never, input.Filters, fields)),
+      input,
+    );
     return { Reservations: p.items.map((i) => ({ Instances: [structuredClone(i)] })), NextToken: p.NextToken };
   });
   ec2.on(DescribeAddressesCommand).callsFake((input) => ({
-    Addresses: structuredClone(w.addresses.filter((a) => filterMatch(a as never, input.Filters, { domain: (x: Address) => x.Domain }))),
+    Addresses: structuredClone(
+      w.addresses.filter((a) => filterMatch(a as never, input.Filters, { domain: (x: Address) => x.Domain })),
+    ),
   }));
   ec2.on(DescribeAddressesAttributeCommand).callsFake((input) => {
     const wanted = w.addresses.filter((a) => (input.AllocationIds ?? []).includes(a.AllocationId));
     const p = paged(wanted, input);
-    return { Addresses: p.items.map((a) => ({ AllocationId: a.AllocationId, PublicIp: a.PublicIp, PtrRecord: w.ptr.get(a.AllocationId!) })), NextToken: p.NextToken };
+    return {
+      Addresses: p.items.map((a) => ({
+        AllocationId: a.AllocationId,
+        PublicIp: a.PublicIp,
+        PtrRecord: w.ptr.get(a.AllocationId!),
+      })),
+      NextToken: p.NextToken,
+    };
   });
   ec2.on(DescribeImagesCommand).callsFake((input) => {
-    const p = paged(w.images.filter((i) => filterMatch(i as never, input.Filters, { 'image-id': (x: Image) => x.ImageId })), input);
+    const p = paged(
+      w.images.filter((i) => filterMatch(i as never, input.Filters, { 'image-id': (x: Image) => x.ImageId })),
+      input,
+    );
     return { Images: p.items, NextToken: p.NextToken };
   });
   ec2.on(DescribeVpcEndpointsCommand).callsFake((input) => {
     const fields = { ...inVpc, 'vpc-endpoint-type': (x: VpcEndpoint) => x.VpcEndpointType };
-    const p = paged(w.endpoints.filter((e) => filterMatch(e as never, input.Filters, fields)), input);
+    const p = paged(
+      w.endpoints.filter((e) => filterMatch(e as never, input.Filters, fields)),
+      input,
+    );
     return { VpcEndpoints: p.items, NextToken: p.NextToken };
   });
   ec2.on(DescribeNetworkInterfacesCommand).callsFake((input) => {
     const fields = { ...inVpc, 'network-interface-id': (x: NetworkInterface) => x.NetworkInterfaceId };
-    const p = paged(w.interfaces.filter((e) => filterMatch(e as never, input.Filters, fields)), input);
+    const p = paged(
+      w.interfaces.filter((e) => filterMatch(e as never, input.Filters, fields)),
+      input,
+    );
     return { NetworkInterfaces: structuredClone(p.items), NextToken: p.NextToken };
   });
   ec2.on(GetConsoleOutputCommand).callsFake((input) => {
     const text = w.console.get(input.InstanceId);
-    return { InstanceId: input.InstanceId, ...(text !== undefined ? { Output: Buffer.from(text).toString('base64') } : {}) };
+    return {
+      InstanceId: input.InstanceId,
+      ...(text !== undefined ? { Output: Buffer.from(text).toString('base64') } : {}),
+    };
   });
 
   const ssm = mockSsm(clients.ssm);
   const commands = new Map<string, { instanceId: string; polls: number; behaviour: ProbeBehaviour }>();
   ssm.on(DescribeInstanceInformationCommand).callsFake((input) => {
     const ids = input.Filters?.find((f: { Key: string }) => f.Key === 'InstanceIds')?.Values ?? [];
-    return { InstanceInformationList: ids.filter((id: string) => w.agents.has(id)).map((id: string) => ({ InstanceId: id, PingStatus: w.agents.get(id), LastPingDateTime: new Date(Date.UTC(2026, 0, 1, 11, 0)) })) };
+    return {
+      InstanceInformationList: ids
+        .filter((id: string) => w.agents.has(id))
+        .map((id: string) => ({
+          InstanceId: id,
+          PingStatus: w.agents.get(id),
+          LastPingDateTime: new Date(Date.UTC(2026, 0, 1, 11, 0)),
+        })),
+    };
   });
   ssm.on(SendCommandCommand).callsFake((input: SendCommandCommandInput) => {
     const id = input.InstanceIds![0]!;
-    if (w.agents.get(id) !== 'Online') throw awsError('InvalidInstanceId', 'Instances not in a valid state for account');
+    if (w.agents.get(id) !== 'Online')
+      throw awsError('InvalidInstanceId', 'Instances not in a valid state for account');
     const probe = w.instances.find((i) => i.InstanceId === id)!;
     let behaviour = w.probes.get(id) ?? { kind: 'route' };
     if (behaviour.kind === 'route') behaviour = egressFrom(w, probe.SubnetId!);
@@ -372,8 +468,24 @@ function simulate(w: World): Sim {
     const base = { CommandId: input.CommandId, InstanceId: input.InstanceId };
     if (b.kind === 'undelivered') return { ...base, Status: 'Pending', StatusDetails: 'Pending' };
     if (cmd.polls === 1 || b.kind === 'hang') return { ...base, Status: 'InProgress', StatusDetails: 'InProgress' };
-    if (b.kind === 'answer') return { ...base, Status: 'Success', StatusDetails: 'Success', ResponseCode: 0, StandardOutputContent: b.stdout, StandardErrorContent: '' };
-    if (b.kind === 'fail') return { ...base, Status: 'Failed', StatusDetails: 'Failed', ResponseCode: b.code, StandardOutputContent: '', StandardErrorContent: b.stderr };
+    if (b.kind === 'answer')
+      return {
+        ...base,
+        Status: 'Success',
+        StatusDetails: 'Success',
+        ResponseCode: 0,
+        StandardOutputContent: b.stdout,
+        StandardErrorContent: '',
+      };
+    if (b.kind === 'fail')
+      return {
+        ...base,
+        Status: 'Failed',
+        StatusDetails: 'Failed',
+        ResponseCode: b.code,
+        StandardOutputContent: '',
+        StandardErrorContent: b.stderr,
+      };
     throw new Error('unreachable');
   });
 
@@ -470,17 +582,28 @@ describe('healthy topologies', () => {
 
   it('looks the VPC up by Name tag and uses probe-instances ids instead of a tag', async () => {
     const w = buildWorld({ clock });
-    const { result, sim } = await run(w, { vpcId: undefined, vpcName: 'cabal-vpc', probeTag: undefined, probeInstanceIds: [probeId(0), probeId(1)] });
+    const { result, sim } = await run(w, {
+      vpcId: undefined,
+      vpcName: 'cabal-vpc',
+      probeTag: undefined,
+      probeInstanceIds: [probeId(0), probeId(1)],
+    });
     expect(result.healthy).toBe(true);
     expect(result.probes.map((p) => p.instanceId).sort()).toEqual([probeId(0), probeId(1)]);
-    expect(sim.ec2.commandCalls(DescribeVpcsCommand)[0]!.args[0].input.Filters).toEqual([{ Name: 'tag:Name', Values: ['cabal-vpc'] }]);
+    expect(sim.ec2.commandCalls(DescribeVpcsCommand)[0]!.args[0].input.Filters).toEqual([
+      { Name: 'tag:Name', Values: ['cabal-vpc'] },
+    ]);
   });
 
   it('fails clearly when the VPC does not exist or the name is ambiguous', async () => {
     const w = buildWorld({ clock });
-    await expect(run(w, { vpcId: 'vpc-0000000000000dead' })).rejects.toThrow('VPC vpc-0000000000000dead not found in us-east-1');
+    await expect(run(w, { vpcId: 'vpc-0000000000000dead' })).rejects.toThrow(
+      'VPC vpc-0000000000000dead not found in us-east-1',
+    );
     w.vpcs.push({ VpcId: 'vpc-0ffffffffffffffff', Tags: tags({ Name: 'cabal-vpc' }) });
-    await expect(run(w, { vpcId: undefined, vpcName: 'cabal-vpc' })).rejects.toThrow(/ambiguous.*vpc-0a1b2c3d4e5f60718, vpc-0ffffffffffffffff/);
+    await expect(run(w, { vpcId: undefined, vpcName: 'cabal-vpc' })).rejects.toThrow(
+      /ambiguous.*vpc-0a1b2c3d4e5f60718, vpc-0ffffffffffffffff/,
+    );
   });
 });
 
@@ -491,7 +614,9 @@ describe('route failures', () => {
     rt.Routes![1]!.State = 'blackhole';
     const { result, report, errors } = await run(w);
     expect(result.healthy).toBe(false);
-    expect(errors.some((f) => f.check === 'routes' && f.resource === rt.RouteTableId && /blackhole/.test(f.message))).toBe(true);
+    expect(
+      errors.some((f) => f.check === 'routes' && f.resource === rt.RouteTableId && /blackhole/.test(f.message)),
+    ).toBe(true);
     expect(errors.some((f) => f.check === 'probe' && f.az === az(1) && /timed out/.test(f.message))).toBe(true);
     // Failing AZ first in the table.
     expect(report.azs[0]!.az).toBe(az(1));
@@ -513,15 +638,26 @@ describe('route failures', () => {
   it('a route to the NAT of another AZ is a cross-AZ warning; fail-on: warning makes it unhealthy', async () => {
     const w = buildWorld({ clock });
     const rt = w.routeTables.find((r) => r.RouteTableId === 'rtb-priv00000000000001')!;
-    rt.Routes![1] = { DestinationCidrBlock: '0.0.0.0/0', InstanceId: natInstanceId(0), NetworkInterfaceId: 'eni-0nat0000000000000', State: 'active' };
+    rt.Routes![1] = {
+      DestinationCidrBlock: '0.0.0.0/0',
+      InstanceId: natInstanceId(0),
+      NetworkInterfaceId: 'eni-0nat0000000000000',
+      State: 'active',
+    };
     const first = await run(w);
     expect(first.errors).toEqual([]);
     expect(first.result.healthy).toBe(true);
     expect(first.warnings.some((f) => f.check === 'routes' && /cross-AZ/.test(f.message) && f.az === az(1))).toBe(true);
     // The probe in AZ b answers AZ a's EIP, which is what its route says: not an error.
-    expect(first.result.probes.find((p) => p.az === az(1))).toMatchObject({ status: 'ok', observedIp: eip(0), expectedIp: eip(0) });
+    expect(first.result.probes.find((p) => p.az === az(1))).toMatchObject({
+      status: 'ok',
+      observedIp: eip(0),
+      expectedIp: eip(0),
+    });
     // The NAT in AZ b now serves nothing.
-    expect(first.warnings.some((f) => f.resource === natInstanceId(1) && /not the default route/.test(f.message))).toBe(true);
+    expect(first.warnings.some((f) => f.resource === natInstanceId(1) && /not the default route/.test(f.message))).toBe(
+      true,
+    );
     const strict = await run(w, { failOn: 'warning' });
     expect(strict.result.healthy).toBe(false);
   });
@@ -529,10 +665,13 @@ describe('route failures', () => {
   it('one NAT gateway for all AZs is a single point of failure (warning)', async () => {
     const w = buildWorld({ azs: 3, mode: 'gateway', clock });
     w.natGateways.splice(1);
-    for (const rt of w.routeTables.filter((r) => r.RouteTableId!.startsWith('rtb-priv'))) rt.Routes![1] = { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-00000000000000000', State: 'active' };
+    for (const rt of w.routeTables.filter((r) => r.RouteTableId!.startsWith('rtb-priv')))
+      rt.Routes![1] = { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-00000000000000000', State: 'active' };
     const { warnings, errors, report } = await run(w, { expectedIps: [eip(0)] });
     expect(errors).toEqual([]);
-    expect(warnings.find((f) => /single point of failure/.test(f.message))?.message).toMatch(/serves 3 AZs \(us-east-1a, us-east-1b, us-east-1c\)/);
+    expect(warnings.find((f) => /single point of failure/.test(f.message))?.message).toMatch(
+      /serves 3 AZs \(us-east-1a, us-east-1b, us-east-1c\)/,
+    );
     expect(warnings.filter((f) => /cross-AZ/.test(f.message))).toHaveLength(2);
     expect(report.egressIps).toEqual({ [az(0)]: eip(0), [az(1)]: eip(0), [az(2)]: eip(0) });
   });
@@ -545,7 +684,12 @@ describe('NAT health', () => {
     nat.SourceDestCheck = true;
     nat.NetworkInterfaces![0]!.SourceDestCheck = true;
     const { errors, result } = await run(w);
-    expect(errors.some((f) => f.check === 'nat' && f.resource === natInstanceId(0) && /source\/destination check enabled/.test(f.message))).toBe(true);
+    expect(
+      errors.some(
+        (f) =>
+          f.check === 'nat' && f.resource === natInstanceId(0) && /source\/destination check enabled/.test(f.message),
+      ),
+    ).toBe(true);
     expect(result.probes.find((p) => p.az === az(0))?.status).toBe('failed');
     // Instance mode + failed probe → console diagnosis ran on each NAT.
     expect(result.diagnosis.map((d) => d.instanceId).sort()).toEqual([natInstanceId(0), natInstanceId(1)]);
@@ -559,8 +703,16 @@ describe('NAT health', () => {
     delete address.AssociationId;
     delete w.instances.find((i) => i.InstanceId === natInstanceId(1))!.PublicIpAddress;
     const { errors, report } = await run(w);
-    expect(errors.some((f) => f.check === 'nat' && f.resource === natInstanceId(1) && /no Elastic IP associated/.test(f.message))).toBe(true);
-    expect(errors.some((f) => f.check === 'addresses' && f.resource === eip(1) && /allocated but not associated/.test(f.message))).toBe(true);
+    expect(
+      errors.some(
+        (f) => f.check === 'nat' && f.resource === natInstanceId(1) && /no Elastic IP associated/.test(f.message),
+      ),
+    ).toBe(true);
+    expect(
+      errors.some(
+        (f) => f.check === 'addresses' && f.resource === eip(1) && /allocated but not associated/.test(f.message),
+      ),
+    ).toBe(true);
     expect(report.egressIps[az(1)]).toBeNull();
   });
 
@@ -569,7 +721,11 @@ describe('NAT health', () => {
     w.natGateways[1]!.State = 'failed';
     w.natGateways[1]!.FailureMessage = 'Elastic IP address eipalloc-01 is already associated';
     const { errors } = await run(w);
-    expect(errors.some((f) => f.check === 'nat' && /is failed: Elastic IP address eipalloc-01 is already associated/.test(f.message))).toBe(true);
+    expect(
+      errors.some(
+        (f) => f.check === 'nat' && /is failed: Elastic IP address eipalloc-01 is already associated/.test(f.message),
+      ),
+    ).toBe(true);
     expect(errors.some((f) => f.check === 'routes' && /which is failed/.test(f.message))).toBe(true);
   });
 
@@ -577,7 +733,9 @@ describe('NAT health', () => {
     const w = buildWorld({ clock });
     w.images[0]!.Tags = tags({ Name: 'cabal-nat-al2023' });
     const { errors } = await run(w);
-    expect(errors.filter((f) => /has no Role tag: its Image Builder test stage did not pass/.test(f.message))).toHaveLength(2);
+    expect(
+      errors.filter((f) => /has no Role tag: its Image Builder test stage did not pass/.test(f.message)),
+    ).toHaveLength(2);
   });
 });
 
@@ -589,7 +747,9 @@ describe('addresses', () => {
     expect(errors.map((f) => f.message)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/Expected egress IP 198\.51\.100\.7 is not on any NAT and is no longer allocated/),
-        expect.stringMatching(new RegExp(`egresses from ${eip(1).replace(/\./g, '\\.')}, which is not in expected-ips`)),
+        expect.stringMatching(
+          new RegExp(`egresses from ${eip(1).replace(/\./g, '\\.')}, which is not in expected-ips`),
+        ),
       ]),
     );
   });
@@ -600,7 +760,10 @@ describe('addresses', () => {
     const { sim, report } = await run(w);
     const calls = sim.ec2.commandCalls(DescribeAddressesAttributeCommand);
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.args[0].input).toMatchObject({ Attribute: 'domain-name', AllocationIds: ['eipalloc-00000000000000000', 'eipalloc-00000000000000001', 'eipalloc-00000000000000002'] });
+    expect(calls[0]!.args[0].input).toMatchObject({
+      Attribute: 'domain-name',
+      AllocationIds: ['eipalloc-00000000000000000', 'eipalloc-00000000000000001', 'eipalloc-00000000000000002'],
+    });
     expect(report.azs.find((a) => a.az === az(2))?.eips).toEqual([{ ip: eip(2), ptr: 'mail.example.org.' }]);
   });
 });
@@ -621,10 +784,20 @@ describe('data-plane probes', () => {
 
   it('ENI-based NAT run by an Auto Scaling group: found from the routes, healthy, and console output is read from the instance behind the interface', async () => {
     const w = buildWorld({ clock });
-    w.instances.filter((i) => i.InstanceId?.startsWith('i-0nat')).forEach((inst, i) => {
-      inst.Tags = tags({ Name: `fck-nat-${i}` }); // launched by the group: not named like the NAT pattern
-      w.interfaces.push({ NetworkInterfaceId: `eni-0nat000000000000${i}`, VpcId: VPC_ID, AvailabilityZone: az(i), SubnetId: `subnet-pub00000000000${i}`, SourceDestCheck: false, Attachment: { InstanceId: inst.InstanceId, Status: 'attached', DeviceIndex: 0 }, Association: { PublicIp: eip(i), AllocationId: `eipalloc-0000000000000000${i}` } });
-    });
+    w.instances
+      .filter((i) => i.InstanceId?.startsWith('i-0nat'))
+      .forEach((inst, i) => {
+        inst.Tags = tags({ Name: `fck-nat-${i}` }); // launched by the group: not named like the NAT pattern
+        w.interfaces.push({
+          NetworkInterfaceId: `eni-0nat000000000000${i}`,
+          VpcId: VPC_ID,
+          AvailabilityZone: az(i),
+          SubnetId: `subnet-pub00000000000${i}`,
+          SourceDestCheck: false,
+          Attachment: { InstanceId: inst.InstanceId, Status: 'attached', DeviceIndex: 0 },
+          Association: { PublicIp: eip(i), AllocationId: `eipalloc-0000000000000000${i}` },
+        });
+      });
     const healthy = await run(w);
     expect(healthy.errors).toEqual([]);
     expect(healthy.result.analysis.nats.map((n) => [n.id, n.instanceId, n.healthy])).toEqual([
@@ -634,7 +807,9 @@ describe('data-plane probes', () => {
     expect(healthy.sim.ec2.commandCalls(DescribeNetworkInterfacesCommand)).toHaveLength(1);
     w.probes.set(probeId(0), { kind: 'answer', stdout: '192.0.2.55\n' });
     const broken = await run(w);
-    expect(broken.sim.ec2.commandCalls(GetConsoleOutputCommand).map((c) => c.args[0].input)).toEqual(expect.arrayContaining([{ InstanceId: natInstanceId(0), Latest: true }]));
+    expect(broken.sim.ec2.commandCalls(GetConsoleOutputCommand).map((c) => c.args[0].input)).toEqual(
+      expect.arrayContaining([{ InstanceId: natInstanceId(0), Latest: true }]),
+    );
   });
 
   it('a probe that never answers times out within its bound, while the other AZs still report', async () => {
@@ -646,7 +821,11 @@ describe('data-plane probes', () => {
     expect(p.status).toBe('timeout');
     expect(p.elapsedMs).toBeGreaterThanOrEqual(30_000);
     expect(clock.now() - started).toBeLessThan(3 * 30_000 + 10_000);
-    expect(errors.some((f) => f.check === 'probe' && /no answer from https:\/\/checkip\.amazonaws\.com\/? within 30s/.test(f.message))).toBe(true);
+    expect(
+      errors.some(
+        (f) => f.check === 'probe' && /no answer from https:\/\/checkip\.amazonaws\.com\/? within 30s/.test(f.message),
+      ),
+    ).toBe(true);
     expect(result.probes.filter((x) => x.status === 'ok')).toHaveLength(2);
   });
 
@@ -659,7 +838,9 @@ describe('data-plane probes', () => {
     expect(result.probes.map((p) => p.status)).toEqual(['unreachable', 'unreachable']);
     const w0 = warnings.find((f) => f.resource === probeId(0))!;
     expect(w0.message).toMatch(/SSM agent is ConnectionLost/);
-    expect(w0.message).toMatch(/no ssm\/ec2messages\/ssmmessages interface endpoints: the agent reaches SSM through the NAT/);
+    expect(w0.message).toMatch(
+      /no ssm\/ec2messages\/ssmmessages interface endpoints: the agent reaches SSM through the NAT/,
+    );
     expect(warnings.find((f) => f.resource === probeId(1))!.message).toMatch(/not delivered within 20s/);
     // The offline agent was not sent a command at all.
     expect(sim.ssm.commandCalls(SendCommandCommand).map((c) => c.args[0].input.InstanceIds)).toEqual([[probeId(1)]]);
@@ -668,13 +849,21 @@ describe('data-plane probes', () => {
   it('with SSM interface endpoints an unreachable agent is blamed on the agent, not the NAT', async () => {
     const w = buildWorld({ clock });
     for (const svc of ['ssm', 'ec2messages', 'ssmmessages']) {
-      w.endpoints.push({ VpcEndpointId: `vpce-${svc}`, VpcId: VPC_ID, VpcEndpointType: 'Interface', ServiceName: `com.amazonaws.${REGION}.${svc}`, State: 'Available' });
+      w.endpoints.push({
+        VpcEndpointId: `vpce-${svc}`,
+        VpcId: VPC_ID,
+        VpcEndpointType: 'Interface',
+        ServiceName: `com.amazonaws.${REGION}.${svc}`,
+        State: 'Available',
+      });
     }
     w.agents.delete(probeId(1));
     const { warnings } = await run(w);
     const f = warnings.find((x) => x.resource === probeId(1))!;
     expect(f.message).toMatch(/not registered with SSM/);
-    expect(f.message).toMatch(/has ssm, ec2messages and ssmmessages interface endpoints, so the agent does not depend on the NAT/);
+    expect(f.message).toMatch(
+      /has ssm, ec2messages and ssmmessages interface endpoints, so the agent does not depend on the NAT/,
+    );
   });
 
   it('runs one SendCommand per AZ with a time-bounded, quoted script', async () => {
@@ -722,7 +911,9 @@ describe('log freshness and diagnosis', () => {
     w.logs.set(GROUPS[1]!, everyMinuteUntil(clock.now() - 5 * 3_600_000, clock.now() - 3 * 3_600_000));
     const { warnings, errors, result } = await run(w, { probe: 'off' });
     expect(errors).toEqual([]);
-    expect(warnings.map((f) => f.message)).toEqual([expect.stringMatching(/\/ecs\/cabal-smtp-in has been silent for 3h \(max-log-silence 15m/)]);
+    expect(warnings.map((f) => f.message)).toEqual([
+      expect.stringMatching(/\/ecs\/cabal-smtp-in has been silent for 3h \(max-log-silence 15m/),
+    ]);
     expect(result.logs[1]!.newest).toBe(w.logs.get(GROUPS[1]!)!.at(-1));
     expect(result.logs[0]!.status).toBe('fresh');
   });
@@ -735,15 +926,25 @@ describe('log freshness and diagnosis', () => {
 
   it('console output showing nftables.service missing is an error with the runbook mitigation and rollback', async () => {
     const w = buildWorld({ clock });
-    w.probes.set(probeId(0), { kind: 'fail', code: 28, stderr: 'curl: (28) Connection timed out after 20001 milliseconds' });
+    w.probes.set(probeId(0), {
+      kind: 'fail',
+      code: 28,
+      stderr: 'curl: (28) Connection timed out after 20001 milliseconds',
+    });
     w.console.set(
       natInstanceId(0),
-      ['[   12.1] cloud-init[1201]: net.ipv4.ip_forward = 1', '\u001b[0;1;31mFailed to enable unit: Unit file nftables.service does not exist.\u001b[0m', '[   13.0] login: '].join('\n'),
+      [
+        '[   12.1] cloud-init[1201]: net.ipv4.ip_forward = 1',
+        '\u001b[0;1;31mFailed to enable unit: Unit file nftables.service does not exist.\u001b[0m',
+        '[   13.0] login: ',
+      ].join('\n'),
     );
     const { errors, report, md, result } = await run(w);
     const diag = errors.find((f) => f.check === 'diagnosis')!;
     expect(diag.resource).toBe(natInstanceId(0));
-    expect(diag.message).toMatch(/nftables is not installed: the AMI bake is bad and the instance forwards without SNAT/);
+    expect(diag.message).toMatch(
+      /nftables is not installed: the AMI bake is bad and the instance forwards without SNAT/,
+    );
     expect(diag.message).toContain('Unit file nftables.service does not exist');
     expect(result.diagnosis.find((d) => d.instanceId === natInstanceId(1))?.problems).toEqual([]);
     expect(report.advice?.natInstances).toEqual([natInstanceId(0), natInstanceId(1)]);
@@ -752,7 +953,9 @@ describe('log freshness and diagnosis', () => {
     expect(md).toMatch(/TF\\_VAR\\_USE\\_NAT\\_INSTANCE = false/);
     // Errors come before warnings and notes.
     const order = result.findings.map((f) => f.severity);
-    expect(order).toEqual([...order].sort((a, b) => ['error', 'warning', 'info'].indexOf(a) - ['error', 'warning', 'info'].indexOf(b)));
+    expect(order).toEqual(
+      [...order].sort((a, b) => ['error', 'warning', 'info'].indexOf(a) - ['error', 'warning', 'info'].indexOf(b)),
+    );
   });
 
   it('gateway mode never reads console output', async () => {
@@ -773,7 +976,9 @@ describe('quiesce', () => {
       delete a.NetworkInterfaceId;
       delete a.AssociationId;
     }
-    for (const rt of w.routeTables) if (rt.RouteTableId!.startsWith('rtb-priv')) rt.Routes = rt.Routes!.filter((r) => r.DestinationCidrBlock !== '0.0.0.0/0');
+    for (const rt of w.routeTables)
+      if (rt.RouteTableId!.startsWith('rtb-priv'))
+        rt.Routes = rt.Routes!.filter((r) => r.DestinationCidrBlock !== '0.0.0.0/0');
   }
 
   it('no NAT and no private default route is healthy when quiesced; probes and logs are skipped', async () => {
@@ -791,8 +996,16 @@ describe('quiesce', () => {
   it('quiesced expected but a NAT and a default route remain: errors', async () => {
     const w = buildWorld({ clock });
     quiesce(w);
-    w.natGateways.push({ NatGatewayId: 'nat-0leftover000000000', VpcId: VPC_ID, SubnetId: 'subnet-pub000000000000', State: 'available', NatGatewayAddresses: [{ PublicIp: eip(0), AllocationId: 'eipalloc-00000000000000000' }] });
-    w.routeTables.find((r) => r.RouteTableId === 'rtb-priv00000000000001')!.Routes!.push({ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0leftover000000000', State: 'active' });
+    w.natGateways.push({
+      NatGatewayId: 'nat-0leftover000000000',
+      VpcId: VPC_ID,
+      SubnetId: 'subnet-pub000000000000',
+      State: 'available',
+      NatGatewayAddresses: [{ PublicIp: eip(0), AllocationId: 'eipalloc-00000000000000000' }],
+    });
+    w.routeTables
+      .find((r) => r.RouteTableId === 'rtb-priv00000000000001')!
+      .Routes!.push({ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0leftover000000000', State: 'active' });
     const { errors, result } = await run(w, { expectQuiesced: true });
     expect(result.healthy).toBe(false);
     expect(errors.map((f) => f.message)).toEqual([
@@ -823,7 +1036,9 @@ describe('wait', () => {
     });
     const lines: string[] = [];
     const started = clock.now();
-    const result = await verifyEgress(sim.clients, clock, options(w, { waitMs: 10 * 60_000, recheckMs: 30_000 }), (l) => lines.push(l));
+    const result = await verifyEgress(sim.clients, clock, options(w, { waitMs: 10 * 60_000, recheckMs: 30_000 }), (l) =>
+      lines.push(l),
+    );
     expect(result.healthy).toBe(true);
     expect(result.attempts).toBe(3);
     expect(clock.sleeps.filter((s) => s === 30_000)).toHaveLength(2);
@@ -870,12 +1085,19 @@ describe('batching and pagination', () => {
     expect(a.result.healthy && b.result.healthy).toBe(true);
     expect(ec2CallCount(b.sim)).toBe(ec2CallCount(a.sim));
     expect(b.result.ec2Calls).toEqual(a.result.ec2Calls);
-    for (const cmd of [DescribeSubnetsCommand, DescribeRouteTablesCommand, DescribeInstancesCommand, DescribeVpcEndpointsCommand] as const) {
+    for (const cmd of [
+      DescribeSubnetsCommand,
+      DescribeRouteTablesCommand,
+      DescribeInstancesCommand,
+      DescribeVpcEndpointsCommand,
+    ] as const) {
       for (const call of b.sim.ec2.commandCalls(cmd as typeof DescribeSubnetsCommand)) {
         expect(call.args[0].input.Filters).toEqual(expect.arrayContaining([{ Name: 'vpc-id', Values: [VPC_ID] }]));
       }
     }
-    expect(b.sim.ec2.commandCalls(DescribeNatGatewaysCommand)[0]!.args[0].input.Filter).toEqual([{ Name: 'vpc-id', Values: [VPC_ID] }]);
+    expect(b.sim.ec2.commandCalls(DescribeNatGatewaysCommand)[0]!.args[0].input.Filter).toEqual([
+      { Name: 'vpc-id', Values: [VPC_ID] },
+    ]);
     // The job summary lists a few route tables per AZ, not 100.
     expect(b.md).toContain('… 95 more');
     expect(Buffer.byteLength(reportJson(b.report))).toBeLessThan(256_000);
@@ -899,7 +1121,14 @@ describe('report safety', () => {
   it('keeps the JSON report under the size budget by trimming', async () => {
     const w = buildWorld({ clock });
     const { report } = await run(w);
-    const big = { ...report, findings: Array.from({ length: 5000 }, (_, i) => ({ severity: 'warning' as const, check: 'routes' as const, message: `finding ${i} ${'x'.repeat(100)}` })) };
+    const big = {
+      ...report,
+      findings: Array.from({ length: 5000 }, (_, i) => ({
+        severity: 'warning' as const,
+        check: 'routes' as const,
+        message: `finding ${i} ${'x'.repeat(100)}`,
+      })),
+    };
     const json = reportJson(big, 100_000);
     expect(Buffer.byteLength(json)).toBeLessThanOrEqual(100_000);
     expect(JSON.parse(json).truncated).toMatch(/report trimmed/);

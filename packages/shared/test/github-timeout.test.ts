@@ -1,6 +1,11 @@
 /** The GitHub client is bounded too: a comment call against a loopback API that never answers, 503s, or is cancelled. */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { COMMENT_BUDGET_MS, GITHUB_REQUEST_TIMEOUT_MS, upsertStickyComment, type StickyOptions } from '../src/github/index';
+import {
+  COMMENT_BUDGET_MS,
+  GITHUB_REQUEST_TIMEOUT_MS,
+  upsertStickyComment,
+  type StickyOptions,
+} from '../src/github/index';
 import { CancelledError } from '../src/runtime/index';
 import { startFaultServer, type FaultServer } from './support/fault-server';
 
@@ -41,10 +46,16 @@ describe('GitHub request timeout', () => {
 
   it('a slow API that keeps paging: all the calls of one update stay within their total budget', async () => {
     const page = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ id: i, body: 'other', html_url: 'u' })));
-    const server = await startFaultServer('slow', { delayMs: 150, route: () => ({ status: 200, body: page, contentType: 'application/json' }) });
+    const server = await startFaultServer('slow', {
+      delayMs: 150,
+      route: () => ({ status: 200, body: page, contentType: 'application/json' }),
+    });
     servers.push(server);
     const result = await upsertStickyComment({ ...base(server.url), totalTimeoutMs: 500 });
-    expect(result).toEqual({ status: 'failed', message: 'the GitHub calls for the comment took longer than 500 ms in all; the comment was not posted' });
+    expect(result).toEqual({
+      status: 'failed',
+      message: 'the GitHub calls for the comment took longer than 500 ms in all; the comment was not posted',
+    });
     expect(server.requests.length).toBeGreaterThanOrEqual(2);
     expect(server.requests.length).toBeLessThanOrEqual(5);
     expect(COMMENT_BUDGET_MS).toBe(60_000);
@@ -55,6 +66,8 @@ describe('GitHub request timeout', () => {
     servers.push(server);
     const controller = new AbortController();
     setTimeout(() => controller.abort(new CancelledError('SIGTERM')), 100);
-    await expect(upsertStickyComment({ ...base(server.url), signal: controller.signal })).rejects.toBeInstanceOf(CancelledError);
+    await expect(upsertStickyComment({ ...base(server.url), signal: controller.signal })).rejects.toBeInstanceOf(
+      CancelledError,
+    );
   });
 });

@@ -28,7 +28,9 @@ describe('client token', () => {
     expect(a.token).toHaveLength(CLIENT_TOKEN_MAX);
     expect(defaultClientToken({ GITHUB_RUN_ID: '12345678901', GITHUB_RUN_ATTEMPT: '1' }, PIPE).token).toBe(a.token);
     expect(defaultClientToken({ GITHUB_RUN_ID: '12345678901', GITHUB_RUN_ATTEMPT: '2' }, PIPE).token).not.toBe(a.token);
-    expect(defaultClientToken({ GITHUB_RUN_ID: '12345678901', GITHUB_RUN_ATTEMPT: '1' }, `${PIPE}-b`).token).not.toBe(a.token);
+    expect(defaultClientToken({ GITHUB_RUN_ID: '12345678901', GITHUB_RUN_ATTEMPT: '1' }, `${PIPE}-b`).token).not.toBe(
+      a.token,
+    );
   });
 
   it('never exceeds 36 characters, whatever the run id', () => {
@@ -110,7 +112,10 @@ describe('inputs', () => {
     [{ 'required-tags': 'Role' }, 'required-tags: "Role" is not Key=Value'],
     [{ 'required-tags': 'Role=a,Role=b' }, 'required-tags: Role is required to be both a and b'],
     [{ 'pipeline-arn': 'cabal-nat-al2023' }, 'pipeline-arn: "cabal-nat-al2023" is not an image pipeline ARN'],
-    [{ 'pipeline-arn': PIPE.replace('us-east-1', 'eu-west-1') }, 'pipeline-arn: the pipeline is in eu-west-1 but region is us-east-1'],
+    [
+      { 'pipeline-arn': PIPE.replace('us-east-1', 'eu-west-1') },
+      'pipeline-arn: the pipeline is in eu-west-1 but region is us-east-1',
+    ],
     [{ 'pipeline-name': 'bad/name' }, 'pipeline-name: "bad/name" is not an Image Builder pipeline name'],
     [{ region: 'mars' }, 'region: "mars" is not an AWS region name'],
   ])('rejects %j with one line naming the input', (values, message) => {
@@ -132,21 +137,37 @@ describe('states and ARNs', () => {
   });
 
   it('reads the build version from an image ARN', () => {
-    expect(imageVersionFromArn('arn:aws:imagebuilder:us-east-1:123456789012:image/cabal-nat-al2023/1.0.0/3')).toBe('1.0.0/3');
-    expect(imageVersionFromArn('arn:aws:imagebuilder:us-east-1:123456789012:image/cabal-nat-al2023/2.1.0')).toBe('2.1.0');
+    expect(imageVersionFromArn('arn:aws:imagebuilder:us-east-1:123456789012:image/cabal-nat-al2023/1.0.0/3')).toBe(
+      '1.0.0/3',
+    );
+    expect(imageVersionFromArn('arn:aws:imagebuilder:us-east-1:123456789012:image/cabal-nat-al2023/2.1.0')).toBe(
+      '2.1.0',
+    );
     expect(imageVersionFromArn('nonsense')).toBe('');
   });
 
   it("treats Image Builder's rate-limit error as transient, access denied as not", () => {
-    expect(isTransientImagebuilderError(Object.assign(new Error('x'), { name: 'CallRateLimitExceededException' }))).toBe(true);
+    expect(
+      isTransientImagebuilderError(Object.assign(new Error('x'), { name: 'CallRateLimitExceededException' })),
+    ).toBe(true);
     expect(isTransientImagebuilderError(Object.assign(new Error('x'), { name: 'ThrottlingException' }))).toBe(true);
-    expect(isTransientImagebuilderError(Object.assign(new Error('x'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } }))).toBe(false);
+    expect(
+      isTransientImagebuilderError(
+        Object.assign(new Error('x'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } }),
+      ),
+    ).toBe(false);
   });
 
   it('names the log locations: the configured or default log group, and S3 when configured', () => {
-    expect(logLocations({ name: 'cabal-nat-al2023' })).toEqual(['CloudWatch Logs group /aws/imagebuilder/cabal-nat-al2023']);
+    expect(logLocations({ name: 'cabal-nat-al2023' })).toEqual([
+      'CloudWatch Logs group /aws/imagebuilder/cabal-nat-al2023',
+    ]);
     expect(
-      logLocations({ name: 'n', loggingConfiguration: { logGroupName: '/custom/group' }, infrastructureConfiguration: { logging: { s3Logs: { s3BucketName: 'b' } } } }),
+      logLocations({
+        name: 'n',
+        loggingConfiguration: { logGroupName: '/custom/group' },
+        infrastructureConfiguration: { logging: { s3Logs: { s3BucketName: 'b' } } },
+      }),
     ).toEqual(['CloudWatch Logs group /custom/group', 's3://b/']);
   });
 });
@@ -159,7 +180,8 @@ describe('wait loop schedule', () => {
     const ib = mockClient(ImagebuilderClient);
     ib.on(GetImageCommand).callsFake(() => {
       const s = (clock.now() - t0) / 1000;
-      const status = s >= terminalSec ? finalState : s >= terminalSec * 0.55 ? 'TESTING' : s >= 60 ? 'BUILDING' : 'PENDING';
+      const status =
+        s >= terminalSec ? finalState : s >= terminalSec * 0.55 ? 'TESTING' : s >= 60 ? 'BUILDING' : 'PENDING';
       return { image: { arn: 'arn:img', state: { status } } };
     });
     const logs: number[] = [];
@@ -210,7 +232,7 @@ describe('summary', () => {
     expect(md).not.toContain('@octocat');
     expect(md).not.toContain('https://');
     expect(md).toContain('&lt;img');
-    expect(md).toContain("``p`\\|x``");
+    expect(md).toContain('``p`\\|x``');
     expect(md).toContain('`x \\| y <b>`');
   });
 });

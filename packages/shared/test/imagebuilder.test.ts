@@ -19,7 +19,14 @@ import {
   type WorkflowStepMetadata,
 } from '@aws-sdk/client-imagebuilder';
 import { DescribeImagesCommand, EC2Client, type Image as Ec2Image } from '@aws-sdk/client-ec2';
-import { buildNatAmi, newReport, readBuildNatAmiInputs, renderSummary, type BuildNatAmiInputs, type BuildReport } from '@nat-egress/shared/imagebuilder';
+import {
+  buildNatAmi,
+  newReport,
+  readBuildNatAmiInputs,
+  renderSummary,
+  type BuildNatAmiInputs,
+  type BuildReport,
+} from '@nat-egress/shared/imagebuilder';
 import { ActionFailure, VirtualClock } from '@nat-egress/shared/runtime';
 import { globToRegExp } from '@nat-egress/shared/inputs';
 
@@ -41,7 +48,11 @@ const TWENTY_MINUTES: Phase[] = [
 ];
 
 function awsError(name: string, message: string, status = 400): Error {
-  return Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+  return Object.assign(new Error(message), {
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+  });
 }
 
 interface SimBuild {
@@ -121,7 +132,14 @@ class Sim {
   private ec2Image(a: SimAmi): Ec2Image {
     const tagsVisible = a.tagsVisibleAt === undefined || this.clock.now() >= a.tagsVisibleAt;
     const tags = tagsVisible ? Object.entries(a.tags).map(([Key, Value]) => ({ Key, Value })) : [];
-    return { ImageId: a.id, Name: a.name, CreationDate: a.created, State: a.state as Ec2Image['State'], Tags: tags, OwnerId: ACCOUNT };
+    return {
+      ImageId: a.id,
+      Name: a.name,
+      CreationDate: a.created,
+      State: a.state as Ec2Image['State'],
+      Tags: tags,
+      OwnerId: ACCOUNT,
+    };
   }
 
   private imageOf(b: SimBuild) {
@@ -143,8 +161,13 @@ class Sim {
       version: b.version,
       state,
       dateCreated: new Date(b.created).toISOString(),
-      outputResources: state.status === 'AVAILABLE' ? { amis: [{ region: REGION, image: b.amiId, name: b.amiName, accountId: ACCOUNT }] } : {},
-      infrastructureConfiguration: { logging: { s3Logs: { s3BucketName: 'cabal-build-logs', s3KeyPrefix: 'imagebuilder/' } } },
+      outputResources:
+        state.status === 'AVAILABLE'
+          ? { amis: [{ region: REGION, image: b.amiId, name: b.amiName, accountId: ACCOUNT }] }
+          : {},
+      infrastructureConfiguration: {
+        logging: { s3Logs: { s3BucketName: 'cabal-build-logs', s3KeyPrefix: 'imagebuilder/' } },
+      },
     };
   }
 
@@ -156,7 +179,12 @@ class Sim {
       return { imagePipeline: p };
     });
     this.ib.on(ListImagePipelineImagesCommand).callsFake(() => ({
-      imageSummaryList: [...this.builds.values()].map((b) => ({ arn: b.arn, version: b.version, state: this.stateOf(b), dateCreated: new Date(b.created).toISOString() })),
+      imageSummaryList: [...this.builds.values()].map((b) => ({
+        arn: b.arn,
+        version: b.version,
+        state: this.stateOf(b),
+        dateCreated: new Date(b.created).toISOString(),
+      })),
     }));
     this.ib.on(StartImagePipelineExecutionCommand).callsFake((input: { clientToken: string }) => {
       if (this.startError) throw this.startError;
@@ -185,26 +213,44 @@ class Sim {
       if (wf instanceof Error) throw wf;
       return {
         workflowExecutions: [
-          { workflowExecutionId: 'wf-build', type: 'BUILD', status: 'COMPLETED', workflowBuildVersionArn: 'arn:wf/build-image/1.0.0/1' },
-          ...(wf ? [{ workflowExecutionId: 'wf-failed', type: wf.type, status: 'FAILED', workflowBuildVersionArn: 'arn:wf/test-image/1.0.0/1' }] : []),
+          {
+            workflowExecutionId: 'wf-build',
+            type: 'BUILD',
+            status: 'COMPLETED',
+            workflowBuildVersionArn: 'arn:wf/build-image/1.0.0/1',
+          },
+          ...(wf
+            ? [
+                {
+                  workflowExecutionId: 'wf-failed',
+                  type: wf.type,
+                  status: 'FAILED',
+                  workflowBuildVersionArn: 'arn:wf/test-image/1.0.0/1',
+                },
+              ]
+            : []),
         ],
       };
     });
     this.ib.on(ListWorkflowStepExecutionsCommand).callsFake((input: { workflowExecutionId: string }) => {
       const wf = this.workflowFailure;
-      if (input.workflowExecutionId !== 'wf-failed' || !wf || wf instanceof Error) return { steps: [{ name: 'BuildStep', status: 'COMPLETED' }] };
+      if (input.workflowExecutionId !== 'wf-failed' || !wf || wf instanceof Error)
+        return { steps: [{ name: 'BuildStep', status: 'COMPLETED' }] };
       return { steps: wf.steps };
     });
-    this.ec2.on(DescribeImagesCommand).callsFake((input: { ImageIds?: string[]; Filters?: { Name: string; Values: string[] }[] }) => {
-      if (input.ImageIds) {
-        const found = input.ImageIds.map((id) => this.amis.get(id)).filter((a): a is SimAmi => a !== undefined);
-        if (found.length === 0) throw awsError('InvalidAMIID.NotFound', `The image id '[${input.ImageIds.join(',')}]' does not exist`);
-        return { Images: found.map((a) => this.ec2Image(a)) };
-      }
-      const pattern = input.Filters?.find((f) => f.Name === 'name')?.Values[0] ?? '*';
-      const re = globToRegExp(pattern);
-      return { Images: [...this.amis.values()].filter((a) => re.test(a.name)).map((a) => this.ec2Image(a)) };
-    });
+    this.ec2
+      .on(DescribeImagesCommand)
+      .callsFake((input: { ImageIds?: string[]; Filters?: { Name: string; Values: string[] }[] }) => {
+        if (input.ImageIds) {
+          const found = input.ImageIds.map((id) => this.amis.get(id)).filter((a): a is SimAmi => a !== undefined);
+          if (found.length === 0)
+            throw awsError('InvalidAMIID.NotFound', `The image id '[${input.ImageIds.join(',')}]' does not exist`);
+          return { Images: found.map((a) => this.ec2Image(a)) };
+        }
+        const pattern = input.Filters?.find((f) => f.Name === 'name')?.Values[0] ?? '*';
+        const re = globToRegExp(pattern);
+        return { Images: [...this.amis.values()].filter((a) => re.test(a.name)).map((a) => this.ec2Image(a)) };
+      });
   }
 
   async run(overrides: Partial<BuildNatAmiInputs> = {}, env: NodeJS.ProcessEnv = ENV) {
@@ -216,7 +262,17 @@ class Sim {
       warning: (message: string) => this.logs.push({ at: this.clock.now(), level: 'warning', message }),
     };
     try {
-      const result = await buildNatAmi(inputs, { imagebuilder: new ImagebuilderClient({ region: REGION }), ec2: new EC2Client({ region: REGION }), clock: this.clock, log, env }, report);
+      const result = await buildNatAmi(
+        inputs,
+        {
+          imagebuilder: new ImagebuilderClient({ region: REGION }),
+          ec2: new EC2Client({ region: REGION }),
+          clock: this.clock,
+          log,
+          env,
+        },
+        report,
+      );
       return { result, report, error: undefined };
     } catch (error) {
       return { result: undefined, report, error: error as Error };
@@ -250,10 +306,21 @@ describe('build-nat-ami: starting and waiting', () => {
     // Started once, idempotently, with the token derived from the run id and attempt.
     const starts = sim.ib.commandCalls(StartImagePipelineExecutionCommand);
     expect(starts).toHaveLength(1);
-    expect(starts[0]!.args[0].input).toEqual({ imagePipelineArn: PIPE_ARN, clientToken: expect.stringMatching(/^gh-9876543210-1-[0-9a-f]+$/) });
+    expect(starts[0]!.args[0].input).toEqual({
+      imagePipelineArn: PIPE_ARN,
+      clientToken: expect.stringMatching(/^gh-9876543210-1-[0-9a-f]+$/),
+    });
     expect(starts[0]!.args[0].input.clientToken!.length).toBeLessThanOrEqual(36);
     // Every state, in order, each logged once with the elapsed time.
-    expect(report.timeline.map((c) => c.state)).toEqual(['PENDING', 'CREATING', 'BUILDING', 'TESTING', 'DISTRIBUTING', 'INTEGRATING', 'AVAILABLE']);
+    expect(report.timeline.map((c) => c.state)).toEqual([
+      'PENDING',
+      'CREATING',
+      'BUILDING',
+      'TESTING',
+      'DISTRIBUTING',
+      'INTEGRATING',
+      'AVAILABLE',
+    ]);
     expect(sim.messages().filter((m) => /^\[\+.*\] TESTING$/.test(m))).toHaveLength(1);
     // Terminal state noticed within 30 s, economically.
     const latency = report.timeline.at(-1)!.at - sim.terminalAt(build);
@@ -285,12 +352,19 @@ describe('build-nat-ami: starting and waiting', () => {
   });
 
   it('tolerates states it does not know and keeps waiting', async () => {
-    sim.phases = [['PENDING', 0], ['BUILDING', 60], ['VALIDATING', 300], ['AVAILABLE', 600]];
+    sim.phases = [
+      ['PENDING', 0],
+      ['BUILDING', 60],
+      ['VALIDATING', 300],
+      ['AVAILABLE', 600],
+    ];
     const { result, report, error } = await sim.run();
     expect(error).toBeUndefined();
     expect(result!.amiId).toMatch(/^ami-/);
     expect(report.timeline.map((c) => c.state)).toContain('VALIDATING');
-    expect(sim.messages().some((m) => m.includes('VALIDATING (a state this action does not know: still waiting)'))).toBe(true);
+    expect(
+      sim.messages().some((m) => m.includes('VALIDATING (a state this action does not know: still waiting)')),
+    ).toBe(true);
   });
 
   it('keeps waiting through throttling and transient errors mid-wait', async () => {
@@ -301,11 +375,16 @@ describe('build-nat-ami: starting and waiting', () => {
     expect(error).toBeUndefined();
     expect(result!.amiId).toMatch(/^ami-/);
     expect(report.stats!.transientErrors).toBe(3);
-    expect(sim.logs.filter((l) => l.level === 'warning' && /GetImage failed transiently/.test(l.message))).toHaveLength(3);
+    expect(sim.logs.filter((l) => l.level === 'warning' && /GetImage failed transiently/.test(l.message))).toHaveLength(
+      3,
+    );
   });
 
   it('fails at once on a non-transient GetImage error (no silent retry loop)', async () => {
-    sim.getImageFailures.set(3, awsError('AccessDeniedException', 'User is not authorized to perform: imagebuilder:GetImage', 403));
+    sim.getImageFailures.set(
+      3,
+      awsError('AccessDeniedException', 'User is not authorized to perform: imagebuilder:GetImage', 403),
+    );
     const { error } = await sim.run();
     expect(error?.name).toBe('AccessDeniedException');
     expect(sim.getImageCalls).toBe(3);
@@ -356,7 +435,13 @@ describe('build-nat-ami: builds already in progress', () => {
   });
 
   it('finished builds are not "in progress": a new build is started', async () => {
-    sim.addBuild([['PENDING', 0], ['FAILED', 300, 'boom']], sim.clock.now() - 3_600_000);
+    sim.addBuild(
+      [
+        ['PENDING', 0],
+        ['FAILED', 300, 'boom'],
+      ],
+      sim.clock.now() - 3_600_000,
+    );
     sim.addBuild(TWENTY_MINUTES, sim.clock.now() - 7_200_000);
     const { result, error } = await sim.run();
     expect(error).toBeUndefined();
@@ -399,13 +484,20 @@ describe('build-nat-ami: builds already in progress', () => {
 
   it('an explicit client-token is used as given', async () => {
     await sim.run({ clientToken: 'nightly-2026-01-01' });
-    expect(sim.ib.commandCalls(StartImagePipelineExecutionCommand)[0]!.args[0].input.clientToken).toBe('nightly-2026-01-01');
+    expect(sim.ib.commandCalls(StartImagePipelineExecutionCommand)[0]!.args[0].input.clientToken).toBe(
+      'nightly-2026-01-01',
+    );
   });
 });
 
 describe('build-nat-ami: failures', () => {
   it('FAILED at TESTING: the reason, the failing workflow step and where its logs are', async () => {
-    sim.phases = [['PENDING', 0], ['BUILDING', 60], ['TESTING', 600], ['FAILED', 780, 'Image testing failed: 1 test component failed']];
+    sim.phases = [
+      ['PENDING', 0],
+      ['BUILDING', 60],
+      ['TESTING', 600],
+      ['FAILED', 780, 'Image testing failed: 1 test component failed'],
+    ];
     sim.workflowFailure = {
       type: 'TEST',
       steps: [
@@ -425,7 +517,9 @@ describe('build-nat-ami: failures', () => {
         'failing step: TEST workflow step RunTestComponents (ExecuteComponents): cabal-nat-nftables test: nftables.service does not exist; ' +
         'logs: CloudWatch Logs group /aws/imagebuilder/cabal-nat-al2023, s3://cabal-build-logs/imagebuilder/',
     );
-    expect(sim.ib.commandCalls(ListWorkflowStepExecutionsCommand).map((c) => c.args[0].input.workflowExecutionId)).toEqual(['wf-failed']);
+    expect(
+      sim.ib.commandCalls(ListWorkflowStepExecutionsCommand).map((c) => c.args[0].input.workflowExecutionId),
+    ).toEqual(['wf-failed']);
     const md = renderSummary(report);
     expect(md).toContain('❌');
     expect(md).toContain('`RunTestComponents`');
@@ -434,18 +528,34 @@ describe('build-nat-ami: failures', () => {
   });
 
   it('FAILED without permission for the workflow look-ups still fails with the state reason', async () => {
-    sim.phases = [['PENDING', 0], ['TESTING', 600], ['FAILED', 700, 'Image testing failed']];
-    sim.workflowFailure = awsError('AccessDeniedException', 'not authorized to perform: imagebuilder:ListWorkflowExecutions', 403);
+    sim.phases = [
+      ['PENDING', 0],
+      ['TESTING', 600],
+      ['FAILED', 700, 'Image testing failed'],
+    ];
+    sim.workflowFailure = awsError(
+      'AccessDeniedException',
+      'not authorized to perform: imagebuilder:ListWorkflowExecutions',
+      403,
+    );
     const { error, report } = await sim.run();
     expect(error!.message).toMatch(/^image 1\.0\.0\/3 ended FAILED during TESTING: Image testing failed; logs: /);
     expect(report.failureDetails!.notes[0]).toMatch(/workflow step details unavailable: AccessDeniedException/);
-    expect(sim.logs.some((l) => l.level === 'warning' && l.message.includes('workflow step details unavailable'))).toBe(true);
+    expect(sim.logs.some((l) => l.level === 'warning' && l.message.includes('workflow step details unavailable'))).toBe(
+      true,
+    );
   });
 
   it('CANCELLED: fails with the reason and the stage', async () => {
-    sim.phases = [['PENDING', 0], ['BUILDING', 60], ['CANCELLED', 400, 'Image creation cancelled by user']];
+    sim.phases = [
+      ['PENDING', 0],
+      ['BUILDING', 60],
+      ['CANCELLED', 400, 'Image creation cancelled by user'],
+    ];
     const { error } = await sim.run();
-    expect(error!.message).toMatch(/^image 1\.0\.0\/3 ended CANCELLED during BUILDING: Image creation cancelled by user/);
+    expect(error!.message).toMatch(
+      /^image 1\.0\.0\/3 ended CANCELLED during BUILDING: Image creation cancelled by user/,
+    );
     expect(sim.ec2.commandCalls(DescribeImagesCommand)).toHaveLength(0);
   });
 
@@ -455,7 +565,9 @@ describe('build-nat-ami: failures', () => {
     expect(error!.message).toBe(
       'timed out after 10m waiting for image 1.0.0/3 of pipeline cabal-nat-al2023 (last state BUILDING); cancelled the build (CancelImageCreation accepted)',
     );
-    expect(sim.ib.commandCalls(CancelImageCreationCommand).map((c) => c.args[0].input.imageBuildVersionArn)).toEqual([report.imageArn]);
+    expect(sim.ib.commandCalls(CancelImageCreationCommand).map((c) => c.args[0].input.imageBuildVersionArn)).toEqual([
+      report.imageArn,
+    ]);
     // It gave up on time: one last check at the deadline, not later.
     expect(report.finishedAt! - t0).toBe(10 * 60_000);
     expect(sim.stateOf(sim.builds.get(report.imageArn!)!).status).toBe('BUILDING');
@@ -480,18 +592,30 @@ describe('build-nat-ami: failures', () => {
 
   it('missing pipeline: fails listing the pipelines that exist in the region', async () => {
     sim.pipelines = [
-      { name: 'web-al2023', arn: `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image-pipeline/web-al2023`, status: 'ENABLED' },
-      { name: 'cabal-nat-al2', arn: `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image-pipeline/cabal-nat-al2`, status: 'ENABLED' },
+      {
+        name: 'web-al2023',
+        arn: `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image-pipeline/web-al2023`,
+        status: 'ENABLED',
+      },
+      {
+        name: 'cabal-nat-al2',
+        arn: `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image-pipeline/cabal-nat-al2`,
+        status: 'ENABLED',
+      },
     ];
     const { error } = await sim.run();
-    expect(error!.message).toBe('image pipeline "cabal-nat-al2023" not found in us-east-1; pipelines there: cabal-nat-al2, web-al2023');
+    expect(error!.message).toBe(
+      'image pipeline "cabal-nat-al2023" not found in us-east-1; pipelines there: cabal-nat-al2, web-al2023',
+    );
     expect(sim.ib.commandCalls(StartImagePipelineExecutionCommand)).toHaveLength(0);
   });
 
   it('missing pipeline in a region with none says so', async () => {
     sim.pipelines = [];
     const { error } = await sim.run();
-    expect(error!.message).toMatch(/^image pipeline "cabal-nat-al2023" not found in us-east-1: this region has no image pipelines at all/);
+    expect(error!.message).toMatch(
+      /^image pipeline "cabal-nat-al2023" not found in us-east-1: this region has no image pipelines at all/,
+    );
   });
 
   it('pipeline-arn that does not exist: fails listing the pipelines that do', async () => {
@@ -508,11 +632,13 @@ describe('build-nat-ami: failures', () => {
   });
 
   it('finds the pipeline on a later ListImagePipelines page', async () => {
-    sim.ib.on(ListImagePipelinesCommand).callsFake((input: { nextToken?: string }) =>
-      input.nextToken === 'p2'
-        ? { imagePipelineList: [{ name: 'cabal-nat-al2023', arn: PIPE_ARN, status: 'ENABLED' }] }
-        : { imagePipelineList: [{ name: 'other', arn: 'arn:other', status: 'ENABLED' }], nextToken: 'p2' },
-    );
+    sim.ib
+      .on(ListImagePipelinesCommand)
+      .callsFake((input: { nextToken?: string }) =>
+        input.nextToken === 'p2'
+          ? { imagePipelineList: [{ name: 'cabal-nat-al2023', arn: PIPE_ARN, status: 'ENABLED' }] }
+          : { imagePipelineList: [{ name: 'other', arn: 'arn:other', status: 'ENABLED' }], nextToken: 'p2' },
+      );
     const { error } = await sim.run();
     expect(error).toBeUndefined();
     expect(sim.ib.commandCalls(ListImagePipelinesCommand)).toHaveLength(2);
@@ -522,7 +648,9 @@ describe('build-nat-ami: failures', () => {
     sim.pipelines = [{ name: 'cabal-nat-al2023', arn: PIPE_ARN, status: 'DISABLED' }];
     sim.startError = awsError('InvalidRequestException', 'The pipeline is disabled');
     const { error, report } = await sim.run();
-    expect(sim.logs.some((l) => l.level === 'warning' && /pipeline cabal-nat-al2023 is DISABLED/.test(l.message))).toBe(true);
+    expect(sim.logs.some((l) => l.level === 'warning' && /pipeline cabal-nat-al2023 is DISABLED/.test(l.message))).toBe(
+      true,
+    );
     expect(error!.message).toBe(
       'could not start pipeline cabal-nat-al2023, which is DISABLED: InvalidRequestException: The pipeline is disabled (HTTP 400) (enable it, or use build: false to take the newest usable AMI)',
     );
@@ -532,7 +660,9 @@ describe('build-nat-ami: failures', () => {
   it('a client token reused for a different request fails with what to do', async () => {
     sim.startError = awsError('IdempotentParameterMismatchException', 'token mismatch');
     const { error } = await sim.run({ clientToken: 'tok' });
-    expect(error!.message).toBe('client-token tok was already used for a different request (another pipeline?): set a different client-token');
+    expect(error!.message).toBe(
+      'client-token tok was already used for a different request (another pipeline?): set a different client-token',
+    );
   });
 });
 
@@ -567,37 +697,90 @@ describe('build-nat-ami: the AMI gate', () => {
   });
 
   it('every required tag is checked', async () => {
-    const { error } = await sim.run({ requiredTags: [{ key: 'Role', value: 'cabal-nat' }, { key: 'Tested', value: 'true' }] });
+    const { error } = await sim.run({
+      requiredTags: [
+        { key: 'Role', value: 'cabal-nat' },
+        { key: 'Tested', value: 'true' },
+      ],
+    });
     expect(error!.message).toMatch(/is available but lacks tag Tested=true/);
   });
 
   it('AVAILABLE without an AMI in this region fails', async () => {
     const { error } = await sim.run({ region: 'eu-west-1' });
-    expect(error!.message).toMatch(/^image 1\.0\.0\/3 is AVAILABLE but produced no AMI in eu-west-1 \(output AMIs: us-east-1:ami-/);
+    expect(error!.message).toMatch(
+      /^image 1\.0\.0\/3 is AVAILABLE but produced no AMI in eu-west-1 \(output AMIs: us-east-1:ami-/,
+    );
   });
 });
 
 describe('build-nat-ami with build: false', () => {
   it('outputs the newest usable AMI and says which newer ones were skipped', async () => {
     const arn = `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image/cabal-nat-al2023/1.0.0/7`;
-    sim.addAmi({ id: 'ami-new', name: 'cabal-nat-al2023-20260103', created: '2026-01-03T00:00:00.000Z', state: 'available', tags: { Name: 'cabal-nat-al2023' } });
-    sim.addAmi({ id: 'ami-mid', name: 'cabal-nat-al2023-20260102', created: '2026-01-02T00:00:00.000Z', state: 'available', tags: { Role: 'cabal-nat', Ec2ImageBuilderArn: arn } });
-    sim.addAmi({ id: 'ami-old', name: 'cabal-nat-al2023-20260101', created: '2026-01-01T00:00:00.000Z', state: 'available', tags: { Role: 'cabal-nat' } });
-    sim.addAmi({ id: 'ami-web', name: 'web-al2023-20260104', created: '2026-01-04T00:00:00.000Z', state: 'available', tags: { Role: 'cabal-nat' } });
+    sim.addAmi({
+      id: 'ami-new',
+      name: 'cabal-nat-al2023-20260103',
+      created: '2026-01-03T00:00:00.000Z',
+      state: 'available',
+      tags: { Name: 'cabal-nat-al2023' },
+    });
+    sim.addAmi({
+      id: 'ami-mid',
+      name: 'cabal-nat-al2023-20260102',
+      created: '2026-01-02T00:00:00.000Z',
+      state: 'available',
+      tags: { Role: 'cabal-nat', Ec2ImageBuilderArn: arn },
+    });
+    sim.addAmi({
+      id: 'ami-old',
+      name: 'cabal-nat-al2023-20260101',
+      created: '2026-01-01T00:00:00.000Z',
+      state: 'available',
+      tags: { Role: 'cabal-nat' },
+    });
+    sim.addAmi({
+      id: 'ami-web',
+      name: 'web-al2023-20260104',
+      created: '2026-01-04T00:00:00.000Z',
+      state: 'available',
+      tags: { Role: 'cabal-nat' },
+    });
     const { result, error, report } = await sim.run({ build: false });
     expect(error).toBeUndefined();
-    expect(result).toEqual({ amiId: 'ami-mid', amiName: 'cabal-nat-al2023-20260102', imageArn: arn, imageVersion: '1.0.0/7', buildSeconds: 0, reused: true });
+    expect(result).toEqual({
+      amiId: 'ami-mid',
+      amiName: 'cabal-nat-al2023-20260102',
+      imageArn: arn,
+      imageVersion: '1.0.0/7',
+      buildSeconds: 0,
+      reused: true,
+    });
     expect(sim.logs.filter((l) => l.level === 'warning').map((l) => l.message)).toEqual([
       'skipped a newer AMI: cabal-nat-al2023-20260103 (ami-new) is available but lacks tag Role=cabal-nat',
     ]);
     expect(sim.ib.calls()).toHaveLength(0);
-    expect(sim.ec2.commandCalls(DescribeImagesCommand)[0]!.args[0].input).toMatchObject({ Owners: ['self'], Filters: [{ Name: 'name', Values: ['cabal-nat-al2023-*'] }] });
+    expect(sim.ec2.commandCalls(DescribeImagesCommand)[0]!.args[0].input).toMatchObject({
+      Owners: ['self'],
+      Filters: [{ Name: 'name', Values: ['cabal-nat-al2023-*'] }],
+    });
     expect(report.mode).toBe('lookup');
   });
 
   it('fails when no usable AMI exists, explaining each rejection', async () => {
-    sim.addAmi({ id: 'ami-new', name: 'cabal-nat-al2023-20260103', created: '2026-01-03T00:00:00.000Z', state: 'available', tags: {} });
-    sim.addAmi({ id: 'ami-pend', name: 'cabal-nat-al2023-20260104', created: '2026-01-04T00:00:00.000Z', state: 'pending', tags: { Role: 'cabal-nat' } });
+    sim.addAmi({
+      id: 'ami-new',
+      name: 'cabal-nat-al2023-20260103',
+      created: '2026-01-03T00:00:00.000Z',
+      state: 'available',
+      tags: {},
+    });
+    sim.addAmi({
+      id: 'ami-pend',
+      name: 'cabal-nat-al2023-20260104',
+      created: '2026-01-04T00:00:00.000Z',
+      state: 'pending',
+      tags: { Role: 'cabal-nat' },
+    });
     const { result, error } = await sim.run({ build: false });
     expect(result).toBeUndefined();
     expect(error!.message).toBe(
@@ -607,6 +790,8 @@ describe('build-nat-ami with build: false', () => {
 
   it('fails when no AMI matches the name at all', async () => {
     const { error } = await sim.run({ build: false });
-    expect(error!.message).toMatch(/^no usable AMI named cabal-nat-al2023-\* with tags Role=cabal-nat in us-east-1: no AMI owned by self matches the name at all/);
+    expect(error!.message).toMatch(
+      /^no usable AMI named cabal-nat-al2023-\* with tags Role=cabal-nat in us-east-1: no AMI owned by self matches the name at all/,
+    );
   });
 });

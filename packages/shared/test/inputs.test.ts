@@ -25,7 +25,9 @@ describe('input parsing', () => {
   it('parses enums case-insensitively and names the input when the value is wrong', () => {
     expect(enumInput('fail-on', 'HIGH', ['none', 'high'] as const, 'none')).toBe('high');
     expect(enumInput('fail-on', '', ['none', 'high'] as const, 'none')).toBe('none');
-    expect(() => enumInput('fail-on', 'hihg', ['none', 'high'] as const, 'none')).toThrow('fail-on: "hihg" is not one of none, high');
+    expect(() => enumInput('fail-on', 'hihg', ['none', 'high'] as const, 'none')).toThrow(
+      'fail-on: "hihg" is not one of none, high',
+    );
   });
 
   it('parses booleans and whole numbers with bounds', () => {
@@ -58,9 +60,16 @@ describe('input parsing', () => {
       { key: 'Name', value: 'a=b' },
     ]);
     expect(() => tagsInput('required-tags', 'Role')).toThrow('required-tags: "Role" is not Key=Value');
-    expect(ipListInput('expected-ips', '203.0.113.1, 203.0.113.2/32\n203.0.113.1')).toEqual(['203.0.113.1', '203.0.113.2']);
-    expect(ipListInput('expected-ips', '{"sensitive":false,"type":["list","string"],"value":["198.51.100.7"]}')).toEqual(['198.51.100.7']);
-    expect(() => ipListInput('expected-ips', '203.0.113.300')).toThrow('expected-ips: "203.0.113.300" is not an IPv4 address');
+    expect(ipListInput('expected-ips', '203.0.113.1, 203.0.113.2/32\n203.0.113.1')).toEqual([
+      '203.0.113.1',
+      '203.0.113.2',
+    ]);
+    expect(
+      ipListInput('expected-ips', '{"sensitive":false,"type":["list","string"],"value":["198.51.100.7"]}'),
+    ).toEqual(['198.51.100.7']);
+    expect(() => ipListInput('expected-ips', '203.0.113.300')).toThrow(
+      'expected-ips: "203.0.113.300" is not an IPv4 address',
+    );
   });
 
   it('expected-ips takes the whole terraform output -json document, as the README promises', () => {
@@ -71,20 +80,40 @@ describe('input parsing', () => {
     };
     expect(ipListInput('expected-ips', JSON.stringify(doc, null, 2))).toEqual(['203.0.113.10', '203.0.113.11']);
     // A map output (AZ → IP) and a single string output are values too.
-    expect(ipListInput('expected-ips', JSON.stringify({ eips: { sensitive: false, type: ['map', 'string'], value: { a: '198.51.100.1', b: '198.51.100.2' } } }))).toEqual(['198.51.100.1', '198.51.100.2']);
+    expect(
+      ipListInput(
+        'expected-ips',
+        JSON.stringify({
+          eips: { sensitive: false, type: ['map', 'string'], value: { a: '198.51.100.1', b: '198.51.100.2' } },
+        }),
+      ),
+    ).toEqual(['198.51.100.1', '198.51.100.2']);
     expect(ipListInput('expected-ips', '"198.51.100.9"')).toEqual(['198.51.100.9']);
     expect(ipListInput('expected-ips', JSON.stringify({ 'us-east-1a': '198.51.100.1' }))).toEqual(['198.51.100.1']);
-    expect(() => ipListInput('expected-ips', JSON.stringify({ ...doc, bastion_ip: { sensitive: false, type: 'string', value: '192.0.2.5' } }))).toThrow(
+    expect(() =>
+      ipListInput(
+        'expected-ips',
+        JSON.stringify({ ...doc, bastion_ip: { sensitive: false, type: 'string', value: '192.0.2.5' } }),
+      ),
+    ).toThrow(
       'expected-ips: several terraform outputs hold IPv4 addresses (relay_ips, bastion_ip): pass one of them, e.g. the output of terraform output -json relay_ips',
     );
-    expect(() => ipListInput('expected-ips', JSON.stringify({ vpc_id: doc.vpc_id }))).toThrow('expected-ips: the terraform output document has no output holding IPv4 addresses (outputs: vpc_id)');
+    expect(() => ipListInput('expected-ips', JSON.stringify({ vpc_id: doc.vpc_id }))).toThrow(
+      'expected-ips: the terraform output document has no output holding IPv4 addresses (outputs: vpc_id)',
+    );
   });
 
   it('a cut-short JSON input is called truncated; other bad JSON says where it stops', () => {
-    expect(() => ipListInput('expected-ips', '["203.0.113.10", "203.0.113.11"')).toThrow('expected-ips: the JSON is truncated (it ends before the document is complete)');
-    expect(() => ipListInput('expected-ips', '{"relay_ips": {"value": ["203.0.')).toThrow('expected-ips: the JSON is truncated');
+    expect(() => ipListInput('expected-ips', '["203.0.113.10", "203.0.113.11"')).toThrow(
+      'expected-ips: the JSON is truncated (it ends before the document is complete)',
+    );
+    expect(() => ipListInput('expected-ips', '{"relay_ips": {"value": ["203.0.')).toThrow(
+      'expected-ips: the JSON is truncated',
+    );
     expect(() => listInput('probe-instances', '["i-1",')).toThrow('probe-instances: the JSON is truncated');
-    expect(() => ipListInput('expected-ips', '[1,]')).toThrow(/^expected-ips: looks like JSON but does not parse \(Unexpected token/);
+    expect(() => ipListInput('expected-ips', '[1,]')).toThrow(
+      /^expected-ips: looks like JSON but does not parse \(Unexpected token/,
+    );
   });
 
   it('resolves the region from the input or the environment', () => {

@@ -40,8 +40,15 @@ describe('fitText', () => {
     const fitted = fitSummary(text, { reportFile: '/tmp/r.md' });
     expect(fitted.shortened).toBe(true);
     expect(utf8Bytes(fitted.text)).toBeLessThanOrEqual(GITHUB_LIMITS.stepSummary.max - 8192);
-    expect(fitted.text).toContain("> **Shortened** to fit GitHub's 1 MiB step summary limit. The full report is in the `report-file` output (/tmp/r.md on the runner");
-    expect(fitted.text.split('\n').filter((l) => l.startsWith('| ')).every((l) => l === line.trimEnd())).toBe(true);
+    expect(fitted.text).toContain(
+      "> **Shortened** to fit GitHub's 1 MiB step summary limit. The full report is in the `report-file` output (/tmp/r.md on the runner",
+    );
+    expect(
+      fitted.text
+        .split('\n')
+        .filter((l) => l.startsWith('| '))
+        .every((l) => l === line.trimEnd()),
+    ).toBe(true);
   });
 
   it('never splits a surrogate pair, and closes a <details> block the cut left open', () => {
@@ -70,7 +77,10 @@ describe('outputs', () => {
     const written: Record<string, string> = {};
     const out = new StepOutputs(OUTPUT_BUDGET_UTF16_BYTES, (n, v) => (written[n] = v));
     out.set('risk', 'high');
-    const items = Array.from({ length: 20_000 }, (_, i) => ({ address: `aws_route.r["東京-${i}"]`, why: 'x'.repeat(30) }));
+    const items = Array.from({ length: 20_000 }, (_, i) => ({
+      address: `aws_route.r["東京-${i}"]`,
+      why: 'x'.repeat(30),
+    }));
     const fitted = out.set('findings', JSON.stringify(items), (max) => fitJsonArray(items, max).json);
     expect(out.shortened).toEqual(['findings']);
     const kept = JSON.parse(fitted) as unknown[];
@@ -103,8 +113,14 @@ describe('annotations', () => {
     expect(count('warning')).toBe(10);
     expect(count('error')).toBe(9);
     expect(count('notice')).toBe(1);
-    expect(shown).toContainEqual(['warning', '16 more warnings not shown as annotations (GitHub shows 10 per step): see the job summary.']);
-    expect(shown).toContainEqual(['error', '4 more errors not shown as annotations (GitHub shows 10 per step): see the job summary.']);
+    expect(shown).toContainEqual([
+      'warning',
+      '16 more warnings not shown as annotations (GitHub shows 10 per step): see the job summary.',
+    ]);
+    expect(shown).toContainEqual([
+      'error',
+      '4 more errors not shown as annotations (GitHub shows 10 per step): see the job summary.',
+    ]);
     expect(logged).toHaveLength(20);
     expect(logged[0]).toBe('warning: w9');
   });

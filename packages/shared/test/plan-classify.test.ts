@@ -44,10 +44,16 @@ describe('classifier on the Cabalmail module (synthetic plans)', () => {
     expect(a.risk).toBe('high');
     expect(a.modeSwitch).toBe('none');
     expect(kinds(a.findings)).toEqual(['high:nat-ami-adopted', 'high:nat-ami-adopted']);
-    expect(a.findings[0]?.title).toBe('New NAT AMI adopted: NAT instance replaced (ami-0aaa1111bbbb22223 → ami-0ccc3333dddd44445)');
+    expect(a.findings[0]?.title).toBe(
+      'New NAT AMI adopted: NAT instance replaced (ami-0aaa1111bbbb22223 → ami-0ccc3333dddd44445)',
+    );
     expect(a.findings[0]?.keys).toEqual(['0']);
     expect(a.findings[0]?.azs).toEqual(['us-east-1a']);
-    expect(a.findings[1]?.addresses).toEqual(['module.vpc.aws_instance.nat[1]', 'module.vpc.aws_eip_association.nat[1]', 'module.vpc.aws_route.private[1]']);
+    expect(a.findings[1]?.addresses).toEqual([
+      'module.vpc.aws_instance.nat[1]',
+      'module.vpc.aws_eip_association.nat[1]',
+      'module.vpc.aws_route.private[1]',
+    ]);
   });
 
   it('create-before-destroy replacement is still an outage, and says why', () => {
@@ -98,8 +104,20 @@ describe('classifier on the Cabalmail module (synthetic plans)', () => {
 
   it('recognises NAT by attributes under for_each keys in any module', () => {
     const plan = ['eu-west-1a', 'eu-west-1b'].flatMap((az) => [
-      change(`module.egress.aws_instance.router["${az}"]`, ['delete', 'create'], { ami: 'ami-1', source_dest_check: false, instance_type: 't4g.nano' }, { ami: 'ami-1', source_dest_check: false, instance_type: 't4g.nano' }, { replace_paths: [['subnet_id']] }),
-      change(`module.egress.aws_route.default["${az}"]`, ['update'], { destination_cidr_block: '0.0.0.0/0', network_interface_id: 'eni-1' }, { destination_cidr_block: '0.0.0.0/0', network_interface_id: null }, { after_unknown: { network_interface_id: true } }),
+      change(
+        `module.egress.aws_instance.router["${az}"]`,
+        ['delete', 'create'],
+        { ami: 'ami-1', source_dest_check: false, instance_type: 't4g.nano' },
+        { ami: 'ami-1', source_dest_check: false, instance_type: 't4g.nano' },
+        { replace_paths: [['subnet_id']] },
+      ),
+      change(
+        `module.egress.aws_route.default["${az}"]`,
+        ['update'],
+        { destination_cidr_block: '0.0.0.0/0', network_interface_id: 'eni-1' },
+        { destination_cidr_block: '0.0.0.0/0', network_interface_id: null },
+        { after_unknown: { network_interface_id: true } },
+      ),
     ]);
     const a = classifyChanges(plan);
     expect(kinds(a.findings)).toEqual(['high:nat-instance-replaced', 'high:nat-instance-replaced']);
@@ -110,23 +128,50 @@ describe('classifier on the Cabalmail module (synthetic plans)', () => {
 
   it('terraform-aws-modules/vpc names: NAT gateway replaced and its route', () => {
     const a = classifyChanges([
-      change('module.vpc.aws_nat_gateway.this[0]', ['delete', 'create'], { allocation_id: 'eipalloc-1', subnet_id: 'subnet-a' }, { allocation_id: 'eipalloc-1', subnet_id: 'subnet-b' }, { replace_paths: [['subnet_id']] }),
-      change('module.vpc.aws_route.private_nat_gateway[0]', ['update'], { destination_cidr_block: '0.0.0.0/0', nat_gateway_id: 'nat-1' }, { destination_cidr_block: '0.0.0.0/0', nat_gateway_id: null }, { after_unknown: { nat_gateway_id: true } }),
+      change(
+        'module.vpc.aws_nat_gateway.this[0]',
+        ['delete', 'create'],
+        { allocation_id: 'eipalloc-1', subnet_id: 'subnet-a' },
+        { allocation_id: 'eipalloc-1', subnet_id: 'subnet-b' },
+        { replace_paths: [['subnet_id']] },
+      ),
+      change(
+        'module.vpc.aws_route.private_nat_gateway[0]',
+        ['update'],
+        { destination_cidr_block: '0.0.0.0/0', nat_gateway_id: 'nat-1' },
+        { destination_cidr_block: '0.0.0.0/0', nat_gateway_id: null },
+        { after_unknown: { nat_gateway_id: true } },
+      ),
     ]);
     expect(kinds(a.findings)).toEqual(['high:nat-gateway-replaced']);
-    expect(a.findings[0]?.addresses).toEqual(['module.vpc.aws_nat_gateway.this[0]', 'module.vpc.aws_route.private_nat_gateway[0]']);
+    expect(a.findings[0]?.addresses).toEqual([
+      'module.vpc.aws_nat_gateway.this[0]',
+      'module.vpc.aws_route.private_nat_gateway[0]',
+    ]);
   });
 
   it('medium: route retargeted, EIP re-associated, NAT security group and IAM changes', () => {
     const a = classifyChanges([
       cabal.route(0, ['update'], 'gateway', 'instance'),
       cabal.association(1, ['delete', 'create']),
-      change('module.vpc.aws_security_group_rule.nat_ingress[0]', ['update'], { cidr_blocks: ['10.0.0.0/16'] }, { cidr_blocks: ['10.0.0.0/8'] }),
+      change(
+        'module.vpc.aws_security_group_rule.nat_ingress[0]',
+        ['update'],
+        { cidr_blocks: ['10.0.0.0/16'] },
+        { cidr_blocks: ['10.0.0.0/8'] },
+      ),
       change('module.vpc.aws_iam_role_policy_attachment.nat_ssm[0]', ['create'], null, { role: 'cabal-nat' }),
     ]);
     expect(a.risk).toBe('medium');
-    expect(kinds(a.findings).sort()).toEqual(['medium:eip-reassociated', 'medium:nat-iam-changed', 'medium:nat-security-changed', 'medium:route-retargeted']);
-    expect(a.findings.find((f) => f.kind === 'route-retargeted')?.why).toContain('from nat_gateway_id=nat-000f1e2d3c4b5a6978');
+    expect(kinds(a.findings).sort()).toEqual([
+      'medium:eip-reassociated',
+      'medium:nat-iam-changed',
+      'medium:nat-security-changed',
+      'medium:route-retargeted',
+    ]);
+    expect(a.findings.find((f) => f.kind === 'route-retargeted')?.why).toContain(
+      'from nat_gateway_id=nat-000f1e2d3c4b5a6978',
+    );
   });
 
   it('Image Builder component changed without a version bump: the apply will fail', () => {
@@ -139,8 +184,17 @@ describe('classifier on the Cabalmail module (synthetic plans)', () => {
 
   it('low: tag-only changes and pipeline schedule changes', () => {
     const a = classifyChanges([
-      change('module.vpc.aws_nat_gateway.nat[0]', ['update'], { tags: { a: '1' }, subnet_id: 's' }, { tags: { a: '2' }, subnet_id: 's' }),
-      cabal.pipeline(['update'], { schedule: [{ schedule_expression: 'cron(0 0 * * ? *)' }] }, { schedule: [{ schedule_expression: 'cron(0 6 * * ? *)' }] }),
+      change(
+        'module.vpc.aws_nat_gateway.nat[0]',
+        ['update'],
+        { tags: { a: '1' }, subnet_id: 's' },
+        { tags: { a: '2' }, subnet_id: 's' },
+      ),
+      cabal.pipeline(
+        ['update'],
+        { schedule: [{ schedule_expression: 'cron(0 0 * * ? *)' }] },
+        { schedule: [{ schedule_expression: 'cron(0 6 * * ? *)' }] },
+      ),
     ]);
     expect(kinds(a.findings).sort()).toEqual(['low:imagebuilder-config-changed', 'low:nat-tags-changed']);
   });
@@ -156,14 +210,22 @@ describe('classifier on the Cabalmail module (synthetic plans)', () => {
   });
 
   it('never shows values marked sensitive', () => {
-    const rc = change('aws_eip.nat[0]', ['delete'], { public_ip: '198.51.100.99', id: 'eipalloc-1' }, null, { before_sensitive: { public_ip: true } });
+    const rc = change('aws_eip.nat[0]', ['delete'], { public_ip: '198.51.100.99', id: 'eipalloc-1' }, null, {
+      before_sensitive: { public_ip: true },
+    });
     const a = classifyChanges([rc]);
     expect(JSON.stringify(a)).not.toContain('198.51.100.99');
-    const inst = change('aws_instance.nat[0]', ['delete', 'create'], { ami: 'ami-secret-1', source_dest_check: false }, { ami: 'ami-secret-2', source_dest_check: false }, {
-      replace_paths: [['ami']],
-      before_sensitive: true,
-      after_sensitive: { ami: true },
-    });
+    const inst = change(
+      'aws_instance.nat[0]',
+      ['delete', 'create'],
+      { ami: 'ami-secret-1', source_dest_check: false },
+      { ami: 'ami-secret-2', source_dest_check: false },
+      {
+        replace_paths: [['ami']],
+        before_sensitive: true,
+        after_sensitive: { ami: true },
+      },
+    );
     expect(JSON.stringify(classifyChanges([inst]))).not.toMatch(/ami-secret/);
   });
 

@@ -4,21 +4,37 @@ import { join } from 'node:path';
 import { analysePlan } from '@nat-egress/shared/plan';
 import { REPO_ROOT } from './support/action-runner';
 
-const EXAMPLES = ['gateway-to-instance', 'instance-to-gateway', 'ami-adoption', 'quiesce-down', 'eip-destroyed', 'unrelated-only'];
+const EXAMPLES = [
+  'gateway-to-instance',
+  'instance-to-gateway',
+  'ami-adoption',
+  'quiesce-down',
+  'eip-destroyed',
+  'unrelated-only',
+];
 
 describe('bundled example plans (examples/plans)', () => {
-  it.each(EXAMPLES)('%s.json was written by real terraform from the rehearsal module (node scripts/run-ts.mjs scripts/gen-examples.ts)', (name) => {
-    const plan = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'plans', `${name}.json`), 'utf8')) as {
-      terraform_version?: string;
-      format_version?: string;
-      configuration?: { root_module?: { module_calls?: Record<string, { source?: string }> } };
-      resource_changes?: Array<{ address: string; provider_name?: string }>;
-    };
-    expect(plan.terraform_version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(plan.format_version).toMatch(/^1\./);
-    expect(plan.configuration?.root_module?.module_calls?.vpc?.source).toBe('./modules/vpc');
-    expect(plan.resource_changes?.some((rc) => rc.address.startsWith('module.vpc.aws_eip.nat_eip[') && rc.provider_name === 'registry.terraform.io/hashicorp/aws')).toBe(true);
-  });
+  it.each(EXAMPLES)(
+    '%s.json was written by real terraform from the rehearsal module (node scripts/run-ts.mjs scripts/gen-examples.ts)',
+    (name) => {
+      const plan = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'plans', `${name}.json`), 'utf8')) as {
+        terraform_version?: string;
+        format_version?: string;
+        configuration?: { root_module?: { module_calls?: Record<string, { source?: string }> } };
+        resource_changes?: Array<{ address: string; provider_name?: string }>;
+      };
+      expect(plan.terraform_version).toMatch(/^\d+\.\d+\.\d+/);
+      expect(plan.format_version).toMatch(/^1\./);
+      expect(plan.configuration?.root_module?.module_calls?.vpc?.source).toBe('./modules/vpc');
+      expect(
+        plan.resource_changes?.some(
+          (rc) =>
+            rc.address.startsWith('module.vpc.aws_eip.nat_eip[') &&
+            rc.provider_name === 'registry.terraform.io/hashicorp/aws',
+        ),
+      ).toBe(true);
+    },
+  );
 
   it.each([
     ['gateway-to-instance', 'high', 'gateway-to-instance', 2],

@@ -3,7 +3,14 @@ import fc from 'fast-check';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NAT_CANDIDATE_TYPES, PlanFormatError, classifyChanges, isNatCandidate, loadPlanFile, loadPlanText } from '@nat-egress/shared/plan';
+import {
+  NAT_CANDIDATE_TYPES,
+  PlanFormatError,
+  classifyChanges,
+  isNatCandidate,
+  loadPlanFile,
+  loadPlanText,
+} from '@nat-egress/shared/plan';
 import { PlanScanner } from '../src/plan/scan';
 import { planJson, scenarios } from './support/plans';
 
@@ -27,17 +34,45 @@ describe('plan loading: refusals are one clear line', () => {
   it.each([
     ['empty', '', 'is empty'],
     ['whitespace only', '  \n', 'holds no JSON document'],
-    ['not JSON', 'Terraform will perform the following actions:', 'does not start with JSON (it starts with character "T")'],
+    [
+      'not JSON',
+      'Terraform will perform the following actions:',
+      'does not start with JSON (it starts with character "T")',
+    ],
     ['truncated', JSON.stringify(planJson(scenarios.gatewayToInstance())).slice(0, 500), 'truncated'],
     ['a top-level array', '[{"format_version":"1.2"}]', 'is an array, not a plan'],
-    ['a raw state file', JSON.stringify({ version: 4, terraform_version: '1.9.8', serial: 3, lineage: 'x', outputs: {}, resources: [] }), 'is a Terraform state file'],
-    ['show -json of state', JSON.stringify({ format_version: '1.0', terraform_version: '1.9.8', values: { root_module: {} } }), 'of the state, not of a plan'],
-    ['format_version 2', JSON.stringify({ ...planJson([]), format_version: '2.0' }), 'format_version 2.0 is newer than this action understands'],
-    ['an errored plan', JSON.stringify({ format_version: '1.2', planned_values: {}, errored: true }), 'is an errored plan'],
-    ['a bad resource change', JSON.stringify(planJson([{ address: 'a' } as never])), 'resource_changes[0] is not a resource change'],
+    [
+      'a raw state file',
+      JSON.stringify({ version: 4, terraform_version: '1.9.8', serial: 3, lineage: 'x', outputs: {}, resources: [] }),
+      'is a Terraform state file',
+    ],
+    [
+      'show -json of state',
+      JSON.stringify({ format_version: '1.0', terraform_version: '1.9.8', values: { root_module: {} } }),
+      'of the state, not of a plan',
+    ],
+    [
+      'format_version 2',
+      JSON.stringify({ ...planJson([]), format_version: '2.0' }),
+      'format_version 2.0 is newer than this action understands',
+    ],
+    [
+      'an errored plan',
+      JSON.stringify({ format_version: '1.2', planned_values: {}, errored: true }),
+      'is an errored plan',
+    ],
+    [
+      'a bad resource change',
+      JSON.stringify(planJson([{ address: 'a' } as never])),
+      'resource_changes[0] is not a resource change',
+    ],
     ['garbage between tokens', '{"format_version": "1.2", "resource_changes": [] xyz}', 'unexpected character "x"'],
     ['mismatched brackets', '{"resource_changes": [}', 'unexpected character "}"'],
-    ['text after the document', '{"resource_changes": []} trailing', 'unexpected character "t" after the end of a JSON document'],
+    [
+      'text after the document',
+      '{"resource_changes": []} trailing',
+      'unexpected character "t" after the end of a JSON document',
+    ],
     ['an unrelated JSON object', '{"hello": "world"}', 'is not a Terraform plan'],
   ])('%s', (_name, input, expected) => {
     expect(refusal(input)).toContain(expected);
@@ -60,7 +95,13 @@ describe('plan loading: inputs that are read', () => {
     expect(all.totalChanges).toBe(11);
     expect(nat.totalChanges).toBe(11);
     expect(all.actionCounts).toEqual({ delete: 2, create: 7, update: 2 });
-    expect(all.header).toMatchObject({ formatVersion: '1.2', terraformVersion: '1.9.8', errored: false, applyable: true, complete: true });
+    expect(all.header).toMatchObject({
+      formatVersion: '1.2',
+      terraformVersion: '1.9.8',
+      errored: false,
+      applyable: true,
+      complete: true,
+    });
     expect(all.digest).toBe(nat.digest);
   });
 
@@ -86,7 +127,9 @@ describe('plan loading: inputs that are read', () => {
   });
 
   it('digest ignores formatting and changes with any planned value', () => {
-    const plan = planJson(scenarios.amiAdoption(2)) as { resource_changes: Array<{ change: { after: Record<string, unknown> } }> };
+    const plan = planJson(scenarios.amiAdoption(2)) as {
+      resource_changes: Array<{ change: { after: Record<string, unknown> } }>;
+    };
     const a = loadPlanText(JSON.stringify(plan)).documents[0]!.digest;
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(loadPlanText(JSON.stringify(plan, null, 2)).documents[0]!.digest).toBe(a);
@@ -94,7 +137,10 @@ describe('plan loading: inputs that are read', () => {
     const edited = JSON.parse(JSON.stringify(plan));
     edited.resource_changes[0].change.after.instance_type = 't3.small';
     expect(loadPlanText(JSON.stringify(edited)).documents[0]!.digest).not.toBe(a);
-    const withOutputs = { ...plan, output_changes: { relay_ips: { actions: ['update'], before: ['203.0.113.10'], after: null } } };
+    const withOutputs = {
+      ...plan,
+      output_changes: { relay_ips: { actions: ['update'], before: ['203.0.113.10'], after: null } },
+    };
     expect(loadPlanText(JSON.stringify(withOutputs)).documents[0]!.digest).not.toBe(a);
   });
 
@@ -111,7 +157,9 @@ describe('plan loading: inputs that are read', () => {
   });
 
   it('reads JSON lines (terragrunt show --all -json) as one document per line', () => {
-    const lines = [planJson(scenarios.amiAdoption(1)), planJson(scenarios.unrelatedOnly()), planJson([])].map((p) => JSON.stringify(p)).join('\n');
+    const lines = [planJson(scenarios.amiAdoption(1)), planJson(scenarios.unrelatedOnly()), planJson([])]
+      .map((p) => JSON.stringify(p))
+      .join('\n');
     const result = loadPlanText(lines);
     expect(result.documents.map((d) => d.totalChanges)).toEqual([3, 7, 0]);
     expect(classifyChanges(result.documents[0]!.changes).risk).toBe('high');
@@ -147,7 +195,10 @@ describe('plan loading: generated malformed input never escapes as an uncaught e
   };
 
   it('random bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => expectClean(Buffer.from(bytes))), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => expectClean(Buffer.from(bytes))),
+      { numRuns: 500 },
+    );
   });
 
   it('a valid plan cut, spliced or corrupted anywhere', () => {
@@ -161,7 +212,10 @@ describe('plan loading: generated malformed input never escapes as an uncaught e
   });
 
   it('arbitrary JSON values', () => {
-    fc.assert(fc.property(fc.json(), (j) => expectClean(Buffer.from(j))), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.json(), (j) => expectClean(Buffer.from(j))),
+      { numRuns: 500 },
+    );
   });
 
   it('plan-shaped objects with arbitrary resource changes', () => {
@@ -216,21 +270,31 @@ describe('the real corpus (../shared/fixtures/real/plans)', () => {
   it('reads the UTF-16 and the wrapper-polluted captures', async () => {
     const utf16 = await loadPlanFile(join(CORPUS, 'checkov__plan-with-utf16-encoding__UTF16LE-BOM.json'));
     expect(utf16.documents[0]!.totalChanges).toBe(3);
-    const wrapped = await loadPlanFile(join(CORPUS, 'infracost__plan-with-terraform-wrapper__tf1.0.11__WRAPPER-POLLUTED.json'));
+    const wrapped = await loadPlanFile(
+      join(CORPUS, 'infracost__plan-with-terraform-wrapper__tf1.0.11__WRAPPER-POLLUTED.json'),
+    );
     expect(wrapped.documents).toHaveLength(1);
     expect(wrapped.documents[0]!.totalChanges).toBe(2);
   });
 
   it('refuses the errored plan, reads HCP redacted and version-less plans with a note', async () => {
-    await expect(loadPlanFile(join(CORPUS, 'terraform__show-json-plan-error__golden__errored.json'))).rejects.toThrow('is an errored plan');
+    await expect(loadPlanFile(join(CORPUS, 'terraform__show-json-plan-error__golden__errored.json'))).rejects.toThrow(
+      'is an errored plan',
+    );
     const tfc = await loadPlanFile(join(CORPUS, 'terraform__cloud-plan-json-full__TFC-REDACTED-FORMAT.json'));
     expect(tfc.documents[0]!.warnings.join(' ')).toContain('HCP Terraform redacted plan JSON');
-    const overmind = await loadPlanFile(join(CORPUS, 'overmind__tfutils-plan__NO-FORMAT-VERSION__delete-count-index.json'));
+    const overmind = await loadPlanFile(
+      join(CORPUS, 'overmind__tfutils-plan__NO-FORMAT-VERSION__delete-count-index.json'),
+    );
     expect(overmind.documents[0]!.warnings.join(' ')).toContain('no format_version');
   });
 
   it('real NAT plans (create-only) are low risk: capacity added', async () => {
-    for (const file of ['tfcompliance__issue-158__tf0.12.8__vpc-module-nat-eip-routes.json', 'tfcompliance__pull-330__tf0.12.28__nat-gateway.json', 'infracost__examples-wip__tf0.13.1__7-nat-gateways-modules.json']) {
+    for (const file of [
+      'tfcompliance__issue-158__tf0.12.8__vpc-module-nat-eip-routes.json',
+      'tfcompliance__pull-330__tf0.12.28__nat-gateway.json',
+      'infracost__examples-wip__tf0.13.1__7-nat-gateways-modules.json',
+    ]) {
       const doc = (await loadPlanFile(join(CORPUS, file), { keep: isNatCandidate })).documents[0]!;
       const a = classifyChanges(doc.changes);
       expect(a.risk).toBe('low');

@@ -8,7 +8,13 @@ import fc from 'fast-check';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analysePlan, renderReport, renderReportWithin, shownValue, type ResourceChange } from '@nat-egress/shared/plan';
+import {
+  analysePlan,
+  renderReport,
+  renderReportWithin,
+  shownValue,
+  type ResourceChange,
+} from '@nat-egress/shared/plan';
 import { REPO_ROOT, runAction } from './support/action-runner';
 import { startFakeGitHub, type FakeGitHub } from './support/github-server';
 import { cabal, change, planJson } from './support/plans';
@@ -21,19 +27,95 @@ const CANARY = 'CANARY7f3a';
 /** Every NAT resource shape the classifier words, in every action, so every finding text is exercised. */
 const ACTIONS = [['create'], ['delete'], ['update'], ['delete', 'create'], ['create', 'delete'], ['no-op']];
 const gwRegional = (actions: string[]) =>
-  change('aws_nat_gateway.regional', actions, actions[0] === 'create' && actions.length === 1 ? null : { id: 'nat-0r', availability_mode: 'regional', vpc_id: 'vpc-1', availability_zone_address: [{ availability_zone: 'us-east-1a', allocation_ids: ['eipalloc-0a'] }], tags: { Name: 'regional' } }, actions.includes('delete') && actions.length === 1 ? null : { id: 'nat-0r', availability_mode: 'regional', vpc_id: 'vpc-1', availability_zone_address: [], auto_scaling_ips: 'enabled', tags: { Name: 'regional' } });
+  change(
+    'aws_nat_gateway.regional',
+    actions,
+    actions[0] === 'create' && actions.length === 1
+      ? null
+      : {
+          id: 'nat-0r',
+          availability_mode: 'regional',
+          vpc_id: 'vpc-1',
+          availability_zone_address: [{ availability_zone: 'us-east-1a', allocation_ids: ['eipalloc-0a'] }],
+          tags: { Name: 'regional' },
+        },
+    actions.includes('delete') && actions.length === 1
+      ? null
+      : {
+          id: 'nat-0r',
+          availability_mode: 'regional',
+          vpc_id: 'vpc-1',
+          availability_zone_address: [],
+          auto_scaling_ips: 'enabled',
+          tags: { Name: 'regional' },
+        },
+  );
 const TEMPLATES: ((i: number, actions: string[]) => ResourceChange)[] = [
   (i, a) => cabal.gateway(i, a),
   (i, a) => cabal.instance(i, a.length === 1 && a[0] === 'no-op' ? ['update'] : a, { amiAfter: 'ami-0new' }),
   (i, a) => cabal.eip(i, a),
   (i, a) => cabal.association(i, a),
-  (i, a) => cabal.route(i, a.includes('create') && a.length === 1 ? a : ['update'], a.includes('create') && a.length === 1 ? null : 'gateway', a.includes('delete') && a.length === 1 ? null : 'instance'),
-  (i, _a) => change(`aws_route_table.private[${i}]`, ['update'], { id: `rtb-${i}`, route: [{ cidr_block: '0.0.0.0/0', nat_gateway_id: `nat-${i}`, gateway_id: '' }], tags: { Name: 'p' } }, { id: `rtb-${i}`, route: [{ cidr_block: '0.0.0.0/0', nat_gateway_id: `nat-${i}b`, gateway_id: '' }], tags: { Name: 'p' } }),
-  (i, a) => change(`module.fck_nat[${i}].aws_network_interface.main`, a, a[0] === 'create' && a.length === 1 ? null : { id: `eni-${i}`, source_dest_check: false, subnet_id: 's', private_ips: ['10.0.0.5'] }, a.includes('delete') && a.length === 1 ? null : { id: `eni-${i}`, source_dest_check: a.length === 1 && a[0] === 'update', subnet_id: 's', private_ips: ['10.0.0.6'] }),
-  (i, a) => change(`module.fck_nat[${i}].aws_launch_template.main`, a, a[0] === 'create' && a.length === 1 ? null : { image_id: 'ami-0old', network_interfaces: [{ network_interface_id: `eni-${i}` }] }, a.includes('delete') && a.length === 1 ? null : { image_id: 'ami-0new', network_interfaces: [{ network_interface_id: `eni-${i}` }] }),
+  (i, a) =>
+    cabal.route(
+      i,
+      a.includes('create') && a.length === 1 ? a : ['update'],
+      a.includes('create') && a.length === 1 ? null : 'gateway',
+      a.includes('delete') && a.length === 1 ? null : 'instance',
+    ),
+  (i, _a) =>
+    change(
+      `aws_route_table.private[${i}]`,
+      ['update'],
+      {
+        id: `rtb-${i}`,
+        route: [{ cidr_block: '0.0.0.0/0', nat_gateway_id: `nat-${i}`, gateway_id: '' }],
+        tags: { Name: 'p' },
+      },
+      {
+        id: `rtb-${i}`,
+        route: [{ cidr_block: '0.0.0.0/0', nat_gateway_id: `nat-${i}b`, gateway_id: '' }],
+        tags: { Name: 'p' },
+      },
+    ),
+  (i, a) =>
+    change(
+      `module.fck_nat[${i}].aws_network_interface.main`,
+      a,
+      a[0] === 'create' && a.length === 1
+        ? null
+        : { id: `eni-${i}`, source_dest_check: false, subnet_id: 's', private_ips: ['10.0.0.5'] },
+      a.includes('delete') && a.length === 1
+        ? null
+        : {
+            id: `eni-${i}`,
+            source_dest_check: a.length === 1 && a[0] === 'update',
+            subnet_id: 's',
+            private_ips: ['10.0.0.6'],
+          },
+    ),
+  (i, a) =>
+    change(
+      `module.fck_nat[${i}].aws_launch_template.main`,
+      a,
+      a[0] === 'create' && a.length === 1
+        ? null
+        : { image_id: 'ami-0old', network_interfaces: [{ network_interface_id: `eni-${i}` }] },
+      a.includes('delete') && a.length === 1
+        ? null
+        : { image_id: 'ami-0new', network_interfaces: [{ network_interface_id: `eni-${i}` }] },
+    ),
   (i, _a) => cabal.component({ version: '1.0.0', data: 'a' }, { version: i % 2 ? '1.0.0' : '1.0.1', data: 'b' }),
   (_i, a) => gwRegional(a),
-  (i, a) => ({ ...change(`aws_nat_gateway.moved[${i}]`, ['no-op'], { id: `nat-m${i}`, allocation_id: `eipalloc-m${i}`, subnet_id: 's' }, { id: `nat-m${i}`, allocation_id: `eipalloc-m${i}`, subnet_id: 's' }), previous_address: `aws_nat_gateway.old[${i}]`, ...(a.length === 2 ? { change: { ...cabal.gateway(i, ['no-op']).change, importing: { id: `nat-m${i}` } } } : {}) }),
+  (i, a) => ({
+    ...change(
+      `aws_nat_gateway.moved[${i}]`,
+      ['no-op'],
+      { id: `nat-m${i}`, allocation_id: `eipalloc-m${i}`, subnet_id: 's' },
+      { id: `nat-m${i}`, allocation_id: `eipalloc-m${i}`, subnet_id: 's' },
+    ),
+    previous_address: `aws_nat_gateway.old[${i}]`,
+    ...(a.length === 2 ? { change: { ...cabal.gateway(i, ['no-op']).change, importing: { id: `nat-m${i}` } } } : {}),
+  }),
 ];
 
 /** All paths to leaves (and to composite values) of a JSON value. */
@@ -80,7 +162,13 @@ function inject(rc: ResourceChange, mark: Mark, n: number): void {
   const path = all[mark.pick % all.length] as Path;
   const markAt = path.slice(0, Math.max(1, path.length - (mark.depthCut % path.length)));
   // Every leaf under the marked node carries a canary, so any leak of anything marked shows.
-  const marked = [markAt, ...paths((markAt.reduce<unknown>((v, k) => (v as Obj)[k as string], value)), markAt)];
+  const marked = [
+    markAt,
+    ...paths(
+      markAt.reduce<unknown>((v, k) => (v as Obj)[k as string], value),
+      markAt,
+    ),
+  ];
   for (const p of marked) {
     const leafValue = p.reduce<unknown>((v, k) => (v as Obj | undefined)?.[k as string], value);
     if (leafValue === null || typeof leafValue !== 'object') setAt(value, p, `${CANARY}-${n}-${p.join('.')}`);
@@ -94,7 +182,10 @@ const planArb = fc.array(
     template: fc.nat({ max: TEMPLATES.length - 1 }),
     index: fc.nat({ max: 2 }),
     actions: fc.constantFrom(...ACTIONS),
-    marks: fc.array(fc.record({ side: fc.constantFrom<'before' | 'after'>('before', 'after'), pick: fc.nat(), depthCut: fc.nat() }), { minLength: 1, maxLength: 3 }),
+    marks: fc.array(
+      fc.record({ side: fc.constantFrom<'before' | 'after'>('before', 'after'), pick: fc.nat(), depthCut: fc.nat() }),
+      { minLength: 1, maxLength: 3 },
+    ),
     wholeSide: fc.boolean(),
   }),
   { minLength: 1, maxLength: 8 },
@@ -112,13 +203,17 @@ function buildPlan(spec: Spec[]): ResourceChange[] {
   const seen = new Set<string>();
   const out: ResourceChange[] = [];
   spec.forEach((s, n) => {
-    const rc = structuredClone((TEMPLATES[s.template] as (i: number, a: string[]) => ResourceChange)(s.index, s.actions));
+    const rc = structuredClone(
+      (TEMPLATES[s.template] as (i: number, a: string[]) => ResourceChange)(s.index, s.actions),
+    );
     if (seen.has(rc.address)) return;
     seen.add(rc.address);
     for (const m of s.marks) inject(rc, m, n);
     if (s.wholeSide && rc.change.before && typeof rc.change.before === 'object') {
       // A whole side marked sensitive (before_sensitive: true): every value on it is a canary.
-      for (const p of paths(rc.change.before)) if (typeof p.reduce<unknown>((v, k) => (v as Obj)[k as string], rc.change.before) !== 'object') setAt(rc.change.before, p, `${CANARY}-${n}-whole-${p.join('.')}`);
+      for (const p of paths(rc.change.before))
+        if (typeof p.reduce<unknown>((v, k) => (v as Obj)[k as string], rc.change.before) !== 'object')
+          setAt(rc.change.before, p, `${CANARY}-${n}-whole-${p.join('.')}`);
       rc.change.before_sensitive = true;
     }
     out.push(rc);
@@ -136,10 +231,16 @@ afterAll(async () => {
 
 describe('sensitive values never reach anything a person reads', () => {
   it('shownValue: marked at any depth, or marking anything inside, gives "(sensitive)"', () => {
-    const rc = change('aws_route_table.private[0]', ['update'], { route: [{ nat_gateway_id: 'nat-secret', cidr_block: '0.0.0.0/0' }], tags: { Name: 'x' } }, { route: [{ nat_gateway_id: 'nat-secret2', cidr_block: '0.0.0.0/0' }], tags: { Name: 'x' } }, {
-      before_sensitive: { route: [{ nat_gateway_id: true }] },
-      after_sensitive: { route: true },
-    });
+    const rc = change(
+      'aws_route_table.private[0]',
+      ['update'],
+      { route: [{ nat_gateway_id: 'nat-secret', cidr_block: '0.0.0.0/0' }], tags: { Name: 'x' } },
+      { route: [{ nat_gateway_id: 'nat-secret2', cidr_block: '0.0.0.0/0' }], tags: { Name: 'x' } },
+      {
+        before_sensitive: { route: [{ nat_gateway_id: true }] },
+        after_sensitive: { route: true },
+      },
+    );
     expect(shownValue(rc, 'before', ['route', 0, 'nat_gateway_id'])).toBe('(sensitive)');
     expect(shownValue(rc, 'before', ['route', 0, 'cidr_block'])).toBe('0.0.0.0/0');
     expect(shownValue(rc, 'before', ['route'])).toBe('(sensitive)');
@@ -152,8 +253,22 @@ describe('sensitive values never reach anything a person reads', () => {
       fc.asyncProperty(planArb, async (spec) => {
         const path = join(work, 'plan.json');
         writeFileSync(path, JSON.stringify(planJson(buildPlan(spec))));
-        const r = await analysePlan({ planJson: path, terraform: 'terraform', workingDirectory: work, failOn: 'critical', environment: 'prod', tempDir: work });
-        const texts = [renderReport(r.report), renderReportWithin(r.report, 2_000).body, JSON.stringify(r.findings), JSON.stringify(r.affected), JSON.stringify(r.expectedFailures), r.modeSwitch];
+        const r = await analysePlan({
+          planJson: path,
+          terraform: 'terraform',
+          workingDirectory: work,
+          failOn: 'critical',
+          environment: 'prod',
+          tempDir: work,
+        });
+        const texts = [
+          renderReport(r.report),
+          renderReportWithin(r.report, 2_000).body,
+          JSON.stringify(r.findings),
+          JSON.stringify(r.affected),
+          JSON.stringify(r.expectedFailures),
+          r.modeSwitch,
+        ];
         for (const t of texts) expect(t).not.toContain(CANARY);
       }),
       { numRuns: 300, seed: 20261130 },
@@ -161,7 +276,8 @@ describe('sensitive values never reach anything a person reads', () => {
   });
 
   it('property: the plan-guard action (comment, summary, outputs, annotations, log lines, report file) never shows a canary', async () => {
-    if (!existsSync(join(REPO_ROOT, 'actions', 'plan-guard', 'dist', 'index.js'))) throw new Error('plan-guard dist missing: pnpm build');
+    if (!existsSync(join(REPO_ROOT, 'actions', 'plan-guard', 'dist', 'index.js')))
+      throw new Error('plan-guard dist missing: pnpm build');
     const eventPath = join(work, 'event.json');
     writeFileSync(eventPath, JSON.stringify({ pull_request: { number: 9 } }));
     let runs = 0;
@@ -169,10 +285,35 @@ describe('sensitive values never reach anything a person reads', () => {
       fc.asyncProperty(planArb, async (spec) => {
         const path = join(work, `plan-${runs++}.json`);
         writeFileSync(path, JSON.stringify(planJson(buildPlan(spec))));
-        const run = await runAction('plan-guard', { 'plan-json': path, environment: 'prod', 'github-token': 'ghs_test', comment: 'always', 'fail-on': 'medium' }, { env: { GITHUB_API_URL: gh.url, GITHUB_EVENT_PATH: eventPath, GITHUB_EVENT_NAME: 'pull_request', GITHUB_REPOSITORY: 'acme/infra' } });
+        const run = await runAction(
+          'plan-guard',
+          {
+            'plan-json': path,
+            environment: 'prod',
+            'github-token': 'ghs_test',
+            comment: 'always',
+            'fail-on': 'medium',
+          },
+          {
+            env: {
+              GITHUB_API_URL: gh.url,
+              GITHUB_EVENT_PATH: eventPath,
+              GITHUB_EVENT_NAME: 'pull_request',
+              GITHUB_REPOSITORY: 'acme/infra',
+            },
+          },
+        );
         const report = run.outputs['report-file'] ? readFileSync(run.outputs['report-file'], 'utf8') : '';
         expect(run.outputs.risk).toBeDefined();
-        for (const t of [run.stdout, run.stderr, run.outputText, run.summary, report, ...gh.comments.map((c) => c.body)]) expect(t).not.toContain(CANARY);
+        for (const t of [
+          run.stdout,
+          run.stderr,
+          run.outputText,
+          run.summary,
+          report,
+          ...gh.comments.map((c) => c.body),
+        ])
+          expect(t).not.toContain(CANARY);
       }),
       { numRuns: 25, seed: 7 },
     );
@@ -182,18 +323,41 @@ describe('sensitive values never reach anything a person reads', () => {
 describe('reported: sensitive-nat-ids-in-routes.json', () => {
   const file = join(REPO_ROOT, '..', 'shared', 'fixtures', 'reported', 'sensitive-nat-ids-in-routes.json');
   const present = existsSync(file);
-  (present ? it : it.skip)('says "(sensitive)" where the route targets are marked, in the report and through the action', async () => {
-    const ids = JSON.stringify(JSON.parse(readFileSync(file, 'utf8'))).match(/nat-0[0-9a-f]+/g) ?? [];
-    expect(ids.length).toBeGreaterThan(4);
-    const r = await analysePlan({ planJson: file, terraform: 'terraform', workingDirectory: work, failOn: 'critical', environment: 'prod', tempDir: work });
-    expect(r.findings.map((f) => f.kind)).toEqual(['route-retargeted', 'route-retargeted', 'route-retargeted']);
-    expect(r.findings[0]?.why).toContain('from nat_gateway_id=(sensitive) to nat_gateway_id=(sensitive)');
-    const run = await runAction('plan-guard', { 'plan-json': file, environment: 'prod', comment: 'never', 'fail-on': 'medium' });
-    const report = readFileSync(run.outputs['report-file'] as string, 'utf8');
-    for (const t of [renderReport(r.report), JSON.stringify(r.findings), run.stdout, run.stderr, run.outputText, run.summary, report]) {
-      for (const id of ids) expect(t).not.toContain(id);
-    }
-    expect(run.summary).toContain('(sensitive)');
-  });
+  (present ? it : it.skip)(
+    'says "(sensitive)" where the route targets are marked, in the report and through the action',
+    async () => {
+      const ids = JSON.stringify(JSON.parse(readFileSync(file, 'utf8'))).match(/nat-0[0-9a-f]+/g) ?? [];
+      expect(ids.length).toBeGreaterThan(4);
+      const r = await analysePlan({
+        planJson: file,
+        terraform: 'terraform',
+        workingDirectory: work,
+        failOn: 'critical',
+        environment: 'prod',
+        tempDir: work,
+      });
+      expect(r.findings.map((f) => f.kind)).toEqual(['route-retargeted', 'route-retargeted', 'route-retargeted']);
+      expect(r.findings[0]?.why).toContain('from nat_gateway_id=(sensitive) to nat_gateway_id=(sensitive)');
+      const run = await runAction('plan-guard', {
+        'plan-json': file,
+        environment: 'prod',
+        comment: 'never',
+        'fail-on': 'medium',
+      });
+      const report = readFileSync(run.outputs['report-file'] as string, 'utf8');
+      for (const t of [
+        renderReport(r.report),
+        JSON.stringify(r.findings),
+        run.stdout,
+        run.stderr,
+        run.outputText,
+        run.summary,
+        report,
+      ]) {
+        for (const id of ids) expect(t).not.toContain(id);
+      }
+      expect(run.summary).toContain('(sensitive)');
+    },
+  );
   if (!present) it('skipped: corpus not present', () => expect(present).toBe(false));
 });

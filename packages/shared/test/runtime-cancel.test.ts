@@ -63,9 +63,20 @@ describe('startDeadline on a VirtualClock', () => {
 });
 
 describe('runGuardedAction', () => {
-  const run = (main: Parameters<typeof runGuardedAction>[0]['main'], proc = new FakeProcess(), clock = new VirtualClock()) => {
+  const run = (
+    main: Parameters<typeof runGuardedAction>[0]['main'],
+    proc = new FakeProcess(),
+    clock = new VirtualClock(),
+  ) => {
     const exits: ExitInfo[] = [];
-    const result = runGuardedAction({ main, clock, process: proc, describe: describeError, onExit: (e) => void exits.push(e), graceMs: 50 });
+    const result = runGuardedAction({
+      main,
+      clock,
+      process: proc,
+      describe: describeError,
+      onExit: (e) => void exits.push(e),
+      graceMs: 50,
+    });
     return { result, exits, proc, clock };
   };
 
@@ -96,7 +107,12 @@ describe('runGuardedAction', () => {
     await Promise.resolve();
     proc.emit('SIGTERM', 'SIGTERM');
     const info = await result;
-    expect(info).toMatchObject({ kind: 'cancelled', cause: 'signal', signalName: 'SIGTERM', message: 'cancelled by SIGTERM: stopped at once' });
+    expect(info).toMatchObject({
+      kind: 'cancelled',
+      cause: 'signal',
+      signalName: 'SIGTERM',
+      message: 'cancelled by SIGTERM: stopped at once',
+    });
     expect(exits).toHaveLength(1);
     expect(proc.exits).toEqual([1]);
   });
@@ -128,7 +144,11 @@ describe('runGuardedAction', () => {
     await Promise.resolve();
     clock.advance(30_000);
     const info = await result;
-    expect(info).toMatchObject({ kind: 'failed', cause: 'deadline', message: 'build-nat-ami timeout 30s: the hard deadline of 30s was reached (calls in flight were abandoned)' });
+    expect(info).toMatchObject({
+      kind: 'failed',
+      cause: 'deadline',
+      message: 'build-nat-ami timeout 30s: the hard deadline of 30s was reached (calls in flight were abandoned)',
+    });
     expect(exits).toHaveLength(1);
     expect(proc.exits).toEqual([1]);
   });

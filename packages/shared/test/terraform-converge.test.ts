@@ -23,37 +23,82 @@ describe('convergence: the re-plan may only finish the reviewed plan', () => {
   const reviewed = refs(scenarios.gatewayToInstance(2));
 
   it('the leftover associations (and route updates) are expected', () => {
-    expect(unexpectedChanges(reviewed, refs([cabal.association(0, ['create']), cabal.route(1, ['update'], 'gateway', 'instance')]))).toEqual([]);
+    expect(
+      unexpectedChanges(
+        reviewed,
+        refs([cabal.association(0, ['create']), cabal.route(1, ['update'], 'gateway', 'instance')]),
+      ),
+    ).toEqual([]);
   });
 
   it('an address the reviewed plan did not change, or an incompatible action, is unexpected', () => {
-    const u = unexpectedChanges(reviewed, refs([cabal.association(0, ['create']), cabal.gateway(0, ['create']), cabal.eip(0, ['delete'])]));
-    expect(u.map((x) => `${x.change.kind} ${x.change.address} ${x.reviewed ?? '-'}`)).toEqual(['create module.vpc.aws_nat_gateway.nat[0] delete', 'delete module.vpc.aws_eip.nat_eip[0] -']);
+    const u = unexpectedChanges(
+      reviewed,
+      refs([cabal.association(0, ['create']), cabal.gateway(0, ['create']), cabal.eip(0, ['delete'])]),
+    );
+    expect(u.map((x) => `${x.change.kind} ${x.change.address} ${x.reviewed ?? '-'}`)).toEqual([
+      'create module.vpc.aws_nat_gateway.nat[0] delete',
+      'delete module.vpc.aws_eip.nat_eip[0] -',
+    ]);
   });
 
   it('what is left of a replace is compatible; a create turning into a replace only when tainted', () => {
     const amiAdoption = refs(scenarios.amiAdoption(1));
-    expect(unexpectedChanges(amiAdoption, [{ address: 'module.vpc.aws_instance.nat[0]', kind: 'delete', deposed: 'abcd1234' }])).toEqual([]);
-    expect(unexpectedChanges(amiAdoption, [{ address: 'module.vpc.aws_eip_association.nat[0]', kind: 'create' }])).toEqual([]);
-    expect(unexpectedChanges(reviewed, [{ address: 'module.vpc.aws_instance.nat[0]', kind: 'replace', reason: 'replace_because_tainted' }])).toEqual([]);
-    expect(unexpectedChanges(reviewed, [{ address: 'module.vpc.aws_instance.nat[0]', kind: 'replace', reason: 'replace_because_cannot_update' }])).toHaveLength(1);
+    expect(
+      unexpectedChanges(amiAdoption, [
+        { address: 'module.vpc.aws_instance.nat[0]', kind: 'delete', deposed: 'abcd1234' },
+      ]),
+    ).toEqual([]);
+    expect(
+      unexpectedChanges(amiAdoption, [{ address: 'module.vpc.aws_eip_association.nat[0]', kind: 'create' }]),
+    ).toEqual([]);
+    expect(
+      unexpectedChanges(reviewed, [
+        { address: 'module.vpc.aws_instance.nat[0]', kind: 'replace', reason: 'replace_because_tainted' },
+      ]),
+    ).toEqual([]);
+    expect(
+      unexpectedChanges(reviewed, [
+        { address: 'module.vpc.aws_instance.nat[0]', kind: 'replace', reason: 'replace_because_cannot_update' },
+      ]),
+    ).toHaveLength(1);
   });
 
   it('values known at review must still be the planned values; values unknown then may now be known', () => {
     const leftover = cabal.association(0, ['create']);
-    const nowKnown = { ...leftover, change: { ...leftover.change, after: { ...(leftover.change.after as object), instance_id: 'i-0new' }, after_unknown: { id: true } } };
+    const nowKnown = {
+      ...leftover,
+      change: {
+        ...leftover.change,
+        after: { ...(leftover.change.after as object), instance_id: 'i-0new' },
+        after_unknown: { id: true },
+      },
+    };
     expect(unexpectedChanges(reviewed, refs([nowKnown]))).toEqual([]);
-    const otherEip = { ...leftover, change: { ...leftover.change, after: { ...(leftover.change.after as object), allocation_id: 'eipalloc-0other' } } };
+    const otherEip = {
+      ...leftover,
+      change: { ...leftover.change, after: { ...(leftover.change.after as object), allocation_id: 'eipalloc-0other' } },
+    };
     const u = unexpectedChanges(reviewed, refs([otherEip]));
     expect(u).toHaveLength(1);
     expect(u[0]?.diverged).toEqual(['allocation_id']);
-    expect(describeUnexpected(u[0]!)).toBe('create module.vpc.aws_eip_association.nat[0]: would set allocation_id to other values than the reviewed plan');
+    expect(describeUnexpected(u[0]!)).toBe(
+      'create module.vpc.aws_eip_association.nat[0]: would set allocation_id to other values than the reviewed plan',
+    );
     expect(describeUnexpected(u[0]!)).not.toContain('eipalloc-0other');
   });
 
   it('no-ops and data reads are not changes', () => {
     expect(changeRef({ ...cabal.association(0, ['create']), change: { actions: ['no-op'] } })).toBeUndefined();
-    expect(changeRef({ address: 'data.aws_ami.custom_nat[0]', mode: 'data', type: 'aws_ami', name: 'custom_nat', change: { actions: ['read'] } })).toBeUndefined();
+    expect(
+      changeRef({
+        address: 'data.aws_ami.custom_nat[0]',
+        mode: 'data',
+        type: 'aws_ami',
+        name: 'custom_nat',
+        change: { actions: ['read'] },
+      }),
+    ).toBeUndefined();
   });
 });
 
@@ -62,7 +107,12 @@ describe('what the race needs to wait for', () => {
     const t = releaseTarget(
       [
         { address: 'module.vpc.aws_eip_association.nat[0]', resourceType: 'aws_eip_association', form: 'sdk-v2' },
-        { address: 'module.vpc.aws_eip.nat_eip[1]', resourceType: 'aws_eip', form: 'aws_eip', allocationId: 'eipalloc-0fromtext' },
+        {
+          address: 'module.vpc.aws_eip.nat_eip[1]',
+          resourceType: 'aws_eip',
+          form: 'aws_eip',
+          allocationId: 'eipalloc-0fromtext',
+        },
       ],
       scenarios.gatewayToInstance(2),
     );
@@ -72,12 +122,25 @@ describe('what the race needs to wait for', () => {
 });
 
 describe('the egress gap', () => {
-  const h = (type: HookEvent['type'], address: string, action: string, s: number): HookEvent => ({ type, address, action, at: Date.UTC(2026, 0, 1) + s * 1000, stamped: true, resourceType: '' });
+  const h = (type: HookEvent['type'], address: string, action: string, s: number): HookEvent => ({
+    type,
+    address,
+    action,
+    at: Date.UTC(2026, 0, 1) + s * 1000,
+    stamped: true,
+    resourceType: '',
+  });
   const roles = egressRoles(scenarios.gatewayToInstance(1));
 
   it('from the first breaking change to the last restoring one', () => {
-    expect([...roles.breaking].sort()).toEqual(['module.vpc.aws_nat_gateway.nat[0]', 'module.vpc.aws_route.private[0]']);
-    expect([...roles.restoring].sort()).toEqual(['module.vpc.aws_eip_association.nat[0]', 'module.vpc.aws_route.private[0]']);
+    expect([...roles.breaking].sort()).toEqual([
+      'module.vpc.aws_nat_gateway.nat[0]',
+      'module.vpc.aws_route.private[0]',
+    ]);
+    expect([...roles.restoring].sort()).toEqual([
+      'module.vpc.aws_eip_association.nat[0]',
+      'module.vpc.aws_route.private[0]',
+    ]);
     const hooks = [
       h('apply_start', 'module.vpc.aws_instance.nat[0]', 'create', 0),
       h('apply_start', 'module.vpc.aws_route.private[0]', 'update', 20),
@@ -85,7 +148,13 @@ describe('the egress gap', () => {
       h('apply_start', 'module.vpc.aws_nat_gateway.nat[0]', 'delete', 22),
       h('apply_complete', 'module.vpc.aws_eip_association.nat[0]', 'create', 200.25),
     ];
-    expect(egressGap(hooks, roles, true)).toEqual({ from: '2026-01-01T00:00:20.000Z', fromAddress: 'module.vpc.aws_route.private[0]', to: '2026-01-01T00:03:20.250Z', toAddress: 'module.vpc.aws_eip_association.nat[0]', seconds: 180.3 });
+    expect(egressGap(hooks, roles, true)).toEqual({
+      from: '2026-01-01T00:00:20.000Z',
+      fromAddress: 'module.vpc.aws_route.private[0]',
+      to: '2026-01-01T00:03:20.250Z',
+      toAddress: 'module.vpc.aws_eip_association.nat[0]',
+      seconds: 180.3,
+    });
     expect(egressGap(hooks, roles, false)?.seconds).toBeUndefined();
   });
 
@@ -100,7 +169,15 @@ describe('inputs', () => {
 
   it('defaults', () => {
     const i = cutoverInputs(reader({ planfile: 'tfplan' }), {}, dir);
-    expect(i).toMatchObject({ workingDirectory: dir, terraform: 'terraform', applyArgs: [], maxApplies: 3, releaseTimeoutMs: 1_800_000, amiCheck: 'auto', ami: { namePattern: 'cabal-nat-al2023-*', requiredTags: [{ key: 'Role', value: 'cabal-nat' }] } });
+    expect(i).toMatchObject({
+      workingDirectory: dir,
+      terraform: 'terraform',
+      applyArgs: [],
+      maxApplies: 3,
+      releaseTimeoutMs: 1_800_000,
+      amiCheck: 'auto',
+      ami: { namePattern: 'cabal-nat-al2023-*', requiredTags: [{ key: 'Role', value: 'cabal-nat' }] },
+    });
     expect(i.pollIntervalMs).toBeUndefined();
     expect(i.expectedPlanSha).toBeUndefined();
     expect(() => i.region()).toThrow('region: not set');
@@ -108,11 +185,22 @@ describe('inputs', () => {
   });
 
   it('apply-args are one argument per line; poll-interval accepts adaptive or a duration', () => {
-    const i = cutoverInputs(reader({ planfile: 'p', 'apply-args': '-var-file=prod.tfvars\n\n  -var=azs=["a","b"]  \n-lock-timeout=30m', 'poll-interval': '3s', 'expected-plan-sha': 'A'.repeat(64) }), {}, dir);
+    const i = cutoverInputs(
+      reader({
+        planfile: 'p',
+        'apply-args': '-var-file=prod.tfvars\n\n  -var=azs=["a","b"]  \n-lock-timeout=30m',
+        'poll-interval': '3s',
+        'expected-plan-sha': 'A'.repeat(64),
+      }),
+      {},
+      dir,
+    );
     expect(i.applyArgs).toEqual(['-var-file=prod.tfvars', '-var=azs=["a","b"]', '-lock-timeout=30m']);
     expect(i.pollIntervalMs).toBe(3000);
     expect(i.expectedPlanSha).toBe('a'.repeat(64));
-    expect(cutoverInputs(reader({ planfile: 'p', 'poll-interval': 'adaptive' }), {}, dir).pollIntervalMs).toBeUndefined();
+    expect(
+      cutoverInputs(reader({ planfile: 'p', 'poll-interval': 'adaptive' }), {}, dir).pollIntervalMs,
+    ).toBeUndefined();
   });
 
   it.each([
@@ -132,14 +220,28 @@ describe('the job summary', () => {
       result: 'failed',
       applies: 1,
       retriedBecause: '',
-      timeline: { steps: [{ step: 'apply', n: 1, started: '2026-01-01T12:00:00.000Z', ended: '2026-01-01T12:01:00.000Z', seconds: 60, outcome: 'failed', detail: '<img src=x> @team' }] },
+      timeline: {
+        steps: [
+          {
+            step: 'apply',
+            n: 1,
+            started: '2026-01-01T12:00:00.000Z',
+            ended: '2026-01-01T12:01:00.000Z',
+            seconds: 60,
+            outcome: 'failed',
+            detail: '<img src=x> @team',
+          },
+        ],
+      },
       planSha: 'f'.repeat(64),
       modeSwitch: 'gateway-to-instance',
       expectedApplies: 2,
       waits: [],
       failure: 'boom <script>',
       nextSteps: ['Do [this](https://evil.example)'],
-      errors: [{ severity: 'error', summary: 'bad `code` <b>x</b> @octocat', detail: '', address: 'aws_x.y | z', at: 0 }],
+      errors: [
+        { severity: 'error', summary: 'bad `code` <b>x</b> @octocat', detail: '', address: 'aws_x.y | z', at: 0 },
+      ],
       unexpected: [],
       warnings: [],
     };

@@ -8,18 +8,40 @@ const ALLOC = 'eipalloc-00a1b2c3d4e5f6a7b8';
 const GW = 'nat-000f1e2d3c4b5a6978';
 
 /** A gateway deleting for `deleting` ms of virtual time, its address associated `linger` ms longer. */
-function world(clock: VirtualClock, deletingMs: number, lingerMs: number, extra: { throttleFirst?: number; state?: string } = {}) {
+function world(
+  clock: VirtualClock,
+  deletingMs: number,
+  lingerMs: number,
+  extra: { throttleFirst?: number; state?: string } = {},
+) {
   const ec2 = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
   const mock = mockClient(ec2);
   const start = clock.now();
   let throttles = extra.throttleFirst ?? 0;
   mock.on(DescribeNatGatewaysCommand).callsFake(() => {
-    if (throttles-- > 0) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 }, $retryable: { throttling: true } });
+    if (throttles-- > 0)
+      throw Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $metadata: { httpStatusCode: 400 },
+        $retryable: { throttling: true },
+      });
     const state = extra.state ?? (clock.now() - start < deletingMs ? 'deleting' : 'deleted');
-    return { NatGateways: [{ NatGatewayId: GW, State: state, NatGatewayAddresses: [{ AllocationId: ALLOC }] }, { NatGatewayId: 'nat-0other', State: 'available', NatGatewayAddresses: [{ AllocationId: 'eipalloc-0other' }] }] };
+    return {
+      NatGateways: [
+        { NatGatewayId: GW, State: state, NatGatewayAddresses: [{ AllocationId: ALLOC }] },
+        { NatGatewayId: 'nat-0other', State: 'available', NatGatewayAddresses: [{ AllocationId: 'eipalloc-0other' }] },
+      ],
+    };
   });
   mock.on(DescribeAddressesCommand).callsFake(() => ({
-    Addresses: [{ AllocationId: ALLOC, ...(clock.now() - start < deletingMs + lingerMs ? { AssociationId: 'eipassoc-gw', NetworkInterfaceId: 'eni-gw' } : {}) }],
+    Addresses: [
+      {
+        AllocationId: ALLOC,
+        ...(clock.now() - start < deletingMs + lingerMs
+          ? { AssociationId: 'eipassoc-gw', NetworkInterfaceId: 'eni-gw' }
+          : {}),
+      },
+    ],
   }));
   return { ec2, mock, releasedAt: start + deletingMs + lingerMs };
 }
@@ -40,12 +62,17 @@ describe('waiting for the Elastic IPs to be released', () => {
     expect(Math.max(...clock.sleeps)).toBeLessThanOrEqual(ADAPTIVE_MAX_MS);
     // after the first poll found the gateway, later polls ask only for it
     const later = w.mock.commandCalls(DescribeNatGatewaysCommand)[1]!.args[0].input;
-    expect(later.Filter).toEqual([{ Name: 'state', Values: ['pending', 'failed', 'available', 'deleting', 'deleted'] }, { Name: 'nat-gateway-id', Values: [GW] }]);
+    expect(later.Filter).toEqual([
+      { Name: 'state', Values: ['pending', 'failed', 'available', 'deleting', 'deleted'] },
+      { Name: 'nat-gateway-id', Values: [GW] },
+    ]);
     expect(r.gateways).toEqual([{ id: GW, state: 'deleted', allocationIds: [ALLOC] }]);
   });
 
   it('the adaptive interval: 2 s, 3 s, 4 s, then 5 s while deleting; 3 s for a lingering address', () => {
-    expect([0, 1, 2, 3, 4, 50].map((n) => adaptiveInterval('gateways', n))).toEqual([2000, 3000, 4000, 5000, 5000, 5000]);
+    expect([0, 1, 2, 3, 4, 50].map((n) => adaptiveInterval('gateways', n))).toEqual([
+      2000, 3000, 4000, 5000, 5000, 5000,
+    ]);
     expect(adaptiveInterval('addresses', 7)).toBe(3000);
   });
 
@@ -88,8 +115,17 @@ describe('waiting for the Elastic IPs to be released', () => {
   it('a permission error is not swallowed: it names the missing permissions', async () => {
     const clock = new VirtualClock();
     const ec2 = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-    mockClient(ec2).on(DescribeNatGatewaysCommand).rejects(Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation', $metadata: { httpStatusCode: 403 } }));
-    await expect(waitForRelease(target, { ec2, clock, timeoutMs: 60_000 })).rejects.toThrow('(the role needs ec2:DescribeNatGateways and ec2:DescribeAddresses)');
+    mockClient(ec2)
+      .on(DescribeNatGatewaysCommand)
+      .rejects(
+        Object.assign(new Error('You are not authorized to perform this operation.'), {
+          name: 'UnauthorizedOperation',
+          $metadata: { httpStatusCode: 403 },
+        }),
+      );
+    await expect(waitForRelease(target, { ec2, clock, timeoutMs: 60_000 })).rejects.toThrow(
+      '(the role needs ec2:DescribeNatGateways and ec2:DescribeAddresses)',
+    );
   });
 
   it('a gateway that is available (not being deleted) is not waited for', async () => {

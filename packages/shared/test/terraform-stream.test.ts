@@ -37,16 +37,28 @@ describe('UI stream: the real captures (../shared/fixtures/real/ui-json)', () =>
   });
 
   it('a failed apply: the errored hook and the diagnostic with its address, detail and file', () => {
-    const { out, stream } = render(read('tfc__apply-json-with-provisioner-error__tf1.3.7__apply-errored-diagnostic.jsonl'));
-    expect(stream.hooks.map((h) => `${h.type}:${h.action}`)).toEqual(['apply_start:delete', 'apply_complete:delete', 'apply_start:create', 'apply_errored:create']);
+    const { out, stream } = render(
+      read('tfc__apply-json-with-provisioner-error__tf1.3.7__apply-errored-diagnostic.jsonl'),
+    );
+    expect(stream.hooks.map((h) => `${h.type}:${h.action}`)).toEqual([
+      'apply_start:delete',
+      'apply_complete:delete',
+      'apply_start:create',
+      'apply_errored:create',
+    ]);
     expect(stream.errors).toEqual([
-      expect.objectContaining({ severity: 'error', summary: 'local-exec provisioner error', address: 'null_resource.foo', where: 'main.tf:2' }),
+      expect.objectContaining({
+        severity: 'error',
+        summary: 'local-exec provisioner error',
+        address: 'null_resource.foo',
+        where: 'main.tf:2',
+      }),
     ]);
     const t = text(out);
     expect(t).toContain('null_resource.foo: FAILED to create after 0s');
     expect(t).toContain('Error at null_resource.foo: local-exec provisioner error');
     expect(t).toContain("    Error running command 'exit 125': exit status 125. Output:");
-    expect(t).toContain("null_resource.foo: (local-exec) Provisioning errored");
+    expect(t).toContain('null_resource.foo: (local-exec) Provisioning errored');
     // @timestamp with a UTC offset and microseconds
     expect(stream.hooks[0]!.at).toBe(Date.parse('2023-02-16T15:13:14.725Z'));
   });
@@ -82,8 +94,18 @@ describe('UI stream: the real captures (../shared/fixtures/real/ui-json)', () =>
 
 describe('UI stream: hostile and broken input', () => {
   it('non-JSON lines (a crash) pass through as text and are kept for the report', () => {
-    const { out, stream } = render(['{"type":"version","terraform":"1.9.8","ui":"1.2"}', 'panic: runtime error: index out of range [3] with length 3', '', '\u001b[31mgoroutine 1 [running]:\u001b[0m', '{"type": broken json']);
-    expect(stream.text).toEqual(['panic: runtime error: index out of range [3] with length 3', 'goroutine 1 [running]:', '{"type": broken json']);
+    const { out, stream } = render([
+      '{"type":"version","terraform":"1.9.8","ui":"1.2"}',
+      'panic: runtime error: index out of range [3] with length 3',
+      '',
+      '\u001b[31mgoroutine 1 [running]:\u001b[0m',
+      '{"type": broken json',
+    ]);
+    expect(stream.text).toEqual([
+      'panic: runtime error: index out of range [3] with length 3',
+      'goroutine 1 [running]:',
+      '{"type": broken json',
+    ]);
     expect(text(out)).toContain('goroutine 1 [running]:');
   });
 
@@ -95,10 +117,39 @@ describe('UI stream: hostile and broken input', () => {
 
   it('never throws on arbitrary lines or arbitrary message-shaped objects', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.string(), fc.json(), fc.record({ type: fc.constantFrom('apply_start', 'apply_complete', 'apply_errored', 'diagnostic', 'outputs', 'planned_change', 'change_summary', 'version', 'weird'), hook: fc.anything(), diagnostic: fc.anything(), outputs: fc.anything(), change: fc.anything(), changes: fc.anything(), '@timestamp': fc.anything() }).map((o) => JSON.stringify(o)))), (lines) => {
-        const { out } = render(lines);
-        for (const l of out) expect(typeof l.text).toBe('string');
-      }),
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.string(),
+            fc.json(),
+            fc
+              .record({
+                type: fc.constantFrom(
+                  'apply_start',
+                  'apply_complete',
+                  'apply_errored',
+                  'diagnostic',
+                  'outputs',
+                  'planned_change',
+                  'change_summary',
+                  'version',
+                  'weird',
+                ),
+                hook: fc.anything(),
+                diagnostic: fc.anything(),
+                outputs: fc.anything(),
+                change: fc.anything(),
+                changes: fc.anything(),
+                '@timestamp': fc.anything(),
+              })
+              .map((o) => JSON.stringify(o)),
+          ),
+        ),
+        (lines) => {
+          const { out } = render(lines);
+          for (const l of out) expect(typeof l.text).toBe('string');
+        },
+      ),
       { numRuns: 300 },
     );
   });

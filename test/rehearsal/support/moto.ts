@@ -57,13 +57,16 @@ export interface Moto {
 /** Starts moto_server on 127.0.0.1 and waits until it answers (at most `timeoutMs`). */
 export async function startMoto(binary: string, timeoutMs = 30_000): Promise<Moto> {
   const port = await freePort();
-  const child: ChildProcess = spawn(binary, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(binary, ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited (${child.exitCode}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (child.exitCode !== null)
+      throw new Error(`moto_server exited (${child.exitCode}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
     try {
       const r = await fetch(`${url}/moto-api/`);
       if (r.status < 500) break;

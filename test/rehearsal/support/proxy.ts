@@ -186,7 +186,9 @@ export class FaultProxy {
             res.writeHead(r.status, headers).end(r.body);
           })
           .catch((err: unknown) => {
-            const body = Buffer.from(ec2ErrorXml('InternalError', `proxy: ${err instanceof Error ? err.message : String(err)}`));
+            const body = Buffer.from(
+              ec2ErrorXml('InternalError', `proxy: ${err instanceof Error ? err.message : String(err)}`),
+            );
             res.writeHead(500, { 'content-type': 'text/xml', 'content-length': String(body.length) }).end(body);
           });
       });
@@ -223,12 +225,16 @@ export class FaultProxy {
   /** Calls (no events) matching the filter. */
   calls(filter: Partial<Pick<CallRecord, 'region' | 'action' | 'service'>> = {}): CallRecord[] {
     return this.log.filter(
-      (r): r is CallRecord => r.kind === 'call' && Object.entries(filter).every(([k, v]) => (r as unknown as Record<string, unknown>)[k] === v),
+      (r): r is CallRecord =>
+        r.kind === 'call' &&
+        Object.entries(filter).every(([k, v]) => (r as unknown as Record<string, unknown>)[k] === v),
     );
   }
 
   events(region?: string): EventRecord[] {
-    return this.log.filter((r): r is EventRecord => r.kind === 'event' && (region === undefined || r.region === region));
+    return this.log.filter(
+      (r): r is EventRecord => r.kind === 'event' && (region === undefined || r.region === region),
+    );
   }
 
   private state(region: string): RegionState {
@@ -255,14 +261,23 @@ export class FaultProxy {
     const scope = /Credential=[^/]+\/\d+\/([^/]+)\/([^/]+)\//.exec(String(headers.authorization ?? ''));
     const region = scope?.[1] ?? 'us-east-1';
     const service = scope?.[2] ?? 'unknown';
-    const form = String(headers['content-type'] ?? '').includes('x-www-form-urlencoded') ? new URLSearchParams(body.toString('utf8')) : undefined;
+    const form = String(headers['content-type'] ?? '').includes('x-www-form-urlencoded')
+      ? new URLSearchParams(body.toString('utf8'))
+      : undefined;
     const action = form?.get('Action') ?? `${method} ${url.split('?')[0]}`;
     const params: Record<string, string> = {};
     for (const [k, v] of form ?? []) if (k !== 'Action' && k !== 'Version') params[k] = v.slice(0, 200);
 
     let by: CallRecord['by'] = 'proxy';
     let r: Upstream;
-    const fault = this.faults.find((f) => f.left > 0 && f.action === action && (!f.service || f.service === service) && (!f.region || f.region === region) && (!f.when || f.when(params)));
+    const fault = this.faults.find(
+      (f) =>
+        f.left > 0 &&
+        f.action === action &&
+        (!f.service || f.service === service) &&
+        (!f.region || f.region === region) &&
+        (!f.when || f.when(params)),
+    );
     if (fault) {
       fault.left--;
       by = 'fault';
@@ -273,13 +288,30 @@ export class FaultProxy {
       else {
         by = 'moto';
         const gateways = service === 'ec2' && action === 'DescribeNatGateways' && form;
-        r = await this.forward(method, url, headers, gateways ? Buffer.from(withoutStateFilter(form).toString()) : body);
+        r = await this.forward(
+          method,
+          url,
+          headers,
+          gateways ? Buffer.from(withoutStateFilter(form).toString()) : body,
+        );
         if (service === 'ec2' && action === 'DescribeNatGateways' && form) r = this.rewriteGateways(region, form, r);
-        if (service === 'ec2' && action === 'ModifyInstanceAttribute' && form && r.status === 200) await this.syncSourceDestCheck(region, form);
+        if (service === 'ec2' && action === 'ModifyInstanceAttribute' && form && r.status === 200)
+          await this.syncSourceDestCheck(region, form);
       }
     }
     const text = r.status >= 400 ? r.body.toString('utf8') : '';
-    this.record({ kind: 'call', start, end: Date.now(), region, service, action, params, status: r.status, ...(r.status >= 400 ? { error: tag(text, 'Code') ?? 'unknown' } : {}), by });
+    this.record({
+      kind: 'call',
+      start,
+      end: Date.now(),
+      region,
+      service,
+      action,
+      params,
+      status: r.status,
+      ...(r.status >= 400 ? { error: tag(text, 'Code') ?? 'unknown' } : {}),
+      by,
+    });
     return r;
   }
 
@@ -296,12 +328,16 @@ export class FaultProxy {
   private forward(method: string, url: string, headers: IncomingHttpHeaders, body: Buffer): Promise<Upstream> {
     const target = new URL(url, this.options.upstream);
     return new Promise((res, rej) => {
-      const req = request(target, { method, headers: { ...headers, host: target.host, 'content-length': String(body.length) } }, (up) => {
-        const chunks: Buffer[] = [];
-        up.on('data', (c: Buffer) => chunks.push(c));
-        up.on('end', () => res({ status: up.statusCode ?? 502, headers: up.headers, body: Buffer.concat(chunks) }));
-        up.on('error', rej);
-      });
+      const req = request(
+        target,
+        { method, headers: { ...headers, host: target.host, 'content-length': String(body.length) } },
+        (up) => {
+          const chunks: Buffer[] = [];
+          up.on('data', (c: Buffer) => chunks.push(c));
+          up.on('end', () => res({ status: up.statusCode ?? 502, headers: up.headers, body: Buffer.concat(chunks) }));
+          up.on('error', rej);
+        },
+      );
       req.on('error', rej);
       req.end(body);
     });
@@ -310,16 +346,29 @@ export class FaultProxy {
   /** An EC2 call the proxy itself makes to moto (unsigned; moto reads the region from the credential scope). */
   async motoEc2(region: string, action: string, params: Record<string, string>): Promise<string> {
     const body = Buffer.from(new URLSearchParams({ Action: action, Version: '2016-11-15', ...params }).toString());
-    const r = await this.forward('POST', '/', {
-      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-      authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/ec2/aws4_request, SignedHeaders=host, Signature=00`,
-    }, body);
+    const r = await this.forward(
+      'POST',
+      '/',
+      {
+        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+        authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/ec2/aws4_request, SignedHeaders=host, Signature=00`,
+      },
+      body,
+    );
     const text = r.body.toString('utf8');
-    if (r.status >= 400) throw new Error(`moto ${action}: HTTP ${r.status} ${tag(text, 'Code') ?? ''} ${tag(text, 'Message') ?? ''}`.trim());
+    if (r.status >= 400)
+      throw new Error(
+        `moto ${action}: HTTP ${r.status} ${tag(text, 'Code') ?? ''} ${tag(text, 'Message') ?? ''}`.trim(),
+      );
     return text;
   }
 
-  private async ec2(region: string, action: string, form: URLSearchParams, _headers: IncomingHttpHeaders): Promise<Upstream | undefined> {
+  private async ec2(
+    region: string,
+    action: string,
+    form: URLSearchParams,
+    _headers: IncomingHttpHeaders,
+  ): Promise<Upstream | undefined> {
     const st = this.state(region);
     switch (action) {
       case 'DeleteNatGateway': {
@@ -343,7 +392,14 @@ export class FaultProxy {
               if (association) await this.motoEc2(region, 'DisassociateAddress', { AssociationId: association });
               st.refused.set(a, Date.now() + this.authLingerMs);
             }
-            this.record({ kind: 'event', t: Date.now(), region, event: 'address-released', natGatewayId: id, allocationIds });
+            this.record({
+              kind: 'event',
+              t: Date.now(),
+              region,
+              event: 'address-released',
+              natGatewayId: id,
+              allocationIds,
+            });
           });
         });
         return this.ok(action, `<natGatewayId>${id}</natGatewayId>`);
@@ -358,14 +414,26 @@ export class FaultProxy {
         const allocation = form.get('AllocationId') ?? '';
         const domain = form.get('DomainName') ?? '';
         const publicIp = await this.publicIp(region, allocation);
-        if (publicIp === undefined) return this.error('ec2', 400, 'InvalidAllocationID.NotFound', `The allocation ID '${allocation}' does not exist`);
+        if (publicIp === undefined)
+          return this.error(
+            'ec2',
+            400,
+            'InvalidAllocationID.NotFound',
+            `The allocation ID '${allocation}' does not exist`,
+          );
         st.ptr.set(allocation, domain);
         return this.ok(action, `<address>${this.attributeXml(allocation, publicIp, domain)}</address>`);
       }
       case 'ResetAddressAttribute': {
         const allocation = form.get('AllocationId') ?? '';
         const publicIp = await this.publicIp(region, allocation);
-        if (publicIp === undefined) return this.error('ec2', 400, 'InvalidAllocationID.NotFound', `The allocation ID '${allocation}' does not exist`);
+        if (publicIp === undefined)
+          return this.error(
+            'ec2',
+            400,
+            'InvalidAllocationID.NotFound',
+            `The allocation ID '${allocation}' does not exist`,
+          );
         st.ptr.delete(allocation);
         return this.ok(action, `<address>${this.attributeXml(allocation, publicIp, undefined)}</address>`);
       }
@@ -376,7 +444,8 @@ export class FaultProxy {
         for (const a of ids) {
           const publicIp = await this.publicIp(region, a);
           if (publicIp === undefined) {
-            if (wanted.length > 0) return this.error('ec2', 400, 'InvalidAllocationID.NotFound', `The allocation ID '${a}' does not exist`);
+            if (wanted.length > 0)
+              return this.error('ec2', 400, 'InvalidAllocationID.NotFound', `The allocation ID '${a}' does not exist`);
             continue;
           }
           items.push(`<item>${this.attributeXml(a, publicIp, st.ptr.get(a))}</item>`);
@@ -398,7 +467,11 @@ export class FaultProxy {
     if (value === null || !instance) return;
     const xml = await this.motoEc2(region, 'DescribeInstances', { 'InstanceId.1': instance });
     const eni = tag(xml, 'networkInterfaceId');
-    if (eni) await this.motoEc2(region, 'ModifyNetworkInterfaceAttribute', { NetworkInterfaceId: eni, 'SourceDestCheck.Value': value });
+    if (eni)
+      await this.motoEc2(region, 'ModifyNetworkInterfaceAttribute', {
+        NetworkInterfaceId: eni,
+        'SourceDestCheck.Value': value,
+      });
   }
 
   private attributeXml(allocation: string, publicIp: string, domain: string | undefined): string {
@@ -420,7 +493,9 @@ export class FaultProxy {
     let xml = r.body.toString('utf8');
     const stateFilter = [...form.entries()].find(([k, v]) => /^Filter\.\d+\.Name$/.test(k) && v === 'state');
     const wantedStates = stateFilter
-      ? [...form.entries()].filter(([k]) => k.startsWith(`${stateFilter[0].replace(/Name$/, '')}Value.`)).map(([, v]) => v)
+      ? [...form.entries()]
+          .filter(([k]) => k.startsWith(`${stateFilter[0].replace(/Name$/, '')}Value.`))
+          .map(([, v]) => v)
       : undefined;
     const items = topLevelItems(xml, 'natGatewaySet');
     for (const [s, e] of items.reverse()) {
@@ -433,7 +508,6 @@ export class FaultProxy {
     }
     return { ...r, body: Buffer.from(xml) };
   }
-
 }
 
 /**

@@ -33,7 +33,8 @@ export class Rehearsal {
     const terraform = findTerraform();
     if (!terraform) return { skip: 'terraform not found on PATH (or TERRAFORM)' };
     const motoServer = findMotoServer();
-    if (!motoServer) return { skip: 'moto_server not found (run scripts/setup.sh: it installs requirements-dev.txt into .venv)' };
+    if (!motoServer)
+      return { skip: 'moto_server not found (run scripts/setup.sh: it installs requirements-dev.txt into .venv)' };
     const root = mkdtempSync(join(tmpdir(), 'nat-rehearsal-'));
     const moto = await startMoto(motoServer);
     const proxy = new FaultProxy({ upstream: moto.url, logFile: join(root, 'proxy-log.jsonl'), ...options });
@@ -105,7 +106,12 @@ export class Environment {
 
   /** Writes terraform.tfvars (the re-plans of cutover read it too) and saves a plan; returns its file name. */
   async plan(vars: Vars): Promise<{ planfile: string; run: Exec }> {
-    writeVars(this.dir, { region: this.region, environment: this.name, control_domain: `${this.name}.example.com`, ...vars });
+    writeVars(this.dir, {
+      region: this.region,
+      environment: this.name,
+      control_domain: `${this.name}.example.com`,
+      ...vars,
+    });
     const planfile = `plan-${++this.plans}.tfplan`;
     const run = await this.terraform(['plan', '-input=false', '-no-color', '-lock-timeout=0s', `-out=${planfile}`]);
     if (run.code !== 0) throw new Error(`terraform plan failed (${run.code}): ${lastLines(run.stderr || run.stdout)}`);
@@ -132,34 +138,79 @@ export class Environment {
   }
 
   /** Runs a bundled action in this environment (cwd = the working directory). */
-  action(name: string, inputs: Record<string, string>, options: { timeoutMs?: number; onStdout?: (s: string, kill: (sig: NodeJS.Signals) => void) => void } = {}): Promise<ActionRun> {
+  action(
+    name: string,
+    inputs: Record<string, string>,
+    options: { timeoutMs?: number; onStdout?: (s: string, kill: (sig: NodeJS.Signals) => void) => void } = {},
+  ): Promise<ActionRun> {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.env())) if (v !== undefined) env[k] = v;
-    return runAction(name, inputs, { env, cwd: this.dir, timeoutMs: options.timeoutMs ?? 300_000, ...(options.onStdout ? { onStdout: options.onStdout } : {}) });
+    return runAction(name, inputs, {
+      env,
+      cwd: this.dir,
+      timeoutMs: options.timeoutMs ?? 300_000,
+      ...(options.onStdout ? { onStdout: options.onStdout } : {}),
+    });
   }
 
   /** plan-guard on a saved plan (it runs `terraform show -json` itself); no GitHub comment. */
   planGuard(planfile: string): Promise<ActionRun> {
-    return this.action('plan-guard', { planfile, terraform: this.rehearsal.tf.terraform, 'working-directory': this.dir, comment: 'never', 'fail-on': 'none', environment: this.name });
+    return this.action('plan-guard', {
+      planfile,
+      terraform: this.rehearsal.tf.terraform,
+      'working-directory': this.dir,
+      comment: 'never',
+      'fail-on': 'none',
+      environment: this.name,
+    });
   }
 
-  cutover(planfile: string, inputs: Record<string, string> = {}, options: { onStdout?: (s: string, kill: (sig: NodeJS.Signals) => void) => void } = {}): Promise<ActionRun> {
-    return this.action('cutover', { planfile, terraform: this.rehearsal.tf.terraform, 'working-directory': this.dir, region: this.region, ...inputs }, options);
+  cutover(
+    planfile: string,
+    inputs: Record<string, string> = {},
+    options: { onStdout?: (s: string, kill: (sig: NodeJS.Signals) => void) => void } = {},
+  ): Promise<ActionRun> {
+    return this.action(
+      'cutover',
+      {
+        planfile,
+        terraform: this.rehearsal.tf.terraform,
+        'working-directory': this.dir,
+        region: this.region,
+        ...inputs,
+      },
+      options,
+    );
   }
 
   async verifyEgress(inputs: Record<string, string> = {}): Promise<ActionRun> {
     const { vpcId, relayIps } = await this.outputs();
-    return this.action('verify-egress', { 'vpc-id': vpcId, region: this.region, 'expected-ips': JSON.stringify(relayIps), probe: 'off', ...inputs });
+    return this.action('verify-egress', {
+      'vpc-id': vpcId,
+      region: this.region,
+      'expected-ips': JSON.stringify(relayIps),
+      probe: 'off',
+      ...inputs,
+    });
   }
 
   /** Registers an AMI in moto the way Image Builder's distribution leaves it: named, and tagged only when tested. */
   async registerNatAmi(buildDate: string, tagged = true): Promise<string> {
     const proxy = this.rehearsal.proxy;
-    const xml = await proxy.motoEc2(this.region, 'RegisterImage', { Name: `cabal-nat-al2023-${buildDate}`, Description: 'NAT AMI (rehearsal)' });
+    const xml = await proxy.motoEc2(this.region, 'RegisterImage', {
+      Name: `cabal-nat-al2023-${buildDate}`,
+      Description: 'NAT AMI (rehearsal)',
+    });
     const id = /<imageId>([^<]+)<\/imageId>/.exec(xml)?.[1];
     if (!id) throw new Error(`RegisterImage returned no image id: ${xml.slice(0, 200)}`);
     if (tagged) {
-      await proxy.motoEc2(this.region, 'CreateTags', { 'ResourceId.1': id, 'Tag.1.Key': 'Role', 'Tag.1.Value': 'cabal-nat', 'Tag.2.Key': 'Name', 'Tag.2.Value': 'cabal-nat-al2023' });
+      await proxy.motoEc2(this.region, 'CreateTags', {
+        'ResourceId.1': id,
+        'Tag.1.Key': 'Role',
+        'Tag.1.Value': 'cabal-nat',
+        'Tag.2.Key': 'Name',
+        'Tag.2.Value': 'cabal-nat-al2023',
+      });
     }
     return id;
   }
@@ -171,7 +222,12 @@ export class Environment {
 }
 
 export function lastLines(text: string, n = 4): string {
-  return text.trim().split('\n').filter((l) => l.trim() !== '').slice(-n).join(' | ');
+  return text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-n)
+    .join(' | ');
 }
 
 export interface AzGap {
@@ -195,15 +251,31 @@ export interface AzGap {
 }
 
 /** The egress gap per AZ from the proxy log, for the calls at or after `since`. */
-export function egressGaps(log: readonly LogRecord[], region: string, routeTableIds: readonly string[], allocationIds: readonly string[], since = 0): AzGap[] {
+export function egressGaps(
+  log: readonly LogRecord[],
+  region: string,
+  routeTableIds: readonly string[],
+  allocationIds: readonly string[],
+  since = 0,
+): AzGap[] {
   const calls = log.filter((r): r is CallRecord => r.kind === 'call' && r.region === region && r.start >= since);
   return routeTableIds.map((rt, az) => {
     const allocation = allocationIds[az] ?? '';
-    const routeAt = calls.find((c) => (c.action === 'ReplaceRoute' || c.action === 'CreateRoute') && c.params.RouteTableId === rt && c.status === 200)?.end;
+    const routeAt = calls.find(
+      (c) =>
+        (c.action === 'ReplaceRoute' || c.action === 'CreateRoute') && c.params.RouteTableId === rt && c.status === 200,
+    )?.end;
     const associations = calls.filter((c) => c.action === 'AssociateAddress' && c.params.AllocationId === allocation);
     const associatedAt = associations.find((c) => c.status === 200)?.end;
     const event = (name: EventRecord['event']) => {
-      const e = log.find((r) => r.kind === 'event' && r.region === region && r.event === name && r.t >= since && r.allocationIds.includes(allocation));
+      const e = log.find(
+        (r) =>
+          r.kind === 'event' &&
+          r.region === region &&
+          r.event === name &&
+          r.t >= since &&
+          r.allocationIds.includes(allocation),
+      );
       return e?.kind === 'event' ? e.t : undefined;
     };
     const released = event('address-released');
@@ -212,10 +284,12 @@ export function egressGaps(log: readonly LogRecord[], region: string, routeTable
     if (routeAt !== undefined) gap.routeAt = routeAt;
     if (released !== undefined) gap.releasedAt = released;
     if (deletingAt !== undefined) gap.deletingAt = deletingAt;
-    if (deletingAt !== undefined && associatedAt !== undefined) gap.gapFromDeletionSeconds = round1((associatedAt - deletingAt) / 1000);
+    if (deletingAt !== undefined && associatedAt !== undefined)
+      gap.gapFromDeletionSeconds = round1((associatedAt - deletingAt) / 1000);
     if (associatedAt !== undefined) gap.associatedAt = associatedAt;
     if (routeAt !== undefined && associatedAt !== undefined) gap.gapSeconds = round1((associatedAt - routeAt) / 1000);
-    if (released !== undefined && associatedAt !== undefined) gap.releaseToAssociationSeconds = round1((associatedAt - released) / 1000);
+    if (released !== undefined && associatedAt !== undefined)
+      gap.releaseToAssociationSeconds = round1((associatedAt - released) / 1000);
     return gap;
   });
 }

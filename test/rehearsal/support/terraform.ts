@@ -27,7 +27,9 @@ function hasProviderBinary(root: string): boolean {
   try {
     for (const version of readdirSync(dir)) {
       for (const platform of readdirSync(join(dir, version))) {
-        const files = statSync(join(dir, version, platform)).isDirectory() ? readdirSync(join(dir, version, platform)) : [platform];
+        const files = statSync(join(dir, version, platform)).isDirectory()
+          ? readdirSync(join(dir, version, platform))
+          : [platform];
         if (files.some((f) => f.startsWith('terraform-provider-aws'))) return true;
       }
     }
@@ -95,7 +97,11 @@ export interface Exec {
   ms: number;
 }
 
-export function exec(file: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Exec> {
+export function exec(
+  file: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<Exec> {
   const started = Date.now();
   return new Promise((res, rej) => {
     const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -124,7 +130,11 @@ export interface TerraformSetup {
 }
 
 /** `terraform init` of the module in `<root>/template`, from the mirror when found, else the registry. */
-export async function initTemplate(terraform: string, root: string, baseEnv: NodeJS.ProcessEnv): Promise<TerraformSetup> {
+export async function initTemplate(
+  terraform: string,
+  root: string,
+  baseEnv: NodeJS.ProcessEnv,
+): Promise<TerraformSetup> {
   const template = join(root, 'template');
   mkdirSync(template, { recursive: true });
   cpSync(MODULE_DIR, template, { recursive: true, filter: (src) => !src.includes(`${'/'}.terraform`) });
@@ -132,13 +142,26 @@ export async function initTemplate(terraform: string, root: string, baseEnv: Nod
   writeFileSync(cliConfig, '# rehearsal: no machine settings\n');
   const mirror = findProviderMirror();
   // From the registry, the provider lands once in a plugin cache and every workspace links to it.
-  const env: NodeJS.ProcessEnv = { ...baseEnv, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', ...(mirror ? {} : { TF_PLUGIN_CACHE_DIR: join(root, 'plugin-cache') }) };
+  const env: NodeJS.ProcessEnv = {
+    ...baseEnv,
+    TF_CLI_CONFIG_FILE: cliConfig,
+    TF_IN_AUTOMATION: '1',
+    CHECKPOINT_DISABLE: '1',
+    ...(mirror ? {} : { TF_PLUGIN_CACHE_DIR: join(root, 'plugin-cache') }),
+  };
   if (!mirror) mkdirSync(join(root, 'plugin-cache'), { recursive: true });
   const args = ['init', '-input=false', '-no-color', ...(mirror ? [`-plugin-dir=${mirror}`] : [])];
   const r = await exec(terraform, args, { cwd: template, env });
   if (r.code !== 0) {
-    const why = (r.stderr || r.stdout).trim().split('\n').filter((l) => l.trim() !== '').slice(-3).join(' | ');
-    throw new Error(`terraform init failed (${mirror ? `provider mirror ${mirror}` : 'no provider mirror found; registry'}): ${why}`);
+    const why = (r.stderr || r.stdout)
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-3)
+      .join(' | ');
+    throw new Error(
+      `terraform init failed (${mirror ? `provider mirror ${mirror}` : 'no provider mirror found; registry'}): ${why}`,
+    );
   }
   return { terraform, provider: mirror ?? 'registry.terraform.io', template, env, initMs: r.ms };
 }
@@ -146,7 +169,11 @@ export async function initTemplate(terraform: string, root: string, baseEnv: Nod
 /** A scenario's working directory: the module plus the template's .terraform (provider symlinked) and lock file. */
 export function workspace(setup: TerraformSetup, root: string, name: string): string {
   const dir = join(root, name);
-  cpSync(setup.template, dir, { recursive: true, verbatimSymlinks: true, filter: (src) => !/terraform\.tfstate|\.tfplan$|terraform\.tfvars$/.test(src) });
+  cpSync(setup.template, dir, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: (src) => !/terraform\.tfstate|\.tfplan$|terraform\.tfvars$/.test(src),
+  });
   return dir;
 }
 
@@ -154,4 +181,3 @@ export function writeVars(dir: string, vars: Record<string, string | number | bo
   const lines = Object.entries(vars).map(([k, v]) => `${k} = ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
   writeFileSync(join(dir, 'terraform.tfvars'), `${lines.join('\n')}\n`);
 }
-

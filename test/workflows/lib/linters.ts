@@ -68,7 +68,10 @@ export function probeNode24(bin: string): string | undefined {
     mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
     mkdirSync(join(dir, 'act', 'dist'), { recursive: true });
     writeFileSync(join(dir, 'act', 'dist', 'index.js'), '');
-    writeFileSync(join(dir, 'act', 'action.yml'), 'name: probe\ndescription: probe\nruns:\n  using: node24\n  main: dist/index.js\n');
+    writeFileSync(
+      join(dir, 'act', 'action.yml'),
+      'name: probe\ndescription: probe\nruns:\n  using: node24\n  main: dist/index.js\n',
+    );
     writeFileSync(
       join(dir, '.github', 'workflows', 'probe.yml'),
       'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: $/act\n',
@@ -86,9 +89,16 @@ export function probeNode24(bin: string): string | undefined {
 function parseActionlintJson(stdout: string): LintMessage[] {
   const text = stdout.trim();
   if (!text) return [];
-  const raw = JSON.parse(text) as { filepath: string; line: number; column: number; kind: string; message: string }[] | null;
+  const raw = JSON.parse(text) as
+    { filepath: string; line: number; column: number; kind: string; message: string }[] | null;
   // actionlint prints paths relative to its working directory (the repository root): make them absolute.
-  return (raw ?? []).map((e) => ({ file: resolve(repoRoot, e.filepath), line: e.line, column: e.column, kind: e.kind, message: e.message }));
+  return (raw ?? []).map((e) => ({
+    file: resolve(repoRoot, e.filepath),
+    line: e.line,
+    column: e.column,
+    kind: e.kind,
+    message: e.message,
+  }));
 }
 
 /**
@@ -98,7 +108,11 @@ function parseActionlintJson(stdout: string): LintMessage[] {
  */
 export function findActionlint(shellcheck: string | undefined): Linter | Unavailable {
   const bin = locate('actionlint', 'ACTIONLINT');
-  if (!bin) return { kind: 'unavailable', reason: 'no actionlint ($ACTIONLINT unset, none in .venv/bin or on PATH: run scripts/setup.sh)' };
+  if (!bin)
+    return {
+      kind: 'unavailable',
+      reason: 'no actionlint ($ACTIONLINT unset, none in .venv/bin or on PATH: run scripts/setup.sh)',
+    };
   let version: string;
   try {
     version = versionOf(bin, '-version');
@@ -106,18 +120,26 @@ export function findActionlint(shellcheck: string | undefined): Linter | Unavail
     return { kind: 'unavailable', reason: `${bin} -version failed: ${(err as Error).message.split('\n')[0]}` };
   }
   const complaint = probeNode24(bin);
-  if (complaint) return { kind: 'unavailable', reason: `${bin} (v${version}) cannot lint a \`$/\` node24 local action: ${complaint}` };
+  if (complaint)
+    return {
+      kind: 'unavailable',
+      reason: `${bin} (v${version}) cannot lint a \`$/\` node24 local action: ${complaint}`,
+    };
   return {
     bin,
     version,
     describe: `actionlint v${version} (${bin}; shellcheck ${shellcheck ? 'on' : 'off'})`,
     lint(files) {
       // The repository's .github/actionlint.yaml is picked up from cwd.
-      const r = spawnSync(bin, ['-no-color', '-shellcheck', shellcheck ?? '', '-pyflakes', '', '-format', '{{json .}}', ...files], {
-        cwd: repoRoot,
-        encoding: 'utf8',
-        timeout: 180_000,
-      });
+      const r = spawnSync(
+        bin,
+        ['-no-color', '-shellcheck', shellcheck ?? '', '-pyflakes', '', '-format', '{{json .}}', ...files],
+        {
+          cwd: repoRoot,
+          encoding: 'utf8',
+          timeout: 180_000,
+        },
+      );
       if (r.status !== 0 && r.status !== 1) throw new Error(`actionlint failed (exit ${r.status}): ${r.stderr}`);
       return parseActionlintJson(r.stdout);
     },
@@ -141,7 +163,11 @@ interface ZizmorFinding {
  */
 export function findZizmor(): Linter | Unavailable {
   const bin = locate('zizmor', 'ZIZMOR');
-  if (!bin) return { kind: 'unavailable', reason: 'no zizmor ($ZIZMOR unset, none in .venv/bin or on PATH: run scripts/setup.sh)' };
+  if (!bin)
+    return {
+      kind: 'unavailable',
+      reason: 'no zizmor ($ZIZMOR unset, none in .venv/bin or on PATH: run scripts/setup.sh)',
+    };
   let version: string;
   try {
     version = versionOf(bin, '--version');
@@ -155,7 +181,19 @@ export function findZizmor(): Linter | Unavailable {
     lint(inputs) {
       const r = spawnSync(
         bin,
-        ['--offline', '--no-progress', '--color', 'never', '--persona', 'pedantic', '--config', join(repoRoot, '.github', 'zizmor.yml'), '--format', 'json', ...inputs],
+        [
+          '--offline',
+          '--no-progress',
+          '--color',
+          'never',
+          '--persona',
+          'pedantic',
+          '--config',
+          join(repoRoot, '.github', 'zizmor.yml'),
+          '--format',
+          'json',
+          ...inputs,
+        ],
         { cwd: repoRoot, encoding: 'utf8', timeout: 180_000 },
       );
       // Exit codes: 0 clean, 1 error, 10-14 findings by highest severity.

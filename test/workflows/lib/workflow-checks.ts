@@ -65,7 +65,12 @@ function readActionYml(root: string, name: string): ActionYml | undefined {
   for (const [k, v] of Object.entries(isObj(doc.inputs) ? doc.inputs : {})) {
     inputs[k] = { required: isObj(v) && v.required === true, hasDefault: isObj(v) && v.default !== undefined };
   }
-  return { using: runs.using, main: runs.main, inputs, outputs: new Set(Object.keys(isObj(doc.outputs) ? doc.outputs : {})) };
+  return {
+    using: runs.using,
+    main: runs.main,
+    inputs,
+    outputs: new Set(Object.keys(isObj(doc.outputs) ? doc.outputs : {})),
+  };
 }
 
 /** An existing action.yml must keep the contract: every contract input/output, node24, dist/index.js. */

@@ -71,13 +71,26 @@ export function options(dir: string, extra: Partial<CutoverOptions> = {}): Cutov
   };
 }
 
-export function deps(dir: string, extra: { clock?: VirtualClock; signal?: AbortSignal; graceMs?: number; terraform?: string } = {}) {
+export function deps(
+  dir: string,
+  extra: { clock?: VirtualClock; signal?: AbortSignal; graceMs?: number; terraform?: string } = {},
+) {
   const lines: RenderedLine[] = [];
   const secrets: string[] = [];
-  const ec2 = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' }, maxAttempts: 1 });
+  const ec2 = new EC2Client({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
   const clock = extra.clock ?? new VirtualClock();
   const d: CutoverDeps = {
-    terraform: processDriver({ terraform: extra.terraform ?? FAKE_TF, cwd: dir, env: { ...process.env, FAKE_TF_DIR: dir }, graceMs: extra.graceMs ?? 5_000, killGraceMs: 2_000 }),
+    terraform: processDriver({
+      terraform: extra.terraform ?? FAKE_TF,
+      cwd: dir,
+      env: { ...process.env, FAKE_TF_DIR: dir },
+      graceMs: extra.graceMs ?? 5_000,
+      killGraceMs: 2_000,
+    }),
     ec2: () => ec2,
     clock,
     out: {
@@ -129,7 +142,10 @@ export function simulateEc2(ec2: EC2Client, world: Ec2World) {
   mock.on(DescribeNatGatewaysCommand).callsFake(() => {
     if (throttles > 0) {
       throttles--;
-      throw Object.assign(new Error('Rate exceeded'), { name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 503 } });
+      throw Object.assign(new Error('Rate exceeded'), {
+        name: 'RequestLimitExceeded',
+        $metadata: { httpStatusCode: 503 },
+      });
     }
     gwPolls++;
     if (world.noGateways) return { NatGateways: [] };
@@ -139,7 +155,13 @@ export function simulateEc2(ec2: EC2Client, world: Ec2World) {
       NatGateways: Array.from({ length: azs }, (_, i) => ({
         NatGatewayId: `nat-0${i}0f1e2d3c4b5a6978`,
         State: state,
-        NatGatewayAddresses: [{ AllocationId: `eipalloc-0${i}a1b2c3d4e5f6a7b8`, PublicIp: `203.0.113.${10 + i}`, NetworkInterfaceId: `eni-0gw${i}` }],
+        NatGatewayAddresses: [
+          {
+            AllocationId: `eipalloc-0${i}a1b2c3d4e5f6a7b8`,
+            PublicIp: `203.0.113.${10 + i}`,
+            NetworkInterfaceId: `eni-0gw${i}`,
+          },
+        ],
       })),
     };
   });
@@ -152,27 +174,48 @@ export function simulateEc2(ec2: EC2Client, world: Ec2World) {
         AllocationId: a,
         PublicIp: '203.0.113.10',
         Domain: 'vpc',
-        ...(associated.has(a) ? { AssociationId: associated.get(a), InstanceId: 'i-new' } : lingering ? { AssociationId: `eipassoc-gw-${a.slice(-4)}`, NetworkInterfaceId: 'eni-0gw0' } : {}),
+        ...(associated.has(a)
+          ? { AssociationId: associated.get(a), InstanceId: 'i-new' }
+          : lingering
+            ? { AssociationId: `eipassoc-gw-${a.slice(-4)}`, NetworkInterfaceId: 'eni-0gw0' }
+            : {}),
       })),
     };
   });
-  mock.on(AssociateAddressCommand).callsFake((input: { AllocationId?: string; InstanceId?: string; NetworkInterfaceId?: string; AllowReassociation?: boolean }) => {
-    world.onAssociate?.(input);
-    if (associateErrors > 0) {
-      associateErrors--;
-      throw Object.assign(new Error(`${world.associateError ?? 'AuthFailure'}: simulated`), { name: world.associateError ?? 'AuthFailure', $metadata: { httpStatusCode: 400 } });
-    }
-    if (held()) throw Object.assign(new Error('You do not have permission to access the specified resource.'), { name: 'AuthFailure', $metadata: { httpStatusCode: 400 } });
-    const id = `eipassoc-0cut${(input.AllocationId ?? '').slice(9, 11)}feed`;
-    associated.set(input.AllocationId ?? '', id);
-    return { AssociationId: id };
-  });
+  mock
+    .on(AssociateAddressCommand)
+    .callsFake(
+      (input: {
+        AllocationId?: string;
+        InstanceId?: string;
+        NetworkInterfaceId?: string;
+        AllowReassociation?: boolean;
+      }) => {
+        world.onAssociate?.(input);
+        if (associateErrors > 0) {
+          associateErrors--;
+          throw Object.assign(new Error(`${world.associateError ?? 'AuthFailure'}: simulated`), {
+            name: world.associateError ?? 'AuthFailure',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        if (held())
+          throw Object.assign(new Error('You do not have permission to access the specified resource.'), {
+            name: 'AuthFailure',
+            $metadata: { httpStatusCode: 400 },
+          });
+        const id = `eipassoc-0cut${(input.AllocationId ?? '').slice(9, 11)}feed`;
+        associated.set(input.AllocationId ?? '', id);
+        return { AssociationId: id };
+      },
+    );
   return {
     mock,
     gatewayPolls: () => gwPolls,
     addressPolls: () => addrPolls,
     /** DescribeNatGateways + DescribeAddresses calls after the preflight's one. */
-    calls: () => mock.commandCalls(DescribeNatGatewaysCommand).length + mock.commandCalls(DescribeAddressesCommand).length,
+    calls: () =>
+      mock.commandCalls(DescribeNatGatewaysCommand).length + mock.commandCalls(DescribeAddressesCommand).length,
     associations: () => mock.commandCalls(AssociateAddressCommand).map((c) => c.args[0].input),
     images: mock.on(DescribeImagesCommand),
   };

@@ -51,14 +51,18 @@ export function readAdviseInputs(read: InputReader): AdviseInputs {
   const days = intInput('advise-days', read('advise-days'), DEFAULT_ADVISE_DAYS, { min: 1, max: MAX_ADVISE_DAYS });
   const instanceType = stringInput('advise-instance-type', read('advise-instance-type'));
   if (instanceType && !/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(instanceType)) {
-    throw new InputError(`advise-instance-type: ${JSON.stringify(instanceType)} is not an EC2 instance type (e.g. t3.small)`);
+    throw new InputError(
+      `advise-instance-type: ${JSON.stringify(instanceType)} is not an EC2 instance type (e.g. t3.small)`,
+    );
   }
   if (instanceType && !advise) throw new InputError('advise-instance-type: only applies with advise: true');
   return { advise, days, ...(instanceType ? { instanceType } : {}) };
 }
 
 function regionalAzs(g: NatGateway): string[] {
-  return [...new Set((g.NatGatewayAddresses ?? []).map((a) => a.AvailabilityZone).filter((az): az is string => !!az))].sort();
+  return [
+    ...new Set((g.NatGatewayAddresses ?? []).map((a) => a.AvailabilityZone).filter((az): az is string => !!az)),
+  ].sort();
 }
 
 /** The most common entry (ties: alphabetical), or undefined. */
@@ -80,14 +84,24 @@ export async function adviseMode(clients: AdvisorClients, clock: Clock, options:
     expectedIps: [],
     ...(options.vpcId ? { vpcId: options.vpcId } : { vpcName: options.vpcName ?? '' }),
   });
-  const analysis = analyzeTopology(snap, { mode: 'auto', natNamePattern: options.natNamePattern, expectedIps: [], expectQuiesced: false });
+  const analysis = analyzeTopology(snap, {
+    mode: 'auto',
+    natNamePattern: options.natNamePattern,
+    expectedIps: [],
+    expectQuiesced: false,
+  });
   const notes: string[] = [];
   let ec2Calls = Object.values(snap.calls).reduce((a, b) => a + b, 0);
 
   const instances = new Map<string, Instance>(snap.natInstances.map((i) => [i.InstanceId ?? '', i]));
   const gateways = new Map<string, NatGateway>(snap.natGateways.map((g) => [g.NatGatewayId ?? '', g]));
-  const azs = analysis.azs.filter((a) => a.privateSubnetIds.length > 0).map((a) => a.az).sort();
-  const live = analysis.nats.filter((n) => (n.kind === 'instance' ? n.state === 'running' : n.state === 'available' || n.state === 'pending'));
+  const azs = analysis.azs
+    .filter((a) => a.privateSubnetIds.length > 0)
+    .map((a) => a.az)
+    .sort();
+  const live = analysis.nats.filter((n) =>
+    n.kind === 'instance' ? n.state === 'running' : n.state === 'available' || n.state === 'pending',
+  );
   const nats: AdvisorNat[] = live.map((n) => {
     const servesAzs = analysis.azs.filter((a) => a.egressNatIds.includes(n.id)).map((a) => a.az);
     if (n.kind === 'instance') {
@@ -119,20 +133,31 @@ export async function adviseMode(clients: AdvisorClients, clock: Clock, options:
 
   // Today's mode.
   const kinds = new Set(nats.map((n) => n.kind));
-  const currentMode: Advice['currentMode'] = nats.length === 0 ? 'none' : kinds.size > 1 ? 'mixed' : nats[0]!.kind === 'instance' ? 'instance' : 'gateway';
+  const currentMode: Advice['currentMode'] =
+    nats.length === 0 ? 'none' : kinds.size > 1 ? 'mixed' : nats[0]!.kind === 'instance' ? 'instance' : 'gateway';
   let current: ModeId | null = null;
   if (currentMode === 'instance') current = 'instance';
   else if (currentMode === 'gateway') {
     if (nats.some((n) => n.availabilityMode === 'regional')) current = nats.length === 1 ? 'regional-gateway' : null;
     else if (nats.length === 1 && allAzs.length > 1) current = 'single-zonal-gateway';
-    else if (allAzs.every((az) => nats.some((n) => n.az === az && n.servesAzs.includes(az)))) current = 'zonal-gateway-per-az';
+    else if (allAzs.every((az) => nats.some((n) => n.az === az && n.servesAzs.includes(az))))
+      current = 'zonal-gateway-per-az';
   }
-  if (currentMode === 'mixed') notes.push(`Mixed modes today: ${nats.map((n) => `${n.id} (${n.kind}${n.az ? `, ${n.az}` : ''})`).join('; ')}; each mode below is priced for the whole VPC`);
+  if (currentMode === 'mixed')
+    notes.push(
+      `Mixed modes today: ${nats.map((n) => `${n.id} (${n.kind}${n.az ? `, ${n.az}` : ''})`).join('; ')}; each mode below is priced for the whole VPC`,
+    );
 
   const instanceTypes = nats.map((n) => n.instanceType).filter((t): t is string => !!t);
   const todayType = mostCommon(instanceTypes) ?? options.instanceType ?? DEFAULT_INSTANCE_TYPE;
-  if (new Set(instanceTypes).size > 1) notes.push(`NAT instances run several types (${[...new Set(instanceTypes)].join(', ')}): instance mode is priced with ${todayType}`);
-  if (instanceTypes.length === 0 && !options.instanceType) notes.push(`No NAT instance runs: instance mode is priced with ${DEFAULT_INSTANCE_TYPE} (the runbook's default nat_instance_type)`);
+  if (new Set(instanceTypes).size > 1)
+    notes.push(
+      `NAT instances run several types (${[...new Set(instanceTypes)].join(', ')}): instance mode is priced with ${todayType}`,
+    );
+  if (instanceTypes.length === 0 && !options.instanceType)
+    notes.push(
+      `No NAT instance runs: instance mode is priced with ${DEFAULT_INSTANCE_TYPE} (the runbook's default nat_instance_type)`,
+    );
   const types = [...new Set([todayType, ...(options.instanceType ? [options.instanceType] : []), ...instanceTypes])];
   const network = await readInstanceTypes(clients.ec2, types);
   ec2Calls += network.calls;
@@ -153,13 +178,21 @@ export async function adviseMode(clients: AdvisorClients, clock: Clock, options:
     current,
   });
   const gwTraffic = traffic.filter((t) => t.kind === 'gateway');
-  const toDest = gwTraffic.length > 0 && traffic.every((t) => t.kind === 'gateway') ? gwTraffic.reduce((a, t) => a + (t.monthlyToDestinationGB ?? 0), 0) : null;
+  const toDest =
+    gwTraffic.length > 0 && traffic.every((t) => t.kind === 'gateway')
+      ? gwTraffic.reduce((a, t) => a + (t.monthlyToDestinationGB ?? 0), 0)
+      : null;
   return {
     version: 1,
     region: options.region,
     vpcId: analysis.vpcId,
     generatedAt: new Date(clock.now()).toISOString(),
-    window: { days: window.days, start: new Date(window.startMs).toISOString(), end: new Date(window.endMs).toISOString(), periodSeconds: window.periodSeconds },
+    window: {
+      days: window.days,
+      start: new Date(window.startMs).toISOString(),
+      end: new Date(window.endMs).toISOString(),
+      periodSeconds: window.periodSeconds,
+    },
     currentMode,
     azs: allAzs,
     traffic: {
@@ -168,7 +201,11 @@ export async function adviseMode(clients: AdvisorClients, clock: Clock, options:
       monthlyProcessedGB: model.monthlyProcessedGB,
       monthlyToDestinationGB: toDest,
     },
-    prices: { source: prices.source, ...(prices.table && prices.source !== 'price-list-api' ? { table: prices.table } : {}), notes: prices.notes },
+    prices: {
+      source: prices.source,
+      ...(prices.table && prices.source !== 'price-list-api' ? { table: prices.table } : {}),
+      notes: prices.notes,
+    },
     modes: model.modes,
     dataTransferOut: {
       monthlyGB: toDest,

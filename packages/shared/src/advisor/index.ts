@@ -4,11 +4,37 @@
  * Entry points: `adviseMode` (clients, clock, options) and `readAdviseInputs` for action/CLI inputs.
  */
 export * from './types';
-export { adviseMode, readAdviseInputs, DEFAULT_ADVISE_DAYS, DEFAULT_INSTANCE_TYPE, type AdviseInputs, type AdviseOptions, type AdvisorClients } from './advise';
+export {
+  adviseMode,
+  readAdviseInputs,
+  DEFAULT_ADVISE_DAYS,
+  DEFAULT_INSTANCE_TYPE,
+  type AdviseInputs,
+  type AdviseOptions,
+  type AdvisorClients,
+} from './advise';
 export { createAdvisorClients } from './clients';
-export { MAX_ADVISE_DAYS, MAX_POINTS_PER_SERIES, QUERIES_PER_CALL, metricQueries, metricWindow, readMetrics, type MetricWindow, type RawMetrics } from './metrics';
+export {
+  MAX_ADVISE_DAYS,
+  MAX_POINTS_PER_SERIES,
+  QUERIES_PER_CALL,
+  metricQueries,
+  metricWindow,
+  readMetrics,
+  type MetricWindow,
+  type RawMetrics,
+} from './metrics';
 export { natTraffic, HOURS_PER_MONTH } from './traffic';
 export { AVAILABILITY, breakEvens, priceModes, type ModelInput, type ModelResult } from './model';
-export { PRICE_TABLE, onDemandPrices, pricingEndpointRegion, readPrices, tablePrices, type Price, type PriceBook, type PriceSource } from './prices';
+export {
+  PRICE_TABLE,
+  onDemandPrices,
+  pricingEndpointRegion,
+  readPrices,
+  tablePrices,
+  type Price,
+  type PriceBook,
+  type PriceSource,
+} from './prices';
 export { NETWORK_TABLE, readInstanceTypes, type InstanceTypeNetwork } from './instance-types';
 export { adviceJson, priceSourceLine, renderAdvice } from './report';

@@ -27,7 +27,15 @@ export interface InstanceTypeNetwork {
 /** [baseline Gbit/s, burst Gbit/s, burstable CPU] for the types NAT instances usually run on. */
 export const NETWORK_TABLE: Record<string, [number, number, boolean]> = (() => {
   const t: Record<string, [number, number, boolean]> = {};
-  const sizes: [string, number][] = [['nano', 0.032], ['micro', 0.064], ['small', 0.128], ['medium', 0.256], ['large', 0.512], ['xlarge', 1.024], ['2xlarge', 2.048]];
+  const sizes: [string, number][] = [
+    ['nano', 0.032],
+    ['micro', 0.064],
+    ['small', 0.128],
+    ['medium', 0.256],
+    ['large', 0.512],
+    ['xlarge', 1.024],
+    ['2xlarge', 2.048],
+  ];
   for (const family of ['t3', 't3a', 't4g']) for (const [size, base] of sizes) t[`${family}.${size}`] = [base, 5, true];
   t['c6gn.medium'] = [1.6, 16, false];
   t['c6gn.large'] = [3, 25, false];
@@ -49,7 +57,10 @@ export async function readInstanceTypes(ec2: EC2Client | undefined, types: strin
   const wanted = [...new Set(types)].filter(Boolean);
   if (ec2 && wanted.length > 0) {
     try {
-      for await (const page of paginateDescribeInstanceTypes({ client: ec2 }, { InstanceTypes: wanted as _InstanceType[] })) {
+      for await (const page of paginateDescribeInstanceTypes(
+        { client: ec2 },
+        { InstanceTypes: wanted as _InstanceType[] },
+      )) {
         calls++;
         for (const it of page.InstanceTypes ?? []) {
           const card = it.NetworkInfo?.NetworkCards?.[0];
@@ -64,7 +75,9 @@ export async function readInstanceTypes(ec2: EC2Client | undefined, types: strin
         }
       }
     } catch (err) {
-      notes.push(`DescribeInstanceTypes failed (${awsErrorCode(err) || describeError(err)}): network figures from the table`);
+      notes.push(
+        `DescribeInstanceTypes failed (${awsErrorCode(err) || describeError(err)}): network figures from the table`,
+      );
     }
   }
   for (const type of wanted) {

@@ -41,7 +41,8 @@ export interface MetricWindow {
  * MAX_POINTS_PER_SERIES points. Throws RangeError outside 1..455 days.
  */
 export function metricWindow(nowMs: number, days: number): MetricWindow {
-  if (!Number.isInteger(days) || days < 1 || days > MAX_ADVISE_DAYS) throw new RangeError(`days must be 1..${MAX_ADVISE_DAYS}, not ${days}`);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_ADVISE_DAYS)
+    throw new RangeError(`days must be 1..${MAX_ADVISE_DAYS}, not ${days}`);
   const granularity = days < 15 ? 60 : days < 63 ? 300 : 3600;
   const periodSeconds = Math.ceil((days * DAY) / MAX_POINTS_PER_SERIES / granularity) * granularity;
   const endMs = Math.floor(nowMs / 60_000) * 60_000;
@@ -76,12 +77,19 @@ const INSTANCE_SERIES: [string, Stat][] = [
 ];
 
 /** Every query the advice needs, with what each one is. */
-export function metricQueries(nats: AdvisorNat[], window: MetricWindow): { queries: MetricDataQuery[]; keys: Map<string, SeriesKey> } {
+export function metricQueries(
+  nats: AdvisorNat[],
+  window: MetricWindow,
+): { queries: MetricDataQuery[]; keys: Map<string, SeriesKey> } {
   const queries: MetricDataQuery[] = [];
   const keys = new Map<string, SeriesKey>();
   for (const nat of nats) {
     const gateway = nat.kind === 'gateway';
-    const series = gateway ? GATEWAY_SERIES : nat.burstableCpu ? [...INSTANCE_SERIES, ['CPUCreditBalance', 'Minimum'] as [string, Stat]] : INSTANCE_SERIES;
+    const series = gateway
+      ? GATEWAY_SERIES
+      : nat.burstableCpu
+        ? [...INSTANCE_SERIES, ['CPUCreditBalance', 'Minimum'] as [string, Stat]]
+        : INSTANCE_SERIES;
     for (const [metric, stat] of series) {
       const id = `q${queries.length}`;
       keys.set(id, { natId: nat.id, metric, stat });
@@ -107,7 +115,10 @@ export function metricQueries(nats: AdvisorNat[], window: MetricWindow): { queri
  * Queries per GetMetricData call: every series has at most MAX_POINTS_PER_SERIES points, so 70 queries stay
  * within 100,800 data points, whatever the window (the same batch size for every number of days).
  */
-export const QUERIES_PER_CALL = Math.min(MAX_QUERIES_PER_CALL, Math.floor(MAX_DATAPOINTS_PER_CALL / MAX_POINTS_PER_SERIES));
+export const QUERIES_PER_CALL = Math.min(
+  MAX_QUERIES_PER_CALL,
+  Math.floor(MAX_DATAPOINTS_PER_CALL / MAX_POINTS_PER_SERIES),
+);
 
 /** One series: timestamps (epoch ms, ascending) and values. */
 export interface Series {
@@ -126,7 +137,11 @@ export interface RawMetrics {
 }
 
 /** Reads every series of `nats` in batched, paginated GetMetricData calls (errors after the SDK's retries propagate). */
-export async function readMetrics(cloudwatch: CloudWatchClient, nats: AdvisorNat[], window: MetricWindow): Promise<RawMetrics> {
+export async function readMetrics(
+  cloudwatch: CloudWatchClient,
+  nats: AdvisorNat[],
+  window: MetricWindow,
+): Promise<RawMetrics> {
   const { queries, keys } = metricQueries(nats, window);
   const per = QUERIES_PER_CALL;
   const raw: RawMetrics = { series: new Map(), problems: [], calls: 0, queries: queries.length };
@@ -134,7 +149,12 @@ export async function readMetrics(cloudwatch: CloudWatchClient, nats: AdvisorNat
     const batch = queries.slice(i, i + per);
     const pages = paginateGetMetricData(
       { client: cloudwatch },
-      { MetricDataQueries: batch, StartTime: new Date(window.startMs), EndTime: new Date(window.endMs), ScanBy: 'TimestampAscending' },
+      {
+        MetricDataQueries: batch,
+        StartTime: new Date(window.startMs),
+        EndTime: new Date(window.endMs),
+        ScanBy: 'TimestampAscending',
+      },
     );
     for await (const page of pages) {
       raw.calls++;
@@ -142,7 +162,12 @@ export async function readMetrics(cloudwatch: CloudWatchClient, nats: AdvisorNat
         const key = keys.get(r.Id ?? '');
         if (!key) continue;
         if (r.StatusCode === 'Forbidden' || r.StatusCode === 'InternalError') {
-          raw.problems.push({ natId: key.natId, metric: key.metric, status: r.StatusCode, ...(r.Messages?.[0]?.Value ? { message: r.Messages[0].Value } : {}) });
+          raw.problems.push({
+            natId: key.natId,
+            metric: key.metric,
+            status: r.StatusCode,
+            ...(r.Messages?.[0]?.Value ? { message: r.Messages[0].Value } : {}),
+          });
         }
         const values = r.Values ?? [];
         if (values.length === 0) continue;

@@ -90,7 +90,8 @@ export function tablePrices(region: string, instanceTypes: string[]): PriceBook 
   const t = PRICE_TABLE;
   const notes: string[] = [];
   const tableRegion = (t.regions as readonly string[]).includes(region) ? region : 'us-east-1';
-  if (tableRegion !== region) notes.push(`The price table covers ${t.regions.join(', ')} only: ${region} is priced at us-east-1 rates`);
+  if (tableRegion !== region)
+    notes.push(`The price table covers ${t.regions.join(', ')} only: ${region} is priced at us-east-1 rates`);
   const p = (usd: number, unit: Price['unit']): Price => ({ usd, unit, source: 'table' });
   const instanceHour: Record<string, Price> = {};
   for (const type of instanceTypes) {
@@ -120,7 +121,9 @@ export function pricingEndpointRegion(region: string): string {
 
 interface PriceListProduct {
   product?: { attributes?: Record<string, string> };
-  terms?: { OnDemand?: Record<string, { priceDimensions?: Record<string, { unit?: string; pricePerUnit?: { USD?: string } }> }> };
+  terms?: {
+    OnDemand?: Record<string, { priceDimensions?: Record<string, { unit?: string; pricePerUnit?: { USD?: string } }> }>;
+  };
 }
 
 /** The on-demand USD prices (with their units) in a GetProducts answer's PriceList entries. */
@@ -154,20 +157,32 @@ class NotAllowed extends Error {}
  * allowed or fails after the SDK's retries) comes from the table, with a note saying why.
  * Calls: one GetProducts per instance type, one for NAT gateway, one for public IPv4 (pages counted).
  */
-export async function readPrices(pricing: PricingClient | undefined, region: string, instanceTypes: string[]): Promise<PriceBook> {
+export async function readPrices(
+  pricing: PricingClient | undefined,
+  region: string,
+  instanceTypes: string[],
+): Promise<PriceBook> {
   const table = tablePrices(region, instanceTypes);
-  if (!pricing) return { ...table, notes: [`Prices from the table dated ${PRICE_TABLE.asOf}: the Price List API was not asked`, ...table.notes] };
+  if (!pricing)
+    return {
+      ...table,
+      notes: [`Prices from the table dated ${PRICE_TABLE.asOf}: the Price List API was not asked`, ...table.notes],
+    };
   let calls = 0;
   const query = async (serviceCode: string, filters: Filter[]) => {
     const items: (string | object)[] = [];
     try {
-      for await (const page of paginateGetProducts({ client: pricing }, { ServiceCode: serviceCode, Filters: filters, FormatVersion: 'aws_v1', MaxResults: 100 })) {
+      for await (const page of paginateGetProducts(
+        { client: pricing },
+        { ServiceCode: serviceCode, Filters: filters, FormatVersion: 'aws_v1', MaxResults: 100 },
+      )) {
         calls++;
         items.push(...((page.PriceList ?? []) as (string | object)[]));
       }
     } catch (err) {
       const code = awsErrorCode(err);
-      if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(code)) throw new NotAllowed(`the role may not call pricing:GetProducts (${code})`);
+      if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(code))
+        throw new NotAllowed(`the role may not call pricing:GetProducts (${code})`);
       throw new NotAllowed(`the Price List API failed: ${describeError(err)}`);
     }
     return onDemandPrices(items);
@@ -190,13 +205,18 @@ export async function readPrices(pricing: PricingClient | undefined, region: str
       if (hourly) instanceHour[type] = api(hourly.usd, 'hour');
       else if (table.instanceHour[type]) {
         instanceHour[type] = table.instanceHour[type];
-        apiNotes.push(`The Price List API returned no on-demand Linux price for ${type} in ${region}: table price used`);
+        apiNotes.push(
+          `The Price List API returned no on-demand Linux price for ${type} in ${region}: table price used`,
+        );
       }
     }
     const nat = await query('AmazonEC2', [match('regionCode', region), match('productFamily', 'NAT Gateway')]);
     const natHour = nat.find((f) => /NatGateway-Hours$/.test(f.usagetype) && f.unit === 'Hrs');
     const natGB = nat.find((f) => /NatGateway-Bytes$/.test(f.usagetype) && f.unit === 'GB');
-    const ipv4 = await query('AmazonVPC', [match('regionCode', region), { Type: 'CONTAINS', Field: 'usagetype', Value: 'PublicIPv4:InUseAddress' }]);
+    const ipv4 = await query('AmazonVPC', [
+      match('regionCode', region),
+      { Type: 'CONTAINS', Field: 'usagetype', Value: 'PublicIPv4:InUseAddress' },
+    ]);
     const ipv4Hour = ipv4.find((f) => f.unit === 'Hrs' && f.usd > 0);
     const pick = (found: { usd: number } | undefined, fallback: Price, unit: Price['unit'], what: string): Price => {
       if (found) return api(found.usd, unit);
@@ -213,12 +233,21 @@ export async function readPrices(pricing: PricingClient | undefined, region: str
       notes: [...apiNotes, ...table.notes.filter((n) => !n.startsWith('The price table covers'))],
     };
     // Data transfer (cross-AZ, out to the internet) is tiered and priced per pair of locations: always the table's first tier.
-    book.notes.push('Cross-AZ and internet data transfer rates are the table\'s (first tier)');
-    const fromApi = [book.natGatewayHour, book.natGatewayGB, book.publicIpv4Hour, ...Object.values(book.instanceHour)].every((p) => p.source === 'price-list-api');
+    book.notes.push("Cross-AZ and internet data transfer rates are the table's (first tier)");
+    const fromApi = [
+      book.natGatewayHour,
+      book.natGatewayGB,
+      book.publicIpv4Hour,
+      ...Object.values(book.instanceHour),
+    ].every((p) => p.source === 'price-list-api');
     book.source = fromApi ? 'price-list-api' : 'mixed';
     return book;
   } catch (err) {
     if (!(err instanceof NotAllowed)) throw err;
-    return { ...table, calls, notes: [`Prices from the table dated ${PRICE_TABLE.asOf}: ${err.message}`, ...table.notes] };
+    return {
+      ...table,
+      calls,
+      notes: [`Prices from the table dated ${PRICE_TABLE.asOf}: ${err.message}`, ...table.notes],
+    };
   }
 }

@@ -7,7 +7,8 @@ const rate = (bytesPerSecond: number) => {
   const g = (bytesPerSecond * 8) / 1e9;
   return g >= 0.1 ? `${g.toFixed(2)} Gbit/s` : `${(g * 1000).toFixed(g * 1000 >= 10 ? 1 : 2)} Mbit/s`;
 };
-const gbit = (g: number) => (g >= 0.1 ? `${g.toFixed(2)} Gbit/s` : `${(g * 1000).toFixed(g * 1000 >= 10 ? 1 : 2)} Mbit/s`);
+const gbit = (g: number) =>
+  g >= 0.1 ? `${g.toFixed(2)} Gbit/s` : `${(g * 1000).toFixed(g * 1000 >= 10 ? 1 : 2)} Mbit/s`;
 
 function costOf(m: ModeCost, test: (item: string) => boolean): number {
   return m.lines.filter((l) => test(l.item)).reduce((a, l) => a + l.monthlyUsd, 0);
@@ -17,7 +18,9 @@ function costOf(m: ModeCost, test: (item: string) => boolean): number {
 export function priceSourceLine(a: Advice): string {
   const t = a.prices.table;
   if (a.prices.source === 'price-list-api') return 'Prices: AWS Price List Query API (pricing:GetProducts), on-demand';
-  const table = t ? `the repository's price table dated ${t.asOf} (${t.region}; source ${t.url})` : 'the repository\'s price table';
+  const table = t
+    ? `the repository's price table dated ${t.asOf} (${t.region}; source ${t.url})`
+    : "the repository's price table";
   return a.prices.source === 'table' ? `Prices: ${table}` : `Prices: AWS Price List Query API, completed from ${table}`;
 }
 
@@ -37,20 +40,32 @@ export function renderAdvice(a: Advice): string {
     `${m.current ? '**today** ' : ''}${escapeText(m.label)}`,
     m.unpriced ? '–' : usd(costOf(m, (i) => /hours/.test(i))),
     usd(costOf(m, (i) => /^Public IPv4/.test(i))),
-    m.perGBUsd ? `${usd(costOf(m, (i) => /^(Data processing|Cross-AZ)/.test(i)))} (${unitPrice(m.perGBUsd)}/GB)` : '$0.00 (none)',
+    m.perGBUsd
+      ? `${usd(costOf(m, (i) => /^(Data processing|Cross-AZ)/.test(i)))} (${unitPrice(m.perGBUsd)}/GB)`
+      : '$0.00 (none)',
     m.unpriced ? `not priced: ${escapeText(m.unpriced)}` : `**${usd(m.monthlyUsd)}**`,
   ]);
   out.push(table(['Mode', 'Hourly charges', 'Public IPv4', 'Per-GB charges', 'Monthly at measured volume'], rows));
   out.push('');
   const d = a.dataTransferOut;
-  out.push(`Data transfer out to the internet is the same in every mode (not in the table): ${d.monthlyGB === null ? 'not separable from NAT instance metrics' : `${gb(d.monthlyGB)}/month × ${unitPrice(d.usdPerGB)}/GB ≈ ${usd(d.monthlyUsd ?? 0)}`}. ${escapeText(d.note)}`);
+  out.push(
+    `Data transfer out to the internet is the same in every mode (not in the table): ${d.monthlyGB === null ? 'not separable from NAT instance metrics' : `${gb(d.monthlyGB)}/month × ${unitPrice(d.usdPerGB)}/GB ≈ ${usd(d.monthlyUsd ?? 0)}`}. ${escapeText(d.note)}`,
+  );
   out.push('');
   out.push('### Break-even volumes');
   const label = (id: string) => a.modes.find((m) => m.id === id)?.label ?? id;
-  for (const b of a.breakEvens) out.push(`- ${escapeText(label(b.above))} becomes cheaper than ${escapeText(label(b.below))} above **${gb(b.gbPerMonth)}/month** processed`);
+  for (const b of a.breakEvens)
+    out.push(
+      `- ${escapeText(label(b.above))} becomes cheaper than ${escapeText(label(b.below))} above **${gb(b.gbPerMonth)}/month** processed`,
+    );
   for (const m of a.modes.filter((x) => x.throughput && !x.unpriced)) {
-    const beaten = a.modes.filter((g) => !g.throughput && !g.unpriced && g.fixedMonthlyUsd >= m.fixedMonthlyUsd).map((g) => g.label);
-    if (beaten.length > 0) out.push(`- ${escapeText(m.label)}: cheaper than ${escapeText(beaten.join(', '))} at every volume (no per-GB charge); its limit is throughput`);
+    const beaten = a.modes
+      .filter((g) => !g.throughput && !g.unpriced && g.fixedMonthlyUsd >= m.fixedMonthlyUsd)
+      .map((g) => g.label);
+    if (beaten.length > 0)
+      out.push(
+        `- ${escapeText(m.label)}: cheaper than ${escapeText(beaten.join(', '))} at every volume (no per-GB charge); its limit is throughput`,
+      );
   }
   const inst = a.modes.filter((m) => m.throughput && m.throughput.length > 0);
   if (inst.length > 0) {
@@ -83,7 +98,13 @@ export function renderAdvice(a: Advice): string {
     out.push(
       table(
         ['NAT', 'AZ', 'Processed / month', 'Peak', 'Data'],
-        perNat.map((t) => [code(t.natId, true), code(t.az || t.servesAzs.join(', '), true), gb(t.monthlyProcessedGB), rate(t.peakBytesPerSecond), t.status]),
+        perNat.map((t) => [
+          code(t.natId, true),
+          code(t.az || t.servesAzs.join(', '), true),
+          gb(t.monthlyProcessedGB),
+          rate(t.peakBytesPerSecond),
+          t.status,
+        ]),
       ),
     );
   }

@@ -32,7 +32,8 @@ function combine(a: Series | undefined, b: Series | undefined, op: (x: number, y
 /** Highest average rate (bytes/s) over any `windowSeconds` of consecutive period sums. */
 function busiest(periodSums: Series, periodSeconds: number, windowSeconds: number): { rate: number; exact: boolean } {
   if (periodSums.v.length === 0) return { rate: 0, exact: true };
-  if (periodSeconds >= windowSeconds) return { rate: max(periodSums) / periodSeconds, exact: periodSeconds === windowSeconds };
+  if (periodSeconds >= windowSeconds)
+    return { rate: max(periodSums) / periodSeconds, exact: periodSeconds === windowSeconds };
   const span = windowSeconds * 1000;
   let best = 0;
   let lo = 0;
@@ -60,7 +61,8 @@ export function natTraffic(nats: AdvisorNat[], raw: RawMetrics, window: MetricWi
     const s = raw.series.get(nat.id) ?? new Map<string, Series>();
     const get = (name: string) => s.get(name);
     const notes: string[] = [];
-    for (const p of raw.problems.filter((p) => p.natId === nat.id)) notes.push(`${p.metric}: CloudWatch answered ${p.status}${p.message ? ` (${p.message})` : ''}`);
+    for (const p of raw.problems.filter((p) => p.natId === nat.id))
+      notes.push(`${p.metric}: CloudWatch answered ${p.status}${p.message ? ` (${p.message})` : ''}`);
     let processed: number;
     let toDestination: number | null = null;
     let peak: number;
@@ -91,15 +93,24 @@ export function natTraffic(nats: AdvisorNat[], raw: RawMetrics, window: MetricWi
       sample = sampleSeconds(get('NetworkIn:SampleCount'), window.periodSeconds) ?? (nat.detailedMonitoring ? 60 : 300);
       peak = Math.max(max(get('NetworkIn:Maximum')), max(get('NetworkOut:Maximum'))) / sample;
     }
-    const firstT = Math.min(...[...s.entries()].filter(([name]) => /Bytes|Network/.test(name)).map(([, ser]) => ser.t[0] ?? Infinity));
+    const firstT = Math.min(
+      ...[...s.entries()].filter(([name]) => /Bytes|Network/.test(name)).map(([, ser]) => ser.t[0] ?? Infinity),
+    );
     const hasBytes = Number.isFinite(firstT);
     const windowSeconds = (window.endMs - window.startMs) / 1000;
-    const covered = hasBytes ? Math.min(windowSeconds, Math.max(window.periodSeconds, (window.endMs - firstT) / 1000)) : windowSeconds;
+    const covered = hasBytes
+      ? Math.min(windowSeconds, Math.max(window.periodSeconds, (window.endMs - firstT) / 1000))
+      : windowSeconds;
     let status: NatTraffic['status'] = hasBytes ? 'ok' : 'missing';
-    if (!hasBytes) notes.push(`No ${gateway ? 'AWS/NATGateway' : 'AWS/EC2'} byte metrics in the window (new, stopped, quiesced, or metrics not published): counted as zero`);
+    if (!hasBytes)
+      notes.push(
+        `No ${gateway ? 'AWS/NATGateway' : 'AWS/EC2'} byte metrics in the window (new, stopped, quiesced, or metrics not published): counted as zero`,
+      );
     else if (covered < windowSeconds * 0.9) {
       status = 'partial';
-      notes.push(`Data covers ${(covered / 86_400).toFixed(1)} of ${window.days} days: scaled to a month from that span`);
+      notes.push(
+        `Data covers ${(covered / 86_400).toFixed(1)} of ${window.days} days: scaled to a month from that span`,
+      );
     }
     const scale = MONTH_SECONDS / covered;
     // Sums per period of the per-direction load: the instance-side view of the traffic.

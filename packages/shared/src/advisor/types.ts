@@ -51,7 +51,8 @@ export interface NatTraffic {
   cpuCreditBalanceMin?: number;
 }
 
-export type ModeId = 'instance' | 'instance-chosen' | 'zonal-gateway-per-az' | 'single-zonal-gateway' | 'regional-gateway';
+export type ModeId =
+  'instance' | 'instance-chosen' | 'zonal-gateway-per-az' | 'single-zonal-gateway' | 'regional-gateway';
 
 export interface CostLine {
   item: string;

@@ -76,7 +76,8 @@ export function toCandidate(image: Image, criteria: AmiCriteria): AmiCandidate {
   for (const required of criteria.requiredTags) {
     const actual = tags[required.key];
     if (actual === undefined) problems.push(`lacks tag ${required.key}=${required.value}`);
-    else if (actual !== required.value) problems.push(`has tag ${required.key}=${actual}, not ${required.key}=${required.value}`);
+    else if (actual !== required.value)
+      problems.push(`has tag ${required.key}=${actual}, not ${required.key}=${required.value}`);
   }
   const candidate: AmiCandidate = {
     imageId: image.ImageId ?? '',
@@ -165,7 +166,11 @@ export function noUsableAmiMessage(search: AmiSearch, region?: string): string {
 }
 
 /** The AMI with this id as a candidate (checked against `criteria`), or undefined when EC2 does not know it. */
-export async function checkAmi(ec2: EC2Client, imageId: string, criteria: AmiCriteria): Promise<AmiCandidate | undefined> {
+export async function checkAmi(
+  ec2: EC2Client,
+  imageId: string,
+  criteria: AmiCriteria,
+): Promise<AmiCandidate | undefined> {
   try {
     const out = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }));
     const image = (out.Images ?? []).find((i) => i.ImageId === imageId);
@@ -197,7 +202,12 @@ export type AmiVerification =
  * missing tags, `pending`, and "not found yet" are re-checked for a short while; a name that does not match or
  * a wrong tag value or a failed state are final at once.
  */
-export async function verifyAmi(ec2: EC2Client, imageId: string, criteria: AmiCriteria, options: AmiWaitOptions): Promise<AmiVerification> {
+export async function verifyAmi(
+  ec2: EC2Client,
+  imageId: string,
+  criteria: AmiCriteria,
+  options: AmiWaitOptions,
+): Promise<AmiVerification> {
   const { clock } = options;
   const waitMs = options.waitMs ?? 90_000;
   const intervalMs = Math.max(1, options.intervalMs ?? 10_000);
@@ -215,7 +225,9 @@ export async function verifyAmi(ec2: EC2Client, imageId: string, criteria: AmiCr
         return { ok: true, ami: toUsable(candidate), checks };
       } else {
         last = { reason: describeCandidate(candidate), candidate };
-        retryable = candidate.problems.every((p) => /^lacks tag /.test(p) || p === 'is pending' || p.startsWith('is pending '));
+        retryable = candidate.problems.every(
+          (p) => /^lacks tag /.test(p) || p === 'is pending' || p.startsWith('is pending '),
+        );
       }
     } catch (err) {
       if (!isTransientAwsError(err)) throw err;

@@ -77,7 +77,9 @@ export function worstCaseCallMs(options: Partial<AwsClientOptions> = {}): number
   const perAttempt = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   let delays = 0;
   for (let i = 0; i < attempts - 1; i++) {
-    delays += Math.min(SDK_RETRY_FACTS.throttlingBaseMs * 2 ** i, SDK_RETRY_FACTS.maxDelayMs) + SDK_RETRY_FACTS.retryAfterExtraMs;
+    delays +=
+      Math.min(SDK_RETRY_FACTS.throttlingBaseMs * 2 ** i, SDK_RETRY_FACTS.maxDelayMs) +
+      SDK_RETRY_FACTS.retryAfterExtraMs;
   }
   return attempts * perAttempt + delays + attempts * SDK_RETRY_FACTS.rateLimiterWaitMs;
 }
@@ -122,15 +124,15 @@ function boundSend(send: (command: unknown, options?: unknown) => Promise<unknow
       Promise.resolve()
         .then(() => send(command, opts))
         .then(
-        (v) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-        (e: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(signal.aborted ? abortError(signal) : e);
-        },
-      );
+          (v) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(v);
+          },
+          (e: unknown) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(signal.aborted ? abortError(signal) : e);
+          },
+        );
     });
   };
 }
@@ -142,7 +144,9 @@ export function isTransientAwsError(err: unknown): boolean {
   if (e.$retryable) return true;
   const status = e.$metadata?.httpStatusCode ?? 0;
   if (status === 429 || status >= 500) return true;
-  return /Throttl|RequestLimitExceeded|CallRateLimitExceeded|TooManyRequests|ServiceUnavailable|InternalError|TimeoutError|ECONNRESET|ETIMEDOUT|EAI_AGAIN/i.test(e.name ?? '');
+  return /Throttl|RequestLimitExceeded|CallRateLimitExceeded|TooManyRequests|ServiceUnavailable|InternalError|TimeoutError|ECONNRESET|ETIMEDOUT|EAI_AGAIN/i.test(
+    e.name ?? '',
+  );
 }
 
 /** The AWS error code (`AuthFailure`, `InvalidAllocationID.NotFound`, …) of an SDK error, or ''. */

@@ -26,9 +26,18 @@ export interface ConsoleDiagnosis {
 }
 
 const PATTERNS: { kind: ConsoleProblemKind; re: RegExp }[] = [
-  { kind: 'nftables-missing', re: /nftables\.service (does not exist|not found)|Unit nftables\.service not found|nft: command not found|\/usr\/sbin\/nft: No such file/i },
-  { kind: 'nftables-failed', re: /Failed to start .*nftables|nftables\.service: (Main process exited|Failed with result)|nft(ables)?\b.*\b(error|failed)\b/i },
-  { kind: 'masquerade', re: /masquerade.*\b(error|fail|failed|not found|no such)\b|\b(error|fail|failed)\b.*masquerade/i },
+  {
+    kind: 'nftables-missing',
+    re: /nftables\.service (does not exist|not found)|Unit nftables\.service not found|nft: command not found|\/usr\/sbin\/nft: No such file/i,
+  },
+  {
+    kind: 'nftables-failed',
+    re: /Failed to start .*nftables|nftables\.service: (Main process exited|Failed with result)|nft(ables)?\b.*\b(error|failed)\b/i,
+  },
+  {
+    kind: 'masquerade',
+    re: /masquerade.*\b(error|fail|failed|not found|no such)\b|\b(error|fail|failed)\b.*masquerade/i,
+  },
   { kind: 'forwarding-off', re: /net\.ipv4\.ip_forward\s*=\s*0/ },
 ];
 
@@ -51,11 +60,17 @@ export function parseConsoleOutput(text: string): { problems: ConsoleProblem[]; 
       }
     }
   }
-  const excerpt = lines.filter((l) => RELEVANT.test(l)).slice(-15).map((l) => l.trim().slice(0, 300));
+  const excerpt = lines
+    .filter((l) => RELEVANT.test(l))
+    .slice(-15)
+    .map((l) => l.trim().slice(0, 300));
   return { problems, excerpt };
 }
 
-export async function diagnoseConsole(ec2: EC2Client, instances: { id: string; az?: string }[]): Promise<ConsoleDiagnosis[]> {
+export async function diagnoseConsole(
+  ec2: EC2Client,
+  instances: { id: string; az?: string }[],
+): Promise<ConsoleDiagnosis[]> {
   return Promise.all(
     instances.map(async ({ id, az }): Promise<ConsoleDiagnosis> => {
       const base = { instanceId: id, ...(az ? { az } : {}) };
@@ -83,14 +98,26 @@ export function consoleFindings(diagnoses: ConsoleDiagnosis[]): Finding[] {
   for (const d of diagnoses) {
     const at = { check: 'diagnosis' as const, resource: d.instanceId, ...(d.az ? { az: d.az } : {}) };
     if (d.error) {
-      findings.push({ ...at, severity: 'warning', message: `Console output of ${d.instanceId} could not be read: ${d.error}` });
+      findings.push({
+        ...at,
+        severity: 'warning',
+        message: `Console output of ${d.instanceId} could not be read: ${d.error}`,
+      });
     } else if (!d.available) {
       findings.push({ ...at, severity: 'info', message: `Console output of ${d.instanceId} is not available (yet)` });
     } else if (d.problems.length === 0) {
-      findings.push({ ...at, severity: 'info', message: `Console output of ${d.instanceId} shows no nftables, masquerade or forwarding failure` });
+      findings.push({
+        ...at,
+        severity: 'info',
+        message: `Console output of ${d.instanceId} shows no nftables, masquerade or forwarding failure`,
+      });
     }
     for (const p of d.problems) {
-      findings.push({ ...at, severity: 'error', message: `NAT instance ${d.instanceId}: ${MEANING[p.kind]} (console: ${JSON.stringify(p.line)})` });
+      findings.push({
+        ...at,
+        severity: 'error',
+        message: `NAT instance ${d.instanceId}: ${MEANING[p.kind]} (console: ${JSON.stringify(p.line)})`,
+      });
     }
   }
   return findings;

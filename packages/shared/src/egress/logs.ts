@@ -54,7 +54,13 @@ class LogReader {
     for (let page = 0; page < this.maxPages; page++) {
       this.calls++;
       const out = await this.logs.send(
-        new FilterLogEventsCommand({ ...target, startTime: start, endTime: end, limit: 1, ...(nextToken ? { nextToken } : {}) }),
+        new FilterLogEventsCommand({
+          ...target,
+          startTime: start,
+          endTime: end,
+          limit: 1,
+          ...(nextToken ? { nextToken } : {}),
+        }),
       );
       const ts = (out.events ?? []).map((e) => e.timestamp).filter((t): t is number => typeof t === 'number');
       if (ts.length > 0) return Math.min(...ts);
@@ -79,7 +85,12 @@ class LogReader {
   }
 }
 
-export async function checkLogGroup(logs: CloudWatchLogsClient, clock: Clock, group: string, options: LogOptions): Promise<LogGroupResult> {
+export async function checkLogGroup(
+  logs: CloudWatchLogsClient,
+  clock: Clock,
+  group: string,
+  options: LogOptions,
+): Promise<LogGroupResult> {
   const now = clock.now();
   const resolution = options.resolutionMs ?? 1000;
   const lookback = options.lookbackMs ?? Math.max(24 * 3_600_000, 4 * options.maxSilenceMs);
@@ -89,18 +100,35 @@ export async function checkLogGroup(logs: CloudWatchLogsClient, clock: Clock, gr
       (await reader.newestIn(now - options.maxSilenceMs, now, resolution)) ??
       (await reader.newestIn(now - lookback, now - options.maxSilenceMs - 1, resolution));
     if (newest === undefined) {
-      return { group, status: 'empty', detail: `no events in the last ${formatDuration(lookback)}`, calls: reader.calls };
+      return {
+        group,
+        status: 'empty',
+        detail: `no events in the last ${formatDuration(lookback)}`,
+        calls: reader.calls,
+      };
     }
     const silentMs = Math.max(0, now - newest);
-    return { group, status: silentMs > options.maxSilenceMs ? 'silent' : 'fresh', newest, silentMs, calls: reader.calls };
+    return {
+      group,
+      status: silentMs > options.maxSilenceMs ? 'silent' : 'fresh',
+      newest,
+      silentMs,
+      calls: reader.calls,
+    };
   } catch (err) {
     if (isAbortLike(err)) throw err;
-    if (awsErrorCode(err) === 'ResourceNotFoundException') return { group, status: 'missing', detail: 'log group not found', calls: reader.calls };
+    if (awsErrorCode(err) === 'ResourceNotFoundException')
+      return { group, status: 'missing', detail: 'log group not found', calls: reader.calls };
     return { group, status: 'error', detail: describeError(err), calls: reader.calls };
   }
 }
 
-export async function checkLogs(logs: CloudWatchLogsClient, clock: Clock, groups: string[], options: LogOptions): Promise<LogGroupResult[]> {
+export async function checkLogs(
+  logs: CloudWatchLogsClient,
+  clock: Clock,
+  groups: string[],
+  options: LogOptions,
+): Promise<LogGroupResult[]> {
   return Promise.all(groups.map((g) => checkLogGroup(logs, clock, g, options)));
 }
 
@@ -109,7 +137,8 @@ export function logFindings(results: LogGroupResult[], options: LogOptions): Fin
   const span = options.commonSilenceSpanMs ?? DEFAULT_COMMON_SILENCE_SPAN_MS;
   const silent = results.filter((r) => r.status === 'silent');
   const newest = silent.map((r) => r.newest as number);
-  const common = results.length >= 2 && silent.length === results.length && Math.max(...newest) - Math.min(...newest) <= span;
+  const common =
+    results.length >= 2 && silent.length === results.length && Math.max(...newest) - Math.min(...newest) <= span;
   if (common) {
     const since = new Date(Math.min(...newest)).toISOString().replace(/:\d\d\.\d+Z$/, 'Z');
     findings.push({

@@ -81,7 +81,10 @@ function probeLine(text: string | undefined): string {
 async function agentInfo(ssm: SSMClient, instanceIds: string[]): Promise<Map<string, InstanceInformation> | string> {
   try {
     const map = new Map<string, InstanceInformation>();
-    const pages = paginateDescribeInstanceInformation({ client: ssm }, { Filters: [{ Key: 'InstanceIds', Values: instanceIds }] });
+    const pages = paginateDescribeInstanceInformation(
+      { client: ssm },
+      { Filters: [{ Key: 'InstanceIds', Values: instanceIds }] },
+    );
     for await (const page of pages) {
       for (const info of page.InstanceInformationList ?? []) if (info.InstanceId) map.set(info.InstanceId, info);
     }
@@ -92,9 +95,17 @@ async function agentInfo(ssm: SSMClient, instanceIds: string[]): Promise<Map<str
   }
 }
 
-export async function runProbes(ssm: SSMClient, clock: Clock, targets: ProbeTarget[], options: ProbeOptions): Promise<ProbeResult[]> {
+export async function runProbes(
+  ssm: SSMClient,
+  clock: Clock,
+  targets: ProbeTarget[],
+  options: ProbeOptions,
+): Promise<ProbeResult[]> {
   if (targets.length === 0) return [];
-  const info = await agentInfo(ssm, targets.map((t) => t.instanceId));
+  const info = await agentInfo(
+    ssm,
+    targets.map((t) => t.instanceId),
+  );
   return Promise.all(targets.map((t) => probeOne(ssm, clock, t, typeof info === 'string' ? undefined : info, options)));
 }
 
@@ -108,7 +119,11 @@ async function probeOne(
   const started = clock.now();
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const pollMs = options.pollMs ?? DEFAULT_PROBE_POLL_MS;
-  const base = { az: target.az, instanceId: target.instanceId, ...(target.expectedIp ? { expectedIp: target.expectedIp } : {}) };
+  const base = {
+    az: target.az,
+    instanceId: target.instanceId,
+    ...(target.expectedIp ? { expectedIp: target.expectedIp } : {}),
+  };
   const done = (status: ProbeStatus, detail: string, extra: Partial<ProbeResult> = {}): ProbeResult => ({
     ...base,
     status,
@@ -119,7 +134,11 @@ async function probeOne(
 
   if (info) {
     const agent = info.get(target.instanceId);
-    if (!agent) return done('unreachable', 'not registered with SSM (no agent, no instance profile, or the agent never reached SSM)');
+    if (!agent)
+      return done(
+        'unreachable',
+        'not registered with SSM (no agent, no instance profile, or the agent never reached SSM)',
+      );
     if (agent.PingStatus !== 'Online') {
       const since = agent.LastPingDateTime ? `, last ping ${agent.LastPingDateTime.toISOString()}` : '';
       return done('unreachable', `SSM agent is ${agent.PingStatus ?? 'not online'}${since}`);
@@ -135,7 +154,10 @@ async function probeOne(
         InstanceIds: [target.instanceId],
         Comment: 'verify-egress probe',
         TimeoutSeconds: Math.max(30, execSeconds),
-        Parameters: { commands: probeScript(options.url, Math.max(1, Math.floor(execSeconds / 3))), executionTimeout: [String(execSeconds)] },
+        Parameters: {
+          commands: probeScript(options.url, Math.max(1, Math.floor(execSeconds / 3))),
+          executionTimeout: [String(execSeconds)],
+        },
       }),
     );
     commandId = out.Command?.CommandId ?? '';
@@ -143,7 +165,8 @@ async function probeOne(
   } catch (err) {
     if (isAbortLike(err)) throw err;
     const code = awsErrorCode(err);
-    if (code === 'InvalidInstanceId') return done('unreachable', 'SSM does not consider the instance online and managed (InvalidInstanceId)');
+    if (code === 'InvalidInstanceId')
+      return done('unreachable', 'SSM does not consider the instance online and managed (InvalidInstanceId)');
     return done('not-run', `SendCommand failed: ${describeError(err)}`);
   }
 
@@ -159,13 +182,23 @@ async function probeOne(
       return done('not-run', `GetCommandInvocation failed: ${describeError(err)}`, { commandId });
     }
     const result = classify(last, target, options.url);
-    if (result) return done(result.status, result.detail, { commandId, ...(result.observedIp ? { observedIp: result.observedIp } : {}) });
+    if (result)
+      return done(result.status, result.detail, {
+        commandId,
+        ...(result.observedIp ? { observedIp: result.observedIp } : {}),
+      });
   }
   const status = last?.Status;
   if (!status || status === 'Pending' || status === 'Delayed') {
-    return done('unreachable', `the command was not delivered within ${formatDuration(timeoutMs)} (status ${status ?? 'unknown'})`, { commandId });
+    return done(
+      'unreachable',
+      `the command was not delivered within ${formatDuration(timeoutMs)} (status ${status ?? 'unknown'})`,
+      { commandId },
+    );
   }
-  return done('timeout', `no answer from ${options.url} within ${formatDuration(timeoutMs)} (status ${status})`, { commandId });
+  return done('timeout', `no answer from ${options.url} within ${formatDuration(timeoutMs)} (status ${status})`, {
+    commandId,
+  });
 }
 
 function classify(
@@ -178,29 +211,46 @@ function classify(
     case 'Success': {
       const answer = (inv.StandardOutputContent ?? '').trim();
       const ip = answer.split(/\s+/).find((word) => isIpv4(word));
-      if (!ip) return { status: 'failed', detail: `${url} answered without an IPv4 address: ${JSON.stringify(probeLine(answer))}` };
+      if (!ip)
+        return {
+          status: 'failed',
+          detail: `${url} answered without an IPv4 address: ${JSON.stringify(probeLine(answer))}`,
+        };
       if (target.expectedIp && ip !== target.expectedIp && !target.acceptedIps?.includes(ip)) {
-        return { status: 'wrong-ip', observedIp: ip, detail: `left via ${ip}, expected ${target.expectedIp} (NAT ${target.natId ?? '?'})` };
+        return {
+          status: 'wrong-ip',
+          observedIp: ip,
+          detail: `left via ${ip}, expected ${target.expectedIp} (NAT ${target.natId ?? '?'})`,
+        };
       }
-      if (!target.expectedIp) return { status: 'wrong-ip', observedIp: ip, detail: `left via ${ip}, but the instance's subnet does not route through a known NAT` };
+      if (!target.expectedIp)
+        return {
+          status: 'wrong-ip',
+          observedIp: ip,
+          detail: `left via ${ip}, but the instance's subnet does not route through a known NAT`,
+        };
       return { status: 'ok', observedIp: ip, detail: `left via ${ip}` };
     }
     case 'Failed': {
       const code = inv.ResponseCode ?? -1;
       const stderr = probeLine(inv.StandardErrorContent);
-      if (code === 127) return { status: 'not-run', detail: `the probe instance has no curl or wget (${stderr || 'exit 127'})` };
+      if (code === 127)
+        return { status: 'not-run', detail: `the probe instance has no curl or wget (${stderr || 'exit 127'})` };
       const reason = CURL_EXIT[code] ?? `exit ${code}`;
       return { status: 'failed', detail: `HTTPS to ${url} failed: ${reason}${stderr ? ` (${stderr})` : ''}` };
     }
     case 'TimedOut':
-      if (/Delivery/i.test(details)) return { status: 'unreachable', detail: `SSM could not deliver the command (${details})` };
+      if (/Delivery/i.test(details))
+        return { status: 'unreachable', detail: `SSM could not deliver the command (${details})` };
       return { status: 'timeout', detail: `the request to ${url} did not finish in time (${details || 'TimedOut'})` };
     case 'Cancelled':
     case 'Cancelling':
       return { status: 'not-run', detail: `the command was cancelled (${details || inv.Status})` };
     default:
-      if (/Undeliverable/i.test(details)) return { status: 'unreachable', detail: 'SSM reports the command undeliverable' };
-      if (/Terminated/i.test(details)) return { status: 'not-run', detail: 'the instance was terminated during the probe' };
+      if (/Undeliverable/i.test(details))
+        return { status: 'unreachable', detail: 'SSM reports the command undeliverable' };
+      if (/Terminated/i.test(details))
+        return { status: 'not-run', detail: 'the instance was terminated during the probe' };
       return undefined;
   }
 }
@@ -237,7 +287,11 @@ export function probeFindings(results: ProbeResult[], endpoints: SsmEndpoints, n
         findings.push({ ...at, severity: 'error', message: `${who}: ${r.detail}: no egress from ${r.az}` });
         break;
       case 'unreachable':
-        findings.push({ ...at, severity: 'warning', message: `${who} could not run: ${r.detail}. ${ssmEndpointNote(endpoints)}` });
+        findings.push({
+          ...at,
+          severity: 'warning',
+          message: `${who} could not run: ${r.detail}. ${ssmEndpointNote(endpoints)}`,
+        });
         break;
       case 'not-run':
         findings.push({ ...at, severity: 'warning', message: `${who} could not run: ${r.detail}` });

@@ -81,7 +81,9 @@ function worst(findings: Finding[]): AzVerdict {
 
 function needsAdvice(result: VerifyResult): boolean {
   if (result.analysis.mode !== 'instance' || result.options.expectQuiesced) return false;
-  const probeBroken = result.probes.some((p) => p.status === 'failed' || p.status === 'timeout' || p.status === 'wrong-ip');
+  const probeBroken = result.probes.some(
+    (p) => p.status === 'failed' || p.status === 'timeout' || p.status === 'wrong-ip',
+  );
   const logsBroken = result.findings.some((f) => f.check === 'logs' && f.severity === 'error');
   const consoleBroken = result.diagnosis.some((d) => d.problems.length > 0);
   return probeBroken || logsBroken || consoleBroken;
@@ -100,7 +102,13 @@ export function buildReport(result: VerifyResult): EgressReport {
       nats: natIds
         .map((id) => natById.get(id))
         .filter((n): n is NatSummary => !!n)
-        .map((n) => ({ id: n.id, kind: n.kind, state: n.state, az: n.az, ...(n.publicIp ? { publicIp: n.publicIp } : {}) })),
+        .map((n) => ({
+          id: n.id,
+          kind: n.kind,
+          state: n.state,
+          az: n.az,
+          ...(n.publicIp ? { publicIp: n.publicIp } : {}),
+        })),
       routeTables: {
         total: tables.length,
         shown: tables.slice(0, SHOWN_ROUTE_TABLES).map((rt) => ({
@@ -110,12 +118,18 @@ export function buildReport(result: VerifyResult): EgressReport {
         })),
       },
       eips: az.egressIps.map((ip) => {
-        const ptr = analysis.addresses.find((a) => a.publicIp === ip)?.ptr ?? analysis.nats.find((n) => n.publicIp === ip)?.ptr;
+        const ptr =
+          analysis.addresses.find((a) => a.publicIp === ip)?.ptr ?? analysis.nats.find((n) => n.publicIp === ip)?.ptr;
         return { ip, ...(ptr ? { ptr } : {}) };
       }),
     };
     if (probe) {
-      row.probe = { instanceId: probe.instanceId, status: probe.status, detail: probe.detail, ...(probe.observedIp ? { observedIp: probe.observedIp } : {}) };
+      row.probe = {
+        instanceId: probe.instanceId,
+        status: probe.status,
+        detail: probe.detail,
+        ...(probe.observedIp ? { observedIp: probe.observedIp } : {}),
+      };
     }
     return row;
   });
@@ -202,7 +216,10 @@ const ICON: Record<Severity | AzVerdict, string> = { error: '❌', warning: '⚠
 function probeCell(row: AzRow): string {
   if (!row.probe) return '—';
   const p = row.probe;
-  const label = p.status === 'ok' ? `✅ ${code(p.observedIp ?? '', true)}` : `${p.status === 'unreachable' || p.status === 'not-run' ? '⚠️' : '❌'} ${escapeText(p.status)}`;
+  const label =
+    p.status === 'ok'
+      ? `✅ ${code(p.observedIp ?? '', true)}`
+      : `${p.status === 'unreachable' || p.status === 'not-run' ? '⚠️' : '❌'} ${escapeText(p.status)}`;
   return `${label}${p.status !== 'ok' && p.observedIp ? ` ${code(p.observedIp, true)}` : ''} via ${code(p.instanceId, true)}`;
 }
 
@@ -238,13 +255,25 @@ export function renderMarkdown(report: EgressReport, limitBytes = Number.POSITIV
           code(row.az, true),
           `${ICON[row.verdict]} ${row.verdict}`,
           row.nats.length
-            ? row.nats.map((n) => `${code(n.id, true)} ${escapeText(n.state)}${n.az !== row.az ? ` (in ${code(n.az, true)})` : ''}`).join('<br>')
+            ? row.nats
+                .map(
+                  (n) =>
+                    `${code(n.id, true)} ${escapeText(n.state)}${n.az !== row.az ? ` (in ${code(n.az, true)})` : ''}`,
+                )
+                .join('<br>')
             : '—',
           [
-            ...row.routeTables.shown.map((rt) => `${code(rt.id, true)} → ${code(rt.target, true)}${rt.state !== 'active' ? ` ${escapeText(rt.state)}` : ''}`),
-            ...(row.routeTables.total > row.routeTables.shown.length ? [`… ${row.routeTables.total - row.routeTables.shown.length} more`] : []),
+            ...row.routeTables.shown.map(
+              (rt) =>
+                `${code(rt.id, true)} → ${code(rt.target, true)}${rt.state !== 'active' ? ` ${escapeText(rt.state)}` : ''}`,
+            ),
+            ...(row.routeTables.total > row.routeTables.shown.length
+              ? [`… ${row.routeTables.total - row.routeTables.shown.length} more`]
+              : []),
           ].join('<br>') || '—',
-          row.eips.length ? row.eips.map((e) => `${code(e.ip, true)}${e.ptr ? ` (${code(e.ptr, true)})` : ''}`).join('<br>') : '—',
+          row.eips.length
+            ? row.eips.map((e) => `${code(e.ip, true)}${e.ptr ? ` (${code(e.ptr, true)})` : ''}`).join('<br>')
+            : '—',
           probeCell(row),
         ]),
       ),
@@ -254,10 +283,13 @@ export function renderMarkdown(report: EgressReport, limitBytes = Number.POSITIV
 
   const problems = report.findings.filter((f) => f.severity !== 'info');
   const notes = report.findings.filter((f) => f.severity === 'info');
-  const line = (f: Finding) => `- ${ICON[f.severity]} **${f.check}**${f.az ? ` (${escapeText(f.az)})` : ''}: ${escapeText(f.message)}`;
+  const line = (f: Finding) =>
+    `- ${ICON[f.severity]} **${f.check}**${f.az ? ` (${escapeText(f.az)})` : ''}: ${escapeText(f.message)}`;
   out.push(problems.length ? '### Failing checks' : '### Checks');
   out.push('');
-  out.push(problems.length ? problems.map(line).join('\n') : '- ✅ NAT, routes, addresses, probes and logs: no problem found');
+  out.push(
+    problems.length ? problems.map(line).join('\n') : '- ✅ NAT, routes, addresses, probes and logs: no problem found',
+  );
   out.push('');
   if (notes.length) {
     out.push('### Notes', '', notes.map(line).join('\n'), '');
@@ -286,7 +318,14 @@ export function renderMarkdown(report: EgressReport, limitBytes = Number.POSITIV
   if (withExcerpt.length > 0) {
     out.push('### Console output of the NAT instances', '');
     for (const d of withExcerpt) {
-      out.push(`${code(d.instanceId)}${d.az ? ` in ${code(d.az)}` : ''}:`, '', '```text', ...d.excerpt.map((l) => l.replace(/```/g, "'''")), '```', '');
+      out.push(
+        `${code(d.instanceId)}${d.az ? ` in ${code(d.az)}` : ''}:`,
+        '',
+        '```text',
+        ...d.excerpt.map((l) => l.replace(/```/g, "'''")),
+        '```',
+        '',
+      );
     }
   }
 
@@ -307,5 +346,10 @@ export function renderMarkdown(report: EgressReport, limitBytes = Number.POSITIV
 
   const md = out.join('\n');
   if (!Number.isFinite(limitBytes)) return md;
-  return fitText(md, GITHUB_LIMITS.stepSummary, '_… report truncated to fit the job summary limit; the full report is in the report-file output_', limitBytes).text;
+  return fitText(
+    md,
+    GITHUB_LIMITS.stepSummary,
+    '_… report truncated to fit the job summary limit; the full report is in the report-file output_',
+    limitBytes,
+  ).text;
 }

@@ -10,7 +10,14 @@ import { withSignal } from '../aws/index';
 import type { Tag } from '../inputs/index';
 import { formatDuration } from '../inputs/index';
 import { ActionFailure, DeadlineExceededError, startDeadline, type Clock } from '../runtime/index';
-import { analyzeTopology, readTopology, type Finding, type NatMode, type Severity, type TopologyAnalysis } from '../topology/index';
+import {
+  analyzeTopology,
+  readTopology,
+  type Finding,
+  type NatMode,
+  type Severity,
+  type TopologyAnalysis,
+} from '../topology/index';
 import { consoleFindings, diagnoseConsole, type ConsoleDiagnosis } from './console';
 import { checkLogs, logFindings, type LogGroupResult } from './logs';
 import { probeFindings, runProbes, type ProbeResult } from './probe';
@@ -60,7 +67,11 @@ export const DEFAULT_CHECK_BUDGET_MS = 5 * 60_000;
 
 /** The clients with every call bound to `signal` (aws withSignal). */
 function bindClients(clients: EgressClients, signal: AbortSignal): EgressClients {
-  return { ec2: withSignal(clients.ec2, signal), ssm: withSignal(clients.ssm, signal), logs: withSignal(clients.logs, signal) };
+  return {
+    ec2: withSignal(clients.ec2, signal),
+    ssm: withSignal(clients.ssm, signal),
+    logs: withSignal(clients.logs, signal),
+  };
 }
 
 export interface CheckResult {
@@ -105,7 +116,9 @@ export async function checkOnce(clients: EgressClients, clock: Clock, options: V
     natNamePattern: options.natNamePattern,
     expectedIps: options.expectedIps,
     ...(options.vpcId ? { vpcId: options.vpcId } : { vpcName: options.vpcName ?? '' }),
-    ...(options.probe !== 'off' && options.probeInstanceIds.length ? { probeInstanceIds: options.probeInstanceIds } : {}),
+    ...(options.probe !== 'off' && options.probeInstanceIds.length
+      ? { probeInstanceIds: options.probeInstanceIds }
+      : {}),
     ...(options.probe !== 'off' && options.probeTag ? { probeTag: options.probeTag } : {}),
   });
   const analysis = analyzeTopology(snapshot, {
@@ -115,7 +128,15 @@ export async function checkOnce(clients: EgressClients, clock: Clock, options: V
     expectQuiesced: options.expectQuiesced,
   });
   const findings = [...analysis.findings];
-  const result: CheckResult = { analysis, probes: [], logs: [], diagnosis: [], findings, healthy: false, ec2Calls: snapshot.calls };
+  const result: CheckResult = {
+    analysis,
+    probes: [],
+    logs: [],
+    diagnosis: [],
+    findings,
+    healthy: false,
+    ec2Calls: snapshot.calls,
+  };
 
   const probeSources = options.probeInstanceIds.length > 0 || !!options.probeTag;
   if (options.expectQuiesced) {
@@ -135,7 +156,12 @@ export async function checkOnce(clients: EgressClients, clock: Clock, options: V
     const probed = new Set(analysis.probeTargets.map((t) => t.az));
     for (const az of analysis.azs) {
       if (!probed.has(az.az)) {
-        findings.push({ severity: options.probe === 'ssm' ? 'warning' : 'info', check: 'probe', az: az.az, message: `No probe instance in ${az.az}: its data plane was not probed` });
+        findings.push({
+          severity: options.probe === 'ssm' ? 'warning' : 'info',
+          check: 'probe',
+          az: az.az,
+          message: `No probe instance in ${az.az}: its data plane was not probed`,
+        });
       }
     }
     progress.phase = 'probing egress from the private subnets (SSM)';
@@ -180,7 +206,12 @@ function egressSymptoms(result: CheckResult): boolean {
  * check's duration, and 1 s, before the wait ends). A first check cut by the timeout throws an ActionFailure naming what it was doing; a cancel throws the
  * signal's reason. `log` receives one line per attempt.
  */
-export async function verifyEgress(clients: EgressClients, clock: Clock, options: VerifyOptions, log: (line: string) => void = () => {}): Promise<VerifyResult> {
+export async function verifyEgress(
+  clients: EgressClients,
+  clock: Clock,
+  options: VerifyOptions,
+  log: (line: string) => void = () => {},
+): Promise<VerifyResult> {
   const started = clock.now();
   const recheckMs = Math.max(1000, options.recheckMs ?? 30_000);
   const timeoutMs = options.timeoutMs ?? options.waitMs + DEFAULT_CHECK_BUDGET_MS;
@@ -198,7 +229,9 @@ export async function verifyEgress(clients: EgressClients, clock: Clock, options
         result = await run(attempts === 1 ? hard.signal : wait.signal);
       } catch (err) {
         if (result && err instanceof DeadlineExceededError && wait.signal.reason === err && !hard.signal.aborted) {
-          log(`check ${attempts} abandoned: the wait (${formatDuration(options.waitMs)}) ended while ${progress.phase}; check ${attempts - 1} stands`);
+          log(
+            `check ${attempts} abandoned: the wait (${formatDuration(options.waitMs)}) ended while ${progress.phase}; check ${attempts - 1} stands`,
+          );
           attempts--;
           break;
         }
@@ -206,7 +239,9 @@ export async function verifyEgress(clients: EgressClients, clock: Clock, options
       }
       const errors = result.findings.filter((f) => f.severity === 'error').length;
       const warnings = result.findings.filter((f) => f.severity === 'warning').length;
-      log(`check ${attempts}: ${result.healthy ? 'healthy' : 'not healthy'} (${errors} error(s), ${warnings} warning(s))`);
+      log(
+        `check ${attempts}: ${result.healthy ? 'healthy' : 'not healthy'} (${errors} error(s), ${warnings} warning(s))`,
+      );
       const lastCheckMs = clock.now() - checkStarted;
       const elapsed = clock.now() - started;
       if (result.healthy || elapsed >= options.waitMs) break;
@@ -215,14 +250,18 @@ export async function verifyEgress(clients: EgressClients, clock: Clock, options
       const room = options.waitMs - elapsed - Math.max(MIN_CHECK_ROOM_MS, 2 * lastCheckMs);
       if (room <= 0) break;
       const pause = Math.min(recheckMs, room);
-      log(`re-checking in ${formatDuration(pause)} (wait ${formatDuration(options.waitMs)}, ${formatDuration(elapsed)} elapsed)`);
+      log(
+        `re-checking in ${formatDuration(pause)} (wait ${formatDuration(options.waitMs)}, ${formatDuration(elapsed)} elapsed)`,
+      );
       await clock.sleep(pause, hard.signal);
     }
 
     if (result.analysis.mode === 'instance' && !options.expectQuiesced && egressSymptoms(result)) {
-      progress.phase = 'reading the NAT instances\' consoles (EC2 GetConsoleOutput)';
+      progress.phase = "reading the NAT instances' consoles (EC2 GetConsoleOutput)";
       // For an ENI-based NAT, the console output is the instance's currently behind the interface.
-      const nats = result.analysis.nats.filter((n) => n.kind === 'instance' && n.state === 'running').map((n) => ({ id: n.instanceId ?? n.id, az: n.az }));
+      const nats = result.analysis.nats
+        .filter((n) => n.kind === 'instance' && n.state === 'running')
+        .map((n) => ({ id: n.instanceId ?? n.id, az: n.az }));
       result.diagnosis = await diagnoseConsole(withSignal(clients.ec2, hard.signal), nats);
       if (nats.length > 0) result.ec2Calls = { ...result.ec2Calls, GetConsoleOutput: nats.length };
       result.findings = sortFindings([...result.findings, ...consoleFindings(result.diagnosis)]);
@@ -231,7 +270,9 @@ export async function verifyEgress(clients: EgressClients, clock: Clock, options
   } catch (err) {
     const reason: unknown = hard.signal.reason;
     if (reason instanceof DeadlineExceededError && err === reason) {
-      throw new ActionFailure(`timed out after ${formatDuration(timeoutMs)} while ${progress.phase || 'starting'} (check ${attempts}; the AWS call in flight was abandoned)`);
+      throw new ActionFailure(
+        `timed out after ${formatDuration(timeoutMs)} while ${progress.phase || 'starting'} (check ${attempts}; the AWS call in flight was abandoned)`,
+      );
     }
     throw err;
   } finally {

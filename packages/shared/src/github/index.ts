@@ -18,7 +18,11 @@ export function pullRequestFromEnv(env: NodeJS.ProcessEnv = process.env): PullRe
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
   const eventName = env.GITHUB_EVENT_NAME ?? '';
   if (!owner || !repo || !env.GITHUB_EVENT_PATH) return undefined;
-  let payload: { pull_request?: { number?: number }; issue?: { number?: number; pull_request?: unknown }; number?: number };
+  let payload: {
+    pull_request?: { number?: number };
+    issue?: { number?: number; pull_request?: unknown };
+    number?: number;
+  };
   try {
     payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'));
   } catch {
@@ -68,7 +72,11 @@ export const GITHUB_REQUEST_TIMEOUT_MS = 10_000;
  * A timed-out call rejects with `TimeoutError: GitHub API <what> timed out after N ms`; a cancelled one with the
  * signal's reason.
  */
-export async function boundedCall<T>(what: string, call: (request: { signal: AbortSignal }) => Promise<T>, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+export async function boundedCall<T>(
+  what: string,
+  call: (request: { signal: AbortSignal }) => Promise<T>,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<T> {
   const timeoutMs = options.timeoutMs ?? GITHUB_REQUEST_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
@@ -76,7 +84,8 @@ export async function boundedCall<T>(what: string, call: (request: { signal: Abo
     return await call({ signal });
   } catch (err) {
     if (options.signal?.aborted) throw options.signal.reason;
-    if (timeout.aborted) throw Object.assign(new Error(`GitHub API ${what} timed out after ${timeoutMs} ms`), { name: 'TimeoutError' });
+    if (timeout.aborted)
+      throw Object.assign(new Error(`GitHub API ${what} timed out after ${timeoutMs} ms`), { name: 'TimeoutError' });
     throw err;
   }
 }
@@ -93,36 +102,66 @@ export async function upsertStickyComment(options: StickyOptions): Promise<Stick
   const octokit = getOctokit(options.token, { baseUrl });
   const totalMs = options.totalTimeoutMs ?? COMMENT_BUDGET_MS;
   const total = AbortSignal.timeout(totalMs);
-  const bound = { ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}), signal: options.signal ? AbortSignal.any([options.signal, total]) : total };
+  const bound = {
+    ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}),
+    signal: options.signal ? AbortSignal.any([options.signal, total]) : total,
+  };
   const { owner, repo, number } = options.pr;
   try {
     let existing: { id: number; body?: string | null; html_url: string } | undefined;
     // Page by page (100 comments each), each page its own bounded call.
     for (let page = 1; page <= 300 && !existing; page++) {
-      const res = await boundedCall('list comments', (request) => octokit.rest.issues.listComments({ owner, repo, issue_number: number, per_page: 100, page, request }), bound);
+      const res = await boundedCall(
+        'list comments',
+        (request) =>
+          octokit.rest.issues.listComments({ owner, repo, issue_number: number, per_page: 100, page, request }),
+        bound,
+      );
       existing = res.data.find((c) => typeof c.body === 'string' && c.body.includes(options.marker));
       if (res.data.length < 100) break;
     }
     if (existing) {
       if (existing.body === options.body) return { status: 'unchanged', url: existing.html_url };
       const commentId = existing.id;
-      const res = await boundedCall('update comment', (request) => octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body: options.body, request }), bound);
+      const res = await boundedCall(
+        'update comment',
+        (request) =>
+          octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body: options.body, request }),
+        bound,
+      );
       return { status: 'updated', url: res.data.html_url };
     }
     if (options.mode === 'update-only') return { status: 'skipped', message: 'no earlier comment to update' };
-    const res = await boundedCall('create comment', (request) => octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: options.body, request }), bound);
+    const res = await boundedCall(
+      'create comment',
+      (request) =>
+        octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: options.body, request }),
+      bound,
+    );
     return { status: 'created', url: res.data.html_url };
   } catch (err) {
     if (options.signal?.aborted) throw options.signal.reason;
-    if (total.aborted) return { status: 'failed', message: `the GitHub calls for the comment took longer than ${totalMs} ms in all; the comment was not posted` };
+    if (total.aborted)
+      return {
+        status: 'failed',
+        message: `the GitHub calls for the comment took longer than ${totalMs} ms in all; the comment was not posted`,
+      };
     const e = err as RequestError;
     if (e.status === 403) {
       return {
         status: 'forbidden',
-        message: 'the token may not write comments (HTTP 403: a pull request from a fork gets a read-only token); the report is in the job summary and report-file',
+        message:
+          'the token may not write comments (HTTP 403: a pull request from a fork gets a read-only token); the report is in the job summary and report-file',
       };
     }
-    if (e.status === 422) return { status: 'failed', message: `GitHub rejected the comment (HTTP 422): ${firstLine(e.message ?? '').slice(0, 300)}` };
-    return { status: 'failed', message: `${e.status ? `HTTP ${e.status}: ` : ''}${firstLine(e.message ?? String(err)).slice(0, 300)}` };
+    if (e.status === 422)
+      return {
+        status: 'failed',
+        message: `GitHub rejected the comment (HTTP 422): ${firstLine(e.message ?? '').slice(0, 300)}`,
+      };
+    return {
+      status: 'failed',
+      message: `${e.status ? `HTTP ${e.status}: ` : ''}${firstLine(e.message ?? String(err)).slice(0, 300)}`,
+    };
   }
 }

@@ -13,10 +13,24 @@ import {
   type ImagebuilderClient,
 } from '@aws-sdk/client-imagebuilder';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { explainRejections, IMAGE_BUILDER_ARN_TAG, noUsableAmiMessage, searchAmis, verifyAmi, type AmiCriteria } from '../ami/index';
+import {
+  explainRejections,
+  IMAGE_BUILDER_ARN_TAG,
+  noUsableAmiMessage,
+  searchAmis,
+  verifyAmi,
+  type AmiCriteria,
+} from '../ami/index';
 import { awsErrorCode, withSignal } from '../aws/index';
 import { formatDuration } from '../inputs/index';
-import { ActionFailure, CancelledError, DeadlineExceededError, describeError, startDeadline, type Clock } from '../runtime/index';
+import {
+  ActionFailure,
+  CancelledError,
+  DeadlineExceededError,
+  describeError,
+  startDeadline,
+  type Clock,
+} from '../runtime/index';
 import { describeFailure, formatFailure, type FailureDetails } from './failure';
 import type { BuildNatAmiInputs } from './inputs';
 import { findInFlightBuilds, resolvePipeline, type ResolvedPipeline } from './pipeline';
@@ -98,9 +112,18 @@ const RERUN_SKEW_MS = 120_000;
  * bounded by `cleanupMs`) when `cancelOnTimeout`; on a cancel (deps.signal) nothing more is called. Either way the
  * report records the phase and `nextSteps`, and an ActionFailure (timeout) or CancelledError is thrown.
  */
-export async function buildNatAmi(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report = newReport(inputs.region, deps.clock.now())): Promise<BuildNatAmiResult> {
+export async function buildNatAmi(
+  inputs: BuildNatAmiInputs,
+  deps: BuildNatAmiDeps,
+  report = newReport(inputs.region, deps.clock.now()),
+): Promise<BuildNatAmiResult> {
   const label = `timeout ${formatDuration(inputs.timeoutMs)}`;
-  const deadline = startDeadline(deps.clock, Math.max(0, report.startedAt + inputs.timeoutMs - deps.clock.now()), label, deps.signal);
+  const deadline = startDeadline(
+    deps.clock,
+    Math.max(0, report.startedAt + inputs.timeoutMs - deps.clock.now()),
+    label,
+    deps.signal,
+  );
   const bound: BuildNatAmiDeps = {
     ...deps,
     imagebuilder: withSignal(deps.imagebuilder, deadline.signal),
@@ -147,15 +170,25 @@ async function timedOut(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report
 }
 
 /** CancelImageCreation for the build this run started (never for one it attached to), within `cleanupMs`. */
-async function cancelAfterTimeout(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report: BuildReport): Promise<string> {
+async function cancelAfterTimeout(
+  inputs: BuildNatAmiInputs,
+  deps: BuildNatAmiDeps,
+  report: BuildReport,
+): Promise<string> {
   const arn = report.imageArn;
   if (!arn) return 'no build had been started';
   if (!inputs.cancelOnTimeout) return `the build keeps running (cancel-on-timeout is false): ${arn}`;
   if (report.mode === 'attached') return 'not cancelling it: this run attached to a build it did not start';
   const cleanup = startDeadline(deps.clock, deps.cleanupMs ?? CLEANUP_MS, 'cancelling the build', deps.signal);
   try {
-    await withSignal(deps.imagebuilder, cleanup.signal).send(new CancelImageCreationCommand({ imageBuildVersionArn: arn }));
-    report.timeline.push({ state: 'CANCEL REQUESTED', at: deps.clock.now(), elapsedMs: deps.clock.now() - report.startedAt });
+    await withSignal(deps.imagebuilder, cleanup.signal).send(
+      new CancelImageCreationCommand({ imageBuildVersionArn: arn }),
+    );
+    report.timeline.push({
+      state: 'CANCEL REQUESTED',
+      at: deps.clock.now(),
+      elapsedMs: deps.clock.now() - report.startedAt,
+    });
     return 'cancelled the build (CancelImageCreation accepted)';
   } catch (err) {
     return `cancelling it failed: ${describeError(err)}`;
@@ -195,24 +228,37 @@ function timeoutSteps(inputs: BuildNatAmiInputs, report: BuildReport): string[] 
       `An AWS call did not answer within the time left (during ${report.phase ?? 'start-up'}). Check that the runner reaches the Image Builder and EC2 endpoints of ${inputs.region} (proxy, VPC endpoints, AWS_ENDPOINT_URL), then re-run.`,
     );
   } else {
-    steps.push(`Raise timeout (now ${formatDuration(inputs.timeoutMs)}; an image build takes 15-20 minutes, longer with tests) if the build was progressing.`);
+    steps.push(
+      `Raise timeout (now ${formatDuration(inputs.timeoutMs)}; an image build takes 15-20 minutes, longer with tests) if the build was progressing.`,
+    );
   }
-  if (report.imageArn && report.mode === 'attached') steps.push(`The build ${report.imageArn} was started elsewhere and keeps running; a re-run attaches to it.`);
-  else if (report.imageArn && !inputs.cancelOnTimeout) steps.push(`The build ${report.imageArn} keeps running; a re-run with if-building: wait attaches to it. To stop it: ${cancelCommand(report.imageArn, inputs.region)}`);
+  if (report.imageArn && report.mode === 'attached')
+    steps.push(`The build ${report.imageArn} was started elsewhere and keeps running; a re-run attaches to it.`);
+  else if (report.imageArn && !inputs.cancelOnTimeout)
+    steps.push(
+      `The build ${report.imageArn} keeps running; a re-run with if-building: wait attaches to it. To stop it: ${cancelCommand(report.imageArn, inputs.region)}`,
+    );
   return steps;
 }
 
 function failedSteps(inputs: BuildNatAmiInputs, report: BuildReport, err: unknown): string[] {
-  if (report.failureDetails) return ['Fix the failed workflow step named above (see its logs), then re-run; the failed image is not used.'];
+  if (report.failureDetails)
+    return ['Fix the failed workflow step named above (see its logs), then re-run; the failed image is not used.'];
   if (err instanceof ActionFailure) return [];
-  return [`See the error above; if it is a permission error, compare the role with the IAM policy in the build-nat-ami README. Region: ${inputs.region}.`];
+  return [
+    `See the error above; if it is a permission error, compare the role with the IAM policy in the build-nat-ami README. Region: ${inputs.region}.`,
+  ];
 }
 
 function criteriaOf(inputs: BuildNatAmiInputs): AmiCriteria {
   return { namePattern: inputs.amiNamePattern, requiredTags: inputs.requiredTags };
 }
 
-async function lookup(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report: BuildReport): Promise<BuildNatAmiResult> {
+async function lookup(
+  inputs: BuildNatAmiInputs,
+  deps: BuildNatAmiDeps,
+  report: BuildReport,
+): Promise<BuildNatAmiResult> {
   report.mode = 'lookup';
   report.phase = 'looking up the newest usable AMI';
   const search = await searchAmis(deps.ec2, criteriaOf(inputs));
@@ -221,19 +267,41 @@ async function lookup(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report: 
   for (const line of report.rejections) deps.log.warning(`skipped a newer AMI: ${line}`);
   const ami = search.usable;
   const imageArn = ami.tags[IMAGE_BUILDER_ARN_TAG] ?? '';
-  Object.assign(report, { amiId: ami.imageId, amiName: ami.name, imageArn, imageVersion: imageVersionFromArn(imageArn), buildSeconds: 0 });
+  Object.assign(report, {
+    amiId: ami.imageId,
+    amiName: ami.name,
+    imageArn,
+    imageVersion: imageVersionFromArn(imageArn),
+    buildSeconds: 0,
+  });
   deps.log.info(`newest usable AMI: ${ami.imageId} (${ami.name}, created ${ami.creationDate})`);
-  return { amiId: ami.imageId, amiName: ami.name, imageArn, imageVersion: imageVersionFromArn(imageArn), buildSeconds: 0, reused: true };
+  return {
+    amiId: ami.imageId,
+    amiName: ami.name,
+    imageArn,
+    imageVersion: imageVersionFromArn(imageArn),
+    buildSeconds: 0,
+    reused: true,
+  };
 }
 
-async function buildAndWait(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, report: BuildReport, unbound: BuildNatAmiDeps): Promise<BuildNatAmiResult> {
+async function buildAndWait(
+  inputs: BuildNatAmiInputs,
+  deps: BuildNatAmiDeps,
+  report: BuildReport,
+  unbound: BuildNatAmiDeps,
+): Promise<BuildNatAmiResult> {
   const { imagebuilder: ib, clock, log } = deps;
   report.pipelineRequested = inputs.pipelineArn ?? inputs.pipelineName;
   report.phase = 'resolving the pipeline (ListImagePipelines or GetImagePipeline)';
-  const pipelineRef = inputs.pipelineArn ? { name: inputs.pipelineName, arn: inputs.pipelineArn } : { name: inputs.pipelineName };
+  const pipelineRef = inputs.pipelineArn
+    ? { name: inputs.pipelineName, arn: inputs.pipelineArn }
+    : { name: inputs.pipelineName };
   const pipeline = await resolvePipeline(ib, pipelineRef, inputs.region);
   report.pipeline = pipeline;
-  log.info(`pipeline ${pipeline.name} (${pipeline.arn}) is ${pipeline.status}${pipeline.lastRunStatus ? `; last run ${pipeline.lastRunStatus}` : ''}`);
+  log.info(
+    `pipeline ${pipeline.name} (${pipeline.arn}) is ${pipeline.status}${pipeline.lastRunStatus ? `; last run ${pipeline.lastRunStatus}` : ''}`,
+  );
   if (pipeline.disabled) {
     const note = `pipeline ${pipeline.name} is DISABLED: its schedule does not run, so no daily patched image is built`;
     report.notes.push(note);
@@ -256,8 +324,11 @@ async function buildAndWait(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, re
       }
       imageArn = current.arn;
       mode = 'attached';
-      log.info(`attaching to the build already in progress: ${current.arn} (${current.state}${since}) instead of starting another`);
-      if (inFlight.length > 1) log.warning(`${inFlight.length} builds of ${pipeline.name} are in progress; following the newest`);
+      log.info(
+        `attaching to the build already in progress: ${current.arn} (${current.state}${since}) instead of starting another`,
+      );
+      if (inFlight.length > 1)
+        log.warning(`${inFlight.length} builds of ${pipeline.name} are in progress; following the newest`);
     }
   }
 
@@ -292,7 +363,9 @@ async function buildAndWait(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, re
       if (mode === 'started' && Number.isFinite(created) && created < startCalledAt - RERUN_SKEW_MS) {
         mode = 'rerun';
         report.mode = mode;
-        log.info(`client token ${report.clientToken} had already started this build (created ${image.dateCreated}): following it, no second build started`);
+        log.info(
+          `client token ${report.clientToken} had already started this build (created ${image.dateCreated}): following it, no second build started`,
+        );
       }
     },
   });
@@ -320,11 +393,18 @@ async function buildAndWait(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, re
   const ami = pickRegionAmi(amis, inputs.region, imageArn);
   if (!ami?.image) {
     const where = amis.map((a) => `${a.region ?? '?'}:${a.image ?? '?'}`).join(', ') || 'none';
-    throw new ActionFailure(`image ${version} is AVAILABLE but produced no AMI in ${inputs.region} (output AMIs: ${where}); check the distribution configuration`);
+    throw new ActionFailure(
+      `image ${version} is AVAILABLE but produced no AMI in ${inputs.region} (output AMIs: ${where}); check the distribution configuration`,
+    );
   }
   log.info(`image ${version} is AVAILABLE: checking AMI ${ami.image} with EC2`);
   report.phase = 'checking the AMI with EC2 (DescribeImages)';
-  const verification = await verifyAmi(deps.ec2, ami.image, criteriaOf(inputs), { clock, ...deps.amiWait, log: (m) => log.info(m), ...(deps.signal ? { signal: deps.signal } : {}) });
+  const verification = await verifyAmi(deps.ec2, ami.image, criteriaOf(inputs), {
+    clock,
+    ...deps.amiWait,
+    log: (m) => log.info(m),
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
   if (!verification.ok) {
     report.rejections = [verification.reason];
     report.amiId = ami.image;
@@ -339,7 +419,9 @@ async function buildAndWait(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, re
   if (mode !== 'started' && Number.isFinite(created) && created <= detectedAt) from = created;
   const buildSeconds = Math.max(0, Math.round((detectedAt - from) / 1000));
   Object.assign(report, { amiId: verification.ami.imageId, amiName: verification.ami.name, buildSeconds });
-  log.info(`AMI ${verification.ami.imageId} (${verification.ami.name}) is available and carries ${inputs.requiredTags.map((t) => `${t.key}=${t.value}`).join(', ')}`);
+  log.info(
+    `AMI ${verification.ami.imageId} (${verification.ami.name}) is available and carries ${inputs.requiredTags.map((t) => `${t.key}=${t.value}`).join(', ')}`,
+  );
   return {
     amiId: verification.ami.imageId,
     amiName: verification.ami.name,
@@ -352,16 +434,23 @@ async function buildAndWait(inputs: BuildNatAmiInputs, deps: BuildNatAmiDeps, re
 
 async function startBuild(ib: ImagebuilderClient, pipeline: ResolvedPipeline, token: string): Promise<string> {
   try {
-    const out = await ib.send(new StartImagePipelineExecutionCommand({ imagePipelineArn: pipeline.arn, clientToken: token }));
-    if (!out.imageBuildVersionArn) throw new ActionFailure(`StartImagePipelineExecution for ${pipeline.name} returned no image ARN`);
+    const out = await ib.send(
+      new StartImagePipelineExecutionCommand({ imagePipelineArn: pipeline.arn, clientToken: token }),
+    );
+    if (!out.imageBuildVersionArn)
+      throw new ActionFailure(`StartImagePipelineExecution for ${pipeline.name} returned no image ARN`);
     return out.imageBuildVersionArn;
   } catch (err) {
     if (err instanceof ActionFailure) throw err;
     if (awsErrorCode(err) === 'IdempotentParameterMismatchException') {
-      throw new ActionFailure(`client-token ${token} was already used for a different request (another pipeline?): set a different client-token`);
+      throw new ActionFailure(
+        `client-token ${token} was already used for a different request (another pipeline?): set a different client-token`,
+      );
     }
     if (pipeline.disabled) {
-      throw new ActionFailure(`could not start pipeline ${pipeline.name}, which is DISABLED: ${describeError(err)} (enable it, or use build: false to take the newest usable AMI)`);
+      throw new ActionFailure(
+        `could not start pipeline ${pipeline.name}, which is DISABLED: ${describeError(err)} (enable it, or use build: false to take the newest usable AMI)`,
+      );
     }
     throw err;
   }

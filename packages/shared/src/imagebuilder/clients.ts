@@ -4,5 +4,8 @@ import { clientConfig } from '../aws/index';
 
 /** The clients build-nat-ami needs, with the shared retry configuration (adaptive, 8 attempts). */
 export function createClients(region: string): { imagebuilder: ImagebuilderClient; ec2: EC2Client } {
-  return { imagebuilder: new ImagebuilderClient(clientConfig({ region })), ec2: new EC2Client(clientConfig({ region })) };
+  return {
+    imagebuilder: new ImagebuilderClient(clientConfig({ region })),
+    ec2: new EC2Client(clientConfig({ region })),
+  };
 }

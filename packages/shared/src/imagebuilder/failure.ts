@@ -47,7 +47,11 @@ export function logLocations(image: Image): string[] {
   return locations;
 }
 
-export async function describeFailure(ib: ImagebuilderClient, image: Image, timeline: StateChange[]): Promise<FailureDetails> {
+export async function describeFailure(
+  ib: ImagebuilderClient,
+  image: Image,
+  timeline: StateChange[],
+): Promise<FailureDetails> {
   const state = String(image.state?.status ?? 'UNKNOWN');
   const details: FailureDetails = {
     state,
@@ -56,7 +60,9 @@ export async function describeFailure(ib: ImagebuilderClient, image: Image, time
     logs: logLocations(image),
     notes: [],
   };
-  const stage = [...timeline].reverse().find((c) => stateKind(c.state) === 'progress' || stateKind(c.state) === 'unknown');
+  const stage = [...timeline]
+    .reverse()
+    .find((c) => stateKind(c.state) === 'progress' || stateKind(c.state) === 'unknown');
   if (stage) details.stage = stage.state;
   if (!image.arn) return details;
   try {
@@ -64,7 +70,10 @@ export async function describeFailure(ib: ImagebuilderClient, image: Image, time
       for (const wf of page.workflowExecutions ?? []) {
         if (wf.status !== 'FAILED' || !wf.workflowExecutionId) continue;
         let stepsFound = 0;
-        for await (const stepPage of paginateListWorkflowStepExecutions({ client: ib }, { workflowExecutionId: wf.workflowExecutionId })) {
+        for await (const stepPage of paginateListWorkflowStepExecutions(
+          { client: ib },
+          { workflowExecutionId: wf.workflowExecutionId },
+        )) {
           for (const step of stepPage.steps ?? []) {
             if (step.status !== 'FAILED') continue;
             stepsFound++;
@@ -96,7 +105,9 @@ export async function describeFailure(ib: ImagebuilderClient, image: Image, time
 
 /** One line for the failure message. */
 export function formatFailure(details: FailureDetails, version: string): string {
-  const parts = [`image ${version || '?'} ended ${details.state}${details.stage ? ` during ${details.stage}` : ''}: ${details.reason}`];
+  const parts = [
+    `image ${version || '?'} ended ${details.state}${details.stage ? ` during ${details.stage}` : ''}: ${details.reason}`,
+  ];
   const first = details.failedSteps[0];
   if (first) {
     const where = `${first.workflowType ? `${first.workflowType} workflow ` : ''}step ${first.step}${first.action ? ` (${first.action})` : ''}`;

@@ -2,7 +2,17 @@
  * The build-nat-ami inputs (names are the action's contract), parsed and validated into one object.
  * Every problem is an InputError naming the input.
  */
-import { boolInput, durationInput, enumInput, InputError, regionInput, stringInput, tagsInput, type InputReader, type Tag } from '../inputs/index';
+import {
+  boolInput,
+  durationInput,
+  enumInput,
+  InputError,
+  regionInput,
+  stringInput,
+  tagsInput,
+  type InputReader,
+  type Tag,
+} from '../inputs/index';
 import { fitClientToken } from './token';
 
 export const IF_BUILDING = ['wait', 'fail', 'start'] as const;
@@ -38,31 +48,39 @@ export function readBuildNatAmiInputs(read: InputReader, env: NodeJS.ProcessEnv 
 
   const pipelineName = stringInput('pipeline-name', read('pipeline-name'), DEFAULTS.pipelineName);
   if (!PIPELINE_NAME.test(pipelineName)) {
-    throw new InputError(`pipeline-name: ${JSON.stringify(pipelineName)} is not an Image Builder pipeline name (letters, digits, -, _ and inner spaces, up to 128)`);
+    throw new InputError(
+      `pipeline-name: ${JSON.stringify(pipelineName)} is not an Image Builder pipeline name (letters, digits, -, _ and inner spaces, up to 128)`,
+    );
   }
   const pipelineArn = stringInput('pipeline-arn', read('pipeline-arn'));
   if (pipelineArn) {
     const m = PIPELINE_ARN.exec(pipelineArn);
-    if (!m) throw new InputError(`pipeline-arn: ${JSON.stringify(pipelineArn)} is not an image pipeline ARN (arn:aws:imagebuilder:<region>:<account>:image-pipeline/<name>)`);
+    if (!m)
+      throw new InputError(
+        `pipeline-arn: ${JSON.stringify(pipelineArn)} is not an image pipeline ARN (arn:aws:imagebuilder:<region>:<account>:image-pipeline/<name>)`,
+      );
     if (m[1] !== region) throw new InputError(`pipeline-arn: the pipeline is in ${m[1]} but region is ${region}`);
   }
 
   const amiNamePattern = stringInput('ami-name-pattern', read('ami-name-pattern'), DEFAULTS.amiNamePattern);
-  if (amiNamePattern.length > 128) throw new InputError('ami-name-pattern: longer than 128 characters (the AMI name limit)');
+  if (amiNamePattern.length > 128)
+    throw new InputError('ami-name-pattern: longer than 128 characters (the AMI name limit)');
 
   const requiredTags = tagsInput('required-tags', read('required-tags'), [...DEFAULTS.requiredTags]);
   const seen = new Map<string, string>();
   for (const t of requiredTags) {
     if (t.key === '') throw new InputError('required-tags: a tag has an empty key');
     const prior = seen.get(t.key);
-    if (prior !== undefined && prior !== t.value) throw new InputError(`required-tags: ${t.key} is required to be both ${prior} and ${t.value}`);
+    if (prior !== undefined && prior !== t.value)
+      throw new InputError(`required-tags: ${t.key} is required to be both ${prior} and ${t.value}`);
     seen.set(t.key, t.value);
   }
 
   const build = boolInput('build', read('build'), true);
   const ifBuilding = enumInput('if-building', read('if-building'), IF_BUILDING, 'wait');
   const timeoutMs = durationInput('timeout', read('timeout'), DEFAULTS.timeoutMs, { maxMs: 24 * 3_600_000 });
-  if (timeoutMs < 1000) throw new InputError(`timeout: ${read('timeout')} is too short (at least 1s; an image build takes 15-20 minutes)`);
+  if (timeoutMs < 1000)
+    throw new InputError(`timeout: ${read('timeout')} is too short (at least 1s; an image build takes 15-20 minutes)`);
   const cancelOnTimeout = boolInput('cancel-on-timeout', read('cancel-on-timeout'), true);
 
   const inputs: BuildNatAmiInputs = {

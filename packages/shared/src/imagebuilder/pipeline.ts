@@ -62,7 +62,11 @@ function missingPipeline(what: string, region: string, existing: ImagePipeline[]
  * The pipeline named `ref.name` (or with ARN `ref.arn`). Missing → ActionFailure listing the pipelines that
  * do exist in the region.
  */
-export async function resolvePipeline(ib: ImagebuilderClient, ref: PipelineRef, region: string): Promise<ResolvedPipeline> {
+export async function resolvePipeline(
+  ib: ImagebuilderClient,
+  ref: PipelineRef,
+  region: string,
+): Promise<ResolvedPipeline> {
   if (ref.arn) {
     try {
       const out = await ib.send(new GetImagePipelineCommand({ imagePipelineArn: ref.arn }));
@@ -92,7 +96,10 @@ export interface InFlightBuild {
  */
 export async function findInFlightBuilds(ib: ImagebuilderClient, pipelineArn: string): Promise<InFlightBuild[]> {
   const found: InFlightBuild[] = [];
-  for await (const page of paginateListImagePipelineImages({ client: ib, pageSize: 100 }, { imagePipelineArn: pipelineArn })) {
+  for await (const page of paginateListImagePipelineImages(
+    { client: ib, pageSize: 100 },
+    { imagePipelineArn: pipelineArn },
+  )) {
     for (const image of page.imageSummaryList ?? []) {
       if (!image.arn || stateKind(image.state?.status) !== 'progress') continue;
       found.push(toInFlight(image));
@@ -102,7 +109,11 @@ export async function findInFlightBuilds(ib: ImagebuilderClient, pipelineArn: st
 }
 
 function toInFlight(image: ImageSummary): InFlightBuild {
-  const b: InFlightBuild = { arn: image.arn ?? '', version: image.version ?? '', state: String(image.state?.status ?? '') };
+  const b: InFlightBuild = {
+    arn: image.arn ?? '',
+    version: image.version ?? '',
+    state: String(image.state?.status ?? ''),
+  };
   if (image.dateCreated) b.dateCreated = image.dateCreated;
   return b;
 }

@@ -17,7 +17,13 @@ const MODE_TEXT: Record<string, string> = {
 export function renderSummary(report: BuildReport): string {
   const ok = report.outcome === 'success';
   const lines: string[] = [];
-  const heading = ok ? '✅ usable AMI' : report.outcome === 'failure' ? '❌ failed' : report.outcome === 'cancelled' ? '⏹️ cancelled' : '⏳ incomplete';
+  const heading = ok
+    ? '✅ usable AMI'
+    : report.outcome === 'failure'
+      ? '❌ failed'
+      : report.outcome === 'cancelled'
+        ? '⏹️ cancelled'
+        : '⏳ incomplete';
   lines.push(`### Build NAT AMI: ${heading}`, '');
 
   const rows: string[][] = [];
@@ -29,19 +35,35 @@ export function renderSummary(report: BuildReport): string {
   rows.push(['Region', code(report.region, true)]);
   if (report.mode) rows.push(['Build', MODE_TEXT[report.mode] ?? escapeText(report.mode)]);
   if (report.imageVersion || report.imageArn) {
-    rows.push(['Image version', `${report.imageVersion ? code(report.imageVersion, true) : ''}${report.imageArn ? ` ${code(report.imageArn, true)}` : ''}`.trim()]);
+    rows.push([
+      'Image version',
+      `${report.imageVersion ? code(report.imageVersion, true) : ''}${report.imageArn ? ` ${code(report.imageArn, true)}` : ''}`.trim(),
+    ]);
   }
-  if (report.amiId) rows.push(['AMI', `${code(report.amiId, true)}${report.amiName ? ` ${code(report.amiName, true)}` : ''}${ok ? '' : ' (not usable)'}`]);
-  if (report.buildSeconds !== undefined && ok) rows.push(['Build time', escapeText(formatDuration(report.buildSeconds * 1000))]);
-  if (report.finishedAt !== undefined) rows.push(['Duration of this step', escapeText(formatDuration(report.finishedAt - report.startedAt))]);
-  if (report.stats) rows.push(['GetImage calls', String(report.stats.getImageCalls) + (report.stats.transientErrors ? ` (${report.stats.transientErrors} transient errors tolerated)` : '')]);
+  if (report.amiId)
+    rows.push([
+      'AMI',
+      `${code(report.amiId, true)}${report.amiName ? ` ${code(report.amiName, true)}` : ''}${ok ? '' : ' (not usable)'}`,
+    ]);
+  if (report.buildSeconds !== undefined && ok)
+    rows.push(['Build time', escapeText(formatDuration(report.buildSeconds * 1000))]);
+  if (report.finishedAt !== undefined)
+    rows.push(['Duration of this step', escapeText(formatDuration(report.finishedAt - report.startedAt))]);
+  if (report.stats)
+    rows.push([
+      'GetImage calls',
+      String(report.stats.getImageCalls) +
+        (report.stats.transientErrors ? ` (${report.stats.transientErrors} transient errors tolerated)` : ''),
+    ]);
   if (report.clientToken) rows.push(['Client token', code(report.clientToken, true)]);
   lines.push(table(['', ''], rows), '');
 
   for (const note of report.notes) lines.push(`> [!WARNING]\n> ${escapeText(note)}`, '');
-  if (report.failure) lines.push(`**${report.outcome === 'cancelled' ? 'Cancelled' : 'Failure'}:** ${escapeText(report.failure)}`, '');
+  if (report.failure)
+    lines.push(`**${report.outcome === 'cancelled' ? 'Cancelled' : 'Failure'}:** ${escapeText(report.failure)}`, '');
   if (!ok && report.phase) lines.push(`**Stopped while:** ${escapeText(report.phase)}`, '');
-  if (report.nextSteps.length > 0) lines.push('**What to do**', '', ...report.nextSteps.map((step) => `- ${escapeText(step)}`), '');
+  if (report.nextSteps.length > 0)
+    lines.push('**What to do**', '', ...report.nextSteps.map((step) => `- ${escapeText(step)}`), '');
 
   const d = report.failureDetails;
   if (d) {
@@ -50,7 +72,12 @@ export function renderSummary(report: BuildReport): string {
       lines.push(
         table(
           ['Workflow', 'Step', 'Action', 'Message'],
-          d.failedSteps.map((s) => [code(s.workflowType || '?', true), code(s.step, true), s.action ? code(s.action, true) : '', s.message ? code(s.message, true) : '']),
+          d.failedSteps.map((s) => [
+            code(s.workflowType || '?', true),
+            code(s.step, true),
+            s.action ? code(s.action, true) : '',
+            s.message ? code(s.message, true) : '',
+          ]),
         ),
         '',
       );
@@ -73,7 +100,12 @@ export function renderSummary(report: BuildReport): string {
           const next = report.timeline[i + 1];
           const last = i === report.timeline.length - 1;
           const inState = next ? formatDuration(next.at - c.at) : last && ok ? '' : formatDuration(end - c.at);
-          return [code(c.state, true), escapeText(`+${formatElapsed(c.elapsedMs)}`), escapeText(inState), c.reason ? code(c.reason, true) : ''];
+          return [
+            code(c.state, true),
+            escapeText(`+${formatElapsed(c.elapsedMs)}`),
+            escapeText(inState),
+            c.reason ? code(c.reason, true) : '',
+          ];
         }),
       ),
       '',

@@ -31,6 +31,9 @@ export function defaultClientToken(env: NodeJS.ProcessEnv, pipelineArn: string):
   const digest = sha(`${runId}\n${attempt}\n${pipelineArn}`);
   const readable = `gh-${runId}-${attempt}-`;
   // Keep at least 12 hex characters of the digest so different pipelines never share a token.
-  const token = readable.length <= CLIENT_TOKEN_MAX - 12 ? `${readable}${digest}`.slice(0, CLIENT_TOKEN_MAX) : `gh-${digest}`.slice(0, CLIENT_TOKEN_MAX);
+  const token =
+    readable.length <= CLIENT_TOKEN_MAX - 12
+      ? `${readable}${digest}`.slice(0, CLIENT_TOKEN_MAX)
+      : `gh-${digest}`.slice(0, CLIENT_TOKEN_MAX);
   return { token, derived: true };
 }

@@ -30,7 +30,13 @@ export interface PollPolicy {
   errorMaxMs: number;
 }
 
-export const DEFAULT_POLL_POLICY: PollPolicy = { firstMs: 5_000, maxMs: 30_000, growth: 2, heartbeatMs: 60_000, errorMaxMs: 60_000 };
+export const DEFAULT_POLL_POLICY: PollPolicy = {
+  firstMs: 5_000,
+  maxMs: 30_000,
+  growth: 2,
+  heartbeatMs: 60_000,
+  errorMaxMs: 60_000,
+};
 
 export interface StateChange {
   state: string;
@@ -74,10 +80,17 @@ export function formatElapsed(ms: number): string {
 
 /** Transient for the wait loop: what `isTransientAwsError` says, plus Image Builder's own rate-limit error. */
 export function isTransientImagebuilderError(err: unknown): boolean {
-  return isTransientAwsError(err) || /^(CallRateLimitExceededException|ServiceUnavailableException|ServiceException)$/.test(awsErrorCode(err));
+  return (
+    isTransientAwsError(err) ||
+    /^(CallRateLimitExceededException|ServiceUnavailableException|ServiceException)$/.test(awsErrorCode(err))
+  );
 }
 
-export async function waitForImage(ib: ImagebuilderClient, imageArn: string, options: WaitOptions): Promise<WaitOutcome> {
+export async function waitForImage(
+  ib: ImagebuilderClient,
+  imageArn: string,
+  options: WaitOptions,
+): Promise<WaitOutcome> {
   const { clock, log, deadline } = options;
   const policy: PollPolicy = { ...DEFAULT_POLL_POLICY, ...options.policy };
   const startedAt = options.startedAt ?? clock.now();
@@ -123,15 +136,26 @@ export async function waitForImage(ib: ImagebuilderClient, imageArn: string, opt
       if (err instanceof DeadlineExceededError) return timedOut();
       if (awsErrorCode(err) === 'ResourceNotFoundException') {
         // The image was deleted under us: report it like Image Builder's own DELETED state.
-        const image: Image = { ...lastImage, arn: imageArn, state: { status: 'DELETED', reason: `GetImage: ${describeError(err)}` } };
-        timeline.push({ state: 'DELETED', at: clock.now(), elapsedMs: clock.now() - startedAt, reason: 'image no longer exists' });
+        const image: Image = {
+          ...lastImage,
+          arn: imageArn,
+          state: { status: 'DELETED', reason: `GetImage: ${describeError(err)}` },
+        };
+        timeline.push({
+          state: 'DELETED',
+          at: clock.now(),
+          elapsedMs: clock.now() - startedAt,
+          reason: 'image no longer exists',
+        });
         log.info(`[+${elapsed()}] DELETED (GetImage says the image no longer exists)`);
         return { kind: 'terminal', image, state: 'DELETED', detectedAt: clock.now(), stats };
       }
       if (options.signal?.aborted || !isTransientImagebuilderError(err)) throw err;
       stats.transientErrors++;
       interval = Math.min(Math.max(interval, policy.firstMs) * 2, policy.errorMaxMs);
-      log.warning(`GetImage failed transiently (${describeError(err)}); still waiting, next check in ${formatDuration(interval)}`);
+      log.warning(
+        `GetImage failed transiently (${describeError(err)}); still waiting, next check in ${formatDuration(interval)}`,
+      );
       lastLogAt = clock.now();
     }
 

@@ -47,13 +47,20 @@ export function boolInput(name: string, raw: string, fallback: boolean): boolean
   throw new InputError(`${name}: ${show(raw.trim())} is not true or false`);
 }
 
-export function intInput(name: string, raw: string, fallback: number, bounds: { min?: number; max?: number } = {}): number {
+export function intInput(
+  name: string,
+  raw: string,
+  fallback: number,
+  bounds: { min?: number; max?: number } = {},
+): number {
   const value = raw.trim();
   if (value === '') return fallback;
   if (!/^-?\d+$/.test(value)) throw new InputError(`${name}: ${show(value)} is not a whole number`);
   const n = Number(value);
-  if (bounds.min !== undefined && n < bounds.min) throw new InputError(`${name}: ${value} is below the minimum ${bounds.min}`);
-  if (bounds.max !== undefined && n > bounds.max) throw new InputError(`${name}: ${value} is above the maximum ${bounds.max}`);
+  if (bounds.min !== undefined && n < bounds.min)
+    throw new InputError(`${name}: ${value} is below the minimum ${bounds.min}`);
+  if (bounds.max !== undefined && n > bounds.max)
+    throw new InputError(`${name}: ${value} is above the maximum ${bounds.max}`);
   return n;
 }
 
@@ -74,7 +81,9 @@ export function parseDuration(name: string, raw: string): number {
     consumed = re.lastIndex;
   }
   if (value === '' || consumed !== value.length) {
-    throw new InputError(`${name}: ${show(raw.trim())} is not a duration (examples: 30s, 15m, 1h30m, 500ms, or seconds as a number)`);
+    throw new InputError(
+      `${name}: ${show(raw.trim())} is not a duration (examples: 30s, 15m, 1h30m, 500ms, or seconds as a number)`,
+    );
   }
   return Math.round(total);
 }
@@ -113,7 +122,9 @@ export function parseJsonInput(name: string, value: string): unknown {
     if (/end of JSON input/i.test(message) || (at && Number(at[1]) >= value.trimEnd().length)) {
       throw new InputError(`${name}: the JSON is truncated (it ends before the document is complete)`);
     }
-    throw new InputError(`${name}: looks like JSON but does not parse (${message.replace(/\s*\(line \d+ column \d+\)$/, '')})`);
+    throw new InputError(
+      `${name}: looks like JSON but does not parse (${message.replace(/\s*\(line \d+ column \d+\)$/, '')})`,
+    );
   }
 }
 
@@ -194,8 +205,10 @@ export function ipListInput(name: string, raw: string): string[] {
 /** `{value: …}` (one output) → its value; a whole `terraform output -json` document → the one output of IPs. */
 function outputValue(name: string, parsed: unknown): unknown {
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return parsed;
-  const isOutput = (v: unknown): v is { value: unknown } => !!v && typeof v === 'object' && !Array.isArray(v) && 'value' in v;
-  if (isOutput(parsed) && ('type' in parsed || 'sensitive' in parsed || Object.keys(parsed).length === 1)) return parsed.value;
+  const isOutput = (v: unknown): v is { value: unknown } =>
+    !!v && typeof v === 'object' && !Array.isArray(v) && 'value' in v;
+  if (isOutput(parsed) && ('type' in parsed || 'sensitive' in parsed || Object.keys(parsed).length === 1))
+    return parsed.value;
   const entries = Object.entries(parsed);
   if (entries.length === 0 || !entries.every(([, v]) => isOutput(v))) return parsed;
   // The whole document: {"relay_ips": {"sensitive": false, "type": …, "value": […]}, "vpc_id": {…}, …}
@@ -208,9 +221,14 @@ function outputValue(name: string, parsed: unknown): unknown {
     }
   });
   const names = entries.map(([k]) => k).join(', ');
-  if (ipOutputs.length === 0) throw new InputError(`${name}: the terraform output document has no output holding IPv4 addresses (outputs: ${names})`);
+  if (ipOutputs.length === 0)
+    throw new InputError(
+      `${name}: the terraform output document has no output holding IPv4 addresses (outputs: ${names})`,
+    );
   if (ipOutputs.length > 1) {
-    throw new InputError(`${name}: several terraform outputs hold IPv4 addresses (${ipOutputs.map(([k]) => k).join(', ')}): pass one of them, e.g. the output of terraform output -json ${ipOutputs[0]?.[0]}`);
+    throw new InputError(
+      `${name}: several terraform outputs hold IPv4 addresses (${ipOutputs.map(([k]) => k).join(', ')}): pass one of them, e.g. the output of terraform output -json ${ipOutputs[0]?.[0]}`,
+    );
   }
   return (ipOutputs[0]?.[1] as { value: unknown }).value;
 }
@@ -227,13 +245,19 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 /** The AWS region: the input, else AWS_REGION, else AWS_DEFAULT_REGION. */
 export function regionInput(name: string, raw: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = raw.trim() || env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || '';
-  if (value === '') throw new InputError(`${name}: not set, and neither AWS_REGION nor AWS_DEFAULT_REGION is in the environment (aws-actions/configure-aws-credentials sets them)`);
+  if (value === '')
+    throw new InputError(
+      `${name}: not set, and neither AWS_REGION nor AWS_DEFAULT_REGION is in the environment (aws-actions/configure-aws-credentials sets them)`,
+    );
   if (!REGION.test(value)) throw new InputError(`${name}: ${show(value)} is not an AWS region name (like us-east-1)`);
   return value;
 }
 
 /** Shell-style glob (`*`, `?`) to an anchored RegExp. */
 export function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }

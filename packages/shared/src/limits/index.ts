@@ -39,12 +39,14 @@ export const GITHUB_LIMITS = {
   stepSummary: {
     max: 1024 * 1024,
     unit: 'UTF-8 bytes',
-    source: 'GitHub runner: "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k"; docs: step summaries are limited to 1 MiB',
+    source:
+      'GitHub runner: "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k"; docs: step summaries are limited to 1 MiB',
   },
   outputsPerJob: {
     max: 1_000_000,
     unit: 'UTF-16 bytes',
-    source: 'docs.github.com jobs.<job_id>.outputs: "a maximum of 1 MB per job … approximated based on UTF-16 encoding"',
+    source:
+      'docs.github.com jobs.<job_id>.outputs: "a maximum of 1 MB per job … approximated based on UTF-16 encoding"',
   },
   annotationsPerStep: {
     max: 10,
@@ -153,7 +155,13 @@ export function fitText(text: string, limit: GitHubLimit, note: string, max = li
  * The largest `n` in [0, total] for which `render(n)` fits `max` in `limit`'s unit (render must grow with n), and its
  * text. Used to drop whole items (findings, rows) instead of cutting text. Falls back to `fitText` on render(0).
  */
-export function fitItems(total: number, render: (n: number) => string, limit: GitHubLimit, note: string, max = limit.max): Fitted & { kept: number } {
+export function fitItems(
+  total: number,
+  render: (n: number) => string,
+  limit: GitHubLimit,
+  note: string,
+  max = limit.max,
+): Fitted & { kept: number } {
   const all = render(total);
   const size = measure(all, limit);
   if (size <= max) return { text: all, shortened: false, size, kept: total };
@@ -178,7 +186,11 @@ export function fullReportHint(reportFile: string | undefined): string {
 
 /** The comment body within GitHub's comment limit (code points), with a note when shortened. */
 export function fitComment(body: string, reportFile?: string): Fitted {
-  return fitText(body, GITHUB_LIMITS.commentBody, `> **Shortened** to fit GitHub's comment limit (65,536 characters). ${fullReportHint(reportFile)}`);
+  return fitText(
+    body,
+    GITHUB_LIMITS.commentBody,
+    `> **Shortened** to fit GitHub's comment limit (65,536 characters). ${fullReportHint(reportFile)}`,
+  );
 }
 
 /** Bytes already in the step summary file (other writers in this step); 0 off the runner. */
@@ -195,17 +207,28 @@ export function stepSummaryBytesUsed(env: NodeJS.ProcessEnv = process.env): numb
 /** The summary text shortened (if needed) so the step summary file stays within 1 MiB. */
 export function fitSummary(markdown: string, options: { reportFile?: string; usedBytes?: number } = {}): Fitted {
   const max = GITHUB_LIMITS.stepSummary.max - SUMMARY_RESERVE_BYTES - (options.usedBytes ?? 0);
-  return fitText(markdown, GITHUB_LIMITS.stepSummary, `> **Shortened** to fit GitHub's 1 MiB step summary limit. ${fullReportHint(options.reportFile)}`, max);
+  return fitText(
+    markdown,
+    GITHUB_LIMITS.stepSummary,
+    `> **Shortened** to fit GitHub's 1 MiB step summary limit. ${fullReportHint(options.reportFile)}`,
+    max,
+  );
 }
 
 /**
  * Appends `markdown` to the job summary (GITHUB_STEP_SUMMARY), shortened to fit what is left of the 1 MiB; does
  * nothing off the runner. A summary that cannot be written is a warning, never the step's failure.
  */
-export async function writeStepSummary(markdown: string, options: { reportFile?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Fitted | undefined> {
+export async function writeStepSummary(
+  markdown: string,
+  options: { reportFile?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Fitted | undefined> {
   const env = options.env ?? process.env;
   if (!env.GITHUB_STEP_SUMMARY) return undefined;
-  const fitted = fitSummary(markdown, { ...(options.reportFile ? { reportFile: options.reportFile } : {}), usedBytes: stepSummaryBytesUsed(env) });
+  const fitted = fitSummary(markdown, {
+    ...(options.reportFile ? { reportFile: options.reportFile } : {}),
+    usedBytes: stepSummaryBytesUsed(env),
+  });
   try {
     await core.summary.addRaw(fitted.text, true).write();
   } catch (err) {
@@ -275,7 +298,12 @@ export class StepAnnotations {
   private readonly held: Record<AnnotationLevel, number> = { error: 0, warning: 0, notice: 0 };
   private readonly perLevel = GITHUB_LIMITS.annotationsPerStep.max;
 
-  constructor(private readonly sink: { annotate(level: AnnotationLevel, message: string, props?: core.AnnotationProperties): void; log(line: string): void } = defaultSink) {}
+  constructor(
+    private readonly sink: {
+      annotate(level: AnnotationLevel, message: string, props?: core.AnnotationProperties): void;
+      log(line: string): void;
+    } = defaultSink,
+  ) {}
 
   private slots(level: AnnotationLevel): number {
     // Keep one slot for the summary line, and for errors one more for the step's failure line.
@@ -312,7 +340,11 @@ export class StepAnnotations {
     for (const level of ['error', 'warning', 'notice'] as const) {
       const n = this.held[level];
       if (n === 0) continue;
-      this.sink.annotate(level, `${n} more ${level}${n === 1 ? '' : 's'} not shown as annotations (GitHub shows 10 per step): see ${where}.`, { title: `${n} more ${level}s` });
+      this.sink.annotate(
+        level,
+        `${n} more ${level}${n === 1 ? '' : 's'} not shown as annotations (GitHub shows 10 per step): see ${where}.`,
+        { title: `${n} more ${level}s` },
+      );
       this.held[level] = 0;
       this.emitted[level]++;
     }

@@ -69,17 +69,26 @@ export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
     label = 'plan-json';
   } else if (inputs.planfile) {
     const planfile = resolve(inputs.workingDirectory, inputs.planfile);
-    if (!existsSync(planfile)) throw new InputError(`planfile: ${inputs.planfile} does not exist (in ${inputs.workingDirectory})`);
+    if (!existsSync(planfile))
+      throw new InputError(`planfile: ${inputs.planfile} does not exist (in ${inputs.workingDirectory})`);
     path = join(inputs.tempDir, `plan-guard-${process.pid}-${Date.now()}.json`);
     label = 'planfile';
     try {
-      await terraformShowJson({ terraform: inputs.terraform, planfile, cwd: inputs.workingDirectory, outFile: path, ...(inputs.signal ? { signal: inputs.signal } : {}) });
+      await terraformShowJson({
+        terraform: inputs.terraform,
+        planfile,
+        cwd: inputs.workingDirectory,
+        outFile: path,
+        ...(inputs.signal ? { signal: inputs.signal } : {}),
+      });
     } catch (err) {
       if (inputs.signal?.aborted) throw err;
       throw new InputError(`planfile: ${inputs.planfile}: ${(err as Error).message}`);
     }
   } else {
-    throw new InputError('plan-json or planfile: one is required (the output of `terraform show -json <planfile>`, or the saved plan file)');
+    throw new InputError(
+      'plan-json or planfile: one is required (the output of `terraform show -json <planfile>`, or the saved plan file)',
+    );
   }
   const shownName = label === 'plan-json' ? (inputs.planJson as string) : (inputs.planfile as string);
   let loaded;

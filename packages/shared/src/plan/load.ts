@@ -97,7 +97,8 @@ class PlanCollector {
         return 'skip';
       },
       value: (name: string, raw: Buffer) => this.value(name, raw),
-      element: (name: string, raw: Buffer, compact: boolean) => (name === 'deferred_changes' ? this.deferredElement(raw) : this.element(raw, compact)),
+      element: (name: string, raw: Buffer, compact: boolean) =>
+        name === 'deferred_changes' ? this.deferredElement(raw) : this.element(raw, compact),
       documentEnd: (index: number) => this.documentEnd(index),
       noise: (line: string) => this.noise.push(line),
     };
@@ -149,7 +150,9 @@ class PlanCollector {
       typeof change.change !== 'object' ||
       !Array.isArray(change.change.actions)
     ) {
-      throw new PlanFormatError(`resource_changes[${position}] is not a resource change (it needs "address" and "change.actions")`);
+      throw new PlanFormatError(
+        `resource_changes[${position}] is not a resource change (it needs "address" and "change.actions")`,
+      );
     }
     if (typeof change.type !== 'string') change.type = typeFromAddress(change.address);
     if (typeof change.name !== 'string') change.name = '';
@@ -161,7 +164,10 @@ class PlanCollector {
   private deferredElement(raw: Buffer): void {
     try {
       const d = JSON.parse(raw.toString('utf8')) as { reason?: unknown; resource_change?: { address?: unknown } };
-      this.deferred.push({ address: String(d.resource_change?.address ?? '(unknown address)'), reason: String(d.reason ?? 'unknown') });
+      this.deferred.push({
+        address: String(d.resource_change?.address ?? '(unknown address)'),
+        reason: String(d.reason ?? 'unknown'),
+      });
     } catch {
       throw new PlanFormatError(`deferred_changes[${this.deferred.length}] is not valid JSON`);
     }
@@ -181,28 +187,46 @@ class PlanCollector {
     if (keys.has('lineage') || keys.has('serial')) {
       throw where('is a Terraform state file, not a plan: run `terraform show -json <planfile>` on a saved plan');
     }
-    const isPlan = keys.has('resource_changes') || keys.has('planned_values') || keys.has('output_changes') || keys.has('resource_drift');
+    const isPlan =
+      keys.has('resource_changes') ||
+      keys.has('planned_values') ||
+      keys.has('output_changes') ||
+      keys.has('resource_drift');
     if (!isPlan) {
-      if (keys.has('values')) throw where('is `terraform show -json` of the state, not of a plan: pass a saved plan file (`terraform plan -out=tfplan`, then `terraform show -json tfplan`)');
+      if (keys.has('values'))
+        throw where(
+          'is `terraform show -json` of the state, not of a plan: pass a saved plan file (`terraform plan -out=tfplan`, then `terraform show -json tfplan`)',
+        );
       if (keys.size === 0) throw where('is an empty JSON object, not a plan');
-      throw where(`is not a Terraform plan (top-level keys: ${[...keys].slice(0, 6).join(', ')}; a plan has resource_changes or planned_values)`);
+      throw where(
+        `is not a Terraform plan (top-level keys: ${[...keys].slice(0, 6).join(', ')}; a plan has resource_changes or planned_values)`,
+      );
     }
     const warnings: string[] = [];
     const version = header.formatVersion ?? header.planFormatVersion;
     if (version !== undefined) {
       const major = Number.parseInt(version, 10);
-      if (!/^\d+\.\d+/.test(version) || Number.isNaN(major)) throw where(`format_version ${JSON.stringify(version)} is not a version number`);
-      if (major >= 2) throw where(`format_version ${version} is newer than this action understands (0.x and 1.x): upgrade plan-guard`);
+      if (!/^\d+\.\d+/.test(version) || Number.isNaN(major))
+        throw where(`format_version ${JSON.stringify(version)} is not a version number`);
+      if (major >= 2)
+        throw where(
+          `format_version ${version} is newer than this action understands (0.x and 1.x): upgrade plan-guard`,
+        );
     } else {
       warnings.push('the plan has no format_version: read as format 1.x');
     }
     if (header.planFormatVersion !== undefined && header.formatVersion === undefined) {
-      warnings.push(`HCP Terraform redacted plan JSON (plan_format_version ${header.planFormatVersion}): read as format 1.x`);
+      warnings.push(
+        `HCP Terraform redacted plan JSON (plan_format_version ${header.planFormatVersion}): read as format 1.x`,
+      );
     }
     if (header.errored === true) {
-      throw where('is an errored plan: terraform could not finish planning, so the changes are incomplete; fix the errors `terraform plan` printed and plan again');
+      throw where(
+        'is an errored plan: terraform could not finish planning, so the changes are incomplete; fix the errors `terraform plan` printed and plan again',
+      );
     }
-    if (header.complete === false) warnings.push('the plan is incomplete (complete=false): another plan and apply will be needed after this one');
+    if (header.complete === false)
+      warnings.push('the plan is incomplete (complete=false): another plan and apply will be needed after this one');
     if (header.applyable === false && this.total > 0) warnings.push('terraform marks this plan as not applyable');
     if (this.deferred.length > 0) warnings.push(deferredWarning(this.deferred));
     this.documents.push({
@@ -247,12 +271,16 @@ function pickDecoder(head: Buffer, warnings: string[]): { decode: Decoder; skip:
     return { decode: (b) => b, skip: 3 };
   }
   const utf16 = (label: 'utf-16le' | 'utf-16be', skip: number, why: string) => {
-    warnings.push(`the file is ${why} (as PowerShell's \`>\` writes it); decoded. Prefer \`terraform show -json tfplan | Out-File -Encoding utf8\` or bash`);
+    warnings.push(
+      `the file is ${why} (as PowerShell's \`>\` writes it); decoded. Prefer \`terraform show -json tfplan | Out-File -Encoding utf8\` or bash`,
+    );
     const decoder = new TextDecoder(label, { fatal: false });
     return { decode: (b: Buffer, final: boolean) => Buffer.from(decoder.decode(b, { stream: !final }), 'utf8'), skip };
   };
-  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return utf16('utf-16le', 2, 'UTF-16 (little-endian, with BOM)');
-  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return utf16('utf-16be', 2, 'UTF-16 (big-endian, with BOM)');
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe)
+    return utf16('utf-16le', 2, 'UTF-16 (little-endian, with BOM)');
+  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff)
+    return utf16('utf-16be', 2, 'UTF-16 (big-endian, with BOM)');
   if (head.length >= 2 && head[0] !== 0 && head[1] === 0) return utf16('utf-16le', 0, 'UTF-16 (little-endian, no BOM)');
   return { decode: (b) => b, skip: 0 };
 }

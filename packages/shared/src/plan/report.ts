@@ -78,16 +78,29 @@ function findingDetail(f: Finding, n: number): string {
  */
 export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_INFINITY): string {
   const env = input.environment ? ` — ${escapeText(input.environment)}` : '';
-  const all = input.documents.flatMap((d) => d.analysis.findings.map((f) => ({ ...f, doc: input.documents.length > 1 ? d.label : undefined })));
+  const all = input.documents.flatMap((d) =>
+    d.analysis.findings.map((f) => ({ ...f, doc: input.documents.length > 1 ? d.label : undefined })),
+  );
   const modeSwitch = input.documents.map((d) => d.analysis.modeSwitch).find((m) => m !== 'none') ?? 'none';
   const applies = Math.max(1, ...input.documents.map((d) => d.analysis.expectedApplies));
   const affected = [...new Set(input.documents.flatMap((d) => d.analysis.affected))];
-  const meta = { risk: input.risk, modeSwitch, expectedApplies: applies, affected: affected.length, planSha: input.planSha };
-  const lines: string[] = [commentMarker(input.environment), `<!-- nat-egress/plan-guard-meta ${JSON.stringify(meta).replace(/-->/g, '')} -->`];
+  const meta = {
+    risk: input.risk,
+    modeSwitch,
+    expectedApplies: applies,
+    affected: affected.length,
+    planSha: input.planSha,
+  };
+  const lines: string[] = [
+    commentMarker(input.environment),
+    `<!-- nat-egress/plan-guard-meta ${JSON.stringify(meta).replace(/-->/g, '')} -->`,
+  ];
   lines.push(`### ${ICON[input.risk]} NAT egress risk: ${input.risk.toUpperCase()}${env}`);
   lines.push('');
   if (all.length === 0) {
-    lines.push('No change in this plan touches NAT egress (NAT instances or gateways, their Elastic IPs, private default routes, NAT security groups, IAM or the AMI pipeline).');
+    lines.push(
+      'No change in this plan touches NAT egress (NAT instances or gateways, their Elastic IPs, private default routes, NAT security groups, IAM or the AMI pipeline).',
+    );
   } else {
     const facts = [
       `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
@@ -105,17 +118,42 @@ export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_I
     const listed = all.slice(0, Math.max(0, maxFindings));
     lines.push(table(['Severity', 'Finding', 'AZ / key', 'Resources'], findingRows(listed)));
     lines.push('');
-    const azChanges = input.documents.flatMap((d) => d.analysis.azChanges.map((c) => ({ ...c, doc: input.documents.length > 1 ? d.label : undefined })));
+    const azChanges = input.documents.flatMap((d) =>
+      d.analysis.azChanges.map((c) => ({ ...c, doc: input.documents.length > 1 ? d.label : undefined })),
+    );
     if (azChanges.length > 0) {
       // Bounded (20 keys, 3 NATs a cell) so it never crowds the findings out of a comment.
       const max = 20;
-      const cell = (nats: string[]) => (nats.length === 0 ? 'none' : `${nats.slice(0, 3).map((t) => escapeText(t)).join('<br>')}${nats.length > 3 ? `<br>and ${nats.length - 3} more` : ''}`);
-      const rows = azChanges.slice(0, max).map((c) => [`${c.key === '-' ? '(unindexed)' : code(c.key, true)}${c.doc ? ` (${escapeText(c.doc)})` : ''}`, cell(c.before), cell(c.after)]);
+      const cell = (nats: string[]) =>
+        nats.length === 0
+          ? 'none'
+          : `${nats
+              .slice(0, 3)
+              .map((t) => escapeText(t))
+              .join('<br>')}${nats.length > 3 ? `<br>and ${nats.length - 3} more` : ''}`;
+      const rows = azChanges
+        .slice(0, max)
+        .map((c) => [
+          `${c.key === '-' ? '(unindexed)' : code(c.key, true)}${c.doc ? ` (${escapeText(c.doc)})` : ''}`,
+          cell(c.before),
+          cell(c.after),
+        ]);
       const more = azChanges.length > max ? `\n\n${azChanges.length - max} more AZ key(s) not listed.` : '';
-      lines.push(details(`NAT per AZ key, before → after (${azChanges.length} changing)`, `${table(['AZ key', 'Before', 'After'], rows)}${more}`));
+      lines.push(
+        details(
+          `NAT per AZ key, before → after (${azChanges.length} changing)`,
+          `${table(['AZ key', 'Before', 'After'], rows)}${more}`,
+        ),
+      );
       lines.push('');
     }
-    if (listed.length > 0) lines.push(details(`Why, and what to do (${listed.length} finding${listed.length === 1 ? '' : 's'})`, listed.map((f, i) => findingDetail(f, i + 1)).join('\n\n')));
+    if (listed.length > 0)
+      lines.push(
+        details(
+          `Why, and what to do (${listed.length} finding${listed.length === 1 ? '' : 's'})`,
+          listed.map((f, i) => findingDetail(f, i + 1)).join('\n\n'),
+        ),
+      );
     if (listed.length < all.length) {
       lines.push('');
       lines.push(
@@ -125,11 +163,21 @@ export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_I
   }
   lines.push('');
   const docFacts = input.documents.map((d) => {
-    const v = [d.terraformVersion ? `Terraform ${escapeText(d.terraformVersion)}` : '', d.formatVersion ? `format ${escapeText(d.formatVersion)}` : ''].filter(Boolean).join(', ');
+    const v = [
+      d.terraformVersion ? `Terraform ${escapeText(d.terraformVersion)}` : '',
+      d.formatVersion ? `format ${escapeText(d.formatVersion)}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     return `${input.documents.length > 1 ? `${escapeText(d.label)}: ` : ''}${d.totalChanges} resource change(s), ${d.analysis.natChanges} NAT-related${v ? ` (${v})` : ''}`;
   });
-  const warnings = [...input.warnings, ...input.documents.flatMap((d) => d.warnings.map((w) => (input.documents.length > 1 ? `${d.label}: ${w}` : w)))];
-  lines.push(`<sub>${docFacts.join(' · ')} · plan digest ${code(input.planSha.slice(0, 16))} · ${code(input.source)}</sub>`);
+  const warnings = [
+    ...input.warnings,
+    ...input.documents.flatMap((d) => d.warnings.map((w) => (input.documents.length > 1 ? `${d.label}: ${w}` : w))),
+  ];
+  lines.push(
+    `<sub>${docFacts.join(' · ')} · plan digest ${code(input.planSha.slice(0, 16))} · ${code(input.source)}</sub>`,
+  );
   if (warnings.length > 0) {
     lines.push('');
     lines.push(warnings.map((w) => `> Note: ${escapeText(w)}`).join('\n'));
@@ -141,10 +189,20 @@ export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_I
  * The report shortened (fewest findings dropped) to fit `limit` (default GitHub's comment limit, counted in the
  * limit's own unit; pass `max` for a smaller budget).
  */
-export function renderReportWithin(input: ReportInput, limit: GitHubLimit | number = GITHUB_LIMITS.commentBody, max?: number): { body: string; shortened: boolean } {
+export function renderReportWithin(
+  input: ReportInput,
+  limit: GitHubLimit | number = GITHUB_LIMITS.commentBody,
+  max?: number,
+): { body: string; shortened: boolean } {
   const lim: GitHubLimit = typeof limit === 'number' ? { ...GITHUB_LIMITS.commentBody, max: limit } : limit;
   const total = input.documents.reduce((n, d) => n + d.analysis.findings.length, 0);
-  const fitted = fitItems(total, (n) => renderReport(input, n), lim, '> **Shortened** to fit GitHub\'s size limit.', max ?? lim.max);
+  const fitted = fitItems(
+    total,
+    (n) => renderReport(input, n),
+    lim,
+    "> **Shortened** to fit GitHub's size limit.",
+    max ?? lim.max,
+  );
   return { body: fitted.text, shortened: fitted.shortened };
 }
 

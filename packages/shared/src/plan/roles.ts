@@ -7,8 +7,19 @@ import { globToRegExp } from '../inputs/index';
 import { asObj, rawString, type Obj } from './values';
 import type { ResourceChange } from './types';
 
-export type Role = 'instance' | 'gateway' | 'eip' | 'association' | 'route' | 'security' | 'iam' | 'imagebuilder' | 'asg';
-export const ROLES: readonly Role[] = ['instance', 'gateway', 'eip', 'association', 'route', 'security', 'iam', 'imagebuilder', 'asg'];
+export type Role =
+  'instance' | 'gateway' | 'eip' | 'association' | 'route' | 'security' | 'iam' | 'imagebuilder' | 'asg';
+export const ROLES: readonly Role[] = [
+  'instance',
+  'gateway',
+  'eip',
+  'association',
+  'route',
+  'security',
+  'iam',
+  'imagebuilder',
+  'asg',
+];
 
 const NAT_NAMES = ['*aws_instance.nat*', '*nat_instance*', '*nat-instance*', '*fck_nat*', '*fck-nat*'];
 
@@ -44,8 +55,20 @@ const ROLE_TYPES: Record<Role, string[]> = {
   eip: ['aws_eip'],
   association: ['aws_eip_association', 'aws_nat_gateway_eip_association'],
   route: ['aws_route', 'aws_route_table'],
-  security: ['aws_security_group', 'aws_security_group_rule', 'aws_vpc_security_group_ingress_rule', 'aws_vpc_security_group_egress_rule', 'aws_network_interface_sg_attachment'],
-  iam: ['aws_iam_role', 'aws_iam_instance_profile', 'aws_iam_role_policy', 'aws_iam_role_policy_attachment', 'aws_iam_policy'],
+  security: [
+    'aws_security_group',
+    'aws_security_group_rule',
+    'aws_vpc_security_group_ingress_rule',
+    'aws_vpc_security_group_egress_rule',
+    'aws_network_interface_sg_attachment',
+  ],
+  iam: [
+    'aws_iam_role',
+    'aws_iam_instance_profile',
+    'aws_iam_role_policy',
+    'aws_iam_role_policy_attachment',
+    'aws_iam_policy',
+  ],
   imagebuilder: [
     'aws_imagebuilder_component',
     'aws_imagebuilder_image_recipe',
@@ -84,7 +107,16 @@ export function natNamed(rc: ResourceChange): boolean {
 /** Route targets that lead to a NAT (a NAT gateway, or an instance / interface that may be a NAT instance). */
 export const NAT_TARGETS = ['nat_gateway_id', 'network_interface_id', 'instance_id'] as const;
 /** Route targets that are never a NAT. */
-const OTHER_TARGETS = ['gateway_id', 'transit_gateway_id', 'vpc_peering_connection_id', 'egress_only_gateway_id', 'vpc_endpoint_id', 'carrier_gateway_id', 'local_gateway_id', 'core_network_arn'];
+const OTHER_TARGETS = [
+  'gateway_id',
+  'transit_gateway_id',
+  'vpc_peering_connection_id',
+  'egress_only_gateway_id',
+  'vpc_endpoint_id',
+  'carrier_gateway_id',
+  'local_gateway_id',
+  'core_network_arn',
+];
 
 const set = (o: Obj | undefined, k: string) => typeof o?.[k] === 'string' && o[k] !== '';
 
@@ -121,7 +153,12 @@ export function gatewayAllocations(changes: readonly ResourceChange[]): Set<stri
       if (!o) continue;
       const zones = Array.isArray(o.availability_zone_address) ? o.availability_zone_address.map(asObj) : [];
       const current = Array.isArray(o.regional_nat_gateway_address) ? o.regional_nat_gateway_address.map(asObj) : [];
-      const found = [o.allocation_id, ...(Array.isArray(o.secondary_allocation_ids) ? o.secondary_allocation_ids : []), ...zones.flatMap((z) => (Array.isArray(z?.allocation_ids) ? z.allocation_ids : [])), ...current.map((a) => a?.allocation_id)];
+      const found = [
+        o.allocation_id,
+        ...(Array.isArray(o.secondary_allocation_ids) ? o.secondary_allocation_ids : []),
+        ...zones.flatMap((z) => (Array.isArray(z?.allocation_ids) ? z.allocation_ids : [])),
+        ...current.map((a) => a?.allocation_id),
+      ];
       for (const id of found) if (typeof id === 'string' && id !== '') ids.add(id);
     }
   }
@@ -144,7 +181,12 @@ function natTargetIds(changes: readonly ResourceChange[], patterns: Record<Role,
   return ids;
 }
 
-function roleOf(rc: ResourceChange, patterns: Record<Role, RegExp[]>, natIds: Set<string>, natAllocations: Set<string> = new Set()): Role | undefined {
+function roleOf(
+  rc: ResourceChange,
+  patterns: Record<Role, RegExp[]>,
+  natIds: Set<string>,
+  natAllocations: Set<string> = new Set(),
+): Role | undefined {
   if (rc.mode === 'data') return undefined;
   const role = TYPE_ROLE.get(rc.type);
   if (!role) return undefined;
@@ -157,17 +199,23 @@ function roleOf(rc: ResourceChange, patterns: Record<Role, RegExp[]>, natIds: Se
       return router || matches ? role : undefined;
     }
     case 'route': {
-      if (rc.type === 'aws_route_table') return inlineNatRouteIndex(asObj(c.before)) >= 0 || inlineNatRouteIndex(asObj(c.after)) >= 0 ? role : undefined;
+      if (rc.type === 'aws_route_table')
+        return inlineNatRouteIndex(asObj(c.before)) >= 0 || inlineNatRouteIndex(asObj(c.after)) >= 0 ? role : undefined;
       const states = [natRouteState(asObj(c.before)), natRouteState(asObj(c.after), asObj(c.after_unknown))];
       if (states.includes('nat') || states.includes('maybe')) return role;
       // A pattern names routes whose target is not visible; a route known to lead elsewhere is never NAT.
-      const known = (side: Obj | undefined) => !!side && (side.destination_cidr_block ?? side.cidr_block) === '0.0.0.0/0';
+      const known = (side: Obj | undefined) =>
+        !!side && (side.destination_cidr_block ?? side.cidr_block) === '0.0.0.0/0';
       return matches && !known(asObj(c.before)) && !known(asObj(c.after)) ? role : undefined;
     }
     case 'association': {
       if (rc.type === 'aws_nat_gateway_eip_association') return role;
       // Linked to a NAT instance or interface, or taking an address a NAT gateway holds in this plan.
-      const linked = (['before', 'after'] as const).some((side) => ['instance_id', 'network_interface_id'].some((k) => natIds.has(rawString(rc, side, [k]) ?? '')) || natAllocations.has(rawString(rc, side, ['allocation_id']) ?? ''));
+      const linked = (['before', 'after'] as const).some(
+        (side) =>
+          ['instance_id', 'network_interface_id'].some((k) => natIds.has(rawString(rc, side, [k]) ?? '')) ||
+          natAllocations.has(rawString(rc, side, ['allocation_id']) ?? ''),
+      );
       return linked || natNamed(rc) || matches ? role : undefined;
     }
     case 'security':

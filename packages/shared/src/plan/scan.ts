@@ -124,7 +124,10 @@ export class PlanScanner {
         continue;
       }
       if (ALLOWED[c] === 0) this.fail(`unexpected ${describeByte(c)}`, i);
-      if (this.cap === Cap.Scalar && (c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) {
+      if (
+        this.cap === Cap.Scalar &&
+        (c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)
+      ) {
         this.finish(buf, i);
       }
       switch (c) {
@@ -210,7 +213,10 @@ export class PlanScanner {
     if (this.noiseLine) this.flushNoise();
     if (this.cap === Cap.Scalar) this.fail('truncated: the input ends inside a value', 0);
     if (this.depth > 0 || this.inString) {
-      this.fail(`truncated: the input ends ${this.inString ? 'inside a string' : `with ${this.depth} unclosed bracket${this.depth === 1 ? '' : 's'}`}`, 0);
+      this.fail(
+        `truncated: the input ends ${this.inString ? 'inside a string' : `with ${this.depth} unclosed bracket${this.depth === 1 ? '' : 's'}`}`,
+        0,
+      );
     }
   }
 
@@ -243,7 +249,12 @@ export class PlanScanner {
       this.noiseLine = [c];
       return i + 1;
     }
-    this.fail(this.docIndex < 0 ? `does not start with JSON (it starts with ${describeByte(c)})` : `unexpected ${describeByte(c)} after the end of a JSON document`, i);
+    this.fail(
+      this.docIndex < 0
+        ? `does not start with JSON (it starts with ${describeByte(c)})`
+        : `unexpected ${describeByte(c)} after the end of a JSON document`,
+      i,
+    );
   }
 
   private flushNoise(): void {
@@ -251,7 +262,9 @@ export class PlanScanner {
     this.noiseLine = null;
     const looksLikeWrapper = /^(\[command\]|::|%0A|%0D)/i.test(line);
     if (!looksLikeWrapper) {
-      throw new PlanFormatError(`${this.docIndex < 0 ? 'does not start with JSON' : 'unexpected text after a JSON document'}: ${JSON.stringify(line.slice(0, 40))}`);
+      throw new PlanFormatError(
+        `${this.docIndex < 0 ? 'does not start with JSON' : 'unexpected text after a JSON document'}: ${JSON.stringify(line.slice(0, 40))}`,
+      );
     }
     this.handler.noise(line);
   }
@@ -284,7 +297,11 @@ export class PlanScanner {
 
   private fail(problem: string, i: number): never {
     const at = this.offset + i;
-    throw new PlanFormatError(i === 0 && problem.startsWith('truncated') ? `${problem} (after ${this.offset} bytes)` : `${problem} at byte ${at}`);
+    throw new PlanFormatError(
+      i === 0 && problem.startsWith('truncated')
+        ? `${problem} (after ${this.offset} bytes)`
+        : `${problem} at byte ${at}`,
+    );
   }
 }
 

@@ -35,7 +35,11 @@ export async function terraformShowJson(options: ShowOptions): Promise<void> {
         if (options.signal?.aborted) {
           reject(options.signal.reason);
         } else if (err.code === 'ENOENT') {
-          reject(new PlanFormatError(`${JSON.stringify(options.terraform)} was not found (install Terraform, e.g. hashicorp/setup-terraform with terraform_wrapper: false, or set the terraform input)`));
+          reject(
+            new PlanFormatError(
+              `${JSON.stringify(options.terraform)} was not found (install Terraform, e.g. hashicorp/setup-terraform with terraform_wrapper: false, or set the terraform input)`,
+            ),
+          );
         } else if (err.code === 'EACCES') {
           reject(new PlanFormatError(`${JSON.stringify(options.terraform)} is not executable`));
         } else {
@@ -46,11 +50,20 @@ export async function terraformShowJson(options: ShowOptions): Promise<void> {
         if (codeOrNull === 0) return resolve();
         const why = stderr
           .split('\n')
-          .map((l) => l.replace(/\u001b\[[0-9;]*m/g, '').replace(/^[│╷╵\s]+/, '').trim())
+          .map((l) =>
+            l
+              .replace(/\u001b\[[0-9;]*m/g, '')
+              .replace(/^[│╷╵\s]+/, '')
+              .trim(),
+          )
           .filter((l) => l && !/^Error:?$/.test(l))
           .slice(0, 2)
           .join(' ');
-        reject(new PlanFormatError(`terraform show -json ${options.planfile} failed (${signal ? `signal ${signal}` : `exit ${codeOrNull}`})${why ? `: ${why}` : ''}`));
+        reject(
+          new PlanFormatError(
+            `terraform show -json ${options.planfile} failed (${signal ? `signal ${signal}` : `exit ${codeOrNull}`})${why ? `: ${why}` : ''}`,
+          ),
+        );
       });
     });
   } finally {

@@ -53,7 +53,9 @@ export function markedAt(marker: unknown, path: ValuePath): boolean {
 
 function sides(rc: ResourceChange, side: Side): { value: unknown; marker: unknown } {
   const c = rc.change;
-  return side === 'before' ? { value: c.before, marker: c.before_sensitive } : { value: c.after, marker: c.after_sensitive };
+  return side === 'before'
+    ? { value: c.before, marker: c.before_sensitive }
+    : { value: c.after, marker: c.after_sensitive };
 }
 
 /** The value at `path` on one side, for matching and decisions only: never for display (use shownValue). */
@@ -92,6 +94,7 @@ export function shownValue(rc: ResourceChange, side: Side, path: ValuePath): str
   for (const key of path) v = step(v, key);
   if (typeof v === 'string') return v === '' ? undefined : v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' || typeof x === 'number')) return v.join(', ');
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' || typeof x === 'number'))
+    return v.join(', ');
   return undefined;
 }

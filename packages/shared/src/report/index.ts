@@ -14,7 +14,9 @@ export const ROLLBACK_LEVER_LINE = `Rollback lever: ${ROLLBACK_LEVER}`;
 
 /** Inline code span holding `value` verbatim, on one line. Set `inTable` inside a GFM table cell. */
 export function code(value: string, inTable = false): string {
-  let v = String(value).replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
+  let v = String(value)
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[\u0000-\u001f\u007f]/g, '');
   if (inTable) v = v.replace(/\|/g, '\\|');
   if (v === '') return '` `';
   const longest = Math.max(0, ...(v.match(/`+/g) ?? []).map((run) => run.length));

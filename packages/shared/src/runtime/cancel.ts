@@ -219,7 +219,13 @@ export async function runGuardedAction(options: GuardedActionOptions): Promise<E
     const reason: unknown = controller.signal.reason;
     if (ok && !controller.signal.aborted) info = { kind: 'success', cause: 'none', message: '' };
     else if (reason instanceof CancelledError) {
-      info = { kind: 'cancelled', cause: 'signal', message: `${reason.message}: stopped at once`, error: error ?? reason, signalName: reason.signalName };
+      info = {
+        kind: 'cancelled',
+        cause: 'signal',
+        message: `${reason.message}: stopped at once`,
+        error: error ?? reason,
+        signalName: reason.signalName,
+      };
     } else if (reason instanceof DeadlineExceededError) {
       const own = error !== undefined && error !== reason && !isAbortLike(error) ? options.describe(error) : '';
       info = { kind: 'failed', cause: 'deadline', message: own || reason.message, error: error ?? reason };
@@ -241,7 +247,14 @@ export async function runGuardedAction(options: GuardedActionOptions): Promise<E
   if (info.kind !== 'success') {
     core.setFailed(info.message);
     const err = info.error;
-    if (info.cause === 'error' && err instanceof Error && err.stack && err.name !== 'InputError' && err.name !== 'ActionFailure') core.debug(err.stack);
+    if (
+      info.cause === 'error' &&
+      err instanceof Error &&
+      err.stack &&
+      err.name !== 'InputError' &&
+      err.name !== 'ActionFailure'
+    )
+      core.debug(err.stack);
   }
   if (info.cause === 'signal' || info.cause === 'deadline') {
     if (options.exitAfterAbort ?? true) proc.exit(1);
@@ -251,7 +264,11 @@ export async function runGuardedAction(options: GuardedActionOptions): Promise<E
 
 /** True for a cancel, a deadline or an AbortError: errors a catch-all must re-throw, not report as a result. */
 export function isAbortLike(err: unknown): boolean {
-  return err instanceof CancelledError || err instanceof DeadlineExceededError || (err instanceof Error && err.name === 'AbortError');
+  return (
+    err instanceof CancelledError ||
+    err instanceof DeadlineExceededError ||
+    (err instanceof Error && err.name === 'AbortError')
+  );
 }
 
 /** A real-time pause that can be cancelled (so it never holds the process open after it is no longer needed). */

@@ -19,11 +19,17 @@ export interface Bounds {
 export async function within<T>(fn: (signal: AbortSignal) => Promise<T>, bounds: Bounds): Promise<T> {
   if (bounds.deadline === undefined) {
     const signal = bounds.signal ?? new AbortController().signal;
-    return raceSignal(signal, Promise.resolve().then(() => fn(signal)));
+    return raceSignal(
+      signal,
+      Promise.resolve().then(() => fn(signal)),
+    );
   }
   const d = startDeadline(bounds.clock, Math.max(0, bounds.deadline - bounds.clock.now()), bounds.what, bounds.signal);
   try {
-    return await raceSignal(d.signal, Promise.resolve().then(() => fn(d.signal)));
+    return await raceSignal(
+      d.signal,
+      Promise.resolve().then(() => fn(d.signal)),
+    );
   } finally {
     d.dispose();
   }

@@ -10,4 +10,10 @@ export function createEc2Client(region: string): EC2Client {
  * The EC2 operations cutover calls (IAM: ec2:DescribeImages, ec2:DescribeNatGateways, ec2:DescribeAddresses, ec2:AssociateAddress),
  * re-exported for mocks outside this package.
  */
-export { AssociateAddressCommand, DescribeAddressesCommand, DescribeImagesCommand, DescribeNatGatewaysCommand, EC2Client } from '@aws-sdk/client-ec2';
+export {
+  AssociateAddressCommand,
+  DescribeAddressesCommand,
+  DescribeImagesCommand,
+  DescribeNatGatewaysCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';

@@ -89,13 +89,15 @@ export function unexpectedChanges(reviewed: readonly ChangeRef[], replan: readon
     // Deletions plan no values; for the rest, what was known at review must still be what is planned.
     if (next.kind === 'delete') continue;
     const diverged = compatible.map((r) => divergedAttributes(r, next));
-    if (diverged.every((d) => d.length > 0)) out.push({ change: next, reviewed: compatible[0]?.kind, diverged: diverged[0] });
+    if (diverged.every((d) => d.length > 0))
+      out.push({ change: next, reviewed: compatible[0]?.kind, diverged: diverged[0] });
   }
   return out;
 }
 
 export function describeUnexpected(u: UnexpectedChange): string {
   const what = `${u.change.kind} ${u.change.address}${u.change.deposed ? ` (deposed ${u.change.deposed})` : ''}`;
-  if (u.diverged && u.diverged.length > 0) return `${what}: would set ${u.diverged.join(', ')} to other values than the reviewed plan`;
+  if (u.diverged && u.diverged.length > 0)
+    return `${what}: would set ${u.diverged.join(', ')} to other values than the reviewed plan`;
   return u.reviewed ? `${what}: the reviewed plan would ${u.reviewed} it` : `${what}: not in the reviewed plan`;
 }

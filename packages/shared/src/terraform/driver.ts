@@ -9,7 +9,11 @@ export interface TerraformDriver {
   /** `terraform show -json <planfile>` written to `outFile`. */
   show(planfile: string, outFile: string): Promise<void>;
   /** Runs `terraform <args>`, passing every output line to `onLine`; aborting `signal` interrupts it. */
-  run(args: string[], onLine: (line: string, source: 'stdout' | 'stderr') => void, signal?: AbortSignal): Promise<RunResult>;
+  run(
+    args: string[],
+    onLine: (line: string, source: 'stdout' | 'stderr') => void,
+    signal?: AbortSignal,
+  ): Promise<RunResult>;
 }
 
 export interface ProcessDriverOptions {
@@ -25,10 +29,17 @@ export function processDriver(options: ProcessDriverOptions): TerraformDriver {
   return {
     async show(planfile, outFile) {
       try {
-        await terraformShowJson({ terraform: options.terraform, planfile, cwd: options.cwd, outFile, ...(options.env ? { env: options.env } : {}) });
+        await terraformShowJson({
+          terraform: options.terraform,
+          planfile,
+          cwd: options.cwd,
+          outFile,
+          ...(options.env ? { env: options.env } : {}),
+        });
       } catch (err) {
         const message = (err as Error).message;
-        if (/was not found|is not executable/.test(message)) throw new TerraformNotFoundError(notFoundMessage(options.terraform));
+        if (/was not found|is not executable/.test(message))
+          throw new TerraformNotFoundError(notFoundMessage(options.terraform));
         throw err;
       }
     },

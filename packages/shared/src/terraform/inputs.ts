@@ -3,7 +3,19 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InputError, durationInput, enumInput, intInput, linesInput, parseDuration, regionInput, requiredInput, stringInput, tagsInput, type InputReader } from '../inputs/index';
+import {
+  InputError,
+  durationInput,
+  enumInput,
+  intInput,
+  linesInput,
+  parseDuration,
+  regionInput,
+  requiredInput,
+  stringInput,
+  tagsInput,
+  type InputReader,
+} from '../inputs/index';
 import type { CutoverOptions } from './cutover';
 
 export interface CutoverInputs extends CutoverOptions {
@@ -15,7 +27,11 @@ export interface CutoverInputs extends CutoverOptions {
 const SHA = /^[0-9a-f]{64}$/;
 const RESERVED = /^-(out|json|input|auto-approve|destroy|refresh-only)(=|$)/;
 
-export function cutoverInputs(read: InputReader, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): CutoverInputs {
+export function cutoverInputs(
+  read: InputReader,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): CutoverInputs {
   const workingDirectory = resolve(cwd, stringInput('working-directory', read('working-directory'), '.'));
   let isDir: boolean;
   try {
@@ -27,11 +43,18 @@ export function cutoverInputs(read: InputReader, env: NodeJS.ProcessEnv = proces
   const planfile = requiredInput('planfile', read('planfile'));
   const applyArgs = linesInput(read('apply-args'));
   for (const arg of applyArgs) {
-    if (!arg.startsWith('-')) throw new InputError(`apply-args: ${JSON.stringify(arg)} is not a terraform option (one per line, like -var-file=prod.tfvars or -lock-timeout=30m)`);
-    if (RESERVED.test(arg)) throw new InputError(`apply-args: ${arg.split('=')[0]} is set by cutover itself; remove it`);
+    if (!arg.startsWith('-'))
+      throw new InputError(
+        `apply-args: ${JSON.stringify(arg)} is not a terraform option (one per line, like -var-file=prod.tfvars or -lock-timeout=30m)`,
+      );
+    if (RESERVED.test(arg))
+      throw new InputError(`apply-args: ${arg.split('=')[0]} is set by cutover itself; remove it`);
   }
   const expected = stringInput('expected-plan-sha', read('expected-plan-sha')).toLowerCase();
-  if (expected !== '' && !SHA.test(expected)) throw new InputError(`expected-plan-sha: ${JSON.stringify(expected.slice(0, 80))} is not a plan-sha (64 hex characters, plan-guard's plan-sha output)`);
+  if (expected !== '' && !SHA.test(expected))
+    throw new InputError(
+      `expected-plan-sha: ${JSON.stringify(expected.slice(0, 80))} is not a plan-sha (64 hex characters, plan-guard's plan-sha output)`,
+    );
   const rawPoll = read('poll-interval').trim().toLowerCase();
   let pollIntervalMs: number | undefined;
   if (rawPoll !== '' && rawPoll !== 'adaptive') {
@@ -39,7 +62,9 @@ export function cutoverInputs(read: InputReader, env: NodeJS.ProcessEnv = proces
     if (pollIntervalMs < 1000) throw new InputError(`poll-interval: ${rawPoll} is shorter than the minimum 1s`);
     if (pollIntervalMs > 300_000) throw new InputError(`poll-interval: ${rawPoll} is longer than the maximum 5m`);
   }
-  const releaseTimeoutMs = durationInput('release-timeout', read('release-timeout'), 30 * 60_000, { maxMs: 6 * 3_600_000 });
+  const releaseTimeoutMs = durationInput('release-timeout', read('release-timeout'), 30 * 60_000, {
+    maxMs: 6 * 3_600_000,
+  });
   if (releaseTimeoutMs <= 0) throw new InputError('release-timeout: must be longer than 0');
   const rawRegion = read('region').trim();
   if (rawRegion !== '') regionInput('region', rawRegion, {});

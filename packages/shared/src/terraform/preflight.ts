@@ -39,12 +39,22 @@ function str(v: unknown): string | undefined {
  * model's handovers (plan-guard's `expected-applies` and `expectedFailures`): 2 when an address still held by a NAT
  * gateway being deleted must be taken by something the same apply creates.
  */
-export function expectedApplies(changes: readonly ResourceChange[], analysis: Pick<Analysis, 'expectedApplies' | 'expectedFailures'>): { applies: number; contested: string[] } {
+export function expectedApplies(
+  changes: readonly ResourceChange[],
+  analysis: Pick<Analysis, 'expectedApplies' | 'expectedFailures'>,
+): { applies: number; contested: string[] } {
   const takers: RaceError[] = analysis.expectedFailures.map((address) => {
     const type = changes.find((c) => c.address === address && !c.deposed)?.type;
-    return { address, resourceType: type === 'aws_eip' || type === 'aws_nat_gateway' ? type : 'aws_eip_association', form: 'sdk-v2' };
+    return {
+      address,
+      resourceType: type === 'aws_eip' || type === 'aws_nat_gateway' ? type : 'aws_eip_association',
+      form: 'sdk-v2',
+    };
   });
-  return { applies: analysis.expectedApplies, contested: [...new Set(releaseTarget(takers, changes).allocationIds)].sort() };
+  return {
+    applies: analysis.expectedApplies,
+    contested: [...new Set(releaseTarget(takers, changes).allocationIds)].sort(),
+  };
 }
 
 export function bootstrapSteps(criteria: AmiCriteria): string[] {
@@ -61,12 +71,27 @@ const NOTHING_APPLIED = 'Nothing was applied; egress is as it was.';
 /** What to do after an EC2 call failed before anything was applied. */
 function ec2Advice(err: unknown, actions: string): string[] {
   const code = awsErrorCode(err);
-  if (err instanceof InputError) return [NOTHING_APPLIED, 'Set the region input, or AWS_REGION (aws-actions/configure-aws-credentials sets it), then re-run the job.'];
-  if (/CredentialsProviderError|Could not load credentials|ExpiredToken|InvalidClientTokenId|AuthFailure|SignatureDoesNotMatch/i.test(`${code} ${(err as Error)?.message ?? ''}`)) {
-    return [NOTHING_APPLIED, 'Configure AWS credentials that work for EC2 in this job (aws-actions/configure-aws-credentials with the apply role), then re-run the job.'];
+  if (err instanceof InputError)
+    return [
+      NOTHING_APPLIED,
+      'Set the region input, or AWS_REGION (aws-actions/configure-aws-credentials sets it), then re-run the job.',
+    ];
+  if (
+    /CredentialsProviderError|Could not load credentials|ExpiredToken|InvalidClientTokenId|AuthFailure|SignatureDoesNotMatch/i.test(
+      `${code} ${(err as Error)?.message ?? ''}`,
+    )
+  ) {
+    return [
+      NOTHING_APPLIED,
+      'Configure AWS credentials that work for EC2 in this job (aws-actions/configure-aws-credentials with the apply role), then re-run the job.',
+    ];
   }
-  if (/UnauthorizedOperation|AccessDenied/.test(code)) return [NOTHING_APPLIED, `Grant ${actions} to the apply role (docs/iam/cutover.json), then re-run the job.`];
-  return [NOTHING_APPLIED, 'EC2 did not answer in time or failed: re-run the job when EC2 answers (the AWS Health Dashboard shows regional EC2 API problems).'];
+  if (/UnauthorizedOperation|AccessDenied/.test(code))
+    return [NOTHING_APPLIED, `Grant ${actions} to the apply role (docs/iam/cutover.json), then re-run the job.`];
+  return [
+    NOTHING_APPLIED,
+    'EC2 did not answer in time or failed: re-run the job when EC2 answers (the AWS Health Dashboard shows regional EC2 API problems).',
+  ];
 }
 
 /** Runs the preflight; returns the reviewed plan, or undefined when the run ended (run.result says how). */
@@ -94,11 +119,19 @@ export async function preflight(run: CutoverRun, planPath: string): Promise<Revi
   run.info(`Plan digest (plan-sha): ${plan.sha}`);
   const expected = options.expectedPlanSha?.trim().toLowerCase() ?? '';
   if (expected !== '' && expected !== plan.sha) {
-    return refuse('refused', `digest ${plan.sha} ≠ expected ${expected}`, `the plan's digest ${plan.sha} differs from expected-plan-sha ${expected}: refusing to apply a plan that is not the one reviewed`, [
-      'Nothing was applied. Apply only the saved plan plan-guard reviewed: pass the same plan artifact, or plan and review again.',
-    ]);
+    return refuse(
+      'refused',
+      `digest ${plan.sha} ≠ expected ${expected}`,
+      `the plan's digest ${plan.sha} differs from expected-plan-sha ${expected}: refusing to apply a plan that is not the one reviewed`,
+      [
+        'Nothing was applied. Apply only the saved plan plan-guard reviewed: pass the same plan artifact, or plan and review again.',
+      ],
+    );
   }
-  if (expected === '') run.warn("expected-plan-sha is empty: not checking that this is the reviewed plan (pass plan-guard's plan-sha output)");
+  if (expected === '')
+    run.warn(
+      "expected-plan-sha is empty: not checking that this is the reviewed plan (pass plan-guard's plan-sha output)",
+    );
 
   if (plan.refs.length === 0 && plan.applyable !== true) {
     run.step('check', started, 'unchanged', { detail: 'the plan has no changes' });
@@ -116,7 +149,10 @@ export async function preflight(run: CutoverRun, planPath: string): Promise<Revi
   }
   if (applies >= 2) {
     run.info(
-      `The plan moves Elastic IP(s) ${contested.join(', ') || ''} from NAT gateways being deleted to new NAT resources in one apply: the first apply may fail on them (the Elastic IP race); cutover confirms that with EC2, waits for the release and ${options.restore === 'reapply' ? 're-applies' : 'associates them itself (restore: associate), falling back to a re-apply'}.`.replace('IP(s)  from', 'IP(s) from'),
+      `The plan moves Elastic IP(s) ${contested.join(', ') || ''} from NAT gateways being deleted to new NAT resources in one apply: the first apply may fail on them (the Elastic IP race); cutover confirms that with EC2, waits for the release and ${options.restore === 'reapply' ? 're-applies' : 'associates them itself (restore: associate), falling back to a re-apply'}.`.replace(
+        'IP(s)  from',
+        'IP(s) from',
+      ),
     );
   } else if (analysis.modeSwitch === 'instance-to-gateway') {
     run.info('Instance → gateway switch: no association race in this direction; one apply.');
@@ -126,28 +162,58 @@ export async function preflight(run: CutoverRun, planPath: string): Promise<Revi
   const needsAmi = options.amiCheck === 'auto' && analysis.natInstancesCreated.length > 0;
   if (applies >= 2 || needsAmi) {
     const callStart = clock.now();
-    const bound = { clock, deadline: callStart + Math.min(PREFLIGHT_CALL_MS, options.releaseTimeoutMs), ...(run.deps.signal ? { signal: run.deps.signal } : {}) };
+    const bound = {
+      clock,
+      deadline: callStart + Math.min(PREFLIGHT_CALL_MS, options.releaseTimeoutMs),
+      ...(run.deps.signal ? { signal: run.deps.signal } : {}),
+    };
     try {
       const ec2 = run.deps.ec2();
       if (contested.length > 0) {
-        const out = await within((abortSignal) => ec2.send(new DescribeAddressesCommand({ AllocationIds: contested }), { abortSignal }), { ...bound, what: 'EC2 DescribeAddresses (preflight)' });
+        const out = await within(
+          (abortSignal) => ec2.send(new DescribeAddressesCommand({ AllocationIds: contested }), { abortSignal }),
+          { ...bound, what: 'EC2 DescribeAddresses (preflight)' },
+        );
         const missing = contested.filter((a) => !(out.Addresses ?? []).some((x) => x.AllocationId === a));
-        if (missing.length > 0) throw Object.assign(new Error(`Elastic IP ${missing.join(', ')} does not exist`), { name: 'InvalidAllocationID.NotFound' });
+        if (missing.length > 0)
+          throw Object.assign(new Error(`Elastic IP ${missing.join(', ')} does not exist`), {
+            name: 'InvalidAllocationID.NotFound',
+          });
       } else {
-        await within((abortSignal) => ec2.send(new DescribeNatGatewaysCommand({ MaxResults: 5 }), { abortSignal }), { ...bound, what: 'EC2 DescribeNatGateways (preflight)' });
+        await within((abortSignal) => ec2.send(new DescribeNatGatewaysCommand({ MaxResults: 5 }), { abortSignal }), {
+          ...bound,
+          what: 'EC2 DescribeNatGateways (preflight)',
+        });
       }
-      run.info(`EC2 answers with these credentials (${contested.length > 0 ? `DescribeAddresses ${contested.join(', ')}` : 'DescribeNatGateways'}).`);
+      run.info(
+        `EC2 answers with these credentials (${contested.length > 0 ? `DescribeAddresses ${contested.join(', ')}` : 'DescribeNatGateways'}).`,
+      );
     } catch (err) {
       if (run.cancelled) {
         run.step('check', started, 'cancelled');
-        run.fail('cancelled before anything was applied', ['Nothing was applied; egress is as it was. Re-run the job when ready.'], { cancelled: true });
+        run.fail(
+          'cancelled before anything was applied',
+          ['Nothing was applied; egress is as it was. Re-run the job when ready.'],
+          { cancelled: true },
+        );
         return undefined;
       }
       if (awsErrorCode(err) === 'InvalidAllocationID.NotFound') {
-        return refuse('refused', 'Elastic IP missing', `the plan moves ${contested.join(', ')} but EC2 does not know ${describeError(err)}: refusing to apply`, [NOTHING_APPLIED, 'Plan again (the plan is stale), review, and apply.']);
+        return refuse(
+          'refused',
+          'Elastic IP missing',
+          `the plan moves ${contested.join(', ')} but EC2 does not know ${describeError(err)}: refusing to apply`,
+          [NOTHING_APPLIED, 'Plan again (the plan is stale), review, and apply.'],
+        );
       }
-      const what = err instanceof InputError ? err.message : `EC2 is not usable with these credentials: ${describeError(err)}`;
-      return refuse('refused', 'EC2 not usable', `${what}; the cutover needs EC2 ${needsAmi && applies < 2 ? 'for the NAT AMI check' : 'after the first apply (to confirm the race and restore egress)'}: refusing to apply`, ec2Advice(err, 'ec2:DescribeAddresses, ec2:DescribeNatGateways, ec2:AssociateAddress and ec2:DescribeImages'));
+      const what =
+        err instanceof InputError ? err.message : `EC2 is not usable with these credentials: ${describeError(err)}`;
+      return refuse(
+        'refused',
+        'EC2 not usable',
+        `${what}; the cutover needs EC2 ${needsAmi && applies < 2 ? 'for the NAT AMI check' : 'after the first apply (to confirm the race and restore egress)'}: refusing to apply`,
+        ec2Advice(err, 'ec2:DescribeAddresses, ec2:DescribeNatGateways, ec2:AssociateAddress and ec2:DescribeImages'),
+      );
     }
   }
 
@@ -155,38 +221,67 @@ export async function preflight(run: CutoverRun, planPath: string): Promise<Revi
   if (needsAmi) {
     try {
       const ec2 = run.deps.ec2();
-      const search = await within(() => searchAmis(ec2, options.ami), { clock, deadline: clock.now() + PREFLIGHT_CALL_MS, ...(run.deps.signal ? { signal: run.deps.signal } : {}), what: 'the NAT AMI check (EC2 DescribeImages)' });
+      const search = await within(() => searchAmis(ec2, options.ami), {
+        clock,
+        deadline: clock.now() + PREFLIGHT_CALL_MS,
+        ...(run.deps.signal ? { signal: run.deps.signal } : {}),
+        what: 'the NAT AMI check (EC2 DescribeImages)',
+      });
       if (!search.usable) {
-        const why = search.candidates.length === 0 ? 'no AMI owned by this account matches the name' : explainRejections(search, 3).join('; ');
+        const why =
+          search.candidates.length === 0
+            ? 'no AMI owned by this account matches the name'
+            : explainRejections(search, 3).join('; ');
         return refuse(
           'refused',
           'no usable NAT AMI',
           `the plan creates NAT instances (${analysis.natInstancesCreated.join(', ')}) but no AMI named ${options.ami.namePattern} with ${formatTags(options.ami.requiredTags) || 'the required tags'} exists (${why}): refusing to apply`,
-          ['Nothing was applied. Bootstrap instance mode through a gateway:', ...bootstrapSteps(options.ami).map((s, i) => `${i + 1}. ${s}`)],
+          [
+            'Nothing was applied. Bootstrap instance mode through a gateway:',
+            ...bootstrapSteps(options.ami).map((s, i) => `${i + 1}. ${s}`),
+          ],
         );
       }
       r.ami = `${search.usable.imageId} (${search.usable.name})`;
-      run.info(`NAT AMI: ${search.usable.name} (${search.usable.imageId}) carries ${formatTags(options.ami.requiredTags) || 'no required tags'}`);
+      run.info(
+        `NAT AMI: ${search.usable.name} (${search.usable.imageId}) carries ${formatTags(options.ami.requiredTags) || 'no required tags'}`,
+      );
       for (const address of analysis.natInstancesCreated) {
         const rc = plan.natChanges.find((c) => c.address === address);
         const ami = str(asObj(rc?.change.after)?.ami);
         const candidate = ami ? search.candidates.find((c) => c.imageId === ami) : undefined;
         if (rc && candidate && candidate.problems.length > 0) {
           // Plan values reach text only through shownValue (sensitivity markers honoured).
-          return refuse('refused', `plan launches unusable AMI ${shownValue(rc, 'after', ['ami'])}`, `${address} would launch ${candidate.name} (${candidate.imageId}), which ${candidate.problems.join(' and ')}: refusing to apply`, [
-            `Nothing was applied. Plan again so the instances pick the newest usable AMI (${search.usable.name}, ${search.usable.imageId}), or fix the image's tags; then review and apply.`,
-          ]);
+          return refuse(
+            'refused',
+            `plan launches unusable AMI ${shownValue(rc, 'after', ['ami'])}`,
+            `${address} would launch ${candidate.name} (${candidate.imageId}), which ${candidate.problems.join(' and ')}: refusing to apply`,
+            [
+              `Nothing was applied. Plan again so the instances pick the newest usable AMI (${search.usable.name}, ${search.usable.imageId}), or fix the image's tags; then review and apply.`,
+            ],
+          );
         }
       }
     } catch (err) {
       if (run.cancelled) {
         run.step('check', started, 'cancelled');
-        run.fail('cancelled before anything was applied', ['Nothing was applied; egress is as it was. Re-run the job when ready.'], { cancelled: true });
+        run.fail(
+          'cancelled before anything was applied',
+          ['Nothing was applied; egress is as it was. Re-run the job when ready.'],
+          { cancelled: true },
+        );
         return undefined;
       }
-      return refuse('failed', 'AMI check', `the NAT AMI check failed: ${describeError(err)}: refusing to apply`, ec2Advice(err, 'ec2:DescribeImages'));
+      return refuse(
+        'failed',
+        'AMI check',
+        `the NAT AMI check failed: ${describeError(err)}: refusing to apply`,
+        ec2Advice(err, 'ec2:DescribeImages'),
+      );
     }
   }
-  run.step('check', started, 'ok', { detail: `plan-sha ${plan.sha.slice(0, 12)}…, ${plan.refs.length} change(s), ${applies} apply(s) expected` });
+  run.step('check', started, 'ok', {
+    detail: `plan-sha ${plan.sha.slice(0, 12)}…, ${plan.refs.length} change(s), ${applies} apply(s) expected`,
+  });
   return { plan, analysis, expectedApplies: applies, contested, planPath };
 }

@@ -95,7 +95,9 @@ export function runTerraform(options: RunOptions): Promise<RunResult> {
     const onAbort = () => {
       if (interrupted || child.exitCode !== null) return;
       interrupted = true;
-      options.onNote?.(`Interrupting terraform (SIGINT): it finishes the operations in progress, saves state and releases the lock. Waiting up to ${Math.round(graceMs / 1000)} s.`);
+      options.onNote?.(
+        `Interrupting terraform (SIGINT): it finishes the operations in progress, saves state and releases the lock. Waiting up to ${Math.round(graceMs / 1000)} s.`,
+      );
       send('SIGINT');
       timers.push(
         setTimeout(() => {
@@ -119,7 +121,8 @@ export function runTerraform(options: RunOptions): Promise<RunResult> {
       options.signal?.removeEventListener('abort', onAbort);
       for (const t of timers) clearTimeout(t);
       if (e.code === 'ENOENT') reject(new TerraformNotFoundError(notFoundMessage(options.terraform)));
-      else if (e.code === 'EACCES') reject(new TerraformNotFoundError(`terraform: ${JSON.stringify(options.terraform)} is not executable`));
+      else if (e.code === 'EACCES')
+        reject(new TerraformNotFoundError(`terraform: ${JSON.stringify(options.terraform)} is not executable`));
       else reject(new ActionFailure(`terraform: could not run ${JSON.stringify(options.terraform)}: ${e.message}`));
     });
     child.on('close', (exitCode, signal) => {

@@ -34,15 +34,19 @@ export const RACE_FORMS: readonly RaceForm[] = [
     id: 'sdk-v2',
     resourceType: 'aws_eip_association',
     pattern: /creating EC2 EIP Association: operation error EC2: AssociateAddress,[^]*api error AuthFailure\b/,
-    example: 'creating EC2 EIP Association: operation error EC2: AssociateAddress, https response error StatusCode: 400, RequestID: 6f3add99-57a2-47ae-931f-261856ba01d4, api error AuthFailure: You do not have permission to access the specified resource.',
-    source: 'hashicorp/terraform-provider-aws internal/service/ec2/vpc_eip_association.go (provider ≥ 5, AWS SDK for Go v2), DOMAIN.md "The cutover race"',
+    example:
+      'creating EC2 EIP Association: operation error EC2: AssociateAddress, https response error StatusCode: 400, RequestID: 6f3add99-57a2-47ae-931f-261856ba01d4, api error AuthFailure: You do not have permission to access the specified resource.',
+    source:
+      'hashicorp/terraform-provider-aws internal/service/ec2/vpc_eip_association.go (provider ≥ 5, AWS SDK for Go v2), DOMAIN.md "The cutover race"',
   },
   {
     id: 'sdk-v1',
     resourceType: 'aws_eip_association',
     pattern: /creating EC2 EIP Association: AuthFailure\b/,
-    example: 'creating EC2 EIP Association: AuthFailure: You do not have permission to access the specified resource.\n\tstatus code: 400, request id: 0b8a6c1e-1111-4b7e-9c55-3f1c2a7d9e10',
-    source: 'hashicorp/terraform-provider-aws provider 4.x (AWS SDK for Go v1 error text), DOMAIN.md "The cutover race"',
+    example:
+      'creating EC2 EIP Association: AuthFailure: You do not have permission to access the specified resource.\n\tstatus code: 400, request id: 0b8a6c1e-1111-4b7e-9c55-3f1c2a7d9e10',
+    source:
+      'hashicorp/terraform-provider-aws provider 4.x (AWS SDK for Go v1 error text), DOMAIN.md "The cutover race"',
   },
   {
     id: 'provider-v3',
@@ -55,8 +59,10 @@ export const RACE_FORMS: readonly RaceForm[] = [
     id: 'aws_eip',
     resourceType: 'aws_eip',
     pattern: /associating EC2 EIP \((eipalloc-[0-9a-f]+)\): [^]*\bAuthFailure\b/,
-    example: 'associating EC2 EIP (eipalloc-01a1b2c3d4e5f6a7b8): operation error EC2: AssociateAddress, https response error StatusCode: 400, RequestID: 1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f, api error AuthFailure: You do not have permission to access the specified resource.',
-    source: 'hashicorp/terraform-provider-aws internal/service/ec2/ec2_eip.go (aws_eip with instance or network_interface set), DOMAIN.md "The cutover race"',
+    example:
+      'associating EC2 EIP (eipalloc-01a1b2c3d4e5f6a7b8): operation error EC2: AssociateAddress, https response error StatusCode: 400, RequestID: 1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f, api error AuthFailure: You do not have permission to access the specified resource.',
+    source:
+      'hashicorp/terraform-provider-aws internal/service/ec2/ec2_eip.go (aws_eip with instance or network_interface set), DOMAIN.md "The cutover race"',
   },
   {
     id: 'nat-gateway-failed',
@@ -65,7 +71,8 @@ export const RACE_FORMS: readonly RaceForm[] = [
     // UnexpectedStateError "unexpected state 'failed', wanted target 'available'. last error: <code>: <message>"
     // and <code>: <message> are the gateway's FailureCode and FailureMessage; EC2 documents the message for
     // Resource.AlreadyAssociated as "Elastic IP address eipalloc-xxxxxxxx is already associated".
-    pattern: /waiting for EC2 NAT Gateway \(nat-[0-9a-f]+\) create: [^]*unexpected state 'failed'[^]*(?:Resource\.AlreadyAssociated|Elastic IP address \[?(eipalloc-[0-9a-f]+)\]? is already associated)/,
+    pattern:
+      /waiting for EC2 NAT Gateway \(nat-[0-9a-f]+\) create: [^]*unexpected state 'failed'[^]*(?:Resource\.AlreadyAssociated|Elastic IP address \[?(eipalloc-[0-9a-f]+)\]? is already associated)/,
     example:
       "waiting for EC2 NAT Gateway (nat-0a1b2c3d4e5f60718) create: unexpected state 'failed', wanted target 'available'. last error: Resource.AlreadyAssociated: Elastic IP address eipalloc-00a1b2c3d4e5f6a7b8 is already associated",
     source:

@@ -16,7 +16,12 @@
  * Every EC2 call carries the run's AbortSignal and the deadline (bounded.ts): a call in flight that never answers
  * ends the wait at `timeoutMs`, and cancellation ends it at once.
  */
-import { DescribeAddressesCommand, paginateDescribeNatGateways, type EC2Client, type NatGateway } from '@aws-sdk/client-ec2';
+import {
+  DescribeAddressesCommand,
+  paginateDescribeNatGateways,
+  type EC2Client,
+  type NatGateway,
+} from '@aws-sdk/client-ec2';
 import { awsErrorCode, isTransientAwsError } from '../aws/index';
 import { formatDuration } from '../inputs/index';
 import { describeError, isDeadlineExceeded, type Clock } from '../runtime/index';
@@ -108,7 +113,8 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
   let scope: string[] | undefined;
   let confirmedAt: number | undefined;
   let lastGatewayPoll = 0;
-  const call = <T>(what: string, fn: (signal: AbortSignal) => Promise<T>) => within(fn, { clock, deadline, ...(options.signal ? { signal: options.signal } : {}), what: `EC2 ${what}` });
+  const call = <T>(what: string, fn: (signal: AbortSignal) => Promise<T>) =>
+    within(fn, { clock, deadline, ...(options.signal ? { signal: options.signal } : {}), what: `EC2 ${what}` });
 
   const result = (outcome: ReleaseResult['outcome'], message: string, releasedAt?: number): ReleaseResult => ({
     outcome,
@@ -125,7 +131,10 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
   });
 
   if (wanted.size === 0 && target.gatewayIds.length === 0) {
-    return result('not-race', 'the failed associations name no Elastic IP allocation and the plan deletes no NAT gateway: cannot confirm the race with EC2');
+    return result(
+      'not-race',
+      'the failed associations name no Elastic IP allocation and the plan deletes no NAT gateway: cannot confirm the race with EC2',
+    );
   }
 
   const pollGateways = async (): Promise<GatewaySeen[]> => {
@@ -134,7 +143,11 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
     else if (wanted.size === 0) filters.push({ Name: 'nat-gateway-id', Values: target.gatewayIds });
     const matched: GatewaySeen[] = [];
     await call('DescribeNatGateways', async (abortSignal) => {
-      for await (const page of paginateDescribeNatGateways({ client: ec2, pageSize: 100 }, { Filter: filters }, { abortSignal })) {
+      for await (const page of paginateDescribeNatGateways(
+        { client: ec2, pageSize: 100 },
+        { Filter: filters },
+        { abortSignal },
+      )) {
         ec2Calls++;
         for (const g of page.NatGateways ?? []) {
           const allocations = gatewayAllocations(g);
@@ -151,7 +164,8 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
   };
 
   for (;;) {
-    if (options.signal?.aborted) return result('cancelled', 'cancelled while waiting for the Elastic IPs to be released');
+    if (options.signal?.aborted)
+      return result('cancelled', 'cancelled while waiting for the Elastic IPs to be released');
     polls++;
     try {
       if (phase === 'gateways') {
@@ -180,7 +194,9 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
         }
         const state = holding.map((g) => `${g.id} ${g.state}`).join(', ');
         if (fast && holding.length > 0 && wanted.size > 0) {
-          log(`watching ${[...wanted].join(', ')} every ${formatDuration(options.pollIntervalMs ?? FAST_POLL_MS)} until EC2 shows it free`);
+          log(
+            `watching ${[...wanted].join(', ')} every ${formatDuration(options.pollIntervalMs ?? FAST_POLL_MS)} until EC2 shows it free`,
+          );
           lastState = state;
           phase = 'addresses';
           phasePolls = 0;
@@ -202,19 +218,27 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
         lastState = state;
       } else {
         ec2Calls++;
-        const out = await call('DescribeAddresses', (abortSignal) => ec2.send(new DescribeAddressesCommand({ AllocationIds: [...wanted] }), { abortSignal }));
+        const out = await call('DescribeAddresses', (abortSignal) =>
+          ec2.send(new DescribeAddressesCommand({ AllocationIds: [...wanted] }), { abortSignal }),
+        );
         const found = out.Addresses ?? [];
         const missing = [...wanted].filter((a) => !found.some((f) => f.AllocationId === a));
         if (missing.length > 0) {
-          return result('not-race', `Elastic IP ${missing.join(', ')} no longer exists: the plan's association cannot succeed; plan again`);
+          return result(
+            'not-race',
+            `Elastic IP ${missing.join(', ')} no longer exists: the plan's association cannot succeed; plan again`,
+          );
         }
         // Held = still associated with an interface but not with an instance (a NAT gateway's ENI).
         stillAssociated = found.filter((a) => a.AssociationId && !a.InstanceId).map((a) => a.AllocationId as string);
         if (stillAssociated.length === 0) break;
         if (fast && clock.now() - lastGatewayPoll >= FAST_GATEWAY_EVERY_MS) {
           const gateways = (await pollGateways()).filter((g) => HOLDING_STATES.has(g.state));
-          const state = gateways.length ? gateways.map((g) => `${g.id} ${g.state}`).join(', ') : `NAT gateway(s) deleted; Elastic IP(s) still associated: ${stillAssociated.join(', ')}`;
-          if (state !== lastState) log(gateways.length ? `waiting for NAT gateway(s) to finish deleting: ${state}` : state);
+          const state = gateways.length
+            ? gateways.map((g) => `${g.id} ${g.state}`).join(', ')
+            : `NAT gateway(s) deleted; Elastic IP(s) still associated: ${stillAssociated.join(', ')}`;
+          if (state !== lastState)
+            log(gateways.length ? `waiting for NAT gateway(s) to finish deleting: ${state}` : state);
           lastState = state;
         } else if (!fast) {
           const state = `still associated: ${stillAssociated.join(', ')}`;
@@ -224,18 +248,31 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
       }
       backoff = 0;
     } catch (err) {
-      if (options.signal?.aborted) return result('cancelled', 'cancelled while waiting for the Elastic IPs to be released');
+      if (options.signal?.aborted)
+        return result('cancelled', 'cancelled while waiting for the Elastic IPs to be released');
       if (isDeadlineExceeded(err)) {
-        return result('timeout', `an EC2 call was still unanswered at the deadline (${describeError(err)}) after ${formatDuration(clock.now() - startedAt)} (release-timeout ${formatDuration(options.timeoutMs)})`);
+        return result(
+          'timeout',
+          `an EC2 call was still unanswered at the deadline (${describeError(err)}) after ${formatDuration(clock.now() - startedAt)} (release-timeout ${formatDuration(options.timeoutMs)})`,
+        );
       }
       if (!isTransientAwsError(err)) {
         const code = awsErrorCode(err);
-        const iam = /UnauthorizedOperation|AccessDenied/.test(code) ? ' (the role needs ec2:DescribeNatGateways and ec2:DescribeAddresses)' : '';
-        throw Object.assign(new Error(`EC2 ${phase === 'gateways' ? 'DescribeNatGateways' : 'DescribeAddresses'} failed while confirming the EIP race: ${describeError(err)}${iam}`), { cause: err });
+        const iam = /UnauthorizedOperation|AccessDenied/.test(code)
+          ? ' (the role needs ec2:DescribeNatGateways and ec2:DescribeAddresses)'
+          : '';
+        throw Object.assign(
+          new Error(
+            `EC2 ${phase === 'gateways' ? 'DescribeNatGateways' : 'DescribeAddresses'} failed while confirming the EIP race: ${describeError(err)}${iam}`,
+          ),
+          { cause: err },
+        );
       }
       throttled++;
       backoff = Math.min(THROTTLE_MAX_MS, Math.max(backoff * 2, 4_000));
-      log(`EC2 is throttling or unavailable (${awsErrorCode(err) || describeError(err)}): polling again in ${Math.round(backoff / 1000)} s`);
+      log(
+        `EC2 is throttling or unavailable (${awsErrorCode(err) || describeError(err)}): polling again in ${Math.round(backoff / 1000)} s`,
+      );
     }
     const now = clock.now();
     if (now >= deadline) {
@@ -244,9 +281,14 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
         phase === 'gateways'
           ? `NAT gateway(s) ${holding.map((g) => `${g.id} still ${g.state}`).join(', ')}`
           : `Elastic IP(s) ${stillAssociated.join(', ')} still associated after the gateway(s) were deleted`;
-      return result('timeout', `${what} after ${formatDuration(now - startedAt)} (release-timeout ${formatDuration(options.timeoutMs)})`);
+      return result(
+        'timeout',
+        `${what} after ${formatDuration(now - startedAt)} (release-timeout ${formatDuration(options.timeoutMs)})`,
+      );
     }
-    const interval = backoff || (options.pollIntervalMs ?? (fast && phase === 'addresses' ? FAST_POLL_MS : adaptiveInterval(phase, phasePolls)));
+    const interval =
+      backoff ||
+      (options.pollIntervalMs ?? (fast && phase === 'addresses' ? FAST_POLL_MS : adaptiveInterval(phase, phasePolls)));
     phasePolls++;
     try {
       await clock.sleep(Math.min(interval, Math.max(1, deadline - now)), options.signal);
@@ -255,11 +297,19 @@ export async function waitForRelease(target: ReleaseTarget, options: ReleaseOpti
     }
   }
   const releasedAt = clock.now();
-  log(fast ? `Elastic IP(s) released after ${formatDuration(releasedAt - startedAt)}` : `Elastic IP(s) released after ${formatDuration(releasedAt - startedAt)}; grace ${formatDuration(graceMs)} before re-applying`);
+  log(
+    fast
+      ? `Elastic IP(s) released after ${formatDuration(releasedAt - startedAt)}`
+      : `Elastic IP(s) released after ${formatDuration(releasedAt - startedAt)}; grace ${formatDuration(graceMs)} before re-applying`,
+  );
   try {
     if (graceMs > 0) await clock.sleep(graceMs, options.signal);
   } catch {
     return result('cancelled', 'cancelled while waiting for the Elastic IPs to be released', releasedAt);
   }
-  return result('released', `Elastic IP(s) ${[...wanted].join(', ')} released ${formatDuration(releasedAt - startedAt)} after the race was seen`, releasedAt);
+  return result(
+    'released',
+    `Elastic IP(s) ${[...wanted].join(', ')} released ${formatDuration(releasedAt - startedAt)} after the race was seen`,
+    releasedAt,
+  );
 }

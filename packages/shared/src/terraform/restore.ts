@@ -51,7 +51,10 @@ function str(v: unknown): string | undefined {
 }
 
 function sameInstanceKey(a: ResourceChange, b: ResourceChange): boolean {
-  return (a.module_address ?? '') === (b.module_address ?? '') && JSON.stringify(a.index ?? null) === JSON.stringify(b.index ?? null);
+  return (
+    (a.module_address ?? '') === (b.module_address ?? '') &&
+    JSON.stringify(a.index ?? null) === JSON.stringify(b.index ?? null)
+  );
 }
 
 /** The AZ key of a resource: its own index, else its innermost module instance's key (`module.nat["us-east-1a"]`). */
@@ -68,9 +71,20 @@ function keyString(rc: ResourceChange): string | undefined {
  * with the same index, else with the same AZ key (an association `aws_eip_association.nat["us-east-1a"]` next to
  * `module.fck_nat["us-east-1a"].aws_network_interface.main`).
  */
-function createdTarget(rc: ResourceChange, kind: AssociationTarget['kind'], changes: readonly ResourceChange[], roles: Map<ResourceChange, string>): ResourceChange | string {
+function createdTarget(
+  rc: ResourceChange,
+  kind: AssociationTarget['kind'],
+  changes: readonly ResourceChange[],
+  roles: Map<ResourceChange, string>,
+): ResourceChange | string {
   const type = kind === 'instance' ? 'aws_instance' : 'aws_network_interface';
-  const created = changes.filter((c) => c.type === type && !c.deposed && roles.get(c) === 'instance' && ['create', 'replace'].includes(actionKind(c.change.actions)));
+  const created = changes.filter(
+    (c) =>
+      c.type === type &&
+      !c.deposed &&
+      roles.get(c) === 'instance' &&
+      ['create', 'replace'].includes(actionKind(c.change.actions)),
+  );
   const exact = created.filter((c) => sameInstanceKey(c, rc));
   const key = keyString(rc);
   const candidates = exact.length > 0 ? exact : key === undefined ? [] : created.filter((c) => keyString(c) === key);
@@ -82,7 +96,13 @@ function createdTarget(rc: ResourceChange, kind: AssociationTarget['kind'], chan
 
 /** Is `id` the id of a NAT instance or interface in the reviewed plan (before or after)? */
 function isNatTargetId(id: string, changes: readonly ResourceChange[], roles: Map<ResourceChange, string>): boolean {
-  return changes.some((c) => roles.get(c) === 'instance' && [asObj(c.change.before), asObj(c.change.after)].some((v) => v && (v.id === id || v.primary_network_interface_id === id)));
+  return changes.some(
+    (c) =>
+      roles.get(c) === 'instance' &&
+      [asObj(c.change.before), asObj(c.change.after)].some(
+        (v) => v && (v.id === id || v.primary_network_interface_id === id),
+      ),
+  );
 }
 
 /**
@@ -103,26 +123,43 @@ export function planRestore(errors: readonly RaceError[], changes: readonly Reso
     const unknown = asObj(rc.change.after_unknown) ?? {};
     const isEip = e.resourceType === 'aws_eip';
     // Values the plan marks sensitive are never logged, so cutover does not act on them itself.
-    const hidden = ['allocation_id', 'instance_id', 'network_interface_id', 'instance', 'network_interface'].filter((k) => shownValue(rc, 'after', [k]) === SENSITIVE_TEXT || shownValue(rc, 'before', [k]) === SENSITIVE_TEXT);
+    const hidden = ['allocation_id', 'instance_id', 'network_interface_id', 'instance', 'network_interface'].filter(
+      (k) => shownValue(rc, 'after', [k]) === SENSITIVE_TEXT || shownValue(rc, 'before', [k]) === SENSITIVE_TEXT,
+    );
     if (hidden.length > 0) return no(`the reviewed plan marks ${e.address}'s ${hidden.join(', ')} sensitive`);
-    const allocationId = isEip ? (str(before.allocation_id) ?? str(before.id) ?? str(after.allocation_id)) : str(after.allocation_id);
+    const allocationId = isEip
+      ? (str(before.allocation_id) ?? str(before.id) ?? str(after.allocation_id))
+      : str(after.allocation_id);
     if (!allocationId) return no(`the reviewed plan does not know ${e.address}'s allocation id at review`);
-    if (e.allocationId && e.allocationId !== allocationId) return no(`${e.address} failed on ${e.allocationId}, but the reviewed plan associates ${allocationId}`);
+    if (e.allocationId && e.allocationId !== allocationId)
+      return no(`${e.address} failed on ${e.allocationId}, but the reviewed plan associates ${allocationId}`);
     const instKey = isEip ? 'instance' : 'instance_id';
     const eniKey = isEip ? 'network_interface' : 'network_interface_id';
     let target: AssociationTarget;
     const knownInstance = str(after[instKey]);
     const knownEni = str(after[eniKey]);
     if (knownInstance || knownEni) {
-      target = knownInstance ? { kind: 'instance', id: knownInstance } : { kind: 'network-interface', id: knownEni as string };
-      if (!isNatTargetId(target.id as string, changes, roles)) return no(`${e.address} targets ${target.id}, which is not a NAT instance or interface in the reviewed plan`);
+      target = knownInstance
+        ? { kind: 'instance', id: knownInstance }
+        : { kind: 'network-interface', id: knownEni as string };
+      if (!isNatTargetId(target.id as string, changes, roles))
+        return no(`${e.address} targets ${target.id}, which is not a NAT instance or interface in the reviewed plan`);
     } else if (marksAny(unknown[instKey]) || marksAny(unknown[eniKey])) {
       // Known after apply: the NAT instance or interface the plan creates next to it. When both attributes are
       // unknown (one is computed from the other), the kind the plan creates next to it decides; exactly one must.
-      const kinds = (['instance', 'network-interface'] as const).filter((k) => marksAny(unknown[k === 'instance' ? instKey : eniKey]));
+      const kinds = (['instance', 'network-interface'] as const).filter((k) =>
+        marksAny(unknown[k === 'instance' ? instKey : eniKey]),
+      );
       const found = kinds.map((k) => [k, createdTarget(rc, k, changes, roles)] as const);
-      const hits = found.filter(([, c]) => typeof c !== 'string') as Array<readonly [AssociationTarget['kind'], ResourceChange]>;
-      if (hits.length !== 1) return no(hits.length === 0 ? (found[0]?.[1] as string) : `${e.address} could target a NAT instance or a NAT network interface the plan creates: cannot tell which`);
+      const hits = found.filter(([, c]) => typeof c !== 'string') as Array<
+        readonly [AssociationTarget['kind'], ResourceChange]
+      >;
+      if (hits.length !== 1)
+        return no(
+          hits.length === 0
+            ? (found[0]?.[1] as string)
+            : `${e.address} could target a NAT instance or a NAT network interface the plan creates: cannot tell which`,
+        );
       const [kind, created] = hits[0] as readonly [AssociationTarget['kind'], ResourceChange];
       target = { kind, address: created.address };
     } else {
@@ -130,7 +167,13 @@ export function planRestore(errors: readonly RaceError[], changes: readonly Reso
     }
     const privateIp = str(after.private_ip_address);
     if (associations.some((a) => a.address === e.address)) continue;
-    associations.push({ address: e.address, resourceType: e.resourceType, allocationId, target, ...(privateIp ? { privateIp } : {}) });
+    associations.push({
+      address: e.address,
+      resourceType: e.resourceType,
+      allocationId,
+      target,
+      ...(privateIp ? { privateIp } : {}),
+    });
   }
   if (associations.length === 0) return no('no association to restore');
   return { associations };
@@ -186,10 +229,17 @@ export async function associateAddress(a: PlannedAssociation, options: Associate
   const lingerMs = options.lingerMs ?? 10_000;
   const retryMs = options.retryMs ?? 500;
   const targetId = a.target.id ?? '';
-  const r: AssociateResult = { address: a.address, allocationId: a.allocationId, targetId, outcome: 'failed', attempts: 0 };
+  const r: AssociateResult = {
+    address: a.address,
+    allocationId: a.allocationId,
+    targetId,
+    outcome: 'failed',
+    attempts: 0,
+  };
   const started = clock.now();
   for (;;) {
-    if (options.signal?.aborted) return { ...r, outcome: 'cancelled', message: 'cancelled before the association was made' };
+    if (options.signal?.aborted)
+      return { ...r, outcome: 'cancelled', message: 'cancelled before the association was made' };
     r.attempts++;
     r.sentAt ??= clock.now();
     try {
@@ -204,12 +254,19 @@ export async function associateAddress(a: PlannedAssociation, options: Associate
             }),
             { abortSignal },
           ),
-        { clock, ...(options.deadline !== undefined ? { deadline: options.deadline } : {}), ...(options.signal ? { signal: options.signal } : {}), what: 'EC2 AssociateAddress' },
+        {
+          clock,
+          ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          what: 'EC2 AssociateAddress',
+        },
       );
       r.outcome = 'associated';
       r.associatedAt = clock.now();
       if (out.AssociationId) r.associationId = out.AssociationId;
-      options.log?.(`associated ${a.allocationId} with ${targetId} (${a.address}${out.AssociationId ? `, ${out.AssociationId}` : ''}) after ${r.attempts} attempt(s)`);
+      options.log?.(
+        `associated ${a.allocationId} with ${targetId} (${a.address}${out.AssociationId ? `, ${out.AssociationId}` : ''}) after ${r.attempts} attempt(s)`,
+      );
       return r;
     } catch (err) {
       if (options.signal?.aborted) return { ...r, outcome: 'cancelled', message: 'cancelled while associating' };
@@ -217,9 +274,15 @@ export async function associateAddress(a: PlannedAssociation, options: Associate
       const lingering = LINGERING.test(code) && clock.now() - started < lingerMs && !isDeadlineExceeded(err);
       if (!lingering) {
         const iam = /UnauthorizedOperation|AccessDenied/.test(code) ? ' (the role needs ec2:AssociateAddress)' : '';
-        return { ...r, outcome: 'failed', message: `AssociateAddress ${a.allocationId} → ${targetId} failed after ${r.attempts} attempt(s): ${describeError(err)}${iam}` };
+        return {
+          ...r,
+          outcome: 'failed',
+          message: `AssociateAddress ${a.allocationId} → ${targetId} failed after ${r.attempts} attempt(s): ${describeError(err)}${iam}`,
+        };
       }
-      options.log?.(`AssociateAddress ${a.allocationId} → ${targetId}: ${code} just after the release; again in ${retryMs} ms`);
+      options.log?.(
+        `AssociateAddress ${a.allocationId} → ${targetId}: ${code} just after the release; again in ${retryMs} ms`,
+      );
       try {
         await clock.sleep(retryMs, options.signal);
       } catch {
@@ -230,8 +293,14 @@ export async function associateAddress(a: PlannedAssociation, options: Associate
 }
 
 /** The `terraform import` arguments for an association cutover made (aws_eip reads its association on refresh). */
-export function importArgs(a: AssociateResult, resourceType: PlannedAssociation['resourceType'], applyArgs: readonly string[]): string[] | undefined {
+export function importArgs(
+  a: AssociateResult,
+  resourceType: PlannedAssociation['resourceType'],
+  applyArgs: readonly string[],
+): string[] | undefined {
   if (resourceType !== 'aws_eip_association' || !a.associationId) return undefined;
-  const passed = applyArgs.filter((x) => /^-(var|var-file|lock|lock-timeout|parallelism|state|state-out|backup|no-color)(=|$)/.test(x));
+  const passed = applyArgs.filter((x) =>
+    /^-(var|var-file|lock|lock-timeout|parallelism|state|state-out|backup|no-color)(=|$)/.test(x),
+  );
   return ['import', '-input=false', ...passed, a.address, a.associationId];
 }

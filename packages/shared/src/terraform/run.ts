@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { AmiCriteria } from '../ami/index';
 import { InputError } from '../inputs/index';
-import { PlanFormatError, combineDigests, isNatCandidate, loadPlanFile, type ModeSwitch, type ResourceChange } from '../plan/index';
+import {
+  PlanFormatError,
+  combineDigests,
+  isNatCandidate,
+  loadPlanFile,
+  type ModeSwitch,
+  type ResourceChange,
+} from '../plan/index';
 import { ROLLBACK_LEVER_LINE } from '../report/index';
 import { ActionFailure, type Clock } from '../runtime/index';
 import { changeRef, type ChangeRef } from './converge';
@@ -167,7 +174,12 @@ export class CutoverRun {
   }
 
   /** Records one timeline step from `startedMs` to now. */
-  step(kind: TimelineStep['step'], startedMs: number, outcome: string, extra: { n?: number; detail?: string; endedMs?: number } = {}): void {
+  step(
+    kind: TimelineStep['step'],
+    startedMs: number,
+    outcome: string,
+    extra: { n?: number; detail?: string; endedMs?: number } = {},
+  ): void {
     const { endedMs, ...rest } = extra;
     this.steps.push(step(kind, startedMs, endedMs ?? this.clock.now(), outcome, rest));
   }
@@ -212,7 +224,11 @@ export class CutoverRun {
           return isNatCandidate(rc);
         },
       });
-      const applyable = loaded.documents.some((d) => d.header.applyable === true) ? true : loaded.documents.every((d) => d.header.applyable === false) ? false : undefined;
+      const applyable = loaded.documents.some((d) => d.header.applyable === true)
+        ? true
+        : loaded.documents.every((d) => d.header.applyable === false)
+          ? false
+          : undefined;
       return {
         sha: combineDigests(loaded.documents.map((d) => d.digest)),
         refs,
@@ -232,7 +248,11 @@ export class CutoverRun {
   }
 
   /** Runs terraform with its -json stream rendered; `onDiagnostic` sees each diagnostic the moment it arrives. */
-  async terraform(title: string, args: string[], onDiagnostic?: (d: Diagnostic, stream: UiStream) => void): Promise<StreamedRun> {
+  async terraform(
+    title: string,
+    args: string[],
+    onDiagnostic?: (d: Diagnostic, stream: UiStream) => void,
+  ): Promise<StreamedRun> {
     const { deps } = this;
     const stream = new UiStream({ now: () => deps.clock.now(), onSecret: (v) => deps.out.secret(v) });
     deps.out.startGroup(title);
@@ -242,14 +262,20 @@ export class CutoverRun {
         args,
         (line, source) => {
           for (const l of stream.push(line, source)) deps.out.line(l);
-          while (onDiagnostic && seen < stream.diagnostics.length) onDiagnostic(stream.diagnostics[seen++] as Diagnostic, stream);
+          while (onDiagnostic && seen < stream.diagnostics.length)
+            onDiagnostic(stream.diagnostics[seen++] as Diagnostic, stream);
         },
         deps.signal,
       );
       for (const l of stream.end()) deps.out.line(l);
       const exit = r.signal ? `signal ${r.signal}` : `exit code ${r.exitCode}`;
-      if (r.escalated.length > 0) deps.out.line({ level: 'warning', text: `terraform had to be stopped with ${r.escalated.join(' then ')}` });
-      if (stream.unknownTypes.size > 0) deps.out.line({ level: 'debug', text: `message types shown through their text: ${[...stream.unknownTypes].join(', ')}` });
+      if (r.escalated.length > 0)
+        deps.out.line({ level: 'warning', text: `terraform had to be stopped with ${r.escalated.join(' then ')}` });
+      if (stream.unknownTypes.size > 0)
+        deps.out.line({
+          level: 'debug',
+          text: `message types shown through their text: ${[...stream.unknownTypes].join(', ')}`,
+        });
       return { ok: r.exitCode === 0 && !r.interrupted, interrupted: r.interrupted, exit, stream };
     } finally {
       deps.out.endGroup();

@@ -82,7 +82,12 @@ export function parseUiLine(line: string): ParsedLine | undefined {
   if (trimmed.startsWith('{')) {
     try {
       const value: unknown = JSON.parse(trimmed);
-      if (value && typeof value === 'object' && !Array.isArray(value) && typeof (value as UiMessage).type === 'string') {
+      if (
+        value &&
+        typeof value === 'object' &&
+        !Array.isArray(value) &&
+        typeof (value as UiMessage).type === 'string'
+      ) {
         return { kind: 'message', message: value as UiMessage };
       }
     } catch {
@@ -227,7 +232,10 @@ export class UiStream {
       this.textCount++;
       if (this.text.length < (this.options.keepText ?? 40)) this.text.push(parsed.text);
       const out = this.flush();
-      out.push({ level: source === 'stderr' ? 'warning' : 'info', text: source === 'stderr' ? `terraform (stderr): ${parsed.text}` : parsed.text });
+      out.push({
+        level: source === 'stderr' ? 'warning' : 'info',
+        text: source === 'stderr' ? `terraform (stderr): ${parsed.text}` : parsed.text,
+      });
       return out;
     }
     this.messages++;
@@ -258,10 +266,16 @@ export class UiStream {
       const counts = new Map<string, number>();
       for (const c of list) counts.set(c.action, (counts.get(c.action) ?? 0) + 1);
       const tally = [...counts].map(([a, n]) => `${n} to ${a}`).join(', ');
-      out.push({ level: 'info', text: `${this.pending === 'planned' ? 'Planned changes' : 'Changed outside Terraform'} (${list.length}): ${tally}` });
+      out.push({
+        level: 'info',
+        text: `${this.pending === 'planned' ? 'Planned changes' : 'Changed outside Terraform'} (${list.length}): ${tally}`,
+      });
       for (const c of list) {
         const reason = c.reason ? `  (${c.reason.replace(/_/g, ' ')})` : '';
-        out.push({ level: 'info', text: `  ${(SYMBOLS[c.action] ?? '?').padEnd(3)} ${c.address}  ${c.action}${reason}` });
+        out.push({
+          level: 'info',
+          text: `  ${(SYMBOLS[c.action] ?? '?').padEnd(3)} ${c.address}  ${c.action}${reason}`,
+        });
       }
     } else if (this.pending === 'refresh') {
       out.push({ level: 'info', text: `Refreshed the state of ${this.refreshed} resource(s)` });
@@ -282,7 +296,10 @@ export class UiStream {
         const group = m.type === 'planned_change' ? 'planned' : 'drift';
         const out = this.pending && this.pending !== group ? this.flush() : [];
         this.pending = group;
-        const entry: PlannedChange = { address: resource?.addr ?? message.split(':')[0] ?? '?', action: str(change?.action) ?? '?' };
+        const entry: PlannedChange = {
+          address: resource?.addr ?? message.split(':')[0] ?? '?',
+          action: str(change?.action) ?? '?',
+        };
         const reason = str(change?.reason);
         if (reason) entry.reason = reason;
         (group === 'planned' ? this.planned : this.drift).push(entry);
@@ -331,8 +348,10 @@ export class UiStream {
         const after = elapsed !== undefined ? ` after ${elapsed}s` : '';
         const idText = id ? ` [${str(hook.id_key) ?? 'id'}=${id}]` : '';
         if (m.type === 'apply_start') out.push({ level: 'info', text: `${p} ${address}: ${starting}...${idText}` });
-        else if (m.type === 'apply_progress') out.push({ level: 'info', text: `${p} ${address}: ${progress} (${elapsed ?? '?'}s elapsed)` });
-        else if (m.type === 'apply_complete') out.push({ level: 'info', text: `${p} ${address}: ${done}${after}${idText}` });
+        else if (m.type === 'apply_progress')
+          out.push({ level: 'info', text: `${p} ${address}: ${progress} (${elapsed ?? '?'}s elapsed)` });
+        else if (m.type === 'apply_complete')
+          out.push({ level: 'info', text: `${p} ${address}: ${done}${after}${idText}` });
         else out.push({ level: 'error', text: `${p} ${address}: FAILED to ${action}${after}` });
         break;
       }
@@ -348,7 +367,8 @@ export class UiStream {
         };
         const address = str(d.address);
         if (address) diag.address = address;
-        if (range && str(range.filename)) diag.where = `${str(range.filename)}${num(start?.line) !== undefined ? `:${num(start?.line)}` : ''}`;
+        if (range && str(range.filename))
+          diag.where = `${str(range.filename)}${num(start?.line) !== undefined ? `:${num(start?.line)}` : ''}`;
         this.diagnostics.push(diag);
         out.push(...renderDiagnostic(diag, this.prefix(at)));
         break;
@@ -363,7 +383,12 @@ export class UiStream {
           import: num(c.import) ?? 0,
         };
         this.summaries.push(summary);
-        out.push({ level: 'info', text: message || `${summary.operation}: ${summary.add} to add, ${summary.change} to change, ${summary.remove} to destroy.` });
+        out.push({
+          level: 'info',
+          text:
+            message ||
+            `${summary.operation}: ${summary.add} to add, ${summary.change} to change, ${summary.remove} to destroy.`,
+        });
         break;
       }
       case 'outputs': {
@@ -373,7 +398,8 @@ export class UiStream {
         for (const name of names) {
           const o = obj(outputs[name]) ?? {};
           if (o.sensitive === true) {
-            if ('value' in o) for (const leaf of stringLeaves(o.value)) if (leaf.length >= 3) this.options.onSecret?.(leaf);
+            if ('value' in o)
+              for (const leaf of stringLeaves(o.value)) if (leaf.length >= 3) this.options.onSecret?.(leaf);
             out.push({ level: 'info', text: `  ${name} = (sensitive value)` });
           } else if ('value' in o) {
             out.push({ level: 'info', text: `  ${name} = ${showValue(o.value)}` });
@@ -405,7 +431,9 @@ export function renderDiagnostic(d: Diagnostic, prefix = ''): RenderedLine[] {
   const lvl: RenderedLine['level'] = d.severity === 'error' ? 'error' : 'warning';
   const head = `${prefix ? `${prefix} ` : ''}${d.severity === 'error' ? 'Error' : 'Warning'}${d.address ? ` at ${d.address}` : ''}: ${firstLineOf(d.summary)}`;
   const out: RenderedLine[] = [{ level: lvl, text: head }];
-  const rest = [...d.summary.split(/\r?\n/).slice(1), ...d.detail.split(/\r?\n/)].map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const rest = [...d.summary.split(/\r?\n/).slice(1), ...d.detail.split(/\r?\n/)]
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
   for (const l of rest.slice(0, 20)) out.push({ level: lvl, text: `    ${l.trim()}` });
   if (rest.length > 20) out.push({ level: lvl, text: `    … ${rest.length - 20} more line(s)` });
   if (d.where) out.push({ level: lvl, text: `    (${d.where})` });

@@ -35,7 +35,12 @@ export function renderSummary(r: CutoverResult, environment = ''): string {
     ['applies expected', String(r.expectedApplies)],
   ];
   if (r.restore) {
-    const how = r.restore.path === 'associate' ? 'cutover associated the Elastic IPs (AssociateAddress), then imported them' : r.restore.path === 'reapply' ? 'terraform re-applied' : 'not restored';
+    const how =
+      r.restore.path === 'associate'
+        ? 'cutover associated the Elastic IPs (AssociateAddress), then imported them'
+        : r.restore.path === 'reapply'
+          ? 'terraform re-applied'
+          : 'not restored';
     rows.push(['restore', `${code(r.restore.mode, true)} — ${escapeText(how)}`]);
     if (r.restore.notApplicable) rows.push(['fast restore', escapeText(`did not apply: ${r.restore.notApplicable}`)]);
   }
@@ -57,13 +62,15 @@ export function renderSummary(r: CutoverResult, environment = ''): string {
     lines.push(
       table(
         ['step', 'started (UTC)', 'took', 'outcome', 'detail'],
-        [...r.timeline.steps].sort((a, b) => Date.parse(a.started) - Date.parse(b.started)).map((s) => [
-          `${STEP_LABEL[s.step] ?? s.step}${s.n !== undefined ? ` ${s.n}` : ''}`,
-          when(s.started),
-          escapeText(formatDuration(s.seconds * 1000)),
-          code(s.outcome, true),
-          s.detail ? escapeText(s.detail) : '',
-        ]),
+        [...r.timeline.steps]
+          .sort((a, b) => Date.parse(a.started) - Date.parse(b.started))
+          .map((s) => [
+            `${STEP_LABEL[s.step] ?? s.step}${s.n !== undefined ? ` ${s.n}` : ''}`,
+            when(s.started),
+            escapeText(formatDuration(s.seconds * 1000)),
+            code(s.outcome, true),
+            s.detail ? escapeText(s.detail) : '',
+          ]),
       ),
       '',
     );
@@ -72,12 +79,24 @@ export function renderSummary(r: CutoverResult, environment = ''): string {
   if (waits.length > 0) {
     lines.push('### Waiting for the Elastic IPs', '');
     for (const w of waits) {
-      lines.push(`- ${escapeText(w.message)}. ${w.polls} poll(s), ${w.ec2Calls} EC2 call(s)${w.throttled ? `, ${w.throttled} throttled` : ''}, ${escapeText(formatDuration(w.endedAt - w.startedAt))}.`);
+      lines.push(
+        `- ${escapeText(w.message)}. ${w.polls} poll(s), ${w.ec2Calls} EC2 call(s)${w.throttled ? `, ${w.throttled} throttled` : ''}, ${escapeText(formatDuration(w.endedAt - w.startedAt))}.`,
+      );
     }
     lines.push('');
     const gateways = new Map(waits.flatMap((w) => w.gateways).map((g) => [g.id, g]));
     if (gateways.size > 0) {
-      lines.push(table(['NAT gateway', 'last state', 'Elastic IPs'], [...gateways.values()].map((g) => [code(g.id, true), code(g.state, true), g.allocationIds.map((a) => code(a, true)).join(' ')])), '');
+      lines.push(
+        table(
+          ['NAT gateway', 'last state', 'Elastic IPs'],
+          [...gateways.values()].map((g) => [
+            code(g.id, true),
+            code(g.state, true),
+            g.allocationIds.map((a) => code(a, true)).join(' '),
+          ]),
+        ),
+        '',
+      );
     }
   }
   const timings = r.timeline.restore ?? [];
@@ -91,7 +110,9 @@ export function renderSummary(r: CutoverResult, environment = ''): string {
           code(t.allocationId, true),
           t.released ? when(t.released) : '',
           t.releaseToSentMs !== undefined ? escapeText(`${(t.releaseToSentMs / 1000).toFixed(1)} s`) : '',
-          t.releaseToAssociatedMs !== undefined ? escapeText(`${(t.releaseToAssociatedMs / 1000).toFixed(1)} s`) : 'not associated',
+          t.releaseToAssociatedMs !== undefined
+            ? escapeText(`${(t.releaseToAssociatedMs / 1000).toFixed(1)} s`)
+            : 'not associated',
         ]),
       ),
       '',
@@ -99,7 +120,8 @@ export function renderSummary(r: CutoverResult, environment = ''): string {
   }
   if (r.errors.length > 0) {
     lines.push('### Errors', '');
-    for (const e of r.errors.slice(0, 20)) lines.push(`- ${e.address ? `${code(e.address)}: ` : ''}${escapeText(e.summary.split('\n')[0] ?? '')}`);
+    for (const e of r.errors.slice(0, 20))
+      lines.push(`- ${e.address ? `${code(e.address)}: ` : ''}${escapeText(e.summary.split('\n')[0] ?? '')}`);
     if (r.errors.length > 20) lines.push(`- … and ${r.errors.length - 20} more`);
     lines.push('');
   }
@@ -110,7 +132,8 @@ export function renderSummary(r: CutoverResult, environment = ''): string {
   }
   if (r.nextSteps.length > 0) {
     lines.push('### What to do', '');
-    for (const s of r.nextSteps) lines.push(/^\d+\. /.test(s) ? `   ${escapeText(s).replace(/^(\d+)\\?\. /, '$1. ')}` : `- ${escapeText(s)}`);
+    for (const s of r.nextSteps)
+      lines.push(/^\d+\. /.test(s) ? `   ${escapeText(s).replace(/^(\d+)\\?\. /, '$1. ')}` : `- ${escapeText(s)}`);
     lines.push('');
   }
   for (const w of r.warnings) lines.push(`> ${escapeText(w)}`);

@@ -64,7 +64,11 @@ export function egressGap(hooks: readonly HookEvent[], roles: EgressRoles, resto
     if (h.type === 'apply_start' && roles.breaking.has(h.address) && (h.action === 'delete' || h.action === 'update')) {
       if (!from || h.at < from.at) from = h;
     }
-    if (h.type === 'apply_complete' && roles.restoring.has(h.address) && (h.action === 'create' || h.action === 'update')) {
+    if (
+      h.type === 'apply_complete' &&
+      roles.restoring.has(h.address) &&
+      (h.action === 'create' || h.action === 'update')
+    ) {
       if (!to || h.at > to.at) to = h;
     }
   }
@@ -114,7 +118,13 @@ export interface Timeline {
   restore?: RestoreTiming[];
 }
 
-export function step(kind: TimelineStep['step'], startedMs: number, endedMs: number, outcome: string, extra: { n?: number; detail?: string } = {}): TimelineStep {
+export function step(
+  kind: TimelineStep['step'],
+  startedMs: number,
+  endedMs: number,
+  outcome: string,
+  extra: { n?: number; detail?: string } = {},
+): TimelineStep {
   return {
     step: kind,
     ...(extra.n !== undefined ? { n: extra.n } : {}),

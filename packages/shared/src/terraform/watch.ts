@@ -11,7 +11,13 @@ import { asObj } from '../plan/index';
 import { describeError } from '../runtime/index';
 import type { RaceError } from './race';
 import { waitForRelease, type ReleaseResult, type ReleaseTarget } from './release';
-import { associateAddress, planRestore, resolveTargetIds, type AssociateResult, type PlannedAssociation } from './restore';
+import {
+  associateAddress,
+  planRestore,
+  resolveTargetIds,
+  type AssociateResult,
+  type PlannedAssociation,
+} from './restore';
 import type { CutoverRun } from './run';
 import type { HookEvent } from './stream';
 
@@ -30,8 +36,13 @@ export function releaseTarget(errors: readonly RaceError[], natChanges: readonly
     const rc = natChanges.find((c) => c.address === e.address && !c.deposed);
     const after = asObj(rc?.change.after);
     const before = asObj(rc?.change.before);
-    const regional = (Array.isArray(after?.availability_zone_address) ? after.availability_zone_address : []).flatMap((a) => (Array.isArray(asObj(a)?.allocation_ids) ? (asObj(a)?.allocation_ids as unknown[]) : []));
-    const ids = e.resourceType === 'aws_eip' ? [str(before?.allocation_id) ?? str(before?.id) ?? str(after?.allocation_id)] : [str(after?.allocation_id) ?? str(before?.allocation_id), ...regional.map(str)];
+    const regional = (Array.isArray(after?.availability_zone_address) ? after.availability_zone_address : []).flatMap(
+      (a) => (Array.isArray(asObj(a)?.allocation_ids) ? (asObj(a)?.allocation_ids as unknown[]) : []),
+    );
+    const ids =
+      e.resourceType === 'aws_eip'
+        ? [str(before?.allocation_id) ?? str(before?.id) ?? str(after?.allocation_id)]
+        : [str(after?.allocation_id) ?? str(before?.allocation_id), ...regional.map(str)];
     for (const id of ids) if (id) allocations.add(id);
   }
   const gatewayIds: string[] = [];
@@ -83,7 +94,9 @@ export class RaceWatch {
   see(error: RaceError): void {
     if (this.tasks.has(error.address)) return;
     const seenAt = this.run.clock.now();
-    this.run.info(`${error.address}: ${error.resourceType === 'aws_nat_gateway' ? 'NAT gateway creation failed, its Elastic IP still associated' : 'AuthFailure associating its Elastic IP'} — the pattern of the Elastic IP race; confirming with EC2 while terraform finishes.`);
+    this.run.info(
+      `${error.address}: ${error.resourceType === 'aws_nat_gateway' ? 'NAT gateway creation failed, its Elastic IP still associated' : 'AuthFailure associating its Elastic IP'} — the pattern of the Elastic IP race; confirming with EC2 while terraform finishes.`,
+    );
     this.tasks.set(error.address, this.task(error, seenAt));
   }
 
@@ -125,14 +138,33 @@ export class RaceWatch {
         signal: this.controller.signal,
         log,
         watch: planned ? 'addresses' : 'gateways',
-        onConfirmed: (gateways) => log(`EC2 confirms the Elastic IP race: ${gateways.map((g) => `${g.id} ${g.state}`).join(', ')} holds or held ${target.allocationIds.join(', ')}`),
+        onConfirmed: (gateways) =>
+          log(
+            `EC2 confirms the Elastic IP race: ${gateways.map((g) => `${g.id} ${g.state}`).join(', ')} holds or held ${target.allocationIds.join(', ')}`,
+          ),
       });
     } catch (err) {
       const now = clock.now();
-      wait = { outcome: 'not-race', message: `could not confirm the race with EC2: ${describeError(err)}`, startedAt: seenAt, endedAt: now, polls: 0, ec2Calls: 0, throttled: 0, gateways: [], stillAssociated: target.allocationIds };
+      wait = {
+        outcome: 'not-race',
+        message: `could not confirm the race with EC2: ${describeError(err)}`,
+        startedAt: seenAt,
+        endedAt: now,
+        polls: 0,
+        ec2Calls: 0,
+        throttled: 0,
+        gateways: [],
+        stillAssociated: target.allocationIds,
+      };
       (wait as ReleaseResult & { error?: boolean }).error = true;
     }
-    const t: WatchTask = { error, seenAt, wait, ...(planned ? { planned } : {}), ...(notApplicable ? { notApplicable } : {}) };
+    const t: WatchTask = {
+      error,
+      seenAt,
+      wait,
+      ...(planned ? { planned } : {}),
+      ...(notApplicable ? { notApplicable } : {}),
+    };
     if (wait.outcome !== 'released' || !planned) return t;
     const unresolved = resolveTargetIds({ associations: [planned] }, this.hooks());
     if (unresolved) {
@@ -140,7 +172,13 @@ export class RaceWatch {
       return t;
     }
     log(`free: associating ${planned.allocationId} with ${planned.target.id} now (AllowReassociation false)`);
-    t.associate = await associateAddress(planned, { ec2: run.deps.ec2(), clock, signal: this.controller.signal, deadline: clock.now() + ASSOCIATE_BOUND_MS, log });
+    t.associate = await associateAddress(planned, {
+      ec2: run.deps.ec2(),
+      clock,
+      signal: this.controller.signal,
+      deadline: clock.now() + ASSOCIATE_BOUND_MS,
+      log,
+    });
     if (t.associate.outcome === 'failed') t.notApplicable = t.associate.message as string;
     return t;
   }

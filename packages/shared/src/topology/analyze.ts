@@ -6,7 +6,17 @@
 import type { RouteTable, Subnet } from '@aws-sdk/client-ec2';
 import { natFindings, quiesceFindings, regionalFindings, routeFindings } from './checks';
 import { modelFromEc2 } from './model';
-import { LIVE_GATEWAY, LIVE_INSTANCE, egressIpsOf, gatewaySummary, instanceSummary, interfaceSummary, natLabel, sorted, tagValue } from './nats';
+import {
+  LIVE_GATEWAY,
+  LIVE_INSTANCE,
+  egressIpsOf,
+  gatewaySummary,
+  instanceSummary,
+  interfaceSummary,
+  natLabel,
+  sorted,
+  tagValue,
+} from './nats';
 import type {
   AddressSummary,
   AnalyzeOptions,
@@ -86,16 +96,26 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
   // NATs of both kinds (the mode decides which are "active").
   const instanceNats = [
     ...snap.natInstances.map((i) => instanceSummary(i, snap, publicSubnets)),
-    ...(snap.natInterfaces ?? []).map((eni) => interfaceSummary(eni, snap.interfaceInstances?.find((i) => i.InstanceId === eni.Attachment?.InstanceId), snap, publicSubnets)),
+    ...(snap.natInterfaces ?? []).map((eni) =>
+      interfaceSummary(
+        eni,
+        snap.interfaceInstances?.find((i) => i.InstanceId === eni.Attachment?.InstanceId),
+        snap,
+        publicSubnets,
+      ),
+    ),
   ];
   const gatewayNats = snap.natGateways
     .filter((g) => g.State !== 'deleted' && (g.ConnectivityType ?? 'public') === 'public')
     .map((g) => gatewaySummary(g, subnetById, publicSubnets));
   const allNats = [...instanceNats, ...gatewayNats];
-  const privateGateways = new Set(snap.natGateways.filter((g) => g.ConnectivityType === 'private').map((g) => g.NatGatewayId));
+  const privateGateways = new Set(
+    snap.natGateways.filter((g) => g.ConnectivityType === 'private').map((g) => g.NatGatewayId),
+  );
   const natForRoute = (route: DefaultRoute): NatSummary | undefined => {
     if (route.kind === 'nat-gateway') return gatewayNats.find((n) => n.id === route.target);
-    if (route.kind === 'instance') return instanceNats.find((n) => n.id === route.target || n.eniIds.includes(route.target));
+    if (route.kind === 'instance')
+      return instanceNats.find((n) => n.id === route.target || n.eniIds.includes(route.target));
     return undefined;
   };
 
@@ -168,11 +188,22 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
     const egressNatIds = sorted(new Set(tables.map((rt) => rt.defaultRoute.natId).filter((id): id is string => !!id)));
     return {
       az,
-      privateSubnetIds: sorted(privateSubnets.filter((s) => (s.AvailabilityZone ?? 'unknown') === az).map((s) => s.SubnetId as string)),
+      privateSubnetIds: sorted(
+        privateSubnets.filter((s) => (s.AvailabilityZone ?? 'unknown') === az).map((s) => s.SubnetId as string),
+      ),
       routeTableIds: tables.map((rt) => rt.id),
       natIds: nats.filter((n) => active(n) && n.az === az).map((n) => n.id),
       egressNatIds,
-      egressIps: sorted(new Set(egressNatIds.flatMap((id) => egressIpsOf(allNats.find((n) => n.id === id), az)))),
+      egressIps: sorted(
+        new Set(
+          egressNatIds.flatMap((id) =>
+            egressIpsOf(
+              allNats.find((n) => n.id === id),
+              az,
+            ),
+          ),
+        ),
+      ),
     };
   });
 
@@ -181,7 +212,9 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
   const addresses: AddressSummary[] = snap.addresses
     .filter((a) => a.PublicIp)
     .map((a) => {
-      const nat = allNats.find((n) => (n.allocationId && n.allocationId === a.AllocationId) || (n.publicIp && n.publicIp === a.PublicIp));
+      const nat = allNats.find(
+        (n) => (n.allocationId && n.allocationId === a.AllocationId) || (n.publicIp && n.publicIp === a.PublicIp),
+      );
       const summary: AddressSummary = { publicIp: a.PublicIp as string, expected: expected.has(a.PublicIp as string) };
       if (a.AllocationId) summary.allocationId = a.AllocationId;
       const name = tagValue(a.Tags, 'Name');
@@ -189,31 +222,57 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
       const ptr = a.AllocationId ? ptrByAllocation.get(a.AllocationId) : undefined;
       if (ptr) summary.ptr = ptr;
       if (nat) summary.natId = nat.id;
-      else if (a.InstanceId || a.NetworkInterfaceId) summary.associatedWith = (a.InstanceId ?? a.NetworkInterfaceId) as string;
+      else if (a.InstanceId || a.NetworkInterfaceId)
+        summary.associatedWith = (a.InstanceId ?? a.NetworkInterfaceId) as string;
       return summary;
     })
     .filter((a) => a.natId || a.expected)
     .sort((x, y) => x.publicIp.localeCompare(y.publicIp));
   const allocated = new Set(snap.addresses.map((a) => a.PublicIp));
-  const natPublicIps = sorted(new Set(nats.filter(active).flatMap((n) => (n.regional ? Object.values(n.regional.ipsByAz).flat() : n.publicIp ? [n.publicIp] : []))));
+  const natPublicIps = sorted(
+    new Set(
+      nats
+        .filter(active)
+        .flatMap((n) => (n.regional ? Object.values(n.regional.ipsByAz).flat() : n.publicIp ? [n.publicIp] : [])),
+    ),
+  );
 
   if (snap.addressAttributesError) {
-    add({ severity: 'warning', check: 'addresses', message: `Reverse DNS of the Elastic IPs could not be read: ${snap.addressAttributesError}` });
+    add({
+      severity: 'warning',
+      check: 'addresses',
+      message: `Reverse DNS of the Elastic IPs could not be read: ${snap.addressAttributesError}`,
+    });
   }
 
   if (options.expectQuiesced) {
     quiesceFindings(add, instanceNats, gatewayNats, routeTables);
     for (const ip of sorted(expected)) {
       if (!allocated.has(ip)) {
-        add({ severity: 'error', check: 'addresses', resource: ip, message: `Expected Elastic IP ${ip} is no longer allocated in ${snap.region}: it must survive quiesce (SPF, reverse DNS and allow-lists depend on it)` });
+        add({
+          severity: 'error',
+          check: 'addresses',
+          resource: ip,
+          message: `Expected Elastic IP ${ip} is no longer allocated in ${snap.region}: it must survive quiesce (SPF, reverse DNS and allow-lists depend on it)`,
+        });
       }
     }
   } else {
     if (privateSubnets.length === 0) {
-      add({ severity: 'warning', check: 'vpc', message: `VPC ${snap.vpc.VpcId} has no private subnets (every subnet routes 0.0.0.0/0 to an internet gateway): nothing egresses through a NAT` });
+      add({
+        severity: 'warning',
+        check: 'vpc',
+        message: `VPC ${snap.vpc.VpcId} has no private subnets (every subnet routes 0.0.0.0/0 to an internet gateway): nothing egresses through a NAT`,
+      });
     }
     for (const subnet of subnetsWithoutTable) {
-      add({ severity: 'error', check: 'routes', az: subnet.AvailabilityZone, resource: subnet.SubnetId, message: `Subnet ${subnet.SubnetId} has no route table (and the VPC has no main route table)` });
+      add({
+        severity: 'error',
+        check: 'routes',
+        az: subnet.AvailabilityZone,
+        resource: subnet.SubnetId,
+        message: `Subnet ${subnet.SubnetId} has no route table (and the VPC has no main route table)`,
+      });
     }
     if (mode === 'none' && privateSubnets.length > 0) {
       add({
@@ -224,16 +283,32 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
     }
     routeFindings(add, routeTables, allNats, mode, privateGateways);
     natFindings(add, nats.filter(active), routeTables);
-    regionalFindings(add, nats.filter((n) => n.regional), routeTables, options.expectedIps.length > 0);
+    regionalFindings(
+      add,
+      nats.filter((n) => n.regional),
+      routeTables,
+      options.expectedIps.length > 0,
+    );
     for (const g of snap.natGateways.filter((x) => x.ConnectivityType === 'private' && x.State !== 'deleted')) {
       const az = (g.SubnetId && subnetById.get(g.SubnetId)?.AvailabilityZone) || undefined;
-      add({ severity: 'info', check: 'nat', ...(az ? { az } : {}), resource: g.NatGatewayId, message: `Private NAT gateway ${g.NatGatewayId} (${g.State ?? 'unknown'}): listed for information; private NAT gateways give no internet egress and are not checked` });
+      add({
+        severity: 'info',
+        check: 'nat',
+        ...(az ? { az } : {}),
+        resource: g.NatGatewayId,
+        message: `Private NAT gateway ${g.NatGatewayId} (${g.State ?? 'unknown'}): listed for information; private NAT gateways give no internet egress and are not checked`,
+      });
     }
     for (const az of azs) {
       if (az.natIds.length > 0 || mode === 'none') continue;
       const served = az.egressNatIds.some((id) => allNats.find((n) => n.id === id)?.healthy);
       if (!served) {
-        add({ severity: 'error', check: 'nat', az: az.az, message: `No ${mode === 'instance' ? 'running NAT instance' : 'available NAT gateway'} in ${az.az}, and its private subnets do not reach one elsewhere` });
+        add({
+          severity: 'error',
+          check: 'nat',
+          az: az.az,
+          message: `No ${mode === 'instance' ? 'running NAT instance' : 'available NAT gateway'} in ${az.az}, and its private subnets do not reach one elsewhere`,
+        });
       }
     }
     if (options.expectedIps.length > 0) {
@@ -245,12 +320,23 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
           : holder
             ? ` (it is associated with ${holder})`
             : ' (it is allocated but not associated)';
-        add({ severity: 'error', check: 'addresses', resource: ip, message: `Expected egress IP ${ip} is not on any NAT${why}: SPF, allow-lists and reverse DNS depend on it` });
+        add({
+          severity: 'error',
+          check: 'addresses',
+          resource: ip,
+          message: `Expected egress IP ${ip} is not on any NAT${why}: SPF, allow-lists and reverse DNS depend on it`,
+        });
       }
       for (const ip of natPublicIps) {
         if (expected.has(ip)) continue;
         const nat = nats.find((n) => n.publicIp === ip) as NatSummary;
-        add({ severity: 'error', check: 'addresses', az: nat.az, resource: nat.id, message: `${natLabel(nat)} egresses from ${ip}, which is not in expected-ips` });
+        add({
+          severity: 'error',
+          check: 'addresses',
+          az: nat.az,
+          resource: nat.id,
+          message: `${natLabel(nat)} egresses from ${ip}, which is not in expected-ips`,
+        });
       }
     }
   }
@@ -298,11 +384,23 @@ function probeTargetsOf(
     const id = instance.InstanceId as string;
     const az = instance.Placement?.AvailabilityZone ?? 'unknown';
     if (instance.State?.Name !== 'running') {
-      add({ severity: 'info', check: 'probe', az, resource: id, message: `Probe instance ${id} is ${instance.State?.Name ?? 'in an unknown state'}: not used` });
+      add({
+        severity: 'info',
+        check: 'probe',
+        az,
+        resource: id,
+        message: `Probe instance ${id} is ${instance.State?.Name ?? 'in an unknown state'}: not used`,
+      });
       continue;
     }
     if (instance.SubnetId && publicSubnets.has(instance.SubnetId)) {
-      add({ severity: 'warning', check: 'probe', az, resource: id, message: `Probe instance ${id} is in public subnet ${instance.SubnetId}: it egresses through the internet gateway, not a NAT, so it is not used` });
+      add({
+        severity: 'warning',
+        check: 'probe',
+        az,
+        resource: id,
+        message: `Probe instance ${id} is in public subnet ${instance.SubnetId}: it egresses through the internet gateway, not a NAT, so it is not used`,
+      });
       continue;
     }
     if (byAz.has(az)) continue;
@@ -330,4 +428,3 @@ function probeTargetsOf(
   }
   return sorted(byAz.keys()).map((az) => byAz.get(az) as ProbeTarget);
 }
-

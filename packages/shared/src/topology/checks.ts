@@ -5,13 +5,30 @@
 import { describeTarget, LIVE_GATEWAY, LIVE_INSTANCE, natLabel, sorted } from './nats';
 import type { DetectedMode, Finding, NatSummary, RouteTableSummary } from './types';
 
-export function quiesceFindings(add: (f: Finding) => void, instanceNats: NatSummary[], gatewayNats: NatSummary[], routeTables: RouteTableSummary[]): void {
+export function quiesceFindings(
+  add: (f: Finding) => void,
+  instanceNats: NatSummary[],
+  gatewayNats: NatSummary[],
+  routeTables: RouteTableSummary[],
+): void {
   for (const nat of [...instanceNats, ...gatewayNats]) {
     const live = nat.kind === 'instance' ? LIVE_INSTANCE.has(nat.state) : LIVE_GATEWAY.has(nat.state);
     if (live) {
-      add({ severity: 'error', check: 'quiesce', az: nat.az, resource: nat.id, message: `expect-quiesced is true but ${natLabel(nat)} is ${nat.state}` });
+      add({
+        severity: 'error',
+        check: 'quiesce',
+        az: nat.az,
+        resource: nat.id,
+        message: `expect-quiesced is true but ${natLabel(nat)} is ${nat.state}`,
+      });
     } else if (nat.kind === 'instance' || nat.state !== 'deleting') {
-      add({ severity: 'info', check: 'quiesce', az: nat.az, resource: nat.id, message: `${natLabel(nat)} exists but is ${nat.state}` });
+      add({
+        severity: 'info',
+        check: 'quiesce',
+        az: nat.az,
+        resource: nat.id,
+        message: `${natLabel(nat)} exists but is ${nat.state}`,
+      });
     }
   }
   for (const rt of routeTables) {
@@ -26,21 +43,45 @@ export function quiesceFindings(add: (f: Finding) => void, instanceNats: NatSumm
   }
 }
 
-export function routeFindings(add: (f: Finding) => void, routeTables: RouteTableSummary[], allNats: NatSummary[], mode: DetectedMode, privateGateways: Set<string | undefined>): void {
+export function routeFindings(
+  add: (f: Finding) => void,
+  routeTables: RouteTableSummary[],
+  allNats: NatSummary[],
+  mode: DetectedMode,
+  privateGateways: Set<string | undefined>,
+): void {
   for (const rt of routeTables) {
     const where = `private route table ${rt.id}${rt.main ? ' (main)' : ''} (${rt.subnetIds.length} subnet${rt.subnetIds.length === 1 ? '' : 's'} in ${rt.azs.join(', ')})`;
     const az = rt.azs.join(', ');
     const route = rt.defaultRoute;
     if (route.kind === 'none') {
-      add({ severity: 'error', check: 'routes', az, resource: rt.id, message: `${capital(where)} has no 0.0.0.0/0 route: subnets ${rt.subnetIds.join(', ')} have no internet egress` });
+      add({
+        severity: 'error',
+        check: 'routes',
+        az,
+        resource: rt.id,
+        message: `${capital(where)} has no 0.0.0.0/0 route: subnets ${rt.subnetIds.join(', ')} have no internet egress`,
+      });
       continue;
     }
     if (route.state === 'blackhole') {
-      add({ severity: 'error', check: 'routes', az, resource: rt.id, message: `${capital(where)}: 0.0.0.0/0 → ${route.target} is a blackhole (the target was deleted, stopped or detached)` });
+      add({
+        severity: 'error',
+        check: 'routes',
+        az,
+        resource: rt.id,
+        message: `${capital(where)}: 0.0.0.0/0 → ${route.target} is a blackhole (the target was deleted, stopped or detached)`,
+      });
       continue;
     }
     if (route.kind === 'other') {
-      add({ severity: 'warning', check: 'routes', az, resource: rt.id, message: `${capital(where)}: 0.0.0.0/0 → ${route.target} is not a NAT; egress through it is not verified here` });
+      add({
+        severity: 'warning',
+        check: 'routes',
+        az,
+        resource: rt.id,
+        message: `${capital(where)}: 0.0.0.0/0 → ${route.target} is not a NAT; egress through it is not verified here`,
+      });
       continue;
     }
     const nat = route.natId ? allNats.find((n) => n.id === route.natId) : undefined;
@@ -51,15 +92,33 @@ export function routeFindings(add: (f: Finding) => void, routeTables: RouteTable
             ? `private NAT gateway ${route.target} (private NAT gateways give no internet egress)`
             : `NAT gateway ${route.target}, which is deleted or not in this VPC`
           : `${route.target}, which is not an instance named like the NAT pattern`;
-      add({ severity: 'error', check: 'routes', az, resource: rt.id, message: `${capital(where)}: 0.0.0.0/0 → ${what}` });
+      add({
+        severity: 'error',
+        check: 'routes',
+        az,
+        resource: rt.id,
+        message: `${capital(where)}: 0.0.0.0/0 → ${what}`,
+      });
       continue;
     }
     if (mode !== 'none' && nat.kind !== mode) {
-      add({ severity: 'warning', check: 'routes', az, resource: rt.id, message: `${capital(where)} routes to ${natLabel(nat)} while the mode is ${mode} (a mode switch in progress?)` });
+      add({
+        severity: 'warning',
+        check: 'routes',
+        az,
+        resource: rt.id,
+        message: `${capital(where)} routes to ${natLabel(nat)} while the mode is ${mode} (a mode switch in progress?)`,
+      });
     }
     const usable = nat.kind === 'instance' ? nat.state === 'running' : nat.state === 'available';
     if (!usable) {
-      add({ severity: 'error', check: 'routes', az, resource: rt.id, message: `${capital(where)} routes to ${natLabel(nat)}, which is ${nat.state}` });
+      add({
+        severity: 'error',
+        check: 'routes',
+        az,
+        resource: rt.id,
+        message: `${capital(where)} routes to ${natLabel(nat)}, which is ${nat.state}`,
+      });
     }
     // Every AZ's route points at the one regional gateway: that is its design, not a cross-AZ route.
     const otherAzs = nat.regional ? [] : rt.azs.filter((a) => a !== nat.az);
@@ -83,18 +142,32 @@ export function natFindings(add: (f: Finding) => void, nats: NatSummary[], route
       instanceFindings(add, nat, routeTables);
     } else {
       if (nat.state !== 'available') {
-        add({ ...at, severity: 'error', message: `${label} is ${nat.state}${nat.failureMessage ? `: ${nat.failureMessage}` : ''}` });
+        add({
+          ...at,
+          severity: 'error',
+          message: `${label} is ${nat.state}${nat.failureMessage ? `: ${nat.failureMessage}` : ''}`,
+        });
       }
       if (!nat.publicIp) add({ ...at, severity: 'error', message: `${label} has no Elastic IP` });
     }
     if (!nat.inPublicSubnet) {
-      add({ ...at, severity: 'error', message: `${label} sits in subnet ${nat.subnetId}, which has no internet-gateway default route` });
+      add({
+        ...at,
+        severity: 'error',
+        message: `${label} sits in subnet ${nat.subnetId}, which has no internet-gateway default route`,
+      });
     }
-    const served = sorted(new Set(routeTables.filter((rt) => rt.defaultRoute.natId === nat.id).flatMap((rt) => rt.azs)));
+    const served = sorted(
+      new Set(routeTables.filter((rt) => rt.defaultRoute.natId === nat.id).flatMap((rt) => rt.azs)),
+    );
     if (served.length === 0) {
       add({ ...at, severity: 'warning', message: `${label} is not the default route of any private route table` });
     } else if (served.length > 1 && !nat.regional) {
-      add({ ...at, severity: 'warning', message: `${label} serves ${served.length} AZs (${served.join(', ')}): a single point of failure for all of them` });
+      add({
+        ...at,
+        severity: 'warning',
+        message: `${label} serves ${served.length} AZs (${served.join(', ')}): a single point of failure for all of them`,
+      });
     }
   }
 }
@@ -111,23 +184,61 @@ function instanceFindings(add: (f: Finding) => void, nat: NatSummary, routeTable
   const label = natLabel(nat);
   const interfaceBased = nat.attachment !== undefined;
   if (interfaceBased && nat.state === 'detached') {
-    add({ ...at, severity: 'error', message: `${label} is detached: no instance is behind it, so egress through it is down (its Auto Scaling group is replacing the NAT instance). Expected back within ${INTERFACE_RECOVERY}; verify again with wait: 10m, and if it stays detached read the group's activity history` });
+    add({
+      ...at,
+      severity: 'error',
+      message: `${label} is detached: no instance is behind it, so egress through it is down (its Auto Scaling group is replacing the NAT instance). Expected back within ${INTERFACE_RECOVERY}; verify again with wait: 10m, and if it stays detached read the group's activity history`,
+    });
   } else if (nat.state !== 'running') {
-    add({ ...at, severity: 'error', message: `${label}${interfaceBased ? `: the instance behind it (${nat.instanceId}) is ${nat.state}` : ` is ${nat.state}`}` });
+    add({
+      ...at,
+      severity: 'error',
+      message: `${label}${interfaceBased ? `: the instance behind it (${nat.instanceId}) is ${nat.state}` : ` is ${nat.state}`}`,
+    });
   }
   // The routed interface's source/dest check is what matters (a two-interface NAT routes to its second interface).
-  const routed = routeTables.filter((rt) => rt.defaultRoute.natId === nat.id).map((rt) => rt.defaultRoute.target).filter((t) => nat.interfaceSourceDestCheck?.[t] !== undefined);
-  const checking = routed.length > 0 ? [...new Set(routed)].filter((t) => nat.interfaceSourceDestCheck?.[t] !== false) : nat.sourceDestCheck !== false ? [''] : [];
+  const routed = routeTables
+    .filter((rt) => rt.defaultRoute.natId === nat.id)
+    .map((rt) => rt.defaultRoute.target)
+    .filter((t) => nat.interfaceSourceDestCheck?.[t] !== undefined);
+  const checking =
+    routed.length > 0
+      ? [...new Set(routed)].filter((t) => nat.interfaceSourceDestCheck?.[t] !== false)
+      : nat.sourceDestCheck !== false
+        ? ['']
+        : [];
   for (const eni of checking) {
-    add({ ...at, severity: 'error', message: `${label}${eni && eni !== nat.id ? `: its routed interface ${eni}` : ''} has source/destination check enabled: it drops the traffic it should forward (set source_dest_check = false${eni && eni !== nat.id ? ' on that interface' : ''})` });
+    add({
+      ...at,
+      severity: 'error',
+      message: `${label}${eni && eni !== nat.id ? `: its routed interface ${eni}` : ''} has source/destination check enabled: it drops the traffic it should forward (set source_dest_check = false${eni && eni !== nat.id ? ' on that interface' : ''})`,
+    });
   }
-  if (!nat.publicIp) add({ ...at, severity: 'error', message: `${label} has no Elastic IP associated: it cannot reach the internet (a gateway→instance cutover may need its second apply)` });
-  else if (!nat.elasticIp) add({ ...at, severity: 'error', message: `${label} egresses from ${nat.publicIp}, an auto-assigned public IP rather than an Elastic IP` });
+  if (!nat.publicIp)
+    add({
+      ...at,
+      severity: 'error',
+      message: `${label} has no Elastic IP associated: it cannot reach the internet (a gateway→instance cutover may need its second apply)`,
+    });
+  else if (!nat.elasticIp)
+    add({
+      ...at,
+      severity: 'error',
+      message: `${label} egresses from ${nat.publicIp}, an auto-assigned public IP rather than an Elastic IP`,
+    });
   if (interfaceBased) return; // the group's launch template picks the image; the Role tag is the baked AMI's (aws_instance NAT)
   if (nat.imageRole === null) {
-    add({ ...at, severity: 'error', message: `${label} runs AMI ${nat.imageId}${nat.imageName ? ` (${nat.imageName})` : ''}, which has no Role tag: its Image Builder test stage did not pass` });
+    add({
+      ...at,
+      severity: 'error',
+      message: `${label} runs AMI ${nat.imageId}${nat.imageName ? ` (${nat.imageName})` : ''}, which has no Role tag: its Image Builder test stage did not pass`,
+    });
   } else if (nat.imageRole === undefined && nat.imageId) {
-    add({ ...at, severity: 'warning', message: `${label} runs AMI ${nat.imageId}, which could not be described (deregistered?): its Role tag is not verified` });
+    add({
+      ...at,
+      severity: 'warning',
+      message: `${label} runs AMI ${nat.imageId}, which could not be described (deregistered?): its Role tag is not verified`,
+    });
   }
 }
 
@@ -135,11 +246,18 @@ function instanceFindings(add: (f: Finding) => void, nat: NatSummary, routeTable
  * Regional NAT gateways: every AZ whose private subnets route to one needs an address there (manual mode:
  * one availability_zone_address block per AZ); in automatic mode AWS chooses, and may add, the addresses.
  */
-export function regionalFindings(add: (f: Finding) => void, nats: NatSummary[], routeTables: RouteTableSummary[], expectedIps: boolean): void {
+export function regionalFindings(
+  add: (f: Finding) => void,
+  nats: NatSummary[],
+  routeTables: RouteTableSummary[],
+  expectedIps: boolean,
+): void {
   for (const nat of nats) {
     const regional = nat.regional;
     if (!regional) continue;
-    const routedAzs = sorted(new Set(routeTables.filter((rt) => rt.defaultRoute.natId === nat.id).flatMap((rt) => rt.azs)));
+    const routedAzs = sorted(
+      new Set(routeTables.filter((rt) => rt.defaultRoute.natId === nat.id).flatMap((rt) => rt.azs)),
+    );
     for (const az of routedAzs) {
       if ((regional.ipsByAz[az] ?? []).length > 0) continue;
       add({
@@ -151,7 +269,12 @@ export function regionalFindings(add: (f: Finding) => void, nats: NatSummary[], 
       });
     }
     if (regional.mode === 'automatic' && expectedIps) {
-      add({ severity: 'warning', check: 'addresses', resource: nat.id, message: `${capital(natLabel(nat))} is in automatic mode: AWS chooses its outbound addresses${regional.autoScalingIps ? ' and adds more under load' : ''}, so expected-ips can go stale; use manual mode (availability_zone_address per AZ) for allow-listed IPs` });
+      add({
+        severity: 'warning',
+        check: 'addresses',
+        resource: nat.id,
+        message: `${capital(natLabel(nat))} is in automatic mode: AWS chooses its outbound addresses${regional.autoScalingIps ? ' and adds more under load' : ''}, so expected-ips can go stale; use manual mode (availability_zone_address per AZ) for allow-listed IPs`,
+      });
     }
   }
 }

@@ -6,4 +6,19 @@ export * from './types';
 export { readTopology, type ReadTopologyOptions } from './read';
 export { analyzeTopology, defaultRouteOf, routeTableBySubnet } from './analyze';
 export { INTERFACE_RECOVERY } from './checks';
-export { azKeyOf, compareModels, familyOf, modelFromEc2, modelFromPlan, natOfRoute, type Handover, type ModeSwitch, type ModelComparison, type NatFamily, type NatKind, type NatNode, type RouteNode, type TopologyModel } from './model';
+export {
+  azKeyOf,
+  compareModels,
+  familyOf,
+  modelFromEc2,
+  modelFromPlan,
+  natOfRoute,
+  type Handover,
+  type ModeSwitch,
+  type ModelComparison,
+  type NatFamily,
+  type NatKind,
+  type NatNode,
+  type RouteNode,
+  type TopologyModel,
+} from './model';

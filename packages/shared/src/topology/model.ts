@@ -105,14 +105,26 @@ export function sideExists(rc: ResourceChange, side: Side): boolean {
 
 function gatewayNode(rc: ResourceChange, side: Side): NatNode {
   const get = (path: (string | number)[]) => rawValue(rc, side, path);
-  const base = { ref: refOf(rc), key: azKeyOf(rc), rc, ids: [rawString(rc, side, ['id'])].filter((x): x is string => !!x) };
+  const base = {
+    ref: refOf(rc),
+    key: azKeyOf(rc),
+    rc,
+    ids: [rawString(rc, side, ['id'])].filter((x): x is string => !!x),
+  };
   if (get(['connectivity_type']) === 'private') return { ...base, kind: 'private-gateway', allocationIds: [] };
   if (get(['availability_mode']) === 'regional') {
-    const zones: RegionalZone[] = (Array.isArray(get(['availability_zone_address'])) ? (get(['availability_zone_address']) as unknown[]) : [])
+    const zones: RegionalZone[] = (
+      Array.isArray(get(['availability_zone_address'])) ? (get(['availability_zone_address']) as unknown[]) : []
+    )
       .map(asObj)
       .filter((z): z is Record<string, unknown> => !!z)
-      .map((z) => ({ az: String(z.availability_zone ?? z.availability_zone_id ?? ''), allocationIds: strings(z.allocation_ids) }));
-    const current = (Array.isArray(get(['regional_nat_gateway_address'])) ? (get(['regional_nat_gateway_address']) as unknown[]) : []).map(asObj);
+      .map((z) => ({
+        az: String(z.availability_zone ?? z.availability_zone_id ?? ''),
+        allocationIds: strings(z.allocation_ids),
+      }));
+    const current = (
+      Array.isArray(get(['regional_nat_gateway_address'])) ? (get(['regional_nat_gateway_address']) as unknown[]) : []
+    ).map(asObj);
     const manual = zones.length > 0 || get(['auto_provision_zones']) === 'disabled';
     return {
       ...base,
@@ -120,37 +132,71 @@ function gatewayNode(rc: ResourceChange, side: Side): NatNode {
       regionalMode: manual ? 'manual' : 'automatic',
       zones,
       autoScalingIps: get(['auto_scaling_ips']) === 'enabled' || (!manual && get(['auto_scaling_ips']) !== 'disabled'),
-      allocationIds: [...new Set([...zones.flatMap((z) => z.allocationIds), ...current.map((a) => String(a?.allocation_id ?? '')).filter(Boolean)])],
+      allocationIds: [
+        ...new Set([
+          ...zones.flatMap((z) => z.allocationIds),
+          ...current.map((a) => String(a?.allocation_id ?? '')).filter(Boolean),
+        ]),
+      ],
     };
   }
   const allocation = rawString(rc, side, ['allocation_id']);
-  return { ...base, kind: 'zonal-gateway', allocationIds: [...(allocation ? [allocation] : []), ...strings(get(['secondary_allocation_ids']))] };
+  return {
+    ...base,
+    kind: 'zonal-gateway',
+    allocationIds: [...(allocation ? [allocation] : []), ...strings(get(['secondary_allocation_ids']))],
+  };
 }
 
 /**
  * The model of one side of a plan. `roles` is the classifier's role map (plan/roles.ts natRoles), so the model
  * and the findings agree on what NAT is. Deposed objects are part of the before side.
  */
-export function modelFromPlan(changes: readonly ResourceChange[], roles: ReadonlyMap<ResourceChange, Role>, side: Side): TopologyModel {
+export function modelFromPlan(
+  changes: readonly ResourceChange[],
+  roles: ReadonlyMap<ResourceChange, Role>,
+  side: Side,
+): TopologyModel {
   const model: TopologyModel = { nats: [], routes: [], claims: [] };
   for (const [rc, role] of roles) {
     if (!sideExists(rc, side)) continue;
     const key = azKeyOf(rc);
     if (role === 'gateway') model.nats.push(gatewayNode(rc, side));
     else if (role === 'instance') {
-      const ids = ['id', 'primary_network_interface_id'].map((k) => rawString(rc, side, [k])).filter((x): x is string => !!x);
-      model.nats.push({ ref: refOf(rc), kind: rc.type === 'aws_network_interface' ? 'interface' : 'instance', key, ids, allocationIds: [], rc });
+      const ids = ['id', 'primary_network_interface_id']
+        .map((k) => rawString(rc, side, [k]))
+        .filter((x): x is string => !!x);
+      model.nats.push({
+        ref: refOf(rc),
+        kind: rc.type === 'aws_network_interface' ? 'interface' : 'instance',
+        key,
+        ids,
+        allocationIds: [],
+        rc,
+      });
     } else if (role === 'route') {
       const unknownSide = side === 'after' ? asObj(rc.change.after_unknown) : undefined;
       const obj = asObj(rawValue(rc, side, []));
-      const route = rc.type === 'aws_route_table' ? asObj((obj?.route as unknown[] | undefined)?.[inlineNatRouteIndex(obj)]) : obj;
+      const route =
+        rc.type === 'aws_route_table' ? asObj((obj?.route as unknown[] | undefined)?.[inlineNatRouteIndex(obj)]) : obj;
       const state = natRouteState(route, rc.type === 'aws_route_table' ? undefined : unknownSide);
       if (state === 'no') continue;
-      const targetIds = NAT_TARGETS.map((t) => route?.[t]).filter((x): x is string => typeof x === 'string' && x !== '');
-      model.routes.push({ ref: refOf(rc), key, targetIds, unknown: state === 'maybe' || (side === 'after' && rc.type === 'aws_route_table' && unknownAt(rc, ['route'])), rc });
+      const targetIds = NAT_TARGETS.map((t) => route?.[t]).filter(
+        (x): x is string => typeof x === 'string' && x !== '',
+      );
+      model.routes.push({
+        ref: refOf(rc),
+        key,
+        targetIds,
+        unknown: state === 'maybe' || (side === 'after' && rc.type === 'aws_route_table' && unknownAt(rc, ['route'])),
+        rc,
+      });
     } else if (role === 'association' || role === 'eip') {
-      const targets = ['instance_id', 'network_interface_id', 'nat_gateway_id', 'instance', 'network_interface'].map((k) => rawString(rc, side, [k])).filter((x): x is string => !!x);
-      const allocationId = rawString(rc, side, ['allocation_id']) ?? (role === 'eip' ? rawString(rc, side, ['id']) : undefined);
+      const targets = ['instance_id', 'network_interface_id', 'nat_gateway_id', 'instance', 'network_interface']
+        .map((k) => rawString(rc, side, [k]))
+        .filter((x): x is string => !!x);
+      const allocationId =
+        rawString(rc, side, ['allocation_id']) ?? (role === 'eip' ? rawString(rc, side, ['id']) : undefined);
       if (role === 'eip' && targets.length === 0) continue; // an unassociated address claims nothing
       model.claims.push({ ref: refOf(rc), ...(allocationId ? { allocationId } : {}), targetIds: targets, rc });
     }
@@ -159,7 +205,12 @@ export function modelFromPlan(changes: readonly ResourceChange[], roles: Readonl
   for (const nat of model.nats) {
     if (nat.kind !== 'instance' && nat.kind !== 'interface') continue;
     for (const claim of model.claims) {
-      if (claim.allocationId && claim.targetIds.some((t) => nat.ids.includes(t)) && !nat.allocationIds.includes(claim.allocationId)) nat.allocationIds.push(claim.allocationId);
+      if (
+        claim.allocationId &&
+        claim.targetIds.some((t) => nat.ids.includes(t)) &&
+        !nat.allocationIds.includes(claim.allocationId)
+      )
+        nat.allocationIds.push(claim.allocationId);
     }
   }
   return model;
@@ -184,7 +235,10 @@ const AZ_NAME = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
  * span AZs and link nothing. Returns key → the linked group's name: an AZ name when one of its keys is one,
  * else an indexed module instance, else the first key in key order.
  */
-export function linkKeys(roles: ReadonlyMap<ResourceChange, Role>, compare: (a: string, b: string) => number): Map<string, string> {
+export function linkKeys(
+  roles: ReadonlyMap<ResourceChange, Role>,
+  compare: (a: string, b: string) => number,
+): Map<string, string> {
   const parent = new Map<string, string>();
   const find = (k: string): string => {
     let r = k;
@@ -196,7 +250,12 @@ export function linkKeys(roles: ReadonlyMap<ResourceChange, Role>, compare: (a: 
   for (const [rc, role] of roles) {
     const key = azKeyOf(rc);
     if (!parent.has(key)) parent.set(key, key);
-    if (role === 'gateway' && (rawValue(rc, 'before', ['availability_mode']) === 'regional' || rawValue(rc, 'after', ['availability_mode']) === 'regional')) continue;
+    if (
+      role === 'gateway' &&
+      (rawValue(rc, 'before', ['availability_mode']) === 'regional' ||
+        rawValue(rc, 'after', ['availability_mode']) === 'regional')
+    )
+      continue;
     for (const side of ['before', 'after'] as const) {
       for (const attr of LINK_ATTRS[role] ?? []) {
         const v = rawValue(rc, side, [attr]);
@@ -236,10 +295,21 @@ export function modelFromEc2(input: {
     const id = g.NatGatewayId as string;
     const addrs = g.NatGatewayAddresses ?? [];
     if (g.ConnectivityType === 'private') {
-      model.nats.push({ ref: id, kind: 'private-gateway', key: (g.SubnetId && input.subnetAz.get(g.SubnetId)) ?? '-', ids: [id], allocationIds: [] });
+      model.nats.push({
+        ref: id,
+        kind: 'private-gateway',
+        key: (g.SubnetId && input.subnetAz.get(g.SubnetId)) ?? '-',
+        ids: [id],
+        allocationIds: [],
+      });
     } else if (g.AvailabilityMode === 'regional') {
       const zones = new Map<string, string[]>();
-      for (const a of addrs) if (a.AvailabilityZone) zones.set(a.AvailabilityZone, [...(zones.get(a.AvailabilityZone) ?? []), ...(a.AllocationId ? [a.AllocationId] : [])]);
+      for (const a of addrs)
+        if (a.AvailabilityZone)
+          zones.set(a.AvailabilityZone, [
+            ...(zones.get(a.AvailabilityZone) ?? []),
+            ...(a.AllocationId ? [a.AllocationId] : []),
+          ]);
       model.nats.push({
         ref: id,
         kind: 'regional-gateway',
@@ -260,17 +330,43 @@ export function modelFromEc2(input: {
       });
     }
   }
-  const held = (ids: string[]) => input.addresses.filter((a) => a.AllocationId && ((a.InstanceId && ids.includes(a.InstanceId)) || (a.NetworkInterfaceId && ids.includes(a.NetworkInterfaceId)))).map((a) => a.AllocationId as string);
+  const held = (ids: string[]) =>
+    input.addresses
+      .filter(
+        (a) =>
+          a.AllocationId &&
+          ((a.InstanceId && ids.includes(a.InstanceId)) ||
+            (a.NetworkInterfaceId && ids.includes(a.NetworkInterfaceId))),
+      )
+      .map((a) => a.AllocationId as string);
   for (const i of input.natInstances) {
-    const ids = [i.InstanceId as string, ...(i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter((x): x is string => !!x)];
-    model.nats.push({ ref: i.InstanceId as string, kind: 'instance', key: i.Placement?.AvailabilityZone ?? 'unknown', ids, allocationIds: held(ids) });
+    const ids = [
+      i.InstanceId as string,
+      ...(i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter((x): x is string => !!x),
+    ];
+    model.nats.push({
+      ref: i.InstanceId as string,
+      kind: 'instance',
+      key: i.Placement?.AvailabilityZone ?? 'unknown',
+      ids,
+      allocationIds: held(ids),
+    });
   }
   for (const eni of input.natInterfaces ?? []) {
     const id = eni.NetworkInterfaceId as string;
-    if (model.nats.some((n) => n.kind === 'instance' && n.ids.includes(id) && n.ids[0] === eni.Attachment?.InstanceId)) continue;
-    model.nats.push({ ref: id, kind: 'interface', key: eni.AvailabilityZone ?? 'unknown', ids: [id], allocationIds: held([id]) });
+    if (model.nats.some((n) => n.kind === 'instance' && n.ids.includes(id) && n.ids[0] === eni.Attachment?.InstanceId))
+      continue;
+    model.nats.push({
+      ref: id,
+      kind: 'interface',
+      key: eni.AvailabilityZone ?? 'unknown',
+      ids: [id],
+      allocationIds: held([id]),
+    });
   }
-  for (const r of input.routes) for (const az of r.azs) model.routes.push({ ref: r.tableId, key: az, targetIds: r.target ? [r.target] : [], unknown: false });
+  for (const r of input.routes)
+    for (const az of r.azs)
+      model.routes.push({ ref: r.tableId, key: az, targetIds: r.target ? [r.target] : [], unknown: false });
   return model;
 }
 
@@ -347,15 +443,20 @@ export function compareModels(before: TopologyModel, after: TopologyModel): Mode
   const modeSwitch: ModeSwitch = from && to ? `${from}-to-${to}` : 'none';
 
   const handovers: Handover[] = [];
-  const holders = before.nats.filter((n) => (n.kind === 'zonal-gateway' || n.kind === 'regional-gateway') && deletes(n.rc));
+  const holders = before.nats.filter(
+    (n) => (n.kind === 'zonal-gateway' || n.kind === 'regional-gateway') && deletes(n.rc),
+  );
   const takers: { ref: string; allocationIds: string[]; unknown: boolean }[] = [
-    ...after.nats.filter((n) => (n.kind === 'zonal-gateway' || n.kind === 'regional-gateway') && creates(n.rc)).map((n) => ({ ref: n.ref, allocationIds: n.allocationIds, unknown: false })),
+    ...after.nats
+      .filter((n) => (n.kind === 'zonal-gateway' || n.kind === 'regional-gateway') && creates(n.rc))
+      .map((n) => ({ ref: n.ref, allocationIds: n.allocationIds, unknown: false })),
     ...after.claims
       .filter((c) => creates(c.rc) || (c.rc && c.rc.change.actions.includes('update') && c.rc.type === 'aws_eip'))
       .map((c) => ({ ref: c.ref, allocationIds: c.allocationId ? [c.allocationId] : [], unknown: !c.allocationId })),
   ];
   const holdersByAllocation = new Map<string, NatNode[]>();
-  for (const h of holders) for (const a of h.allocationIds) holdersByAllocation.set(a, [...(holdersByAllocation.get(a) ?? []), h]);
+  for (const h of holders)
+    for (const a of h.allocationIds) holdersByAllocation.set(a, [...(holdersByAllocation.get(a) ?? []), h]);
   for (const taker of takers) {
     const holding = taker.allocationIds.flatMap((a) => holdersByAllocation.get(a) ?? []);
     const holder =
@@ -370,7 +471,9 @@ export function compareModels(before: TopologyModel, after: TopologyModel): Mode
   for (const n of before.nats) if (familyOf(n.kind)) entry(n.key).before.push(n);
   for (const n of after.nats) if (familyOf(n.kind)) entry(n.key).after.push(n);
   const changed = (e: { before: NatNode[]; after: NatNode[] }) =>
-    e.before.map(id).sort().join() !== e.after.map(id).sort().join() || e.before.some((n) => deletes(n.rc)) || e.after.some((n) => creates(n.rc));
+    e.before.map(id).sort().join() !== e.after.map(id).sort().join() ||
+    e.before.some((n) => deletes(n.rc)) ||
+    e.after.some((n) => creates(n.rc));
   const perKey = [...byKey.values()].filter(changed);
   return { removed, added, removedRoutes, addedRoutes, modeSwitch, handovers, perKey };
 }

@@ -17,7 +17,9 @@ export function sorted<T>(items: Iterable<T>): T[] {
 export function instanceSummary(instance: Instance, snap: TopologySnapshot, publicSubnets: Set<string>): NatSummary {
   const id = instance.InstanceId as string;
   const eniIds = (instance.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter((e): e is string => !!e);
-  const address = snap.addresses.find((a) => a.InstanceId === id || (a.NetworkInterfaceId && eniIds.includes(a.NetworkInterfaceId)));
+  const address = snap.addresses.find(
+    (a) => a.InstanceId === id || (a.NetworkInterfaceId && eniIds.includes(a.NetworkInterfaceId)),
+  );
   const primary = instance.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0);
   const sourceDestCheck = instance.SourceDestCheck ?? primary?.SourceDestCheck;
   const image = snap.images.find((img) => img.ImageId === instance.ImageId);
@@ -40,8 +42,13 @@ export function instanceSummary(instance: Instance, snap: TopologySnapshot, publ
   if (publicIp) summary.publicIp = publicIp;
   if (address?.AllocationId) summary.allocationId = address.AllocationId;
   if (sourceDestCheck !== undefined) summary.sourceDestCheck = sourceDestCheck;
-  const perInterface = (instance.NetworkInterfaces ?? []).filter((n) => n.NetworkInterfaceId && n.SourceDestCheck !== undefined);
-  if (perInterface.length > 0) summary.interfaceSourceDestCheck = Object.fromEntries(perInterface.map((n) => [n.NetworkInterfaceId as string, n.SourceDestCheck as boolean]));
+  const perInterface = (instance.NetworkInterfaces ?? []).filter(
+    (n) => n.NetworkInterfaceId && n.SourceDestCheck !== undefined,
+  );
+  if (perInterface.length > 0)
+    summary.interfaceSourceDestCheck = Object.fromEntries(
+      perInterface.map((n) => [n.NetworkInterfaceId as string, n.SourceDestCheck as boolean]),
+    );
   if (instance.ImageId) summary.imageId = instance.ImageId;
   if (image) {
     summary.imageRole = tagValue(image.Tags, 'Role') ?? null;
@@ -50,7 +57,11 @@ export function instanceSummary(instance: Instance, snap: TopologySnapshot, publ
   return summary;
 }
 
-export function gatewaySummary(gateway: NatGateway, subnets: Map<string, Subnet>, publicSubnets: Set<string>): NatSummary {
+export function gatewaySummary(
+  gateway: NatGateway,
+  subnets: Map<string, Subnet>,
+  publicSubnets: Set<string>,
+): NatSummary {
   const addresses = gateway.NatGatewayAddresses ?? [];
   const address = addresses.find((a) => a.IsPrimary) ?? addresses.find((a) => a.PublicIp) ?? addresses[0];
   const state = gateway.State ?? 'unknown';
@@ -73,8 +84,14 @@ export function gatewaySummary(gateway: NatGateway, subnets: Map<string, Subnet>
   if (gateway.FailureMessage) summary.failureMessage = gateway.FailureMessage;
   if (gateway.AvailabilityMode === 'regional') {
     const ipsByAz: Record<string, string[]> = {};
-    for (const a of addresses) if (a.AvailabilityZone && a.PublicIp) ipsByAz[a.AvailabilityZone] = [...(ipsByAz[a.AvailabilityZone] ?? []), a.PublicIp].sort();
-    summary.regional = { mode: gateway.AutoProvisionZones === 'enabled' ? 'automatic' : 'manual', autoScalingIps: gateway.AutoScalingIps === 'enabled', ipsByAz };
+    for (const a of addresses)
+      if (a.AvailabilityZone && a.PublicIp)
+        ipsByAz[a.AvailabilityZone] = [...(ipsByAz[a.AvailabilityZone] ?? []), a.PublicIp].sort();
+    summary.regional = {
+      mode: gateway.AutoProvisionZones === 'enabled' ? 'automatic' : 'manual',
+      autoScalingIps: gateway.AutoScalingIps === 'enabled',
+      ipsByAz,
+    };
     summary.elasticIp = addresses.some((a) => a.AllocationId);
     summary.healthy = state === 'available' && addresses.some((a) => a.PublicIp);
   }
@@ -86,7 +103,12 @@ export function gatewaySummary(gateway: NatGateway, subnets: Map<string, Subnet>
  * interface is the NAT. Healthy when it is attached to a running instance, its source/dest check is off and
  * the Elastic IP is on it. `instance` is the instance attached now, when there is one.
  */
-export function interfaceSummary(eni: NetworkInterface, instance: Instance | undefined, snap: TopologySnapshot, publicSubnets: Set<string>): NatSummary {
+export function interfaceSummary(
+  eni: NetworkInterface,
+  instance: Instance | undefined,
+  snap: TopologySnapshot,
+  publicSubnets: Set<string>,
+): NatSummary {
   const id = eni.NetworkInterfaceId as string;
   const address = snap.addresses.find((a) => a.NetworkInterfaceId === id);
   const attachment = eni.Attachment?.Status ?? 'detached';
@@ -129,7 +151,14 @@ export function describeTarget(route: DefaultRoute): string {
 }
 
 export function natLabel(nat: NatSummary): string {
-  const what = nat.attachment !== undefined ? 'NAT network interface' : nat.kind === 'instance' ? 'NAT instance' : nat.regional ? 'regional NAT gateway' : 'NAT gateway';
+  const what =
+    nat.attachment !== undefined
+      ? 'NAT network interface'
+      : nat.kind === 'instance'
+        ? 'NAT instance'
+        : nat.regional
+          ? 'regional NAT gateway'
+          : 'NAT gateway';
   return `${what} ${nat.id}${nat.name ? ` (${nat.name})` : ''}`;
 }
 

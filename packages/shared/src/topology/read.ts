@@ -42,7 +42,12 @@ export interface ReadTopologyOptions {
 
 const LIVE_INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 
-async function collect<P, T>(calls: Record<string, number>, op: string, pages: AsyncIterable<P>, pick: (page: P) => T[] | undefined): Promise<T[]> {
+async function collect<P, T>(
+  calls: Record<string, number>,
+  op: string,
+  pages: AsyncIterable<P>,
+  pick: (page: P) => T[] | undefined,
+): Promise<T[]> {
   const items: T[] = [];
   for await (const page of pages) {
     calls[op] = (calls[op] ?? 0) + 1;
@@ -66,41 +71,71 @@ export async function readTopology(ec2: EC2Client, options: ReadTopologyOptions)
   const what = options.vpcId ? `VPC ${options.vpcId}` : `VPC named ${JSON.stringify(options.vpcName)}`;
   if (vpcs.length === 0) throw new ActionFailure(`${what} not found in ${options.region}`);
   if (vpcs.length > 1) {
-    throw new ActionFailure(`${what} is ambiguous in ${options.region}: ${vpcs.map((v) => v.VpcId).join(', ')} (use vpc-id)`);
+    throw new ActionFailure(
+      `${what} is ambiguous in ${options.region}: ${vpcs.map((v) => v.VpcId).join(', ')} (use vpc-id)`,
+    );
   }
   const vpc = vpcs[0]!;
   const vpcId = vpc.VpcId as string;
   const inVpc: Filter = { Name: 'vpc-id', Values: [vpcId] };
 
   const probeFilters: Filter[] | undefined = options.probeInstanceIds?.length
-    ? [inVpc, { Name: 'instance-id', Values: options.probeInstanceIds }, { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES }]
+    ? [
+        inVpc,
+        { Name: 'instance-id', Values: options.probeInstanceIds },
+        { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES },
+      ]
     : options.probeTag
-      ? [inVpc, { Name: `tag:${options.probeTag.key}`, Values: [options.probeTag.value] }, { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES }]
+      ? [
+          inVpc,
+          { Name: `tag:${options.probeTag.key}`, Values: [options.probeTag.value] },
+          { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES },
+        ]
       : undefined;
 
-  const [subnets, routeTables, natGateways, natReservations, probeReservations, addresses, vpcEndpoints] = await Promise.all([
-    collect(calls, 'DescribeSubnets', paginateDescribeSubnets(cfg, { Filters: [inVpc] }), (p) => p.Subnets),
-    collect(calls, 'DescribeRouteTables', paginateDescribeRouteTables(cfg, { Filters: [inVpc] }), (p) => p.RouteTables),
-    collect(calls, 'DescribeNatGateways', paginateDescribeNatGateways(cfg, { Filter: [inVpc] }), (p) => p.NatGateways),
-    collect(
-      calls,
-      'DescribeInstances',
-      paginateDescribeInstances(cfg, {
-        Filters: [inVpc, { Name: 'tag:Name', Values: [options.natNamePattern] }, { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES }],
-      }),
-      (p) => p.Reservations,
-    ),
-    probeFilters
-      ? collect(calls, 'DescribeInstances', paginateDescribeInstances(cfg, { Filters: probeFilters }), (p) => p.Reservations)
-      : Promise.resolve([]),
-    describeAddresses(ec2, calls),
-    collect(
-      calls,
-      'DescribeVpcEndpoints',
-      paginateDescribeVpcEndpoints(cfg, { Filters: [inVpc, { Name: 'vpc-endpoint-type', Values: ['Interface'] }] }),
-      (p) => p.VpcEndpoints,
-    ),
-  ]);
+  const [subnets, routeTables, natGateways, natReservations, probeReservations, addresses, vpcEndpoints] =
+    await Promise.all([
+      collect(calls, 'DescribeSubnets', paginateDescribeSubnets(cfg, { Filters: [inVpc] }), (p) => p.Subnets),
+      collect(
+        calls,
+        'DescribeRouteTables',
+        paginateDescribeRouteTables(cfg, { Filters: [inVpc] }),
+        (p) => p.RouteTables,
+      ),
+      collect(
+        calls,
+        'DescribeNatGateways',
+        paginateDescribeNatGateways(cfg, { Filter: [inVpc] }),
+        (p) => p.NatGateways,
+      ),
+      collect(
+        calls,
+        'DescribeInstances',
+        paginateDescribeInstances(cfg, {
+          Filters: [
+            inVpc,
+            { Name: 'tag:Name', Values: [options.natNamePattern] },
+            { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES },
+          ],
+        }),
+        (p) => p.Reservations,
+      ),
+      probeFilters
+        ? collect(
+            calls,
+            'DescribeInstances',
+            paginateDescribeInstances(cfg, { Filters: probeFilters }),
+            (p) => p.Reservations,
+          )
+        : Promise.resolve([]),
+      describeAddresses(ec2, calls),
+      collect(
+        calls,
+        'DescribeVpcEndpoints',
+        paginateDescribeVpcEndpoints(cfg, { Filters: [inVpc, { Name: 'vpc-endpoint-type', Values: ['Interface'] }] }),
+        (p) => p.VpcEndpoints,
+      ),
+    ]);
   const natInstances = instancesOf(natReservations);
   const probeInstances = instancesOf(probeReservations);
 
@@ -109,7 +144,12 @@ export async function readTopology(ec2: EC2Client, options: ReadTopologyOptions)
   const relevantAllocations = relevantAllocationIds(addresses, natInstances, natGateways, options.expectedIps ?? []);
   const [images, attributes] = await Promise.all([
     imageIds.length
-      ? collect(calls, 'DescribeImages', paginateDescribeImages(cfg, { Filters: [{ Name: 'image-id', Values: imageIds }] }), (p) => p.Images)
+      ? collect(
+          calls,
+          'DescribeImages',
+          paginateDescribeImages(cfg, { Filters: [{ Name: 'image-id', Values: imageIds }] }),
+          (p) => p.Images,
+        )
       : Promise.resolve([] as Image[]),
     relevantAllocations.length
       ? collect(
@@ -127,13 +167,39 @@ export async function readTopology(ec2: EC2Client, options: ReadTopologyOptions)
   // Third round, only when a private default route targets an interface no named NAT instance owns (ENI-based
   // NAT run by an Auto Scaling group, or a second interface): those interfaces and the instances behind them.
   const known = new Set(natInstances.flatMap((i) => (i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId)));
-  const routedEnis = [...new Set(routeTables.flatMap((t) => (t.Routes ?? []).filter((r) => r.DestinationCidrBlock === '0.0.0.0/0' && r.NetworkInterfaceId && !known.has(r.NetworkInterfaceId)).map((r) => r.NetworkInterfaceId as string)))].sort();
+  const routedEnis = [
+    ...new Set(
+      routeTables.flatMap((t) =>
+        (t.Routes ?? [])
+          .filter(
+            (r) => r.DestinationCidrBlock === '0.0.0.0/0' && r.NetworkInterfaceId && !known.has(r.NetworkInterfaceId),
+          )
+          .map((r) => r.NetworkInterfaceId as string),
+      ),
+    ),
+  ].sort();
   const natInterfaces: NetworkInterface[] = routedEnis.length
-    ? await collect(calls, 'DescribeNetworkInterfaces', paginateDescribeNetworkInterfaces(cfg, { Filters: [inVpc, { Name: 'network-interface-id', Values: routedEnis }] }), (p) => p.NetworkInterfaces)
+    ? await collect(
+        calls,
+        'DescribeNetworkInterfaces',
+        paginateDescribeNetworkInterfaces(cfg, {
+          Filters: [inVpc, { Name: 'network-interface-id', Values: routedEnis }],
+        }),
+        (p) => p.NetworkInterfaces,
+      )
     : [];
-  const behind = [...new Set(natInterfaces.map((n) => n.Attachment?.InstanceId).filter((id): id is string => !!id))].sort();
+  const behind = [
+    ...new Set(natInterfaces.map((n) => n.Attachment?.InstanceId).filter((id): id is string => !!id)),
+  ].sort();
   const interfaceInstances = behind.length
-    ? instancesOf(await collect(calls, 'DescribeInstances', paginateDescribeInstances(cfg, { Filters: [inVpc, { Name: 'instance-id', Values: behind }] }), (p) => p.Reservations))
+    ? instancesOf(
+        await collect(
+          calls,
+          'DescribeInstances',
+          paginateDescribeInstances(cfg, { Filters: [inVpc, { Name: 'instance-id', Values: behind }] }),
+          (p) => p.Reservations,
+        ),
+      )
     : [];
 
   return {
@@ -162,10 +228,17 @@ async function describeAddresses(ec2: EC2Client, calls: Record<string, number>):
   return out.Addresses ?? [];
 }
 
-function relevantAllocationIds(addresses: Address[], natInstances: Instance[], natGateways: { NatGatewayAddresses?: { AllocationId?: string }[] }[], expectedIps: string[]): string[] {
+function relevantAllocationIds(
+  addresses: Address[],
+  natInstances: Instance[],
+  natGateways: { NatGatewayAddresses?: { AllocationId?: string }[] }[],
+  expectedIps: string[],
+): string[] {
   const instanceIds = new Set(natInstances.map((i) => i.InstanceId));
   const enis = new Set(natInstances.flatMap((i) => (i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId)));
-  const gatewayAllocations = new Set(natGateways.flatMap((g) => (g.NatGatewayAddresses ?? []).map((a) => a.AllocationId)));
+  const gatewayAllocations = new Set(
+    natGateways.flatMap((g) => (g.NatGatewayAddresses ?? []).map((a) => a.AllocationId)),
+  );
   const expected = new Set(expectedIps);
   const ids = addresses
     .filter(

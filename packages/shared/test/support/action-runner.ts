@@ -54,7 +54,11 @@ export function parseOutputFile(text: string): Record<string, string> {
   return out;
 }
 
-export async function runAction(action: string, inputs: Record<string, string>, options: RunOptions = {}): Promise<ActionRun> {
+export async function runAction(
+  action: string,
+  inputs: Record<string, string>,
+  options: RunOptions = {},
+): Promise<ActionRun> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), `run-${action}-`));
   const outputFile = join(dir, 'output');
   const summaryFile = join(dir, 'summary');
@@ -71,7 +75,10 @@ export async function runAction(action: string, inputs: Record<string, string>, 
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
   const node = options.node ?? NODE24;
   if (!existsSync(node)) throw new Error(`Node binary missing: ${node} (run pnpm install)`);
-  const child = spawn(node, [join(REPO_ROOT, 'actions', action, 'dist', 'index.js'), ...(options.args ?? [])], { env, cwd: options.cwd ?? dir });
+  const child = spawn(node, [join(REPO_ROOT, 'actions', action, 'dist', 'index.js'), ...(options.args ?? [])], {
+    env,
+    cwd: options.cwd ?? dir,
+  });
   let stdout = '';
   let stderr = '';
   options.onStart?.((signal) => child.kill(signal));
@@ -84,5 +91,13 @@ export async function runAction(action: string, inputs: Record<string, string>, 
   const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
   clearTimeout(timer);
   const outputText = readFileSync(outputFile, 'utf8');
-  return { code, stdout, stderr, outputs: parseOutputFile(outputText), outputText, summary: readFileSync(summaryFile, 'utf8'), dir };
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(outputText),
+    outputText,
+    summary: readFileSync(summaryFile, 'utf8'),
+    dir,
+  };
 }

@@ -5,7 +5,11 @@
  * most 100,800 data points (NextToken beyond), periods that are multiples of 60/300/3600 s for starts older
  * than 3 hours/15 days/63 days, nothing older than 455 days.
  */
-import type { GetMetricDataCommandInput, GetMetricDataCommandOutput, MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import type {
+  GetMetricDataCommandInput,
+  GetMetricDataCommandOutput,
+  MetricDataResult,
+} from '@aws-sdk/client-cloudwatch';
 
 export interface NatSpec {
   kind: 'instance' | 'gateway';
@@ -52,7 +56,12 @@ export function ec2Answers(spec: WorldSpec): Record<string, unknown> {
   const vpc = spec.vpcId ?? VPC_ID;
   const subnets: object[] = [];
   const routeTables: object[] = [
-    { RouteTableId: 'rtb-public', VpcId: vpc, Associations: [] as object[], Routes: [{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-0123456789abcdef0', State: 'active' }] },
+    {
+      RouteTableId: 'rtb-public',
+      VpcId: vpc,
+      Associations: [] as object[],
+      Routes: [{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-0123456789abcdef0', State: 'active' }],
+    },
   ];
   const publicAssoc = (routeTables[0] as { Associations: object[] }).Associations;
   const instances: object[] = [];
@@ -79,7 +88,13 @@ export function ec2Answers(spec: WorldSpec): Record<string, unknown> {
         NetworkInterfaces: [{ NetworkInterfaceId: `eni-${k}`, Attachment: { DeviceIndex: 0 } }],
         Tags: [{ Key: 'Name', Value: `cabal-nat-${k}` }],
       });
-      addresses.push({ PublicIp: `203.0.113.${10 + k}`, AllocationId: `eipalloc-${k}`, InstanceId: n.id, NetworkInterfaceId: `eni-${k}`, Domain: 'vpc' });
+      addresses.push({
+        PublicIp: `203.0.113.${10 + k}`,
+        AllocationId: `eipalloc-${k}`,
+        InstanceId: n.id,
+        NetworkInterfaceId: `eni-${k}`,
+        Domain: 'vpc',
+      });
     } else {
       const regional = !!n.regionalAzs;
       gateways.push({
@@ -87,7 +102,9 @@ export function ec2Answers(spec: WorldSpec): Record<string, unknown> {
         State: 'available',
         VpcId: vpc,
         ConnectivityType: 'public',
-        ...(regional ? { AvailabilityMode: 'regional' } : { SubnetId: `subnet-pub${azIndex}`, AvailabilityMode: 'zonal' }),
+        ...(regional
+          ? { AvailabilityMode: 'regional' }
+          : { SubnetId: `subnet-pub${azIndex}`, AvailabilityMode: 'zonal' }),
         NatGatewayAddresses: (regional ? n.regionalAzs! : [n.az]).map((az, j) => ({
           AllocationId: `eipalloc-${k}-${j}`,
           PublicIp: `198.51.100.${10 + k * 4 + j}`,
@@ -97,7 +114,14 @@ export function ec2Answers(spec: WorldSpec): Record<string, unknown> {
           ...(regional ? { AvailabilityZone: az } : {}),
         })),
       });
-      (regional ? n.regionalAzs! : [n.az]).forEach((_, j) => addresses.push({ PublicIp: `198.51.100.${10 + k * 4 + j}`, AllocationId: `eipalloc-${k}-${j}`, NetworkInterfaceId: `eni-gw${k}-${j}`, Domain: 'vpc' }));
+      (regional ? n.regionalAzs! : [n.az]).forEach((_, j) =>
+        addresses.push({
+          PublicIp: `198.51.100.${10 + k * 4 + j}`,
+          AllocationId: `eipalloc-${k}-${j}`,
+          NetworkInterfaceId: `eni-gw${k}-${j}`,
+          Domain: 'vpc',
+        }),
+      );
     }
   });
   spec.azs.forEach((az, i) => {
@@ -107,7 +131,12 @@ export function ec2Answers(spec: WorldSpec): Record<string, unknown> {
       route.InstanceId = nat.id;
       route.NetworkInterfaceId = `eni-${spec.nats.indexOf(nat)}`;
     } else if (nat) route.NatGatewayId = nat.id;
-    routeTables.push({ RouteTableId: `rtb-priv${i}`, VpcId: vpc, Associations: [{ SubnetId: `subnet-priv${i}`, RouteTableAssociationId: `rtbassoc-priv${i}` }], Routes: nat ? [route] : [] });
+    routeTables.push({
+      RouteTableId: `rtb-priv${i}`,
+      VpcId: vpc,
+      Associations: [{ SubnetId: `subnet-priv${i}`, RouteTableAssociationId: `rtbassoc-priv${i}` }],
+      Routes: nat ? [route] : [],
+    });
   });
   return {
     DescribeVpcs: { Vpcs: [{ VpcId: vpc, Tags: [{ Key: 'Name', Value: 'cabal' }] }] },
@@ -129,7 +158,11 @@ export function describeInstanceTypes(input: { InstanceTypes?: string[] }): obje
       .map((t) => ({
         InstanceType: t,
         BurstablePerformanceSupported: NETWORK[t]![2],
-        NetworkInfo: { NetworkCards: [{ NetworkCardIndex: 0, BaselineBandwidthInGbps: NETWORK[t]![0], PeakBandwidthInGbps: NETWORK[t]![1] }] },
+        NetworkInfo: {
+          NetworkCards: [
+            { NetworkCardIndex: 0, BaselineBandwidthInGbps: NETWORK[t]![0], PeakBandwidthInGbps: NETWORK[t]![1] },
+          ],
+        },
       })),
   };
 }
@@ -137,18 +170,39 @@ export function describeInstanceTypes(input: { InstanceTypes?: string[] }): obje
 const onDemand = (usagetype: string, unit: string, usd: number, attrs: Record<string, string> = {}) =>
   JSON.stringify({
     product: { productFamily: 'x', attributes: { usagetype, ...attrs } },
-    terms: { OnDemand: { 'SKU.JRTCKXETXF': { priceDimensions: { 'SKU.JRTCKXETXF.6YS6EN2CT7': { unit, pricePerUnit: { USD: usd.toFixed(10) } } } } } },
+    terms: {
+      OnDemand: {
+        'SKU.JRTCKXETXF': {
+          priceDimensions: { 'SKU.JRTCKXETXF.6YS6EN2CT7': { unit, pricePerUnit: { USD: usd.toFixed(10) } } },
+        },
+      },
+    },
   });
 
 /** GetProducts answers like the Price List Query API's (a subset of the attributes). */
-export function getProducts(input: { ServiceCode?: string; Filters?: { Field?: string; Value?: string }[] }, prices = API_PRICES): object {
+export function getProducts(
+  input: { ServiceCode?: string; Filters?: { Field?: string; Value?: string }[] },
+  prices = API_PRICES,
+): object {
   const f = (field: string) => input.Filters?.find((x) => x.Field === field)?.Value;
   if (input.ServiceCode === 'AmazonEC2' && f('instanceType')) {
     const usd = prices[f('instanceType')!];
-    return { FormatVersion: 'aws_v1', PriceList: usd === undefined ? [] : [onDemand(`BoxUsage:${f('instanceType')}`, 'Hrs', usd, { instanceType: f('instanceType')! })] };
+    return {
+      FormatVersion: 'aws_v1',
+      PriceList:
+        usd === undefined
+          ? []
+          : [onDemand(`BoxUsage:${f('instanceType')}`, 'Hrs', usd, { instanceType: f('instanceType')! })],
+    };
   }
   if (input.ServiceCode === 'AmazonEC2' && f('productFamily') === 'NAT Gateway') {
-    return { FormatVersion: 'aws_v1', PriceList: [onDemand('NatGateway-Hours', 'Hrs', prices.natHour ?? 0.045), onDemand('NatGateway-Bytes', 'GB', prices.natGB ?? 0.045)] };
+    return {
+      FormatVersion: 'aws_v1',
+      PriceList: [
+        onDemand('NatGateway-Hours', 'Hrs', prices.natHour ?? 0.045),
+        onDemand('NatGateway-Bytes', 'GB', prices.natGB ?? 0.045),
+      ],
+    };
   }
   if (input.ServiceCode === 'AmazonVPC') {
     return { FormatVersion: 'aws_v1', PriceList: [onDemand('PublicIPv4:InUseAddress', 'Hrs', prices.ipv4 ?? 0.005)] };
@@ -165,7 +219,10 @@ export class CloudWatchRuleError extends Error {
 }
 
 /** GetMetricData over the traffic model, with CloudWatch's limits and pagination. */
-export function getMetricData(spec: WorldSpec, input: GetMetricDataCommandInput): Pick<GetMetricDataCommandOutput, 'MetricDataResults' | 'NextToken'> {
+export function getMetricData(
+  spec: WorldSpec,
+  input: GetMetricDataCommandInput,
+): Pick<GetMetricDataCommandOutput, 'MetricDataResults' | 'NextToken'> {
   const queries = input.MetricDataQueries ?? [];
   if (queries.length > 500) throw new CloudWatchRuleError(`${queries.length} queries: at most 500 per call`);
   const start = new Date(input.StartTime!).getTime();
@@ -180,7 +237,10 @@ export function getMetricData(spec: WorldSpec, input: GetMetricDataCommandInput)
     const stat = q.MetricStat!;
     const period = stat.Period!;
     const need = age > 63 * 86_400 ? 3600 : age > 15 * 86_400 ? 300 : age > 3 * 3600 ? 60 : 1;
-    if (period % need !== 0) throw new CloudWatchRuleError(`Period ${period} must be a multiple of ${need} for a start ${Math.round(age / 86_400)} days ago`);
+    if (period % need !== 0)
+      throw new CloudWatchRuleError(
+        `Period ${period} must be a multiple of ${need} for a start ${Math.round(age / 86_400)} days ago`,
+      );
     const count = Math.ceil((end - start) / 1000 / period);
     if (points + count > 100_800 && results.length > 0) {
       return { MetricDataResults: results, NextToken: String(qi) };
@@ -188,13 +248,25 @@ export function getMetricData(spec: WorldSpec, input: GetMetricDataCommandInput)
     points += count;
     const id = stat.Metric!.Dimensions![0]!.Value!;
     const nat = spec.nats.find((n) => n.id === id);
-    const r: MetricDataResult = { Id: q.Id, Label: stat.Metric!.MetricName, Timestamps: [], Values: [], StatusCode: 'Complete' };
+    const r: MetricDataResult = {
+      Id: q.Id,
+      Label: stat.Metric!.MetricName,
+      Timestamps: [],
+      Values: [],
+      StatusCode: 'Complete',
+    };
     results.push(r);
     if (!nat || nat.missing) continue;
     const since = nat.sinceDays ? spec.now - nat.sinceDays * 86_400_000 : -Infinity;
     const name = stat.Metric!.MetricName!;
     const sample = nat.kind === 'gateway' || nat.detailedMonitoring ? 60 : 300;
-    const b = nat.burst ? { from: spec.now - nat.burst.agoMs, to: spec.now - nat.burst.agoMs + nat.burst.seconds * 1000, rate: nat.burst.rate } : undefined;
+    const b = nat.burst
+      ? {
+          from: spec.now - nat.burst.agoMs,
+          to: spec.now - nat.burst.agoMs + nat.burst.seconds * 1000,
+          rate: nat.burst.rate,
+        }
+      : undefined;
     for (let t = start; t < end; t += period * 1000) {
       if (t < since) continue;
       const t1 = t + period * 1000;
@@ -202,7 +274,10 @@ export function getMetricData(spec: WorldSpec, input: GetMetricDataCommandInput)
       const out = nat.outRate ?? 0;
       const inn = nat.inRate ?? 0;
       // bytes in this period, and in the busiest sample within it, of the download direction and the upload direction
-      const down = { sum: inn * period + (b ? b.rate * inBurst : 0), max: inn * sample + (b ? b.rate * Math.min(sample, inBurst) : 0) };
+      const down = {
+        sum: inn * period + (b ? b.rate * inBurst : 0),
+        max: inn * sample + (b ? b.rate * Math.min(sample, inBurst) : 0),
+      };
       const up = { sum: out * period, max: out * sample };
       let v: number;
       switch (`${name}:${stat.Stat}`) {

@@ -61,7 +61,9 @@ export async function startFaultServer(mode: FaultMode, options: FaultServerOpti
       if (mode === 'hang') return;
       if (mode === '503') {
         res.writeHead(503, { 'content-type': 'text/xml' });
-        res.end('<Response><Errors><Error><Code>Unavailable</Code><Message>Service Unavailable</Message></Error></Errors><RequestID>fault</RequestID></Response>');
+        res.end(
+          '<Response><Errors><Error><Code>Unavailable</Code><Message>Service Unavailable</Message></Error></Errors><RequestID>fault</RequestID></Response>',
+        );
         return;
       }
       const t = setTimeout(() => {

@@ -56,7 +56,8 @@ export async function startFakeGitHub(seed: Comment[] = []): Promise<FakeGitHub>
       const slice = state.comments.slice((page - 1) * perPage, page * perPage);
       const last = Math.max(1, Math.ceil(state.comments.length / perPage));
       const headers: Record<string, string> = {};
-      if (page < last) headers.link = `<${state.url}${url.pathname}?per_page=${perPage}&page=${page + 1}>; rel="next", <${state.url}${url.pathname}?per_page=${perPage}&page=${last}>; rel="last"`;
+      if (page < last)
+        headers.link = `<${state.url}${url.pathname}?per_page=${perPage}&page=${page + 1}>; rel="next", <${state.url}${url.pathname}?per_page=${perPage}&page=${last}>; rel="last"`;
       return send(200, slice, headers);
     }
     if ((list && req.method === 'POST') || (one && req.method === 'PATCH')) {
@@ -64,11 +65,26 @@ export async function startFakeGitHub(seed: Comment[] = []): Promise<FakeGitHub>
       const payload = JSON.parse(await body(req)) as { body: string };
       // GitHub counts characters as Unicode code points (the limits module's commentBody), not UTF-16 units.
       if ([...payload.body].length > LIMIT) {
-        return send(422, { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }] });
+        return send(422, {
+          message: 'Validation Failed',
+          errors: [
+            {
+              resource: 'IssueComment',
+              code: 'custom',
+              field: 'body',
+              message: 'body is too long (maximum is 65536 characters)',
+            },
+          ],
+        });
       }
       if (list) {
         const id = nextId++;
-        const comment = { id, body: payload.body, html_url: `https://github.example/${list[1]}/${list[2]}/pull/${list[3]}#issuecomment-${id}`, user: { login: 'github-actions[bot]' } };
+        const comment = {
+          id,
+          body: payload.body,
+          html_url: `https://github.example/${list[1]}/${list[2]}/pull/${list[3]}#issuecomment-${id}`,
+          user: { login: 'github-actions[bot]' },
+        };
         state.comments.push(comment);
         return send(201, comment);
       }

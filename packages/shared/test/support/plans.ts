@@ -14,7 +14,12 @@ export function change(
   actions: string[],
   before: Obj | null,
   after: Obj | null,
-  extra: Partial<ResourceChange> & { after_unknown?: Obj; replace_paths?: unknown[][]; after_sensitive?: unknown; before_sensitive?: unknown } = {},
+  extra: Partial<ResourceChange> & {
+    after_unknown?: Obj;
+    replace_paths?: unknown[][];
+    after_sensitive?: unknown;
+    before_sensitive?: unknown;
+  } = {},
 ): ResourceChange {
   const m = /^(?:(.*)\.)?((?:data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+))(?:\[(.+)\])?$/.exec(address);
   if (!m) throw new Error(`bad address ${address}`);
@@ -22,7 +27,8 @@ export function change(
   const type = m[3] as string;
   const name = m[4] as string;
   const rawIndex = m[5];
-  const index = rawIndex === undefined ? undefined : rawIndex.startsWith('"') ? (JSON.parse(rawIndex) as string) : Number(rawIndex);
+  const index =
+    rawIndex === undefined ? undefined : rawIndex.startsWith('"') ? (JSON.parse(rawIndex) as string) : Number(rawIndex);
   const { after_unknown, replace_paths, after_sensitive, before_sensitive, ...rest } = extra;
   const rc: ResourceChange = {
     address,
@@ -96,14 +102,28 @@ const routeVia = (i: number, target: 'gateway' | 'instance'): Obj => ({
 
 export const cabal = {
   eip: (i: number, actions: string[]) =>
-    change(`${M}.aws_eip.nat_eip[${i}]`, actions, actions[0] === 'create' && actions.length === 1 ? null : eipAttrs(i), actions.includes('delete') && actions.length === 1 ? null : eipAttrs(i), {
-      ...(actions.length === 2 ? { replace_paths: [['domain']], after_unknown: { id: true, public_ip: true, allocation_id: true } } : {}),
-    }),
+    change(
+      `${M}.aws_eip.nat_eip[${i}]`,
+      actions,
+      actions[0] === 'create' && actions.length === 1 ? null : eipAttrs(i),
+      actions.includes('delete') && actions.length === 1 ? null : eipAttrs(i),
+      {
+        ...(actions.length === 2
+          ? { replace_paths: [['domain']], after_unknown: { id: true, public_ip: true, allocation_id: true } }
+          : {}),
+      },
+    ),
   gateway: (i: number, actions: string[]) => {
     const created = actions.includes('create');
-    return change(`${M}.aws_nat_gateway.nat[${i}]`, actions, actions[0] === 'create' && actions.length === 1 ? null : gwAttrs(i), created ? { ...gwAttrs(i), id: null } : null, {
-      after_unknown: created ? { id: true, public_ip: true } : {},
-    });
+    return change(
+      `${M}.aws_nat_gateway.nat[${i}]`,
+      actions,
+      actions[0] === 'create' && actions.length === 1 ? null : gwAttrs(i),
+      created ? { ...gwAttrs(i), id: null } : null,
+      {
+        after_unknown: created ? { id: true, public_ip: true } : {},
+      },
+    );
   },
   instance: (i: number, actions: string[], opts: { amiAfter?: string; cbd?: boolean } = {}) => {
     const created = actions.includes('create');
@@ -117,29 +137,71 @@ export const cabal = {
   },
   association: (i: number, actions: string[]) => {
     const created = actions.includes('create');
-    return change(`${M}.aws_eip_association.nat[${i}]`, actions, actions[0] === 'create' && actions.length === 1 ? null : assocAttrs(i), created ? { ...assocAttrs(i), id: null, instance_id: null } : null, {
-      after_unknown: created ? { id: true, instance_id: true } : {},
-      ...(actions.length === 2 ? { replace_paths: [['instance_id']] } : {}),
-    });
+    return change(
+      `${M}.aws_eip_association.nat[${i}]`,
+      actions,
+      actions[0] === 'create' && actions.length === 1 ? null : assocAttrs(i),
+      created ? { ...assocAttrs(i), id: null, instance_id: null } : null,
+      {
+        after_unknown: created ? { id: true, instance_id: true } : {},
+        ...(actions.length === 2 ? { replace_paths: [['instance_id']] } : {}),
+      },
+    );
   },
   route: (i: number, actions: string[], from: 'gateway' | 'instance' | null, to: 'gateway' | 'instance' | null) =>
-    change(`${M}.aws_route.private[${i}]`, actions, from ? routeVia(i, from) : null, to ? { ...routeVia(i, to), ...(to === 'instance' ? { network_interface_id: null } : { nat_gateway_id: null }) } : null, {
-      after_unknown: to ? (to === 'instance' ? { network_interface_id: true } : { nat_gateway_id: true }) : {},
-    }),
+    change(
+      `${M}.aws_route.private[${i}]`,
+      actions,
+      from ? routeVia(i, from) : null,
+      to
+        ? { ...routeVia(i, to), ...(to === 'instance' ? { network_interface_id: null } : { nat_gateway_id: null }) }
+        : null,
+      {
+        after_unknown: to ? (to === 'instance' ? { network_interface_id: true } : { nat_gateway_id: true }) : {},
+      },
+    ),
   securityGroup: (actions: string[]) =>
-    change(`${M}.aws_security_group.nat[0]`, actions, actions.includes('create') && actions.length === 1 ? null : { name: 'cabal-nat', ingress: [], egress: [] }, actions.includes('delete') && actions.length === 1 ? null : { name: 'cabal-nat', ingress: [], egress: [] }),
+    change(
+      `${M}.aws_security_group.nat[0]`,
+      actions,
+      actions.includes('create') && actions.length === 1 ? null : { name: 'cabal-nat', ingress: [], egress: [] },
+      actions.includes('delete') && actions.length === 1 ? null : { name: 'cabal-nat', ingress: [], egress: [] },
+    ),
   iamRole: (actions: string[]) =>
-    change(`${M}.aws_iam_role.nat[0]`, actions, actions.includes('create') && actions.length === 1 ? null : { name: 'cabal-nat' }, actions.includes('delete') && actions.length === 1 ? null : { name: 'cabal-nat' }),
+    change(
+      `${M}.aws_iam_role.nat[0]`,
+      actions,
+      actions.includes('create') && actions.length === 1 ? null : { name: 'cabal-nat' },
+      actions.includes('delete') && actions.length === 1 ? null : { name: 'cabal-nat' },
+    ),
   instanceProfile: (actions: string[]) =>
-    change(`${M}.aws_iam_instance_profile.nat[0]`, actions, actions.includes('create') && actions.length === 1 ? null : { name: 'cabal-nat' }, actions.includes('delete') && actions.length === 1 ? null : { name: 'cabal-nat' }),
+    change(
+      `${M}.aws_iam_instance_profile.nat[0]`,
+      actions,
+      actions.includes('create') && actions.length === 1 ? null : { name: 'cabal-nat' },
+      actions.includes('delete') && actions.length === 1 ? null : { name: 'cabal-nat' },
+    ),
   component: (before: { version: string; data: string }, after: { version: string; data: string }) =>
-    change(`${M}.aws_imagebuilder_component.nat_nftables[0]`, ['delete', 'create'], { name: 'cabal-nat-nftables', platform: 'Linux', ...before }, { name: 'cabal-nat-nftables', platform: 'Linux', ...after }, {
-      replace_paths: [['data']],
-      after_unknown: { arn: true },
-    }),
-  pipeline: (actions: string[], before: Obj, after: Obj) => change(`${M}.aws_imagebuilder_image_pipeline.nat[0]`, actions, before, after),
+    change(
+      `${M}.aws_imagebuilder_component.nat_nftables[0]`,
+      ['delete', 'create'],
+      { name: 'cabal-nat-nftables', platform: 'Linux', ...before },
+      { name: 'cabal-nat-nftables', platform: 'Linux', ...after },
+      {
+        replace_paths: [['data']],
+        after_unknown: { arn: true },
+      },
+    ),
+  pipeline: (actions: string[], before: Obj, after: Obj) =>
+    change(`${M}.aws_imagebuilder_image_pipeline.nat[0]`, actions, before, after),
   smtpRecord: () =>
-    change(`${M}.aws_route53_record.smtp`, ['update'], { name: 'smtp.example.com', type: 'A', records: ['203.0.113.10'] }, { name: 'smtp.example.com', type: 'A', records: null }, { after_unknown: { records: true } }),
+    change(
+      `${M}.aws_route53_record.smtp`,
+      ['update'],
+      { name: 'smtp.example.com', type: 'A', records: ['203.0.113.10'] },
+      { name: 'smtp.example.com', type: 'A', records: null },
+      { after_unknown: { records: true } },
+    ),
 };
 
 /** Unrelated application changes (no NAT impact). */
@@ -147,11 +209,31 @@ export function unrelated(n: number): ResourceChange[] {
   const out: ResourceChange[] = [];
   for (let i = 0; i < n; i++) {
     out.push(
-      change(`module.app.aws_ecs_service.tier[${i}]`, ['update'], { name: `tier-${i}`, desired_count: 1 }, { name: `tier-${i}`, desired_count: 2 }),
+      change(
+        `module.app.aws_ecs_service.tier[${i}]`,
+        ['update'],
+        { name: `tier-${i}`, desired_count: 1 },
+        { name: `tier-${i}`, desired_count: 2 },
+      ),
     );
   }
-  out.push(change('aws_instance.bastion', ['delete', 'create'], { ami: 'ami-1', source_dest_check: true }, { ami: 'ami-2', source_dest_check: true }, { replace_paths: [['ami']] }));
-  out.push(change('aws_eip_association.bastion', ['update'], { instance_id: 'i-1' }, { instance_id: 'i-1', allow_reassociation: true }));
+  out.push(
+    change(
+      'aws_instance.bastion',
+      ['delete', 'create'],
+      { ami: 'ami-1', source_dest_check: true },
+      { ami: 'ami-2', source_dest_check: true },
+      { replace_paths: [['ami']] },
+    ),
+  );
+  out.push(
+    change(
+      'aws_eip_association.bastion',
+      ['update'],
+      { instance_id: 'i-1' },
+      { instance_id: 'i-1', allow_reassociation: true },
+    ),
+  );
   return out;
 }
 
@@ -202,11 +284,23 @@ export const scenarios = {
       cabal.association(i, ['delete', 'create']),
       cabal.route(i, ['update'], 'instance', 'instance'),
     ]),
-  quiesceDownGateway: (azs = 2) => range(azs).flatMap((i) => [cabal.gateway(i, ['delete']), cabal.route(i, ['delete'], 'gateway', null)]),
-  quiesceDownInstance: (azs = 2) => range(azs).flatMap((i) => [cabal.association(i, ['delete']), cabal.instance(i, ['delete']), cabal.route(i, ['delete'], 'instance', null)]),
-  quiesceUpGateway: (azs = 2) => range(azs).flatMap((i) => [cabal.gateway(i, ['create']), cabal.route(i, ['create'], null, 'gateway')]),
+  quiesceDownGateway: (azs = 2) =>
+    range(azs).flatMap((i) => [cabal.gateway(i, ['delete']), cabal.route(i, ['delete'], 'gateway', null)]),
+  quiesceDownInstance: (azs = 2) =>
+    range(azs).flatMap((i) => [
+      cabal.association(i, ['delete']),
+      cabal.instance(i, ['delete']),
+      cabal.route(i, ['delete'], 'instance', null),
+    ]),
+  quiesceUpGateway: (azs = 2) =>
+    range(azs).flatMap((i) => [cabal.gateway(i, ['create']), cabal.route(i, ['create'], null, 'gateway')]),
   eipDestroyed: () => [cabal.eip(1, ['delete']), cabal.smtpRecord()],
   eipReplaced: () => [cabal.eip(0, ['delete', 'create'])],
-  azAdded: (existing = 2) => [cabal.eip(existing, ['create']), cabal.gateway(existing, ['create']), cabal.route(existing, ['create'], null, 'gateway'), cabal.smtpRecord()],
+  azAdded: (existing = 2) => [
+    cabal.eip(existing, ['create']),
+    cabal.gateway(existing, ['create']),
+    cabal.route(existing, ['create'], null, 'gateway'),
+    cabal.smtpRecord(),
+  ],
   unrelatedOnly: () => unrelated(5),
 };
