@@ -28482,7 +28482,10 @@ async function comment(inputs, result, signal, annotations) {
     if (inputs.comment === 'auto' && !isPrEvent)
         return '';
     const withRisk = result.risk !== 'none' || inputs.comment === 'always';
-    const body = withRisk ? (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReportWithin */ .Ge)({ ...result.report, shortenedFor: 'a comment (65,536 characters)' }, _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .GITHUB_LIMITS */ .f_.commentBody).body : (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .resolvedComment */ .OJ)(inputs.environment, result.planSha);
+    const body = withRisk
+        ? (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReportWithin */ .Ge)({ ...result.report, shortenedFor: 'a comment (65,536 characters)' }, _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .GITHUB_LIMITS */ .f_.commentBody)
+            .body
+        : (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .resolvedComment */ .OJ)(inputs.environment, result.planSha);
     const outcome = await (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .upsertStickyComment */ .qD)({
         token: inputs.token,
         pr,
@@ -28701,7 +28704,10 @@ async function upsertStickyComment(options) {
     const octokit = getOctokit(options.token, { baseUrl });
     const totalMs = options.totalTimeoutMs ?? COMMENT_BUDGET_MS;
     const total = AbortSignal.timeout(totalMs);
-    const bound = { ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}), signal: options.signal ? AbortSignal.any([options.signal, total]) : total };
+    const bound = {
+        ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}),
+        signal: options.signal ? AbortSignal.any([options.signal, total]) : total,
+    };
     const { owner, repo, number } = options.pr;
     try {
         let existing;
@@ -28728,7 +28734,10 @@ async function upsertStickyComment(options) {
         if (options.signal?.aborted)
             throw options.signal.reason;
         if (total.aborted)
-            return { status: 'failed', message: `the GitHub calls for the comment took longer than ${totalMs} ms in all; the comment was not posted` };
+            return {
+                status: 'failed',
+                message: `the GitHub calls for the comment took longer than ${totalMs} ms in all; the comment was not posted`,
+            };
         const e = err;
         if (e.status === 403) {
             return {
@@ -28737,8 +28746,14 @@ async function upsertStickyComment(options) {
             };
         }
         if (e.status === 422)
-            return { status: 'failed', message: `GitHub rejected the comment (HTTP 422): ${(0,_runtime_index__WEBPACK_IMPORTED_MODULE_1__/* .firstLine */ .TM)(e.message ?? '').slice(0, 300)}` };
-        return { status: 'failed', message: `${e.status ? `HTTP ${e.status}: ` : ''}${(0,_runtime_index__WEBPACK_IMPORTED_MODULE_1__/* .firstLine */ .TM)(e.message ?? String(err)).slice(0, 300)}` };
+            return {
+                status: 'failed',
+                message: `GitHub rejected the comment (HTTP 422): ${(0,_runtime_index__WEBPACK_IMPORTED_MODULE_1__/* .firstLine */ .TM)(e.message ?? '').slice(0, 300)}`,
+            };
+        return {
+            status: 'failed',
+            message: `${e.status ? `HTTP ${e.status}: ` : ''}${(0,_runtime_index__WEBPACK_IMPORTED_MODULE_1__/* .firstLine */ .TM)(e.message ?? String(err)).slice(0, 300)}`,
+        };
     }
 }
 
@@ -28994,7 +29009,10 @@ function regionInput(name, raw, env = process.env) {
 }
 /** Shell-style glob (`*`, `?`) to an anchored RegExp. */
 function globToRegExp(glob) {
-    const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const escaped = glob
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.');
     return new RegExp(`^${escaped}$`);
 }
 
@@ -29209,7 +29227,10 @@ async function writeStepSummary(markdown, options = {}) {
     const env = options.env ?? process.env;
     if (!env.GITHUB_STEP_SUMMARY)
         return undefined;
-    const fitted = fitSummary(markdown, { ...(options.reportFile ? { reportFile: options.reportFile } : {}), usedBytes: stepSummaryBytesUsed(env) });
+    const fitted = fitSummary(markdown, {
+        ...(options.reportFile ? { reportFile: options.reportFile } : {}),
+        usedBytes: stepSummaryBytesUsed(env),
+    });
     try {
         await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(fitted.text, true).write();
     }
@@ -29540,7 +29561,8 @@ class scan_PlanScanner {
             }
             if (ALLOWED[c] === 0)
                 this.fail(`unexpected ${describeByte(c)}`, i);
-            if (this.cap === Cap.Scalar && (c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) {
+            if (this.cap === Cap.Scalar &&
+                (c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) {
                 this.finish(buf, i);
             }
             switch (c) {
@@ -29671,7 +29693,9 @@ class scan_PlanScanner {
             this.noiseLine = [c];
             return i + 1;
         }
-        this.fail(this.docIndex < 0 ? `does not start with JSON (it starts with ${describeByte(c)})` : `unexpected ${describeByte(c)} after the end of a JSON document`, i);
+        this.fail(this.docIndex < 0
+            ? `does not start with JSON (it starts with ${describeByte(c)})`
+            : `unexpected ${describeByte(c)} after the end of a JSON document`, i);
     }
     flushNoise() {
         const line = Buffer.from(this.noiseLine ?? []).toString('utf8');
@@ -29708,7 +29732,9 @@ class scan_PlanScanner {
     }
     fail(problem, i) {
         const at = this.offset + i;
-        throw new PlanFormatError(i === 0 && problem.startsWith('truncated') ? `${problem} (after ${this.offset} bytes)` : `${problem} at byte ${at}`);
+        throw new PlanFormatError(i === 0 && problem.startsWith('truncated')
+            ? `${problem} (after ${this.offset} bytes)`
+            : `${problem} at byte ${at}`);
     }
 }
 function decodeKey(raw) {
@@ -29817,7 +29843,7 @@ class PlanCollector {
                 return 'skip';
             },
             value: (name, raw) => this.value(name, raw),
-            element: (name, raw, compact) => (name === 'deferred_changes' ? this.deferredElement(raw) : this.element(raw, compact)),
+            element: (name, raw, compact) => name === 'deferred_changes' ? this.deferredElement(raw) : this.element(raw, compact),
             documentEnd: (index) => this.documentEnd(index),
             noise: (line) => this.noise.push(line),
         };
@@ -29885,7 +29911,10 @@ class PlanCollector {
     deferredElement(raw) {
         try {
             const d = JSON.parse(raw.toString('utf8'));
-            this.deferred.push({ address: String(d.resource_change?.address ?? '(unknown address)'), reason: String(d.reason ?? 'unknown') });
+            this.deferred.push({
+                address: String(d.resource_change?.address ?? '(unknown address)'),
+                reason: String(d.reason ?? 'unknown'),
+            });
         }
         catch {
             throw new PlanFormatError(`deferred_changes[${this.deferred.length}] is not valid JSON`);
@@ -29904,7 +29933,10 @@ class PlanCollector {
         if (keys.has('lineage') || keys.has('serial')) {
             throw where('is a Terraform state file, not a plan: run `terraform show -json <planfile>` on a saved plan');
         }
-        const isPlan = keys.has('resource_changes') || keys.has('planned_values') || keys.has('output_changes') || keys.has('resource_drift');
+        const isPlan = keys.has('resource_changes') ||
+            keys.has('planned_values') ||
+            keys.has('output_changes') ||
+            keys.has('resource_drift');
         if (!isPlan) {
             if (keys.has('values'))
                 throw where('is `terraform show -json` of the state, not of a plan: pass a saved plan file (`terraform plan -out=tfplan`, then `terraform show -json tfplan`)');
@@ -30089,7 +30121,9 @@ function markedAt(marker, path) {
 }
 function sides(rc, side) {
     const c = rc.change;
-    return side === 'before' ? { value: c.before, marker: c.before_sensitive } : { value: c.after, marker: c.after_sensitive };
+    return side === 'before'
+        ? { value: c.before, marker: c.before_sensitive }
+        : { value: c.after, marker: c.after_sensitive };
 }
 /** The value at `path` on one side, for matching and decisions only: never for display (use shownValue). */
 function rawValue(rc, side, path) {
@@ -30144,7 +30178,17 @@ function shownValue(rc, side, path) {
  */
 
 
-const ROLES = ['instance', 'gateway', 'eip', 'association', 'route', 'security', 'iam', 'imagebuilder', 'asg'];
+const ROLES = [
+    'instance',
+    'gateway',
+    'eip',
+    'association',
+    'route',
+    'security',
+    'iam',
+    'imagebuilder',
+    'asg',
+];
 const NAT_NAMES = ['*aws_instance.nat*', '*nat_instance*', '*nat-instance*', '*fck_nat*', '*fck-nat*'];
 /**
  * Default address patterns per role (globs over the full address). Attribute-based recognition applies on
@@ -30172,8 +30216,20 @@ const ROLE_TYPES = {
     eip: ['aws_eip'],
     association: ['aws_eip_association', 'aws_nat_gateway_eip_association'],
     route: ['aws_route', 'aws_route_table'],
-    security: ['aws_security_group', 'aws_security_group_rule', 'aws_vpc_security_group_ingress_rule', 'aws_vpc_security_group_egress_rule', 'aws_network_interface_sg_attachment'],
-    iam: ['aws_iam_role', 'aws_iam_instance_profile', 'aws_iam_role_policy', 'aws_iam_role_policy_attachment', 'aws_iam_policy'],
+    security: [
+        'aws_security_group',
+        'aws_security_group_rule',
+        'aws_vpc_security_group_ingress_rule',
+        'aws_vpc_security_group_egress_rule',
+        'aws_network_interface_sg_attachment',
+    ],
+    iam: [
+        'aws_iam_role',
+        'aws_iam_instance_profile',
+        'aws_iam_role_policy',
+        'aws_iam_role_policy_attachment',
+        'aws_iam_policy',
+    ],
     imagebuilder: [
         'aws_imagebuilder_component',
         'aws_imagebuilder_image_recipe',
@@ -30209,7 +30265,16 @@ function natNamed(rc) {
 /** Route targets that lead to a NAT (a NAT gateway, or an instance / interface that may be a NAT instance). */
 const NAT_TARGETS = ['nat_gateway_id', 'network_interface_id', 'instance_id'];
 /** Route targets that are never a NAT. */
-const OTHER_TARGETS = ['gateway_id', 'transit_gateway_id', 'vpc_peering_connection_id', 'egress_only_gateway_id', 'vpc_endpoint_id', 'carrier_gateway_id', 'local_gateway_id', 'core_network_arn'];
+const OTHER_TARGETS = [
+    'gateway_id',
+    'transit_gateway_id',
+    'vpc_peering_connection_id',
+    'egress_only_gateway_id',
+    'vpc_endpoint_id',
+    'carrier_gateway_id',
+    'local_gateway_id',
+    'core_network_arn',
+];
 const set = (o, k) => typeof o?.[k] === 'string' && o[k] !== '';
 /**
  * Is this route (an aws_route, or one entry of an aws_route_table's inline `route`) a 0.0.0.0/0 route through
@@ -30250,7 +30315,12 @@ function gatewayAllocations(changes) {
                 continue;
             const zones = Array.isArray(o.availability_zone_address) ? o.availability_zone_address.map(asObj) : [];
             const current = Array.isArray(o.regional_nat_gateway_address) ? o.regional_nat_gateway_address.map(asObj) : [];
-            const found = [o.allocation_id, ...(Array.isArray(o.secondary_allocation_ids) ? o.secondary_allocation_ids : []), ...zones.flatMap((z) => (Array.isArray(z?.allocation_ids) ? z.allocation_ids : [])), ...current.map((a) => a?.allocation_id)];
+            const found = [
+                o.allocation_id,
+                ...(Array.isArray(o.secondary_allocation_ids) ? o.secondary_allocation_ids : []),
+                ...zones.flatMap((z) => (Array.isArray(z?.allocation_ids) ? z.allocation_ids : [])),
+                ...current.map((a) => a?.allocation_id),
+            ];
             for (const id of found)
                 if (typeof id === 'string' && id !== '')
                     ids.add(id);
@@ -30305,7 +30375,8 @@ function roleOf(rc, patterns, natIds, natAllocations = new Set()) {
             if (rc.type === 'aws_nat_gateway_eip_association')
                 return role;
             // Linked to a NAT instance or interface, or taking an address a NAT gateway holds in this plan.
-            const linked = ['before', 'after'].some((side) => ['instance_id', 'network_interface_id'].some((k) => natIds.has(rawString(rc, side, [k]) ?? '')) || natAllocations.has(rawString(rc, side, ['allocation_id']) ?? ''));
+            const linked = ['before', 'after'].some((side) => ['instance_id', 'network_interface_id'].some((k) => natIds.has(rawString(rc, side, [k]) ?? '')) ||
+                natAllocations.has(rawString(rc, side, ['allocation_id']) ?? ''));
             return linked || natNamed(rc) || matches ? role : undefined;
         }
         case 'security':
@@ -30373,14 +30444,22 @@ function sideExists(rc, side) {
 }
 function gatewayNode(rc, side) {
     const get = (path) => rawValue(rc, side, path);
-    const base = { ref: refOf(rc), key: azKeyOf(rc), rc, ids: [rawString(rc, side, ['id'])].filter((x) => !!x) };
+    const base = {
+        ref: refOf(rc),
+        key: azKeyOf(rc),
+        rc,
+        ids: [rawString(rc, side, ['id'])].filter((x) => !!x),
+    };
     if (get(['connectivity_type']) === 'private')
         return { ...base, kind: 'private-gateway', allocationIds: [] };
     if (get(['availability_mode']) === 'regional') {
         const zones = (Array.isArray(get(['availability_zone_address'])) ? get(['availability_zone_address']) : [])
             .map(asObj)
             .filter((z) => !!z)
-            .map((z) => ({ az: String(z.availability_zone ?? z.availability_zone_id ?? ''), allocationIds: strings(z.allocation_ids) }));
+            .map((z) => ({
+            az: String(z.availability_zone ?? z.availability_zone_id ?? ''),
+            allocationIds: strings(z.allocation_ids),
+        }));
         const current = (Array.isArray(get(['regional_nat_gateway_address'])) ? get(['regional_nat_gateway_address']) : []).map(asObj);
         const manual = zones.length > 0 || get(['auto_provision_zones']) === 'disabled';
         return {
@@ -30389,11 +30468,20 @@ function gatewayNode(rc, side) {
             regionalMode: manual ? 'manual' : 'automatic',
             zones,
             autoScalingIps: get(['auto_scaling_ips']) === 'enabled' || (!manual && get(['auto_scaling_ips']) !== 'disabled'),
-            allocationIds: [...new Set([...zones.flatMap((z) => z.allocationIds), ...current.map((a) => String(a?.allocation_id ?? '')).filter(Boolean)])],
+            allocationIds: [
+                ...new Set([
+                    ...zones.flatMap((z) => z.allocationIds),
+                    ...current.map((a) => String(a?.allocation_id ?? '')).filter(Boolean),
+                ]),
+            ],
         };
     }
     const allocation = rawString(rc, side, ['allocation_id']);
-    return { ...base, kind: 'zonal-gateway', allocationIds: [...(allocation ? [allocation] : []), ...strings(get(['secondary_allocation_ids']))] };
+    return {
+        ...base,
+        kind: 'zonal-gateway',
+        allocationIds: [...(allocation ? [allocation] : []), ...strings(get(['secondary_allocation_ids']))],
+    };
 }
 /**
  * The model of one side of a plan. `roles` is the classifier's role map (plan/roles.ts natRoles), so the model
@@ -30408,8 +30496,17 @@ function modelFromPlan(changes, roles, side) {
         if (role === 'gateway')
             model.nats.push(gatewayNode(rc, side));
         else if (role === 'instance') {
-            const ids = ['id', 'primary_network_interface_id'].map((k) => rawString(rc, side, [k])).filter((x) => !!x);
-            model.nats.push({ ref: refOf(rc), kind: rc.type === 'aws_network_interface' ? 'interface' : 'instance', key, ids, allocationIds: [], rc });
+            const ids = ['id', 'primary_network_interface_id']
+                .map((k) => rawString(rc, side, [k]))
+                .filter((x) => !!x);
+            model.nats.push({
+                ref: refOf(rc),
+                kind: rc.type === 'aws_network_interface' ? 'interface' : 'instance',
+                key,
+                ids,
+                allocationIds: [],
+                rc,
+            });
         }
         else if (role === 'route') {
             const unknownSide = side === 'after' ? asObj(rc.change.after_unknown) : undefined;
@@ -30419,10 +30516,18 @@ function modelFromPlan(changes, roles, side) {
             if (state === 'no')
                 continue;
             const targetIds = NAT_TARGETS.map((t) => route?.[t]).filter((x) => typeof x === 'string' && x !== '');
-            model.routes.push({ ref: refOf(rc), key, targetIds, unknown: state === 'maybe' || (side === 'after' && rc.type === 'aws_route_table' && unknownAt(rc, ['route'])), rc });
+            model.routes.push({
+                ref: refOf(rc),
+                key,
+                targetIds,
+                unknown: state === 'maybe' || (side === 'after' && rc.type === 'aws_route_table' && unknownAt(rc, ['route'])),
+                rc,
+            });
         }
         else if (role === 'association' || role === 'eip') {
-            const targets = ['instance_id', 'network_interface_id', 'nat_gateway_id', 'instance', 'network_interface'].map((k) => rawString(rc, side, [k])).filter((x) => !!x);
+            const targets = ['instance_id', 'network_interface_id', 'nat_gateway_id', 'instance', 'network_interface']
+                .map((k) => rawString(rc, side, [k]))
+                .filter((x) => !!x);
             const allocationId = rawString(rc, side, ['allocation_id']) ?? (role === 'eip' ? rawString(rc, side, ['id']) : undefined);
             if (role === 'eip' && targets.length === 0)
                 continue; // an unassociated address claims nothing
@@ -30434,7 +30539,9 @@ function modelFromPlan(changes, roles, side) {
         if (nat.kind !== 'instance' && nat.kind !== 'interface')
             continue;
         for (const claim of model.claims) {
-            if (claim.allocationId && claim.targetIds.some((t) => nat.ids.includes(t)) && !nat.allocationIds.includes(claim.allocationId))
+            if (claim.allocationId &&
+                claim.targetIds.some((t) => nat.ids.includes(t)) &&
+                !nat.allocationIds.includes(claim.allocationId))
                 nat.allocationIds.push(claim.allocationId);
         }
     }
@@ -30471,7 +30578,9 @@ function linkKeys(roles, compare) {
         const key = azKeyOf(rc);
         if (!parent.has(key))
             parent.set(key, key);
-        if (role === 'gateway' && (rawValue(rc, 'before', ['availability_mode']) === 'regional' || rawValue(rc, 'after', ['availability_mode']) === 'regional'))
+        if (role === 'gateway' &&
+            (rawValue(rc, 'before', ['availability_mode']) === 'regional' ||
+                rawValue(rc, 'after', ['availability_mode']) === 'regional'))
             continue;
         for (const side of ['before', 'after']) {
             for (const attr of LINK_ATTRS[role] ?? []) {
@@ -30509,13 +30618,22 @@ function modelFromEc2(input) {
         const id = g.NatGatewayId;
         const addrs = g.NatGatewayAddresses ?? [];
         if (g.ConnectivityType === 'private') {
-            model.nats.push({ ref: id, kind: 'private-gateway', key: (g.SubnetId && input.subnetAz.get(g.SubnetId)) ?? '-', ids: [id], allocationIds: [] });
+            model.nats.push({
+                ref: id,
+                kind: 'private-gateway',
+                key: (g.SubnetId && input.subnetAz.get(g.SubnetId)) ?? '-',
+                ids: [id],
+                allocationIds: [],
+            });
         }
         else if (g.AvailabilityMode === 'regional') {
             const zones = new Map();
             for (const a of addrs)
                 if (a.AvailabilityZone)
-                    zones.set(a.AvailabilityZone, [...(zones.get(a.AvailabilityZone) ?? []), ...(a.AllocationId ? [a.AllocationId] : [])]);
+                    zones.set(a.AvailabilityZone, [
+                        ...(zones.get(a.AvailabilityZone) ?? []),
+                        ...(a.AllocationId ? [a.AllocationId] : []),
+                    ]);
             model.nats.push({
                 ref: id,
                 kind: 'regional-gateway',
@@ -30537,16 +30655,35 @@ function modelFromEc2(input) {
             });
         }
     }
-    const held = (ids) => input.addresses.filter((a) => a.AllocationId && ((a.InstanceId && ids.includes(a.InstanceId)) || (a.NetworkInterfaceId && ids.includes(a.NetworkInterfaceId)))).map((a) => a.AllocationId);
+    const held = (ids) => input.addresses
+        .filter((a) => a.AllocationId &&
+        ((a.InstanceId && ids.includes(a.InstanceId)) ||
+            (a.NetworkInterfaceId && ids.includes(a.NetworkInterfaceId))))
+        .map((a) => a.AllocationId);
     for (const i of input.natInstances) {
-        const ids = [i.InstanceId, ...(i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter((x) => !!x)];
-        model.nats.push({ ref: i.InstanceId, kind: 'instance', key: i.Placement?.AvailabilityZone ?? 'unknown', ids, allocationIds: held(ids) });
+        const ids = [
+            i.InstanceId,
+            ...(i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter((x) => !!x),
+        ];
+        model.nats.push({
+            ref: i.InstanceId,
+            kind: 'instance',
+            key: i.Placement?.AvailabilityZone ?? 'unknown',
+            ids,
+            allocationIds: held(ids),
+        });
     }
     for (const eni of input.natInterfaces ?? []) {
         const id = eni.NetworkInterfaceId;
         if (model.nats.some((n) => n.kind === 'instance' && n.ids.includes(id) && n.ids[0] === eni.Attachment?.InstanceId))
             continue;
-        model.nats.push({ ref: id, kind: 'interface', key: eni.AvailabilityZone ?? 'unknown', ids: [id], allocationIds: held([id]) });
+        model.nats.push({
+            ref: id,
+            kind: 'interface',
+            key: eni.AvailabilityZone ?? 'unknown',
+            ids: [id],
+            allocationIds: held([id]),
+        });
     }
     for (const r of input.routes)
         for (const az of r.azs)
@@ -30595,7 +30732,9 @@ function compareModels(before, after) {
     const handovers = [];
     const holders = before.nats.filter((n) => (n.kind === 'zonal-gateway' || n.kind === 'regional-gateway') && deletes(n.rc));
     const takers = [
-        ...after.nats.filter((n) => (n.kind === 'zonal-gateway' || n.kind === 'regional-gateway') && creates(n.rc)).map((n) => ({ ref: n.ref, allocationIds: n.allocationIds, unknown: false })),
+        ...after.nats
+            .filter((n) => (n.kind === 'zonal-gateway' || n.kind === 'regional-gateway') && creates(n.rc))
+            .map((n) => ({ ref: n.ref, allocationIds: n.allocationIds, unknown: false })),
         ...after.claims
             .filter((c) => creates(c.rc) || (c.rc && c.rc.change.actions.includes('update') && c.rc.type === 'aws_eip'))
             .map((c) => ({ ref: c.ref, allocationIds: c.allocationId ? [c.allocationId] : [], unknown: !c.allocationId })),
@@ -30620,7 +30759,9 @@ function compareModels(before, after) {
     for (const n of after.nats)
         if (familyOf(n.kind))
             entry(n.key).after.push(n);
-    const changed = (e) => e.before.map(id).sort().join() !== e.after.map(id).sort().join() || e.before.some((n) => deletes(n.rc)) || e.after.some((n) => creates(n.rc));
+    const changed = (e) => e.before.map(id).sort().join() !== e.after.map(id).sort().join() ||
+        e.before.some((n) => deletes(n.rc)) ||
+        e.after.some((n) => creates(n.rc));
     const perKey = [...byKey.values()].filter(changed);
     return { removed, added, removedRoutes, addedRoutes, modeSwitch, handovers, perKey };
 }
@@ -30643,13 +30784,28 @@ function severityRank(s) {
     return SEVERITIES.indexOf(s);
 }
 /** Attributes whose in-place update stops (or stops routing on) an EC2 instance. */
-const STOPPING_ATTRS = ['instance_type', 'user_data', 'user_data_base64', 'ebs_optimized', 'cpu_options', 'cpu_core_count', 'cpu_threads_per_core', 'hibernation', 'enclave_options', 'metadata_options'];
+const STOPPING_ATTRS = [
+    'instance_type',
+    'user_data',
+    'user_data_base64',
+    'ebs_optimized',
+    'cpu_options',
+    'cpu_core_count',
+    'cpu_threads_per_core',
+    'hibernation',
+    'enclave_options',
+    'metadata_options',
+];
 const IMAGEBUILDER_CONTENT = new Set(['aws_imagebuilder_component', 'aws_imagebuilder_image_recipe']);
 const TAG_ATTRS = new Set(['tags', 'tags_all']);
 const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
 const ROLLBACK = report/* ROLLBACK_LEVER_LINE */.Hl;
 const NO_IMPACT = 'No egress impact expected.';
-const FAMILY_TEXT = { gateway: 'gateway', 'regional-gateway': 'regional gateway', instance: 'instance' };
+const FAMILY_TEXT = {
+    gateway: 'gateway',
+    'regional-gateway': 'regional gateway',
+    instance: 'instance',
+};
 /**
  * Terraform's `action_reason` values worded (terraform JSON output format, "Resource Changes"). The common
  * replace_because_cannot_update is left out: replace_paths already says which argument forces it.
@@ -30670,7 +30826,9 @@ function changedAttrs(rc) {
     const after = asObj(rc.change.after) ?? {};
     const unknown = asObj(rc.change.after_unknown) ?? {};
     const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
-    return [...names].filter((n) => marksAny(unknown[n]) || canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null)).sort();
+    return [...names]
+        .filter((n) => marksAny(unknown[n]) || canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null))
+        .sort();
 }
 function replacePaths(rc) {
     const paths = rc.change.replace_paths;
@@ -30690,7 +30848,13 @@ function routeTarget(rc, side) {
     return '';
 }
 function verb(kind) {
-    return { create: 'created', delete: 'deleted', update: 'updated', replace: 'replaced', forget: 'removed from state' }[kind] ?? kind;
+    return ({
+        create: 'created',
+        delete: 'deleted',
+        update: 'updated',
+        replace: 'replaced',
+        forget: 'removed from state',
+    }[kind] ?? kind);
 }
 /** Numeric keys in number order, then string keys. */
 function compareKeys(a, b) {
@@ -30761,8 +30925,13 @@ function classifyChanges(changes, options = {}) {
             g.used = true;
         const keys = [...new Set(group.map((g) => g.key))].sort(compareKeys);
         const reasons = [...new Set(group.map((g) => REASONS[g.rc.action_reason ?? '']).filter(Boolean))];
-        const moved = group.filter((g) => g.rc.previous_address && g.rc.previous_address !== g.rc.address).map((g) => `${g.rc.address} was ${g.rc.previous_address}`);
-        const extra = [reasons.length ? ` Terraform's reason: ${reasons.join('; ')}.` : '', moved.length ? ` Moved (moved block): ${moved.join(', ')}.` : ''].join('');
+        const moved = group
+            .filter((g) => g.rc.previous_address && g.rc.previous_address !== g.rc.address)
+            .map((g) => `${g.rc.address} was ${g.rc.previous_address}`);
+        const extra = [
+            reasons.length ? ` Terraform's reason: ${reasons.join('; ')}.` : '',
+            moved.length ? ` Moved (moved block): ${moved.join(', ')}.` : '',
+        ].join('');
         findings.push({
             severity,
             kind,
@@ -30779,7 +30948,11 @@ function classifyChanges(changes, options = {}) {
     const tagsOnly = (it) => it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
     const itemByChange = new Map(items.map((i) => [i.rc, i]));
     const itemOf = (n) => (n.rc ? itemByChange.get(n.rc) : undefined);
-    const what = (it) => (it.rc.type === 'aws_network_interface' ? 'NAT network interface' : it.rc.type === 'aws_nat_gateway' ? 'NAT gateway' : 'NAT instance');
+    const what = (it) => it.rc.type === 'aws_network_interface'
+        ? 'NAT network interface'
+        : it.rc.type === 'aws_nat_gateway'
+            ? 'NAT gateway'
+            : 'NAT instance';
     // 0. Bookkeeping that changes no infrastructure: moved, imported, removed from state.
     for (const it of pick((i) => i.kind === 'no-op' || i.kind === 'forget')) {
         if (it.kind === 'forget') {
@@ -30792,7 +30965,8 @@ function classifyChanges(changes, options = {}) {
             add('low', 'nat-moved', `NAT resource moved to ${it.rc.address}`, [it], `${it.rc.address} is the same object under a new address (moved block): nothing is destroyed or re-created, so egress is not interrupted.`, NO_IMPACT);
         }
     }
-    for (const it of pick((i) => i.role === 'gateway' && rawValue(i.rc, i.kind === 'create' ? 'after' : 'before', ['connectivity_type']) === 'private')) {
+    for (const it of pick((i) => i.role === 'gateway' &&
+        rawValue(i.rc, i.kind === 'create' ? 'after' : 'before', ['connectivity_type']) === 'private')) {
         add('low', 'private-nat-gateway-changed', `Private NAT gateway ${verb(it.kind)}`, [it], `${it.rc.address} is a private NAT gateway (connectivity_type = private): it gives no internet egress, so this is not an egress risk.`, 'Check the private (VPC-to-VPC or on-premises) traffic it translates.');
     }
     // 1. Elastic IPs: the outbound addresses everything outside depends on.
@@ -30835,10 +31009,16 @@ function classifyChanges(changes, options = {}) {
     else if (cmp.removed.some((n) => familyOf(n.kind)) && cmp.removedRoutes.length > 0 && cmp.added.length === 0) {
         const eipsKept = !items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
         const gateways = cmp.removed.some((n) => n.kind.endsWith('gateway'));
-        add('high', 'quiesce', `Quiesce: NAT and private default routes destroyed${eipsKept ? ', Elastic IPs kept' : ''}`, [...natGroup(cmp.removed), ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'delete')], `The NAT ${gateways ? 'gateways' : 'instances'} and the private subnets' 0.0.0.0/0 routes are destroyed: every private workload in the affected AZs loses internet and AWS API egress until NAT is restored.${eipsKept ? ' The Elastic IPs are kept, so SPF and allow-lists survive.' : ''}`, 'Intended only for non-production cost saving (quiesced=true). Restore egress with quiesced=false and apply.');
+        add('high', 'quiesce', `Quiesce: NAT and private default routes destroyed${eipsKept ? ', Elastic IPs kept' : ''}`, [
+            ...natGroup(cmp.removed),
+            ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'delete'),
+        ], `The NAT ${gateways ? 'gateways' : 'instances'} and the private subnets' 0.0.0.0/0 routes are destroyed: every private workload in the affected AZs loses internet and AWS API egress until NAT is restored.${eipsKept ? ' The Elastic IPs are kept, so SPF and allow-lists survive.' : ''}`, 'Intended only for non-production cost saving (quiesced=true). Restore egress with quiesced=false and apply.');
     }
     else if (cmp.added.some((n) => familyOf(n.kind)) && cmp.addedRoutes.length > 0 && cmp.removed.length === 0) {
-        add('low', 'nat-restored', 'NAT and private default routes created (capacity only added)', [...natGroup(cmp.added), ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'create')], 'NAT and the private 0.0.0.0/0 routes are created where none existed (un-quiesce, a new environment or a new AZ): egress comes up, nothing existing is interrupted.', 'Run verify-egress after the apply.');
+        add('low', 'nat-restored', 'NAT and private default routes created (capacity only added)', [
+            ...natGroup(cmp.added),
+            ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'create'),
+        ], 'NAT and the private 0.0.0.0/0 routes are created where none existed (un-quiesce, a new environment or a new AZ): egress comes up, nothing existing is interrupted.', 'Run verify-egress after the apply.');
     }
     // 3. Regional NAT gateway in automatic mode: AWS chooses (and may add) the outbound addresses.
     for (const n of after.nats.filter((x) => x.kind === 'regional-gateway' && x.regionalMode === 'automatic')) {
@@ -30864,8 +31044,13 @@ function classifyChanges(changes, options = {}) {
         const amiBefore = shownValue(it.rc, 'before', ['ami']);
         const amiAfter = shownValue(it.rc, 'after', ['ami']);
         const [rawBefore, rawAfter] = [rawValue(it.rc, 'before', ['ami']), rawValue(it.rc, 'after', ['ami'])];
-        const amiChanged = !eni && (paths.includes('ami') || unknownAt(it.rc, ['ami']) || (rawBefore !== undefined && rawAfter !== undefined && rawBefore !== rawAfter));
-        const gap = it.rc.change.actions[0] === 'create' ? ' (create-before-destroy shortens the gap, but the EIP and route still move)' : '';
+        const amiChanged = !eni &&
+            (paths.includes('ami') ||
+                unknownAt(it.rc, ['ami']) ||
+                (rawBefore !== undefined && rawAfter !== undefined && rawBefore !== rawAfter));
+        const gap = it.rc.change.actions[0] === 'create'
+            ? ' (create-before-destroy shortens the gap, but the EIP and route still move)'
+            : '';
         if (amiChanged) {
             add('high', 'nat-ami-adopted', `New NAT AMI adopted: NAT instance replaced${amiBefore && amiAfter ? ` (${amiBefore} → ${amiAfter})` : ''}`, [it, ...related], `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance runs and has its EIP${gap}.`, `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${MAINTENANCE} ${ROLLBACK}`);
         }
@@ -30931,7 +31116,8 @@ function classifyChanges(changes, options = {}) {
         if (it.kind === 'delete') {
             add('high', 'eip-disassociated', 'NAT Elastic IP disassociated', [it], `${it.rc.address} is destroyed: the NAT loses its public IP, so egress in this AZ stops.`, `${MAINTENANCE} ${ROLLBACK}`);
         }
-        else if (it.kind === 'create' && items.some((o) => o.role === 'instance' && o.kind === 'create' && o.key === it.key)) {
+        else if (it.kind === 'create' &&
+            items.some((o) => o.role === 'instance' && o.kind === 'create' && o.key === it.key)) {
             continue; // capacity added, reported with the new instance below
         }
         else {
@@ -30949,7 +31135,9 @@ function classifyChanges(changes, options = {}) {
     }
     for (const it of pick((i) => i.role === 'route')) {
         const table = it.rc.type === 'aws_route_table';
-        const [had, has] = ['before', 'after'].map((s) => (table ? inlineNatRouteIndex(asObj(rawValue(it.rc, s, []))) >= 0 : rawValue(it.rc, s, []) !== null && rawValue(it.rc, s, []) !== undefined));
+        const [had, has] = ['before', 'after'].map((s) => table
+            ? inlineNatRouteIndex(asObj(rawValue(it.rc, s, []))) >= 0
+            : rawValue(it.rc, s, []) !== null && rawValue(it.rc, s, []) !== undefined);
         const label = table ? `the inline 0.0.0.0/0 route of ${it.rc.address}` : it.rc.address;
         if (it.kind === 'delete' || (had && !has && it.kind !== 'create')) {
             add('high', 'route-deleted', 'Private default route deleted', [it], `${label} is destroyed: the private subnets using it have no way out.`, `${MAINTENANCE} If NAT is being removed on purpose, this is a quiesce.`);
@@ -30958,13 +31146,17 @@ function classifyChanges(changes, options = {}) {
             add('high', 'route-replaced', 'Private default route replaced', [it], `${label} is destroyed and re-created: egress for its subnets is down in between.`, MAINTENANCE);
         }
         else if (it.kind === 'create' || (!had && has)) {
-            if (!table && items.some((o) => (o.role === 'instance' || o.role === 'gateway') && o.kind === 'create' && o.key === it.key))
+            if (!table &&
+                items.some((o) => (o.role === 'instance' || o.role === 'gateway') && o.kind === 'create' && o.key === it.key))
                 continue;
             add('low', 'nat-capacity-added', 'Private default route added', [it], `${label} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
         }
         else if (it.kind === 'update') {
             const [from, to] = [routeTarget(it.rc, 'before'), routeTarget(it.rc, 'after')];
-            const retarget = table ? canonicalJson(rawValue(it.rc, 'before', ['route']) ?? null) !== canonicalJson(rawValue(it.rc, 'after', ['route']) ?? null) : NAT_TARGETS.some((t) => it.changed.includes(t));
+            const retarget = table
+                ? canonicalJson(rawValue(it.rc, 'before', ['route']) ?? null) !==
+                    canonicalJson(rawValue(it.rc, 'after', ['route']) ?? null)
+                : NAT_TARGETS.some((t) => it.changed.includes(t));
             if (retarget)
                 add('medium', 'route-retargeted', 'Private default route target changed', [it], `${label} moves ${from ? `from ${from} ` : ''}${to ? `to ${to}` : 'to a target known after apply'}: connections through the old target are cut.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
         }
@@ -31013,12 +31205,22 @@ function classifyChanges(changes, options = {}) {
         azChanges: cmp.perKey
             .map((e) => ({ key: e.key, before: e.before.map(natText), after: e.after.map(natText) }))
             .sort((a, b) => compareKeys(a.key, b.key)),
-        affected: [...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys))].sort(compareKeys),
+        affected: [
+            ...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys)),
+        ].sort(compareKeys),
         natChanges: items.length,
-        natInstancesCreated: items.filter((i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace')).map((i) => i.rc.address),
+        natInstancesCreated: items
+            .filter((i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace'))
+            .map((i) => i.rc.address),
     };
 }
-const KIND_TEXT = { 'zonal-gateway': 'NAT gateway', 'regional-gateway': 'regional NAT gateway', instance: 'NAT instance', interface: 'NAT interface', 'private-gateway': 'private NAT gateway' };
+const KIND_TEXT = {
+    'zonal-gateway': 'NAT gateway',
+    'regional-gateway': 'regional NAT gateway',
+    instance: 'NAT instance',
+    interface: 'NAT interface',
+    'private-gateway': 'private NAT gateway',
+};
 /** "<kind> <address>", with "(replaced)" when the plan replaces it. */
 function natText(n) {
     const replaced = n.rc && n.rc.change.actions.includes('create') && n.rc.change.actions.includes('delete');
@@ -31028,9 +31230,15 @@ function natText(n) {
 function raceText(takers, changes) {
     const types = new Set(takers.map((t) => changes.find((c) => c.address === t)?.type));
     const messages = [
-        types.has('aws_eip_association') || types.has('aws_eip') ? '"AuthFailure: You do not have permission to access the specified resource" (not an IAM problem)' : '',
-        types.has('aws_nat_gateway') ? 'a NAT gateway creation that ends `failed` because the Elastic IP is still associated' : '',
-        types.has('aws_nat_gateway_eip_association') ? 'an association error because the Elastic IP is still associated' : '',
+        types.has('aws_eip_association') || types.has('aws_eip')
+            ? '"AuthFailure: You do not have permission to access the specified resource" (not an IAM problem)'
+            : '',
+        types.has('aws_nat_gateway')
+            ? 'a NAT gateway creation that ends `failed` because the Elastic IP is still associated'
+            : '',
+        types.has('aws_nat_gateway_eip_association')
+            ? 'an association error because the Elastic IP is still associated'
+            : '',
     ].filter(Boolean);
     return `The first apply is expected to fail at ${takers.join(', ')} with ${messages.join(' or ') || 'an error'}: EC2 keeps the Elastic IP on the deleting NAT gateway for a while after terraform deletes it. A second apply after the release completes the change.`;
 }
@@ -31092,8 +31300,17 @@ function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
     const modeSwitch = input.documents.map((d) => d.analysis.modeSwitch).find((m) => m !== 'none') ?? 'none';
     const applies = Math.max(1, ...input.documents.map((d) => d.analysis.expectedApplies));
     const affected = [...new Set(input.documents.flatMap((d) => d.analysis.affected))];
-    const meta = { risk: input.risk, modeSwitch, expectedApplies: applies, affected: affected.length, planSha: input.planSha };
-    const lines = [commentMarker(input.environment), `<!-- nat-egress/plan-guard-meta ${JSON.stringify(meta).replace(/-->/g, '')} -->`];
+    const meta = {
+        risk: input.risk,
+        modeSwitch,
+        expectedApplies: applies,
+        affected: affected.length,
+        planSha: input.planSha,
+    };
+    const lines = [
+        commentMarker(input.environment),
+        `<!-- nat-egress/plan-guard-meta ${JSON.stringify(meta).replace(/-->/g, '')} -->`,
+    ];
     lines.push(`### ${ICON[input.risk]} NAT egress risk: ${input.risk.toUpperCase()}${env}`);
     lines.push('');
     if (all.length === 0) {
@@ -31121,8 +31338,19 @@ function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
         if (azChanges.length > 0) {
             // Bounded (20 keys, 3 NATs a cell) so it never crowds the findings out of a comment.
             const max = 20;
-            const cell = (nats) => (nats.length === 0 ? 'none' : `${nats.slice(0, 3).map((t) => (0,report/* escapeText */.X1)(t)).join('<br>')}${nats.length > 3 ? `<br>and ${nats.length - 3} more` : ''}`);
-            const rows = azChanges.slice(0, max).map((c) => [`${c.key === '-' ? '(unindexed)' : (0,report/* code */.aY)(c.key, true)}${c.doc ? ` (${(0,report/* escapeText */.X1)(c.doc)})` : ''}`, cell(c.before), cell(c.after)]);
+            const cell = (nats) => nats.length === 0
+                ? 'none'
+                : `${nats
+                    .slice(0, 3)
+                    .map((t) => (0,report/* escapeText */.X1)(t))
+                    .join('<br>')}${nats.length > 3 ? `<br>and ${nats.length - 3} more` : ''}`;
+            const rows = azChanges
+                .slice(0, max)
+                .map((c) => [
+                `${c.key === '-' ? '(unindexed)' : (0,report/* code */.aY)(c.key, true)}${c.doc ? ` (${(0,report/* escapeText */.X1)(c.doc)})` : ''}`,
+                cell(c.before),
+                cell(c.after),
+            ]);
             const more = azChanges.length > max ? `\n\n${azChanges.length - max} more AZ key(s) not listed.` : '';
             lines.push((0,report/* details */.zH)(`NAT per AZ key, before → after (${azChanges.length} changing)`, `${(0,report/* table */.tp)(['AZ key', 'Before', 'After'], rows)}${more}`));
             lines.push('');
@@ -31136,10 +31364,18 @@ function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
     }
     lines.push('');
     const docFacts = input.documents.map((d) => {
-        const v = [d.terraformVersion ? `Terraform ${(0,report/* escapeText */.X1)(d.terraformVersion)}` : '', d.formatVersion ? `format ${(0,report/* escapeText */.X1)(d.formatVersion)}` : ''].filter(Boolean).join(', ');
+        const v = [
+            d.terraformVersion ? `Terraform ${(0,report/* escapeText */.X1)(d.terraformVersion)}` : '',
+            d.formatVersion ? `format ${(0,report/* escapeText */.X1)(d.formatVersion)}` : '',
+        ]
+            .filter(Boolean)
+            .join(', ');
         return `${input.documents.length > 1 ? `${(0,report/* escapeText */.X1)(d.label)}: ` : ''}${d.totalChanges} resource change(s), ${d.analysis.natChanges} NAT-related${v ? ` (${v})` : ''}`;
     });
-    const warnings = [...input.warnings, ...input.documents.flatMap((d) => d.warnings.map((w) => (input.documents.length > 1 ? `${d.label}: ${w}` : w)))];
+    const warnings = [
+        ...input.warnings,
+        ...input.documents.flatMap((d) => d.warnings.map((w) => (input.documents.length > 1 ? `${d.label}: ${w}` : w))),
+    ];
     lines.push(`<sub>${docFacts.join(' · ')} · plan digest ${(0,report/* code */.aY)(input.planSha.slice(0, 16))} · ${(0,report/* code */.aY)(input.source)}</sub>`);
     if (warnings.length > 0) {
         lines.push('');
@@ -31154,7 +31390,7 @@ function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
 function renderReportWithin(input, limit = limits/* GITHUB_LIMITS */.f_.commentBody, max) {
     const lim = typeof limit === 'number' ? { ...limits/* GITHUB_LIMITS */.f_.commentBody, max: limit } : limit;
     const total = input.documents.reduce((n, d) => n + d.analysis.findings.length, 0);
-    const fitted = (0,limits/* fitItems */.Yf)(total, (n) => renderReport(input, n), lim, '> **Shortened** to fit GitHub\'s size limit.', max ?? lim.max);
+    const fitted = (0,limits/* fitItems */.Yf)(total, (n) => renderReport(input, n), lim, "> **Shortened** to fit GitHub's size limit.", max ?? lim.max);
     return { body: fitted.text, shortened: fitted.shortened };
 }
 /** The body that replaces a sticky comment when a later plan no longer touches NAT. */
@@ -31211,7 +31447,10 @@ async function terraformShowJson(options) {
                     return resolve();
                 const why = stderr
                     .split('\n')
-                    .map((l) => l.replace(/\u001b\[[0-9;]*m/g, '').replace(/^[│╷╵\s]+/, '').trim())
+                    .map((l) => l
+                    .replace(/\u001b\[[0-9;]*m/g, '')
+                    .replace(/^[│╷╵\s]+/, '')
+                    .trim())
                     .filter((l) => l && !/^Error:?$/.test(l))
                     .slice(0, 2)
                     .join(' ');
@@ -31273,7 +31512,13 @@ async function analysePlan(inputs) {
         path = (0,external_node_path_.join)(inputs.tempDir, `plan-guard-${process.pid}-${Date.now()}.json`);
         label = 'planfile';
         try {
-            await terraformShowJson({ terraform: inputs.terraform, planfile, cwd: inputs.workingDirectory, outFile: path, ...(inputs.signal ? { signal: inputs.signal } : {}) });
+            await terraformShowJson({
+                terraform: inputs.terraform,
+                planfile,
+                cwd: inputs.workingDirectory,
+                outFile: path,
+                ...(inputs.signal ? { signal: inputs.signal } : {}),
+            });
         }
         catch (err) {
             if (inputs.signal?.aborted)
@@ -31373,7 +31618,9 @@ const ROLLBACK_LEVER = 'Flip the environment to gateway mode (TF_VAR_USE_NAT_INS
 const ROLLBACK_LEVER_LINE = `Rollback lever: ${ROLLBACK_LEVER}`;
 /** Inline code span holding `value` verbatim, on one line. Set `inTable` inside a GFM table cell. */
 function code(value, inTable = false) {
-    let v = String(value).replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
+    let v = String(value)
+        .replace(/[\r\n\t]+/g, ' ')
+        .replace(/[\u0000-\u001f\u007f]/g, '');
     if (inTable)
         v = v.replace(/\|/g, '\\|');
     if (v === '')
@@ -31596,7 +31843,13 @@ async function runGuardedAction(options) {
         if (ok && !controller.signal.aborted)
             info = { kind: 'success', cause: 'none', message: '' };
         else if (reason instanceof CancelledError) {
-            info = { kind: 'cancelled', cause: 'signal', message: `${reason.message}: stopped at once`, error: error ?? reason, signalName: reason.signalName };
+            info = {
+                kind: 'cancelled',
+                cause: 'signal',
+                message: `${reason.message}: stopped at once`,
+                error: error ?? reason,
+                signalName: reason.signalName,
+            };
         }
         else if (reason instanceof DeadlineExceededError) {
             const own = error !== undefined && error !== reason && !isAbortLike(error) ? options.describe(error) : '';
@@ -31624,7 +31877,11 @@ async function runGuardedAction(options) {
     if (info.kind !== 'success') {
         lib_core/* setFailed */.C1(info.message);
         const err = info.error;
-        if (info.cause === 'error' && err instanceof Error && err.stack && err.name !== 'InputError' && err.name !== 'ActionFailure')
+        if (info.cause === 'error' &&
+            err instanceof Error &&
+            err.stack &&
+            err.name !== 'InputError' &&
+            err.name !== 'ActionFailure')
             lib_core/* debug */.Yz(err.stack);
     }
     if (info.cause === 'signal' || info.cause === 'deadline') {
@@ -31635,7 +31892,9 @@ async function runGuardedAction(options) {
 }
 /** True for a cancel, a deadline or an AbortError: errors a catch-all must re-throw, not report as a result. */
 function isAbortLike(err) {
-    return err instanceof CancelledError || err instanceof DeadlineExceededError || (err instanceof Error && err.name === 'AbortError');
+    return (err instanceof CancelledError ||
+        err instanceof DeadlineExceededError ||
+        (err instanceof Error && err.name === 'AbortError'));
 }
 /** A real-time pause that can be cancelled (so it never holds the process open after it is no longer needed). */
 function realTimer(ms) {
