@@ -28382,7 +28382,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(290);
 /* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4296);
 /* harmony import */ var _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2245);
-/* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6017);
+/* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4035);
 /* harmony import */ var _nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(787);
 /* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5859);
 /**
@@ -29359,7 +29359,7 @@ const defaultSink = {
 
 /***/ }),
 
-/***/ 6017:
+/***/ 4035:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29375,7 +29375,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   qs: () => (/* reexport */ severityRank)
 });
 
-// UNUSED EXPORTS: COMMENT_LIMIT, DEFAULT_PATTERNS, NAT_CANDIDATE_TYPES, PlanDigest, PlanFormatError, ROLES, SENSITIVE_TEXT, actionKind, asObj, canonicalJson, classifyChanges, combineDigests, compareKeys, compilePatterns, isNatCandidate, loadPlanFile, loadPlanText, markedAt, marksAny, natRoles, natRouteState, rawString, rawValue, sha256, shownValue, terraformShowJson, unknownAt
+// UNUSED EXPORTS: COMMENT_LIMIT, PlanDigest, PlanFormatError, SENSITIVE_TEXT, actionKind, asObj, canonicalJson, classifyChanges, combineDigests, compareKeys, loadPlanFile, loadPlanText, markedAt, marksAny, rawString, rawValue, sha256, shownValue, terraformShowJson, unknownAt
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -30085,6 +30085,19 @@ function loadPlanText(input, options = {}) {
     return finish(scanner, collector, warnings, buf.length);
 }
 
+// EXTERNAL MODULE: ../../packages/shared/src/report/index.ts
+var report = __nccwpck_require__(787);
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/types.ts
+function modeOf(kind) {
+    if (kind === 'zonal-gateway')
+        return 'gateway';
+    if (kind === 'regional-gateway')
+        return 'regional-gateway';
+    if (kind === 'instance' || kind === 'interface')
+        return 'instance';
+    return undefined; // private NAT gateways give no internet egress
+}
+
 // EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts
 var src_inputs = __nccwpck_require__(4296);
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/values.ts
@@ -30170,7 +30183,7 @@ function shownValue(rc, side, path) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ../../packages/shared/src/plan/roles.ts
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/roles.ts
 /**
  * Which resource changes play a NAT role, recognised by type and attributes first (an instance or interface
  * with source_dest_check = false forwards traffic; every aws_nat_gateway; a 0.0.0.0/0 route whose target is or
@@ -30405,21 +30418,8 @@ function natRoles(changes, options = {}) {
     return roles;
 }
 
-// EXTERNAL MODULE: ../../packages/shared/src/report/index.ts
-var report = __nccwpck_require__(787);
-;// CONCATENATED MODULE: ../../packages/shared/src/topology/model.ts
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/keys.ts
 
-
-
-function familyOf(kind) {
-    if (kind === 'zonal-gateway')
-        return 'gateway';
-    if (kind === 'regional-gateway')
-        return 'regional-gateway';
-    if (kind === 'instance' || kind === 'interface')
-        return 'instance';
-    return undefined; // private NAT gateways give no internet egress
-}
 /** Keys of an address's indexed module instances, e.g. `module.nat[1]` or `module.fck_nat["us-east-1a"]`. */
 function azKeyOf(rc) {
     const mod = rc.module_address ?? '';
@@ -30427,6 +30427,80 @@ function azKeyOf(rc) {
         return mod;
     return rc.index === undefined || rc.index === null ? '-' : String(rc.index);
 }
+/** Plan attributes that tie a resource to one AZ's NAT path (matching only), per role. */
+const LINK_ATTRS = {
+    gateway: ['subnet_id', 'allocation_id'],
+    instance: ['subnet_id', 'id', 'primary_network_interface_id'],
+    route: ['route_table_id'], // not its target: one NAT serving several AZs does not make them one AZ
+    association: ['allocation_id', 'instance_id', 'network_interface_id'],
+    eip: ['allocation_id', 'instance', 'network_interface'],
+    asg: ['vpc_zone_identifier'],
+};
+const AZ_NAME = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
+/**
+ * AZ keys that name the same AZ: resources of different keys are linked when they share a subnet, a private
+ * route table, an Elastic IP allocation or a NAT id on either side of the plan (a gateway-per-index module
+ * replaced by an instance-per-AZ module keeps the same subnets, route tables and addresses). Regional gateways
+ * span AZs and link nothing. Returns key → the linked group's name: an AZ name when one of its keys is one,
+ * else an indexed module instance, else the first key in key order.
+ */
+function linkKeys(roles, compare) {
+    const parent = new Map();
+    const find = (k) => {
+        let r = k;
+        while (parent.get(r) !== r)
+            r = parent.get(r) ?? r;
+        parent.set(k, r);
+        return r;
+    };
+    const owner = new Map();
+    for (const [rc, role] of roles) {
+        const key = azKeyOf(rc);
+        if (!parent.has(key))
+            parent.set(key, key);
+        if (role === 'gateway' &&
+            (rawValue(rc, 'before', ['availability_mode']) === 'regional' ||
+                rawValue(rc, 'after', ['availability_mode']) === 'regional'))
+            continue;
+        for (const side of ['before', 'after']) {
+            for (const attr of LINK_ATTRS[role] ?? []) {
+                const v = rawValue(rc, side, [attr]);
+                for (const value of Array.isArray(v) ? v : [v]) {
+                    if (typeof value !== 'string' || value === '')
+                        continue;
+                    const other = owner.get(value);
+                    if (other === undefined)
+                        owner.set(value, key);
+                    else if (find(other) !== find(key))
+                        parent.set(find(other), find(key));
+                }
+            }
+        }
+    }
+    const groups = new Map();
+    for (const k of parent.keys())
+        groups.set(find(k), [...(groups.get(find(k)) ?? []), k]);
+    const out = new Map();
+    for (const keys of groups.values()) {
+        keys.sort(compare);
+        const name = keys.find((k) => AZ_NAME.test(k)) ?? keys.find((k) => k.startsWith('module.')) ?? keys[0];
+        for (const k of keys)
+            out.set(k, name);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/plan.ts
+/**
+ * The NAT model of one side of a plan (`terraform show -json`): which NATs exist, which private default routes
+ * lead where, which resources claim which Elastic IPs. Sources: aws_nat_gateway (hashicorp/aws ≥ 6.24:
+ * `availability_mode`, `availability_zone_address` {allocation_ids, availability_zone}, `regional_nat_gateway_address`,
+ * `auto_provision_zones`, `auto_scaling_ips`), aws_instance / aws_network_interface, aws_eip(_association), aws_route(_table).
+ */
+
+
+
+
 function refOf(rc) {
     return rc.deposed ? `${rc.address} (deposed ${rc.deposed})` : rc.address;
 }
@@ -30547,157 +30621,13 @@ function modelFromPlan(changes, roles, side) {
     }
     return model;
 }
-/** Plan attributes that tie a resource to one AZ's NAT path (matching only), per role. */
-const LINK_ATTRS = {
-    gateway: ['subnet_id', 'allocation_id'],
-    instance: ['subnet_id', 'id', 'primary_network_interface_id'],
-    route: ['route_table_id'], // not its target: one NAT serving several AZs does not make them one AZ
-    association: ['allocation_id', 'instance_id', 'network_interface_id'],
-    eip: ['allocation_id', 'instance', 'network_interface'],
-    asg: ['vpc_zone_identifier'],
-};
-const AZ_NAME = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
-/**
- * AZ keys that name the same AZ: resources of different keys are linked when they share a subnet, a private
- * route table, an Elastic IP allocation or a NAT id on either side of the plan (a gateway-per-index module
- * replaced by an instance-per-AZ module keeps the same subnets, route tables and addresses). Regional gateways
- * span AZs and link nothing. Returns key → the linked group's name: an AZ name when one of its keys is one,
- * else an indexed module instance, else the first key in key order.
- */
-function linkKeys(roles, compare) {
-    const parent = new Map();
-    const find = (k) => {
-        let r = k;
-        while (parent.get(r) !== r)
-            r = parent.get(r) ?? r;
-        parent.set(k, r);
-        return r;
-    };
-    const owner = new Map();
-    for (const [rc, role] of roles) {
-        const key = azKeyOf(rc);
-        if (!parent.has(key))
-            parent.set(key, key);
-        if (role === 'gateway' &&
-            (rawValue(rc, 'before', ['availability_mode']) === 'regional' ||
-                rawValue(rc, 'after', ['availability_mode']) === 'regional'))
-            continue;
-        for (const side of ['before', 'after']) {
-            for (const attr of LINK_ATTRS[role] ?? []) {
-                const v = rawValue(rc, side, [attr]);
-                for (const value of Array.isArray(v) ? v : [v]) {
-                    if (typeof value !== 'string' || value === '')
-                        continue;
-                    const other = owner.get(value);
-                    if (other === undefined)
-                        owner.set(value, key);
-                    else if (find(other) !== find(key))
-                        parent.set(find(other), find(key));
-                }
-            }
-        }
-    }
-    const groups = new Map();
-    for (const k of parent.keys())
-        groups.set(find(k), [...(groups.get(find(k)) ?? []), k]);
-    const out = new Map();
-    for (const keys of groups.values()) {
-        keys.sort(compare);
-        const name = keys.find((k) => AZ_NAME.test(k)) ?? keys.find((k) => k.startsWith('module.')) ?? keys[0];
-        for (const k of keys)
-            out.set(k, name);
-    }
-    return out;
-}
-/** The EC2 side: what `readTopology` saw, as the same model (routes are per route table, keyed by AZ). */
-function modelFromEc2(input) {
-    const model = { nats: [], routes: [], claims: [] };
-    for (const g of input.natGateways) {
-        if (g.State === 'deleted')
-            continue;
-        const id = g.NatGatewayId;
-        const addrs = g.NatGatewayAddresses ?? [];
-        if (g.ConnectivityType === 'private') {
-            model.nats.push({
-                ref: id,
-                kind: 'private-gateway',
-                key: (g.SubnetId && input.subnetAz.get(g.SubnetId)) ?? '-',
-                ids: [id],
-                allocationIds: [],
-            });
-        }
-        else if (g.AvailabilityMode === 'regional') {
-            const zones = new Map();
-            for (const a of addrs)
-                if (a.AvailabilityZone)
-                    zones.set(a.AvailabilityZone, [
-                        ...(zones.get(a.AvailabilityZone) ?? []),
-                        ...(a.AllocationId ? [a.AllocationId] : []),
-                    ]);
-            model.nats.push({
-                ref: id,
-                kind: 'regional-gateway',
-                key: '-',
-                ids: [id],
-                allocationIds: addrs.map((a) => a.AllocationId).filter((x) => !!x),
-                regionalMode: g.AutoProvisionZones === 'enabled' ? 'automatic' : 'manual',
-                autoScalingIps: g.AutoScalingIps === 'enabled',
-                zones: [...zones].map(([az, allocationIds]) => ({ az, allocationIds })),
-            });
-        }
-        else {
-            model.nats.push({
-                ref: id,
-                kind: 'zonal-gateway',
-                key: (g.SubnetId && input.subnetAz.get(g.SubnetId)) ?? 'unknown',
-                ids: [id, ...addrs.map((a) => a.NetworkInterfaceId).filter((x) => !!x)],
-                allocationIds: addrs.map((a) => a.AllocationId).filter((x) => !!x),
-            });
-        }
-    }
-    const held = (ids) => input.addresses
-        .filter((a) => a.AllocationId &&
-        ((a.InstanceId && ids.includes(a.InstanceId)) ||
-            (a.NetworkInterfaceId && ids.includes(a.NetworkInterfaceId))))
-        .map((a) => a.AllocationId);
-    for (const i of input.natInstances) {
-        const ids = [
-            i.InstanceId,
-            ...(i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter((x) => !!x),
-        ];
-        model.nats.push({
-            ref: i.InstanceId,
-            kind: 'instance',
-            key: i.Placement?.AvailabilityZone ?? 'unknown',
-            ids,
-            allocationIds: held(ids),
-        });
-    }
-    for (const eni of input.natInterfaces ?? []) {
-        const id = eni.NetworkInterfaceId;
-        if (model.nats.some((n) => n.kind === 'instance' && n.ids.includes(id) && n.ids[0] === eni.Attachment?.InstanceId))
-            continue;
-        model.nats.push({
-            ref: id,
-            kind: 'interface',
-            key: eni.AvailabilityZone ?? 'unknown',
-            ids: [id],
-            allocationIds: held([id]),
-        });
-    }
-    for (const r of input.routes)
-        for (const az of r.azs)
-            model.routes.push({ ref: r.tableId, key: az, targetIds: r.target ? [r.target] : [], unknown: false });
-    return model;
-}
-/** The NAT a route leads to, if the model has it. */
-function natOfRoute(model, route) {
-    return model.nats.find((n) => route.targetIds.some((t) => n.ids.includes(t)));
-}
-const FAMILY_ORDER = ['instance', 'regional-gateway', 'gateway'];
-function pickFamily(nodes, exclude) {
-    const families = new Set(nodes.map((n) => familyOf(n.kind)).filter((f) => !!f && f !== exclude));
-    return FAMILY_ORDER.find((f) => families.has(f));
+
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/compare.ts
+
+const MODE_ORDER = ['instance', 'regional-gateway', 'gateway'];
+function pickMode(nodes, exclude) {
+    const families = new Set(nodes.map((n) => modeOf(n.kind)).filter((f) => !!f && f !== exclude));
+    return MODE_ORDER.find((f) => families.has(f));
 }
 const deletes = (rc) => !!rc && rc.change.actions.includes('delete');
 const creates = (rc) => !!rc && rc.change.actions.includes('create');
@@ -30726,8 +30656,8 @@ function compareModels(before, after) {
     const removedIds = new Set(removed.map(id));
     const fromNodes = removed.filter((n) => !addedIds.has(id(n)));
     const toNodes = added.filter((n) => !removedIds.has(id(n)));
-    const from = pickFamily(fromNodes);
-    const to = pickFamily(toNodes, from);
+    const from = pickMode(fromNodes);
+    const to = pickMode(toNodes, from);
     const modeSwitch = from && to ? `${from}-to-${to}` : 'none';
     const handovers = [];
     const holders = before.nats.filter((n) => (n.kind === 'zonal-gateway' || n.kind === 'regional-gateway') && deletes(n.rc));
@@ -30754,10 +30684,10 @@ function compareModels(before, after) {
     const byKey = new Map();
     const entry = (key) => byKey.get(key) ?? byKey.set(key, { key, before: [], after: [] }).get(key);
     for (const n of before.nats)
-        if (familyOf(n.kind))
+        if (modeOf(n.kind))
             entry(n.key).before.push(n);
     for (const n of after.nats)
-        if (familyOf(n.kind))
+        if (modeOf(n.kind))
             entry(n.key).after.push(n);
     const changed = (e) => e.before.map(id).sort().join() !== e.after.map(id).sort().join() ||
         e.before.some((n) => deletes(n.rc)) ||
@@ -30765,6 +30695,20 @@ function compareModels(before, after) {
     const perKey = [...byKey.values()].filter(changed);
     return { removed, added, removedRoutes, addedRoutes, modeSwitch, handovers, perKey };
 }
+
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/index.ts
+/**
+ * The NAT domain model: one model of a VPC's NAT (types.ts), built from a plan's before or after side
+ * (plan.ts, with the NAT roles of roles.ts) or from EC2 (ec2.ts), compared (compare.ts) and queried (query.ts).
+ * No other module reads NAT attributes from plan JSON or EC2 shapes.
+ */
+
+
+
+
+
+
+
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/classify.ts
 /**
@@ -30801,7 +30745,7 @@ const TAG_ATTRS = new Set(['tags', 'tags_all']);
 const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
 const ROLLBACK = report/* ROLLBACK_LEVER_LINE */.Hl;
 const NO_IMPACT = 'No egress impact expected.';
-const FAMILY_TEXT = {
+const MODE_TEXT = {
     gateway: 'gateway',
     'regional-gateway': 'regional gateway',
     instance: 'instance',
@@ -30994,7 +30938,7 @@ function classifyChanges(changes, options = {}) {
         ];
         const race = handoverTakers.length > 0;
         const toText = to === 'instance' ? 'NAT instances' : to === 'gateway' ? 'NAT gateways' : 'a regional NAT gateway';
-        add('high', 'mode-switch', `NAT mode switch: ${FAMILY_TEXT[from]} → ${FAMILY_TEXT[to]}${race ? ' (expect two applies)' : ''}`, group, race
+        add('high', 'mode-switch', `NAT mode switch: ${MODE_TEXT[from]} → ${MODE_TEXT[to]}${race ? ' (expect two applies)' : ''}`, group, race
             ? `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the same Elastic IPs in the same apply. ${raceText(handoverTakers, changes)} Egress in the affected AZs is down from the route repoint until each new NAT has its address.`
             : `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few minutes per AZ while the addresses and routes move. This direction has no EIP race: one apply.`, race
             ? `Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once and converges to this plan), in a maintenance window.${to === 'instance' ? ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).' : ''} ${ROLLBACK}`
@@ -31006,7 +30950,7 @@ function classifyChanges(changes, options = {}) {
         const group = [...natGroup(crossHandovers.map((h) => h.from)), ...pick((i) => takers.includes(i.rc.address))];
         add('high', 'eip-handover', 'Elastic IP taken from a deleting NAT gateway in the same apply (expect two applies)', group, `${crossHandovers.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ${raceText(takers, changes)}`, `Apply through the cutover action (it waits for the release, associates the address at once and converges to this plan), in a maintenance window. ${MAINTENANCE}`);
     }
-    else if (cmp.removed.some((n) => familyOf(n.kind)) && cmp.removedRoutes.length > 0 && cmp.added.length === 0) {
+    else if (cmp.removed.some((n) => modeOf(n.kind)) && cmp.removedRoutes.length > 0 && cmp.added.length === 0) {
         const eipsKept = !items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
         const gateways = cmp.removed.some((n) => n.kind.endsWith('gateway'));
         add('high', 'quiesce', `Quiesce: NAT and private default routes destroyed${eipsKept ? ', Elastic IPs kept' : ''}`, [
@@ -31014,7 +30958,7 @@ function classifyChanges(changes, options = {}) {
             ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'delete'),
         ], `The NAT ${gateways ? 'gateways' : 'instances'} and the private subnets' 0.0.0.0/0 routes are destroyed: every private workload in the affected AZs loses internet and AWS API egress until NAT is restored.${eipsKept ? ' The Elastic IPs are kept, so SPF and allow-lists survive.' : ''}`, 'Intended only for non-production cost saving (quiesced=true). Restore egress with quiesced=false and apply.');
     }
-    else if (cmp.added.some((n) => familyOf(n.kind)) && cmp.addedRoutes.length > 0 && cmp.removed.length === 0) {
+    else if (cmp.added.some((n) => modeOf(n.kind)) && cmp.addedRoutes.length > 0 && cmp.removed.length === 0) {
         add('low', 'nat-restored', 'NAT and private default routes created (capacity only added)', [
             ...natGroup(cmp.added),
             ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'create'),
@@ -31581,7 +31525,6 @@ async function analysePlan(inputs) {
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/index.ts
-
 
 
 

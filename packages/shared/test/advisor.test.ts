@@ -81,13 +81,11 @@ function clients(
   cwMock.on(GetMetricDataCommand).callsFake((input) => getMetricData(spec, input));
   const prMock = mockClient(pricing);
   if (opts.pricing === 'denied') {
-    prMock
-      .on(GetProductsCommand)
-      .rejects(
-        Object.assign(new Error('User is not authorized to perform: pricing:GetProducts'), {
-          name: 'AccessDeniedException',
-        }),
-      );
+    prMock.on(GetProductsCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: pricing:GetProducts'), {
+        name: 'AccessDeniedException',
+      }),
+    );
   } else prMock.on(GetProductsCommand).callsFake((input) => getProducts(input, opts.prices ?? API_PRICES));
   const c: AdvisorClients = { ec2, cloudwatch, pricing };
   return { clients: c, cwMock, prMock, ec2Mock };

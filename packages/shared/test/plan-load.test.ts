@@ -3,14 +3,8 @@ import fc from 'fast-check';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  NAT_CANDIDATE_TYPES,
-  PlanFormatError,
-  classifyChanges,
-  isNatCandidate,
-  loadPlanFile,
-  loadPlanText,
-} from '@nat-egress/shared/plan';
+import { NAT_CANDIDATE_TYPES, isNatCandidate } from '@nat-egress/shared/nat';
+import { PlanFormatError, classifyChanges, loadPlanFile, loadPlanText } from '@nat-egress/shared/plan';
 import { PlanScanner } from '../src/plan/scan';
 import { planJson, scenarios } from './support/plans';
 

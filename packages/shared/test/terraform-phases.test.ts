@@ -291,27 +291,23 @@ describe('the fast address watch (restore: associate)', () => {
     const ec2 = ec2Client();
     const mock = mockClient(ec2);
     const releaseAt = start + 47_300;
-    mock
-      .on(DescribeNatGatewaysCommand)
-      .callsFake(() => ({
-        NatGateways: [
-          {
-            NatGatewayId: 'nat-0a',
-            State: clock.now() < releaseAt - 3_000 ? 'deleting' : 'deleted',
-            NatGatewayAddresses: [{ AllocationId: alloc(0) }],
-          },
-        ],
-      }));
-    mock
-      .on(DescribeAddressesCommand)
-      .callsFake(() => ({
-        Addresses: [
-          {
-            AllocationId: alloc(0),
-            ...(clock.now() < releaseAt ? { AssociationId: 'eipassoc-gw', NetworkInterfaceId: 'eni-gw' } : {}),
-          },
-        ],
-      }));
+    mock.on(DescribeNatGatewaysCommand).callsFake(() => ({
+      NatGateways: [
+        {
+          NatGatewayId: 'nat-0a',
+          State: clock.now() < releaseAt - 3_000 ? 'deleting' : 'deleted',
+          NatGatewayAddresses: [{ AllocationId: alloc(0) }],
+        },
+      ],
+    }));
+    mock.on(DescribeAddressesCommand).callsFake(() => ({
+      Addresses: [
+        {
+          AllocationId: alloc(0),
+          ...(clock.now() < releaseAt ? { AssociationId: 'eipassoc-gw', NetworkInterfaceId: 'eni-gw' } : {}),
+        },
+      ],
+    }));
     let confirmed = 0;
     const r = await waitForRelease(
       { allocationIds: [alloc(0)], gatewayIds: ['nat-0a'] },
@@ -413,13 +409,11 @@ describe('preflight', () => {
     const ec2 = ec2Client();
     const mock = mockClient(ec2);
     mock.on(DescribeAddressesCommand).resolves({ Addresses: [{ AllocationId: alloc(0) }, { AllocationId: alloc(1) }] });
-    mock
-      .on(DescribeImagesCommand)
-      .rejects(
-        Object.assign(new Error('You are not authorized to perform this operation.'), {
-          name: 'UnauthorizedOperation',
-        }),
-      );
+    mock.on(DescribeImagesCommand).rejects(
+      Object.assign(new Error('You are not authorized to perform this operation.'), {
+        name: 'UnauthorizedOperation',
+      }),
+    );
     const { run } = setup(switchPlan, { amiCheck: 'auto' }, () => ec2);
     expect(await preflight(run, join(dir, 'tfplan'))).toBeUndefined();
     expect(run.result.failure).toContain('the NAT AMI check failed');

@@ -8,22 +8,22 @@ import { ROLLBACK_LEVER_LINE } from '../report/index';
 import {
   azKeyOf,
   compareModels,
-  familyOf,
+  modeOf,
   linkKeys,
   modelFromPlan,
   type ModeSwitch,
-  type NatFamily,
+  type NatMode,
   type NatKind,
   type NatNode,
-  type TopologyModel,
-} from '../topology/model';
+  type NatTopology,
+} from '../nat/index';
 import { canonicalJson } from './digest';
 import { actionKind } from './load';
-import { NAT_TARGETS, inlineNatRouteIndex, natNamed, natRoles, type ClassifyOptions, type Role } from './roles';
+import { NAT_TARGETS, inlineNatRouteIndex, natNamed, natRoles, type ClassifyOptions, type Role } from '../nat/index';
 import type { ResourceChange } from './types';
 import { asObj, marksAny, rawString, rawValue, shownValue, unknownAt } from './values';
 
-export type { ModeSwitch } from '../topology/model';
+export type { ModeSwitch } from '../nat/index';
 export const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -80,7 +80,7 @@ const TAG_ATTRS = new Set(['tags', 'tags_all']);
 const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
 const ROLLBACK = ROLLBACK_LEVER_LINE;
 const NO_IMPACT = 'No egress impact expected.';
-const FAMILY_TEXT: Record<NatFamily, string> = {
+const MODE_TEXT: Record<NatMode, string> = {
   gateway: 'gateway',
   'regional-gateway': 'regional gateway',
   instance: 'instance',
@@ -167,7 +167,7 @@ export function compareKeys(a: string, b: string): number {
  * What shows an Elastic IP to be NAT egress: the allocation ids NAT gateways, instances and interfaces hold, and
  * the ids of NATs an address can be associated with (on either side of the plan).
  */
-function natEvidence(models: TopologyModel[]): { allocations: Set<string>; natIds: Set<string> } {
+function natEvidence(models: NatTopology[]): { allocations: Set<string>; natIds: Set<string> } {
   const allocations = new Set<string>();
   const natIds = new Set<string>();
   for (const m of models) {
@@ -337,7 +337,7 @@ export function classifyChanges(changes: readonly ResourceChange[], options: Cla
   const crossHandovers = cmp.handovers.filter((h) => h.to !== h.from.rc?.address);
   const natGroup = (nodes: NatNode[]) => nodes.map(itemOf).filter((i): i is Item => !!i && !i.used);
   if (cmp.modeSwitch !== 'none') {
-    const [from, to] = cmp.modeSwitch.split('-to-') as [NatFamily, NatFamily];
+    const [from, to] = cmp.modeSwitch.split('-to-') as [NatMode, NatMode];
     const group = [
       ...natGroup([...cmp.removed, ...cmp.added]),
       ...pick((i) => ['association', 'asg', 'security', 'iam'].includes(i.role) && i.kind !== 'update'),
@@ -348,7 +348,7 @@ export function classifyChanges(changes: readonly ResourceChange[], options: Cla
     add(
       'high',
       'mode-switch',
-      `NAT mode switch: ${FAMILY_TEXT[from]} → ${FAMILY_TEXT[to]}${race ? ' (expect two applies)' : ''}`,
+      `NAT mode switch: ${MODE_TEXT[from]} → ${MODE_TEXT[to]}${race ? ' (expect two applies)' : ''}`,
       group,
       race
         ? `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the same Elastic IPs in the same apply. ${raceText(handoverTakers, changes)} Egress in the affected AZs is down from the route repoint until each new NAT has its address.`
@@ -369,7 +369,7 @@ export function classifyChanges(changes: readonly ResourceChange[], options: Cla
       `${crossHandovers.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ${raceText(takers, changes)}`,
       `Apply through the cutover action (it waits for the release, associates the address at once and converges to this plan), in a maintenance window. ${MAINTENANCE}`,
     );
-  } else if (cmp.removed.some((n) => familyOf(n.kind)) && cmp.removedRoutes.length > 0 && cmp.added.length === 0) {
+  } else if (cmp.removed.some((n) => modeOf(n.kind)) && cmp.removedRoutes.length > 0 && cmp.added.length === 0) {
     const eipsKept = !items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
     const gateways = cmp.removed.some((n) => n.kind.endsWith('gateway'));
     add(
@@ -383,7 +383,7 @@ export function classifyChanges(changes: readonly ResourceChange[], options: Cla
       `The NAT ${gateways ? 'gateways' : 'instances'} and the private subnets' 0.0.0.0/0 routes are destroyed: every private workload in the affected AZs loses internet and AWS API egress until NAT is restored.${eipsKept ? ' The Elastic IPs are kept, so SPF and allow-lists survive.' : ''}`,
       'Intended only for non-production cost saving (quiesced=true). Restore egress with quiesced=false and apply.',
     );
-  } else if (cmp.added.some((n) => familyOf(n.kind)) && cmp.addedRoutes.length > 0 && cmp.removed.length === 0) {
+  } else if (cmp.added.some((n) => modeOf(n.kind)) && cmp.addedRoutes.length > 0 && cmp.removed.length === 0) {
     add(
       'low',
       'nat-restored',

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, linesInput } from '../inputs/index';
 import { classifyChanges, severityRank, type Analysis, type Finding, type ModeSwitch, type Severity } from './classify';
-import { isNatCandidate, NAT_CANDIDATE_TYPES, ROLES, type Role } from './roles';
+import { isNatCandidate, NAT_CANDIDATE_TYPES, ROLES, type Role } from '../nat/index';
 import { combineDigests } from './digest';
 import { PlanFormatError, loadPlanFile } from './load';
 import type { DocumentReport, ReportInput } from './report';

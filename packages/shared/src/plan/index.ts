@@ -14,17 +14,6 @@ export {
   type ValuePath,
 } from './values';
 export {
-  DEFAULT_PATTERNS,
-  NAT_CANDIDATE_TYPES,
-  ROLES,
-  compilePatterns,
-  isNatCandidate,
-  natRoles,
-  natRouteState,
-  type ClassifyOptions,
-  type Role,
-} from './roles';
-export {
   SEVERITIES,
   classifyChanges,
   compareKeys,

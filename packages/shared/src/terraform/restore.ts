@@ -14,7 +14,8 @@
  */
 import { AssociateAddressCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { awsErrorCode } from '../aws/index';
-import { SENSITIVE_TEXT, actionKind, asObj, marksAny, natRoles, shownValue, type ResourceChange } from '../plan/index';
+import { natRoles } from '../nat/index';
+import { SENSITIVE_TEXT, actionKind, asObj, marksAny, shownValue, type ResourceChange } from '../plan/index';
 import { describeError, isDeadlineExceeded, type Clock } from '../runtime/index';
 import { within } from './bounded';
 import type { RaceError } from './race';

@@ -9,14 +9,8 @@ import { join } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { AmiCriteria } from '../ami/index';
 import { InputError } from '../inputs/index';
-import {
-  PlanFormatError,
-  combineDigests,
-  isNatCandidate,
-  loadPlanFile,
-  type ModeSwitch,
-  type ResourceChange,
-} from '../plan/index';
+import { PlanFormatError, combineDigests, loadPlanFile, type ModeSwitch, type ResourceChange } from '../plan/index';
+import { isNatCandidate } from '../nat/index';
 import { ROLLBACK_LEVER_LINE } from '../report/index';
 import { ActionFailure, type Clock } from '../runtime/index';
 import { changeRef, type ChangeRef } from './converge';

@@ -4,7 +4,8 @@
  * instance going away, a private default route being repointed, an association being removed) to the last
  * change that restores it (the last EIP association, a new gateway, a route update).
  */
-import { actionKind, asObj, natRoles, type ResourceChange } from '../plan/index';
+import { natRoles } from '../nat/index';
+import { actionKind, asObj, type ResourceChange } from '../plan/index';
 import type { HookEvent } from './stream';
 
 export interface EgressRoles {

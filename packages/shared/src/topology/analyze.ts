@@ -5,7 +5,7 @@
  */
 import type { RouteTable, Subnet } from '@aws-sdk/client-ec2';
 import { natFindings, quiesceFindings, regionalFindings, routeFindings } from './checks';
-import { modelFromEc2 } from './model';
+import { modelFromEc2 } from '../nat/index';
 import {
   LIVE_GATEWAY,
   LIVE_INSTANCE,

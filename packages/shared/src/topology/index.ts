@@ -9,16 +9,15 @@ export { INTERFACE_RECOVERY } from './checks';
 export {
   azKeyOf,
   compareModels,
-  familyOf,
+  modeOf,
   modelFromEc2,
   modelFromPlan,
   natOfRoute,
   type Handover,
   type ModeSwitch,
   type ModelComparison,
-  type NatFamily,
   type NatKind,
   type NatNode,
+  type NatTopology,
   type RouteNode,
-  type TopologyModel,
-} from './model';
+} from '../nat/index';

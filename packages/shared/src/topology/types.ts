@@ -14,7 +14,7 @@ import type {
   Vpc,
   VpcEndpoint,
 } from '@aws-sdk/client-ec2';
-import type { TopologyModel } from './model';
+import type { NatTopology } from '../nat/index';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type CheckName = 'vpc' | 'nat' | 'routes' | 'addresses' | 'probe' | 'logs' | 'diagnosis' | 'quiesce';
@@ -187,7 +187,7 @@ export interface TopologyAnalysis {
   probeTargets: ProbeTarget[];
   findings: Finding[];
   /** The same NAT topology model plan-guard builds from plans (topology/model.ts), built from EC2. */
-  model: TopologyModel;
+  model: NatTopology;
 }
 
 export interface AnalyzeOptions {

@@ -4,8 +4,8 @@
  * may become a NAT), with address globs that operators can override per role (`nat-address-patterns`).
  */
 import { globToRegExp } from '../inputs/index';
-import { asObj, rawString, type Obj } from './values';
-import type { ResourceChange } from './types';
+import { asObj, rawString, type Obj } from '../plan/values';
+import type { ResourceChange } from '../plan/types';
 
 export type Role =
   'instance' | 'gateway' | 'eip' | 'association' | 'route' | 'security' | 'iam' | 'imagebuilder' | 'asg';
