@@ -2,6 +2,9 @@
  * Egress verification: data-plane probes over SSM, log freshness from CloudWatch Logs events, console
  * diagnosis of NAT instances, the verdict (with a wait loop on the injected clock) and its reports.
  */
+export * from './types';
+export { analyzeTopology, defaultRouteOf, routeTableBySubnet } from './topology';
+export { INTERFACE_RECOVERY } from './topology-checks';
 export * from './probe';
 export * from './logs';
 export * from './console';

@@ -6,7 +6,7 @@
 import { formatDuration } from '../inputs/index';
 import { fitText, GITHUB_LIMITS } from '../limits/index';
 import { byteLength, code, escapeText, ROLLBACK_LEVER, table } from '../report/index';
-import type { Finding, NatSummary, Severity } from '../topology/index';
+import type { Finding, NatSummary, Severity } from './types';
 import type { ProbeStatus } from './probe';
 import type { VerifyResult } from './verify';
 

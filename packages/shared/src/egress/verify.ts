@@ -10,14 +10,9 @@ import { withSignal } from '../aws/index';
 import type { Tag } from '../inputs/index';
 import { formatDuration } from '../inputs/index';
 import { ActionFailure, DeadlineExceededError, startDeadline, type Clock } from '../runtime/index';
-import {
-  analyzeTopology,
-  readTopology,
-  type Finding,
-  type NatMode,
-  type Severity,
-  type TopologyAnalysis,
-} from '../topology/index';
+import { readTopology } from '../nat/read';
+import { analyzeTopology } from './topology';
+import type { Finding, NatMode, Severity, TopologyAnalysis } from './types';
 import { consoleFindings, diagnoseConsole, type ConsoleDiagnosis } from './console';
 import { checkLogs, logFindings, type LogGroupResult } from './logs';
 import { probeFindings, runProbes, type ProbeResult } from './probe';

@@ -8,5 +8,6 @@ export * from './roles';
 export { azKeyOf, linkKeys } from './keys';
 export { modelFromPlan, sideExists } from './plan';
 export { modelFromEc2 } from './ec2';
+export { readTopology, type ReadTopologyOptions } from './read';
 export { compareModels } from './compare';
 export { natOfRoute } from './query';

@@ -1,12 +1,7 @@
 /** Pure analysis of NAT topologies (no AWS): private-subnet detection, main route table, mode detection. */
 import { describe, expect, it } from '@jest/globals';
 import type { Instance, NatGateway, RouteTable, Subnet } from '@aws-sdk/client-ec2';
-import {
-  analyzeTopology,
-  defaultRouteOf,
-  type AnalyzeOptions,
-  type TopologySnapshot,
-} from '@nat-egress/shared/topology';
+import { analyzeTopology, defaultRouteOf, type AnalyzeOptions, type TopologySnapshot } from '@nat-egress/shared/egress';
 
 const VPC = 'vpc-0123456789abcdef0';
 const subnet = (id: string, az: string): Subnet => ({ SubnetId: id, AvailabilityZone: az, VpcId: VPC });

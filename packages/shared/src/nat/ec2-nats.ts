@@ -4,7 +4,7 @@
  * the instance behind it changes).
  */
 import type { Instance, NatGateway, NetworkInterface, Subnet, Tag } from '@aws-sdk/client-ec2';
-import type { DefaultRoute, NatSummary, TopologySnapshot } from './types';
+import type { DefaultRoute, NatSummary, TopologySnapshot } from '../egress/types';
 
 export function tagValue(tags: Tag[] | undefined, key: string): string | undefined {
   return tags?.find((t) => t.Key === key)?.Value;

@@ -4,7 +4,7 @@
  * addresses should be. Produces findings for the NAT, routes, addresses and quiesce checks.
  */
 import type { RouteTable, Subnet } from '@aws-sdk/client-ec2';
-import { natFindings, quiesceFindings, regionalFindings, routeFindings } from './checks';
+import { natFindings, quiesceFindings, regionalFindings, routeFindings } from './topology-checks';
 import { modelFromEc2 } from '../nat/index';
 import {
   LIVE_GATEWAY,
@@ -16,7 +16,7 @@ import {
   natLabel,
   sorted,
   tagValue,
-} from './nats';
+} from '../nat/ec2-nats';
 import type {
   AddressSummary,
   AnalyzeOptions,

@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { Tag } from '../inputs/index';
 import { ActionFailure, describeError } from '../runtime/index';
-import type { TopologySnapshot } from './types';
+import type { TopologySnapshot } from '../egress/types';
 
 export interface ReadTopologyOptions {
   region: string;
