@@ -2,7 +2,7 @@
  * The live checks of a VPC's NAT topology: quiesce, private default routes, and each NAT's health. Pure
  * functions over the summaries analyze.ts builds; every finding's message is plain text.
  */
-import { describeTarget, LIVE_GATEWAY, LIVE_INSTANCE, natLabel, sorted } from '../nat/ec2-nats';
+import { describeTarget, LIVE_GATEWAY, LIVE_INSTANCE, natLabel, sorted } from './nats';
 import type { DetectedMode, Finding, NatSummary, RouteTableSummary } from './types';
 
 export function quiesceFindings(

@@ -16,7 +16,7 @@ import {
   natLabel,
   sorted,
   tagValue,
-} from '../nat/ec2-nats';
+} from './nats';
 import type {
   AddressSummary,
   AnalyzeOptions,
@@ -342,14 +342,7 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
   }
 
   const probeTargets = probeTargetsOf(snap, rtBySubnet, publicSubnets, allNats, add);
-  const model = modelFromEc2({
-    natGateways: snap.natGateways,
-    natInstances: snap.natInstances,
-    natInterfaces: snap.natInterfaces ?? [],
-    addresses: snap.addresses,
-    subnetAz: new Map(snap.subnets.map((sub) => [sub.SubnetId as string, sub.AvailabilityZone ?? 'unknown'])),
-    routes: routeTables.map((rt) => ({ tableId: rt.id, azs: rt.azs, target: rt.defaultRoute.target })),
-  });
+  const model = modelFromEc2(snap);
   const analysis: TopologyAnalysis = {
     model,
     region: snap.region,

@@ -1,13 +1,46 @@
 /**
  * The NAT domain model: one model of a VPC's NAT (types.ts), built from a plan's before or after side
- * (plan.ts, with the NAT roles of roles.ts) or from EC2 (ec2.ts), compared (compare.ts) and queried (query.ts).
- * No other module reads NAT attributes from plan JSON or EC2 shapes.
+ * (plan.ts, with the NAT roles of roles.ts and the AZ keys of keys.ts) or from EC2 (read.ts reads the
+ * describes; ec2.ts and ec2-nats.ts interpret them), compared (compare.ts) and queried (query.ts).
+ * No other module reads NAT attributes from plan JSON or interprets EC2 NAT shapes.
  */
 export * from './types';
 export * from './roles';
 export { azKeyOf, linkKeys } from './keys';
-export { modelFromPlan, sideExists } from './plan';
-export { modelFromEc2 } from './ec2';
-export { readTopology, type ReadTopologyOptions } from './read';
+export {
+  NAT_TARGETS,
+  claimOf,
+  gatewayAllocationIds,
+  inlineNatRouteIndex,
+  modelFromPlan,
+  natGatewayOf,
+  natInstanceOf,
+  natRouteOf,
+  natRouteState,
+  sensitiveClaimAttributes,
+  sideExists,
+  type ClaimFacts,
+  type ClaimTarget,
+  type GatewayFacts,
+  type NatInstanceFacts,
+  type NatTarget,
+  type RouteFacts,
+} from './plan';
+export { defaultRouteOf, modelFromEc2, routeTableBySubnet, type Ec2Describes } from './ec2';
+export { addressHolder, natGatewayAllocations, tagValue } from './ec2-nats';
+export { readTopology, type ReadTopologyOptions, type TopologySnapshot } from './read';
 export { compareModels } from './compare';
-export { natOfRoute } from './query';
+export {
+  allocationsOf,
+  azOf,
+  azTopologies,
+  detectMode,
+  egressIpsOf,
+  holdersOf,
+  isEgressNat,
+  isLive,
+  liveModeOf,
+  natOfRoute,
+  publicIpsOf,
+  servingNats,
+} from './query';

@@ -2,7 +2,9 @@
  * Reads a VPC's NAT topology in a fixed number of batched EC2 calls: every describe is filtered by the VPC
  * (or batched by id) and paginated with the SDK paginators, never one call per route table or subnet.
  * No page size is set, so EC2 returns all items in one response unless it decides to page (then the
- * paginator follows NextToken).
+ * paginator follows NextToken). Three rounds: the VPC; everything filtered by it (in parallel); the NAT AMIs and
+ * reverse DNS (in parallel); and only when a private default route targets an interface no named NAT instance
+ * owns, those interfaces and the instances behind them.
  */
 import {
   DescribeAddressesCommand,
@@ -21,11 +23,47 @@ import {
   type Filter,
   type Image,
   type Instance,
+  type NatGateway,
   type NetworkInterface,
+  type RouteTable,
+  type Subnet,
+  type Vpc,
+  type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
 import type { Tag } from '../inputs/index';
 import { ActionFailure, describeError } from '../runtime/index';
-import type { TopologySnapshot } from '../egress/types';
+import { natGatewayAllocations } from './ec2-nats';
+
+/** Everything read from EC2 for one VPC; plain SDK shapes so what is built from it is a pure function of it. */
+export interface TopologySnapshot {
+  region: string;
+  vpc: Vpc;
+  subnets: Subnet[];
+  routeTables: RouteTable[];
+  natGateways: NatGateway[];
+  /** Instances in the VPC whose Name tag matches the NAT name pattern (not terminated). */
+  natInstances: Instance[];
+  /**
+   * Network interfaces that private default routes target and that belong to no NAT instance found by name:
+   * ENI-based NAT (an Auto Scaling group's instance attaches the interface at boot), or a second interface.
+   */
+  natInterfaces?: NetworkInterface[];
+  /** The instances currently attached to those interfaces. */
+  interfaceInstances?: Instance[];
+  /** Candidate probe instances (from probe-instances or probe-tag), in the VPC. */
+  probeInstances: Instance[];
+  /** The region's VPC Elastic IPs (DescribeAddresses has no VPC filter; they are related in the analysis). */
+  addresses: Address[];
+  /** Reverse DNS (PTR) of the relevant Elastic IPs, from DescribeAddressesAttribute domain-name. */
+  addressAttributes: AddressAttribute[];
+  /** Why the PTR lookup failed, when it did (the rest of the snapshot is still valid). */
+  addressAttributesError?: string;
+  /** AMIs the NAT instances were launched from (for the Role tag). */
+  images: Image[];
+  vpcEndpoints: VpcEndpoint[];
+  /** EC2 API calls made to build this snapshot, by operation (pages counted). */
+  calls: Record<string, number>;
+}
 
 export interface ReadTopologyOptions {
   region: string;
@@ -42,8 +80,14 @@ export interface ReadTopologyOptions {
 
 const LIVE_INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 
+type Calls = Record<string, number>;
+interface Reader {
+  ec2: EC2Client;
+  calls: Calls;
+}
+
 async function collect<P, T>(
-  calls: Record<string, number>,
+  calls: Calls,
   op: string,
   pages: AsyncIterable<P>,
   pick: (page: P) => T[] | undefined,
@@ -60,14 +104,19 @@ function instancesOf(reservations: { Instances?: Instance[] }[]): Instance[] {
   return reservations.flatMap((r) => r.Instances ?? []);
 }
 
-export async function readTopology(ec2: EC2Client, options: ReadTopologyOptions): Promise<TopologySnapshot> {
-  const calls: Record<string, number> = {};
-  const cfg = { client: ec2 };
+/** DescribeInstances with these filters, every page (`calls.DescribeInstances` counts them). */
+async function describeInstances(r: Reader, filters: Filter[]): Promise<Instance[]> {
+  const pages = paginateDescribeInstances({ client: r.ec2 }, { Filters: filters });
+  return instancesOf(await collect(r.calls, 'DescribeInstances', pages, (p) => p.Reservations));
+}
 
+/** The one VPC named by id or Name tag. Errors: ActionFailure when none or several match. */
+async function findVpc(r: Reader, options: ReadTopologyOptions): Promise<Vpc> {
   const vpcFilter: Filter[] = options.vpcId
     ? [{ Name: 'vpc-id', Values: [options.vpcId] }]
     : [{ Name: 'tag:Name', Values: [options.vpcName ?? ''] }];
-  const vpcs = await collect(calls, 'DescribeVpcs', paginateDescribeVpcs(cfg, { Filters: vpcFilter }), (p) => p.Vpcs);
+  const pages = paginateDescribeVpcs({ client: r.ec2 }, { Filters: vpcFilter });
+  const vpcs = await collect(r.calls, 'DescribeVpcs', pages, (p) => p.Vpcs);
   const what = options.vpcId ? `VPC ${options.vpcId}` : `VPC named ${JSON.stringify(options.vpcName)}`;
   if (vpcs.length === 0) throw new ActionFailure(`${what} not found in ${options.region}`);
   if (vpcs.length > 1) {
@@ -75,116 +124,110 @@ export async function readTopology(ec2: EC2Client, options: ReadTopologyOptions)
       `${what} is ambiguous in ${options.region}: ${vpcs.map((v) => v.VpcId).join(', ')} (use vpc-id)`,
     );
   }
-  const vpc = vpcs[0]!;
-  const vpcId = vpc.VpcId as string;
+  return vpcs[0]!;
+}
+
+function probeFilters(inVpc: Filter, options: ReadTopologyOptions): Filter[] | undefined {
+  const live = { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES };
+  if (options.probeInstanceIds?.length) return [inVpc, { Name: 'instance-id', Values: options.probeInstanceIds }, live];
+  if (options.probeTag) return [inVpc, { Name: `tag:${options.probeTag.key}`, Values: [options.probeTag.value] }, live];
+  return undefined;
+}
+
+/** Round two: everything filtered by the VPC, in parallel (plus the region's addresses: no VPC filter exists). */
+async function readVpc(r: Reader, vpcId: string, options: ReadTopologyOptions) {
+  const cfg = { client: r.ec2 };
   const inVpc: Filter = { Name: 'vpc-id', Values: [vpcId] };
+  const probes = probeFilters(inVpc, options);
+  const natNamed = [
+    inVpc,
+    { Name: 'tag:Name', Values: [options.natNamePattern] },
+    { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES },
+  ];
+  const endpoints = { Filters: [inVpc, { Name: 'vpc-endpoint-type', Values: ['Interface'] }] };
+  const [subnets, routeTables, natGateways, natInstances, probeInstances, addresses, vpcEndpoints] = await Promise.all([
+    collect(r.calls, 'DescribeSubnets', paginateDescribeSubnets(cfg, { Filters: [inVpc] }), (p) => p.Subnets),
+    collect(
+      r.calls,
+      'DescribeRouteTables',
+      paginateDescribeRouteTables(cfg, { Filters: [inVpc] }),
+      (p) => p.RouteTables,
+    ),
+    collect(
+      r.calls,
+      'DescribeNatGateways',
+      paginateDescribeNatGateways(cfg, { Filter: [inVpc] }),
+      (p) => p.NatGateways,
+    ),
+    describeInstances(r, natNamed),
+    probes ? describeInstances(r, probes) : Promise.resolve([]),
+    describeAddresses(r),
+    collect(r.calls, 'DescribeVpcEndpoints', paginateDescribeVpcEndpoints(cfg, endpoints), (p) => p.VpcEndpoints),
+  ]);
+  return { subnets, routeTables, natGateways, natInstances, probeInstances, addresses, vpcEndpoints };
+}
 
-  const probeFilters: Filter[] | undefined = options.probeInstanceIds?.length
-    ? [
-        inVpc,
-        { Name: 'instance-id', Values: options.probeInstanceIds },
-        { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES },
-      ]
-    : options.probeTag
-      ? [
-          inVpc,
-          { Name: `tag:${options.probeTag.key}`, Values: [options.probeTag.value] },
-          { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES },
-        ]
-      : undefined;
+type VpcItems = Awaited<ReturnType<typeof readVpc>>;
 
-  const [subnets, routeTables, natGateways, natReservations, probeReservations, addresses, vpcEndpoints] =
-    await Promise.all([
-      collect(calls, 'DescribeSubnets', paginateDescribeSubnets(cfg, { Filters: [inVpc] }), (p) => p.Subnets),
-      collect(
-        calls,
-        'DescribeRouteTables',
-        paginateDescribeRouteTables(cfg, { Filters: [inVpc] }),
-        (p) => p.RouteTables,
-      ),
-      collect(
-        calls,
-        'DescribeNatGateways',
-        paginateDescribeNatGateways(cfg, { Filter: [inVpc] }),
-        (p) => p.NatGateways,
-      ),
-      collect(
-        calls,
-        'DescribeInstances',
-        paginateDescribeInstances(cfg, {
-          Filters: [
-            inVpc,
-            { Name: 'tag:Name', Values: [options.natNamePattern] },
-            { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES },
-          ],
-        }),
-        (p) => p.Reservations,
-      ),
-      probeFilters
-        ? collect(
-            calls,
-            'DescribeInstances',
-            paginateDescribeInstances(cfg, { Filters: probeFilters }),
-            (p) => p.Reservations,
-          )
-        : Promise.resolve([]),
-      describeAddresses(ec2, calls),
-      collect(
-        calls,
-        'DescribeVpcEndpoints',
-        paginateDescribeVpcEndpoints(cfg, { Filters: [inVpc, { Name: 'vpc-endpoint-type', Values: ['Interface'] }] }),
-        (p) => p.VpcEndpoints,
-      ),
-    ]);
-  const natInstances = instancesOf(natReservations);
-  const probeInstances = instancesOf(probeReservations);
-
-  // Second round, still batched: the NAT AMIs (Role tag) and the reverse DNS of the relevant EIPs.
-  const imageIds = [...new Set(natInstances.map((i) => i.ImageId).filter((id): id is string => !!id))].sort();
-  const relevantAllocations = relevantAllocationIds(addresses, natInstances, natGateways, options.expectedIps ?? []);
+/** Round three, still batched: the NAT AMIs (Role tag) and the reverse DNS of the relevant Elastic IPs. */
+async function readImagesAndPtrs(r: Reader, items: VpcItems, expectedIps: string[]) {
+  const cfg = { client: r.ec2 };
+  const imageIds = [...new Set(items.natInstances.map((i) => i.ImageId).filter((id): id is string => !!id))].sort();
+  const allocations = relevantAllocationIds(items, expectedIps);
+  type Attributes = { addresses: AddressAttribute[]; error?: string };
+  const noAttributes: Attributes = { addresses: [] };
   const [images, attributes] = await Promise.all([
     imageIds.length
       ? collect(
-          calls,
+          r.calls,
           'DescribeImages',
           paginateDescribeImages(cfg, { Filters: [{ Name: 'image-id', Values: imageIds }] }),
           (p) => p.Images,
         )
       : Promise.resolve([] as Image[]),
-    relevantAllocations.length
+    allocations.length
       ? collect(
-          calls,
+          r.calls,
           'DescribeAddressesAttribute',
-          paginateDescribeAddressesAttribute(cfg, { AllocationIds: relevantAllocations, Attribute: 'domain-name' }),
+          paginateDescribeAddressesAttribute(cfg, { AllocationIds: allocations, Attribute: 'domain-name' }),
           (p) => p.Addresses,
         ).then(
-          (a) => ({ addresses: a }),
-          (err: unknown) => ({ addresses: [] as AddressAttribute[], error: describeError(err) }),
+          (a): Attributes => ({ addresses: a }),
+          (err: unknown): Attributes => ({ addresses: [], error: describeError(err) }),
         )
-      : Promise.resolve({ addresses: [] as AddressAttribute[] }),
+      : Promise.resolve(noAttributes),
   ]);
+  return { images, attributes };
+}
 
-  // Third round, only when a private default route targets an interface no named NAT instance owns (ENI-based
-  // NAT run by an Auto Scaling group, or a second interface): those interfaces and the instances behind them.
-  const known = new Set(natInstances.flatMap((i) => (i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId)));
+/**
+ * Round four, only when a private default route targets an interface no named NAT instance owns (ENI-based NAT
+ * run by an Auto Scaling group, or a second interface): those interfaces and the instances behind them.
+ */
+async function readRoutedInterfaces(r: Reader, vpcId: string, items: VpcItems) {
+  const inVpc: Filter = { Name: 'vpc-id', Values: [vpcId] };
+  const known = new Set(
+    items.natInstances.flatMap((i) => (i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId)),
+  );
   const routedEnis = [
     ...new Set(
-      routeTables.flatMap((t) =>
+      items.routeTables.flatMap((t) =>
         (t.Routes ?? [])
           .filter(
-            (r) => r.DestinationCidrBlock === '0.0.0.0/0' && r.NetworkInterfaceId && !known.has(r.NetworkInterfaceId),
+            (x) => x.DestinationCidrBlock === '0.0.0.0/0' && x.NetworkInterfaceId && !known.has(x.NetworkInterfaceId),
           )
-          .map((r) => r.NetworkInterfaceId as string),
+          .map((x) => x.NetworkInterfaceId as string),
       ),
     ),
   ].sort();
   const natInterfaces: NetworkInterface[] = routedEnis.length
     ? await collect(
-        calls,
+        r.calls,
         'DescribeNetworkInterfaces',
-        paginateDescribeNetworkInterfaces(cfg, {
-          Filters: [inVpc, { Name: 'network-interface-id', Values: routedEnis }],
-        }),
+        paginateDescribeNetworkInterfaces(
+          { client: r.ec2 },
+          { Filters: [inVpc, { Name: 'network-interface-id', Values: routedEnis }] },
+        ),
         (p) => p.NetworkInterfaces,
       )
     : [];
@@ -192,55 +235,56 @@ export async function readTopology(ec2: EC2Client, options: ReadTopologyOptions)
     ...new Set(natInterfaces.map((n) => n.Attachment?.InstanceId).filter((id): id is string => !!id)),
   ].sort();
   const interfaceInstances = behind.length
-    ? instancesOf(
-        await collect(
-          calls,
-          'DescribeInstances',
-          paginateDescribeInstances(cfg, { Filters: [inVpc, { Name: 'instance-id', Values: behind }] }),
-          (p) => p.Reservations,
-        ),
-      )
+    ? await describeInstances(r, [inVpc, { Name: 'instance-id', Values: behind }])
     : [];
+  return { natInterfaces, interfaceInstances };
+}
 
+/**
+ * The snapshot of one VPC (see the module comment for the rounds; `calls` counts every page by operation).
+ * Errors: ActionFailure when the VPC is not found or ambiguous; AWS errors propagate after the SDK's retries,
+ * except DescribeAddressesAttribute's, which end up in `addressAttributesError`.
+ */
+export async function readTopology(ec2: EC2Client, options: ReadTopologyOptions): Promise<TopologySnapshot> {
+  const r: Reader = { ec2, calls: {} };
+  const vpc = await findVpc(r, options);
+  const vpcId = vpc.VpcId as string;
+  const items = await readVpc(r, vpcId, options);
+  const { images, attributes } = await readImagesAndPtrs(r, items, options.expectedIps ?? []);
+  const { natInterfaces, interfaceInstances } = await readRoutedInterfaces(r, vpcId, items);
   return {
     region: options.region,
     natInterfaces,
     interfaceInstances,
     vpc,
-    subnets,
-    routeTables,
-    natGateways,
-    natInstances,
-    probeInstances,
-    addresses,
+    subnets: items.subnets,
+    routeTables: items.routeTables,
+    natGateways: items.natGateways,
+    natInstances: items.natInstances,
+    probeInstances: items.probeInstances,
+    addresses: items.addresses,
     addressAttributes: attributes.addresses,
-    ...('error' in attributes && attributes.error ? { addressAttributesError: attributes.error } : {}),
+    ...(attributes.error ? { addressAttributesError: attributes.error } : {}),
     images,
-    vpcEndpoints,
-    calls,
+    vpcEndpoints: items.vpcEndpoints,
+    calls: r.calls,
   };
 }
 
 /** DescribeAddresses is not paginated and has no VPC filter: one call for the region's VPC addresses. */
-async function describeAddresses(ec2: EC2Client, calls: Record<string, number>): Promise<Address[]> {
-  calls.DescribeAddresses = (calls.DescribeAddresses ?? 0) + 1;
-  const out = await ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: 'domain', Values: ['vpc'] }] }));
+async function describeAddresses(r: Reader): Promise<Address[]> {
+  r.calls.DescribeAddresses = (r.calls.DescribeAddresses ?? 0) + 1;
+  const out = await r.ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: 'domain', Values: ['vpc'] }] }));
   return out.Addresses ?? [];
 }
 
-function relevantAllocationIds(
-  addresses: Address[],
-  natInstances: Instance[],
-  natGateways: { NatGatewayAddresses?: { AllocationId?: string }[] }[],
-  expectedIps: string[],
-): string[] {
-  const instanceIds = new Set(natInstances.map((i) => i.InstanceId));
-  const enis = new Set(natInstances.flatMap((i) => (i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId)));
-  const gatewayAllocations = new Set(
-    natGateways.flatMap((g) => (g.NatGatewayAddresses ?? []).map((a) => a.AllocationId)),
-  );
+/** Allocations whose reverse DNS matters: held by a NAT instance, interface or gateway, or an expected IP. */
+function relevantAllocationIds(items: VpcItems, expectedIps: string[]): string[] {
+  const instanceIds = new Set(items.natInstances.map((i) => i.InstanceId));
+  const enis = new Set(items.natInstances.flatMap((i) => (i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId)));
+  const gatewayAllocations = new Set(items.natGateways.flatMap(natGatewayAllocations));
   const expected = new Set(expectedIps);
-  const ids = addresses
+  const ids = items.addresses
     .filter(
       (a) =>
         a.AllocationId &&
