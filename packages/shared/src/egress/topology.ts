@@ -1,72 +1,50 @@
 /**
- * Pure analysis of a VPC's NAT topology (no AWS calls): which subnets are private, where their default
- * routes lead, which NAT serves which AZ, whether each NAT can forward with its Elastic IP, and what the
- * addresses should be. Produces findings for the NAT, routes, addresses and quiesce checks.
+ * verify-egress's pure analysis of a VPC's NAT topology (no AWS calls), on the NAT model built from EC2
+ * (nat/ modelFromEc2): which mode is checked, which NATs serve which AZ, where each private route table leads,
+ * which addresses should be there, which probe answers for each AZ, and the findings of the NAT, routes,
+ * addresses and quiesce checks. `analyzeTopology` is a sequence of named steps.
  */
-import type { RouteTable, Subnet } from '@aws-sdk/client-ec2';
-import { natFindings, quiesceFindings, regionalFindings, routeFindings } from './topology-checks';
-import { modelFromEc2 } from '../nat/index';
 import {
-  LIVE_GATEWAY,
-  LIVE_INSTANCE,
+  azOf,
+  azTopologies,
+  detectMode,
   egressIpsOf,
-  gatewaySummary,
-  instanceSummary,
-  interfaceSummary,
-  natLabel,
-  sorted,
+  isEgressNat,
+  liveModeOf,
+  modelFromEc2,
+  natOfRoute,
+  privateGatewayIds,
+  publicIpsOf,
+  servingNats,
   tagValue,
-} from './nats';
+  type NatTopology,
+  type TopologySnapshot,
+} from '../nat/index';
+import {
+  isLiveNat,
+  natFindings,
+  natLabel,
+  quiesceFindings,
+  regionalFindings,
+  routeFindings,
+  sorted,
+  type LiveNat,
+} from './topology-checks';
 import type {
   AddressSummary,
   AnalyzeOptions,
   AzSummary,
-  DefaultRoute,
-  DetectedMode,
   Finding,
-  NatSummary,
   ProbeTarget,
   RouteTableSummary,
   SsmEndpoints,
   TopologyAnalysis,
-  TopologySnapshot,
 } from './types';
 
-const DEFAULT_ROUTE = '0.0.0.0/0';
+export { defaultRouteOf, routeTableBySubnet } from '../nat/index';
 
-export function defaultRouteOf(table: RouteTable): DefaultRoute {
-  const route = table.Routes?.find((r) => r.DestinationCidrBlock === DEFAULT_ROUTE);
-  if (!route) return { kind: 'none', target: '', state: '' };
-  const state = route.State ?? 'active';
-  if (route.NatGatewayId) return { kind: 'nat-gateway', target: route.NatGatewayId, state };
-  if (route.NetworkInterfaceId || route.InstanceId) {
-    return { kind: 'instance', target: (route.NetworkInterfaceId ?? route.InstanceId) as string, state };
-  }
-  if (route.GatewayId?.startsWith('igw-')) return { kind: 'internet-gateway', target: route.GatewayId, state };
-  const other =
-    route.TransitGatewayId ??
-    route.VpcPeeringConnectionId ??
-    route.GatewayId ??
-    route.LocalGatewayId ??
-    route.CarrierGatewayId ??
-    route.CoreNetworkArn ??
-    route.EgressOnlyInternetGatewayId ??
-    'unknown target';
-  return { kind: 'other', target: other, state };
-}
-
-/** Each subnet's route table: its explicit association, else the VPC's main route table. */
-export function routeTableBySubnet(subnets: Subnet[], tables: RouteTable[]): Map<string, RouteTable | undefined> {
-  const explicit = new Map<string, RouteTable>();
-  let main: RouteTable | undefined;
-  for (const table of tables) {
-    for (const assoc of table.Associations ?? []) {
-      if (assoc.Main) main = table;
-      if (assoc.SubnetId && assoc.AssociationState?.State !== 'disassociated') explicit.set(assoc.SubnetId, table);
-    }
-  }
-  return new Map(subnets.map((s) => [s.SubnetId as string, explicit.get(s.SubnetId as string) ?? main]));
-}
+type Mode = TopologyAnalysis['mode'];
+type Add = (f: Finding) => void;
 
 function ssmEndpointsOf(snap: TopologySnapshot): SsmEndpoints {
   const have = (svc: string) =>
@@ -79,270 +57,226 @@ function ssmEndpointsOf(snap: TopologySnapshot): SsmEndpoints {
   return { ssm: have('ssm'), ec2messages: have('ec2messages'), ssmmessages: have('ssmmessages') };
 }
 
-export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions): TopologyAnalysis {
-  const findings: Finding[] = [];
-  const add = (f: Finding) => findings.push(f);
-  const subnetById = new Map(snap.subnets.map((s) => [s.SubnetId as string, s]));
-  const rtBySubnet = routeTableBySubnet(snap.subnets, snap.routeTables);
-
-  const publicSubnets = new Set<string>();
-  const privateSubnets: Subnet[] = [];
-  for (const subnet of snap.subnets) {
-    const table = rtBySubnet.get(subnet.SubnetId as string);
-    if (table && defaultRouteOf(table).kind === 'internet-gateway') publicSubnets.add(subnet.SubnetId as string);
-    else privateSubnets.push(subnet);
-  }
-
-  // NATs of both kinds (the mode decides which are "active").
-  const instanceNats = [
-    ...snap.natInstances.map((i) => instanceSummary(i, snap, publicSubnets)),
-    ...(snap.natInterfaces ?? []).map((eni) =>
-      interfaceSummary(
-        eni,
-        snap.interfaceInstances?.find((i) => i.InstanceId === eni.Attachment?.InstanceId),
-        snap,
-        publicSubnets,
-      ),
-    ),
-  ];
-  const gatewayNats = snap.natGateways
-    .filter((g) => g.State !== 'deleted' && (g.ConnectivityType ?? 'public') === 'public')
-    .map((g) => gatewaySummary(g, subnetById, publicSubnets));
-  const allNats = [...instanceNats, ...gatewayNats];
-  const privateGateways = new Set(
-    snap.natGateways.filter((g) => g.ConnectivityType === 'private').map((g) => g.NatGatewayId),
-  );
-  const natForRoute = (route: DefaultRoute): NatSummary | undefined => {
-    if (route.kind === 'nat-gateway') return gatewayNats.find((n) => n.id === route.target);
-    if (route.kind === 'instance')
-      return instanceNats.find((n) => n.id === route.target || n.eniIds.includes(route.target));
-    return undefined;
-  };
-
-  // PTRs onto NATs.
-  const ptrByAllocation = new Map(snap.addressAttributes.map((a) => [a.AllocationId, a.PtrRecord]));
-  for (const nat of allNats) {
-    const ptr = nat.allocationId ? ptrByAllocation.get(nat.allocationId) : undefined;
-    if (ptr) nat.ptr = ptr;
-  }
-
-  // Private route tables (one entry per table, with the private subnets that use it).
-  const rtSummaries = new Map<string, RouteTableSummary>();
-  const subnetsWithoutTable: Subnet[] = [];
-  for (const subnet of privateSubnets) {
-    const table = rtBySubnet.get(subnet.SubnetId as string);
-    if (!table) {
-      subnetsWithoutTable.push(subnet);
-      continue;
-    }
-    const id = table.RouteTableId as string;
-    let summary = rtSummaries.get(id);
-    if (!summary) {
-      const defaultRoute = defaultRouteOf(table);
-      const nat = natForRoute(defaultRoute);
-      if (nat) defaultRoute.natId = nat.id;
-      summary = {
-        id,
-        main: !!table.Associations?.some((a) => a.Main),
-        subnetIds: [],
-        azs: [],
-        defaultRoute,
-      };
-      const name = tagValue(table.Tags, 'Name');
-      if (name !== undefined) summary.name = name;
-      rtSummaries.set(id, summary);
-    }
-    summary.subnetIds.push(subnet.SubnetId as string);
-    const az = subnet.AvailabilityZone ?? 'unknown';
-    if (!summary.azs.includes(az)) summary.azs.push(az);
-  }
-  const routeTables = sorted(rtSummaries.keys()).map((id) => {
-    const rt = rtSummaries.get(id) as RouteTableSummary;
-    rt.subnetIds.sort();
-    rt.azs.sort();
-    return rt;
-  });
-
-  // Mode: the input, else what the private routes point at, else what exists.
-  let mode: DetectedMode;
-  let modeSource: 'input' | 'detected' = 'input';
-  if (options.mode !== 'auto') {
-    mode = options.mode;
-  } else {
-    modeSource = 'detected';
-    const viaInstance = routeTables.filter((rt) => rt.defaultRoute.kind === 'instance').length;
-    const viaGateway = routeTables.filter((rt) => rt.defaultRoute.kind === 'nat-gateway').length;
-    const liveInstances = instanceNats.filter((n) => LIVE_INSTANCE.has(n.state)).length;
-    const liveGateways = gatewayNats.filter((n) => LIVE_GATEWAY.has(n.state)).length;
-    if (viaInstance + viaGateway > 0) mode = viaInstance > viaGateway ? 'instance' : 'gateway';
-    else if (liveInstances + liveGateways > 0) mode = liveInstances > liveGateways ? 'instance' : 'gateway';
-    else mode = 'none';
-  }
-  const active = (nat: NatSummary) => nat.kind === mode;
-  const nats = allNats.filter((n) => active(n) || routeTables.some((rt) => rt.defaultRoute.natId === n.id));
-
-  // AZs with private subnets.
-  const azNames = sorted(new Set(privateSubnets.map((s) => s.AvailabilityZone ?? 'unknown')));
-  const azs: AzSummary[] = azNames.map((az) => {
-    const tables = routeTables.filter((rt) => rt.azs.includes(az));
-    const egressNatIds = sorted(new Set(tables.map((rt) => rt.defaultRoute.natId).filter((id): id is string => !!id)));
-    return {
-      az,
-      privateSubnetIds: sorted(
-        privateSubnets.filter((s) => (s.AvailabilityZone ?? 'unknown') === az).map((s) => s.SubnetId as string),
-      ),
-      routeTableIds: tables.map((rt) => rt.id),
-      natIds: nats.filter((n) => active(n) && n.az === az).map((n) => n.id),
-      egressNatIds,
-      egressIps: sorted(
-        new Set(
-          egressNatIds.flatMap((id) =>
-            egressIpsOf(
-              allNats.find((n) => n.id === id),
-              az,
-            ),
-          ),
-        ),
-      ),
+/** The private route tables (sorted by id), each with the NAT its default route reaches. */
+function routeTableSummaries(model: NatTopology): RouteTableSummary[] {
+  return model.routes.map((r) => {
+    const nat = natOfRoute(model, r);
+    const summary: RouteTableSummary = {
+      id: r.ref,
+      main: r.table?.main ?? false,
+      subnetIds: r.table?.subnetIds ?? [],
+      azs: r.azs ?? [],
+      defaultRoute: { ...(r.route ?? { kind: 'none', target: '', state: '' }), ...(nat ? { natId: nat.ref } : {}) },
     };
+    if (r.table?.name !== undefined) summary.name = r.table.name;
+    return summary;
   });
+}
 
-  // Addresses.
-  const expected = new Set(options.expectedIps);
-  const addresses: AddressSummary[] = snap.addresses
-    .filter((a) => a.PublicIp)
+/** The mode: the input, else what the private routes point at, else what exists. */
+function modeFor(options: AnalyzeOptions, model: NatTopology): { mode: Mode; modeSource: 'input' | 'detected' } {
+  if (options.mode !== 'auto') return { mode: options.mode, modeSource: 'input' };
+  return { mode: detectMode(model), modeSource: 'detected' };
+}
+
+/** Each AZ with private subnets: its tables, the NATs of the mode in it, the NATs it reaches and their IPs. */
+function azSummaries(model: NatTopology, mode: Mode): AzSummary[] {
+  return azTopologies(model).map((az) => ({
+    az: az.az,
+    privateSubnetIds: az.privateSubnetIds,
+    routeTableIds: az.routes.map((r) => r.ref),
+    natIds: az.nats.filter((n) => liveModeOf(n) === mode).map((n) => n.ref),
+    egressNatIds: az.egressNatRefs,
+    egressIps: az.egressIps,
+  }));
+}
+
+/** The addresses a NAT holds or that are expected, by public IP. */
+function addressSummaries(model: NatTopology, expected: Set<string>): AddressSummary[] {
+  return (model.addresses ?? [])
     .map((a) => {
-      const nat = allNats.find(
-        (n) => (n.allocationId && n.allocationId === a.AllocationId) || (n.publicIp && n.publicIp === a.PublicIp),
-      );
-      const summary: AddressSummary = { publicIp: a.PublicIp as string, expected: expected.has(a.PublicIp as string) };
-      if (a.AllocationId) summary.allocationId = a.AllocationId;
-      const name = tagValue(a.Tags, 'Name');
-      if (name !== undefined) summary.name = name;
-      const ptr = a.AllocationId ? ptrByAllocation.get(a.AllocationId) : undefined;
-      if (ptr) summary.ptr = ptr;
-      if (nat) summary.natId = nat.id;
-      else if (a.InstanceId || a.NetworkInterfaceId)
-        summary.associatedWith = (a.InstanceId ?? a.NetworkInterfaceId) as string;
+      const summary: AddressSummary = { publicIp: a.publicIp, expected: expected.has(a.publicIp) };
+      if (a.allocationId) summary.allocationId = a.allocationId;
+      if (a.name !== undefined) summary.name = a.name;
+      if (a.ptr) summary.ptr = a.ptr;
+      if (a.natRef) summary.natId = a.natRef;
+      else if (a.associatedWith) summary.associatedWith = a.associatedWith;
       return summary;
     })
     .filter((a) => a.natId || a.expected)
     .sort((x, y) => x.publicIp.localeCompare(y.publicIp));
-  const allocated = new Set(snap.addresses.map((a) => a.PublicIp));
-  const natPublicIps = sorted(
-    new Set(
-      nats
-        .filter(active)
-        .flatMap((n) => (n.regional ? Object.values(n.regional.ipsByAz).flat() : n.publicIp ? [n.publicIp] : [])),
-    ),
-  );
+}
 
-  if (snap.addressAttributesError) {
+/** What the findings are computed from. */
+interface Facts {
+  snap: TopologySnapshot;
+  options: AnalyzeOptions;
+  model: NatTopology;
+  mode: Mode;
+  allNats: LiveNat[];
+  nats: LiveNat[];
+  routeTables: RouteTableSummary[];
+  azs: AzSummary[];
+  addresses: AddressSummary[];
+  natPublicIps: string[];
+}
+
+const active = (f: Facts) => (n: LiveNat) => liveModeOf(n) === f.mode;
+
+/** Quiesce expected: no live NAT, no private default route, and every expected Elastic IP still allocated. */
+function quiescedFindings(add: Add, f: Facts): void {
+  quiesceFindings(add, f.allNats, f.routeTables);
+  const allocated = new Set(f.snap.addresses.map((a) => a.PublicIp));
+  for (const ip of sorted(new Set(f.options.expectedIps))) {
+    if (allocated.has(ip)) continue;
+    add({
+      severity: 'error',
+      check: 'addresses',
+      resource: ip,
+      message:
+        `Expected Elastic IP ${ip} is no longer allocated in ${f.snap.region}: it must survive quiesce ` +
+        '(SPF, reverse DNS and allow-lists depend on it)',
+    });
+  }
+}
+
+/** The VPC as a whole: private subnets exist, each has a route table, and some NAT was found. */
+function vpcFindings(add: Add, f: Facts): void {
+  const priv = (f.model.subnets ?? []).filter((s) => !s.public);
+  if (priv.length === 0) {
+    add({
+      severity: 'warning',
+      check: 'vpc',
+      message:
+        `VPC ${f.snap.vpc.VpcId} has no private subnets (every subnet routes 0.0.0.0/0 to an internet gateway): ` +
+        'nothing egresses through a NAT',
+    });
+  }
+  for (const subnet of priv.filter((s) => !s.routeTableId)) {
+    add({
+      severity: 'error',
+      check: 'routes',
+      az: subnet.az,
+      resource: subnet.id,
+      message: `Subnet ${subnet.id} has no route table (and the VPC has no main route table)`,
+    });
+  }
+  if (f.mode === 'none' && priv.length > 0) {
+    add({
+      severity: 'error',
+      check: 'nat',
+      message:
+        `No NAT found in ${f.snap.vpc.VpcId}: no instance named ${f.options.natNamePattern} and no NAT gateway. ` +
+        'If the environment is quiesced, set expect-quiesced: true',
+    });
+  }
+}
+
+/** Private NAT gateways are listed, not checked; every AZ needs a NAT of the mode or a route to a healthy one. */
+function coverageFindings(add: Add, f: Facts): void {
+  for (const g of f.model.nats.filter((n) => n.kind === 'private-gateway')) {
+    add({
+      severity: 'info',
+      check: 'nat',
+      ...(g.az ? { az: g.az } : {}),
+      resource: g.ref,
+      message:
+        `Private NAT gateway ${g.ref} (${g.live?.state ?? 'unknown'}): listed for information; ` +
+        'private NAT gateways give no internet egress and are not checked',
+    });
+  }
+  for (const az of f.azs) {
+    if (az.natIds.length > 0 || f.mode === 'none') continue;
+    if (az.egressNatIds.some((id) => f.allNats.find((n) => n.ref === id)?.live.healthy)) continue;
+    add({
+      severity: 'error',
+      check: 'nat',
+      az: az.az,
+      message:
+        `No ${f.mode === 'instance' ? 'running NAT instance' : 'available NAT gateway'} in ${az.az}, ` +
+        'and its private subnets do not reach one elsewhere',
+    });
+  }
+}
+
+/** expected-ips against the NATs' addresses, both ways. */
+function expectedIpFindings(add: Add, f: Facts): void {
+  const expected = new Set(f.options.expectedIps);
+  const allocated = new Set(f.snap.addresses.map((a) => a.PublicIp));
+  for (const ip of sorted(expected)) {
+    if (f.natPublicIps.includes(ip)) continue;
+    const holder = f.addresses.find((a) => a.publicIp === ip)?.associatedWith;
+    const why = !allocated.has(ip)
+      ? ' and is no longer allocated in this region (released?)'
+      : holder
+        ? ` (it is associated with ${holder})`
+        : ' (it is allocated but not associated)';
+    add({
+      severity: 'error',
+      check: 'addresses',
+      resource: ip,
+      message: `Expected egress IP ${ip} is not on any NAT${why}: SPF, allow-lists and reverse DNS depend on it`,
+    });
+  }
+  for (const ip of f.natPublicIps) {
+    if (expected.has(ip)) continue;
+    const nat = f.nats.find((n) => publicIpsOf(n).includes(ip)) as LiveNat;
+    add({
+      severity: 'error',
+      check: 'addresses',
+      az: azOf(nat),
+      resource: nat.ref,
+      message: `${natLabel(nat)} egresses from ${ip}, which is not in expected-ips`,
+    });
+  }
+}
+
+/** Every finding of the NAT, routes, addresses and quiesce checks, in report order. */
+function topologyFindings(add: Add, f: Facts): void {
+  if (f.snap.addressAttributesError) {
     add({
       severity: 'warning',
       check: 'addresses',
-      message: `Reverse DNS of the Elastic IPs could not be read: ${snap.addressAttributesError}`,
+      message: `Reverse DNS of the Elastic IPs could not be read: ${f.snap.addressAttributesError}`,
     });
   }
+  if (f.options.expectQuiesced) return quiescedFindings(add, f);
+  vpcFindings(add, f);
+  routeFindings(add, f.routeTables, f.allNats, f.mode, privateGatewayIds(f.snap.natGateways));
+  natFindings(add, f.nats.filter(active(f)), f.routeTables);
+  regionalFindings(
+    add,
+    f.nats.filter((n) => n.kind === 'regional-gateway'),
+    f.routeTables,
+    f.options.expectedIps.length > 0,
+  );
+  coverageFindings(add, f);
+  if (f.options.expectedIps.length > 0) expectedIpFindings(add, f);
+}
 
-  if (options.expectQuiesced) {
-    quiesceFindings(add, instanceNats, gatewayNats, routeTables);
-    for (const ip of sorted(expected)) {
-      if (!allocated.has(ip)) {
-        add({
-          severity: 'error',
-          check: 'addresses',
-          resource: ip,
-          message: `Expected Elastic IP ${ip} is no longer allocated in ${snap.region}: it must survive quiesce (SPF, reverse DNS and allow-lists depend on it)`,
-        });
-      }
-    }
-  } else {
-    if (privateSubnets.length === 0) {
-      add({
-        severity: 'warning',
-        check: 'vpc',
-        message: `VPC ${snap.vpc.VpcId} has no private subnets (every subnet routes 0.0.0.0/0 to an internet gateway): nothing egresses through a NAT`,
-      });
-    }
-    for (const subnet of subnetsWithoutTable) {
-      add({
-        severity: 'error',
-        check: 'routes',
-        az: subnet.AvailabilityZone,
-        resource: subnet.SubnetId,
-        message: `Subnet ${subnet.SubnetId} has no route table (and the VPC has no main route table)`,
-      });
-    }
-    if (mode === 'none' && privateSubnets.length > 0) {
-      add({
-        severity: 'error',
-        check: 'nat',
-        message: `No NAT found in ${snap.vpc.VpcId}: no instance named ${options.natNamePattern} and no NAT gateway. If the environment is quiesced, set expect-quiesced: true`,
-      });
-    }
-    routeFindings(add, routeTables, allNats, mode, privateGateways);
-    natFindings(add, nats.filter(active), routeTables);
-    regionalFindings(
-      add,
-      nats.filter((n) => n.regional),
-      routeTables,
-      options.expectedIps.length > 0,
-    );
-    for (const g of snap.natGateways.filter((x) => x.ConnectivityType === 'private' && x.State !== 'deleted')) {
-      const az = (g.SubnetId && subnetById.get(g.SubnetId)?.AvailabilityZone) || undefined;
-      add({
-        severity: 'info',
-        check: 'nat',
-        ...(az ? { az } : {}),
-        resource: g.NatGatewayId,
-        message: `Private NAT gateway ${g.NatGatewayId} (${g.State ?? 'unknown'}): listed for information; private NAT gateways give no internet egress and are not checked`,
-      });
-    }
-    for (const az of azs) {
-      if (az.natIds.length > 0 || mode === 'none') continue;
-      const served = az.egressNatIds.some((id) => allNats.find((n) => n.id === id)?.healthy);
-      if (!served) {
-        add({
-          severity: 'error',
-          check: 'nat',
-          az: az.az,
-          message: `No ${mode === 'instance' ? 'running NAT instance' : 'available NAT gateway'} in ${az.az}, and its private subnets do not reach one elsewhere`,
-        });
-      }
-    }
-    if (options.expectedIps.length > 0) {
-      for (const ip of sorted(expected)) {
-        if (natPublicIps.includes(ip)) continue;
-        const holder = addresses.find((a) => a.publicIp === ip)?.associatedWith;
-        const why = !allocated.has(ip)
-          ? ' and is no longer allocated in this region (released?)'
-          : holder
-            ? ` (it is associated with ${holder})`
-            : ' (it is allocated but not associated)';
-        add({
-          severity: 'error',
-          check: 'addresses',
-          resource: ip,
-          message: `Expected egress IP ${ip} is not on any NAT${why}: SPF, allow-lists and reverse DNS depend on it`,
-        });
-      }
-      for (const ip of natPublicIps) {
-        if (expected.has(ip)) continue;
-        const nat = nats.find((n) => n.publicIp === ip) as NatSummary;
-        add({
-          severity: 'error',
-          check: 'addresses',
-          az: nat.az,
-          resource: nat.id,
-          message: `${natLabel(nat)} egresses from ${ip}, which is not in expected-ips`,
-        });
-      }
-    }
-  }
-
-  const probeTargets = probeTargetsOf(snap, rtBySubnet, publicSubnets, allNats, add);
+/** The analysis of one snapshot (pure). See the module comment. */
+export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions): TopologyAnalysis {
   const model = modelFromEc2(snap);
+  const allNats = model.nats.filter(isLiveNat).filter(isEgressNat);
+  const { mode, modeSource } = modeFor(options, model);
+  const nats = servingNats(model, mode).filter(isLiveNat);
+  const facts: Facts = {
+    snap,
+    options,
+    model,
+    mode,
+    allNats,
+    nats,
+    routeTables: routeTableSummaries(model),
+    azs: azSummaries(model, mode),
+    addresses: addressSummaries(model, new Set(options.expectedIps)),
+    natPublicIps: [],
+  };
+  facts.natPublicIps = sorted(new Set(nats.filter(active(facts)).flatMap(publicIpsOf)));
+  const findings: Finding[] = [];
+  const add = (f: Finding) => findings.push(f);
+  topologyFindings(add, facts);
+  const probeTargets = probeTargetsOf(snap, model, add);
   const analysis: TopologyAnalysis = {
     model,
     region: snap.region,
@@ -350,11 +284,11 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
     mode,
     modeSource,
     quiesced: options.expectQuiesced && !findings.some((f) => f.check === 'quiesce' && f.severity === 'error'),
-    azs,
+    azs: facts.azs,
     nats,
-    routeTables,
-    addresses,
-    natPublicIps,
+    routeTables: facts.routeTables,
+    addresses: facts.addresses,
+    natPublicIps: facts.natPublicIps,
     ssmEndpoints: ssmEndpointsOf(snap),
     probeTargets,
     findings,
@@ -364,14 +298,28 @@ export function analyzeTopology(snap: TopologySnapshot, options: AnalyzeOptions)
   return analysis;
 }
 
-function probeTargetsOf(
-  snap: TopologySnapshot,
-  rtBySubnet: Map<string, RouteTable | undefined>,
-  publicSubnets: Set<string>,
-  nats: NatSummary[],
-  add: (f: Finding) => void,
-): ProbeTarget[] {
+/** The probe instance's route: the NAT its subnet's route table reaches, and the IPs it answers from there. */
+function probeTarget(model: NatTopology, id: string, az: string, subnetId: string | undefined): ProbeTarget {
+  const target: ProbeTarget = { instanceId: id, az };
+  if (subnetId) target.subnetId = subnetId;
+  const tableId = model.subnets?.find((s) => s.id === subnetId)?.routeTableId;
+  if (tableId) target.routeTableId = tableId;
+  const route = model.routes.find((r) => r.ref === tableId);
+  const nat = route ? natOfRoute(model, route) : undefined;
+  if (nat) {
+    target.natId = nat.ref;
+    // A regional gateway answers from its address in the probe's AZ.
+    const ips = egressIpsOf(nat, az);
+    if (ips[0]) target.expectedIp = ips[0];
+    if (ips.length > 1) target.acceptedIps = ips;
+  }
+  return target;
+}
+
+/** One running probe instance in a private subnet per AZ (lowest instance id first). */
+function probeTargetsOf(snap: TopologySnapshot, model: NatTopology, add: Add): ProbeTarget[] {
   const byAz = new Map<string, ProbeTarget>();
+  const publicSubnets = new Set((model.subnets ?? []).filter((s) => s.public).map((s) => s.id));
   const candidates = [...snap.probeInstances].sort((a, b) => String(a.InstanceId).localeCompare(String(b.InstanceId)));
   for (const instance of candidates) {
     const id = instance.InstanceId as string;
@@ -392,32 +340,21 @@ function probeTargetsOf(
         check: 'probe',
         az,
         resource: id,
-        message: `Probe instance ${id} is in public subnet ${instance.SubnetId}: it egresses through the internet gateway, not a NAT, so it is not used`,
+        message:
+          `Probe instance ${id} is in public subnet ${instance.SubnetId}: it egresses through the internet ` +
+          'gateway, not a NAT, so it is not used',
       });
       continue;
     }
-    if (byAz.has(az)) continue;
-    const table = instance.SubnetId ? rtBySubnet.get(instance.SubnetId) : undefined;
-    const target: ProbeTarget = { instanceId: id, az };
-    if (instance.SubnetId) target.subnetId = instance.SubnetId;
-    if (table?.RouteTableId) target.routeTableId = table.RouteTableId;
-    if (table) {
-      const route = defaultRouteOf(table);
-      const nat =
-        route.kind === 'nat-gateway'
-          ? nats.find((n) => n.id === route.target)
-          : route.kind === 'instance'
-            ? nats.find((n) => n.id === route.target || n.eniIds.includes(route.target))
-            : undefined;
-      if (nat) {
-        target.natId = nat.id;
-        // A regional gateway answers from its address in the probe's AZ.
-        const ips = egressIpsOf(nat, az);
-        if (ips[0]) target.expectedIp = ips[0];
-        if (ips.length > 1) target.acceptedIps = ips;
-      }
-    }
-    byAz.set(az, target);
+    if (!byAz.has(az)) byAz.set(az, probeTarget(model, id, az, instance.SubnetId));
   }
   return sorted(byAz.keys()).map((az) => byAz.get(az) as ProbeTarget);
+}
+
+/** The instances whose console output explains an instance-mode failure (an interface NAT's: the one behind it). */
+export function consoleTargets(analysis: TopologyAnalysis): { id: string; az: string }[] {
+  return analysis.nats
+    .filter(isLiveNat)
+    .filter((n) => liveModeOf(n) === 'instance' && n.live.state === 'running')
+    .map((n) => ({ id: n.live.instanceId ?? n.ref, az: azOf(n) }));
 }

@@ -27,6 +27,11 @@ export function natGatewayAllocations(gateway: NatGateway): string[] {
   return (gateway.NatGatewayAddresses ?? []).map((a) => a.AllocationId ?? '').filter((a) => a !== '');
 }
 
+/** Ids of the private NAT gateways (ConnectivityType private) among `gateways`, in any state, deleted included. */
+export function privateGatewayIds(gateways: NatGateway[]): Set<string> {
+  return new Set(gateways.filter((g) => g.ConnectivityType === 'private').map((g) => g.NatGatewayId as string));
+}
+
 /**
  * Who holds an address now: 'instance' when EC2 names an instance (Address.InstanceId), 'interface' when it is
  * associated (AssociationId) with a network interface and no instance — a NAT gateway's ENI, or a bare

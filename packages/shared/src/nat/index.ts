@@ -27,7 +27,7 @@ export {
   type RouteFacts,
 } from './plan';
 export { defaultRouteOf, modelFromEc2, routeTableBySubnet, type Ec2Describes } from './ec2';
-export { addressHolder, natGatewayAllocations, tagValue } from './ec2-nats';
+export { addressHolder, natGatewayAllocations, privateGatewayIds, tagValue } from './ec2-nats';
 export { readTopology, type ReadTopologyOptions, type TopologySnapshot } from './read';
 export { compareModels } from './compare';
 export {
