@@ -21,7 +21,8 @@ import {
 } from '../nat/index';
 import { readInstanceTypes, type InstanceTypeNetwork } from './instance-types';
 import { MAX_ADVISE_DAYS, metricWindow, readMetrics, type MetricWindow, type RawMetrics } from './metrics';
-import { priceModes, type ModelResult } from './model';
+import type { ModelResult } from './model';
+import { priceModes } from './recommend';
 import { readPrices, type PriceBook } from './prices';
 import { natTraffic } from './traffic';
 import type { Advice, AdvisorNat, ModeId, NatTraffic } from './types';
