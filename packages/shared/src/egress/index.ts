@@ -3,7 +3,7 @@
  * diagnosis of NAT instances, the verdict (with a wait loop on the injected clock) and its reports.
  */
 export * from './types';
-export { analyzeTopology, consoleTargets, defaultRouteOf, routeTableBySubnet } from './topology';
+export { analyzeTopology, consoleTargets } from './topology';
 export { reportNat, type ReportNat } from './report-nat';
 export { INTERFACE_RECOVERY } from './topology-checks';
 export * from './probe';

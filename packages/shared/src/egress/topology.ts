@@ -41,8 +41,6 @@ import type {
   TopologyAnalysis,
 } from './types';
 
-export { defaultRouteOf, routeTableBySubnet } from '../nat/index';
-
 type Mode = TopologyAnalysis['mode'];
 type Add = (f: Finding) => void;
 

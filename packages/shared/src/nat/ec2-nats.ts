@@ -52,6 +52,7 @@ export interface Ec2Context {
   ptrByAllocation: ReadonlyMap<string | undefined, string | undefined>;
 }
 
+/** The context of one snapshot: its addresses, images, subnets by id, public subnets and PTRs by allocation. */
 export function ec2Context(
   input: { addresses: Address[]; images: Image[]; subnets: Subnet[]; addressAttributes: AddressAttribute[] },
   publicSubnets: ReadonlySet<string>,

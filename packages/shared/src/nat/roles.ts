@@ -80,6 +80,7 @@ export function isNatCandidate(rc: ResourceChange): boolean {
   return TYPE_ROLE.has(rc.type) && rc.mode !== 'data';
 }
 
+/** The address globs of every role as regular expressions: a role given in `patterns` replaces its defaults. */
 export function compilePatterns(patterns: Partial<Record<Role, string[]>> = {}): Record<Role, RegExp[]> {
   const out = {} as Record<Role, RegExp[]>;
   for (const role of ROLES) out[role] = (patterns[role] ?? DEFAULT_PATTERNS[role]).map(globToRegExp);

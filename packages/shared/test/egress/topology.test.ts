@@ -1,8 +1,8 @@
 /** Pure analysis of NAT topologies (no AWS): private-subnet detection, main route table, mode detection. */
 import { describe, expect, it } from '@jest/globals';
 import type { Instance, NatGateway, RouteTable, Subnet } from '@aws-sdk/client-ec2';
-import { analyzeTopology, defaultRouteOf, reportNat, type AnalyzeOptions } from '@nat-egress/shared/egress';
-import type { TopologySnapshot } from '@nat-egress/shared/nat';
+import { analyzeTopology, reportNat, type AnalyzeOptions } from '@nat-egress/shared/egress';
+import { defaultRouteOf, type TopologySnapshot } from '@nat-egress/shared/nat';
 
 const VPC = 'vpc-0123456789abcdef0';
 const subnet = (id: string, az: string): Subnet => ({ SubnetId: id, AvailabilityZone: az, VpcId: VPC });
