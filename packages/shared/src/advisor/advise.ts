@@ -14,11 +14,11 @@ import {
   detectMode,
   liveModeOf,
   modelFromEc2,
-  readTopology,
   servingNats,
   type NatNode,
   type NatTopology,
 } from '../nat/index';
+import { readTopology } from '../nat/read';
 import { readInstanceTypes, type InstanceTypeNetwork } from './instance-types';
 import { MAX_ADVISE_DAYS, metricWindow, readMetrics, type MetricWindow, type RawMetrics } from './metrics';
 import type { ModelResult } from './model';

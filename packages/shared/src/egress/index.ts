@@ -3,6 +3,7 @@
  * diagnosis of NAT instances, the verdict (with a wait loop on the injected clock) and its reports.
  */
 export * from './types';
+export { readTopology, type ReadTopologyOptions } from '../nat/read';
 export { analyzeTopology, consoleTargets } from './topology';
 export { reportNat, type ReportNat } from './report-nat';
 export { INTERFACE_RECOVERY } from './topology-checks';

@@ -3,6 +3,10 @@
  * (plan.ts, with the NAT roles of roles.ts and the AZ keys of keys.ts) or from EC2 (read.ts reads the
  * describes; ec2.ts and ec2-nats.ts interpret them), compared (compare.ts) and queried (query.ts).
  * No other module reads NAT attributes from plan JSON or interprets EC2 NAT shapes.
+ *
+ * `readTopology` (read.ts, the EC2 describes) is not exported here: the callers that make those calls import
+ * `nat/read` themselves, so code that only needs the model (plan-guard, cutover) reaches no EC2 call — what
+ * test/workflows/iam.test.ts checks against each action's least-privilege policy.
  */
 export * from './types';
 export * from './roles';
@@ -26,9 +30,8 @@ export {
   type NatTarget,
   type RouteFacts,
 } from './plan';
-export { defaultRouteOf, modelFromEc2, routeTableBySubnet, type Ec2Describes } from './ec2';
+export { defaultRouteOf, modelFromEc2, routeTableBySubnet, type Ec2Describes, type TopologySnapshot } from './ec2';
 export { addressHolder, natGatewayAllocations, privateGatewayIds, tagValue } from './ec2-nats';
-export { readTopology, type ReadTopologyOptions, type TopologySnapshot } from './read';
 export { compareModels } from './compare';
 export {
   allocationsOf,

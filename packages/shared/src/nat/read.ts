@@ -23,47 +23,13 @@ import {
   type Filter,
   type Image,
   type Instance,
-  type NatGateway,
   type NetworkInterface,
-  type RouteTable,
-  type Subnet,
   type Vpc,
-  type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
 import type { Tag } from '../inputs/index';
 import { ActionFailure, describeError } from '../runtime/index';
+import type { TopologySnapshot } from './ec2';
 import { natGatewayAllocations } from './ec2-nats';
-
-/** Everything read from EC2 for one VPC; plain SDK shapes so what is built from it is a pure function of it. */
-export interface TopologySnapshot {
-  region: string;
-  vpc: Vpc;
-  subnets: Subnet[];
-  routeTables: RouteTable[];
-  natGateways: NatGateway[];
-  /** Instances in the VPC whose Name tag matches the NAT name pattern (not terminated). */
-  natInstances: Instance[];
-  /**
-   * Network interfaces that private default routes target and that belong to no NAT instance found by name:
-   * ENI-based NAT (an Auto Scaling group's instance attaches the interface at boot), or a second interface.
-   */
-  natInterfaces?: NetworkInterface[];
-  /** The instances currently attached to those interfaces. */
-  interfaceInstances?: Instance[];
-  /** Candidate probe instances (from probe-instances or probe-tag), in the VPC. */
-  probeInstances: Instance[];
-  /** The region's VPC Elastic IPs (DescribeAddresses has no VPC filter; they are related in the analysis). */
-  addresses: Address[];
-  /** Reverse DNS (PTR) of the relevant Elastic IPs, from DescribeAddressesAttribute domain-name. */
-  addressAttributes: AddressAttribute[];
-  /** Why the PTR lookup failed, when it did (the rest of the snapshot is still valid). */
-  addressAttributesError?: string;
-  /** AMIs the NAT instances were launched from (for the Role tag). */
-  images: Image[];
-  vpcEndpoints: VpcEndpoint[];
-  /** EC2 API calls made to build this snapshot, by operation (pages counted). */
-  calls: Record<string, number>;
-}
 
 export interface ReadTopologyOptions {
   region: string;
