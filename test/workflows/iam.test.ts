@@ -43,7 +43,10 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-/** Every source file an action's entry can reach: its src/, the shared concepts it imports, and theirs. */
+/**
+ * Every source file an action's entry can reach: its src/, the shared modules it imports (a folder's index.ts and
+ * what that index imports or re-exports, not every file of the folder), and theirs.
+ */
 function reachableFiles(action: string): string[] {
   const seen = new Set<string>();
   const queue = tsFiles(join(repoRoot, 'actions', action, 'src'));
@@ -62,7 +65,7 @@ function reachableFiles(action: string): string[] {
         if (existsSync(`${target}.ts`)) queue.push(`${target}.ts`);
         else if (existsSync(join(target, 'index.ts'))) dir = target;
       }
-      if (dir) queue.push(...tsFiles(dir));
+      if (dir) queue.push(join(dir, 'index.ts'));
     }
   }
   return [...seen];

@@ -28382,7 +28382,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(290);
 /* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4296);
 /* harmony import */ var _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2245);
-/* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4035);
+/* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6381);
 /* harmony import */ var _nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(787);
 /* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5859);
 /**
@@ -29359,7 +29359,7 @@ const defaultSink = {
 
 /***/ }),
 
-/***/ 4035:
+/***/ 6381:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30088,7 +30088,19 @@ function loadPlanText(input, options = {}) {
 // EXTERNAL MODULE: ../../packages/shared/src/report/index.ts
 var report = __nccwpck_require__(787);
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/types.ts
-function modeOf(kind) {
+const ROLES = [
+    'instance',
+    'gateway',
+    'eip',
+    'association',
+    'route',
+    'security',
+    'iam',
+    'imagebuilder',
+    'asg',
+];
+/** The mode a NAT of this kind gives; undefined for a private NAT gateway (no internet egress). */
+function types_modeOf(kind) {
     if (kind === 'zonal-gateway')
         return 'gateway';
     if (kind === 'regional-gateway')
@@ -30102,7 +30114,7 @@ function modeOf(kind) {
 var src_inputs = __nccwpck_require__(4296);
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/values.ts
 /** What `shownValue` returns in place of a sensitive value. */
-const SENSITIVE_TEXT = '(sensitive)';
+const values_SENSITIVE_TEXT = '(sensitive)';
 /** The value as a plain object, or undefined. */
 function asObj(v) {
     return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
@@ -30167,10 +30179,10 @@ function unknownAt(rc, path) {
  * the value as text when it is a string, number or boolean (a list of those is joined with ", "), and
  * undefined when it is absent, null, empty, or a structure (structures are never shown).
  */
-function shownValue(rc, side, path) {
+function values_shownValue(rc, side, path) {
     const { value, marker } = sides(rc, side);
     if (markedAt(marker, path))
-        return SENSITIVE_TEXT;
+        return values_SENSITIVE_TEXT;
     let v = value;
     for (const key of path)
         v = step(v, key);
@@ -30181,241 +30193,6 @@ function shownValue(rc, side, path) {
     if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' || typeof x === 'number'))
         return v.join(', ');
     return undefined;
-}
-
-;// CONCATENATED MODULE: ../../packages/shared/src/nat/roles.ts
-/**
- * Which resource changes play a NAT role, recognised by type and attributes first (an instance or interface
- * with source_dest_check = false forwards traffic; every aws_nat_gateway; a 0.0.0.0/0 route whose target is or
- * may become a NAT), with address globs that operators can override per role (`nat-address-patterns`).
- */
-
-
-const ROLES = [
-    'instance',
-    'gateway',
-    'eip',
-    'association',
-    'route',
-    'security',
-    'iam',
-    'imagebuilder',
-    'asg',
-];
-const NAT_NAMES = ['*aws_instance.nat*', '*nat_instance*', '*nat-instance*', '*fck_nat*', '*fck-nat*'];
-/**
- * Default address patterns per role (globs over the full address). Attribute-based recognition applies on
- * top of these for instances, gateways, routes, associations and Auto Scaling NAT. For `eip` the default is
- * every Elastic IP; the classifier words an address that nothing shows to be NAT egress on its own.
- */
-const DEFAULT_PATTERNS = {
-    // Cabalmail: module.vpc.aws_instance.nat[i]; fck-nat and nat-instance community modules.
-    instance: NAT_NAMES,
-    gateway: ['*'],
-    eip: ['*'],
-    // Besides these, an association is NAT when its address names NAT or it targets a NAT instance/ENI.
-    association: ['*aws_eip_association.nat*'],
-    // Cabalmail: module.vpc.aws_route.private[i]; terraform-aws-modules/vpc: aws_route.private_nat_gateway[i].
-    route: ['*aws_route.private*'],
-    security: [],
-    iam: [],
-    imagebuilder: [],
-    // Launch templates and Auto Scaling groups that run NAT instances (fck-nat's HA mode, seed 004).
-    asg: NAT_NAMES,
-};
-const ROLE_TYPES = {
-    instance: ['aws_instance', 'aws_network_interface'],
-    gateway: ['aws_nat_gateway'],
-    eip: ['aws_eip'],
-    association: ['aws_eip_association', 'aws_nat_gateway_eip_association'],
-    route: ['aws_route', 'aws_route_table'],
-    security: [
-        'aws_security_group',
-        'aws_security_group_rule',
-        'aws_vpc_security_group_ingress_rule',
-        'aws_vpc_security_group_egress_rule',
-        'aws_network_interface_sg_attachment',
-    ],
-    iam: [
-        'aws_iam_role',
-        'aws_iam_instance_profile',
-        'aws_iam_role_policy',
-        'aws_iam_role_policy_attachment',
-        'aws_iam_policy',
-    ],
-    imagebuilder: [
-        'aws_imagebuilder_component',
-        'aws_imagebuilder_image_recipe',
-        'aws_imagebuilder_image_pipeline',
-        'aws_imagebuilder_infrastructure_configuration',
-        'aws_imagebuilder_distribution_configuration',
-        'aws_imagebuilder_workflow',
-        'aws_imagebuilder_lifecycle_policy',
-    ],
-    asg: ['aws_launch_template', 'aws_autoscaling_group'],
-};
-const TYPE_ROLE = new Map();
-for (const role of ROLES)
-    for (const t of ROLE_TYPES[role])
-        TYPE_ROLE.set(t, role);
-/** Every resource type that can play a NAT role (the loader's fast-path filter). */
-const NAT_CANDIDATE_TYPES = new Set(TYPE_ROLE.keys());
-/** Cheap pre-filter for the loader: could this change matter to NAT egress at all? */
-function isNatCandidate(rc) {
-    return TYPE_ROLE.has(rc.type) && rc.mode !== 'data';
-}
-function compilePatterns(patterns = {}) {
-    const out = {};
-    for (const role of ROLES)
-        out[role] = (patterns[role] ?? DEFAULT_PATTERNS[role]).map(src_inputs/* globToRegExp */.tL);
-    return out;
-}
-/** Does a token of the address outside the resource type (module names, resource name, key) say "nat"? */
-function natNamed(rc) {
-    const withoutType = rc.address.replace(`${rc.type}.`, '');
-    return withoutType.split(/[^A-Za-z0-9]+/).some((t) => t.toLowerCase() === 'nat');
-}
-/** Route targets that lead to a NAT (a NAT gateway, or an instance / interface that may be a NAT instance). */
-const NAT_TARGETS = ['nat_gateway_id', 'network_interface_id', 'instance_id'];
-/** Route targets that are never a NAT. */
-const OTHER_TARGETS = [
-    'gateway_id',
-    'transit_gateway_id',
-    'vpc_peering_connection_id',
-    'egress_only_gateway_id',
-    'vpc_endpoint_id',
-    'carrier_gateway_id',
-    'local_gateway_id',
-    'core_network_arn',
-];
-const set = (o, k) => typeof o?.[k] === 'string' && o[k] !== '';
-/**
- * Is this route (an aws_route, or one entry of an aws_route_table's inline `route`) a 0.0.0.0/0 route through
- * a NAT? 'nat' when a NAT target is set; 'maybe' when a NAT target is unknown until apply and no other target
- * is set or coming (the provider leaves network_interface_id / instance_id unknown on every new route, an
- * internet-gateway route included, so an unknown NAT target alone proves nothing); 'no' otherwise.
- */
-function natRouteState(route, unknown) {
-    if (!route)
-        return 'no';
-    const dest = route.destination_cidr_block ?? route.cidr_block;
-    if (dest !== '0.0.0.0/0')
-        return 'no';
-    if (set(route, 'nat_gateway_id'))
-        return 'nat';
-    if (OTHER_TARGETS.some((t) => set(route, t) || unknown?.[t] === true))
-        return 'no';
-    if (NAT_TARGETS.some((t) => set(route, t)))
-        return 'nat';
-    return NAT_TARGETS.some((t) => unknown?.[t] === true) ? 'maybe' : 'no';
-}
-/** Index of the inline 0.0.0.0/0 NAT route of an aws_route_table side, or -1. */
-function inlineNatRouteIndex(table) {
-    const routes = table?.route;
-    if (!Array.isArray(routes))
-        return -1;
-    return routes.findIndex((r) => natRouteState(asObj(r)) === 'nat');
-}
-/** Allocation ids NAT gateways hold on either side of the plan (zonal, secondary and regional per-AZ addresses). */
-function gatewayAllocations(changes) {
-    const ids = new Set();
-    for (const rc of changes) {
-        if (rc.type !== 'aws_nat_gateway' || rc.mode === 'data')
-            continue;
-        for (const side of ['before', 'after']) {
-            const o = asObj(rc.change[side]);
-            if (!o)
-                continue;
-            const zones = Array.isArray(o.availability_zone_address) ? o.availability_zone_address.map(asObj) : [];
-            const current = Array.isArray(o.regional_nat_gateway_address) ? o.regional_nat_gateway_address.map(asObj) : [];
-            const found = [
-                o.allocation_id,
-                ...(Array.isArray(o.secondary_allocation_ids) ? o.secondary_allocation_ids : []),
-                ...zones.flatMap((z) => (Array.isArray(z?.allocation_ids) ? z.allocation_ids : [])),
-                ...current.map((a) => a?.allocation_id),
-            ];
-            for (const id of found)
-                if (typeof id === 'string' && id !== '')
-                    ids.add(id);
-        }
-    }
-    return ids;
-}
-/** Ids of NAT instances and their interfaces, from every instance change in the plan (no-ops included). */
-function natTargetIds(changes, patterns) {
-    const ids = new Set();
-    for (const rc of changes) {
-        if (rc.type !== 'aws_instance' && rc.type !== 'aws_network_interface')
-            continue;
-        if (roleOf(rc, patterns, ids) !== 'instance')
-            continue;
-        for (const side of ['before', 'after']) {
-            for (const k of ['id', 'primary_network_interface_id']) {
-                const id = rawString(rc, side, [k]);
-                if (id)
-                    ids.add(id);
-            }
-        }
-    }
-    return ids;
-}
-function roleOf(rc, patterns, natIds, natAllocations = new Set()) {
-    if (rc.mode === 'data')
-        return undefined;
-    const role = TYPE_ROLE.get(rc.type);
-    if (!role)
-        return undefined;
-    const matches = patterns[role].some((re) => re.test(rc.address));
-    const c = rc.change;
-    switch (role) {
-        case 'instance': {
-            const router = asObj(c.before)?.source_dest_check === false || asObj(c.after)?.source_dest_check === false;
-            if (rc.type === 'aws_network_interface')
-                return router ? role : undefined;
-            return router || matches ? role : undefined;
-        }
-        case 'route': {
-            if (rc.type === 'aws_route_table')
-                return inlineNatRouteIndex(asObj(c.before)) >= 0 || inlineNatRouteIndex(asObj(c.after)) >= 0 ? role : undefined;
-            const states = [natRouteState(asObj(c.before)), natRouteState(asObj(c.after), asObj(c.after_unknown))];
-            if (states.includes('nat') || states.includes('maybe'))
-                return role;
-            // A pattern names routes whose target is not visible; a route known to lead elsewhere is never NAT.
-            const known = (side) => !!side && (side.destination_cidr_block ?? side.cidr_block) === '0.0.0.0/0';
-            return matches && !known(asObj(c.before)) && !known(asObj(c.after)) ? role : undefined;
-        }
-        case 'association': {
-            if (rc.type === 'aws_nat_gateway_eip_association')
-                return role;
-            // Linked to a NAT instance or interface, or taking an address a NAT gateway holds in this plan.
-            const linked = ['before', 'after'].some((side) => ['instance_id', 'network_interface_id'].some((k) => natIds.has(rawString(rc, side, [k]) ?? '')) ||
-                natAllocations.has(rawString(rc, side, ['allocation_id']) ?? ''));
-            return linked || natNamed(rc) || matches ? role : undefined;
-        }
-        case 'security':
-        case 'iam':
-        case 'imagebuilder':
-        case 'asg':
-            return natNamed(rc) || matches ? role : undefined;
-        default:
-            return matches ? role : undefined;
-    }
-}
-/**
- * The NAT role of every change that plays one, recognised exactly as the classifier does (types,
- * attributes, address patterns). Used elsewhere (cutover's egress-gap timeline) so both agree on what NAT is.
- */
-function natRoles(changes, options = {}) {
-    const patterns = compilePatterns(options.patterns);
-    const natIds = natTargetIds(changes, patterns);
-    const natAllocations = gatewayAllocations(changes);
-    const roles = new Map();
-    for (const rc of changes) {
-        const role = roleOf(rc, patterns, natIds, natAllocations);
-        if (role)
-            roles.set(rc, role);
-    }
-    return roles;
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/keys.ts
@@ -30492,20 +30269,209 @@ function linkKeys(roles, compare) {
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/plan.ts
 /**
- * The NAT model of one side of a plan (`terraform show -json`): which NATs exist, which private default routes
- * lead where, which resources claim which Elastic IPs. Sources: aws_nat_gateway (hashicorp/aws ≥ 6.24:
- * `availability_mode`, `availability_zone_address` {allocation_ids, availability_zone}, `regional_nat_gateway_address`,
- * `auto_provision_zones`, `auto_scaling_ips`), aws_instance / aws_network_interface, aws_eip(_association), aws_route(_table).
+ * NAT attributes of plan JSON (`terraform show -json`), one side of one resource change at a time, and the NAT
+ * model of one side of a plan built from them (`modelFromPlan`). Sources (hashicorp/aws):
+ * - aws_nat_gateway: id, connectivity_type, subnet_id, allocation_id, secondary_allocation_ids; ≥ 6.24 regional:
+ *   availability_mode, availability_zone_address {allocation_ids, availability_zone | availability_zone_id},
+ *   regional_nat_gateway_address {allocation_id, …} (computed: the addresses it has), auto_provision_zones,
+ *   auto_scaling_ips.
+ * - aws_instance: id, primary_network_interface_id, ami, availability_zone, subnet_id, source_dest_check;
+ *   aws_network_interface: id, subnet_id, source_dest_check.
+ * - aws_eip_association: allocation_id, instance_id, network_interface_id, private_ip_address;
+ *   aws_nat_gateway_eip_association: allocation_id, nat_gateway_id; aws_eip: allocation_id / id, instance,
+ *   network_interface, associate_with_private_ip.
+ * - aws_route: destination_cidr_block and its targets; aws_route_table: its inline `route` set (cidr_block).
+ * Every value read here is for matching only (plan/values.ts rawValue): text shows plan values through
+ * `shownValue` alone. Which attributes change, actions, replace_paths and sensitivity marks are plan/'s.
  */
 
 
 
-
-function refOf(rc) {
-    return rc.deposed ? `${rc.address} (deposed ${rc.deposed})` : rc.address;
+/** Route targets that lead to a NAT (a NAT gateway, or an instance / interface that may be a NAT instance). */
+const NAT_TARGETS = ['nat_gateway_id', 'network_interface_id', 'instance_id'];
+/** Route targets that are never a NAT. */
+const OTHER_TARGETS = [
+    'gateway_id',
+    'transit_gateway_id',
+    'vpc_peering_connection_id',
+    'egress_only_gateway_id',
+    'vpc_endpoint_id',
+    'carrier_gateway_id',
+    'local_gateway_id',
+    'core_network_arn',
+];
+const set = (o, k) => typeof o?.[k] === 'string' && o[k] !== '';
+/**
+ * Is this route (an aws_route, or one entry of an aws_route_table's inline `route`) a 0.0.0.0/0 route through
+ * a NAT? 'nat' when a NAT target is set; 'maybe' when a NAT target is unknown until apply and no other target
+ * is set or coming (the provider leaves network_interface_id / instance_id unknown on every new route, an
+ * internet-gateway route included, so an unknown NAT target alone proves nothing); 'no' otherwise.
+ */
+function natRouteState(route, unknown) {
+    if (!route)
+        return 'no';
+    const dest = route.destination_cidr_block ?? route.cidr_block;
+    if (dest !== '0.0.0.0/0')
+        return 'no';
+    if (set(route, 'nat_gateway_id'))
+        return 'nat';
+    if (OTHER_TARGETS.some((t) => set(route, t) || unknown?.[t] === true))
+        return 'no';
+    if (NAT_TARGETS.some((t) => set(route, t)))
+        return 'nat';
+    return NAT_TARGETS.some((t) => unknown?.[t] === true) ? 'maybe' : 'no';
+}
+/** Index of the inline 0.0.0.0/0 NAT route of an aws_route_table side, or -1. */
+function inlineNatRouteIndex(table) {
+    const routes = table?.route;
+    if (!Array.isArray(routes))
+        return -1;
+    return routes.findIndex((r) => natRouteState(asObj(r)) === 'nat');
 }
 function strings(v) {
     return Array.isArray(v) ? v.filter((x) => typeof x === 'string' && x !== '') : [];
+}
+const str = (v) => (typeof v === 'string' && v !== '' ? v : undefined);
+const unique = (ids) => [...new Set(ids.filter((x) => !!x))];
+/** The NAT gateway attributes of `rc` on `side`; undefined when it is no aws_nat_gateway or the side is absent. */
+function natGatewayOf(rc, side) {
+    if (rc.type !== 'aws_nat_gateway')
+        return undefined;
+    const o = asObj(rawValue(rc, side, []));
+    if (!o)
+        return undefined;
+    const list = (v) => (Array.isArray(v) ? v.map(asObj).filter((x) => !!x) : []);
+    const zones = list(o.availability_zone_address).map((z) => ({
+        az: String(z.availability_zone ?? z.availability_zone_id ?? ''),
+        allocationIds: strings(z.allocation_ids),
+    }));
+    const regionalAllocationIds = unique(list(o.regional_nat_gateway_address).map((a) => str(a.allocation_id)));
+    const facts = {
+        secondaryAllocationIds: strings(o.secondary_allocation_ids),
+        zones,
+        regionalAllocationIds,
+        allocationIds: [],
+    };
+    const fields = {
+        id: 'id',
+        connectivityType: 'connectivity_type',
+        availabilityMode: 'availability_mode',
+        subnetId: 'subnet_id',
+        allocationId: 'allocation_id',
+        autoProvisionZones: 'auto_provision_zones',
+        autoScalingIps: 'auto_scaling_ips',
+    };
+    for (const [k, attr] of Object.entries(fields)) {
+        const v = str(o[attr]);
+        if (v !== undefined)
+            facts[k] = v;
+    }
+    facts.allocationIds = unique([
+        facts.allocationId,
+        ...facts.secondaryAllocationIds,
+        ...zones.flatMap((z) => z.allocationIds),
+        ...regionalAllocationIds,
+    ]);
+    return facts;
+}
+/** Every Elastic IP allocation an aws_nat_gateway holds on `side` (zonal, secondary, regional per-AZ, regional). */
+function gatewayAllocationIds(rc, side) {
+    return natGatewayOf(rc, side)?.allocationIds ?? [];
+}
+/** The NAT instance / interface attributes of `rc` on `side`; undefined for other types or an absent side. */
+function natInstanceOf(rc, side) {
+    if (rc.type !== 'aws_instance' && rc.type !== 'aws_network_interface')
+        return undefined;
+    const o = asObj(rawValue(rc, side, []));
+    if (!o)
+        return undefined;
+    const facts = { ids: [] };
+    const fields = {
+        id: 'id',
+        primaryNetworkInterfaceId: 'primary_network_interface_id',
+        ami: 'ami',
+        availabilityZone: 'availability_zone',
+        subnetId: 'subnet_id',
+    };
+    for (const [k, attr] of Object.entries(fields)) {
+        const v = str(o[attr]);
+        if (v !== undefined)
+            facts[k] = v;
+    }
+    if (typeof o.source_dest_check === 'boolean')
+        facts.sourceDestCheck = o.source_dest_check;
+    facts.ids = unique([facts.id, facts.primaryNetworkInterfaceId]);
+    return facts;
+}
+const CLAIM_ATTRS = {
+    aws_eip_association: {
+        targets: [
+            ['instance_id', 'instance'],
+            ['network_interface_id', 'network-interface'],
+        ],
+        privateIp: 'private_ip_address',
+    },
+    aws_nat_gateway_eip_association: { targets: [['nat_gateway_id', 'nat-gateway']], privateIp: '' },
+    aws_eip: {
+        targets: [
+            ['instance', 'instance'],
+            ['network_interface', 'network-interface'],
+        ],
+        privateIp: 'associate_with_private_ip',
+    },
+};
+/** The claim of `rc` on `side`; undefined for other types or an absent side. */
+function claimOf(rc, side) {
+    const attrs = CLAIM_ATTRS[rc.type];
+    if (!attrs || !asObj(rawValue(rc, side, [])))
+        return undefined;
+    const targets = [];
+    for (const [attribute, kind] of attrs.targets) {
+        const id = rawString(rc, side, [attribute]);
+        const unknown = side === 'after' && markedAt(rc.change.after_unknown, [attribute]);
+        if (id || unknown)
+            targets.push({ kind, attribute, ...(id ? { id } : {}), unknown });
+    }
+    const allocationId = rawString(rc, side, ['allocation_id']) ?? (rc.type === 'aws_eip' ? rawString(rc, side, ['id']) : undefined);
+    const privateIp = attrs.privateIp ? rawString(rc, side, [attrs.privateIp]) : undefined;
+    return { ...(allocationId ? { allocationId } : {}), targets, ...(privateIp ? { privateIp } : {}) };
+}
+/**
+ * The claim attributes (allocation_id and the target attributes, in that order) terraform marks sensitive on
+ * either side: values a person must never see, so the cutover does not act on them itself.
+ */
+function sensitiveClaimAttributes(rc) {
+    const attrs = CLAIM_ATTRS[rc.type];
+    if (!attrs)
+        return [];
+    return ['allocation_id', ...attrs.targets.map(([a]) => a)].filter((k) => shownValue(rc, 'after', [k]) === SENSITIVE_TEXT || shownValue(rc, 'before', [k]) === SENSITIVE_TEXT);
+}
+/**
+ * The route of `rc` on `side`: undefined for other types, when the side is absent, or when an aws_route_table
+ * has no inline 0.0.0.0/0 NAT route on that side.
+ */
+function natRouteOf(rc, side) {
+    const table = rc.type === 'aws_route_table';
+    if (!table && rc.type !== 'aws_route')
+        return undefined;
+    const obj = asObj(rawValue(rc, side, []));
+    if (!obj)
+        return undefined;
+    const index = table ? inlineNatRouteIndex(obj) : -1;
+    if (table && index < 0)
+        return undefined;
+    const route = table ? asObj(obj.route[index]) : obj;
+    const unknownSide = side === 'after' && !table ? asObj(rc.change.after_unknown) : undefined;
+    const state = natRouteState(route, unknownSide);
+    const targets = NAT_TARGETS.flatMap((attribute) => {
+        const id = str(route?.[attribute]);
+        return id ? [{ attribute, id }] : [];
+    });
+    const unknown = state === 'maybe' || (side === 'after' && table && unknownAt(rc, ['route']));
+    return { state, path: table ? ['route', index] : [], targets, unknown };
+}
+function refOf(rc) {
+    return rc.deposed ? `${rc.address} (deposed ${rc.deposed})` : rc.address;
 }
 /** Does this side of the change exist (before: it existed; after: it will exist)? */
 function sideExists(rc, side) {
@@ -30517,120 +30483,341 @@ function sideExists(rc, side) {
     return kind !== 'delete';
 }
 function gatewayNode(rc, side) {
-    const get = (path) => rawValue(rc, side, path);
+    const g = natGatewayOf(rc, side);
     const base = {
         ref: refOf(rc),
         key: azKeyOf(rc),
         rc,
-        ids: [rawString(rc, side, ['id'])].filter((x) => !!x),
+        ids: g?.id ? [g.id] : [],
+        ...(g?.subnetId ? { subnetId: g.subnetId } : {}),
     };
-    if (get(['connectivity_type']) === 'private')
+    if (g?.connectivityType === 'private')
         return { ...base, kind: 'private-gateway', allocationIds: [] };
-    if (get(['availability_mode']) === 'regional') {
-        const zones = (Array.isArray(get(['availability_zone_address'])) ? get(['availability_zone_address']) : [])
-            .map(asObj)
-            .filter((z) => !!z)
-            .map((z) => ({
-            az: String(z.availability_zone ?? z.availability_zone_id ?? ''),
-            allocationIds: strings(z.allocation_ids),
-        }));
-        const current = (Array.isArray(get(['regional_nat_gateway_address'])) ? get(['regional_nat_gateway_address']) : []).map(asObj);
-        const manual = zones.length > 0 || get(['auto_provision_zones']) === 'disabled';
+    if (g?.availabilityMode === 'regional') {
+        const manual = g.zones.length > 0 || g.autoProvisionZones === 'disabled';
         return {
             ...base,
             kind: 'regional-gateway',
             regionalMode: manual ? 'manual' : 'automatic',
-            zones,
-            autoScalingIps: get(['auto_scaling_ips']) === 'enabled' || (!manual && get(['auto_scaling_ips']) !== 'disabled'),
-            allocationIds: [
-                ...new Set([
-                    ...zones.flatMap((z) => z.allocationIds),
-                    ...current.map((a) => String(a?.allocation_id ?? '')).filter(Boolean),
-                ]),
-            ],
+            zones: g.zones,
+            autoScalingIps: g.autoScalingIps === 'enabled' || (!manual && g.autoScalingIps !== 'disabled'),
+            allocationIds: unique([...g.zones.flatMap((z) => z.allocationIds), ...g.regionalAllocationIds]),
         };
     }
-    const allocation = rawString(rc, side, ['allocation_id']);
     return {
         ...base,
         kind: 'zonal-gateway',
-        allocationIds: [...(allocation ? [allocation] : []), ...strings(get(['secondary_allocation_ids']))],
+        allocationIds: unique([g?.allocationId, ...(g?.secondaryAllocationIds ?? [])]),
     };
 }
+function instanceNode(rc, side) {
+    const i = natInstanceOf(rc, side);
+    return {
+        ref: refOf(rc),
+        kind: rc.type === 'aws_network_interface' ? 'interface' : 'instance',
+        key: azKeyOf(rc),
+        ...(i?.availabilityZone ? { az: i.availabilityZone } : {}),
+        ids: i?.ids ?? [],
+        allocationIds: [],
+        ...(i?.subnetId ? { subnetId: i.subnetId } : {}),
+        rc,
+    };
+}
+function routeNode(rc, side) {
+    const r = natRouteOf(rc, side);
+    if (!r || r.state === 'no')
+        return undefined;
+    return { ref: refOf(rc), key: azKeyOf(rc), targetIds: r.targets.map((t) => t.id), unknown: r.unknown, rc };
+}
+function claimNode(rc, side, role) {
+    const c = claimOf(rc, side);
+    const targetIds = (c?.targets ?? []).flatMap((t) => (t.id ? [t.id] : []));
+    if (role === 'eip' && targetIds.length === 0)
+        return undefined; // an unassociated address claims nothing
+    return { ref: refOf(rc), ...(c?.allocationId ? { allocationId: c.allocationId } : {}), targetIds, rc };
+}
+/** NAT instances and interfaces hold the addresses associated with them. */
+function holdClaimedAddresses(model) {
+    for (const nat of model.nats) {
+        if (nat.kind !== 'instance' && nat.kind !== 'interface')
+            continue;
+        for (const claim of model.claims) {
+            const a = claim.allocationId;
+            if (a && claim.targetIds.some((t) => nat.ids.includes(t)) && !nat.allocationIds.includes(a))
+                nat.allocationIds.push(a);
+        }
+    }
+}
 /**
- * The model of one side of a plan. `roles` is the classifier's role map (plan/roles.ts natRoles), so the model
- * and the findings agree on what NAT is. Deposed objects are part of the before side.
+ * The model of one side of a plan. `roles` is the classifier's role map (roles.ts natRoles), so the model
+ * and the findings agree on what NAT is. Deposed objects are part of the before side. Routes are the 0.0.0.0/0
+ * routes that lead or may lead to a NAT; claims are associations and associated Elastic IPs.
  */
 function modelFromPlan(changes, roles, side) {
     const model = { nats: [], routes: [], claims: [] };
     for (const [rc, role] of roles) {
         if (!sideExists(rc, side))
             continue;
-        const key = azKeyOf(rc);
         if (role === 'gateway')
             model.nats.push(gatewayNode(rc, side));
-        else if (role === 'instance') {
-            const ids = ['id', 'primary_network_interface_id']
-                .map((k) => rawString(rc, side, [k]))
-                .filter((x) => !!x);
-            model.nats.push({
-                ref: refOf(rc),
-                kind: rc.type === 'aws_network_interface' ? 'interface' : 'instance',
-                key,
-                ids,
-                allocationIds: [],
-                rc,
-            });
-        }
+        else if (role === 'instance')
+            model.nats.push(instanceNode(rc, side));
         else if (role === 'route') {
-            const unknownSide = side === 'after' ? asObj(rc.change.after_unknown) : undefined;
-            const obj = asObj(rawValue(rc, side, []));
-            const route = rc.type === 'aws_route_table' ? asObj(obj?.route?.[inlineNatRouteIndex(obj)]) : obj;
-            const state = natRouteState(route, rc.type === 'aws_route_table' ? undefined : unknownSide);
-            if (state === 'no')
-                continue;
-            const targetIds = NAT_TARGETS.map((t) => route?.[t]).filter((x) => typeof x === 'string' && x !== '');
-            model.routes.push({
-                ref: refOf(rc),
-                key,
-                targetIds,
-                unknown: state === 'maybe' || (side === 'after' && rc.type === 'aws_route_table' && unknownAt(rc, ['route'])),
-                rc,
-            });
+            const route = routeNode(rc, side);
+            if (route)
+                model.routes.push(route);
         }
         else if (role === 'association' || role === 'eip') {
-            const targets = ['instance_id', 'network_interface_id', 'nat_gateway_id', 'instance', 'network_interface']
-                .map((k) => rawString(rc, side, [k]))
-                .filter((x) => !!x);
-            const allocationId = rawString(rc, side, ['allocation_id']) ?? (role === 'eip' ? rawString(rc, side, ['id']) : undefined);
-            if (role === 'eip' && targets.length === 0)
-                continue; // an unassociated address claims nothing
-            model.claims.push({ ref: refOf(rc), ...(allocationId ? { allocationId } : {}), targetIds: targets, rc });
+            const claim = claimNode(rc, side, role);
+            if (claim)
+                model.claims.push(claim);
         }
     }
-    // NAT instances and interfaces hold the addresses associated with them.
-    for (const nat of model.nats) {
-        if (nat.kind !== 'instance' && nat.kind !== 'interface')
-            continue;
-        for (const claim of model.claims) {
-            if (claim.allocationId &&
-                claim.targetIds.some((t) => nat.ids.includes(t)) &&
-                !nat.allocationIds.includes(claim.allocationId))
-                nat.allocationIds.push(claim.allocationId);
-        }
-    }
+    holdClaimedAddresses(model);
     return model;
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/roles.ts
+/**
+ * Which resource changes play a NAT role, recognised by type and attributes first (an instance or interface
+ * with source_dest_check = false forwards traffic; every aws_nat_gateway; a 0.0.0.0/0 route whose target is or
+ * may become a NAT), with address globs that operators can override per role (`nat-address-patterns`).
+ */
+
+
+
+
+const NAT_NAMES = ['*aws_instance.nat*', '*nat_instance*', '*nat-instance*', '*fck_nat*', '*fck-nat*'];
+/**
+ * Default address patterns per role (globs over the full address). Attribute-based recognition applies on
+ * top of these for instances, gateways, routes, associations and Auto Scaling NAT. For `eip` the default is
+ * every Elastic IP; the classifier words an address that nothing shows to be NAT egress on its own.
+ */
+const DEFAULT_PATTERNS = {
+    // Cabalmail: module.vpc.aws_instance.nat[i]; fck-nat and nat-instance community modules.
+    instance: NAT_NAMES,
+    gateway: ['*'],
+    eip: ['*'],
+    // Besides these, an association is NAT when its address names NAT or it targets a NAT instance/ENI.
+    association: ['*aws_eip_association.nat*'],
+    // Cabalmail: module.vpc.aws_route.private[i]; terraform-aws-modules/vpc: aws_route.private_nat_gateway[i].
+    route: ['*aws_route.private*'],
+    security: [],
+    iam: [],
+    imagebuilder: [],
+    // Launch templates and Auto Scaling groups that run NAT instances (fck-nat's HA mode, seed 004).
+    asg: NAT_NAMES,
+};
+const ROLE_TYPES = {
+    instance: ['aws_instance', 'aws_network_interface'],
+    gateway: ['aws_nat_gateway'],
+    eip: ['aws_eip'],
+    association: ['aws_eip_association', 'aws_nat_gateway_eip_association'],
+    route: ['aws_route', 'aws_route_table'],
+    security: [
+        'aws_security_group',
+        'aws_security_group_rule',
+        'aws_vpc_security_group_ingress_rule',
+        'aws_vpc_security_group_egress_rule',
+        'aws_network_interface_sg_attachment',
+    ],
+    iam: [
+        'aws_iam_role',
+        'aws_iam_instance_profile',
+        'aws_iam_role_policy',
+        'aws_iam_role_policy_attachment',
+        'aws_iam_policy',
+    ],
+    imagebuilder: [
+        'aws_imagebuilder_component',
+        'aws_imagebuilder_image_recipe',
+        'aws_imagebuilder_image_pipeline',
+        'aws_imagebuilder_infrastructure_configuration',
+        'aws_imagebuilder_distribution_configuration',
+        'aws_imagebuilder_workflow',
+        'aws_imagebuilder_lifecycle_policy',
+    ],
+    asg: ['aws_launch_template', 'aws_autoscaling_group'],
+};
+const TYPE_ROLE = new Map();
+for (const role of ROLES)
+    for (const t of ROLE_TYPES[role])
+        TYPE_ROLE.set(t, role);
+/** Every resource type that can play a NAT role (the loader's fast-path filter). */
+const NAT_CANDIDATE_TYPES = new Set(TYPE_ROLE.keys());
+/** Cheap pre-filter for the loader: could this change matter to NAT egress at all? */
+function isNatCandidate(rc) {
+    return TYPE_ROLE.has(rc.type) && rc.mode !== 'data';
+}
+/** The address globs of every role as regular expressions: a role given in `patterns` replaces its defaults. */
+function compilePatterns(patterns = {}) {
+    const out = {};
+    for (const role of ROLES)
+        out[role] = (patterns[role] ?? DEFAULT_PATTERNS[role]).map(src_inputs/* globToRegExp */.tL);
+    return out;
+}
+/** Does a token of the address outside the resource type (module names, resource name, key) say "nat"? */
+function natNamed(rc) {
+    const withoutType = rc.address.replace(`${rc.type}.`, '');
+    return withoutType.split(/[^A-Za-z0-9]+/).some((t) => t.toLowerCase() === 'nat');
+}
+/** Allocation ids NAT gateways hold on either side of the plan (zonal, secondary and regional per-AZ addresses). */
+function gatewayAllocations(changes) {
+    const ids = new Set();
+    for (const rc of changes) {
+        if (rc.type !== 'aws_nat_gateway' || rc.mode === 'data')
+            continue;
+        for (const side of ['before', 'after'])
+            for (const id of gatewayAllocationIds(rc, side))
+                ids.add(id);
+    }
+    return ids;
+}
+/** Ids of NAT instances and their interfaces, from every instance change in the plan (no-ops included). */
+function natTargetIds(changes, patterns) {
+    const ids = new Set();
+    for (const rc of changes) {
+        if (rc.type !== 'aws_instance' && rc.type !== 'aws_network_interface')
+            continue;
+        if (roleOf(rc, patterns, ids) !== 'instance')
+            continue;
+        for (const side of ['before', 'after'])
+            for (const id of natInstanceOf(rc, side)?.ids ?? [])
+                ids.add(id);
+    }
+    return ids;
+}
+function roleOf(rc, patterns, natIds, natAllocations = new Set()) {
+    if (rc.mode === 'data')
+        return undefined;
+    const role = TYPE_ROLE.get(rc.type);
+    if (!role)
+        return undefined;
+    const matches = patterns[role].some((re) => re.test(rc.address));
+    const c = rc.change;
+    switch (role) {
+        case 'instance': {
+            const router = natInstanceOf(rc, 'before')?.sourceDestCheck === false || natInstanceOf(rc, 'after')?.sourceDestCheck === false;
+            if (rc.type === 'aws_network_interface')
+                return router ? role : undefined;
+            return router || matches ? role : undefined;
+        }
+        case 'route': {
+            if (rc.type === 'aws_route_table')
+                return inlineNatRouteIndex(asObj(c.before)) >= 0 || inlineNatRouteIndex(asObj(c.after)) >= 0 ? role : undefined;
+            const states = [natRouteState(asObj(c.before)), natRouteState(asObj(c.after), asObj(c.after_unknown))];
+            if (states.includes('nat') || states.includes('maybe'))
+                return role;
+            // A pattern names routes whose target is not visible; a route known to lead elsewhere is never NAT.
+            const known = (side) => !!side && (side.destination_cidr_block ?? side.cidr_block) === '0.0.0.0/0';
+            return matches && !known(asObj(c.before)) && !known(asObj(c.after)) ? role : undefined;
+        }
+        case 'association': {
+            if (rc.type === 'aws_nat_gateway_eip_association')
+                return role;
+            // Linked to a NAT instance or interface, or taking an address a NAT gateway holds in this plan.
+            const linked = ['before', 'after'].some((side) => {
+                const claim = claimOf(rc, side);
+                return (!!claim &&
+                    (claim.targets.some((t) => !!t.id && natIds.has(t.id)) || natAllocations.has(claim.allocationId ?? '')));
+            });
+            return linked || natNamed(rc) || matches ? role : undefined;
+        }
+        case 'security':
+        case 'iam':
+        case 'imagebuilder':
+        case 'asg':
+            return natNamed(rc) || matches ? role : undefined;
+        default:
+            return matches ? role : undefined;
+    }
+}
+/**
+ * The NAT role of every change that plays one, recognised exactly as the classifier does (types,
+ * attributes, address patterns). Used elsewhere (cutover's egress-gap timeline) so both agree on what NAT is.
+ */
+function natRoles(changes, options = {}) {
+    const patterns = compilePatterns(options.patterns);
+    const natIds = natTargetIds(changes, patterns);
+    const natAllocations = gatewayAllocations(changes);
+    const roles = new Map();
+    for (const rc of changes) {
+        const role = roleOf(rc, patterns, natIds, natAllocations);
+        if (role)
+            roles.set(rc, role);
+    }
+    return roles;
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/compare.ts
 
 const MODE_ORDER = ['instance', 'regional-gateway', 'gateway'];
 function pickMode(nodes, exclude) {
-    const families = new Set(nodes.map((n) => modeOf(n.kind)).filter((f) => !!f && f !== exclude));
-    return MODE_ORDER.find((f) => families.has(f));
+    const modes = new Set(nodes.map((n) => types_modeOf(n.kind)).filter((f) => !!f && f !== exclude));
+    return MODE_ORDER.find((f) => modes.has(f));
 }
 const deletes = (rc) => !!rc && rc.change.actions.includes('delete');
 const creates = (rc) => !!rc && rc.change.actions.includes('create');
+const isGateway = (n) => n.kind === 'zonal-gateway' || n.kind === 'regional-gateway';
+const nodeId = (n) => `${n.ref}|${n.kind}`;
+/** NATs that go without coming back, and come without having been there: a replacement is neither. */
+function modeSwitchOf(removed, added) {
+    const addedIds = new Set(added.map(nodeId));
+    const removedIds = new Set(removed.map(nodeId));
+    const from = pickMode(removed.filter((n) => !addedIds.has(nodeId(n))));
+    const to = pickMode(added.filter((n) => !removedIds.has(nodeId(n))), from);
+    return from && to ? `${from}-to-${to}` : 'none';
+}
+/** What takes an address in this apply: created gateways, created associations, associated Elastic IPs. */
+function takersOf(after) {
+    return [
+        ...after.nats
+            .filter((n) => isGateway(n) && creates(n.rc))
+            .map((n) => ({ ref: n.ref, allocationIds: n.allocationIds, unknown: false })),
+        ...after.claims
+            .filter((c) => creates(c.rc) || (c.rc && c.rc.change.actions.includes('update') && c.rc.type === 'aws_eip'))
+            .map((c) => ({ ref: c.ref, allocationIds: c.allocationId ? [c.allocationId] : [], unknown: !c.allocationId })),
+    ];
+}
+/**
+ * Handovers: each taker whose allocation a NAT gateway being deleted holds (another one first, the taker's own
+ * deleted object last), or, on a gateway → instance switch, a taker whose allocation is unknown until apply.
+ * One handover per taker; its allocationIds are all of the taker's allocations some deleting gateway holds.
+ */
+function handoversOf(before, after, modeSwitch) {
+    const holders = before.nats.filter((n) => isGateway(n) && deletes(n.rc));
+    const byAllocation = new Map();
+    for (const h of holders)
+        for (const a of h.allocationIds)
+            byAllocation.set(a, [...(byAllocation.get(a) ?? []), h]);
+    const handovers = [];
+    for (const taker of takersOf(after)) {
+        const holding = taker.allocationIds.flatMap((a) => byAllocation.get(a) ?? []);
+        const holder = holding.find((h) => h.ref !== taker.ref) ??
+            holding[0] ??
+            (modeSwitch === 'gateway-to-instance' && taker.unknown ? holders[0] : undefined);
+        if (!holder)
+            continue;
+        const allocationIds = taker.allocationIds.filter((a) => byAllocation.has(a));
+        handovers.push({ from: holder, to: taker.ref, allocationIds });
+    }
+    return handovers;
+}
+/** Per AZ key, the NATs (private gateways left out) of each side, where they differ or the plan changes them. */
+function perKeyOf(before, after) {
+    const byKey = new Map();
+    const entry = (key) => byKey.get(key) ?? byKey.set(key, { key, before: [], after: [] }).get(key);
+    for (const n of before.nats)
+        if (types_modeOf(n.kind))
+            entry(n.key).before.push(n);
+    for (const n of after.nats)
+        if (types_modeOf(n.kind))
+            entry(n.key).after.push(n);
+    const changed = (e) => e.before.map(nodeId).sort().join() !== e.after.map(nodeId).sort().join() ||
+        e.before.some((n) => deletes(n.rc)) ||
+        e.after.some((n) => creates(n.rc));
+    return [...byKey.values()].filter(changed);
+}
 /**
  * Compares a plan's before and after models: what NATs and NAT routes go and come, whether the NAT mode
  * changes, and which Elastic IPs change hands inside one apply. A handover is an allocation held by a NAT
@@ -30642,66 +30829,152 @@ const creates = (rc) => !!rc && rc.change.actions.includes('create');
  * unknown until apply, a gateway → instance switch is still assumed to hand over (the reference layout).
  */
 function compareModels(before, after) {
-    const id = (n) => `${n.ref}|${n.kind}`;
-    const afterRefs = new Set(after.nats.map(id));
-    const beforeRefs = new Set(before.nats.map(id));
-    const removed = before.nats.filter((n) => !afterRefs.has(id(n)) || deletes(n.rc));
-    const added = after.nats.filter((n) => !beforeRefs.has(id(n)) || creates(n.rc));
+    const afterRefs = new Set(after.nats.map(nodeId));
+    const beforeRefs = new Set(before.nats.map(nodeId));
+    const removed = before.nats.filter((n) => !afterRefs.has(nodeId(n)) || deletes(n.rc));
+    const added = after.nats.filter((n) => !beforeRefs.has(nodeId(n)) || creates(n.rc));
     const beforeRoutes = new Set(before.routes.map((r) => r.ref));
     const afterRoutes = new Set(after.routes.map((r) => r.ref));
-    const removedRoutes = before.routes.filter((r) => !afterRoutes.has(r.ref));
-    const addedRoutes = after.routes.filter((r) => !beforeRoutes.has(r.ref));
-    // NATs that go without coming back (and come without having been there): a replacement is neither.
-    const addedIds = new Set(added.map(id));
-    const removedIds = new Set(removed.map(id));
-    const fromNodes = removed.filter((n) => !addedIds.has(id(n)));
-    const toNodes = added.filter((n) => !removedIds.has(id(n)));
-    const from = pickMode(fromNodes);
-    const to = pickMode(toNodes, from);
-    const modeSwitch = from && to ? `${from}-to-${to}` : 'none';
-    const handovers = [];
-    const holders = before.nats.filter((n) => (n.kind === 'zonal-gateway' || n.kind === 'regional-gateway') && deletes(n.rc));
-    const takers = [
-        ...after.nats
-            .filter((n) => (n.kind === 'zonal-gateway' || n.kind === 'regional-gateway') && creates(n.rc))
-            .map((n) => ({ ref: n.ref, allocationIds: n.allocationIds, unknown: false })),
-        ...after.claims
-            .filter((c) => creates(c.rc) || (c.rc && c.rc.change.actions.includes('update') && c.rc.type === 'aws_eip'))
-            .map((c) => ({ ref: c.ref, allocationIds: c.allocationId ? [c.allocationId] : [], unknown: !c.allocationId })),
-    ];
-    const holdersByAllocation = new Map();
-    for (const h of holders)
-        for (const a of h.allocationIds)
-            holdersByAllocation.set(a, [...(holdersByAllocation.get(a) ?? []), h]);
-    for (const taker of takers) {
-        const holding = taker.allocationIds.flatMap((a) => holdersByAllocation.get(a) ?? []);
-        const holder = holding.find((h) => h.ref !== taker.ref) ??
-            holding[0] ??
-            (modeSwitch === 'gateway-to-instance' && taker.unknown ? holders[0] : undefined);
-        if (holder)
-            handovers.push({ from: holder, to: taker.ref });
-    }
-    const byKey = new Map();
-    const entry = (key) => byKey.get(key) ?? byKey.set(key, { key, before: [], after: [] }).get(key);
-    for (const n of before.nats)
-        if (modeOf(n.kind))
-            entry(n.key).before.push(n);
-    for (const n of after.nats)
-        if (modeOf(n.kind))
-            entry(n.key).after.push(n);
-    const changed = (e) => e.before.map(id).sort().join() !== e.after.map(id).sort().join() ||
-        e.before.some((n) => deletes(n.rc)) ||
-        e.after.some((n) => creates(n.rc));
-    const perKey = [...byKey.values()].filter(changed);
-    return { removed, added, removedRoutes, addedRoutes, modeSwitch, handovers, perKey };
+    const modeSwitch = modeSwitchOf(removed, added);
+    const handovers = handoversOf(before, after, modeSwitch);
+    return {
+        removed,
+        added,
+        removedRoutes: before.routes.filter((r) => !afterRoutes.has(r.ref)),
+        addedRoutes: after.routes.filter((r) => !beforeRoutes.has(r.ref)),
+        modeSwitch,
+        handovers,
+        expectedApplies: handovers.length > 0 ? 2 : 1,
+        expectedFailures: [...new Set(handovers.map((h) => h.to))],
+        contested: [...new Set(handovers.flatMap((h) => h.allocationIds))].sort(),
+        perKey: perKeyOf(before, after),
+    };
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/query.ts
+/**
+ * Queries over a NAT topology (either builder): the NAT a route reaches, the allocations and public IPs of a
+ * NAT, who holds an allocation, the NATs of a mode, and the per-AZ view (its NATs, its routes and where they
+ * lead, the IPs it egresses from). Live-state queries (`isLive`, `detectMode`) need the EC2 builder's facts.
+ */
+
+/** A NAT that gives internet egress (private NAT gateways do not). */
+function isEgressNat(nat) {
+    return modeOf(nat.kind) !== undefined;
+}
+/** Instance mode (an instance or an interface) or gateway mode (zonal or regional), as verify-egress counts them. */
+function liveModeOf(nat) {
+    const mode = modeOf(nat.kind);
+    if (mode === undefined)
+        return undefined;
+    return mode === 'instance' ? 'instance' : 'gateway';
+}
+/**
+ * The NAT a route leads to: the first egress NAT (model order) one of whose ids is a target of the route, or
+ * undefined (no target, a target known only after apply, a private NAT gateway, or something that is no NAT).
+ */
+function natOfRoute(model, route) {
+    return model.nats.find((n) => isEgressNat(n) && route.targetIds.some((t) => n.ids.includes(t)));
+}
+/** The Elastic IP allocations a NAT holds, unique, in model order. */
+function allocationsOf(nat) {
+    return [...new Set(nat.allocationIds)];
+}
+/** The NATs holding an allocation (a contested one can have several), in model order. */
+function holdersOf(model, allocationId) {
+    return model.nats.filter((n) => n.allocationIds.includes(allocationId));
+}
+/**
+ * The public IPs a workload in `az` egresses from through `nat` (EC2 builder): a regional gateway's addresses
+ * in that AZ, else the NAT's public IP; [] without a NAT or live facts.
+ */
+function egressIpsOf(nat, az) {
+    if (!nat)
+        return [];
+    if (nat.kind === 'regional-gateway')
+        return nat.zones?.find((z) => z.az === az)?.publicIps ?? [];
+    return nat.live?.publicIp ? [nat.live.publicIp] : [];
+}
+/** Every public IP a NAT egresses from (EC2 builder): a regional gateway's in every AZ, else its public IP. */
+function publicIpsOf(nat) {
+    if (nat.kind === 'regional-gateway')
+        return (nat.zones ?? []).flatMap((z) => z.publicIps ?? []);
+    return nat.live?.publicIp ? [nat.live.publicIp] : [];
+}
+/**
+ * The NAT's AZ as verify-egress and the advisor print it: its AZ, else "regional" for a gateway without a subnet
+ * (a regional gateway), else "unknown".
+ */
+function azOf(nat) {
+    if (nat.az)
+        return nat.az;
+    const gateway = nat.kind !== 'instance' && nat.kind !== 'interface';
+    return gateway && !nat.subnetId ? 'regional' : 'unknown';
+}
+const LIVE_INSTANCE = new Set(['pending', 'running']);
+const LIVE_GATEWAY = new Set(['pending', 'available']);
+/** Is the NAT up or coming up (EC2 builder): an instance pending/running, a gateway pending/available? */
+function isLive(nat) {
+    const state = nat.live?.state ?? '';
+    return liveModeOf(nat) === 'instance' ? LIVE_INSTANCE.has(state) : LIVE_GATEWAY.has(state);
+}
+/**
+ * The mode a live topology is in (EC2 builder): what most private default routes target (instance when more
+ * routes lead to instances or interfaces than to gateways), else what most live NATs are, else 'none'.
+ */
+function detectMode(model) {
+    const viaInstance = model.routes.filter((r) => r.route?.kind === 'instance').length;
+    const viaGateway = model.routes.filter((r) => r.route?.kind === 'nat-gateway').length;
+    const egress = model.nats.filter(isEgressNat);
+    const liveInstances = egress.filter((n) => liveModeOf(n) === 'instance' && isLive(n)).length;
+    const liveGateways = egress.filter((n) => liveModeOf(n) === 'gateway' && isLive(n)).length;
+    if (viaInstance + viaGateway > 0)
+        return viaInstance > viaGateway ? 'instance' : 'gateway';
+    if (liveInstances + liveGateways > 0)
+        return liveInstances > liveGateways ? 'instance' : 'gateway';
+    return 'none';
+}
+/** The egress NATs of `mode` and every egress NAT a route reaches: what runs the VPC's egress (model order). */
+function servingNats(model, mode) {
+    const reached = new Set(model.routes.map((r) => natOfRoute(model, r)));
+    return model.nats.filter((n) => isEgressNat(n) && (liveModeOf(n) === mode || reached.has(n)));
+}
+const sorted = (items) => [...items].sort();
+/**
+ * The per-AZ view (EC2 builder): every AZ with private subnets (sorted; "unknown" for a subnet EC2 gives no AZ),
+ * its private subnets, the private route tables serving it, the egress NATs located in it, the NATs its routes
+ * reach and the public IPs it egresses from through them (a regional gateway: its addresses in that AZ).
+ */
+function azTopologies(model) {
+    const priv = (model.subnets ?? []).filter((s) => !s.public);
+    return sorted(new Set(priv.map((s) => s.az ?? 'unknown'))).map((az) => {
+        const routes = model.routes.filter((r) => (r.azs ?? [r.key]).includes(az));
+        const reached = routes.map((r) => natOfRoute(model, r)).filter((n) => !!n);
+        const egressNatRefs = sorted(new Set(reached.map((n) => n.ref)));
+        const byRef = (ref) => model.nats.find((n) => n.ref === ref);
+        return {
+            az,
+            privateSubnetIds: sorted(priv.filter((s) => (s.az ?? 'unknown') === az).map((s) => s.id)),
+            routes,
+            nats: model.nats.filter((n) => isEgressNat(n) && azOf(n) === az),
+            egressNatRefs,
+            egressIps: sorted(new Set(egressNatRefs.flatMap((ref) => egressIpsOf(byRef(ref), az)))),
+        };
+    });
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/index.ts
 /**
  * The NAT domain model: one model of a VPC's NAT (types.ts), built from a plan's before or after side
- * (plan.ts, with the NAT roles of roles.ts) or from EC2 (ec2.ts), compared (compare.ts) and queried (query.ts).
- * No other module reads NAT attributes from plan JSON or EC2 shapes.
+ * (plan.ts, with the NAT roles of roles.ts and the AZ keys of keys.ts) or from EC2 (read.ts reads the
+ * describes; ec2.ts and ec2-nats.ts interpret them), compared (compare.ts) and queried (query.ts).
+ * No other module reads NAT attributes from plan JSON or interprets EC2 NAT shapes.
+ *
+ * `readTopology` (read.ts, the EC2 describes) is not exported here: the callers that make those calls import
+ * `nat/read` themselves, so code that only needs the model (plan-guard, cutover) reaches no EC2 call — what
+ * test/workflows/iam.test.ts checks against each action's least-privilege policy.
  */
+
 
 
 
@@ -30785,7 +31058,7 @@ function routeTarget(rc, side) {
     if (rc.type === 'aws_route_table' && inlineNatRouteIndex(obj) < 0)
         return '';
     for (const t of NAT_TARGETS) {
-        const v = shownValue(rc, side, [...path, t]);
+        const v = values_shownValue(rc, side, [...path, t]);
         if (v)
             return `${t}=${v}`;
     }
@@ -30859,7 +31132,7 @@ function classifyChanges(changes, options = {}) {
     for (const it of items) {
         if (it.rc.type !== 'aws_instance' || azByKey.has(it.key))
             continue;
-        const az = shownValue(it.rc, 'after', ['availability_zone']) ?? shownValue(it.rc, 'before', ['availability_zone']);
+        const az = values_shownValue(it.rc, 'after', ['availability_zone']) ?? values_shownValue(it.rc, 'before', ['availability_zone']);
         if (az)
             azByKey.set(it.key, az);
     }
@@ -30916,7 +31189,7 @@ function classifyChanges(changes, options = {}) {
     // 1. Elastic IPs: the outbound addresses everything outside depends on.
     const evidence = natEvidence([before, after]);
     for (const it of pick((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'))) {
-        const ip = shownValue(it.rc, 'before', ['public_ip']);
+        const ip = values_shownValue(it.rc, 'before', ['public_ip']);
         const gone = it.kind === 'delete' ? 'deleted' : 'replaced';
         if (natEgressEip(it, evidence, !!options.patterns?.eip)) {
             add('critical', `eip-${gone}`, `NAT Elastic IP ${gone}${ip ? ` (${ip})` : ''}`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: the outbound IP${ip ? ` ${ip}` : ''} is released for good, breaking SPF records, reverse DNS, partner allow-lists and the AWS port-25 unblock.`, 'Do not apply unless the IP change is intended: keep the EIP (prevent_destroy, or `terraform state mv` for a rename). If intended, update SPF, reverse DNS, allow-lists and request the port-25 unblock for the new IP first.');
@@ -30950,7 +31223,7 @@ function classifyChanges(changes, options = {}) {
         const group = [...natGroup(crossHandovers.map((h) => h.from)), ...pick((i) => takers.includes(i.rc.address))];
         add('high', 'eip-handover', 'Elastic IP taken from a deleting NAT gateway in the same apply (expect two applies)', group, `${crossHandovers.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ${raceText(takers, changes)}`, `Apply through the cutover action (it waits for the release, associates the address at once and converges to this plan), in a maintenance window. ${MAINTENANCE}`);
     }
-    else if (cmp.removed.some((n) => modeOf(n.kind)) && cmp.removedRoutes.length > 0 && cmp.added.length === 0) {
+    else if (cmp.removed.some((n) => types_modeOf(n.kind)) && cmp.removedRoutes.length > 0 && cmp.added.length === 0) {
         const eipsKept = !items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
         const gateways = cmp.removed.some((n) => n.kind.endsWith('gateway'));
         add('high', 'quiesce', `Quiesce: NAT and private default routes destroyed${eipsKept ? ', Elastic IPs kept' : ''}`, [
@@ -30958,7 +31231,7 @@ function classifyChanges(changes, options = {}) {
             ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'delete'),
         ], `The NAT ${gateways ? 'gateways' : 'instances'} and the private subnets' 0.0.0.0/0 routes are destroyed: every private workload in the affected AZs loses internet and AWS API egress until NAT is restored.${eipsKept ? ' The Elastic IPs are kept, so SPF and allow-lists survive.' : ''}`, 'Intended only for non-production cost saving (quiesced=true). Restore egress with quiesced=false and apply.');
     }
-    else if (cmp.added.some((n) => modeOf(n.kind)) && cmp.addedRoutes.length > 0 && cmp.removed.length === 0) {
+    else if (cmp.added.some((n) => types_modeOf(n.kind)) && cmp.addedRoutes.length > 0 && cmp.removed.length === 0) {
         add('low', 'nat-restored', 'NAT and private default routes created (capacity only added)', [
             ...natGroup(cmp.added),
             ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'create'),
@@ -30985,8 +31258,8 @@ function classifyChanges(changes, options = {}) {
             continue;
         }
         const paths = replacePaths(it.rc);
-        const amiBefore = shownValue(it.rc, 'before', ['ami']);
-        const amiAfter = shownValue(it.rc, 'after', ['ami']);
+        const amiBefore = values_shownValue(it.rc, 'before', ['ami']);
+        const amiAfter = values_shownValue(it.rc, 'after', ['ami']);
         const [rawBefore, rawAfter] = [rawValue(it.rc, 'before', ['ami']), rawValue(it.rc, 'after', ['ami'])];
         const amiChanged = !eni &&
             (paths.includes('ami') ||
@@ -31042,7 +31315,7 @@ function classifyChanges(changes, options = {}) {
     for (const it of pick((i) => i.role === 'asg')) {
         const template = it.rc.type === 'aws_launch_template';
         if (template && it.kind === 'update' && it.changed.includes('image_id')) {
-            const [a, b] = [shownValue(it.rc, 'before', ['image_id']), shownValue(it.rc, 'after', ['image_id'])];
+            const [a, b] = [values_shownValue(it.rc, 'before', ['image_id']), values_shownValue(it.rc, 'after', ['image_id'])];
             add('medium', 'nat-launch-template-image-changed', `NAT launch template image changed${a && b ? ` (${a} → ${b})` : ''}`, [it], `${it.rc.address} gets a new image: the running NAT instance keeps the old one; the new image takes effect when the Auto Scaling group next replaces its instance, and that replacement is an egress gap while the interface moves to the new instance.`, 'Roll it in a maintenance window: start an instance refresh (aws autoscaling start-instance-refresh) or terminate the NAT instance, one AZ at a time, and run verify-egress after each.');
         }
         else if (it.kind === 'delete' || it.kind === 'replace') {
@@ -31124,7 +31397,7 @@ function classifyChanges(changes, options = {}) {
     for (const it of pick((i) => i.role === 'imagebuilder')) {
         const name = it.rc.type.replace('aws_imagebuilder_', '').replace(/_/g, ' ');
         if (IMAGEBUILDER_CONTENT.has(it.rc.type) && (it.kind === 'update' || it.kind === 'replace')) {
-            const [vBefore, vAfter] = [shownValue(it.rc, 'before', ['version']), shownValue(it.rc, 'after', ['version'])];
+            const [vBefore, vAfter] = [values_shownValue(it.rc, 'before', ['version']), values_shownValue(it.rc, 'after', ['version'])];
             const same = vBefore !== undefined && rawValue(it.rc, 'before', ['version']) === rawValue(it.rc, 'after', ['version']);
             if (same)
                 add('medium', 'imagebuilder-version-not-bumped', `Image Builder ${name} content changed without a version bump`, [it], `${it.rc.address} changes content but keeps version ${vBefore}: Image Builder versions are immutable, so this apply will fail.`, 'Bump the version in the same change, then plan again.');

@@ -9,8 +9,7 @@
  *    parallel probes onto one timeline and could not show overlap). Target: ≤ 1.2×.
  * Run: node scripts/run-ts.mjs actions/verify-egress/bench/bench.ts
  */
-import { analyzeTopology, readTopology } from '@nat-egress/shared/topology';
-import { createEgressClients, runProbes } from '@nat-egress/shared/egress';
+import { analyzeTopology, createEgressClients, readTopology, runProbes } from '@nat-egress/shared/egress';
 import { systemClock } from '@nat-egress/shared/runtime';
 
 type Send = (command: { constructor: { name: string }; input: Record<string, unknown> }) => Promise<unknown>;

@@ -48,6 +48,7 @@ import {
   buildReport,
   renderMarkdown,
   reportJson,
+  reportNat,
   verifyEgress,
   type EgressClients,
   type VerifyOptions,
@@ -800,7 +801,7 @@ describe('data-plane probes', () => {
       });
     const healthy = await run(w);
     expect(healthy.errors).toEqual([]);
-    expect(healthy.result.analysis.nats.map((n) => [n.id, n.instanceId, n.healthy])).toEqual([
+    expect(healthy.result.analysis.nats.map(reportNat).map((n) => [n.id, n.instanceId, n.healthy])).toEqual([
       ['eni-0nat0000000000000', natInstanceId(0), true],
       ['eni-0nat0000000000001', natInstanceId(1), true],
     ]);

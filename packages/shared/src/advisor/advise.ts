@@ -4,17 +4,28 @@
  * Callable from verify-egress (`advise: true`) and from a terminal entry: `adviseMode(clients, clock, options)`.
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { EC2Client, Instance, NatGateway } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { PricingClient } from '@aws-sdk/client-pricing';
 import { InputError, intInput, boolInput, stringInput, type InputReader } from '../inputs/index';
 import type { Clock } from '../runtime/index';
-import { analyzeTopology, readTopology } from '../topology/index';
-import { readInstanceTypes } from './instance-types';
-import { MAX_ADVISE_DAYS, metricWindow, readMetrics } from './metrics';
-import { priceModes } from './model';
-import { readPrices } from './prices';
+import {
+  azOf,
+  azTopologies,
+  detectMode,
+  liveModeOf,
+  modelFromEc2,
+  servingNats,
+  type NatNode,
+  type NatTopology,
+} from '../nat/index';
+import { readTopology } from '../nat/read';
+import { readInstanceTypes, type InstanceTypeNetwork } from './instance-types';
+import { MAX_ADVISE_DAYS, metricWindow, readMetrics, type MetricWindow, type RawMetrics } from './metrics';
+import type { ModelResult } from './model';
+import { priceModes } from './recommend';
+import { readPrices, type PriceBook } from './prices';
 import { natTraffic } from './traffic';
-import type { Advice, AdvisorNat, ModeId } from './types';
+import type { Advice, AdvisorNat, ModeId, NatTraffic } from './types';
 
 export interface AdvisorClients {
   ec2: EC2Client;
@@ -59,12 +70,6 @@ export function readAdviseInputs(read: InputReader): AdviseInputs {
   return { advise, days, ...(instanceType ? { instanceType } : {}) };
 }
 
-function regionalAzs(g: NatGateway): string[] {
-  return [
-    ...new Set((g.NatGatewayAddresses ?? []).map((a) => a.AvailabilityZone).filter((az): az is string => !!az)),
-  ].sort();
-}
-
 /** The most common entry (ties: alphabetical), or undefined. */
 function mostCommon(items: string[]): string | undefined {
   const counts = new Map<string, number>();
@@ -72,66 +77,51 @@ function mostCommon(items: string[]): string | undefined {
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
 }
 
-/**
- * Advice for one VPC. Errors: ActionFailure when the VPC is not found (from readTopology); AWS errors from
- * EC2 or CloudWatch after the SDK's retries propagate (the Price List API falls back to the table instead).
- */
-export async function adviseMode(clients: AdvisorClients, clock: Clock, options: AdviseOptions): Promise<Advice> {
-  const window = metricWindow(clock.now(), options.days);
-  const snap = await readTopology(clients.ec2, {
-    region: options.region,
-    natNamePattern: options.natNamePattern,
-    expectedIps: [],
-    ...(options.vpcId ? { vpcId: options.vpcId } : { vpcName: options.vpcName ?? '' }),
-  });
-  const analysis = analyzeTopology(snap, {
-    mode: 'auto',
-    natNamePattern: options.natNamePattern,
-    expectedIps: [],
-    expectQuiesced: false,
-  });
-  const notes: string[] = [];
-  let ec2Calls = Object.values(snap.calls).reduce((a, b) => a + b, 0);
+/** Running NAT instances and available or pending gateways: what carries the VPC's egress today. */
+function isRunning(n: NatNode): boolean {
+  const state = n.live?.state;
+  return liveModeOf(n) === 'instance' ? state === 'running' : state === 'available' || state === 'pending';
+}
 
-  const instances = new Map<string, Instance>(snap.natInstances.map((i) => [i.InstanceId ?? '', i]));
-  const gateways = new Map<string, NatGateway>(snap.natGateways.map((g) => [g.NatGatewayId ?? '', g]));
-  const azs = analysis.azs
-    .filter((a) => a.privateSubnetIds.length > 0)
-    .map((a) => a.az)
-    .sort();
-  const live = analysis.nats.filter((n) =>
-    n.kind === 'instance' ? n.state === 'running' : n.state === 'available' || n.state === 'pending',
-  );
-  const nats: AdvisorNat[] = live.map((n) => {
-    const servesAzs = analysis.azs.filter((a) => a.egressNatIds.includes(n.id)).map((a) => a.az);
-    if (n.kind === 'instance') {
-      const i = instances.get(n.id);
+/**
+ * The NATs the VPC's private subnets use today (the detected mode's, and any a private route reaches), each with
+ * the AZs whose routes lead to it, and the AZs with private subnets.
+ */
+function advisorNats(model: NatTopology): { nats: AdvisorNat[]; azs: string[] } {
+  const views = azTopologies(model);
+  const live = servingNats(model, detectMode(model)).filter(isRunning);
+  const nats = live.map((n): AdvisorNat => {
+    const az = azOf(n);
+    const servesAzs = views.filter((a) => a.egressNatRefs.includes(n.ref)).map((a) => a.az);
+    if (liveModeOf(n) === 'instance') {
       return {
-        id: n.id,
+        id: n.ref,
         kind: 'instance',
-        az: n.az,
-        servesAzs: servesAzs.length ? servesAzs : [n.az],
-        ...(i?.InstanceType ? { instanceType: i.InstanceType } : {}),
-        detailedMonitoring: i?.Monitoring?.State === 'enabled',
+        az,
+        servesAzs: servesAzs.length ? servesAzs : [az],
+        ...(n.live?.instanceType ? { instanceType: n.live.instanceType } : {}),
+        detailedMonitoring: n.live?.detailedMonitoring === true,
       };
     }
-    const g = gateways.get(n.id);
-    const regional = g?.AvailabilityMode === 'regional';
-    const active = g ? regionalAzs(g) : [];
+    const regional = n.kind === 'regional-gateway';
+    const active = [...new Set((n.zones ?? []).map((z) => z.az))].sort();
     return {
-      id: n.id,
+      id: n.ref,
       kind: 'gateway',
-      az: regional ? '' : n.az,
-      servesAzs: servesAzs.length ? servesAzs : regional ? active : [n.az],
+      az: regional ? '' : az,
+      servesAzs: servesAzs.length ? servesAzs : regional ? active : [az],
       availabilityMode: regional ? 'regional' : 'zonal',
       ...(regional ? { activeAzs: active } : {}),
     };
   });
-  const allAzs = azs.length > 0 ? azs : [...new Set(nats.flatMap((n) => n.servesAzs))].filter(Boolean).sort();
-  if (allAzs.length === 0) notes.push('No private subnets and no NAT found: priced for one AZ at zero volume');
-  if (azs.length === 0 && allAzs.length > 0) notes.push('No private subnets found: AZs taken from the NATs');
+  return { nats, azs: views.filter((a) => a.privateSubnetIds.length > 0).map((a) => a.az) };
+}
 
-  // Today's mode.
+/** Today's mode, and which priced mode it is (null when it is none of them). */
+function currentModeOf(
+  nats: AdvisorNat[],
+  allAzs: string[],
+): { currentMode: Advice['currentMode']; current: ModeId | null } {
   const kinds = new Set(nats.map((n) => n.kind));
   const currentMode: Advice['currentMode'] =
     nats.length === 0 ? 'none' : kinds.size > 1 ? 'mixed' : nats[0]!.kind === 'instance' ? 'instance' : 'gateway';
@@ -143,40 +133,55 @@ export async function adviseMode(clients: AdvisorClients, clock: Clock, options:
     else if (allAzs.every((az) => nats.some((n) => n.az === az && n.servesAzs.includes(az))))
       current = 'zonal-gateway-per-az';
   }
-  if (currentMode === 'mixed')
-    notes.push(
-      `Mixed modes today: ${nats.map((n) => `${n.id} (${n.kind}${n.az ? `, ${n.az}` : ''})`).join('; ')}; each mode below is priced for the whole VPC`,
-    );
+  return { currentMode, current };
+}
 
+/** The instance type today's instances run (most common), the types to price, and notes on the choice. */
+function instanceTypesOf(nats: AdvisorNat[], chosen: string | undefined) {
+  const notes: string[] = [];
   const instanceTypes = nats.map((n) => n.instanceType).filter((t): t is string => !!t);
-  const todayType = mostCommon(instanceTypes) ?? options.instanceType ?? DEFAULT_INSTANCE_TYPE;
+  const todayType = mostCommon(instanceTypes) ?? chosen ?? DEFAULT_INSTANCE_TYPE;
   if (new Set(instanceTypes).size > 1)
     notes.push(
-      `NAT instances run several types (${[...new Set(instanceTypes)].join(', ')}): instance mode is priced with ${todayType}`,
+      `NAT instances run several types (${[...new Set(instanceTypes)].join(', ')}): ` +
+        `instance mode is priced with ${todayType}`,
     );
-  if (instanceTypes.length === 0 && !options.instanceType)
+  if (instanceTypes.length === 0 && !chosen)
     notes.push(
-      `No NAT instance runs: instance mode is priced with ${DEFAULT_INSTANCE_TYPE} (the runbook's default nat_instance_type)`,
+      `No NAT instance runs: instance mode is priced with ${DEFAULT_INSTANCE_TYPE} ` +
+        "(the runbook's default nat_instance_type)",
     );
-  const types = [...new Set([todayType, ...(options.instanceType ? [options.instanceType] : []), ...instanceTypes])];
-  const network = await readInstanceTypes(clients.ec2, types);
-  ec2Calls += network.calls;
-  notes.push(...network.notes);
-  for (const n of nats) if (n.instanceType) n.burstableCpu = network.types[n.instanceType]?.burstableCpu ?? false;
+  const types = [...new Set([todayType, ...(chosen ? [chosen] : []), ...instanceTypes])];
+  return { todayType, types, notes };
+}
 
-  const raw = await readMetrics(clients.cloudwatch, nats, window);
-  const traffic = natTraffic(nats, raw, window);
-  const prices = await readPrices(clients.pricing, options.region, types);
+/** What the advice is assembled from. */
+interface Measured {
+  options: AdviseOptions;
+  clock: Clock;
+  vpcId: string;
+  window: MetricWindow;
+  currentMode: Advice['currentMode'];
+  allAzs: string[];
+  traffic: NatTraffic[];
+  prices: PriceBook;
+  model: ModelResult;
+  raw: RawMetrics;
+  ec2Calls: number;
+  notes: string[];
+}
 
-  const model = priceModes({
-    azs: allAzs.length ? allAzs : ['(none)'],
-    traffic,
-    prices,
-    instanceType: todayType,
-    ...(options.instanceType ? { chosenInstanceType: options.instanceType } : {}),
-    network: network.types,
-    current,
-  });
+const TRANSFER_NOTES = {
+  instances:
+    'NAT instance metrics count forwarded bytes in both directions together, so what left for the internet ' +
+    'cannot be told apart.',
+  gateways:
+    'BytesOutToDestination is an upper bound: it includes traffic to public AWS endpoints in the region, and the ' +
+    'first 100 GB/month of internet transfer out are free account-wide.',
+};
+
+function assembleAdvice(m: Measured): Advice {
+  const { window, traffic, prices, model } = m;
   const gwTraffic = traffic.filter((t) => t.kind === 'gateway');
   const toDest =
     gwTraffic.length > 0 && traffic.every((t) => t.kind === 'gateway')
@@ -184,17 +189,17 @@ export async function adviseMode(clients: AdvisorClients, clock: Clock, options:
       : null;
   return {
     version: 1,
-    region: options.region,
-    vpcId: analysis.vpcId,
-    generatedAt: new Date(clock.now()).toISOString(),
+    region: m.options.region,
+    vpcId: m.vpcId,
+    generatedAt: new Date(m.clock.now()).toISOString(),
     window: {
       days: window.days,
       start: new Date(window.startMs).toISOString(),
       end: new Date(window.endMs).toISOString(),
       periodSeconds: window.periodSeconds,
     },
-    currentMode,
-    azs: allAzs,
+    currentMode: m.currentMode,
+    azs: m.allAzs,
     traffic: {
       perNat: traffic,
       measured: traffic.some((t) => t.status !== 'missing'),
@@ -211,14 +216,84 @@ export async function adviseMode(clients: AdvisorClients, clock: Clock, options:
       monthlyGB: toDest,
       usdPerGB: prices.dataTransferOutGB.usd,
       monthlyUsd: toDest === null ? null : toDest * prices.dataTransferOutGB.usd,
-      note:
-        toDest === null
-          ? 'NAT instance metrics count forwarded bytes in both directions together, so what left for the internet cannot be told apart.'
-          : 'BytesOutToDestination is an upper bound: it includes traffic to public AWS endpoints in the region, and the first 100 GB/month of internet transfer out are free account-wide.',
+      note: toDest === null ? TRANSFER_NOTES.instances : TRANSFER_NOTES.gateways,
     },
     breakEvens: model.breakEvens,
     recommendation: model.recommendation,
-    notes: [...notes, ...model.notes],
-    calls: { cloudwatch: raw.calls, pricing: prices.calls, ec2: ec2Calls, cloudwatchQueries: raw.queries },
+    notes: [...m.notes, ...model.notes],
+    calls: { cloudwatch: m.raw.calls, pricing: prices.calls, ec2: m.ec2Calls, cloudwatchQueries: m.raw.queries },
   };
+}
+
+/** The NAT topology (EC2): the VPC's id, the NATs in use, the AZs to price and the EC2 calls made. */
+async function readNats(clients: AdvisorClients, options: AdviseOptions) {
+  const snap = await readTopology(clients.ec2, {
+    region: options.region,
+    natNamePattern: options.natNamePattern,
+    expectedIps: [],
+    ...(options.vpcId ? { vpcId: options.vpcId } : { vpcName: options.vpcName ?? '' }),
+  });
+  const { nats, azs } = advisorNats(modelFromEc2(snap));
+  const notes: string[] = [];
+  const allAzs = azs.length > 0 ? azs : [...new Set(nats.flatMap((n) => n.servesAzs))].filter(Boolean).sort();
+  if (allAzs.length === 0) notes.push('No private subnets and no NAT found: priced for one AZ at zero volume');
+  if (azs.length === 0 && allAzs.length > 0) notes.push('No private subnets found: AZs taken from the NATs');
+  const ec2Calls = Object.values(snap.calls).reduce((a, b) => a + b, 0);
+  return { vpcId: snap.vpc.VpcId as string, nats, allAzs, notes, ec2Calls };
+}
+
+/** Network figures of the instance types (EC2 DescribeInstanceTypes); marks the burstable NAT instances. */
+async function readNetwork(
+  clients: AdvisorClients,
+  nats: AdvisorNat[],
+  types: string[],
+): Promise<{ types: Record<string, InstanceTypeNetwork>; calls: number; notes: string[] }> {
+  const network = await readInstanceTypes(clients.ec2, types);
+  for (const n of nats) if (n.instanceType) n.burstableCpu = network.types[n.instanceType]?.burstableCpu ?? false;
+  return network;
+}
+
+/**
+ * Advice for one VPC. Errors: ActionFailure when the VPC is not found (from readTopology); AWS errors from
+ * EC2 or CloudWatch after the SDK's retries propagate (the Price List API falls back to the table instead).
+ */
+export async function adviseMode(clients: AdvisorClients, clock: Clock, options: AdviseOptions): Promise<Advice> {
+  const window = metricWindow(clock.now(), options.days);
+  const { vpcId, nats, allAzs, notes, ec2Calls } = await readNats(clients, options);
+  const { currentMode, current } = currentModeOf(nats, allAzs);
+  if (currentMode === 'mixed')
+    notes.push(
+      `Mixed modes today: ${nats.map((n) => `${n.id} (${n.kind}${n.az ? `, ${n.az}` : ''})`).join('; ')}; ` +
+        'each mode below is priced for the whole VPC',
+    );
+  const chosen = instanceTypesOf(nats, options.instanceType);
+  notes.push(...chosen.notes);
+  const network = await readNetwork(clients, nats, chosen.types);
+  notes.push(...network.notes);
+  const raw = await readMetrics(clients.cloudwatch, nats, window);
+  const traffic = natTraffic(nats, raw, window);
+  const prices = await readPrices(clients.pricing, options.region, chosen.types);
+  const model = priceModes({
+    azs: allAzs.length ? allAzs : ['(none)'],
+    traffic,
+    prices,
+    instanceType: chosen.todayType,
+    ...(options.instanceType ? { chosenInstanceType: options.instanceType } : {}),
+    network: network.types,
+    current,
+  });
+  return assembleAdvice({
+    options,
+    clock,
+    vpcId,
+    window,
+    currentMode,
+    allAzs,
+    traffic,
+    prices,
+    model,
+    raw,
+    ec2Calls: ec2Calls + network.calls,
+    notes,
+  });
 }

@@ -25,7 +25,8 @@ export {
   type RawMetrics,
 } from './metrics';
 export { natTraffic, HOURS_PER_MONTH } from './traffic';
-export { AVAILABILITY, breakEvens, priceModes, type ModelInput, type ModelResult } from './model';
+export { AVAILABILITY, breakEvens, type ModelInput, type ModelResult } from './model';
+export { priceModes } from './recommend';
 export {
   PRICE_TABLE,
   onDemandPrices,

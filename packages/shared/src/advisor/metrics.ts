@@ -136,7 +136,10 @@ export interface RawMetrics {
   queries: number;
 }
 
-/** Reads every series of `nats` in batched, paginated GetMetricData calls (errors after the SDK's retries propagate). */
+/**
+ * Reads every series of `nats` in batched, paginated GetMetricData calls (errors after the SDK's retries
+ * propagate).
+ */
 export async function readMetrics(
   cloudwatch: CloudWatchClient,
   nats: AdvisorNat[],

@@ -1,6 +1,6 @@
 /**
- * Prices every NAT mode for the measured traffic, finds the break-even volumes, judges instance throughput
- * against the type's network figures, and picks one mode (pure: no AWS calls).
+ * Prices every NAT mode for the measured traffic, finds the break-even volumes and judges instance throughput
+ * against the type's network figures (pure: no AWS calls); recommend.ts picks one mode.
  *
  * Cost model per 730-hour month (sources in prices.ts):
  * - NAT instances, one per AZ: instance-hours + one public IPv4 per instance; no per-GB charge.
@@ -38,11 +38,13 @@ export interface ModelResult {
 
 const GBPS = 1e9 / 8; // bytes per second in one Gbit/s
 
+const INSTANCE_AVAILABILITY =
+  'One instance per AZ: a single point of failure per AZ (no failover; an instance, AMI or nftables fault stops ' +
+  "that AZ's egress until it is replaced)";
+
 export const AVAILABILITY: Record<ModeId, string> = {
-  instance:
-    "One instance per AZ: a single point of failure per AZ (no failover; an instance, AMI or nftables fault stops that AZ's egress until it is replaced)",
-  'instance-chosen':
-    "One instance per AZ: a single point of failure per AZ (no failover; an instance, AMI or nftables fault stops that AZ's egress until it is replaced)",
+  instance: INSTANCE_AVAILABILITY,
+  'instance-chosen': INSTANCE_AVAILABILITY,
   'zonal-gateway-per-az': 'Managed, redundant within each AZ; an AZ outage stops egress of that AZ only',
   'single-zonal-gateway': 'Every AZ depends on one AZ: its outage stops all egress',
   'regional-gateway':
@@ -124,13 +126,17 @@ function throughput(
       return {
         ...base,
         verdict: 'burst' as const,
-        message: `Peak ${fmt(peakGbps)} is above ${type}'s ${fmt(net.baselineGbps)} baseline but within its ${fmt(net.burstGbps)} burst, and the busiest hour (${fmt(hourGbps)}) stays within the baseline: network burst credits cover it`,
+        message:
+          `Peak ${fmt(peakGbps)} is above ${type}'s ${fmt(net.baselineGbps)} baseline but within its ` +
+          `${fmt(net.burstGbps)} burst, and the busiest hour (${fmt(hourGbps)}) stays within the baseline: ` +
+          'network burst credits cover it',
       };
     }
     const why =
       peakGbps > net.burstGbps
         ? `peak ${fmt(peakGbps)} exceeds even its ${fmt(net.burstGbps)} burst`
-        : `the busiest hour averages ${fmt(hourGbps)}, above the ${fmt(net.baselineGbps)} baseline for longer than burst credits last (typically 5–60 minutes)`;
+        : `the busiest hour averages ${fmt(hourGbps)}, above the ${fmt(net.baselineGbps)} baseline for longer ` +
+          'than burst credits last (typically 5–60 minutes)';
     return {
       ...base,
       verdict: 'throttle' as const,
@@ -157,231 +163,144 @@ export function breakEvens(modes: ModeCost[]): BreakEven[] {
   return out.sort((x, y) => x.gbPerMonth - y.gbPerMonth);
 }
 
-/**
- * Every mode's monthly cost (USD, 730 h) at the measured volume, the break-even volumes (processed GB/month),
- * per-AZ throughput verdicts for the instance modes, notes on errors the metrics show, and one recommendation:
- * the cheapest priced mode that does not throttle and keeps AZs independent (ties: instance, then regional).
- */
-export function priceModes(input: ModelInput): ModelResult {
-  const { azs, traffic, prices } = input;
-  const n = Math.max(1, azs.length);
-  const H = HOURS_PER_MONTH;
-  const volume = traffic.reduce((a, t) => a + t.monthlyProcessedGB, 0);
-  const load = perAzLoad(azs, traffic);
-  const busiestAzGB = Math.max(0, ...[...load.values()].map((l) => l.gb));
-  const crossAzGB = Math.max(0, volume - busiestAzGB);
-  const notes: string[] = [];
-  const ipv4 = prices.publicIpv4Hour;
-  const gwHour = prices.natGatewayHour;
-  const gwGB = prices.natGatewayGB;
-  const modes: ModeCost[] = [];
+/** What every mode is priced from: the input, the AZ count, the measured monthly volume and cross-AZ share. */
+interface Pricing {
+  input: ModelInput;
+  /** AZs priced (at least one). */
+  n: number;
+  /** Processed GB per month, all NATs together. */
+  volume: number;
+  /** GB per month the AZs other than the busiest send to one zonal gateway. */
+  crossAzGB: number;
+  /** The data-processing line every gateway mode has. */
+  processing: CostLine;
+}
 
-  const finish = (m: Omit<ModeCost, 'monthlyUsd' | 'fixedMonthlyUsd'>, fixed: number): ModeCost => ({
-    ...m,
-    fixedMonthlyUsd: fixed,
-    monthlyUsd: fixed + m.perGBUsd * volume,
-    lines: m.lines,
-  });
+const H = HOURS_PER_MONTH;
 
-  const instanceMode = (id: ModeId, type: string): ModeCost => {
-    const price = prices.instanceHour[type];
-    const verdicts = throughput(azs, traffic, type, input.network[type]);
-    const lines: CostLine[] = [];
-    let fixed = 0;
-    if (price) {
-      lines.push(
-        line(
-          `${n} × ${type} instance-hours`,
-          n * price.usd * H,
-          `${n} × ${unitPrice(price.usd)}/h × ${H} h`,
-          price.source,
-        ),
-      );
-      fixed += n * price.usd * H;
-    }
-    lines.push(line(`Public IPv4 (${n})`, n * ipv4.usd * H, `${n} × ${unitPrice(ipv4.usd)}/h × ${H} h`, ipv4.source));
-    fixed += n * ipv4.usd * H;
-    const m = finish(
-      {
-        id,
-        label: `NAT instances (${type}), one per AZ`,
-        units: n,
-        instanceType: type,
-        lines,
-        perGBUsd: 0,
-        current: input.current === id,
-        availability: AVAILABILITY[id],
-        throughput: verdicts,
-        ...(price ? {} : { unpriced: `no price for ${type}` }),
-      },
-      fixed,
-    );
-    return m;
+function finish(m: Omit<ModeCost, 'monthlyUsd' | 'fixedMonthlyUsd'>, fixed: number, volume: number): ModeCost {
+  return { ...m, fixedMonthlyUsd: fixed, monthlyUsd: fixed + m.perGBUsd * volume, lines: m.lines };
+}
+
+function hourLine(item: string, count: number, price: { usd: number; source: PriceSource }): CostLine {
+  return line(item, count * price.usd * H, `${count} × ${unitPrice(price.usd)}/h × ${H} h`, price.source);
+}
+
+/** NAT instances of `type`, one per AZ: instance-hours and one public IPv4 each, no per-GB charge. */
+function instanceMode(p: Pricing, id: ModeId, type: string): ModeCost {
+  const { input, n } = p;
+  const price = input.prices.instanceHour[type];
+  const ipv4 = input.prices.publicIpv4Hour;
+  const lines: CostLine[] = [];
+  let fixed = 0;
+  if (price) {
+    lines.push(hourLine(`${n} × ${type} instance-hours`, n, price));
+    fixed += n * price.usd * H;
+  }
+  lines.push(hourLine(`Public IPv4 (${n})`, n, ipv4));
+  fixed += n * ipv4.usd * H;
+  const mode = {
+    id,
+    label: `NAT instances (${type}), one per AZ`,
+    units: n,
+    instanceType: type,
+    lines,
+    perGBUsd: 0,
+    current: input.current === id,
+    availability: AVAILABILITY[id],
+    throughput: throughput(input.azs, input.traffic, type, input.network[type]),
+    ...(price ? {} : { unpriced: `no price for ${type}` }),
   };
+  return finish(mode, fixed, p.volume);
+}
 
-  modes.push(instanceMode('instance', input.instanceType));
-  if (input.chosenInstanceType && input.chosenInstanceType !== input.instanceType)
-    modes.push(instanceMode('instance-chosen', input.chosenInstanceType));
+/** Zonal NAT gateways, one per AZ: gateway-hours and one public IPv4 each, plus processing. */
+function zonalPerAz(p: Pricing): ModeCost {
+  const { input, n } = p;
+  const { natGatewayHour: gwHour, publicIpv4Hour: ipv4, natGatewayGB: gwGB } = input.prices;
+  const mode = {
+    id: 'zonal-gateway-per-az' as const,
+    label: `Zonal NAT gateways, one per AZ (${n})`,
+    units: n,
+    lines: [hourLine(`${n} × NAT gateway-hours`, n, gwHour), hourLine(`Public IPv4 (${n})`, n, ipv4), p.processing],
+    perGBUsd: gwGB.usd,
+    current: input.current === 'zonal-gateway-per-az',
+    availability: AVAILABILITY['zonal-gateway-per-az'],
+  };
+  return finish(mode, n * (gwHour.usd + ipv4.usd) * H, p.volume);
+}
 
-  const processing = line(
-    `Data processing (${gb(volume)})`,
-    volume * gwGB.usd,
-    `${gb(volume)} × ${unitPrice(gwGB.usd)}/GB`,
-    gwGB.source,
-  );
-  modes.push(
-    finish(
-      {
-        id: 'zonal-gateway-per-az',
-        label: `Zonal NAT gateways, one per AZ (${n})`,
-        units: n,
-        lines: [
-          line(
-            `${n} × NAT gateway-hours`,
-            n * gwHour.usd * H,
-            `${n} × ${unitPrice(gwHour.usd)}/h × ${H} h`,
-            gwHour.source,
-          ),
-          line(`Public IPv4 (${n})`, n * ipv4.usd * H, `${n} × ${unitPrice(ipv4.usd)}/h × ${H} h`, ipv4.source),
-          processing,
-        ],
-        perGBUsd: gwGB.usd,
-        current: input.current === 'zonal-gateway-per-az',
-        availability: AVAILABILITY['zonal-gateway-per-az'],
-      },
-      n * (gwHour.usd + ipv4.usd) * H,
-    ),
-  );
-  if (n > 1) {
-    const share = volume > 0 ? crossAzGB / volume : (n - 1) / n;
-    modes.push(
-      finish(
-        {
-          id: 'single-zonal-gateway',
-          label: 'One zonal NAT gateway for all AZs',
-          units: 1,
-          lines: [
-            line('1 × NAT gateway-hours', gwHour.usd * H, `${unitPrice(gwHour.usd)}/h × ${H} h`, gwHour.source),
-            line('Public IPv4 (1)', ipv4.usd * H, `${unitPrice(ipv4.usd)}/h × ${H} h`, ipv4.source),
-            processing,
-            line(
-              `Cross-AZ transfer (${gb(crossAzGB)})`,
-              crossAzGB * prices.crossAzGB.usd,
-              `${gb(crossAzGB)} from the other AZs × ${unitPrice(prices.crossAzGB.usd)}/GB`,
-              prices.crossAzGB.source,
-            ),
-          ],
-          perGBUsd: gwGB.usd + share * prices.crossAzGB.usd,
-          current: input.current === 'single-zonal-gateway',
-          availability: AVAILABILITY['single-zonal-gateway'],
-        },
-        (gwHour.usd + ipv4.usd) * H,
+/** One zonal gateway for every AZ (in the busiest): one gateway-hour and IPv4, processing, cross-AZ transfer. */
+function singleZonal(p: Pricing): ModeCost {
+  const { input, n, volume, crossAzGB } = p;
+  const { natGatewayHour: gwHour, publicIpv4Hour: ipv4, natGatewayGB: gwGB, crossAzGB: crossAz } = input.prices;
+  const share = volume > 0 ? crossAzGB / volume : (n - 1) / n;
+  const mode = {
+    id: 'single-zonal-gateway' as const,
+    label: 'One zonal NAT gateway for all AZs',
+    units: 1,
+    lines: [
+      line('1 × NAT gateway-hours', gwHour.usd * H, `${unitPrice(gwHour.usd)}/h × ${H} h`, gwHour.source),
+      line('Public IPv4 (1)', ipv4.usd * H, `${unitPrice(ipv4.usd)}/h × ${H} h`, ipv4.source),
+      p.processing,
+      line(
+        `Cross-AZ transfer (${gb(crossAzGB)})`,
+        crossAzGB * crossAz.usd,
+        `${gb(crossAzGB)} from the other AZs × ${unitPrice(crossAz.usd)}/GB`,
+        crossAz.source,
       ),
-    );
-  }
-  modes.push(
-    finish(
-      {
-        id: 'regional-gateway',
-        label: `One regional NAT gateway (billed in ${n} AZ${n > 1 ? 's' : ''})`,
-        units: n,
-        lines: [
-          line(
-            `NAT gateway-hours in ${n} AZ${n > 1 ? 's' : ''}`,
-            n * gwHour.usd * H,
-            `${n} × ${unitPrice(gwHour.usd)}/h × ${H} h`,
-            gwHour.source,
-          ),
-          line(
-            `Public IPv4 (${n}, one per AZ)`,
-            n * ipv4.usd * H,
-            `${n} × ${unitPrice(ipv4.usd)}/h × ${H} h`,
-            ipv4.source,
-          ),
-          processing,
-        ],
-        perGBUsd: gwGB.usd,
-        current: input.current === 'regional-gateway',
-        availability: AVAILABILITY['regional-gateway'],
-      },
-      n * (gwHour.usd + ipv4.usd) * H,
+    ],
+    perGBUsd: gwGB.usd + share * crossAz.usd,
+    current: input.current === 'single-zonal-gateway',
+    availability: AVAILABILITY['single-zonal-gateway'],
+  };
+  return finish(mode, (gwHour.usd + ipv4.usd) * H, volume);
+}
+
+/** One regional gateway: gateway-hours and one public IPv4 in each AZ it is active in, plus processing. */
+function regional(p: Pricing): ModeCost {
+  const { input, n } = p;
+  const { natGatewayHour: gwHour, publicIpv4Hour: ipv4, natGatewayGB: gwGB } = input.prices;
+  const azs = `${n} AZ${n > 1 ? 's' : ''}`;
+  const mode = {
+    id: 'regional-gateway' as const,
+    label: `One regional NAT gateway (billed in ${azs})`,
+    units: n,
+    lines: [
+      hourLine(`NAT gateway-hours in ${azs}`, n, gwHour),
+      hourLine(`Public IPv4 (${n}, one per AZ)`, n, ipv4),
+      p.processing,
+    ],
+    perGBUsd: gwGB.usd,
+    current: input.current === 'regional-gateway',
+    availability: AVAILABILITY['regional-gateway'],
+  };
+  return finish(mode, n * (gwHour.usd + ipv4.usd) * H, p.volume);
+}
+
+/** Every mode priced at the measured volume (per-AZ modes with `azs.length` units, at least one). */
+export function modeCosts(input: ModelInput): { modes: ModeCost[]; volume: number } {
+  const { azs, traffic, prices } = input;
+  const volume = traffic.reduce((a, t) => a + t.monthlyProcessedGB, 0);
+  const busiestAzGB = Math.max(0, ...[...perAzLoad(azs, traffic).values()].map((l) => l.gb));
+  const gwGB = prices.natGatewayGB;
+  const p: Pricing = {
+    input,
+    n: Math.max(1, azs.length),
+    volume,
+    crossAzGB: Math.max(0, volume - busiestAzGB),
+    processing: line(
+      `Data processing (${gb(volume)})`,
+      volume * gwGB.usd,
+      `${gb(volume)} × ${unitPrice(gwGB.usd)}/GB`,
+      gwGB.source,
     ),
-  );
-
-  const be = breakEvens(modes);
-  const measured = traffic.some((t) => t.status !== 'missing');
-
-  // One recommendation: the cheapest mode that keeps every AZ independent and does not throttle.
-  const throttles = (m: ModeCost) => (m.throughput ?? []).some((v) => v.verdict === 'throttle');
-  const candidates = modes.filter((m) => !m.unpriced && m.id !== 'single-zonal-gateway' && !throttles(m));
-  const rank: Record<ModeId, number> = {
-    instance: 0,
-    'instance-chosen': 1,
-    'regional-gateway': 2,
-    'zonal-gateway-per-az': 3,
-    'single-zonal-gateway': 4,
   };
-  candidates.sort((a, b) => Math.round((a.monthlyUsd - b.monthlyUsd) * 100) || rank[a.id] - rank[b.id]);
-  const best = candidates[0] ?? modes.find((m) => m.id === 'regional-gateway')!;
-  const regional = modes.find((m) => m.id === 'regional-gateway')!;
-  const reasons: string[] = [];
-  reasons.push(
-    `${usd(best.monthlyUsd)}/month at the measured ${gb(volume)}/month processed${measured ? '' : ' (no traffic metrics: zero volume assumed)'}`,
-  );
-  const cheaperThanIt = modes.filter((m) => !m.unpriced && m.monthlyUsd < best.monthlyUsd - 0.005);
-  for (const m of cheaperThanIt) {
-    if (m.id === 'single-zonal-gateway')
-      reasons.push(
-        `${m.label} would cost ${usd(best.monthlyUsd - m.monthlyUsd)} less, but: ${AVAILABILITY['single-zonal-gateway']}`,
-      );
-    else if (throttles(m))
-      reasons.push(
-        `${m.label} would cost ${usd(best.monthlyUsd - m.monthlyUsd)} less, but would throttle at your peak`,
-      );
-  }
-  if (best.throughput) {
-    const byPeak = [...best.throughput].sort((x, y) => y.peakGbps - x.peakGbps);
-    const worst = byPeak.find((v) => v.verdict === 'burst') ?? byPeak.find((v) => v.verdict === 'unknown') ?? byPeak[0];
-    if (worst) reasons.push(worst.message);
-    if (best.id === 'instance' || best.id === 'instance-chosen') {
-      reasons.push(
-        `${usd(regional.monthlyUsd - best.monthlyUsd)}/month less than a regional gateway. The trade-off: ${best.availability}`,
-      );
-      reasons.push(
-        'Gateways only get dearer than instances as volume grows (instances have no per-GB charge): what limits instance mode is throughput',
-      );
-    }
-  } else {
-    const inst = modes.find((m) => m.id === 'instance')!;
-    if (throttles(inst)) reasons.push(inst.throughput!.find((v) => v.verdict === 'throttle')!.message);
-    else if (!inst.unpriced && inst.monthlyUsd > best.monthlyUsd) {
-      const cross = be.find((b) => b.below === best.id && b.above === 'instance');
-      reasons.push(
-        `Cheaper than NAT instances (${inst.instanceType}) at this volume${cross ? `; instances win above ${gb(cross.gbPerMonth)}/month` : ''}`,
-      );
-    }
-    reasons.push(best.availability);
-  }
-  notes.push(
-    "Not in the instance rows: each NAT instance's EBS root volume (gp3 $0.08/GB-month, about $0.64/month for 8 GiB)",
-  );
-  const errors = traffic.filter((t) => (t.errorPortAllocation ?? 0) > 0);
-  for (const t of errors)
-    notes.push(
-      `${t.natId} had ${t.errorPortAllocation} port allocation errors (ErrorPortAllocation): it ran out of source ports to a destination; more addresses per NAT help in every mode`,
-    );
-  for (const t of traffic.filter((t) => (t.packetsDropped ?? 0) > 0))
-    notes.push(`${t.natId} dropped ${t.packetsDropped} packets (PacketsDropCount)`);
-  for (const t of traffic.filter((t) => t.cpuCreditBalanceMin !== undefined && t.cpuCreditBalanceMin <= 0.5)) {
-    notes.push(
-      `${t.natId} ran out of CPU credits (CPUCreditBalance reached ${t.cpuCreditBalanceMin!.toFixed(1)}): in standard credit mode its CPU was held at the baseline`,
-    );
-  }
-  return {
-    modes,
-    breakEvens: be,
-    recommendation: { mode: best.id, label: best.label, monthlyUsd: best.monthlyUsd, reasons },
-    monthlyProcessedGB: volume,
-    notes,
-  };
+  const modes: ModeCost[] = [instanceMode(p, 'instance', input.instanceType)];
+  if (input.chosenInstanceType && input.chosenInstanceType !== input.instanceType)
+    modes.push(instanceMode(p, 'instance-chosen', input.chosenInstanceType));
+  modes.push(zonalPerAz(p));
+  if (p.n > 1) modes.push(singleZonal(p));
+  modes.push(regional(p));
+  return { modes, volume };
 }

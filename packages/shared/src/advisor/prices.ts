@@ -152,6 +152,83 @@ const match = (field: string, value: string): Filter => ({ Type: 'TERM_MATCH', F
 
 class NotAllowed extends Error {}
 
+type Query = (serviceCode: string, filters: Filter[]) => Promise<{ usagetype: string; unit: string; usd: number }[]>;
+
+/** GetProducts (every page, counted in `counter.calls`); a denied or failed call throws NotAllowed. */
+function priceListQuery(pricing: PricingClient, counter: { calls: number }): Query {
+  return async (serviceCode, filters) => {
+    const items: (string | object)[] = [];
+    try {
+      for await (const page of paginateGetProducts(
+        { client: pricing },
+        { ServiceCode: serviceCode, Filters: filters, FormatVersion: 'aws_v1', MaxResults: 100 },
+      )) {
+        counter.calls++;
+        items.push(...((page.PriceList ?? []) as (string | object)[]));
+      }
+    } catch (err) {
+      const code = awsErrorCode(err);
+      if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(code))
+        throw new NotAllowed(`the role may not call pricing:GetProducts (${code})`);
+      throw new NotAllowed(`the Price List API failed: ${describeError(err)}`);
+    }
+    return onDemandPrices(items);
+  };
+}
+
+const api = (usd: number, unit: Price['unit']): Price => ({ usd, unit, source: 'price-list-api' });
+
+/** On-demand Linux prices per instance-hour: one GetProducts per type; the table's when the API has none. */
+async function instancePrices(
+  query: Query,
+  region: string,
+  instanceTypes: string[],
+  table: PriceBook,
+  apiNotes: string[],
+): Promise<Record<string, Price>> {
+  const instanceHour: Record<string, Price> = {};
+  for (const type of instanceTypes) {
+    const found = await query('AmazonEC2', [
+      match('regionCode', region),
+      match('instanceType', type),
+      match('operatingSystem', 'Linux'),
+      match('tenancy', 'Shared'),
+      match('preInstalledSw', 'NA'),
+      match('capacitystatus', 'Used'),
+      match('licenseModel', 'No License required'),
+    ]);
+    const hourly = found.find((f) => f.unit === 'Hrs' && f.usd > 0);
+    if (hourly) instanceHour[type] = api(hourly.usd, 'hour');
+    else if (table.instanceHour[type]) {
+      instanceHour[type] = table.instanceHour[type];
+      apiNotes.push(`The Price List API returned no on-demand Linux price for ${type} in ${region}: table price used`);
+    }
+  }
+  return instanceHour;
+}
+
+/** NAT gateway-hour and per-GB processing, and the public IPv4 address-hour: two GetProducts. */
+async function gatewayPrices(query: Query, region: string, table: PriceBook, apiNotes: string[]) {
+  const nat = await query('AmazonEC2', [match('regionCode', region), match('productFamily', 'NAT Gateway')]);
+  const natHour = nat.find((f) => /NatGateway-Hours$/.test(f.usagetype) && f.unit === 'Hrs');
+  const natGB = nat.find((f) => /NatGateway-Bytes$/.test(f.usagetype) && f.unit === 'GB');
+  const ipv4 = await query('AmazonVPC', [
+    match('regionCode', region),
+    { Type: 'CONTAINS', Field: 'usagetype', Value: 'PublicIPv4:InUseAddress' },
+  ]);
+  const ipv4Hour = ipv4.find((f) => f.unit === 'Hrs' && f.usd > 0);
+  const pick = (found: { usd: number } | undefined, fallback: Price, unit: Price['unit'], what: string): Price => {
+    if (found) return api(found.usd, unit);
+    apiNotes.push(`The Price List API returned no ${what} price for ${region}: table price used`);
+    return fallback;
+  };
+  return {
+    natGatewayHour: pick(natHour, table.natGatewayHour, 'hour', 'NAT gateway-hour'),
+    natGatewayGB: pick(natGB, table.natGatewayGB, 'GB', 'NAT gateway data processing'),
+    publicIpv4Hour: pick(ipv4Hour, table.publicIpv4Hour, 'address-hour', 'public IPv4 address-hour'),
+  };
+}
+
 /**
  * Reads the prices from the Price List Query API; any price it cannot find (or every price, when the API is not
  * allowed or fails after the SDK's retries) comes from the table, with a note saying why.
@@ -168,85 +245,30 @@ export async function readPrices(
       ...table,
       notes: [`Prices from the table dated ${PRICE_TABLE.asOf}: the Price List API was not asked`, ...table.notes],
     };
-  let calls = 0;
-  const query = async (serviceCode: string, filters: Filter[]) => {
-    const items: (string | object)[] = [];
-    try {
-      for await (const page of paginateGetProducts(
-        { client: pricing },
-        { ServiceCode: serviceCode, Filters: filters, FormatVersion: 'aws_v1', MaxResults: 100 },
-      )) {
-        calls++;
-        items.push(...((page.PriceList ?? []) as (string | object)[]));
-      }
-    } catch (err) {
-      const code = awsErrorCode(err);
-      if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(code))
-        throw new NotAllowed(`the role may not call pricing:GetProducts (${code})`);
-      throw new NotAllowed(`the Price List API failed: ${describeError(err)}`);
-    }
-    return onDemandPrices(items);
-  };
+  const counter = { calls: 0 };
+  const query = priceListQuery(pricing, counter);
   const apiNotes: string[] = [];
-  const api = (usd: number, unit: Price['unit']): Price => ({ usd, unit, source: 'price-list-api' });
   try {
-    const instanceHour: Record<string, Price> = {};
-    for (const type of instanceTypes) {
-      const found = await query('AmazonEC2', [
-        match('regionCode', region),
-        match('instanceType', type),
-        match('operatingSystem', 'Linux'),
-        match('tenancy', 'Shared'),
-        match('preInstalledSw', 'NA'),
-        match('capacitystatus', 'Used'),
-        match('licenseModel', 'No License required'),
-      ]);
-      const hourly = found.find((f) => f.unit === 'Hrs' && f.usd > 0);
-      if (hourly) instanceHour[type] = api(hourly.usd, 'hour');
-      else if (table.instanceHour[type]) {
-        instanceHour[type] = table.instanceHour[type];
-        apiNotes.push(
-          `The Price List API returned no on-demand Linux price for ${type} in ${region}: table price used`,
-        );
-      }
-    }
-    const nat = await query('AmazonEC2', [match('regionCode', region), match('productFamily', 'NAT Gateway')]);
-    const natHour = nat.find((f) => /NatGateway-Hours$/.test(f.usagetype) && f.unit === 'Hrs');
-    const natGB = nat.find((f) => /NatGateway-Bytes$/.test(f.usagetype) && f.unit === 'GB');
-    const ipv4 = await query('AmazonVPC', [
-      match('regionCode', region),
-      { Type: 'CONTAINS', Field: 'usagetype', Value: 'PublicIPv4:InUseAddress' },
-    ]);
-    const ipv4Hour = ipv4.find((f) => f.unit === 'Hrs' && f.usd > 0);
-    const pick = (found: { usd: number } | undefined, fallback: Price, unit: Price['unit'], what: string): Price => {
-      if (found) return api(found.usd, unit);
-      apiNotes.push(`The Price List API returned no ${what} price for ${region}: table price used`);
-      return fallback;
-    };
+    const instanceHour = await instancePrices(query, region, instanceTypes, table, apiNotes);
+    const gateway = await gatewayPrices(query, region, table, apiNotes);
     const book: PriceBook = {
       ...table,
       instanceHour,
-      natGatewayHour: pick(natHour, table.natGatewayHour, 'hour', 'NAT gateway-hour'),
-      natGatewayGB: pick(natGB, table.natGatewayGB, 'GB', 'NAT gateway data processing'),
-      publicIpv4Hour: pick(ipv4Hour, table.publicIpv4Hour, 'address-hour', 'public IPv4 address-hour'),
-      calls,
+      ...gateway,
+      calls: counter.calls,
       notes: [...apiNotes, ...table.notes.filter((n) => !n.startsWith('The price table covers'))],
     };
-    // Data transfer (cross-AZ, out to the internet) is tiered and priced per pair of locations: always the table's first tier.
+    // Data transfer (cross-AZ, out to the internet) is tiered and priced per pair of locations: always the
+    // table's first tier.
     book.notes.push("Cross-AZ and internet data transfer rates are the table's (first tier)");
-    const fromApi = [
-      book.natGatewayHour,
-      book.natGatewayGB,
-      book.publicIpv4Hour,
-      ...Object.values(book.instanceHour),
-    ].every((p) => p.source === 'price-list-api');
-    book.source = fromApi ? 'price-list-api' : 'mixed';
+    const prices = [book.natGatewayHour, book.natGatewayGB, book.publicIpv4Hour, ...Object.values(book.instanceHour)];
+    book.source = prices.every((p) => p.source === 'price-list-api') ? 'price-list-api' : 'mixed';
     return book;
   } catch (err) {
     if (!(err instanceof NotAllowed)) throw err;
     return {
       ...table,
-      calls,
+      calls: counter.calls,
       notes: [`Prices from the table dated ${PRICE_TABLE.asOf}: ${err.message}`, ...table.notes],
     };
   }

@@ -55,91 +55,126 @@ function sampleSeconds(counts: Series | undefined, periodSeconds: number): numbe
   return Math.min(300, Math.max(60, Math.round(periodSeconds / median / 60) * 60));
 }
 
+type Get = (name: string) => Series | undefined;
+
+/** Volume, per-direction load and peak of one NAT over the window (bytes; peak in bytes/s). */
+interface Counted {
+  processed: number;
+  toDestination: number | null;
+  peak: number;
+  /** Seconds one raw sample of the peak's metric covers. */
+  sample: number;
+  load: Series;
+}
+
+/** A gateway: the Destination byte pair (else the Source pair), per-minute maxima for the peak. */
+function countGateway(get: Get, notes: string[]): Counted {
+  const out = get('BytesOutToDestination:Sum');
+  const inn = get('BytesInFromDestination:Sum');
+  let processed: number;
+  let load: Series;
+  if (out || inn) {
+    processed = sum(out) + sum(inn);
+    load = combine(out, inn, (x, y) => x + y);
+  } else {
+    const src = get('BytesInFromSource:Sum');
+    const back = get('BytesOutToSource:Sum');
+    processed = sum(src) + sum(back);
+    load = combine(src, back, (x, y) => x + y);
+    if (src || back) notes.push('Destination byte metrics missing: volume from the Source pair');
+  }
+  const toDestination = out ? sum(out) : get('BytesInFromSource:Sum') ? sum(get('BytesInFromSource:Sum')) : null;
+  // Upper bound: the two directions' per-minute maxima may not coincide.
+  const peak = (max(get('BytesOutToDestination:Maximum')) + max(get('BytesInFromDestination:Maximum'))) / 60;
+  return { processed, toDestination, peak, sample: 60, load };
+}
+
+/** An instance: half of NetworkIn + NetworkOut, the larger direction as load, maxima over its sample period. */
+function countInstance(get: Get, nat: AdvisorNat, window: MetricWindow): Counted {
+  const inn = get('NetworkIn:Sum');
+  const out = get('NetworkOut:Sum');
+  const sample =
+    sampleSeconds(get('NetworkIn:SampleCount'), window.periodSeconds) ?? (nat.detailedMonitoring ? 60 : 300);
+  return {
+    processed: (sum(inn) + sum(out)) / 2,
+    toDestination: null,
+    peak: Math.max(max(get('NetworkIn:Maximum')), max(get('NetworkOut:Maximum'))) / sample,
+    sample,
+    load: combine(inn, out, Math.max),
+  };
+}
+
+/** Seconds of the window the byte metrics cover, and whether they are missing or partial (with a note). */
+function coverage(
+  s: Map<string, Series>,
+  window: MetricWindow,
+  gateway: boolean,
+  notes: string[],
+): { covered: number; status: NatTraffic['status'] } {
+  const firstT = Math.min(
+    ...[...s.entries()].filter(([name]) => /Bytes|Network/.test(name)).map(([, ser]) => ser.t[0] ?? Infinity),
+  );
+  const hasBytes = Number.isFinite(firstT);
+  const windowSeconds = (window.endMs - window.startMs) / 1000;
+  const covered = hasBytes
+    ? Math.min(windowSeconds, Math.max(window.periodSeconds, (window.endMs - firstT) / 1000))
+    : windowSeconds;
+  if (!hasBytes) {
+    notes.push(
+      `No ${gateway ? 'AWS/NATGateway' : 'AWS/EC2'} byte metrics in the window ` +
+        '(new, stopped, quiesced, or metrics not published): counted as zero',
+    );
+    return { covered, status: 'missing' };
+  }
+  if (covered < windowSeconds * 0.9) {
+    notes.push(`Data covers ${(covered / 86_400).toFixed(1)} of ${window.days} days: scaled to a month from that span`);
+    return { covered, status: 'partial' };
+  }
+  return { covered, status: 'ok' };
+}
+
+/** What one NAT carried over `window`. */
+function trafficOf(nat: AdvisorNat, raw: RawMetrics, window: MetricWindow): NatTraffic {
+  const s = raw.series.get(nat.id) ?? new Map<string, Series>();
+  const get: Get = (name) => s.get(name);
+  const notes: string[] = [];
+  for (const p of raw.problems.filter((x) => x.natId === nat.id))
+    notes.push(`${p.metric}: CloudWatch answered ${p.status}${p.message ? ` (${p.message})` : ''}`);
+  const gateway = nat.kind === 'gateway';
+  const c = gateway ? countGateway(get, notes) : countInstance(get, nat, window);
+  const { covered, status } = coverage(s, window, gateway, notes);
+  const scale = MONTH_SECONDS / covered;
+  // Sums per period of the per-direction load: the instance-side view of the traffic.
+  const hour = busiest(c.load, window.periodSeconds, 3600);
+  const t: NatTraffic = {
+    natId: nat.id,
+    kind: nat.kind,
+    az: nat.az,
+    servesAzs: nat.servesAzs,
+    status,
+    notes,
+    processedBytes: c.processed,
+    toDestinationBytes: c.toDestination,
+    coveredSeconds: covered,
+    monthlyProcessedGB: (c.processed * scale) / GB,
+    monthlyToDestinationGB: c.toDestination === null ? null : (c.toDestination * scale) / GB,
+    peakBytesPerSecond: Math.max(c.peak, hour.rate),
+    peakSampleSeconds: c.sample,
+    busiestHourBytesPerSecond: hour.rate,
+    busiestHourExact: hour.exact,
+  };
+  if (gateway) {
+    if (get('ActiveConnectionCount:Maximum')) t.activeConnectionsMax = max(get('ActiveConnectionCount:Maximum'));
+    if (get('ErrorPortAllocation:Sum')) t.errorPortAllocation = sum(get('ErrorPortAllocation:Sum'));
+    if (get('PacketsDropCount:Sum')) t.packetsDropped = sum(get('PacketsDropCount:Sum'));
+  } else {
+    const credits = min(get('CPUCreditBalance:Minimum'));
+    if (credits !== undefined) t.cpuCreditBalanceMin = credits;
+  }
+  return t;
+}
+
 /** What each NAT carried over `window`, from `raw`. */
 export function natTraffic(nats: AdvisorNat[], raw: RawMetrics, window: MetricWindow): NatTraffic[] {
-  return nats.map((nat) => {
-    const s = raw.series.get(nat.id) ?? new Map<string, Series>();
-    const get = (name: string) => s.get(name);
-    const notes: string[] = [];
-    for (const p of raw.problems.filter((p) => p.natId === nat.id))
-      notes.push(`${p.metric}: CloudWatch answered ${p.status}${p.message ? ` (${p.message})` : ''}`);
-    let processed: number;
-    let toDestination: number | null = null;
-    let peak: number;
-    let sample = 60;
-    let load: Series;
-    const gateway = nat.kind === 'gateway';
-    if (gateway) {
-      const out = get('BytesOutToDestination:Sum');
-      const inn = get('BytesInFromDestination:Sum');
-      if (out || inn) {
-        processed = sum(out) + sum(inn);
-        load = combine(out, inn, (x, y) => x + y);
-      } else {
-        const src = get('BytesInFromSource:Sum');
-        const back = get('BytesOutToSource:Sum');
-        processed = sum(src) + sum(back);
-        load = combine(src, back, (x, y) => x + y);
-        if (src || back) notes.push('Destination byte metrics missing: volume from the Source pair');
-      }
-      toDestination = out ? sum(out) : get('BytesInFromSource:Sum') ? sum(get('BytesInFromSource:Sum')) : null;
-      // Upper bound: the two directions' per-minute maxima may not coincide.
-      peak = (max(get('BytesOutToDestination:Maximum')) + max(get('BytesInFromDestination:Maximum'))) / 60;
-    } else {
-      const inn = get('NetworkIn:Sum');
-      const out = get('NetworkOut:Sum');
-      processed = (sum(inn) + sum(out)) / 2;
-      load = combine(inn, out, Math.max);
-      sample = sampleSeconds(get('NetworkIn:SampleCount'), window.periodSeconds) ?? (nat.detailedMonitoring ? 60 : 300);
-      peak = Math.max(max(get('NetworkIn:Maximum')), max(get('NetworkOut:Maximum'))) / sample;
-    }
-    const firstT = Math.min(
-      ...[...s.entries()].filter(([name]) => /Bytes|Network/.test(name)).map(([, ser]) => ser.t[0] ?? Infinity),
-    );
-    const hasBytes = Number.isFinite(firstT);
-    const windowSeconds = (window.endMs - window.startMs) / 1000;
-    const covered = hasBytes
-      ? Math.min(windowSeconds, Math.max(window.periodSeconds, (window.endMs - firstT) / 1000))
-      : windowSeconds;
-    let status: NatTraffic['status'] = hasBytes ? 'ok' : 'missing';
-    if (!hasBytes)
-      notes.push(
-        `No ${gateway ? 'AWS/NATGateway' : 'AWS/EC2'} byte metrics in the window (new, stopped, quiesced, or metrics not published): counted as zero`,
-      );
-    else if (covered < windowSeconds * 0.9) {
-      status = 'partial';
-      notes.push(
-        `Data covers ${(covered / 86_400).toFixed(1)} of ${window.days} days: scaled to a month from that span`,
-      );
-    }
-    const scale = MONTH_SECONDS / covered;
-    // Sums per period of the per-direction load: the instance-side view of the traffic.
-    const hour = busiest(load, window.periodSeconds, 3600);
-    const t: NatTraffic = {
-      natId: nat.id,
-      kind: nat.kind,
-      az: nat.az,
-      servesAzs: nat.servesAzs,
-      status,
-      notes,
-      processedBytes: processed,
-      toDestinationBytes: toDestination,
-      coveredSeconds: covered,
-      monthlyProcessedGB: (processed * scale) / GB,
-      monthlyToDestinationGB: toDestination === null ? null : (toDestination * scale) / GB,
-      peakBytesPerSecond: Math.max(peak, hour.rate),
-      peakSampleSeconds: sample,
-      busiestHourBytesPerSecond: hour.rate,
-      busiestHourExact: hour.exact,
-    };
-    if (gateway) {
-      if (get('ActiveConnectionCount:Maximum')) t.activeConnectionsMax = max(get('ActiveConnectionCount:Maximum'));
-      if (get('ErrorPortAllocation:Sum')) t.errorPortAllocation = sum(get('ErrorPortAllocation:Sum'));
-      if (get('PacketsDropCount:Sum')) t.packetsDropped = sum(get('PacketsDropCount:Sum'));
-    } else {
-      const credits = min(get('CPUCreditBalance:Minimum'));
-      if (credits !== undefined) t.cpuCreditBalanceMin = credits;
-    }
-    return t;
-  });
+  return nats.map((nat) => trafficOf(nat, raw, window));
 }

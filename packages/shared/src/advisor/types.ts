@@ -26,12 +26,21 @@ export interface NatTraffic {
   kind: 'instance' | 'gateway';
   az: string;
   servesAzs: string[];
-  /** ok: byte metrics present; missing: none at all (new, quiesced, or not published); partial: data covers part of the window. */
+  /**
+   * ok: byte metrics present; missing: none at all (new, quiesced, or not published); partial: data covers part of
+   * the window.
+   */
   status: 'ok' | 'partial' | 'missing';
   notes: string[];
-  /** Bytes through the NAT, each byte counted once per direction it crossed the NAT (what a gateway bills as processed). */
+  /**
+   * Bytes through the NAT, each byte counted once per direction it crossed the NAT (what a gateway bills as
+   * processed).
+   */
   processedBytes: number;
-  /** Bytes sent towards destinations (internet and public AWS endpoints): an upper bound of internet data transfer out. Null when the metrics cannot separate it (NAT instances). */
+  /**
+   * Bytes sent towards destinations (internet and public AWS endpoints): an upper bound of internet data transfer
+   * out. Null when the metrics cannot separate it (NAT instances).
+   */
   toDestinationBytes: number | null;
   /** Seconds the data covers (from the first data point to the window's end). */
   coveredSeconds: number;
@@ -70,7 +79,10 @@ export interface ThroughputVerdict {
   busiestHourGbps: number;
   baselineGbps: number;
   burstGbps: number;
-  /** fits: peak within the baseline; burst: above the baseline only briefly (network credits); throttle: above the burst, or above the baseline for an hour or more; unknown: no figures. */
+  /**
+   * fits: peak within the baseline; burst: above the baseline only briefly (network credits); throttle: above the
+   * burst, or above the baseline for an hour or more; unknown: no figures.
+   */
   verdict: 'fits' | 'burst' | 'throttle' | 'unknown';
   message: string;
 }

@@ -5,7 +5,7 @@
  */
 import { EC2Client, GetConsoleOutputCommand } from '@aws-sdk/client-ec2';
 import { describeError, isAbortLike } from '../runtime/index';
-import type { Finding } from '../topology/index';
+import type { Finding } from './types';
 
 export type ConsoleProblemKind = 'nftables-missing' | 'nftables-failed' | 'masquerade' | 'forwarding-off';
 

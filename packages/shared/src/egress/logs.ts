@@ -9,7 +9,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { awsErrorCode } from '../aws/index';
 import { formatDuration } from '../inputs/index';
 import { describeError, isAbortLike, type Clock } from '../runtime/index';
-import type { Finding } from '../topology/index';
+import type { Finding } from './types';
 
 export type LogStatus = 'fresh' | 'silent' | 'empty' | 'missing' | 'error';
 

@@ -15,7 +15,7 @@ import {
 import { awsErrorCode } from '../aws/index';
 import { describeError, firstLine, isAbortLike, type Clock } from '../runtime/index';
 import { formatDuration, isIpv4 } from '../inputs/index';
-import type { Finding, ProbeTarget, SsmEndpoints } from '../topology/index';
+import type { Finding, ProbeTarget, SsmEndpoints } from './types';
 
 export type ProbeStatus = 'ok' | 'wrong-ip' | 'failed' | 'timeout' | 'unreachable' | 'not-run';
 

@@ -6,7 +6,8 @@
 import { formatDuration } from '../inputs/index';
 import { fitText, GITHUB_LIMITS } from '../limits/index';
 import { byteLength, code, escapeText, ROLLBACK_LEVER, table } from '../report/index';
-import type { Finding, NatSummary, Severity } from '../topology/index';
+import { reportNat, type ReportNat } from './report-nat';
+import type { Finding, Severity } from './types';
 import type { ProbeStatus } from './probe';
 import type { VerifyResult } from './verify';
 
@@ -43,7 +44,7 @@ export interface EgressReport {
   azs: AzRow[];
   egressIps: Record<string, string | null>;
   findings: Finding[];
-  nats: NatSummary[];
+  nats: ReportNat[];
   addresses: { publicIp: string; allocationId?: string; ptr?: string; natId?: string; expected: boolean }[];
   probes: VerifyResult['probes'];
   probeSkipped?: string;
@@ -91,7 +92,8 @@ function needsAdvice(result: VerifyResult): boolean {
 
 export function buildReport(result: VerifyResult): EgressReport {
   const { analysis } = result;
-  const natById = new Map(analysis.nats.map((n) => [n.id, n]));
+  const nats = analysis.nats.map(reportNat);
+  const natById = new Map(nats.map((n) => [n.id, n]));
   const azs: AzRow[] = analysis.azs.map((az) => {
     const natIds = [...new Set([...az.egressNatIds, ...az.natIds])];
     const tables = analysis.routeTables.filter((rt) => az.routeTableIds.includes(rt.id));
@@ -101,7 +103,7 @@ export function buildReport(result: VerifyResult): EgressReport {
       verdict: worst(azFindings(result.findings, az.az)),
       nats: natIds
         .map((id) => natById.get(id))
-        .filter((n): n is NatSummary => !!n)
+        .filter((n): n is ReportNat => !!n)
         .map((n) => ({
           id: n.id,
           kind: n.kind,
@@ -118,8 +120,7 @@ export function buildReport(result: VerifyResult): EgressReport {
         })),
       },
       eips: az.egressIps.map((ip) => {
-        const ptr =
-          analysis.addresses.find((a) => a.publicIp === ip)?.ptr ?? analysis.nats.find((n) => n.publicIp === ip)?.ptr;
+        const ptr = analysis.addresses.find((a) => a.publicIp === ip)?.ptr ?? nats.find((n) => n.publicIp === ip)?.ptr;
         return { ip, ...(ptr ? { ptr } : {}) };
       }),
     };
@@ -161,7 +162,7 @@ export function buildReport(result: VerifyResult): EgressReport {
     azs,
     egressIps,
     findings: result.findings,
-    nats: analysis.nats,
+    nats,
     addresses: analysis.addresses.map((a) => ({
       publicIp: a.publicIp,
       expected: a.expected,
@@ -179,7 +180,7 @@ export function buildReport(result: VerifyResult): EgressReport {
   if (result.logsSkipped) report.logsSkipped = result.logsSkipped;
   if (needsAdvice(result)) {
     report.advice = {
-      natInstances: analysis.nats.filter((n) => n.kind === 'instance').map((n) => n.id),
+      natInstances: nats.filter((n) => n.kind === 'instance').map((n) => n.id),
       mitigation: MITIGATION_COMMANDS,
       rollback: ROLLBACK_TEXT,
     };

@@ -10,14 +10,9 @@ import { withSignal } from '../aws/index';
 import type { Tag } from '../inputs/index';
 import { formatDuration } from '../inputs/index';
 import { ActionFailure, DeadlineExceededError, startDeadline, type Clock } from '../runtime/index';
-import {
-  analyzeTopology,
-  readTopology,
-  type Finding,
-  type NatMode,
-  type Severity,
-  type TopologyAnalysis,
-} from '../topology/index';
+import { readTopology } from '../nat/read';
+import { analyzeTopology, consoleTargets } from './topology';
+import type { AnalyzeOptions, Finding, Severity, TopologyAnalysis } from './types';
 import { consoleFindings, diagnoseConsole, type ConsoleDiagnosis } from './console';
 import { checkLogs, logFindings, type LogGroupResult } from './logs';
 import { probeFindings, runProbes, type ProbeResult } from './probe';
@@ -32,7 +27,7 @@ export interface VerifyOptions {
   region: string;
   vpcId?: string;
   vpcName?: string;
-  mode: NatMode | 'auto';
+  mode: AnalyzeOptions['mode'];
   natNamePattern: string;
   expectedIps: string[];
   probe: 'auto' | 'ssm' | 'off';
@@ -259,9 +254,7 @@ export async function verifyEgress(
     if (result.analysis.mode === 'instance' && !options.expectQuiesced && egressSymptoms(result)) {
       progress.phase = "reading the NAT instances' consoles (EC2 GetConsoleOutput)";
       // For an ENI-based NAT, the console output is the instance's currently behind the interface.
-      const nats = result.analysis.nats
-        .filter((n) => n.kind === 'instance' && n.state === 'running')
-        .map((n) => ({ id: n.instanceId ?? n.id, az: n.az }));
+      const nats = consoleTargets(result.analysis);
       result.diagnosis = await diagnoseConsole(withSignal(clients.ec2, hard.signal), nats);
       if (nats.length > 0) result.ec2Calls = { ...result.ec2Calls, GetConsoleOutput: nats.length };
       result.findings = sortFindings([...result.findings, ...consoleFindings(result.diagnosis)]);

@@ -1,12 +1,49 @@
 /**
  * The NAT domain model: one model of a VPC's NAT (types.ts), built from a plan's before or after side
- * (plan.ts, with the NAT roles of roles.ts) or from EC2 (ec2.ts), compared (compare.ts) and queried (query.ts).
- * No other module reads NAT attributes from plan JSON or EC2 shapes.
+ * (plan.ts, with the NAT roles of roles.ts and the AZ keys of keys.ts) or from EC2 (read.ts reads the
+ * describes; ec2.ts and ec2-nats.ts interpret them), compared (compare.ts) and queried (query.ts).
+ * No other module reads NAT attributes from plan JSON or interprets EC2 NAT shapes.
+ *
+ * `readTopology` (read.ts, the EC2 describes) is not exported here: the callers that make those calls import
+ * `nat/read` themselves, so code that only needs the model (plan-guard, cutover) reaches no EC2 call — what
+ * test/workflows/iam.test.ts checks against each action's least-privilege policy.
  */
 export * from './types';
 export * from './roles';
 export { azKeyOf, linkKeys } from './keys';
-export { modelFromPlan, sideExists } from './plan';
-export { modelFromEc2 } from './ec2';
+export {
+  NAT_TARGETS,
+  claimOf,
+  gatewayAllocationIds,
+  inlineNatRouteIndex,
+  modelFromPlan,
+  natGatewayOf,
+  natInstanceOf,
+  natRouteOf,
+  natRouteState,
+  sensitiveClaimAttributes,
+  sideExists,
+  type ClaimFacts,
+  type ClaimTarget,
+  type GatewayFacts,
+  type NatInstanceFacts,
+  type NatTarget,
+  type RouteFacts,
+} from './plan';
+export { defaultRouteOf, modelFromEc2, routeTableBySubnet, type Ec2Describes, type TopologySnapshot } from './ec2';
+export { addressHolder, natGatewayAllocations, privateGatewayIds, tagValue } from './ec2-nats';
 export { compareModels } from './compare';
-export { natOfRoute } from './query';
+export {
+  allocationsOf,
+  azOf,
+  azTopologies,
+  detectMode,
+  egressIpsOf,
+  holdersOf,
+  isEgressNat,
+  isLive,
+  liveModeOf,
+  natOfRoute,
+  publicIpsOf,
+  servingNats,
+} from './query';

@@ -5,7 +5,7 @@
  */
 import type { ResourceChange } from '../plan/types';
 import { rawValue } from '../plan/values';
-import type { Role } from './roles';
+import type { Role } from './types';
 
 /** Keys of an address's indexed module instances, e.g. `module.nat[1]` or `module.fck_nat["us-east-1a"]`. */
 export function azKeyOf(rc: ResourceChange): string {

@@ -4,22 +4,10 @@
  * may become a NAT), with address globs that operators can override per role (`nat-address-patterns`).
  */
 import { globToRegExp } from '../inputs/index';
-import { asObj, rawString, type Obj } from '../plan/values';
+import { asObj, type Obj } from '../plan/values';
 import type { ResourceChange } from '../plan/types';
-
-export type Role =
-  'instance' | 'gateway' | 'eip' | 'association' | 'route' | 'security' | 'iam' | 'imagebuilder' | 'asg';
-export const ROLES: readonly Role[] = [
-  'instance',
-  'gateway',
-  'eip',
-  'association',
-  'route',
-  'security',
-  'iam',
-  'imagebuilder',
-  'asg',
-];
+import { claimOf, gatewayAllocationIds, inlineNatRouteIndex, natInstanceOf, natRouteState } from './plan';
+import { ROLES, type Role } from './types';
 
 const NAT_NAMES = ['*aws_instance.nat*', '*nat_instance*', '*nat-instance*', '*fck_nat*', '*fck-nat*'];
 
@@ -92,6 +80,7 @@ export function isNatCandidate(rc: ResourceChange): boolean {
   return TYPE_ROLE.has(rc.type) && rc.mode !== 'data';
 }
 
+/** The address globs of every role as regular expressions: a role given in `patterns` replaces its defaults. */
 export function compilePatterns(patterns: Partial<Record<Role, string[]>> = {}): Record<Role, RegExp[]> {
   const out = {} as Record<Role, RegExp[]>;
   for (const role of ROLES) out[role] = (patterns[role] ?? DEFAULT_PATTERNS[role]).map(globToRegExp);
@@ -104,63 +93,12 @@ export function natNamed(rc: ResourceChange): boolean {
   return withoutType.split(/[^A-Za-z0-9]+/).some((t) => t.toLowerCase() === 'nat');
 }
 
-/** Route targets that lead to a NAT (a NAT gateway, or an instance / interface that may be a NAT instance). */
-export const NAT_TARGETS = ['nat_gateway_id', 'network_interface_id', 'instance_id'] as const;
-/** Route targets that are never a NAT. */
-const OTHER_TARGETS = [
-  'gateway_id',
-  'transit_gateway_id',
-  'vpc_peering_connection_id',
-  'egress_only_gateway_id',
-  'vpc_endpoint_id',
-  'carrier_gateway_id',
-  'local_gateway_id',
-  'core_network_arn',
-];
-
-const set = (o: Obj | undefined, k: string) => typeof o?.[k] === 'string' && o[k] !== '';
-
-/**
- * Is this route (an aws_route, or one entry of an aws_route_table's inline `route`) a 0.0.0.0/0 route through
- * a NAT? 'nat' when a NAT target is set; 'maybe' when a NAT target is unknown until apply and no other target
- * is set or coming (the provider leaves network_interface_id / instance_id unknown on every new route, an
- * internet-gateway route included, so an unknown NAT target alone proves nothing); 'no' otherwise.
- */
-export function natRouteState(route: Obj | undefined, unknown?: Obj): 'nat' | 'maybe' | 'no' {
-  if (!route) return 'no';
-  const dest = route.destination_cidr_block ?? route.cidr_block;
-  if (dest !== '0.0.0.0/0') return 'no';
-  if (set(route, 'nat_gateway_id')) return 'nat';
-  if (OTHER_TARGETS.some((t) => set(route, t) || unknown?.[t] === true)) return 'no';
-  if (NAT_TARGETS.some((t) => set(route, t))) return 'nat';
-  return NAT_TARGETS.some((t) => unknown?.[t] === true) ? 'maybe' : 'no';
-}
-
-/** Index of the inline 0.0.0.0/0 NAT route of an aws_route_table side, or -1. */
-export function inlineNatRouteIndex(table: Obj | undefined): number {
-  const routes = table?.route;
-  if (!Array.isArray(routes)) return -1;
-  return routes.findIndex((r) => natRouteState(asObj(r)) === 'nat');
-}
-
 /** Allocation ids NAT gateways hold on either side of the plan (zonal, secondary and regional per-AZ addresses). */
 export function gatewayAllocations(changes: readonly ResourceChange[]): Set<string> {
   const ids = new Set<string>();
   for (const rc of changes) {
     if (rc.type !== 'aws_nat_gateway' || rc.mode === 'data') continue;
-    for (const side of ['before', 'after'] as const) {
-      const o = asObj(rc.change[side]);
-      if (!o) continue;
-      const zones = Array.isArray(o.availability_zone_address) ? o.availability_zone_address.map(asObj) : [];
-      const current = Array.isArray(o.regional_nat_gateway_address) ? o.regional_nat_gateway_address.map(asObj) : [];
-      const found = [
-        o.allocation_id,
-        ...(Array.isArray(o.secondary_allocation_ids) ? o.secondary_allocation_ids : []),
-        ...zones.flatMap((z) => (Array.isArray(z?.allocation_ids) ? z.allocation_ids : [])),
-        ...current.map((a) => a?.allocation_id),
-      ];
-      for (const id of found) if (typeof id === 'string' && id !== '') ids.add(id);
-    }
+    for (const side of ['before', 'after'] as const) for (const id of gatewayAllocationIds(rc, side)) ids.add(id);
   }
   return ids;
 }
@@ -171,12 +109,7 @@ function natTargetIds(changes: readonly ResourceChange[], patterns: Record<Role,
   for (const rc of changes) {
     if (rc.type !== 'aws_instance' && rc.type !== 'aws_network_interface') continue;
     if (roleOf(rc, patterns, ids) !== 'instance') continue;
-    for (const side of ['before', 'after'] as const) {
-      for (const k of ['id', 'primary_network_interface_id']) {
-        const id = rawString(rc, side, [k]);
-        if (id) ids.add(id);
-      }
-    }
+    for (const side of ['before', 'after'] as const) for (const id of natInstanceOf(rc, side)?.ids ?? []) ids.add(id);
   }
   return ids;
 }
@@ -194,7 +127,8 @@ function roleOf(
   const c = rc.change;
   switch (role) {
     case 'instance': {
-      const router = asObj(c.before)?.source_dest_check === false || asObj(c.after)?.source_dest_check === false;
+      const router =
+        natInstanceOf(rc, 'before')?.sourceDestCheck === false || natInstanceOf(rc, 'after')?.sourceDestCheck === false;
       if (rc.type === 'aws_network_interface') return router ? role : undefined;
       return router || matches ? role : undefined;
     }
@@ -211,11 +145,13 @@ function roleOf(
     case 'association': {
       if (rc.type === 'aws_nat_gateway_eip_association') return role;
       // Linked to a NAT instance or interface, or taking an address a NAT gateway holds in this plan.
-      const linked = (['before', 'after'] as const).some(
-        (side) =>
-          ['instance_id', 'network_interface_id'].some((k) => natIds.has(rawString(rc, side, [k]) ?? '')) ||
-          natAllocations.has(rawString(rc, side, ['allocation_id']) ?? ''),
-      );
+      const linked = (['before', 'after'] as const).some((side) => {
+        const claim = claimOf(rc, side);
+        return (
+          !!claim &&
+          (claim.targets.some((t) => !!t.id && natIds.has(t.id)) || natAllocations.has(claim.allocationId ?? ''))
+        );
+      });
       return linked || natNamed(rc) || matches ? role : undefined;
     }
     case 'security':

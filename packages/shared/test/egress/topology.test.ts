@@ -1,12 +1,8 @@
 /** Pure analysis of NAT topologies (no AWS): private-subnet detection, main route table, mode detection. */
 import { describe, expect, it } from '@jest/globals';
 import type { Instance, NatGateway, RouteTable, Subnet } from '@aws-sdk/client-ec2';
-import {
-  analyzeTopology,
-  defaultRouteOf,
-  type AnalyzeOptions,
-  type TopologySnapshot,
-} from '@nat-egress/shared/topology';
+import { analyzeTopology, reportNat, type AnalyzeOptions } from '@nat-egress/shared/egress';
+import { defaultRouteOf, type TopologySnapshot } from '@nat-egress/shared/nat';
 
 const VPC = 'vpc-0123456789abcdef0';
 const subnet = (id: string, az: string): Subnet => ({ SubnetId: id, AvailabilityZone: az, VpcId: VPC });
@@ -71,7 +67,7 @@ describe('analyzeTopology', () => {
       }),
     ]);
     expect(a.mode).toBe('gateway');
-    expect(a.nats[0]!.ptr).toBe('smtp.example.org.');
+    expect(a.nats.map(reportNat)[0]!.ptr).toBe('smtp.example.org.');
     // One gateway serving both AZs through the main table: SPOF and cross-AZ warnings, no error.
     expect(a.findings.filter((f) => f.severity === 'error')).toEqual([]);
     expect(a.findings.map((f) => f.message)).toEqual(
@@ -280,6 +276,27 @@ describe('analyzeTopology: every NAT topology', () => {
     ]);
   });
 
+  it("a regional gateway's address in another AZ that is not in expected-ips is an error naming the gateway", () => {
+    // Each AZ's address is an egress IP; the one that is not expected is named, with the gateway (not only its
+    // primary address: this used to throw).
+    const a = analyzeTopology(
+      snapshot({
+        natGateways: [regional(['eu-west-1a', 'eu-west-1b'])],
+        routeTables: twoAzTables({ NatGatewayId: 'nat-reg' }),
+      }),
+      opts({ expectedIps: ['198.51.100.20'] }),
+    );
+    expect(a.findings.filter((f) => f.severity === 'error')).toEqual([
+      {
+        severity: 'error',
+        check: 'addresses',
+        az: 'regional',
+        resource: 'nat-reg',
+        message: 'regional NAT gateway nat-reg egresses from 198.51.100.21, which is not in expected-ips',
+      },
+    ]);
+  });
+
   it('regional gateway (automatic) with expected-ips warns that AWS may change or add addresses', () => {
     const a = analyzeTopology(
       snapshot({
@@ -343,7 +360,7 @@ describe('analyzeTopology: every NAT topology', () => {
     const a = analyzeTopology(asgSnap('attached'), opts());
     expect(a.mode).toBe('instance');
     expect(a.findings.filter((f) => f.severity !== 'info')).toEqual([]);
-    expect(a.nats).toEqual([
+    expect(a.nats.map(reportNat)).toEqual([
       expect.objectContaining({
         id: 'eni-fck',
         instanceId: 'i-asg1',
