@@ -1,6 +1,6 @@
 /**
  * cutover: applies the reviewed saved plan and survives the Elastic IP race.
- * Thin entry: inputs → @nat-egress/shared/terraform (runCutover) → outputs, job summary, annotations, under
+ * Thin entry: inputs → @nat-egress/shared/cutover (runCutover) → outputs, job summary, annotations, under
  * runtime's runGuardedAction: SIGINT/SIGTERM abort the run at once — terraform, when it is running, gets ONE
  * SIGINT and the run waits for it to save state; otherwise the run ends immediately — and every exit (success,
  * failure, input error, cancellation) writes the outputs and the job summary with what to do.
@@ -15,14 +15,13 @@ import { describeError, runGuardedAction, systemClock, type ExitInfo } from '@na
 import {
   createEc2Client,
   cutoverInputs,
-  processDriver,
   renderSummary,
   runCutover,
   type CutoverOutput,
   type CutoverResult,
   type EC2Client,
-  type TerraformDriver,
-} from '@nat-egress/shared/terraform';
+} from '@nat-egress/shared/cutover';
+import { processDriver, type TerraformDriver } from '@nat-egress/shared/terraform';
 
 /** terraform's time to stop after SIGINT before SIGTERM, and SIGTERM → SIGKILL (processDriver defaults). */
 const TERRAFORM_GRACE_MS = 120_000 + 10_000;

@@ -5,7 +5,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROLLBACK, TerraformNotFoundError, runCutover, type CutoverResult } from '@nat-egress/shared/terraform';
+import { ROLLBACK, runCutover, type CutoverResult } from '@nat-egress/shared/cutover';
+import { TerraformNotFoundError } from '@nat-egress/shared/terraform';
 import { VirtualClock } from '@nat-egress/shared/runtime';
 import { cabal, planJson, scenarios } from '../../../packages/shared/test/support/plans';
 import { FAKE_TF, deps, options, simulateEc2, workspace, type Call } from './support/harness';
@@ -465,7 +466,7 @@ describe('cutover: straight-through applies', () => {
     expect(r.modeSwitch).toBe('instance-to-gateway');
     expect(r.egressGapSeconds).toBe(96); // association delete at 1 s → last route update at 97 s
     expect(
-      ec2.calls() + ec2.mock.commandCalls((await import('@nat-egress/shared/terraform')).DescribeImagesCommand).length,
+      ec2.calls() + ec2.mock.commandCalls((await import('@nat-egress/shared/cutover')).DescribeImagesCommand).length,
     ).toBe(0);
   });
 

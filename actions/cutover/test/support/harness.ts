@@ -15,11 +15,10 @@ import {
   DescribeImagesCommand,
   DescribeNatGatewaysCommand,
   EC2Client,
-  processDriver,
   type CutoverDeps,
   type CutoverOptions,
-  type RenderedLine,
-} from '@nat-egress/shared/terraform';
+} from '@nat-egress/shared/cutover';
+import { processDriver, type RenderedLine } from '@nat-egress/shared/terraform';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const FAKE_TF_DIR = join(here, '..', 'fake-terraform');

@@ -2,7 +2,7 @@
  * The terraform operations a cutover needs, behind an interface so the orchestration can be driven by the real
  * binary (this file), by a fake executable in tests, or by an in-process simulation in the benchmark.
  */
-import { terraformShowJson } from '../plan/index';
+import { terraformShowJson } from './show';
 import { TerraformNotFoundError, notFoundMessage, runTerraform, type RunResult } from './process';
 
 export interface TerraformDriver {

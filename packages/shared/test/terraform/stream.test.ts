@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UiStream, elapsedLabel, parseUiLine, resourceTypeOf, type RenderedLine } from '@nat-egress/shared/terraform';
 
-const CORPUS = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'real', 'ui-json');
+const CORPUS = join(import.meta.dirname, '..', '..', '..', '..', '..', 'shared', 'fixtures', 'real', 'ui-json');
 const corpusPresent = existsSync(CORPUS);
 
 function render(lines: string[], secrets: string[] = []): { out: RenderedLine[]; stream: UiStream } {

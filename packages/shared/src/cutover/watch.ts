@@ -19,7 +19,7 @@ import {
   type PlannedAssociation,
 } from './restore';
 import type { CutoverRun } from './run';
-import type { HookEvent } from './stream';
+import type { HookEvent } from '../terraform/index';
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;

@@ -14,10 +14,9 @@ import { isNatCandidate } from '../nat/index';
 import { ROLLBACK_LEVER_LINE } from '../report/index';
 import { ActionFailure, type Clock } from '../runtime/index';
 import { changeRef, type ChangeRef } from './converge';
-import type { TerraformDriver } from './driver';
 import type { AssociateResult } from './restore';
 import type { ReleaseResult } from './release';
-import { UiStream, type Diagnostic, type HookEvent, type RenderedLine } from './stream';
+import { UiStream, type Diagnostic, type HookEvent, type RenderedLine, type TerraformDriver } from '../terraform/index';
 import { egressGap, step, type EgressRoles, type Timeline, type TimelineStep } from './timeline';
 
 export type CutoverOutcome = 'applied' | 'converged' | 'unchanged' | 'failed' | 'cancelled';

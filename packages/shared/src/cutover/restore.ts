@@ -19,7 +19,7 @@ import { SENSITIVE_TEXT, actionKind, asObj, marksAny, shownValue, type ResourceC
 import { describeError, isDeadlineExceeded, type Clock } from '../runtime/index';
 import { within } from './bounded';
 import type { RaceError } from './race';
-import type { HookEvent } from './stream';
+import type { HookEvent } from '../terraform/index';
 
 export interface AssociationTarget {
   kind: 'instance' | 'network-interface';

@@ -35,10 +35,9 @@ import {
   resolveTargetIds,
   waitForRelease,
   type CutoverOptions,
-  type Diagnostic,
-  type TerraformDriver,
-} from '@nat-egress/shared/terraform';
-import { cabal, change, planJson, scenarios } from './support/plans';
+} from '@nat-egress/shared/cutover';
+import type { Diagnostic, TerraformDriver } from '@nat-egress/shared/terraform';
+import { cabal, change, planJson, scenarios } from '../support/plans';
 
 const M = 'module.vpc';
 const alloc = (i: number) => `eipalloc-0${i}a1b2c3d4e5f6a7b8`;

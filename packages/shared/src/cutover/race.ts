@@ -7,8 +7,7 @@
  * is confirmed by EC2 (a NAT gateway being deleted still holds the address; see release.ts), and no log line
  * calls it the race before that.
  */
-import type { Diagnostic, HookEvent } from './stream';
-import { resourceTypeOf } from './stream';
+import { resourceTypeOf, type Diagnostic, type HookEvent } from '../terraform/index';
 
 export type RaceFormId = 'sdk-v2' | 'sdk-v1' | 'provider-v3' | 'aws_eip' | 'nat-gateway-failed';
 

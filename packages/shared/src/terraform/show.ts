@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { PlanFormatError } from './scan';
+import { PlanFormatError } from '../plan/scan';
 
 export interface ShowOptions {
   terraform: string;

@@ -23,7 +23,7 @@ import { classifyFailure, matchRaceDiagnostic, type RaceVerdict } from './race';
 import { importArgs } from './restore';
 import { CutoverRun, type CutoverDeps, type CutoverOptions, type CutoverResult, type StreamedRun } from './run';
 import { preflight, type Reviewed } from './preflight';
-import type { HookEvent } from './stream';
+import type { HookEvent } from '../terraform/index';
 import type { RestoreTiming } from './timeline';
 import { RaceWatch, type WatchTask } from './watch';
 

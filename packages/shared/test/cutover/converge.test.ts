@@ -13,9 +13,9 @@ import {
   renderSummary,
   unexpectedChanges,
   type CutoverResult,
-  type HookEvent,
-} from '@nat-egress/shared/terraform';
-import { cabal, scenarios } from './support/plans';
+} from '@nat-egress/shared/cutover';
+import type { HookEvent } from '@nat-egress/shared/terraform';
+import { cabal, scenarios } from '../support/plans';
 
 const refs = (changes: Parameters<typeof changeRef>[0][]) => changes.map(changeRef).filter((r) => r !== undefined);
 
