@@ -8,14 +8,8 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PlanFormatError } from '@nat-egress/shared/plan';
-import {
-  TerraformNotFoundError,
-  notFoundMessage,
-  processDriver,
-  runTerraform,
-  terraformShowJson,
-} from '@nat-egress/shared/terraform';
-import { spawnFailure } from '../../src/terraform/process';
+import { TerraformNotFoundError, processDriver, runTerraform, terraformShowJson } from '@nat-egress/shared/terraform';
+import { notFoundMessage, spawnFailure } from '../../src/terraform/process';
 import { ShowStartError } from '../../src/terraform/show';
 
 /** A fake terraform: a shell script with `body`, in a fresh directory. */
