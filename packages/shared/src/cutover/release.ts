@@ -1,60 +1,54 @@
 /**
- * Confirming the EIP race with EC2 and waiting it out: find the NAT gateways that hold or held the Elastic
- * IPs (DescribeNatGateways in every state, deleting and deleted included, matched on their allocation ids),
- * wait until none of them is left holding one, then until DescribeAddresses shows the addresses without an
- * association (it can lag a little behind `deleted`), then a short grace (AuthFailure can linger just after).
+ * Confirming the EIP race with EC2 and waiting it out, as a small explicit state machine (release-machine.ts):
  *
- * One EC2 call per poll: DescribeNatGateways while a gateway is still deleting, DescribeAddresses after. The
- * poll interval adapts (2 s, 3 s, 4 s, then 5 s while a gateway is deleting; 3 s while an address lingers),
- * never above 5 s unless a fixed interval is given, and backs off when EC2 throttles (after the SDK's own
- * adaptive retries gave up). Everything is bounded by `timeoutMs` and runs on the injected Clock.
+ *   state               polls                                         next
+ *   confirming          DescribeNatGateways, every state, all gateways  gateways-deleting, address-lingering,
+ *                                                                       address-watching, grace, not-race
+ *   gateways-deleting   DescribeNatGateways of the confirmed gateways   itself, address-lingering,
+ *                                                                       address-watching, grace, not-race
+ *   address-lingering   DescribeAddresses                               itself, grace, not-race
+ *   address-watching    DescribeAddresses (+ gateways every 15 s)       itself, grace, not-race
+ *   grace               (a pause)                                       released, cancelled
+ *   every polling state ends in timeout at the deadline and cancelled on abort
  *
- * `watch: 'addresses'` (fast restore): after the first DescribeNatGateways has confirmed the race, the address
- * itself is what is watched — DescribeAddresses every second (the moment it shows no association is the release),
- * with a DescribeNatGateways every 15 s for the log and the timeout message — and there is no grace: the caller
- * associates the address at once and retries a lingering AuthFailure itself.
- * Every EC2 call carries the run's AbortSignal and the deadline (bounded.ts): a call in flight that never answers
- * ends the wait at `timeoutMs`, and cancellation ends it at once.
+ * confirming: a NAT gateway being deleted must hold or have held the addresses (matched on their allocation ids);
+ * gateways-deleting: until none of them is left holding one; address-lingering: until DescribeAddresses shows the
+ * addresses without an association (it can lag a little behind `deleted`); grace: a short pause (AuthFailure can
+ * linger just after). `watch: 'addresses'` (fast restore) goes from the confirmation to address-watching:
+ * DescribeAddresses every second (the moment it shows no association is the release), a DescribeNatGateways every
+ * 15 s for the log and the timeout message, and no grace pause: the caller associates the address at once and
+ * retries a lingering AuthFailure itself.
+ *
+ * One EC2 call per poll. The poll schedule is data (SCHEDULE, THROTTLE): adaptive 2 s, 3 s, 4 s, then 5 s while a
+ * gateway is deleting, 3 s while an address lingers, 1 s while watching; never above 5 s unless a fixed interval is
+ * given, and a back-off when EC2 throttles (after the SDK's own adaptive retries gave up). Every EC2 call carries
+ * the run's AbortSignal and the deadline (bounded.ts): a call in flight that never answers ends the wait at
+ * `timeoutMs`, and cancellation ends it at once. Everything runs on the injected Clock.
+ * Sources: EC2 API reference (NatGateway.State: pending, failed, available, deleting, deleted; Address
+ * AssociationId / InstanceId), DOMAIN.md "The cutover race".
  */
-import {
-  DescribeAddressesCommand,
-  paginateDescribeNatGateways,
-  type EC2Client,
-  type NatGateway,
-} from '@aws-sdk/client-ec2';
 import { awsErrorCode, isTransientAwsError } from '../aws/index';
 import { formatDuration } from '../inputs/index';
-import { describeError, isDeadlineExceeded, type Clock } from '../runtime/index';
-import { within } from './bounded';
+import { describeError, isDeadlineExceeded } from '../runtime/index';
+import {
+  HOLDING_STATES,
+  SCHEDULE,
+  THROTTLE,
+  TRANSITIONS,
+  type GatewaySeen,
+  type ReleaseOptions,
+  type ReleaseTarget,
+  type Wait,
+} from './release-machine';
 
-export interface ReleaseTarget {
-  /** Elastic IP allocation ids the failed associations need. */
-  allocationIds: string[];
-  /** NAT gateways the reviewed plan deletes (narrows the lookup; matching is still by allocation id). */
-  gatewayIds: string[];
-}
-
-export interface ReleaseOptions {
-  ec2: EC2Client;
-  clock: Clock;
-  timeoutMs: number;
-  /** Fixed poll interval; undefined = adaptive (≤ 5 s). */
-  pollIntervalMs?: number;
-  /** Pause after the addresses show no association (default 2 s). */
-  graceMs?: number;
-  signal?: AbortSignal;
-  log?: (message: string) => void;
-  /** 'gateways' (default, re-apply): gateways then addresses, adaptive, then a grace. 'addresses': see above. */
-  watch?: 'gateways' | 'addresses';
-  /** Called once, when the first DescribeNatGateways shows a gateway being deleted holding the addresses. */
-  onConfirmed?: (gateways: GatewaySeen[], at: number) => void;
-}
-
-export interface GatewaySeen {
-  id: string;
-  state: string;
-  allocationIds: string[];
-}
+export {
+  ADAPTIVE_MAX_MS,
+  FAST_POLL_MS,
+  adaptiveInterval,
+  type GatewaySeen,
+  type ReleaseOptions,
+  type ReleaseTarget,
+} from './release-machine';
 
 export interface ReleaseResult {
   outcome: 'released' | 'timeout' | 'not-race' | 'cancelled';
@@ -74,242 +68,165 @@ export interface ReleaseResult {
   stillAssociated: string[];
 }
 
-export const ADAPTIVE_MAX_MS = 5_000;
-const ADDRESS_POLL_MS = 3_000;
-/** Fast restore: DescribeAddresses every second; the gateways every 15 s for the log. */
-export const FAST_POLL_MS = 1_000;
-const FAST_GATEWAY_EVERY_MS = 15_000;
-const THROTTLE_MAX_MS = 20_000;
-const HOLDING_STATES = new Set(['pending', 'available', 'deleting']);
-const ALL_STATES = ['pending', 'failed', 'available', 'deleting', 'deleted'];
+const DEFAULT_GRACE_MS = 2_000;
+const CANCELLED = 'cancelled while waiting for the Elastic IPs to be released';
 
-/** Adaptive interval for the n-th poll (0-based) of a phase. */
-export function adaptiveInterval(phase: 'gateways' | 'addresses', n: number): number {
-  if (phase === 'addresses') return ADDRESS_POLL_MS;
-  return Math.min(ADAPTIVE_MAX_MS, 2_000 + n * 1_000);
-}
-
-function gatewayAllocations(g: NatGateway): string[] {
-  return (g.NatGatewayAddresses ?? []).map((a) => a.AllocationId ?? '').filter((a) => a !== '');
-}
-
-export async function waitForRelease(target: ReleaseTarget, options: ReleaseOptions): Promise<ReleaseResult> {
-  const { ec2, clock } = options;
-  const log = options.log ?? (() => undefined);
-  const fast = options.watch === 'addresses';
-  const graceMs = fast ? 0 : (options.graceMs ?? 2_000);
-  const startedAt = clock.now();
-  const deadline = startedAt + options.timeoutMs;
+function newWait(target: ReleaseTarget, options: ReleaseOptions): Wait {
+  const startedAt = options.clock.now();
   const wanted = new Set(target.allocationIds);
-  const seen = new Map<string, GatewaySeen>();
-  let polls = 0;
-  let ec2Calls = 0;
-  let throttled = 0;
-  let phase: 'gateways' | 'addresses' = 'gateways';
-  let phasePolls = 0;
-  let backoff = 0;
-  let stillAssociated: string[] = [...wanted];
-  let lastState = '';
-  let scope: string[] | undefined;
-  let confirmedAt: number | undefined;
-  let lastGatewayPoll = 0;
-  const call = <T>(what: string, fn: (signal: AbortSignal) => Promise<T>) =>
-    within(fn, { clock, deadline, ...(options.signal ? { signal: options.signal } : {}), what: `EC2 ${what}` });
+  return {
+    target,
+    options,
+    wanted,
+    fast: options.watch === 'addresses',
+    log: options.log ?? (() => undefined),
+    startedAt,
+    deadline: startedAt + options.timeoutMs,
+    state: 'confirming',
+    seen: new Map(),
+    lastGatewayPoll: 0,
+    lastLine: '',
+    stillAssociated: [...wanted],
+    polls: 0,
+    ec2Calls: 0,
+    throttled: 0,
+    phasePolls: 0,
+    backoffMs: 0,
+  };
+}
 
-  const result = (outcome: ReleaseResult['outcome'], message: string, releasedAt?: number): ReleaseResult => ({
+function end(w: Wait, outcome: ReleaseResult['outcome'], message: string, releasedAt?: number): ReleaseResult {
+  return {
     outcome,
     message,
-    startedAt,
-    ...(confirmedAt !== undefined ? { confirmedAt } : {}),
+    startedAt: w.startedAt,
+    ...(w.confirmedAt !== undefined ? { confirmedAt: w.confirmedAt } : {}),
     ...(releasedAt !== undefined ? { releasedAt } : {}),
-    endedAt: clock.now(),
-    polls,
-    ec2Calls,
-    throttled,
-    gateways: [...seen.values()],
-    stillAssociated,
-  });
+    endedAt: w.options.clock.now(),
+    polls: w.polls,
+    ec2Calls: w.ec2Calls,
+    throttled: w.throttled,
+    gateways: [...w.seen.values()],
+    stillAssociated: w.stillAssociated,
+  };
+}
 
-  if (wanted.size === 0 && target.gatewayIds.length === 0) {
-    return result(
-      'not-race',
-      'the failed associations name no Elastic IP allocation and the plan deletes no NAT gateway: cannot confirm the race with EC2',
+/**
+ * A failed poll: cancelled, timeout (a call still unanswered at the deadline), thrown (not transient: a
+ * permission or a bug, with the IAM actions named), or throttled — then undefined, and the state polls again
+ * after the back-off.
+ */
+function pollFailed(w: Wait, err: unknown): ReleaseResult | undefined {
+  const { clock, timeoutMs, signal } = w.options;
+  if (signal?.aborted) return end(w, 'cancelled', CANCELLED);
+  if (isDeadlineExceeded(err)) {
+    return end(
+      w,
+      'timeout',
+      `an EC2 call was still unanswered at the deadline (${describeError(err)}) after ` +
+        `${formatDuration(clock.now() - w.startedAt)} (release-timeout ${formatDuration(timeoutMs)})`,
     );
   }
-
-  const pollGateways = async (): Promise<GatewaySeen[]> => {
-    const filters = [{ Name: 'state', Values: ALL_STATES }];
-    if (scope) filters.push({ Name: 'nat-gateway-id', Values: scope });
-    else if (wanted.size === 0) filters.push({ Name: 'nat-gateway-id', Values: target.gatewayIds });
-    const matched: GatewaySeen[] = [];
-    await call('DescribeNatGateways', async (abortSignal) => {
-      for await (const page of paginateDescribeNatGateways(
-        { client: ec2, pageSize: 100 },
-        { Filter: filters },
-        { abortSignal },
-      )) {
-        ec2Calls++;
-        for (const g of page.NatGateways ?? []) {
-          const allocations = gatewayAllocations(g);
-          const id = g.NatGatewayId ?? '';
-          if (allocations.some((a) => wanted.has(a)) || target.gatewayIds.includes(id)) {
-            matched.push({ id, state: String(g.State ?? 'unknown'), allocationIds: allocations });
-          }
-        }
-      }
+  if (!isTransientAwsError(err)) {
+    const iam = /UnauthorizedOperation|AccessDenied/.test(awsErrorCode(err))
+      ? ' (the role needs ec2:DescribeNatGateways and ec2:DescribeAddresses)'
+      : '';
+    const call = SCHEDULE[w.state].phase === 'gateways' ? 'DescribeNatGateways' : 'DescribeAddresses';
+    throw Object.assign(new Error(`EC2 ${call} failed while confirming the EIP race: ${describeError(err)}${iam}`), {
+      cause: err,
     });
-    lastGatewayPoll = clock.now();
-    for (const g of matched) seen.set(g.id, g);
-    return matched;
-  };
-
-  for (;;) {
-    if (options.signal?.aborted)
-      return result('cancelled', 'cancelled while waiting for the Elastic IPs to be released');
-    polls++;
-    try {
-      if (phase === 'gateways') {
-        // First poll: every gateway in the region that holds or held the addresses; then only those.
-        const matched = await pollGateways();
-        const first = scope === undefined;
-        if (first && matched.length > 0) scope = matched.map((g) => g.id);
-        if (first && matched.length === 0) {
-          return result(
-            'not-race',
-            `no NAT gateway holds or held ${[...wanted].join(', ') || 'the Elastic IPs'} (DescribeNatGateways, all states): the AuthFailure is not the cutover race; check who owns the address and the role's permissions`,
-          );
-        }
-        const holding = matched.filter((g) => HOLDING_STATES.has(g.state));
-        const notDeleting = holding.filter((g) => g.state !== 'deleting');
-        if (notDeleting.length > 0) {
-          const g = notDeleting[0] as GatewaySeen;
-          return result(
-            'not-race',
-            `NAT gateway ${g.id} is ${g.state} and still holds ${g.allocationIds.join(', ')}: it is not being deleted, so waiting cannot free the address`,
-          );
-        }
-        if (confirmedAt === undefined) {
-          confirmedAt = clock.now();
-          options.onConfirmed?.(matched, confirmedAt);
-        }
-        const state = holding.map((g) => `${g.id} ${g.state}`).join(', ');
-        if (fast && holding.length > 0 && wanted.size > 0) {
-          log(
-            `watching ${[...wanted].join(', ')} every ${formatDuration(options.pollIntervalMs ?? FAST_POLL_MS)} until EC2 shows it free`,
-          );
-          lastState = state;
-          phase = 'addresses';
-          phasePolls = 0;
-          backoff = 0;
-          continue; // look at the addresses at once
-        }
-        if (holding.length === 0) {
-          log(`NAT gateway(s) ${matched.map((g) => `${g.id} ${g.state}`).join(', ')}: checking the Elastic IPs`);
-          phase = 'addresses';
-          phasePolls = 0;
-          backoff = 0;
-          if (wanted.size === 0) {
-            stillAssociated = [];
-            break;
-          }
-          continue; // check the addresses at once
-        }
-        if (state !== lastState) log(`waiting for NAT gateway(s) to finish deleting: ${state}`);
-        lastState = state;
-      } else {
-        ec2Calls++;
-        const out = await call('DescribeAddresses', (abortSignal) =>
-          ec2.send(new DescribeAddressesCommand({ AllocationIds: [...wanted] }), { abortSignal }),
-        );
-        const found = out.Addresses ?? [];
-        const missing = [...wanted].filter((a) => !found.some((f) => f.AllocationId === a));
-        if (missing.length > 0) {
-          return result(
-            'not-race',
-            `Elastic IP ${missing.join(', ')} no longer exists: the plan's association cannot succeed; plan again`,
-          );
-        }
-        // Held = still associated with an interface but not with an instance (a NAT gateway's ENI).
-        stillAssociated = found.filter((a) => a.AssociationId && !a.InstanceId).map((a) => a.AllocationId as string);
-        if (stillAssociated.length === 0) break;
-        if (fast && clock.now() - lastGatewayPoll >= FAST_GATEWAY_EVERY_MS) {
-          const gateways = (await pollGateways()).filter((g) => HOLDING_STATES.has(g.state));
-          const state = gateways.length
-            ? gateways.map((g) => `${g.id} ${g.state}`).join(', ')
-            : `NAT gateway(s) deleted; Elastic IP(s) still associated: ${stillAssociated.join(', ')}`;
-          if (state !== lastState)
-            log(gateways.length ? `waiting for NAT gateway(s) to finish deleting: ${state}` : state);
-          lastState = state;
-        } else if (!fast) {
-          const state = `still associated: ${stillAssociated.join(', ')}`;
-          if (state !== lastState) log(`NAT gateway(s) deleted; Elastic IP(s) ${state}`);
-          lastState = state;
-        }
-      }
-      backoff = 0;
-    } catch (err) {
-      if (options.signal?.aborted)
-        return result('cancelled', 'cancelled while waiting for the Elastic IPs to be released');
-      if (isDeadlineExceeded(err)) {
-        return result(
-          'timeout',
-          `an EC2 call was still unanswered at the deadline (${describeError(err)}) after ${formatDuration(clock.now() - startedAt)} (release-timeout ${formatDuration(options.timeoutMs)})`,
-        );
-      }
-      if (!isTransientAwsError(err)) {
-        const code = awsErrorCode(err);
-        const iam = /UnauthorizedOperation|AccessDenied/.test(code)
-          ? ' (the role needs ec2:DescribeNatGateways and ec2:DescribeAddresses)'
-          : '';
-        throw Object.assign(
-          new Error(
-            `EC2 ${phase === 'gateways' ? 'DescribeNatGateways' : 'DescribeAddresses'} failed while confirming the EIP race: ${describeError(err)}${iam}`,
-          ),
-          { cause: err },
-        );
-      }
-      throttled++;
-      backoff = Math.min(THROTTLE_MAX_MS, Math.max(backoff * 2, 4_000));
-      log(
-        `EC2 is throttling or unavailable (${awsErrorCode(err) || describeError(err)}): polling again in ${Math.round(backoff / 1000)} s`,
-      );
-    }
-    const now = clock.now();
-    if (now >= deadline) {
-      const holding = [...seen.values()].filter((g) => HOLDING_STATES.has(g.state));
-      const what =
-        phase === 'gateways'
-          ? `NAT gateway(s) ${holding.map((g) => `${g.id} still ${g.state}`).join(', ')}`
-          : `Elastic IP(s) ${stillAssociated.join(', ')} still associated after the gateway(s) were deleted`;
-      return result(
-        'timeout',
-        `${what} after ${formatDuration(now - startedAt)} (release-timeout ${formatDuration(options.timeoutMs)})`,
-      );
-    }
-    const interval =
-      backoff ||
-      (options.pollIntervalMs ?? (fast && phase === 'addresses' ? FAST_POLL_MS : adaptiveInterval(phase, phasePolls)));
-    phasePolls++;
-    try {
-      await clock.sleep(Math.min(interval, Math.max(1, deadline - now)), options.signal);
-    } catch {
-      return result('cancelled', 'cancelled while waiting for the Elastic IPs to be released');
-    }
   }
+  w.throttled++;
+  w.backoffMs = Math.min(THROTTLE.maxMs, Math.max(w.backoffMs * THROTTLE.factor, THROTTLE.firstMs));
+  w.log(
+    `EC2 is throttling or unavailable (${awsErrorCode(err) || describeError(err)}): ` +
+      `polling again in ${Math.round(w.backoffMs / 1000)} s`,
+  );
+  return undefined;
+}
+
+/** The timeout at the deadline, naming what is still held: the gateways, or the addresses after them. */
+function timedOut(w: Wait, now: number): ReleaseResult {
+  const holding = [...w.seen.values()].filter((g) => HOLDING_STATES.has(g.state));
+  const what =
+    SCHEDULE[w.state].phase === 'gateways'
+      ? `NAT gateway(s) ${holding.map((g) => `${g.id} still ${g.state}`).join(', ')}`
+      : `Elastic IP(s) ${w.stillAssociated.join(', ')} still associated after the gateway(s) were deleted`;
+  const total = `release-timeout ${formatDuration(w.options.timeoutMs)}`;
+  return end(w, 'timeout', `${what} after ${formatDuration(now - w.startedAt)} (${total})`);
+}
+
+/** The pause before the next poll: the back-off, else the fixed interval, else the state's schedule. */
+async function pause(w: Wait, now: number): Promise<boolean> {
+  const { clock, pollIntervalMs, signal } = w.options;
+  const interval = w.backoffMs || (pollIntervalMs ?? SCHEDULE[w.state].intervalMs(w.phasePolls));
+  w.phasePolls++;
+  try {
+    await clock.sleep(Math.min(interval, Math.max(1, w.deadline - now)), signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** State grace: the addresses are free; pause `graceMs` (none when watching the address), then released. */
+async function grace(w: Wait): Promise<ReleaseResult> {
+  const { clock, signal } = w.options;
+  const graceMs = w.fast ? 0 : (w.options.graceMs ?? DEFAULT_GRACE_MS);
   const releasedAt = clock.now();
-  log(
-    fast
-      ? `Elastic IP(s) released after ${formatDuration(releasedAt - startedAt)}`
-      : `Elastic IP(s) released after ${formatDuration(releasedAt - startedAt)}; grace ${formatDuration(graceMs)} before re-applying`,
+  const after = formatDuration(releasedAt - w.startedAt);
+  w.log(
+    w.fast
+      ? `Elastic IP(s) released after ${after}`
+      : `Elastic IP(s) released after ${after}; grace ${formatDuration(graceMs)} before re-applying`,
   );
   try {
-    if (graceMs > 0) await clock.sleep(graceMs, options.signal);
+    if (graceMs > 0) await clock.sleep(graceMs, signal);
   } catch {
-    return result('cancelled', 'cancelled while waiting for the Elastic IPs to be released', releasedAt);
+    return end(w, 'cancelled', CANCELLED, releasedAt);
   }
-  return result(
+  return end(
+    w,
     'released',
-    `Elastic IP(s) ${[...wanted].join(', ')} released ${formatDuration(releasedAt - startedAt)} after the race was seen`,
+    `Elastic IP(s) ${[...w.wanted].join(', ')} released ${after} after the race was seen`,
     releasedAt,
   );
+}
+
+/**
+ * Waits until EC2 shows the Elastic IPs free (see the file comment for the states). Never rejects for a
+ * not-race, timeout or cancellation (the outcome says it); throws on an EC2 error that is not transient.
+ */
+export async function waitForRelease(target: ReleaseTarget, options: ReleaseOptions): Promise<ReleaseResult> {
+  const w = newWait(target, options);
+  if (w.wanted.size === 0 && target.gatewayIds.length === 0) {
+    return end(
+      w,
+      'not-race',
+      'the failed associations name no Elastic IP allocation and the plan deletes no NAT gateway: ' +
+        'cannot confirm the race with EC2',
+    );
+  }
+  for (;;) {
+    if (options.signal?.aborted) return end(w, 'cancelled', CANCELLED);
+    w.polls++;
+    let next;
+    try {
+      next = await TRANSITIONS[w.state](w);
+      w.backoffMs = 0;
+    } catch (err) {
+      const ended = pollFailed(w, err);
+      if (ended) return ended;
+    }
+    if (next?.state === 'not-race') return end(w, 'not-race', next.message);
+    if (next?.state === 'grace') return grace(w);
+    if (next && next.state !== w.state) {
+      if (SCHEDULE[next.state].phase !== SCHEDULE[w.state].phase) w.phasePolls = 0;
+      w.state = next.state;
+    }
+    if (next?.now) continue; // the new state polls at once
+    const now = options.clock.now();
+    if (now >= w.deadline) return timedOut(w, now);
+    if (!(await pause(w, now))) return end(w, 'cancelled', CANCELLED);
+  }
 }
