@@ -5,7 +5,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROLLBACK, runCutover, type CutoverResult } from '@nat-egress/shared/cutover';
+import { runCutover, type CutoverResult } from '@nat-egress/shared/cutover';
+import { ROLLBACK } from '../../../packages/shared/src/cutover/run';
 import { TerraformNotFoundError } from '@nat-egress/shared/terraform';
 import { VirtualClock } from '@nat-egress/shared/runtime';
 import { cabal, planJson, scenarios } from '../../../packages/shared/test/support/plans';
@@ -499,7 +500,9 @@ describe('cutover: straight-through applies', () => {
     expect(r.modeSwitch).toBe('instance-to-gateway');
     expect(r.egressGapSeconds).toBe(96); // association delete at 1 s → last route update at 97 s
     expect(
-      ec2.calls() + ec2.mock.commandCalls((await import('@nat-egress/shared/cutover')).DescribeImagesCommand).length,
+      ec2.calls() +
+        ec2.mock.commandCalls((await import('../../../packages/shared/src/cutover/clients')).DescribeImagesCommand)
+          .length,
     ).toBe(0);
   });
 

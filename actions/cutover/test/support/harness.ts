@@ -12,12 +12,12 @@ import { VirtualClock } from '@nat-egress/shared/runtime';
 import {
   AssociateAddressCommand,
   DescribeAddressesCommand,
-  DescribeImagesCommand,
   DescribeNatGatewaysCommand,
   EC2Client,
   type CutoverDeps,
   type CutoverOptions,
 } from '@nat-egress/shared/cutover';
+import { DescribeImagesCommand } from '../../../../packages/shared/src/cutover/clients';
 import { processDriver, type RenderedLine } from '@nat-egress/shared/terraform';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -16,7 +16,7 @@ import {
   tagsInput,
   type InputReader,
 } from '../inputs/index';
-import type { CutoverOptions } from './cutover';
+import type { CutoverOptions } from './run';
 
 export interface CutoverInputs extends CutoverOptions {
   terraform: string;

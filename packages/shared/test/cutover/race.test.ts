@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { classifyFailure, matchRaceDiagnostic } from '@nat-egress/shared/cutover';
+import { classifyFailure, matchRaceDiagnostic } from '../../src/cutover/race';
 import type { Diagnostic, HookEvent } from '@nat-egress/shared/terraform';
 
 const V2 =
