@@ -79,9 +79,8 @@ async function onExit(exit: ExitInfo): Promise<void> {
     kind === 'cancelled'
       ? 'Nothing was applied; egress is as it was. Re-run the job when ready.'
       : 'Nothing was applied; egress is as it was. Fix the problem above and re-run the job.';
-  await writeStepSummary(
-    `## cutover: ${kind === 'cancelled' ? 'CANCELLED' : 'FAILED'} before applying\n\n> **${escapeText(exit.message)}**\n\n### What to do\n\n- ${what}\n`,
-  );
+  const headline = `## cutover: ${kind === 'cancelled' ? 'CANCELLED' : 'FAILED'} before applying`;
+  await writeStepSummary(`${headline}\n\n> **${escapeText(exit.message)}**\n\n### What to do\n\n- ${what}\n`);
 }
 
 async function main(ctx: { signal: AbortSignal }): Promise<void> {
@@ -133,12 +132,14 @@ await runGuardedAction({
     if (count === 1)
       core.warning(
         running > 0
-          ? `Received ${sig}: interrupting terraform once (SIGINT) and waiting for it to save state and release the lock`
+          ? `Received ${sig}: interrupting terraform once (SIGINT) and waiting for it to save state and release ` +
+              'the lock'
           : `Received ${sig}: stopping now`,
       );
     else if (running > 0)
       core.info(
-        `Received ${sig} again: still waiting for terraform to exit (a second interrupt would abandon operations in flight)`,
+        `Received ${sig} again: still waiting for terraform to exit (a second interrupt would abandon operations ` +
+          'in flight)',
       );
   },
 });

@@ -4,7 +4,6 @@
  */
 import { EGRESS_DOWN, importAdvice } from './advice';
 import type { RaceVerdict } from './race';
-import type { ReleaseResult } from './release';
 import type { CutoverRun } from './run';
 import type { RaceWatch, WatchTask } from './watch';
 
@@ -38,7 +37,7 @@ function endingTask(tasks: readonly WatchTask[]): WatchTask | undefined {
 
 /** Ends the run for `bad`'s outcome; `made` = the associations cutover made (import advice). */
 function failWait(run: CutoverRun, bad: WatchTask, made: string[]): void {
-  const w: ReleaseResult & { error?: boolean } = bad.wait;
+  const w = bad.wait;
   if (w.outcome === 'cancelled') {
     run.fail(
       `cancelled while waiting for the Elastic IPs: ${w.message}`,

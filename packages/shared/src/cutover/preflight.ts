@@ -36,7 +36,7 @@ export interface Reviewed {
 }
 
 /** Bound of the preflight's EC2 calls (each; the SDK's own timeouts apply inside it). */
-export const PREFLIGHT_CALL_MS = 60_000;
+const PREFLIGHT_CALL_MS = 60_000;
 
 /**
  * The applies a plan needs and the Elastic IPs that change hands inside the first apply, from the NAT topology
@@ -61,7 +61,7 @@ export function expectedApplies(
   };
 }
 
-export function bootstrapSteps(criteria: AmiCriteria): string[] {
+function bootstrapSteps(criteria: AmiCriteria): string[] {
   const tags = criteria.requiredTags.length > 0 ? ` carrying ${formatTags(criteria.requiredTags)}` : '';
   return [
     'Apply in gateway mode first (TF_VAR_USE_NAT_INSTANCE=false): NAT gateways give the Image Builder build the ' +

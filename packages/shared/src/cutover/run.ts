@@ -38,7 +38,10 @@ export interface CutoverOptions {
   pollIntervalMs?: number;
   /** Pause after the addresses are free, before re-planning (default 2 s; re-apply path only). */
   releaseGraceMs?: number;
-  /** associate (default): associate the address the moment it is free, import, re-plan. reapply: re-plan and re-apply. */
+  /**
+   * associate (default): associate the address the moment it is free, import, re-plan. reapply: re-plan and
+   * re-apply.
+   */
   restore?: RestoreMode;
   amiCheck: 'auto' | 'off';
   ami: AmiCriteria;
@@ -177,7 +180,10 @@ export class CutoverRun {
     this.steps.push(step(kind, startedMs, endedMs ?? this.clock.now(), outcome, rest));
   }
 
-  /** Ends the run as failed (or cancelled, when the job was cancelled): the rollback lever only once NAT changes were applied. */
+  /**
+   * Ends the run as failed (or cancelled, when the job was cancelled): the rollback lever only once NAT changes
+   * were applied.
+   */
   fail(message: string, nextSteps: string[], opts: { cancelled?: boolean } = {}): CutoverResult {
     const r = this.result;
     r.result = opts.cancelled || this.cancelled ? 'cancelled' : 'failed';

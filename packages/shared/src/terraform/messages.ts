@@ -8,7 +8,7 @@
  * https://developer.hashicorp.com/terraform/internals/machine-readable-ui).
  */
 
-export interface UiResource {
+interface UiResource {
   addr?: string;
   module?: string;
   resource?: string;
@@ -120,7 +120,7 @@ export function parseUiLine(line: string): ParsedLine | undefined {
   return { kind: 'text', text: stripAnsi(text) };
 }
 
-export function stripAnsi(text: string): string {
+function stripAnsi(text: string): string {
   return text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 }
 
