@@ -24,9 +24,8 @@ import {
   EC2Client,
   runCutover,
   type RestoreMode,
-  type RunResult,
-  type TerraformDriver,
-} from '@nat-egress/shared/terraform';
+} from '@nat-egress/shared/cutover';
+import type { RunResult, TerraformDriver } from '@nat-egress/shared/terraform';
 import { cabal, planJson, scenarios } from '../../../packages/shared/test/support/plans';
 
 const TRIALS = 400;

@@ -1,6 +1,6 @@
 /**
  * cutover: applies the reviewed saved plan and survives the Elastic IP race.
- * Thin entry: inputs → @nat-egress/shared/terraform (runCutover) → outputs, job summary, annotations, under
+ * Thin entry: inputs → @nat-egress/shared/cutover (runCutover) → outputs, job summary, annotations, under
  * runtime's runGuardedAction: SIGINT/SIGTERM abort the run at once — terraform, when it is running, gets ONE
  * SIGINT and the run waits for it to save state; otherwise the run ends immediately — and every exit (success,
  * failure, input error, cancellation) writes the outputs and the job summary with what to do.
@@ -15,14 +15,13 @@ import { describeError, runGuardedAction, systemClock, type ExitInfo } from '@na
 import {
   createEc2Client,
   cutoverInputs,
-  processDriver,
   renderSummary,
   runCutover,
   type CutoverOutput,
   type CutoverResult,
   type EC2Client,
-  type TerraformDriver,
-} from '@nat-egress/shared/terraform';
+} from '@nat-egress/shared/cutover';
+import { processDriver, type TerraformDriver } from '@nat-egress/shared/terraform';
 
 /** terraform's time to stop after SIGINT before SIGTERM, and SIGTERM → SIGKILL (processDriver defaults). */
 const TERRAFORM_GRACE_MS = 120_000 + 10_000;
@@ -80,9 +79,8 @@ async function onExit(exit: ExitInfo): Promise<void> {
     kind === 'cancelled'
       ? 'Nothing was applied; egress is as it was. Re-run the job when ready.'
       : 'Nothing was applied; egress is as it was. Fix the problem above and re-run the job.';
-  await writeStepSummary(
-    `## cutover: ${kind === 'cancelled' ? 'CANCELLED' : 'FAILED'} before applying\n\n> **${escapeText(exit.message)}**\n\n### What to do\n\n- ${what}\n`,
-  );
+  const headline = `## cutover: ${kind === 'cancelled' ? 'CANCELLED' : 'FAILED'} before applying`;
+  await writeStepSummary(`${headline}\n\n> **${escapeText(exit.message)}**\n\n### What to do\n\n- ${what}\n`);
 }
 
 async function main(ctx: { signal: AbortSignal }): Promise<void> {
@@ -134,12 +132,14 @@ await runGuardedAction({
     if (count === 1)
       core.warning(
         running > 0
-          ? `Received ${sig}: interrupting terraform once (SIGINT) and waiting for it to save state and release the lock`
+          ? `Received ${sig}: interrupting terraform once (SIGINT) and waiting for it to save state and release ` +
+              'the lock'
           : `Received ${sig}: stopping now`,
       );
     else if (running > 0)
       core.info(
-        `Received ${sig} again: still waiting for terraform to exit (a second interrupt would abandon operations in flight)`,
+        `Received ${sig} again: still waiting for terraform to exit (a second interrupt would abandon operations ` +
+          'in flight)',
       );
   },
 });

@@ -3,9 +3,11 @@
  * fake terraform (test/fake-terraform/terraform), EC2 is simulated with aws-sdk-client-mock, time is a VirtualClock.
  */
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROLLBACK, TerraformNotFoundError, runCutover, type CutoverResult } from '@nat-egress/shared/terraform';
+import { runCutover, type CutoverResult } from '@nat-egress/shared/cutover';
+import { ROLLBACK } from '../../../packages/shared/src/cutover/run';
+import { TerraformNotFoundError } from '@nat-egress/shared/terraform';
 import { VirtualClock } from '@nat-egress/shared/runtime';
 import { cabal, planJson, scenarios } from '../../../packages/shared/test/support/plans';
 import { FAKE_TF, deps, options, simulateEc2, workspace, type Call } from './support/harness';
@@ -128,6 +130,39 @@ describe('cutover restore: reapply — the race converges by re-planning and re-
     expect(Date.parse(reapply.started)).toBeGreaterThanOrEqual(wait.releasedAt! + 2_000);
     expect(h.text()).toContain('still associated: eipalloc-00a1b2c3d4e5f6a7b8');
     expect(h.text()).toContain('still associated: eipalloc-01a1b2c3d4e5f6a7b8');
+  });
+
+  it('each address lingers on its own, even when the second diagnostic arrives after the first wait ended', async () => {
+    // The two AuthFailure diagnostics in separate reads of terraform's stdout: on the VirtualClock the first
+    // watch runs to its release before the second one starts, and the second must still see its own address
+    // associated (the flake of the test above, made deterministic).
+    const lines = raceApply(2);
+    lines.splice(lines.length - 1, 0, { __pauseUntil: 'second-diagnostic' });
+    const ws = workspace(
+      raceScenario({
+        applies: [
+          { lines, exit: 1 },
+          { lines: associationApply(2), exit: 0 },
+        ],
+      }),
+    );
+    const h = deps(ws.dir);
+    const line = h.deps.out.line;
+    h.deps.out.line = (l) => {
+      line(l);
+      if (l.text.startsWith(`${M}.aws_eip_association.nat[0]: Elastic IP(s) released after`))
+        writeFileSync(join(ws.dir, 'second-diagnostic'), '');
+    };
+    simulateEc2(h.ec2, { deletingPolls: 2, lingeringPolls: 3 });
+    const r = await runCutover(options(ws.dir, { restore: 'reapply' }), h.deps);
+    expect(r.result).toBe('converged');
+    const text = h.text();
+    expect(text.indexOf(`${M}.aws_eip_association.nat[1]: AuthFailure associating`)).toBeGreaterThan(
+      text.indexOf(`${M}.aws_eip_association.nat[0]: Elastic IP(s) released after`),
+    );
+    expect(text).toContain('still associated: eipalloc-00a1b2c3d4e5f6a7b8');
+    expect(text).toContain('still associated: eipalloc-01a1b2c3d4e5f6a7b8');
+    expect(r.waits.map((w) => w.outcome)).toEqual(['released', 'released']);
   });
 
   it('tolerates throttled EC2 calls during the wait (backs off, keeps polling)', async () => {
@@ -465,7 +500,9 @@ describe('cutover: straight-through applies', () => {
     expect(r.modeSwitch).toBe('instance-to-gateway');
     expect(r.egressGapSeconds).toBe(96); // association delete at 1 s → last route update at 97 s
     expect(
-      ec2.calls() + ec2.mock.commandCalls((await import('@nat-egress/shared/terraform')).DescribeImagesCommand).length,
+      ec2.calls() +
+        ec2.mock.commandCalls((await import('../../../packages/shared/src/cutover/clients')).DescribeImagesCommand)
+          .length,
     ).toBe(0);
   });
 

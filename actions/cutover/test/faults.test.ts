@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clientConfig } from '@nat-egress/shared/aws';
 import { VirtualClock, systemClock } from '@nat-egress/shared/runtime';
-import { EC2Client, runCutover } from '@nat-egress/shared/terraform';
+import { EC2Client, runCutover } from '@nat-egress/shared/cutover';
 import { cabal, planJson, scenarios } from '../../../packages/shared/test/support/plans';
 import { startFaultServer, type FaultMode, type FaultServer } from '../../../packages/shared/test/support/fault-server';
 import { deps, options, simulateEc2, workspace } from './support/harness';
@@ -197,7 +197,7 @@ describe('cancellation is immediate in every phase', () => {
     };
     const ec2 = simulateEc2(h.ec2, { deletingPolls: 1_000_000 });
     // EC2 answers take real time (5 ms), so the wait is still going when terraform has exited
-    const { DescribeAddressesCommand } = await import('@nat-egress/shared/terraform');
+    const { DescribeAddressesCommand } = await import('@nat-egress/shared/cutover');
     ec2.mock.on(DescribeAddressesCommand).callsFake(async (input: { AllocationIds?: string[] }) => {
       await new Promise((r) => setTimeout(r, 5));
       return {
@@ -227,7 +227,7 @@ describe('cancellation is immediate in every phase', () => {
     const h = deps(ws.dir, { signal: controller.signal });
     const apply = trackApply(h.deps);
     const ec2 = simulateEc2(h.ec2, { deletingPolls: 1 });
-    ec2.mock.on((await import('@nat-egress/shared/terraform')).AssociateAddressCommand).callsFake(() => {
+    ec2.mock.on((await import('@nat-egress/shared/cutover')).AssociateAddressCommand).callsFake(() => {
       const t = setInterval(() => {
         if (!apply.exited) return;
         clearInterval(t);

@@ -7,7 +7,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GATEWAY_NOT_APPLICABLE, renderSummary, runCutover, type CutoverResult } from '@nat-egress/shared/terraform';
+import { renderSummary, runCutover, type CutoverResult } from '@nat-egress/shared/cutover';
+import { GATEWAY_NOT_APPLICABLE } from '../../../packages/shared/src/cutover/restore';
 import { cabal, change, planJson, scenarios } from '../../../packages/shared/test/support/plans';
 import { deps, options, simulateEc2, workspace, type Call, type Ec2World } from './support/harness';
 import { M, associationApply, diagnostic, hook, raceApplyInStream, replanStream, version } from './support/streams';

@@ -28382,7 +28382,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(290);
 /* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4296);
 /* harmony import */ var _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2245);
-/* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6381);
+/* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2410);
 /* harmony import */ var _nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(787);
 /* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5859);
 /**
@@ -29359,7 +29359,7 @@ const defaultSink = {
 
 /***/ }),
 
-/***/ 6381:
+/***/ 2410:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29375,7 +29375,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   qs: () => (/* reexport */ severityRank)
 });
 
-// UNUSED EXPORTS: COMMENT_LIMIT, PlanDigest, PlanFormatError, SENSITIVE_TEXT, actionKind, asObj, canonicalJson, classifyChanges, combineDigests, compareKeys, loadPlanFile, loadPlanText, markedAt, marksAny, rawString, rawValue, sha256, shownValue, terraformShowJson, unknownAt
+// UNUSED EXPORTS: COMMENT_LIMIT, PlanDigest, PlanFormatError, SENSITIVE_TEXT, actionKind, asObj, canonicalJson, classifyChanges, combineDigests, compareKeys, loadPlanFile, loadPlanText, markedAt, marksAny, rawString, rawValue, sha256, shownValue, unknownAt
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -31619,26 +31619,503 @@ function resolvedComment(environment, planSha) {
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ../../packages/shared/src/terraform/render.ts
+/** terraform's own change symbols (`terraform plan`'s human output). */
+const SYMBOLS = {
+    create: '+',
+    delete: '-',
+    update: '~',
+    replace: '-/+',
+    read: '<=',
+    noop: ' ',
+    'no-op': ' ',
+    import: '<-',
+    move: '->',
+    forget: '.',
+    remove: '-',
+};
+const VERBS = {
+    // action: [starting, progress, done]
+    create: ['creating', 'still creating', 'created'],
+    delete: ['destroying', 'still destroying', 'destroyed'],
+    update: ['modifying', 'still modifying', 'modified'],
+    read: ['reading', 'still reading', 'read'],
+    noop: ['checking', 'still checking', 'checked'],
+};
+function verbs(action) {
+    return VERBS[action] ?? [`${action}`, `still ${action}`, `${action} done`];
+}
+/**
+ * `[  12s]`, `[ 4m05s]`, `[1h02m]`: elapsed time as a fixed-width prefix (rounded to the second). Compact on
+ * purpose, unlike inputs' formatDuration (`4m 5s`): a column at the start of every apply line.
+ */
+function render_elapsedLabel(ms) {
+    const s = Math.max(0, Math.round(ms / 1000));
+    let text;
+    if (s < 60)
+        text = `${s}s`;
+    else if (s < 3600)
+        text = `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+    else
+        text = `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+    return `[${text.padStart(6)}]`;
+}
+/** `Terraform 1.9.8 (JSON UI 1.2)`. */
+function render_renderVersion(v) {
+    return { level: 'info', text: `Terraform ${v.terraform ?? '?'} (JSON UI ${v.ui ?? '?'})` };
+}
+/** `Planned changes (3): 2 to create, 1 to delete` and one line per change (drift: `Changed outside Terraform`). */
+function render_renderChangeBlock(kind, list) {
+    const counts = new Map();
+    for (const c of list)
+        counts.set(c.action, (counts.get(c.action) ?? 0) + 1);
+    const tally = [...counts].map(([a, n]) => `${n} to ${a}`).join(', ');
+    const title = kind === 'planned' ? 'Planned changes' : 'Changed outside Terraform';
+    const out = [{ level: 'info', text: `${title} (${list.length}): ${tally}` }];
+    for (const c of list) {
+        const reason = c.reason ? `  (${c.reason.replace(/_/g, ' ')})` : '';
+        out.push({ level: 'info', text: `  ${(SYMBOLS[c.action] ?? '?').padEnd(3)} ${c.address}  ${c.action}${reason}` });
+    }
+    return out;
+}
+function render_renderRefreshed(count) {
+    return { level: 'info', text: `Refreshed the state of ${count} resource(s)` };
+}
+/** One apply hook: `creating...`, `still creating (10s elapsed)`, `created after 13s [id=…]`, `FAILED to create`. */
+function render_renderHook(event, prefix, idKey) {
+    const { address, action, elapsedSeconds: elapsed, idValue: id } = event;
+    const [starting, progress, done] = verbs(action);
+    const after = elapsed !== undefined ? ` after ${elapsed}s` : '';
+    const idText = id ? ` [${idKey ?? 'id'}=${id}]` : '';
+    switch (event.type) {
+        case 'apply_start':
+            return { level: 'info', text: `${prefix} ${address}: ${starting}...${idText}` };
+        case 'apply_progress':
+            return { level: 'info', text: `${prefix} ${address}: ${progress} (${elapsed ?? '?'}s elapsed)` };
+        case 'apply_complete':
+            return { level: 'info', text: `${prefix} ${address}: ${done}${after}${idText}` };
+        default:
+            return { level: 'error', text: `${prefix} ${address}: FAILED to ${action}${after}` };
+    }
+}
+function firstLineOf(text) {
+    return text.split(/\r?\n/)[0] ?? '';
+}
+/** `Error at <address>: <summary>`, then the rest of the summary and the detail indented (20 lines at most). */
+function render_renderDiagnostic(d, prefix = '') {
+    const lvl = d.severity === 'error' ? 'error' : 'warning';
+    const head = `${prefix ? `${prefix} ` : ''}${d.severity === 'error' ? 'Error' : 'Warning'}` +
+        `${d.address ? ` at ${d.address}` : ''}: ${firstLineOf(d.summary)}`;
+    const out = [{ level: lvl, text: head }];
+    const rest = [...d.summary.split(/\r?\n/).slice(1), ...d.detail.split(/\r?\n/)]
+        .map((l) => l.trimEnd())
+        .filter((l) => l.trim() !== '');
+    for (const l of rest.slice(0, 20))
+        out.push({ level: lvl, text: `    ${l.trim()}` });
+    if (rest.length > 20)
+        out.push({ level: lvl, text: `    … ${rest.length - 20} more line(s)` });
+    if (d.where)
+        out.push({ level: lvl, text: `    (${d.where})` });
+    return out;
+}
+/** terraform's own `@message` of the summary, else `apply: 1 to add, 0 to change, 2 to destroy.` */
+function render_renderChangeSummary(summary, message) {
+    return {
+        level: 'info',
+        text: message ||
+            `${summary.operation}: ${summary.add} to add, ${summary.change} to change, ${summary.remove} to destroy.`,
+    };
+}
+/** Short single-line JSON of an output value, for logs. */
+function showValue(value) {
+    const text = JSON.stringify(value) ?? 'null';
+    return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+/** `Outputs (n):` and one line each; a sensitive value is never shown. */
+function render_renderOutputs(outputs) {
+    const out = [{ level: 'info', text: `Outputs (${outputs.length}):` }];
+    for (const o of outputs) {
+        if (o.sensitive)
+            out.push({ level: 'info', text: `  ${o.name} = (sensitive value)` });
+        else if (o.hasValue)
+            out.push({ level: 'info', text: `  ${o.name} = ${showValue(o.value)}` });
+        else
+            out.push({ level: 'info', text: `  ${o.name}: ${o.action ?? 'known after apply'}` });
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/terraform/stream.ts
+/**
+ * Terraform's machine-readable UI (`terraform apply -json` / `plan -json`, JSON Lines) read as it arrives and shown
+ * as grouped, readable log lines: planned changes as one block, progress with elapsed time, errors with their
+ * resource address. Raw JSON is never printed; sensitive output values are masked; message types this code
+ * does not know are shown through their `@message` text; lines that are not JSON (a crash's panic output,
+ * a wrapper's noise) are passed through as text and kept for the failure report.
+ * messages.ts reads each message, render.ts makes its lines; this file holds the run's state.
+ */
+
+
+const HOOK_TYPES = new Set(['apply_start', 'apply_progress', 'apply_complete', 'apply_errored']);
+/** Messages whose `@message` is the line (provisioner output, terraform's own log lines). */
+const TEXT_TYPES = new Set(['log', 'provision_start', 'provision_progress', 'provision_complete', 'provision_errored']);
+/**
+ * Stateful reader of one terraform run's stream. `push` each line as it arrives and log what it returns;
+ * call `end` when the process exits. What the run said is collected for the caller: diagnostics, hook events,
+ * planned changes, the change summary and the non-JSON text.
+ */
+class UiStream {
+    options;
+    diagnostics = [];
+    hooks = [];
+    planned = [];
+    drift = [];
+    text = [];
+    summaries = [];
+    version;
+    unknownTypes = new Set();
+    messages = 0;
+    textCount = 0;
+    origin;
+    refreshed = 0;
+    pending;
+    constructor(options) {
+        this.options = options;
+    }
+    /** Non-JSON lines seen (including those beyond `keepText`). */
+    get textLines() {
+        return this.textCount;
+    }
+    get errors() {
+        return this.diagnostics.filter((d) => d.severity === 'error');
+    }
+    push(line, source = 'stdout') {
+        const parsed = parseUiLine(line);
+        if (!parsed)
+            return [];
+        if (parsed.kind === 'text') {
+            this.textCount++;
+            if (this.text.length < (this.options.keepText ?? 40))
+                this.text.push(parsed.text);
+            const out = this.flush();
+            out.push({
+                level: source === 'stderr' ? 'warning' : 'info',
+                text: source === 'stderr' ? `terraform (stderr): ${parsed.text}` : parsed.text,
+            });
+            return out;
+        }
+        this.messages++;
+        return this.message(parsed.message);
+    }
+    end() {
+        return this.flush();
+    }
+    time(m) {
+        const stamp = messageTime(m);
+        const at = stamp ?? this.options.now();
+        if (this.origin === undefined)
+            this.origin = at;
+        return { at, stamped: stamp !== undefined };
+    }
+    prefix(at) {
+        return elapsedLabel(at - (this.origin ?? at));
+    }
+    /** The pending block's lines (planned changes, drift, refreshes), if any. */
+    flush() {
+        const out = [];
+        if (this.pending === 'planned')
+            out.push(...renderChangeBlock('planned', this.planned));
+        else if (this.pending === 'drift')
+            out.push(...renderChangeBlock('drift', this.drift));
+        else if (this.pending === 'refresh') {
+            out.push(renderRefreshed(this.refreshed));
+            this.refreshed = 0;
+        }
+        this.pending = undefined;
+        return out;
+    }
+    /** Starts (or continues) a block: the lines of a different pending block come first. */
+    gather(kind) {
+        const out = this.pending && this.pending !== kind ? this.flush() : [];
+        this.pending = kind;
+        return out;
+    }
+    message(m) {
+        const { at, stamped } = this.time(m);
+        if (m.type === 'planned_change' || m.type === 'resource_drift') {
+            const kind = m.type === 'planned_change' ? 'planned' : 'drift';
+            const out = this.gather(kind);
+            (kind === 'planned' ? this.planned : this.drift).push(readPlannedChange(m));
+            return out;
+        }
+        if (m.type === 'refresh_start' || m.type === 'refresh_complete') {
+            const out = this.gather('refresh');
+            if (m.type === 'refresh_complete')
+                this.refreshed++;
+            return out;
+        }
+        const out = this.flush();
+        out.push(...this.lines(m, at, stamped));
+        return out;
+    }
+    /** The lines of a message that is not part of a block, recording what it says. */
+    lines(m, at, stamped) {
+        const message = messageText(m);
+        if (HOOK_TYPES.has(m.type)) {
+            const { event, idKey } = readHook(m, at, stamped);
+            this.hooks.push(event);
+            return [renderHook(event, this.prefix(at), idKey)];
+        }
+        switch (m.type) {
+            case 'version': {
+                const v = readVersion(m);
+                this.version = v.terraform;
+                return [renderVersion(v)];
+            }
+            case 'diagnostic': {
+                const diag = readDiagnostic(m, at);
+                this.diagnostics.push(diag);
+                return renderDiagnostic(diag, this.prefix(at));
+            }
+            case 'change_summary': {
+                const summary = readChangeSummary(m);
+                this.summaries.push(summary);
+                return [renderChangeSummary(summary, message)];
+            }
+            case 'outputs':
+                return renderOutputs(this.readOutputs(m));
+            default:
+                break;
+        }
+        if (TEXT_TYPES.has(m.type))
+            return message ? [{ level: m.type === 'provision_errored' ? 'error' : uiLevel(m['@level']), text: message }] : [];
+        // Message types from newer terraform (policy_info, ephemeral_op_*, list_*, …): their @message is already
+        // human text. Nothing else of them is shown.
+        this.unknownTypes.add(m.type);
+        if (message)
+            return [{ level: uiLevel(m['@level']) === 'error' ? 'error' : 'info', text: message }];
+        return [{ level: 'debug', text: `(terraform sent a ${m.type} message)` }];
+    }
+    /** The outputs, each sensitive value handed to `onSecret` first (3 characters or more). */
+    readOutputs(m) {
+        const outputs = readOutputs(m);
+        for (const o of outputs)
+            if (o.sensitive && o.hasValue)
+                for (const leaf of stringLeaves(o.value))
+                    if (leaf.length >= 3)
+                        this.options.onSecret?.(leaf);
+        return outputs;
+    }
+}
+
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ../../packages/shared/src/plan/show.ts
+// EXTERNAL MODULE: ../../packages/shared/src/runtime/index.ts + 1 modules
+var runtime = __nccwpck_require__(5859);
+;// CONCATENATED MODULE: ../../packages/shared/src/terraform/process.ts
+/**
+ * The one place that starts terraform. `spawnTerraform` starts the child (TF_IN_AUTOMATION=1, and TF_INPUT=0 for
+ * runs) and names why a start failed (`spawnFailure`); `runTerraform` runs it line by line, with cancellation that
+ * keeps state safe: on abort the child gets ONE SIGINT (terraform then stops starting new operations, waits for
+ * the running ones, writes state and releases the lock), and only if it is still running after a grace period is
+ * it sent SIGTERM, then SIGKILL. A second SIGINT would make terraform abandon in-flight operations, so it is never
+ * sent. A run's child is in its own process group so a signal aimed at the action's group does not reach it twice.
+ * (`terraform show -json` goes through spawnTerraform too: show.ts.)
+ */
+
+
+class process_TerraformNotFoundError extends (/* unused pure expression or super */ null && (ActionFailure)) {
+    name = 'TerraformNotFoundError';
+}
+/** Starts terraform; stderr is always piped. Start failures arrive as the child's 'error' event (spawnFailure). */
+function spawnTerraform(options) {
+    const env = { ...(options.env ?? process.env), TF_IN_AUTOMATION: '1' };
+    if (options.noInput)
+        env.TF_INPUT = '0';
+    return (0,external_node_child_process_namespaceObject.spawn)(options.terraform, options.args, {
+        cwd: options.cwd,
+        env,
+        stdio: ['ignore', options.stdout, 'pipe'],
+        ...(options.detached ? { detached: true } : {}),
+        ...(options.kill ? { signal: options.kill.signal, killSignal: options.kill.killSignal } : {}),
+    });
+}
+/** Why terraform could not be started, from the spawn error's code (ENOENT, EACCES, anything else). */
+function spawnFailure(err) {
+    if (err.code === 'ENOENT')
+        return 'not-found';
+    if (err.code === 'EACCES')
+        return 'not-executable';
+    return 'other';
+}
+function process_notFoundMessage(terraform) {
+    return (`terraform: ${JSON.stringify(terraform)} was not found (install Terraform, e.g. hashicorp/setup-terraform ` +
+        'with terraform_wrapper: false, or set the terraform input to its path)');
+}
+/** The one-line error of a run whose terraform could not be started. */
+function runStartError(terraform, e) {
+    switch (spawnFailure(e)) {
+        case 'not-found':
+            return new process_TerraformNotFoundError(process_notFoundMessage(terraform));
+        case 'not-executable':
+            return new process_TerraformNotFoundError(`terraform: ${JSON.stringify(terraform)} is not executable`);
+        default:
+            return new ActionFailure(`terraform: could not run ${JSON.stringify(terraform)}: ${e.message}`);
+    }
+}
+/** Splits a byte stream into lines (UTF-8 safe across chunk boundaries). */
+function lineSplitter(emit) {
+    const decoder = new TextDecoder('utf-8');
+    let rest = '';
+    return {
+        write(chunk) {
+            rest += decoder.decode(chunk, { stream: true });
+            let nl;
+            while ((nl = rest.indexOf('\n')) >= 0) {
+                emit(rest.slice(0, nl));
+                rest = rest.slice(nl + 1);
+            }
+        },
+        end() {
+            rest += decoder.decode();
+            if (rest !== '')
+                emit(rest);
+            rest = '';
+        },
+    };
+}
+/** On abort: ONE SIGINT, SIGTERM after `graceMs`, SIGKILL `killGraceMs` after that (see the file comment). */
+function interruptOnAbort(child, options) {
+    const graceMs = options.graceMs ?? 120_000;
+    const killGraceMs = options.killGraceMs ?? 10_000;
+    const escalated = [];
+    const timers = [];
+    let interrupted = false;
+    const send = (sig) => {
+        try {
+            child.kill(sig);
+        }
+        catch {
+            // already gone
+        }
+    };
+    const escalate = (sig, note) => {
+        escalated.push(sig);
+        options.onNote?.(note);
+        send(sig);
+    };
+    const onAbort = () => {
+        if (interrupted || child.exitCode !== null)
+            return;
+        interrupted = true;
+        options.onNote?.('Interrupting terraform (SIGINT): it finishes the operations in progress, saves state and releases the ' +
+            `lock. Waiting up to ${Math.round(graceMs / 1000)} s.`);
+        send('SIGINT');
+        timers.push(setTimeout(() => {
+            escalate('SIGTERM', `terraform is still running ${Math.round(graceMs / 1000)} s after SIGINT: sending SIGTERM`);
+            timers.push(setTimeout(() => escalate('SIGKILL', 'terraform ignored SIGTERM: sending SIGKILL (state may need `terraform force-unlock`)'), killGraceMs));
+        }, graceMs));
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    return {
+        get interrupted() {
+            return interrupted;
+        },
+        escalated,
+        dispose() {
+            options.signal?.removeEventListener('abort', onAbort);
+            for (const t of timers)
+                clearTimeout(t);
+        },
+    };
+}
+/** Runs `terraform <args>`, every output line to `onLine`; rejects only when terraform could not be started. */
+function process_runTerraform(options) {
+    return new Promise((resolve, reject) => {
+        if (options.signal?.aborted) {
+            resolve({ exitCode: null, signal: null, interrupted: true, escalated: [] });
+            return;
+        }
+        const child = spawnTerraform({ ...options, noInput: true, stdout: 'pipe', detached: true });
+        const out = lineSplitter((l) => options.onLine(l, 'stdout'));
+        const err = lineSplitter((l) => options.onLine(l, 'stderr'));
+        child.stdout?.on('data', (c) => out.write(c));
+        child.stderr?.on('data', (c) => err.write(c));
+        const interrupter = interruptOnAbort(child, options);
+        let spawnFailed = false;
+        child.on('error', (e) => {
+            spawnFailed = true;
+            interrupter.dispose();
+            reject(runStartError(options.terraform, e));
+        });
+        child.on('close', (exitCode, signal) => {
+            if (spawnFailed)
+                return;
+            interrupter.dispose();
+            out.end();
+            err.end();
+            resolve({ exitCode, signal, interrupted: interrupter.interrupted, escalated: interrupter.escalated });
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/terraform/show.ts
 /**
  * `terraform show -json <planfile>` into a file (plans can be larger than a string may be), with the
- * failures operators meet named in one line.
+ * failures operators meet named in one line. Started through process.ts (spawnTerraform).
  */
 
 
 
-async function terraformShowJson(options) {
+/** terraform could not be started at all; `reason` says why (spawnFailure). */
+class show_ShowStartError extends PlanFormatError {
+    reason;
+    constructor(message, reason) {
+        super(message);
+        this.reason = reason;
+    }
+}
+function startError(terraform, err) {
+    const reason = spawnFailure(err);
+    const name = JSON.stringify(terraform);
+    const message = reason === 'not-found'
+        ? `${name} was not found (install Terraform, e.g. hashicorp/setup-terraform with terraform_wrapper: false, ` +
+            'or set the terraform input)'
+        : reason === 'not-executable'
+            ? `${name} is not executable`
+            : `could not run ${terraform}: ${err.message}`;
+    return new show_ShowStartError(message, reason);
+}
+/** The first two meaningful lines of terraform's stderr (box drawing, colours and a bare "Error:" left out). */
+function stderrReason(stderr) {
+    return stderr
+        .split('\n')
+        .map((l) => l
+        .replace(/\u001b\[[0-9;]*m/g, '')
+        .replace(/^[│╷╵\s]+/, '')
+        .trim())
+        .filter((l) => l && !/^Error:?$/.test(l))
+        .slice(0, 2)
+        .join(' ');
+}
+/**
+ * Writes `terraform show -json -no-color <planfile>` to `outFile`. Rejects with a one-line PlanFormatError
+ * (ShowStartError when terraform could not be started), or with the signal's reason when cancelled.
+ */
+async function show_terraformShowJson(options) {
     const out = (0,external_node_fs_.openSync)(options.outFile, 'w');
     try {
         await new Promise((resolve, reject) => {
             let stderr = '';
-            const child = (0,external_node_child_process_namespaceObject.spawn)(options.terraform, ['show', '-json', '-no-color', options.planfile], {
+            const child = spawnTerraform({
+                terraform: options.terraform,
+                args: ['show', '-json', '-no-color', options.planfile],
                 cwd: options.cwd,
-                env: { ...(options.env ?? process.env), TF_IN_AUTOMATION: '1' },
-                stdio: ['ignore', out, 'pipe'],
-                ...(options.signal ? { signal: options.signal, killSignal: 'SIGTERM' } : {}),
+                ...(options.env ? { env: options.env } : {}),
+                noInput: false,
+                stdout: out,
+                detached: false,
+                ...(options.signal ? { kill: { signal: options.signal, killSignal: 'SIGTERM' } } : {}),
             });
             child.stderr?.setEncoding('utf8');
             child.stderr?.on('data', (d) => {
@@ -31646,32 +32123,14 @@ async function terraformShowJson(options) {
                     stderr += d;
             });
             child.on('error', (err) => {
-                if (options.signal?.aborted) {
-                    reject(options.signal.reason);
-                }
-                else if (err.code === 'ENOENT') {
-                    reject(new PlanFormatError(`${JSON.stringify(options.terraform)} was not found (install Terraform, e.g. hashicorp/setup-terraform with terraform_wrapper: false, or set the terraform input)`));
-                }
-                else if (err.code === 'EACCES') {
-                    reject(new PlanFormatError(`${JSON.stringify(options.terraform)} is not executable`));
-                }
-                else {
-                    reject(new PlanFormatError(`could not run ${options.terraform}: ${err.message}`));
-                }
+                reject(options.signal?.aborted ? options.signal.reason : startError(options.terraform, err));
             });
             child.on('close', (codeOrNull, signal) => {
                 if (codeOrNull === 0)
                     return resolve();
-                const why = stderr
-                    .split('\n')
-                    .map((l) => l
-                    .replace(/\u001b\[[0-9;]*m/g, '')
-                    .replace(/^[│╷╵\s]+/, '')
-                    .trim())
-                    .filter((l) => l && !/^Error:?$/.test(l))
-                    .slice(0, 2)
-                    .join(' ');
-                reject(new PlanFormatError(`terraform show -json ${options.planfile} failed (${signal ? `signal ${signal}` : `exit ${codeOrNull}`})${why ? `: ${why}` : ''}`));
+                const why = stderrReason(stderr);
+                const how = signal ? `signal ${signal}` : `exit ${codeOrNull}`;
+                reject(new PlanFormatError(`terraform show -json ${options.planfile} failed (${how})${why ? `: ${why}` : ''}`));
             });
         });
     }
@@ -31679,6 +32138,60 @@ async function terraformShowJson(options) {
         (0,external_node_fs_.closeSync)(out);
     }
 }
+
+;// CONCATENATED MODULE: ../../packages/shared/src/terraform/driver.ts
+/**
+ * The terraform operations a cutover needs, behind an interface so the orchestration can be driven by the real
+ * binary (this file), by a fake executable in tests, or by an in-process simulation in the benchmark.
+ */
+
+
+function processDriver(options) {
+    return {
+        async show(planfile, outFile) {
+            try {
+                await terraformShowJson({
+                    terraform: options.terraform,
+                    planfile,
+                    cwd: options.cwd,
+                    outFile,
+                    ...(options.env ? { env: options.env } : {}),
+                });
+            }
+            catch (err) {
+                // terraform missing or not executable: the same one line as a run's (process.ts)
+                if (err instanceof ShowStartError && err.reason !== 'other')
+                    throw new TerraformNotFoundError(notFoundMessage(options.terraform));
+                throw err;
+            }
+        },
+        run(args, onLine, signal) {
+            return runTerraform({
+                terraform: options.terraform,
+                args,
+                cwd: options.cwd,
+                onLine,
+                ...(options.env ? { env: options.env } : {}),
+                ...(signal ? { signal } : {}),
+                ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+                ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+                ...(options.onNote ? { onNote: options.onNote } : {}),
+            });
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/terraform/index.ts
+/**
+ * The terraform process and its streams: the one place that starts terraform (process.ts), `terraform show -json`
+ * into a file (show.ts), the driver the cutover runs terraform through (driver.ts), and the `-json` UI stream read
+ * and rendered as log lines (stream.ts over messages.ts and render.ts).
+ */
+
+
+
+
+
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/guard.ts
 /**
@@ -31729,7 +32242,7 @@ async function analysePlan(inputs) {
         path = (0,external_node_path_.join)(inputs.tempDir, `plan-guard-${process.pid}-${Date.now()}.json`);
         label = 'planfile';
         try {
-            await terraformShowJson({
+            await show_terraformShowJson({
                 terraform: inputs.terraform,
                 planfile,
                 cwd: inputs.workingDirectory,
@@ -31798,7 +32311,6 @@ async function analysePlan(inputs) {
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/index.ts
-
 
 
 

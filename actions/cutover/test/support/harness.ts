@@ -12,14 +12,13 @@ import { VirtualClock } from '@nat-egress/shared/runtime';
 import {
   AssociateAddressCommand,
   DescribeAddressesCommand,
-  DescribeImagesCommand,
   DescribeNatGatewaysCommand,
   EC2Client,
-  processDriver,
   type CutoverDeps,
   type CutoverOptions,
-  type RenderedLine,
-} from '@nat-egress/shared/terraform';
+} from '@nat-egress/shared/cutover';
+import { DescribeImagesCommand } from '../../../../packages/shared/src/cutover/clients';
+import { processDriver, type RenderedLine } from '@nat-egress/shared/terraform';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const FAKE_TF_DIR = join(here, '..', 'fake-terraform');
@@ -108,7 +107,10 @@ export function deps(
 export interface Ec2World {
   /** Polls of DescribeNatGateways during which the gateways are still `deleting` (their addresses associated). */
   deletingPolls: number;
-  /** DescribeAddresses calls during which the addresses are still associated after the gateways showed `deleted`. */
+  /**
+   * DescribeAddresses calls naming an address during which it is still associated after the gateways showed
+   * `deleted` (counted per address: one watch's polls do not free another watch's address).
+   */
   lingeringPolls?: number;
   /** DescribeNatGateways calls that fail with throttling first. */
   throttle?: number;
@@ -133,12 +135,14 @@ export function simulateEc2(ec2: EC2Client, world: Ec2World) {
   const azs = world.azs ?? 2;
   let gwPolls = 0;
   let addrPolls = 0;
-  let addrPollsAfterDeleted = 0;
+  // Each Elastic IP lingers on its own: DescribeAddresses calls naming it after the gateways showed `deleted`.
+  const addrPollsAfterDeleted = new Map<string, number>();
   let deletedSeen = false;
   let throttles = world.throttle ?? 0;
   let associateErrors = world.associateErrors ?? (world.associateError ? Number.POSITIVE_INFINITY : 0);
   const associated = new Map<string, string>();
-  const held = () => !deletedSeen || addrPollsAfterDeleted <= (world.lingeringPolls ?? 0);
+  const held = (allocationId: string) =>
+    !deletedSeen || (addrPollsAfterDeleted.get(allocationId) ?? 0) <= (world.lingeringPolls ?? 0);
   mock.on(DescribeNatGatewaysCommand).callsFake(() => {
     if (throttles > 0) {
       throttles--;
@@ -167,16 +171,16 @@ export function simulateEc2(ec2: EC2Client, world: Ec2World) {
   });
   mock.on(DescribeAddressesCommand).callsFake((input: { AllocationIds?: string[] }) => {
     addrPolls++;
-    if (deletedSeen) addrPollsAfterDeleted++;
-    const lingering = !world.noGateways && held();
+    const ids = input.AllocationIds ?? [];
+    if (deletedSeen) for (const a of ids) addrPollsAfterDeleted.set(a, (addrPollsAfterDeleted.get(a) ?? 0) + 1);
     return {
-      Addresses: (input.AllocationIds ?? []).map((a) => ({
+      Addresses: ids.map((a) => ({
         AllocationId: a,
         PublicIp: '203.0.113.10',
         Domain: 'vpc',
         ...(associated.has(a)
           ? { AssociationId: associated.get(a), InstanceId: 'i-new' }
-          : lingering
+          : !world.noGateways && held(a)
             ? { AssociationId: `eipassoc-gw-${a.slice(-4)}`, NetworkInterfaceId: 'eni-0gw0' }
             : {}),
       })),
@@ -199,7 +203,7 @@ export function simulateEc2(ec2: EC2Client, world: Ec2World) {
             $metadata: { httpStatusCode: 400 },
           });
         }
-        if (held())
+        if (held(input.AllocationId ?? ''))
           throw Object.assign(new Error('You do not have permission to access the specified resource.'), {
             name: 'AuthFailure',
             $metadata: { httpStatusCode: 400 },

@@ -10,7 +10,7 @@ import { isNatCandidate, NAT_CANDIDATE_TYPES, ROLES, type Role } from '../nat/in
 import { combineDigests } from './digest';
 import { PlanFormatError, loadPlanFile } from './load';
 import type { DocumentReport, ReportInput } from './report';
-import { terraformShowJson } from './show';
+import { terraformShowJson } from '../terraform/index';
 
 export interface GuardInputs {
   planJson?: string;

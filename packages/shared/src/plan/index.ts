@@ -33,4 +33,3 @@ export {
   type ReportInput,
 } from './report';
 export { analysePlan, parsePatterns, type GuardInputs, type GuardResult } from './guard';
-export { terraformShowJson, type ShowOptions } from './show';

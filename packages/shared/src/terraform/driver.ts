@@ -2,7 +2,7 @@
  * The terraform operations a cutover needs, behind an interface so the orchestration can be driven by the real
  * binary (this file), by a fake executable in tests, or by an in-process simulation in the benchmark.
  */
-import { terraformShowJson } from '../plan/index';
+import { ShowStartError, terraformShowJson } from './show';
 import { TerraformNotFoundError, notFoundMessage, runTerraform, type RunResult } from './process';
 
 export interface TerraformDriver {
@@ -37,8 +37,8 @@ export function processDriver(options: ProcessDriverOptions): TerraformDriver {
           ...(options.env ? { env: options.env } : {}),
         });
       } catch (err) {
-        const message = (err as Error).message;
-        if (/was not found|is not executable/.test(message))
+        // terraform missing or not executable: the same one line as a run's (process.ts)
+        if (err instanceof ShowStartError && err.reason !== 'other')
           throw new TerraformNotFoundError(notFoundMessage(options.terraform));
         throw err;
       }

@@ -1,101 +1,19 @@
+/**
+ * The terraform process and its streams: the one place that starts terraform (process.ts), `terraform show -json`
+ * into a file (show.ts), the driver the cutover runs terraform through (driver.ts), and the `-json` UI stream read
+ * and rendered as log lines (stream.ts over messages.ts and render.ts).
+ */
+export { UiStream, type UiStreamOptions } from './stream';
 export {
-  UiStream,
-  elapsedLabel,
-  parseUiLine,
-  renderDiagnostic,
   resourceTypeOf,
-  stripAnsi,
   type ChangeSummary,
   type Diagnostic,
   type HookEvent,
   type HookType,
-  type ParsedLine,
   type PlannedChange,
-  type RenderedLine,
   type UiMessage,
-  type UiStreamOptions,
-} from './stream';
-export { TerraformNotFoundError, notFoundMessage, runTerraform, type RunOptions, type RunResult } from './process';
+} from './messages';
+export type { RenderedLine } from './render';
+export { TerraformNotFoundError, runTerraform, type RunOptions, type RunResult } from './process';
 export { processDriver, type ProcessDriverOptions, type TerraformDriver } from './driver';
-export {
-  RACE_FORMS,
-  classifyFailure,
-  describeRaceErrors,
-  matchRaceDiagnostic,
-  type RaceError,
-  type RaceForm,
-  type RaceFormId,
-  type RaceVerdict,
-} from './race';
-export {
-  ADAPTIVE_MAX_MS,
-  FAST_POLL_MS,
-  adaptiveInterval,
-  waitForRelease,
-  type GatewaySeen,
-  type ReleaseOptions,
-  type ReleaseResult,
-  type ReleaseTarget,
-} from './release';
-export {
-  changeRef,
-  compatibleAction,
-  describeUnexpected,
-  divergedAttributes,
-  unexpectedChanges,
-  type ChangeRef,
-  type UnexpectedChange,
-} from './converge';
-export {
-  egressGap,
-  egressRoles,
-  step,
-  type EgressGap,
-  type EgressRoles,
-  type RestoreTiming,
-  type Timeline,
-  type TimelineStep,
-} from './timeline';
-export {
-  ROLLBACK,
-  applyPhase,
-  bootstrapSteps,
-  convergePhase,
-  releaseTarget,
-  restorePhase,
-  runCutover,
-  waitPhase,
-  type CutoverDeps,
-  type CutoverOptions,
-  type CutoverOutcome,
-  type CutoverOutput,
-  type CutoverResult,
-  type RestoreMode,
-  type RestoreRecord,
-} from './cutover';
-export { CutoverRun, type ReadPlan, type StreamedRun } from './run';
-export { PREFLIGHT_CALL_MS, expectedApplies, preflight, type Reviewed } from './preflight';
-export { ASSOCIATE_BOUND_MS, RaceWatch, type WatchTask } from './watch';
-export {
-  GATEWAY_NOT_APPLICABLE,
-  associateAddress,
-  importArgs,
-  planRestore,
-  resolveTargetIds,
-  type AssociateOptions,
-  type AssociateResult,
-  type AssociationTarget,
-  type PlannedAssociation,
-  type RestorePlan,
-} from './restore';
-export { within, type Bounds } from './bounded';
-export { renderSummary } from './summary';
-export { cutoverInputs, type CutoverInputs } from './inputs';
-export {
-  AssociateAddressCommand,
-  DescribeAddressesCommand,
-  DescribeImagesCommand,
-  DescribeNatGatewaysCommand,
-  EC2Client,
-  createEc2Client,
-} from './clients';
+export { terraformShowJson, type ShowOptions } from './show';

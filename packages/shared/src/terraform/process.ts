@@ -1,15 +1,53 @@
 /**
- * Running terraform as a child process, line by line, with cancellation that keeps state safe: on abort the
- * child gets ONE SIGINT (terraform then stops starting new operations, waits for the running ones, writes
- * state and releases the lock), and only if it is still running after a grace period is it sent SIGTERM,
- * then SIGKILL. A second SIGINT would make terraform abandon in-flight operations, so it is never sent.
- * The child runs in its own process group so a signal aimed at the action's group does not reach it twice.
+ * The one place that starts terraform. `spawnTerraform` starts the child (TF_IN_AUTOMATION=1, and TF_INPUT=0 for
+ * runs) and names why a start failed (`spawnFailure`); `runTerraform` runs it line by line, with cancellation that
+ * keeps state safe: on abort the child gets ONE SIGINT (terraform then stops starting new operations, waits for
+ * the running ones, writes state and releases the lock), and only if it is still running after a grace period is
+ * it sent SIGTERM, then SIGKILL. A second SIGINT would make terraform abandon in-flight operations, so it is never
+ * sent. A run's child is in its own process group so a signal aimed at the action's group does not reach it twice.
+ * (`terraform show -json` goes through spawnTerraform too: show.ts.)
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { ActionFailure } from '../runtime/index';
 
 export class TerraformNotFoundError extends ActionFailure {
   override name = 'TerraformNotFoundError';
+}
+
+export interface SpawnOptions {
+  terraform: string;
+  args: string[];
+  cwd: string;
+  /** The child's environment (default process.env); TF_IN_AUTOMATION=1 is always added. */
+  env?: NodeJS.ProcessEnv;
+  /** Also TF_INPUT=0 (runs; `show` never asks). */
+  noInput: boolean;
+  /** 'pipe' (read it line by line) or a file descriptor terraform writes to directly (show -json into a file). */
+  stdout: 'pipe' | number;
+  /** Its own process group (runs: see above). */
+  detached: boolean;
+  /** Node sends `killSignal` when `signal` aborts (show: it only reads, nothing to save). */
+  kill?: { signal: AbortSignal; killSignal: NodeJS.Signals };
+}
+
+/** Starts terraform; stderr is always piped. Start failures arrive as the child's 'error' event (spawnFailure). */
+export function spawnTerraform(options: SpawnOptions): ChildProcess {
+  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), TF_IN_AUTOMATION: '1' };
+  if (options.noInput) env.TF_INPUT = '0';
+  return spawn(options.terraform, options.args, {
+    cwd: options.cwd,
+    env,
+    stdio: ['ignore', options.stdout, 'pipe'],
+    ...(options.detached ? { detached: true } : {}),
+    ...(options.kill ? { signal: options.kill.signal, killSignal: options.kill.killSignal } : {}),
+  });
+}
+
+/** Why terraform could not be started, from the spawn error's code (ENOENT, EACCES, anything else). */
+export function spawnFailure(err: NodeJS.ErrnoException): 'not-found' | 'not-executable' | 'other' {
+  if (err.code === 'ENOENT') return 'not-found';
+  if (err.code === 'EACCES') return 'not-executable';
+  return 'other';
 }
 
 export interface RunOptions {
@@ -38,7 +76,22 @@ export interface RunResult {
 }
 
 export function notFoundMessage(terraform: string): string {
-  return `terraform: ${JSON.stringify(terraform)} was not found (install Terraform, e.g. hashicorp/setup-terraform with terraform_wrapper: false, or set the terraform input to its path)`;
+  return (
+    `terraform: ${JSON.stringify(terraform)} was not found (install Terraform, e.g. hashicorp/setup-terraform ` +
+    'with terraform_wrapper: false, or set the terraform input to its path)'
+  );
+}
+
+/** The one-line error of a run whose terraform could not be started. */
+function runStartError(terraform: string, e: NodeJS.ErrnoException): ActionFailure {
+  switch (spawnFailure(e)) {
+    case 'not-found':
+      return new TerraformNotFoundError(notFoundMessage(terraform));
+    case 'not-executable':
+      return new TerraformNotFoundError(`terraform: ${JSON.stringify(terraform)} is not executable`);
+    default:
+      return new ActionFailure(`terraform: could not run ${JSON.stringify(terraform)}: ${e.message}`);
+  }
 }
 
 /** Splits a byte stream into lines (UTF-8 safe across chunk boundaries). */
@@ -62,76 +115,94 @@ function lineSplitter(emit: (line: string) => void): { write: (chunk: Buffer) =>
   };
 }
 
-export function runTerraform(options: RunOptions): Promise<RunResult> {
+interface Interrupter {
+  readonly interrupted: boolean;
+  readonly escalated: NodeJS.Signals[];
+  /** Stops listening and clears the escalation timers (the child has exited or never started). */
+  dispose(): void;
+}
+
+/** On abort: ONE SIGINT, SIGTERM after `graceMs`, SIGKILL `killGraceMs` after that (see the file comment). */
+function interruptOnAbort(child: ChildProcess, options: RunOptions): Interrupter {
   const graceMs = options.graceMs ?? 120_000;
   const killGraceMs = options.killGraceMs ?? 10_000;
+  const escalated: NodeJS.Signals[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  let interrupted = false;
+  const send = (sig: NodeJS.Signals) => {
+    try {
+      child.kill(sig);
+    } catch {
+      // already gone
+    }
+  };
+  const escalate = (sig: NodeJS.Signals, note: string) => {
+    escalated.push(sig);
+    options.onNote?.(note);
+    send(sig);
+  };
+  const onAbort = () => {
+    if (interrupted || child.exitCode !== null) return;
+    interrupted = true;
+    options.onNote?.(
+      'Interrupting terraform (SIGINT): it finishes the operations in progress, saves state and releases the ' +
+        `lock. Waiting up to ${Math.round(graceMs / 1000)} s.`,
+    );
+    send('SIGINT');
+    timers.push(
+      setTimeout(() => {
+        escalate('SIGTERM', `terraform is still running ${Math.round(graceMs / 1000)} s after SIGINT: sending SIGTERM`);
+        timers.push(
+          setTimeout(
+            () =>
+              escalate(
+                'SIGKILL',
+                'terraform ignored SIGTERM: sending SIGKILL (state may need `terraform force-unlock`)',
+              ),
+            killGraceMs,
+          ),
+        );
+      }, graceMs),
+    );
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    get interrupted() {
+      return interrupted;
+    },
+    escalated,
+    dispose() {
+      options.signal?.removeEventListener('abort', onAbort);
+      for (const t of timers) clearTimeout(t);
+    },
+  };
+}
+
+/** Runs `terraform <args>`, every output line to `onLine`; rejects only when terraform could not be started. */
+export function runTerraform(options: RunOptions): Promise<RunResult> {
   return new Promise<RunResult>((resolve, reject) => {
     if (options.signal?.aborted) {
       resolve({ exitCode: null, signal: null, interrupted: true, escalated: [] });
       return;
     }
-    const child = spawn(options.terraform, options.args, {
-      cwd: options.cwd,
-      env: { ...(options.env ?? process.env), TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const child = spawnTerraform({ ...options, noInput: true, stdout: 'pipe', detached: true });
     const out = lineSplitter((l) => options.onLine(l, 'stdout'));
     const err = lineSplitter((l) => options.onLine(l, 'stderr'));
     child.stdout?.on('data', (c: Buffer) => out.write(c));
     child.stderr?.on('data', (c: Buffer) => err.write(c));
-    let interrupted = false;
-    const escalated: NodeJS.Signals[] = [];
-    const timers: NodeJS.Timeout[] = [];
+    const interrupter = interruptOnAbort(child, options);
     let spawnFailed = false;
-
-    const send = (sig: NodeJS.Signals) => {
-      try {
-        child.kill(sig);
-      } catch {
-        // already gone
-      }
-    };
-    const onAbort = () => {
-      if (interrupted || child.exitCode !== null) return;
-      interrupted = true;
-      options.onNote?.(
-        `Interrupting terraform (SIGINT): it finishes the operations in progress, saves state and releases the lock. Waiting up to ${Math.round(graceMs / 1000)} s.`,
-      );
-      send('SIGINT');
-      timers.push(
-        setTimeout(() => {
-          escalated.push('SIGTERM');
-          options.onNote?.(`terraform is still running ${Math.round(graceMs / 1000)} s after SIGINT: sending SIGTERM`);
-          send('SIGTERM');
-          timers.push(
-            setTimeout(() => {
-              escalated.push('SIGKILL');
-              options.onNote?.('terraform ignored SIGTERM: sending SIGKILL (state may need `terraform force-unlock`)');
-              send('SIGKILL');
-            }, killGraceMs),
-          );
-        }, graceMs),
-      );
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
     child.on('error', (e: NodeJS.ErrnoException) => {
       spawnFailed = true;
-      options.signal?.removeEventListener('abort', onAbort);
-      for (const t of timers) clearTimeout(t);
-      if (e.code === 'ENOENT') reject(new TerraformNotFoundError(notFoundMessage(options.terraform)));
-      else if (e.code === 'EACCES')
-        reject(new TerraformNotFoundError(`terraform: ${JSON.stringify(options.terraform)} is not executable`));
-      else reject(new ActionFailure(`terraform: could not run ${JSON.stringify(options.terraform)}: ${e.message}`));
+      interrupter.dispose();
+      reject(runStartError(options.terraform, e));
     });
     child.on('close', (exitCode, signal) => {
       if (spawnFailed) return;
-      options.signal?.removeEventListener('abort', onAbort);
-      for (const t of timers) clearTimeout(t);
+      interrupter.dispose();
       out.end();
       err.end();
-      resolve({ exitCode, signal, interrupted, escalated });
+      resolve({ exitCode, signal, interrupted: interrupter.interrupted, escalated: interrupter.escalated });
     });
   });
 }

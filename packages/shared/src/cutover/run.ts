@@ -14,10 +14,9 @@ import { isNatCandidate } from '../nat/index';
 import { ROLLBACK_LEVER_LINE } from '../report/index';
 import { ActionFailure, type Clock } from '../runtime/index';
 import { changeRef, type ChangeRef } from './converge';
-import type { TerraformDriver } from './driver';
 import type { AssociateResult } from './restore';
 import type { ReleaseResult } from './release';
-import { UiStream, type Diagnostic, type HookEvent, type RenderedLine } from './stream';
+import { UiStream, type Diagnostic, type HookEvent, type RenderedLine, type TerraformDriver } from '../terraform/index';
 import { egressGap, step, type EgressRoles, type Timeline, type TimelineStep } from './timeline';
 
 export type CutoverOutcome = 'applied' | 'converged' | 'unchanged' | 'failed' | 'cancelled';
@@ -39,7 +38,10 @@ export interface CutoverOptions {
   pollIntervalMs?: number;
   /** Pause after the addresses are free, before re-planning (default 2 s; re-apply path only). */
   releaseGraceMs?: number;
-  /** associate (default): associate the address the moment it is free, import, re-plan. reapply: re-plan and re-apply. */
+  /**
+   * associate (default): associate the address the moment it is free, import, re-plan. reapply: re-plan and
+   * re-apply.
+   */
   restore?: RestoreMode;
   amiCheck: 'auto' | 'off';
   ami: AmiCriteria;
@@ -178,7 +180,10 @@ export class CutoverRun {
     this.steps.push(step(kind, startedMs, endedMs ?? this.clock.now(), outcome, rest));
   }
 
-  /** Ends the run as failed (or cancelled, when the job was cancelled): the rollback lever only once NAT changes were applied. */
+  /**
+   * Ends the run as failed (or cancelled, when the job was cancelled): the rollback lever only once NAT changes
+   * were applied.
+   */
   fail(message: string, nextSteps: string[], opts: { cancelled?: boolean } = {}): CutoverResult {
     const r = this.result;
     r.result = opts.cancelled || this.cancelled ? 'cancelled' : 'failed';

@@ -6,7 +6,7 @@
  */
 import { natRoles } from '../nat/index';
 import { actionKind, asObj, type ResourceChange } from '../plan/index';
-import type { HookEvent } from './stream';
+import type { HookEvent } from '../terraform/index';
 
 export interface EgressRoles {
   /** Addresses whose apply takes egress away. */

@@ -44,7 +44,7 @@ export function changeRef(rc: ResourceChange): ChangeRef | undefined {
 }
 
 /** Attributes known in both plans with different planned values (names only: values may be sensitive). */
-export function divergedAttributes(reviewed: ChangeRef, next: ChangeRef): string[] {
+function divergedAttributes(reviewed: ChangeRef, next: ChangeRef): string[] {
   if (!reviewed.known || !next.known) return [];
   return Object.keys(next.known)
     .filter((k) => reviewed.known?.[k] !== undefined && reviewed.known[k] !== next.known?.[k])
@@ -56,7 +56,7 @@ export function divergedAttributes(reviewed: ChangeRef, next: ChangeRef): string
  * applied change is compatible: a replace may become its create or its delete (a deposed object), a create
  * may become a replace only because the failed apply left the new object tainted.
  */
-export function compatibleAction(reviewed: string, next: ChangeRef): boolean {
+function compatibleAction(reviewed: string, next: ChangeRef): boolean {
   if (reviewed === next.kind) return true;
   if (reviewed === 'replace') return next.kind === 'create' || next.kind === 'delete';
   if (reviewed === 'create') return next.kind === 'replace' && next.reason === 'replace_because_tainted';

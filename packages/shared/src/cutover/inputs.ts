@@ -16,7 +16,7 @@ import {
   tagsInput,
   type InputReader,
 } from '../inputs/index';
-import type { CutoverOptions } from './cutover';
+import type { CutoverOptions } from './run';
 
 export interface CutoverInputs extends CutoverOptions {
   terraform: string;
@@ -45,7 +45,8 @@ export function cutoverInputs(
   for (const arg of applyArgs) {
     if (!arg.startsWith('-'))
       throw new InputError(
-        `apply-args: ${JSON.stringify(arg)} is not a terraform option (one per line, like -var-file=prod.tfvars or -lock-timeout=30m)`,
+        `apply-args: ${JSON.stringify(arg)} is not a terraform option (one per line, like -var-file=prod.tfvars ` +
+          'or -lock-timeout=30m)',
       );
     if (RESERVED.test(arg))
       throw new InputError(`apply-args: ${arg.split('=')[0]} is set by cutover itself; remove it`);
@@ -53,7 +54,8 @@ export function cutoverInputs(
   const expected = stringInput('expected-plan-sha', read('expected-plan-sha')).toLowerCase();
   if (expected !== '' && !SHA.test(expected))
     throw new InputError(
-      `expected-plan-sha: ${JSON.stringify(expected.slice(0, 80))} is not a plan-sha (64 hex characters, plan-guard's plan-sha output)`,
+      `expected-plan-sha: ${JSON.stringify(expected.slice(0, 80))} is not a plan-sha (64 hex characters, ` +
+        "plan-guard's plan-sha output)",
     );
   const rawPoll = read('poll-interval').trim().toLowerCase();
   let pollIntervalMs: number | undefined;

@@ -19,26 +19,21 @@ import {
 import { InputError } from '@nat-egress/shared/inputs';
 import { classifyChanges } from '@nat-egress/shared/plan';
 import { VirtualClock, systemClock } from '@nat-egress/shared/runtime';
+import type { CutoverOptions } from '@nat-egress/shared/cutover';
+import { expectedApplies, preflight } from '../../src/cutover/preflight';
+import { RACE_FORMS, classifyFailure, matchRaceDiagnostic } from '../../src/cutover/race';
+import { waitForRelease } from '../../src/cutover/release';
+import { FAST_POLL_MS } from '../../src/cutover/release-machine';
 import {
-  CutoverRun,
-  FAST_POLL_MS,
   GATEWAY_NOT_APPLICABLE,
-  RACE_FORMS,
-  ROLLBACK,
   associateAddress,
-  classifyFailure,
-  expectedApplies,
   importArgs,
-  matchRaceDiagnostic,
   planRestore,
-  preflight,
   resolveTargetIds,
-  waitForRelease,
-  type CutoverOptions,
-  type Diagnostic,
-  type TerraformDriver,
-} from '@nat-egress/shared/terraform';
-import { cabal, change, planJson, scenarios } from './support/plans';
+} from '../../src/cutover/restore';
+import { CutoverRun, ROLLBACK } from '../../src/cutover/run';
+import type { Diagnostic, TerraformDriver } from '@nat-egress/shared/terraform';
+import { cabal, change, planJson, scenarios } from '../support/plans';
 
 const M = 'module.vpc';
 const alloc = (i: number) => `eipalloc-0${i}a1b2c3d4e5f6a7b8`;

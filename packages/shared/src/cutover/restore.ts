@@ -15,11 +15,11 @@
 import { AssociateAddressCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { awsErrorCode } from '../aws/index';
 import { natRoles } from '../nat/index';
-import { SENSITIVE_TEXT, actionKind, asObj, marksAny, shownValue, type ResourceChange } from '../plan/index';
+import { SENSITIVE_TEXT, actionKind, asObj, marksAny, rawString, shownValue, type ResourceChange } from '../plan/index';
 import { describeError, isDeadlineExceeded, type Clock } from '../runtime/index';
 import { within } from './bounded';
 import type { RaceError } from './race';
-import type { HookEvent } from './stream';
+import type { HookEvent } from '../terraform/index';
 
 export interface AssociationTarget {
   kind: 'instance' | 'network-interface';
@@ -45,11 +45,8 @@ export interface RestorePlan {
 }
 
 export const GATEWAY_NOT_APPLICABLE =
-  'fast restore does not apply to a NAT gateway whose creation failed: terraform has tainted it and must delete and create it again (minutes), so cutover waits for the release and re-applies';
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
+  'fast restore does not apply to a NAT gateway whose creation failed: terraform has tainted it and must delete ' +
+  'and create it again (minutes), so cutover waits for the release and re-applies';
 
 function sameInstanceKey(a: ResourceChange, b: ResourceChange): boolean {
   return (
@@ -90,9 +87,15 @@ function createdTarget(
   const key = keyString(rc);
   const candidates = exact.length > 0 ? exact : key === undefined ? [] : created.filter((c) => keyString(c) === key);
   if (candidates.length === 1) return candidates[0] as ResourceChange;
-  return candidates.length === 0
-    ? `the reviewed plan creates no NAT ${kind === 'instance' ? 'instance' : 'network interface'} next to ${rc.address} (same module instance and key)`
-    : `the reviewed plan creates ${candidates.length} NAT ${kind === 'instance' ? 'instances' : 'network interfaces'} next to ${rc.address}: cannot tell which one it targets`;
+  if (candidates.length === 0) {
+    const what = kind === 'instance' ? 'instance' : 'network interface';
+    return `the reviewed plan creates no NAT ${what} next to ${rc.address} (same module instance and key)`;
+  }
+  const what = kind === 'instance' ? 'instances' : 'network interfaces';
+  return (
+    `the reviewed plan creates ${candidates.length} NAT ${what} next to ${rc.address}: cannot tell which one it ` +
+    'targets'
+  );
 }
 
 /** Is `id` the id of a NAT instance or interface in the reviewed plan (before or after)? */
@@ -119,8 +122,6 @@ export function planRestore(errors: readonly RaceError[], changes: readonly Reso
     if (e.resourceType === 'aws_nat_gateway') return no(GATEWAY_NOT_APPLICABLE);
     const rc = changes.find((c) => c.address === e.address && !c.deposed);
     if (!rc) return no(`${e.address} is not in the reviewed plan`);
-    const after = asObj(rc.change.after) ?? {};
-    const before = asObj(rc.change.before) ?? {};
     const unknown = asObj(rc.change.after_unknown) ?? {};
     const isEip = e.resourceType === 'aws_eip';
     // Values the plan marks sensitive are never logged, so cutover does not act on them itself.
@@ -129,16 +130,18 @@ export function planRestore(errors: readonly RaceError[], changes: readonly Reso
     );
     if (hidden.length > 0) return no(`the reviewed plan marks ${e.address}'s ${hidden.join(', ')} sensitive`);
     const allocationId = isEip
-      ? (str(before.allocation_id) ?? str(before.id) ?? str(after.allocation_id))
-      : str(after.allocation_id);
+      ? (rawString(rc, 'before', ['allocation_id']) ??
+        rawString(rc, 'before', ['id']) ??
+        rawString(rc, 'after', ['allocation_id']))
+      : rawString(rc, 'after', ['allocation_id']);
     if (!allocationId) return no(`the reviewed plan does not know ${e.address}'s allocation id at review`);
     if (e.allocationId && e.allocationId !== allocationId)
       return no(`${e.address} failed on ${e.allocationId}, but the reviewed plan associates ${allocationId}`);
     const instKey = isEip ? 'instance' : 'instance_id';
     const eniKey = isEip ? 'network_interface' : 'network_interface_id';
     let target: AssociationTarget;
-    const knownInstance = str(after[instKey]);
-    const knownEni = str(after[eniKey]);
+    const knownInstance = rawString(rc, 'after', [instKey]);
+    const knownEni = rawString(rc, 'after', [eniKey]);
     if (knownInstance || knownEni) {
       target = knownInstance
         ? { kind: 'instance', id: knownInstance }
@@ -166,7 +169,7 @@ export function planRestore(errors: readonly RaceError[], changes: readonly Reso
     } else {
       return no(`${e.address} has no instance or network interface in the reviewed plan`);
     }
-    const privateIp = str(after.private_ip_address);
+    const privateIp = rawString(rc, 'after', ['private_ip_address']);
     if (associations.some((a) => a.address === e.address)) continue;
     associations.push({
       address: e.address,
@@ -265,9 +268,8 @@ export async function associateAddress(a: PlannedAssociation, options: Associate
       r.outcome = 'associated';
       r.associatedAt = clock.now();
       if (out.AssociationId) r.associationId = out.AssociationId;
-      options.log?.(
-        `associated ${a.allocationId} with ${targetId} (${a.address}${out.AssociationId ? `, ${out.AssociationId}` : ''}) after ${r.attempts} attempt(s)`,
-      );
+      const id = out.AssociationId ? `, ${out.AssociationId}` : '';
+      options.log?.(`associated ${a.allocationId} with ${targetId} (${a.address}${id}) after ${r.attempts} attempt(s)`);
       return r;
     } catch (err) {
       if (options.signal?.aborted) return { ...r, outcome: 'cancelled', message: 'cancelled while associating' };
@@ -278,7 +280,9 @@ export async function associateAddress(a: PlannedAssociation, options: Associate
         return {
           ...r,
           outcome: 'failed',
-          message: `AssociateAddress ${a.allocationId} → ${targetId} failed after ${r.attempts} attempt(s): ${describeError(err)}${iam}`,
+          message:
+            `AssociateAddress ${a.allocationId} → ${targetId} failed after ${r.attempts} attempt(s): ` +
+            `${describeError(err)}${iam}`,
         };
       }
       options.log?.(

@@ -7,8 +7,7 @@
  * is confirmed by EC2 (a NAT gateway being deleted still holds the address; see release.ts), and no log line
  * calls it the race before that.
  */
-import type { Diagnostic, HookEvent } from './stream';
-import { resourceTypeOf } from './stream';
+import { resourceTypeOf, type Diagnostic, type HookEvent } from '../terraform/index';
 
 export type RaceFormId = 'sdk-v2' | 'sdk-v1' | 'provider-v3' | 'aws_eip' | 'nat-gateway-failed';
 
@@ -35,16 +34,20 @@ export const RACE_FORMS: readonly RaceForm[] = [
     resourceType: 'aws_eip_association',
     pattern: /creating EC2 EIP Association: operation error EC2: AssociateAddress,[^]*api error AuthFailure\b/,
     example:
-      'creating EC2 EIP Association: operation error EC2: AssociateAddress, https response error StatusCode: 400, RequestID: 6f3add99-57a2-47ae-931f-261856ba01d4, api error AuthFailure: You do not have permission to access the specified resource.',
+      'creating EC2 EIP Association: operation error EC2: AssociateAddress, https response error StatusCode: 400, ' +
+      'RequestID: 6f3add99-57a2-47ae-931f-261856ba01d4, api error AuthFailure: You do not have permission to access ' +
+      'the specified resource.',
     source:
-      'hashicorp/terraform-provider-aws internal/service/ec2/vpc_eip_association.go (provider ≥ 5, AWS SDK for Go v2), DOMAIN.md "The cutover race"',
+      'hashicorp/terraform-provider-aws internal/service/ec2/vpc_eip_association.go (provider ≥ 5, AWS SDK for Go ' +
+      'v2), DOMAIN.md "The cutover race"',
   },
   {
     id: 'sdk-v1',
     resourceType: 'aws_eip_association',
     pattern: /creating EC2 EIP Association: AuthFailure\b/,
     example:
-      'creating EC2 EIP Association: AuthFailure: You do not have permission to access the specified resource.\n\tstatus code: 400, request id: 0b8a6c1e-1111-4b7e-9c55-3f1c2a7d9e10',
+      'creating EC2 EIP Association: AuthFailure: You do not have permission to access the specified resource.\n' +
+      '\tstatus code: 400, request id: 0b8a6c1e-1111-4b7e-9c55-3f1c2a7d9e10',
     source:
       'hashicorp/terraform-provider-aws provider 4.x (AWS SDK for Go v1 error text), DOMAIN.md "The cutover race"',
   },
@@ -60,9 +63,12 @@ export const RACE_FORMS: readonly RaceForm[] = [
     resourceType: 'aws_eip',
     pattern: /associating EC2 EIP \((eipalloc-[0-9a-f]+)\): [^]*\bAuthFailure\b/,
     example:
-      'associating EC2 EIP (eipalloc-01a1b2c3d4e5f6a7b8): operation error EC2: AssociateAddress, https response error StatusCode: 400, RequestID: 1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f, api error AuthFailure: You do not have permission to access the specified resource.',
+      'associating EC2 EIP (eipalloc-01a1b2c3d4e5f6a7b8): operation error EC2: AssociateAddress, https response ' +
+      'error StatusCode: 400, RequestID: 1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f, api error AuthFailure: You do not ' +
+      'have permission to access the specified resource.',
     source:
-      'hashicorp/terraform-provider-aws internal/service/ec2/ec2_eip.go (aws_eip with instance or network_interface set), DOMAIN.md "The cutover race"',
+      'hashicorp/terraform-provider-aws internal/service/ec2/ec2_eip.go (aws_eip with instance or network_interface ' +
+      'set), DOMAIN.md "The cutover race"',
   },
   {
     id: 'nat-gateway-failed',
@@ -71,12 +77,22 @@ export const RACE_FORMS: readonly RaceForm[] = [
     // UnexpectedStateError "unexpected state 'failed', wanted target 'available'. last error: <code>: <message>"
     // and <code>: <message> are the gateway's FailureCode and FailureMessage; EC2 documents the message for
     // Resource.AlreadyAssociated as "Elastic IP address eipalloc-xxxxxxxx is already associated".
-    pattern:
-      /waiting for EC2 NAT Gateway \(nat-[0-9a-f]+\) create: [^]*unexpected state 'failed'[^]*(?:Resource\.AlreadyAssociated|Elastic IP address \[?(eipalloc-[0-9a-f]+)\]? is already associated)/,
+    pattern: new RegExp(
+      String.raw`waiting for EC2 NAT Gateway \(nat-[0-9a-f]+\) create: [^]*unexpected state 'failed'[^]*` +
+        String.raw`(?:Resource\.AlreadyAssociated|Elastic IP address \[?(eipalloc-[0-9a-f]+)\]? is already associated)`,
+    ),
     example:
-      "waiting for EC2 NAT Gateway (nat-0a1b2c3d4e5f60718) create: unexpected state 'failed', wanted target 'available'. last error: Resource.AlreadyAssociated: Elastic IP address eipalloc-00a1b2c3d4e5f6a7b8 is already associated",
-    source:
-      'hashicorp/terraform-provider-aws internal/service/ec2/vpc_nat_gateway.go (resourceNATGatewayCreate: "waiting for EC2 NAT Gateway (%s) create: %s") and wait.go (waitNATGatewayCreated: SetLastError "%s: %s" of FailureCode, FailureMessage); terraform-plugin-sdk helper/retry UnexpectedStateError ("unexpected state \'%s\', wanted target \'%s\'. last error: %s"); EC2 API reference NatGateway.FailureCode/FailureMessage (Resource.AlreadyAssociated: "Elastic IP address eipalloc-xxxxxxxx is already associated"). The same create path serves zonal and regional gateways.',
+      "waiting for EC2 NAT Gateway (nat-0a1b2c3d4e5f60718) create: unexpected state 'failed', wanted target " +
+      "'available'. last error: Resource.AlreadyAssociated: Elastic IP address eipalloc-00a1b2c3d4e5f6a7b8 is " +
+      'already associated',
+    source: [
+      'hashicorp/terraform-provider-aws internal/service/ec2/vpc_nat_gateway.go (resourceNATGatewayCreate: ',
+      '"waiting for EC2 NAT Gateway (%s) create: %s") and wait.go (waitNATGatewayCreated: SetLastError "%s: %s" of ',
+      'FailureCode, FailureMessage); terraform-plugin-sdk helper/retry UnexpectedStateError ("unexpected state ',
+      "'%s', wanted target '%s'. last error: %s\"); EC2 API reference NatGateway.FailureCode/FailureMessage ",
+      '(Resource.AlreadyAssociated: "Elastic IP address eipalloc-xxxxxxxx is already associated"). The same create ',
+      'path serves zonal and regional gateways.',
+    ].join(''),
   },
 ];
 
@@ -143,16 +159,18 @@ export function classifyFailure(diagnostics: readonly Diagnostic[], hooks: reado
   if (otherErrors.length > 0) {
     const first = otherErrors[0] as Diagnostic;
     const authElsewhere = AUTH.test(`${first.summary}\n${first.detail}`);
+    const at = first.address ? ` at ${first.address}` : '';
     const why = authElsewhere
-      ? `AuthFailure${first.address ? ` at ${first.address}` : ''} is not an Elastic IP association: a real permission problem, not the cutover race`
-      : `${otherErrors.length} error(s) are not the Elastic IP association race (first: ${first.address ? `${first.address}: ` : ''}${first.summary.split('\n')[0]})`;
+      ? `AuthFailure${at} is not an Elastic IP association: a real permission problem, not the cutover race`
+      : `${otherErrors.length} error(s) are not the Elastic IP association race ` +
+        `(first: ${first.address ? `${first.address}: ` : ''}${first.summary.split('\n')[0]})`;
     return { race: false, raceErrors, otherErrors, reason: why };
   }
   return { race: true, raceErrors, otherErrors, reason: describeRaceErrors(raceErrors) };
 }
 
 /** "AuthFailure associating Elastic IP(s) at a, b; NAT gateway creation failed (address already associated) at c". */
-export function describeRaceErrors(errors: readonly RaceError[]): string {
+function describeRaceErrors(errors: readonly RaceError[]): string {
   const assoc = [...new Set(errors.filter((e) => e.resourceType !== 'aws_nat_gateway').map((e) => e.address))];
   const gw = [...new Set(errors.filter((e) => e.resourceType === 'aws_nat_gateway').map((e) => e.address))];
   const parts: string[] = [];

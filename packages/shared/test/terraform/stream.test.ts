@@ -2,9 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { UiStream, elapsedLabel, parseUiLine, resourceTypeOf, type RenderedLine } from '@nat-egress/shared/terraform';
+import { UiStream, resourceTypeOf, type RenderedLine } from '@nat-egress/shared/terraform';
+import { parseUiLine } from '../../src/terraform/messages';
+import { elapsedLabel } from '../../src/terraform/render';
 
-const CORPUS = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'real', 'ui-json');
+const CORPUS = join(import.meta.dirname, '..', '..', '..', '..', '..', 'shared', 'fixtures', 'real', 'ui-json');
 const corpusPresent = existsSync(CORPUS);
 
 function render(lines: string[], secrets: string[] = []): { out: RenderedLine[]; stream: UiStream } {

@@ -6,8 +6,7 @@
  * Elastic IP, each bounded by `release-timeout` from the moment its diagnostic arrived, EC2 calls in flight
  * included; cancelling the run ends every task at once.
  */
-import type { ResourceChange } from '../plan/index';
-import { asObj } from '../plan/index';
+import { asObj, rawString, rawValue, type ResourceChange } from '../plan/index';
 import { describeError } from '../runtime/index';
 import type { RaceError } from './race';
 import { waitForRelease, type ReleaseResult, type ReleaseTarget } from './release';
@@ -19,11 +18,7 @@ import {
   type PlannedAssociation,
 } from './restore';
 import type { CutoverRun } from './run';
-import type { HookEvent } from './stream';
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
+import type { HookEvent } from '../terraform/index';
 
 /** The allocation ids and gateways to watch, from the race errors and the reviewed plan. */
 export function releaseTarget(errors: readonly RaceError[], natChanges: readonly ResourceChange[]): ReleaseTarget {
@@ -34,32 +29,39 @@ export function releaseTarget(errors: readonly RaceError[], natChanges: readonly
       continue;
     }
     const rc = natChanges.find((c) => c.address === e.address && !c.deposed);
-    const after = asObj(rc?.change.after);
-    const before = asObj(rc?.change.before);
-    const regional = (Array.isArray(after?.availability_zone_address) ? after.availability_zone_address : []).flatMap(
-      (a) => (Array.isArray(asObj(a)?.allocation_ids) ? (asObj(a)?.allocation_ids as unknown[]) : []),
-    );
+    if (!rc) continue;
+    const zones = rawValue(rc, 'after', ['availability_zone_address']);
+    const regional = (Array.isArray(zones) ? zones : []).flatMap((a) => {
+      const ids = asObj(a)?.allocation_ids;
+      return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+    });
     const ids =
       e.resourceType === 'aws_eip'
-        ? [str(before?.allocation_id) ?? str(before?.id) ?? str(after?.allocation_id)]
-        : [str(after?.allocation_id) ?? str(before?.allocation_id), ...regional.map(str)];
+        ? [
+            rawString(rc, 'before', ['allocation_id']) ??
+              rawString(rc, 'before', ['id']) ??
+              rawString(rc, 'after', ['allocation_id']),
+          ]
+        : [rawString(rc, 'after', ['allocation_id']) ?? rawString(rc, 'before', ['allocation_id']), ...regional];
     for (const id of ids) if (id) allocations.add(id);
   }
   const gatewayIds: string[] = [];
   for (const rc of natChanges) {
     if (rc.type !== 'aws_nat_gateway' || !rc.change.actions.includes('delete')) continue;
-    const before = asObj(rc.change.before);
-    const id = str(before?.id);
-    const allocation = str(before?.allocation_id);
+    const id = rawString(rc, 'before', ['id']);
+    const allocation = rawString(rc, 'before', ['allocation_id']);
     if (id && (allocations.size === 0 || !allocation || allocations.has(allocation))) gatewayIds.push(id);
   }
   return { allocationIds: [...allocations], gatewayIds };
 }
 
+/** A task's release wait; `error` when EC2 could not be asked at all (an EC2 error, not a verdict on the race). */
+export type TaskWait = ReleaseResult & { error?: boolean };
+
 export interface WatchTask {
   error: RaceError;
   seenAt: number;
-  wait: ReleaseResult;
+  wait: TaskWait;
   /** The planned association, when fast restore applies to this error. */
   planned?: PlannedAssociation;
   /** Why fast restore does not apply to this error (or fell back). */
@@ -68,7 +70,7 @@ export interface WatchTask {
 }
 
 /** Bound of the association attempts after the release (lingering AuthFailure retried inside it). */
-export const ASSOCIATE_BOUND_MS = 15_000;
+const ASSOCIATE_BOUND_MS = 15_000;
 
 export class RaceWatch {
   private readonly tasks = new Map<string, Promise<WatchTask>>();
@@ -86,16 +88,16 @@ export class RaceWatch {
     run.deps.signal?.addEventListener('abort', this.onParentAbort, { once: true });
   }
 
-  get started(): number {
-    return this.tasks.size;
-  }
-
   /** Starts watching for `error` (once per resource address). */
   see(error: RaceError): void {
     if (this.tasks.has(error.address)) return;
     const seenAt = this.run.clock.now();
+    const what =
+      error.resourceType === 'aws_nat_gateway'
+        ? 'NAT gateway creation failed, its Elastic IP still associated'
+        : 'AuthFailure associating its Elastic IP';
     this.run.info(
-      `${error.address}: ${error.resourceType === 'aws_nat_gateway' ? 'NAT gateway creation failed, its Elastic IP still associated' : 'AuthFailure associating its Elastic IP'} — the pattern of the Elastic IP race; confirming with EC2 while terraform finishes.`,
+      `${error.address}: ${what} — the pattern of the Elastic IP race; confirming with EC2 while terraform finishes.`,
     );
     this.tasks.set(error.address, this.task(error, seenAt));
   }
@@ -114,50 +116,78 @@ export class RaceWatch {
     this.controller.abort();
   }
 
-  private async task(error: RaceError, seenAt: number): Promise<WatchTask> {
-    const { run } = this;
-    const { options, clock } = run;
-    const mode = options.restore ?? 'associate';
-    let planned: PlannedAssociation | undefined;
-    let notApplicable: string | undefined;
-    if (mode === 'associate') {
-      const p = planRestore([error], this.natChanges);
-      if (p.notApplicable) notApplicable = p.notApplicable;
-      else planned = p.associations[0];
-    }
-    const target = releaseTarget([error], this.natChanges);
-    const log = (m: string) => run.info(`${error.address}: ${m}`);
-    let wait: ReleaseResult;
+  /** restore: associate — the association the reviewed plan says, or why fast restore does not apply. */
+  private restorePlan(error: RaceError): Pick<WatchTask, 'planned' | 'notApplicable'> {
+    if ((this.run.options.restore ?? 'associate') !== 'associate') return {};
+    const p = planRestore([error], this.natChanges);
+    if (p.notApplicable) return { notApplicable: p.notApplicable };
+    return p.associations[0] ? { planned: p.associations[0] } : {};
+  }
+
+  /** The release wait for one error (release.ts); an EC2 error ends it as not the race, flagged `error`. */
+  private async waitFor(
+    target: ReleaseTarget,
+    seenAt: number,
+    fast: boolean,
+    log: (m: string) => void,
+  ): Promise<TaskWait> {
+    const { options, clock, deps } = this.run;
     try {
-      wait = await waitForRelease(target, {
-        ec2: run.deps.ec2(),
+      return await waitForRelease(target, {
+        ec2: deps.ec2(),
         clock,
         timeoutMs: options.releaseTimeoutMs,
         ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
         ...(options.releaseGraceMs !== undefined ? { graceMs: options.releaseGraceMs } : {}),
         signal: this.controller.signal,
         log,
-        watch: planned ? 'addresses' : 'gateways',
+        watch: fast ? 'addresses' : 'gateways',
         onConfirmed: (gateways) =>
           log(
-            `EC2 confirms the Elastic IP race: ${gateways.map((g) => `${g.id} ${g.state}`).join(', ')} holds or held ${target.allocationIds.join(', ')}`,
+            `EC2 confirms the Elastic IP race: ${gateways.map((g) => `${g.id} ${g.state}`).join(', ')} holds or ` +
+              `held ${target.allocationIds.join(', ')}`,
           ),
       });
     } catch (err) {
-      const now = clock.now();
-      wait = {
+      return {
         outcome: 'not-race',
         message: `could not confirm the race with EC2: ${describeError(err)}`,
         startedAt: seenAt,
-        endedAt: now,
+        endedAt: clock.now(),
         polls: 0,
         ec2Calls: 0,
         throttled: 0,
         gateways: [],
         stillAssociated: target.allocationIds,
+        error: true,
       };
-      (wait as ReleaseResult & { error?: boolean }).error = true;
     }
+  }
+
+  /** Fast restore once released: the target's id from the apply's stream, then AssociateAddress at once. */
+  private async associate(t: WatchTask, planned: PlannedAssociation, log: (m: string) => void): Promise<void> {
+    const { clock, deps } = this.run;
+    const unresolved = resolveTargetIds({ associations: [planned] }, this.hooks());
+    if (unresolved) {
+      t.notApplicable = unresolved;
+      return;
+    }
+    log(`free: associating ${planned.allocationId} with ${planned.target.id} now (AllowReassociation false)`);
+    t.associate = await associateAddress(planned, {
+      ec2: deps.ec2(),
+      clock,
+      signal: this.controller.signal,
+      deadline: clock.now() + ASSOCIATE_BOUND_MS,
+      log,
+    });
+    if (t.associate.outcome === 'failed') t.notApplicable = t.associate.message as string;
+  }
+
+  private async task(error: RaceError, seenAt: number): Promise<WatchTask> {
+    const { planned, notApplicable } = this.restorePlan(error);
+    const target = releaseTarget([error], this.natChanges);
+    const log = (m: string) => this.run.info(`${error.address}: ${m}`);
+    const wait = await this.waitFor(target, seenAt, planned !== undefined, log);
     const t: WatchTask = {
       error,
       seenAt,
@@ -165,21 +195,7 @@ export class RaceWatch {
       ...(planned ? { planned } : {}),
       ...(notApplicable ? { notApplicable } : {}),
     };
-    if (wait.outcome !== 'released' || !planned) return t;
-    const unresolved = resolveTargetIds({ associations: [planned] }, this.hooks());
-    if (unresolved) {
-      t.notApplicable = unresolved;
-      return t;
-    }
-    log(`free: associating ${planned.allocationId} with ${planned.target.id} now (AllowReassociation false)`);
-    t.associate = await associateAddress(planned, {
-      ec2: run.deps.ec2(),
-      clock,
-      signal: this.controller.signal,
-      deadline: clock.now() + ASSOCIATE_BOUND_MS,
-      log,
-    });
-    if (t.associate.outcome === 'failed') t.notApplicable = t.associate.message as string;
+    if (wait.outcome === 'released' && planned) await this.associate(t, planned, log);
     return t;
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { classifyFailure, matchRaceDiagnostic, type Diagnostic, type HookEvent } from '@nat-egress/shared/terraform';
+import { classifyFailure, matchRaceDiagnostic } from '../../src/cutover/race';
+import type { Diagnostic, HookEvent } from '@nat-egress/shared/terraform';
 
 const V2 =
   'creating EC2 EIP Association: operation error EC2: AssociateAddress, https response error StatusCode: 400, RequestID: 6f3add99-57a2-47ae-931f-261856ba01d4, api error AuthFailure: You do not have permission to access the specified resource.';

@@ -7,8 +7,8 @@ export function createEc2Client(region: string): EC2Client {
 }
 
 /**
- * The EC2 operations cutover calls (IAM: ec2:DescribeImages, ec2:DescribeNatGateways, ec2:DescribeAddresses, ec2:AssociateAddress),
- * re-exported for mocks outside this package.
+ * The EC2 operations cutover calls (IAM: ec2:DescribeImages, ec2:DescribeNatGateways, ec2:DescribeAddresses,
+ * ec2:AssociateAddress), re-exported for mocks outside this package.
  */
 export {
   AssociateAddressCommand,

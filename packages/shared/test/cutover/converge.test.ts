@@ -3,19 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '@nat-egress/shared/inputs';
-import {
-  changeRef,
-  describeUnexpected,
-  cutoverInputs,
-  egressGap,
-  egressRoles,
-  releaseTarget,
-  renderSummary,
-  unexpectedChanges,
-  type CutoverResult,
-  type HookEvent,
-} from '@nat-egress/shared/terraform';
-import { cabal, scenarios } from './support/plans';
+import { cutoverInputs, renderSummary, type CutoverResult } from '@nat-egress/shared/cutover';
+import { changeRef, describeUnexpected, unexpectedChanges } from '../../src/cutover/converge';
+import { egressGap, egressRoles } from '../../src/cutover/timeline';
+import { releaseTarget } from '../../src/cutover/watch';
+import type { HookEvent } from '@nat-egress/shared/terraform';
+import { cabal, scenarios } from '../support/plans';
 
 const refs = (changes: Parameters<typeof changeRef>[0][]) => changes.map(changeRef).filter((r) => r !== undefined);
 

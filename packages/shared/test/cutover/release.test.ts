@@ -2,7 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DescribeAddressesCommand, DescribeNatGatewaysCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { VirtualClock } from '@nat-egress/shared/runtime';
-import { ADAPTIVE_MAX_MS, adaptiveInterval, waitForRelease } from '@nat-egress/shared/terraform';
+import { ADAPTIVE_MAX_MS } from '@nat-egress/shared/cutover';
+import { waitForRelease } from '../../src/cutover/release';
+import { adaptiveInterval } from '../../src/cutover/release-machine';
 
 const ALLOC = 'eipalloc-00a1b2c3d4e5f6a7b8';
 const GW = 'nat-000f1e2d3c4b5a6978';

@@ -1,0 +1,16 @@
+/**
+ * The cutover engine (cutover.ts lists its phases): what the action entry and the bench use. Tests import the
+ * phases and their helpers by path.
+ */
+export { runCutover } from './cutover';
+export type { CutoverDeps, CutoverOptions, CutoverOutput, CutoverResult, RestoreMode } from './run';
+export { cutoverInputs, type CutoverInputs } from './inputs';
+export { renderSummary } from './summary';
+export { ADAPTIVE_MAX_MS } from './release';
+export {
+  AssociateAddressCommand,
+  DescribeAddressesCommand,
+  DescribeNatGatewaysCommand,
+  EC2Client,
+  createEc2Client,
+} from './clients';
