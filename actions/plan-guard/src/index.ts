@@ -32,7 +32,7 @@ import {
   resolvedComment,
   severityRank,
   type GuardResult,
-} from '@nat-egress/shared/plan';
+} from '@nat-egress/shared/review';
 import { code, escapeText } from '@nat-egress/shared/report';
 import {
   describeError,

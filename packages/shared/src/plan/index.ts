@@ -13,24 +13,4 @@ export {
   type Side,
   type ValuePath,
 } from './values';
-export {
-  SEVERITIES,
-  classifyChanges,
-  compareKeys,
-  severityRank,
-  type Analysis,
-  type Finding,
-  type ModeSwitch,
-  type Severity,
-} from './classify';
-export {
-  COMMENT_LIMIT,
-  commentMarker,
-  renderReport,
-  renderReportWithin,
-  resolvedComment,
-  type DocumentReport,
-  type ReportInput,
-} from './report';
-export { analysePlan, parsePatterns, type GuardInputs, type GuardResult } from './guard';
 export { terraformShowJson, type ShowOptions } from './show';

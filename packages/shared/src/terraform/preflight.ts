@@ -9,7 +9,8 @@ import { DescribeAddressesCommand, DescribeNatGatewaysCommand } from '@aws-sdk/c
 import { explainRejections, formatTags, searchAmis, type AmiCriteria } from '../ami/index';
 import { awsErrorCode } from '../aws/index';
 import { InputError } from '../inputs/index';
-import { asObj, classifyChanges, shownValue, type Analysis, type ResourceChange } from '../plan/index';
+import { asObj, shownValue, type ResourceChange } from '../plan/index';
+import { classifyChanges, type Analysis } from '../review/index';
 import { describeError } from '../runtime/index';
 import { within } from './bounded';
 import type { RaceError } from './race';

@@ -17,11 +17,11 @@ import {
   type NatNode,
   type NatTopology,
 } from '../nat/index';
-import { canonicalJson } from './digest';
-import { actionKind } from './load';
+import { canonicalJson } from '../plan/digest';
+import { actionKind } from '../plan/load';
 import { NAT_TARGETS, inlineNatRouteIndex, natNamed, natRoles, type ClassifyOptions, type Role } from '../nat/index';
-import type { ResourceChange } from './types';
-import { asObj, marksAny, rawString, rawValue, shownValue, unknownAt } from './values';
+import type { ResourceChange } from '../plan/types';
+import { asObj, marksAny, rawString, rawValue, shownValue, unknownAt } from '../plan/values';
 
 export type { ModeSwitch } from '../nat/index';
 export const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'] as const;

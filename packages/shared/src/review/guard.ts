@@ -7,10 +7,10 @@ import { join, resolve } from 'node:path';
 import { InputError, linesInput } from '../inputs/index';
 import { classifyChanges, severityRank, type Analysis, type Finding, type ModeSwitch, type Severity } from './classify';
 import { isNatCandidate, NAT_CANDIDATE_TYPES, ROLES, type Role } from '../nat/index';
-import { combineDigests } from './digest';
-import { PlanFormatError, loadPlanFile } from './load';
+import { combineDigests } from '../plan/digest';
+import { PlanFormatError, loadPlanFile } from '../plan/load';
 import type { DocumentReport, ReportInput } from './report';
-import { terraformShowJson } from './show';
+import { terraformShowJson } from '../plan/show';
 
 export interface GuardInputs {
   planJson?: string;

@@ -1,0 +1,20 @@
+export {
+  SEVERITIES,
+  classifyChanges,
+  compareKeys,
+  severityRank,
+  type Analysis,
+  type Finding,
+  type ModeSwitch,
+  type Severity,
+} from './classify';
+export {
+  COMMENT_LIMIT,
+  commentMarker,
+  renderReport,
+  renderReportWithin,
+  resolvedComment,
+  type DocumentReport,
+  type ReportInput,
+} from './report';
+export { analysePlan, parsePatterns, type GuardInputs, type GuardResult } from './guard';
