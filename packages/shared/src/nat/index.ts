@@ -10,3 +10,4 @@ export { modelFromPlan, sideExists } from './plan';
 export { modelFromEc2 } from './ec2';
 export { compareModels } from './compare';
 export { natOfRoute } from './query';
+export * from './facts';
