@@ -9,7 +9,6 @@ export {
   type Severity,
 } from './classify';
 export {
-  COMMENT_LIMIT,
   commentMarker,
   renderReport,
   renderReportWithin,

@@ -4,7 +4,7 @@
  */
 import { fitItems, GITHUB_LIMITS, type GitHubLimit } from '../limits/index';
 import { code, details, escapeText, table } from '../report/index';
-import { severityRank, type Analysis, type Finding, type Severity } from './classify';
+import { severityRank, type Analysis, type Finding, type Severity } from './types';
 
 export interface DocumentReport {
   label: string;
@@ -27,8 +27,6 @@ export interface ReportInput {
   shortenedFor?: string;
 }
 
-/** GitHub's comment body limit (code points); see limits GITHUB_LIMITS.commentBody. */
-export const COMMENT_LIMIT = GITHUB_LIMITS.commentBody.max;
 const MARKER_PREFIX = '<!-- nat-egress/plan-guard';
 
 /** The hidden marker that identifies this action's sticky comment for one environment. */
@@ -72,96 +70,117 @@ function findingDetail(f: Finding, n: number): string {
   ].join('\n');
 }
 
-/**
- * Renders the report. `maxFindings` limits how many findings are listed (used to fit the comment limit);
- * the omitted ones are counted in a visible note.
- */
-export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_INFINITY): string {
+/** What the report says about all documents together. */
+interface ReportFacts {
+  /** Every finding, with its document's label when there are several documents. */
+  all: Array<Finding & { doc?: string }>;
+  modeSwitch: string;
+  applies: number;
+  affected: string[];
+}
+
+function reportFacts(input: ReportInput): ReportFacts {
+  const docs = input.documents;
+  return {
+    all: docs.flatMap((d) => d.analysis.findings.map((f) => ({ ...f, doc: docs.length > 1 ? d.label : undefined }))),
+    modeSwitch: docs.map((d) => d.analysis.modeSwitch).find((m) => m !== 'none') ?? 'none',
+    applies: Math.max(1, ...docs.map((d) => d.analysis.expectedApplies)),
+    affected: [...new Set(docs.flatMap((d) => d.analysis.affected))],
+  };
+}
+
+/** The sticky comment's marker, the machine-readable meta line and the headline. */
+function headLines(input: ReportInput, facts: ReportFacts): string[] {
   const env = input.environment ? ` — ${escapeText(input.environment)}` : '';
-  const all = input.documents.flatMap((d) =>
-    d.analysis.findings.map((f) => ({ ...f, doc: input.documents.length > 1 ? d.label : undefined })),
-  );
-  const modeSwitch = input.documents.map((d) => d.analysis.modeSwitch).find((m) => m !== 'none') ?? 'none';
-  const applies = Math.max(1, ...input.documents.map((d) => d.analysis.expectedApplies));
-  const affected = [...new Set(input.documents.flatMap((d) => d.analysis.affected))];
   const meta = {
     risk: input.risk,
-    modeSwitch,
-    expectedApplies: applies,
-    affected: affected.length,
+    modeSwitch: facts.modeSwitch,
+    expectedApplies: facts.applies,
+    affected: facts.affected.length,
     planSha: input.planSha,
   };
-  const lines: string[] = [
+  return [
     commentMarker(input.environment),
     `<!-- nat-egress/plan-guard-meta ${JSON.stringify(meta).replace(/-->/g, '')} -->`,
+    `### ${ICON[input.risk]} NAT egress risk: ${input.risk.toUpperCase()}${env}`,
+    '',
   ];
-  lines.push(`### ${ICON[input.risk]} NAT egress risk: ${input.risk.toUpperCase()}${env}`);
-  lines.push('');
-  if (all.length === 0) {
+}
+
+/** Mode switch · expected applies · keys losing egress (· expected failures), and the fail-on note. */
+function factLines(input: ReportInput, facts: ReportFacts): string[] {
+  const { modeSwitch, applies, affected } = facts;
+  const parts = [
+    `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
+    `**Expected applies:** ${applies}`,
+    `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
+  ];
+  const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
+  if (failures.length > 0) parts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
+  const lines = [parts.join(' · ')];
+  if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none')
+    lines.push('', `> This plan is at or above the \`fail-on\` threshold (${input.failOn}): the check fails.`);
+  return lines;
+}
+
+/** The per-AZ-key before → after table, bounded (20 keys, 3 NATs a cell) so it never crowds the findings out. */
+function azChangeLines(input: ReportInput): string[] {
+  const docs = input.documents;
+  const azChanges = docs.flatMap((d) =>
+    d.analysis.azChanges.map((c) => ({ ...c, doc: docs.length > 1 ? d.label : undefined })),
+  );
+  if (azChanges.length === 0) return [];
+  const max = 20;
+  const cell = (nats: string[]) =>
+    nats.length === 0
+      ? 'none'
+      : nats
+          .slice(0, 3)
+          .map((t) => escapeText(t))
+          .join('<br>') + (nats.length > 3 ? `<br>and ${nats.length - 3} more` : '');
+  const rows = azChanges
+    .slice(0, max)
+    .map((c) => [
+      `${c.key === '-' ? '(unindexed)' : code(c.key, true)}${c.doc ? ` (${escapeText(c.doc)})` : ''}`,
+      cell(c.before),
+      cell(c.after),
+    ]);
+  const more = azChanges.length > max ? `\n\n${azChanges.length - max} more AZ key(s) not listed.` : '';
+  return [
+    details(
+      `NAT per AZ key, before → after (${azChanges.length} changing)`,
+      `${table(['AZ key', 'Before', 'After'], rows)}${more}`,
+    ),
+    '',
+  ];
+}
+
+/** The findings: facts, table, per-AZ changes, details, and the note when some are left out. */
+function findingLines(input: ReportInput, facts: ReportFacts, maxFindings: number): string[] {
+  const listed = facts.all.slice(0, Math.max(0, maxFindings));
+  const lines = [...factLines(input, facts), ''];
+  lines.push(table(['Severity', 'Finding', 'AZ / key', 'Resources'], findingRows(listed)), '');
+  lines.push(...azChangeLines(input));
+  if (listed.length > 0)
     lines.push(
-      'No change in this plan touches NAT egress (NAT instances or gateways, their Elastic IPs, private default routes, NAT security groups, IAM or the AMI pipeline).',
+      details(
+        `Why, and what to do (${listed.length} finding${listed.length === 1 ? '' : 's'})`,
+        listed.map((f, i) => findingDetail(f, i + 1)).join('\n\n'),
+      ),
     );
-  } else {
-    const facts = [
-      `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
-      `**Expected applies:** ${applies}`,
-      `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
-    ];
-    const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
-    if (failures.length > 0) facts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
-    lines.push(facts.join(' · '));
-    if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none') {
-      lines.push('');
-      lines.push(`> This plan is at or above the \`fail-on\` threshold (${input.failOn}): the check fails.`);
-    }
-    lines.push('');
-    const listed = all.slice(0, Math.max(0, maxFindings));
-    lines.push(table(['Severity', 'Finding', 'AZ / key', 'Resources'], findingRows(listed)));
-    lines.push('');
-    const azChanges = input.documents.flatMap((d) =>
-      d.analysis.azChanges.map((c) => ({ ...c, doc: input.documents.length > 1 ? d.label : undefined })),
+  if (listed.length < facts.all.length)
+    lines.push(
+      '',
+      `> **Shortened:** ${facts.all.length - listed.length} more finding(s) are not shown here ` +
+        `(GitHub's size limit for ${input.shortenedFor ?? 'this place'}). The full report is in the ` +
+        '`report-file` output (a file on the runner: upload it with actions/upload-artifact to keep it).',
     );
-    if (azChanges.length > 0) {
-      // Bounded (20 keys, 3 NATs a cell) so it never crowds the findings out of a comment.
-      const max = 20;
-      const cell = (nats: string[]) =>
-        nats.length === 0
-          ? 'none'
-          : `${nats
-              .slice(0, 3)
-              .map((t) => escapeText(t))
-              .join('<br>')}${nats.length > 3 ? `<br>and ${nats.length - 3} more` : ''}`;
-      const rows = azChanges
-        .slice(0, max)
-        .map((c) => [
-          `${c.key === '-' ? '(unindexed)' : code(c.key, true)}${c.doc ? ` (${escapeText(c.doc)})` : ''}`,
-          cell(c.before),
-          cell(c.after),
-        ]);
-      const more = azChanges.length > max ? `\n\n${azChanges.length - max} more AZ key(s) not listed.` : '';
-      lines.push(
-        details(
-          `NAT per AZ key, before → after (${azChanges.length} changing)`,
-          `${table(['AZ key', 'Before', 'After'], rows)}${more}`,
-        ),
-      );
-      lines.push('');
-    }
-    if (listed.length > 0)
-      lines.push(
-        details(
-          `Why, and what to do (${listed.length} finding${listed.length === 1 ? '' : 's'})`,
-          listed.map((f, i) => findingDetail(f, i + 1)).join('\n\n'),
-        ),
-      );
-    if (listed.length < all.length) {
-      lines.push('');
-      lines.push(
-        `> **Shortened:** ${all.length - listed.length} more finding(s) are not shown here (GitHub's size limit for ${input.shortenedFor ?? 'this place'}). The full report is in the \`report-file\` output (a file on the runner: upload it with actions/upload-artifact to keep it).`,
-      );
-    }
-  }
-  lines.push('');
+  return lines;
+}
+
+/** Per document: its resource changes, NAT-related changes and versions; the digest and source; the notes. */
+function footerLines(input: ReportInput): string[] {
+  const multi = input.documents.length > 1;
   const docFacts = input.documents.map((d) => {
     const v = [
       d.terraformVersion ? `Terraform ${escapeText(d.terraformVersion)}` : '',
@@ -169,20 +188,33 @@ export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_I
     ]
       .filter(Boolean)
       .join(', ');
-    return `${input.documents.length > 1 ? `${escapeText(d.label)}: ` : ''}${d.totalChanges} resource change(s), ${d.analysis.natChanges} NAT-related${v ? ` (${v})` : ''}`;
+    const label = multi ? `${escapeText(d.label)}: ` : '';
+    return `${label}${d.totalChanges} resource change(s), ${d.analysis.natChanges} NAT-related${v ? ` (${v})` : ''}`;
   });
   const warnings = [
     ...input.warnings,
-    ...input.documents.flatMap((d) => d.warnings.map((w) => (input.documents.length > 1 ? `${d.label}: ${w}` : w))),
+    ...input.documents.flatMap((d) => d.warnings.map((w) => (multi ? `${d.label}: ${w}` : w))),
   ];
-  lines.push(
+  const lines = [
+    '',
     `<sub>${docFacts.join(' · ')} · plan digest ${code(input.planSha.slice(0, 16))} · ${code(input.source)}</sub>`,
-  );
-  if (warnings.length > 0) {
-    lines.push('');
-    lines.push(warnings.map((w) => `> Note: ${escapeText(w)}`).join('\n'));
-  }
-  return `${lines.join('\n')}\n`;
+  ];
+  if (warnings.length > 0) lines.push('', warnings.map((w) => `> Note: ${escapeText(w)}`).join('\n'));
+  return lines;
+}
+
+const NOTHING_TOUCHED =
+  'No change in this plan touches NAT egress (NAT instances or gateways, their Elastic IPs, private default ' +
+  'routes, NAT security groups, IAM or the AMI pipeline).';
+
+/**
+ * Renders the report (markdown). `maxFindings` limits how many findings are listed (used to fit the comment
+ * limit); the omitted ones are counted in a visible note.
+ */
+export function renderReport(input: ReportInput, maxFindings = Number.POSITIVE_INFINITY): string {
+  const facts = reportFacts(input);
+  const body = facts.all.length === 0 ? [NOTHING_TOUCHED] : findingLines(input, facts, maxFindings);
+  return `${[...headLines(input, facts), ...body, ...footerLines(input)].join('\n')}\n`;
 }
 
 /**
@@ -210,5 +242,9 @@ export function renderReportWithin(
 export function resolvedComment(environment: string, planSha: string): string {
   const env = environment ? ` — ${escapeText(environment)}` : '';
   const meta = JSON.stringify({ risk: 'none', planSha });
-  return `${commentMarker(environment)}\n<!-- nat-egress/plan-guard-meta ${meta} -->\n### ✅ No NAT risk any more${env}\n\nThe latest plan (digest ${code(planSha.slice(0, 16))}) no longer touches NAT egress. Earlier findings on this pull request no longer apply.\n`;
+  return (
+    `${commentMarker(environment)}\n<!-- nat-egress/plan-guard-meta ${meta} -->\n### ✅ No NAT risk any more${env}\n\n` +
+    `The latest plan (digest ${code(planSha.slice(0, 16))}) no longer touches NAT egress. ` +
+    'Earlier findings on this pull request no longer apply.\n'
+  );
 }
