@@ -17,3 +17,17 @@ export {
   type ReportInput,
 } from './report';
 export { analysePlan, parsePatterns, type GuardInputs, type GuardResult } from './guard';
+export {
+  annotateFindings,
+  commentOutcome,
+  exitSummary,
+  failureLine,
+  planComment,
+  reportFileName,
+  riskLine,
+  setGuardOutputs,
+  summaryBody,
+  type CommentPlan,
+  type CommentSetting,
+} from './publish';
+export { LOCAL_HELP, localResultLine, parseLocalArgs, type LocalArgs } from './local';
