@@ -379,7 +379,7 @@ describe('cutover: checks before applying', () => {
   });
 
   it('the matching digest is accepted (plan-sha computed exactly as plan-guard does)', async () => {
-    const { analysePlan } = await import('@nat-egress/shared/plan');
+    const { analysePlan } = await import('@nat-egress/shared/review');
     const ws = workspace({
       plans: { reviewed: planJson(scenarios.unrelatedOnly()) },
       apply: [{ lines: ordinaryApply(), exit: 0 }],

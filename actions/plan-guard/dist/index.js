@@ -28382,18 +28382,17 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(290);
 /* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4296);
 /* harmony import */ var _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2245);
-/* harmony import */ var _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2410);
-/* harmony import */ var _nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(787);
-/* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5859);
+/* harmony import */ var _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4019);
+/* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5859);
 /**
  * plan-guard: reads a Terraform plan, flags NAT egress risk, posts one sticky PR comment.
- * Thin entry: inputs → @nat-egress/shared/plan → outputs, summary, annotations, comment (all through
- * @nat-egress/shared/limits, so nothing exceeds a GitHub limit), under runtime's cancellation guard.
+ * Thin entry: inputs → @nat-egress/shared/review (analysis, outputs, annotations, comment and summary texts) →
+ * the runner (outputs, summary, annotations, comment, all through @nat-egress/shared/limits so nothing exceeds a
+ * GitHub limit), under runtime's cancellation guard.
  *
  * Local use (no GitHub, no AWS): node dist/index.js --local <plan.json> [--environment NAME] [--fail-on LEVEL]
  * prints the report it would post.
  */
-
 
 
 
@@ -28409,105 +28408,50 @@ function readInputs(read) {
         planfile: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('planfile', read('planfile')),
         terraform: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('terraform', read('terraform'), 'terraform'),
         workingDirectory: (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)((0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('working-directory', read('working-directory'), '.')),
-        failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', read('fail-on'), _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .SEVERITIES */ .oC, 'critical'),
+        failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', read('fail-on'), _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .SEVERITIES */ .oC, 'critical'),
         comment: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('comment', read('comment'), ['auto', 'always', 'never'], 'auto'),
         token: read('github-token'),
         environment: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('environment', read('environment')),
-        patterns: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .parsePatterns */ .Z7)('nat-address-patterns', read('nat-address-patterns')),
+        patterns: (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .parsePatterns */ .Z7)('nat-address-patterns', read('nat-address-patterns')),
     };
 }
 function reportPath(environment) {
     const dir = process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)();
     (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.mkdirSync)(dir, { recursive: true });
-    const safe = (environment || 'default').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
-    return (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, `nat-plan-guard-${safe}.md`);
+    return (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .reportFileName */ .cq)(environment));
 }
 async function runOnRunner(ctx, state) {
     const inputs = readInputs((0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .envInputReader */ .tT)());
     const tempDir = process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)();
-    const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .analysePlan */ .J6)({ ...inputs, tempDir, signal: ctx.signal });
+    const result = await (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .analysePlan */ .J6)({ ...inputs, tempDir, signal: ctx.signal });
     state.result = result;
     const file = reportPath(inputs.environment);
-    (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.writeFileSync)(file, (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReport */ .B1)(result.report));
+    (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.writeFileSync)(file, (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .renderReport */ .B1)(result.report));
     state.reportFile = file;
-    const out = state.outputs;
-    out.set('risk', result.risk);
-    out.set('mode-switch', result.modeSwitch);
-    out.set('expected-applies', String(result.expectedApplies));
-    out.set('plan-sha', result.planSha);
-    out.set('report-file', file);
-    out.set('result', result.failed ? 'failed' : 'success');
-    out.set('affected', JSON.stringify(result.affected), (max) => (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .fitJsonArray */ .dZ)(result.affected, max).json);
-    // Findings last: the largest; what does not fit the output budget is left out and counted in findings-omitted.
-    const budget = out.budget - out.used - 200;
-    const findings = (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .fitJsonArray */ .dZ)(result.findings, budget);
-    out.set('findings', findings.json);
-    out.set('findings-omitted', String(findings.omitted));
-    if (findings.omitted > 0) {
-        state.annotations.warning(`findings output: ${findings.omitted} of ${result.findings.length} findings left out to stay within GitHub's 1 MB of outputs per job; ${(0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .fullReportHint */ .TU)(file)}`);
-    }
-    for (const f of result.findings) {
-        const message = `${f.why} What to do: ${f.action} (${f.addresses.join(', ')})`;
-        const props = { title: `NAT ${f.severity}: ${f.title}` };
-        if (inputs.failOn !== 'none' && (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(inputs.failOn))
-            state.annotations.error(message, props);
-        else if ((0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)('medium'))
-            state.annotations.warning(message, props);
-        else
-            state.annotations.notice(message, props);
-    }
-    for (const w of [...result.report.warnings, ...result.report.documents.flatMap((d) => d.warnings)])
-        state.annotations.warning(w, { title: 'plan-guard input' });
-    const used = (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .stepSummaryBytesUsed */ .fV)();
-    const summary = (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReportWithin */ .Ge)({ ...result.report, shortenedFor: 'the job summary (1 MiB)' }, _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .GITHUB_LIMITS */ .f_.stepSummary, _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .GITHUB_LIMITS */ .f_.stepSummary.max - _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .SUMMARY_RESERVE_BYTES */ .kT - used);
-    await (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .writeStepSummary */ .oG)(summary.body, { reportFile: file });
+    (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .setGuardOutputs */ .qT)(state.outputs, state.annotations, result, file);
+    (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .annotateFindings */ .dv)(state.annotations, result, inputs.failOn);
+    await (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .writeStepSummary */ .oG)((0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .summaryBody */ .D_)(result, (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .stepSummaryBytesUsed */ .fV)(), _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .SUMMARY_RESERVE_BYTES */ .kT), { reportFile: file });
     state.summaryWritten = true;
-    const url = await comment(inputs, result, ctx.signal, state.annotations);
-    out.set('comment-url', url);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`NAT egress risk: ${result.risk}; mode switch: ${result.modeSwitch}; expected applies: ${result.expectedApplies}; plan digest ${result.planSha}`);
-    if (result.failed) {
-        throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`NAT egress risk is ${result.risk}, at or above fail-on (${inputs.failOn}): ${result.findings.filter((f) => (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(f.severity) >= (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .severityRank */ .qs)(inputs.failOn)).length} finding(s), see the report`);
-    }
+    state.outputs.set('comment-url', await comment(inputs, result, ctx.signal, state.annotations));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq((0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .riskLine */ .YX)(result));
+    if (result.failed)
+        throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz((0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .failureLine */ .Pu)(result, inputs.failOn));
 }
 async function comment(inputs, result, signal, annotations) {
-    if (inputs.comment === 'never')
+    const pr = inputs.comment === 'never' ? undefined : (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .pullRequestFromEnv */ .Gz)();
+    const { plan, warning } = (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .planComment */ .tx)(inputs.comment, pr, result, inputs.environment);
+    if (warning)
+        annotations.warning(warning);
+    if (!plan || !pr)
         return '';
-    const pr = (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .pullRequestFromEnv */ .Gz)();
-    if (!pr) {
-        if (inputs.comment === 'always')
-            annotations.warning('comment: always, but this run is not about a pull request: nothing to comment on');
-        return '';
-    }
-    const isPrEvent = pr.eventName.startsWith('pull_request');
-    if (inputs.comment === 'auto' && !isPrEvent)
-        return '';
-    const withRisk = result.risk !== 'none' || inputs.comment === 'always';
-    const body = withRisk
-        ? (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReportWithin */ .Ge)({ ...result.report, shortenedFor: 'a comment (65,536 characters)' }, _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .GITHUB_LIMITS */ .f_.commentBody)
-            .body
-        : (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .resolvedComment */ .OJ)(inputs.environment, result.planSha);
-    const outcome = await (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .upsertStickyComment */ .qD)({
-        token: inputs.token,
-        pr,
-        marker: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .commentMarker */ .Ql)(inputs.environment),
-        body,
-        mode: withRisk ? 'upsert' : 'update-only',
-        signal,
-    });
-    switch (outcome.status) {
-        case 'created':
-        case 'updated':
-        case 'unchanged':
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Sticky comment ${outcome.status}: ${outcome.url}`);
-            return outcome.url ?? '';
-        case 'skipped':
-            if (outcome.message && withRisk)
-                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Comment skipped: ${outcome.message}`);
-            return '';
-        default:
-            annotations.warning(`Could not comment on the pull request: ${outcome.message}`);
-            return '';
-    }
+    const { marker, body, mode } = plan;
+    const outcome = await (0,_nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__/* .upsertStickyComment */ .qD)({ token: inputs.token, pr, marker, body, mode, signal });
+    const said = (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .commentOutcome */ .sI)(outcome, plan.withRisk);
+    if (said.info)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(said.info);
+    if (said.warning)
+        annotations.warning(said.warning);
+    return said.url;
 }
 /** Every exit: `result`, and when the run stopped before its summary, a summary saying why and what to do. */
 async function onExit(exit, state) {
@@ -28518,101 +28462,33 @@ async function onExit(exit, state) {
         state.outputs.set('result', exit.kind === 'cancelled' ? 'cancelled' : 'failed');
     if (state.summaryWritten)
         return;
-    const what = exit.kind === 'cancelled'
-        ? 'Re-run the job. plan-guard only reads the plan: nothing was changed.'
-        : exit.cause === 'deadline'
-            ? 'Re-run the job; if it happens again, check that the GitHub API is reachable from the runner.'
-            : 'Fix what the line above names (an input or the plan file) and re-run. Nothing was changed.';
-    const lines = [
-        `### NAT egress plan guard: ${exit.kind === 'cancelled' ? '⏹️ cancelled' : '❌ failed'}`,
-        '',
-        `**${exit.kind === 'cancelled' ? 'Cancelled' : 'Failed'}:** ${(0,_nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__/* .escapeText */ .X1)(exit.message)}`,
-        '',
-        `**What to do:** ${(0,_nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__/* .escapeText */ .X1)(what)}`,
-    ];
-    if (state.reportFile)
-        lines.push('', `Report file: ${(0,_nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_8__/* .code */ .aY)(state.reportFile)}`);
-    await (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .writeStepSummary */ .oG)(`${lines.join('\n')}\n`, state.reportFile ? { reportFile: state.reportFile } : {});
-}
-const HELP = `plan-guard --local: print the NAT egress report for a plan, without GitHub or AWS.
-
-usage: node dist/index.js --local <plan.json> [options]
-
-  <plan.json>                the output of \`terraform show -json <planfile>\`
-  --environment NAME         environment name shown in the report
-  --fail-on LEVEL            none|low|medium|high|critical (default critical): exit 1 at or above it
-  --nat-address-patterns P   role=glob lines (as the action input)
-  --help                     this text
-
-Options take their value as --name VALUE or --name=VALUE.
-`;
-const LOCAL_OPTIONS = ['environment', 'fail-on', 'nat-address-patterns'];
-/** Parses `--local` arguments; throws InputError (one line) on an unknown or incomplete flag. */
-function parseLocalArgs(args) {
-    const opts = {};
-    const rest = [];
-    let help = false;
-    for (let i = 0; i < args.length; i++) {
-        const a = args[i];
-        if (a === '--help' || a === '-h') {
-            help = true;
-            continue;
-        }
-        if (a === '--') {
-            rest.push(...args.slice(i + 1));
-            break;
-        }
-        if (a.startsWith('-') && a !== '-') {
-            const eq = a.indexOf('=');
-            const name = (eq >= 0 ? a.slice(0, eq) : a).replace(/^--?/, '');
-            if (!LOCAL_OPTIONS.includes(name)) {
-                throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`unknown option ${eq >= 0 ? a.slice(0, eq) : a} (options: ${LOCAL_OPTIONS.map((o) => `--${o}`).join(', ')}, --help)`);
-            }
-            let value;
-            if (eq >= 0)
-                value = a.slice(eq + 1);
-            else {
-                value = args[i + 1];
-                if (value === undefined || value.startsWith('--'))
-                    throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`--${name} needs a value (--${name} VALUE or --${name}=VALUE)`);
-                i++;
-            }
-            opts[name] = value;
-            continue;
-        }
-        rest.push(a);
-    }
-    if (help)
-        return { help, opts };
-    if (rest.length !== 1)
-        throw new _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .InputError */ .dz(`${rest.length === 0 ? 'no plan file given' : `one plan file expected, got ${rest.length}`}; usage: node dist/index.js --local <plan.json> [--environment NAME] [--fail-on none|low|medium|high|critical] (--help for more)`);
-    return { help, plan: rest[0], opts };
+    await (0,_nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .writeStepSummary */ .oG)((0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .exitSummary */ .RL)(exit, state.reportFile), state.reportFile ? { reportFile: state.reportFile } : {});
 }
 /** `--local <plan.json>`: print the report it would post; exit 1 when risk ≥ fail-on. */
 async function runLocally(args) {
     try {
-        const parsed = parseLocalArgs(args);
+        const parsed = (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .parseLocalArgs */ .o0)(args);
         if (parsed.help) {
-            process.stdout.write(HELP);
+            process.stdout.write(_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .LOCAL_HELP */ .ij);
             return;
         }
         const { opts } = parsed;
-        const result = await (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .analysePlan */ .J6)({
+        const result = await (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .analysePlan */ .J6)({
             planJson: parsed.plan,
             terraform: 'terraform',
             workingDirectory: process.cwd(),
-            failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', opts['fail-on'] ?? '', _nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .SEVERITIES */ .oC, 'critical'),
+            failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', opts['fail-on'] ?? '', _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .SEVERITIES */ .oC, 'critical'),
             environment: opts.environment ?? '',
-            patterns: (0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .parsePatterns */ .Z7)('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
+            patterns: (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .parsePatterns */ .Z7)('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
             tempDir: (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)(),
         });
-        process.stdout.write((0,_nat_egress_shared_plan__WEBPACK_IMPORTED_MODULE_7__/* .renderReport */ .B1)(result.report));
-        process.stderr.write(`\nrisk=${result.risk} mode-switch=${result.modeSwitch} expected-applies=${result.expectedApplies} affected=${JSON.stringify(result.affected)} plan-sha=${result.planSha}\n`);
+        process.stdout.write((0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .renderReport */ .B1)(result.report));
+        process.stderr.write(`\n${(0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .localResultLine */ .b)(result)}\n`);
         if (result.failed)
             process.exitCode = 1;
     }
     catch (err) {
-        process.stderr.write(`plan-guard: ${(0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__/* .describeError */ .Uc)(err)}\n`);
+        process.stderr.write(`plan-guard: ${(0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__/* .describeError */ .Uc)(err)}\n`);
         process.exitCode = 1;
     }
 }
@@ -28621,9 +28497,9 @@ if (local >= 0)
     await runLocally(process.argv.slice(local + 1));
 else {
     const state = { outputs: new _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .StepOutputs */ .bC(), annotations: new _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__/* .StepAnnotations */ .J3() };
-    await (0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__/* .runGuardedAction */ .Ed)({
-        clock: _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__/* .systemClock */ .ml,
-        describe: _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__/* .describeError */ .Uc,
+    await (0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__/* .runGuardedAction */ .Ed)({
+        clock: _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__/* .systemClock */ .ml,
+        describe: _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__/* .describeError */ .Uc,
         main: (ctx) => runOnRunner(ctx, state),
         onExit: (exit) => onExit(exit, state),
     });
@@ -29359,23 +29235,170 @@ const defaultSink = {
 
 /***/ }),
 
-/***/ 2410:
+/***/ 4019:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  ij: () => (/* reexport */ LOCAL_HELP),
   oC: () => (/* reexport */ SEVERITIES),
   J6: () => (/* reexport */ analysePlan),
-  Ql: () => (/* reexport */ commentMarker),
+  dv: () => (/* reexport */ annotateFindings),
+  sI: () => (/* reexport */ commentOutcome),
+  RL: () => (/* reexport */ exitSummary),
+  Pu: () => (/* reexport */ failureLine),
+  b: () => (/* reexport */ localResultLine),
+  o0: () => (/* reexport */ parseLocalArgs),
   Z7: () => (/* reexport */ parsePatterns),
+  tx: () => (/* reexport */ planComment),
   B1: () => (/* reexport */ renderReport),
-  Ge: () => (/* reexport */ renderReportWithin),
-  OJ: () => (/* reexport */ resolvedComment),
-  qs: () => (/* reexport */ severityRank)
+  cq: () => (/* reexport */ reportFileName),
+  YX: () => (/* reexport */ riskLine),
+  qT: () => (/* reexport */ setGuardOutputs),
+  D_: () => (/* reexport */ summaryBody)
 });
 
-// UNUSED EXPORTS: COMMENT_LIMIT, PlanDigest, PlanFormatError, SENSITIVE_TEXT, actionKind, asObj, canonicalJson, classifyChanges, combineDigests, compareKeys, loadPlanFile, loadPlanText, markedAt, marksAny, rawString, rawValue, sha256, shownValue, unknownAt
+// UNUSED EXPORTS: classifyChanges, commentMarker, compareKeys, renderReportWithin, resolvedComment, severityRank
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/claim.ts
+function unclaimedView(ctx, claimed) {
+    const items = (pred) => ctx.items.filter((it) => !claimed.has(it) && pred(it));
+    return {
+        items,
+        sameKey: (it, pred) => items((o) => o.key === it.key && o !== it && pred(o)),
+        ofNats: (nodes) => nodes.map(ctx.itemOf).filter((i) => !!i && !claimed.has(i)),
+    };
+}
+/** Runs the rules in order over the context; returns the drafts in the order they were made. */
+function claimPass(rules, ctx) {
+    const claimed = new Set();
+    const free = unclaimedView(ctx, claimed);
+    const drafts = [];
+    const take = (draft) => {
+        if (!draft)
+            return;
+        for (const it of draft.group)
+            claimed.add(it);
+        drafts.push(draft);
+    };
+    for (const rule of rules) {
+        if (rule.over === 'plan')
+            rule.review(ctx, free).forEach(take);
+        else
+            for (const it of free.items((i) => rule.selects(i, ctx)))
+                take(rule.review(it, ctx, free));
+    }
+    return drafts;
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/types.ts
+const ROLES = [
+    'instance',
+    'gateway',
+    'eip',
+    'association',
+    'route',
+    'security',
+    'iam',
+    'imagebuilder',
+    'asg',
+];
+/** The mode a NAT of this kind gives; undefined for a private NAT gateway (no internet egress). */
+function types_modeOf(kind) {
+    if (kind === 'zonal-gateway')
+        return 'gateway';
+    if (kind === 'regional-gateway')
+        return 'regional-gateway';
+    if (kind === 'instance' || kind === 'interface')
+        return 'instance';
+    return undefined; // private NAT gateways give no internet egress
+}
+
+// EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts
+var src_inputs = __nccwpck_require__(4296);
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/values.ts
+/** What `shownValue` returns in place of a sensitive value. */
+const values_SENSITIVE_TEXT = '(sensitive)';
+/** The value as a plain object, or undefined. */
+function asObj(v) {
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+}
+/** Does an after_unknown / *_sensitive marker mark anything (true itself, or true anywhere inside)? */
+function marksAny(marker) {
+    if (marker === true)
+        return true;
+    if (!marker || typeof marker !== 'object')
+        return false;
+    return Object.values(marker).some(marksAny);
+}
+function step(v, key) {
+    if (Array.isArray(v))
+        return typeof key === 'number' ? v[key] : undefined;
+    return asObj(v)?.[String(key)];
+}
+/** Is the value at `path` covered by `marker`: marked itself, under a marked ancestor, or marking anything inside? */
+function markedAt(marker, path) {
+    let m = marker;
+    for (const key of path) {
+        if (m === true)
+            return true;
+        if (!m || typeof m !== 'object')
+            return false;
+        m = step(m, key);
+    }
+    return marksAny(m);
+}
+function sides(rc, side) {
+    const c = rc.change;
+    return side === 'before'
+        ? { value: c.before, marker: c.before_sensitive }
+        : { value: c.after, marker: c.after_sensitive };
+}
+/** The value at `path` on one side, for matching and decisions only: never for display (use shownValue). */
+function rawValue(rc, side, path) {
+    let v = sides(rc, side).value;
+    for (const key of path)
+        v = step(v, key);
+    return v;
+}
+/** A non-empty string at `path`, for matching only (ids, allocation ids); undefined otherwise. */
+function rawString(rc, side, path) {
+    const v = rawValue(rc, side, path);
+    return typeof v === 'string' && v !== '' ? v : undefined;
+}
+/** Is the value at `path` unknown until apply (after side)? */
+function unknownAt(rc, path) {
+    let m = rc.change.after_unknown;
+    for (const key of path) {
+        if (m === true)
+            return true;
+        if (!m || typeof m !== 'object')
+            return false;
+        m = step(m, key);
+    }
+    return m === true;
+}
+/**
+ * The text to show for the value at `path` on `side`: "(sensitive)" when terraform marks it (at any depth),
+ * the value as text when it is a string, number or boolean (a list of those is joined with ", "), and
+ * undefined when it is absent, null, empty, or a structure (structures are never shown).
+ */
+function values_shownValue(rc, side, path) {
+    const { value, marker } = sides(rc, side);
+    if (markedAt(marker, path))
+        return values_SENSITIVE_TEXT;
+    let v = value;
+    for (const key of path)
+        v = step(v, key);
+    if (typeof v === 'string')
+        return v === '' ? undefined : v;
+    if (typeof v === 'number' || typeof v === 'boolean')
+        return String(v);
+    if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' || typeof x === 'number'))
+        return v.join(', ');
+    return undefined;
+}
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -29470,10 +29493,29 @@ class PlanFormatError extends Error {
 }
 const OBJ = 1;
 const ARR = 2;
-// Bytes allowed outside strings: whitespace, structure, numbers and the letters of true/false/null.
-const ALLOWED = new Uint8Array(256);
-for (const ch of ' \t\r\n{}[]:,"0123456789-+.eEtruefalsn')
-    ALLOWED[ch.charCodeAt(0)] = 1;
+// What a byte outside strings is. Only whitespace, structure, numbers and the letters of true/false/null are allowed;
+// CLOSE, COMMA and SPACE (the kinds from CLOSE on) end a bare scalar.
+const BAD = 0;
+const SCALAR = 1;
+const QUOTE = 2;
+const OPEN = 3;
+const COLON = 4;
+const CLOSE = 5;
+const COMMA = 6;
+const SPACE = 7;
+const BYTE_KIND = new Uint8Array(256);
+for (const ch of '0123456789-+.eEtruefalsn')
+    BYTE_KIND[ch.charCodeAt(0)] = SCALAR;
+for (const [chars, kind] of [
+    ['"', QUOTE],
+    ['{[', OPEN],
+    [':', COLON],
+    ['}]', CLOSE],
+    [',', COMMA],
+    [' \t\r\n', SPACE],
+])
+    for (const ch of chars)
+        BYTE_KIND[ch.charCodeAt(0)] = kind;
 var Cap;
 (function (Cap) {
     Cap[Cap["None"] = 0] = "None";
@@ -29515,12 +29557,11 @@ class scan_PlanScanner {
     get documents() {
         return this.docIndex + 1;
     }
+    /** Feeds the next chunk of input (any split, even inside a string or an escape). Throws PlanFormatError. */
     write(buf) {
-        const h = this.handler;
         const n = buf.length;
         let i = 0;
         while (i < n) {
-            const c = buf[i];
             if (this.inString) {
                 // Strings are most of a plan: jump from quote to quote with the native indexOf.
                 if (this.escape) {
@@ -29530,126 +29571,147 @@ class scan_PlanScanner {
                 }
                 const q = buf.indexOf(0x22, i);
                 if (q === -1) {
-                    let k = n - 1;
-                    while (k >= i && buf[k] === 0x5c)
-                        k--;
-                    this.escape = (n - 1 - k) % 2 === 1; // an odd run of backslashes escapes the next chunk's first byte
+                    this.escape = backslashRun(buf, n - 1, i) % 2 === 1; // it escapes the next chunk's first byte
                     break;
                 }
-                let k = q - 1;
-                while (k >= i && buf[k] === 0x5c)
-                    k--;
-                if ((q - 1 - k) % 2 === 1) {
-                    i = q + 1; // an escaped quote: still inside the string
-                    continue;
-                }
-                this.inString = false;
-                if (this.keyCapture) {
-                    this.keyCapture = false;
-                    const raw = this.take(buf, q + 1);
-                    this.currentKey = decodeKey(raw);
-                }
-                else if (this.cap === Cap.Str && this.depth === this.capDepth) {
-                    this.finish(buf, q + 1);
-                }
-                i = q + 1;
+                if (backslashRun(buf, q - 1, i) % 2 === 0)
+                    this.closeString(buf, q);
+                i = q + 1; // after the closing quote, or after an escaped quote (still inside the string)
                 continue;
             }
             if (this.depth === 0) {
                 i = this.betweenDocuments(buf, i);
                 continue;
             }
-            if (ALLOWED[c] === 0)
+            // One byte outside strings, inside a document.
+            const c = buf[i];
+            const kind = BYTE_KIND[c];
+            if (kind === BAD)
                 this.fail(`unexpected ${describeByte(c)}`, i);
-            if (this.cap === Cap.Scalar &&
-                (c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) {
-                this.finish(buf, i);
-            }
-            switch (c) {
-                case 0x22: // "
+            if (this.cap === Cap.Scalar && kind >= CLOSE)
+                this.finish(buf, i); // ',', '}', ']' or whitespace end a scalar
+            switch (kind) {
+                case QUOTE:
                     this.inString = true;
-                    if (this.depth === 1 && this.expectKey) {
-                        this.expectKey = false;
-                        this.keyCapture = true;
-                        this.parts = [];
-                        this.capStart = i;
-                    }
-                    else if (this.cap === Cap.Pending && this.depth === this.capDepth) {
-                        this.start(Cap.Str, i);
-                    }
+                    if (this.depth === 1 || this.cap === Cap.Pending)
+                        this.openString(i);
                     break;
-                case 0x7b: // {
-                case 0x5b: // [
+                case OPEN:
+                    this.open(c, i);
+                    break;
+                case CLOSE:
+                    this.close(c, buf, i);
+                    break;
+                case COMMA:
+                    if (this.depth === 1)
+                        this.comma();
+                    break;
+                case COLON:
+                    if (this.depth === 1)
+                        this.colon();
+                    break;
+                case SPACE:
+                    if (this.cap === Cap.Container)
+                        this.capWhitespace = true;
+                    break;
+                default: // a byte of a number, true, false or null
                     if (this.cap === Cap.Pending && this.depth === this.capDepth)
-                        this.start(Cap.Container, i);
-                    if (this.depth === 1 && this.handling === 'elements' && this.cap === Cap.None) {
-                        if (c === 0x5b) {
-                            this.cap = Cap.Pending;
-                            this.capDepth = 2;
-                        }
-                        else {
-                            this.handling = 'skip';
-                        }
-                    }
-                    if (this.depth >= this.stack.length) {
-                        const grown = new Uint8Array(this.stack.length * 2);
-                        grown.set(this.stack);
-                        this.stack = grown;
-                    }
-                    this.stack[this.depth] = c === 0x7b ? OBJ : ARR;
-                    this.depth++;
-                    break;
-                case 0x7d: // }
-                case 0x5d: // ]
-                    if (this.stack[this.depth - 1] !== (c === 0x7d ? OBJ : ARR))
-                        this.fail(`unexpected ${describeByte(c)}`, i);
-                    this.depth--;
-                    if (this.cap === Cap.Container && this.depth === this.capDepth) {
-                        this.finish(buf, i + 1);
-                    }
-                    else if (this.cap === Cap.Pending && this.depth < this.capDepth) {
-                        this.cap = Cap.None; // the array whose elements we wanted has closed
-                    }
-                    if (this.depth === 1) {
-                        if (this.handling === 'elements' && this.cap === Cap.None)
-                            this.handling = 'skip';
-                    }
-                    else if (this.depth === 0) {
-                        h.documentEnd(this.docIndex);
-                    }
-                    break;
-                case 0x2c: // ,
-                    if (this.depth === 1 && this.stack[0] === OBJ) {
-                        this.expectKey = true;
-                        this.handling = 'skip';
-                    }
-                    break;
-                case 0x3a: // :
-                    if (this.depth === 1 && this.stack[0] === OBJ) {
-                        this.handling = h.key(this.currentKey);
-                        if (this.handling === 'capture') {
-                            this.cap = Cap.Pending;
-                            this.capDepth = 1;
-                        }
-                    }
-                    break;
-                default:
-                    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
-                        if (this.cap === Cap.Container)
-                            this.capWhitespace = true;
-                    }
-                    else if (this.cap === Cap.Pending && this.depth === this.capDepth) {
                         this.start(Cap.Scalar, i);
-                    }
             }
             i++;
         }
+        this.carry(buf, n);
+        this.offset += n;
+    }
+    /** The string's closing quote at q: ends a top-level key, or a captured string value. */
+    closeString(buf, q) {
+        this.inString = false;
+        if (this.keyCapture) {
+            this.keyCapture = false;
+            this.currentKey = decodeKey(this.take(buf, q + 1));
+        }
+        else if (this.cap === Cap.Str && this.depth === this.capDepth) {
+            this.finish(buf, q + 1);
+        }
+    }
+    /** A string starts: a top-level key (captured for its name), a captured string value, or any other string. */
+    openString(i) {
+        if (this.depth === 1 && this.expectKey) {
+            this.expectKey = false;
+            this.keyCapture = true;
+            this.parts = [];
+            this.capStart = i;
+        }
+        else if (this.cap === Cap.Pending && this.depth === this.capDepth) {
+            this.start(Cap.Str, i);
+        }
+    }
+    /** `{` or `[`: maybe the start of a captured value, or of the array whose elements are wanted. */
+    open(c, i) {
+        if (this.cap === Cap.Pending && this.depth === this.capDepth)
+            this.start(Cap.Container, i);
+        if (this.depth === 1 && this.handling === 'elements' && this.cap === Cap.None) {
+            if (c === 0x5b) {
+                this.cap = Cap.Pending;
+                this.capDepth = 2;
+            }
+            else {
+                this.handling = 'skip';
+            }
+        }
+        if (this.depth >= this.stack.length)
+            this.grow();
+        this.stack[this.depth] = c === 0x7b ? OBJ : ARR;
+        this.depth++;
+    }
+    /** Doubles the bracket stack (nesting deeper than it holds). */
+    grow() {
+        const grown = new Uint8Array(this.stack.length * 2);
+        grown.set(this.stack);
+        this.stack = grown;
+    }
+    /** `}` or `]`: must match its opener; may end a captured value, the wanted array, or the document. */
+    close(c, buf, i) {
+        if (this.stack[this.depth - 1] !== (c === 0x7d ? OBJ : ARR))
+            this.fail(`unexpected ${describeByte(c)}`, i);
+        this.depth--;
+        if (this.cap === Cap.Container && this.depth === this.capDepth) {
+            this.finish(buf, i + 1);
+        }
+        else if (this.cap === Cap.Pending && this.depth < this.capDepth) {
+            this.cap = Cap.None; // the array whose elements we wanted has closed
+        }
+        if (this.depth === 1) {
+            if (this.handling === 'elements' && this.cap === Cap.None)
+                this.handling = 'skip';
+        }
+        else if (this.depth === 0) {
+            this.handler.documentEnd(this.docIndex);
+        }
+    }
+    /** `,`: in the top-level object, the next string is a key. */
+    comma() {
+        if (this.depth === 1 && this.stack[0] === OBJ) {
+            this.expectKey = true;
+            this.handling = 'skip';
+        }
+    }
+    /** `:` after a top-level key: the handler decides what happens to its value. */
+    colon() {
+        if (this.depth !== 1 || this.stack[0] !== OBJ)
+            return;
+        this.handling = this.handler.key(this.currentKey);
+        if (this.handling === 'capture') {
+            this.cap = Cap.Pending;
+            this.capDepth = 1;
+        }
+    }
+    /** A capture still open at the chunk's end keeps its part of the chunk (copied: the caller may reuse its buffer). */
+    carry(buf, n) {
         if (this.cap >= Cap.Container || this.keyCapture) {
-            // Copy: the caller may reuse its chunk buffer.
             this.parts.push(Buffer.from(buf.subarray(this.capStart, n)));
             this.capStart = 0;
         }
-        this.offset += n;
     }
     /** Call at end of input: throws when a document is unfinished. */
     end() {
@@ -29658,7 +29720,8 @@ class scan_PlanScanner {
         if (this.cap === Cap.Scalar)
             this.fail('truncated: the input ends inside a value', 0);
         if (this.depth > 0 || this.inString) {
-            this.fail(`truncated: the input ends ${this.inString ? 'inside a string' : `with ${this.depth} unclosed bracket${this.depth === 1 ? '' : 's'}`}`, 0);
+            const brackets = `with ${this.depth} unclosed bracket${this.depth === 1 ? '' : 's'}`;
+            this.fail(`truncated: the input ends ${this.inString ? 'inside a string' : brackets}`, 0);
         }
     }
     betweenDocuments(buf, i) {
@@ -29702,7 +29765,8 @@ class scan_PlanScanner {
         this.noiseLine = null;
         const looksLikeWrapper = /^(\[command\]|::|%0A|%0D)/i.test(line);
         if (!looksLikeWrapper) {
-            throw new PlanFormatError(`${this.docIndex < 0 ? 'does not start with JSON' : 'unexpected text after a JSON document'}: ${JSON.stringify(line.slice(0, 40))}`);
+            throw new PlanFormatError(`${this.docIndex < 0 ? 'does not start with JSON' : 'unexpected text after a JSON document'}: ` +
+                JSON.stringify(line.slice(0, 40)));
         }
         this.handler.noise(line);
     }
@@ -29736,6 +29800,13 @@ class scan_PlanScanner {
             ? `${problem} (after ${this.offset} bytes)`
             : `${problem} at byte ${at}`);
     }
+}
+/** How many backslashes end at `last` (counting down, not below `first`). */
+function backslashRun(buf, last, first) {
+    let k = last;
+    while (k >= first && buf[k] === 0x5c)
+        k--;
+    return last - k;
 }
 function decodeKey(raw) {
     // raw includes both quotes. Keys in plans are plain ASCII; fall back to JSON for escapes.
@@ -29939,10 +30010,12 @@ class PlanCollector {
             keys.has('resource_drift');
         if (!isPlan) {
             if (keys.has('values'))
-                throw where('is `terraform show -json` of the state, not of a plan: pass a saved plan file (`terraform plan -out=tfplan`, then `terraform show -json tfplan`)');
+                throw where('is `terraform show -json` of the state, not of a plan: pass a saved plan file ' +
+                    '(`terraform plan -out=tfplan`, then `terraform show -json tfplan`)');
             if (keys.size === 0)
                 throw where('is an empty JSON object, not a plan');
-            throw where(`is not a Terraform plan (top-level keys: ${[...keys].slice(0, 6).join(', ')}; a plan has resource_changes or planned_values)`);
+            throw where(`is not a Terraform plan (top-level keys: ${[...keys].slice(0, 6).join(', ')}; ` +
+                'a plan has resource_changes or planned_values)');
         }
         const warnings = [];
         const version = header.formatVersion ?? header.planFormatVersion;
@@ -29960,7 +30033,8 @@ class PlanCollector {
             warnings.push(`HCP Terraform redacted plan JSON (plan_format_version ${header.planFormatVersion}): read as format 1.x`);
         }
         if (header.errored === true) {
-            throw where('is an errored plan: terraform could not finish planning, so the changes are incomplete; fix the errors `terraform plan` printed and plan again');
+            throw where('is an errored plan: terraform could not finish planning, so the changes are incomplete; ' +
+                'fix the errors `terraform plan` printed and plan again');
         }
         if (header.complete === false)
             warnings.push('the plan is incomplete (complete=false): another plan and apply will be needed after this one');
@@ -29989,7 +30063,8 @@ const DEFERRAL_REASONS = {
 function deferredWarning(deferred) {
     const shown = deferred.slice(0, 5).map((d) => `${d.address} (${DEFERRAL_REASONS[d.reason] ?? d.reason})`);
     const more = deferred.length > 5 ? ` and ${deferred.length - 5} more` : '';
-    return `terraform deferred ${deferred.length} change(s) that are not in this plan and are not assessed here: ${shown.join(', ')}${more}. Plan and review again after this apply.`;
+    return (`terraform deferred ${deferred.length} change(s) that are not in this plan and are not assessed here: ` +
+        `${shown.join(', ')}${more}. Plan and review again after this apply.`);
 }
 function typeFromAddress(address) {
     const parts = address.replace(/\[[^\]]*\]/g, '').split('.');
@@ -30004,7 +30079,8 @@ function pickDecoder(head, warnings) {
         return { decode: (b) => b, skip: 3 };
     }
     const utf16 = (label, skip, why) => {
-        warnings.push(`the file is ${why} (as PowerShell's \`>\` writes it); decoded. Prefer \`terraform show -json tfplan | Out-File -Encoding utf8\` or bash`);
+        warnings.push(`the file is ${why} (as PowerShell's \`>\` writes it); decoded. ` +
+            'Prefer `terraform show -json tfplan | Out-File -Encoding utf8` or bash');
         const decoder = new TextDecoder(label, { fatal: false });
         return { decode: (b, final) => Buffer.from(decoder.decode(b, { stream: !final }), 'utf8'), skip };
     };
@@ -30023,7 +30099,8 @@ function finish(scanner, collector, warnings, bytes) {
     if (collector.documents.length === 0)
         throw new PlanFormatError('holds no JSON document');
     if (collector.noise.length > 0) {
-        warnings.push(`skipped ${collector.noise.length} line(s) of GitHub workflow-command noise around the JSON (hashicorp/setup-terraform's wrapper): set \`terraform_wrapper: false\``);
+        warnings.push(`skipped ${collector.noise.length} line(s) of GitHub workflow-command noise around the JSON ` +
+            "(hashicorp/setup-terraform's wrapper): set `terraform_wrapper: false`");
     }
     return { documents: collector.documents, warnings, bytes };
 }
@@ -30083,116 +30160,6 @@ function loadPlanText(input, options = {}) {
         scanner.write(decode(buf.subarray(skip), true));
     }
     return finish(scanner, collector, warnings, buf.length);
-}
-
-// EXTERNAL MODULE: ../../packages/shared/src/report/index.ts
-var report = __nccwpck_require__(787);
-;// CONCATENATED MODULE: ../../packages/shared/src/nat/types.ts
-const ROLES = [
-    'instance',
-    'gateway',
-    'eip',
-    'association',
-    'route',
-    'security',
-    'iam',
-    'imagebuilder',
-    'asg',
-];
-/** The mode a NAT of this kind gives; undefined for a private NAT gateway (no internet egress). */
-function types_modeOf(kind) {
-    if (kind === 'zonal-gateway')
-        return 'gateway';
-    if (kind === 'regional-gateway')
-        return 'regional-gateway';
-    if (kind === 'instance' || kind === 'interface')
-        return 'instance';
-    return undefined; // private NAT gateways give no internet egress
-}
-
-// EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts
-var src_inputs = __nccwpck_require__(4296);
-;// CONCATENATED MODULE: ../../packages/shared/src/plan/values.ts
-/** What `shownValue` returns in place of a sensitive value. */
-const values_SENSITIVE_TEXT = '(sensitive)';
-/** The value as a plain object, or undefined. */
-function asObj(v) {
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
-}
-/** Does an after_unknown / *_sensitive marker mark anything (true itself, or true anywhere inside)? */
-function marksAny(marker) {
-    if (marker === true)
-        return true;
-    if (!marker || typeof marker !== 'object')
-        return false;
-    return Object.values(marker).some(marksAny);
-}
-function step(v, key) {
-    if (Array.isArray(v))
-        return typeof key === 'number' ? v[key] : undefined;
-    return asObj(v)?.[String(key)];
-}
-/** Is the value at `path` covered by `marker`: marked itself, under a marked ancestor, or marking anything inside? */
-function markedAt(marker, path) {
-    let m = marker;
-    for (const key of path) {
-        if (m === true)
-            return true;
-        if (!m || typeof m !== 'object')
-            return false;
-        m = step(m, key);
-    }
-    return marksAny(m);
-}
-function sides(rc, side) {
-    const c = rc.change;
-    return side === 'before'
-        ? { value: c.before, marker: c.before_sensitive }
-        : { value: c.after, marker: c.after_sensitive };
-}
-/** The value at `path` on one side, for matching and decisions only: never for display (use shownValue). */
-function rawValue(rc, side, path) {
-    let v = sides(rc, side).value;
-    for (const key of path)
-        v = step(v, key);
-    return v;
-}
-/** A non-empty string at `path`, for matching only (ids, allocation ids); undefined otherwise. */
-function rawString(rc, side, path) {
-    const v = rawValue(rc, side, path);
-    return typeof v === 'string' && v !== '' ? v : undefined;
-}
-/** Is the value at `path` unknown until apply (after side)? */
-function unknownAt(rc, path) {
-    let m = rc.change.after_unknown;
-    for (const key of path) {
-        if (m === true)
-            return true;
-        if (!m || typeof m !== 'object')
-            return false;
-        m = step(m, key);
-    }
-    return m === true;
-}
-/**
- * The text to show for the value at `path` on `side`: "(sensitive)" when terraform marks it (at any depth),
- * the value as text when it is a string, number or boolean (a list of those is joined with ", "), and
- * undefined when it is absent, null, empty, or a structure (structures are never shown).
- */
-function values_shownValue(rc, side, path) {
-    const { value, marker } = sides(rc, side);
-    if (markedAt(marker, path))
-        return values_SENSITIVE_TEXT;
-    let v = value;
-    for (const key of path)
-        v = step(v, key);
-    if (typeof v === 'string')
-        return v === '' ? undefined : v;
-    if (typeof v === 'number' || typeof v === 'boolean')
-        return String(v);
-    if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' || typeof x === 'number'))
-        return v.join(', ');
-    return undefined;
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/keys.ts
@@ -30963,6 +30930,156 @@ function azTopologies(model) {
     });
 }
 
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/change.ts
+/**
+ * Plan-format facts about one resource change that do not depend on what the resource is: which top-level
+ * attributes change, and which ones force the replacement. Source: terraform's JSON output format, "Resource
+ * Changes" and "Change Representation" (https://developer.hashicorp.com/terraform/internals/json-format).
+ */
+
+
+/**
+ * The top-level attribute names whose value differs between `change.before` and `change.after`, or that
+ * `after_unknown` marks (anywhere inside), sorted. A name absent on one side counts as null there. Names only:
+ * the values are never returned.
+ */
+function changedAttributes(rc) {
+    const before = asObj(rc.change.before) ?? {};
+    const after = asObj(rc.change.after) ?? {};
+    const unknown = asObj(rc.change.after_unknown) ?? {};
+    const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
+    return [...names]
+        .filter((n) => marksAny(unknown[n]) || canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null))
+        .sort();
+}
+/**
+ * The top-level attribute of each `change.replace_paths` entry (terraform ≥ 1.2: the paths whose change forces the
+ * replacement), in plan order; [] when the plan has none or does not say.
+ */
+function replacePaths(rc) {
+    const paths = rc.change.replace_paths;
+    return Array.isArray(paths) ? paths.filter(Array.isArray).map((p) => String(p[0])) : [];
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/facts.ts
+/**
+ * Named reads of the NAT attributes plan-guard's rules need from a plan's resource changes, so that nat/ stays
+ * the only reader of NAT attributes in plan JSON. Two kinds, as plan/values.ts has them: `shown…` and `…Text`
+ * return text for a person (through `shownValue`: a value terraform marks sensitive comes back "(sensitive)");
+ * every other reader returns values for matching and decisions only, never to be put into text.
+ *
+ * Attribute names are the hashicorp/aws provider's: aws_instance (ami, availability_zone, source_dest_check),
+ * aws_nat_gateway (connectivity_type), aws_eip (allocation_id, id, public_ip, instance, network_interface),
+ * aws_launch_template (image_id), aws_route (nat_gateway_id, network_interface_id, instance_id) and
+ * aws_route_table's inline `route` blocks.
+ */
+
+
+
+
+/** The availability_zone of an aws_instance change, for display: the after side's, else the before side's. */
+function shownAvailabilityZone(rc) {
+    return values_shownValue(rc, 'after', ['availability_zone']) ?? values_shownValue(rc, 'before', ['availability_zone']);
+}
+/** Is the aws_nat_gateway on `side` a private NAT gateway (connectivity_type = "private": no internet egress)? */
+function isPrivateGateway(rc, side) {
+    return rawValue(rc, side, ['connectivity_type']) === 'private';
+}
+/** An aws_eip's public_ip on `side`, for display. */
+function shownPublicIp(rc, side) {
+    return values_shownValue(rc, side, ['public_ip']);
+}
+/** The allocation ids an aws_eip change names on `side` (allocation_id, then id; empty ones left out). Matching. */
+function eipAllocationIds(rc, side) {
+    return [rawString(rc, side, ['allocation_id']), rawString(rc, side, ['id'])].filter((a) => !!a);
+}
+/** The instance / network interface an aws_eip is associated with on `side` (instance, network_interface). Matching. */
+function eipTargetIds(rc, side) {
+    return ['instance', 'network_interface'].map((k) => rawString(rc, side, [k])).filter((t) => !!t);
+}
+/** The NAT egress evidence of one or more topologies (a plan's before and after side). */
+function natEgressEvidence(models) {
+    const allocations = new Set();
+    const natIds = new Set();
+    for (const m of models) {
+        for (const n of m.nats) {
+            n.allocationIds.forEach((a) => allocations.add(a));
+            n.ids.forEach((i) => natIds.add(i));
+        }
+    }
+    for (const m of models)
+        for (const c of m.claims)
+            if (c.allocationId && c.targetIds.some((t) => natIds.has(t)))
+                allocations.add(c.allocationId);
+    return { allocations, natIds };
+}
+/** Is the aws_eip (before side) held by a NAT, or associated with one, according to `evidence`? */
+function eipHeldByNat(rc, evidence) {
+    return (eipAllocationIds(rc, 'before').some((a) => evidence.allocations.has(a)) ||
+        eipTargetIds(rc, 'before').some((t) => evidence.natIds.has(t)));
+}
+/** The ami of an aws_instance change on `side` (undefined when absent). Matching only. */
+function amiOf(rc, side) {
+    return rawValue(rc, side, ['ami']);
+}
+/** The ami of an aws_instance change on `side`, for display. */
+function shownAmi(rc, side) {
+    return values_shownValue(rc, side, ['ami']);
+}
+/**
+ * Does the aws_instance change launch from another AMI? True when replace_paths names `ami`, when the ami is
+ * unknown until apply, or when both sides give an ami and they differ.
+ */
+function amiChanges(rc) {
+    const [before, after] = [amiOf(rc, 'before'), amiOf(rc, 'after')];
+    return (replacePaths(rc).includes('ami') ||
+        unknownAt(rc, ['ami']) ||
+        (before !== undefined && after !== undefined && before !== after));
+}
+/** Does the instance or interface on `side` have source_dest_check = true (EC2 then drops forwarded traffic)? */
+function sourceDestCheckOn(rc, side) {
+    return rawValue(rc, side, ['source_dest_check']) === true;
+}
+/** The image_id of an aws_launch_template change on `side`, for display. */
+function shownImageId(rc, side) {
+    return values_shownValue(rc, side, ['image_id']);
+}
+/**
+ * "nat_gateway_id=…" (or network_interface_id / instance_id): the first NAT target set on a route's `side`, with
+ * its value for display; for an aws_route_table, its inline 0.0.0.0/0 NAT route's. '' when there is none.
+ */
+function routeTargetText(rc, side) {
+    const obj = asObj(rawValue(rc, side, []));
+    const path = rc.type === 'aws_route_table' ? ['route', inlineNatRouteIndex(obj)] : [];
+    if (rc.type === 'aws_route_table' && inlineNatRouteIndex(obj) < 0)
+        return '';
+    for (const t of NAT_TARGETS) {
+        const v = values_shownValue(rc, side, [...path, t]);
+        if (v)
+            return `${t}=${v}`;
+    }
+    return '';
+}
+/**
+ * Is the NAT route there on `side`? An aws_route: the route exists on that side. An aws_route_table: it has an
+ * inline 0.0.0.0/0 route through a NAT.
+ */
+function hasNatRoute(rc, side) {
+    if (rc.type === 'aws_route_table')
+        return inlineNatRouteIndex(asObj(rawValue(rc, side, []))) >= 0;
+    const value = rawValue(rc, side, []);
+    return value !== null && value !== undefined;
+}
+/**
+ * Does a route update move the NAT route to another target? An aws_route: a NAT target attribute is among
+ * `changed` (plan/change.ts changedAttributes). An aws_route_table: its inline `route` blocks differ.
+ */
+function natRouteRetargeted(rc, changed) {
+    if (rc.type !== 'aws_route_table')
+        return NAT_TARGETS.some((t) => changed.includes(t));
+    return (canonicalJson(rawValue(rc, 'before', ['route']) ?? null) !== canonicalJson(rawValue(rc, 'after', ['route']) ?? null));
+}
+
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/index.ts
 /**
  * The NAT domain model: one model of a VPC's NAT (types.ts), built from a plan's before or after side
@@ -30983,46 +31100,95 @@ function azTopologies(model) {
 
 
 
-;// CONCATENATED MODULE: ../../packages/shared/src/plan/classify.ts
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/types.ts
+const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'];
+/** 0 (none) … 4 (critical). */
+function severityRank(s) {
+    return SEVERITIES.indexOf(s);
+}
+/** AZ keys in order: numeric keys in number order, then string keys (code-unit order). */
+function compareKeys(a, b) {
+    const na = /^\d+$/.test(a) ? Number(a) : NaN;
+    const nb = /^\d+$/.test(b) ? Number(b) : NaN;
+    if (!Number.isNaN(na) && !Number.isNaN(nb))
+        return na - nb;
+    if (!Number.isNaN(na))
+        return -1;
+    if (!Number.isNaN(nb))
+        return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/context.ts
 /**
- * Classifies a plan's changes for NAT egress risk. Whole-environment events (mode switches, Elastic IPs
- * changing hands inside one apply, quiesce) come from comparing the NAT topology model of the plan's before
- * and after sides (topology/model.ts); every other NAT change gets one finding, grouped with the changes of the
- * same AZ key that it explains. Every value shown comes from plan/values.ts `shownValue` (sensitive-aware).
+ * What every rule reviews: the plan's NAT changes as items (with their linked AZ keys), the NAT topology of the
+ * plan's before and after side and their comparison (nat/), and the facts several rules share.
  */
 
 
 
 
-
-
-const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'];
-function severityRank(s) {
-    return SEVERITIES.indexOf(s);
-}
-/** Attributes whose in-place update stops (or stops routing on) an EC2 instance. */
-const STOPPING_ATTRS = [
-    'instance_type',
-    'user_data',
-    'user_data_base64',
-    'ebs_optimized',
-    'cpu_options',
-    'cpu_core_count',
-    'cpu_threads_per_core',
-    'hibernation',
-    'enclave_options',
-    'metadata_options',
-];
-const IMAGEBUILDER_CONTENT = new Set(['aws_imagebuilder_component', 'aws_imagebuilder_image_recipe']);
 const TAG_ATTRS = new Set(['tags', 'tags_all']);
-const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
-const ROLLBACK = report/* ROLLBACK_LEVER_LINE */.Hl;
-const NO_IMPACT = 'No egress impact expected.';
-const MODE_TEXT = {
-    gateway: 'gateway',
-    'regional-gateway': 'regional gateway',
-    instance: 'instance',
-};
+/** Does the update change tags only? */
+function tagsOnly(it) {
+    return it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
+}
+/** The items: every change with a NAT role except reads and no-ops that are neither moved nor imported. */
+function itemsOf(roles, keyOf) {
+    const items = [];
+    for (const [rc, role] of roles) {
+        const kind = actionKind(rc.change.actions);
+        if (kind === 'read' || (kind === 'no-op' && !rc.previous_address && !rc.change.importing))
+            continue;
+        items.push({ rc, role, kind, key: keyOf(rc), changed: kind === 'update' ? changedAttributes(rc) : [] });
+    }
+    return items;
+}
+function zonesByKey(items) {
+    const azByKey = new Map();
+    for (const it of items) {
+        if (it.rc.type !== 'aws_instance' || azByKey.has(it.key))
+            continue;
+        const az = shownAvailabilityZone(it.rc);
+        if (az)
+            azByKey.set(it.key, az);
+    }
+    return azByKey;
+}
+/**
+ * Builds the context of one plan: NAT roles (nat/roles.ts, with the operator's address patterns), both sides'
+ * topologies with their AZ keys linked (nat/keys.ts), their comparison (nat/compare.ts) and the items.
+ */
+function reviewContext(changes, options = {}) {
+    const roles = natRoles(changes, options);
+    const before = modelFromPlan(changes, roles, 'before');
+    const after = modelFromPlan(changes, roles, 'after');
+    const linked = linkKeys(roles, compareKeys);
+    const keyOf = (rc) => linked.get(azKeyOf(rc)) ?? azKeyOf(rc);
+    for (const node of [...before.nats, ...after.nats, ...before.routes, ...after.routes])
+        node.key = linked.get(node.key) ?? node.key;
+    const cmp = compareModels(before, after);
+    const items = itemsOf(roles, keyOf);
+    const itemByChange = new Map(items.map((i) => [i.rc, i]));
+    return {
+        changes,
+        options,
+        items,
+        before,
+        after,
+        cmp,
+        azByKey: zonesByKey(items),
+        itemOf: (n) => (n.rc ? itemByChange.get(n.rc) : undefined),
+        evidence: natEgressEvidence([before, after]),
+        handoverTakers: [...new Set(cmp.handovers.map((h) => h.to))],
+        crossHandovers: cmp.handovers.filter((h) => h.to !== h.from.rc?.address),
+    };
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/finding.ts
+/** From a rule's draft to the finding plan-guard reports: its keys, AZs, and terraform's own notes on the changes. */
+
 /**
  * Terraform's `action_reason` values worded (terraform JSON output format, "Resource Changes"). The common
  * replace_because_cannot_update is left out: replace_paths already says which argument forces it.
@@ -31038,398 +31204,177 @@ const REASONS = {
     delete_because_each_key: 'its for_each key is no longer in the map or set',
     delete_because_no_move_target: "its moved block's target is not in the configuration",
 };
-function changedAttrs(rc) {
-    const before = asObj(rc.change.before) ?? {};
-    const after = asObj(rc.change.after) ?? {};
-    const unknown = asObj(rc.change.after_unknown) ?? {};
-    const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
-    return [...names]
-        .filter((n) => marksAny(unknown[n]) || canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null))
-        .sort();
-}
-function replacePaths(rc) {
-    const paths = rc.change.replace_paths;
-    return Array.isArray(paths) ? paths.filter(Array.isArray).map((p) => String(p[0])) : [];
-}
-/** "nat_gateway_id=…" for a route's NAT target on one side (value through shownValue), or ''. */
-function routeTarget(rc, side) {
-    const obj = asObj(rawValue(rc, side, []));
-    const path = rc.type === 'aws_route_table' ? ['route', inlineNatRouteIndex(obj)] : [];
-    if (rc.type === 'aws_route_table' && inlineNatRouteIndex(obj) < 0)
-        return '';
-    for (const t of NAT_TARGETS) {
-        const v = values_shownValue(rc, side, [...path, t]);
-        if (v)
-            return `${t}=${v}`;
-    }
-    return '';
-}
-function verb(kind) {
-    return ({
-        create: 'created',
-        delete: 'deleted',
-        update: 'updated',
-        replace: 'replaced',
-        forget: 'removed from state',
-    }[kind] ?? kind);
-}
-/** Numeric keys in number order, then string keys. */
-function compareKeys(a, b) {
-    const na = /^\d+$/.test(a) ? Number(a) : NaN;
-    const nb = /^\d+$/.test(b) ? Number(b) : NaN;
-    if (!Number.isNaN(na) && !Number.isNaN(nb))
-        return na - nb;
-    if (!Number.isNaN(na))
-        return -1;
-    if (!Number.isNaN(nb))
-        return 1;
-    return a < b ? -1 : a > b ? 1 : 0;
+/** " Terraform's reason: …." and " Moved (moved block): …." for the group's changes, or ''. */
+function terraformNotes(group) {
+    const reasons = [...new Set(group.map((g) => REASONS[g.rc.action_reason ?? '']).filter(Boolean))];
+    const moved = group
+        .filter((g) => g.rc.previous_address && g.rc.previous_address !== g.rc.address)
+        .map((g) => `${g.rc.address} was ${g.rc.previous_address}`);
+    return [
+        reasons.length ? ` Terraform's reason: ${reasons.join('; ')}.` : '',
+        moved.length ? ` Moved (moved block): ${moved.join(', ')}.` : '',
+    ].join('');
 }
 /**
- * What shows an Elastic IP to be NAT egress: the allocation ids NAT gateways, instances and interfaces hold, and
- * the ids of NATs an address can be associated with (on either side of the plan).
+ * The finding of a draft: the group's addresses (plan order, once each), AZ keys (key order), the AZs those keys
+ * show (`azByKey`), and terraform's action_reason and moved-from address appended to `why`.
  */
-function natEvidence(models) {
-    const allocations = new Set();
-    const natIds = new Set();
-    for (const m of models) {
-        for (const n of m.nats) {
-            n.allocationIds.forEach((a) => allocations.add(a));
-            n.ids.forEach((i) => natIds.add(i));
-        }
-    }
-    for (const m of models)
-        for (const c of m.claims)
-            if (c.allocationId && c.targetIds.some((t) => natIds.has(t)))
-                allocations.add(c.allocationId);
-    return { allocations, natIds };
-}
-/** Is the Elastic IP shown by anything in the plan to be NAT egress (held by a NAT, associated with one, or named so)? */
-function natEgressEip(it, evidence, explicitPattern) {
-    if (explicitPattern || natNamed(it.rc))
-        return true;
-    const ids = [rawString(it.rc, 'before', ['allocation_id']), rawString(it.rc, 'before', ['id'])];
-    const targets = ['instance', 'network_interface'].map((k) => rawString(it.rc, 'before', [k]));
-    return ids.some((a) => !!a && evidence.allocations.has(a)) || targets.some((t) => !!t && evidence.natIds.has(t));
-}
-function classifyChanges(changes, options = {}) {
-    const roles = natRoles(changes, options);
-    const before = modelFromPlan(changes, roles, 'before');
-    const after = modelFromPlan(changes, roles, 'after');
-    const linked = linkKeys(roles, compareKeys);
-    const keyOf = (rc) => linked.get(azKeyOf(rc)) ?? azKeyOf(rc);
-    for (const node of [...before.nats, ...after.nats, ...before.routes, ...after.routes])
-        node.key = linked.get(node.key) ?? node.key;
-    const cmp = compareModels(before, after);
-    const items = [];
-    for (const [rc, role] of roles) {
-        const kind = actionKind(rc.change.actions);
-        if (kind === 'read' || (kind === 'no-op' && !rc.previous_address && !rc.change.importing))
-            continue;
-        items.push({ rc, role, kind, key: keyOf(rc), changed: kind === 'update' ? changedAttrs(rc) : [], used: false });
-    }
-    const azByKey = new Map();
-    for (const it of items) {
-        if (it.rc.type !== 'aws_instance' || azByKey.has(it.key))
-            continue;
-        const az = values_shownValue(it.rc, 'after', ['availability_zone']) ?? values_shownValue(it.rc, 'before', ['availability_zone']);
-        if (az)
-            azByKey.set(it.key, az);
-    }
-    const findings = [];
-    const add = (severity, kind, title, group, why, action) => {
-        for (const g of group)
-            g.used = true;
-        const keys = [...new Set(group.map((g) => g.key))].sort(compareKeys);
-        const reasons = [...new Set(group.map((g) => REASONS[g.rc.action_reason ?? '']).filter(Boolean))];
-        const moved = group
-            .filter((g) => g.rc.previous_address && g.rc.previous_address !== g.rc.address)
-            .map((g) => `${g.rc.address} was ${g.rc.previous_address}`);
-        const extra = [
-            reasons.length ? ` Terraform's reason: ${reasons.join('; ')}.` : '',
-            moved.length ? ` Moved (moved block): ${moved.join(', ')}.` : '',
-        ].join('');
-        findings.push({
-            severity,
-            kind,
-            title,
-            addresses: [...new Set(group.map((g) => g.rc.address))],
-            keys,
-            azs: [...new Set(keys.map((k) => azByKey.get(k)).filter((a) => !!a))],
-            why: `${why}${extra}`,
-            action,
-        });
-    };
-    const pick = (pred) => items.filter((it) => !it.used && pred(it));
-    const sameKey = (it, pred) => pick((o) => o.key === it.key && o !== it && pred(o));
-    const tagsOnly = (it) => it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
-    const itemByChange = new Map(items.map((i) => [i.rc, i]));
-    const itemOf = (n) => (n.rc ? itemByChange.get(n.rc) : undefined);
-    const what = (it) => it.rc.type === 'aws_network_interface'
-        ? 'NAT network interface'
-        : it.rc.type === 'aws_nat_gateway'
-            ? 'NAT gateway'
-            : 'NAT instance';
-    // 0. Bookkeeping that changes no infrastructure: moved, imported, removed from state.
-    for (const it of pick((i) => i.kind === 'no-op' || i.kind === 'forget')) {
-        if (it.kind === 'forget') {
-            add('low', 'nat-forgotten', `${what(it)} removed from terraform state (removed block)`, [it], `${it.rc.address} leaves terraform state but is not destroyed: it keeps serving egress, and terraform no longer manages it.`, 'No egress impact expected. Manage or delete it outside this configuration from now on.');
-        }
-        else if (it.rc.change.importing) {
-            add('low', 'nat-imported', `NAT resource imported (${it.rc.address})`, [it], `${it.rc.address} is imported into terraform state; the infrastructure does not change.`, NO_IMPACT);
-        }
-        else {
-            add('low', 'nat-moved', `NAT resource moved to ${it.rc.address}`, [it], `${it.rc.address} is the same object under a new address (moved block): nothing is destroyed or re-created, so egress is not interrupted.`, NO_IMPACT);
-        }
-    }
-    for (const it of pick((i) => i.role === 'gateway' &&
-        rawValue(i.rc, i.kind === 'create' ? 'after' : 'before', ['connectivity_type']) === 'private')) {
-        add('low', 'private-nat-gateway-changed', `Private NAT gateway ${verb(it.kind)}`, [it], `${it.rc.address} is a private NAT gateway (connectivity_type = private): it gives no internet egress, so this is not an egress risk.`, 'Check the private (VPC-to-VPC or on-premises) traffic it translates.');
-    }
-    // 1. Elastic IPs: the outbound addresses everything outside depends on.
-    const evidence = natEvidence([before, after]);
-    for (const it of pick((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'))) {
-        const ip = values_shownValue(it.rc, 'before', ['public_ip']);
-        const gone = it.kind === 'delete' ? 'deleted' : 'replaced';
-        if (natEgressEip(it, evidence, !!options.patterns?.eip)) {
-            add('critical', `eip-${gone}`, `NAT Elastic IP ${gone}${ip ? ` (${ip})` : ''}`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: the outbound IP${ip ? ` ${ip}` : ''} is released for good, breaking SPF records, reverse DNS, partner allow-lists and the AWS port-25 unblock.`, 'Do not apply unless the IP change is intended: keep the EIP (prevent_destroy, or `terraform state mv` for a rename). If intended, update SPF, reverse DNS, allow-lists and request the port-25 unblock for the new IP first.');
-        }
-        else {
-            add('medium', `other-eip-${gone}`, `Elastic IP ${gone}${ip ? ` (${ip})` : ''}, not shown to be NAT egress`, [it], `${it.rc.address} is ${it.kind === 'delete' ? 'released' : 'released and re-allocated'}; nothing in this plan shows it to be a NAT's outbound address (no NAT gateway, NAT instance or NAT interface holds it), so NAT egress is not affected. Whatever uses the address loses it for good.`, 'Confirm nothing allow-lists this address. If it is NAT egress, name it in nat-address-patterns (eip=…) so plan-guard rates its loss critical.');
-        }
-    }
-    // 2. Whole-environment events, from the before/after topology models.
-    const handoverTakers = [...new Set(cmp.handovers.map((h) => h.to))];
-    const crossHandovers = cmp.handovers.filter((h) => h.to !== h.from.rc?.address);
-    const natGroup = (nodes) => nodes.map(itemOf).filter((i) => !!i && !i.used);
-    if (cmp.modeSwitch !== 'none') {
-        const [from, to] = cmp.modeSwitch.split('-to-');
-        const group = [
-            ...natGroup([...cmp.removed, ...cmp.added]),
-            ...pick((i) => ['association', 'asg', 'security', 'iam'].includes(i.role) && i.kind !== 'update'),
-            ...pick((i) => i.role === 'route' || (i.role === 'eip' && i.kind === 'update')),
-        ];
-        const race = handoverTakers.length > 0;
-        const toText = to === 'instance' ? 'NAT instances' : to === 'gateway' ? 'NAT gateways' : 'a regional NAT gateway';
-        add('high', 'mode-switch', `NAT mode switch: ${MODE_TEXT[from]} → ${MODE_TEXT[to]}${race ? ' (expect two applies)' : ''}`, group, race
-            ? `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the same Elastic IPs in the same apply. ${raceText(handoverTakers, changes)} Egress in the affected AZs is down from the route repoint until each new NAT has its address.`
-            : `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few minutes per AZ while the addresses and routes move. This direction has no EIP race: one apply.`, race
-            ? `Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once and converges to this plan), in a maintenance window.${to === 'instance' ? ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).' : ''} ${ROLLBACK}`
-            : MAINTENANCE);
-    }
-    else if (crossHandovers.length > 0) {
-        // A gateway replaced onto its own address is worded with the gateway (below); this is one resource taking another's.
-        const takers = [...new Set(crossHandovers.map((h) => h.to))];
-        const group = [...natGroup(crossHandovers.map((h) => h.from)), ...pick((i) => takers.includes(i.rc.address))];
-        add('high', 'eip-handover', 'Elastic IP taken from a deleting NAT gateway in the same apply (expect two applies)', group, `${crossHandovers.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ${raceText(takers, changes)}`, `Apply through the cutover action (it waits for the release, associates the address at once and converges to this plan), in a maintenance window. ${MAINTENANCE}`);
-    }
-    else if (cmp.removed.some((n) => types_modeOf(n.kind)) && cmp.removedRoutes.length > 0 && cmp.added.length === 0) {
-        const eipsKept = !items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
-        const gateways = cmp.removed.some((n) => n.kind.endsWith('gateway'));
-        add('high', 'quiesce', `Quiesce: NAT and private default routes destroyed${eipsKept ? ', Elastic IPs kept' : ''}`, [
-            ...natGroup(cmp.removed),
-            ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'delete'),
-        ], `The NAT ${gateways ? 'gateways' : 'instances'} and the private subnets' 0.0.0.0/0 routes are destroyed: every private workload in the affected AZs loses internet and AWS API egress until NAT is restored.${eipsKept ? ' The Elastic IPs are kept, so SPF and allow-lists survive.' : ''}`, 'Intended only for non-production cost saving (quiesced=true). Restore egress with quiesced=false and apply.');
-    }
-    else if (cmp.added.some((n) => types_modeOf(n.kind)) && cmp.addedRoutes.length > 0 && cmp.removed.length === 0) {
-        add('low', 'nat-restored', 'NAT and private default routes created (capacity only added)', [
-            ...natGroup(cmp.added),
-            ...pick((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'create'),
-        ], 'NAT and the private 0.0.0.0/0 routes are created where none existed (un-quiesce, a new environment or a new AZ): egress comes up, nothing existing is interrupted.', 'Run verify-egress after the apply.');
-    }
-    // 3. Regional NAT gateway in automatic mode: AWS chooses (and may add) the outbound addresses.
-    for (const n of after.nats.filter((x) => x.kind === 'regional-gateway' && x.regionalMode === 'automatic')) {
-        const it = itemOf(n);
-        const was = before.nats.find((b) => b.ref === n.ref);
-        if (!it || (was && was.regionalMode === 'automatic' && !it.rc.change.actions.includes('create')))
-            continue;
-        const eipsDestroyed = items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
-        add(eipsDestroyed ? 'critical' : 'high', 'regional-automatic-addresses', `Regional NAT gateway in automatic mode: outbound IPs chosen by AWS${eipsDestroyed ? ', and the old Elastic IPs are destroyed' : ''}`, [it], `${it.rc.address} has no availability_zone_address blocks, so AWS picks the AZs and the Elastic IPs${n.autoScalingIps ? ' and adds addresses under load (auto_scaling_ips)' : ''}: the outbound addresses are not yours to choose and can change or grow, which breaks allow-lists, SPF and reverse DNS that name specific IPs.${eipsDestroyed ? ' This plan also destroys Elastic IPs, so the old outbound addresses are gone for good.' : ''}`, 'For an environment whose outbound IPs are allow-listed, use manual mode: one availability_zone_address block per AZ with the existing allocation_ids (see the runbook, zonal → regional migration).');
-    }
-    // 4. Per-resource NAT events.
-    for (const it of pick((i) => (i.role === 'instance' || i.role === 'gateway') && !!i.rc.deposed)) {
-        add('high', `${it.role === 'gateway' ? 'nat-gateway' : 'nat-instance'}-deposed-deleted`, `Deposed ${what(it)} deleted (left by an unfinished create-before-destroy)`, [it], `${it.rc.address} has a deposed object (${it.rc.deposed}) left from an earlier create-before-destroy replacement that did not finish; this plan deletes it. Egress through it stops when it goes.${cmp.handovers.some((h) => h.from.rc === it.rc) ? ` The replacement at ${it.rc.address} reuses its allocation_id and is created before the deposed gateway is deleted (create_before_destroy), so it cannot get the address: ${raceText([it.rc.address], changes)}` : ''}`, MAINTENANCE);
-    }
-    for (const it of pick((i) => i.role === 'instance' && (i.kind === 'replace' || i.kind === 'delete'))) {
-        const eni = it.rc.type === 'aws_network_interface';
-        const related = sameKey(it, (o) => o.role === 'association' || (o.role === 'route' && o.kind !== 'create'));
-        if (it.kind === 'delete') {
-            add('high', eni ? 'nat-interface-deleted' : 'nat-instance-deleted', `${what(it)} deleted`, [it, ...related], `${it.rc.address} is destroyed: the private subnets routed through it lose egress.`, `${MAINTENANCE} ${ROLLBACK}`);
-            continue;
-        }
-        const paths = replacePaths(it.rc);
-        const amiBefore = values_shownValue(it.rc, 'before', ['ami']);
-        const amiAfter = values_shownValue(it.rc, 'after', ['ami']);
-        const [rawBefore, rawAfter] = [rawValue(it.rc, 'before', ['ami']), rawValue(it.rc, 'after', ['ami'])];
-        const amiChanged = !eni &&
-            (paths.includes('ami') ||
-                unknownAt(it.rc, ['ami']) ||
-                (rawBefore !== undefined && rawAfter !== undefined && rawBefore !== rawAfter));
-        const gap = it.rc.change.actions[0] === 'create'
-            ? ' (create-before-destroy shortens the gap, but the EIP and route still move)'
-            : '';
-        if (amiChanged) {
-            add('high', 'nat-ami-adopted', `New NAT AMI adopted: NAT instance replaced${amiBefore && amiAfter ? ` (${amiBefore} → ${amiAfter})` : ''}`, [it, ...related], `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance runs and has its EIP${gap}.`, `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${MAINTENANCE} ${ROLLBACK}`);
-        }
-        else {
-            add('high', eni ? 'nat-interface-replaced' : 'nat-instance-replaced', `${what(it)} replaced${paths.length > 0 ? ` (forced by ${paths.join(', ')})` : ''}`, [it, ...related], `${it.rc.address} is destroyed and re-created; egress in this AZ is down until the replacement forwards traffic and has its EIP${gap}.`, `${MAINTENANCE} ${ROLLBACK}`);
-        }
-    }
-    for (const it of pick((i) => i.role === 'instance' && i.kind === 'update')) {
-        const stopping = it.changed.filter((a) => STOPPING_ATTRS.includes(a));
-        if (it.changed.includes('source_dest_check') && rawValue(it.rc, 'after', ['source_dest_check']) === true) {
-            add('high', 'nat-routing-disabled', `${what(it)}: source/destination check turned on`, [it], `${it.rc.address} gets source_dest_check = true: EC2 then drops the traffic it forwards, so it stops being a NAT.`, 'Keep source_dest_check = false on NAT instances and their interfaces.');
-        }
-        else if (stopping.length > 0) {
-            add('high', 'nat-instance-stopped', `${what(it)} updated in a way that stops it (${stopping.join(', ')})`, [it], `${it.rc.address} must be stopped to change ${stopping.join(', ')}: egress in this AZ is down while it restarts.`, `${MAINTENANCE} ${ROLLBACK}`);
-        }
-        else if (tagsOnly(it)) {
-            add('low', 'nat-tags-changed', `${what(it)}: tags only`, [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
-        }
-        else {
-            add('medium', 'nat-instance-changed', `${what(it)} updated in place (${it.changed.join(', ') || 'attributes'})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}); these changes do not require a stop, but they touch the NAT path.`, 'Review the attribute changes; run verify-egress after the apply.');
-        }
-    }
-    for (const it of pick((i) => i.role === 'gateway' && (i.kind === 'replace' || i.kind === 'delete'))) {
-        const replaced = it.kind === 'replace';
-        const paths = replacePaths(it.rc);
-        const fails = handoverTakers.includes(it.rc.address);
-        add('high', replaced ? 'nat-gateway-replaced' : 'nat-gateway-deleted', `NAT gateway ${replaced ? 'replaced' : 'deleted'}${replaced && paths.length ? ` (forced by ${paths.join(', ')})` : ''}`, [it, ...sameKey(it, (o) => o.role === 'route' && o.kind !== 'create')], `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.${fails ? ` ${raceText([it.rc.address], changes)}` : ''}`, `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${MAINTENANCE}${replaced ? '' : ' If this is a mode switch, the new NATs must be in the same plan.'}`);
-    }
-    for (const it of pick((i) => i.role === 'gateway' && i.kind === 'update')) {
-        // Regional gateway (manual mode): an AZ whose address block goes, or whose addresses change, loses or changes its egress.
-        const [was, will] = [before.nats.find((n) => n.rc === it.rc), after.nats.find((n) => n.rc === it.rc)];
-        const zones = (n) => new Map((n?.zones ?? []).map((z) => [z.az, [...z.allocationIds].sort().join()]));
-        const [zb, za] = [zones(was), zones(will)];
-        const dropped = [...zb.keys()].filter((az) => !za.has(az));
-        const moved = [...zb.keys()].filter((az) => za.has(az) && za.get(az) !== zb.get(az));
-        if (will?.regionalMode === 'manual' && (dropped.length > 0 || moved.length > 0)) {
-            add('high', 'regional-zone-changed', `Regional NAT gateway: ${dropped.length ? `AZ address removed (${dropped.length})` : 'AZ addresses changed'}`, [it], `${it.rc.address} ${dropped.length ? `no longer has an availability_zone_address for ${dropped.length} AZ(s): private subnets there that route to it lose egress (manual mode does not expand to unlisted AZs)` : ''}${dropped.length && moved.length ? '; and ' : ''}${moved.length ? `changes the Elastic IPs of ${moved.length} AZ(s): their outbound address changes` : ''}.`, `Keep one availability_zone_address per AZ with private subnets, on the allow-listed Elastic IPs. ${MAINTENANCE}`);
-            continue;
-        }
-        if (tagsOnly(it))
-            add('low', 'nat-tags-changed', 'NAT gateway: tags only', [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
-        else
-            add('medium', 'nat-gateway-changed', `NAT gateway updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place (${it.changed.join(', ')}).`, 'Review the change; run verify-egress after the apply.');
-    }
-    for (const it of pick((i) => i.role === 'asg')) {
-        const template = it.rc.type === 'aws_launch_template';
-        if (template && it.kind === 'update' && it.changed.includes('image_id')) {
-            const [a, b] = [values_shownValue(it.rc, 'before', ['image_id']), values_shownValue(it.rc, 'after', ['image_id'])];
-            add('medium', 'nat-launch-template-image-changed', `NAT launch template image changed${a && b ? ` (${a} → ${b})` : ''}`, [it], `${it.rc.address} gets a new image: the running NAT instance keeps the old one; the new image takes effect when the Auto Scaling group next replaces its instance, and that replacement is an egress gap while the interface moves to the new instance.`, 'Roll it in a maintenance window: start an instance refresh (aws autoscaling start-instance-refresh) or terminate the NAT instance, one AZ at a time, and run verify-egress after each.');
-        }
-        else if (it.kind === 'delete' || it.kind === 'replace') {
-            add('high', template ? 'nat-launch-template-deleted' : 'nat-asg-deleted', `NAT ${template ? 'launch template' : 'Auto Scaling group'} ${verb(it.kind)}`, [it, ...sameKey(it, (o) => o.role === 'asg')], `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: ${template ? 'the group can no longer launch its NAT instance' : 'the group terminates its NAT instance, so the interface has nothing behind it'} and egress through it stops.`, `${MAINTENANCE} ${ROLLBACK}`);
-        }
-        else if (tagsOnly(it)) {
-            add('low', 'nat-tags-changed', `NAT ${template ? 'launch template' : 'Auto Scaling group'}: tags only`, [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
-        }
-        else if (it.kind === 'update') {
-            add('medium', 'nat-asg-changed', `NAT ${template ? 'launch template' : 'Auto Scaling group'} updated (${it.changed.join(', ')})`, [it], `${it.rc.address} changes (${it.changed.join(', ')}); ${template ? 'it takes effect when the group next launches an instance' : 'a capacity or launch change can replace the NAT instance'}.`, 'Review the change; roll it in a maintenance window and run verify-egress after.');
-        }
-    }
-    // 5. Associations and routes not explained above.
-    for (const it of pick((i) => i.role === 'association')) {
-        if (it.kind === 'delete') {
-            add('high', 'eip-disassociated', 'NAT Elastic IP disassociated', [it], `${it.rc.address} is destroyed: the NAT loses its public IP, so egress in this AZ stops.`, `${MAINTENANCE} ${ROLLBACK}`);
-        }
-        else if (it.kind === 'create' &&
-            items.some((o) => o.role === 'instance' && o.kind === 'create' && o.key === it.key)) {
-            continue; // capacity added, reported with the new instance below
-        }
-        else {
-            add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} is ${it.kind === 'update' ? 'updated' : it.kind === 'create' ? 'created' : 're-created'}: the EIP moves, and the NAT has no public IP for a moment.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
-        }
-    }
-    for (const it of pick((i) => i.role === 'eip' && i.kind === 'update')) {
-        if (tagsOnly(it))
-            add('low', 'nat-tags-changed', 'NAT Elastic IP: tags only', [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
-        else if (it.changed.some((a) => a === 'instance' || a === 'network_interface' || a === 'associate_with_private_ip')) {
-            add('medium', 'eip-reassociated', 'NAT Elastic IP re-associated', [it], `${it.rc.address} moves to another ${it.changed.includes('instance') ? 'instance' : 'network interface'}: the old NAT loses its public IP.`, 'Expect a brief egress blip; run verify-egress after the apply.');
-        }
-        else
-            add('low', 'eip-changed', `NAT Elastic IP updated in place (${it.changed.join(', ')})`, [it], `${it.rc.address} changes in place; its address stays.`, NO_IMPACT);
-    }
-    for (const it of pick((i) => i.role === 'route')) {
-        const table = it.rc.type === 'aws_route_table';
-        const [had, has] = ['before', 'after'].map((s) => table
-            ? inlineNatRouteIndex(asObj(rawValue(it.rc, s, []))) >= 0
-            : rawValue(it.rc, s, []) !== null && rawValue(it.rc, s, []) !== undefined);
-        const label = table ? `the inline 0.0.0.0/0 route of ${it.rc.address}` : it.rc.address;
-        if (it.kind === 'delete' || (had && !has && it.kind !== 'create')) {
-            add('high', 'route-deleted', 'Private default route deleted', [it], `${label} is destroyed: the private subnets using it have no way out.`, `${MAINTENANCE} If NAT is being removed on purpose, this is a quiesce.`);
-        }
-        else if (it.kind === 'replace') {
-            add('high', 'route-replaced', 'Private default route replaced', [it], `${label} is destroyed and re-created: egress for its subnets is down in between.`, MAINTENANCE);
-        }
-        else if (it.kind === 'create' || (!had && has)) {
-            if (!table &&
-                items.some((o) => (o.role === 'instance' || o.role === 'gateway') && o.kind === 'create' && o.key === it.key))
-                continue;
-            add('low', 'nat-capacity-added', 'Private default route added', [it], `${label} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
-        }
-        else if (it.kind === 'update') {
-            const [from, to] = [routeTarget(it.rc, 'before'), routeTarget(it.rc, 'after')];
-            const retarget = table
-                ? canonicalJson(rawValue(it.rc, 'before', ['route']) ?? null) !==
-                    canonicalJson(rawValue(it.rc, 'after', ['route']) ?? null)
-                : NAT_TARGETS.some((t) => it.changed.includes(t));
-            if (retarget)
-                add('medium', 'route-retargeted', 'Private default route target changed', [it], `${label} moves ${from ? `from ${from} ` : ''}${to ? `to ${to}` : 'to a target known after apply'}: connections through the old target are cut.`, 'Expect a brief egress blip in this AZ; run verify-egress after the apply.');
-        }
-    }
-    // 6. NAT capacity added (new instances, interfaces, gateways, groups with their associations).
-    for (const it of pick((i) => (i.role === 'instance' || i.role === 'gateway' || i.role === 'asg') && i.kind === 'create')) {
-        const related = sameKey(it, (o) => (o.role === 'association' || o.role === 'route' || o.role === 'asg') && o.kind === 'create');
-        add('low', 'nat-capacity-added', `${it.role === 'gateway' ? 'NAT gateway' : it.role === 'asg' ? 'NAT Auto Scaling group' : what(it)} added`, [it, ...related], `${it.rc.address} is created: egress capacity is only added.`, 'Run verify-egress after the apply.');
-    }
-    for (const it of pick((i) => i.role === 'eip' && i.kind === 'create')) {
-        add('low', 'nat-capacity-added', 'NAT Elastic IP added', [it], `${it.rc.address} is created: a new outbound IP.`, 'Add the new IP to SPF, allow-lists and reverse DNS, and request the port-25 unblock for it.');
-    }
-    // 7. Security groups, IAM and the AMI pipeline.
-    for (const it of pick((i) => i.role === 'security' || i.role === 'iam')) {
-        const label = it.role === 'security' ? 'NAT security group' : 'NAT IAM';
-        if (tagsOnly(it))
-            add('low', 'nat-tags-changed', `${label}: tags only`, [it], `Only tags change on ${it.rc.address}.`, NO_IMPACT);
-        else
-            add('medium', it.role === 'security' ? 'nat-security-changed' : 'nat-iam-changed', `${label} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}${it.changed.length ? ` (${it.changed.join(', ')})` : ''}: ${it.role === 'security' ? 'a wrong rule silently blocks forwarded traffic' : 'the NAT instances lose or gain permissions (SSM access for mitigation among them)'}.`, 'Review the rules; run verify-egress after the apply.');
-    }
-    for (const it of pick((i) => i.role === 'imagebuilder')) {
-        const name = it.rc.type.replace('aws_imagebuilder_', '').replace(/_/g, ' ');
-        if (IMAGEBUILDER_CONTENT.has(it.rc.type) && (it.kind === 'update' || it.kind === 'replace')) {
-            const [vBefore, vAfter] = [values_shownValue(it.rc, 'before', ['version']), values_shownValue(it.rc, 'after', ['version'])];
-            const same = vBefore !== undefined && rawValue(it.rc, 'before', ['version']) === rawValue(it.rc, 'after', ['version']);
-            if (same)
-                add('medium', 'imagebuilder-version-not-bumped', `Image Builder ${name} content changed without a version bump`, [it], `${it.rc.address} changes content but keeps version ${vBefore}: Image Builder versions are immutable, so this apply will fail.`, 'Bump the version in the same change, then plan again.');
-            else
-                add('medium', 'imagebuilder-content-changed', `Image Builder ${name} changed`, [it], `${it.rc.address} changes${vBefore && vAfter ? ` (version ${vBefore} → ${vAfter})` : ''}: the next AMI build bakes the new NAT bootstrap.`, 'Build a new AMI (build-nat-ami) and review its adoption plan before applying it to the NAT instances.');
-        }
-        else if (it.kind === 'delete' && it.rc.type === 'aws_imagebuilder_image_pipeline') {
-            add('medium', 'imagebuilder-pipeline-deleted', 'NAT AMI pipeline deleted', [it], `${it.rc.address} is destroyed: NAT AMIs stop receiving AL2023 security patches.`, 'Keep build_nat_ami=true unless the environment runs gateways only.');
-        }
-        else {
-            add('low', 'imagebuilder-config-changed', `Image Builder ${name} ${verb(it.kind)}`, [it], `${it.rc.address} is ${verb(it.kind)}; running NAT instances are not affected.`, NO_IMPACT);
-        }
-    }
-    findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || compareKeys(a.keys[0] ?? '', b.keys[0] ?? ''));
-    const risk = findings.reduce((max, f) => (severityRank(f.severity) > severityRank(max) ? f.severity : max), 'none');
+function findingOf(draft, azByKey) {
+    const { severity, kind, title, group, why, action } = draft;
+    const keys = [...new Set(group.map((g) => g.key))].sort(compareKeys);
     return {
-        risk,
-        findings,
-        modeSwitch: cmp.modeSwitch,
-        expectedApplies: cmp.handovers.length > 0 ? 2 : 1,
-        expectedFailures: handoverTakers,
-        azChanges: cmp.perKey
-            .map((e) => ({ key: e.key, before: e.before.map(natText), after: e.after.map(natText) }))
-            .sort((a, b) => compareKeys(a.key, b.key)),
-        affected: [
-            ...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys)),
-        ].sort(compareKeys),
-        natChanges: items.length,
-        natInstancesCreated: items
-            .filter((i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace'))
-            .map((i) => i.rc.address),
+        severity,
+        kind,
+        title,
+        addresses: [...new Set(group.map((g) => g.rc.address))],
+        keys,
+        azs: [...new Set(keys.map((k) => azByKey.get(k)).filter((a) => !!a))],
+        why: `${why}${terraformNotes(group)}`,
+        action,
     };
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/addresses.ts
+/**
+ * Elastic IPs deleted or replaced: the outbound addresses everything outside depends on (SPF, reverse DNS,
+ * allow-lists, the port-25 unblock). Critical when the plan shows the address to be NAT egress, or the operator
+ * names it (nat-address-patterns eip=…); medium otherwise.
+ */
+
+/** Is the Elastic IP shown by anything in the plan to be NAT egress (named by a pattern or so, held by a NAT)? */
+function natEgressEip(it, ctx) {
+    return !!ctx.options.patterns?.eip || natNamed(it.rc) || eipHeldByNat(it.rc, ctx.evidence);
+}
+function natEipGone(it, ip) {
+    const gone = it.kind === 'delete' ? 'deleted' : 'replaced';
+    return {
+        severity: 'critical',
+        kind: `eip-${gone}`,
+        title: `NAT Elastic IP ${gone}${ip ? ` (${ip})` : ''}`,
+        group: [it],
+        why: `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: ` +
+            `the outbound IP${ip ? ` ${ip}` : ''} is released for good, breaking SPF records, reverse DNS, ` +
+            'partner allow-lists and the AWS port-25 unblock.',
+        action: 'Do not apply unless the IP change is intended: keep the EIP (prevent_destroy, or `terraform state mv` ' +
+            'for a rename). If intended, update SPF, reverse DNS, allow-lists and request the port-25 unblock for ' +
+            'the new IP first.',
+    };
+}
+function otherEipGone(it, ip) {
+    const gone = it.kind === 'delete' ? 'deleted' : 'replaced';
+    return {
+        severity: 'medium',
+        kind: `other-eip-${gone}`,
+        title: `Elastic IP ${gone}${ip ? ` (${ip})` : ''}, not shown to be NAT egress`,
+        group: [it],
+        why: `${it.rc.address} is ${it.kind === 'delete' ? 'released' : 'released and re-allocated'}; ` +
+            "nothing in this plan shows it to be a NAT's outbound address (no NAT gateway, NAT instance or NAT " +
+            'interface holds it), so NAT egress is not affected. Whatever uses the address loses it for good.',
+        action: 'Confirm nothing allow-lists this address. If it is NAT egress, name it in nat-address-patterns ' +
+            '(eip=…) so plan-guard rates its loss critical.',
+    };
+}
+/** An aws_eip deleted or replaced. */
+const eipDeletedOrReplaced = {
+    over: 'item',
+    name: 'eip-deleted-or-replaced',
+    selects: (i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'),
+    review: (it, ctx) => {
+        const ip = shownPublicIp(it.rc, 'before');
+        return natEgressEip(it, ctx) ? natEipGone(it, ip) : otherEipGone(it, ip);
+    },
+};
+
+;// CONCATENATED MODULE: ../../packages/shared/src/report/index.ts
+/**
+ * Safe markdown for comments, job summaries and report files. Everything that comes from a plan, a tag or
+ * an AWS response is untrusted: it goes through `code()` (an inline code span, where markdown, HTML,
+ * @mentions and autolinks are inert) or `escapeText()`.
+ */
+/**
+ * The runbook's rollback lever, worded as the runbook gives it (seeds/000, operations step 4 "Rollback lever"). Every
+ * action, doc and workflow uses this wording; `ROLLBACK_LEVER_LINE` is the labelled form for advice lists.
+ */
+const ROLLBACK_LEVER = 'Flip the environment to gateway mode (TF_VAR_USE_NAT_INSTANCE = false) and apply: managed gateways restore egress on the same EIPs with no AMI in the path. Rebuild or fix the AMI, then flip back in a window.';
+const ROLLBACK_LEVER_LINE = `Rollback lever: ${ROLLBACK_LEVER}`;
+/** Inline code span holding `value` verbatim, on one line. Set `inTable` inside a GFM table cell. */
+function code(value, inTable = false) {
+    let v = String(value)
+        .replace(/[\r\n\t]+/g, ' ')
+        .replace(/[\u0000-\u001f\u007f]/g, '');
+    if (inTable)
+        v = v.replace(/\|/g, '\\|');
+    if (v === '')
+        return '` `';
+    const longest = Math.max(0, ...(v.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = v.startsWith('`') || v.endsWith('`') || v.startsWith(' ') ? ' ' : '';
+    return `${fence}${pad}${v}${pad}${fence}`;
+}
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '@': '&#64;' };
+/**
+ * Plain text for markdown: HTML and markdown punctuation neutralised, @mentions made inert, URLs and
+ * `#123` references broken so nothing in the text can become a link or a ping. Newlines become spaces.
+ */
+function escapeText(value) {
+    return String(value)
+        .replace(/[\r\n\t]+/g, ' ')
+        .replace(/[\u0000-\u001f\u007f]/g, '')
+        .replace(/[&<>@]/g, (c) => ENTITIES[c])
+        .replace(/[\\`*_[\]#|~]/g, (c) => `\\${c}`)
+        .replace(/:\/\//g, '&#58;//')
+        .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}&#8203;.`);
+}
+/** A GFM table. Cells must already be markdown-safe (use `code(x, true)` / `escapeText`). */
+function table(headers, rows) {
+    const line = (cells) => `| ${cells.map((c) => c.replace(/\n/g, ' ')).join(' | ')} |`;
+    return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+/** A collapsed section (`<details>`). `summary` must be markdown-safe already. */
+function details(summary, body) {
+    return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** UTF-8 byte length, as GitHub measures step summaries; comment limits are characters (JS length). */
+function byteLength(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+/** Truncates at a line boundary so the result (with `note`) stays within `limit` characters. */
+function truncateLines(text, limit, note) {
+    if (text.length <= limit)
+        return text;
+    const budget = Math.max(0, limit - note.length - 1);
+    let cut = text.lastIndexOf('\n', budget);
+    if (cut <= 0)
+        cut = budget;
+    return `${text.slice(0, cut)}\n${note}`;
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/text.ts
+
+const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
+const ROLLBACK = ROLLBACK_LEVER_LINE;
+const NO_IMPACT = 'No egress impact expected.';
+const MODE_TEXT = {
+    gateway: 'gateway',
+    'regional-gateway': 'regional gateway',
+    instance: 'instance',
+};
+const VERBS = {
+    create: 'created',
+    delete: 'deleted',
+    update: 'updated',
+    replace: 'replaced',
+    forget: 'removed from state',
+};
+/** The item kind as a past participle ("created", "removed from state"); unknown kinds as they are. */
+function verb(kind) {
+    return VERBS[kind] ?? kind;
+}
+/** "NAT network interface", "NAT gateway" or "NAT instance", by the item's resource type. */
+function natLabel(it) {
+    if (it.rc.type === 'aws_network_interface')
+        return 'NAT network interface';
+    return it.rc.type === 'aws_nat_gateway' ? 'NAT gateway' : 'NAT instance';
 }
 const KIND_TEXT = {
     'zonal-gateway': 'NAT gateway',
@@ -31457,12 +31402,791 @@ function raceText(takers, changes) {
             ? 'an association error because the Elastic IP is still associated'
             : '',
     ].filter(Boolean);
-    return `The first apply is expected to fail at ${takers.join(', ')} with ${messages.join(' or ') || 'an error'}: EC2 keeps the Elastic IP on the deleting NAT gateway for a while after terraform deletes it. A second apply after the release completes the change.`;
+    return (`The first apply is expected to fail at ${takers.join(', ')} with ${messages.join(' or ') || 'an error'}: ` +
+        'EC2 keeps the Elastic IP on the deleting NAT gateway for a while after terraform deletes it. ' +
+        'A second apply after the release completes the change.');
+}
+/** The finding for an update that changes tags only: "<label>: tags only", low. */
+function tagsOnlyDraft(it, label) {
+    return {
+        severity: 'low',
+        kind: 'nat-tags-changed',
+        title: `${label}: tags only`,
+        group: [it],
+        why: `Only tags change on ${it.rc.address}.`,
+        action: NO_IMPACT,
+    };
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/associations-routes.ts
+/**
+ * Elastic IP associations, Elastic IP updates and private default routes that no NAT event above explained: an
+ * address leaving or moving between NATs, a route deleted, replaced, added or pointed elsewhere. Associations and
+ * routes created with a new NAT of their AZ key are left to that NAT's capacity finding (rules/capacity.ts).
+ */
+
+
+
+const BLIP = 'Expect a brief egress blip in this AZ; run verify-egress after the apply.';
+function one(it, severity, kind, title, why, action) {
+    return { severity, kind, title, group: [it], why, action };
+}
+/** Does the plan create a NAT of one of these roles in the item's AZ key? */
+function natCreatedInKey(ctx, it, roles) {
+    return ctx.items.some((o) => roles.includes(o.role) && o.kind === 'create' && o.key === it.key);
+}
+/** An aws_eip_association / aws_nat_gateway_eip_association deleted, or created or changed (the EIP moves). */
+const associationChanged = {
+    over: 'item',
+    name: 'association-changed',
+    selects: (i) => i.role === 'association',
+    review: (it, ctx) => {
+        const address = it.rc.address;
+        if (it.kind === 'delete')
+            return one(it, 'high', 'eip-disassociated', 'NAT Elastic IP disassociated', `${address} is destroyed: the NAT loses its public IP, so egress in this AZ stops.`, `${MAINTENANCE} ${ROLLBACK}`);
+        if (it.kind === 'create' && natCreatedInKey(ctx, it, ['instance']))
+            return undefined; // with the new instance
+        const done = it.kind === 'update' ? 'updated' : it.kind === 'create' ? 'created' : 're-created';
+        return one(it, 'medium', 'eip-reassociated', 'NAT Elastic IP re-associated', `${address} is ${done}: the EIP moves, and the NAT has no public IP for a moment.`, BLIP);
+    },
+};
+/** An aws_eip updated in place: tags only, moved to another instance or interface, or another attribute. */
+const eipUpdated = {
+    over: 'item',
+    name: 'eip-updated',
+    selects: (i) => i.role === 'eip' && i.kind === 'update',
+    review: (it) => {
+        if (tagsOnly(it))
+            return tagsOnlyDraft(it, 'NAT Elastic IP');
+        if (it.changed.some((a) => a === 'instance' || a === 'network_interface' || a === 'associate_with_private_ip'))
+            return one(it, 'medium', 'eip-reassociated', 'NAT Elastic IP re-associated', `${it.rc.address} moves to another ${it.changed.includes('instance') ? 'instance' : 'network interface'}: ` +
+                'the old NAT loses its public IP.', 'Expect a brief egress blip; run verify-egress after the apply.');
+        return one(it, 'low', 'eip-changed', `NAT Elastic IP updated in place (${it.changed.join(', ')})`, `${it.rc.address} changes in place; its address stays.`, NO_IMPACT);
+    },
+};
+function routeRetargeted(it, label) {
+    if (!natRouteRetargeted(it.rc, it.changed))
+        return undefined;
+    const [from, to] = [routeTargetText(it.rc, 'before'), routeTargetText(it.rc, 'after')];
+    return one(it, 'medium', 'route-retargeted', 'Private default route target changed', `${label} moves ${from ? `from ${from} ` : ''}${to ? `to ${to}` : 'to a target known after apply'}: ` +
+        'connections through the old target are cut.', BLIP);
+}
+function routeChange(it, ctx) {
+    const table = it.rc.type === 'aws_route_table';
+    const [had, has] = [hasNatRoute(it.rc, 'before'), hasNatRoute(it.rc, 'after')];
+    const label = table ? `the inline 0.0.0.0/0 route of ${it.rc.address}` : it.rc.address;
+    if (it.kind === 'delete' || (had && !has && it.kind !== 'create'))
+        return one(it, 'high', 'route-deleted', 'Private default route deleted', `${label} is destroyed: the private subnets using it have no way out.`, `${MAINTENANCE} If NAT is being removed on purpose, this is a quiesce.`);
+    if (it.kind === 'replace')
+        return one(it, 'high', 'route-replaced', 'Private default route replaced', `${label} is destroyed and re-created: egress for its subnets is down in between.`, MAINTENANCE);
+    if (it.kind === 'create' || (!had && has)) {
+        if (!table && natCreatedInKey(ctx, it, ['instance', 'gateway']))
+            return undefined; // with the new NAT
+        const why = `${label} is created: egress capacity is only added.`;
+        return one(it, 'low', 'nat-capacity-added', 'Private default route added', why, 'Run verify-egress after the apply.');
+    }
+    return it.kind === 'update' ? routeRetargeted(it, label) : undefined;
+}
+/** A private default route (aws_route, or an aws_route_table's inline one) deleted, replaced, added or retargeted. */
+const routeChanged = {
+    over: 'item',
+    name: 'route-changed',
+    selects: (i) => i.role === 'route',
+    review: (it, ctx) => routeChange(it, ctx),
+};
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/autoscaling.ts
+/**
+ * NAT instances run by an Auto Scaling group behind a network interface (fck-nat's HA mode): the launch template
+ * and the group. Their creation is capacity (rules/capacity.ts); this is their change, replacement and deletion.
+ */
+
+
+
+function imageChanged(it) {
+    const [a, b] = [shownImageId(it.rc, 'before'), shownImageId(it.rc, 'after')];
+    return {
+        severity: 'medium',
+        kind: 'nat-launch-template-image-changed',
+        title: `NAT launch template image changed${a && b ? ` (${a} → ${b})` : ''}`,
+        group: [it],
+        why: `${it.rc.address} gets a new image: the running NAT instance keeps the old one; the new image takes effect ` +
+            'when the Auto Scaling group next replaces its instance, and that replacement is an egress gap while the ' +
+            'interface moves to the new instance.',
+        action: 'Roll it in a maintenance window: start an instance refresh (aws autoscaling start-instance-refresh) or ' +
+            'terminate the NAT instance, one AZ at a time, and run verify-egress after each.',
+    };
+}
+function gone(it, free) {
+    const template = it.rc.type === 'aws_launch_template';
+    const effect = template
+        ? 'the group can no longer launch its NAT instance'
+        : 'the group terminates its NAT instance, so the interface has nothing behind it';
+    return {
+        severity: 'high',
+        kind: template ? 'nat-launch-template-deleted' : 'nat-asg-deleted',
+        title: `NAT ${template ? 'launch template' : 'Auto Scaling group'} ${verb(it.kind)}`,
+        group: [it, ...free.sameKey(it, (o) => o.role === 'asg')],
+        why: `${it.rc.address} is ${it.kind === 'delete' ? 'destroyed' : 'destroyed and re-created'}: ${effect} ` +
+            'and egress through it stops.',
+        action: `${MAINTENANCE} ${ROLLBACK}`,
+    };
+}
+function updated(it) {
+    const template = it.rc.type === 'aws_launch_template';
+    const effect = template
+        ? 'it takes effect when the group next launches an instance'
+        : 'a capacity or launch change can replace the NAT instance';
+    return {
+        severity: 'medium',
+        kind: 'nat-asg-changed',
+        title: `NAT ${template ? 'launch template' : 'Auto Scaling group'} updated (${it.changed.join(', ')})`,
+        group: [it],
+        why: `${it.rc.address} changes (${it.changed.join(', ')}); ${effect}.`,
+        action: 'Review the change; roll it in a maintenance window and run verify-egress after.',
+    };
+}
+/**
+ * A NAT launch template or Auto Scaling group: a new image, deleted or replaced (with the key's other template or
+ * group), tags only, or updated. Created ones are left to capacity.
+ */
+const launchTemplateOrGroup = {
+    over: 'item',
+    name: 'launch-template-or-group',
+    selects: (i) => i.role === 'asg',
+    review: (it, _ctx, free) => {
+        const template = it.rc.type === 'aws_launch_template';
+        if (template && it.kind === 'update' && it.changed.includes('image_id'))
+            return imageChanged(it);
+        if (it.kind === 'delete' || it.kind === 'replace')
+            return gone(it, free);
+        if (tagsOnly(it))
+            return tagsOnlyDraft(it, `NAT ${template ? 'launch template' : 'Auto Scaling group'}`);
+        return it.kind === 'update' ? updated(it) : undefined;
+    },
+};
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/bookkeeping.ts
+
+function forgotten(it) {
+    return {
+        severity: 'low',
+        kind: 'nat-forgotten',
+        title: `${natLabel(it)} removed from terraform state (removed block)`,
+        group: [it],
+        why: `${it.rc.address} leaves terraform state but is not destroyed: it keeps serving egress, ` +
+            'and terraform no longer manages it.',
+        action: 'No egress impact expected. Manage or delete it outside this configuration from now on.',
+    };
+}
+function imported(it) {
+    return {
+        severity: 'low',
+        kind: 'nat-imported',
+        title: `NAT resource imported (${it.rc.address})`,
+        group: [it],
+        why: `${it.rc.address} is imported into terraform state; the infrastructure does not change.`,
+        action: NO_IMPACT,
+    };
+}
+function moved(it) {
+    return {
+        severity: 'low',
+        kind: 'nat-moved',
+        title: `NAT resource moved to ${it.rc.address}`,
+        group: [it],
+        why: `${it.rc.address} is the same object under a new address (moved block): ` +
+            'nothing is destroyed or re-created, so egress is not interrupted.',
+        action: NO_IMPACT,
+    };
+}
+/** no-op (moved or imported) and forget changes. */
+const bookkeeping = {
+    over: 'item',
+    name: 'bookkeeping',
+    selects: (i) => i.kind === 'no-op' || i.kind === 'forget',
+    review: (it) => (it.kind === 'forget' ? forgotten(it) : it.rc.change.importing ? imported(it) : moved(it)),
+};
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/capacity.ts
+
+/** A NAT instance, interface, gateway or Auto Scaling group created, with its key's new associations and routes. */
+const natAdded = {
+    over: 'item',
+    name: 'nat-added',
+    selects: (i) => (i.role === 'instance' || i.role === 'gateway' || i.role === 'asg') && i.kind === 'create',
+    review: (it, _ctx, free) => {
+        const related = free.sameKey(it, (o) => (o.role === 'association' || o.role === 'route' || o.role === 'asg') && o.kind === 'create');
+        return {
+            severity: 'low',
+            kind: 'nat-capacity-added',
+            title: `${it.role === 'gateway' ? 'NAT gateway' : it.role === 'asg' ? 'NAT Auto Scaling group' : natLabel(it)}` +
+                ' added',
+            group: [it, ...related],
+            why: `${it.rc.address} is created: egress capacity is only added.`,
+            action: 'Run verify-egress after the apply.',
+        };
+    },
+};
+/** An Elastic IP created: a new outbound IP to announce. */
+const eipAdded = {
+    over: 'item',
+    name: 'eip-added',
+    selects: (i) => i.role === 'eip' && i.kind === 'create',
+    review: (it) => ({
+        severity: 'low',
+        kind: 'nat-capacity-added',
+        title: 'NAT Elastic IP added',
+        group: [it],
+        why: `${it.rc.address} is created: a new outbound IP.`,
+        action: 'Add the new IP to SPF, allow-lists and reverse DNS, and request the port-25 unblock for it.',
+    }),
+};
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/environment.ts
+/**
+ * Whole-environment events, from the comparison of the plan's before and after NAT topologies (nat/compare.ts):
+ * a NAT mode switch, an Elastic IP handed over from a deleting NAT gateway inside one apply, a quiesce (NAT and
+ * private default routes destroyed) and its reverse. At most one of them applies to a plan (environmentEvent),
+ * and its finding claims the NATs, routes and supporting changes that make up the event.
+ */
+
+
+/** Which whole-environment event the plan is, if any (in this order of precedence). */
+function environmentEvent(ctx) {
+    const { cmp } = ctx;
+    if (cmp.modeSwitch !== 'none')
+        return 'mode-switch';
+    if (ctx.crossHandovers.length > 0)
+        return 'eip-handover';
+    if (cmp.removed.some((n) => types_modeOf(n.kind)) && cmp.removedRoutes.length > 0 && cmp.added.length === 0)
+        return 'quiesce';
+    if (cmp.added.some((n) => types_modeOf(n.kind)) && cmp.addedRoutes.length > 0 && cmp.removed.length === 0)
+        return 'nat-restored';
+    return undefined;
+}
+function modeSwitchText(ctx, from, to) {
+    const toText = to === 'instance' ? 'NAT instances' : to === 'gateway' ? 'NAT gateways' : 'a regional NAT gateway';
+    if (ctx.handoverTakers.length === 0)
+        return {
+            why: `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few ` +
+                'minutes per AZ while the addresses and routes move. This direction has no EIP race: one apply.',
+            action: MAINTENANCE,
+        };
+    const ami = ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).';
+    return {
+        why: `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the ` +
+            `same Elastic IPs in the same apply. ${raceText(ctx.handoverTakers, ctx.changes)} Egress in the affected ` +
+            'AZs is down from the route repoint until each new NAT has its address.',
+        action: 'Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once ' +
+            `and converges to this plan), in a maintenance window.${to === 'instance' ? ami : ''} ${ROLLBACK}`,
+    };
+}
+function modeSwitchDraft(ctx, free) {
+    const [from, to] = ctx.cmp.modeSwitch.split('-to-');
+    const group = [
+        ...free.ofNats([...ctx.cmp.removed, ...ctx.cmp.added]),
+        ...free.items((i) => ['association', 'asg', 'security', 'iam'].includes(i.role) && i.kind !== 'update'),
+        ...free.items((i) => i.role === 'route' || (i.role === 'eip' && i.kind === 'update')),
+    ];
+    const race = ctx.handoverTakers.length > 0;
+    return {
+        severity: 'high',
+        kind: 'mode-switch',
+        title: `NAT mode switch: ${MODE_TEXT[from]} → ${MODE_TEXT[to]}${race ? ' (expect two applies)' : ''}`,
+        group,
+        ...modeSwitchText(ctx, from, to),
+    };
+}
+function handoverDraft(ctx, free) {
+    // A gateway replaced onto its own address is worded with the gateway (nat-resources.ts); this is one resource
+    // taking another's.
+    const cross = ctx.crossHandovers;
+    const takers = [...new Set(cross.map((h) => h.to))];
+    return {
+        severity: 'high',
+        kind: 'eip-handover',
+        title: 'Elastic IP taken from a deleting NAT gateway in the same apply (expect two applies)',
+        group: [...free.ofNats(cross.map((h) => h.from)), ...free.items((i) => takers.includes(i.rc.address))],
+        why: `${cross.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ` +
+            raceText(takers, ctx.changes),
+        action: 'Apply through the cutover action (it waits for the release, associates the address at once and ' +
+            `converges to this plan), in a maintenance window. ${MAINTENANCE}`,
+    };
+}
+function quiesceDraft(ctx, free) {
+    const eipsKept = !ctx.items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
+    const gateways = ctx.cmp.removed.some((n) => n.kind.endsWith('gateway'));
+    return {
+        severity: 'high',
+        kind: 'quiesce',
+        title: `Quiesce: NAT and private default routes destroyed${eipsKept ? ', Elastic IPs kept' : ''}`,
+        group: [
+            ...free.ofNats(ctx.cmp.removed),
+            ...free.items((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'delete'),
+        ],
+        why: `The NAT ${gateways ? 'gateways' : 'instances'} and the private subnets' 0.0.0.0/0 routes are destroyed: ` +
+            'every private workload in the affected AZs loses internet and AWS API egress until NAT is restored.' +
+            (eipsKept ? ' The Elastic IPs are kept, so SPF and allow-lists survive.' : ''),
+        action: 'Intended only for non-production cost saving (quiesced=true). Restore egress with quiesced=false and apply.',
+    };
+}
+function restoredDraft(ctx, free) {
+    return {
+        severity: 'low',
+        kind: 'nat-restored',
+        title: 'NAT and private default routes created (capacity only added)',
+        group: [
+            ...free.ofNats(ctx.cmp.added),
+            ...free.items((i) => (i.role === 'route' || i.role === 'association' || i.role === 'asg') && i.kind === 'create'),
+        ],
+        why: 'NAT and the private 0.0.0.0/0 routes are created where none existed (un-quiesce, a new environment or ' +
+            'a new AZ): egress comes up, nothing existing is interrupted.',
+        action: 'Run verify-egress after the apply.',
+    };
+}
+const DRAFTS = {
+    'mode-switch': modeSwitchDraft,
+    'eip-handover': handoverDraft,
+    quiesce: quiesceDraft,
+    'nat-restored': restoredDraft,
+};
+/** The plan's whole-environment event, when it has one (see environmentEvent). */
+const environment = {
+    over: 'plan',
+    name: 'environment',
+    review: (ctx, free) => {
+        const event = environmentEvent(ctx);
+        return event ? [DRAFTS[event](ctx, free)] : [];
+    },
+};
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/nat-resources.ts
+/**
+ * Per-resource NAT events: deposed objects deleted, NAT instances and interfaces replaced, deleted or updated,
+ * NAT gateways replaced, deleted or updated. A deletion or replacement also claims the routes (and for instances
+ * the associations) of the same AZ key that it explains.
+ */
+
+
+
+
+/** Attributes whose in-place update stops (or stops routing on) an EC2 instance. */
+const STOPPING_ATTRS = [
+    'instance_type',
+    'user_data',
+    'user_data_base64',
+    'ebs_optimized',
+    'cpu_options',
+    'cpu_core_count',
+    'cpu_threads_per_core',
+    'hibernation',
+    'enclave_options',
+    'metadata_options',
+];
+/** A deposed NAT instance or gateway (left by an unfinished create-before-destroy) that the plan deletes. */
+const deposedDeleted = {
+    over: 'item',
+    name: 'deposed-deleted',
+    selects: (i) => (i.role === 'instance' || i.role === 'gateway') && !!i.rc.deposed,
+    review: (it, ctx) => {
+        const address = it.rc.address;
+        const race = ` The replacement at ${address} reuses its allocation_id and is created before the deposed gateway is ` +
+            `deleted (create_before_destroy), so it cannot get the address: ${raceText([address], ctx.changes)}`;
+        return {
+            severity: 'high',
+            kind: `${it.role === 'gateway' ? 'nat-gateway' : 'nat-instance'}-deposed-deleted`,
+            title: `Deposed ${natLabel(it)} deleted (left by an unfinished create-before-destroy)`,
+            group: [it],
+            why: `${address} has a deposed object (${it.rc.deposed}) left from an earlier create-before-destroy ` +
+                'replacement that did not finish; this plan deletes it. Egress through it stops when it goes.' +
+                (ctx.cmp.handovers.some((h) => h.from.rc === it.rc) ? race : ''),
+            action: MAINTENANCE,
+        };
+    },
+};
+function instanceReplaced(it, related) {
+    const eni = it.rc.type === 'aws_network_interface';
+    const paths = replacePaths(it.rc);
+    const [amiBefore, amiAfter] = [shownAmi(it.rc, 'before'), shownAmi(it.rc, 'after')];
+    const gap = it.rc.change.actions[0] === 'create'
+        ? ' (create-before-destroy shortens the gap, but the EIP and route still move)'
+        : '';
+    if (!eni && amiChanges(it.rc))
+        return {
+            severity: 'high',
+            kind: 'nat-ami-adopted',
+            title: 'New NAT AMI adopted: NAT instance replaced' + (amiBefore && amiAfter ? ` (${amiBefore} → ${amiAfter})` : ''),
+            group: [it, ...related],
+            why: `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance ` +
+                `runs and has its EIP${gap}.`,
+            action: `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${MAINTENANCE} ` + ROLLBACK,
+        };
+    return {
+        severity: 'high',
+        kind: eni ? 'nat-interface-replaced' : 'nat-instance-replaced',
+        title: `${natLabel(it)} replaced${paths.length > 0 ? ` (forced by ${paths.join(', ')})` : ''}`,
+        group: [it, ...related],
+        why: `${it.rc.address} is destroyed and re-created; egress in this AZ is down until the replacement forwards ` +
+            `traffic and has its EIP${gap}.`,
+        action: `${MAINTENANCE} ${ROLLBACK}`,
+    };
+}
+/** A NAT instance or interface deleted or replaced, with its key's associations and existing routes. */
+const instanceDeletedOrReplaced = {
+    over: 'item',
+    name: 'instance-deleted-or-replaced',
+    selects: (i) => i.role === 'instance' && (i.kind === 'replace' || i.kind === 'delete'),
+    review: (it, _ctx, free) => {
+        const related = free.sameKey(it, (o) => o.role === 'association' || (o.role === 'route' && o.kind !== 'create'));
+        if (it.kind !== 'delete')
+            return instanceReplaced(it, related);
+        return {
+            severity: 'high',
+            kind: it.rc.type === 'aws_network_interface' ? 'nat-interface-deleted' : 'nat-instance-deleted',
+            title: `${natLabel(it)} deleted`,
+            group: [it, ...related],
+            why: `${it.rc.address} is destroyed: the private subnets routed through it lose egress.`,
+            action: `${MAINTENANCE} ${ROLLBACK}`,
+        };
+    },
+};
+function instanceUpdate(it) {
+    const stopping = it.changed.filter((a) => STOPPING_ATTRS.includes(a));
+    const one = (severity, kind, title, why, action) => ({
+        severity,
+        kind,
+        title,
+        group: [it],
+        why,
+        action,
+    });
+    const address = it.rc.address;
+    if (it.changed.includes('source_dest_check') && sourceDestCheckOn(it.rc, 'after'))
+        return one('high', 'nat-routing-disabled', `${natLabel(it)}: source/destination check turned on`, `${address} gets source_dest_check = true: EC2 then drops the traffic it forwards, so it stops being a NAT.`, 'Keep source_dest_check = false on NAT instances and their interfaces.');
+    if (stopping.length > 0)
+        return one('high', 'nat-instance-stopped', `${natLabel(it)} updated in a way that stops it (${stopping.join(', ')})`, `${address} must be stopped to change ${stopping.join(', ')}: egress in this AZ is down while it restarts.`, `${MAINTENANCE} ${ROLLBACK}`);
+    if (tagsOnly(it))
+        return tagsOnlyDraft(it, natLabel(it));
+    return one('medium', 'nat-instance-changed', `${natLabel(it)} updated in place (${it.changed.join(', ') || 'attributes'})`, `${address} changes in place (${it.changed.join(', ')}); these changes do not require a stop, but they touch ` +
+        'the NAT path.', 'Review the attribute changes; run verify-egress after the apply.');
+}
+/** A NAT instance or interface updated in place: routing turned off, a stopping change, tags, or other. */
+const instanceUpdated = {
+    over: 'item',
+    name: 'instance-updated',
+    selects: (i) => i.role === 'instance' && i.kind === 'update',
+    review: (it) => instanceUpdate(it),
+};
+function gatewayGone(it, ctx, free) {
+    const replaced = it.kind === 'replace';
+    const paths = replacePaths(it.rc);
+    const fails = ctx.handoverTakers.includes(it.rc.address);
+    return {
+        severity: 'high',
+        kind: replaced ? 'nat-gateway-replaced' : 'nat-gateway-deleted',
+        title: `NAT gateway ${replaced ? 'replaced' : 'deleted'}` +
+            (replaced && paths.length ? ` (forced by ${paths.join(', ')})` : ''),
+        group: [it, ...free.sameKey(it, (o) => o.role === 'route' && o.kind !== 'create')],
+        why: `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed ` +
+            `through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.` +
+            (fails ? ` ${raceText([it.rc.address], ctx.changes)}` : ''),
+        action: `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${MAINTENANCE}` +
+            (replaced ? '' : ' If this is a mode switch, the new NATs must be in the same plan.'),
+    };
+}
+/** A NAT gateway deleted or replaced, with its key's existing routes. */
+const gatewayDeletedOrReplaced = {
+    over: 'item',
+    name: 'gateway-deleted-or-replaced',
+    selects: (i) => i.role === 'gateway' && (i.kind === 'replace' || i.kind === 'delete'),
+    review: (it, ctx, free) => gatewayGone(it, ctx, free),
+};
+/** A NAT gateway updated in place (after regional-zone-changed has taken the regional address changes). */
+const gatewayUpdated = {
+    over: 'item',
+    name: 'gateway-updated',
+    selects: (i) => i.role === 'gateway' && i.kind === 'update',
+    review: (it) => tagsOnly(it)
+        ? tagsOnlyDraft(it, 'NAT gateway')
+        : {
+            severity: 'medium',
+            kind: 'nat-gateway-changed',
+            title: `NAT gateway updated in place (${it.changed.join(', ')})`,
+            group: [it],
+            why: `${it.rc.address} changes in place (${it.changed.join(', ')}).`,
+            action: 'Review the change; run verify-egress after the apply.',
+        },
+};
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/private-gateways.ts
+/** Private NAT gateways (connectivity_type = private): they translate private traffic and give no internet egress. */
+
+
+/** A private NAT gateway created, deleted, updated or replaced: low, whatever the change. */
+const privateGateway = {
+    over: 'item',
+    name: 'private-gateway',
+    selects: (i) => i.role === 'gateway' && isPrivateGateway(i.rc, i.kind === 'create' ? 'after' : 'before'),
+    review: (it) => ({
+        severity: 'low',
+        kind: 'private-nat-gateway-changed',
+        title: `Private NAT gateway ${verb(it.kind)}`,
+        group: [it],
+        why: `${it.rc.address} is a private NAT gateway (connectivity_type = private): it gives no internet egress, ` +
+            'so this is not an egress risk.',
+        action: 'Check the private (VPC-to-VPC or on-premises) traffic it translates.',
+    }),
+};
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/regional.ts
+
+function automaticDraft(ctx, n, it) {
+    const eipsDestroyed = ctx.items.some((i) => i.role === 'eip' && (i.kind === 'delete' || i.kind === 'replace'));
+    return {
+        severity: eipsDestroyed ? 'critical' : 'high',
+        kind: 'regional-automatic-addresses',
+        title: 'Regional NAT gateway in automatic mode: outbound IPs chosen by AWS' +
+            (eipsDestroyed ? ', and the old Elastic IPs are destroyed' : ''),
+        group: [it],
+        why: `${it.rc.address} has no availability_zone_address blocks, so AWS picks the AZs and the Elastic IPs` +
+            (n.autoScalingIps ? ' and adds addresses under load (auto_scaling_ips)' : '') +
+            ': the outbound addresses are not yours to choose and can change or grow, which breaks allow-lists, SPF ' +
+            'and reverse DNS that name specific IPs.' +
+            (eipsDestroyed ? ' This plan also destroys Elastic IPs, so the old outbound addresses are gone for good.' : ''),
+        action: 'For an environment whose outbound IPs are allow-listed, use manual mode: one availability_zone_address ' +
+            'block per AZ with the existing allocation_ids (see the runbook, zonal → regional migration).',
+    };
+}
+/**
+ * Every regional gateway in automatic mode on the after side that the plan creates or moves to automatic mode
+ * (already claimed or not: the address choice is a risk of its own).
+ */
+const regionalAutomaticAddresses = {
+    over: 'plan',
+    name: 'regional-automatic-addresses',
+    review: (ctx) => {
+        const drafts = [];
+        for (const n of ctx.after.nats.filter((x) => x.kind === 'regional-gateway' && x.regionalMode === 'automatic')) {
+            const it = ctx.itemOf(n);
+            const was = ctx.before.nats.find((b) => b.ref === n.ref);
+            if (!it || (was && was.regionalMode === 'automatic' && !it.rc.change.actions.includes('create')))
+                continue;
+            drafts.push(automaticDraft(ctx, n, it));
+        }
+        return drafts;
+    },
+};
+/** AZs whose address block a regional gateway update drops, and AZs whose Elastic IPs it changes. */
+function zoneChanges(ctx, it) {
+    const [was, will] = [ctx.before.nats.find((n) => n.rc === it.rc), ctx.after.nats.find((n) => n.rc === it.rc)];
+    const zones = (n) => new Map((n?.zones ?? []).map((z) => [z.az, [...z.allocationIds].sort().join()]));
+    const [zb, za] = [zones(was), zones(will)];
+    return {
+        manual: will?.regionalMode === 'manual',
+        dropped: [...zb.keys()].filter((az) => !za.has(az)),
+        moved: [...zb.keys()].filter((az) => za.has(az) && za.get(az) !== zb.get(az)),
+    };
+}
+function zoneChangedDraft(ctx, it) {
+    const { dropped, moved } = zoneChanges(ctx, it);
+    const droppedText = `no longer has an availability_zone_address for ${dropped.length} AZ(s): private subnets there that route ` +
+        'to it lose egress (manual mode does not expand to unlisted AZs)';
+    const movedText = `changes the Elastic IPs of ${moved.length} AZ(s): their outbound address changes`;
+    return {
+        severity: 'high',
+        kind: 'regional-zone-changed',
+        title: 'Regional NAT gateway: ' + (dropped.length ? `AZ address removed (${dropped.length})` : 'AZ addresses changed'),
+        group: [it],
+        why: `${it.rc.address} ${dropped.length ? droppedText : ''}${dropped.length && moved.length ? '; and ' : ''}` +
+            `${moved.length ? movedText : ''}.`,
+        action: 'Keep one availability_zone_address per AZ with private subnets, on the allow-listed Elastic IPs. ' + MAINTENANCE,
+    };
+}
+/** A manual-mode regional gateway updated so that an AZ loses its address block or gets other Elastic IPs. */
+const regionalZoneChanged = {
+    over: 'item',
+    name: 'regional-zone-changed',
+    selects: (i, ctx) => {
+        if (i.role !== 'gateway' || i.kind !== 'update')
+            return false;
+        const { manual, dropped, moved } = zoneChanges(ctx, i);
+        return manual && (dropped.length > 0 || moved.length > 0);
+    },
+    review: (it, ctx) => zoneChangedDraft(ctx, it),
+};
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/supporting.ts
+/**
+ * What NAT instances depend on without carrying traffic: their security groups and IAM, and the Image Builder
+ * pipeline that bakes their AMI. Image Builder component and recipe versions are immutable (AWS Image Builder:
+ * a content change needs a new version), so a content change that keeps its version fails the apply.
+ */
+
+
+
+const IMAGEBUILDER_CONTENT = new Set(['aws_imagebuilder_component', 'aws_imagebuilder_image_recipe']);
+/** A NAT security group (or rule, or attachment) or NAT IAM resource: tags only, else any change. */
+const securityOrIam = {
+    over: 'item',
+    name: 'security-or-iam',
+    selects: (i) => i.role === 'security' || i.role === 'iam',
+    review: (it) => {
+        const security = it.role === 'security';
+        const label = security ? 'NAT security group' : 'NAT IAM';
+        if (tagsOnly(it))
+            return tagsOnlyDraft(it, label);
+        const effect = security
+            ? 'a wrong rule silently blocks forwarded traffic'
+            : 'the NAT instances lose or gain permissions (SSM access for mitigation among them)';
+        return {
+            severity: 'medium',
+            kind: security ? 'nat-security-changed' : 'nat-iam-changed',
+            title: `${label} ${verb(it.kind)}`,
+            group: [it],
+            why: `${it.rc.address} is ${verb(it.kind)}${it.changed.length ? ` (${it.changed.join(', ')})` : ''}: ${effect}.`,
+            action: 'Review the rules; run verify-egress after the apply.',
+        };
+    },
+};
+/** A component or recipe whose content changes: with or without the version bump Image Builder needs. */
+function contentChanged(it, name) {
+    const [vBefore, vAfter] = [values_shownValue(it.rc, 'before', ['version']), values_shownValue(it.rc, 'after', ['version'])];
+    const same = vBefore !== undefined && rawValue(it.rc, 'before', ['version']) === rawValue(it.rc, 'after', ['version']);
+    if (same)
+        return {
+            severity: 'medium',
+            kind: 'imagebuilder-version-not-bumped',
+            title: `Image Builder ${name} content changed without a version bump`,
+            group: [it],
+            why: `${it.rc.address} changes content but keeps version ${vBefore}: Image Builder versions are immutable, ` +
+                'so this apply will fail.',
+            action: 'Bump the version in the same change, then plan again.',
+        };
+    return {
+        severity: 'medium',
+        kind: 'imagebuilder-content-changed',
+        title: `Image Builder ${name} changed`,
+        group: [it],
+        why: `${it.rc.address} changes${vBefore && vAfter ? ` (version ${vBefore} → ${vAfter})` : ''}: ` +
+            'the next AMI build bakes the new NAT bootstrap.',
+        action: 'Build a new AMI (build-nat-ami) and review its adoption plan before applying it to the NAT instances.',
+    };
+}
+/** A NAT Image Builder resource: content changed, the pipeline deleted, or any other change. */
+const imageBuilder = {
+    over: 'item',
+    name: 'image-builder',
+    selects: (i) => i.role === 'imagebuilder',
+    review: (it) => {
+        const name = it.rc.type.replace('aws_imagebuilder_', '').replace(/_/g, ' ');
+        if (IMAGEBUILDER_CONTENT.has(it.rc.type) && (it.kind === 'update' || it.kind === 'replace'))
+            return contentChanged(it, name);
+        if (it.kind === 'delete' && it.rc.type === 'aws_imagebuilder_image_pipeline')
+            return {
+                severity: 'medium',
+                kind: 'imagebuilder-pipeline-deleted',
+                title: 'NAT AMI pipeline deleted',
+                group: [it],
+                why: `${it.rc.address} is destroyed: NAT AMIs stop receiving AL2023 security patches.`,
+                action: 'Keep build_nat_ami=true unless the environment runs gateways only.',
+            };
+        return {
+            severity: 'low',
+            kind: 'imagebuilder-config-changed',
+            title: `Image Builder ${name} ${verb(it.kind)}`,
+            group: [it],
+            why: `${it.rc.address} is ${verb(it.kind)}; running NAT instances are not affected.`,
+            action: NO_IMPACT,
+        };
+    },
+};
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/index.ts
+
+
+
+
+
+
+
+
+
+
+const RULES = [
+    // Bookkeeping that changes no infrastructure, and NAT gateways that give no internet egress.
+    bookkeeping,
+    privateGateway,
+    // The outbound addresses everything outside depends on.
+    eipDeletedOrReplaced,
+    // Whole-environment events (mode switch, handover, quiesce, restored), from the NAT comparison.
+    environment,
+    regionalAutomaticAddresses,
+    // Per-resource NAT events.
+    deposedDeleted,
+    instanceDeletedOrReplaced,
+    instanceUpdated,
+    gatewayDeletedOrReplaced,
+    regionalZoneChanged,
+    gatewayUpdated,
+    launchTemplateOrGroup,
+    // Associations and routes not explained above.
+    associationChanged,
+    eipUpdated,
+    routeChanged,
+    // Capacity added.
+    natAdded,
+    eipAdded,
+    // Security groups, IAM and the AMI pipeline.
+    securityOrIam,
+    imageBuilder,
+];
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/classify.ts
+
+
+
+
+
+
+
+/** Highest severity first; within a severity, by first AZ key (stable: rule order otherwise). */
+function byRisk(a, b) {
+    return severityRank(b.severity) - severityRank(a.severity) || compareKeys(a.keys[0] ?? '', b.keys[0] ?? '');
+}
+function analysisOf(ctx, findings) {
+    const { cmp, items } = ctx;
+    return {
+        risk: findings.reduce((max, f) => (severityRank(f.severity) > severityRank(max) ? f.severity : max), 'none'),
+        findings,
+        modeSwitch: cmp.modeSwitch,
+        expectedApplies: cmp.handovers.length > 0 ? 2 : 1,
+        expectedFailures: ctx.handoverTakers,
+        azChanges: cmp.perKey
+            .map((e) => ({ key: e.key, before: e.before.map(natText), after: e.after.map(natText) }))
+            .sort((a, b) => compareKeys(a.key, b.key)),
+        affected: [
+            ...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys)),
+        ].sort(compareKeys),
+        natChanges: items.length,
+        natInstancesCreated: items
+            .filter((i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace'))
+            .map((i) => i.rc.address),
+    };
+}
+/**
+ * The NAT egress analysis of one plan's resource changes (`terraform show -json` resource_changes; other changes
+ * are ignored). `options.patterns` overrides the address globs per NAT role (nat/roles.ts).
+ */
+function classifyChanges(changes, options = {}) {
+    const ctx = reviewContext(changes, options);
+    const findings = claimPass(RULES, ctx).map((d) => findingOf(d, ctx.azByKey));
+    return analysisOf(ctx, findings.sort(byRisk));
 }
 
 // EXTERNAL MODULE: ../../packages/shared/src/limits/index.ts
 var limits = __nccwpck_require__(2245);
-;// CONCATENATED MODULE: ../../packages/shared/src/plan/report.ts
+;// CONCATENATED MODULE: ../../packages/shared/src/review/report.ts
 /**
  * The plan-guard report: one markdown document used for the sticky PR comment, the job summary and the
  * report file. Everything taken from the plan goes through code()/escapeText().
@@ -31470,8 +32194,6 @@ var limits = __nccwpck_require__(2245);
 
 
 
-/** GitHub's comment body limit (code points); see limits GITHUB_LIMITS.commentBody. */
-const COMMENT_LIMIT = limits/* GITHUB_LIMITS */.f_.commentBody.max;
 const MARKER_PREFIX = '<!-- nat-egress/plan-guard';
 /** The hidden marker that identifies this action's sticky comment for one environment. */
 function commentMarker(environment) {
@@ -31479,126 +32201,151 @@ function commentMarker(environment) {
 }
 const ICON = { none: '✅', low: 'ℹ️', medium: '⚠️', high: '🛑', critical: '🚨' };
 function listKeys(keys, max) {
-    const head = keys.slice(0, max).map((k) => (k === '-' ? '(unindexed)' : (0,report/* code */.aY)(k)));
+    const head = keys.slice(0, max).map((k) => (k === '-' ? '(unindexed)' : code(k)));
     return keys.length > max ? `${head.join(', ')} and ${keys.length - max} more` : head.join(', ');
 }
 function keysText(keys, azs, inTable) {
-    const shownKeys = keys.map((k) => (k === '-' ? '(unindexed)' : (0,report/* code */.aY)(k, inTable))).join(', ');
-    return azs.length > 0 ? `${shownKeys} (${azs.map((a) => (0,report/* code */.aY)(a, inTable)).join(', ')})` : shownKeys || '—';
+    const shownKeys = keys.map((k) => (k === '-' ? '(unindexed)' : code(k, inTable))).join(', ');
+    return azs.length > 0 ? `${shownKeys} (${azs.map((a) => code(a, inTable)).join(', ')})` : shownKeys || '—';
 }
 function addressesText(addresses, inTable, max = 4) {
-    const head = addresses.slice(0, max).map((a) => (0,report/* code */.aY)(a, inTable));
+    const head = addresses.slice(0, max).map((a) => code(a, inTable));
     return addresses.length > max ? `${head.join(', ')} and ${addresses.length - max} more` : head.join(', ');
 }
 function findingRows(findings) {
     return findings.map((f) => [
         `${ICON[f.severity]} ${f.severity.toUpperCase()}`,
-        `${(0,report/* escapeText */.X1)(f.title)}${f.doc ? ` (${(0,report/* escapeText */.X1)(f.doc)})` : ''}`,
+        `${escapeText(f.title)}${f.doc ? ` (${escapeText(f.doc)})` : ''}`,
         keysText(f.keys, f.azs, true),
         addressesText(f.addresses, true),
     ]);
 }
 function findingDetail(f, n) {
     return [
-        `**${n}. ${f.severity.toUpperCase()} — ${(0,report/* escapeText */.X1)(f.title)}** (${(0,report/* code */.aY)(f.kind)})`,
-        `- Why: ${(0,report/* escapeText */.X1)(f.why)}`,
-        `- Do: ${(0,report/* escapeText */.X1)(f.action)}`,
+        `**${n}. ${f.severity.toUpperCase()} — ${escapeText(f.title)}** (${code(f.kind)})`,
+        `- Why: ${escapeText(f.why)}`,
+        `- Do: ${escapeText(f.action)}`,
         `- AZ / key: ${keysText(f.keys, f.azs, false)}`,
-        `- Resources: ${f.addresses.map((a) => (0,report/* code */.aY)(a)).join(', ')}`,
+        `- Resources: ${f.addresses.map((a) => code(a)).join(', ')}`,
     ].join('\n');
 }
-/**
- * Renders the report. `maxFindings` limits how many findings are listed (used to fit the comment limit);
- * the omitted ones are counted in a visible note.
- */
-function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
-    const env = input.environment ? ` — ${(0,report/* escapeText */.X1)(input.environment)}` : '';
-    const all = input.documents.flatMap((d) => d.analysis.findings.map((f) => ({ ...f, doc: input.documents.length > 1 ? d.label : undefined })));
-    const modeSwitch = input.documents.map((d) => d.analysis.modeSwitch).find((m) => m !== 'none') ?? 'none';
-    const applies = Math.max(1, ...input.documents.map((d) => d.analysis.expectedApplies));
-    const affected = [...new Set(input.documents.flatMap((d) => d.analysis.affected))];
+function reportFacts(input) {
+    const docs = input.documents;
+    return {
+        all: docs.flatMap((d) => d.analysis.findings.map((f) => ({ ...f, doc: docs.length > 1 ? d.label : undefined }))),
+        modeSwitch: docs.map((d) => d.analysis.modeSwitch).find((m) => m !== 'none') ?? 'none',
+        applies: Math.max(1, ...docs.map((d) => d.analysis.expectedApplies)),
+        affected: [...new Set(docs.flatMap((d) => d.analysis.affected))],
+    };
+}
+/** The sticky comment's marker, the machine-readable meta line and the headline. */
+function headLines(input, facts) {
+    const env = input.environment ? ` — ${escapeText(input.environment)}` : '';
     const meta = {
         risk: input.risk,
-        modeSwitch,
-        expectedApplies: applies,
-        affected: affected.length,
+        modeSwitch: facts.modeSwitch,
+        expectedApplies: facts.applies,
+        affected: facts.affected.length,
         planSha: input.planSha,
     };
-    const lines = [
+    return [
         commentMarker(input.environment),
         `<!-- nat-egress/plan-guard-meta ${JSON.stringify(meta).replace(/-->/g, '')} -->`,
+        `### ${ICON[input.risk]} NAT egress risk: ${input.risk.toUpperCase()}${env}`,
+        '',
     ];
-    lines.push(`### ${ICON[input.risk]} NAT egress risk: ${input.risk.toUpperCase()}${env}`);
-    lines.push('');
-    if (all.length === 0) {
-        lines.push('No change in this plan touches NAT egress (NAT instances or gateways, their Elastic IPs, private default routes, NAT security groups, IAM or the AMI pipeline).');
-    }
-    else {
-        const facts = [
-            `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
-            `**Expected applies:** ${applies}`,
-            `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
-        ];
-        const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
-        if (failures.length > 0)
-            facts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
-        lines.push(facts.join(' · '));
-        if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none') {
-            lines.push('');
-            lines.push(`> This plan is at or above the \`fail-on\` threshold (${input.failOn}): the check fails.`);
-        }
-        lines.push('');
-        const listed = all.slice(0, Math.max(0, maxFindings));
-        lines.push((0,report/* table */.tp)(['Severity', 'Finding', 'AZ / key', 'Resources'], findingRows(listed)));
-        lines.push('');
-        const azChanges = input.documents.flatMap((d) => d.analysis.azChanges.map((c) => ({ ...c, doc: input.documents.length > 1 ? d.label : undefined })));
-        if (azChanges.length > 0) {
-            // Bounded (20 keys, 3 NATs a cell) so it never crowds the findings out of a comment.
-            const max = 20;
-            const cell = (nats) => nats.length === 0
-                ? 'none'
-                : `${nats
-                    .slice(0, 3)
-                    .map((t) => (0,report/* escapeText */.X1)(t))
-                    .join('<br>')}${nats.length > 3 ? `<br>and ${nats.length - 3} more` : ''}`;
-            const rows = azChanges
-                .slice(0, max)
-                .map((c) => [
-                `${c.key === '-' ? '(unindexed)' : (0,report/* code */.aY)(c.key, true)}${c.doc ? ` (${(0,report/* escapeText */.X1)(c.doc)})` : ''}`,
-                cell(c.before),
-                cell(c.after),
-            ]);
-            const more = azChanges.length > max ? `\n\n${azChanges.length - max} more AZ key(s) not listed.` : '';
-            lines.push((0,report/* details */.zH)(`NAT per AZ key, before → after (${azChanges.length} changing)`, `${(0,report/* table */.tp)(['AZ key', 'Before', 'After'], rows)}${more}`));
-            lines.push('');
-        }
-        if (listed.length > 0)
-            lines.push((0,report/* details */.zH)(`Why, and what to do (${listed.length} finding${listed.length === 1 ? '' : 's'})`, listed.map((f, i) => findingDetail(f, i + 1)).join('\n\n')));
-        if (listed.length < all.length) {
-            lines.push('');
-            lines.push(`> **Shortened:** ${all.length - listed.length} more finding(s) are not shown here (GitHub's size limit for ${input.shortenedFor ?? 'this place'}). The full report is in the \`report-file\` output (a file on the runner: upload it with actions/upload-artifact to keep it).`);
-        }
-    }
-    lines.push('');
+}
+/** Mode switch · expected applies · keys losing egress (· expected failures), and the fail-on note. */
+function factLines(input, facts) {
+    const { modeSwitch, applies, affected } = facts;
+    const parts = [
+        `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
+        `**Expected applies:** ${applies}`,
+        `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
+    ];
+    const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
+    if (failures.length > 0)
+        parts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
+    const lines = [parts.join(' · ')];
+    if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none')
+        lines.push('', `> This plan is at or above the \`fail-on\` threshold (${input.failOn}): the check fails.`);
+    return lines;
+}
+/** The per-AZ-key before → after table, bounded (20 keys, 3 NATs a cell) so it never crowds the findings out. */
+function azChangeLines(input) {
+    const docs = input.documents;
+    const azChanges = docs.flatMap((d) => d.analysis.azChanges.map((c) => ({ ...c, doc: docs.length > 1 ? d.label : undefined })));
+    if (azChanges.length === 0)
+        return [];
+    const max = 20;
+    const cell = (nats) => nats.length === 0
+        ? 'none'
+        : nats
+            .slice(0, 3)
+            .map((t) => escapeText(t))
+            .join('<br>') + (nats.length > 3 ? `<br>and ${nats.length - 3} more` : '');
+    const rows = azChanges
+        .slice(0, max)
+        .map((c) => [
+        `${c.key === '-' ? '(unindexed)' : code(c.key, true)}${c.doc ? ` (${escapeText(c.doc)})` : ''}`,
+        cell(c.before),
+        cell(c.after),
+    ]);
+    const more = azChanges.length > max ? `\n\n${azChanges.length - max} more AZ key(s) not listed.` : '';
+    return [
+        details(`NAT per AZ key, before → after (${azChanges.length} changing)`, `${table(['AZ key', 'Before', 'After'], rows)}${more}`),
+        '',
+    ];
+}
+/** The findings: facts, table, per-AZ changes, details, and the note when some are left out. */
+function findingLines(input, facts, maxFindings) {
+    const listed = facts.all.slice(0, Math.max(0, maxFindings));
+    const lines = [...factLines(input, facts), ''];
+    lines.push(table(['Severity', 'Finding', 'AZ / key', 'Resources'], findingRows(listed)), '');
+    lines.push(...azChangeLines(input));
+    if (listed.length > 0)
+        lines.push(details(`Why, and what to do (${listed.length} finding${listed.length === 1 ? '' : 's'})`, listed.map((f, i) => findingDetail(f, i + 1)).join('\n\n')));
+    if (listed.length < facts.all.length)
+        lines.push('', `> **Shortened:** ${facts.all.length - listed.length} more finding(s) are not shown here ` +
+            `(GitHub's size limit for ${input.shortenedFor ?? 'this place'}). The full report is in the ` +
+            '`report-file` output (a file on the runner: upload it with actions/upload-artifact to keep it).');
+    return lines;
+}
+/** Per document: its resource changes, NAT-related changes and versions; the digest and source; the notes. */
+function footerLines(input) {
+    const multi = input.documents.length > 1;
     const docFacts = input.documents.map((d) => {
         const v = [
-            d.terraformVersion ? `Terraform ${(0,report/* escapeText */.X1)(d.terraformVersion)}` : '',
-            d.formatVersion ? `format ${(0,report/* escapeText */.X1)(d.formatVersion)}` : '',
+            d.terraformVersion ? `Terraform ${escapeText(d.terraformVersion)}` : '',
+            d.formatVersion ? `format ${escapeText(d.formatVersion)}` : '',
         ]
             .filter(Boolean)
             .join(', ');
-        return `${input.documents.length > 1 ? `${(0,report/* escapeText */.X1)(d.label)}: ` : ''}${d.totalChanges} resource change(s), ${d.analysis.natChanges} NAT-related${v ? ` (${v})` : ''}`;
+        const label = multi ? `${escapeText(d.label)}: ` : '';
+        return `${label}${d.totalChanges} resource change(s), ${d.analysis.natChanges} NAT-related${v ? ` (${v})` : ''}`;
     });
     const warnings = [
         ...input.warnings,
-        ...input.documents.flatMap((d) => d.warnings.map((w) => (input.documents.length > 1 ? `${d.label}: ${w}` : w))),
+        ...input.documents.flatMap((d) => d.warnings.map((w) => (multi ? `${d.label}: ${w}` : w))),
     ];
-    lines.push(`<sub>${docFacts.join(' · ')} · plan digest ${(0,report/* code */.aY)(input.planSha.slice(0, 16))} · ${(0,report/* code */.aY)(input.source)}</sub>`);
-    if (warnings.length > 0) {
-        lines.push('');
-        lines.push(warnings.map((w) => `> Note: ${(0,report/* escapeText */.X1)(w)}`).join('\n'));
-    }
-    return `${lines.join('\n')}\n`;
+    const lines = [
+        '',
+        `<sub>${docFacts.join(' · ')} · plan digest ${code(input.planSha.slice(0, 16))} · ${code(input.source)}</sub>`,
+    ];
+    if (warnings.length > 0)
+        lines.push('', warnings.map((w) => `> Note: ${escapeText(w)}`).join('\n'));
+    return lines;
+}
+const NOTHING_TOUCHED = 'No change in this plan touches NAT egress (NAT instances or gateways, their Elastic IPs, private default ' +
+    'routes, NAT security groups, IAM or the AMI pipeline).';
+/**
+ * Renders the report (markdown). `maxFindings` limits how many findings are listed (used to fit the comment
+ * limit); the omitted ones are counted in a visible note.
+ */
+function renderReport(input, maxFindings = Number.POSITIVE_INFINITY) {
+    const facts = reportFacts(input);
+    const body = facts.all.length === 0 ? [NOTHING_TOUCHED] : findingLines(input, facts, maxFindings);
+    return `${[...headLines(input, facts), ...body, ...footerLines(input)].join('\n')}\n`;
 }
 /**
  * The report shortened (fewest findings dropped) to fit `limit` (default GitHub's comment limit, counted in the
@@ -31612,9 +32359,11 @@ function renderReportWithin(input, limit = limits/* GITHUB_LIMITS */.f_.commentB
 }
 /** The body that replaces a sticky comment when a later plan no longer touches NAT. */
 function resolvedComment(environment, planSha) {
-    const env = environment ? ` — ${(0,report/* escapeText */.X1)(environment)}` : '';
+    const env = environment ? ` — ${escapeText(environment)}` : '';
     const meta = JSON.stringify({ risk: 'none', planSha });
-    return `${commentMarker(environment)}\n<!-- nat-egress/plan-guard-meta ${meta} -->\n### ✅ No NAT risk any more${env}\n\nThe latest plan (digest ${(0,report/* code */.aY)(planSha.slice(0, 16))}) no longer touches NAT egress. Earlier findings on this pull request no longer apply.\n`;
+    return (`${commentMarker(environment)}\n<!-- nat-egress/plan-guard-meta ${meta} -->\n### ✅ No NAT risk any more${env}\n\n` +
+        `The latest plan (digest ${code(planSha.slice(0, 16))}) no longer touches NAT egress. ` +
+        'Earlier findings on this pull request no longer apply.\n');
 }
 
 // EXTERNAL MODULE: external "node:path"
@@ -31634,7 +32383,7 @@ const SYMBOLS = {
     forget: '.',
     remove: '-',
 };
-const VERBS = {
+const render_VERBS = {
     // action: [starting, progress, done]
     create: ['creating', 'still creating', 'created'],
     delete: ['destroying', 'still destroying', 'destroyed'],
@@ -31643,7 +32392,7 @@ const VERBS = {
     noop: ['checking', 'still checking', 'checked'],
 };
 function verbs(action) {
-    return VERBS[action] ?? [`${action}`, `still ${action}`, `${action} done`];
+    return render_VERBS[action] ?? [`${action}`, `still ${action}`, `${action} done`];
 }
 /**
  * `[  12s]`, `[ 4m05s]`, `[1h02m]`: elapsed time as a fixed-width prefix (rounded to the second). Compact on
@@ -32193,11 +32942,12 @@ function processDriver(options) {
 
 
 
-;// CONCATENATED MODULE: ../../packages/shared/src/plan/guard.ts
+;// CONCATENATED MODULE: ../../packages/shared/src/review/guard.ts
 /**
  * plan-guard's domain: from a plan (JSON file, or a saved plan file run through `terraform show -json`)
  * to the risk, findings, digest and report. No @actions/core here: the action entry does the I/O.
  */
+
 
 
 
@@ -32226,80 +32976,85 @@ function parsePatterns(name, raw) {
     }
     return out;
 }
-async function analysePlan(inputs) {
-    let path;
-    let label;
+/** Where the plan JSON to read is: the given plan-json, or `terraform show -json` of the planfile in tempDir. */
+async function planJsonPath(inputs) {
     if (inputs.planJson && inputs.planfile)
         throw new src_inputs/* InputError */.dz('plan-json and planfile: give one of them, not both');
-    if (inputs.planJson) {
-        path = (0,external_node_path_.resolve)(inputs.workingDirectory, inputs.planJson);
-        label = 'plan-json';
-    }
-    else if (inputs.planfile) {
-        const planfile = (0,external_node_path_.resolve)(inputs.workingDirectory, inputs.planfile);
-        if (!(0,external_node_fs_.existsSync)(planfile))
-            throw new src_inputs/* InputError */.dz(`planfile: ${inputs.planfile} does not exist (in ${inputs.workingDirectory})`);
-        path = (0,external_node_path_.join)(inputs.tempDir, `plan-guard-${process.pid}-${Date.now()}.json`);
-        label = 'planfile';
-        try {
-            await show_terraformShowJson({
-                terraform: inputs.terraform,
-                planfile,
-                cwd: inputs.workingDirectory,
-                outFile: path,
-                ...(inputs.signal ? { signal: inputs.signal } : {}),
-            });
-        }
-        catch (err) {
-            if (inputs.signal?.aborted)
-                throw err;
-            throw new src_inputs/* InputError */.dz(`planfile: ${inputs.planfile}: ${err.message}`);
-        }
-    }
-    else {
-        throw new src_inputs/* InputError */.dz('plan-json or planfile: one is required (the output of `terraform show -json <planfile>`, or the saved plan file)');
-    }
-    const shownName = label === 'plan-json' ? inputs.planJson : inputs.planfile;
-    let loaded;
+    if (inputs.planJson)
+        return { path: (0,external_node_path_.resolve)(inputs.workingDirectory, inputs.planJson), label: 'plan-json', shownName: inputs.planJson };
+    if (!inputs.planfile)
+        throw new src_inputs/* InputError */.dz('plan-json or planfile: one is required ' +
+            '(the output of `terraform show -json <planfile>`, or the saved plan file)');
+    const planfile = (0,external_node_path_.resolve)(inputs.workingDirectory, inputs.planfile);
+    if (!(0,external_node_fs_.existsSync)(planfile))
+        throw new src_inputs/* InputError */.dz(`planfile: ${inputs.planfile} does not exist (in ${inputs.workingDirectory})`);
+    const path = (0,external_node_path_.join)(inputs.tempDir, `plan-guard-${process.pid}-${Date.now()}.json`);
     try {
-        loaded = await loadPlanFile(path, { keep: isNatCandidate, keepTypes: NAT_CANDIDATE_TYPES });
+        await show_terraformShowJson({
+            terraform: inputs.terraform,
+            planfile,
+            cwd: inputs.workingDirectory,
+            outFile: path,
+            ...(inputs.signal ? { signal: inputs.signal } : {}),
+        });
+    }
+    catch (err) {
+        if (inputs.signal?.aborted)
+            throw err;
+        throw new src_inputs/* InputError */.dz(`planfile: ${inputs.planfile}: ${err.message}`);
+    }
+    return { path, label: 'planfile', shownName: inputs.planfile };
+}
+/** The plan's documents with their NAT candidate changes; a malformed plan is an InputError naming the input. */
+async function loadNatChanges(source) {
+    try {
+        return await loadPlanFile(source.path, { keep: isNatCandidate, keepTypes: NAT_CANDIDATE_TYPES });
     }
     catch (err) {
         if (err instanceof PlanFormatError)
-            throw new src_inputs/* InputError */.dz(`${label}: ${shownName}: ${err.message}`);
+            throw new src_inputs/* InputError */.dz(`${source.label}: ${source.shownName}: ${err.message}`);
         throw err;
     }
+}
+/** One classification and report section per document ("plan", or "plan 2 of 3" when there are several). */
+function reviewDocuments(loaded, patterns) {
     const multi = loaded.documents.length > 1;
-    const documents = [];
-    const analyses = [];
-    for (const doc of loaded.documents) {
-        const analysis = classifyChanges(doc.changes, { patterns: inputs.patterns });
-        analyses.push(analysis);
-        documents.push({
-            label: multi ? `plan ${doc.index + 1} of ${loaded.documents.length}` : 'plan',
-            analysis,
-            totalChanges: doc.totalChanges,
-            terraformVersion: doc.header.terraformVersion,
-            formatVersion: doc.header.formatVersion ?? doc.header.planFormatVersion,
-            warnings: doc.warnings,
-        });
-    }
+    return loaded.documents.map((doc) => ({
+        label: multi ? `plan ${doc.index + 1} of ${loaded.documents.length}` : 'plan',
+        analysis: classifyChanges(doc.changes, { patterns }),
+        totalChanges: doc.totalChanges,
+        terraformVersion: doc.header.terraformVersion,
+        formatVersion: doc.header.formatVersion ?? doc.header.planFormatVersion,
+        warnings: doc.warnings,
+    }));
+}
+/**
+ * plan-guard's analysis of a plan: reads plan-json, or runs `terraform show -json` on planfile (into tempDir),
+ * classifies every document, and returns the combined risk, findings (with their document's 0-based index),
+ * outputs and report input. Input problems (both or neither of plan-json and planfile, a missing planfile, a
+ * failed `terraform show`, a malformed plan) throw InputError with a one-line message; a cancelled `terraform
+ * show` rethrows its abort error.
+ */
+async function analysePlan(inputs) {
+    const source = await planJsonPath(inputs);
+    const loaded = await loadNatChanges(source);
+    const documents = reviewDocuments(loaded, inputs.patterns);
+    const analyses = documents.map((d) => d.analysis);
     const risk = analyses.reduce((max, a) => (severityRank(a.risk) > severityRank(max) ? a.risk : max), 'none');
     const planSha = combineDigests(loaded.documents.map((d) => d.digest));
-    const modeSwitch = analyses.map((a) => a.modeSwitch).find((m) => m !== 'none') ?? 'none';
     const report = {
         environment: inputs.environment,
         risk,
         failOn: inputs.failOn,
         planSha,
-        source: shownName,
+        source: source.shownName,
         documents,
         warnings: loaded.warnings,
     };
     return {
         risk,
         findings: analyses.flatMap((a, i) => a.findings.map((f) => ({ ...f, document: i }))),
-        modeSwitch,
+        modeSwitch: analyses.map((a) => a.modeSwitch).find((m) => m !== 'none') ?? 'none',
         expectedApplies: analyses.some((a) => a.expectedApplies === 2) ? 2 : 1,
         expectedFailures: [...new Set(analyses.flatMap((a) => a.expectedFailures))],
         affected: [...new Set(analyses.flatMap((a) => a.affected))],
@@ -32310,91 +33065,195 @@ async function analysePlan(inputs) {
     };
 }
 
-;// CONCATENATED MODULE: ../../packages/shared/src/plan/index.ts
+;// CONCATENATED MODULE: ../../packages/shared/src/review/publish.ts
 
 
 
 
-
-
-
-
-
-/***/ }),
-
-/***/ 787:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Hl: () => (/* binding */ ROLLBACK_LEVER_LINE),
-/* harmony export */   X1: () => (/* binding */ escapeText),
-/* harmony export */   aY: () => (/* binding */ code),
-/* harmony export */   tp: () => (/* binding */ table),
-/* harmony export */   zH: () => (/* binding */ details)
-/* harmony export */ });
-/* unused harmony exports ROLLBACK_LEVER, byteLength, truncateLines */
+/** The report file's name for an environment: `nat-plan-guard-<environment, file-name-safe, ≤ 60 chars>.md`. */
+function reportFileName(environment) {
+    const safe = (environment || 'default').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
+    return `nat-plan-guard-${safe}.md`;
+}
 /**
- * Safe markdown for comments, job summaries and report files. Everything that comes from a plan, a tag or
- * an AWS response is untrusted: it goes through `code()` (an inline code span, where markdown, HTML,
- * @mentions and autolinks are inert) or `escapeText()`.
+ * Sets the action's outputs (risk, mode-switch, expected-applies, plan-sha, report-file, result, affected, then
+ * findings and findings-omitted last: the largest, cut to what fits the outputs budget) and warns when findings
+ * were left out.
  */
+function setGuardOutputs(out, annotations, result, reportFile) {
+    out.set('risk', result.risk);
+    out.set('mode-switch', result.modeSwitch);
+    out.set('expected-applies', String(result.expectedApplies));
+    out.set('plan-sha', result.planSha);
+    out.set('report-file', reportFile);
+    out.set('result', result.failed ? 'failed' : 'success');
+    out.set('affected', JSON.stringify(result.affected), (max) => (0,limits/* fitJsonArray */.dZ)(result.affected, max).json);
+    const budget = out.budget - out.used - 200;
+    const findings = (0,limits/* fitJsonArray */.dZ)(result.findings, budget);
+    out.set('findings', findings.json);
+    out.set('findings-omitted', String(findings.omitted));
+    if (findings.omitted > 0)
+        annotations.warning(`findings output: ${findings.omitted} of ${result.findings.length} findings left out to stay within ` +
+            `GitHub's 1 MB of outputs per job; ${(0,limits/* fullReportHint */.TU)(reportFile)}`);
+}
 /**
- * The runbook's rollback lever, worded as the runbook gives it (seeds/000, operations step 4 "Rollback lever"). Every
- * action, doc and workflow uses this wording; `ROLLBACK_LEVER_LINE` is the labelled form for advice lists.
+ * One annotation per finding (error at or above fail-on, warning from medium, else notice), then one warning
+ * per input warning of the plan.
  */
-const ROLLBACK_LEVER = 'Flip the environment to gateway mode (TF_VAR_USE_NAT_INSTANCE = false) and apply: managed gateways restore egress on the same EIPs with no AMI in the path. Rebuild or fix the AMI, then flip back in a window.';
-const ROLLBACK_LEVER_LINE = `Rollback lever: ${ROLLBACK_LEVER}`;
-/** Inline code span holding `value` verbatim, on one line. Set `inTable` inside a GFM table cell. */
-function code(value, inTable = false) {
-    let v = String(value)
-        .replace(/[\r\n\t]+/g, ' ')
-        .replace(/[\u0000-\u001f\u007f]/g, '');
-    if (inTable)
-        v = v.replace(/\|/g, '\\|');
-    if (v === '')
-        return '` `';
-    const longest = Math.max(0, ...(v.match(/`+/g) ?? []).map((run) => run.length));
-    const fence = '`'.repeat(longest + 1);
-    const pad = v.startsWith('`') || v.endsWith('`') || v.startsWith(' ') ? ' ' : '';
-    return `${fence}${pad}${v}${pad}${fence}`;
+function annotateFindings(annotations, result, failOn) {
+    for (const f of result.findings) {
+        const message = `${f.why} What to do: ${f.action} (${f.addresses.join(', ')})`;
+        const props = { title: `NAT ${f.severity}: ${f.title}` };
+        if (failOn !== 'none' && severityRank(f.severity) >= severityRank(failOn))
+            annotations.error(message, props);
+        else if (severityRank(f.severity) >= severityRank('medium'))
+            annotations.warning(message, props);
+        else
+            annotations.notice(message, props);
+    }
+    for (const w of [...result.report.warnings, ...result.report.documents.flatMap((d) => d.warnings)])
+        annotations.warning(w, { title: 'plan-guard input' });
 }
-const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '@': '&#64;' };
+/** The job summary: the report shortened to what is left of the 1 MiB (`used` bytes are taken already). */
+function summaryBody(result, used, reserve) {
+    return renderReportWithin({ ...result.report, shortenedFor: 'the job summary (1 MiB)' }, limits/* GITHUB_LIMITS */.f_.stepSummary, limits/* GITHUB_LIMITS */.f_.stepSummary.max - reserve - used).body;
+}
+/** The log line of a finished analysis. */
+function riskLine(result) {
+    return (`NAT egress risk: ${result.risk}; mode switch: ${result.modeSwitch}; ` +
+        `expected applies: ${result.expectedApplies}; plan digest ${result.planSha}`);
+}
+/** The step's failure line when the risk is at or above fail-on. */
+function failureLine(result, failOn) {
+    const count = result.findings.filter((f) => severityRank(f.severity) >= severityRank(failOn)).length;
+    return `NAT egress risk is ${result.risk}, at or above fail-on (${failOn}): ${count} finding(s), see the report`;
+}
 /**
- * Plain text for markdown: HTML and markdown punctuation neutralised, @mentions made inert, URLs and
- * `#123` references broken so nothing in the text can become a link or a ping. Newlines become spaces.
+ * Whether and what to comment: never with comment=never or without a pull request (with a warning when
+ * comment=always), not outside pull_request* events with comment=auto; the report (shortened to the comment
+ * limit) when there is risk or comment=always, else the "no NAT risk any more" body, updating only.
  */
-function escapeText(value) {
-    return String(value)
-        .replace(/[\r\n\t]+/g, ' ')
-        .replace(/[\u0000-\u001f\u007f]/g, '')
-        .replace(/[&<>@]/g, (c) => ENTITIES[c])
-        .replace(/[\\`*_[\]#|~]/g, (c) => `\\${c}`)
-        .replace(/:\/\//g, '&#58;//')
-        .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}&#8203;.`);
+function planComment(setting, pr, result, environment) {
+    if (setting === 'never')
+        return {};
+    if (!pr)
+        return setting === 'always'
+            ? { warning: 'comment: always, but this run is not about a pull request: nothing to comment on' }
+            : {};
+    if (setting === 'auto' && !pr.eventName.startsWith('pull_request'))
+        return {};
+    const withRisk = result.risk !== 'none' || setting === 'always';
+    const body = withRisk
+        ? renderReportWithin({ ...result.report, shortenedFor: 'a comment (65,536 characters)' }, limits/* GITHUB_LIMITS */.f_.commentBody)
+            .body
+        : resolvedComment(environment, result.planSha);
+    return { plan: { marker: commentMarker(environment), body, mode: withRisk ? 'upsert' : 'update-only', withRisk } };
 }
-/** A GFM table. Cells must already be markdown-safe (use `code(x, true)` / `escapeText`). */
-function table(headers, rows) {
-    const line = (cells) => `| ${cells.map((c) => c.replace(/\n/g, ' ')).join(' | ')} |`;
-    return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+/** The comment-url output and the line to log (info) or annotate (warning) for a sticky comment's outcome. */
+function commentOutcome(outcome, withRisk) {
+    switch (outcome.status) {
+        case 'created':
+        case 'updated':
+        case 'unchanged':
+            return { url: outcome.url ?? '', info: `Sticky comment ${outcome.status}: ${outcome.url}` };
+        case 'skipped':
+            return outcome.message && withRisk ? { url: '', info: `Comment skipped: ${outcome.message}` } : { url: '' };
+        default:
+            return { url: '', warning: `Could not comment on the pull request: ${outcome.message}` };
+    }
 }
-/** A collapsed section (`<details>`). `summary` must be markdown-safe already. */
-function details(summary, body) {
-    return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+/** The job summary of a run that stopped before writing its own: why, and what to do. */
+function exitSummary(exit, reportFile) {
+    const cancelled = exit.kind === 'cancelled';
+    const what = cancelled
+        ? 'Re-run the job. plan-guard only reads the plan: nothing was changed.'
+        : exit.cause === 'deadline'
+            ? 'Re-run the job; if it happens again, check that the GitHub API is reachable from the runner.'
+            : 'Fix what the line above names (an input or the plan file) and re-run. Nothing was changed.';
+    const lines = [
+        `### NAT egress plan guard: ${cancelled ? '⏹️ cancelled' : '❌ failed'}`,
+        '',
+        `**${cancelled ? 'Cancelled' : 'Failed'}:** ${escapeText(exit.message)}`,
+        '',
+        `**What to do:** ${escapeText(what)}`,
+    ];
+    if (reportFile)
+        lines.push('', `Report file: ${code(reportFile)}`);
+    return `${lines.join('\n')}\n`;
 }
-/** UTF-8 byte length, as GitHub measures step summaries; comment limits are characters (JS length). */
-function byteLength(text) {
-    return Buffer.byteLength(text, 'utf8');
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/local.ts
+/** plan-guard's `--local` command line (no GitHub, no AWS): its help, its arguments and its result line. */
+
+const LOCAL_HELP = `plan-guard --local: print the NAT egress report for a plan, without GitHub or AWS.
+
+usage: node dist/index.js --local <plan.json> [options]
+
+  <plan.json>                the output of \`terraform show -json <planfile>\`
+  --environment NAME         environment name shown in the report
+  --fail-on LEVEL            none|low|medium|high|critical (default critical): exit 1 at or above it
+  --nat-address-patterns P   role=glob lines (as the action input)
+  --help                     this text
+
+Options take their value as --name VALUE or --name=VALUE.
+`;
+const LOCAL_OPTIONS = ['environment', 'fail-on', 'nat-address-patterns'];
+/** One `-x`/`--name[=value]` option at args[i]: its name, value and how many arguments it took. */
+function local_option(args, i) {
+    const a = args[i];
+    const eq = a.indexOf('=');
+    const name = (eq >= 0 ? a.slice(0, eq) : a).replace(/^--?/, '');
+    if (!LOCAL_OPTIONS.includes(name))
+        throw new src_inputs/* InputError */.dz(`unknown option ${eq >= 0 ? a.slice(0, eq) : a} ` +
+            `(options: ${LOCAL_OPTIONS.map((o) => `--${o}`).join(', ')}, --help)`);
+    if (eq >= 0)
+        return { name, value: a.slice(eq + 1), used: 1 };
+    const value = args[i + 1];
+    if (value === undefined || value.startsWith('--'))
+        throw new src_inputs/* InputError */.dz(`--${name} needs a value (--${name} VALUE or --${name}=VALUE)`);
+    return { name, value, used: 2 };
 }
-/** Truncates at a line boundary so the result (with `note`) stays within `limit` characters. */
-function truncateLines(text, limit, note) {
-    if (text.length <= limit)
-        return text;
-    const budget = Math.max(0, limit - note.length - 1);
-    let cut = text.lastIndexOf('\n', budget);
-    if (cut <= 0)
-        cut = budget;
-    return `${text.slice(0, cut)}\n${note}`;
+/** Parses `--local` arguments; throws InputError (one line) on an unknown or incomplete flag or a wrong plan count. */
+function parseLocalArgs(args) {
+    const opts = {};
+    const rest = [];
+    let help = false;
+    for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        if (a === '--help' || a === '-h')
+            help = true;
+        else if (a === '--') {
+            rest.push(...args.slice(i + 1));
+            break;
+        }
+        else if (a.startsWith('-') && a !== '-') {
+            const { name, value, used } = local_option(args, i);
+            opts[name] = value;
+            i += used - 1;
+        }
+        else
+            rest.push(a);
+    }
+    if (help)
+        return { help, opts };
+    if (rest.length !== 1)
+        throw new src_inputs/* InputError */.dz(`${rest.length === 0 ? 'no plan file given' : `one plan file expected, got ${rest.length}`}; ` +
+            'usage: node dist/index.js --local <plan.json> [--environment NAME] ' +
+            '[--fail-on none|low|medium|high|critical] (--help for more)');
+    return { help, plan: rest[0], opts };
 }
+/** The line `--local` prints to stderr after the report. */
+function localResultLine(result) {
+    return (`risk=${result.risk} mode-switch=${result.modeSwitch} expected-applies=${result.expectedApplies} ` +
+        `affected=${JSON.stringify(result.affected)} plan-sha=${result.planSha}`);
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/index.ts
+
+
+
+
+
 
 
 /***/ }),

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NAT_CANDIDATE_TYPES, isNatCandidate } from '@nat-egress/shared/nat';
-import { PlanFormatError, classifyChanges, loadPlanFile, loadPlanText } from '@nat-egress/shared/plan';
+import { PlanFormatError, loadPlanFile, loadPlanText } from '@nat-egress/shared/plan';
+import { classifyChanges } from '@nat-egress/shared/review';
 import { PlanScanner } from '../src/plan/scan';
 import { planJson, scenarios } from './support/plans';
 

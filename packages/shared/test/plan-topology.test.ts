@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { analysePlan, classifyChanges, loadPlanText, type Finding } from '@nat-egress/shared/plan';
+import { loadPlanText } from '@nat-egress/shared/plan';
+import { analysePlan, classifyChanges, type Finding } from '@nat-egress/shared/review';
 import { REPO_ROOT, runAction } from './support/action-runner';
 import { change, planJson } from './support/plans';
 import { alloc, regionalGateway, route, topologies, zonalGateway } from './support/topology-plans';

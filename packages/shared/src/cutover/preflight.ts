@@ -16,7 +16,8 @@ import {
 } from '../ami/index';
 import { awsErrorCode } from '../aws/index';
 import { InputError } from '../inputs/index';
-import { classifyChanges, rawString, shownValue, type Analysis, type ResourceChange } from '../plan/index';
+import { rawString, shownValue, type ResourceChange } from '../plan/index';
+import { classifyChanges, type Analysis } from '../review/index';
 import { describeError } from '../runtime/index';
 import { NOTHING_APPLIED, RERUN_WHEN_READY } from './advice';
 import { within } from './bounded';

@@ -47,3 +47,4 @@ export {
   publicIpsOf,
   servingNats,
 } from './query';
+export * from './facts';

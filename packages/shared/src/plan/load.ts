@@ -195,11 +195,13 @@ class PlanCollector {
     if (!isPlan) {
       if (keys.has('values'))
         throw where(
-          'is `terraform show -json` of the state, not of a plan: pass a saved plan file (`terraform plan -out=tfplan`, then `terraform show -json tfplan`)',
+          'is `terraform show -json` of the state, not of a plan: pass a saved plan file ' +
+            '(`terraform plan -out=tfplan`, then `terraform show -json tfplan`)',
         );
       if (keys.size === 0) throw where('is an empty JSON object, not a plan');
       throw where(
-        `is not a Terraform plan (top-level keys: ${[...keys].slice(0, 6).join(', ')}; a plan has resource_changes or planned_values)`,
+        `is not a Terraform plan (top-level keys: ${[...keys].slice(0, 6).join(', ')}; ` +
+          'a plan has resource_changes or planned_values)',
       );
     }
     const warnings: string[] = [];
@@ -222,7 +224,8 @@ class PlanCollector {
     }
     if (header.errored === true) {
       throw where(
-        'is an errored plan: terraform could not finish planning, so the changes are incomplete; fix the errors `terraform plan` printed and plan again',
+        'is an errored plan: terraform could not finish planning, so the changes are incomplete; ' +
+          'fix the errors `terraform plan` printed and plan again',
       );
     }
     if (header.complete === false)
@@ -252,7 +255,10 @@ const DEFERRAL_REASONS: Record<string, string> = {
 function deferredWarning(deferred: { address: string; reason: string }[]): string {
   const shown = deferred.slice(0, 5).map((d) => `${d.address} (${DEFERRAL_REASONS[d.reason] ?? d.reason})`);
   const more = deferred.length > 5 ? ` and ${deferred.length - 5} more` : '';
-  return `terraform deferred ${deferred.length} change(s) that are not in this plan and are not assessed here: ${shown.join(', ')}${more}. Plan and review again after this apply.`;
+  return (
+    `terraform deferred ${deferred.length} change(s) that are not in this plan and are not assessed here: ` +
+    `${shown.join(', ')}${more}. Plan and review again after this apply.`
+  );
 }
 
 function typeFromAddress(address: string): string {
@@ -272,7 +278,8 @@ function pickDecoder(head: Buffer, warnings: string[]): { decode: Decoder; skip:
   }
   const utf16 = (label: 'utf-16le' | 'utf-16be', skip: number, why: string) => {
     warnings.push(
-      `the file is ${why} (as PowerShell's \`>\` writes it); decoded. Prefer \`terraform show -json tfplan | Out-File -Encoding utf8\` or bash`,
+      `the file is ${why} (as PowerShell's \`>\` writes it); decoded. ` +
+        'Prefer `terraform show -json tfplan | Out-File -Encoding utf8` or bash',
     );
     const decoder = new TextDecoder(label, { fatal: false });
     return { decode: (b: Buffer, final: boolean) => Buffer.from(decoder.decode(b, { stream: !final }), 'utf8'), skip };
@@ -291,7 +298,8 @@ function finish(scanner: PlanScanner, collector: PlanCollector, warnings: string
   if (collector.documents.length === 0) throw new PlanFormatError('holds no JSON document');
   if (collector.noise.length > 0) {
     warnings.push(
-      `skipped ${collector.noise.length} line(s) of GitHub workflow-command noise around the JSON (hashicorp/setup-terraform's wrapper): set \`terraform_wrapper: false\``,
+      `skipped ${collector.noise.length} line(s) of GitHub workflow-command noise around the JSON ` +
+        "(hashicorp/setup-terraform's wrapper): set `terraform_wrapper: false`",
     );
   }
   return { documents: collector.documents, warnings, bytes };

@@ -36,9 +36,27 @@ export interface ScanHandler {
 const OBJ = 1;
 const ARR = 2;
 
-// Bytes allowed outside strings: whitespace, structure, numbers and the letters of true/false/null.
-const ALLOWED = new Uint8Array(256);
-for (const ch of ' \t\r\n{}[]:,"0123456789-+.eEtruefalsn') ALLOWED[ch.charCodeAt(0)] = 1;
+// What a byte outside strings is. Only whitespace, structure, numbers and the letters of true/false/null are allowed;
+// CLOSE, COMMA and SPACE (the kinds from CLOSE on) end a bare scalar.
+const BAD = 0;
+const SCALAR = 1;
+const QUOTE = 2;
+const OPEN = 3;
+const COLON = 4;
+const CLOSE = 5;
+const COMMA = 6;
+const SPACE = 7;
+const BYTE_KIND = new Uint8Array(256);
+for (const ch of '0123456789-+.eEtruefalsn') BYTE_KIND[ch.charCodeAt(0)] = SCALAR;
+for (const [chars, kind] of [
+  ['"', QUOTE],
+  ['{[', OPEN],
+  [':', COLON],
+  ['}]', CLOSE],
+  [',', COMMA],
+  [' \t\r\n', SPACE],
+] as const)
+  for (const ch of chars) BYTE_KIND[ch.charCodeAt(0)] = kind;
 
 const enum Cap {
   None = 0,
@@ -82,12 +100,11 @@ export class PlanScanner {
     return this.docIndex + 1;
   }
 
+  /** Feeds the next chunk of input (any split, even inside a string or an escape). Throws PlanFormatError. */
   write(buf: Buffer): void {
-    const h = this.handler;
     const n = buf.length;
     let i = 0;
     while (i < n) {
-      const c = buf[i] as number;
       if (this.inString) {
         // Strings are most of a plan: jump from quote to quote with the native indexOf.
         if (this.escape) {
@@ -97,115 +114,137 @@ export class PlanScanner {
         }
         const q = buf.indexOf(0x22, i);
         if (q === -1) {
-          let k = n - 1;
-          while (k >= i && buf[k] === 0x5c) k--;
-          this.escape = (n - 1 - k) % 2 === 1; // an odd run of backslashes escapes the next chunk's first byte
+          this.escape = backslashRun(buf, n - 1, i) % 2 === 1; // it escapes the next chunk's first byte
           break;
         }
-        let k = q - 1;
-        while (k >= i && buf[k] === 0x5c) k--;
-        if ((q - 1 - k) % 2 === 1) {
-          i = q + 1; // an escaped quote: still inside the string
-          continue;
-        }
-        this.inString = false;
-        if (this.keyCapture) {
-          this.keyCapture = false;
-          const raw = this.take(buf, q + 1);
-          this.currentKey = decodeKey(raw);
-        } else if (this.cap === Cap.Str && this.depth === this.capDepth) {
-          this.finish(buf, q + 1);
-        }
-        i = q + 1;
+        if (backslashRun(buf, q - 1, i) % 2 === 0) this.closeString(buf, q);
+        i = q + 1; // after the closing quote, or after an escaped quote (still inside the string)
         continue;
       }
       if (this.depth === 0) {
         i = this.betweenDocuments(buf, i);
         continue;
       }
-      if (ALLOWED[c] === 0) this.fail(`unexpected ${describeByte(c)}`, i);
-      if (
-        this.cap === Cap.Scalar &&
-        (c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)
-      ) {
-        this.finish(buf, i);
-      }
-      switch (c) {
-        case 0x22: // "
+      // One byte outside strings, inside a document.
+      const c = buf[i] as number;
+      const kind = BYTE_KIND[c] as number;
+      if (kind === BAD) this.fail(`unexpected ${describeByte(c)}`, i);
+      if (this.cap === Cap.Scalar && kind >= CLOSE) this.finish(buf, i); // ',', '}', ']' or whitespace end a scalar
+      switch (kind) {
+        case QUOTE:
           this.inString = true;
-          if (this.depth === 1 && this.expectKey) {
-            this.expectKey = false;
-            this.keyCapture = true;
-            this.parts = [];
-            this.capStart = i;
-          } else if (this.cap === Cap.Pending && this.depth === this.capDepth) {
-            this.start(Cap.Str, i);
-          }
+          if (this.depth === 1 || this.cap === Cap.Pending) this.openString(i);
           break;
-        case 0x7b: // {
-        case 0x5b: // [
-          if (this.cap === Cap.Pending && this.depth === this.capDepth) this.start(Cap.Container, i);
-          if (this.depth === 1 && this.handling === 'elements' && this.cap === Cap.None) {
-            if (c === 0x5b) {
-              this.cap = Cap.Pending;
-              this.capDepth = 2;
-            } else {
-              this.handling = 'skip';
-            }
-          }
-          if (this.depth >= this.stack.length) {
-            const grown = new Uint8Array(this.stack.length * 2);
-            grown.set(this.stack);
-            this.stack = grown;
-          }
-          this.stack[this.depth] = c === 0x7b ? OBJ : ARR;
-          this.depth++;
+        case OPEN:
+          this.open(c, i);
           break;
-        case 0x7d: // }
-        case 0x5d: // ]
-          if (this.stack[this.depth - 1] !== (c === 0x7d ? OBJ : ARR)) this.fail(`unexpected ${describeByte(c)}`, i);
-          this.depth--;
-          if (this.cap === Cap.Container && this.depth === this.capDepth) {
-            this.finish(buf, i + 1);
-          } else if (this.cap === Cap.Pending && this.depth < this.capDepth) {
-            this.cap = Cap.None; // the array whose elements we wanted has closed
-          }
-          if (this.depth === 1) {
-            if (this.handling === 'elements' && this.cap === Cap.None) this.handling = 'skip';
-          } else if (this.depth === 0) {
-            h.documentEnd(this.docIndex);
-          }
+        case CLOSE:
+          this.close(c, buf, i);
           break;
-        case 0x2c: // ,
-          if (this.depth === 1 && this.stack[0] === OBJ) {
-            this.expectKey = true;
-            this.handling = 'skip';
-          }
+        case COMMA:
+          if (this.depth === 1) this.comma();
           break;
-        case 0x3a: // :
-          if (this.depth === 1 && this.stack[0] === OBJ) {
-            this.handling = h.key(this.currentKey);
-            if (this.handling === 'capture') {
-              this.cap = Cap.Pending;
-              this.capDepth = 1;
-            }
-          }
+        case COLON:
+          if (this.depth === 1) this.colon();
           break;
-        default:
-          if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
-            if (this.cap === Cap.Container) this.capWhitespace = true;
-          } else if (this.cap === Cap.Pending && this.depth === this.capDepth) {
-            this.start(Cap.Scalar, i);
-          }
+        case SPACE:
+          if (this.cap === Cap.Container) this.capWhitespace = true;
+          break;
+        default: // a byte of a number, true, false or null
+          if (this.cap === Cap.Pending && this.depth === this.capDepth) this.start(Cap.Scalar, i);
       }
       i++;
     }
+    this.carry(buf, n);
+    this.offset += n;
+  }
+
+  /** The string's closing quote at q: ends a top-level key, or a captured string value. */
+  private closeString(buf: Buffer, q: number): void {
+    this.inString = false;
+    if (this.keyCapture) {
+      this.keyCapture = false;
+      this.currentKey = decodeKey(this.take(buf, q + 1));
+    } else if (this.cap === Cap.Str && this.depth === this.capDepth) {
+      this.finish(buf, q + 1);
+    }
+  }
+
+  /** A string starts: a top-level key (captured for its name), a captured string value, or any other string. */
+  private openString(i: number): void {
+    if (this.depth === 1 && this.expectKey) {
+      this.expectKey = false;
+      this.keyCapture = true;
+      this.parts = [];
+      this.capStart = i;
+    } else if (this.cap === Cap.Pending && this.depth === this.capDepth) {
+      this.start(Cap.Str, i);
+    }
+  }
+
+  /** `{` or `[`: maybe the start of a captured value, or of the array whose elements are wanted. */
+  private open(c: number, i: number): void {
+    if (this.cap === Cap.Pending && this.depth === this.capDepth) this.start(Cap.Container, i);
+    if (this.depth === 1 && this.handling === 'elements' && this.cap === Cap.None) {
+      if (c === 0x5b) {
+        this.cap = Cap.Pending;
+        this.capDepth = 2;
+      } else {
+        this.handling = 'skip';
+      }
+    }
+    if (this.depth >= this.stack.length) this.grow();
+    this.stack[this.depth] = c === 0x7b ? OBJ : ARR;
+    this.depth++;
+  }
+
+  /** Doubles the bracket stack (nesting deeper than it holds). */
+  private grow(): void {
+    const grown = new Uint8Array(this.stack.length * 2);
+    grown.set(this.stack);
+    this.stack = grown;
+  }
+
+  /** `}` or `]`: must match its opener; may end a captured value, the wanted array, or the document. */
+  private close(c: number, buf: Buffer, i: number): void {
+    if (this.stack[this.depth - 1] !== (c === 0x7d ? OBJ : ARR)) this.fail(`unexpected ${describeByte(c)}`, i);
+    this.depth--;
+    if (this.cap === Cap.Container && this.depth === this.capDepth) {
+      this.finish(buf, i + 1);
+    } else if (this.cap === Cap.Pending && this.depth < this.capDepth) {
+      this.cap = Cap.None; // the array whose elements we wanted has closed
+    }
+    if (this.depth === 1) {
+      if (this.handling === 'elements' && this.cap === Cap.None) this.handling = 'skip';
+    } else if (this.depth === 0) {
+      this.handler.documentEnd(this.docIndex);
+    }
+  }
+
+  /** `,`: in the top-level object, the next string is a key. */
+  private comma(): void {
+    if (this.depth === 1 && this.stack[0] === OBJ) {
+      this.expectKey = true;
+      this.handling = 'skip';
+    }
+  }
+
+  /** `:` after a top-level key: the handler decides what happens to its value. */
+  private colon(): void {
+    if (this.depth !== 1 || this.stack[0] !== OBJ) return;
+    this.handling = this.handler.key(this.currentKey);
+    if (this.handling === 'capture') {
+      this.cap = Cap.Pending;
+      this.capDepth = 1;
+    }
+  }
+
+  /** A capture still open at the chunk's end keeps its part of the chunk (copied: the caller may reuse its buffer). */
+  private carry(buf: Buffer, n: number): void {
     if (this.cap >= Cap.Container || this.keyCapture) {
-      // Copy: the caller may reuse its chunk buffer.
       this.parts.push(Buffer.from(buf.subarray(this.capStart, n)));
       this.capStart = 0;
     }
-    this.offset += n;
   }
 
   /** Call at end of input: throws when a document is unfinished. */
@@ -213,10 +252,8 @@ export class PlanScanner {
     if (this.noiseLine) this.flushNoise();
     if (this.cap === Cap.Scalar) this.fail('truncated: the input ends inside a value', 0);
     if (this.depth > 0 || this.inString) {
-      this.fail(
-        `truncated: the input ends ${this.inString ? 'inside a string' : `with ${this.depth} unclosed bracket${this.depth === 1 ? '' : 's'}`}`,
-        0,
-      );
+      const brackets = `with ${this.depth} unclosed bracket${this.depth === 1 ? '' : 's'}`;
+      this.fail(`truncated: the input ends ${this.inString ? 'inside a string' : brackets}`, 0);
     }
   }
 
@@ -263,7 +300,8 @@ export class PlanScanner {
     const looksLikeWrapper = /^(\[command\]|::|%0A|%0D)/i.test(line);
     if (!looksLikeWrapper) {
       throw new PlanFormatError(
-        `${this.docIndex < 0 ? 'does not start with JSON' : 'unexpected text after a JSON document'}: ${JSON.stringify(line.slice(0, 40))}`,
+        `${this.docIndex < 0 ? 'does not start with JSON' : 'unexpected text after a JSON document'}: ` +
+          JSON.stringify(line.slice(0, 40)),
       );
     }
     this.handler.noise(line);
@@ -303,6 +341,13 @@ export class PlanScanner {
         : `${problem} at byte ${at}`,
     );
   }
+}
+
+/** How many backslashes end at `last` (counting down, not below `first`). */
+function backslashRun(buf: Buffer, last: number, first: number): number {
+  let k = last;
+  while (k >= first && buf[k] === 0x5c) k--;
+  return last - k;
 }
 
 function decodeKey(raw: Buffer): string {

@@ -7,7 +7,7 @@
  *   arrays mirror the value's shape and mark parts of it at any depth) and returns "(sensitive)" for a marked
  *   value, or for a composite value with anything marked inside it.
  * - `rawValue` reads a value for matching only (linking a route to its gateway by id, an address to its
- *   allocation). Its result must never be put into text; the property test in plan-sensitive.test.ts runs
+ *   allocation). Its result must never be put into text; the property test in test/review/sensitive.test.ts runs
  *   the whole report pipeline with a canary in every marked value to prove that.
  *
  * Source: terraform's JSON output format, "Change Representation"

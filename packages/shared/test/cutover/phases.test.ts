@@ -17,7 +17,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { InputError } from '@nat-egress/shared/inputs';
-import { classifyChanges } from '@nat-egress/shared/plan';
+import { classifyChanges } from '@nat-egress/shared/review';
 import { VirtualClock, systemClock } from '@nat-egress/shared/runtime';
 import type { CutoverOptions } from '@nat-egress/shared/cutover';
 import { expectedApplies, preflight } from '../../src/cutover/preflight';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { classifyChanges, type Finding } from '@nat-egress/shared/plan';
-import { cabal, change, scenarios, unrelated } from './support/plans';
+import { classifyChanges, type Finding } from '@nat-egress/shared/review';
+import { cabal, change, scenarios, unrelated } from '../support/plans';
 
 const kinds = (findings: Finding[]) => findings.map((f) => `${f.severity}:${f.kind}`);
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analysePlan } from '@nat-egress/shared/plan';
-import { REPO_ROOT } from './support/action-runner';
+import { analysePlan } from '@nat-egress/shared/review';
+import { REPO_ROOT } from '../support/action-runner';
 
 const EXAMPLES = [
   'gateway-to-instance',

@@ -8,16 +8,11 @@ import fc from 'fast-check';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  analysePlan,
-  renderReport,
-  renderReportWithin,
-  shownValue,
-  type ResourceChange,
-} from '@nat-egress/shared/plan';
-import { REPO_ROOT, runAction } from './support/action-runner';
-import { startFakeGitHub, type FakeGitHub } from './support/github-server';
-import { cabal, change, planJson } from './support/plans';
+import { shownValue, type ResourceChange } from '@nat-egress/shared/plan';
+import { analysePlan, renderReport, renderReportWithin } from '@nat-egress/shared/review';
+import { REPO_ROOT, runAction } from '../support/action-runner';
+import { startFakeGitHub, type FakeGitHub } from '../support/github-server';
+import { cabal, change, planJson } from '../support/plans';
 
 type Obj = Record<string, unknown>;
 type Path = (string | number)[];

@@ -1,0 +1,102 @@
+/**
+ * What every rule reviews: the plan's NAT changes as items (with their linked AZ keys), the NAT topology of the
+ * plan's before and after side and their comparison (nat/), and the facts several rules share.
+ */
+import {
+  azKeyOf,
+  compareModels,
+  linkKeys,
+  modelFromPlan,
+  natEgressEvidence,
+  natRoles,
+  shownAvailabilityZone,
+  type ClassifyOptions,
+  type Handover,
+  type ModelComparison,
+  type NatEgressEvidence,
+  type NatNode,
+  type NatTopology,
+  type Role,
+} from '../nat/index';
+import { changedAttributes } from '../plan/change';
+import { actionKind } from '../plan/load';
+import type { ResourceChange } from '../plan/types';
+import { compareKeys, type Item } from './types';
+
+export interface ReviewContext {
+  changes: readonly ResourceChange[];
+  options: ClassifyOptions;
+  /** Every NAT-related change, in plan order (reads and plain no-ops left out). */
+  items: Item[];
+  before: NatTopology;
+  after: NatTopology;
+  cmp: ModelComparison;
+  /** AZ key → the availability zone a NAT instance of that key shows (first one in plan order). */
+  azByKey: Map<string, string>;
+  /** The item a NAT node of either topology was read from. */
+  itemOf(node: NatNode): Item | undefined;
+  /** What shows an Elastic IP to be NAT egress (both sides). */
+  evidence: NatEgressEvidence;
+  /** Addresses that take an Elastic IP a deleting NAT gateway still holds (the expected first-apply failures). */
+  handoverTakers: string[];
+  /** Handovers where one resource takes another's address (not a gateway replaced onto its own). */
+  crossHandovers: Handover[];
+}
+
+const TAG_ATTRS = new Set(['tags', 'tags_all']);
+
+/** Does the update change tags only? */
+export function tagsOnly(it: Item): boolean {
+  return it.kind === 'update' && it.changed.length > 0 && it.changed.every((a) => TAG_ATTRS.has(a));
+}
+
+/** The items: every change with a NAT role except reads and no-ops that are neither moved nor imported. */
+function itemsOf(roles: ReadonlyMap<ResourceChange, Role>, keyOf: (rc: ResourceChange) => string): Item[] {
+  const items: Item[] = [];
+  for (const [rc, role] of roles) {
+    const kind = actionKind(rc.change.actions);
+    if (kind === 'read' || (kind === 'no-op' && !rc.previous_address && !rc.change.importing)) continue;
+    items.push({ rc, role, kind, key: keyOf(rc), changed: kind === 'update' ? changedAttributes(rc) : [] });
+  }
+  return items;
+}
+
+function zonesByKey(items: readonly Item[]): Map<string, string> {
+  const azByKey = new Map<string, string>();
+  for (const it of items) {
+    if (it.rc.type !== 'aws_instance' || azByKey.has(it.key)) continue;
+    const az = shownAvailabilityZone(it.rc);
+    if (az) azByKey.set(it.key, az);
+  }
+  return azByKey;
+}
+
+/**
+ * Builds the context of one plan: NAT roles (nat/roles.ts, with the operator's address patterns), both sides'
+ * topologies with their AZ keys linked (nat/keys.ts), their comparison (nat/compare.ts) and the items.
+ */
+export function reviewContext(changes: readonly ResourceChange[], options: ClassifyOptions = {}): ReviewContext {
+  const roles = natRoles(changes, options);
+  const before = modelFromPlan(changes, roles, 'before');
+  const after = modelFromPlan(changes, roles, 'after');
+  const linked = linkKeys(roles, compareKeys);
+  const keyOf = (rc: ResourceChange) => linked.get(azKeyOf(rc)) ?? azKeyOf(rc);
+  for (const node of [...before.nats, ...after.nats, ...before.routes, ...after.routes])
+    node.key = linked.get(node.key) ?? node.key;
+  const cmp = compareModels(before, after);
+  const items = itemsOf(roles, keyOf);
+  const itemByChange = new Map(items.map((i) => [i.rc, i]));
+  return {
+    changes,
+    options,
+    items,
+    before,
+    after,
+    cmp,
+    azByKey: zonesByKey(items),
+    itemOf: (n) => (n.rc ? itemByChange.get(n.rc) : undefined),
+    evidence: natEgressEvidence([before, after]),
+    handoverTakers: [...new Set(cmp.handovers.map((h) => h.to))],
+    crossHandovers: cmp.handovers.filter((h) => h.to !== h.from.rc?.address),
+  };
+}

@@ -1,0 +1,33 @@
+export {
+  SEVERITIES,
+  classifyChanges,
+  compareKeys,
+  severityRank,
+  type Analysis,
+  type Finding,
+  type ModeSwitch,
+  type Severity,
+} from './classify';
+export {
+  commentMarker,
+  renderReport,
+  renderReportWithin,
+  resolvedComment,
+  type DocumentReport,
+  type ReportInput,
+} from './report';
+export { analysePlan, parsePatterns, type GuardInputs, type GuardResult } from './guard';
+export {
+  annotateFindings,
+  commentOutcome,
+  exitSummary,
+  failureLine,
+  planComment,
+  reportFileName,
+  riskLine,
+  setGuardOutputs,
+  summaryBody,
+  type CommentPlan,
+  type CommentSetting,
+} from './publish';
+export { LOCAL_HELP, localResultLine, parseLocalArgs, type LocalArgs } from './local';

@@ -1,0 +1,81 @@
+/** Wording the rules share: advice lines, verbs, NAT labels, and the first apply's expected failure. */
+import type { NatKind, NatMode, NatNode } from '../nat/index';
+import type { ResourceChange } from '../plan/types';
+import { ROLLBACK_LEVER_LINE } from '../report/index';
+import type { Draft, Item } from './types';
+
+export const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
+export const ROLLBACK = ROLLBACK_LEVER_LINE;
+export const NO_IMPACT = 'No egress impact expected.';
+
+export const MODE_TEXT: Record<NatMode, string> = {
+  gateway: 'gateway',
+  'regional-gateway': 'regional gateway',
+  instance: 'instance',
+};
+
+const VERBS: Record<string, string> = {
+  create: 'created',
+  delete: 'deleted',
+  update: 'updated',
+  replace: 'replaced',
+  forget: 'removed from state',
+};
+
+/** The item kind as a past participle ("created", "removed from state"); unknown kinds as they are. */
+export function verb(kind: string): string {
+  return VERBS[kind] ?? kind;
+}
+
+/** "NAT network interface", "NAT gateway" or "NAT instance", by the item's resource type. */
+export function natLabel(it: Item): string {
+  if (it.rc.type === 'aws_network_interface') return 'NAT network interface';
+  return it.rc.type === 'aws_nat_gateway' ? 'NAT gateway' : 'NAT instance';
+}
+
+const KIND_TEXT: Record<NatKind, string> = {
+  'zonal-gateway': 'NAT gateway',
+  'regional-gateway': 'regional NAT gateway',
+  instance: 'NAT instance',
+  interface: 'NAT interface',
+  'private-gateway': 'private NAT gateway',
+};
+
+/** "<kind> <address>", with "(replaced)" when the plan replaces it. */
+export function natText(n: NatNode): string {
+  const replaced = n.rc && n.rc.change.actions.includes('create') && n.rc.change.actions.includes('delete');
+  return `${KIND_TEXT[n.kind]} ${n.ref}${replaced ? ' (replaced)' : ''}`;
+}
+
+/** What the first apply is expected to do at the resources that take an address still held by a deleting gateway. */
+export function raceText(takers: string[], changes: readonly ResourceChange[]): string {
+  const types = new Set(takers.map((t) => changes.find((c) => c.address === t)?.type));
+  const messages = [
+    types.has('aws_eip_association') || types.has('aws_eip')
+      ? '"AuthFailure: You do not have permission to access the specified resource" (not an IAM problem)'
+      : '',
+    types.has('aws_nat_gateway')
+      ? 'a NAT gateway creation that ends `failed` because the Elastic IP is still associated'
+      : '',
+    types.has('aws_nat_gateway_eip_association')
+      ? 'an association error because the Elastic IP is still associated'
+      : '',
+  ].filter(Boolean);
+  return (
+    `The first apply is expected to fail at ${takers.join(', ')} with ${messages.join(' or ') || 'an error'}: ` +
+    'EC2 keeps the Elastic IP on the deleting NAT gateway for a while after terraform deletes it. ' +
+    'A second apply after the release completes the change.'
+  );
+}
+
+/** The finding for an update that changes tags only: "<label>: tags only", low. */
+export function tagsOnlyDraft(it: Item, label: string): Draft {
+  return {
+    severity: 'low',
+    kind: 'nat-tags-changed',
+    title: `${label}: tags only`,
+    group: [it],
+    why: `Only tags change on ${it.rc.address}.`,
+    action: NO_IMPACT,
+  };
+}

@@ -1,0 +1,79 @@
+/** plan-guard's review: severities, findings, the analysis of one plan, and the change items the rules review. */
+import type { ModeSwitch, Role } from '../nat/index';
+import type { ResourceChange } from '../plan/types';
+
+export type { ModeSwitch } from '../nat/index';
+export const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** 0 (none) … 4 (critical). */
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+/** AZ keys in order: numeric keys in number order, then string keys (code-unit order). */
+export function compareKeys(a: string, b: string): number {
+  const na = /^\d+$/.test(a) ? Number(a) : NaN;
+  const nb = /^\d+$/.test(b) ? Number(b) : NaN;
+  if (!Number.isNaN(na) && !Number.isNaN(nb)) return na - nb;
+  if (!Number.isNaN(na)) return -1;
+  if (!Number.isNaN(nb)) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export interface Finding {
+  severity: Exclude<Severity, 'none'>;
+  kind: string;
+  /** One-line title, plain text. */
+  title: string;
+  addresses: string[];
+  /** AZ keys: the indexed module instance, else the count index or for_each key; "-" for unindexed resources. */
+  keys: string[];
+  /** Availability zones, where the plan shows them. */
+  azs: string[];
+  why: string;
+  action: string;
+}
+
+export interface Analysis {
+  risk: Severity;
+  findings: Finding[];
+  modeSwitch: ModeSwitch;
+  expectedApplies: 1 | 2;
+  /** Resources expected to fail in the first apply (they take an Elastic IP a deleting NAT gateway still holds). */
+  expectedFailures: string[];
+  /** Per AZ key whose NAT changes: what serves it before and after the apply (NAT kind and resource address). */
+  azChanges: { key: string; before: string[]; after: string[] }[];
+  /** Keys that lose egress (high and critical findings). */
+  affected: string[];
+  /** NAT-related resource changes considered (no-ops excluded). */
+  natChanges: number;
+  /** Addresses of NAT instances the plan creates (cutover's AMI check needs them). */
+  natInstancesCreated: string[];
+}
+
+/** One NAT-related resource change under review. */
+export interface Item {
+  rc: ResourceChange;
+  role: Role;
+  /** create | delete | update | replace | forget | no-op (no-ops only when moved or imported) */
+  kind: string;
+  /** The AZ key, after linking keys that name the same AZ (nat/keys.ts linkKeys). */
+  key: string;
+  /** Top-level attributes an update changes (plan/change.ts changedAttributes); [] for other kinds. */
+  changed: string[];
+}
+
+/**
+ * What a rule makes: a finding before its keys, AZs and terraform notes are filled in (review/finding.ts).
+ * `group` is the items the finding explains: the claim pass hands them to this finding, and no later rule
+ * sees them.
+ */
+export interface Draft {
+  severity: Finding['severity'];
+  kind: string;
+  title: string;
+  group: Item[];
+  why: string;
+  action: string;
+}

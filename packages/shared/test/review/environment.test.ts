@@ -1,0 +1,75 @@
+import { describe, expect, it } from '@jest/globals';
+import { classifyChanges } from '@nat-egress/shared/review';
+import { reviewContext } from '../../src/review/context';
+import { environment, environmentEvent } from '../../src/review/rules/environment';
+import { scenarios } from '../support/plans';
+import { findingsOf, kinds } from '../support/review';
+import { topologies, zonalGateway } from '../support/topology-plans';
+
+/** A zonal gateway deleted and another resource created on its Elastic IP in the same apply (a rename, no moved block). */
+const renamedGateway = () => [
+  zonalGateway(0, ['delete'], 'aws_nat_gateway.old[0]'),
+  zonalGateway(0, ['create'], 'aws_nat_gateway.new[0]'),
+];
+
+describe('rules/environment: whole-environment events from the NAT comparison', () => {
+  it('tells the events apart, one per plan', () => {
+    const event = (plan: Parameters<typeof reviewContext>[0]) => environmentEvent(reviewContext(plan));
+    expect(event(scenarios.gatewayToInstance(2))).toBe('mode-switch');
+    expect(event(topologies.zonalToRegionalManual(2))).toBe('mode-switch');
+    expect(event(renamedGateway())).toBe('eip-handover');
+    expect(event(scenarios.quiesceDownInstance(2))).toBe('quiesce');
+    expect(event(scenarios.quiesceUpGateway(2))).toBe('nat-restored');
+    expect(event(scenarios.amiAdoption(2))).toBeUndefined();
+  });
+
+  it('gateway → instance: high, expect two applies, claims the NATs, routes, associations, SG and IAM', () => {
+    const f = findingsOf([environment], scenarios.gatewayToInstance(1));
+    expect(kinds(f)).toEqual(['high:mode-switch']);
+    expect(f[0]?.title).toBe('NAT mode switch: gateway → instance (expect two applies)');
+    expect(f[0]?.addresses).toEqual([
+      'module.vpc.aws_nat_gateway.nat[0]',
+      'module.vpc.aws_instance.nat[0]',
+      'module.vpc.aws_eip_association.nat[0]',
+      'module.vpc.aws_security_group.nat[0]',
+      'module.vpc.aws_iam_role.nat[0]',
+      'module.vpc.aws_iam_instance_profile.nat[0]',
+      'module.vpc.aws_route.private[0]',
+    ]);
+    expect(f[0]?.action).toContain('A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first');
+  });
+
+  it('instance → gateway has no race: one apply, maintenance window', () => {
+    const f = findingsOf([environment], scenarios.instanceToGateway(1));
+    expect(f[0]?.title).toBe('NAT mode switch: instance → gateway');
+    expect(f[0]?.why).toContain('This direction has no EIP race: one apply.');
+    expect(f[0]?.action).toBe('Apply in a maintenance window and run verify-egress right after.');
+  });
+
+  it('a handover without a mode switch names the holder and the taker, and expects two applies', () => {
+    const a = classifyChanges(renamedGateway());
+    expect(kinds(a.findings)).toEqual(['high:eip-handover']);
+    expect(a.findings[0]?.why).toContain(
+      'aws_nat_gateway.old[0] still hold the Elastic IPs that aws_nat_gateway.new[0] take.',
+    );
+    expect(a.findings[0]?.addresses).toEqual(['aws_nat_gateway.old[0]', 'aws_nat_gateway.new[0]']);
+    expect(a.expectedApplies).toBe(2);
+    expect(a.expectedFailures).toEqual(['aws_nat_gateway.new[0]']);
+  });
+
+  it('quiesce claims NATs, routes and associations; says whether the EIPs are kept', () => {
+    const f = findingsOf([environment], scenarios.quiesceDownInstance(1));
+    expect(f[0]?.title).toBe('Quiesce: NAT and private default routes destroyed, Elastic IPs kept');
+    expect(f[0]?.why).toContain('The NAT instances and');
+    expect(f[0]?.addresses).toEqual([
+      'module.vpc.aws_instance.nat[0]',
+      'module.vpc.aws_eip_association.nat[0]',
+      'module.vpc.aws_route.private[0]',
+    ]);
+  });
+
+  it('NAT restored is low, and makes nothing when there is no event', () => {
+    expect(kinds(findingsOf([environment], scenarios.quiesceUpGateway(1)))).toEqual(['low:nat-restored']);
+    expect(findingsOf([environment], scenarios.amiAdoption(1))).toEqual([]);
+  });
+});

@@ -1,0 +1,153 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { StepAnnotations, StepOutputs, type AnnotationLevel } from '@nat-egress/shared/limits';
+import {
+  analysePlan,
+  annotateFindings,
+  commentMarker,
+  commentOutcome,
+  exitSummary,
+  failureLine,
+  planComment,
+  reportFileName,
+  riskLine,
+  setGuardOutputs,
+  summaryBody,
+  type GuardResult,
+} from '@nat-egress/shared/review';
+import { REPO_ROOT } from '../support/action-runner';
+
+const pr = (eventName: string) => ({ owner: 'o', repo: 'r', number: 7, eventName });
+let high: GuardResult;
+let none: GuardResult;
+
+const analyse = (name: string) =>
+  analysePlan({
+    planJson: join(REPO_ROOT, 'examples', 'plans', `${name}.json`),
+    terraform: 'terraform',
+    workingDirectory: REPO_ROOT,
+    failOn: 'high',
+    environment: 'prod',
+    tempDir: tmpdir(),
+  });
+
+beforeAll(async () => {
+  high = await analyse('gateway-to-instance');
+  none = await analyse('unrelated-only');
+});
+
+describe('review/publish.ts: what plan-guard publishes', () => {
+  it('the report file name is file-name safe and bounded', () => {
+    expect(reportFileName('')).toBe('nat-plan-guard-default.md');
+    expect(reportFileName('prod / eu')).toBe('nat-plan-guard-prod_eu.md');
+    expect(reportFileName('x'.repeat(80))).toBe(`nat-plan-guard-${'x'.repeat(60)}.md`);
+  });
+
+  it('sets every output, findings last, in the outputs budget', () => {
+    const written: [string, string][] = [];
+    const out = new StepOutputs(1_000_000, (n, v) => written.push([n, v]));
+    const notes: string[] = [];
+    const annotations = new StepAnnotations({ annotate: (_l, m) => notes.push(m), log: () => undefined });
+    setGuardOutputs(out, annotations, high, '/tmp/r.md');
+    expect(written.map(([n]) => n)).toEqual([
+      'risk',
+      'mode-switch',
+      'expected-applies',
+      'plan-sha',
+      'report-file',
+      'result',
+      'affected',
+      'findings',
+      'findings-omitted',
+    ]);
+    expect(Object.fromEntries(written)).toMatchObject({
+      risk: 'high',
+      'mode-switch': 'gateway-to-instance',
+      'expected-applies': '2',
+      result: 'failed',
+      'findings-omitted': '0',
+    });
+    expect(JSON.parse(Object.fromEntries(written).findings as string)[0].kind).toBe('mode-switch');
+    expect(notes).toEqual([]);
+  });
+
+  it('findings that do not fit are left out, counted and announced', () => {
+    const written = new Map<string, string>();
+    const out = new StepOutputs(900, (n, v) => written.set(n, v));
+    const notes: string[] = [];
+    const annotations = new StepAnnotations({ annotate: (_l, m) => notes.push(m), log: () => undefined });
+    setGuardOutputs(out, annotations, high, '/tmp/r.md');
+    expect(written.get('findings')).toBe('[]');
+    expect(written.get('findings-omitted')).toBe('1');
+    expect(notes[0]).toMatch(/^findings output: 1 of 1 findings left out to stay within GitHub's 1 MB of outputs/);
+  });
+
+  it('annotates each finding by severity against fail-on', () => {
+    const levels: AnnotationLevel[] = [];
+    const annotations = new StepAnnotations({ annotate: (l) => levels.push(l), log: () => undefined });
+    annotateFindings(annotations, high, 'high');
+    annotateFindings(annotations, high, 'critical');
+    annotateFindings(annotations, high, 'none');
+    expect(levels).toEqual(['error', 'warning', 'warning']);
+  });
+
+  it('log, failure and summary texts', () => {
+    expect(riskLine(high)).toBe(
+      `NAT egress risk: high; mode switch: gateway-to-instance; expected applies: 2; plan digest ${high.planSha}`,
+    );
+    expect(failureLine(high, 'high')).toBe(
+      'NAT egress risk is high, at or above fail-on (high): 1 finding(s), see the report',
+    );
+    expect(summaryBody(high, 0, 8192)).toContain('### 🛑 NAT egress risk: HIGH — prod');
+  });
+
+  it('comments on pull_request events with the report, or with the resolved note when the risk is gone', () => {
+    const withRisk = planComment('auto', pr('pull_request'), high, 'prod').plan;
+    expect(withRisk).toMatchObject({ marker: commentMarker('prod'), mode: 'upsert', withRisk: true });
+    expect(withRisk?.body).toContain('NAT egress risk: HIGH');
+    const resolved = planComment('auto', pr('pull_request_target'), none, 'prod').plan;
+    expect(resolved).toMatchObject({ mode: 'update-only', withRisk: false });
+    expect(resolved?.body).toContain('No NAT risk any more');
+    expect(planComment('always', pr('pull_request'), none, 'prod').plan?.mode).toBe('upsert');
+  });
+
+  it('does not comment with never, outside pull requests, or on other events with auto', () => {
+    expect(planComment('never', pr('pull_request'), high, 'prod')).toEqual({});
+    expect(planComment('auto', undefined, high, 'prod')).toEqual({});
+    expect(planComment('always', undefined, high, 'prod')).toEqual({
+      warning: 'comment: always, but this run is not about a pull request: nothing to comment on',
+    });
+    expect(planComment('auto', pr('push'), high, 'prod')).toEqual({});
+    expect(planComment('always', pr('push'), high, 'prod').plan?.withRisk).toBe(true);
+  });
+
+  it('words the sticky comment outcome', () => {
+    expect(commentOutcome({ status: 'created', url: 'u' }, true)).toEqual({
+      url: 'u',
+      info: 'Sticky comment created: u',
+    });
+    expect(commentOutcome({ status: 'skipped', message: 'fork' }, true)).toEqual({
+      url: '',
+      info: 'Comment skipped: fork',
+    });
+    expect(commentOutcome({ status: 'skipped', message: 'fork' }, false)).toEqual({ url: '' });
+    expect(commentOutcome({ status: 'forbidden', message: '403' }, true)).toEqual({
+      url: '',
+      warning: 'Could not comment on the pull request: 403',
+    });
+  });
+
+  it('the summary of a run that ended early says why and what to do', () => {
+    const cancelled = exitSummary({ kind: 'cancelled', cause: 'signal', message: 'SIGINT' }, '/tmp/r.md');
+    expect(cancelled).toContain('### NAT egress plan guard: ⏹️ cancelled');
+    expect(cancelled).toContain('plan-guard only reads the plan: nothing was changed.');
+    expect(cancelled.endsWith('Report file: `/tmp/r.md`\n')).toBe(true);
+    const deadline = exitSummary({ kind: 'failed', cause: 'deadline', message: 'too slow' }, undefined);
+    expect(deadline).toContain('check that the GitHub API is reachable');
+    expect(deadline).not.toContain('Report file');
+    expect(exitSummary({ kind: 'failed', cause: 'error', message: 'bad' }, undefined)).toContain(
+      'Fix what the line above names',
+    );
+  });
+});
