@@ -56,12 +56,3 @@ export function details(summary: string, body: string): string {
 export function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
-
-/** Truncates at a line boundary so the result (with `note`) stays within `limit` characters. */
-export function truncateLines(text: string, limit: number, note: string): string {
-  if (text.length <= limit) return text;
-  const budget = Math.max(0, limit - note.length - 1);
-  let cut = text.lastIndexOf('\n', budget);
-  if (cut <= 0) cut = budget;
-  return `${text.slice(0, cut)}\n${note}`;
-}

@@ -34,10 +34,6 @@ export class DeadlineExceededError extends Error {
   }
 }
 
-export function isCancelled(err: unknown): err is CancelledError {
-  return err instanceof CancelledError;
-}
-
 export function isDeadlineExceeded(err: unknown): err is DeadlineExceededError {
   return err instanceof DeadlineExceededError;
 }
