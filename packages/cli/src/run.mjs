@@ -15,6 +15,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+// The toolkit's one duration formatter, plain JavaScript in the shared package (the CLI runs from the toolkit's
+// checkout under plain node and loads no TypeScript source).
+import { formatElapsed } from '../../shared/src/inputs/duration.js';
 import { paint } from './style.mjs';
 
 /** Parses the runner's GITHUB_OUTPUT file (name=value and name<<DELIMITER heredoc forms). */
@@ -69,14 +72,6 @@ export function waitStage(line) {
     );
   if (m) return { key: 'release', stage: m[1], heartbeat: false };
   return undefined;
-}
-
-function formatElapsed(ms) {
-  const s = Math.floor(ms / 1000);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
 }
 
 /** A status line redrawn in place on a terminal stream; a no-op elsewhere. */

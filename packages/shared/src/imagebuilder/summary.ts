@@ -2,10 +2,9 @@
  * The job summary: pipeline, image version, AMI, duration, the states timeline, and on failure what failed.
  * Every value from AWS goes through code()/escapeText().
  */
-import { formatDuration } from '../inputs/index';
+import { formatDuration, formatElapsed } from '../inputs/index';
 import { code, escapeText, table } from '../report/index';
 import type { BuildReport } from './build';
-import { formatElapsed } from './wait';
 
 const MODE_TEXT: Record<string, string> = {
   lookup: 'looked up (build: false)',

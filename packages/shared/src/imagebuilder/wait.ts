@@ -8,7 +8,7 @@
  */
 import { GetImageCommand, type Image, type ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { awsErrorCode, isTransientAwsError } from '../aws/index';
-import { formatDuration } from '../inputs/index';
+import { formatDuration, formatElapsed } from '../inputs/index';
 import { DeadlineExceededError, describeError, type Clock } from '../runtime/index';
 import { isTerminal, stateKind } from './states';
 
@@ -71,11 +71,6 @@ export interface WaitOptions {
   onImage?: (image: Image) => void;
   /** Cancellation / hard deadline: ends a pause at once (calls in flight are bound by the client's signal). */
   signal?: AbortSignal;
-}
-
-/** `0s`, `35s`, `1m 35s`: elapsed times in logs and the summary (whole seconds). */
-export function formatElapsed(ms: number): string {
-  return ms < 1000 ? '0s' : formatDuration(ms);
 }
 
 /** Transient for the wait loop: what `isTransientAwsError` says, plus Image Builder's own rate-limit error. */
