@@ -104,6 +104,7 @@ export class VirtualClock implements Clock {
 }
 
 export * from './cancel';
+export * from './progress';
 
 /** A controlled failure: the message is what the operator needs, already one line. */
 export class ActionFailure extends Error {
