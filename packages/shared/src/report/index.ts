@@ -9,7 +9,8 @@
  * action, doc and workflow uses this wording; `ROLLBACK_LEVER_LINE` is the labelled form for advice lists.
  */
 export const ROLLBACK_LEVER =
-  'Flip the environment to gateway mode (TF_VAR_USE_NAT_INSTANCE = false) and apply: managed gateways restore egress on the same EIPs with no AMI in the path. Rebuild or fix the AMI, then flip back in a window.';
+  'Flip the environment to gateway mode (TF_VAR_USE_NAT_INSTANCE = false) and apply: managed gateways restore egress ' +
+  'on the same EIPs with no AMI in the path. Rebuild or fix the AMI, then flip back in a window.';
 export const ROLLBACK_LEVER_LINE = `Rollback lever: ${ROLLBACK_LEVER}`;
 
 /** Inline code span holding `value` verbatim, on one line. Set `inTable` inside a GFM table cell. */
