@@ -31587,7 +31587,8 @@ async function analysePlan(inputs) {
  * The runbook's rollback lever, worded as the runbook gives it (seeds/000, operations step 4 "Rollback lever"). Every
  * action, doc and workflow uses this wording; `ROLLBACK_LEVER_LINE` is the labelled form for advice lists.
  */
-const ROLLBACK_LEVER = 'Flip the environment to gateway mode (TF_VAR_USE_NAT_INSTANCE = false) and apply: managed gateways restore egress on the same EIPs with no AMI in the path. Rebuild or fix the AMI, then flip back in a window.';
+const ROLLBACK_LEVER = 'Flip the environment to gateway mode (TF_VAR_USE_NAT_INSTANCE = false) and apply: managed gateways restore egress ' +
+    'on the same EIPs with no AMI in the path. Rebuild or fix the AMI, then flip back in a window.';
 const ROLLBACK_LEVER_LINE = `Rollback lever: ${ROLLBACK_LEVER}`;
 /** Inline code span holding `value` verbatim, on one line. Set `inTable` inside a GFM table cell. */
 function code(value, inTable = false) {
