@@ -20,6 +20,7 @@ export function azFindings(findings: Finding[], az: string): Finding[] {
   return findings.filter((f) => f.az !== undefined && f.az.split(', ').includes(az));
 }
 
+/** `error` when any finding is an error, else `warning` when any is a warning, else `ok`. */
 export function worstSeverity(findings: Finding[]): AzVerdict {
   if (findings.some((f) => f.severity === 'error')) return 'error';
   if (findings.some((f) => f.severity === 'warning')) return 'warning';

@@ -72,6 +72,7 @@ export interface BuildNatAmiResult {
   reused: boolean;
 }
 
+/** An empty report for a run in `region` started at `now` (epoch ms). */
 export function newReport(region: string, now: number): BuildReport {
   return { region, startedAt: now, timeline: [], rejections: [], notes: [], nextSteps: [] };
 }
