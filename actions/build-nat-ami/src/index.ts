@@ -16,7 +16,13 @@ import {
 } from '@nat-egress/shared/imagebuilder';
 import { envInputReader, formatDuration } from '@nat-egress/shared/inputs';
 import { StepAnnotations, StepOutputs, writeStepSummary } from '@nat-egress/shared/limits';
-import { describeError, runGuardedAction, systemClock, type ExitInfo } from '@nat-egress/shared/runtime';
+import {
+  actionProgress,
+  describeError,
+  runGuardedAction,
+  systemClock,
+  type ExitInfo,
+} from '@nat-egress/shared/runtime';
 
 const annotations = new StepAnnotations();
 const outputs = new StepOutputs();
@@ -64,6 +70,8 @@ await runGuardedAction({
         clock: systemClock,
         env: process.env,
         log: { info: core.info, warning: (m) => annotations.warning(m) },
+        // The image wait's stages: its log lines, and the nat-egress CLI's status line when the CLI runs this.
+        progress: actionProgress(core.info),
         signal: ctx.signal,
       },
       state.report,

@@ -28380,10 +28380,10 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
 /* harmony import */ var _nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(290);
-/* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4296);
+/* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3683);
 /* harmony import */ var _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2245);
 /* harmony import */ var _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4019);
-/* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5859);
+/* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1607);
 /**
  * plan-guard: reads a Terraform plan, flags NAT egress risk, posts one sticky PR comment.
  * Thin entry: inputs → @nat-egress/shared/review (analysis, outputs, annotations, comment and summary texts) →
@@ -28520,7 +28520,7 @@ __webpack_async_result__();
 /* unused harmony exports COMMENT_BUDGET_MS, GITHUB_REQUEST_TIMEOUT_MS, boundedCall */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _runtime_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5859);
+/* harmony import */ var _runtime_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1607);
 /**
  * Sticky pull-request comments: one comment per marker (per environment), created once and then updated
  * in place. @actions/github (Octokit) is loaded only when a comment is actually posted, so runs that do
@@ -28636,25 +28636,66 @@ async function upsertStickyComment(options) {
 
 /***/ }),
 
-/***/ 4296:
+/***/ 3683:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Uj: () => (/* binding */ stringInput),
-/* harmony export */   WO: () => (/* binding */ linesInput),
-/* harmony export */   a3: () => (/* binding */ formatDuration),
-/* harmony export */   dz: () => (/* binding */ InputError),
-/* harmony export */   gX: () => (/* binding */ enumInput),
-/* harmony export */   tL: () => (/* binding */ globToRegExp),
-/* harmony export */   tT: () => (/* binding */ envInputReader)
-/* harmony export */ });
-/* unused harmony exports requiredInput, boolInput, intInput, parseDuration, durationInput, parseJsonInput, listInput, tagsInput, isIpv4, ipListInput, regionInput */
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  dz: () => (/* binding */ InputError),
+  gX: () => (/* binding */ enumInput),
+  tT: () => (/* binding */ envInputReader),
+  a3: () => (/* reexport */ duration_formatDuration),
+  tL: () => (/* binding */ globToRegExp),
+  WO: () => (/* binding */ linesInput),
+  Uj: () => (/* binding */ stringInput)
+});
+
+// UNUSED EXPORTS: boolInput, durationInput, formatElapsed, intInput, ipListInput, isIpv4, listInput, parseDuration, parseJsonInput, regionInput, requiredInput, tagsInput
+
+;// CONCATENATED MODULE: ../../packages/shared/src/inputs/duration.js
+/**
+ * Durations as the toolkit prints them, in plain JavaScript (with duration.d.ts beside it): the actions import it
+ * through inputs/index.ts, and the nat-egress CLI, which runs under plain node from the toolkit's checkout and
+ * loads no TypeScript source, imports this file itself, so a terminal and an Actions log say "1m 5s" alike.
+ */
+
+/**
+ * `1h 2m 3s`-style rendering for logs and summaries: whole seconds from 1 s up (rounded), `250 ms` below a second,
+ * `?` for a negative or non-finite value.
+ * @param {number} ms  milliseconds
+ * @returns {string}
+ */
+function duration_formatDuration(ms) {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  let s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].filter(Boolean).join(' ');
+}
+
+/**
+ * An elapsed time in whole seconds: `0s` below a second, else formatDuration (`35s`, `1m 35s`). For the
+ * `[+…]` marks of build-nat-ami's log and summary and the CLI's status line.
+ * @param {number} ms  milliseconds
+ * @returns {string}
+ */
+function formatElapsed(ms) {
+  return ms < 1000 ? '0s' : duration_formatDuration(ms);
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/inputs/index.ts
 /**
  * Input parsing shared by every action. Each parser takes the input's *name* and its raw string so a bad
  * value produces one line naming the input and what is wrong, e.g.
  *   `fail-on: "hihg" is not one of none, low, medium, high, critical`
  * Parsers are pure (no @actions/core) so tests call them directly; actions pass `core.getInput`.
  */
+
+
 /** A problem with what the user gave us: reported as one line, never with a stack trace. */
 class InputError extends Error {
     name = 'InputError';
@@ -28736,19 +28777,6 @@ function durationInput(name, raw, fallbackMs, bounds = {}) {
         throw new InputError(`${name}: ${raw.trim()} is longer than the maximum ${formatDuration(bounds.maxMs)}`);
     }
     return ms;
-}
-/** `1h 2m 3s`-style rendering for logs and summaries. */
-function formatDuration(ms) {
-    if (!Number.isFinite(ms) || ms < 0)
-        return '?';
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    let s = Math.round(ms / 1000);
-    const h = Math.floor(s / 3600);
-    s -= h * 3600;
-    const m = Math.floor(s / 60);
-    s -= m * 60;
-    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].filter(Boolean).join(' ');
 }
 /**
  * JSON.parse for an input, with one-line errors: a document cut short is called truncated; anything else names where
@@ -28860,7 +28888,8 @@ function outputValue(name, parsed) {
     if (ipOutputs.length === 0)
         throw new InputError(`${name}: the terraform output document has no output holding IPv4 addresses (outputs: ${names})`);
     if (ipOutputs.length > 1) {
-        throw new InputError(`${name}: several terraform outputs hold IPv4 addresses (${ipOutputs.map(([k]) => k).join(', ')}): pass one of them, e.g. the output of terraform output -json ${ipOutputs[0]?.[0]}`);
+        throw new InputError(`${name}: several terraform outputs hold IPv4 addresses (${ipOutputs.map(([k]) => k).join(', ')}): ` +
+            `pass one of them, e.g. the output of terraform output -json ${ipOutputs[0]?.[0]}`);
     }
     return (ipOutputs[0]?.[1]).value;
 }
@@ -28878,7 +28907,8 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 function regionInput(name, raw, env = process.env) {
     const value = raw.trim() || env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || '';
     if (value === '')
-        throw new InputError(`${name}: not set, and neither AWS_REGION nor AWS_DEFAULT_REGION is in the environment (aws-actions/configure-aws-credentials sets them)`);
+        throw new InputError(`${name}: not set, and neither AWS_REGION nor AWS_DEFAULT_REGION is in the environment ` +
+            '(aws-actions/configure-aws-credentials sets them)');
     if (!REGION.test(value))
         throw new InputError(`${name}: ${show(value)} is not an AWS region name (like us-east-1)`);
     return value;
@@ -29315,8 +29345,8 @@ function types_modeOf(kind) {
     return undefined; // private NAT gateways give no internet egress
 }
 
-// EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts
-var src_inputs = __nccwpck_require__(4296);
+// EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts + 1 modules
+var src_inputs = __nccwpck_require__(3683);
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/values.ts
 /** What `shownValue` returns in place of a sensitive value. */
 const values_SENSITIVE_TEXT = '(sensitive)';
@@ -31295,7 +31325,8 @@ const eipDeletedOrReplaced = {
  * The runbook's rollback lever, worded as the runbook gives it (seeds/000, operations step 4 "Rollback lever"). Every
  * action, doc and workflow uses this wording; `ROLLBACK_LEVER_LINE` is the labelled form for advice lists.
  */
-const ROLLBACK_LEVER = 'Flip the environment to gateway mode (TF_VAR_USE_NAT_INSTANCE = false) and apply: managed gateways restore egress on the same EIPs with no AMI in the path. Rebuild or fix the AMI, then flip back in a window.';
+const ROLLBACK_LEVER = 'Flip the environment to gateway mode (TF_VAR_USE_NAT_INSTANCE = false) and apply: managed gateways restore egress ' +
+    'on the same EIPs with no AMI in the path. Rebuild or fix the AMI, then flip back in a window.';
 const ROLLBACK_LEVER_LINE = `Rollback lever: ${ROLLBACK_LEVER}`;
 /** Inline code span holding `value` verbatim, on one line. Set `inTable` inside a GFM table cell. */
 function code(value, inTable = false) {
@@ -31337,16 +31368,6 @@ function details(summary, body) {
 /** UTF-8 byte length, as GitHub measures step summaries; comment limits are characters (JS length). */
 function byteLength(text) {
     return Buffer.byteLength(text, 'utf8');
-}
-/** Truncates at a line boundary so the result (with `note`) stays within `limit` characters. */
-function truncateLines(text, limit, note) {
-    if (text.length <= limit)
-        return text;
-    const budget = Math.max(0, limit - note.length - 1);
-    let cut = text.lastIndexOf('\n', budget);
-    if (cut <= 0)
-        cut = budget;
-    return `${text.slice(0, cut)}\n${note}`;
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/text.ts
@@ -32659,8 +32680,8 @@ class UiStream {
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-// EXTERNAL MODULE: ../../packages/shared/src/runtime/index.ts + 1 modules
-var runtime = __nccwpck_require__(5859);
+// EXTERNAL MODULE: ../../packages/shared/src/runtime/index.ts + 2 modules
+var runtime = __nccwpck_require__(1607);
 ;// CONCATENATED MODULE: ../../packages/shared/src/terraform/process.ts
 /**
  * The one place that starts terraform. `spawnTerraform` starts the child (TF_IN_AUTOMATION=1, and TF_INPUT=0 for
@@ -33258,7 +33279,7 @@ function localResultLine(result) {
 
 /***/ }),
 
-/***/ 5859:
+/***/ 1607:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33270,12 +33291,12 @@ __nccwpck_require__.d(__webpack_exports__, {
   ml: () => (/* binding */ systemClock)
 });
 
-// UNUSED EXPORTS: ActionFailure, CancelledError, DeadlineExceededError, VirtualClock, abortError, clockTimer, isAbortLike, isCancelled, isDeadlineExceeded, raceSignal, runAction, startDeadline
+// UNUSED EXPORTS: ActionFailure, CancelledError, DeadlineExceededError, PROGRESS_FD_ENV, PROGRESS_VERSION, VirtualClock, abortError, actionProgress, clockTimer, createProgress, isAbortLike, isDeadlineExceeded, logProgress, openProgressChannel, raceSignal, releaseProgress, startDeadline, trackWait
 
+// EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts + 1 modules
+var inputs = __nccwpck_require__(3683);
 // EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 18 modules
-var lib_core = __nccwpck_require__(6226);
-// EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts
-var inputs = __nccwpck_require__(4296);
+var core = __nccwpck_require__(6226);
 ;// CONCATENATED MODULE: ../../packages/shared/src/runtime/cancel.ts
 /**
  * Cancellation and hard deadlines for action runs.
@@ -33312,13 +33333,12 @@ class DeadlineExceededError extends Error {
         this.limitMs = limitMs;
     }
 }
-function isCancelled(err) {
-    return err instanceof CancelledError;
-}
 function isDeadlineExceeded(err) {
     return err instanceof DeadlineExceededError;
 }
-/** Calls `fn` once after `ms` on `clock` (its own timer when it has one, else a real timer); returns a cancel function. */
+/**
+ * Calls `fn` once after `ms` on `clock` (its own timer when it has one, else a real timer); returns a cancel function.
+ */
 function clockTimer(clock, ms, fn) {
     if (clock.setTimer)
         return clock.setTimer(ms, fn);
@@ -33380,7 +33400,6 @@ const SIGNALS = ['SIGINT', 'SIGTERM'];
  */
 async function runGuardedAction(options) {
     const proc = options.process ?? process;
-    const clock = options.clock;
     const controller = new AbortController();
     let signals = 0;
     const onSignal = (sig) => {
@@ -33391,6 +33410,31 @@ async function runGuardedAction(options) {
     };
     for (const s of SIGNALS)
         proc.on(s, onSignal);
+    const run = runContext(options.clock, controller);
+    let info;
+    try {
+        info = await runMain(options, run.ctx, controller.signal);
+    }
+    finally {
+        run.stopDeadline();
+    }
+    try {
+        await writeExit(options, info);
+    }
+    finally {
+        // Signals stay handled until the outputs and summary are written: the runner's SIGTERM follows its SIGINT.
+        for (const s of SIGNALS)
+            proc.off(s, onSignal);
+    }
+    failStep(info);
+    if (info.cause === 'signal' || info.cause === 'deadline') {
+        if (options.exitAfterAbort ?? true)
+            proc.exit(1);
+    }
+    return info;
+}
+/** The RunContext main gets: the run's signal, the clock, and the deadline it may arm (stopped by `stopDeadline`). */
+function runContext(clock, controller) {
     let stopDeadline;
     const ctx = {
         signal: controller.signal,
@@ -33403,79 +33447,80 @@ async function runGuardedAction(options) {
             });
         },
     };
-    let info;
+    return { ctx, stopDeadline: () => stopDeadline?.() };
+}
+/**
+ * Races main against the run's signal. After an abort, main gets `graceMs` to wind down and record what it knows
+ * (its own error, if any, says more than the abort). Then says how the run ended.
+ */
+async function runMain(options, ctx, signal) {
+    const running = Promise.resolve().then(() => options.main(ctx));
+    let error;
+    let ok = false;
     try {
-        const running = Promise.resolve().then(() => options.main(ctx));
-        let error;
-        let ok = false;
-        try {
-            await raceSignal(controller.signal, running);
-            ok = true;
-        }
-        catch (err) {
-            error = err;
-            if (controller.signal.aborted) {
-                const grace = realTimer(options.graceMs ?? 1000);
-                // Give main a moment to wind down and record what it knows; its own error (if any) says more.
-                const settled = await Promise.race([
-                    running.then(() => ({ done: true, err: undefined }), (e) => ({ done: true, err: e })),
-                    grace.promise.then(() => ({ done: false, err: undefined })),
-                ]);
-                grace.cancel();
-                if (settled.done && settled.err !== undefined && !isAbortLike(settled.err))
-                    error = settled.err;
-            }
-        }
-        const reason = controller.signal.reason;
-        if (ok && !controller.signal.aborted)
-            info = { kind: 'success', cause: 'none', message: '' };
-        else if (reason instanceof CancelledError) {
-            info = {
-                kind: 'cancelled',
-                cause: 'signal',
-                message: `${reason.message}: stopped at once`,
-                error: error ?? reason,
-                signalName: reason.signalName,
-            };
-        }
-        else if (reason instanceof DeadlineExceededError) {
-            const own = error !== undefined && error !== reason && !isAbortLike(error) ? options.describe(error) : '';
-            info = { kind: 'failed', cause: 'deadline', message: own || reason.message, error: error ?? reason };
-        }
-        else
-            info = { kind: 'failed', cause: 'error', message: options.describe(error), error };
+        await raceSignal(signal, running);
+        ok = true;
     }
-    finally {
-        stopDeadline?.();
+    catch (err) {
+        error = err;
+        if (signal.aborted) {
+            const grace = realTimer(options.graceMs ?? 1000);
+            const settled = await Promise.race([
+                running.then(() => ({ done: true, err: undefined }), (e) => ({ done: true, err: e })),
+                grace.promise.then(() => ({ done: false, err: undefined })),
+            ]);
+            grace.cancel();
+            if (settled.done && settled.err !== undefined && !isAbortLike(settled.err))
+                error = settled.err;
+        }
     }
+    return exitInfo(options, signal, ok, error);
+}
+/** How the run ended: success, cancelled (a signal), failed at the deadline, or failed with main's error. */
+function exitInfo(options, signal, ok, error) {
+    const reason = signal.reason;
+    if (ok && !signal.aborted)
+        return { kind: 'success', cause: 'none', message: '' };
+    if (reason instanceof CancelledError) {
+        return {
+            kind: 'cancelled',
+            cause: 'signal',
+            message: `${reason.message}: stopped at once`,
+            error: error ?? reason,
+            signalName: reason.signalName,
+        };
+    }
+    if (reason instanceof DeadlineExceededError) {
+        const own = error !== undefined && error !== reason && !isAbortLike(error) ? options.describe(error) : '';
+        return { kind: 'failed', cause: 'deadline', message: own || reason.message, error: error ?? reason };
+    }
+    return { kind: 'failed', cause: 'error', message: options.describe(error), error };
+}
+/** The action's onExit (outputs, job summary), given at most `exitBudgetMs`; its failure is a warning only. */
+async function writeExit(options, info) {
     const budget = realTimer(options.exitBudgetMs ?? 5000);
     try {
         await Promise.race([Promise.resolve().then(() => options.onExit(info)), budget.promise]);
     }
     catch (err) {
-        lib_core/* warning */.$e(`could not write the outputs or the job summary: ${options.describe(err)}`);
+        core/* warning */.$e(`could not write the outputs or the job summary: ${options.describe(err)}`);
     }
     finally {
         budget.cancel();
-        // Signals stay handled until the outputs and summary are written: the runner's SIGTERM follows its SIGINT.
-        for (const s of SIGNALS)
-            proc.off(s, onSignal);
     }
-    if (info.kind !== 'success') {
-        lib_core/* setFailed */.C1(info.message);
-        const err = info.error;
-        if (info.cause === 'error' &&
-            err instanceof Error &&
-            err.stack &&
-            err.name !== 'InputError' &&
-            err.name !== 'ActionFailure')
-            lib_core/* debug */.Yz(err.stack);
-    }
-    if (info.cause === 'signal' || info.cause === 'deadline') {
-        if (options.exitAfterAbort ?? true)
-            proc.exit(1);
-    }
-    return info;
+}
+/** Fails the step with the one line; an unexpected error's stack goes to the debug log only. */
+function failStep(info) {
+    if (info.kind === 'success')
+        return;
+    core/* setFailed */.C1(info.message);
+    const err = info.error;
+    if (info.cause === 'error' &&
+        err instanceof Error &&
+        err.stack &&
+        err.name !== 'InputError' &&
+        err.name !== 'ActionFailure')
+        core/* debug */.Yz(err.stack);
 }
 /** True for a cancel, a deadline or an AbortError: errors a catch-all must re-throw, not report as a result. */
 function isAbortLike(err) {
@@ -33492,12 +33537,151 @@ function realTimer(ms) {
     return { promise, cancel: () => clearTimeout(timer) };
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ../../packages/shared/src/runtime/progress.ts
+/**
+ * Progress of the actions' long waits as typed events: build-nat-ami's image build (`build`), verify-egress's
+ * re-checks until egress is healthy (`egress`), the cutover's wait for the Elastic IP release (`release`).
+ *
+ * One emitter, two sinks:
+ * - the Actions log: an event may carry its log line, the sentence the action has always written there
+ *   ("[+4m10s] BUILDING", "check 2: not healthy (…)"); the log sink writes it unchanged.
+ * - the machine channel, when the parent process opened one: JSON lines on the file descriptor that the
+ *   environment variable NAT_EGRESS_PROGRESS_FD names (the nat-egress CLI opens fd 3 as a pipe and sets it to 3;
+ *   the runner sets nothing, so in Actions only the log sink runs). A reader never parses log sentences.
+ *
+ * Heartbeats: a heartbeat line ("[+5m] still BUILDING …", "re-checking in 30s …") only keeps a silent Actions log
+ * alive. With a channel attached the parent draws its own status line, so a heartbeat goes to the channel alone;
+ * every other line is written to the log either way.
+ *
+ * Wire format, version 1: one JSON object per line (UTF-8, `\n`-terminated), each with `v: 1`, `type`, `at`
+ * (epoch ms on the action's clock) and `wait`:
+ *   {"v":1,"type":"stage","at":…,"wait":"build","stage":"image BUILDING","since":…,"elapsedMs":0,"heartbeat":false}
+ *   {"v":1,"type":"az","at":…,"wait":"egress","az":"us-east-1b","egress":"down","reason":"routes: …"}
+ *   {"v":1,"type":"end","at":…,"wait":"egress","outcome":"healthy","elapsedMs":93000}
+ * Within a version fields are only added, never renamed or removed; a reader skips a message whose `v` it does
+ * not know and fields it does not know.
+ */
+
+const PROGRESS_VERSION = 1;
+/** The environment variable through which a parent names the channel's file descriptor (a number ≥ 3). */
+const PROGRESS_FD_ENV = 'NAT_EGRESS_PROGRESS_FD';
+/** The emitter over both sinks; see the module comment for what goes where. */
+function createProgress(sinks) {
+    const now = sinks.now ?? Date.now;
+    return {
+        emit(event, line) {
+            const heartbeat = event.type === 'stage' && event.heartbeat;
+            if (sinks.channel) {
+                const message = { v: PROGRESS_VERSION, at: now(), ...event };
+                sinks.channel(JSON.stringify(message));
+            }
+            if (line !== undefined && !(heartbeat && sinks.channel))
+                sinks.log(line);
+        },
+    };
+}
+/** An emitter with the log sink only (tests, and callers that pass no emitter). */
+function logProgress(log) {
+    return createProgress({ log });
+}
+/**
+ * The channel a parent opened: a writer of JSON lines on fd N when `env[PROGRESS_FD_ENV]` is N ≥ 3 and N is an
+ * open pipe or socket; undefined otherwise (unset, not a number, a closed fd, a regular file). Writes are
+ * synchronous, so events keep their order and none is lost at exit; the first failed write (the parent went
+ * away) closes the channel for good and the action carries on: progress never fails a run.
+ */
+function openProgressChannel(env = process.env, fs = { fstatSync, writeSync }) {
+    const raw = env[PROGRESS_FD_ENV]?.trim() ?? '';
+    if (!/^\d+$/.test(raw) || Number(raw) < 3)
+        return undefined;
+    const fd = Number(raw);
+    try {
+        const stat = fs.fstatSync(fd);
+        if (!stat.isFIFO() && !stat.isSocket())
+            return undefined;
+    }
+    catch {
+        return undefined;
+    }
+    let open = true;
+    return (json) => {
+        if (!open)
+            return;
+        try {
+            fs.writeSync(fd, `${json}\n`);
+        }
+        catch {
+            open = false;
+        }
+    };
+}
+/** The emitter an action entry uses: lines to `log`, events to the parent's channel when there is one. */
+function actionProgress(log, env = process.env) {
+    return createProgress({ log, channel: openProgressChannel(env) });
+}
+/** Tracks the wait `wait`, begun at `startedAt` (default now), on `progress`. */
+function trackWait(progress, wait, clock, startedAt = clock.now()) {
+    let current = '';
+    let since = startedAt;
+    let ended = false;
+    const elapsedMs = () => clock.now() - startedAt;
+    const stageEvent = (heartbeat) => ({
+        type: 'stage',
+        wait,
+        stage: current,
+        since,
+        elapsedMs: elapsedMs(),
+        heartbeat,
+    });
+    return {
+        stage(stage, line, at) {
+            current = stage;
+            since = at ?? clock.now();
+            progress.emit(stageEvent(false), line);
+        },
+        heartbeat(line) {
+            progress.emit(stageEvent(true), line);
+        },
+        az(az, egress, reason) {
+            progress.emit({ type: 'az', wait, az, egress, reason });
+        },
+        end(outcome, line) {
+            if (ended)
+                return;
+            ended = true;
+            progress.emit({ type: 'end', wait, outcome, elapsedMs: elapsedMs() }, line);
+        },
+        get ended() {
+            return ended;
+        },
+    };
+}
+/**
+ * The adapter for the cutover's release wait (wired in when its state-machine rewrite lands; today its lines go to
+ * its plain `log`). Events, all with wait `release`, the stage's time counted from `startedAt`, the start of the
+ * release wait (one stage whose text changes, as the old status line had it):
+ * - stage, at each state line: "waiting for NAT gateway(s) to finish deleting: nat-… deleting",
+ *   "NAT gateway(s) deleted; Elastic IP(s) still associated: …", "watching eipalloc-… every 1s until EC2 shows it
+ *   free"; prefixed "<association address>: " when cutover watches during the apply (the line as logged);
+ * - end `released`, with "Elastic IP(s) released after 41s" (and "; grace 10s before re-applying");
+ * - end `timeout` or `stopped` (no line) when the wait gives up or the run is cancelled.
+ */
+function releaseProgress(progress, clock, startedAt = clock.now()) {
+    const wait = trackWait(progress, 'release', clock, startedAt);
+    return {
+        state: (line) => wait.stage(line, line, startedAt),
+        released: (line) => wait.end('released', line),
+        stopped: (outcome) => wait.end(outcome),
+    };
+}
+
 ;// CONCATENATED MODULE: ../../packages/shared/src/runtime/index.ts
 /**
  * What every action entry shares: the clock (injected so tests and benchmarks run on virtual time),
  * and the top-level error handling that turns any failure into one clear line.
  */
-
 
 const systemClock = {
     now: () => Date.now(),
@@ -33578,6 +33762,7 @@ class VirtualClock {
     }
 }
 
+
 /** A controlled failure: the message is what the operator needs, already one line. */
 class ActionFailure extends Error {
     name = 'ActionFailure';
@@ -33604,23 +33789,6 @@ function describeError(err) {
 function firstLine(text) {
     const line = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? text;
     return line.trim().slice(0, 1000);
-}
-/**
- * Runs an action's main function: any error becomes `core.setFailed(<one line>)` (exit code 1) with the
- * stack only in the debug log. Returns the error (or undefined) so tests can assert on it.
- */
-async function runAction(main) {
-    try {
-        await main();
-        return undefined;
-    }
-    catch (err) {
-        core.setFailed(describeError(err));
-        if (err instanceof Error && !(err instanceof InputError) && !(err instanceof ActionFailure) && err.stack) {
-            core.debug(err.stack);
-        }
-        return err;
-    }
 }
 
 

@@ -22,7 +22,14 @@ import {
 } from '@nat-egress/shared/inputs';
 import { StepAnnotations, StepOutputs, writeStepSummary } from '@nat-egress/shared/limits';
 import { code, escapeText } from '@nat-egress/shared/report';
-import { ActionFailure, describeError, runGuardedAction, systemClock, type ExitInfo } from '@nat-egress/shared/runtime';
+import {
+  ActionFailure,
+  actionProgress,
+  describeError,
+  runGuardedAction,
+  systemClock,
+  type ExitInfo,
+} from '@nat-egress/shared/runtime';
 import {
   DEFAULT_CHECK_BUDGET_MS,
   buildReport,
@@ -91,7 +98,8 @@ function readOptions(): VerifyOptions {
   if (timeoutMs < 1000) throw new InputError(`timeout: ${input('timeout')} is too short (at least 1s)`);
   if (timeoutMs < waitMs)
     throw new InputError(
-      `timeout: ${formatDuration(timeoutMs)} is shorter than wait (${formatDuration(waitMs)}); give a timeout of at least the wait`,
+      `timeout: ${formatDuration(timeoutMs)} is shorter than wait (${formatDuration(waitMs)}); ` +
+        'give a timeout of at least the wait',
     );
 
   const options: VerifyOptions = {
@@ -129,7 +137,9 @@ function reportFileFor(vpc: string): string {
   return join(process.env.RUNNER_TEMP || tmpdir(), `verify-egress-${vpc.replace(/[^A-Za-z0-9._-]+/g, '_')}.md`);
 }
 
-/** Every exit before a verdict: healthy=false, result, and a report + summary saying where it stopped and what to do. */
+/**
+ * Every exit before a verdict: healthy=false, result, and a report + summary saying where it stopped and what to do.
+ */
 async function onExit(exit: ExitInfo): Promise<void> {
   annotations.finish(state.reportFile ? 'the job summary and report-file' : 'the job summary');
   if (state.done) return;
@@ -142,12 +152,16 @@ async function onExit(exit: ExitInfo): Promise<void> {
       : !o
         ? ['Fix the input named above and re-run.']
         : [
-            `Egress was not proven (${escapeText(exit.message)}). If an AWS call did not answer, check that the runner reaches the EC2, SSM and CloudWatch Logs endpoints of ${o.region} (proxy, VPC endpoints, AWS_ENDPOINT_URL), then re-run.`,
-            'If egress is down in production, the runbook applies: see the verify-egress README (mitigation, rollback lever).',
+            `Egress was not proven (${escapeText(exit.message)}). If an AWS call did not answer, check that the ` +
+              `runner reaches the EC2, SSM and CloudWatch Logs endpoints of ${o.region} ` +
+              '(proxy, VPC endpoints, AWS_ENDPOINT_URL), then re-run.',
+            'If egress is down in production, the runbook applies: ' +
+              'see the verify-egress README (mitigation, rollback lever).',
           ];
   const vpc = o?.vpcId ?? o?.vpcName ?? '';
   const md = [
-    `## ${exit.kind === 'cancelled' ? '⏹️' : '❌'} verify-egress${vpc ? `: ${code(vpc)}` : ''} — ${kind}, egress NOT proven`,
+    `## ${exit.kind === 'cancelled' ? '⏹️' : '❌'} verify-egress${vpc ? `: ${code(vpc)}` : ''} — ` +
+      `${kind}, egress NOT proven`,
     '',
     `**${exit.kind === 'cancelled' ? 'Cancelled' : 'Failed'}${escapeText(where)}:** ${escapeText(exit.message)}`,
     '',
@@ -203,7 +217,8 @@ async function advise(
         : JSON.stringify({ error: 'advice too large for the step outputs: see the job summary' }),
     );
     core.info(
-      `advice: ${advice.recommendation.label} (${advice.calls.cloudwatch} GetMetricData call(s), prices: ${advice.prices.source})`,
+      `advice: ${advice.recommendation.label} ` +
+        `(${advice.calls.cloudwatch} GetMetricData call(s), prices: ${advice.prices.source})`,
     );
     return markdown;
   } catch (err) {
@@ -230,6 +245,8 @@ await runGuardedAction({
       systemClock,
       { ...options, signal: ctx.signal, progress: state.progress },
       (line) => core.info(line),
+      // The wait's re-checks and per-AZ states: its log lines, and the nat-egress CLI's status line.
+      actionProgress((line) => core.info(line)),
     );
     const report = buildReport(result);
     const markdown = renderMarkdown(report);
@@ -262,7 +279,8 @@ await runGuardedAction({
       );
     }
     core.info(
-      `egress healthy in ${report.vpc.id} (${report.expectQuiesced ? 'quiesced as expected' : `mode ${report.mode}`}; ${summary})`,
+      `egress healthy in ${report.vpc.id} ` +
+        `(${report.expectQuiesced ? 'quiesced as expected' : `mode ${report.mode}`}; ${summary})`,
     );
   },
 });

@@ -34,7 +34,9 @@ export const CLI_FLAGS = {
  * Reads actions/<command>/action.yml.
  * @param {string} command  one of COMMANDS
  * @param {string} [root]
- * @returns {{ name: string, description: string, inputs: Record<string, { description: string, default?: string, required?: boolean }>, outputs: Record<string, { description: string }>, main: string }}
+ * @returns {{ name: string, description: string,
+ *   inputs: Record<string, { description: string, default?: string, required?: boolean }>,
+ *   outputs: Record<string, { description: string }>, main: string }}
  */
 export function readAction(command, root = TOOLKIT_ROOT) {
   const file = join(root, 'actions', command, 'action.yml');
@@ -127,7 +129,8 @@ export function commandHelp(command, action) {
   else
     out.push(
       '',
-      "AWS: your usual credential chain (environment, --profile / AWS_PROFILE, SSO, ...) and region (--region, AWS_REGION, or the profile's region).",
+      'AWS: your usual credential chain (environment, --profile / AWS_PROFILE, SSO, ...) ' +
+        "and region (--region, AWS_REGION, or the profile's region).",
     );
   return out.join('\n');
 }

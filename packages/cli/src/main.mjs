@@ -110,10 +110,10 @@ export async function main(argv, io) {
     } else {
       const text = renderHuman(command, run, color);
       if (text) log.write(`\n${text}\n`);
-      if (run.code !== 0)
-        log.write(
-          `\n${paint(color, 'red', `nat-egress ${command} failed`)}${run.errors.length ? `: ${run.errors[run.errors.length - 1]}` : ` (exit ${run.code})`}\n`,
-        );
+      if (run.code !== 0) {
+        const why = run.errors.length ? `: ${run.errors[run.errors.length - 1]}` : ` (exit ${run.code})`;
+        log.write(`\n${paint(color, 'red', `nat-egress ${command} failed`)}${why}\n`);
+      }
     }
     return run.code;
   } catch (err) {

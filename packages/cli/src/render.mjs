@@ -40,97 +40,103 @@ export function renderOutputs(outputs, color) {
   return [paint(color, 'bold', 'Outputs'), ...lines].join('\n');
 }
 
+/** How each AZ's egress (the report's azs[].egress, computed once by the action) reads on a terminal. */
+const EGRESS_LABEL = {
+  down: ['red', 'DOWN'],
+  unproven: ['yellow', 'UNCONFIRMED'],
+  up: ['green', 'UP'],
+};
+
 /**
- * The on-call view of verify-egress's report (the `report` output's JSON; see packages/shared/src/egress/report.ts).
+ * The on-call view of verify-egress's report (the `report` output's JSON; see packages/shared/src/egress/report.ts):
+ * the verdict line, egress per AZ, why not, then the runbook's mitigation as commands to paste. Every verdict shown
+ * is the report's own (`healthy`, `azs[].egress`, `azs[].verdict`): nothing is worked out again here.
  * @param {any} report
  * @param {boolean} color
  * @returns {string}
  */
 export function renderEgressReport(report, color) {
   const c = (s, t) => paint(color, s, t);
-  const out = [];
+  return [
+    verdictLine(report, c),
+    '',
+    c('bold', 'Egress per AZ'),
+    ...azLines(report, c, color),
+    ...whyLines(report, c),
+    ...mitigationLines(report, c),
+    ...(report.truncated ? ['', c('dim', report.truncated)] : []),
+  ].join('\n');
+}
+
+function verdictLine(report, c) {
   const vpc = `${report.vpc?.id ?? '?'}${report.vpc?.name ? ` (${report.vpc.name})` : ''}`;
   const verdict = report.healthy
     ? c('green', report.expectQuiesced ? 'QUIESCED as expected' : 'EGRESS UP')
     : c('red', report.expectQuiesced ? 'NOT QUIESCED' : 'EGRESS DOWN');
-  out.push(
-    c(
-      'bold',
-      `${verdict} · ${vpc}${report.region ? ` · ${report.region}` : ''}${report.mode ? ` · mode ${report.mode}` : ''}`,
-    ),
-  );
+  const region = report.region ? ` · ${report.region}` : '';
+  return c('bold', `${verdict} · ${vpc}${region}${report.mode ? ` · mode ${report.mode}` : ''}`);
+}
 
-  // 1. Per AZ: up or down, and where it leaves from.
-  out.push('', c('bold', 'Egress per AZ'));
+/** 1. Per AZ: up or down, and where it leaves from. */
+function azLines(report, c, color) {
   const azs = Array.isArray(report.azs) ? report.azs : [];
-  if (azs.length > 0) {
-    const width = Math.max(...azs.map((r) => r.az.length));
-    // A VPC-wide error (every log group silent since one moment, an expected address gone) leaves the AZs
-    // without a fault of their own unproven, not up.
-    const vpcWide = (report.findings ?? []).some((f) => f.severity === 'error' && !f.az);
-    for (const row of azs) {
-      const state =
-        row.verdict === 'error'
-          ? c('red', 'DOWN')
-          : vpcWide
-            ? c('yellow', 'UNCONFIRMED')
-            : c('green', row.verdict === 'warning' ? 'UP (warnings)' : 'UP');
-      const ip = report.egressIps?.[row.az];
-      const via = row.probe
-        ? `probe ${row.probe.status}${row.probe.observedIp ? ` from ${row.probe.observedIp}` : ''}`
-        : ip
-          ? `via ${ip}`
-          : 'no egress address';
-      const nat = row.nats?.length ? row.nats.map((n) => `${n.id} ${n.state}`).join(', ') : 'no NAT';
-      out.push(`  ${row.az.padEnd(width)}  ${state.padEnd(color ? 14 + 10 : 14)} ${nat} · ${via}`);
-    }
-  } else {
-    const ips = Object.entries(report.egressIps ?? {});
-    if (ips.length === 0) out.push('  (no AZ rows in the report)');
-    for (const [az, ip] of ips) out.push(`  ${az}  ${ip ? c('green', 'UP') : c('red', 'DOWN')}  ${ip ?? ''}`);
-  }
+  if (azs.length === 0) return ['  (no AZ rows in the report)'];
+  const width = Math.max(...azs.map((r) => r.az.length));
+  return azs.map((row) => {
+    const [style, label] = EGRESS_LABEL[row.egress] ?? ['yellow', String(row.egress ?? '?').toUpperCase()];
+    const state = c(style, row.egress === 'up' && row.verdict === 'warning' ? 'UP (warnings)' : label);
+    const ip = report.egressIps?.[row.az];
+    const via = row.probe
+      ? `probe ${row.probe.status}${row.probe.observedIp ? ` from ${row.probe.observedIp}` : ''}`
+      : ip
+        ? `via ${ip}`
+        : 'no egress address';
+    const nat = row.nats?.length ? row.nats.map((n) => `${n.id} ${n.state}`).join(', ') : 'no NAT';
+    return `  ${row.az.padEnd(width)}  ${state.padEnd(color ? 14 + 10 : 14)} ${nat} · ${via}`;
+  });
+}
 
-  // 2. Why not: the failing checks, then what the NAT instances' console says.
+/** 2. Why not: the failing checks (errors first), then what the NAT instances' console says. */
+function whyLines(report, c) {
   const problems = (report.findings ?? []).filter((f) => f.severity === 'error' || f.severity === 'warning');
   const diagnosed = (report.diagnosis ?? []).filter((d) => d.problems?.length > 0);
-  if (problems.length > 0 || diagnosed.length > 0) {
-    out.push('', c('bold', report.healthy ? 'Warnings' : 'Why'));
-    for (const f of [...problems].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1))) {
-      const mark = f.severity === 'error' ? c('red', '✗') : c('yellow', '!');
-      out.push(`  ${mark} ${f.check}${f.az ? ` (${f.az})` : ''}: ${f.message}`);
-    }
-    for (const d of diagnosed) {
-      for (const p of d.problems)
-        out.push(`  ${c('red', '✗')} console of ${d.instanceId}${d.az ? ` (${d.az})` : ''}: ${p.kind}: ${p.line}`);
-    }
+  if (problems.length === 0 && diagnosed.length === 0) return [];
+  const out = ['', c('bold', report.healthy ? 'Warnings' : 'Why')];
+  for (const f of [...problems].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1))) {
+    const mark = f.severity === 'error' ? c('red', '✗') : c('yellow', '!');
+    out.push(`  ${mark} ${f.check}${f.az ? ` (${f.az})` : ''}: ${f.message}`);
   }
+  for (const d of diagnosed) {
+    for (const p of d.problems)
+      out.push(`  ${c('red', '✗')} console of ${d.instanceId}${d.az ? ` (${d.az})` : ''}: ${p.kind}: ${p.line}`);
+  }
+  return out;
+}
 
-  // 3. The runbook's mitigation, as commands to paste.
-  if (report.advice) {
-    out.push('', c('bold', 'Mitigation (runbook: load the nftables masquerade ruleset on each NAT instance)'));
-    const ids = report.advice.natInstances?.length ? report.advice.natInstances : ['<nat-instance-id>'];
-    const region = report.region ? ` --region ${report.region}` : '';
-    out.push(
-      `  ${c('dim', '# confirm from the boot log (a missing nftables unit or masquerade rule = a bad AMI bake)')}`,
-    );
-    for (const id of ids) {
-      out.push(
-        `  aws ec2 get-console-output --instance-id ${id} --latest${region} --query 'Output' --output text | grep -iE "nftables|forward|fail|error"`,
-      );
-    }
-    out.push(`  ${c('dim', '# mitigate: on each NAT instance, over SSM Session Manager')}`);
-    for (const id of ids) {
-      out.push(`  ${c('dim', `# ${id}`)}`);
-      out.push(`  aws ssm start-session --target ${id}${region}`);
-    }
-    out.push(`  ${c('dim', '# then, in each session:')}`);
-    for (const l of String(report.advice.mitigation).split('\n')) out.push(`  ${l}`);
-    out.push('', `${c('bold', 'Rollback lever:')} ${report.advice.rollback}`);
-  } else if (!report.healthy) {
-    out.push('', c('dim', 'No runbook mitigation matches these findings: see docs/runbook.md, "Troubleshooting".'));
+/** 3. The runbook's mitigation, as commands to paste (or where to look when none matches). */
+function mitigationLines(report, c) {
+  if (!report.advice) {
+    if (report.healthy) return [];
+    return ['', c('dim', 'No runbook mitigation matches these findings: see docs/runbook.md, "Troubleshooting".')];
   }
-  if (report.truncated) out.push('', c('dim', report.truncated));
-  return out.join('\n');
+  const ids = report.advice.natInstances?.length ? report.advice.natInstances : ['<nat-instance-id>'];
+  const region = report.region ? ` --region ${report.region}` : '';
+  const out = ['', c('bold', 'Mitigation (runbook: load the nftables masquerade ruleset on each NAT instance)')];
+  out.push(
+    `  ${c('dim', '# confirm from the boot log (a missing nftables unit or masquerade rule = a bad AMI bake)')}`,
+  );
+  for (const id of ids) {
+    out.push(
+      `  aws ec2 get-console-output --instance-id ${id} --latest${region} --query 'Output' --output text` +
+        ' | grep -iE "nftables|forward|fail|error"',
+    );
+  }
+  out.push(`  ${c('dim', '# mitigate: on each NAT instance, over SSM Session Manager')}`);
+  for (const id of ids) out.push(`  ${c('dim', `# ${id}`)}`, `  aws ssm start-session --target ${id}${region}`);
+  out.push(`  ${c('dim', '# then, in each session:')}`);
+  for (const l of String(report.advice.mitigation).split('\n')) out.push(`  ${l}`);
+  out.push('', `${c('bold', 'Rollback lever:')} ${report.advice.rollback}`);
+  return out;
 }
 
 /**

@@ -6,16 +6,29 @@
  *   ::group::title / ::endgroup::        → a bold title line
  *   ::debug::                            → shown with --verbose only
  *   ::add-mask:: and other commands      → not shown
- * On a terminal, the long waits (build-nat-ami's build, verify-egress's `wait`, cutover's wait for the
- * Elastic IP release) show a status line updated in place — the stage and its elapsed time — instead of
- * the heartbeat lines that keep an Actions log alive; elsewhere every line is printed as the action wrote it.
+ * On a terminal, the long waits (build-nat-ami's build, verify-egress's `wait`, cutover's wait for the Elastic IP
+ * release) show a status line updated in place — the stage, its elapsed time, the AZs' egress — drawn from the
+ * action's progress events (packages/shared/src/runtime/progress.ts: JSON lines on a pipe the CLI opens as the
+ * child's fd 3 and names in NAT_EGRESS_PROGRESS_FD), never from its log sentences. With the channel attached the
+ * action leaves its heartbeat lines out of the log (the status line shows the same); elsewhere (piped, in Actions)
+ * no channel is opened and every line is printed as the action wrote it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+// The toolkit's one duration formatter, plain JavaScript in the shared package (the CLI runs from the toolkit's
+// checkout under plain node and loads no TypeScript source).
+import { formatElapsed } from '../../shared/src/inputs/duration.js';
 import { paint } from './style.mjs';
+
+/** runtime/progress.ts PROGRESS_FD_ENV: the variable naming the channel's file descriptor. */
+export const PROGRESS_FD_ENV = 'NAT_EGRESS_PROGRESS_FD';
+/** runtime/progress.ts PROGRESS_VERSION: the channel version this CLI reads (other versions are skipped). */
+export const PROGRESS_VERSION = 1;
+/** The child's file descriptor the channel is opened on. */
+const PROGRESS_FD = 3;
 
 /** Parses the runner's GITHUB_OUTPUT file (name=value and name<<DELIMITER heredoc forms). */
 export function parseOutputFile(text) {
@@ -37,50 +50,37 @@ export function parseOutputFile(text) {
 }
 
 /**
- * What a log line says about a long wait: a stage for the status line, and whether the line is only a
- * heartbeat (dropped on a terminal, where the status line shows the same).
- * @param {string} line
- * @returns {{ key: string, stage: string, heartbeat: boolean, done?: true } | undefined}  `key` names the wait: the status line's
- *   elapsed time restarts when it changes (a new build stage), not on every check of the same wait
+ * What one line of the progress channel means for the status line, or undefined (not JSON, another version, a
+ * type this CLI does not know).
+ * @param {string} line  one JSON line of the channel
+ * @returns {{ kind: 'stage', key: string, stage: string, heartbeat: boolean }
+ *   | { kind: 'az', az: string, egress: string } | { kind: 'end' } | undefined}  a stage's `key` names it: the
+ *   status line's elapsed time restarts when the key changes (a new build stage), not on every check of a wait
  */
-export function waitStage(line) {
-  // The end of a wait: the status line goes away.
-  if (
-    /^\[\+[^\]]+\] (AVAILABLE|FAILED|CANCELLED|DELETED)\b/.test(line) ||
-    /^check \d+: healthy\b/.test(line) ||
-    /^(?:\S+: )?Elastic IP\(s\) released after /.test(line)
-  ) {
-    return { key: '', stage: '', heartbeat: false, done: true };
+export function statusUpdate(line) {
+  let message;
+  try {
+    message = JSON.parse(line);
+  } catch {
+    return undefined;
   }
-  // build-nat-ami (imagebuilder/wait.ts): "[+4m10s] BUILDING", "[+5m] still BUILDING (3 checks)"
-  let m = /^\[\+[^\]]+\] still (.+?)(?: \(.*\))?$/.exec(line);
-  if (m) return { key: `image ${m[1]}`, stage: `image ${m[1]}`, heartbeat: true };
-  m = /^\[\+[^\]]+\] ([A-Z_]+)\b/.exec(line);
-  if (m) return { key: `image ${m[1]}`, stage: `image ${m[1]}`, heartbeat: false };
-  // verify-egress (egress/verify.ts): "check 2: not healthy (…)", "re-checking in 30s (wait 10m, 1m elapsed)"
-  m = /^check (\d+): not healthy (\(.*\))$/.exec(line);
-  if (m) return { key: 'egress', stage: `waiting for egress: check ${m[1]} not healthy ${m[2]}`, heartbeat: false };
-  if (/^re-checking in /.test(line)) return { key: 'egress', stage: '', heartbeat: true };
-  // cutover (terraform/release.ts, watch.ts): waiting for the gateways to release the Elastic IPs, the lines
-  // prefixed with the association's address when cutover watches during the apply
-  m =
-    /^((?:\S+: )?(?:waiting for NAT gateway\(s\) to finish deleting: .*|NAT gateway\(s\) deleted; Elastic IP\(s\) .*|watching .* until EC2 shows it free))$/.exec(
-      line,
-    );
-  if (m) return { key: 'release', stage: m[1], heartbeat: false };
+  if (!message || message.v !== PROGRESS_VERSION) return undefined;
+  if (message.type === 'stage' && typeof message.stage === 'string') {
+    return {
+      kind: 'stage',
+      key: `${message.wait}@${message.since}`,
+      stage: message.stage,
+      heartbeat: message.heartbeat === true,
+    };
+  }
+  if (message.type === 'az' && typeof message.az === 'string')
+    return { kind: 'az', az: message.az, egress: String(message.egress) };
+  if (message.type === 'end') return { kind: 'end' };
   return undefined;
 }
 
-function formatElapsed(ms) {
-  const s = Math.floor(ms / 1000);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
-}
-
 /** A status line redrawn in place on a terminal stream; a no-op elsewhere. */
-class StatusLine {
+export class StatusLine {
   constructor(stream, enabled, now = Date.now) {
     this.stream = stream;
     this.enabled = enabled;
@@ -91,6 +91,14 @@ class StatusLine {
     this.start = 0;
     this.shown = false;
     this.timer = undefined;
+    /** @type {Map<string, string>} each AZ's egress, as the latest progress event gave it */
+    this.azs = new Map();
+  }
+  /** Applies one statusUpdate. */
+  update(update) {
+    if (update.kind === 'stage') this.set(update.key, update.stage);
+    else if (update.kind === 'az') this.az(update.az, update.egress);
+    else this.stop();
   }
   set(key, stage) {
     if (!this.enabled) return;
@@ -106,11 +114,20 @@ class StatusLine {
       this.timer.unref();
     }
   }
-  draw() {
-    if (!this.enabled || !this.stage) return;
+  az(az, egress) {
+    if (!this.enabled) return;
+    this.azs.set(az, egress);
+    this.draw();
+  }
+  text() {
     const now = this.now();
     const total = now - this.start > now - this.since + 999 ? ` (${formatElapsed(now - this.start)} in all)` : '';
-    const text = `⏳ ${this.stage} · ${formatElapsed(now - this.since)}${total}`;
+    const azs = [...this.azs].map(([az, egress]) => `${az} ${egress}`).join(', ');
+    return `⏳ ${this.stage} · ${formatElapsed(now - this.since)}${total}${azs ? ` · ${azs}` : ''}`;
+  }
+  draw() {
+    if (!this.enabled || !this.stage) return;
+    const text = this.text();
     const cols = this.stream.columns || 100;
     this.stream.write(`\r\x1b[2K${text.length > cols - 1 ? `${text.slice(0, cols - 2)}…` : text}`);
     this.shown = true;
@@ -125,16 +142,36 @@ class StatusLine {
     this.clear();
     this.stage = '';
     this.key = '';
+    this.azs.clear();
   }
 }
 
 /**
  * @param {{ main: string, env: Record<string, string | undefined>, cwd: string, log: NodeJS.WritableStream,
- *   color: boolean, progress: boolean, verbose: boolean, node?: string }} options
+ *   color: boolean, progress: boolean, verbose: boolean, node?: string }} options  `progress`: draw the status line
+ *   (a terminal), from the progress channel the child is given
  * @returns {Promise<{ code: number, outputs: Record<string, string>, summary: string, errors: string[] }>}
  */
 export async function runActionDist(options) {
-  // The action's RUNNER_TEMP. It stays when an output names a file in it (report-file), so the path printed works.
+  const runner = runnerFiles(options);
+  const status = new StatusLine(options.log, options.progress);
+  const errors = [];
+  const code = await spawnAction(options, runner.env, {
+    onLine: lineHandler(options, status, errors),
+    onEvent: (line) => {
+      const update = statusUpdate(line);
+      if (update) status.update(update);
+    },
+    status,
+  });
+  return { code, ...collectResults(runner), errors };
+}
+
+/**
+ * The action's RUNNER_TEMP with its GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and the environment of the run:
+ * the runner's variables, and the progress channel's variable only when the CLI opens the channel.
+ */
+function runnerFiles(options) {
   const dir = mkdtempSync(join(options.env.TMPDIR || tmpdir(), 'nat-egress-'));
   const outputFile = join(dir, 'output');
   const summaryFile = join(dir, 'summary');
@@ -150,62 +187,72 @@ export async function runActionDist(options) {
     RUNNER_TEMP: dir,
     GITHUB_WORKSPACE: options.env.GITHUB_WORKSPACE ?? options.cwd,
   };
-  const status = new StatusLine(options.log, options.progress);
-  const errors = [];
+  delete env[PROGRESS_FD_ENV];
+  if (options.progress) env[PROGRESS_FD_ENV] = String(PROGRESS_FD);
+  return { dir, outputFile, summaryFile, env };
+}
+
+/** Prints one stdout line of the action: its workflow commands as terminal text, every other line as it is. */
+function lineHandler(options, status, errors) {
   const c = (style, text) => paint(options.color, style, text);
   const print = (text) => {
     status.clear();
     options.log.write(`${text}\n`);
     status.draw();
   };
-  const onLine = (raw) => {
+  return (raw) => {
     const line = raw.replace(/\r$/, '');
     const cmd = /^::([a-z-]+)(?: [^:]*)?::(.*)$/.exec(line);
-    if (cmd) {
-      const [, name, rawMessage] = cmd;
-      const message = rawMessage.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%');
-      if (name === 'error') {
-        errors.push(message);
-        print(`${c('red', 'error:')} ${message}`);
-      } else if (name === 'warning') print(`${c('yellow', 'warning:')} ${message}`);
-      else if (name === 'notice') print(`${c('cyan', 'note:')} ${message}`);
-      else if (name === 'group') print(c('bold', `▸ ${message}`));
-      else if (name === 'debug' && options.verbose) print(c('dim', message));
-      return;
-    }
-    const wait = waitStage(line);
-    if (wait && options.progress) {
-      if (wait.done) {
-        status.stop();
-        print(line);
-        return;
-      }
-      if (!wait.heartbeat) print(line);
-      status.set(wait.key, wait.stage);
-      return;
-    }
-    print(line);
+    if (!cmd) return print(line);
+    const [, name, rawMessage] = cmd;
+    const message = rawMessage.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%');
+    if (name === 'error') {
+      errors.push(message);
+      print(`${c('red', 'error:')} ${message}`);
+    } else if (name === 'warning') print(`${c('yellow', 'warning:')} ${message}`);
+    else if (name === 'notice') print(`${c('cyan', 'note:')} ${message}`);
+    else if (name === 'group') print(c('bold', `▸ ${message}`));
+    else if (name === 'debug' && options.verbose) print(c('dim', message));
   };
-  const code = await new Promise((resolveRun, reject) => {
-    // Its own process group: a Ctrl-C on the terminal reaches only this process, which forwards it once, so the
-    // action sees one interrupt, as on the runner (a second one is, to cutover, a request to hurry terraform).
+}
+
+/** Calls `onLine` with each complete line of `stream` (UTF-8); the returned function flushes the last one. */
+function readLines(stream, onLine) {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  stream.on('data', (chunk) => {
+    pending += decoder.write(chunk);
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const l of lines) onLine(l);
+  });
+  return () => {
+    pending += decoder.end();
+    if (pending) onLine(pending);
+    pending = '';
+  };
+}
+
+/**
+ * Runs the dist in its own process group — a Ctrl-C on the terminal reaches only this process, which forwards it
+ * once, so the action sees one interrupt, as on the runner (a second one is, to cutover, a request to hurry
+ * terraform). Resolves with its exit status (128 + the signal's number when a signal ended it).
+ */
+function spawnAction(options, env, { onLine, onEvent, status }) {
+  return new Promise((resolveRun, reject) => {
+    const stdio = ['ignore', 'pipe', 'pipe'];
+    if (options.progress) stdio[PROGRESS_FD] = 'pipe';
     const child = spawn(options.node ?? process.execPath, [options.main], {
       cwd: options.cwd,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio,
       detached: true,
     });
     const forward = (signal) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
-    const decoder = new StringDecoder('utf8');
-    let pending = '';
-    child.stdout.on('data', (chunk) => {
-      pending += decoder.write(chunk);
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const l of lines) onLine(l);
-    });
+    const flushOut = readLines(child.stdout, onLine);
+    const flushEvents = options.progress ? readLines(child.stdio[PROGRESS_FD], onEvent) : () => {};
     child.stderr.on('data', (chunk) => {
       status.clear();
       options.log.write(chunk);
@@ -215,17 +262,23 @@ export async function runActionDist(options) {
     child.on('close', (exitCode, signal) => {
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
-      pending += decoder.end();
-      if (pending) onLine(pending);
+      flushOut();
+      flushEvents();
       status.stop();
       resolveRun(exitCode ?? (signal ? 128 + ({ SIGINT: 2, SIGTERM: 15, SIGKILL: 9 }[signal] ?? 1) : 1));
     });
   });
+}
+
+/**
+ * The outputs and the step summary the action wrote. Files it named in its outputs (report-file) live in its
+ * RUNNER_TEMP: that stays, so the path printed works; otherwise it is removed.
+ */
+function collectResults({ dir, outputFile, summaryFile }) {
   const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'));
   const summary = readFileSync(summaryFile, 'utf8');
-  // Files the action wrote and named in its outputs (report-file) live in `dir`: keep those, drop the rest.
   const keep = Object.values(outputs).some((v) => v.startsWith(dir));
   if (!keep) rmSync(dir, { recursive: true, force: true });
   else for (const f of [outputFile, summaryFile]) rmSync(f, { force: true });
-  return { code, outputs, summary, errors };
+  return { outputs, summary };
 }

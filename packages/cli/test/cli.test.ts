@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { cabal, planJson, scenarios } from '../../shared/test/support/plans';
 import { findMotoServer, startMoto, type Moto } from '../../../test/rehearsal/support/moto';
 import { M, hook, ordinaryApply, version } from '../../../actions/cutover/test/support/streams';
+import { PROGRESS_FD_ENV, PROGRESS_VERSION } from '../../shared/src/runtime/progress';
 // @ts-expect-error: plain ESM JavaScript without type declarations
 import * as flagsModule from '../src/flags.mjs';
 // @ts-expect-error: plain ESM JavaScript without type declarations
@@ -28,7 +29,7 @@ import * as mainModule from '../src/main.mjs';
 
 type Obj = Record<string, any>;
 const { COMMANDS, readAction, parseArgsOptions, inputEnv, commandHelp } = flagsModule as Obj;
-const { waitStage, runActionDist } = runModule as Obj;
+const { statusUpdate, StatusLine, runActionDist } = runModule as Obj;
 const { renderEgressReport } = renderModule as Obj;
 const { profileRegion } = mainModule as Obj;
 
@@ -190,52 +191,105 @@ describe('plan-guard on a bundled plan', () => {
 });
 
 describe('progress on a terminal, heartbeats in logs', () => {
-  test('waitStage knows the three long waits', () => {
-    expect(waitStage('[+5m] still BUILDING (12 checks)')).toEqual({
-      key: 'image BUILDING',
+  /** A channel message as runtime/progress.ts writes it. */
+  const msg = (event: Record<string, unknown>): string => JSON.stringify({ v: 1, at: 0, ...event });
+  const stage = (wait: string, text: string, since: number, heartbeat = false): string =>
+    msg({ type: 'stage', wait, stage: text, since, elapsedMs: 0, heartbeat });
+
+  test('statusUpdate knows the three long waits, from their progress events (no log sentence is read)', () => {
+    expect(statusUpdate(stage('build', 'image BUILDING', 1000, true))).toEqual({
+      kind: 'stage',
+      key: 'build@1000',
       stage: 'image BUILDING',
       heartbeat: true,
     });
-    expect(waitStage('[+4m10s] TESTING')).toEqual({ key: 'image TESTING', stage: 'image TESTING', heartbeat: false });
-    expect(waitStage('check 2: not healthy (1 error(s), 0 warning(s))')).toEqual({
-      key: 'egress',
-      stage: 'waiting for egress: check 2 not healthy (1 error(s), 0 warning(s))',
+    expect(statusUpdate(stage('build', 'image TESTING', 2000))).toEqual({
+      kind: 'stage',
+      key: 'build@2000',
+      stage: 'image TESTING',
       heartbeat: false,
     });
-    expect(waitStage('re-checking in 30s (wait 10m, 1m elapsed)')).toEqual({
-      key: 'egress',
-      stage: '',
-      heartbeat: true,
-    });
-    expect(waitStage('waiting for NAT gateway(s) to finish deleting: nat-1 deleting')).toMatchObject({
-      key: 'release',
+    const check2 = 'waiting for egress: check 2 not healthy (1 error(s), 0 warning(s))';
+    expect(statusUpdate(stage('egress', check2, 0))).toEqual({
+      kind: 'stage',
+      key: 'egress@0',
+      stage: check2,
       heartbeat: false,
     });
-    expect(
-      waitStage('module.vpc.aws_eip_association.nat[0]: waiting for NAT gateway(s) to finish deleting: nat-1 deleting'),
-    ).toMatchObject({
-      key: 'release',
-      stage: 'module.vpc.aws_eip_association.nat[0]: waiting for NAT gateway(s) to finish deleting: nat-1 deleting',
+    // The re-check pause: the same stage (its time goes on), a heartbeat.
+    expect(statusUpdate(stage('egress', check2, 0, true))).toMatchObject({ key: 'egress@0', heartbeat: true });
+    const release =
+      'module.vpc.aws_eip_association.nat[0]: waiting for NAT gateway(s) to finish deleting: nat-1 deleting';
+    expect(statusUpdate(stage('release', release, 5))).toMatchObject({ key: 'release@5', stage: release });
+    expect(statusUpdate(msg({ type: 'az', wait: 'egress', az: 'us-east-1b', egress: 'down', reason: 'x' }))).toEqual({
+      kind: 'az',
+      az: 'us-east-1b',
+      egress: 'down',
     });
-    expect(waitStage('module.vpc.aws_eip_association.nat[0]: Elastic IP(s) released after 41s')).toMatchObject({
-      done: true,
-    });
-    expect(waitStage('Plan digest (plan-sha): abc')).toBeUndefined();
-    for (const end of [
-      '[+12m] AVAILABLE',
-      'check 3: healthy (0 error(s), 0 warning(s))',
-      'Elastic IP(s) released after 1m10s; grace 10s before re-applying',
-    ]) {
-      expect(waitStage(end)).toMatchObject({ done: true });
+    for (const outcome of ['AVAILABLE', 'healthy', 'released']) {
+      expect(statusUpdate(msg({ type: 'end', wait: 'build', outcome, elapsedMs: 1 }))).toEqual({ kind: 'end' });
     }
+    // Not the channel's: a log line, another version, a type this CLI does not know.
+    expect(statusUpdate('Plan digest (plan-sha): abc')).toBeUndefined();
+    expect(statusUpdate('[+5m] still BUILDING (12 checks)')).toBeUndefined();
+    expect(statusUpdate(JSON.stringify({ v: 2, type: 'stage', stage: 'x', since: 0 }))).toBeUndefined();
+    expect(statusUpdate(msg({ type: 'gauge' }))).toBeUndefined();
   });
 
-  const fakeDist = (dir: string): string => {
+  test('the CLI and the actions name the same channel and version', () => {
+    expect([runModule.PROGRESS_FD_ENV, runModule.PROGRESS_VERSION]).toEqual([PROGRESS_FD_ENV, PROGRESS_VERSION]);
+  });
+
+  test('an event sequence draws the status line: stage, elapsed, AZ states; the end clears it', () => {
+    const t0 = 1_000_000;
+    let now = t0;
+    const out = capture(true);
+    const status = new StatusLine(out.stream, true, () => now);
+    const check1 = 'waiting for egress: check 1 not healthy (1 error(s), 0 warning(s))';
+    for (const line of [
+      stage('egress', check1, 0),
+      msg({ type: 'az', wait: 'egress', az: 'us-east-1a', egress: 'up', reason: 'no failing check' }),
+      msg({ type: 'az', wait: 'egress', az: 'us-east-1b', egress: 'down', reason: 'routes: …' }),
+    ])
+      status.update(statusUpdate(line));
+    now = t0 + 65_000;
+    status.update(statusUpdate(stage('egress', check1, 0, true)));
+    expect(status.text()).toBe(`⏳ ${check1} · 1m 5s · us-east-1a up, us-east-1b down`);
+    status.update(statusUpdate(msg({ type: 'end', wait: 'egress', outcome: 'healthy', elapsedMs: 65_000 })));
+    expect(out.text().endsWith('\r\x1b[2K')).toBe(true);
+    expect(status.azs.size).toBe(0);
+    // A new wait: its own stage, its time from zero, the whole run's time beside it.
+    now = t0 + 70_000;
+    status.update(statusUpdate(stage('build', 'image BUILDING', 70_000)));
+    now = t0 + 80_000;
+    expect(status.text()).toBe('⏳ image BUILDING · 10s (1m 20s in all)');
+    status.stop();
+  });
+
+  /**
+   * A dist that waits like build-nat-ami: log lines on stdout, and, when the CLI opened the channel, the progress
+   * events on it (the heartbeat then on the channel alone, as runtime/progress.ts does). `words` rewords the lines.
+   */
+  const fakeDist = (dir: string, words = { state: '', still: 'still' }): string => {
     const file = join(dir, 'index.js');
     writeFileSync(
       file,
-      "console.log('[+0s] BUILDING');\nconsole.log('[+1m] still BUILDING (3 checks)');\nconsole.log('::warning::slow build');\n" +
-        "console.log('[+2m] AVAILABLE');\nrequire('fs').appendFileSync(process.env.GITHUB_OUTPUT, 'ami-id=ami-1\\n');\n",
+      [
+        "const fs = require('fs');",
+        `const fd = Number(process.env.${PROGRESS_FD_ENV} || 0);`,
+        "const send = (e) => fd && fs.writeSync(fd, JSON.stringify({ v: 1, at: Date.now(), ...e }) + '\\n');",
+        "const stage = { type: 'stage', wait: 'build', stage: 'image BUILDING', since: Date.now(), elapsedMs: 0 };",
+        'const pause = () => new Promise((r) => setTimeout(r, 150));',
+        '(async () => {',
+        `  console.log('[+0s] ${words.state}BUILDING'); send({ ...stage, heartbeat: false }); await pause();`,
+        `  if (!fd) console.log('[+1m] ${words.still} BUILDING (3 checks)');`,
+        '  send({ ...stage, heartbeat: true }); await pause();',
+        "  console.log('::warning::slow build'); await pause();",
+        `  console.log('[+2m] ${words.state}AVAILABLE');`,
+        "  send({ type: 'end', wait: 'build', outcome: 'AVAILABLE', elapsedMs: 120000 });",
+        "  fs.appendFileSync(process.env.GITHUB_OUTPUT, 'ami-id=ami-1\\n');",
+        '})();',
+      ].join('\n'),
     );
     return file;
   };
@@ -245,13 +299,12 @@ describe('progress on a terminal, heartbeats in logs', () => {
     stream.on('data', (c: Buffer) => (text += c.toString()));
     return { stream, text: () => text };
   };
-
-  test.each([true, false])('isTTY=%s', async (isTTY) => {
+  const runFake = async (isTTY: boolean, words?: { state: string; still: string }) => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-progress-'));
     try {
       const log = capture(isTTY);
       const run = await runActionDist({
-        main: fakeDist(dir),
+        main: fakeDist(dir, words),
         env: { ...process.env, TMPDIR: dir },
         cwd: dir,
         log: log.stream,
@@ -259,20 +312,34 @@ describe('progress on a terminal, heartbeats in logs', () => {
         progress: isTTY,
         verbose: false,
       });
-      expect(run.outputs).toEqual({ 'ami-id': 'ami-1' });
-      const text = log.text();
-      expect(text).toContain('warning: slow build');
-      if (isTTY) {
-        expect(text).toContain('\r\x1b[2K⏳ image BUILDING · 0s');
-        expect(text).not.toContain('still BUILDING'); // the heartbeat is the status line now
-        expect(text).toContain('\r\x1b[2K[+2m] AVAILABLE\n'); // the wait is over: status cleared, the line printed
-        expect(text).not.toContain('⏳ image AVAILABLE');
-      } else {
-        expect(text).toBe('[+0s] BUILDING\n[+1m] still BUILDING (3 checks)\nwarning: slow build\n[+2m] AVAILABLE\n');
-      }
+      return { run, text: log.text() };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  };
+
+  test.each([true, false])('isTTY=%s', async (isTTY) => {
+    const { run, text } = await runFake(isTTY);
+    expect(run.outputs).toEqual({ 'ami-id': 'ami-1' });
+    expect(text).toContain('warning: slow build');
+    if (isTTY) {
+      expect(text).toContain('\r\x1b[2K⏳ image BUILDING · 0s');
+      expect(text).not.toContain('still BUILDING'); // the heartbeat is the status line now
+      expect(text).toContain('\r\x1b[2K[+2m] AVAILABLE\n'); // the wait is over: status cleared, the line printed
+      expect(text).not.toContain('⏳ image AVAILABLE');
+    } else {
+      expect(text).toBe('[+0s] BUILDING\n[+1m] still BUILDING (3 checks)\nwarning: slow build\n[+2m] AVAILABLE\n');
+    }
+  });
+
+  test('a reworded log line changes nothing in the status line', async () => {
+    const frames = (text: string): string[] => text.match(/⏳ [^\r\n]*/g) ?? [];
+    const plain = await runFake(true);
+    const reworded = await runFake(true, { state: 'the image is now ', still: 'the image is still' });
+    expect(reworded.text).toContain('[+0s] the image is now BUILDING\n');
+    expect(frames(plain.text).length).toBeGreaterThan(0);
+    expect([...new Set(frames(reworded.text))]).toEqual([...new Set(frames(plain.text))]);
+    expect(frames(reworded.text)[0]).toBe('⏳ image BUILDING · 0s');
   });
 });
 
@@ -289,12 +356,16 @@ describe('verify-egress on-call report', () => {
       {
         az: 'us-east-1b',
         verdict: 'error',
+        egress: 'down',
+        egressReason: 'probe: curl timed out',
         nats: [{ id: 'i-0bbbbbbbbbbbbbbbb', state: 'running' }],
         probe: { instanceId: 'i-0p', status: 'failed', detail: '' },
       },
       {
         az: 'us-east-1a',
         verdict: 'ok',
+        egress: 'up',
+        egressReason: 'no failing check',
         nats: [{ id: 'i-0aaaaaaaaaaaaaaaa', state: 'running' }],
         probe: { instanceId: 'i-0q', status: 'ok', observedIp: '203.0.113.10' },
       },
@@ -340,6 +411,21 @@ describe('verify-egress on-call report', () => {
     expect(text.trim().split('\n').at(-1)).toBe('Rollback lever: Flip to gateway mode.');
     expect(text).not.toMatch(ANSI);
     expect(renderEgressReport(report, true)).toMatch(ANSI);
+  });
+
+  test("each AZ's egress is the report's own (azs[].egress): the CLI works out no verdict", () => {
+    const row = (az: string, verdict: string, egress: string) => ({ ...report.azs[1]!, az, verdict, egress });
+    const text = renderEgressReport(
+      {
+        ...report,
+        azs: [row('us-east-1a', 'ok', 'unproven'), row('us-east-1b', 'warning', 'up'), row('us-east-1c', 'ok', 'down')],
+        findings: [],
+      },
+      false,
+    );
+    expect(text).toMatch(/^ {2}us-east-1a {2}UNCONFIRMED /m);
+    expect(text).toMatch(/^ {2}us-east-1b {2}UP \(warnings\) /m);
+    expect(text).toMatch(/^ {2}us-east-1c {2}DOWN /m);
   });
 });
 
@@ -552,6 +638,7 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
     expect(run.code).toBe(1);
     expect(run.text).toContain('\r\x1b[2K⏳ waiting for egress: check 1 not healthy (1 error(s), 1 warning(s)) · ');
     expect(run.text).not.toContain('re-checking in'); // the heartbeat lines of the Actions log
+    expect(run.text).toMatch(/⏳ waiting for egress: .* · us-east-1a up, us-east-1b down/); // the per-AZ events
     // (whether check 2 completes inside the 3 s wait depends on the machine's load: not asserted)
     expect(run.text).toMatch(ANSI);
   });

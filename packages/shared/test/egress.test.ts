@@ -42,7 +42,7 @@ import {
   SSMClient,
   type SendCommandCommandInput,
 } from '@aws-sdk/client-ssm';
-import { VirtualClock } from '@nat-egress/shared/runtime';
+import { VirtualClock, createProgress, type ProgressMessage } from '@nat-egress/shared/runtime';
 import { globToRegExp } from '@nat-egress/shared/inputs';
 import {
   buildReport,
@@ -1133,5 +1133,73 @@ describe('report safety', () => {
     const json = reportJson(big, 100_000);
     expect(Buffer.byteLength(json)).toBeLessThanOrEqual(100_000);
     expect(JSON.parse(json).truncated).toMatch(/report trimmed/);
+  });
+});
+
+describe('progress of the wait (typed events for the nat-egress CLI)', () => {
+  /** us-east-1a's route is a blackhole for the first two checks; the third check is healthy. */
+  async function healsOnThirdCheck(channel: boolean) {
+    const w = buildWorld({ clock });
+    const rt = w.routeTables.find((r) => r.RouteTableId === 'rtb-priv00000000000000')!;
+    rt.Routes![1]!.State = 'blackhole';
+    let checks = 0;
+    const sim = simulate(w);
+    sim.ec2.on(DescribeRouteTablesCommand).callsFake(() => {
+      checks++;
+      if (checks === 3) rt.Routes![1]!.State = 'active';
+      return { RouteTables: structuredClone(w.routeTables) };
+    });
+    const lines: string[] = [];
+    const events: ProgressMessage[] = [];
+    const progress = createProgress({
+      log: (l) => lines.push(l),
+      ...(channel ? { channel: (j: string) => events.push(JSON.parse(j)) } : {}),
+      now: () => clock.now(),
+    });
+    const started = clock.now();
+    const opts = options(w, { waitMs: 10 * 60_000, recheckMs: 30_000 });
+    const result = await verifyEgress(sim.clients, clock, opts, (l) => lines.push(`log: ${l}`), progress);
+    return { result, lines, events, started };
+  }
+
+  it("per check: each AZ's state, then a stage while re-checks follow (the pause its heartbeat), then the end", async () => {
+    const { result, events, started } = await healsOnThirdCheck(true);
+    expect(result.healthy).toBe(true);
+    const byType = (t: string) => events.filter((e) => e.type === t);
+    expect(byType('az')).toHaveLength(3 * result.analysis.azs.length);
+    const down = byType('az').find((e) => e.type === 'az' && e.az === 'us-east-1a');
+    expect(down).toMatchObject({ wait: 'egress', egress: 'down', reason: expect.stringMatching(/^routes: /) });
+    expect(
+      byType('az')
+        .slice(-result.analysis.azs.length)
+        .every((e) => e.type === 'az' && e.egress === 'up'),
+    ).toBe(true);
+    const stages = byType('stage');
+    expect(stages.map((e) => e.type === 'stage' && [e.stage, e.heartbeat, e.since])).toEqual([
+      ['waiting for egress: check 1 not healthy (2 error(s), 0 warning(s))', false, started],
+      ['waiting for egress: check 1 not healthy (2 error(s), 0 warning(s))', true, started],
+      ['waiting for egress: check 2 not healthy (2 error(s), 0 warning(s))', false, started],
+      ['waiting for egress: check 2 not healthy (2 error(s), 0 warning(s))', true, started],
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'end', wait: 'egress', outcome: 'healthy' });
+    expect(byType('end')).toHaveLength(1);
+  });
+
+  it('the log keeps its lines; with a channel the re-checking heartbeat goes to the channel alone', async () => {
+    const withChannel = await healsOnThirdCheck(true);
+    const logOnly = await healsOnThirdCheck(false);
+    const checks = [
+      'check 1: not healthy (2 error(s), 0 warning(s))',
+      'check 2: not healthy (2 error(s), 0 warning(s))',
+      'check 3: healthy (0 error(s), 0 warning(s))',
+    ];
+    expect(withChannel.lines).toEqual(checks);
+    expect(logOnly.lines).toEqual([
+      checks[0],
+      expect.stringMatching(/^re-checking in 30s \(wait 10m, .* elapsed\)$/),
+      checks[1],
+      expect.stringMatching(/^re-checking in 30s \(wait 10m, .* elapsed\)$/),
+      checks[2],
+    ]);
   });
 });

@@ -12,4 +12,5 @@ export * from './logs';
 export * from './console';
 export * from './verify';
 export * from './report';
+export * from './verdict';
 export { createEgressClients } from './clients';

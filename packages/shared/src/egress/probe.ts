@@ -109,6 +109,13 @@ export async function runProbes(
   return Promise.all(targets.map((t) => probeOne(ssm, clock, t, typeof info === 'string' ? undefined : info, options)));
 }
 
+type Done = (status: ProbeStatus, detail: string, extra?: Partial<ProbeResult>) => ProbeResult;
+
+/**
+ * One probe: the agent's registration (when known), SendCommand of the probe script, then GetCommandInvocation
+ * every `pollMs` until it settles or `timeoutMs` passes. Never throws for the probe's own failures (they are its
+ * result); a cancel or deadline (an abort-like error) is re-thrown.
+ */
 async function probeOne(
   ssm: SSMClient,
   clock: Clock,
@@ -118,34 +125,59 @@ async function probeOne(
 ): Promise<ProbeResult> {
   const started = clock.now();
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
-  const pollMs = options.pollMs ?? DEFAULT_PROBE_POLL_MS;
   const base = {
     az: target.az,
     instanceId: target.instanceId,
     ...(target.expectedIp ? { expectedIp: target.expectedIp } : {}),
   };
-  const done = (status: ProbeStatus, detail: string, extra: Partial<ProbeResult> = {}): ProbeResult => ({
+  const done: Done = (status, detail, extra = {}) => ({
     ...base,
     status,
     detail,
     elapsedMs: clock.now() - started,
     ...extra,
   });
+  const offline = info ? agentOffline(info, target, done) : undefined;
+  if (offline) return offline;
+  const sent = await sendProbe(ssm, target, options, timeoutMs, done);
+  if (typeof sent !== 'string') return sent;
+  return awaitInvocation(
+    ssm,
+    clock,
+    target,
+    options,
+    { commandId: sent, deadline: started + timeoutMs, timeoutMs },
+    done,
+  );
+}
 
-  if (info) {
-    const agent = info.get(target.instanceId);
-    if (!agent)
-      return done(
-        'unreachable',
-        'not registered with SSM (no agent, no instance profile, or the agent never reached SSM)',
-      );
-    if (agent.PingStatus !== 'Online') {
-      const since = agent.LastPingDateTime ? `, last ping ${agent.LastPingDateTime.toISOString()}` : '';
-      return done('unreachable', `SSM agent is ${agent.PingStatus ?? 'not online'}${since}`);
-    }
+/** The agent is not registered with SSM, or not online: the probe cannot run. */
+function agentOffline(
+  info: Map<string, InstanceInformation>,
+  target: ProbeTarget,
+  done: Done,
+): ProbeResult | undefined {
+  const agent = info.get(target.instanceId);
+  if (!agent)
+    return done(
+      'unreachable',
+      'not registered with SSM (no agent, no instance profile, or the agent never reached SSM)',
+    );
+  if (agent.PingStatus !== 'Online') {
+    const since = agent.LastPingDateTime ? `, last ping ${agent.LastPingDateTime.toISOString()}` : '';
+    return done('unreachable', `SSM agent is ${agent.PingStatus ?? 'not online'}${since}`);
   }
+  return undefined;
+}
 
-  let commandId: string;
+/** SendCommand (AWS-RunShellScript with the probe script): the command id, or the probe's result when it failed. */
+async function sendProbe(
+  ssm: SSMClient,
+  target: ProbeTarget,
+  options: ProbeOptions,
+  timeoutMs: number,
+  done: Done,
+): Promise<string | ProbeResult> {
   try {
     const execSeconds = Math.max(5, Math.ceil(timeoutMs / 1000));
     const out = await ssm.send(
@@ -160,8 +192,8 @@ async function probeOne(
         },
       }),
     );
-    commandId = out.Command?.CommandId ?? '';
-    if (!commandId) return done('not-run', 'SendCommand returned no command id');
+    const commandId = out.Command?.CommandId ?? '';
+    return commandId || done('not-run', 'SendCommand returned no command id');
   } catch (err) {
     if (isAbortLike(err)) throw err;
     const code = awsErrorCode(err);
@@ -169,8 +201,19 @@ async function probeOne(
       return done('unreachable', 'SSM does not consider the instance online and managed (InvalidInstanceId)');
     return done('not-run', `SendCommand failed: ${describeError(err)}`);
   }
+}
 
-  const deadline = started + timeoutMs;
+/** GetCommandInvocation every `pollMs` until the command settles (classify) or the probe's deadline passes. */
+async function awaitInvocation(
+  ssm: SSMClient,
+  clock: Clock,
+  target: ProbeTarget,
+  options: ProbeOptions,
+  command: { commandId: string; deadline: number; timeoutMs: number },
+  done: Done,
+): Promise<ProbeResult> {
+  const { commandId, deadline, timeoutMs } = command;
+  const pollMs = options.pollMs ?? DEFAULT_PROBE_POLL_MS;
   let last: GetCommandInvocationCommandOutput | undefined;
   while (clock.now() < deadline) {
     await clock.sleep(Math.min(pollMs, Math.max(0, deadline - clock.now())), options.signal);
@@ -259,10 +302,18 @@ function classify(
 export function ssmEndpointNote(endpoints: SsmEndpoints): string {
   const missing = (['ssm', 'ec2messages', 'ssmmessages'] as const).filter((s) => !endpoints[s]);
   if (missing.length === 0) {
-    return 'The VPC has ssm, ec2messages and ssmmessages interface endpoints, so the agent does not depend on the NAT: check the agent and the instance profile.';
+    return (
+      'The VPC has ssm, ec2messages and ssmmessages interface endpoints, so the agent does not depend on the NAT: ' +
+      'check the agent and the instance profile.'
+    );
   }
   const have = (['ssm', 'ec2messages', 'ssmmessages'] as const).filter((s) => endpoints[s]);
-  return `The VPC has no ${missing.join('/')} interface endpoint${missing.length > 1 ? 's' : ''}${have.length ? ` (it has ${have.join(', ')})` : ''}: the agent reaches SSM through the NAT, so an unreachable agent is consistent with broken egress but does not prove it.`;
+  const also = have.length ? ` (it has ${have.join(', ')})` : '';
+  const endpoint = `interface endpoint${missing.length > 1 ? 's' : ''}${also}`;
+  return (
+    `The VPC has no ${missing.join('/')} ${endpoint}: the agent reaches SSM through the NAT, ` +
+    'so an unreachable agent is consistent with broken egress but does not prove it.'
+  );
 }
 
 export function probeFindings(results: ProbeResult[], endpoints: SsmEndpoints, natIps: string[]): Finding[] {
@@ -278,7 +329,11 @@ export function probeFindings(results: ProbeResult[], endpoints: SsmEndpoints, n
         findings.push({
           ...at,
           severity: 'error',
-          message: `${who} ${r.detail}${known ? ': that is another NAT (cross-AZ path)' : ': not a NAT Elastic IP (the path bypasses the NAT, or the NAT lost its EIP)'}`,
+          message:
+            `${who} ${r.detail}` +
+            (known
+              ? ': that is another NAT (cross-AZ path)'
+              : ': not a NAT Elastic IP (the path bypasses the NAT, or the NAT lost its EIP)'),
         });
         break;
       }

@@ -105,12 +105,12 @@ export async function describeFailure(
 
 /** One line for the failure message. */
 export function formatFailure(details: FailureDetails, version: string): string {
-  const parts = [
-    `image ${version || '?'} ended ${details.state}${details.stage ? ` during ${details.stage}` : ''}: ${details.reason}`,
-  ];
+  const during = details.stage ? ` during ${details.stage}` : '';
+  const parts = [`image ${version || '?'} ended ${details.state}${during}: ${details.reason}`];
   const first = details.failedSteps[0];
   if (first) {
-    const where = `${first.workflowType ? `${first.workflowType} workflow ` : ''}step ${first.step}${first.action ? ` (${first.action})` : ''}`;
+    const workflow = first.workflowType ? `${first.workflowType} workflow ` : '';
+    const where = `${workflow}step ${first.step}${first.action ? ` (${first.action})` : ''}`;
     const more = details.failedSteps.length > 1 ? ` (+${details.failedSteps.length - 1} more failed step(s))` : '';
     parts.push(`failing step: ${where}${first.message ? `: ${first.message}` : ''}${more}`);
   }

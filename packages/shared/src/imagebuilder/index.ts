@@ -8,6 +8,7 @@ export * from './token';
 export * from './wait';
 export * from './failure';
 export * from './inputs';
+export * from './types';
 export * from './build';
 export * from './summary';
 export * from './clients';

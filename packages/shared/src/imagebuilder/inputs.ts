@@ -49,7 +49,8 @@ export function readBuildNatAmiInputs(read: InputReader, env: NodeJS.ProcessEnv 
   const pipelineName = stringInput('pipeline-name', read('pipeline-name'), DEFAULTS.pipelineName);
   if (!PIPELINE_NAME.test(pipelineName)) {
     throw new InputError(
-      `pipeline-name: ${JSON.stringify(pipelineName)} is not an Image Builder pipeline name (letters, digits, -, _ and inner spaces, up to 128)`,
+      `pipeline-name: ${JSON.stringify(pipelineName)} is not an Image Builder pipeline name ` +
+        '(letters, digits, -, _ and inner spaces, up to 128)',
     );
   }
   const pipelineArn = stringInput('pipeline-arn', read('pipeline-arn'));
@@ -57,7 +58,8 @@ export function readBuildNatAmiInputs(read: InputReader, env: NodeJS.ProcessEnv 
     const m = PIPELINE_ARN.exec(pipelineArn);
     if (!m)
       throw new InputError(
-        `pipeline-arn: ${JSON.stringify(pipelineArn)} is not an image pipeline ARN (arn:aws:imagebuilder:<region>:<account>:image-pipeline/<name>)`,
+        `pipeline-arn: ${JSON.stringify(pipelineArn)} is not an image pipeline ARN ` +
+          '(arn:aws:imagebuilder:<region>:<account>:image-pipeline/<name>)',
       );
     if (m[1] !== region) throw new InputError(`pipeline-arn: the pipeline is in ${m[1]} but region is ${region}`);
   }

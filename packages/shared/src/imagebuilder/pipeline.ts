@@ -50,7 +50,8 @@ function missingPipeline(what: string, region: string, existing: ImagePipeline[]
   const names = existing.map((p) => p.name ?? p.arn ?? '?').sort();
   if (names.length === 0) {
     return new ActionFailure(
-      `image pipeline ${what} not found in ${region}: this region has no image pipelines at all (right account and region? is build_nat_ami enabled in terraform?)`,
+      `image pipeline ${what} not found in ${region}: this region has no image pipelines at all ` +
+        '(right account and region? is build_nat_ami enabled in terraform?)',
     );
   }
   const shown = names.slice(0, 20).join(', ');

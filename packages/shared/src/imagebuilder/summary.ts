@@ -2,10 +2,10 @@
  * The job summary: pipeline, image version, AMI, duration, the states timeline, and on failure what failed.
  * Every value from AWS goes through code()/escapeText().
  */
-import { formatDuration } from '../inputs/index';
+import { formatDuration, formatElapsed } from '../inputs/index';
 import { code, escapeText, table } from '../report/index';
-import type { BuildReport } from './build';
-import { formatElapsed } from './wait';
+import type { FailureDetails } from './failure';
+import type { BuildReport } from './types';
 
 const MODE_TEXT: Record<string, string> = {
   lookup: 'looked up (build: false)',
@@ -14,18 +14,31 @@ const MODE_TEXT: Record<string, string> = {
   rerun: 'followed the build this client token had already started',
 };
 
-export function renderSummary(report: BuildReport): string {
-  const ok = report.outcome === 'success';
-  const lines: string[] = [];
-  const heading = ok
-    ? '✅ usable AMI'
-    : report.outcome === 'failure'
-      ? '❌ failed'
-      : report.outcome === 'cancelled'
-        ? '⏹️ cancelled'
-        : '⏳ incomplete';
-  lines.push(`### Build NAT AMI: ${heading}`, '');
+const HEADING: Record<string, string> = {
+  success: '✅ usable AMI',
+  failure: '❌ failed',
+  cancelled: '⏹️ cancelled',
+};
 
+/**
+ * The job summary of a run as markdown: heading, the facts table, notes, failure and what to do, the failed workflow
+ * steps, the AMIs not used, and the states timeline. Written through limits' writeStepSummary (GitHub's 1 MiB).
+ */
+export function renderSummary(report: BuildReport): string {
+  const lines: string[] = [`### Build NAT AMI: ${HEADING[report.outcome ?? ''] ?? '⏳ incomplete'}`, ''];
+  lines.push(table(['', ''], factRows(report)), '');
+  lines.push(...outcomeLines(report));
+  lines.push(...failureDetailLines(report.failureDetails));
+  if (report.rejections.length > 0) {
+    lines.push('**AMIs not used**', '', ...report.rejections.map((r) => `- ${code(r)}`), '');
+  }
+  lines.push(...timelineLines(report));
+  return lines.join('\n');
+}
+
+/** The facts table: pipeline, region, build mode, image, AMI, times, GetImage calls, client token. */
+function factRows(report: BuildReport): string[][] {
+  const ok = report.outcome === 'success';
   const rows: string[][] = [];
   if (report.pipeline) {
     rows.push(['Pipeline', `${code(report.pipeline.name, true)} (${escapeText(report.pipeline.status)})`]);
@@ -35,16 +48,13 @@ export function renderSummary(report: BuildReport): string {
   rows.push(['Region', code(report.region, true)]);
   if (report.mode) rows.push(['Build', MODE_TEXT[report.mode] ?? escapeText(report.mode)]);
   if (report.imageVersion || report.imageArn) {
-    rows.push([
-      'Image version',
-      `${report.imageVersion ? code(report.imageVersion, true) : ''}${report.imageArn ? ` ${code(report.imageArn, true)}` : ''}`.trim(),
-    ]);
+    const version = report.imageVersion ? code(report.imageVersion, true) : '';
+    rows.push(['Image version', `${version}${report.imageArn ? ` ${code(report.imageArn, true)}` : ''}`.trim()]);
   }
-  if (report.amiId)
-    rows.push([
-      'AMI',
-      `${code(report.amiId, true)}${report.amiName ? ` ${code(report.amiName, true)}` : ''}${ok ? '' : ' (not usable)'}`,
-    ]);
+  if (report.amiId) {
+    const name = report.amiName ? ` ${code(report.amiName, true)}` : '';
+    rows.push(['AMI', `${code(report.amiId, true)}${name}${ok ? '' : ' (not usable)'}`]);
+  }
   if (report.buildSeconds !== undefined && ok)
     rows.push(['Build time', escapeText(formatDuration(report.buildSeconds * 1000))]);
   if (report.finishedAt !== undefined)
@@ -56,61 +66,60 @@ export function renderSummary(report: BuildReport): string {
         (report.stats.transientErrors ? ` (${report.stats.transientErrors} transient errors tolerated)` : ''),
     ]);
   if (report.clientToken) rows.push(['Client token', code(report.clientToken, true)]);
-  lines.push(table(['', ''], rows), '');
+  return rows;
+}
 
+/** Notes, the failure, where the run stopped, and what to do. */
+function outcomeLines(report: BuildReport): string[] {
+  const lines: string[] = [];
   for (const note of report.notes) lines.push(`> [!WARNING]\n> ${escapeText(note)}`, '');
   if (report.failure)
     lines.push(`**${report.outcome === 'cancelled' ? 'Cancelled' : 'Failure'}:** ${escapeText(report.failure)}`, '');
-  if (!ok && report.phase) lines.push(`**Stopped while:** ${escapeText(report.phase)}`, '');
+  if (report.outcome !== 'success' && report.phase) lines.push(`**Stopped while:** ${escapeText(report.phase)}`, '');
   if (report.nextSteps.length > 0)
     lines.push('**What to do**', '', ...report.nextSteps.map((step) => `- ${escapeText(step)}`), '');
+  return lines;
+}
 
-  const d = report.failureDetails;
-  if (d) {
-    if (d.failedSteps.length > 0) {
-      lines.push('**Failed workflow steps**', '');
-      lines.push(
-        table(
-          ['Workflow', 'Step', 'Action', 'Message'],
-          d.failedSteps.map((s) => [
-            code(s.workflowType || '?', true),
-            code(s.step, true),
-            s.action ? code(s.action, true) : '',
-            s.message ? code(s.message, true) : '',
-          ]),
-        ),
-        '',
-      );
-    }
-    if (d.logs.length > 0) lines.push(`**Logs:** ${d.logs.map((l) => code(l)).join(', ')}`, '');
-    for (const n of d.notes) lines.push(`_${escapeText(n)}_`, '');
-  }
-
-  if (report.rejections.length > 0) {
-    lines.push('**AMIs not used**', '', ...report.rejections.map((r) => `- ${code(r)}`), '');
-  }
-
-  if (report.timeline.length > 0) {
-    lines.push('**States**', '');
-    const end = report.finishedAt ?? report.timeline.at(-1)?.at ?? report.startedAt;
+/** The failed workflow steps of a failed image, its log locations and notes. */
+function failureDetailLines(d: FailureDetails | undefined): string[] {
+  if (!d) return [];
+  const lines: string[] = [];
+  if (d.failedSteps.length > 0) {
+    lines.push('**Failed workflow steps**', '');
     lines.push(
       table(
-        ['State', 'Seen at (elapsed)', 'Time in state', 'Reason'],
-        report.timeline.map((c, i) => {
-          const next = report.timeline[i + 1];
-          const last = i === report.timeline.length - 1;
-          const inState = next ? formatDuration(next.at - c.at) : last && ok ? '' : formatDuration(end - c.at);
-          return [
-            code(c.state, true),
-            escapeText(`+${formatElapsed(c.elapsedMs)}`),
-            escapeText(inState),
-            c.reason ? code(c.reason, true) : '',
-          ];
-        }),
+        ['Workflow', 'Step', 'Action', 'Message'],
+        d.failedSteps.map((s) => [
+          code(s.workflowType || '?', true),
+          code(s.step, true),
+          s.action ? code(s.action, true) : '',
+          s.message ? code(s.message, true) : '',
+        ]),
       ),
       '',
     );
   }
-  // The action writes this through limits' writeStepSummary, which keeps it within GitHub's 1 MiB.
-  return lines.join('\n');
+  if (d.logs.length > 0) lines.push(`**Logs:** ${d.logs.map((l) => code(l)).join(', ')}`, '');
+  for (const n of d.notes) lines.push(`_${escapeText(n)}_`, '');
+  return lines;
+}
+
+/** The states the image went through: when each was seen, how long it lasted, and why. */
+function timelineLines(report: BuildReport): string[] {
+  if (report.timeline.length === 0) return [];
+  const ok = report.outcome === 'success';
+  const end = report.finishedAt ?? report.timeline.at(-1)?.at ?? report.startedAt;
+  const rows = report.timeline.map((c, i) => {
+    const next = report.timeline[i + 1];
+    const last = i === report.timeline.length - 1;
+    const inState = next ? formatDuration(next.at - c.at) : last && ok ? '' : formatDuration(end - c.at);
+    return [
+      code(c.state, true),
+      escapeText(`+${formatElapsed(c.elapsedMs)}`),
+      escapeText(inState),
+      c.reason ? code(c.reason, true) : '',
+    ];
+  });
+  return ['**States**', '', table(['State', 'Seen at (elapsed)', 'Time in state', 'Reason'], rows), ''];
 }

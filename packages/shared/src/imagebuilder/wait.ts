@@ -8,8 +8,16 @@
  */
 import { GetImageCommand, type Image, type ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { awsErrorCode, isTransientAwsError } from '../aws/index';
-import { formatDuration } from '../inputs/index';
-import { DeadlineExceededError, describeError, type Clock } from '../runtime/index';
+import { formatDuration, formatElapsed } from '../inputs/index';
+import {
+  DeadlineExceededError,
+  describeError,
+  logProgress,
+  trackWait,
+  type Clock,
+  type Progress,
+  type WaitProgress,
+} from '../runtime/index';
 import { isTerminal, stateKind } from './states';
 
 export interface Logger {
@@ -71,11 +79,8 @@ export interface WaitOptions {
   onImage?: (image: Image) => void;
   /** Cancellation / hard deadline: ends a pause at once (calls in flight are bound by the client's signal). */
   signal?: AbortSignal;
-}
-
-/** `0s`, `35s`, `1m 35s`: elapsed times in logs and the summary (whole seconds). */
-export function formatElapsed(ms: number): string {
-  return ms < 1000 ? '0s' : formatDuration(ms);
+  /** Where the wait's progress goes (runtime actionProgress); default: its lines to `log.info`. */
+  progress?: Progress;
 }
 
 /** Transient for the wait loop: what `isTransientAwsError` says, plus Image Builder's own rate-limit error. */
@@ -86,99 +91,187 @@ export function isTransientImagebuilderError(err: unknown): boolean {
   );
 }
 
+/** What the wait loop keeps between checks. */
+interface WaitLoop {
+  ib: ImagebuilderClient;
+  imageArn: string;
+  options: WaitOptions;
+  policy: PollPolicy;
+  startedAt: number;
+  timeline: StateChange[];
+  stats: WaitStats;
+  progress: WaitProgress;
+  lastState: string;
+  lastImage?: Image;
+  lastCheckAt: number;
+  lastLogAt: number;
+  interval: number;
+}
+
+/**
+ * Polls GetImage for `imageArn` until a terminal state (AVAILABLE or a failure state; a deleted image counts as
+ * DELETED) or `options.deadline`, on the schedule described in the module comment. Each state change is logged
+ * (`[+4m10s] BUILDING`) and sent as a progress stage of the `build` wait, the heartbeat (`[+5m] still BUILDING`) as
+ * a heartbeat, the terminal state as the end of the wait. Transient errors are tolerated (a warning each); other
+ * errors, and a cancel through `options.signal`, throw.
+ */
 export async function waitForImage(
   ib: ImagebuilderClient,
   imageArn: string,
   options: WaitOptions,
 ): Promise<WaitOutcome> {
-  const { clock, log, deadline } = options;
-  const policy: PollPolicy = { ...DEFAULT_POLL_POLICY, ...options.policy };
+  const loop = startLoop(ib, imageArn, options);
+  try {
+    for (;;) {
+      const outcome = (await checkImage(loop)) ?? (await pauseUntilNextCheck(loop));
+      if (outcome) return outcome;
+    }
+  } finally {
+    loop.progress.end('stopped');
+  }
+}
+
+function startLoop(ib: ImagebuilderClient, imageArn: string, options: WaitOptions): WaitLoop {
+  const { clock } = options;
   const startedAt = options.startedAt ?? clock.now();
   const timeline = options.timeline ?? [];
-  const stats: WaitStats = { getImageCalls: 0, transientErrors: 0, heartbeats: 0 };
-  const elapsed = () => formatElapsed(clock.now() - startedAt);
-
-  let lastState = timeline.at(-1)?.state ?? '';
-  let lastImage: Image | undefined;
-  let lastCheckAt: number;
-  let lastLogAt = clock.now();
-  let interval = policy.firstMs;
-  const timedOut = (): WaitOutcome => {
-    const out: WaitOutcome = { kind: 'timeout', lastState: lastState || 'UNKNOWN', stats };
-    if (lastImage) out.image = lastImage;
-    return out;
+  const lastState = timeline.at(-1)?.state ?? '';
+  const progress = trackWait(
+    options.progress ?? logProgress((line) => options.log.info(line)),
+    'build',
+    clock,
+    startedAt,
+  );
+  progress.stage(`image ${lastState || 'waiting for the first state'}`);
+  return {
+    ib,
+    imageArn,
+    options,
+    policy: { ...DEFAULT_POLL_POLICY, ...options.policy },
+    startedAt,
+    timeline,
+    stats: { getImageCalls: 0, transientErrors: 0, heartbeats: 0 },
+    progress,
+    lastState,
+    lastCheckAt: clock.now(),
+    lastLogAt: clock.now(),
+    interval: options.policy?.firstMs ?? DEFAULT_POLL_POLICY.firstMs,
   };
+}
 
-  for (;;) {
-    stats.getImageCalls++;
-    lastCheckAt = clock.now();
-    try {
-      const out = await ib.send(new GetImageCommand({ imageBuildVersionArn: imageArn }));
-      const image = out.image;
-      if (image) {
-        lastImage = image;
-        options.onImage?.(image);
-        const state = String(image.state?.status ?? 'UNKNOWN');
-        if (state !== lastState) {
-          const change: StateChange = { state, at: clock.now(), elapsedMs: clock.now() - startedAt };
-          if (image.state?.reason) change.reason = image.state.reason;
-          timeline.push(change);
-          const note = stateKind(state) === 'unknown' ? ' (a state this action does not know: still waiting)' : '';
-          log.info(`[+${elapsed()}] ${state}${image.state?.reason ? `: ${image.state.reason}` : ''}${note}`);
-          lastState = state;
-          lastLogAt = clock.now();
-        }
-        if (isTerminal(state)) return { kind: 'terminal', image, state, detectedAt: clock.now(), stats };
+function elapsed(loop: WaitLoop): string {
+  return formatElapsed(loop.options.clock.now() - loop.startedAt);
+}
+
+function timedOut(loop: WaitLoop): WaitOutcome {
+  const out: WaitOutcome = { kind: 'timeout', lastState: loop.lastState || 'UNKNOWN', stats: loop.stats };
+  if (loop.lastImage) out.image = loop.lastImage;
+  loop.progress.end('timeout');
+  return out;
+}
+
+/** One GetImage: a terminal outcome, a timeout (the deadline struck in flight), or undefined to keep waiting. */
+async function checkImage(loop: WaitLoop): Promise<WaitOutcome | undefined> {
+  const { clock } = loop.options;
+  loop.stats.getImageCalls++;
+  loop.lastCheckAt = clock.now();
+  try {
+    const out = await loop.ib.send(new GetImageCommand({ imageBuildVersionArn: loop.imageArn }));
+    const image = out.image;
+    if (image) {
+      const state = recordImage(loop, image);
+      if (isTerminal(state)) {
+        loop.progress.end(state);
+        return { kind: 'terminal', image, state, detectedAt: clock.now(), stats: loop.stats };
       }
-      interval = stats.getImageCalls === 1 ? policy.firstMs : Math.min(interval * policy.growth, policy.maxMs);
-    } catch (err) {
-      // The hard deadline struck with GetImage in flight: the same outcome as reaching it between checks.
-      if (err instanceof DeadlineExceededError) return timedOut();
-      if (awsErrorCode(err) === 'ResourceNotFoundException') {
-        // The image was deleted under us: report it like Image Builder's own DELETED state.
-        const image: Image = {
-          ...lastImage,
-          arn: imageArn,
-          state: { status: 'DELETED', reason: `GetImage: ${describeError(err)}` },
-        };
-        timeline.push({
-          state: 'DELETED',
-          at: clock.now(),
-          elapsedMs: clock.now() - startedAt,
-          reason: 'image no longer exists',
-        });
-        log.info(`[+${elapsed()}] DELETED (GetImage says the image no longer exists)`);
-        return { kind: 'terminal', image, state: 'DELETED', detectedAt: clock.now(), stats };
-      }
-      if (options.signal?.aborted || !isTransientImagebuilderError(err)) throw err;
-      stats.transientErrors++;
-      interval = Math.min(Math.max(interval, policy.firstMs) * 2, policy.errorMaxMs);
-      log.warning(
-        `GetImage failed transiently (${describeError(err)}); still waiting, next check in ${formatDuration(interval)}`,
-      );
-      lastLogAt = clock.now();
     }
+    const { policy } = loop;
+    loop.interval =
+      loop.stats.getImageCalls === 1 ? policy.firstMs : Math.min(loop.interval * policy.growth, policy.maxMs);
+    return undefined;
+  } catch (err) {
+    return checkFailed(loop, err);
+  }
+}
 
-    if (clock.now() >= deadline) return timedOut();
+/** Notes the image read: its state, and on a change the timeline entry, the log line and the progress event. */
+function recordImage(loop: WaitLoop, image: Image): string {
+  const { clock } = loop.options;
+  loop.lastImage = image;
+  loop.options.onImage?.(image);
+  const state = String(image.state?.status ?? 'UNKNOWN');
+  if (state === loop.lastState) return state;
+  const change: StateChange = { state, at: clock.now(), elapsedMs: clock.now() - loop.startedAt };
+  if (image.state?.reason) change.reason = image.state.reason;
+  loop.timeline.push(change);
+  const note = stateKind(state) === 'unknown' ? ' (a state this action does not know: still waiting)' : '';
+  const line = `[+${elapsed(loop)}] ${state}${image.state?.reason ? `: ${image.state.reason}` : ''}${note}`;
+  if (isTerminal(state)) loop.progress.end(state, line);
+  else loop.progress.stage(`image ${state}`, line);
+  loop.lastState = state;
+  loop.lastLogAt = clock.now();
+  return state;
+}
 
-    // Sleep until the next check (or the deadline), breaking the silence with a heartbeat at least every minute.
-    const nextCheck = Math.min(clock.now() + interval, deadline);
-    while (clock.now() < nextCheck) {
-      const heartbeatDue = lastLogAt + policy.heartbeatMs;
-      if (clock.now() >= heartbeatDue) {
-        const ago = clock.now() - lastCheckAt;
-        const checked = ago >= 1000 ? ` (last checked ${formatDuration(ago)} ago)` : '';
-        log.info(`[+${elapsed()}] still ${lastState || 'waiting for the first state'}${checked}`);
-        stats.heartbeats++;
-        lastLogAt = clock.now();
-        continue;
-      }
-      try {
-        await clock.sleep(Math.min(nextCheck, heartbeatDue) - clock.now(), options.signal);
-      } catch (err) {
-        if (err instanceof DeadlineExceededError) return timedOut();
-        throw err;
-      }
+/** A failed GetImage: the deadline (timeout), a deleted image (DELETED), a transient error (keep waiting), or throw. */
+function checkFailed(loop: WaitLoop, err: unknown): WaitOutcome | undefined {
+  const { clock, signal } = loop.options;
+  // The hard deadline struck with GetImage in flight: the same outcome as reaching it between checks.
+  if (err instanceof DeadlineExceededError) return timedOut(loop);
+  if (awsErrorCode(err) === 'ResourceNotFoundException') {
+    // The image was deleted under us: report it like Image Builder's own DELETED state.
+    const image: Image = {
+      ...loop.lastImage,
+      arn: loop.imageArn,
+      state: { status: 'DELETED', reason: `GetImage: ${describeError(err)}` },
+    };
+    loop.timeline.push({
+      state: 'DELETED',
+      at: clock.now(),
+      elapsedMs: clock.now() - loop.startedAt,
+      reason: 'image no longer exists',
+    });
+    loop.progress.end('DELETED', `[+${elapsed(loop)}] DELETED (GetImage says the image no longer exists)`);
+    return { kind: 'terminal', image, state: 'DELETED', detectedAt: clock.now(), stats: loop.stats };
+  }
+  if (signal?.aborted || !isTransientImagebuilderError(err)) throw err;
+  loop.stats.transientErrors++;
+  loop.interval = Math.min(Math.max(loop.interval, loop.policy.firstMs) * 2, loop.policy.errorMaxMs);
+  const next = formatDuration(loop.interval);
+  loop.options.log.warning(`GetImage failed transiently (${describeError(err)}); still waiting, next check in ${next}`);
+  loop.lastLogAt = clock.now();
+  return undefined;
+}
+
+/**
+ * Sleeps until the next check (or the deadline), breaking the silence with a heartbeat at least every
+ * `heartbeatMs`. A timeout when the deadline has passed, else undefined.
+ */
+async function pauseUntilNextCheck(loop: WaitLoop): Promise<WaitOutcome | undefined> {
+  const { clock, deadline, signal } = loop.options;
+  if (clock.now() >= deadline) return timedOut(loop);
+  const nextCheck = Math.min(clock.now() + loop.interval, deadline);
+  while (clock.now() < nextCheck) {
+    const heartbeatDue = loop.lastLogAt + loop.policy.heartbeatMs;
+    if (clock.now() >= heartbeatDue) {
+      heartbeat(loop);
+      continue;
+    }
+    try {
+      await clock.sleep(Math.min(nextCheck, heartbeatDue) - clock.now(), signal);
+    } catch (err) {
+      if (err instanceof DeadlineExceededError) return timedOut(loop);
+      throw err;
     }
   }
+  return undefined;
+}
+
+function heartbeat(loop: WaitLoop): void {
+  const { clock } = loop.options;
+  const ago = clock.now() - loop.lastCheckAt;
+  const checked = ago >= 1000 ? ` (last checked ${formatDuration(ago)} ago)` : '';
+  loop.progress.heartbeat(`[+${elapsed(loop)}] still ${loop.lastState || 'waiting for the first state'}${checked}`);
+  loop.stats.heartbeats++;
+  loop.lastLogAt = clock.now();
 }

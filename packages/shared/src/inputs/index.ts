@@ -5,6 +5,10 @@
  * Parsers are pure (no @actions/core) so tests call them directly; actions pass `core.getInput`.
  */
 
+import { formatDuration } from './duration.js';
+
+export { formatDuration, formatElapsed } from './duration.js';
+
 /** A problem with what the user gave us: reported as one line, never with a stack trace. */
 export class InputError extends Error {
   override name = 'InputError';
@@ -95,18 +99,6 @@ export function durationInput(name: string, raw: string, fallbackMs: number, bou
     throw new InputError(`${name}: ${raw.trim()} is longer than the maximum ${formatDuration(bounds.maxMs)}`);
   }
   return ms;
-}
-
-/** `1h 2m 3s`-style rendering for logs and summaries. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  let s = Math.round(ms / 1000);
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].filter(Boolean).join(' ');
 }
 
 /**
@@ -227,7 +219,8 @@ function outputValue(name: string, parsed: unknown): unknown {
     );
   if (ipOutputs.length > 1) {
     throw new InputError(
-      `${name}: several terraform outputs hold IPv4 addresses (${ipOutputs.map(([k]) => k).join(', ')}): pass one of them, e.g. the output of terraform output -json ${ipOutputs[0]?.[0]}`,
+      `${name}: several terraform outputs hold IPv4 addresses (${ipOutputs.map(([k]) => k).join(', ')}): ` +
+        `pass one of them, e.g. the output of terraform output -json ${ipOutputs[0]?.[0]}`,
     );
   }
   return (ipOutputs[0]?.[1] as { value: unknown }).value;
@@ -247,7 +240,8 @@ export function regionInput(name: string, raw: string, env: NodeJS.ProcessEnv = 
   const value = raw.trim() || env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || '';
   if (value === '')
     throw new InputError(
-      `${name}: not set, and neither AWS_REGION nor AWS_DEFAULT_REGION is in the environment (aws-actions/configure-aws-credentials sets them)`,
+      `${name}: not set, and neither AWS_REGION nor AWS_DEFAULT_REGION is in the environment ` +
+        '(aws-actions/configure-aws-credentials sets them)',
     );
   if (!REGION.test(value)) throw new InputError(`${name}: ${show(value)} is not an AWS region name (like us-east-1)`);
   return value;

@@ -9,7 +9,8 @@
  * action, doc and workflow uses this wording; `ROLLBACK_LEVER_LINE` is the labelled form for advice lists.
  */
 export const ROLLBACK_LEVER =
-  'Flip the environment to gateway mode (TF_VAR_USE_NAT_INSTANCE = false) and apply: managed gateways restore egress on the same EIPs with no AMI in the path. Rebuild or fix the AMI, then flip back in a window.';
+  'Flip the environment to gateway mode (TF_VAR_USE_NAT_INSTANCE = false) and apply: managed gateways restore egress ' +
+  'on the same EIPs with no AMI in the path. Rebuild or fix the AMI, then flip back in a window.';
 export const ROLLBACK_LEVER_LINE = `Rollback lever: ${ROLLBACK_LEVER}`;
 
 /** Inline code span holding `value` verbatim, on one line. Set `inTable` inside a GFM table cell. */
@@ -55,13 +56,4 @@ export function details(summary: string, body: string): string {
 /** UTF-8 byte length, as GitHub measures step summaries; comment limits are characters (JS length). */
 export function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
-}
-
-/** Truncates at a line boundary so the result (with `note`) stays within `limit` characters. */
-export function truncateLines(text: string, limit: number, note: string): string {
-  if (text.length <= limit) return text;
-  const budget = Math.max(0, limit - note.length - 1);
-  let cut = text.lastIndexOf('\n', budget);
-  if (cut <= 0) cut = budget;
-  return `${text.slice(0, cut)}\n${note}`;
 }

@@ -34,15 +34,13 @@ export class DeadlineExceededError extends Error {
   }
 }
 
-export function isCancelled(err: unknown): err is CancelledError {
-  return err instanceof CancelledError;
-}
-
 export function isDeadlineExceeded(err: unknown): err is DeadlineExceededError {
   return err instanceof DeadlineExceededError;
 }
 
-/** Calls `fn` once after `ms` on `clock` (its own timer when it has one, else a real timer); returns a cancel function. */
+/**
+ * Calls `fn` once after `ms` on `clock` (its own timer when it has one, else a real timer); returns a cancel function.
+ */
 export function clockTimer(clock: Clock, ms: number, fn: () => void): () => void {
   if (clock.setTimer) return clock.setTimer(ms, fn);
   const t = setTimeout(fn, Math.max(0, ms));
@@ -148,9 +146,15 @@ export interface GuardedActionOptions {
    */
   onExit(exit: ExitInfo): Promise<void> | void;
   clock: Clock;
-  /** After the signal aborts, how long main may take to wind down (record what it knows) before the run ends. Default 1000 ms. */
+  /**
+   * After the signal aborts, how long main may take to wind down (record what it knows) before the run ends.
+   * Default 1000 ms.
+   */
   graceMs?: number;
-  /** Longest `onExit` may take before the run ends anyway. Default 5000 ms (inside the runner's 7.5 s SIGINT→SIGTERM window). */
+  /**
+   * Longest `onExit` may take before the run ends anyway. Default 5000 ms (inside the runner's 7.5 s SIGINT→SIGTERM
+   * window).
+   */
   exitBudgetMs?: number;
   /** Default `process`. */
   process?: ProcessLike;
@@ -158,7 +162,9 @@ export interface GuardedActionOptions {
   describe(err: unknown): string;
   /** Called with each signal as it arrives (log line). */
   onSignal?(signalName: NodeJS.Signals, count: number): void;
-  /** Let the process exit at once after a cancel or deadline (sockets in flight may hold the event loop). Default true. */
+  /**
+   * Let the process exit at once after a cancel or deadline (sockets in flight may hold the event loop). Default true.
+   */
   exitAfterAbort?: boolean;
 }
 
@@ -171,7 +177,6 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  */
 export async function runGuardedAction(options: GuardedActionOptions): Promise<ExitInfo> {
   const proc = options.process ?? process;
-  const clock = options.clock;
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -180,6 +185,28 @@ export async function runGuardedAction(options: GuardedActionOptions): Promise<E
     if (!controller.signal.aborted) controller.abort(new CancelledError(sig));
   };
   for (const s of SIGNALS) proc.on(s, onSignal);
+  const run = runContext(options.clock, controller);
+  let info: ExitInfo;
+  try {
+    info = await runMain(options, run.ctx, controller.signal);
+  } finally {
+    run.stopDeadline();
+  }
+  try {
+    await writeExit(options, info);
+  } finally {
+    // Signals stay handled until the outputs and summary are written: the runner's SIGTERM follows its SIGINT.
+    for (const s of SIGNALS) proc.off(s, onSignal);
+  }
+  failStep(info);
+  if (info.cause === 'signal' || info.cause === 'deadline') {
+    if (options.exitAfterAbort ?? true) proc.exit(1);
+  }
+  return info;
+}
+
+/** The RunContext main gets: the run's signal, the clock, and the deadline it may arm (stopped by `stopDeadline`). */
+function runContext(clock: Clock, controller: AbortController): { ctx: RunContext; stopDeadline(): void } {
   let stopDeadline: (() => void) | undefined;
   const ctx: RunContext = {
     signal: controller.signal,
@@ -191,49 +218,60 @@ export async function runGuardedAction(options: GuardedActionOptions): Promise<E
       });
     },
   };
+  return { ctx, stopDeadline: () => stopDeadline?.() };
+}
 
-  let info: ExitInfo;
+/**
+ * Races main against the run's signal. After an abort, main gets `graceMs` to wind down and record what it knows
+ * (its own error, if any, says more than the abort). Then says how the run ended.
+ */
+async function runMain(options: GuardedActionOptions, ctx: RunContext, signal: AbortSignal): Promise<ExitInfo> {
+  const running = Promise.resolve().then(() => options.main(ctx));
+  let error: unknown;
+  let ok = false;
   try {
-    const running = Promise.resolve().then(() => options.main(ctx));
-    let error: unknown;
-    let ok = false;
-    try {
-      await raceSignal(controller.signal, running);
-      ok = true;
-    } catch (err) {
-      error = err;
-      if (controller.signal.aborted) {
-        const grace = realTimer(options.graceMs ?? 1000);
-        // Give main a moment to wind down and record what it knows; its own error (if any) says more.
-        const settled = await Promise.race([
-          running.then(
-            () => ({ done: true as const, err: undefined as unknown }),
-            (e: unknown) => ({ done: true as const, err: e }),
-          ),
-          grace.promise.then(() => ({ done: false as const, err: undefined as unknown })),
-        ]);
-        grace.cancel();
-        if (settled.done && settled.err !== undefined && !isAbortLike(settled.err)) error = settled.err;
-      }
+    await raceSignal(signal, running);
+    ok = true;
+  } catch (err) {
+    error = err;
+    if (signal.aborted) {
+      const grace = realTimer(options.graceMs ?? 1000);
+      const settled = await Promise.race([
+        running.then(
+          () => ({ done: true as const, err: undefined as unknown }),
+          (e: unknown) => ({ done: true as const, err: e }),
+        ),
+        grace.promise.then(() => ({ done: false as const, err: undefined as unknown })),
+      ]);
+      grace.cancel();
+      if (settled.done && settled.err !== undefined && !isAbortLike(settled.err)) error = settled.err;
     }
-    const reason: unknown = controller.signal.reason;
-    if (ok && !controller.signal.aborted) info = { kind: 'success', cause: 'none', message: '' };
-    else if (reason instanceof CancelledError) {
-      info = {
-        kind: 'cancelled',
-        cause: 'signal',
-        message: `${reason.message}: stopped at once`,
-        error: error ?? reason,
-        signalName: reason.signalName,
-      };
-    } else if (reason instanceof DeadlineExceededError) {
-      const own = error !== undefined && error !== reason && !isAbortLike(error) ? options.describe(error) : '';
-      info = { kind: 'failed', cause: 'deadline', message: own || reason.message, error: error ?? reason };
-    } else info = { kind: 'failed', cause: 'error', message: options.describe(error), error };
-  } finally {
-    stopDeadline?.();
   }
+  return exitInfo(options, signal, ok, error);
+}
 
+/** How the run ended: success, cancelled (a signal), failed at the deadline, or failed with main's error. */
+function exitInfo(options: GuardedActionOptions, signal: AbortSignal, ok: boolean, error: unknown): ExitInfo {
+  const reason: unknown = signal.reason;
+  if (ok && !signal.aborted) return { kind: 'success', cause: 'none', message: '' };
+  if (reason instanceof CancelledError) {
+    return {
+      kind: 'cancelled',
+      cause: 'signal',
+      message: `${reason.message}: stopped at once`,
+      error: error ?? reason,
+      signalName: reason.signalName,
+    };
+  }
+  if (reason instanceof DeadlineExceededError) {
+    const own = error !== undefined && error !== reason && !isAbortLike(error) ? options.describe(error) : '';
+    return { kind: 'failed', cause: 'deadline', message: own || reason.message, error: error ?? reason };
+  }
+  return { kind: 'failed', cause: 'error', message: options.describe(error), error };
+}
+
+/** The action's onExit (outputs, job summary), given at most `exitBudgetMs`; its failure is a warning only. */
+async function writeExit(options: GuardedActionOptions, info: ExitInfo): Promise<void> {
   const budget = realTimer(options.exitBudgetMs ?? 5000);
   try {
     await Promise.race([Promise.resolve().then(() => options.onExit(info)), budget.promise]);
@@ -241,25 +279,22 @@ export async function runGuardedAction(options: GuardedActionOptions): Promise<E
     core.warning(`could not write the outputs or the job summary: ${options.describe(err)}`);
   } finally {
     budget.cancel();
-    // Signals stay handled until the outputs and summary are written: the runner's SIGTERM follows its SIGINT.
-    for (const s of SIGNALS) proc.off(s, onSignal);
   }
-  if (info.kind !== 'success') {
-    core.setFailed(info.message);
-    const err = info.error;
-    if (
-      info.cause === 'error' &&
-      err instanceof Error &&
-      err.stack &&
-      err.name !== 'InputError' &&
-      err.name !== 'ActionFailure'
-    )
-      core.debug(err.stack);
-  }
-  if (info.cause === 'signal' || info.cause === 'deadline') {
-    if (options.exitAfterAbort ?? true) proc.exit(1);
-  }
-  return info;
+}
+
+/** Fails the step with the one line; an unexpected error's stack goes to the debug log only. */
+function failStep(info: ExitInfo): void {
+  if (info.kind === 'success') return;
+  core.setFailed(info.message);
+  const err = info.error;
+  if (
+    info.cause === 'error' &&
+    err instanceof Error &&
+    err.stack &&
+    err.name !== 'InputError' &&
+    err.name !== 'ActionFailure'
+  )
+    core.debug(err.stack);
 }
 
 /** True for a cancel, a deadline or an AbortError: errors a catch-all must re-throw, not report as a result. */

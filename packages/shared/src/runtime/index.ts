@@ -2,7 +2,6 @@
  * What every action entry shares: the clock (injected so tests and benchmarks run on virtual time),
  * and the top-level error handling that turns any failure into one clear line.
  */
-import * as core from '@actions/core';
 import { InputError } from '../inputs/index';
 
 export interface Clock {
@@ -105,6 +104,7 @@ export class VirtualClock implements Clock {
 }
 
 export * from './cancel';
+export * from './progress';
 
 /** A controlled failure: the message is what the operator needs, already one line. */
 export class ActionFailure extends Error {
@@ -132,21 +132,4 @@ export function describeError(err: unknown): string {
 export function firstLine(text: string): string {
   const line = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? text;
   return line.trim().slice(0, 1000);
-}
-
-/**
- * Runs an action's main function: any error becomes `core.setFailed(<one line>)` (exit code 1) with the
- * stack only in the debug log. Returns the error (or undefined) so tests can assert on it.
- */
-export async function runAction(main: () => Promise<void>): Promise<unknown> {
-  try {
-    await main();
-    return undefined;
-  } catch (err) {
-    core.setFailed(describeError(err));
-    if (err instanceof Error && !(err instanceof InputError) && !(err instanceof ActionFailure) && err.stack) {
-      core.debug(err.stack);
-    }
-    return err;
-  }
 }
