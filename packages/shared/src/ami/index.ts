@@ -160,7 +160,11 @@ export function noUsableAmiMessage(search: AmiSearch, region?: string): string {
   const tags = search.criteria.requiredTags.length > 0 ? ` with tags ${formatTags(search.criteria.requiredTags)}` : '';
   const head = `no usable AMI named ${search.criteria.namePattern}${tags}${where}`;
   if (search.candidates.length === 0) {
-    return `${head}: no AMI owned by ${(search.criteria.owners ?? ['self']).join(', ')} matches the name at all (has the pipeline ever produced one in this region and account?)`;
+    const owners = (search.criteria.owners ?? ['self']).join(', ');
+    return (
+      `${head}: no AMI owned by ${owners} matches the name at all ` +
+      '(has the pipeline ever produced one in this region and account?)'
+    );
   }
   return `${head}: ${explainRejections(search, 3).join('; ')}`;
 }

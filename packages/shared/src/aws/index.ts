@@ -137,6 +137,23 @@ function boundSend(send: (command: unknown, options?: unknown) => Promise<unknow
   };
 }
 
+/** Error names the SDK gives throttling, 5xx and network failures (matched as a prefix or anywhere in the name). */
+const TRANSIENT_NAMES = new RegExp(
+  [
+    'Throttl',
+    'RequestLimitExceeded',
+    'CallRateLimitExceeded',
+    'TooManyRequests',
+    'ServiceUnavailable',
+    'InternalError',
+    'TimeoutError',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+  ].join('|'),
+  'i',
+);
+
 /** True for errors the SDK classifies as throttling or transient (after its own retries gave up). */
 export function isTransientAwsError(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
@@ -144,9 +161,7 @@ export function isTransientAwsError(err: unknown): boolean {
   if (e.$retryable) return true;
   const status = e.$metadata?.httpStatusCode ?? 0;
   if (status === 429 || status >= 500) return true;
-  return /Throttl|RequestLimitExceeded|CallRateLimitExceeded|TooManyRequests|ServiceUnavailable|InternalError|TimeoutError|ECONNRESET|ETIMEDOUT|EAI_AGAIN/i.test(
-    e.name ?? '',
-  );
+  return TRANSIENT_NAMES.test(e.name ?? '');
 }
 
 /** The AWS error code (`AuthFailure`, `InvalidAllocationID.NotFound`, …) of an SDK error, or ''. */

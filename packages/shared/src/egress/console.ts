@@ -25,14 +25,28 @@ export interface ConsoleDiagnosis {
   excerpt: string[];
 }
 
+/** One case-insensitive expression matching any of `parts` (written one alternative a line). */
+function anyOf(parts: RegExp[]): RegExp {
+  return new RegExp(parts.map((p) => p.source).join('|'), 'i');
+}
+
 const PATTERNS: { kind: ConsoleProblemKind; re: RegExp }[] = [
   {
     kind: 'nftables-missing',
-    re: /nftables\.service (does not exist|not found)|Unit nftables\.service not found|nft: command not found|\/usr\/sbin\/nft: No such file/i,
+    re: anyOf([
+      /nftables\.service (does not exist|not found)/,
+      /Unit nftables\.service not found/,
+      /nft: command not found/,
+      /\/usr\/sbin\/nft: No such file/,
+    ]),
   },
   {
     kind: 'nftables-failed',
-    re: /Failed to start .*nftables|nftables\.service: (Main process exited|Failed with result)|nft(ables)?\b.*\b(error|failed)\b/i,
+    re: anyOf([
+      /Failed to start .*nftables/,
+      /nftables\.service: (Main process exited|Failed with result)/,
+      /nft(ables)?\b.*\b(error|failed)\b/,
+    ]),
   },
   {
     kind: 'masquerade',

@@ -144,7 +144,9 @@ export function logFindings(results: LogGroupResult[], options: LogOptions): Fin
     findings.push({
       severity: 'error',
       check: 'logs',
-      message: `All ${results.length} log groups went silent at about the same moment (${since}, within ${formatDuration(span)}): a shared NAT egress failure, not an application bug`,
+      message:
+        `All ${results.length} log groups went silent at about the same moment (${since}, within ` +
+        `${formatDuration(span)}): a shared NAT egress failure, not an application bug`,
     });
   }
   for (const r of results) {
@@ -153,7 +155,10 @@ export function logFindings(results: LogGroupResult[], options: LogOptions): Fin
       findings.push({
         ...at,
         severity: common ? 'info' : 'warning',
-        message: `Log group ${r.group} has been silent for ${formatDuration(r.silentMs ?? 0)} (max-log-silence ${formatDuration(options.maxSilenceMs)}; newest event ${new Date(r.newest as number).toISOString()})`,
+        message:
+          `Log group ${r.group} has been silent for ${formatDuration(r.silentMs ?? 0)} ` +
+          `(max-log-silence ${formatDuration(options.maxSilenceMs)}; ` +
+          `newest event ${new Date(r.newest as number).toISOString()})`,
       });
     } else if (r.status === 'empty' || r.status === 'missing') {
       findings.push({ ...at, severity: 'warning', message: `Log group ${r.group}: ${r.detail}` });

@@ -151,7 +151,8 @@ export async function upsertStickyComment(options: StickyOptions): Promise<Stick
       return {
         status: 'forbidden',
         message:
-          'the token may not write comments (HTTP 403: a pull request from a fork gets a read-only token); the report is in the job summary and report-file',
+          'the token may not write comments (HTTP 403: a pull request from a fork gets a read-only token); ' +
+          'the report is in the job summary and report-file',
       };
     }
     if (e.status === 422)

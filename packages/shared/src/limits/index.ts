@@ -20,9 +20,9 @@ export interface GitHubLimit {
  *   long (maximum is 65536 characters)"; characters are Unicode code points (measured for PR bodies, see
  *   github.com/dead-claudia/github-limits pull 13). Counting code points is also within every looser reading
  *   (262,144 UTF-8 bytes was measured for issue comments there).
- * - stepSummary: the runner uploads GITHUB_STEP_SUMMARY only up to 1024 KiB and drops a larger one whole ("$GITHUB_STEP_SUMMARY
- *   upload aborted, supports content up to a size of 1024k"; docs: "Step summaries are limited to 1MiB"). The runner
- *   measures the file, i.e. UTF-8 bytes.
+ * - stepSummary: the runner uploads GITHUB_STEP_SUMMARY only up to 1024 KiB and drops a larger one whole
+ *   ("$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k"; docs: "Step summaries are
+ *   limited to 1MiB"). The runner measures the file, i.e. UTF-8 bytes.
  * - outputsPerJob: "Outputs can be a maximum of 1 MB per job. … Size is approximated based on UTF-16 encoding"
  *   (docs.github.com, workflow syntax `jobs.<job_id>.outputs`; github/docs pull 36846). One output can be no larger
  *   than the whole, so this bounds each output too. 1 MB is taken as 1,000,000 bytes (the smaller reading).
@@ -40,7 +40,8 @@ export const GITHUB_LIMITS = {
     max: 1024 * 1024,
     unit: 'UTF-8 bytes',
     source:
-      'GitHub runner: "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k"; docs: step summaries are limited to 1 MiB',
+      'GitHub runner: "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k"; ' +
+      'docs: step summaries are limited to 1 MiB',
   },
   outputsPerJob: {
     max: 1_000_000,
@@ -180,7 +181,8 @@ export function fitItems(
 /** Where the full report is, for the "shortened" notes. */
 export function fullReportHint(reportFile: string | undefined): string {
   return reportFile
-    ? `The full report is in the \`report-file\` output (${reportFile} on the runner; upload it with actions/upload-artifact to keep it).`
+    ? `The full report is in the \`report-file\` output (${reportFile} on the runner; ` +
+        'upload it with actions/upload-artifact to keep it).'
     : 'The full report is in the step log.';
 }
 

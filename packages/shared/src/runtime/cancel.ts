@@ -13,7 +13,7 @@
  */
 import * as core from '@actions/core';
 import { formatDuration } from '../inputs/index';
-import type { Clock } from './index';
+import type { Clock } from './clock';
 
 /** The run was cancelled by a signal (the runner cancelling the job). */
 export class CancelledError extends Error {
