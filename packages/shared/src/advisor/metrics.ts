@@ -18,8 +18,8 @@
 import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AdvisorNat } from './types';
 
-export const MAX_QUERIES_PER_CALL = 500;
-export const MAX_DATAPOINTS_PER_CALL = 100_800;
+const MAX_QUERIES_PER_CALL = 500;
+const MAX_DATAPOINTS_PER_CALL = 100_800;
 /** At most this many points per series, whatever the window: what keeps the call count independent of days. */
 export const MAX_POINTS_PER_SERIES = 1440;
 /** CloudWatch keeps 1-hour data points for 455 days (15 months). */

@@ -72,7 +72,7 @@ const line = (item: string, monthlyUsd: number, detail: string, source: PriceSou
 });
 
 /** Per-AZ shares of the measured monthly volume and per-direction rates (a NAT serving several AZs is split evenly). */
-export function perAzLoad(
+function perAzLoad(
   azs: string[],
   traffic: NatTraffic[],
 ): Map<string, { gb: number; peak: number; hour: number; natIds: string[] }> {

@@ -71,7 +71,7 @@ function gatewayReasons(modes: ModeCost[], best: ModeCost, be: BreakEven[]): str
 }
 
 /** The recommendation and its reasons (the first: its monthly cost at the measured volume). */
-export function recommend(
+function recommend(
   modes: ModeCost[],
   be: BreakEven[],
   volume: number,
@@ -88,7 +88,7 @@ export function recommend(
 }
 
 /** Notes every piece of advice carries, and what the metrics show about errors and CPU credits. */
-export function trafficNotes(traffic: NatTraffic[]): string[] {
+function trafficNotes(traffic: NatTraffic[]): string[] {
   const notes = [
     "Not in the instance rows: each NAT instance's EBS root volume (gp3 $0.08/GB-month, about $0.64/month for 8 GiB)",
   ];

@@ -18,7 +18,7 @@ function capital(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-export function describeTarget(route: DefaultRoute): string {
+function describeTarget(route: DefaultRoute): string {
   return `${route.target}${route.state && route.state !== 'active' ? ` (${route.state})` : ''}`;
 }
 

@@ -8,7 +8,7 @@ import type { BuildReport } from './types';
 import type { BuildNatAmiInputs } from './inputs';
 
 /** The AWS CLI command that stops the build `arn` (Image Builder CancelImageCreation). */
-export function cancelCommand(arn: string, region: string): string {
+function cancelCommand(arn: string, region: string): string {
   return `aws imagebuilder cancel-image-creation --region ${region} --image-build-version-arn ${arn}`;
 }
 

@@ -16,7 +16,7 @@ export function sha256(text: string): string {
 }
 
 /** The JSON text without whitespace outside strings. */
-export function stripWhitespace(raw: Buffer): Buffer {
+function stripWhitespace(raw: Buffer): Buffer {
   const out = Buffer.allocUnsafe(raw.length);
   let n = 0;
   let inString = false;
