@@ -28383,7 +28383,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3683);
 /* harmony import */ var _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2245);
 /* harmony import */ var _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4019);
-/* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1607);
+/* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5069);
 /**
  * plan-guard: reads a Terraform plan, flags NAT egress risk, posts one sticky PR comment.
  * Thin entry: inputs → @nat-egress/shared/review (analysis, outputs, annotations, comment and summary texts) →
@@ -28520,7 +28520,7 @@ __webpack_async_result__();
 /* unused harmony exports COMMENT_BUDGET_MS, GITHUB_REQUEST_TIMEOUT_MS, boundedCall */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _runtime_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1607);
+/* harmony import */ var _runtime_index__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5069);
 /**
  * Sticky pull-request comments: one comment per marker (per environment), created once and then updated
  * in place. @actions/github (Octokit) is loaded only when a comment is actually posted, so runs that do
@@ -28618,7 +28618,8 @@ async function upsertStickyComment(options) {
         if (e.status === 403) {
             return {
                 status: 'forbidden',
-                message: 'the token may not write comments (HTTP 403: a pull request from a fork gets a read-only token); the report is in the job summary and report-file',
+                message: 'the token may not write comments (HTTP 403: a pull request from a fork gets a read-only token); ' +
+                    'the report is in the job summary and report-file',
             };
         }
         if (e.status === 422)
@@ -28956,9 +28957,9 @@ function globToRegExp(glob) {
  *   long (maximum is 65536 characters)"; characters are Unicode code points (measured for PR bodies, see
  *   github.com/dead-claudia/github-limits pull 13). Counting code points is also within every looser reading
  *   (262,144 UTF-8 bytes was measured for issue comments there).
- * - stepSummary: the runner uploads GITHUB_STEP_SUMMARY only up to 1024 KiB and drops a larger one whole ("$GITHUB_STEP_SUMMARY
- *   upload aborted, supports content up to a size of 1024k"; docs: "Step summaries are limited to 1MiB"). The runner
- *   measures the file, i.e. UTF-8 bytes.
+ * - stepSummary: the runner uploads GITHUB_STEP_SUMMARY only up to 1024 KiB and drops a larger one whole
+ *   ("$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k"; docs: "Step summaries are
+ *   limited to 1MiB"). The runner measures the file, i.e. UTF-8 bytes.
  * - outputsPerJob: "Outputs can be a maximum of 1 MB per job. … Size is approximated based on UTF-16 encoding"
  *   (docs.github.com, workflow syntax `jobs.<job_id>.outputs`; github/docs pull 36846). One output can be no larger
  *   than the whole, so this bounds each output too. 1 MB is taken as 1,000,000 bytes (the smaller reading).
@@ -28975,7 +28976,8 @@ const GITHUB_LIMITS = {
     stepSummary: {
         max: 1024 * 1024,
         unit: 'UTF-8 bytes',
-        source: 'GitHub runner: "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k"; docs: step summaries are limited to 1 MiB',
+        source: 'GitHub runner: "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k"; ' +
+            'docs: step summaries are limited to 1 MiB',
     },
     outputsPerJob: {
         max: 1_000_000,
@@ -29101,7 +29103,8 @@ function fitItems(total, render, limit, note, max = limit.max) {
 /** Where the full report is, for the "shortened" notes. */
 function fullReportHint(reportFile) {
     return reportFile
-        ? `The full report is in the \`report-file\` output (${reportFile} on the runner; upload it with actions/upload-artifact to keep it).`
+        ? `The full report is in the \`report-file\` output (${reportFile} on the runner; ` +
+            'upload it with actions/upload-artifact to keep it).'
         : 'The full report is in the step log.';
 }
 /** The comment body within GitHub's comment limit (code points), with a note when shortened. */
@@ -32680,8 +32683,8 @@ class UiStream {
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-// EXTERNAL MODULE: ../../packages/shared/src/runtime/index.ts + 2 modules
-var runtime = __nccwpck_require__(1607);
+// EXTERNAL MODULE: ../../packages/shared/src/runtime/index.ts + 3 modules
+var runtime = __nccwpck_require__(5069);
 ;// CONCATENATED MODULE: ../../packages/shared/src/terraform/process.ts
 /**
  * The one place that starts terraform. `spawnTerraform` starts the child (TF_IN_AUTOMATION=1, and TF_INPUT=0 for
@@ -33279,7 +33282,7 @@ function localResultLine(result) {
 
 /***/ }),
 
-/***/ 1607:
+/***/ 5069:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33288,13 +33291,93 @@ __nccwpck_require__.d(__webpack_exports__, {
   Uc: () => (/* binding */ describeError),
   TM: () => (/* binding */ firstLine),
   Ed: () => (/* reexport */ runGuardedAction),
-  ml: () => (/* binding */ systemClock)
+  ml: () => (/* reexport */ systemClock)
 });
 
 // UNUSED EXPORTS: ActionFailure, CancelledError, DeadlineExceededError, PROGRESS_FD_ENV, PROGRESS_VERSION, VirtualClock, abortError, actionProgress, clockTimer, createProgress, isAbortLike, isDeadlineExceeded, logProgress, openProgressChannel, raceSignal, releaseProgress, startDeadline, trackWait
 
 // EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts + 1 modules
 var inputs = __nccwpck_require__(3683);
+;// CONCATENATED MODULE: ../../packages/shared/src/runtime/clock.ts
+const systemClock = {
+    now: () => Date.now(),
+    sleep: (ms, signal) => new Promise((resolve, reject) => {
+        if (signal?.aborted)
+            return reject(abortError(signal));
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, Math.max(0, ms));
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(abortError(signal));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+    setTimer: (ms, fn) => {
+        const t = setTimeout(fn, Math.max(0, ms));
+        return () => clearTimeout(t);
+    },
+};
+/** The error a wait or call aborted by `signal` rejects with: its reason when that is an Error, else an AbortError. */
+function abortError(signal) {
+    const reason = signal.reason;
+    if (reason instanceof Error)
+        return reason;
+    const err = new Error(typeof reason === 'string' ? reason : 'aborted');
+    err.name = 'AbortError';
+    return err;
+}
+/**
+ * Virtual time for tests and benchmarks: `sleep` advances the clock at once instead of waiting, so a
+ * 30-minute wait runs in microseconds and every timestamp is deterministic. `onSleep` lets a test react
+ * to time passing (e.g. flip a mocked resource's state after N polls).
+ */
+class VirtualClock {
+    current;
+    sleeps = [];
+    onSleep;
+    constructor(start = Date.UTC(2026, 0, 1, 12, 0, 0)) {
+        this.current = start;
+    }
+    now() {
+        return this.current;
+    }
+    timers = [];
+    seq = 0;
+    /** Moves time forward by `ms`, firing the timers that fall due (in time order). */
+    advance(ms) {
+        const target = this.current + Math.max(0, ms);
+        for (;;) {
+            const due = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+            if (!due)
+                break;
+            this.timers = this.timers.filter((t) => t !== due);
+            this.current = Math.max(this.current, due.at);
+            due.fn();
+        }
+        this.current = target;
+    }
+    setTimer(ms, fn) {
+        const timer = { at: this.current + Math.max(0, ms), fn, seq: this.seq++ };
+        this.timers.push(timer);
+        return () => {
+            this.timers = this.timers.filter((t) => t !== timer);
+        };
+    }
+    async sleep(ms, signal) {
+        if (signal?.aborted)
+            throw abortError(signal);
+        const step = Math.max(0, ms);
+        this.sleeps.push(step);
+        this.advance(step);
+        this.onSleep?.(this.current, step);
+        await Promise.resolve();
+        if (signal?.aborted)
+            throw abortError(signal);
+    }
+}
+
 // EXTERNAL MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6226);
 ;// CONCATENATED MODULE: ../../packages/shared/src/runtime/cancel.ts
@@ -33683,84 +33766,7 @@ function releaseProgress(progress, clock, startedAt = clock.now()) {
  * and the top-level error handling that turns any failure into one clear line.
  */
 
-const systemClock = {
-    now: () => Date.now(),
-    sleep: (ms, signal) => new Promise((resolve, reject) => {
-        if (signal?.aborted)
-            return reject(abortError(signal));
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, Math.max(0, ms));
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(abortError(signal));
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-    setTimer: (ms, fn) => {
-        const t = setTimeout(fn, Math.max(0, ms));
-        return () => clearTimeout(t);
-    },
-};
-/** The error a wait or call aborted by `signal` rejects with: its reason when that is an Error, else an AbortError. */
-function abortError(signal) {
-    const reason = signal.reason;
-    if (reason instanceof Error)
-        return reason;
-    const err = new Error(typeof reason === 'string' ? reason : 'aborted');
-    err.name = 'AbortError';
-    return err;
-}
-/**
- * Virtual time for tests and benchmarks: `sleep` advances the clock at once instead of waiting, so a
- * 30-minute wait runs in microseconds and every timestamp is deterministic. `onSleep` lets a test react
- * to time passing (e.g. flip a mocked resource's state after N polls).
- */
-class VirtualClock {
-    current;
-    sleeps = [];
-    onSleep;
-    constructor(start = Date.UTC(2026, 0, 1, 12, 0, 0)) {
-        this.current = start;
-    }
-    now() {
-        return this.current;
-    }
-    timers = [];
-    seq = 0;
-    /** Moves time forward by `ms`, firing the timers that fall due (in time order). */
-    advance(ms) {
-        const target = this.current + Math.max(0, ms);
-        for (;;) {
-            const due = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-            if (!due)
-                break;
-            this.timers = this.timers.filter((t) => t !== due);
-            this.current = Math.max(this.current, due.at);
-            due.fn();
-        }
-        this.current = target;
-    }
-    setTimer(ms, fn) {
-        const timer = { at: this.current + Math.max(0, ms), fn, seq: this.seq++ };
-        this.timers.push(timer);
-        return () => {
-            this.timers = this.timers.filter((t) => t !== timer);
-        };
-    }
-    async sleep(ms, signal) {
-        if (signal?.aborted)
-            throw abortError(signal);
-        const step = Math.max(0, ms);
-        this.sleeps.push(step);
-        this.advance(step);
-        this.onSleep?.(this.current, step);
-        await Promise.resolve();
-        if (signal?.aborted)
-            throw abortError(signal);
-    }
-}
+
 
 
 /** A controlled failure: the message is what the operator needs, already one line. */
