@@ -3,13 +3,9 @@
  * one transition function per polling state (what it asks EC2, what it logs, where it goes next). release.ts runs
  * it (the loop, back-off, deadline, grace) and documents the states.
  */
-import {
-  DescribeAddressesCommand,
-  paginateDescribeNatGateways,
-  type EC2Client,
-  type NatGateway,
-} from '@aws-sdk/client-ec2';
+import { DescribeAddressesCommand, paginateDescribeNatGateways, type EC2Client } from '@aws-sdk/client-ec2';
 import { formatDuration } from '../inputs/index';
+import { addressHolder, natGatewayAllocations } from '../nat/index';
 import type { Clock } from '../runtime/index';
 import { within } from './bounded';
 
@@ -112,10 +108,6 @@ function call<T>(w: Wait, what: string, fn: (signal: AbortSignal) => Promise<T>)
   return within(fn, { clock, deadline: w.deadline, ...(signal ? { signal } : {}), what: `EC2 ${what}` });
 }
 
-function gatewayAllocations(g: NatGateway): string[] {
-  return (g.NatGatewayAddresses ?? []).map((a) => a.AllocationId ?? '').filter((a) => a !== '');
-}
-
 /**
  * DescribeNatGateways in every state (one call per page): the gateways that hold or held a wanted address, or that
  * the plan deletes. Before `scope` is known, every gateway of the region (or the plan's, when no allocation is
@@ -132,7 +124,7 @@ async function describeGateways(w: Wait): Promise<GatewaySeen[]> {
     for await (const page of pages) {
       w.ec2Calls++;
       for (const g of page.NatGateways ?? []) {
-        const allocations = gatewayAllocations(g);
+        const allocations = natGatewayAllocations(g);
         const id = g.NatGatewayId ?? '';
         if (allocations.some((a) => w.wanted.has(a)) || w.target.gatewayIds.includes(id))
           matched.push({ id, state: String(g.State ?? 'unknown'), allocationIds: allocations });
@@ -204,8 +196,8 @@ async function gatewaysDeleting(w: Wait): Promise<Next> {
 }
 
 /**
- * DescribeAddresses of the wanted allocations: sets `stillAssociated` (associated with an interface but not with an
- * instance: a NAT gateway's ENI). A missing address is not the race.
+ * DescribeAddresses of the wanted allocations: sets `stillAssociated` (nat/ addressHolder 'interface': associated
+ * with a network interface and no instance, a NAT gateway's ENI). A missing address is not the race.
  */
 async function describeAddresses(w: Wait): Promise<Next | undefined> {
   w.ec2Calls++;
@@ -220,7 +212,7 @@ async function describeAddresses(w: Wait): Promise<Next | undefined> {
       message: `Elastic IP ${missing.join(', ')} no longer exists: the plan's association cannot succeed; plan again`,
     };
   }
-  w.stillAssociated = found.filter((a) => a.AssociationId && !a.InstanceId).map((a) => a.AllocationId as string);
+  w.stillAssociated = found.filter((a) => addressHolder(a) === 'interface').map((a) => a.AllocationId as string);
   return w.stillAssociated.length === 0 ? { state: 'grace' } : undefined;
 }
 
