@@ -6,7 +6,7 @@
 import { DescribeAddressesCommand, paginateDescribeNatGateways, type EC2Client } from '@aws-sdk/client-ec2';
 import { formatDuration } from '../inputs/index';
 import { addressHolder, natGatewayAllocations } from '../nat/index';
-import type { Clock } from '../runtime/index';
+import type { Clock, ReleaseProgress } from '../runtime/index';
 import { within } from './bounded';
 
 export interface ReleaseTarget {
@@ -25,7 +25,13 @@ export interface ReleaseOptions {
   /** Pause after the addresses show no association (default 2 s). */
   graceMs?: number;
   signal?: AbortSignal;
+  /** The wait's other lines (confirmations, throttling); without `progress`, its state and release lines too. */
   log?: (message: string) => void;
+  /**
+   * The wait's progress events (runtime releaseProgress): each state line as a stage (and its log line), the release
+   * as the end `released` with its line, and the end `timeout`, `not-race` or `stopped` (no line) otherwise.
+   */
+  progress?: ReleaseProgress;
   /** 'gateways' (default, re-apply): gateways then addresses, adaptive, then a grace. 'addresses': fast restore. */
   watch?: 'gateways' | 'addresses';
   /** Called once, when the first DescribeNatGateways shows a gateway being deleted holding the addresses. */
@@ -136,6 +142,12 @@ async function describeGateways(w: Wait): Promise<GatewaySeen[]> {
   return matched;
 }
 
+/** A state line of the wait (a status line's text): a progress stage with `options.progress`, else a log line. */
+function stateLine(w: Wait, line: string): void {
+  if (w.options.progress) w.options.progress.state(line);
+  else w.log(line);
+}
+
 const listed = (gateways: readonly GatewaySeen[]) => gateways.map((g) => `${g.id} ${g.state}`).join(', ');
 
 /**
@@ -160,7 +172,7 @@ function afterGateways(w: Wait, matched: GatewaySeen[]): Next {
   const state = listed(holding);
   if (w.fast && holding.length > 0 && w.wanted.size > 0) {
     const every = formatDuration(w.options.pollIntervalMs ?? FAST_POLL_MS);
-    w.log(`watching ${[...w.wanted].join(', ')} every ${every} until EC2 shows it free`);
+    stateLine(w, `watching ${[...w.wanted].join(', ')} every ${every} until EC2 shows it free`);
     w.lastLine = state;
     return { state: 'address-watching', now: true };
   }
@@ -170,7 +182,7 @@ function afterGateways(w: Wait, matched: GatewaySeen[]): Next {
     w.stillAssociated = [];
     return { state: 'grace' };
   }
-  if (state !== w.lastLine) w.log(`waiting for NAT gateway(s) to finish deleting: ${state}`);
+  if (state !== w.lastLine) stateLine(w, `waiting for NAT gateway(s) to finish deleting: ${state}`);
   w.lastLine = state;
   return { state: 'gateways-deleting' };
 }
@@ -221,7 +233,7 @@ async function addressLingering(w: Wait): Promise<Next> {
   const done = await describeAddresses(w);
   if (done) return done;
   const state = `still associated: ${w.stillAssociated.join(', ')}`;
-  if (state !== w.lastLine) w.log(`NAT gateway(s) deleted; Elastic IP(s) ${state}`);
+  if (state !== w.lastLine) stateLine(w, `NAT gateway(s) deleted; Elastic IP(s) ${state}`);
   w.lastLine = state;
   return { state: 'address-lingering' };
 }
@@ -236,7 +248,7 @@ async function addressWatching(w: Wait): Promise<Next> {
       ? listed(gateways)
       : `NAT gateway(s) deleted; Elastic IP(s) still associated: ${w.stillAssociated.join(', ')}`;
     if (state !== w.lastLine)
-      w.log(gateways.length ? `waiting for NAT gateway(s) to finish deleting: ${state}` : state);
+      stateLine(w, gateways.length ? `waiting for NAT gateway(s) to finish deleting: ${state}` : state);
     w.lastLine = state;
   }
   return { state: 'address-watching' };

@@ -8,7 +8,7 @@
  */
 import { claimOf, gatewayAllocationIds, natGatewayOf } from '../nat/index';
 import type { ResourceChange } from '../plan/index';
-import { describeError } from '../runtime/index';
+import { describeError, releaseProgress, type ReleaseProgress } from '../runtime/index';
 import type { RaceError } from './race';
 import { waitForRelease, type ReleaseResult, type ReleaseTarget } from './release';
 import {
@@ -59,6 +59,15 @@ export function releaseTarget(errors: readonly RaceError[], natChanges: readonly
   return { allocationIds: [...allocations], gatewayIds };
 }
 
+/** `progress` with each line prefixed (the race watch's lines name the association they are about). */
+function prefixed(progress: ReleaseProgress, prefix: string): ReleaseProgress {
+  return {
+    state: (line) => progress.state(`${prefix}${line}`),
+    released: (line) => progress.released(`${prefix}${line}`),
+    stopped: (outcome) => progress.stopped(outcome),
+  };
+}
+
 /** A task's release wait; `error` when EC2 could not be asked at all (an EC2 error, not a verdict on the race). */
 export type TaskWait = ReleaseResult & { error?: boolean };
 
@@ -80,6 +89,8 @@ export class RaceWatch {
   private readonly tasks = new Map<string, Promise<WatchTask>>();
   private readonly controller = new AbortController();
   private readonly onParentAbort = () => this.controller.abort();
+  /** When this watch's first release wait began: its waits (one per Elastic IP) report one stage timed from it. */
+  private waitsStartedAt?: number;
 
   /**
    * @param hooks the current apply's hook events (the new instances' ids come from them)
@@ -128,18 +139,21 @@ export class RaceWatch {
     return p.associations[0] ? { planned: p.associations[0] } : {};
   }
 
-  /** The release wait for one error (release.ts); an EC2 error ends it as not the race, flagged `error`. */
-  private async waitFor(
-    target: ReleaseTarget,
-    seenAt: number,
-    fast: boolean,
-    log: (m: string) => void,
-  ): Promise<TaskWait> {
+  /**
+   * The release wait for one error (release.ts), its state lines and end as progress events of the `release` wait
+   * (prefixed with the error's address, as logged; the stage timed from this watch's first wait, so concurrent
+   * waits read as one stage whose text changes); an EC2 error ends it as not the race, flagged `error`.
+   */
+  private async waitFor(error: RaceError, target: ReleaseTarget, seenAt: number, fast: boolean): Promise<TaskWait> {
     const { options, clock, deps } = this.run;
+    const log = (m: string) => this.run.info(`${error.address}: ${m}`);
+    this.waitsStartedAt ??= clock.now();
+    const progress = releaseProgress(this.run.progress, clock, this.waitsStartedAt);
     try {
       return await waitForRelease(target, {
         ec2: deps.ec2(),
         clock,
+        progress: prefixed(progress, `${error.address}: `),
         timeoutMs: options.releaseTimeoutMs,
         ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
         ...(options.releaseGraceMs !== undefined ? { graceMs: options.releaseGraceMs } : {}),
@@ -191,7 +205,7 @@ export class RaceWatch {
     const { planned, notApplicable } = this.restorePlan(error);
     const target = releaseTarget([error], this.natChanges);
     const log = (m: string) => this.run.info(`${error.address}: ${m}`);
-    const wait = await this.waitFor(target, seenAt, planned !== undefined, log);
+    const wait = await this.waitFor(error, target, seenAt, planned !== undefined);
     const t: WatchTask = {
       error,
       seenAt,
