@@ -30963,8 +30963,9 @@ function azTopologies(model) {
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/change.ts
 /**
  * Plan-format facts about one resource change that do not depend on what the resource is: which top-level
- * attributes change, which planned values are known at plan time, and which attributes force the replacement. Source: terraform's JSON output format, "Resource
- * Changes" and "Change Representation" (https://developer.hashicorp.com/terraform/internals/json-format).
+ * attributes change, which planned values are known at plan time, and which attributes force the replacement.
+ * Source: terraform's JSON output format, "Resource Changes" and "Change Representation"
+ * (https://developer.hashicorp.com/terraform/internals/json-format).
  */
 
 
