@@ -34,6 +34,44 @@ export default tseslint.config(
     files: ['**/test/**/*.ts', 'test/**/*.ts', 'scripts/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
+  // The one NAT model (issue 17, docs/ARCHITECTURE.md): nat/ is the only reader of a plan's before/after values
+  // and the only interpreter of EC2 NAT shapes; plan/ owns the plan format. Everything else asks them.
+  {
+    files: ['packages/shared/src/**/*.ts'],
+    ignores: ['packages/shared/src/nat/**', 'packages/shared/src/plan/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.property.name='change'][property.name=/^(after|before)$/]",
+          message:
+            'Read plan values through nat/ (NAT attributes) or plan/ (the plan format), not change.after/before.',
+        },
+        {
+          selector: "MemberExpression[property.name='after_unknown']",
+          message: 'Read what is unknown until apply through nat/ or plan/ (unknownAt), not after_unknown.',
+        },
+        {
+          selector:
+            "VariableDeclarator[init.property.name='change'] > ObjectPattern > Property[key.name=/^(after|before|after_unknown)$/]",
+          message:
+            'Read plan values through nat/ (NAT attributes) or plan/ (the plan format), not change.after/before.',
+        },
+      ],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@aws-sdk/client-ec2',
+              importNames: ['NatGateway', 'Instance', 'NetworkInterface', 'Address', 'RouteTable'],
+              message: 'EC2 NAT shapes are interpreted in nat/ only (ec2.ts, ec2-nats.ts): ask the NAT model.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // The shape of the shipped source (issue 17): files ≤ 400 lines, functions ≤ 80 lines, lines ≤ 120 columns.
   // WARN while the restructure lands; switched to error when it is done.
   {

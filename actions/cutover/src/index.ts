@@ -11,7 +11,13 @@ import { bindSignal } from '@nat-egress/shared/aws';
 import { envInputReader } from '@nat-egress/shared/inputs';
 import { StepAnnotations, StepOutputs, writeStepSummary } from '@nat-egress/shared/limits';
 import { escapeText } from '@nat-egress/shared/report';
-import { describeError, runGuardedAction, systemClock, type ExitInfo } from '@nat-egress/shared/runtime';
+import {
+  actionProgress,
+  describeError,
+  runGuardedAction,
+  systemClock,
+  type ExitInfo,
+} from '@nat-egress/shared/runtime';
 import {
   createEc2Client,
   cutoverInputs,
@@ -110,6 +116,8 @@ async function main(ctx: { signal: AbortSignal }): Promise<void> {
       out: output,
       tempDir: process.env.RUNNER_TEMP || tmpdir(),
       signal: ctx.signal,
+      // The release waits: their lines to the log, their events to the nat-egress CLI's channel when it opened one.
+      progress: actionProgress(core.info),
     });
   } finally {
     ec2?.destroy();

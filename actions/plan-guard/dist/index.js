@@ -29354,21 +29354,21 @@ var src_inputs = __nccwpck_require__(3683);
 /** What `shownValue` returns in place of a sensitive value. */
 const values_SENSITIVE_TEXT = '(sensitive)';
 /** The value as a plain object, or undefined. */
-function asObj(v) {
+function values_asObj(v) {
     return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
 }
 /** Does an after_unknown / *_sensitive marker mark anything (true itself, or true anywhere inside)? */
-function marksAny(marker) {
+function values_marksAny(marker) {
     if (marker === true)
         return true;
     if (!marker || typeof marker !== 'object')
         return false;
-    return Object.values(marker).some(marksAny);
+    return Object.values(marker).some(values_marksAny);
 }
 function step(v, key) {
     if (Array.isArray(v))
         return typeof key === 'number' ? v[key] : undefined;
-    return asObj(v)?.[String(key)];
+    return values_asObj(v)?.[String(key)];
 }
 /** Is the value at `path` covered by `marker`: marked itself, under a marked ancestor, or marking anything inside? */
 function markedAt(marker, path) {
@@ -29380,7 +29380,7 @@ function markedAt(marker, path) {
             return false;
         m = step(m, key);
     }
-    return marksAny(m);
+    return values_marksAny(m);
 }
 function sides(rc, side) {
     const c = rc.change;
@@ -29440,16 +29440,16 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/digest.ts
 
 /** JSON with object keys sorted at every level, so equal values always serialise the same way. */
-function canonicalJson(value) {
+function digest_canonicalJson(value) {
     if (value === null || typeof value !== 'object')
         return JSON.stringify(value) ?? 'null';
     if (Array.isArray(value))
-        return `[${value.map(canonicalJson).join(',')}]`;
+        return `[${value.map(digest_canonicalJson).join(',')}]`;
     const obj = value;
     const keys = Object.keys(obj)
         .filter((k) => obj[k] !== undefined)
         .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${digest_canonicalJson(obj[k])}`).join(',')}}`;
 }
 function sha256(text) {
     return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
@@ -30326,7 +30326,7 @@ function inlineNatRouteIndex(table) {
     const routes = table?.route;
     if (!Array.isArray(routes))
         return -1;
-    return routes.findIndex((r) => natRouteState(asObj(r)) === 'nat');
+    return routes.findIndex((r) => natRouteState(values_asObj(r)) === 'nat');
 }
 function strings(v) {
     return Array.isArray(v) ? v.filter((x) => typeof x === 'string' && x !== '') : [];
@@ -30337,10 +30337,10 @@ const unique = (ids) => [...new Set(ids.filter((x) => !!x))];
 function natGatewayOf(rc, side) {
     if (rc.type !== 'aws_nat_gateway')
         return undefined;
-    const o = asObj(rawValue(rc, side, []));
+    const o = values_asObj(rawValue(rc, side, []));
     if (!o)
         return undefined;
-    const list = (v) => (Array.isArray(v) ? v.map(asObj).filter((x) => !!x) : []);
+    const list = (v) => (Array.isArray(v) ? v.map(values_asObj).filter((x) => !!x) : []);
     const zones = list(o.availability_zone_address).map((z) => ({
         az: String(z.availability_zone ?? z.availability_zone_id ?? ''),
         allocationIds: strings(z.allocation_ids),
@@ -30382,7 +30382,7 @@ function gatewayAllocationIds(rc, side) {
 function natInstanceOf(rc, side) {
     if (rc.type !== 'aws_instance' && rc.type !== 'aws_network_interface')
         return undefined;
-    const o = asObj(rawValue(rc, side, []));
+    const o = values_asObj(rawValue(rc, side, []));
     if (!o)
         return undefined;
     const facts = { ids: [] };
@@ -30423,7 +30423,7 @@ const CLAIM_ATTRS = {
 /** The claim of `rc` on `side`; undefined for other types or an absent side. */
 function claimOf(rc, side) {
     const attrs = CLAIM_ATTRS[rc.type];
-    if (!attrs || !asObj(rawValue(rc, side, [])))
+    if (!attrs || !values_asObj(rawValue(rc, side, [])))
         return undefined;
     const targets = [];
     for (const [attribute, kind] of attrs.targets) {
@@ -30454,14 +30454,14 @@ function natRouteOf(rc, side) {
     const table = rc.type === 'aws_route_table';
     if (!table && rc.type !== 'aws_route')
         return undefined;
-    const obj = asObj(rawValue(rc, side, []));
+    const obj = values_asObj(rawValue(rc, side, []));
     if (!obj)
         return undefined;
     const index = table ? inlineNatRouteIndex(obj) : -1;
     if (table && index < 0)
         return undefined;
-    const route = table ? asObj(obj.route[index]) : obj;
-    const unknownSide = side === 'after' && !table ? asObj(rc.change.after_unknown) : undefined;
+    const route = table ? values_asObj(obj.route[index]) : obj;
+    const unknownSide = side === 'after' && !table ? values_asObj(rc.change.after_unknown) : undefined;
     const state = natRouteState(route, unknownSide);
     const targets = NAT_TARGETS.flatMap((attribute) => {
         const id = str(route?.[attribute]);
@@ -30704,13 +30704,13 @@ function roleOf(rc, patterns, natIds, natAllocations = new Set()) {
         }
         case 'route': {
             if (rc.type === 'aws_route_table')
-                return inlineNatRouteIndex(asObj(c.before)) >= 0 || inlineNatRouteIndex(asObj(c.after)) >= 0 ? role : undefined;
-            const states = [natRouteState(asObj(c.before)), natRouteState(asObj(c.after), asObj(c.after_unknown))];
+                return inlineNatRouteIndex(values_asObj(c.before)) >= 0 || inlineNatRouteIndex(values_asObj(c.after)) >= 0 ? role : undefined;
+            const states = [natRouteState(values_asObj(c.before)), natRouteState(values_asObj(c.after), values_asObj(c.after_unknown))];
             if (states.includes('nat') || states.includes('maybe'))
                 return role;
             // A pattern names routes whose target is not visible; a route known to lead elsewhere is never NAT.
             const known = (side) => !!side && (side.destination_cidr_block ?? side.cidr_block) === '0.0.0.0/0';
-            return matches && !known(asObj(c.before)) && !known(asObj(c.after)) ? role : undefined;
+            return matches && !known(values_asObj(c.before)) && !known(values_asObj(c.after)) ? role : undefined;
         }
         case 'association': {
             if (rc.type === 'aws_nat_gateway_eip_association')
@@ -30966,8 +30966,9 @@ function azTopologies(model) {
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/change.ts
 /**
  * Plan-format facts about one resource change that do not depend on what the resource is: which top-level
- * attributes change, and which ones force the replacement. Source: terraform's JSON output format, "Resource
- * Changes" and "Change Representation" (https://developer.hashicorp.com/terraform/internals/json-format).
+ * attributes change, which planned values are known at plan time, and which attributes force the replacement.
+ * Source: terraform's JSON output format, "Resource Changes" and "Change Representation"
+ * (https://developer.hashicorp.com/terraform/internals/json-format).
  */
 
 
@@ -30977,13 +30978,31 @@ function azTopologies(model) {
  * the values are never returned.
  */
 function changedAttributes(rc) {
-    const before = asObj(rc.change.before) ?? {};
-    const after = asObj(rc.change.after) ?? {};
-    const unknown = asObj(rc.change.after_unknown) ?? {};
+    const before = values_asObj(rc.change.before) ?? {};
+    const after = values_asObj(rc.change.after) ?? {};
+    const unknown = values_asObj(rc.change.after_unknown) ?? {};
     const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
     return [...names]
-        .filter((n) => marksAny(unknown[n]) || canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null))
+        .filter((n) => values_marksAny(unknown[n]) || digest_canonicalJson(before[n] ?? null) !== digest_canonicalJson(after[n] ?? null))
         .sort();
+}
+/**
+ * The top-level attributes of `change.after` whose planned value is fully known at plan time (nothing inside them
+ * is marked in `after_unknown`), as canonical JSON by attribute name; undefined when the change has no after
+ * object (a deletion). For comparing two plans of the same resource; the values may be sensitive: never printed.
+ */
+function knownAfterValues(rc) {
+    const after = asObj(rc.change.after);
+    if (!after)
+        return undefined;
+    const unknown = asObj(rc.change.after_unknown) ?? {};
+    const known = {};
+    for (const [k, v] of Object.entries(after)) {
+        if (marksAny(unknown[k]))
+            continue;
+        known[k] = canonicalJson(v ?? null);
+    }
+    return known;
 }
 /**
  * The top-level attribute of each `change.replace_paths` entry (terraform ≥ 1.2: the paths whose change forces the
@@ -30997,9 +31016,12 @@ function replacePaths(rc) {
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/facts.ts
 /**
  * Named reads of the NAT attributes plan-guard's rules need from a plan's resource changes, so that nat/ stays
- * the only reader of NAT attributes in plan JSON. Two kinds, as plan/values.ts has them: `shown…` and `…Text`
- * return text for a person (through `shownValue`: a value terraform marks sensitive comes back "(sensitive)");
- * every other reader returns values for matching and decisions only, never to be put into text.
+ * the only reader of NAT attributes in plan JSON. Where plan.ts already reads an attribute (natGatewayOf,
+ * natInstanceOf, claimOf, natRouteOf), the reader here is a thin view of it; what remains raw here is what plan.ts
+ * has no reader for (an aws_eip's allocation_id and id both, the inline route blocks as a whole).
+ * Two kinds, as plan/values.ts has them: `shown…` and `…Text` return text for a person (through `shownValue`: a
+ * value terraform marks sensitive comes back "(sensitive)"); every other reader returns values for matching and
+ * decisions only, never to be put into text.
  *
  * Attribute names are the hashicorp/aws provider's: aws_instance (ami, availability_zone, source_dest_check),
  * aws_nat_gateway (connectivity_type), aws_eip (allocation_id, id, public_ip, instance, network_interface),
@@ -31016,7 +31038,7 @@ function shownAvailabilityZone(rc) {
 }
 /** Is the aws_nat_gateway on `side` a private NAT gateway (connectivity_type = "private": no internet egress)? */
 function isPrivateGateway(rc, side) {
-    return rawValue(rc, side, ['connectivity_type']) === 'private';
+    return natGatewayOf(rc, side)?.connectivityType === 'private';
 }
 /** An aws_eip's public_ip on `side`, for display. */
 function shownPublicIp(rc, side) {
@@ -31026,9 +31048,9 @@ function shownPublicIp(rc, side) {
 function eipAllocationIds(rc, side) {
     return [rawString(rc, side, ['allocation_id']), rawString(rc, side, ['id'])].filter((a) => !!a);
 }
-/** The instance / network interface an aws_eip is associated with on `side` (instance, network_interface). Matching. */
+/** The instance / network interface an aws_eip is associated with on `side` (its claim's known targets). Matching. */
 function eipTargetIds(rc, side) {
-    return ['instance', 'network_interface'].map((k) => rawString(rc, side, [k])).filter((t) => !!t);
+    return (claimOf(rc, side)?.targets ?? []).flatMap((t) => (t.id ? [t.id] : []));
 }
 /** The NAT egress evidence of one or more topologies (a plan's before and after side). */
 function natEgressEvidence(models) {
@@ -31051,9 +31073,9 @@ function eipHeldByNat(rc, evidence) {
     return (eipAllocationIds(rc, 'before').some((a) => evidence.allocations.has(a)) ||
         eipTargetIds(rc, 'before').some((t) => evidence.natIds.has(t)));
 }
-/** The ami of an aws_instance change on `side` (undefined when absent). Matching only. */
+/** The ami of an aws_instance change on `side` (natInstanceOf; undefined when absent or empty). Matching only. */
 function amiOf(rc, side) {
-    return rawValue(rc, side, ['ami']);
+    return natInstanceOf(rc, side)?.ami;
 }
 /** The ami of an aws_instance change on `side`, for display. */
 function shownAmi(rc, side) {
@@ -31071,7 +31093,7 @@ function amiChanges(rc) {
 }
 /** Does the instance or interface on `side` have source_dest_check = true (EC2 then drops forwarded traffic)? */
 function sourceDestCheckOn(rc, side) {
-    return rawValue(rc, side, ['source_dest_check']) === true;
+    return natInstanceOf(rc, side)?.sourceDestCheck === true;
 }
 /** The image_id of an aws_launch_template change on `side`, for display. */
 function shownImageId(rc, side) {
@@ -31082,12 +31104,11 @@ function shownImageId(rc, side) {
  * its value for display; for an aws_route_table, its inline 0.0.0.0/0 NAT route's. '' when there is none.
  */
 function routeTargetText(rc, side) {
-    const obj = asObj(rawValue(rc, side, []));
-    const path = rc.type === 'aws_route_table' ? ['route', inlineNatRouteIndex(obj)] : [];
-    if (rc.type === 'aws_route_table' && inlineNatRouteIndex(obj) < 0)
+    const route = natRouteOf(rc, side);
+    if (!route)
         return '';
     for (const t of NAT_TARGETS) {
-        const v = values_shownValue(rc, side, [...path, t]);
+        const v = values_shownValue(rc, side, [...route.path, t]);
         if (v)
             return `${t}=${v}`;
     }
@@ -31098,10 +31119,7 @@ function routeTargetText(rc, side) {
  * inline 0.0.0.0/0 route through a NAT.
  */
 function hasNatRoute(rc, side) {
-    if (rc.type === 'aws_route_table')
-        return inlineNatRouteIndex(asObj(rawValue(rc, side, []))) >= 0;
-    const value = rawValue(rc, side, []);
-    return value !== null && value !== undefined;
+    return natRouteOf(rc, side) !== undefined;
 }
 /**
  * Does a route update move the NAT route to another target? An aws_route: a NAT target attribute is among
@@ -31110,7 +31128,7 @@ function hasNatRoute(rc, side) {
 function natRouteRetargeted(rc, changed) {
     if (rc.type !== 'aws_route_table')
         return NAT_TARGETS.some((t) => changed.includes(t));
-    return (canonicalJson(rawValue(rc, 'before', ['route']) ?? null) !== canonicalJson(rawValue(rc, 'after', ['route']) ?? null));
+    return (digest_canonicalJson(rawValue(rc, 'before', ['route']) ?? null) !== digest_canonicalJson(rawValue(rc, 'after', ['route']) ?? null));
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/index.ts
@@ -33742,14 +33760,16 @@ function trackWait(progress, wait, clock, startedAt = clock.now()) {
     };
 }
 /**
- * The adapter for the cutover's release wait (wired in when its state-machine rewrite lands; today its lines go to
- * its plain `log`). Events, all with wait `release`, the stage's time counted from `startedAt`, the start of the
- * release wait (one stage whose text changes, as the old status line had it):
+ * The adapter for the cutover's release wait (cutover/watch.ts builds one per race task and hands it to
+ * release.ts waitForRelease; the action wires the emitter with actionProgress). Events, all with wait `release`,
+ * the stage's time counted from `startedAt`, the start of the release wait (one stage whose text changes, as the
+ * old status line had it):
  * - stage, at each state line: "waiting for NAT gateway(s) to finish deleting: nat-… deleting",
  *   "NAT gateway(s) deleted; Elastic IP(s) still associated: …", "watching eipalloc-… every 1s until EC2 shows it
  *   free"; prefixed "<association address>: " when cutover watches during the apply (the line as logged);
  * - end `released`, with "Elastic IP(s) released after 41s" (and "; grace 10s before re-applying");
- * - end `timeout` or `stopped` (no line) when the wait gives up or the run is cancelled.
+ * - end `timeout`, `not-race` or `stopped` (no line) when the wait gives up, finds it is not the race, or is
+ *   cancelled or ended by an EC2 error.
  */
 function releaseProgress(progress, clock, startedAt = clock.now()) {
     const wait = trackWait(progress, 'release', clock, startedAt);

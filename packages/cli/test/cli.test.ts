@@ -266,6 +266,33 @@ describe('progress on a terminal, heartbeats in logs', () => {
     status.stop();
   });
 
+  test("the cutover's release wait: one stage whose text changes, its time counting on; the release clears it", () => {
+    const t0 = 2_000_000;
+    let now = t0;
+    const out = capture(true);
+    const status = new StatusLine(out.stream, true, () => now);
+    const [a0, a1] = [0, 1].map((i) => `module.vpc.aws_eip_association.nat[${i}]: `);
+    // The events cutover/watch.ts sends through runtime releaseProgress: every wait's stage timed from the first.
+    status.update(
+      statusUpdate(stage('release', `${a0}waiting for NAT gateway(s) to finish deleting: nat-0 deleting`, t0)),
+    );
+    expect(status.text()).toBe(`⏳ ${a0}waiting for NAT gateway(s) to finish deleting: nat-0 deleting · 0s`);
+    now = t0 + 20_000;
+    status.update(
+      statusUpdate(stage('release', `${a1}waiting for NAT gateway(s) to finish deleting: nat-1 deleting`, t0)),
+    );
+    expect(status.text()).toBe(`⏳ ${a1}waiting for NAT gateway(s) to finish deleting: nat-1 deleting · 20s`);
+    now = t0 + 41_000;
+    const lingering = `${a0}NAT gateway(s) deleted; Elastic IP(s) still associated: eipalloc-0`;
+    status.update(statusUpdate(stage('release', lingering, t0)));
+    expect(status.text()).toBe(`⏳ ${lingering} · 41s`);
+    expect(out.text()).toContain(`\r\x1b[2K⏳ ${a0}NAT gateway(s) deleted;`); // drawn in place (cut at 80 columns)
+    status.update(statusUpdate(msg({ type: 'end', wait: 'release', outcome: 'released', elapsedMs: 41_000 })));
+    expect(out.text().endsWith('\r\x1b[2K')).toBe(true);
+    expect(status.stage).toBe('');
+    status.stop();
+  });
+
   /**
    * A dist that waits like build-nat-ami: log lines on stdout, and, when the CLI opened the channel, the progress
    * events on it (the heartbeat then on the channel alone, as runtime/progress.ts does). `words` rewords the lines.

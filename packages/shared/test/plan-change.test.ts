@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { changedAttributes, replacePaths } from '@nat-egress/shared/plan';
+import { changedAttributes, knownAfterValues, replacePaths } from '@nat-egress/shared/plan';
 import { change } from './support/plans';
 
 describe('plan/change.ts: which attributes change, which force the replacement', () => {
@@ -12,6 +12,18 @@ describe('plan/change.ts: which attributes change, which force the replacement',
       { after_unknown: { id: true, nested: { deep: [false, true] } } },
     );
     expect(changedAttributes(rc)).toEqual(['b', 'gone', 'id', 'nested']);
+  });
+
+  it('known after values: every top-level after attribute with nothing unknown inside, as canonical JSON', () => {
+    const rc = change(
+      'aws_eip_association.x',
+      ['create'],
+      null,
+      { allocation_id: 'eipalloc-1', tags: { b: 2, a: 1 }, id: null, nested: { k: 'v' }, gone: null },
+      { after_unknown: { id: true, nested: { k: true }, tags: { a: false } } },
+    );
+    expect(knownAfterValues(rc)).toEqual({ allocation_id: '"eipalloc-1"', tags: '{"a":1,"b":2}', gone: 'null' });
+    expect(knownAfterValues(change('aws_eip_association.x', ['delete'], { id: 'eipassoc-1' }, null))).toBeUndefined();
   });
 
   it('replace paths: the top-level attribute of each path, in plan order; none when absent or malformed', () => {

@@ -4,7 +4,7 @@
  * reviewed plan did not change, or an action the reviewed plan did not intend there, means the world or the
  * configuration moved since the review: stop and show it instead of applying something nobody reviewed.
  */
-import { actionKind, asObj, canonicalJson, marksAny, type ResourceChange } from '../plan/index';
+import { actionKind, knownAfterValues, type ResourceChange } from '../plan/index';
 
 export interface ChangeRef {
   address: string;
@@ -18,19 +18,6 @@ export interface ChangeRef {
   known?: Record<string, string>;
 }
 
-/** Top-level `after` attributes whose value is fully known (nothing inside is "known after apply"). */
-function knownAfter(rc: ResourceChange): Record<string, string> | undefined {
-  const after = asObj(rc.change.after);
-  if (!after) return undefined;
-  const unknown = asObj(rc.change.after_unknown) ?? {};
-  const known: Record<string, string> = {};
-  for (const [k, v] of Object.entries(after)) {
-    if (marksAny(unknown[k])) continue;
-    known[k] = canonicalJson(v ?? null);
-  }
-  return known;
-}
-
 /** The changes of a plan that do something (no-ops and data-source reads left out). */
 export function changeRef(rc: ResourceChange): ChangeRef | undefined {
   const kind = actionKind(rc.change.actions);
@@ -38,7 +25,7 @@ export function changeRef(rc: ResourceChange): ChangeRef | undefined {
   const ref: ChangeRef = { address: rc.address, kind };
   if (rc.deposed) ref.deposed = rc.deposed;
   if (rc.action_reason) ref.reason = rc.action_reason;
-  const known = knownAfter(rc);
+  const known = knownAfterValues(rc);
   if (known) ref.known = known;
   return ref;
 }

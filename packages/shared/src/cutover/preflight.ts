@@ -16,19 +16,16 @@ import {
 } from '../ami/index';
 import { awsErrorCode } from '../aws/index';
 import { InputError } from '../inputs/index';
-import { rawString, shownValue, type ResourceChange } from '../plan/index';
-import { classifyChanges, type Analysis } from '../review/index';
+import { shownAmi } from '../nat/index';
 import { describeError } from '../runtime/index';
 import { NOTHING_APPLIED, RERUN_WHEN_READY } from './advice';
 import { within } from './bounded';
-import type { RaceError } from './race';
+import { reviewedNat, type ReviewedNat } from './reviewed-nat';
 import type { CutoverRun, ReadPlan } from './run';
-import { releaseTarget } from './watch';
 import { egressRoles } from './timeline';
 
 export interface Reviewed {
   plan: ReadPlan;
-  analysis: Analysis;
   /** The applies the plan needs: 2 when it can hit the Elastic IP race. */
   expectedApplies: number;
   /** Allocation ids that change hands inside the apply (held by a gateway being deleted, taken by something new). */
@@ -38,29 +35,6 @@ export interface Reviewed {
 
 /** Bound of the preflight's EC2 calls (each; the SDK's own timeouts apply inside it). */
 const PREFLIGHT_CALL_MS = 60_000;
-
-/**
- * The applies a plan needs and the Elastic IPs that change hands inside the first apply, from the NAT topology
- * model's handovers (plan-guard's `expected-applies` and `expectedFailures`): 2 when an address still held by a NAT
- * gateway being deleted must be taken by something the same apply creates.
- */
-export function expectedApplies(
-  changes: readonly ResourceChange[],
-  analysis: Pick<Analysis, 'expectedApplies' | 'expectedFailures'>,
-): { applies: number; contested: string[] } {
-  const takers: RaceError[] = analysis.expectedFailures.map((address) => {
-    const type = changes.find((c) => c.address === address && !c.deposed)?.type;
-    return {
-      address,
-      resourceType: type === 'aws_eip' || type === 'aws_nat_gateway' ? type : 'aws_eip_association',
-      form: 'sdk-v2',
-    };
-  });
-  return {
-    applies: analysis.expectedApplies,
-    contested: [...new Set(releaseTarget(takers, changes).allocationIds)].sort(),
-  };
-}
 
 function bootstrapSteps(criteria: AmiCriteria): string[] {
   const tags = criteria.requiredTags.length > 0 ? ` carrying ${formatTags(criteria.requiredTags)}` : '';
@@ -115,7 +89,8 @@ interface Preflight {
   run: CutoverRun;
   started: number;
   plan: ReadPlan;
-  analysis: Analysis;
+  /** What the plan does to the NAT (reviewed-nat.ts, from the nat/ model). */
+  nat: ReviewedNat;
   applies: number;
   contested: string[];
   /** The plan creates NAT instances and nat-ami-check is auto. */
@@ -142,19 +117,19 @@ function cancelledBefore(p: Preflight): false {
 async function readReviewed(run: CutoverRun, planPath: string, started: number): Promise<Preflight> {
   const { options } = run;
   const plan = await run.readPlan(planPath, `planfile: ${options.planfile}`, true);
-  const analysis = classifyChanges(plan.natChanges);
+  const nat = reviewedNat(plan.natChanges);
   const roles = egressRoles(plan.natChanges);
   run.roles = roles;
-  run.touchesNat = roles.breaking.size > 0 || analysis.modeSwitch !== 'none';
+  run.touchesNat = roles.breaking.size > 0 || nat.modeSwitch !== 'none';
   const r = run.result;
   r.planSha = plan.sha;
-  r.modeSwitch = analysis.modeSwitch;
+  r.modeSwitch = nat.modeSwitch;
   r.warnings.push(...plan.warnings);
   for (const w of plan.warnings) run.warn(`plan: ${w}`);
-  const { applies, contested } = expectedApplies(plan.natChanges, analysis);
+  const { expectedApplies: applies, contested } = nat;
   r.expectedApplies = applies;
-  const needsAmi = options.amiCheck === 'auto' && analysis.natInstancesCreated.length > 0;
-  return { run, started, plan, analysis, applies, contested, needsAmi };
+  const needsAmi = options.amiCheck === 'auto' && nat.launched.length > 0;
+  return { run, started, plan, nat, applies, contested, needsAmi };
 }
 
 /** The digest is the reviewed one (plan-guard's plan-sha), when expected-plan-sha is given. */
@@ -194,7 +169,7 @@ function checkChanges(p: Preflight): boolean {
 
 /** The applies the plan needs fit max-applies; says what happens when the plan can hit the race. */
 function checkApplies(p: Preflight): boolean {
-  const { run, applies, contested, analysis } = p;
+  const { run, applies, contested, nat } = p;
   const { options } = run;
   if (applies > options.maxApplies) {
     return refuse(
@@ -219,7 +194,7 @@ function checkApplies(p: Preflight): boolean {
         `with EC2, waits for the release and ${restore}.`
       ).replace('IP(s)  from', 'IP(s) from'),
     );
-  } else if (analysis.modeSwitch === 'instance-to-gateway') {
+  } else if (nat.modeSwitch === 'instance-to-gateway') {
     run.info('Instance → gateway switch: no association race in this direction; one apply.');
   }
   return true;
@@ -301,7 +276,7 @@ function noUsableAmi(p: Preflight, search: AmiSearch): false {
     p,
     'refused',
     'no usable NAT AMI',
-    `the plan creates NAT instances (${p.analysis.natInstancesCreated.join(', ')}) but no AMI named ` +
+    `the plan creates NAT instances (${p.nat.launched.map((i) => i.address).join(', ')}) but no AMI named ` +
       `${ami.namePattern} with ${formatTags(ami.requiredTags) || 'the required tags'} exists (${why}): refusing ` +
       'to apply',
     [
@@ -313,16 +288,14 @@ function noUsableAmi(p: Preflight, search: AmiSearch): false {
 
 /** A NAT instance the plan launches from an AMI that exists but is not usable (untagged, say): refuse. */
 function unusablePlannedAmi(p: Preflight, search: AmiSearch, usable: UsableAmi): boolean {
-  for (const address of p.analysis.natInstancesCreated) {
-    const rc = p.plan.natChanges.find((c) => c.address === address);
-    const ami = rc ? rawString(rc, 'after', ['ami']) : undefined;
+  for (const { address, rc, ami } of p.nat.launched) {
     const candidate = ami ? search.candidates.find((c) => c.imageId === ami) : undefined;
-    if (rc && candidate && candidate.problems.length > 0) {
-      // Plan values reach text only through shownValue (sensitivity markers honoured).
+    if (candidate && candidate.problems.length > 0) {
+      // Plan values reach text only through shownValue (nat/ shownAmi: sensitivity markers honoured).
       return refuse(
         p,
         'refused',
-        `plan launches unusable AMI ${shownValue(rc, 'after', ['ami'])}`,
+        `plan launches unusable AMI ${shownAmi(rc, 'after')}`,
         `${address} would launch ${candidate.name} (${candidate.imageId}), which ` +
           `${candidate.problems.join(' and ')}: refusing to apply`,
         [
@@ -381,9 +354,9 @@ export async function preflight(run: CutoverRun, planPath: string): Promise<Revi
   const started = run.clock.now();
   const p = await readReviewed(run, planPath, started);
   for (const [, check] of CHECKS) if (!(await check(p))) return undefined;
-  const { plan, analysis, applies, contested } = p;
+  const { plan, applies, contested } = p;
   run.step('check', started, 'ok', {
     detail: `plan-sha ${plan.sha.slice(0, 12)}…, ${plan.refs.length} change(s), ${applies} apply(s) expected`,
   });
-  return { plan, analysis, expectedApplies: applies, contested, planPath };
+  return { plan, expectedApplies: applies, contested, planPath };
 }

@@ -3,14 +3,10 @@
  * one transition function per polling state (what it asks EC2, what it logs, where it goes next). release.ts runs
  * it (the loop, back-off, deadline, grace) and documents the states.
  */
-import {
-  DescribeAddressesCommand,
-  paginateDescribeNatGateways,
-  type EC2Client,
-  type NatGateway,
-} from '@aws-sdk/client-ec2';
+import { DescribeAddressesCommand, paginateDescribeNatGateways, type EC2Client } from '@aws-sdk/client-ec2';
 import { formatDuration } from '../inputs/index';
-import type { Clock } from '../runtime/index';
+import { addressHolder, natGatewayAllocations } from '../nat/index';
+import type { Clock, ReleaseProgress } from '../runtime/index';
 import { within } from './bounded';
 
 export interface ReleaseTarget {
@@ -29,7 +25,13 @@ export interface ReleaseOptions {
   /** Pause after the addresses show no association (default 2 s). */
   graceMs?: number;
   signal?: AbortSignal;
+  /** The wait's other lines (confirmations, throttling); without `progress`, its state and release lines too. */
   log?: (message: string) => void;
+  /**
+   * The wait's progress events (runtime releaseProgress): each state line as a stage (and its log line), the release
+   * as the end `released` with its line, and the end `timeout`, `not-race` or `stopped` (no line) otherwise.
+   */
+  progress?: ReleaseProgress;
   /** 'gateways' (default, re-apply): gateways then addresses, adaptive, then a grace. 'addresses': fast restore. */
   watch?: 'gateways' | 'addresses';
   /** Called once, when the first DescribeNatGateways shows a gateway being deleted holding the addresses. */
@@ -112,10 +114,6 @@ function call<T>(w: Wait, what: string, fn: (signal: AbortSignal) => Promise<T>)
   return within(fn, { clock, deadline: w.deadline, ...(signal ? { signal } : {}), what: `EC2 ${what}` });
 }
 
-function gatewayAllocations(g: NatGateway): string[] {
-  return (g.NatGatewayAddresses ?? []).map((a) => a.AllocationId ?? '').filter((a) => a !== '');
-}
-
 /**
  * DescribeNatGateways in every state (one call per page): the gateways that hold or held a wanted address, or that
  * the plan deletes. Before `scope` is known, every gateway of the region (or the plan's, when no allocation is
@@ -132,7 +130,7 @@ async function describeGateways(w: Wait): Promise<GatewaySeen[]> {
     for await (const page of pages) {
       w.ec2Calls++;
       for (const g of page.NatGateways ?? []) {
-        const allocations = gatewayAllocations(g);
+        const allocations = natGatewayAllocations(g);
         const id = g.NatGatewayId ?? '';
         if (allocations.some((a) => w.wanted.has(a)) || w.target.gatewayIds.includes(id))
           matched.push({ id, state: String(g.State ?? 'unknown'), allocationIds: allocations });
@@ -142,6 +140,12 @@ async function describeGateways(w: Wait): Promise<GatewaySeen[]> {
   w.lastGatewayPoll = clock.now();
   for (const g of matched) w.seen.set(g.id, g);
   return matched;
+}
+
+/** A state line of the wait (a status line's text): a progress stage with `options.progress`, else a log line. */
+function stateLine(w: Wait, line: string): void {
+  if (w.options.progress) w.options.progress.state(line);
+  else w.log(line);
 }
 
 const listed = (gateways: readonly GatewaySeen[]) => gateways.map((g) => `${g.id} ${g.state}`).join(', ');
@@ -168,7 +172,7 @@ function afterGateways(w: Wait, matched: GatewaySeen[]): Next {
   const state = listed(holding);
   if (w.fast && holding.length > 0 && w.wanted.size > 0) {
     const every = formatDuration(w.options.pollIntervalMs ?? FAST_POLL_MS);
-    w.log(`watching ${[...w.wanted].join(', ')} every ${every} until EC2 shows it free`);
+    stateLine(w, `watching ${[...w.wanted].join(', ')} every ${every} until EC2 shows it free`);
     w.lastLine = state;
     return { state: 'address-watching', now: true };
   }
@@ -178,7 +182,7 @@ function afterGateways(w: Wait, matched: GatewaySeen[]): Next {
     w.stillAssociated = [];
     return { state: 'grace' };
   }
-  if (state !== w.lastLine) w.log(`waiting for NAT gateway(s) to finish deleting: ${state}`);
+  if (state !== w.lastLine) stateLine(w, `waiting for NAT gateway(s) to finish deleting: ${state}`);
   w.lastLine = state;
   return { state: 'gateways-deleting' };
 }
@@ -204,8 +208,8 @@ async function gatewaysDeleting(w: Wait): Promise<Next> {
 }
 
 /**
- * DescribeAddresses of the wanted allocations: sets `stillAssociated` (associated with an interface but not with an
- * instance: a NAT gateway's ENI). A missing address is not the race.
+ * DescribeAddresses of the wanted allocations: sets `stillAssociated` (nat/ addressHolder 'interface': associated
+ * with a network interface and no instance, a NAT gateway's ENI). A missing address is not the race.
  */
 async function describeAddresses(w: Wait): Promise<Next | undefined> {
   w.ec2Calls++;
@@ -220,7 +224,7 @@ async function describeAddresses(w: Wait): Promise<Next | undefined> {
       message: `Elastic IP ${missing.join(', ')} no longer exists: the plan's association cannot succeed; plan again`,
     };
   }
-  w.stillAssociated = found.filter((a) => a.AssociationId && !a.InstanceId).map((a) => a.AllocationId as string);
+  w.stillAssociated = found.filter((a) => addressHolder(a) === 'interface').map((a) => a.AllocationId as string);
   return w.stillAssociated.length === 0 ? { state: 'grace' } : undefined;
 }
 
@@ -229,7 +233,7 @@ async function addressLingering(w: Wait): Promise<Next> {
   const done = await describeAddresses(w);
   if (done) return done;
   const state = `still associated: ${w.stillAssociated.join(', ')}`;
-  if (state !== w.lastLine) w.log(`NAT gateway(s) deleted; Elastic IP(s) ${state}`);
+  if (state !== w.lastLine) stateLine(w, `NAT gateway(s) deleted; Elastic IP(s) ${state}`);
   w.lastLine = state;
   return { state: 'address-lingering' };
 }
@@ -244,7 +248,7 @@ async function addressWatching(w: Wait): Promise<Next> {
       ? listed(gateways)
       : `NAT gateway(s) deleted; Elastic IP(s) still associated: ${w.stillAssociated.join(', ')}`;
     if (state !== w.lastLine)
-      w.log(gateways.length ? `waiting for NAT gateway(s) to finish deleting: ${state}` : state);
+      stateLine(w, gateways.length ? `waiting for NAT gateway(s) to finish deleting: ${state}` : state);
     w.lastLine = state;
   }
   return { state: 'address-watching' };

@@ -175,11 +175,11 @@ async function grace(w: Wait): Promise<ReleaseResult> {
   const graceMs = w.fast ? 0 : (w.options.graceMs ?? DEFAULT_GRACE_MS);
   const releasedAt = clock.now();
   const after = formatDuration(releasedAt - w.startedAt);
-  w.log(
-    w.fast
-      ? `Elastic IP(s) released after ${after}`
-      : `Elastic IP(s) released after ${after}; grace ${formatDuration(graceMs)} before re-applying`,
-  );
+  const line = w.fast
+    ? `Elastic IP(s) released after ${after}`
+    : `Elastic IP(s) released after ${after}; grace ${formatDuration(graceMs)} before re-applying`;
+  if (w.options.progress) w.options.progress.released(line);
+  else w.log(line);
   try {
     if (graceMs > 0) await clock.sleep(graceMs, signal);
   } catch {
@@ -196,8 +196,23 @@ async function grace(w: Wait): Promise<ReleaseResult> {
 /**
  * Waits until EC2 shows the Elastic IPs free (see the file comment for the states). Never rejects for a
  * not-race, timeout or cancellation (the outcome says it); throws on an EC2 error that is not transient.
+ * With `options.progress`, the state lines are progress stages, the release its end `released`, and any other
+ * ending (timeout, not-race, cancelled, an EC2 error) the end `timeout`, `not-race` or `stopped`.
  */
 export async function waitForRelease(target: ReleaseTarget, options: ReleaseOptions): Promise<ReleaseResult> {
+  let result: ReleaseResult | undefined;
+  try {
+    result = await runWait(target, options);
+    return result;
+  } finally {
+    const outcome = result?.outcome;
+    if (outcome !== 'released')
+      options.progress?.stopped(outcome === 'timeout' || outcome === 'not-race' ? outcome : 'stopped');
+  }
+}
+
+/** The wait's loop: one transition per poll, the pause between polls, the deadline. */
+async function runWait(target: ReleaseTarget, options: ReleaseOptions): Promise<ReleaseResult> {
   const w = newWait(target, options);
   if (w.wanted.size === 0 && target.gatewayIds.length === 0) {
     return end(

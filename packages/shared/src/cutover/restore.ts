@@ -5,8 +5,9 @@
  * (`terraform import <association address> <association id>`), and the convergence re-plan must then show nothing
  * left for that association. Anything that does not match the reviewed plan falls back to the re-apply path.
  *
- * Which allocation and which target come from the association's planned values (`allocation_id`,
- * `instance_id` / `network_interface_id`; for an `aws_eip`, its id and `instance` / `network_interface`). A
+ * Which allocation, which target and which private IP come from the association's planned claim, read through
+ * nat/ (claimOf: `allocation_id`, `instance_id` / `network_interface_id`, `private_ip_address`; for an `aws_eip`,
+ * its allocation id and `instance` / `network_interface`, `associate_with_private_ip`). A
  * target that is "known after apply" is the NAT instance or interface the reviewed plan creates in the same
  * module instance with the same index key, and its id is the one the first apply's stream reported when it was
  * created (`apply_complete` hook, `id_value`). A gateway that failed to create cannot be restored this way:
@@ -14,8 +15,18 @@
  */
 import { AssociateAddressCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { awsErrorCode } from '../aws/index';
-import { natRoles } from '../nat/index';
-import { SENSITIVE_TEXT, actionKind, asObj, marksAny, rawString, shownValue, type ResourceChange } from '../plan/index';
+import {
+  claimOf,
+  modelFromPlan,
+  natInstanceOf,
+  natRoles,
+  sensitiveClaimAttributes,
+  type ClaimFacts,
+  type ClaimTarget,
+  type NatNode,
+  type Role,
+} from '../nat/index';
+import { actionKind, type ResourceChange } from '../plan/index';
 import { describeError, isDeadlineExceeded, type Clock } from '../runtime/index';
 import { within } from './bounded';
 import type { RaceError } from './race';
@@ -64,6 +75,25 @@ function keyString(rc: ResourceChange): string | undefined {
   return raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
 }
 
+/** What the restore plan reads from the reviewed plan's NAT model (nat/): the roles and the after side. */
+interface RestoreModel {
+  roles: ReadonlyMap<ResourceChange, Role>;
+  /** The NAT instances and interfaces (aws_instance, aws_network_interface) the plan creates or replaces. */
+  created: NatNode[];
+}
+
+function restoreModel(changes: readonly ResourceChange[]): RestoreModel {
+  const roles = natRoles(changes);
+  const created = modelFromPlan(changes, roles, 'after').nats.filter(
+    (n) =>
+      (n.kind === 'instance' || n.kind === 'interface') &&
+      !!n.rc &&
+      !n.rc.deposed &&
+      ['create', 'replace'].includes(actionKind(n.rc.change.actions)),
+  );
+  return { roles, created };
+}
+
 /**
  * The NAT instance or interface the reviewed plan creates for `rc`, if exactly one: in the same module instance
  * with the same index, else with the same AZ key (an association `aws_eip_association.nat["us-east-1a"]` next to
@@ -72,17 +102,10 @@ function keyString(rc: ResourceChange): string | undefined {
 function createdTarget(
   rc: ResourceChange,
   kind: AssociationTarget['kind'],
-  changes: readonly ResourceChange[],
-  roles: Map<ResourceChange, string>,
+  model: RestoreModel,
 ): ResourceChange | string {
-  const type = kind === 'instance' ? 'aws_instance' : 'aws_network_interface';
-  const created = changes.filter(
-    (c) =>
-      c.type === type &&
-      !c.deposed &&
-      roles.get(c) === 'instance' &&
-      ['create', 'replace'].includes(actionKind(c.change.actions)),
-  );
+  const nodeKind = kind === 'instance' ? 'instance' : 'interface';
+  const created = model.created.filter((n) => n.kind === nodeKind).map((n) => n.rc as ResourceChange);
   const exact = created.filter((c) => sameInstanceKey(c, rc));
   const key = keyString(rc);
   const candidates = exact.length > 0 ? exact : key === undefined ? [] : created.filter((c) => keyString(c) === key);
@@ -98,88 +121,96 @@ function createdTarget(
   );
 }
 
-/** Is `id` the id of a NAT instance or interface in the reviewed plan (before or after)? */
-function isNatTargetId(id: string, changes: readonly ResourceChange[], roles: Map<ResourceChange, string>): boolean {
-  return changes.some(
-    (c) =>
-      roles.get(c) === 'instance' &&
-      [asObj(c.change.before), asObj(c.change.after)].some(
-        (v) => v && (v.id === id || v.primary_network_interface_id === id),
-      ),
+/** Is `id` the id of a NAT instance or interface in the reviewed plan (before or after: id, primary interface)? */
+function isNatTargetId(id: string, model: RestoreModel): boolean {
+  return [...model.roles].some(
+    ([c, role]) =>
+      role === 'instance' && (['before', 'after'] as const).some((side) => natInstanceOf(c, side)?.ids.includes(id)),
   );
 }
 
+/** The allocation fast restore associates: an aws_eip's own (before side, else after), an association's (after). */
+function plannedAllocation(rc: ResourceChange): string | undefined {
+  if (rc.type === 'aws_eip') return claimOf(rc, 'before')?.allocationId ?? claimOf(rc, 'after')?.allocationId;
+  return claimOf(rc, 'after')?.allocationId;
+}
+
+type Kind = AssociationTarget['kind'];
+const isAssociationTarget = (t: ClaimTarget): t is ClaimTarget & { kind: Kind } => t.kind !== 'nat-gateway';
+
 /**
- * What fast restore would associate for each race error, from the reviewed plan. Any error it cannot map
- * exactly (a gateway-creation race, an allocation or target not in the reviewed plan, an allocation the message
- * names differently) makes fast restore not applicable for the whole run.
+ * The target of `rc`'s planned association (its after side's claim, nat/ claimOf): a known instance (preferred) or
+ * interface that must be a NAT one in the reviewed plan, else — known after apply — the NAT instance or interface
+ * the plan creates next to it. When both attributes are unknown (one is computed from the other), the kind the
+ * plan creates next to it decides; exactly one must. A string says why there is none.
+ */
+function plannedTarget(
+  rc: ResourceChange,
+  claim: ClaimFacts | undefined,
+  model: RestoreModel,
+): AssociationTarget | string {
+  const targets = (claim?.targets ?? []).filter(isAssociationTarget);
+  const known = targets.find((t) => t.id);
+  if (known?.id) {
+    if (!isNatTargetId(known.id, model))
+      return `${rc.address} targets ${known.id}, which is not a NAT instance or interface in the reviewed plan`;
+    return { kind: known.kind, id: known.id };
+  }
+  const unknown = targets.filter((t) => t.unknown);
+  if (unknown.length === 0) return `${rc.address} has no instance or network interface in the reviewed plan`;
+  const found = unknown.map((t) => [t.kind, createdTarget(rc, t.kind, model)] as const);
+  const hits = found.filter((f): f is readonly [Kind, ResourceChange] => typeof f[1] !== 'string');
+  if (hits.length === 0) return found[0]?.[1] as string;
+  if (hits.length > 1)
+    return `${rc.address} could target a NAT instance or a NAT network interface the plan creates: cannot tell which`;
+  const [kind, created] = hits[0] as readonly [Kind, ResourceChange];
+  return { kind, address: created.address };
+}
+
+/** The association fast restore makes for one race error, or why it does not apply. */
+function plannedAssociation(
+  e: RaceError,
+  changes: readonly ResourceChange[],
+  model: RestoreModel,
+): PlannedAssociation | string {
+  if (e.resourceType === 'aws_nat_gateway') return GATEWAY_NOT_APPLICABLE;
+  const rc = changes.find((c) => c.address === e.address && !c.deposed);
+  if (!rc) return `${e.address} is not in the reviewed plan`;
+  // Values the plan marks sensitive are never logged, so cutover does not act on them itself.
+  const hidden = sensitiveClaimAttributes(rc);
+  if (hidden.length > 0) return `the reviewed plan marks ${e.address}'s ${hidden.join(', ')} sensitive`;
+  const allocationId = plannedAllocation(rc);
+  if (!allocationId) return `the reviewed plan does not know ${e.address}'s allocation id at review`;
+  if (e.allocationId && e.allocationId !== allocationId)
+    return `${e.address} failed on ${e.allocationId}, but the reviewed plan associates ${allocationId}`;
+  const claim = claimOf(rc, 'after');
+  const target = plannedTarget(rc, claim, model);
+  if (typeof target === 'string') return target;
+  return {
+    address: e.address,
+    resourceType: e.resourceType,
+    allocationId,
+    target,
+    ...(claim?.privateIp ? { privateIp: claim.privateIp } : {}),
+  };
+}
+
+/**
+ * What fast restore would associate for each race error, from the reviewed plan read through nat/ (the claim of
+ * each association or aws_eip: its allocation, targets and private IP; the hidden claim attributes; the NAT
+ * instances and interfaces of the plan). Any error it cannot map exactly (a gateway-creation race, an allocation
+ * or target not in the reviewed plan, an allocation the message names differently) makes fast restore not
+ * applicable for the whole run.
  */
 export function planRestore(errors: readonly RaceError[], changes: readonly ResourceChange[]): RestorePlan {
+  const model = restoreModel(changes);
   const associations: PlannedAssociation[] = [];
-  const roles = natRoles(changes) as Map<ResourceChange, string>;
-  const no = (why: string): RestorePlan => ({ associations: [], notApplicable: why });
   for (const e of errors) {
-    if (e.resourceType === 'aws_nat_gateway') return no(GATEWAY_NOT_APPLICABLE);
-    const rc = changes.find((c) => c.address === e.address && !c.deposed);
-    if (!rc) return no(`${e.address} is not in the reviewed plan`);
-    const unknown = asObj(rc.change.after_unknown) ?? {};
-    const isEip = e.resourceType === 'aws_eip';
-    // Values the plan marks sensitive are never logged, so cutover does not act on them itself.
-    const hidden = ['allocation_id', 'instance_id', 'network_interface_id', 'instance', 'network_interface'].filter(
-      (k) => shownValue(rc, 'after', [k]) === SENSITIVE_TEXT || shownValue(rc, 'before', [k]) === SENSITIVE_TEXT,
-    );
-    if (hidden.length > 0) return no(`the reviewed plan marks ${e.address}'s ${hidden.join(', ')} sensitive`);
-    const allocationId = isEip
-      ? (rawString(rc, 'before', ['allocation_id']) ??
-        rawString(rc, 'before', ['id']) ??
-        rawString(rc, 'after', ['allocation_id']))
-      : rawString(rc, 'after', ['allocation_id']);
-    if (!allocationId) return no(`the reviewed plan does not know ${e.address}'s allocation id at review`);
-    if (e.allocationId && e.allocationId !== allocationId)
-      return no(`${e.address} failed on ${e.allocationId}, but the reviewed plan associates ${allocationId}`);
-    const instKey = isEip ? 'instance' : 'instance_id';
-    const eniKey = isEip ? 'network_interface' : 'network_interface_id';
-    let target: AssociationTarget;
-    const knownInstance = rawString(rc, 'after', [instKey]);
-    const knownEni = rawString(rc, 'after', [eniKey]);
-    if (knownInstance || knownEni) {
-      target = knownInstance
-        ? { kind: 'instance', id: knownInstance }
-        : { kind: 'network-interface', id: knownEni as string };
-      if (!isNatTargetId(target.id as string, changes, roles))
-        return no(`${e.address} targets ${target.id}, which is not a NAT instance or interface in the reviewed plan`);
-    } else if (marksAny(unknown[instKey]) || marksAny(unknown[eniKey])) {
-      // Known after apply: the NAT instance or interface the plan creates next to it. When both attributes are
-      // unknown (one is computed from the other), the kind the plan creates next to it decides; exactly one must.
-      const kinds = (['instance', 'network-interface'] as const).filter((k) =>
-        marksAny(unknown[k === 'instance' ? instKey : eniKey]),
-      );
-      const found = kinds.map((k) => [k, createdTarget(rc, k, changes, roles)] as const);
-      const hits = found.filter(([, c]) => typeof c !== 'string') as Array<
-        readonly [AssociationTarget['kind'], ResourceChange]
-      >;
-      if (hits.length !== 1)
-        return no(
-          hits.length === 0
-            ? (found[0]?.[1] as string)
-            : `${e.address} could target a NAT instance or a NAT network interface the plan creates: cannot tell which`,
-        );
-      const [kind, created] = hits[0] as readonly [AssociationTarget['kind'], ResourceChange];
-      target = { kind, address: created.address };
-    } else {
-      return no(`${e.address} has no instance or network interface in the reviewed plan`);
-    }
-    const privateIp = rawString(rc, 'after', ['private_ip_address']);
-    if (associations.some((a) => a.address === e.address)) continue;
-    associations.push({
-      address: e.address,
-      resourceType: e.resourceType,
-      allocationId,
-      target,
-      ...(privateIp ? { privateIp } : {}),
-    });
+    const planned = plannedAssociation(e, changes, model);
+    if (typeof planned === 'string') return { associations: [], notApplicable: planned };
+    if (!associations.some((a) => a.address === e.address)) associations.push(planned);
   }
-  if (associations.length === 0) return no('no association to restore');
+  if (associations.length === 0) return { associations: [], notApplicable: 'no association to restore' };
   return { associations };
 }
 

@@ -12,7 +12,7 @@ import { InputError } from '../inputs/index';
 import { PlanFormatError, combineDigests, loadPlanFile, type ResourceChange } from '../plan/index';
 import { isNatCandidate, type ModeSwitch } from '../nat/index';
 import { ROLLBACK_LEVER_LINE } from '../report/index';
-import { ActionFailure, type Clock } from '../runtime/index';
+import { ActionFailure, logProgress, type Clock, type Progress } from '../runtime/index';
 import { changeRef, type ChangeRef } from './converge';
 import type { AssociateResult } from './restore';
 import type { ReleaseResult } from './release';
@@ -65,6 +65,11 @@ export interface CutoverDeps {
   tempDir: string;
   /** The runner cancelling the job. */
   signal?: AbortSignal;
+  /**
+   * Where the release waits report progress (runtime actionProgress: their lines to the log, their events to the
+   * parent's channel); default: their lines to `out` as info lines.
+   */
+  progress?: Progress;
 }
 
 export interface RestoreRecord {
@@ -131,12 +136,15 @@ export class CutoverRun {
   /** Set by preflight: does the plan touch NAT egress (the rollback lever is relevant once something applied)? */
   touchesNat = false;
   roles: EgressRoles = { breaking: new Set(), restoring: new Set() };
+  /** The progress emitter of the run's waits (deps.progress, else one writing their lines as info lines). */
+  readonly progress: Progress;
   private shows = 0;
 
   constructor(
     readonly options: CutoverOptions,
     readonly deps: CutoverDeps,
   ) {
+    this.progress = deps.progress ?? logProgress((line) => this.info(line));
     this.result = {
       result: 'failed',
       applies: 0,

@@ -4,8 +4,8 @@
  * instance going away, a private default route being repointed, an association being removed) to the last
  * change that restores it (the last EIP association, a new gateway, a route update).
  */
-import { natRoles } from '../nat/index';
-import { actionKind, asObj, type ResourceChange } from '../plan/index';
+import { claimOf, natRoles } from '../nat/index';
+import { actionKind, type ResourceChange } from '../plan/index';
 import type { HookEvent } from '../terraform/index';
 
 export interface EgressRoles {
@@ -15,6 +15,11 @@ export interface EgressRoles {
   restoring: Set<string>;
 }
 
+/**
+ * Which NAT changes of a plan break egress and which restore it, by NAT role (nat/ natRoles, as plan-guard
+ * recognises them): a gateway or an association removed / added, a NAT instance removed, a private default route
+ * changed (restoring unless deleted), an Elastic IP associated by its own attributes.
+ */
 export function egressRoles(changes: readonly ResourceChange[]): EgressRoles {
   const breaking = new Set<string>();
   const restoring = new Set<string>();
@@ -36,11 +41,10 @@ export function egressRoles(changes: readonly ResourceChange[]): EgressRoles {
       case 'instance':
         if (removes && rc.type === 'aws_instance') breaking.add(rc.address);
         break;
-      case 'eip': {
-        const after = asObj(rc.change.after);
-        if ((kind === 'update' || adds) && (after?.instance || after?.network_interface)) restoring.add(rc.address);
+      case 'eip':
+        // An Elastic IP associated on the after side (its own instance / network_interface, nat/ claimOf).
+        if ((kind === 'update' || adds) && claimOf(rc, 'after')?.targets.some((t) => t.id)) restoring.add(rc.address);
         break;
-      }
       default:
         break;
     }

@@ -6,8 +6,9 @@
  * Elastic IP, each bounded by `release-timeout` from the moment its diagnostic arrived, EC2 calls in flight
  * included; cancelling the run ends every task at once.
  */
-import { asObj, rawString, rawValue, type ResourceChange } from '../plan/index';
-import { describeError } from '../runtime/index';
+import { claimOf, gatewayAllocationIds, natGatewayOf } from '../nat/index';
+import type { ResourceChange } from '../plan/index';
+import { describeError, releaseProgress, type ReleaseProgress } from '../runtime/index';
 import type { RaceError } from './race';
 import { waitForRelease, type ReleaseResult, type ReleaseTarget } from './release';
 import {
@@ -20,39 +21,51 @@ import {
 import type { CutoverRun } from './run';
 import type { HookEvent } from '../terraform/index';
 
-/** The allocation ids and gateways to watch, from the race errors and the reviewed plan. */
+/**
+ * The Elastic IP allocations a race error's resource needs, read from the reviewed plan through nat/ (for an
+ * error whose message names no allocation): an aws_eip its own allocation (before side, else after); an
+ * association the allocation it takes (after side, else before); a NAT gateway every allocation it is given on
+ * the after side (allocation_id, secondary_allocation_ids, a regional gateway's per-AZ and regional addresses),
+ * else the before side's.
+ */
+function neededAllocations(rc: ResourceChange): string[] {
+  if (rc.type === 'aws_nat_gateway') {
+    const after = gatewayAllocationIds(rc, 'after');
+    return after.length > 0 ? after : gatewayAllocationIds(rc, 'before');
+  }
+  const sides = rc.type === 'aws_eip' ? (['before', 'after'] as const) : (['after', 'before'] as const);
+  const allocationId = claimOf(rc, sides[0])?.allocationId ?? claimOf(rc, sides[1])?.allocationId;
+  return allocationId ? [allocationId] : [];
+}
+
+/**
+ * The allocation ids and gateways to watch, from the race errors and the reviewed plan: each error's allocation
+ * (named by its message, else `neededAllocations`), and the NAT gateways the plan deletes (their before side's id)
+ * that hold one of them — or every deleted gateway when no allocation is known or the gateway's are not.
+ */
 export function releaseTarget(errors: readonly RaceError[], natChanges: readonly ResourceChange[]): ReleaseTarget {
   const allocations = new Set<string>();
   for (const e of errors) {
-    if (e.allocationId) {
-      allocations.add(e.allocationId);
-      continue;
-    }
-    const rc = natChanges.find((c) => c.address === e.address && !c.deposed);
-    if (!rc) continue;
-    const zones = rawValue(rc, 'after', ['availability_zone_address']);
-    const regional = (Array.isArray(zones) ? zones : []).flatMap((a) => {
-      const ids = asObj(a)?.allocation_ids;
-      return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
-    });
-    const ids =
-      e.resourceType === 'aws_eip'
-        ? [
-            rawString(rc, 'before', ['allocation_id']) ??
-              rawString(rc, 'before', ['id']) ??
-              rawString(rc, 'after', ['allocation_id']),
-          ]
-        : [rawString(rc, 'after', ['allocation_id']) ?? rawString(rc, 'before', ['allocation_id']), ...regional];
-    for (const id of ids) if (id) allocations.add(id);
+    const rc = e.allocationId ? undefined : natChanges.find((c) => c.address === e.address && !c.deposed);
+    for (const id of e.allocationId ? [e.allocationId] : rc ? neededAllocations(rc) : []) allocations.add(id);
   }
   const gatewayIds: string[] = [];
   for (const rc of natChanges) {
-    if (rc.type !== 'aws_nat_gateway' || !rc.change.actions.includes('delete')) continue;
-    const id = rawString(rc, 'before', ['id']);
-    const allocation = rawString(rc, 'before', ['allocation_id']);
-    if (id && (allocations.size === 0 || !allocation || allocations.has(allocation))) gatewayIds.push(id);
+    const id = rc.change.actions.includes('delete') ? natGatewayOf(rc, 'before')?.id : undefined;
+    if (!id) continue;
+    const held = gatewayAllocationIds(rc, 'before');
+    if (allocations.size === 0 || held.length === 0 || held.some((a) => allocations.has(a))) gatewayIds.push(id);
   }
   return { allocationIds: [...allocations], gatewayIds };
+}
+
+/** `progress` with each line prefixed (the race watch's lines name the association they are about). */
+function prefixed(progress: ReleaseProgress, prefix: string): ReleaseProgress {
+  return {
+    state: (line) => progress.state(`${prefix}${line}`),
+    released: (line) => progress.released(`${prefix}${line}`),
+    stopped: (outcome) => progress.stopped(outcome),
+  };
 }
 
 /** A task's release wait; `error` when EC2 could not be asked at all (an EC2 error, not a verdict on the race). */
@@ -76,6 +89,8 @@ export class RaceWatch {
   private readonly tasks = new Map<string, Promise<WatchTask>>();
   private readonly controller = new AbortController();
   private readonly onParentAbort = () => this.controller.abort();
+  /** When this watch's first release wait began: its waits (one per Elastic IP) report one stage timed from it. */
+  private waitsStartedAt?: number;
 
   /**
    * @param hooks the current apply's hook events (the new instances' ids come from them)
@@ -124,18 +139,21 @@ export class RaceWatch {
     return p.associations[0] ? { planned: p.associations[0] } : {};
   }
 
-  /** The release wait for one error (release.ts); an EC2 error ends it as not the race, flagged `error`. */
-  private async waitFor(
-    target: ReleaseTarget,
-    seenAt: number,
-    fast: boolean,
-    log: (m: string) => void,
-  ): Promise<TaskWait> {
+  /**
+   * The release wait for one error (release.ts), its state lines and end as progress events of the `release` wait
+   * (prefixed with the error's address, as logged; the stage timed from this watch's first wait, so concurrent
+   * waits read as one stage whose text changes); an EC2 error ends it as not the race, flagged `error`.
+   */
+  private async waitFor(error: RaceError, target: ReleaseTarget, seenAt: number, fast: boolean): Promise<TaskWait> {
     const { options, clock, deps } = this.run;
+    const log = (m: string) => this.run.info(`${error.address}: ${m}`);
+    this.waitsStartedAt ??= clock.now();
+    const progress = releaseProgress(this.run.progress, clock, this.waitsStartedAt);
     try {
       return await waitForRelease(target, {
         ec2: deps.ec2(),
         clock,
+        progress: prefixed(progress, `${error.address}: `),
         timeoutMs: options.releaseTimeoutMs,
         ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
         ...(options.releaseGraceMs !== undefined ? { graceMs: options.releaseGraceMs } : {}),
@@ -187,7 +205,7 @@ export class RaceWatch {
     const { planned, notApplicable } = this.restorePlan(error);
     const target = releaseTarget([error], this.natChanges);
     const log = (m: string) => this.run.info(`${error.address}: ${m}`);
-    const wait = await this.waitFor(target, seenAt, planned !== undefined, log);
+    const wait = await this.waitFor(error, target, seenAt, planned !== undefined);
     const t: WatchTask = {
       error,
       seenAt,

@@ -1,8 +1,11 @@
 /**
  * Named reads of the NAT attributes plan-guard's rules need from a plan's resource changes, so that nat/ stays
- * the only reader of NAT attributes in plan JSON. Two kinds, as plan/values.ts has them: `shown…` and `…Text`
- * return text for a person (through `shownValue`: a value terraform marks sensitive comes back "(sensitive)");
- * every other reader returns values for matching and decisions only, never to be put into text.
+ * the only reader of NAT attributes in plan JSON. Where plan.ts already reads an attribute (natGatewayOf,
+ * natInstanceOf, claimOf, natRouteOf), the reader here is a thin view of it; what remains raw here is what plan.ts
+ * has no reader for (an aws_eip's allocation_id and id both, the inline route blocks as a whole).
+ * Two kinds, as plan/values.ts has them: `shown…` and `…Text` return text for a person (through `shownValue`: a
+ * value terraform marks sensitive comes back "(sensitive)"); every other reader returns values for matching and
+ * decisions only, never to be put into text.
  *
  * Attribute names are the hashicorp/aws provider's: aws_instance (ami, availability_zone, source_dest_check),
  * aws_nat_gateway (connectivity_type), aws_eip (allocation_id, id, public_ip, instance, network_interface),
@@ -12,8 +15,8 @@
 import { canonicalJson } from '../plan/digest';
 import { replacePaths } from '../plan/change';
 import type { ResourceChange } from '../plan/types';
-import { asObj, rawString, rawValue, shownValue, unknownAt, type Side } from '../plan/values';
-import { NAT_TARGETS, inlineNatRouteIndex } from './plan';
+import { rawString, rawValue, shownValue, unknownAt, type Side } from '../plan/values';
+import { NAT_TARGETS, claimOf, natGatewayOf, natInstanceOf, natRouteOf } from './plan';
 import type { NatTopology } from './types';
 
 /** The availability_zone of an aws_instance change, for display: the after side's, else the before side's. */
@@ -23,7 +26,7 @@ export function shownAvailabilityZone(rc: ResourceChange): string | undefined {
 
 /** Is the aws_nat_gateway on `side` a private NAT gateway (connectivity_type = "private": no internet egress)? */
 export function isPrivateGateway(rc: ResourceChange, side: Side): boolean {
-  return rawValue(rc, side, ['connectivity_type']) === 'private';
+  return natGatewayOf(rc, side)?.connectivityType === 'private';
 }
 
 /** An aws_eip's public_ip on `side`, for display. */
@@ -36,9 +39,9 @@ export function eipAllocationIds(rc: ResourceChange, side: Side): string[] {
   return [rawString(rc, side, ['allocation_id']), rawString(rc, side, ['id'])].filter((a): a is string => !!a);
 }
 
-/** The instance / network interface an aws_eip is associated with on `side` (instance, network_interface). Matching. */
+/** The instance / network interface an aws_eip is associated with on `side` (its claim's known targets). Matching. */
 export function eipTargetIds(rc: ResourceChange, side: Side): string[] {
-  return ['instance', 'network_interface'].map((k) => rawString(rc, side, [k])).filter((t): t is string => !!t);
+  return (claimOf(rc, side)?.targets ?? []).flatMap((t) => (t.id ? [t.id] : []));
 }
 
 /** What shows an Elastic IP to be NAT egress, gathered from NAT topologies (matching only). */
@@ -73,9 +76,9 @@ export function eipHeldByNat(rc: ResourceChange, evidence: NatEgressEvidence): b
   );
 }
 
-/** The ami of an aws_instance change on `side` (undefined when absent). Matching only. */
-export function amiOf(rc: ResourceChange, side: Side): unknown {
-  return rawValue(rc, side, ['ami']);
+/** The ami of an aws_instance change on `side` (natInstanceOf; undefined when absent or empty). Matching only. */
+export function amiOf(rc: ResourceChange, side: Side): string | undefined {
+  return natInstanceOf(rc, side)?.ami;
 }
 
 /** The ami of an aws_instance change on `side`, for display. */
@@ -98,7 +101,7 @@ export function amiChanges(rc: ResourceChange): boolean {
 
 /** Does the instance or interface on `side` have source_dest_check = true (EC2 then drops forwarded traffic)? */
 export function sourceDestCheckOn(rc: ResourceChange, side: Side): boolean {
-  return rawValue(rc, side, ['source_dest_check']) === true;
+  return natInstanceOf(rc, side)?.sourceDestCheck === true;
 }
 
 /** The image_id of an aws_launch_template change on `side`, for display. */
@@ -111,11 +114,10 @@ export function shownImageId(rc: ResourceChange, side: Side): string | undefined
  * its value for display; for an aws_route_table, its inline 0.0.0.0/0 NAT route's. '' when there is none.
  */
 export function routeTargetText(rc: ResourceChange, side: Side): string {
-  const obj = asObj(rawValue(rc, side, []));
-  const path = rc.type === 'aws_route_table' ? ['route', inlineNatRouteIndex(obj)] : [];
-  if (rc.type === 'aws_route_table' && inlineNatRouteIndex(obj) < 0) return '';
+  const route = natRouteOf(rc, side);
+  if (!route) return '';
   for (const t of NAT_TARGETS) {
-    const v = shownValue(rc, side, [...path, t]);
+    const v = shownValue(rc, side, [...route.path, t]);
     if (v) return `${t}=${v}`;
   }
   return '';
@@ -126,9 +128,7 @@ export function routeTargetText(rc: ResourceChange, side: Side): string {
  * inline 0.0.0.0/0 route through a NAT.
  */
 export function hasNatRoute(rc: ResourceChange, side: Side): boolean {
-  if (rc.type === 'aws_route_table') return inlineNatRouteIndex(asObj(rawValue(rc, side, []))) >= 0;
-  const value = rawValue(rc, side, []);
-  return value !== null && value !== undefined;
+  return natRouteOf(rc, side) !== undefined;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Plan-format facts about one resource change that do not depend on what the resource is: which top-level
- * attributes change, and which ones force the replacement. Source: terraform's JSON output format, "Resource
- * Changes" and "Change Representation" (https://developer.hashicorp.com/terraform/internals/json-format).
+ * attributes change, which planned values are known at plan time, and which attributes force the replacement.
+ * Source: terraform's JSON output format, "Resource Changes" and "Change Representation"
+ * (https://developer.hashicorp.com/terraform/internals/json-format).
  */
 import { canonicalJson } from './digest';
 import type { ResourceChange } from './types';
@@ -20,6 +21,23 @@ export function changedAttributes(rc: ResourceChange): string[] {
   return [...names]
     .filter((n) => marksAny(unknown[n]) || canonicalJson(before[n] ?? null) !== canonicalJson(after[n] ?? null))
     .sort();
+}
+
+/**
+ * The top-level attributes of `change.after` whose planned value is fully known at plan time (nothing inside them
+ * is marked in `after_unknown`), as canonical JSON by attribute name; undefined when the change has no after
+ * object (a deletion). For comparing two plans of the same resource; the values may be sensitive: never printed.
+ */
+export function knownAfterValues(rc: ResourceChange): Record<string, string> | undefined {
+  const after = asObj(rc.change.after);
+  if (!after) return undefined;
+  const unknown = asObj(rc.change.after_unknown) ?? {};
+  const known: Record<string, string> = {};
+  for (const [k, v] of Object.entries(after)) {
+    if (marksAny(unknown[k])) continue;
+    known[k] = canonicalJson(v ?? null);
+  }
+  return known;
 }
 
 /**

@@ -1,7 +1,7 @@
 export * from './types';
 export { PlanFormatError, actionKind, loadPlanFile, loadPlanText, type LoadOptions } from './load';
 export { PlanDigest, canonicalJson, combineDigests, sha256 } from './digest';
-export { changedAttributes, replacePaths } from './change';
+export { changedAttributes, knownAfterValues, replacePaths } from './change';
 export {
   SENSITIVE_TEXT,
   asObj,

@@ -213,19 +213,21 @@ export interface ReleaseProgress {
   state(line: string): void;
   /** The Elastic IPs are free: outcome `released`, with the line that says so. */
   released(line: string): void;
-  /** The wait ended otherwise (`timeout`, `stopped`): no line. */
+  /** The wait ended otherwise (`timeout`, `not-race`, `stopped`): no line. */
   stopped(outcome: string): void;
 }
 
 /**
- * The adapter for the cutover's release wait (wired in when its state-machine rewrite lands; today its lines go to
- * its plain `log`). Events, all with wait `release`, the stage's time counted from `startedAt`, the start of the
- * release wait (one stage whose text changes, as the old status line had it):
+ * The adapter for the cutover's release wait (cutover/watch.ts builds one per race task and hands it to
+ * release.ts waitForRelease; the action wires the emitter with actionProgress). Events, all with wait `release`,
+ * the stage's time counted from `startedAt`, the start of the release wait (one stage whose text changes, as the
+ * old status line had it):
  * - stage, at each state line: "waiting for NAT gateway(s) to finish deleting: nat-… deleting",
  *   "NAT gateway(s) deleted; Elastic IP(s) still associated: …", "watching eipalloc-… every 1s until EC2 shows it
  *   free"; prefixed "<association address>: " when cutover watches during the apply (the line as logged);
  * - end `released`, with "Elastic IP(s) released after 41s" (and "; grace 10s before re-applying");
- * - end `timeout` or `stopped` (no line) when the wait gives up or the run is cancelled.
+ * - end `timeout`, `not-race` or `stopped` (no line) when the wait gives up, finds it is not the race, or is
+ *   cancelled or ended by an EC2 error.
  */
 export function releaseProgress(
   progress: Progress,

@@ -8,7 +8,8 @@ import { changeRef, describeUnexpected, unexpectedChanges } from '../../src/cuto
 import { egressGap, egressRoles } from '../../src/cutover/timeline';
 import { releaseTarget } from '../../src/cutover/watch';
 import type { HookEvent } from '@nat-egress/shared/terraform';
-import { cabal, scenarios } from '../support/plans';
+import { cabal, change, scenarios } from '../support/plans';
+import { alloc, regionalGateway, zonalGateway } from '../support/topology-plans';
 
 const refs = (changes: Parameters<typeof changeRef>[0][]) => changes.map(changeRef).filter((r) => r !== undefined);
 
@@ -111,6 +112,52 @@ describe('what the race needs to wait for', () => {
     );
     expect(t.allocationIds).toEqual(['eipalloc-00a1b2c3d4e5f6a7b8', 'eipalloc-0fromtext']);
     expect(t.gatewayIds).toEqual(['nat-000f1e2d3c4b5a6978']);
+  });
+});
+
+describe('what the race needs to wait for: every address a NAT gateway holds (nat/)', () => {
+  const failed = (address: string) => ({
+    address,
+    resourceType: 'aws_nat_gateway' as const,
+    form: 'nat-gateway-failed' as const,
+  });
+
+  it('a secondary allocation: the new gateway needs it, and the deleted gateway holding it as a secondary is watched', () => {
+    const oldGateway = zonalGateway(0, ['delete'], 'module.vpc.aws_nat_gateway.this[0]', {
+      secondary_allocation_ids: [alloc(5)],
+    });
+    const unrelated = zonalGateway(1, ['delete']);
+    const created = zonalGateway(2, ['create'], 'module.vpc.aws_nat_gateway.new[0]', {
+      allocation_id: alloc(9),
+      secondary_allocation_ids: [alloc(5)],
+    });
+    const t = releaseTarget([failed(created.address)], [oldGateway, unrelated, created]);
+    expect(t.allocationIds).toEqual([alloc(9), alloc(5)]);
+    expect(t.gatewayIds).toEqual(['nat-00aaaaaaaaaaaaaaa']);
+  });
+
+  it("a regional gateway's addresses: the replacement needs its regional addresses, only the holder is watched", () => {
+    const replaced = regionalGateway(['delete', 'create'], null, 'aws_nat_gateway.regional');
+    const addresses = [{ allocation_id: alloc(7), availability_zone: 'us-east-1a', public_ip: '198.51.100.17' }];
+    replaced.change.before = { ...(replaced.change.before as object), regional_nat_gateway_address: addresses };
+    replaced.change.after = { ...(replaced.change.after as object), regional_nat_gateway_address: addresses };
+    const otherRegional = change(
+      'aws_nat_gateway.other',
+      ['delete'],
+      {
+        id: 'nat-0regional00000002',
+        availability_mode: 'regional',
+        allocation_id: '',
+        regional_nat_gateway_address: [{ allocation_id: alloc(8), availability_zone: 'us-east-1b' }],
+      },
+      null,
+    );
+    const t = releaseTarget([failed(replaced.address)], [replaced, otherRegional, zonalGateway(1, ['delete'])]);
+    expect(t.allocationIds).toEqual([alloc(7)]);
+    expect(t.gatewayIds).toEqual(['nat-0regional00000001']);
+    // A manual regional gateway: its per-AZ addresses (availability_zone_address).
+    const manual = regionalGateway(['create'], [0, 2], 'aws_nat_gateway.manual');
+    expect(releaseTarget([failed(manual.address)], [manual]).allocationIds).toEqual([alloc(0), alloc(2)]);
   });
 });
 

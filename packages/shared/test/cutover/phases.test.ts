@@ -17,10 +17,10 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { InputError } from '@nat-egress/shared/inputs';
-import { classifyChanges } from '@nat-egress/shared/review';
 import { VirtualClock, systemClock } from '@nat-egress/shared/runtime';
 import type { CutoverOptions } from '@nat-egress/shared/cutover';
-import { expectedApplies, preflight } from '../../src/cutover/preflight';
+import { preflight } from '../../src/cutover/preflight';
+import { expectedApplies } from '../../src/cutover/reviewed-nat';
 import { RACE_FORMS, classifyFailure, matchRaceDiagnostic } from '../../src/cutover/race';
 import { waitForRelease } from '../../src/cutover/release';
 import { FAST_POLL_MS } from '../../src/cutover/release-machine';
@@ -90,8 +90,7 @@ describe('race forms: one list, each with where it was read', () => {
 
 describe('the applies a plan needs (preflight)', () => {
   it("2 when an Elastic IP held by a gateway being deleted is taken in the same apply (the topology model's handovers); 1 otherwise", () => {
-    const applies = (changes: Parameters<typeof classifyChanges>[0]) =>
-      expectedApplies(changes, classifyChanges(changes));
+    const applies = (changes: Parameters<typeof expectedApplies>[0]) => expectedApplies(changes);
     expect(applies(scenarios.gatewayToInstance(2))).toEqual({ applies: 2, contested: [alloc(0), alloc(1)] });
     expect(applies(scenarios.instanceToGateway(2)).applies).toBe(1);
     expect(applies(scenarios.unrelatedOnly())).toEqual({ applies: 1, contested: [] });
@@ -158,8 +157,7 @@ describe('the restore plan: which allocation goes to which target', () => {
           { kind: 'network-interface', address: 'module.fck_nat["us-east-1b"].aws_network_interface.main' },
         ],
       ]);
-      const analysis = classifyChanges(changes);
-      expect(expectedApplies(changes, analysis)).toEqual({
+      expect(expectedApplies(changes)).toEqual({
         applies: 2,
         contested: ['eipalloc-009f8e7d6c5b4a3921', 'eipalloc-019f8e7d6c5b4a3921'],
       });
