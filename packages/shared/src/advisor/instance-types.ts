@@ -6,7 +6,8 @@
  * Facts (source: Amazon EC2 instance types, "Network performance" tables,
  * https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html#gp_network and …/co.html#co_network):
  * bandwidth applies to each direction; instances with 16 vCPUs or fewer can exceed their baseline by spending
- * network I/O credits, "typically from 5 to 60 minutes" (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-network-bandwidth.html),
+ * network I/O credits, "typically from 5 to 60 minutes"
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-network-bandwidth.html),
  * after which they fall back to the baseline.
  */
 import { EC2Client, paginateDescribeInstanceTypes, type _InstanceType } from '@aws-sdk/client-ec2';

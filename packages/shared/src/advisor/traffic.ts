@@ -1,7 +1,8 @@
 /**
  * From raw CloudWatch series to what each NAT carried (pure).
  *
- * Counting (sources: NAT gateway metrics, https://docs.aws.amazon.com/vpc/latest/userguide/metrics-dimensions-nat-gateway.html;
+ * Counting (sources: NAT gateway metrics,
+ * https://docs.aws.amazon.com/vpc/latest/userguide/metrics-dimensions-nat-gateway.html;
  * EC2 instance metrics, https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/viewing_metrics_with_cloudwatch.html):
  * - gateway: processed = BytesOutToDestination + BytesInFromDestination (falling back to the Source pair); its
  *   per-direction load as an instance would see it is (OutToDestination + InFromDestination) per sample.
