@@ -19,7 +19,9 @@ import {
   type ExitInfo,
 } from '@nat-egress/shared/runtime';
 import {
+  createCloudWatchClient,
   createEc2Client,
+  type CloudWatchClient,
   cutoverInputs,
   renderSummary,
   runCutover,
@@ -50,9 +52,14 @@ let result: CutoverResult | undefined;
 let running = 0;
 
 function writeOutputs(
-  r: Pick<CutoverResult, 'result' | 'applies' | 'retriedBecause' | 'egressGapSeconds' | 'timeline' | 'restore'>,
+  r: Pick<CutoverResult, 'result' | 'applies' | 'retriedBecause' | 'egressGapSeconds' | 'timeline' | 'restore'> &
+    Partial<Pick<CutoverResult, 'strategy' | 'egressGaps'>>,
 ): void {
   outputs.set('result', r.result);
+  outputs.set('strategy', r.strategy ?? '');
+  outputs.set('egress-gaps', JSON.stringify(r.egressGaps ?? []), () =>
+    JSON.stringify((r.egressGaps ?? []).map(({ az, seconds }) => ({ az, seconds }))),
+  );
   outputs.set('applies', String(r.applies));
   outputs.set('restore-path', r.restore?.path ?? '');
   outputs.set('egress-gap-seconds', r.egressGapSeconds === undefined ? '' : String(r.egressGapSeconds));
@@ -108,10 +115,12 @@ async function main(ctx: { signal: AbortSignal }): Promise<void> {
     },
   };
   let ec2: EC2Client | undefined;
+  let cloudwatch: CloudWatchClient | undefined;
   try {
     result = await runCutover(inputs, {
       terraform,
       ec2: () => (ec2 ??= bindSignal(createEc2Client(inputs.region()), ctx.signal)),
+      cloudwatch: () => (cloudwatch ??= bindSignal(createCloudWatchClient(inputs.region()), ctx.signal)),
       clock: systemClock,
       out: output,
       tempDir: process.env.RUNNER_TEMP || tmpdir(),
@@ -121,11 +130,12 @@ async function main(ctx: { signal: AbortSignal }): Promise<void> {
     });
   } finally {
     ec2?.destroy();
+    cloudwatch?.destroy();
   }
   if (result.result === 'failed' || result.result === 'cancelled')
     throw new Error(result.failure ?? `cutover ${result.result}`);
-  const gap = result.egressGapSeconds === undefined ? '' : `; egress gap ${result.egressGapSeconds} s`;
-  core.info(`cutover: ${result.result} (${result.applies} apply(s))${gap}`);
+  const gap = result.egressGapSeconds === undefined ? '' : `; egress gap ${result.egressGapSeconds} s (worst AZ)`;
+  core.info(`cutover: ${result.result} (${result.strategy ?? ''}, ${result.applies} apply(s))${gap}`);
 }
 
 await runGuardedAction({

@@ -5,6 +5,8 @@
  *
  *   preflight  digest, anything to apply, max-applies against the applies the plan needs, region, credentials, AMI
  *              (preflight.ts)
+ *   strategy   bridge (one AZ at a time behind a bridge route: bridged.ts) or in-place (the phases below over the
+ *              whole plan), decided before anything is applied (strategy.ts)
  *   apply      terraform apply -json; a race-pattern diagnostic starts the race watch at once (phase-apply.ts,
  *              watch.ts)
  *   confirm    EC2: a NAT gateway being deleted holds or held the address     (per Elastic IP, in the watch:
@@ -21,13 +23,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../inputs/index';
-import { EGRESS_DOWN, RERUN_WHEN_READY } from './advice';
-import { applyPhase } from './phase-apply';
-import { convergePhase } from './phase-converge';
-import { restorePhase } from './phase-restore';
-import { waitPhase } from './phase-wait';
+import { applyLoop } from './apply-loop';
+import { bridgedSwitch } from './bridged';
 import { preflight } from './preflight';
 import { CutoverRun, type CutoverDeps, type CutoverOptions, type CutoverResult } from './run';
+import { decideStrategy } from './strategy';
 
 export async function runCutover(options: CutoverOptions, deps: CutoverDeps): Promise<CutoverResult> {
   const planPath = resolve(options.workingDirectory, options.planfile);
@@ -36,22 +36,9 @@ export async function runCutover(options: CutoverOptions, deps: CutoverDeps): Pr
   const run = new CutoverRun({ restore: 'associate', ...options }, deps);
   const reviewed = await preflight(run, planPath);
   if (!reviewed) return run.result;
-
-  let planToApply = planPath;
-  for (;;) {
-    if (run.cancelled)
-      return run.fail(
-        `cancelled before apply ${run.result.applies + 1}`,
-        run.result.applies === 0 ? [RERUN_WHEN_READY] : [EGRESS_DOWN, 'Re-run the job (plan, review, apply).'],
-      );
-    const applied = await applyPhase(run, reviewed, planToApply);
-    if ('done' in applied) return run.result;
-    const tasks = await waitPhase(run, applied.watch, applied.verdict);
-    if (!tasks) return run.result;
-    const imported = await restorePhase(run, tasks);
-    if (!imported) return run.result;
-    const next = await convergePhase(run, reviewed, imported, applied.n);
-    if (next === undefined) return run.result;
-    planToApply = next;
-  }
+  const decision = await decideStrategy(run, reviewed);
+  if (!decision) return run.result;
+  if (decision.strategy === 'bridge') return bridgedSwitch(run, reviewed, decision);
+  await applyLoop(run, reviewed, planPath);
+  return run.result;
 }

@@ -4,13 +4,20 @@
  */
 export { runCutover } from './cutover';
 export type { CutoverDeps, CutoverOptions, CutoverOutput, CutoverResult, RestoreMode } from './run';
+export type { AzGap, BridgeRecord, Strategy } from './switch-types';
+export { memoryJournal, type CutoverJournal, type JournalIntent, type JournalRecord } from './journal-types';
 export { cutoverInputs, type CutoverInputs } from './inputs';
 export { renderSummary } from './summary';
 export { ADAPTIVE_MAX_MS } from './release';
 export {
   AssociateAddressCommand,
+  CloudWatchClient,
   DescribeAddressesCommand,
+  DescribeInstancesCommand,
   DescribeNatGatewaysCommand,
+  DescribeRouteTablesCommand,
   EC2Client,
+  ReplaceRouteCommand,
+  createCloudWatchClient,
   createEc2Client,
 } from './clients';

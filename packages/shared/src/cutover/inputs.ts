@@ -27,6 +27,13 @@ export interface CutoverInputs extends CutoverOptions {
 const SHA = /^[0-9a-f]{64}$/;
 const RESERVED = /^-(out|json|input|auto-approve|destroy|refresh-only)(=|$)/;
 
+/** health-timeout: 10s..1h, default 5m. */
+function healthTimeout(raw: string): number {
+  const ms = durationInput('health-timeout', raw, 5 * 60_000, { maxMs: 3_600_000 });
+  if (ms < 10_000) throw new InputError(`health-timeout: ${raw.trim()} is shorter than the minimum 10s`);
+  return ms;
+}
+
 export function cutoverInputs(
   read: InputReader,
   env: NodeJS.ProcessEnv = process.env,
@@ -81,6 +88,8 @@ export function cutoverInputs(
     ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
     restore: enumInput('restore', read('restore'), ['associate', 'reapply'] as const, 'associate'),
     amiCheck: enumInput('nat-ami-check', read('nat-ami-check'), ['auto', 'off'] as const, 'auto'),
+    strategy: enumInput('strategy', read('strategy'), ['auto', 'bridge', 'in-place'] as const, 'auto'),
+    healthTimeoutMs: healthTimeout(read('health-timeout')),
     ami: {
       namePattern: stringInput('ami-name-pattern', read('ami-name-pattern'), 'cabal-nat-al2023-*'),
       requiredTags: tagsInput('required-tags', read('required-tags'), [{ key: 'Role', value: 'cabal-nat' }]),

@@ -260,6 +260,8 @@ describe('the job summary', () => {
       result: 'failed',
       applies: 1,
       retriedBecause: '',
+      egressGaps: [],
+      bridges: [],
       timeline: {
         steps: [
           {
