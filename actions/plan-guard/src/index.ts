@@ -58,8 +58,11 @@ function readInputs(read: InputReader) {
     token: read('github-token'),
     environment: stringInput('environment', read('environment')),
     patterns: parsePatterns('nat-address-patterns', read('nat-address-patterns')),
+    strategy: enumInput('strategy', read('strategy'), STRATEGIES, 'auto'),
   };
 }
+
+const STRATEGIES = ['auto', 'bridge', 'in-place'] as const;
 
 function reportPath(environment: string): string {
   const dir = process.env.RUNNER_TEMP || tmpdir();
@@ -137,6 +140,7 @@ async function runLocally(args: string[]): Promise<void> {
       failOn: enumInput('fail-on', opts['fail-on'] ?? '', SEVERITIES, 'critical'),
       environment: opts.environment ?? '',
       patterns: parsePatterns('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
+      strategy: enumInput('strategy', opts.strategy ?? '', STRATEGIES, 'auto'),
       tempDir: tmpdir(),
     });
     process.stdout.write(renderReport(result.report));

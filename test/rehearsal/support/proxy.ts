@@ -61,6 +61,30 @@ export interface EventRecord {
 
 export type LogRecord = CallRecord | EventRecord;
 
+/** What a model of an EC2 behaviour moto lacks can use (support/models/*.ts; the proxy composes them). */
+export interface ModelContext {
+  /** An EC2 call to moto itself (unsigned). */
+  motoEc2(region: string, action: string, params: Record<string, string>): Promise<string>;
+  ok(action: string, inner: string): Upstream;
+  error(service: string, status: number, code: string, message: string): Upstream;
+  /** The gateways the proxy is deleting now in `region` (they show `deleting`). */
+  deletingGateways(region: string): ReadonlySet<string>;
+  /** Tells the observers (the data-plane model) that EC2's state changed at `t` (ms since the epoch). */
+  changed(region: string, t: number): void;
+}
+
+/**
+ * A model composed by the proxy: `handle` answers an EC2 call before moto (first model that answers wins),
+ * `rewrite` edits moto's answer, `observe` sees every call once answered.
+ */
+export interface ProxyModel {
+  handle?(ctx: ModelContext, region: string, action: string, form: URLSearchParams): Promise<Upstream | undefined>;
+  rewrite?(ctx: ModelContext, region: string, action: string, form: URLSearchParams, r: Upstream): Promise<Upstream>;
+  observe?(call: CallRecord): void;
+  /** Called when a model or the proxy's deletion timers change EC2's state. */
+  changed?(region: string, t: number): void;
+}
+
 export interface Fault {
   /** The API action (EC2 Query `Action`, e.g. DescribeAddresses; REST calls as `METHOD /path`). */
   action: string;
@@ -111,7 +135,7 @@ function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function tag(xml: string, name: string): string | undefined {
+export function tag(xml: string, name: string): string | undefined {
   return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
 }
 
@@ -146,7 +170,7 @@ interface RegionState {
   ptr: Map<string, string>;
 }
 
-interface Upstream {
+export interface Upstream {
   status: number;
   headers: IncomingHttpHeaders;
   body: Buffer;
@@ -163,6 +187,17 @@ export class FaultProxy {
   private readonly natDeleteMsByRegion = new Map<string, number>();
   private readonly addressLagMs: number;
   private readonly authLingerMs: number;
+  private readonly models: ProxyModel[] = [];
+  /** What the models get from the proxy. */
+  readonly context: ModelContext = {
+    motoEc2: (region, action, params) => this.motoEc2(region, action, params),
+    ok: (action, inner) => this.ok(action, inner),
+    error: (service, status, code, message) => this.error(service, status, code, message),
+    deletingGateways: (region) => new Set(this.state(region).deleting.keys()),
+    changed: (region, t) => {
+      for (const m of this.models) m.changed?.(region, t);
+    },
+  };
 
   constructor(private readonly options: ProxyOptions) {
     this.natDeleteMs = options.natDeleteMs ?? 20_000;
@@ -217,6 +252,12 @@ export class FaultProxy {
     this.natDeleteMsByRegion.set(region, ms);
   }
 
+  /** Adds a model (support/models/*.ts, support/dataplane.ts). */
+  use(model: ProxyModel): this {
+    this.models.push(model);
+    return this;
+  }
+
   /** Adds a fault for the next `times` matching calls. */
   inject(fault: Fault): void {
     this.faults.push({ ...fault, left: fault.times ?? 1 });
@@ -246,6 +287,7 @@ export class FaultProxy {
   private record(r: LogRecord): void {
     this.log.push(r);
     if (this.options.logFile) appendFileSync(this.options.logFile, `${JSON.stringify(r)}\n`);
+    if (r.kind === 'event') this.context.changed(r.region, r.t);
   }
 
   private later(ms: number, fn: () => Promise<void>): void {
@@ -283,7 +325,11 @@ export class FaultProxy {
       by = 'fault';
       r = this.error(service, fault.status, fault.code, fault.message);
     } else {
-      const modelled = service === 'ec2' && form ? await this.ec2(region, action, form, headers) : undefined;
+      let modelled: Upstream | undefined;
+      for (const m of service === 'ec2' && form ? this.models : []) {
+        modelled ??= await m.handle?.(this.context, region, action, form as URLSearchParams);
+      }
+      modelled ??= service === 'ec2' && form ? await this.ec2(region, action, form, headers) : undefined;
       if (modelled) r = modelled;
       else {
         by = 'moto';
@@ -297,10 +343,12 @@ export class FaultProxy {
         if (service === 'ec2' && action === 'DescribeNatGateways' && form) r = this.rewriteGateways(region, form, r);
         if (service === 'ec2' && action === 'ModifyInstanceAttribute' && form && r.status === 200)
           await this.syncSourceDestCheck(region, form);
+        for (const m of service === 'ec2' && form ? this.models : [])
+          if (m.rewrite) r = await m.rewrite(this.context, region, action, form as URLSearchParams, r);
       }
     }
     const text = r.status >= 400 ? r.body.toString('utf8') : '';
-    this.record({
+    const call: CallRecord = {
       kind: 'call',
       start,
       end: Date.now(),
@@ -311,7 +359,9 @@ export class FaultProxy {
       status: r.status,
       ...(r.status >= 400 ? { error: tag(text, 'Code') ?? 'unknown' } : {}),
       by,
-    });
+    };
+    this.record(call);
+    for (const m of this.models) m.observe?.(call);
     return r;
   }
 
@@ -361,6 +411,13 @@ export class FaultProxy {
         `moto ${action}: HTTP ${r.status} ${tag(text, 'Code') ?? ''} ${tag(text, 'Message') ?? ''}`.trim(),
       );
     return text;
+  }
+
+  /** A change the test makes to EC2 behind terraform's back (stopping an instance…): moto, then the observers. */
+  async mutateEc2(region: string, action: string, params: Record<string, string>): Promise<string> {
+    const xml = await this.motoEc2(region, action, params);
+    this.context.changed(region, Date.now());
+    return xml;
   }
 
   private async ec2(

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction, type ActionRun } from '../../../packages/shared/test/support/action-runner';
+import { composeModels, type Ec2Models } from './ec2-models';
 import { findMotoServer, startMoto, type Moto } from './moto';
 import { FaultProxy, type CallRecord, type EventRecord, type LogRecord, type ProxyOptions } from './proxy';
 import { exec, findTerraform, initTemplate, workspace, writeVars, type Exec, type TerraformSetup } from './terraform';
@@ -26,6 +27,8 @@ export class Rehearsal {
     readonly proxy: FaultProxy,
     readonly tf: TerraformSetup,
     private readonly keep: boolean,
+    /** The EC2 models moto lacks, and the data-plane model (ec2-models.ts). */
+    readonly models: Ec2Models,
   ) {}
 
   /** Starts moto, the proxy and the template `terraform init`; or says why the rehearsal cannot run here. */
@@ -38,10 +41,11 @@ export class Rehearsal {
     const root = mkdtempSync(join(tmpdir(), 'nat-rehearsal-'));
     const moto = await startMoto(motoServer);
     const proxy = new FaultProxy({ upstream: moto.url, logFile: join(root, 'proxy-log.jsonl'), ...options });
+    const models = composeModels(proxy);
     try {
       await proxy.start();
       const tf = await initTemplate(terraform, root, baseEnv());
-      return new Rehearsal(root, moto, proxy, tf, options.keep ?? false);
+      return new Rehearsal(root, moto, proxy, tf, options.keep ?? false, models);
     } catch (err) {
       await proxy.stop();
       await moto.stop();
@@ -71,6 +75,7 @@ export class Rehearsal {
   }
 
   async stop(): Promise<void> {
+    this.models.dataplane.stopAll();
     await this.proxy.stop();
     await this.moto.stop();
     if (!this.keep) rmSync(this.root, { recursive: true, force: true });
@@ -154,7 +159,7 @@ export class Environment {
   }
 
   /** plan-guard on a saved plan (it runs `terraform show -json` itself); no GitHub comment. */
-  planGuard(planfile: string): Promise<ActionRun> {
+  planGuard(planfile: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
     return this.action('plan-guard', {
       planfile,
       terraform: this.rehearsal.tf.terraform,
@@ -162,13 +167,14 @@ export class Environment {
       comment: 'never',
       'fail-on': 'none',
       environment: this.name,
+      ...inputs,
     });
   }
 
   cutover(
     planfile: string,
     inputs: Record<string, string> = {},
-    options: { onStdout?: (s: string, kill: (sig: NodeJS.Signals) => void) => void } = {},
+    options: { onStdout?: (s: string, kill: (sig: NodeJS.Signals) => void) => void; timeoutMs?: number } = {},
   ): Promise<ActionRun> {
     return this.action(
       'cutover',

@@ -4,10 +4,10 @@
  * rules/index.ts) turn them into findings, each claiming the changes it explains (review/claim.ts). Every value
  * shown comes from plan/values.ts `shownValue` (sensitive-aware), mostly through nat/facts.ts.
  */
-import type { ClassifyOptions } from '../nat/index';
+import { plannedStrategy, strategyLine } from '../nat/index';
 import type { ResourceChange } from '../plan/types';
 import { claimPass } from './claim';
-import { reviewContext, type ReviewContext } from './context';
+import { reviewContext, type ReviewContext, type ReviewOptions } from './context';
 import { findingOf } from './finding';
 import { RULES } from './rules/index';
 import { natText } from './text';
@@ -46,6 +46,8 @@ function analysisOf(ctx: ReviewContext, findings: Finding[]): Analysis {
       ...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys)),
     ].sort(compareKeys),
     natChanges: items.length,
+    strategy: plannedStrategy(ctx.bridge, ctx.options.strategy ?? 'auto'),
+    strategyLine: strategyLine(ctx.bridge, ctx.options.strategy ?? 'auto'),
     natInstancesCreated: items
       .filter(
         (i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace'),
@@ -58,7 +60,7 @@ function analysisOf(ctx: ReviewContext, findings: Finding[]): Analysis {
  * The NAT egress analysis of one plan's resource changes (`terraform show -json` resource_changes; other changes
  * are ignored). `options.patterns` overrides the address globs per NAT role (nat/roles.ts).
  */
-export function classifyChanges(changes: readonly ResourceChange[], options: ClassifyOptions = {}): Analysis {
+export function classifyChanges(changes: readonly ResourceChange[], options: ReviewOptions = {}): Analysis {
   const ctx = reviewContext(changes, options);
   const findings = claimPass(RULES, ctx).map((d) => findingOf(d, ctx.azByKey));
   return analysisOf(ctx, findings.sort(byRisk));

@@ -4,13 +4,17 @@
  */
 import {
   azKeyOf,
+  bridgePlan,
   compareModels,
   linkKeys,
   modelFromPlan,
   natEgressEvidence,
   natRoles,
+  plannedStrategy,
   shownAvailabilityZone,
+  type BridgePlan,
   type ClassifyOptions,
+  type StrategyInput,
   type Handover,
   type ModelComparison,
   type NatEgressEvidence,
@@ -25,7 +29,7 @@ import { compareKeys, type Item } from './types';
 
 export interface ReviewContext {
   changes: readonly ResourceChange[];
-  options: ClassifyOptions;
+  options: ReviewOptions;
   /** Every NAT-related change, in plan order (reads and plain no-ops left out). */
   items: Item[];
   before: NatTopology;
@@ -41,6 +45,9 @@ export interface ReviewContext {
   handoverTakers: string[];
   /** Handovers where one resource takes another's address (not a gateway replaced onto its own). */
   crossHandovers: Handover[];
+  /** The bridged switch as the plan allows it (nat/bridge.ts), and whether cutover will bridge this plan. */
+  bridge: BridgePlan;
+  bridged: boolean;
 }
 
 const TAG_ATTRS = new Set(['tags', 'tags_all']);
@@ -75,7 +82,10 @@ function zonesByKey(items: readonly Item[]): Map<string, string> {
  * Builds the context of one plan: NAT roles (nat/roles.ts, with the operator's address patterns), both sides'
  * topologies with their AZ keys linked (nat/keys.ts), their comparison (nat/compare.ts) and the items.
  */
-export function reviewContext(changes: readonly ResourceChange[], options: ClassifyOptions = {}): ReviewContext {
+/** plan-guard's classification options: the NAT address patterns, and the strategy the apply will use. */
+export type ReviewOptions = ClassifyOptions & { strategy?: StrategyInput };
+
+export function reviewContext(changes: readonly ResourceChange[], options: ReviewOptions = {}): ReviewContext {
   const roles = natRoles(changes, options);
   const before = modelFromPlan(changes, roles, 'before');
   const after = modelFromPlan(changes, roles, 'after');
@@ -84,6 +94,7 @@ export function reviewContext(changes: readonly ResourceChange[], options: Class
   for (const node of [...before.nats, ...after.nats, ...before.routes, ...after.routes])
     node.key = linked.get(node.key) ?? node.key;
   const cmp = compareModels(before, after);
+  const bridge = bridgePlan(changes, options);
   const items = itemsOf(roles, keyOf);
   const itemByChange = new Map(items.map((i) => [i.rc, i]));
   return {
@@ -98,5 +109,7 @@ export function reviewContext(changes: readonly ResourceChange[], options: Class
     evidence: natEgressEvidence([before, after]),
     handoverTakers: [...new Set(cmp.handovers.map((h) => h.to))],
     crossHandovers: cmp.handovers.filter((h) => h.to !== h.from.rc?.address),
+    bridge,
+    bridged: plannedStrategy(bridge, options.strategy ?? 'auto') === 'bridge',
   };
 }

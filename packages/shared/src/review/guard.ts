@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, linesInput } from '../inputs/index';
 import { classifyChanges } from './classify';
-import { isNatCandidate, NAT_CANDIDATE_TYPES, ROLES, type Role } from '../nat/index';
+import { isNatCandidate, NAT_CANDIDATE_TYPES, ROLES, type Role, type StrategyInput } from '../nat/index';
 import { combineDigests } from '../plan/digest';
 import { PlanFormatError, loadPlanFile } from '../plan/load';
 import type { LoadResult } from '../plan/types';
@@ -22,6 +22,8 @@ export interface GuardInputs {
   failOn: Severity;
   environment: string;
   patterns?: Partial<Record<Role, string[]>>;
+  /** The strategy cutover will be run with (its `strategy` input): auto (default), bridge or in-place. */
+  strategy?: StrategyInput;
   /** Where `terraform show -json` output goes when `planfile` is used. */
   tempDir: string;
   /** Cancellation: stops `terraform show`. */
@@ -40,6 +42,8 @@ export interface GuardResult {
   failed: boolean;
   report: ReportInput;
   natInstancesCreated: string[];
+  /** What cutover will run for this plan (its first document that changes NAT): bridge, in-place or refused. */
+  strategy: 'bridge' | 'in-place' | 'refused';
 }
 
 /** `role=glob[,glob…]` lines, e.g. `eip=module.vpc.aws_eip.nat_eip*`. */
@@ -102,11 +106,15 @@ async function loadNatChanges(source: { path: string; label: string; shownName: 
 }
 
 /** One classification and report section per document ("plan", or "plan 2 of 3" when there are several). */
-function reviewDocuments(loaded: LoadResult, patterns: GuardInputs['patterns']): DocumentReport[] {
+function reviewDocuments(
+  loaded: LoadResult,
+  patterns: GuardInputs['patterns'],
+  strategy: StrategyInput,
+): DocumentReport[] {
   const multi = loaded.documents.length > 1;
   return loaded.documents.map((doc) => ({
     label: multi ? `plan ${doc.index + 1} of ${loaded.documents.length}` : 'plan',
-    analysis: classifyChanges(doc.changes, { patterns }),
+    analysis: classifyChanges(doc.changes, { ...(patterns ? { patterns } : {}), strategy }),
     totalChanges: doc.totalChanges,
     terraformVersion: doc.header.terraformVersion,
     formatVersion: doc.header.formatVersion ?? doc.header.planFormatVersion,
@@ -124,8 +132,9 @@ function reviewDocuments(loaded: LoadResult, patterns: GuardInputs['patterns']):
 export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
   const source = await planJsonPath(inputs);
   const loaded = await loadNatChanges(source);
-  const documents = reviewDocuments(loaded, inputs.patterns);
+  const documents = reviewDocuments(loaded, inputs.patterns, inputs.strategy ?? 'auto');
   const analyses = documents.map((d) => d.analysis);
+  const natDoc = analyses.find((a) => a.natChanges > 0);
   const risk = analyses.reduce<Severity>((max, a) => (severityRank(a.risk) > severityRank(max) ? a.risk : max), 'none');
   const planSha = combineDigests(loaded.documents.map((d) => d.digest));
   const report: ReportInput = {
@@ -136,6 +145,7 @@ export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
     source: source.shownName,
     documents,
     warnings: loaded.warnings,
+    ...(natDoc ? { strategyLine: natDoc.strategyLine } : {}),
   };
   return {
     risk,
@@ -148,5 +158,6 @@ export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
     failed: inputs.failOn !== 'none' && severityRank(risk) >= severityRank(inputs.failOn),
     report,
     natInstancesCreated: analyses.flatMap((a) => a.natInstancesCreated),
+    strategy: natDoc?.strategy ?? 'in-place',
   };
 }

@@ -10,12 +10,13 @@ usage: node dist/index.js --local <plan.json> [options]
   --environment NAME         environment name shown in the report
   --fail-on LEVEL            none|low|medium|high|critical (default critical): exit 1 at or above it
   --nat-address-patterns P   role=glob lines (as the action input)
+  --strategy S               auto|bridge|in-place (default auto): the strategy cutover will run with
   --help                     this text
 
 Options take their value as --name VALUE or --name=VALUE.
 `;
 
-const LOCAL_OPTIONS = ['environment', 'fail-on', 'nat-address-patterns'] as const;
+const LOCAL_OPTIONS = ['environment', 'fail-on', 'nat-address-patterns', 'strategy'] as const;
 
 export interface LocalArgs {
   help: boolean;

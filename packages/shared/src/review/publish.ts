@@ -31,6 +31,7 @@ export function setGuardOutputs(
   out.set('risk', result.risk);
   out.set('mode-switch', result.modeSwitch);
   out.set('expected-applies', String(result.expectedApplies));
+  out.set('strategy', result.strategy);
   out.set('plan-sha', result.planSha);
   out.set('report-file', reportFile);
   out.set('result', result.failed ? 'failed' : 'success');

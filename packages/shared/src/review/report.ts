@@ -25,6 +25,8 @@ export interface ReportInput {
   warnings: string[];
   /** Where a shortened report goes, for its note ("a comment", "the job summary"). */
   shortenedFor?: string;
+  /** What cutover will run and the outage to expect (nat/bridge-text.ts strategyLine), said first. */
+  strategyLine?: string;
 }
 
 const MARKER_PREFIX = '<!-- nat-egress/plan-guard';
@@ -110,14 +112,20 @@ function headLines(input: ReportInput, facts: ReportFacts): string[] {
 /** Mode switch · expected applies · keys losing egress (· expected failures), and the fail-on note. */
 function factLines(input: ReportInput, facts: ReportFacts): string[] {
   const { modeSwitch, applies, affected } = facts;
+  const bridged = input.documents.some((d) => d.analysis.strategy === 'bridge');
   const parts = [
     `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
     `**Expected applies:** ${applies}`,
-    `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
+    bridged
+      ? `**AZs / keys switched behind a bridge:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`
+      : `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
   ];
   const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
   if (failures.length > 0) parts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
-  const lines = [parts.join(' · ')];
+  const lines = [
+    ...(input.strategyLine ? [`**Strategy (cutover):** ${escapeText(input.strategyLine)}`, ''] : []),
+    parts.join(' · '),
+  ];
   if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none')
     lines.push('', `> This plan is at or above the \`fail-on\` threshold (${input.failOn}): the check fails.`);
   return lines;

@@ -50,6 +50,9 @@ export interface Analysis {
   natChanges: number;
   /** Addresses of NAT instances the plan creates (cutover's AMI check needs them). */
   natInstancesCreated: string[];
+  /** What cutover runs for this plan with the strategy input (nat/bridge-text.ts plannedStrategy), and its line. */
+  strategy: 'bridge' | 'in-place' | 'refused';
+  strategyLine: string;
 }
 
 /** One NAT-related resource change under review. */

@@ -39,10 +39,10 @@ describe('rules/environment: whole-environment events from the NAT comparison', 
     expect(f[0]?.action).toContain('A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first');
   });
 
-  it('instance → gateway has no race: one apply, maintenance window', () => {
+  it('instance → gateway (one AZ, in place): one apply unless the association race comes, maintenance window', () => {
     const f = findingsOf([environment], scenarios.instanceToGateway(1));
     expect(f[0]?.title).toBe('NAT mode switch: instance → gateway');
-    expect(f[0]?.why).toContain('This direction has no EIP race: one apply.');
+    expect(f[0]?.why).toContain('One apply, unless a gateway meets its Elastic IP still on the association');
     expect(f[0]?.action).toBe('Apply in a maintenance window and run verify-egress right after.');
   });
 

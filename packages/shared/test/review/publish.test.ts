@@ -54,6 +54,7 @@ describe('review/publish.ts: what plan-guard publishes', () => {
       'risk',
       'mode-switch',
       'expected-applies',
+      'strategy',
       'plan-sha',
       'report-file',
       'result',

@@ -7,7 +7,7 @@
 import { modeOf, type NatMode } from '../../nat/index';
 import type { PlanRule, Unclaimed } from '../claim';
 import type { ReviewContext } from '../context';
-import { MAINTENANCE, MODE_TEXT, ROLLBACK, raceText } from '../text';
+import { MAINTENANCE, MODE_TEXT, ROLLBACK, raceText, windowText } from '../text';
 import type { Draft } from '../types';
 
 export type EnvironmentEvent = 'mode-switch' | 'eip-handover' | 'quiesce' | 'nat-restored';
@@ -28,20 +28,27 @@ function modeSwitchText(ctx: ReviewContext, from: NatMode, to: NatMode): { why: 
   const toText = to === 'instance' ? 'NAT instances' : to === 'gateway' ? 'NAT gateways' : 'a regional NAT gateway';
   if (ctx.handoverTakers.length === 0)
     return {
-      why:
-        `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few ` +
-        'minutes per AZ while the addresses and routes move. This direction has no EIP race: one apply.',
-      action: MAINTENANCE,
+      why: ctx.bridged
+        ? `The old NATs are deleted and ${toText} are created, one AZ at a time behind a bridge: no AZ loses ` +
+          'egress. Terraform may create a gateway while the association it replaces is still being deleted ' +
+          '(Resource.AlreadyAssociated); cutover confirms it with EC2, waits and applies again.'
+        : `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few ` +
+          'minutes per AZ while the addresses and routes move. One apply, unless a gateway meets its Elastic IP ' +
+          'still on the association being deleted (Resource.AlreadyAssociated): cutover then applies again.',
+      action: windowText(ctx),
     };
   const ami = ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).';
   return {
     why:
       `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the ` +
-      `same Elastic IPs in the same apply. ${raceText(ctx.handoverTakers, ctx.changes)} Egress in the affected ` +
-      'AZs is down from the route repoint until each new NAT has its address.',
-    action:
-      'Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once ' +
-      `and converges to this plan), in a maintenance window.${to === 'instance' ? ami : ''} ${ROLLBACK}`,
+      `same Elastic IPs in the same apply. ${raceText(ctx.handoverTakers, ctx.changes)} ` +
+      (ctx.bridged
+        ? 'Cutover does it one AZ at a time behind a bridge, so no AZ loses egress meanwhile.'
+        : 'Egress in the affected AZs is down from the route repoint until each new NAT has its address.'),
+    action: ctx.bridged
+      ? `${windowText(ctx)}${to === 'instance' ? ami : ''} ${ROLLBACK}`
+      : 'Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once ' +
+        `and converges to this plan), in a maintenance window.${to === 'instance' ? ami : ''} ${ROLLBACK}`,
   };
 }
 
@@ -75,9 +82,10 @@ function handoverDraft(ctx: ReviewContext, free: Unclaimed): Draft {
     why:
       `${cross.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ` +
       raceText(takers, ctx.changes),
-    action:
-      'Apply through the cutover action (it waits for the release, associates the address at once and ' +
-      `converges to this plan), in a maintenance window. ${MAINTENANCE}`,
+    action: ctx.bridged
+      ? windowText(ctx)
+      : 'Apply through the cutover action (it waits for the release, associates the address at once and ' +
+        `converges to this plan), in a maintenance window. ${MAINTENANCE}`,
   };
 }
 

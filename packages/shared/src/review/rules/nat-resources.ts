@@ -7,7 +7,7 @@ import { amiChanges, shownAmi, sourceDestCheckOn } from '../../nat/index';
 import { replacePaths } from '../../plan/change';
 import type { ItemRule, Unclaimed } from '../claim';
 import { tagsOnly, type ReviewContext } from '../context';
-import { MAINTENANCE, ROLLBACK, natLabel, raceText, tagsOnlyDraft } from '../text';
+import { MAINTENANCE, ROLLBACK, natLabel, raceText, tagsOnlyDraft, windowText } from '../text';
 import type { Draft, Item } from '../types';
 
 /** Attributes whose in-place update stops (or stops routing on) an EC2 instance. */
@@ -48,7 +48,7 @@ export const deposedDeleted: ItemRule = {
   },
 };
 
-function instanceReplaced(it: Item, related: Item[]): Draft {
+function instanceReplaced(it: Item, related: Item[], ctx: ReviewContext): Draft {
   const eni = it.rc.type === 'aws_network_interface';
   const paths = replacePaths(it.rc);
   const [amiBefore, amiAfter] = [shownAmi(it.rc, 'before'), shownAmi(it.rc, 'after')];
@@ -63,11 +63,14 @@ function instanceReplaced(it: Item, related: Item[]): Draft {
       title:
         'New NAT AMI adopted: NAT instance replaced' + (amiBefore && amiAfter ? ` (${amiBefore} → ${amiAfter})` : ''),
       group: [it, ...related],
-      why:
-        `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance ` +
-        `runs and has its EIP${gap}.`,
+      why: ctx.bridged
+        ? `${it.rc.address} is replaced to launch from a new AMI; cutover keeps the AZ on a serving NAT of another ` +
+          'AZ until the new instance runs, has its EIP and passes the NAT checks.'
+        : `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance ` +
+          `runs and has its EIP${gap}.`,
       action:
-        `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${MAINTENANCE} ` + ROLLBACK,
+        `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${windowText(ctx)} ` +
+        ROLLBACK,
     };
   return {
     severity: 'high',
@@ -75,9 +78,11 @@ function instanceReplaced(it: Item, related: Item[]): Draft {
     title: `${natLabel(it)} replaced${paths.length > 0 ? ` (forced by ${paths.join(', ')})` : ''}`,
     group: [it, ...related],
     why:
-      `${it.rc.address} is destroyed and re-created; egress in this AZ is down until the replacement forwards ` +
-      `traffic and has its EIP${gap}.`,
-    action: `${MAINTENANCE} ${ROLLBACK}`,
+      `${it.rc.address} is destroyed and re-created; ` +
+      (ctx.bridged
+        ? 'cutover keeps the AZ on a serving NAT of another AZ until the replacement forwards and has its EIP.'
+        : `egress in this AZ is down until the replacement forwards traffic and has its EIP${gap}.`),
+    action: `${windowText(ctx)} ${ROLLBACK}`,
   };
 }
 
@@ -86,9 +91,9 @@ export const instanceDeletedOrReplaced: ItemRule = {
   over: 'item',
   name: 'instance-deleted-or-replaced',
   selects: (i) => i.role === 'instance' && (i.kind === 'replace' || i.kind === 'delete'),
-  review: (it, _ctx, free: Unclaimed) => {
+  review: (it, ctx, free: Unclaimed) => {
     const related = free.sameKey(it, (o) => o.role === 'association' || (o.role === 'route' && o.kind !== 'create'));
-    if (it.kind !== 'delete') return instanceReplaced(it, related);
+    if (it.kind !== 'delete') return instanceReplaced(it, related, ctx);
     return {
       severity: 'high',
       kind: it.rc.type === 'aws_network_interface' ? 'nat-interface-deleted' : 'nat-instance-deleted',
@@ -158,11 +163,15 @@ function gatewayGone(it: Item, ctx: ReviewContext, free: Unclaimed): Draft {
       (replaced && paths.length ? ` (forced by ${paths.join(', ')})` : ''),
     group: [it, ...free.sameKey(it, (o) => o.role === 'route' && o.kind !== 'create')],
     why:
-      `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed ` +
-      `through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.` +
+      `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: ` +
+      (ctx.bridged
+        ? 'cutover keeps the AZ on a serving NAT of another AZ meanwhile.'
+        : `the private subnets routed through it lose egress${
+            replaced ? ' until the new gateway is available and the routes point at it' : ''
+          }.`) +
       (fails ? ` ${raceText([it.rc.address], ctx.changes)}` : ''),
     action:
-      `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${MAINTENANCE}` +
+      `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${windowText(ctx)}` +
       (replaced ? '' : ' If this is a mode switch, the new NATs must be in the same plan.'),
   };
 }
