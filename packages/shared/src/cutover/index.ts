@@ -5,9 +5,9 @@
 export { runCutover } from './cutover';
 export type { CutoverDeps, CutoverOptions, CutoverOutput, CutoverResult, RestoreMode } from './run';
 export type { AzGap, BridgeRecord, Strategy } from './switch-types';
-export { memoryJournal, type CutoverJournal, type JournalIntent, type JournalRecord } from './journal-types';
 export { cutoverInputs, type CutoverInputs } from './inputs';
 export { renderSummary } from './summary';
+export type { CutoverJournal, JournalEntry, JournalIntent, JournalKind, RunIdentity } from './journal-types';
 export { ADAPTIVE_MAX_MS } from './release';
 export {
   AssociateAddressCommand,

@@ -17,11 +17,12 @@ import { ActionFailure, logProgress, type Clock, type Progress } from '../runtim
 import { changeRef, type ChangeRef } from './converge';
 import type { AssociateResult } from './restore';
 import type { ReleaseResult } from './release';
-import type { CutoverJournal, JournalRecord } from './journal-types';
+import type { CutoverJournal, JournalEntry } from './journal-types';
 import type { AzGap, BridgeRecord, Strategy } from './switch-types';
 import { UiStream, type Diagnostic, type HookEvent, type RenderedLine, type TerraformDriver } from '../terraform/index';
 import { egressGap, step, type EgressRoles, type Timeline, type TimelineStep } from './timeline';
 import { azGaps, worstGap } from './gaps';
+import { Journal, runIdentity } from './journal';
 
 export type CutoverOutcome = 'applied' | 'converged' | 'unchanged' | 'failed' | 'cancelled';
 export type RestoreMode = 'associate' | 'reapply';
@@ -83,7 +84,10 @@ export interface CutoverDeps {
    * parent's channel); default: their lines to `out` as info lines.
    */
   progress?: Progress;
-  /** Where changes made outside terraform (the bridge routes) are recorded first; absent = in memory. */
+  /**
+   * Where the changes the cutover makes outside terraform (the bridge routes, associations, imports) are recorded
+   * write-ahead (journal.ts, kept beside the state by the action entry); absent: an in-memory journal (tests).
+   */
   journal?: CutoverJournal;
   /** CloudWatch for the bridge's capacity check (the serving NAT instances' measured peak); absent = not checked. */
   cloudwatch?: () => CloudWatchClient;
@@ -136,7 +140,7 @@ export interface CutoverResult {
   /** Bridged switch: each AZ's route, where it points at the end, and what happened to it. */
   bridges: BridgeRecord[];
   /** The journal records this run made (in memory), for the summary. */
-  journal?: JournalRecord[];
+  journal?: readonly JournalEntry[];
 }
 
 export interface ReadPlan {
@@ -168,6 +172,8 @@ export class CutoverRun {
   azRoles: Map<string, EgressRoles> = new Map();
   /** The progress emitter of the run's waits (deps.progress, else one writing their lines as info lines). */
   readonly progress: Progress;
+  /** Where intents are recorded before the change is made (deps.journal, else in memory). */
+  readonly journal: CutoverJournal;
   /** A bridged switch runs its steps through the apply phases: applies before the current step, its label. */
   stepBase = 0;
   stepLabel = '';
@@ -184,6 +190,7 @@ export class CutoverRun {
     readonly deps: CutoverDeps,
   ) {
     this.progress = deps.progress ?? logProgress((line) => this.info(line));
+    this.journal = deps.journal ?? Journal.memory(runIdentity({}, '', deps.clock.now()), deps.clock);
     this.result = {
       result: 'failed',
       applies: 0,

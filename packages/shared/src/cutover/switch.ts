@@ -24,7 +24,8 @@ import {
 } from '../nat/index';
 import { readServing } from '../nat/read';
 import { within } from './bounded';
-import { memoryJournal, type CutoverJournal, type JournalRecord } from './journal-types';
+import type { CutoverJournal, JournalEntry } from './journal-types';
+import { Journal } from './journal';
 import type { CutoverRun } from './run';
 import type { AzGap, BridgeRecord } from './switch-types';
 
@@ -72,8 +73,10 @@ export class Switch {
   /** NAT ids the step running now removes: no route is moved to them. */
   readonly avoid = new Set<string>();
   readonly journal: CutoverJournal;
-  /** The in-memory journal's records (when no store was given). */
-  readonly records?: JournalRecord[];
+  /** This run's journal entries (when the journal is the engine's own, journal.ts), for the result. */
+  get records(): readonly JournalEntry[] | undefined {
+    return this.journal instanceof Journal ? this.journal.entries : undefined;
+  }
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -83,9 +86,7 @@ export class Switch {
     view: ServingView,
   ) {
     this.view = view;
-    const memory = run.deps.journal ? undefined : memoryJournal(() => run.clock.now());
-    this.journal = run.deps.journal ?? (memory as CutoverJournal);
-    if (memory) this.records = memory.records;
+    this.journal = run.journal;
     for (const a of plan.allAzs) for (const id of a.beforeInstanceIds) this.instanceIds.add(id);
     this.azs = plan.allAzs.map((az) => ({
       az,
