@@ -9,10 +9,13 @@
  * tables, NAT gateways, interfaces, instances, security groups of the VPC) in parallel, through the proxy as an
  * observer (never faulted or logged), so it sees what EC2 clients see (gateways `deleting`, failed gateways).
  *
- * When a change happened: a read started while a mutating call was in flight, or one that a call or event
- * overlapped, may mix before and after; it is read again (`torn`). A change is dated at the end of the last call
- * (or the event) before the read that saw it: the response is when a client knows. `lagMs` is how long after that
- * date the read started (resolution: a change is seen within lagMs + one read).
+ * No state is missed, however short: the proxy holds the answer to a mutating call (ProxyListener.hold) until a
+ * read that started after moto applied it is in, so a client's next call (terraform's next step, the cutover's
+ * route change) comes after the data plane saw the state the previous one made. Calls made in parallel are still
+ * processed by moto as they arrive (the races stay races); only their answers wait, a read or two (`holdMs`).
+ * A read started while a mutating call was in flight, or overlapped by a call or event, may mix before and after:
+ * it is read again (`torn`). A change is dated at the end of the call (or the event) that made it, the moment moto
+ * had applied it; `lagMs` is the longest a read started after that date.
  */
 import {
   DescribeInstancesCommand,
@@ -54,6 +57,9 @@ export interface EgressWatchReport {
   /** Read duration (median, max) and the latest a change was read after it happened, ms. */
   readMs: { median: number; max: number };
   lagMs: number;
+  /** How long the proxy held mutating calls' answers (median, max, count), ms; holds that gave up after 5 s. */
+  holdMs: { median: number; max: number; count: number };
+  unsettled: number;
 }
 
 const MUTATING = (action: string) => !/^(Describe|Get|List)/.test(action);
@@ -78,6 +84,10 @@ export class EgressWatch {
   private lag = 0;
   private failure?: Error;
   private readonly from = Date.now();
+  /** Held calls: each answer waits until a clean read started at or after `after`. */
+  private waiters: Array<{ after: number; release: () => void }> = [];
+  private readonly holds: number[] = [];
+  private unsettled = 0;
 
   private constructor(
     private readonly proxy: FaultProxy,
@@ -109,6 +119,8 @@ export class EgressWatch {
         w.generation++;
       },
       recorded: (r) => w.onRecord(r),
+      hold: (c) =>
+        c.region === options.region && c.service === 'ec2' && MUTATING(c.action) ? w.hold(c.end) : undefined,
     });
     w.mark('call');
     await w.settle();
@@ -129,6 +141,30 @@ export class EgressWatch {
     } else this.lastChange = Math.max(this.lastChange, r.t);
     this.generation++;
     this.mark('call');
+  }
+
+  /** Resolves once a clean read started at or after `after` (at most 5 s: then `unsettled`). */
+  private hold(after: number): Promise<void> {
+    if (this.stopped || this.failure) return Promise.resolve();
+    const since = Date.now();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.unsettled++;
+        done();
+      }, 5_000);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w.release !== done);
+        this.holds.push(Date.now() - since);
+        resolve();
+      };
+      this.waiters.push({ after, release: done });
+      this.mark('call');
+    });
+  }
+
+  private release(readStart: number): void {
+    for (const w of this.waiters.filter((x) => x.after <= readStart)) w.release();
   }
 
   private mark(reason: 'call' | 'tick'): void {
@@ -171,6 +207,7 @@ export class EgressWatch {
         snapshot = await this.read();
       } catch (err) {
         this.failure = err instanceof Error ? err : new Error(String(err));
+        for (const w of [...this.waiters]) w.release();
         return;
       }
       this.reads++;
@@ -184,6 +221,7 @@ export class EgressWatch {
       }
       tornInARow = 0;
       this.record(egressOf(snapshot, this.options.routeTableIds), reason, t0);
+      this.release(t0);
     }
   }
 
@@ -220,6 +258,7 @@ export class EgressWatch {
     const to = Date.now();
     const azs = egressReport(this.samples, this.options.allowedIps, to);
     const sorted = [...this.readDurations].sort((a, b) => a - b);
+    const holds = [...this.holds].sort((a, b) => a - b);
     return {
       region: this.options.region,
       from: this.from,
@@ -234,6 +273,12 @@ export class EgressWatch {
       missed: this.missed,
       readMs: { median: sorted[Math.floor(sorted.length / 2)] ?? 0, max: sorted[sorted.length - 1] ?? 0 },
       lagMs: this.lag,
+      holdMs: {
+        median: holds[Math.floor(holds.length / 2)] ?? 0,
+        max: holds[holds.length - 1] ?? 0,
+        count: holds.length,
+      },
+      unsettled: this.unsettled,
     };
   }
 }

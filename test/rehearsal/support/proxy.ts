@@ -56,6 +56,8 @@ export interface ProxyOptions {
 export interface ProxyListener {
   started?(call: { region: string; service: string; action: string; start: number }): void;
   recorded?(record: LogRecord): void;
+  /** The answer to the client waits for this (the data plane reads what the call changed first). */
+  hold?(call: CallRecord): Promise<void> | undefined;
 }
 
 /** The header an observer's requests carry (not faulted, logged or told to listeners). */
@@ -369,7 +371,7 @@ export class FaultProxy {
     }
     if (observer) return r;
     const text = r.status >= 400 ? r.body.toString('utf8') : '';
-    this.record({
+    const record: CallRecord = {
       kind: 'call',
       start,
       end: Date.now(),
@@ -380,7 +382,9 @@ export class FaultProxy {
       status: r.status,
       ...(r.status >= 400 ? { error: tag(text, 'Code') ?? 'unknown' } : {}),
       by,
-    });
+    };
+    this.record(record);
+    await Promise.all([...this.listeners].map((l) => l.hold?.(record)));
     return r;
   }
 
