@@ -177,6 +177,7 @@ describe('egressReport: per AZ over a series of samples', () => {
     expect(a).toEqual({
       az: 'x-1a',
       subnets: ['s-a'],
+      routeTableIds: ['r-a'],
       outages: [{ from: 3000, to: 3400, why: 'down' }],
       longestSeconds: 0.4,
       totalSeconds: 0.4,

@@ -88,6 +88,7 @@ export class EgressWatch {
   private waiters: Array<{ after: number; release: () => void }> = [];
   private readonly holds: number[] = [];
   private unsettled = 0;
+  private readonly observers = new Set<(sample: EgressSample) => void>();
 
   private constructor(
     private readonly proxy: FaultProxy,
@@ -238,7 +239,14 @@ export class EgressWatch {
     }
     this.lag = Math.max(this.lag, t0 - t);
     this.lastRead = t0;
-    this.samples.push({ t, subnets });
+    const sample = { t, subnets };
+    this.samples.push(sample);
+    for (const fn of this.observers) fn(sample);
+  }
+
+  /** Calls `fn` with every new sample (a change of some subnet's egress) until the watch stops. */
+  onSample(fn: (sample: EgressSample) => void): void {
+    this.observers.add(fn);
   }
 
   /** The latest read's egress per subnet. */

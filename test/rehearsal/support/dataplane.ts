@@ -143,6 +143,8 @@ export interface Interval {
 export interface AzEgress {
   az: string;
   subnets: string[];
+  /** Their route tables. */
+  routeTableIds: string[];
   /** Each period some private subnet of the AZ had no egress, with the first reason seen. */
   outages: Array<Interval & { why: string }>;
   longestSeconds: number;
@@ -164,10 +166,14 @@ export function egressReport(samples: readonly EgressSample[], allowedIps: reado
     const foreign: AzEgress['foreign'] = [];
     const ips = new Map<string, number>();
     const subnets = new Set<string>();
+    const tables = new Set<string>();
     samples.forEach((sample, i) => {
       const to = Math.max(sample.t, i + 1 < samples.length ? (samples[i + 1] as EgressSample).t : end);
       const mine = sample.subnets.filter((x) => x.az === az);
-      for (const x of mine) subnets.add(x.subnetId);
+      for (const x of mine) {
+        subnets.add(x.subnetId);
+        tables.add(x.routeTableId);
+      }
       const down = mine.find((x) => !x.forwards);
       const extend = <T extends Interval>(list: T[], item: T, same: (a: T) => boolean) => {
         const last = list[list.length - 1];
@@ -186,6 +192,7 @@ export function egressReport(samples: readonly EgressSample[], allowedIps: reado
     return {
       az,
       subnets: [...subnets].sort(),
+      routeTableIds: [...tables].sort(),
       outages,
       longestSeconds: secs(Math.max(0, ...len(outages))),
       totalSeconds: secs(len(outages).reduce((a, b) => a + b, 0)),
