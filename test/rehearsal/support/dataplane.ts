@@ -44,6 +44,8 @@ export interface SubnetEgress {
   ip?: string;
   /** The route's target (nat-…, eni-…, i-…). */
   via?: string;
+  /** The instance behind an interface target. */
+  instanceId?: string;
   /** Why it does not forward, in a few words. */
   why?: string;
 }
@@ -119,7 +121,13 @@ export function egressOf(s: EgressSnapshot, routeTableIds: readonly string[]): S
         ? s.interfaces.find((n) => n.NetworkInterfaceId === route.NetworkInterfaceId)
         : s.interfaces.find((n) => n.Attachment?.InstanceId === route.InstanceId && n.Attachment?.DeviceIndex === 0);
       const via = (route.NetworkInterfaceId ?? route.InstanceId) as string;
-      out.push({ ...base, via, ...(eni ? viaInterface(s, eni, cidr) : { forwards: false, why: `${via} not found` }) });
+      const instanceId = eni?.Attachment?.InstanceId;
+      out.push({
+        ...base,
+        via,
+        ...(instanceId ? { instanceId } : {}),
+        ...(eni ? viaInterface(s, eni, cidr) : { forwards: false, why: `${via} not found` }),
+      });
     } else {
       const target = route.GatewayId ?? route.TransitGatewayId ?? route.VpcPeeringConnectionId ?? 'no target';
       out.push({ ...base, forwards: false, why: `default route to ${target}, not a NAT` });
