@@ -50,11 +50,11 @@ afterAll(async () => {
   await rehearsal?.stop();
 });
 
-/** Figures for `pnpm bench rehearsal` (REHEARSAL_REPORT names the file): switches[name][strategy]. */
+/** Figures for `pnpm bench rehearsal` (REHEARSAL_SWITCH_REPORT names the file): switches[name][strategy]. */
 const figures: Record<string, Record<string, unknown>> = {};
 afterAll(() => {
-  if (process.env.REHEARSAL_REPORT && Object.keys(figures).length > 0)
-    writeFileSync(process.env.REHEARSAL_REPORT, JSON.stringify({ switches: figures }, null, 2));
+  if (process.env.REHEARSAL_SWITCH_REPORT && Object.keys(figures).length > 0)
+    writeFileSync(process.env.REHEARSAL_SWITCH_REPORT, JSON.stringify({ switches: figures }, null, 2));
 });
 
 function scenario(name: string, fn: (r: Rehearsal) => Promise<void>): void {
