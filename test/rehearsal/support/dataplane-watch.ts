@@ -4,10 +4,11 @@
  * When it reads: after every mutating EC2 call a client makes through the proxy (anything not Describe/Get/List)
  * and every proxy event (a gateway `deleting` → `deleted`, an address released, a gateway `failed`), because in
  * the stand-in nothing else changes what forwards: moto's instances run and its gateways are available at once,
- * and the proxy's timed changes are its events. A periodic read every `tickMs` (default 1 s) checks that claim: a
- * change first seen by a periodic read is counted in `missed` (0 expected). A read is six describes (subnets, route
- * tables, NAT gateways, interfaces, instances, security groups of the VPC) in parallel, through the proxy as an
- * observer (never faulted or logged), so it sees what EC2 clients see (gateways `deleting`, failed gateways).
+ * and the proxy's timed changes are its events. A periodic read every `tickMs` (default 2 s) checks that claim: a
+ * change first seen by a periodic read is counted in `missed` (0 expected). A read is five describes (route tables,
+ * NAT gateways, interfaces, instances, security groups of the VPC) in parallel, through the proxy as an observer
+ * (never faulted or logged), so it sees what EC2 clients see (gateways `deleting`, failed gateways); the subnets
+ * (their AZs and CIDRs, which no switch changes) are read once, by the first read.
  *
  * No state is missed, however short: the proxy holds the answer to a mutating call (ProxyListener.hold) until a
  * read that started after moto applied it is in, so a client's next call (terraform's next step, the cutover's
@@ -36,7 +37,7 @@ export interface EgressWatchOptions {
   routeTableIds: string[];
   /** The NAT Elastic IPs, allow-listed together (terraform output relay_ips). */
   allowedIps: string[];
-  /** Periodic read interval, ms (0: none). Default 1000. */
+  /** Periodic read interval, ms (0: none). Default 2000. */
   tickMs?: number;
 }
 
@@ -89,6 +90,7 @@ export class EgressWatch {
   private readonly holds: number[] = [];
   private unsettled = 0;
   private readonly observers = new Set<(sample: EgressSample) => void>();
+  private subnets?: EgressSnapshot['subnets'];
 
   private constructor(
     private readonly proxy: FaultProxy,
@@ -125,7 +127,7 @@ export class EgressWatch {
     });
     w.mark('call');
     await w.settle();
-    const tick = options.tickMs ?? 1_000;
+    const tick = options.tickMs ?? 2_000;
     if (tick > 0) w.timer = setInterval(() => w.mark('tick'), tick);
     return w;
   }
@@ -181,7 +183,7 @@ export class EgressWatch {
   private async read(): Promise<EgressSnapshot> {
     const vpc = [{ Name: 'vpc-id', Values: [this.options.vpcId] }];
     const [subnets, routeTables, natGateways, interfaces, reservations, securityGroups] = await Promise.all([
-      this.ec2.send(new DescribeSubnetsCommand({ Filters: vpc })).then((o) => o.Subnets ?? []),
+      this.subnets ?? this.ec2.send(new DescribeSubnetsCommand({ Filters: vpc })).then((o) => o.Subnets ?? []),
       this.ec2.send(new DescribeRouteTablesCommand({ Filters: vpc })).then((o) => o.RouteTables ?? []),
       this.ec2.send(new DescribeNatGatewaysCommand({ Filter: vpc })).then((o) => o.NatGateways ?? []),
       this.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: vpc })).then((o) => o.NetworkInterfaces ?? []),
@@ -189,6 +191,7 @@ export class EgressWatch {
       this.ec2.send(new DescribeSecurityGroupsCommand({ Filters: vpc })).then((o) => o.SecurityGroups ?? []),
     ]);
     const instances = reservations.flatMap((r) => r.Instances ?? []);
+    this.subnets = subnets;
     return { subnets, routeTables, natGateways, interfaces, instances, securityGroups };
   }
 

@@ -331,7 +331,8 @@ export class FaultProxy {
     for (const [k, v] of form ?? []) if (k !== 'Action' && k !== 'Version') params[k] = v.slice(0, 200);
     const observer = headers[OBSERVER_HEADER] === '1';
     if (!observer) for (const l of this.listeners) l.started?.({ region, service, action, start });
-    const gaps = service === 'ec2' && form ? this.gapsOf(region) : new Set<GapName>();
+    const gaps = new Set<GapName>(service === 'ec2' && form ? this.gapsOf(region) : []);
+    if (observer) gaps.delete('route-state'); // the data plane reads targets, not route State: 3 moto calls saved
     const call = form ? { region, action, form } : undefined;
 
     let by: CallRecord['by'] = 'proxy';
