@@ -1,276 +1,218 @@
 /**
- * The rehearsal's data-plane model: for each private subnet of a watched VPC, whether its route table's default
- * route reaches a NAT that forwards, and from which public IP — a NAT gateway `available` (not being deleted by
- * the proxy) with its address, or an interface attached to a `running` instance with source/destination check off
- * and a public address on it (EC2: a NAT instance forwards from its interface's public IP; without one nothing
- * leaves). A subnet with no default route, or a route to anything else, does not egress.
+ * The rehearsal's data plane: does a private subnet have egress right now, and from which public IP? moto has no
+ * packets, so this answers from the control plane, the way EC2 forwards (VPC user guide: route tables, NAT
+ * gateways, NAT instances):
  *
- * When: EC2's state only changes when something changes it, so the model is recomputed after every mutating call
- * the proxy answers (any status < 400 call that is not Describe/Get/List), every proxy event (gateway deleted,
- * address released) and every change a model or the test reports — stamped with that change's time, so the state
- * is a step function exact to the change (resolution: the moment the call returned). A check every `pollMs`
- * (1 s) re-reads anyway and counts changes no call explained (`lazyChanges`: 0 means nothing was missed, e.g.
- * moto's lazy pending → running). Overhead (reads, their time, the lag from a change to its read) is counted.
- * Reads go to moto directly (5 describes, filtered by the VPC), with the proxy's deleting gateways applied.
+ * - the subnet's route table (its explicit association, else the VPC's main table) has a 0.0.0.0/0 route;
+ * - to a NAT gateway that is `available` (not `pending`, `deleting`, `deleted` or `failed`), public, with a public
+ *   address: egress from that address; or
+ * - to an interface (or an instance's primary interface) attached to a `running` instance, with its
+ *   source/destination check off, a public address, and security groups that let the subnet's traffic in (an
+ *   ingress rule whose CIDR covers the subnet's) and out to anywhere (an egress rule to 0.0.0.0/0): egress from
+ *   that address.
+ *
+ * Deliberately independent of the toolkit's own NAT model (packages/shared/src/nat): it is the oracle the cutover is
+ * measured against. Pure: `egressOf` reads one snapshot, `egressReport` a series of them.
  */
-import type { CallRecord, ModelContext, ProxyModel } from './proxy';
-import { allItems, items, tag } from './models/xml';
+import type {
+  Instance,
+  IpPermission,
+  NatGateway,
+  NetworkInterface,
+  RouteTable,
+  SecurityGroup,
+  Subnet,
+} from '@aws-sdk/client-ec2';
 
-export interface SubnetState {
+/** One read of the VPC (dataplane-watch.ts makes it through the proxy: what EC2 clients see). */
+export interface EgressSnapshot {
+  subnets: Subnet[];
+  routeTables: RouteTable[];
+  natGateways: NatGateway[];
+  interfaces: NetworkInterface[];
+  instances: Instance[];
+  securityGroups: SecurityGroup[];
+}
+
+export interface SubnetEgress {
+  subnetId: string;
+  az: string;
+  routeTableId: string;
+  /** Does the subnet's internet traffic leave through a NAT? */
   forwards: boolean;
-  /** The public IP it egresses from, when it forwards. */
+  /** The public IP it leaves from (when it forwards). */
   ip?: string;
-  /** The route's target (nat-…, eni-…), or '' without a default route. */
-  via: string;
+  /** The route's target (nat-…, eni-…, i-…). */
+  via?: string;
+  /** The instance behind an interface target. */
+  instanceId?: string;
+  /** Why it does not forward, in a few words. */
+  why?: string;
 }
 
-interface Sample {
+/** Is IPv4 CIDR `inner` inside `outer`? */
+export function cidrCovers(outer: string, inner: string): boolean {
+  const parse = (c: string): [number, number] | undefined => {
+    const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(c);
+    if (!m) return undefined;
+    const ip = m.slice(1, 5).reduce((a, o) => a * 256 + Number(o), 0);
+    return [ip, Number(m[5])];
+  };
+  const [o, i] = [parse(outer), parse(inner)];
+  if (!o || !i || o[1] > i[1]) return false;
+  const size = 2 ** (32 - o[1]);
+  return Math.floor(o[0] / size) === Math.floor(i[0] / size);
+}
+
+const coversAny = (perms: IpPermission[] | undefined, cidr: string) =>
+  (perms ?? []).some((p) => (p.IpRanges ?? []).some((r) => !!r.CidrIp && cidrCovers(r.CidrIp, cidr)));
+
+function routeTableOf(s: EgressSnapshot, subnetId: string, vpcId: string | undefined): RouteTable | undefined {
+  const explicit = s.routeTables.find((t) => (t.Associations ?? []).some((a) => a.SubnetId === subnetId));
+  return explicit ?? s.routeTables.find((t) => t.VpcId === vpcId && (t.Associations ?? []).some((a) => a.Main));
+}
+
+function viaGateway(s: EgressSnapshot, id: string): Pick<SubnetEgress, 'forwards' | 'ip' | 'why'> {
+  const g = s.natGateways.find((n) => n.NatGatewayId === id);
+  if (!g) return { forwards: false, why: `${id} not found` };
+  if (g.State !== 'available') return { forwards: false, why: `${id} ${g.State ?? 'in no state'}` };
+  if (g.ConnectivityType === 'private') return { forwards: false, why: `${id} is a private NAT gateway` };
+  const ip = (g.NatGatewayAddresses ?? []).find((a) => a.PublicIp)?.PublicIp;
+  return ip ? { forwards: true, ip } : { forwards: false, why: `${id} has no public address` };
+}
+
+function viaInterface(
+  s: EgressSnapshot,
+  eni: NetworkInterface,
+  cidr: string,
+): Pick<SubnetEgress, 'forwards' | 'ip' | 'why'> {
+  const id = eni.NetworkInterfaceId ?? '?';
+  const instanceId = eni.Attachment?.Status === 'attached' ? eni.Attachment.InstanceId : undefined;
+  if (!instanceId) return { forwards: false, why: `${id} is not attached` };
+  const state = s.instances.find((i) => i.InstanceId === instanceId)?.State?.Name ?? 'gone';
+  if (state !== 'running') return { forwards: false, why: `${instanceId} ${state}` };
+  if (eni.SourceDestCheck !== false) return { forwards: false, why: `${id} has its source/destination check on` };
+  const ip = eni.Association?.PublicIp;
+  if (!ip) return { forwards: false, why: `${id} has no public address` };
+  const groups = (eni.Groups ?? []).map((g) => s.securityGroups.find((sg) => sg.GroupId === g.GroupId));
+  if (!groups.some((g) => coversAny(g?.IpPermissions, cidr)))
+    return { forwards: false, why: `${id}: no security group lets ${cidr} in` };
+  if (!groups.some((g) => coversAny(g?.IpPermissionsEgress, '0.0.0.0/0')))
+    return { forwards: false, why: `${id}: no security group lets traffic out to 0.0.0.0/0` };
+  return { forwards: true, ip };
+}
+
+/** The egress of every subnet associated with one of `routeTableIds` (the private tables), in subnet order. */
+export function egressOf(s: EgressSnapshot, routeTableIds: readonly string[]): SubnetEgress[] {
+  const out: SubnetEgress[] = [];
+  for (const subnet of s.subnets) {
+    const subnetId = subnet.SubnetId ?? '';
+    const table = routeTableOf(s, subnetId, subnet.VpcId);
+    if (!table?.RouteTableId || !routeTableIds.includes(table.RouteTableId)) continue;
+    const base = { subnetId, az: subnet.AvailabilityZone ?? '?', routeTableId: table.RouteTableId };
+    const route = (table.Routes ?? []).find((r) => r.DestinationCidrBlock === '0.0.0.0/0');
+    const cidr = subnet.CidrBlock ?? '0.0.0.0/32';
+    if (!route) {
+      out.push({ ...base, forwards: false, why: 'no default route' });
+    } else if (route.NatGatewayId) {
+      out.push({ ...base, via: route.NatGatewayId, ...viaGateway(s, route.NatGatewayId) });
+    } else if (route.NetworkInterfaceId || route.InstanceId) {
+      const eni = route.NetworkInterfaceId
+        ? s.interfaces.find((n) => n.NetworkInterfaceId === route.NetworkInterfaceId)
+        : s.interfaces.find((n) => n.Attachment?.InstanceId === route.InstanceId && n.Attachment?.DeviceIndex === 0);
+      const via = (route.NetworkInterfaceId ?? route.InstanceId) as string;
+      const instanceId = eni?.Attachment?.InstanceId;
+      out.push({
+        ...base,
+        via,
+        ...(instanceId ? { instanceId } : {}),
+        ...(eni ? viaInterface(s, eni, cidr) : { forwards: false, why: `${via} not found` }),
+      });
+    } else {
+      const target = route.GatewayId ?? route.TransitGatewayId ?? route.VpcPeeringConnectionId ?? 'no target';
+      out.push({ ...base, forwards: false, why: `default route to ${target}, not a NAT` });
+    }
+  }
+  return out.sort((a, b) => (a.az < b.az ? -1 : a.az > b.az ? 1 : a.subnetId < b.subnetId ? -1 : 1));
+}
+
+/** What the subnets had from `t` until the next sample (or the end of the watch). */
+export interface EgressSample {
+  /** ms since the epoch: when the change happened (the call or event that made it; see dataplane-watch.ts). */
   t: number;
-  subnets: Record<string, SubnetState>;
+  subnets: SubnetEgress[];
 }
 
-interface Watch {
-  region: string;
-  vpcId: string;
-  azBySubnet: Map<string, string>;
-  samples: Sample[];
-  pendingAt?: number;
-  running: boolean;
-  timer?: NodeJS.Timeout;
+export interface Interval {
+  from: number;
+  to: number;
 }
 
-/** One private AZ's egress over a window, from the model. */
 export interface AzEgress {
   az: string;
   subnets: string[];
-  /** Longest interval without egress, and the sum of all of them (seconds). */
-  longestOutageSeconds: number;
-  totalOutageSeconds: number;
-  /** Bounds of the longest outage (ms since the epoch). */
-  longestFrom?: number;
-  longestTo?: number;
-  /** Seconds of egress from an address outside `allowed`. */
-  disallowedSeconds: number;
-  /** The public IPs it egressed from. */
-  ips: string[];
-  /** State changes seen in the window. */
-  changes: number;
+  /** Their route tables. */
+  routeTableIds: string[];
+  /** Each period some private subnet of the AZ had no egress, with the first reason seen. */
+  outages: Array<Interval & { why: string }>;
+  longestSeconds: number;
+  totalSeconds: number;
+  /** Each period some subnet of the AZ had egress from an IP outside the allow-list, and the IP. */
+  foreign: Array<Interval & { ip: string }>;
+  foreignSeconds: number;
+  /** The public IPs the AZ's egress came from, with the seconds each (a bridge shows another AZ's IP). */
+  ips: Array<{ ip: string; seconds: number }>;
 }
 
-const MUTATING = (action: string) => !/^(Describe|Get|List)/.test(action) && !action.startsWith('GET ');
+const secs = (ms: number) => Math.round(ms) / 1000;
 
-export class DataPlane implements ProxyModel {
-  private readonly watches = new Map<string, Watch>();
-  /** Reads made, their total time, the largest lag from a change to its read, changes no call explained. */
-  reads = 0;
-  readMs = 0;
-  maxLagMs = 0;
-  lazyChanges = 0;
-
-  constructor(
-    private readonly ctx: ModelContext,
-    private readonly pollMs = 1_000,
-  ) {}
-
-  /** Starts modelling the VPC's private subnets in `region`. */
-  async watch(region: string, vpcId: string): Promise<void> {
-    const w: Watch = { region, vpcId, azBySubnet: new Map(), samples: [], running: false };
-    this.watches.set(region, w);
-    await this.recompute(w, Date.now());
-    w.timer = setInterval(() => {
-      if (!w.running && w.pendingAt === undefined) void this.recompute(w, Date.now(), true);
-    }, this.pollMs);
-    w.timer.unref();
-  }
-
-  unwatch(region: string): void {
-    const w = this.watches.get(region);
-    if (w?.timer) clearInterval(w.timer);
-  }
-
-  stopAll(): void {
-    for (const r of this.watches.keys()) this.unwatch(r);
-  }
-
-  observe(call: CallRecord): void {
-    if (call.service === 'ec2' && call.status < 400 && MUTATING(call.action)) this.changed(call.region, call.end);
-  }
-
-  changed(region: string, t: number): void {
-    const w = this.watches.get(region);
-    if (!w) return;
-    w.pendingAt = Math.max(w.pendingAt ?? 0, t);
-    if (!w.running) void this.drain(w);
-  }
-
-  private async drain(w: Watch): Promise<void> {
-    while (w.pendingAt !== undefined) {
-      const t = w.pendingAt;
-      delete w.pendingAt;
-      await this.recompute(w, t);
-    }
-  }
-
-  private async recompute(w: Watch, t: number, periodic = false): Promise<void> {
-    w.running = true;
-    const started = Date.now();
-    try {
-      const subnets = await this.read(w);
-      this.reads++;
-      this.readMs += Date.now() - started;
-      this.maxLagMs = Math.max(this.maxLagMs, started - t);
-      const last = w.samples[w.samples.length - 1];
-      if (!last || JSON.stringify(last.subnets) !== JSON.stringify(subnets)) {
-        if (periodic && last) this.lazyChanges++;
-        w.samples.push({ t, subnets });
+/** Per AZ, over [samples[0].t, end]: outages and egress from IPs outside `allowedIps`. */
+export function egressReport(samples: readonly EgressSample[], allowedIps: readonly string[], end: number): AzEgress[] {
+  const azs = [...new Set(samples.flatMap((s) => s.subnets.map((x) => x.az)))].sort();
+  return azs.map((az) => {
+    const outages: AzEgress['outages'] = [];
+    const foreign: AzEgress['foreign'] = [];
+    const ips = new Map<string, number>();
+    const subnets = new Set<string>();
+    const tables = new Set<string>();
+    samples.forEach((sample, i) => {
+      const to = Math.max(sample.t, i + 1 < samples.length ? (samples[i + 1] as EgressSample).t : end);
+      const mine = sample.subnets.filter((x) => x.az === az);
+      for (const x of mine) {
+        subnets.add(x.subnetId);
+        tables.add(x.routeTableId);
       }
-    } catch {
-      // moto busy: the next change or check reads again
-    } finally {
-      w.running = false;
-    }
-    if (w.pendingAt !== undefined && !w.running) void this.drain(w);
-  }
-
-  /** One read of every private subnet's egress (5 describes to moto). */
-  private async read(w: Watch): Promise<Record<string, SubnetState>> {
-    const vpc = { 'Filter.1.Name': 'vpc-id', 'Filter.1.Value.1': w.vpcId };
-    const [subnets, tables, gateways, enis, instances] = await Promise.all(
-      [
-        'DescribeSubnets',
-        'DescribeRouteTables',
-        'DescribeNatGateways',
-        'DescribeNetworkInterfaces',
-        'DescribeInstances',
-      ].map((a) => this.ctx.motoEc2(w.region, a, vpc)),
-    );
-    const deleting = this.ctx.deletingGateways(w.region);
-    const gatewayIp = new Map<string, string | undefined>();
-    for (const g of items(gateways as string, 'natGatewaySet')) {
-      const id = tag(g, 'natGatewayId') ?? '';
-      if (tag(g, 'state') === 'available' && !deleting.has(id)) gatewayIp.set(id, tag(g, 'publicIp'));
-    }
-    const running = new Set(
-      allItems(instances as string, 'instancesSet')
-        .filter((i) => /<instanceState>\s*<code>16<\/code>/.test(i))
-        .map((i) => tag(i, 'instanceId')),
-    );
-    const eniState = new Map<string, { forwards: boolean; ip?: string }>();
-    for (const n of items(enis as string, 'networkInterfaceSet')) {
-      const ip = tag(n.slice(n.indexOf('<association>')), 'publicIp');
-      const attached = /<attachment>[^]*<status>attached<\/status>/.test(n) && running.has(tag(n, 'instanceId'));
-      const forwards = attached && tag(n, 'sourceDestCheck') === 'false' && !!ip && n.includes('<association>');
-      eniState.set(tag(n, 'networkInterfaceId') ?? '', { forwards, ...(ip && forwards ? { ip } : {}) });
-    }
-    return this.perSubnet(w, subnets as string, tables as string, gatewayIp, eniState);
-  }
-
-  private perSubnet(
-    w: Watch,
-    subnets: string,
-    tables: string,
-    gatewayIp: Map<string, string | undefined>,
-    eniState: Map<string, { forwards: boolean; ip?: string }>,
-  ): Record<string, SubnetState> {
-    const tableItems = items(tables, 'routeTableSet');
-    const main = tableItems.find((t) => /<main>true<\/main>/.test(t));
-    const out: Record<string, SubnetState> = {};
-    for (const s of items(subnets, 'subnetSet')) {
-      const id = tag(s, 'subnetId') ?? '';
-      w.azBySubnet.set(id, tag(s, 'availabilityZone') ?? 'unknown');
-      const table = tableItems.find((t) => t.includes(`<subnetId>${id}</subnetId>`)) ?? main;
-      const route = table
-        ? items(table, 'routeSet').find((r) => r.includes('<destinationCidrBlock>0.0.0.0/0<'))
-        : undefined;
-      if (route && tag(route, 'gatewayId')?.startsWith('igw-')) continue; // a public subnet
-      const nat = route ? tag(route, 'natGatewayId') : undefined;
-      const eni = route ? tag(route, 'networkInterfaceId') : undefined;
-      if (nat) {
-        const ip = gatewayIp.get(nat);
-        out[id] = { forwards: gatewayIp.has(nat) && !!ip, ...(ip ? { ip } : {}), via: nat };
-      } else if (eni) {
-        out[id] = { ...(eniState.get(eni) ?? { forwards: false }), via: eni };
-      } else out[id] = { forwards: false, via: '' };
-    }
-    return out;
-  }
-
-  /** Waits until every change reported so far is read. */
-  async settled(region: string): Promise<void> {
-    const w = this.watches.get(region);
-    while (w && (w.running || w.pendingAt !== undefined)) await new Promise((r) => setTimeout(r, 20));
-  }
-
-  /** Per private AZ, its egress between `since` and `until` (ms since the epoch), against the allowed IPs. */
-  egress(region: string, allowed: readonly string[], since: number, until = Date.now()): AzEgress[] {
-    const w = this.watches.get(region);
-    if (!w) return [];
-    const subnets = [...new Set(w.samples.flatMap((s) => Object.keys(s.subnets)))];
-    const azs = [...new Set(subnets.map((s) => w.azBySubnet.get(s) ?? 'unknown'))].sort();
-    return azs.map((az) => {
-      const mine = subnets.filter((s) => (w.azBySubnet.get(s) ?? 'unknown') === az);
-      const per = mine.map((s) => subnetEgress(w.samples, s, allowed, since, until));
-      const longest = per.reduce((a, b) => (b.longest.ms > a.longest.ms ? b : a), per[0] ?? emptyEgress());
-      return {
-        az,
-        subnets: mine,
-        longestOutageSeconds: round1(Math.max(0, ...per.map((p) => p.longest.ms)) / 1000),
-        totalOutageSeconds: round1(Math.max(0, ...per.map((p) => p.totalMs)) / 1000),
-        ...(longest.longest.ms > 0 ? { longestFrom: longest.longest.from, longestTo: longest.longest.to } : {}),
-        disallowedSeconds: round1(Math.max(0, ...per.map((p) => p.disallowedMs)) / 1000),
-        ips: [...new Set(per.flatMap((p) => p.ips))].sort(),
-        changes: per.reduce((a, p) => a + p.changes, 0),
+      const down = mine.find((x) => !x.forwards);
+      const extend = <T extends Interval>(list: T[], item: T, same: (a: T) => boolean) => {
+        const last = list[list.length - 1];
+        if (last && last.to === sample.t && same(last)) last.to = to;
+        else list.push(item);
       };
+      if (down) extend(outages, { from: sample.t, to, why: down.why ?? '?' }, () => true);
+      for (const x of mine) {
+        if (!x.forwards || !x.ip) continue;
+        ips.set(x.ip, (ips.get(x.ip) ?? 0) + (to - sample.t));
+        const ip = x.ip;
+        if (!allowedIps.includes(ip)) extend(foreign, { from: sample.t, to, ip }, (f) => f.ip === ip);
+      }
     });
-  }
+    const len = (l: Interval[]) => l.map((o) => o.to - o.from);
+    return {
+      az,
+      subnets: [...subnets].sort(),
+      routeTableIds: [...tables].sort(),
+      outages,
+      longestSeconds: secs(Math.max(0, ...len(outages))),
+      totalSeconds: secs(len(outages).reduce((a, b) => a + b, 0)),
+      foreign,
+      foreignSeconds: secs(len(foreign).reduce((a, b) => a + b, 0)),
+      ips: [...ips].map(([ip, ms]) => ({ ip, seconds: secs(ms) })).sort((a, b) => b.seconds - a.seconds),
+    };
+  });
 }
 
-const round1 = (n: number) => Math.round(n * 10) / 10;
-
-interface SubnetEgress {
-  longest: { ms: number; from: number; to: number };
-  totalMs: number;
-  disallowedMs: number;
-  ips: string[];
-  changes: number;
-}
-
-const emptyEgress = (): SubnetEgress => ({
-  longest: { ms: 0, from: 0, to: 0 },
-  totalMs: 0,
-  disallowedMs: 0,
-  ips: [],
-  changes: 0,
-});
-
-/** The step function of one subnet over [since, until]: its outages (merged) and its egress from disallowed IPs. */
-function subnetEgress(samples: Sample[], subnet: string, allowed: readonly string[], since: number, until: number) {
-  const out = emptyEgress();
-  const ips = new Set<string>();
-  const steps = samples.filter((s) => s.subnets[subnet]);
-  const down: { from: number; to: number }[] = [];
-  let open: number | undefined;
-  for (let i = 0; i < steps.length; i++) {
-    const s = steps[i] as Sample;
-    const from = Math.max(s.t, since);
-    const to = Math.min(steps[i + 1]?.t ?? until, until);
-    if (to <= from) continue;
-    if (s.t >= since) out.changes++;
-    const st = s.subnets[subnet] as SubnetState;
-    if (!st.forwards) {
-      open ??= from;
-      continue;
-    }
-    if (open !== undefined) down.push({ from: open, to: from });
-    open = undefined;
-    if (st.ip) ips.add(st.ip);
-    if (st.ip && !allowed.includes(st.ip)) out.disallowedMs += to - from;
-  }
-  if (open !== undefined) down.push({ from: open, to: until });
-  for (const d of down) {
-    out.totalMs += d.to - d.from;
-    if (d.to - d.from > out.longest.ms) out.longest = { ms: d.to - d.from, ...d };
-  }
-  out.ips = [...ips];
-  return out;
+/** Do two reads give the same egress (forwarding, IP, target) for every subnet? */
+export function sameEgress(a: readonly SubnetEgress[], b: readonly SubnetEgress[]): boolean {
+  const key = (x: SubnetEgress) => `${x.subnetId}|${x.routeTableId}|${x.forwards}|${x.ip ?? ''}|${x.via ?? ''}`;
+  return a.length === b.length && a.every((x, i) => key(x) === key(b[i] as SubnetEgress));
 }

@@ -12,6 +12,10 @@
  * - Reverse DNS of Elastic IPs (ModifyAddressAttribute / DescribeAddressesAttribute / ResetAddressAttribute),
  *   which moto lacks and `aws_eip_domain_name` needs. Updates complete at once (no `ptrRecordUpdate` pending).
  * - Faults on demand (`inject`): throttling bursts (`RequestLimitExceeded`, HTTP 503), 5xx, or any EC2 error code.
+ * - moto gaps EC2 behaves otherwise in, per region when asked (`gaps`, `setGaps`; models in ./gaps/): route State
+ *   `blackhole`, ReplaceRoute target checks, DeleteSecurityGroup `DependencyViolation`, CreateNatGateway → `failed`.
+ * - Observers (the data plane, ./dataplane-watch.ts) read through it with the header `x-rehearsal-observer: 1`: they
+ *   see what clients see, are never faulted, logged or counted; `listen` tells them of every call and event.
  *
  * Every call is logged with its start and end times (ms since the epoch), region, service, action, parameters and
  * status; the deletion lifecycle is logged as events (`nat-deleting`, `nat-deleted`, `address-released`).
@@ -20,6 +24,16 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  answerWith,
+  createGaps,
+  gapSet,
+  rewriteWith,
+  type GapEvent,
+  type GapModels,
+  type GapName,
+  type NatFailureOptions,
+} from './gaps/index';
 
 export interface ProxyOptions {
   /** moto's base URL. */
@@ -32,7 +46,22 @@ export interface ProxyOptions {
   authLingerMs?: number;
   /** Also append every call and event to this file as JSON lines. */
   logFile?: string;
+  /** moto-gap models on in every region (default none; `setGaps` per region). */
+  gaps?: GapName[] | 'all';
+  /** Timings of the nat-failure model. */
+  natFailure?: NatFailureOptions;
 }
+
+/** Told of every call (when it starts and when it is logged) and every event; observer calls excluded. */
+export interface ProxyListener {
+  started?(call: { region: string; service: string; action: string; start: number }): void;
+  recorded?(record: LogRecord): void;
+  /** The answer to the client waits for this (the data plane reads what the call changed first). */
+  hold?(call: CallRecord): Promise<void> | undefined;
+}
+
+/** The header an observer's requests carry (not faulted, logged or told to listeners). */
+export const OBSERVER_HEADER = 'x-rehearsal-observer';
 
 export interface CallRecord {
   kind: 'call';
@@ -54,36 +83,12 @@ export interface EventRecord {
   kind: 'event';
   t: number;
   region: string;
-  event: 'nat-deleting' | 'nat-deleted' | 'address-released';
+  event: 'nat-deleting' | 'nat-deleted' | 'address-released' | GapEvent;
   natGatewayId: string;
   allocationIds: string[];
 }
 
 export type LogRecord = CallRecord | EventRecord;
-
-/** What a model of an EC2 behaviour moto lacks can use (support/models/*.ts; the proxy composes them). */
-export interface ModelContext {
-  /** An EC2 call to moto itself (unsigned). */
-  motoEc2(region: string, action: string, params: Record<string, string>): Promise<string>;
-  ok(action: string, inner: string): Upstream;
-  error(service: string, status: number, code: string, message: string): Upstream;
-  /** The gateways the proxy is deleting now in `region` (they show `deleting`). */
-  deletingGateways(region: string): ReadonlySet<string>;
-  /** Tells the observers (the data-plane model) that EC2's state changed at `t` (ms since the epoch). */
-  changed(region: string, t: number): void;
-}
-
-/**
- * A model composed by the proxy: `handle` answers an EC2 call before moto (first model that answers wins),
- * `rewrite` edits moto's answer, `observe` sees every call once answered.
- */
-export interface ProxyModel {
-  handle?(ctx: ModelContext, region: string, action: string, form: URLSearchParams): Promise<Upstream | undefined>;
-  rewrite?(ctx: ModelContext, region: string, action: string, form: URLSearchParams, r: Upstream): Promise<Upstream>;
-  observe?(call: CallRecord): void;
-  /** Called when a model or the proxy's deletion timers change EC2's state. */
-  changed?(region: string, t: number): void;
-}
 
 export interface Fault {
   /** The API action (EC2 Query `Action`, e.g. DescribeAddresses; REST calls as `METHOD /path`). */
@@ -135,7 +140,7 @@ function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function tag(xml: string, name: string): string | undefined {
+function tag(xml: string, name: string): string | undefined {
   return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
 }
 
@@ -170,7 +175,7 @@ interface RegionState {
   ptr: Map<string, string>;
 }
 
-export interface Upstream {
+interface Upstream {
   status: number;
   headers: IncomingHttpHeaders;
   body: Buffer;
@@ -187,22 +192,17 @@ export class FaultProxy {
   private readonly natDeleteMsByRegion = new Map<string, number>();
   private readonly addressLagMs: number;
   private readonly authLingerMs: number;
-  private readonly models: ProxyModel[] = [];
-  /** What the models get from the proxy. */
-  readonly context: ModelContext = {
-    motoEc2: (region, action, params) => this.motoEc2(region, action, params),
-    ok: (action, inner) => this.ok(action, inner),
-    error: (service, status, code, message) => this.error(service, status, code, message),
-    deletingGateways: (region) => new Set(this.state(region).deleting.keys()),
-    changed: (region, t) => {
-      for (const m of this.models) m.changed?.(region, t);
-    },
-  };
+  private readonly gapModels: GapModels;
+  private readonly defaultGaps: Set<GapName>;
+  private readonly gapsByRegion = new Map<string, Set<GapName>>();
+  private readonly listeners = new Set<ProxyListener>();
 
   constructor(private readonly options: ProxyOptions) {
     this.natDeleteMs = options.natDeleteMs ?? 20_000;
     this.addressLagMs = options.addressLagMs ?? 0;
     this.authLingerMs = options.authLingerMs ?? 1_000;
+    this.gapModels = createGaps(options.natFailure);
+    this.defaultGaps = gapSet(options.gaps);
   }
 
   /** Listens on 127.0.0.1 (a free port unless given). */
@@ -252,10 +252,19 @@ export class FaultProxy {
     this.natDeleteMsByRegion.set(region, ms);
   }
 
-  /** Adds a model (support/models/*.ts, support/dataplane.ts). */
-  use(model: ProxyModel): this {
-    this.models.push(model);
-    return this;
+  /** The moto-gap models on in one region ('all', or names; [] for moto's behaviour). */
+  setGaps(region: string, gaps: GapName[] | 'all'): void {
+    this.gapsByRegion.set(region, gapSet(gaps));
+  }
+
+  gapsOf(region: string): ReadonlySet<GapName> {
+    return this.gapsByRegion.get(region) ?? this.defaultGaps;
+  }
+
+  /** Tells `listener` of every call and event from now on; returns the function that stops it. */
+  listen(listener: ProxyListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Adds a fault for the next `times` matching calls. */
@@ -287,8 +296,19 @@ export class FaultProxy {
   private record(r: LogRecord): void {
     this.log.push(r);
     if (this.options.logFile) appendFileSync(this.options.logFile, `${JSON.stringify(r)}\n`);
-    if (r.kind === 'event') this.context.changed(r.region, r.t);
+    for (const l of this.listeners) l.recorded?.(r);
   }
+
+  /** What the moto-gap models may use of the proxy. */
+  private readonly gapHost = {
+    moto: (region: string, action: string, params: Record<string, string>) => this.motoEc2(region, action, params),
+    ok: (action: string, inner: string) => this.ok(action, inner),
+    error: (status: number, code: string, message: string) => this.error('ec2', status, code, message),
+    deleting: (region: string) => this.state(region).deleting,
+    event: (region: string, event: GapEvent, natGatewayId: string, allocationIds: string[]) =>
+      this.record({ kind: 'event', t: Date.now(), region, event, natGatewayId, allocationIds }),
+    later: (ms: number, fn: () => Promise<void>) => this.later(ms, fn),
+  };
 
   private later(ms: number, fn: () => Promise<void>): void {
     const t = setTimeout(() => {
@@ -309,11 +329,17 @@ export class FaultProxy {
     const action = form?.get('Action') ?? `${method} ${url.split('?')[0]}`;
     const params: Record<string, string> = {};
     for (const [k, v] of form ?? []) if (k !== 'Action' && k !== 'Version') params[k] = v.slice(0, 200);
+    const observer = headers[OBSERVER_HEADER] === '1';
+    if (!observer) for (const l of this.listeners) l.started?.({ region, service, action, start });
+    const gaps = new Set<GapName>(service === 'ec2' && form ? this.gapsOf(region) : []);
+    if (observer) gaps.delete('route-state'); // the data plane reads targets, not route State: 3 moto calls saved
+    const call = form ? { region, action, form } : undefined;
 
     let by: CallRecord['by'] = 'proxy';
     let r: Upstream;
     const fault = this.faults.find(
       (f) =>
+        !observer &&
         f.left > 0 &&
         f.action === action &&
         (!f.service || f.service === service) &&
@@ -325,11 +351,9 @@ export class FaultProxy {
       by = 'fault';
       r = this.error(service, fault.status, fault.code, fault.message);
     } else {
-      let modelled: Upstream | undefined;
-      for (const m of service === 'ec2' && form ? this.models : []) {
-        modelled ??= await m.handle?.(this.context, region, action, form as URLSearchParams);
-      }
-      modelled ??= service === 'ec2' && form ? await this.ec2(region, action, form, headers) : undefined;
+      const gapped = call && gaps.size > 0 ? await answerWith(this.gapModels, gaps, call, this.gapHost) : undefined;
+      const modelled =
+        gapped ?? (service === 'ec2' && form ? await this.ec2(region, action, form, headers) : undefined);
       if (modelled) r = modelled;
       else {
         by = 'moto';
@@ -343,12 +367,12 @@ export class FaultProxy {
         if (service === 'ec2' && action === 'DescribeNatGateways' && form) r = this.rewriteGateways(region, form, r);
         if (service === 'ec2' && action === 'ModifyInstanceAttribute' && form && r.status === 200)
           await this.syncSourceDestCheck(region, form);
-        for (const m of service === 'ec2' && form ? this.models : [])
-          if (m.rewrite) r = await m.rewrite(this.context, region, action, form as URLSearchParams, r);
+        if (call && gaps.size > 0) r = await rewriteWith(this.gapModels, gaps, call, r, this.gapHost);
       }
     }
+    if (observer) return r;
     const text = r.status >= 400 ? r.body.toString('utf8') : '';
-    const call: CallRecord = {
+    const record: CallRecord = {
       kind: 'call',
       start,
       end: Date.now(),
@@ -360,8 +384,8 @@ export class FaultProxy {
       ...(r.status >= 400 ? { error: tag(text, 'Code') ?? 'unknown' } : {}),
       by,
     };
-    this.record(call);
-    for (const m of this.models) m.observe?.(call);
+    this.record(record);
+    await Promise.all([...this.listeners].map((l) => l.hold?.(record)));
     return r;
   }
 
@@ -411,13 +435,6 @@ export class FaultProxy {
         `moto ${action}: HTTP ${r.status} ${tag(text, 'Code') ?? ''} ${tag(text, 'Message') ?? ''}`.trim(),
       );
     return text;
-  }
-
-  /** A change the test makes to EC2 behind terraform's back (stopping an instance…): moto, then the observers. */
-  async mutateEc2(region: string, action: string, params: Record<string, string>): Promise<string> {
-    const xml = await this.motoEc2(region, action, params);
-    this.context.changed(region, Date.now());
-    return xml;
   }
 
   private async ec2(

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction, type ActionRun } from '../../../packages/shared/test/support/action-runner';
-import { composeModels, type Ec2Models } from './ec2-models';
+import { EgressWatch } from './dataplane-watch';
 import { findMotoServer, startMoto, type Moto } from './moto';
 import { FaultProxy, type CallRecord, type EventRecord, type LogRecord, type ProxyOptions } from './proxy';
 import { exec, findTerraform, initTemplate, workspace, writeVars, type Exec, type TerraformSetup } from './terraform';
@@ -27,8 +27,6 @@ export class Rehearsal {
     readonly proxy: FaultProxy,
     readonly tf: TerraformSetup,
     private readonly keep: boolean,
-    /** The EC2 models moto lacks, and the data-plane model (ec2-models.ts). */
-    readonly models: Ec2Models,
   ) {}
 
   /** Starts moto, the proxy and the template `terraform init`; or says why the rehearsal cannot run here. */
@@ -41,11 +39,10 @@ export class Rehearsal {
     const root = mkdtempSync(join(tmpdir(), 'nat-rehearsal-'));
     const moto = await startMoto(motoServer);
     const proxy = new FaultProxy({ upstream: moto.url, logFile: join(root, 'proxy-log.jsonl'), ...options });
-    const models = composeModels(proxy);
     try {
       await proxy.start();
       const tf = await initTemplate(terraform, root, baseEnv());
-      return new Rehearsal(root, moto, proxy, tf, options.keep ?? false, models);
+      return new Rehearsal(root, moto, proxy, tf, options.keep ?? false);
     } catch (err) {
       await proxy.stop();
       await moto.stop();
@@ -75,7 +72,6 @@ export class Rehearsal {
   }
 
   async stop(): Promise<void> {
-    this.models.dataplane.stopAll();
     await this.proxy.stop();
     await this.moto.stop();
     if (!this.keep) rmSync(this.root, { recursive: true, force: true });
@@ -109,8 +105,11 @@ export class Environment {
     return exec(this.rehearsal.tf.terraform, args, { cwd: this.dir, env: this.env(), timeoutMs });
   }
 
-  /** Writes terraform.tfvars (the re-plans of cutover read it too) and saves a plan; returns its file name. */
-  async plan(vars: Vars): Promise<{ planfile: string; run: Exec }> {
+  /**
+   * Writes terraform.tfvars (the re-plans of cutover read it too) and saves a plan; returns its file name. `extra`:
+   * more plan arguments (e.g. `-replace=…`).
+   */
+  async plan(vars: Vars, extra: string[] = []): Promise<{ planfile: string; run: Exec }> {
     writeVars(this.dir, {
       region: this.region,
       environment: this.name,
@@ -118,7 +117,14 @@ export class Environment {
       ...vars,
     });
     const planfile = `plan-${++this.plans}.tfplan`;
-    const run = await this.terraform(['plan', '-input=false', '-no-color', '-lock-timeout=0s', `-out=${planfile}`]);
+    const run = await this.terraform([
+      'plan',
+      '-input=false',
+      '-no-color',
+      '-lock-timeout=0s',
+      ...extra,
+      `-out=${planfile}`,
+    ]);
     if (run.code !== 0) throw new Error(`terraform plan failed (${run.code}): ${lastLines(run.stderr || run.stdout)}`);
     return { planfile, run };
   }
@@ -219,6 +225,21 @@ export class Environment {
       });
     }
     return id;
+  }
+
+  /**
+   * Starts watching the private subnets' egress (support/dataplane-watch.ts): the VPC, private route tables and
+   * allow-listed Elastic IPs from terraform's outputs (they stay through every switch).
+   */
+  async watchEgress(tickMs?: number): Promise<EgressWatch> {
+    const { vpcId, relayIps, routeTableIds } = await this.outputs();
+    return EgressWatch.start(this.rehearsal.proxy, {
+      region: this.region,
+      vpcId,
+      routeTableIds,
+      allowedIps: relayIps,
+      ...(tickMs !== undefined ? { tickMs } : {}),
+    });
   }
 
   /** This environment's calls in the proxy log. */
