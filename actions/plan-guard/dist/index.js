@@ -28382,7 +28382,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(290);
 /* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3683);
 /* harmony import */ var _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2245);
-/* harmony import */ var _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4019);
+/* harmony import */ var _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3691);
 /* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5069);
 /**
  * plan-guard: reads a Terraform plan, flags NAT egress risk, posts one sticky PR comment.
@@ -28413,8 +28413,10 @@ function readInputs(read) {
         token: read('github-token'),
         environment: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .stringInput */ .Uj)('environment', read('environment')),
         patterns: (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .parsePatterns */ .Z7)('nat-address-patterns', read('nat-address-patterns')),
+        strategy: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('strategy', read('strategy'), STRATEGIES, 'auto'),
     };
 }
+const STRATEGIES = ['auto', 'bridge', 'in-place'];
 function reportPath(environment) {
     const dir = process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)();
     (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.mkdirSync)(dir, { recursive: true });
@@ -28480,6 +28482,7 @@ async function runLocally(args) {
             failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('fail-on', opts['fail-on'] ?? '', _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .SEVERITIES */ .oC, 'critical'),
             environment: opts.environment ?? '',
             patterns: (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .parsePatterns */ .Z7)('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
+            strategy: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__/* .enumInput */ .gX)('strategy', opts.strategy ?? '', STRATEGIES, 'auto'),
             tempDir: (0,node_os__WEBPACK_IMPORTED_MODULE_2__.tmpdir)(),
         });
         process.stdout.write((0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__/* .renderReport */ .B1)(result.report));
@@ -29268,7 +29271,7 @@ const defaultSink = {
 
 /***/ }),
 
-/***/ 4019:
+/***/ 3691:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29293,37 +29296,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // UNUSED EXPORTS: classifyChanges, commentMarker, compareKeys, renderReportWithin, resolvedComment, severityRank
-
-;// CONCATENATED MODULE: ../../packages/shared/src/review/claim.ts
-function unclaimedView(ctx, claimed) {
-    const items = (pred) => ctx.items.filter((it) => !claimed.has(it) && pred(it));
-    return {
-        items,
-        sameKey: (it, pred) => items((o) => o.key === it.key && o !== it && pred(o)),
-        ofNats: (nodes) => nodes.map(ctx.itemOf).filter((i) => !!i && !claimed.has(i)),
-    };
-}
-/** Runs the rules in order over the context; returns the drafts in the order they were made. */
-function claimPass(rules, ctx) {
-    const claimed = new Set();
-    const free = unclaimedView(ctx, claimed);
-    const drafts = [];
-    const take = (draft) => {
-        if (!draft)
-            return;
-        for (const it of draft.group)
-            claimed.add(it);
-        drafts.push(draft);
-    };
-    for (const rule of rules) {
-        if (rule.over === 'plan')
-            rule.review(ctx, free).forEach(take);
-        else
-            for (const it of free.items((i) => rule.selects(i, ctx)))
-                take(rule.review(it, ctx, free));
-    }
-    return drafts;
-}
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/types.ts
 const ROLES = [
@@ -30275,12 +30247,14 @@ function linkKeys(roles, compare) {
  *   availability_mode, availability_zone_address {allocation_ids, availability_zone | availability_zone_id},
  *   regional_nat_gateway_address {allocation_id, …} (computed: the addresses it has), auto_provision_zones,
  *   auto_scaling_ips.
- * - aws_instance: id, primary_network_interface_id, ami, availability_zone, subnet_id, source_dest_check;
+ * - aws_instance: id, primary_network_interface_id, ami, instance_type, availability_zone, subnet_id,
+ *   source_dest_check;
  *   aws_network_interface: id, subnet_id, source_dest_check.
- * - aws_eip_association: allocation_id, instance_id, network_interface_id, private_ip_address;
+ * - aws_eip_association: id, allocation_id, instance_id, network_interface_id, private_ip_address;
  *   aws_nat_gateway_eip_association: allocation_id, nat_gateway_id; aws_eip: allocation_id / id, instance,
- *   network_interface, associate_with_private_ip.
- * - aws_route: destination_cidr_block and its targets; aws_route_table: its inline `route` set (cidr_block).
+ *   network_interface, associate_with_private_ip, association_id.
+ * - aws_route: destination_cidr_block, route_table_id and its targets; aws_route_table: id and its inline `route`
+ *   set (cidr_block).
  * Every value read here is for matching only (plan/values.ts rawValue): text shows plan values through
  * `shownValue` alone. Which attributes change, actions, replace_paths and sensitivity marks are plan/'s.
  */
@@ -30390,6 +30364,7 @@ function natInstanceOf(rc, side) {
         id: 'id',
         primaryNetworkInterfaceId: 'primary_network_interface_id',
         ami: 'ami',
+        instanceType: 'instance_type',
         availabilityZone: 'availability_zone',
         subnetId: 'subnet_id',
     };
@@ -30434,7 +30409,13 @@ function claimOf(rc, side) {
     }
     const allocationId = rawString(rc, side, ['allocation_id']) ?? (rc.type === 'aws_eip' ? rawString(rc, side, ['id']) : undefined);
     const privateIp = attrs.privateIp ? rawString(rc, side, [attrs.privateIp]) : undefined;
-    return { ...(allocationId ? { allocationId } : {}), targets, ...(privateIp ? { privateIp } : {}) };
+    const associationId = rc.type === 'aws_eip' ? rawString(rc, side, ['association_id']) : rawString(rc, side, ['id']);
+    return {
+        ...(allocationId ? { allocationId } : {}),
+        targets,
+        ...(privateIp ? { privateIp } : {}),
+        ...(associationId ? { associationId } : {}),
+    };
 }
 /**
  * The claim attributes (allocation_id and the target attributes, in that order) terraform marks sensitive on
@@ -30468,7 +30449,8 @@ function natRouteOf(rc, side) {
         return id ? [{ attribute, id }] : [];
     });
     const unknown = state === 'maybe' || (side === 'after' && table && unknownAt(rc, ['route']));
-    return { state, path: table ? ['route', index] : [], targets, unknown };
+    const routeTableId = str(table ? obj.id : obj.route_table_id);
+    return { state, path: table ? ['route', index] : [], targets, unknown, ...(routeTableId ? { routeTableId } : {}) };
 }
 function refOf(rc) {
     return rc.deposed ? `${rc.address} (deposed ${rc.deposed})` : rc.address;
@@ -30851,118 +30833,6 @@ function compareModels(before, after) {
     };
 }
 
-;// CONCATENATED MODULE: ../../packages/shared/src/nat/query.ts
-/**
- * Queries over a NAT topology (either builder): the NAT a route reaches, the allocations and public IPs of a
- * NAT, who holds an allocation, the NATs of a mode, and the per-AZ view (its NATs, its routes and where they
- * lead, the IPs it egresses from). Live-state queries (`isLive`, `detectMode`) need the EC2 builder's facts.
- */
-
-/** A NAT that gives internet egress (private NAT gateways do not). */
-function isEgressNat(nat) {
-    return modeOf(nat.kind) !== undefined;
-}
-/** Instance mode (an instance or an interface) or gateway mode (zonal or regional), as verify-egress counts them. */
-function liveModeOf(nat) {
-    const mode = modeOf(nat.kind);
-    if (mode === undefined)
-        return undefined;
-    return mode === 'instance' ? 'instance' : 'gateway';
-}
-/**
- * The NAT a route leads to: the first egress NAT (model order) one of whose ids is a target of the route, or
- * undefined (no target, a target known only after apply, a private NAT gateway, or something that is no NAT).
- */
-function natOfRoute(model, route) {
-    return model.nats.find((n) => isEgressNat(n) && route.targetIds.some((t) => n.ids.includes(t)));
-}
-/** The Elastic IP allocations a NAT holds, unique, in model order. */
-function allocationsOf(nat) {
-    return [...new Set(nat.allocationIds)];
-}
-/** The NATs holding an allocation (a contested one can have several), in model order. */
-function holdersOf(model, allocationId) {
-    return model.nats.filter((n) => n.allocationIds.includes(allocationId));
-}
-/**
- * The public IPs a workload in `az` egresses from through `nat` (EC2 builder): a regional gateway's addresses
- * in that AZ, else the NAT's public IP; [] without a NAT or live facts.
- */
-function egressIpsOf(nat, az) {
-    if (!nat)
-        return [];
-    if (nat.kind === 'regional-gateway')
-        return nat.zones?.find((z) => z.az === az)?.publicIps ?? [];
-    return nat.live?.publicIp ? [nat.live.publicIp] : [];
-}
-/** Every public IP a NAT egresses from (EC2 builder): a regional gateway's in every AZ, else its public IP. */
-function publicIpsOf(nat) {
-    if (nat.kind === 'regional-gateway')
-        return (nat.zones ?? []).flatMap((z) => z.publicIps ?? []);
-    return nat.live?.publicIp ? [nat.live.publicIp] : [];
-}
-/**
- * The NAT's AZ as verify-egress and the advisor print it: its AZ, else "regional" for a gateway without a subnet
- * (a regional gateway), else "unknown".
- */
-function azOf(nat) {
-    if (nat.az)
-        return nat.az;
-    const gateway = nat.kind !== 'instance' && nat.kind !== 'interface';
-    return gateway && !nat.subnetId ? 'regional' : 'unknown';
-}
-const LIVE_INSTANCE = new Set(['pending', 'running']);
-const LIVE_GATEWAY = new Set(['pending', 'available']);
-/** Is the NAT up or coming up (EC2 builder): an instance pending/running, a gateway pending/available? */
-function isLive(nat) {
-    const state = nat.live?.state ?? '';
-    return liveModeOf(nat) === 'instance' ? LIVE_INSTANCE.has(state) : LIVE_GATEWAY.has(state);
-}
-/**
- * The mode a live topology is in (EC2 builder): what most private default routes target (instance when more
- * routes lead to instances or interfaces than to gateways), else what most live NATs are, else 'none'.
- */
-function detectMode(model) {
-    const viaInstance = model.routes.filter((r) => r.route?.kind === 'instance').length;
-    const viaGateway = model.routes.filter((r) => r.route?.kind === 'nat-gateway').length;
-    const egress = model.nats.filter(isEgressNat);
-    const liveInstances = egress.filter((n) => liveModeOf(n) === 'instance' && isLive(n)).length;
-    const liveGateways = egress.filter((n) => liveModeOf(n) === 'gateway' && isLive(n)).length;
-    if (viaInstance + viaGateway > 0)
-        return viaInstance > viaGateway ? 'instance' : 'gateway';
-    if (liveInstances + liveGateways > 0)
-        return liveInstances > liveGateways ? 'instance' : 'gateway';
-    return 'none';
-}
-/** The egress NATs of `mode` and every egress NAT a route reaches: what runs the VPC's egress (model order). */
-function servingNats(model, mode) {
-    const reached = new Set(model.routes.map((r) => natOfRoute(model, r)));
-    return model.nats.filter((n) => isEgressNat(n) && (liveModeOf(n) === mode || reached.has(n)));
-}
-const sorted = (items) => [...items].sort();
-/**
- * The per-AZ view (EC2 builder): every AZ with private subnets (sorted; "unknown" for a subnet EC2 gives no AZ),
- * its private subnets, the private route tables serving it, the egress NATs located in it, the NATs its routes
- * reach and the public IPs it egresses from through them (a regional gateway: its addresses in that AZ).
- */
-function azTopologies(model) {
-    const priv = (model.subnets ?? []).filter((s) => !s.public);
-    return sorted(new Set(priv.map((s) => s.az ?? 'unknown'))).map((az) => {
-        const routes = model.routes.filter((r) => (r.azs ?? [r.key]).includes(az));
-        const reached = routes.map((r) => natOfRoute(model, r)).filter((n) => !!n);
-        const egressNatRefs = sorted(new Set(reached.map((n) => n.ref)));
-        const byRef = (ref) => model.nats.find((n) => n.ref === ref);
-        return {
-            az,
-            privateSubnetIds: sorted(priv.filter((s) => (s.az ?? 'unknown') === az).map((s) => s.id)),
-            routes,
-            nats: model.nats.filter((n) => isEgressNat(n) && azOf(n) === az),
-            egressNatRefs,
-            egressIps: sorted(new Set(egressNatRefs.flatMap((ref) => egressIpsOf(byRef(ref), az)))),
-        };
-    });
-}
-
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/change.ts
 /**
  * Plan-format facts about one resource change that do not depend on what the resource is: which top-level
@@ -31012,6 +30882,13 @@ function replacePaths(rc) {
     const paths = rc.change.replace_paths;
     return Array.isArray(paths) ? paths.filter(Array.isArray).map((p) => String(p[0])) : [];
 }
+
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/index.ts
+
+
+
+
+
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/facts.ts
 /**
@@ -31131,6 +31008,318 @@ function natRouteRetargeted(rc, changed) {
     return (digest_canonicalJson(rawValue(rc, 'before', ['route']) ?? null) !== digest_canonicalJson(rawValue(rc, 'after', ['route']) ?? null));
 }
 
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/bridge.ts
+/**
+ * The bridged switch, as far as a plan tells (plan-guard and cutover both read it here): whether a reviewed plan
+ * can be applied one AZ at a time while that AZ's private default route points at a NAT of another AZ, and the
+ * `-target` sets of each AZ's steps, computed from the NAT roles (roles.ts) and the AZ keys (keys.ts linkKeys),
+ * never from resource names.
+ *
+ * What the sets are made of (measured with terraform 1.11.4 and hashicorp/aws 5.100.0, /work/notes/research-18.md):
+ * `-target` pulls a dependency in at resource level (every instance of it) unless each instance is targeted by
+ * index, so an AZ's NAT step targets every NAT-path resource of that AZ by index (gateway, instance, association)
+ * and its route step targets the route with the AZ's gateway and instance. Supporting resources nothing depends on
+ * (the NAT security group's rules) are targeted in the first NAT step when they are created, and every supporting
+ * resource the plan deletes (security group, rules, IAM role and profile) in the last route step: a targeted plan
+ * of an earlier route would delete them while other AZs' NAT instances still use them, so with such deletes every
+ * AZ but the last changes its route with EC2 ReplaceRoute to the NAT terraform just created (`routeByEc2`).
+ */
+
+
+
+
+
+
+
+/** Numbers numerically, then the rest in code-point order (count indexes first). */
+function compareAzKeys(a, b) {
+    const [na, nb] = [/^\d+$/.test(a) ? Number(a) : NaN, /^\d+$/.test(b) ? Number(b) : NaN];
+    if (!Number.isNaN(na) && !Number.isNaN(nb))
+        return na - nb;
+    if (!Number.isNaN(na))
+        return -1;
+    if (!Number.isNaN(nb))
+        return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+const kindOf = (rc) => actionKind(rc.change.actions);
+const acts = (rc) => !['no-op', 'read'].includes(kindOf(rc));
+const NAT_PATH = new Set(['gateway', 'instance', 'association']);
+function partsOf(changes, options) {
+    const roles = natRoles(changes.filter((rc) => rc.mode !== 'data'), options);
+    const linked = linkKeys(roles, compareAzKeys);
+    return { roles, keyOf: (rc) => linked.get(azKeyOf(rc)) ?? azKeyOf(rc) };
+}
+/** A plan-level reason bridging cannot apply, or undefined. */
+function blocker(p) {
+    for (const [rc, role] of p.roles) {
+        if (role === 'gateway') {
+            const regional = ['before', 'after'].some((s) => natGatewayOf(rc, s)?.availabilityMode === 'regional');
+            if (regional)
+                return `${rc.address} is a regional NAT gateway: one gateway serves every AZ, nothing to bridge to`;
+        }
+        if (role === 'instance' && rc.type === 'aws_network_interface' && acts(rc))
+            return `${rc.address} is an ENI-based NAT (its Auto Scaling group replaces the instance): not bridged`;
+        if (role === 'route' && rc.type === 'aws_route_table' && acts(rc))
+            return `${rc.address} holds the private default route inline: bridging needs aws_route resources`;
+        if (role === 'route' && kindOf(rc) === 'delete')
+            return `${rc.address} is deleted: the plan takes egress away`;
+        if (role === 'eip' && ['delete', 'replace'].includes(kindOf(rc)))
+            return `${rc.address} is ${kindOf(rc) === 'delete' ? 'deleted' : 'replaced'}: the outbound IPs change`;
+        if ((role === 'security' || role === 'iam') && kindOf(rc) === 'replace')
+            return `${rc.address} is replaced: the NATs of every AZ depend on it`;
+        if (role === 'asg' && acts(rc))
+            return `${rc.address} changes an Auto Scaling NAT: not bridged`;
+    }
+    return undefined;
+}
+/** The AZ of one private route, with the NAT-path changes of its key. */
+function azOf(p, route, key) {
+    const r = natRouteOf(route, 'before') ?? natRouteOf(route, 'after');
+    const inKey = [...p.roles].filter(([rc, role]) => NAT_PATH.has(role) && p.keyOf(rc) === key);
+    const natPath = inKey.filter(([rc]) => acts(rc)).map(([rc]) => rc);
+    const after = modelFromPlan(inKey.map(([rc]) => rc), new Map(inKey), 'after');
+    const afterNat = after.nats.find((n) => n.kind !== 'private-gateway');
+    const afterType = afterNat?.rc ? natInstanceOf(afterNat.rc, 'after')?.instanceType : undefined;
+    const before = modelFromPlan(inKey.map(([rc]) => rc), new Map(inKey), 'before').nats.filter((n) => n.kind !== 'private-gateway');
+    const allocationIds = [
+        ...new Set([
+            ...after.nats.flatMap((n) => (n.rc ? gatewayAllocationIds(n.rc, 'after') : [])),
+            ...after.claims.flatMap((c) => (c.rc ? [claimOf(c.rc, 'after')?.allocationId] : [])),
+        ]),
+    ].filter((a) => !!a);
+    return {
+        key,
+        route: route.address,
+        ...(r?.routeTableId ? { routeTableId: r.routeTableId } : {}),
+        routeChanges: acts(route),
+        natPath: [...new Set(natPath.map((rc) => rc.address))],
+        replace: natPath.filter((rc) => rc.action_reason === 'replace_by_request').map((rc) => rc.address),
+        natAddresses: [
+            ...new Set(inKey.filter(([, role]) => role === 'gateway' || role === 'instance').map(([rc]) => rc.address)),
+        ],
+        ...(afterNat ? { afterMode: afterNat.kind === 'zonal-gateway' ? 'gateway' : 'instance' } : {}),
+        ...(afterType ? { afterInstanceType: afterType } : {}),
+        allocationIds,
+        beforeIds: [...new Set(before.flatMap((n) => n.ids))],
+        beforeInstanceIds: before.flatMap((n) => (n.kind === 'instance' && n.ids[0] ? [n.ids[0]] : [])),
+    };
+}
+/** Does the AZ's NAT go away or get replaced in the plan (something is taken away that a bridge covers)? */
+function takesAway(p, az) {
+    return [...p.roles].some(([rc, role]) => NAT_PATH.has(role) && p.keyOf(rc) === az.key && ['delete', 'replace'].includes(kindOf(rc)) && !rc.deposed);
+}
+/** The AZs and why the plan cannot be bridged, if it cannot (after the plan-level blockers). */
+function azsOf(p) {
+    const routes = [...p.roles].filter(([rc, role]) => role === 'route' &&
+        rc.type === 'aws_route' &&
+        !rc.deposed &&
+        [natRouteOf(rc, 'before')?.state, natRouteOf(rc, 'after')?.state].some((s) => s === 'nat' || s === 'maybe'));
+    const byKey = new Map();
+    for (const [rc] of routes)
+        byKey.set(p.keyOf(rc), [...(byKey.get(p.keyOf(rc)) ?? []), rc]);
+    const azKeys = [...byKey.keys()].sort(compareAzKeys);
+    const several = azKeys.find((k) => (byKey.get(k) ?? []).length > 1);
+    if (several)
+        return { azKeys, all: [], azs: [], reason: `AZ ${several} has several private default routes: not bridged` };
+    const all = azKeys.map((k) => azOf(p, byKey.get(k)[0], k));
+    const azs = all.filter((a) => a.routeChanges || a.natPath.length > 0);
+    const orphan = [...p.roles].find(([rc, role]) => NAT_PATH.has(role) && acts(rc) && !byKey.has(p.keyOf(rc)));
+    if (orphan)
+        return { azKeys, all, azs, reason: `${orphan[0].address} belongs to no AZ with a private default route` };
+    if (azKeys.length < 2)
+        return { azKeys, all, azs, reason: 'one AZ: there is no other AZ whose NAT could carry it' };
+    if (azs.length === 0)
+        return { azKeys, all, azs, reason: 'the plan changes no NAT' };
+    if (!azs.some((a) => takesAway(p, a)))
+        return { azKeys, all, azs, reason: 'the plan takes no NAT away: nothing to bridge' };
+    const lost = azs.find((a) => !a.afterMode);
+    if (lost)
+        return { azKeys, all, azs, reason: `AZ ${lost.key} has no NAT after the plan` };
+    return { azKeys, all, azs };
+}
+/**
+ * The bridged switch of a plan's NAT changes (every NAT candidate change, no-ops included: they show the AZs the
+ * plan leaves alone). Pure; reads NAT attributes only through this folder. See the file comment for the sets.
+ */
+function bridgePlan(changes, options = {}) {
+    const p = partsOf(changes, options);
+    const supporting = [...p.roles].filter(([rc, role]) => (role === 'security' || role === 'iam') && acts(rc));
+    const supportingFirst = supporting.filter(([rc]) => kindOf(rc) !== 'delete').map(([rc]) => rc.address);
+    const supportingLast = supporting.filter(([rc]) => kindOf(rc) === 'delete').map(([rc]) => rc.address);
+    const roles = p.roles;
+    const cmp = compareModels(modelFromPlan(changes, roles, 'before'), modelFromPlan(changes, roles, 'after'));
+    const { azKeys, all, azs, reason: azReason } = azsOf(p);
+    const reason = blocker(p) ?? azReason;
+    const eips = [...p.roles].filter(([, role]) => role === 'eip').map(([rc]) => rc);
+    return {
+        applies: reason === undefined,
+        ...(reason ? { reason } : {}),
+        azKeys,
+        allAzs: all,
+        azs,
+        eipAllocationIds: [
+            ...new Set(eips.flatMap((rc) => [...eipAllocationIds(rc, 'before'), ...eipAllocationIds(rc, 'after')])),
+        ],
+        supportingFirst,
+        supportingLast,
+        routeByEc2: supportingLast.length > 0,
+        modeSwitch: cmp.modeSwitch,
+        takesNatAway: all.some((a) => takesAway(p, a)),
+        handover: cmp.expectedApplies === 2,
+    };
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/bridge-text.ts
+/** What a cutover with `input` will run for this plan: bridge, in-place, or refused (bridge asked, cannot apply). */
+function plannedStrategy(plan, input) {
+    if (input === 'in-place')
+        return 'in-place';
+    if (plan.applies)
+        return 'bridge';
+    return input === 'bridge' ? 'refused' : 'in-place';
+}
+/** What a bridge costs, in one sentence. */
+const BRIDGE_COST = 'while an AZ is bridged its traffic crosses AZs (inter-AZ data transfer is charged) and the serving NAT carries ' +
+    "two AZs' traffic; each route change drops the connections open through the old target";
+/** The outage to expect, per AZ, for the strategy that runs. */
+function expectedOutage(plan, strategy) {
+    if (strategy === 'bridge')
+        return (`none in any AZ: each AZ's private route moves to a serving NAT of another AZ while its own NAT is replaced, ` +
+            `then to its new NAT once it passes verify-egress's checks (${BRIDGE_COST})`);
+    if (!plan.takesNatAway)
+        return 'none expected: the plan takes no NAT away';
+    if (plan.handover)
+        return ("each affected AZ is without egress from its NAT gateway's deletion until its Elastic IP is on the new NAT: " +
+            'the time AWS holds the address (a few minutes in AWS); cutover associates it the moment it is free');
+    if (plan.modeSwitch === 'instance-to-gateway')
+        return "each affected AZ is without egress from its NAT instance's removal until its new NAT gateway is available";
+    return 'each affected AZ is without egress while its NAT is replaced (until the new NAT has its address and route)';
+}
+/** "bridge: …" / "in-place (why): …" — the strategy line plan-guard and the cutover print first. */
+function strategyLine(plan, input, why) {
+    const chosen = plannedStrategy(plan, input);
+    const azs = plan.azs.map((a) => a.key).join(', ');
+    if (chosen === 'bridge')
+        return `bridge, one AZ at a time (${azs}); expected outage: ${expectedOutage(plan, 'bridge')}`;
+    if (chosen === 'refused')
+        return `strategy: bridge cannot apply (${why ?? plan.reason}): cutover refuses before changing anything`;
+    const reason = input === 'in-place' ? 'strategy: in-place' : `bridging cannot apply: ${why ?? plan.reason}`;
+    return `in-place (${reason}); expected outage: ${expectedOutage(plan, 'in-place')}`;
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/query.ts
+/**
+ * Queries over a NAT topology (either builder): the NAT a route reaches, the allocations and public IPs of a
+ * NAT, who holds an allocation, the NATs of a mode, and the per-AZ view (its NATs, its routes and where they
+ * lead, the IPs it egresses from). Live-state queries (`isLive`, `detectMode`) need the EC2 builder's facts.
+ */
+
+/** A NAT that gives internet egress (private NAT gateways do not). */
+function isEgressNat(nat) {
+    return modeOf(nat.kind) !== undefined;
+}
+/** Instance mode (an instance or an interface) or gateway mode (zonal or regional), as verify-egress counts them. */
+function liveModeOf(nat) {
+    const mode = modeOf(nat.kind);
+    if (mode === undefined)
+        return undefined;
+    return mode === 'instance' ? 'instance' : 'gateway';
+}
+/**
+ * The NAT a route leads to: the first egress NAT (model order) one of whose ids is a target of the route, or
+ * undefined (no target, a target known only after apply, a private NAT gateway, or something that is no NAT).
+ */
+function natOfRoute(model, route) {
+    return model.nats.find((n) => isEgressNat(n) && route.targetIds.some((t) => n.ids.includes(t)));
+}
+/** The Elastic IP allocations a NAT holds, unique, in model order. */
+function allocationsOf(nat) {
+    return [...new Set(nat.allocationIds)];
+}
+/** The NATs holding an allocation (a contested one can have several), in model order. */
+function holdersOf(model, allocationId) {
+    return model.nats.filter((n) => n.allocationIds.includes(allocationId));
+}
+/**
+ * The public IPs a workload in `az` egresses from through `nat` (EC2 builder): a regional gateway's addresses
+ * in that AZ, else the NAT's public IP; [] without a NAT or live facts.
+ */
+function egressIpsOf(nat, az) {
+    if (!nat)
+        return [];
+    if (nat.kind === 'regional-gateway')
+        return nat.zones?.find((z) => z.az === az)?.publicIps ?? [];
+    return nat.live?.publicIp ? [nat.live.publicIp] : [];
+}
+/** Every public IP a NAT egresses from (EC2 builder): a regional gateway's in every AZ, else its public IP. */
+function publicIpsOf(nat) {
+    if (nat.kind === 'regional-gateway')
+        return (nat.zones ?? []).flatMap((z) => z.publicIps ?? []);
+    return nat.live?.publicIp ? [nat.live.publicIp] : [];
+}
+/**
+ * The NAT's AZ as verify-egress and the advisor print it: its AZ, else "regional" for a gateway without a subnet
+ * (a regional gateway), else "unknown".
+ */
+function query_azOf(nat) {
+    if (nat.az)
+        return nat.az;
+    const gateway = nat.kind !== 'instance' && nat.kind !== 'interface';
+    return gateway && !nat.subnetId ? 'regional' : 'unknown';
+}
+const LIVE_INSTANCE = new Set(['pending', 'running']);
+const LIVE_GATEWAY = new Set(['pending', 'available']);
+/** Is the NAT up or coming up (EC2 builder): an instance pending/running, a gateway pending/available? */
+function isLive(nat) {
+    const state = nat.live?.state ?? '';
+    return liveModeOf(nat) === 'instance' ? LIVE_INSTANCE.has(state) : LIVE_GATEWAY.has(state);
+}
+/**
+ * The mode a live topology is in (EC2 builder): what most private default routes target (instance when more
+ * routes lead to instances or interfaces than to gateways), else what most live NATs are, else 'none'.
+ */
+function detectMode(model) {
+    const viaInstance = model.routes.filter((r) => r.route?.kind === 'instance').length;
+    const viaGateway = model.routes.filter((r) => r.route?.kind === 'nat-gateway').length;
+    const egress = model.nats.filter(isEgressNat);
+    const liveInstances = egress.filter((n) => liveModeOf(n) === 'instance' && isLive(n)).length;
+    const liveGateways = egress.filter((n) => liveModeOf(n) === 'gateway' && isLive(n)).length;
+    if (viaInstance + viaGateway > 0)
+        return viaInstance > viaGateway ? 'instance' : 'gateway';
+    if (liveInstances + liveGateways > 0)
+        return liveInstances > liveGateways ? 'instance' : 'gateway';
+    return 'none';
+}
+/** The egress NATs of `mode` and every egress NAT a route reaches: what runs the VPC's egress (model order). */
+function servingNats(model, mode) {
+    const reached = new Set(model.routes.map((r) => natOfRoute(model, r)));
+    return model.nats.filter((n) => isEgressNat(n) && (liveModeOf(n) === mode || reached.has(n)));
+}
+const sorted = (items) => [...items].sort();
+/**
+ * The per-AZ view (EC2 builder): every AZ with private subnets (sorted; "unknown" for a subnet EC2 gives no AZ),
+ * its private subnets, the private route tables serving it, the egress NATs located in it, the NATs its routes
+ * reach and the public IPs it egresses from through them (a regional gateway: its addresses in that AZ).
+ */
+function azTopologies(model) {
+    const priv = (model.subnets ?? []).filter((s) => !s.public);
+    return sorted(new Set(priv.map((s) => s.az ?? 'unknown'))).map((az) => {
+        const routes = model.routes.filter((r) => (r.azs ?? [r.key]).includes(az));
+        const reached = routes.map((r) => natOfRoute(model, r)).filter((n) => !!n);
+        const egressNatRefs = sorted(new Set(reached.map((n) => n.ref)));
+        const byRef = (ref) => model.nats.find((n) => n.ref === ref);
+        return {
+            az,
+            privateSubnetIds: sorted(priv.filter((s) => (s.az ?? 'unknown') === az).map((s) => s.id)),
+            routes,
+            nats: model.nats.filter((n) => isEgressNat(n) && query_azOf(n) === az),
+            egressNatRefs,
+            egressIps: sorted(new Set(egressNatRefs.flatMap((ref) => egressIpsOf(byRef(ref), az)))),
+        };
+    });
+}
+
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/index.ts
 /**
  * The NAT domain model: one model of a VPC's NAT (types.ts), built from a plan's before or after side
@@ -31151,6 +31340,40 @@ function natRouteRetargeted(rc, changed) {
 
 
 
+
+
+
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/claim.ts
+function unclaimedView(ctx, claimed) {
+    const items = (pred) => ctx.items.filter((it) => !claimed.has(it) && pred(it));
+    return {
+        items,
+        sameKey: (it, pred) => items((o) => o.key === it.key && o !== it && pred(o)),
+        ofNats: (nodes) => nodes.map(ctx.itemOf).filter((i) => !!i && !claimed.has(i)),
+    };
+}
+/** Runs the rules in order over the context; returns the drafts in the order they were made. */
+function claimPass(rules, ctx) {
+    const claimed = new Set();
+    const free = unclaimedView(ctx, claimed);
+    const drafts = [];
+    const take = (draft) => {
+        if (!draft)
+            return;
+        for (const it of draft.group)
+            claimed.add(it);
+        drafts.push(draft);
+    };
+    for (const rule of rules) {
+        if (rule.over === 'plan')
+            rule.review(ctx, free).forEach(take);
+        else
+            for (const it of free.items((i) => rule.selects(i, ctx)))
+                take(rule.review(it, ctx, free));
+    }
+    return drafts;
+}
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/types.ts
 const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'];
@@ -31207,10 +31430,6 @@ function zonesByKey(items) {
     }
     return azByKey;
 }
-/**
- * Builds the context of one plan: NAT roles (nat/roles.ts, with the operator's address patterns), both sides'
- * topologies with their AZ keys linked (nat/keys.ts), their comparison (nat/compare.ts) and the items.
- */
 function reviewContext(changes, options = {}) {
     const roles = natRoles(changes, options);
     const before = modelFromPlan(changes, roles, 'before');
@@ -31220,6 +31439,7 @@ function reviewContext(changes, options = {}) {
     for (const node of [...before.nats, ...after.nats, ...before.routes, ...after.routes])
         node.key = linked.get(node.key) ?? node.key;
     const cmp = compareModels(before, after);
+    const bridge = bridgePlan(changes, options);
     const items = itemsOf(roles, keyOf);
     const itemByChange = new Map(items.map((i) => [i.rc, i]));
     return {
@@ -31234,6 +31454,8 @@ function reviewContext(changes, options = {}) {
         evidence: natEgressEvidence([before, after]),
         handoverTakers: [...new Set(cmp.handovers.map((h) => h.to))],
         crossHandovers: cmp.handovers.filter((h) => h.to !== h.from.rc?.address),
+        bridge,
+        bridged: plannedStrategy(bridge, options.strategy ?? 'auto') === 'bridge',
     };
 }
 
@@ -31394,6 +31616,15 @@ function byteLength(text) {
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/text.ts
 
 const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
+/** The advice when cutover will switch this plan one AZ at a time behind a bridge (nat/bridge-text.ts). */
+const BRIDGED = 'Apply through the cutover action: it switches one AZ at a time, each behind a bridge to a serving NAT of ' +
+    'another AZ (strategy: auto), so no maintenance window is needed; while an AZ is bridged its traffic crosses ' +
+    "AZs (inter-AZ data transfer) and the serving NAT carries two AZs' traffic, and each route change drops the " +
+    'connections open through the old target. Run verify-egress right after.';
+/** MAINTENANCE, or BRIDGED when cutover will bridge this plan. */
+function windowText(ctx) {
+    return ctx.bridged ? BRIDGED : MAINTENANCE;
+}
 const ROLLBACK = ROLLBACK_LEVER_LINE;
 const NO_IMPACT = 'No egress impact expected.';
 const MODE_TEXT = {
@@ -31711,17 +31942,26 @@ function modeSwitchText(ctx, from, to) {
     const toText = to === 'instance' ? 'NAT instances' : to === 'gateway' ? 'NAT gateways' : 'a regional NAT gateway';
     if (ctx.handoverTakers.length === 0)
         return {
-            why: `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few ` +
-                'minutes per AZ while the addresses and routes move. This direction has no EIP race: one apply.',
-            action: MAINTENANCE,
+            why: ctx.bridged
+                ? `The old NATs are deleted and ${toText} are created, one AZ at a time behind a bridge: no AZ loses ` +
+                    'egress. Terraform may create a gateway while the association it replaces is still being deleted ' +
+                    '(Resource.AlreadyAssociated); cutover confirms it with EC2, waits and applies again.'
+                : `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few ` +
+                    'minutes per AZ while the addresses and routes move. One apply, unless a gateway meets its Elastic IP ' +
+                    'still on the association being deleted (Resource.AlreadyAssociated): cutover then applies again.',
+            action: windowText(ctx),
         };
     const ami = ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).';
     return {
         why: `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the ` +
-            `same Elastic IPs in the same apply. ${raceText(ctx.handoverTakers, ctx.changes)} Egress in the affected ` +
-            'AZs is down from the route repoint until each new NAT has its address.',
-        action: 'Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once ' +
-            `and converges to this plan), in a maintenance window.${to === 'instance' ? ami : ''} ${ROLLBACK}`,
+            `same Elastic IPs in the same apply. ${raceText(ctx.handoverTakers, ctx.changes)} ` +
+            (ctx.bridged
+                ? 'Cutover does it one AZ at a time behind a bridge, so no AZ loses egress meanwhile.'
+                : 'Egress in the affected AZs is down from the route repoint until each new NAT has its address.'),
+        action: ctx.bridged
+            ? `${windowText(ctx)}${to === 'instance' ? ami : ''} ${ROLLBACK}`
+            : 'Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once ' +
+                `and converges to this plan), in a maintenance window.${to === 'instance' ? ami : ''} ${ROLLBACK}`,
     };
 }
 function modeSwitchDraft(ctx, free) {
@@ -31752,8 +31992,10 @@ function handoverDraft(ctx, free) {
         group: [...free.ofNats(cross.map((h) => h.from)), ...free.items((i) => takers.includes(i.rc.address))],
         why: `${cross.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ` +
             raceText(takers, ctx.changes),
-        action: 'Apply through the cutover action (it waits for the release, associates the address at once and ' +
-            `converges to this plan), in a maintenance window. ${MAINTENANCE}`,
+        action: ctx.bridged
+            ? windowText(ctx)
+            : 'Apply through the cutover action (it waits for the release, associates the address at once and ' +
+                `converges to this plan), in a maintenance window. ${MAINTENANCE}`,
     };
 }
 function quiesceDraft(ctx, free) {
@@ -31847,7 +32089,7 @@ const deposedDeleted = {
         };
     },
 };
-function instanceReplaced(it, related) {
+function instanceReplaced(it, related, ctx) {
     const eni = it.rc.type === 'aws_network_interface';
     const paths = replacePaths(it.rc);
     const [amiBefore, amiAfter] = [shownAmi(it.rc, 'before'), shownAmi(it.rc, 'after')];
@@ -31860,18 +32102,24 @@ function instanceReplaced(it, related) {
             kind: 'nat-ami-adopted',
             title: 'New NAT AMI adopted: NAT instance replaced' + (amiBefore && amiAfter ? ` (${amiBefore} → ${amiAfter})` : ''),
             group: [it, ...related],
-            why: `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance ` +
-                `runs and has its EIP${gap}.`,
-            action: `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${MAINTENANCE} ` + ROLLBACK,
+            why: ctx.bridged
+                ? `${it.rc.address} is replaced to launch from a new AMI; cutover keeps the AZ on a serving NAT of another ` +
+                    'AZ until the new instance runs, has its EIP and passes the NAT checks.'
+                : `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance ` +
+                    `runs and has its EIP${gap}.`,
+            action: `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${windowText(ctx)} ` +
+                ROLLBACK,
         };
     return {
         severity: 'high',
         kind: eni ? 'nat-interface-replaced' : 'nat-instance-replaced',
         title: `${natLabel(it)} replaced${paths.length > 0 ? ` (forced by ${paths.join(', ')})` : ''}`,
         group: [it, ...related],
-        why: `${it.rc.address} is destroyed and re-created; egress in this AZ is down until the replacement forwards ` +
-            `traffic and has its EIP${gap}.`,
-        action: `${MAINTENANCE} ${ROLLBACK}`,
+        why: `${it.rc.address} is destroyed and re-created; ` +
+            (ctx.bridged
+                ? 'cutover keeps the AZ on a serving NAT of another AZ until the replacement forwards and has its EIP.'
+                : `egress in this AZ is down until the replacement forwards traffic and has its EIP${gap}.`),
+        action: `${windowText(ctx)} ${ROLLBACK}`,
     };
 }
 /** A NAT instance or interface deleted or replaced, with its key's associations and existing routes. */
@@ -31879,10 +32127,10 @@ const instanceDeletedOrReplaced = {
     over: 'item',
     name: 'instance-deleted-or-replaced',
     selects: (i) => i.role === 'instance' && (i.kind === 'replace' || i.kind === 'delete'),
-    review: (it, _ctx, free) => {
+    review: (it, ctx, free) => {
         const related = free.sameKey(it, (o) => o.role === 'association' || (o.role === 'route' && o.kind !== 'create'));
         if (it.kind !== 'delete')
-            return instanceReplaced(it, related);
+            return instanceReplaced(it, related, ctx);
         return {
             severity: 'high',
             kind: it.rc.type === 'aws_network_interface' ? 'nat-interface-deleted' : 'nat-instance-deleted',
@@ -31930,10 +32178,12 @@ function gatewayGone(it, ctx, free) {
         title: `NAT gateway ${replaced ? 'replaced' : 'deleted'}` +
             (replaced && paths.length ? ` (forced by ${paths.join(', ')})` : ''),
         group: [it, ...free.sameKey(it, (o) => o.role === 'route' && o.kind !== 'create')],
-        why: `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed ` +
-            `through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.` +
+        why: `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: ` +
+            (ctx.bridged
+                ? 'cutover keeps the AZ on a serving NAT of another AZ meanwhile.'
+                : `the private subnets routed through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.`) +
             (fails ? ` ${raceText([it.rc.address], ctx.changes)}` : ''),
-        action: `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${MAINTENANCE}` +
+        action: `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${windowText(ctx)}` +
             (replaced ? '' : ' If this is a mode switch, the new NATs must be in the same plan.'),
     };
 }
@@ -32185,6 +32435,13 @@ const RULES = [
 ];
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/classify.ts
+/**
+ * Classifies a plan's changes for NAT egress risk. The NAT topology of the plan's before and after side and their
+ * comparison come from nat/ (review/context.ts); the rules of review/rules/ (in the priority order of
+ * rules/index.ts) turn them into findings, each claiming the changes it explains (review/claim.ts). Every value
+ * shown comes from plan/values.ts `shownValue` (sensitive-aware), mostly through nat/facts.ts.
+ */
+
 
 
 
@@ -32211,6 +32468,8 @@ function analysisOf(ctx, findings) {
             ...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys)),
         ].sort(compareKeys),
         natChanges: items.length,
+        strategy: plannedStrategy(ctx.bridge, ctx.options.strategy ?? 'auto'),
+        strategyLine: strategyLine(ctx.bridge, ctx.options.strategy ?? 'auto'),
         natInstancesCreated: items
             .filter((i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace'))
             .map((i) => i.rc.address),
@@ -32300,15 +32559,21 @@ function headLines(input, facts) {
 /** Mode switch · expected applies · keys losing egress (· expected failures), and the fail-on note. */
 function factLines(input, facts) {
     const { modeSwitch, applies, affected } = facts;
+    const bridged = input.documents.some((d) => d.analysis.strategy === 'bridge');
     const parts = [
         `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
         `**Expected applies:** ${applies}`,
-        `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
+        bridged
+            ? `**AZs / keys switched behind a bridge:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`
+            : `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
     ];
     const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
     if (failures.length > 0)
         parts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
-    const lines = [parts.join(' · ')];
+    const lines = [
+        ...(input.strategyLine ? [`**Strategy (cutover):** ${escapeText(input.strategyLine)}`, ''] : []),
+        parts.join(' · '),
+    ];
     if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none')
         lines.push('', `> This plan is at or above the \`fail-on\` threshold (${input.failOn}): the check fails.`);
     return lines;
@@ -33059,11 +33324,11 @@ async function loadNatChanges(source) {
     }
 }
 /** One classification and report section per document ("plan", or "plan 2 of 3" when there are several). */
-function reviewDocuments(loaded, patterns) {
+function reviewDocuments(loaded, patterns, strategy) {
     const multi = loaded.documents.length > 1;
     return loaded.documents.map((doc) => ({
         label: multi ? `plan ${doc.index + 1} of ${loaded.documents.length}` : 'plan',
-        analysis: classifyChanges(doc.changes, { patterns }),
+        analysis: classifyChanges(doc.changes, { ...(patterns ? { patterns } : {}), strategy }),
         totalChanges: doc.totalChanges,
         terraformVersion: doc.header.terraformVersion,
         formatVersion: doc.header.formatVersion ?? doc.header.planFormatVersion,
@@ -33080,8 +33345,9 @@ function reviewDocuments(loaded, patterns) {
 async function analysePlan(inputs) {
     const source = await planJsonPath(inputs);
     const loaded = await loadNatChanges(source);
-    const documents = reviewDocuments(loaded, inputs.patterns);
+    const documents = reviewDocuments(loaded, inputs.patterns, inputs.strategy ?? 'auto');
     const analyses = documents.map((d) => d.analysis);
+    const natDoc = analyses.find((a) => a.natChanges > 0);
     const risk = analyses.reduce((max, a) => (severityRank(a.risk) > severityRank(max) ? a.risk : max), 'none');
     const planSha = combineDigests(loaded.documents.map((d) => d.digest));
     const report = {
@@ -33092,6 +33358,7 @@ async function analysePlan(inputs) {
         source: source.shownName,
         documents,
         warnings: loaded.warnings,
+        ...(natDoc ? { strategyLine: natDoc.strategyLine } : {}),
     };
     return {
         risk,
@@ -33104,6 +33371,7 @@ async function analysePlan(inputs) {
         failed: inputs.failOn !== 'none' && severityRank(risk) >= severityRank(inputs.failOn),
         report,
         natInstancesCreated: analyses.flatMap((a) => a.natInstancesCreated),
+        strategy: natDoc?.strategy ?? 'in-place',
     };
 }
 
@@ -33126,6 +33394,7 @@ function setGuardOutputs(out, annotations, result, reportFile) {
     out.set('risk', result.risk);
     out.set('mode-switch', result.modeSwitch);
     out.set('expected-applies', String(result.expectedApplies));
+    out.set('strategy', result.strategy);
     out.set('plan-sha', result.planSha);
     out.set('report-file', reportFile);
     out.set('result', result.failed ? 'failed' : 'success');
@@ -33235,11 +33504,12 @@ usage: node dist/index.js --local <plan.json> [options]
   --environment NAME         environment name shown in the report
   --fail-on LEVEL            none|low|medium|high|critical (default critical): exit 1 at or above it
   --nat-address-patterns P   role=glob lines (as the action input)
+  --strategy S               auto|bridge|in-place (default auto): the strategy cutover will run with
   --help                     this text
 
 Options take their value as --name VALUE or --name=VALUE.
 `;
-const LOCAL_OPTIONS = ['environment', 'fail-on', 'nat-address-patterns'];
+const LOCAL_OPTIONS = ['environment', 'fail-on', 'nat-address-patterns', 'strategy'];
 /** One `-x`/`--name[=value]` option at args[i]: its name, value and how many arguments it took. */
 function local_option(args, i) {
     const a = args[i];
