@@ -28,9 +28,11 @@ import {
   type SwitchRun,
 } from './support/switches';
 
-const SCENARIO_MS = 12 * 60_000;
+const SCENARIO_MS = 16 * 60_000;
 const BRIDGE = hasInput('cutover', 'strategy');
 const BASELINE = process.env.REHEARSAL_BASELINE === '1';
+/** The gateway deletion of the 2-AZ gateway → instance switch: short in the suite, as in the issue in the bench. */
+const G2I_DELETE_MS = BASELINE ? 20_000 : 10_000;
 
 let rehearsal: Rehearsal | undefined;
 let skip = '';
@@ -124,10 +126,10 @@ interface Case extends SwitchCase {
 
 const CASES: Case[] = [
   {
-    name: 'gateway → instance, 2 AZs, 20 s gateway deletions',
+    name: `gateway → instance, 2 AZs, ${G2I_DELETE_MS / 1000} s gateway deletions`,
     kind: 'gateway-to-instance',
     azCount: 2,
-    natDeleteMs: 20_000,
+    natDeleteMs: G2I_DELETE_MS,
     after: 'instance',
     regions: { bridge: 'us-west-1', 'in-place': 'us-west-2' },
   },

@@ -12,6 +12,9 @@ import type { EgressWatch, EgressWatchReport } from './dataplane-watch';
 import { REPO_ROOT } from './moto';
 import type { Environment, Vars } from './rehearsal';
 
+/** Longest one cutover of a switch may take (a 3-AZ bridged switch on a loaded 2-core machine: 4–6 min). */
+const CUTOVER_MS = 12 * 60_000;
+
 export type SwitchKind = 'gateway-to-instance' | 'instance-to-gateway' | 'ami-adoption' | 'gateway-replacement';
 export type Strategy = 'auto' | 'bridge' | 'in-place';
 
@@ -96,10 +99,11 @@ export async function runSwitch(
   const runs: ActionRun[] = [];
   let egress: EgressWatchReport | undefined;
   try {
-    runs.push(await env.cutover(planfile, { 'expected-plan-sha': guard.outputs['plan-sha'] ?? '', strategy }));
+    const expected = { 'expected-plan-sha': guard.outputs['plan-sha'] ?? '' };
+    runs.push(await env.cutover(planfile, { ...expected, strategy }, { timeoutMs: CUTOVER_MS }));
     const first = runs[0] as ActionRun;
     if (first.code !== 0 && options.rerunOnAlreadyAssociated && /Resource\.AlreadyAssociated/.test(first.stdout))
-      runs.push(await env.cutover(await planSwitch(env, c), { strategy }));
+      runs.push(await env.cutover(await planSwitch(env, c), { strategy }, { timeoutMs: CUTOVER_MS }));
   } finally {
     egress = await watch.stop();
   }
@@ -115,6 +119,7 @@ export function switchFigures(s: SwitchRun): Record<string, unknown> {
     result: last.outputs.result ?? '',
     cutoverRuns: s.runs.length,
     cutoverSeconds: s.cutoverSeconds,
+    retriedBecause: (last.outputs['retried-because'] ?? '').slice(0, 300),
     egressGapSeconds: last.outputs['egress-gap-seconds'] ?? '',
     egressGaps: last.outputs['egress-gaps'] ?? '',
     azs: e.azs.map(({ az, longestSeconds, totalSeconds, foreignSeconds, ips, outages }) => ({
