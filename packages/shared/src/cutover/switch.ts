@@ -15,6 +15,7 @@ import { ReplaceRouteCommand } from '@aws-sdk/client-ec2';
 import {
   compareAzKeys,
   isServing,
+  natOfTarget,
   servingNatOfRoute,
   servingView,
   type BridgeAz,
@@ -200,14 +201,20 @@ export class Switch {
     return confirmed;
   }
 
-  /** Reads until the route is at `target` and serving (true), or CONFIRM_MS passed (false). */
+  /**
+   * Reads until the route is at `target` and serving (true), or CONFIRM_MS passed (false). The route at `target`
+   * and `target` not serving (a gateway `deleting` or `failed`, an instance stopped: it served when it was chosen)
+   * is false at once, so the caller moves the route on without waiting.
+   */
   async confirm(rt: string, target: string): Promise<boolean> {
     const { clock } = this.run;
     const until = clock.now() + CONFIRM_MS;
     for (;;) {
       const view = await this.read();
-      if (view.routes.get(rt)?.target === target && servingNatOfRoute(view, rt)) return true;
-      if (clock.now() >= until) return false;
+      const at = view.routes.get(rt)?.target === target;
+      if (at && servingNatOfRoute(view, rt)) return true;
+      const nat = at ? natOfTarget(view, target) : undefined;
+      if ((nat?.live && !isServing(nat)) || clock.now() >= until) return false;
       await clock.sleep(500, this.run.deps.signal);
     }
   }
