@@ -43,6 +43,8 @@ export interface FakeGitHub {
   pulls: Map<number, { number: number; head: { sha: string } }>;
   addComment(issue: number, body: string, user?: FakeComment['user']): FakeComment;
   addIssue(issue: Omit<FakeIssue, 'number' | 'state' | 'user'> & { user?: FakeComment['user'] }): FakeIssue;
+  /** A token GitHub would give a run: GITHUB_TOKEN's identity, github-actions[bot] (each run its own, to tell apart). */
+  addToken(token: string): void;
   /** Answer GraphQL with an error (the identity cannot be read). */
   graphqlDown: boolean;
   close(): Promise<void>;
@@ -81,6 +83,9 @@ export async function startFakeGitHub(options: { identities?: Record<string, Use
       const issue: FakeIssue = { state: 'open', user: MALLORY, ...i, number: nextIssue++ };
       gh.issues.set(issue.number, issue);
       return issue;
+    },
+    addToken(token) {
+      ids[token] = { login: 'github-actions[bot]', id: 41898282, type: 'Bot', installation: true };
     },
     close: async () => undefined,
   };

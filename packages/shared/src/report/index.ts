@@ -45,9 +45,14 @@ export function escapeText(value: string): string {
     .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}&#8203;.`);
 }
 
-/** A GFM table. Cells must already be markdown-safe (use `code(x, true)` / `escapeText`). */
+/**
+ * A GFM table. Cells must already be markdown-safe (use `code(x, true)` / `escapeText`); whatever they hold, no
+ * cell can split: GFM splits a row at every `|` not preceded by a backslash, code spans included, so each such `|`
+ * is escaped here (an escaped one, `\|`, is left as it is), and line breaks become spaces.
+ */
 export function table(headers: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\n/g, ' ')).join(' | ')} |`;
+  const cell = (c: string) => c.replace(/[\r\n]+/g, ' ').replace(/(?<!\\)\|/g, '\\|');
+  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
