@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { commandsIn } from './harness/commands';
 import { MALLORY } from './harness/fake-github';
-import { scanForCanaries, type RunRecord } from './harness/record';
+import { RunRecord, scanForCanaries } from './harness/record';
 import { startWorld, type World } from './harness/world';
 
 const REGION = 'eu-west-3';
@@ -125,6 +125,17 @@ describe('infra.yml, push: plan and apply with the plan sealed', () => {
     const { hits, places } = scanForCanaries(push, [...Object.values(CANARIES), generated]);
     console.log(`canary scan (push): ${places.length} places, ${hits.length} sightings`);
     expect(hits).toEqual([]);
+    // Not vacuous: the plan file the plan job kept on its runner holds all three (inside its zip), and the scan
+    // finds them there — it is what infra.yml used to upload.
+    const kept = new RunRecord();
+    const dir = join(needsWorld()!.root, 'unsealed');
+    cpSync(
+      join(needsWorld()!.root, 'runs', 'push', 'jobs', 'plan', 'workspace', 'infra', 'tfplan'),
+      join(dir, 'tfplan'),
+    );
+    kept.artifacts.push({ job: 'plan', name: 'the unsealed plan', dir, files: ['tfplan'], retentionDays: '' });
+    const inPlan = scanForCanaries(kept, Object.values(CANARIES)).hits.filter((h) => h.where.includes(':tfplan!'));
+    expect(new Set(inPlan.map((h) => h.canary))).toEqual(new Set(Object.values(CANARIES)));
   });
 });
 
