@@ -1,8 +1,11 @@
 /**
  * Safe markdown for comments, job summaries and report files. Everything that comes from a plan, a tag or
  * an AWS response is untrusted: it goes through `code()` (an inline code span, where markdown, HTML,
- * @mentions and autolinks are inert) or `escapeText()`.
+ * @mentions and autolinks are inert) or `escapeText()`. On its way into the Actions log, the same text goes through
+ * `inertText()` / `info()` (commands.ts, log.ts): no line of it may become a workflow command.
  */
+export { inertText } from './commands';
+export { info } from './log';
 
 /**
  * The runbook's rollback lever, worded as the runbook gives it (seeds/000, operations step 4 "Rollback lever"). Every
