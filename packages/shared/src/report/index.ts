@@ -46,13 +46,22 @@ export function escapeText(value: string): string {
 }
 
 /**
- * A GFM table. Cells must already be markdown-safe (use `code(x, true)` / `escapeText`); whatever they hold, no
- * cell can split: GFM splits a row at every `|` not preceded by a backslash, code spans included, so each such `|`
- * is escaped here (an escaped one, `\|`, is left as it is), and line breaks become spaces.
+ * One table cell that cannot split its row or end the table, whatever it holds: line breaks become spaces, and a
+ * `|` that no backslash precedes gets one. GitHub's renderer (cmark-gfm's table extension, ext_scanners.re
+ * `table_cell = (escaped_char | [^|\r\n])+`, a longest match) never ends a cell at a `|` that follows a backslash,
+ * inside code spans too, and drops that backslash (`unescape_pipes`): so `code(x, true)` and `escapeText(x)` cells
+ * are unchanged, and a raw value from a tag or an AWS message stays in its cell.
+ */
+export function tableCell(cell: string): string {
+  return cell.replace(/[\r\n]+/g, ' ').replace(/(?<!\\)\|/g, '\\|');
+}
+
+/**
+ * A GFM table. Cells should already be markdown-safe (`code(x, true)` / `escapeText`); every cell also goes through
+ * `tableCell`, so no value can add a column or a row.
  */
 export function table(headers: string[], rows: string[][]): string {
-  const cell = (c: string) => c.replace(/[\r\n]+/g, ' ').replace(/(?<!\\)\|/g, '\\|');
-  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
+  const line = (cells: string[]) => `| ${cells.map(tableCell).join(' | ')} |`;
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
