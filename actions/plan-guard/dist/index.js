@@ -29352,7 +29352,7 @@ const defaultSink = {
 /* harmony export */   tp: () => (/* binding */ table),
 /* harmony export */   zH: () => (/* binding */ details)
 /* harmony export */ });
-/* unused harmony exports ROLLBACK_LEVER, byteLength */
+/* unused harmony exports ROLLBACK_LEVER, tableCell, byteLength */
 /* harmony import */ var _log__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5901);
 /**
  * Safe markdown for comments, job summaries and report files. Everything that comes from a plan, a tag or
@@ -29397,9 +29397,22 @@ function escapeText(value) {
         .replace(/:\/\//g, '&#58;//')
         .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}&#8203;.`);
 }
-/** A GFM table. Cells must already be markdown-safe (use `code(x, true)` / `escapeText`). */
+/**
+ * One table cell that cannot split its row or end the table, whatever it holds: line breaks become spaces, and a
+ * `|` that no backslash precedes gets one. GitHub's renderer (cmark-gfm's table extension, ext_scanners.re
+ * `table_cell = (escaped_char | [^|\r\n])+`, a longest match) never ends a cell at a `|` that follows a backslash,
+ * inside code spans too, and drops that backslash (`unescape_pipes`): so `code(x, true)` and `escapeText(x)` cells
+ * are unchanged, and a raw value from a tag or an AWS message stays in its cell.
+ */
+function tableCell(cell) {
+    return cell.replace(/[\r\n]+/g, ' ').replace(/(?<!\\)\|/g, '\\|');
+}
+/**
+ * A GFM table. Cells should already be markdown-safe (`code(x, true)` / `escapeText`); every cell also goes through
+ * `tableCell`, so no value can add a column or a row.
+ */
 function table(headers, rows) {
-    const line = (cells) => `| ${cells.map((c) => c.replace(/\n/g, ' ')).join(' | ')} |`;
+    const line = (cells) => `| ${cells.map(tableCell).join(' | ')} |`;
     return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
 /** A collapsed section (`<details>`). `summary` must be markdown-safe already. */
