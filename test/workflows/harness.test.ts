@@ -153,3 +153,25 @@ test('a workflow run: outputs, needs, env files, masking, continue-on-error, sto
     { canary: 'CANARY-token-77', how: 'clear', where: 'step output first/say.secret' },
   ]);
 });
+
+test('workflow_call secrets: only the declared ones reach the called workflow, an undeclared one is refused', async () => {
+  const run = (o: { secrets: Record<string, string>; inheritSecrets?: boolean }) =>
+    runWorkflow({
+      workflow: join(import.meta.dirname, 'fixtures', 'mechanics.yml'),
+      runDir: mkdtempSync(join(tmpdir(), 'wfh-secrets-')),
+      inputs: { name: 'world' },
+      ...o,
+    });
+  await expect(run({ secrets: { TOKEN: 't', OTHER: 'CANARY-other' } })).rejects.toThrow(
+    'Invalid secret, OTHER is not defined in the referenced workflow.',
+  );
+  // `secrets: inherit`: every secret of the caller, declared or not, is in the secrets context (and masked).
+  const inherited = await run({
+    secrets: { TOKEN: 'CANARY-inherited-1', OTHER: 'CANARY-other' },
+    inheritSecrets: true,
+  });
+  expect(inherited.logText()).toMatch(/the token is \*\*\*/);
+  // Declared but not passed: empty, as on GitHub.
+  const none = await run({ secrets: {} });
+  expect(none.logText()).toMatch(/the token is $/m);
+});

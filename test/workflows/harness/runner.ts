@@ -32,8 +32,13 @@ export interface RunOptions {
   /** workflow_call (default when the workflow has it) or workflow_dispatch. */
   trigger?: 'workflow_call' | 'workflow_dispatch';
   inputs?: Record<string, unknown>;
-  /** Secrets the caller passes (workflow_call) or the repository has. */
+  /**
+   * Secrets the caller passes (workflow_call: by name, each must be declared in on.workflow_call.secrets, as
+   * GitHub requires) or the repository has (workflow_dispatch). Environment secrets go in `environments`.
+   */
   secrets?: Record<string, string>;
+  /** workflow_call with `secrets: inherit`: every secret in `secrets` reaches the called workflow. */
+  inheritSecrets?: boolean;
   vars?: Record<string, string>;
   environments?: Record<string, { secrets?: Record<string, string>; vars?: Record<string, string> }>;
   /** Overrides of the github context (repository, run_id, run_attempt, api_url, token, …). */
@@ -48,8 +53,9 @@ export interface RunOptions {
   record?: RunRecord;
 }
 
-export async function runWorkflow(opts: RunOptions): Promise<RunRecord> {
-  const wf = await loadWorkflow(opts.workflow);
+export async function runWorkflow(given: RunOptions): Promise<RunRecord> {
+  const wf = await loadWorkflow(given.workflow);
+  const opts: RunOptions = { ...given, secrets: resolveSecrets(wf, given) };
   const record = opts.record ?? new RunRecord();
   const runDir = resolve(opts.runDir);
   mkdirSync(runDir, { recursive: true });
@@ -80,9 +86,36 @@ export async function runWorkflow(opts: RunOptions): Promise<RunRecord> {
   return record;
 }
 
+function triggerOf(wf: LoadedWorkflow, opts: RunOptions): 'workflow_call' | 'workflow_dispatch' {
+  return (
+    opts.trigger ?? ((wf.template.events as Record<string, any>).workflow_call ? 'workflow_call' : 'workflow_dispatch')
+  );
+}
+
+/**
+ * The secrets context a called workflow gets (GitHub: "Using secrets in reusable workflows"): only those it declares
+ * in on.workflow_call.secrets, passed by the caller (plus GITHUB_TOKEN, added per job), unless the caller says
+ * `secrets: inherit`. A name passed but not declared is refused, as GitHub refuses the call; a required one missing
+ * too. Environment secrets reach a job that names its environment, declared or not.
+ */
+function resolveSecrets(wf: LoadedWorkflow, opts: RunOptions): Record<string, string> {
+  const given = opts.secrets ?? {};
+  if (triggerOf(wf, opts) !== 'workflow_call' || opts.inheritSecrets) return { ...given };
+  const declared: Record<string, { required?: boolean }> =
+    (wf.template.events as Record<string, any>).workflow_call?.secrets ?? {};
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(given)) {
+    if (!(name in declared)) throw new Error(`Invalid secret, ${name} is not defined in the referenced workflow.`);
+    out[name] = value;
+  }
+  for (const [name, def] of Object.entries(declared))
+    if (def?.required && !(name in out)) throw new Error(`Secret ${name} is required, but not provided while calling.`);
+  return out;
+}
+
 function resolveInputs(wf: LoadedWorkflow, opts: RunOptions): Record<string, unknown> {
   const events = wf.template.events as Record<string, any>;
-  const trigger = opts.trigger ?? (events.workflow_call ? 'workflow_call' : 'workflow_dispatch');
+  const trigger = triggerOf(wf, opts);
   const defs: Record<string, any> = events[trigger]?.inputs ?? {};
   const given = opts.inputs ?? {};
   for (const name of Object.keys(given))
