@@ -1,9 +1,11 @@
 /**
  * The actions/github-script steps of egress_watch.yml (one issue per failing environment, closed on recovery,
  * never duplicated) and plan_guard_comment.yml (fork PR relay: one sticky comment per environment, untrusted
- * artifact handled as data), run against an in-memory GitHub API the way github-script runs them.
+ * artifact handled as data), run against an in-memory GitHub API the way github-script runs them. And
+ * nat_ami_build.yml's summary script under bash: values from AWS cannot split its table's cells.
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -378,5 +380,41 @@ describe('plan_guard_comment: relay for PRs from forks', () => {
     await run(gh, core, env());
     expect(core.failed).toEqual([]);
     expect(core.logs).toEqual(['info: no plan-guard reports in the triggering run']);
+  });
+});
+
+describe('nat_ami_build: the summary table', () => {
+  /** The cells of a GFM row as cmark-gfm splits it: at every | that no backslash precedes. */
+  const cells = (row: string) => row.split(/(?<!\\)\|/).slice(1, -1);
+
+  test('values holding |, a backtick or a line break stay in their cells', () => {
+    const wf = parseWorkflow(
+      'nat_ami_build.yml',
+      readFileSync(join(repoRoot, '.github/workflows/nat_ami_build.yml'), 'utf8'),
+    );
+    const script = String(stepsOf(wf.doc).find((s) => s.step.name === 'Summary')?.step.run);
+    const dir = mkdtempSync(join(tmpdir(), 'ami-summary-'));
+    const summary = join(dir, 'summary.md');
+    const r = spawnSync('bash', ['-e', '-c', script], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '',
+        GITHUB_STEP_SUMMARY: summary,
+        ENVIRONMENT: 'prod',
+        AMI_ID: 'ami-0123456789abcdef0',
+        AMI_NAME: 'nat | evil` | --- |\n| injected | row |',
+        IMAGE_VERSION: '1.0.0/5|x',
+        REUSED: 'false',
+      },
+    });
+    expect(r.status).toBe(0);
+    const lines = readFileSync(summary, 'utf8').split('\n');
+    rmSync(dir, { recursive: true, force: true });
+    const table = lines.filter((l) => l.startsWith('|'));
+    expect(table).toHaveLength(3);
+    for (const row of table) expect(cells(row)).toHaveLength(4);
+    expect(table[2]).toBe(
+      "| `ami-0123456789abcdef0` | `nat \\| evil' \\| --- \\| \\| injected \\| row \\|` | `1.0.0/5\\|x` | false |",
+    );
   });
 });
