@@ -98,6 +98,16 @@ afterAll(async () => {
   }
 });
 
+/** The places scanned, counted by kind (log line, annotation, summary, step/job/workflow output, artifact file, API body). */
+function byKind(places: string[]): string {
+  const counts = new Map<string, number>();
+  for (const p of places) {
+    const kind = /^(log|annotation|summary|step output|job output|workflow output|artifact|github)/.exec(p)?.[1] ?? p;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${k} ${n}`).join(', ');
+}
+
 function needsWorld(): World | undefined {
   if (!world) expect(skip).not.toBe('');
   return world;
@@ -123,7 +133,7 @@ describe('infra.yml, push: plan and apply with the plan sealed', () => {
     if (!needsWorld()) return;
     expect(generated).toMatch(/.{20,}/);
     const { hits, places } = scanForCanaries(push, [...Object.values(CANARIES), generated]);
-    console.log(`canary scan (push): ${places.length} places, ${hits.length} sightings`);
+    console.log(`canary scan (push): ${places.length} places (${byKind(places)}), ${hits.length} sightings`);
     expect(hits).toEqual([]);
     // Not vacuous: the plan file the plan job kept on its runner holds all three (inside its zip), and the scan
     // finds them there — it is what infra.yml used to upload.
@@ -211,6 +221,7 @@ const HOSTILE = [
   'x ##[error title=forged]forged by a tag',
   '::set-output name=healthy::true',
   '##[add-mask]198.51.100.8',
+  '::notice::forged by a tag%0A::add-mask::198.51.100.9',
 ];
 
 async function tagNatGateways(w: World): Promise<void> {
@@ -287,6 +298,7 @@ async function fakeImageBuilder(amiId: string): Promise<{ url: string; requests:
 describe('after the apply: names others control, pull requests, the egress watch, the AMI build', () => {
   const runs: Record<string, RunRecord> = {};
   let spoofId = 0;
+  let stageIssueNumber = 0;
   let imageBuilder: Awaited<ReturnType<typeof fakeImageBuilder>> | undefined;
 
   afterAll(async () => {
@@ -315,7 +327,26 @@ describe('after the apply: names others control, pull requests, the egress watch
         },
       },
     });
-    const [samePr, forkPr, watch, ami] = await Promise.all([
+    // The egress watch's other path: healthy with an open issue (the stage environment's, opened by an earlier
+    // run) → the issue is commented and closed. Same VPC, the expected IPs are the module's relay_ips.
+    const stageIssue = w.gh.addIssue({
+      title: 'NAT egress failing: stage',
+      body: '<!-- nat-egress-toolkit:egress-watch environment=stage -->\n**NAT egress is failing in stage.**',
+      labels: [{ name: 'nat-egress-watch' }],
+      user: { login: 'github-actions[bot]', id: 41898282, type: 'Bot' },
+    });
+    stageIssueNumber = stageIssue.number;
+    const state = JSON.parse(readFileSync(w.stateFile, 'utf8'));
+    const relayIps: string[] = state.outputs?.relay_ips?.value ?? [];
+    expect(relayIps.length).toBeGreaterThan(0);
+    const watchInputs = (environment: string, expectedIps: string) => ({
+      environment,
+      'aws-region': REGION,
+      'role-to-assume': 'arn:aws:iam::123456789012:role/watch',
+      'vpc-name': 'cabal-vpc',
+      'expected-ips': expectedIps,
+    });
+    const [samePr, forkPr, watch, watchHealthy, ami] = await Promise.all([
       w.run('pr', 'infra.yml', {
         ...caller(w),
         event: pr(7, false),
@@ -332,13 +363,12 @@ describe('after the apply: names others control, pull requests, the egress watch
       w.run('watch', 'egress_watch.yml', {
         event: { name: 'schedule', payload: {} },
         github: { run_id: '5005' },
-        inputs: {
-          environment: 'prod',
-          'aws-region': REGION,
-          'role-to-assume': 'arn:aws:iam::123456789012:role/watch',
-          'vpc-name': 'cabal-vpc',
-          'expected-ips': '192.0.2.10',
-        },
+        inputs: watchInputs('prod', '192.0.2.10'),
+      }),
+      w.run('watch-healthy', 'egress_watch.yml', {
+        event: { name: 'schedule', payload: {} },
+        github: { run_id: '5007' },
+        inputs: watchInputs('stage', JSON.stringify(relayIps)),
       }),
       w.run('ami', 'nat_ami_build.yml', {
         event: { name: 'workflow_dispatch', payload: {} },
@@ -354,7 +384,7 @@ describe('after the apply: names others control, pull requests, the egress watch
         },
       }),
     ]);
-    Object.assign(runs, { samePr, forkPr, watch, ami });
+    Object.assign(runs, { samePr, forkPr, watch, watchHealthy, ami });
   }, 600_000);
 
   test('a pull request: the spoofed marker comment is ignored, never updated; plan-guard comments as itself', () => {
@@ -410,6 +440,23 @@ describe('after the apply: names others control, pull requests, the egress watch
     expect(commandsIn(printed.join('\n')).filter((c) => c?.kind === 'command' && c.command === 'add-mask')).toEqual([]);
   });
 
+  test('egress watch: healthy, the open issue is commented and closed; nothing else is written', () => {
+    const w = needsWorld();
+    if (!w) return;
+    const r = runs.watchHealthy!;
+    expect({ healthy: r.jobs.verify?.outputs.healthy, issue: r.jobs.issue?.result }).toEqual({
+      healthy: 'true',
+      issue: 'success',
+    });
+    expect(w.gh.issues.get(stageIssueNumber)).toMatchObject({ state: 'closed', state_reason: 'completed' });
+    const writes = r.github.filter((q) => q.method !== 'GET').map((q) => `${q.method} ${q.path}`);
+    expect(writes).toEqual([
+      `POST /repos/example/infra/issues/${stageIssueNumber}/comments`,
+      `PATCH /repos/example/infra/issues/${stageIssueNumber}`,
+    ]);
+    expect(r.annotations.map((a) => a.message)).toContain(`egress in stage recovered: closed #${stageIssueNumber}`);
+  });
+
   test('nat_ami_build: the stand-in Image Builder build is found in EC2 (moto), tagged and summarised', () => {
     if (!needsWorld()) return;
     const r = runs.ami!;
@@ -423,7 +470,7 @@ describe('after the apply: names others control, pull requests, the egress watch
     if (!needsWorld()) return;
     for (const [name, r] of Object.entries(runs)) {
       const { hits, places } = scanForCanaries(r, [...Object.values(CANARIES), generated]);
-      console.log(`canary scan (${name}): ${places.length} places, ${hits.length} sightings`);
+      console.log(`canary scan (${name}): ${places.length} places (${byKind(places)}), ${hits.length} sightings`);
       expect({ name, hits }).toEqual({ name, hits: [] });
     }
   });

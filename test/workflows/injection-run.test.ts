@@ -4,7 +4,7 @@
  * diagnostic and raw output lines carrying runner commands — `::add-mask::` of an egress IP, `::error` with a
  * forged title, a legacy `##[warning]` inside a line, `::set-output` of the cutover's own output, `::set-env`
  * (which would fail the step), `::stop-commands::` (which would silence the job's annotations), a command after a
- * bare CR. The runner (the harness's port of its parser) must take none of them: no forged annotation, mask or
+ * bare CR, `%0A::` (an encoded line break before a command). The runner (the harness's port of its parser) must take none of them: no forged annotation, mask or
  * output, and the cutover's own error annotation and outputs as they should be.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
@@ -28,6 +28,8 @@ const HOSTILE = [
   '::set-env name=NODE_OPTIONS::--require=/tmp/evil.js',
   '::stop-commands::pause-logging',
   'progress 50%\r::error title=forged::after a bare CR',
+  '::notice::forged notice%0A::add-mask::203.0.113.10',
+  'text%0A::error title=forged::forged after an encoded line break',
 ];
 
 let root = '';
