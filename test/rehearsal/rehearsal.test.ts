@@ -198,7 +198,7 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
 
         const watch = await env.watchEgress();
         const since = Date.now();
-        // Today's strategy (one apply, fast restore); the bridged switch is bridge.test.ts's.
+        // Today's strategy (one apply, fast restore); the bridged switch is bridged.test.ts's.
         const run = await env.cutover(planfile, {
           'expected-plan-sha': guard.outputs['plan-sha'] ?? '',
           restore,
@@ -304,15 +304,17 @@ describe('rehearsal: real terraform and AWS provider against moto behind the fau
           });
           // Found by this rehearsal: terraform deletes the associations and creates the gateways in parallel, so a
           // gateway can meet its Elastic IP still on the instance: EC2 takes it to `failed` (Resource.
-          // AlreadyAssociated, modelled by the proxy). The cutover confirms with EC2 that the association being
-          // deleted holds it, waits for the release and converges (a second apply); or the race does not come.
+          // AlreadyAssociated), moto (here, the gap models off) refuses CreateNatGateway at once. The cutover
+          // confirms with EC2 that the association being deleted holds it, waits for the release and converges (a
+          // second apply); or the race does not come.
           const raced = applied.outputs.applies === '2';
           expect({
             code: applied.code,
             result: applied.outputs.result,
             errors: errorLines(applied.stdout),
           }).toEqual({ code: 0, result: raced ? 'converged' : 'applied', errors: [] });
-          if (raced) expect(applied.outputs['retried-because']).toMatch(/Resource\.AlreadyAssociated|already associated/);
+          if (raced)
+            expect(applied.outputs['retried-because']).toMatch(/Resource\.AlreadyAssociated|already associated/);
           expect(await planExitCode(env)).toBe(0);
           const verified = await env.verifyEgress({ mode: 'gateway' });
           expect(verdict(verified)).toEqual({ code: 0, healthy: 'true' });

@@ -2,7 +2,7 @@
  * plan-guard's domain: from a plan (JSON file, or a saved plan file run through `terraform show -json`)
  * to the risk, findings, digest and report. No @actions/core here: the action entry does the I/O.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, linesInput } from '../inputs/index';
 import { classifyChanges } from './classify';
@@ -131,7 +131,13 @@ function reviewDocuments(
  */
 export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
   const source = await planJsonPath(inputs);
-  const loaded = await loadNatChanges(source);
+  let loaded: LoadResult;
+  try {
+    loaded = await loadNatChanges(source);
+  } finally {
+    // The shown JSON holds every sensitive value in clear (`terraform show -json`): never left behind.
+    if (source.label === 'planfile') rmSync(source.path, { force: true });
+  }
   const documents = reviewDocuments(loaded, inputs.patterns, inputs.strategy ?? 'auto');
   const analyses = documents.map((d) => d.analysis);
   const natDoc = analyses.find((a) => a.natChanges > 0);
