@@ -31,8 +31,8 @@ import {
 const SCENARIO_MS = 16 * 60_000;
 const BRIDGE = hasInput('cutover', 'strategy');
 const BASELINE = process.env.REHEARSAL_BASELINE === '1';
-/** The gateway deletion of the 2-AZ gateway → instance switch: short in the suite, as in the issue in the bench. */
-const G2I_DELETE_MS = BASELINE ? 20_000 : 10_000;
+/** The gateway deletion of the 2-AZ gateway → instance switch (the bench only): as in the issue. */
+const G2I_DELETE_MS = 20_000;
 
 let rehearsal: Rehearsal | undefined;
 let skip = '';
@@ -122,6 +122,8 @@ interface Case extends SwitchCase {
   /** Region per strategy run (one moto region per environment). */
   regions: Partial<Record<Strategy, string>>;
   after: 'gateway' | 'instance';
+  /** Only in the bench (the suite's 3-AZ switch covers the same path, within the suite's time budget). */
+  benchOnly?: boolean;
 }
 
 const CASES: Case[] = [
@@ -130,6 +132,7 @@ const CASES: Case[] = [
     kind: 'gateway-to-instance',
     azCount: 2,
     natDeleteMs: G2I_DELETE_MS,
+    benchOnly: true,
     after: 'instance',
     regions: { bridge: 'us-west-1', 'in-place': 'us-west-2' },
   },
@@ -153,7 +156,9 @@ const CASES: Case[] = [
     name: 'gateway → instance, 3 AZs',
     kind: 'gateway-to-instance',
     azCount: 3,
-    natDeleteMs: 5_000,
+    // Long enough that the instances meet the addresses still on the deleting gateways: the AuthFailure race,
+    // waited out behind each AZ's bridge.
+    natDeleteMs: 10_000,
     after: 'instance',
     regions: { bridge: 'ap-northeast-1', 'in-place': 'ap-northeast-2' },
   },
@@ -170,7 +175,7 @@ describe('the bridged switch: every private subnet keeps egress, on its allow-li
     return;
   }
 
-  for (const c of CASES) {
+  for (const c of CASES.filter((x) => BASELINE || !x.benchOnly)) {
     for (const strategy of STRATEGIES) {
       const region = c.regions[strategy] as string;
       scenario(`${c.name} (strategy: ${strategy})`, async (r) => {
