@@ -89,6 +89,8 @@ export class Journal implements CutoverJournal {
   private n = 0;
   private dirty = false;
   readonly mine: JournalRun;
+  /** The store could not be read when the run started: earlier runs are unknown. */
+  historyUnknown = false;
 
   private constructor(
     readonly store: JournalStore,
@@ -167,6 +169,15 @@ export class Journal implements CutoverJournal {
       await this.write();
     } catch (err) {
       this.options.warn?.(`journal: ${describeError(err)} (the next write carries it)`);
+    }
+  }
+
+  /** Writes this run's record now (it starts); throws one line when the journal cannot be written. */
+  async begin(): Promise<void> {
+    try {
+      await this.write();
+    } catch (err) {
+      throw new ActionFailure(`journal: ${describeError(err)}`, { cause: err });
     }
   }
 
