@@ -127,7 +127,7 @@ async function release(run: CutoverRun, lock: LockInfo, owner: string, started: 
   const rec = run.recovery;
   if (r.ok) {
     rec.lock = { id: lock.ID, who: lock.Who, created: lock.Created, operation: lock.Operation, released: true };
-    rec.done.push(`released the state lock ${lock.ID} that ${owner} left (terraform force-unlock -force ${lock.ID})`);
+    rec.done.push(`released the state lock ${lock.ID} left by ${owner} (terraform force-unlock -force ${lock.ID})`);
     run.info(`Released the state lock ${lock.ID} left by ${owner} (terraform force-unlock -force ${lock.ID}).`);
     return true;
   }
@@ -170,7 +170,7 @@ async function inspectLock(run: CutoverRun, journal: Journal | undefined, starte
     ? judgeLock(lock, journal)
     : { kind: 'foreign' as const, lock, why: 'no journal to say whose' };
   if (verdict.kind === 'stale')
-    return release(run, lock, `${describeRun(verdict.run.run)}, which is no longer running`, started);
+    return release(run, lock, `${describeRun(verdict.run.run)} (no longer running)`, started);
   run.recovery.lock = { id: lock.ID, who: lock.Who, created: lock.Created, operation: lock.Operation, released: false };
   run.step('recover', started, 'locked', { detail: describeLock(lock) });
   run.fail(`the state is locked by ${describeLock(lock)}: ${verdict.why}; not released`, [
