@@ -108,6 +108,7 @@ describe('the state lock, before planning and applying', () => {
     expect(ws.calls().map((c) => c.argv)).toEqual([
       ['force-unlock', '-force', LOCK.ID],
       ['show', '-json', '-no-color', join(ws.dir, 'tfplan')],
+      ['state', 'list'], // the look-up for objects outside the state: the plan is not stale
       ['apply', '-json', '-input=false', join(ws.dir, 'tfplan')],
     ]);
     expect(r.recovery?.lock).toEqual({
@@ -157,7 +158,7 @@ describe('the state lock, before planning and applying', () => {
 });
 
 /** Plan: gateway → instance, and one DescribeInstances answer per Name tag. */
-function orphanWorld(instances: Record<string, { id: string; ami?: string }>) {
+function orphanWorld(instances: Record<string, { id: string; ami?: string }>, stateList: string[] = []) {
   const clock = new VirtualClock();
   const reviewed = planJson(scenarios.gatewayToInstance(2));
   const replanChanges = scenarios
@@ -167,6 +168,7 @@ function orphanWorld(instances: Record<string, { id: string; ami?: string }>) {
     plans: { reviewed, replan: planJson(replanChanges) },
     plan: [{ lines: [version()], exit: 0, writes: 'replan' }],
     apply: [{ lines: ordinaryApply(), exit: 0 }],
+    stateList,
   });
   const h = deps(ws.dir, { clock });
   const ec2 = simulateEc2(h.ec2, { deletingPolls: 0 });
@@ -198,8 +200,8 @@ describe('objects an interrupted apply left outside the state', () => {
     const r = await runCutover(options(ws.dir), h.deps);
     expect({ result: r.result, failure: r.failure }).toEqual({ result: 'applied', failure: undefined });
     const calls = ws.calls();
-    expect(kinds(calls)).toEqual(['show', 'import', 'plan', 'show', 'apply']);
-    expect(calls[1]?.argv).toEqual([
+    expect(kinds(calls)).toEqual(['show', 'state', 'import', 'plan', 'show', 'apply']);
+    expect(calls[2]?.argv).toEqual([
       'import',
       '-input=false',
       '-var-file=prod.tfvars',
@@ -207,7 +209,7 @@ describe('objects an interrupted apply left outside the state', () => {
       `${M}.aws_instance.nat[0]`,
       'i-0orphan000000000',
     ]);
-    expect(calls[4]?.argv.at(-1)).toMatch(/cutover-import-replan-\d+\.tfplan$/);
+    expect(calls[5]?.argv.at(-1)).toMatch(/cutover-import-replan-\d+\.tfplan$/);
     expect(r.recovery?.imported).toEqual([`${M}.aws_instance.nat[0] ← i-0orphan000000000`]);
     expect(ec2.mock.commandCalls(DescribeInstancesCommand)).toHaveLength(2);
     const imp = journal.entries.find((e) => e.intent.kind === 'import');
@@ -228,7 +230,22 @@ describe('objects an interrupted apply left outside the state', () => {
     );
     expect(r.nextSteps.join('\n')).toContain('aws ec2 terminate-instances --instance-ids i-0other0000000000');
     expect(r.nextSteps.join('\n')).toContain(`terraform import '${M}.aws_instance.nat[1]' i-0other0000000000`);
-    expect(kinds(ws.calls())).toEqual(['show']);
+    expect(kinds(ws.calls())).toEqual(['show', 'state']);
+  });
+
+  it('a reviewed create the state already has (a cancelled run applied part of the plan): stale, nothing imported', async () => {
+    const { clock, ws, h, ec2 } = orphanWorld({ 'cabal-nat-0': { id: 'i-0orphan000000000' } }, [
+      `${M}.aws_instance.nat[0]`,
+    ]);
+    h.deps.journal = await journalAfter(clock, killedDuringApply);
+    const r = await runCutover(options(ws.dir), h.deps);
+    expect({ result: r.result, applies: r.applies }).toEqual({ result: 'stale', applies: 0 });
+    expect(r.failure).toMatch(
+      /^the saved plan is stale: it creates module\.vpc\.aws_instance\.nat\[0\], which the state/,
+    );
+    expect(r.nextSteps.join('\n')).toMatch(/Re-run the whole workflow: plan again, review the new plan/);
+    expect(kinds(ws.calls())).toEqual(['show', 'state']);
+    expect(ec2.mock.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
   });
 
   it('no earlier run left an unfinished apply: nothing is looked up, the reviewed plan is applied as it is', async () => {

@@ -211,6 +211,33 @@ async function replanAfterImports(run: CutoverRun, reviewed: Reviewed, imported:
 }
 
 /**
+ * A reviewed create whose address the current state already has: the state moved since the plan (an earlier run
+ * applied part of it before it was cancelled) — the saved plan is stale; terraform would refuse it, and importing
+ * objects the state already manages would fail. Undefined when `terraform state list` cannot tell (it goes on).
+ */
+async function alreadyInState(run: CutoverRun, identities: readonly PlannedIdentity[]): Promise<string[] | undefined> {
+  const list = await run.terraform('terraform state list', ['state', 'list']);
+  if (!list.ok) return undefined;
+  const inState = new Set(list.stream.text.map((l) => l.trim()));
+  return identities.filter((i) => inState.has(i.address)).map((i) => i.address);
+}
+
+function staleBeforeApplying(run: CutoverRun, started: number, addresses: string[]): undefined {
+  run.step('orphans', started, 'stale plan', { detail: addresses.join(', ').slice(0, 300) });
+  const more = addresses.length > 1 ? ` (and ${addresses.length - 1} more)` : '';
+  run.fail(
+    `the saved plan is stale: it creates ${addresses[0]}${more}, which the state already has (an earlier run ` +
+      'applied part of this plan); it can never be applied; not retried',
+    [
+      'Nothing was applied by this run. Re-run the whole workflow: plan again, review the new plan (plan-guard), ' +
+        'and apply it (re-running only the apply job re-uses this stale plan).',
+    ],
+    { stale: true },
+  );
+  return undefined;
+}
+
+/**
  * Phase orphans (see the file comment). Returns what to apply: the reviewed plan as it is when nothing was found;
  * after imports, the re-plan (planPath) with its NAT changes (for the race watch) and the reviewed changes plus the
  * updates the imports allow (for every later subset check). Undefined when the run ended (run.result says how).
@@ -221,6 +248,8 @@ export async function orphanPhase(run: CutoverRun, reviewed: Reviewed): Promise<
   if (identities.length === 0 || !why) return reviewed;
   run.info(`Looking for objects an interrupted apply may have left outside the state (${why}).`);
   const started = run.clock.now();
+  const inState = await alreadyInState(run, identities);
+  if (inState && inState.length > 0) return staleBeforeApplying(run, started, inState);
   let found: FoundObject[];
   try {
     found = await lookUp(run, identities, reviewed);
