@@ -10,7 +10,8 @@
  * a live holder's lock never released.
  *
  * Each kill point has its own region, bucket and IAM names in one moto; they run concurrently. Short emulated
- * NAT deletions (5 s; 25 s where the Elastic IP race is the point). REHEARSAL_KILL_POINTS=point:way,… picks some.
+ * NAT deletions (5 s; 25 s where the Elastic IP race is the point). REHEARSAL_KILL_POINTS=point:way,… picks some
+ * (`all`: every kill point both ways, as `pnpm bench recovery` runs them).
  * Figures (recovered / all per way, signal → exit) are printed and, with RECOVERY_REPORT=<file>, written for
  * `pnpm bench`.
  */
@@ -51,8 +52,14 @@ const ALL: Case[] = [
   { point: 'replan', way: 'cancel', region: 'ap-southeast-1', lock: 'lockfile' },
 ];
 
+/**
+ * In `pnpm test` (the suite's time budget, and jest runs at most 5 concurrent tests): each kill point once, each
+ * way twice, DynamoDB once. `REHEARSAL_KILL_POINTS=all` (pnpm bench recovery) runs all eight.
+ */
+const SUITE = ['instances:kill', 'gateways:cancel', 'import:kill', 'replan:cancel'];
 const picked = (process.env.REHEARSAL_KILL_POINTS ?? '').split(',').filter((s) => s !== '');
-const CASES = picked.length === 0 ? ALL : ALL.filter((c) => picked.includes(`${c.point}:${c.way}`));
+const CASES =
+  picked[0] === 'all' ? ALL : ALL.filter((c) => (picked.length > 0 ? picked : SUITE).includes(`${c.point}:${c.way}`));
 
 let rehearsal: Rehearsal | undefined;
 let skip = '';

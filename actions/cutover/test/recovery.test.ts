@@ -158,9 +158,13 @@ describe('the state lock, before planning and applying', () => {
 });
 
 /** Plan: gateway → instance, and one DescribeInstances answer per Name tag. */
-function orphanWorld(instances: Record<string, { id: string; ami?: string }>, stateList: string[] = []) {
+function orphanWorld(
+  instances: Record<string, { id: string; ami?: string }>,
+  stateList: string[] = [],
+  changes = scenarios.gatewayToInstance(2),
+) {
   const clock = new VirtualClock();
-  const reviewed = planJson(scenarios.gatewayToInstance(2));
+  const reviewed = planJson(changes);
   const replanChanges = scenarios
     .gatewayToInstance(2)
     .map((c) => (c.address === `${M}.aws_instance.nat[0]` ? cabal.instance(0, ['update']) : c));
@@ -246,6 +250,27 @@ describe('objects an interrupted apply left outside the state', () => {
     expect(r.nextSteps.join('\n')).toMatch(/Re-run the whole workflow: plan again, review the new plan/);
     expect(kinds(ws.calls())).toEqual(['show', 'state']);
     expect(ec2.mock.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
+  });
+
+  it("the create half of a replace (a tainted object, its address in the state) is terraform's: not looked up", async () => {
+    // A cancelled apply's SIGINT taints what it was waiting for (an instance, an instance profile): the next plan
+    // replaces it, and the object of that name in AWS is the tainted one, not an orphan.
+    const changes = scenarios
+      .gatewayToInstance(2)
+      .map((c) => (c.address === `${M}.aws_instance.nat[0]` ? cabal.instance(0, ['delete', 'create']) : c));
+    const { clock, ws, h, ec2 } = orphanWorld(
+      { 'cabal-nat-0': { id: 'i-0tainted00000000', ami: 'ami-0old' } },
+      [`${M}.aws_instance.nat[0]`],
+      changes,
+    );
+    h.deps.journal = await journalAfter(clock, killedDuringApply);
+    const r = await runCutover(options(ws.dir), h.deps);
+    expect({ result: r.result, failure: r.failure }).toEqual({ result: 'applied', failure: undefined });
+    const looked = ec2.mock
+      .commandCalls(DescribeInstancesCommand)
+      .map((c) => c.args[0].input.Filters?.find((f) => f.Name === 'tag:Name')?.Values?.[0]);
+    expect(looked).toEqual(['cabal-nat-1']);
+    expect(kinds(ws.calls())).toEqual(['show', 'state', 'apply']);
   });
 
   it('no earlier run left an unfinished apply: nothing is looked up, the reviewed plan is applied as it is', async () => {

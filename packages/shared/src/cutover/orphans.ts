@@ -66,11 +66,15 @@ function policyOf(text: string | undefined): string | undefined {
 }
 
 /** The IAM role and instance profile the plan creates, when they exist (IAM: iam:GetRole, iam:GetInstanceProfile). */
-async function iamObjects(iam: IAMClient, identities: readonly PlannedIdentity[]): Promise<FoundObject[]> {
+async function iamObjects(
+  iam: IAMClient,
+  identities: readonly PlannedIdentity[],
+  managed: Set<string>,
+): Promise<FoundObject[]> {
   const out: FoundObject[] = [];
   for (const i of identities) {
     const name = i.known.name;
-    if (!name || (i.type !== 'aws_iam_role' && i.type !== 'aws_iam_instance_profile')) continue;
+    if (!name || managed.has(name) || (i.type !== 'aws_iam_role' && i.type !== 'aws_iam_instance_profile')) continue;
     try {
       if (i.type === 'aws_iam_role') {
         const role = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role;
@@ -128,7 +132,9 @@ async function lookUp(run: CutoverRun, identities: PlannedIdentity[], reviewed: 
   return within(
     async () => {
       const found =
-        iam && identities.some((i) => i.type.startsWith('aws_iam_')) ? await iamObjects(iam(), identities) : [];
+        iam && identities.some((i) => i.type.startsWith('aws_iam_'))
+          ? await iamObjects(iam(), identities, managed)
+          : [];
       return findEc2Objects(run.deps.ec2(), identities, managed, found);
     },
     {
@@ -211,15 +217,15 @@ async function replanAfterImports(run: CutoverRun, reviewed: Reviewed, imported:
 }
 
 /**
- * A reviewed create whose address the current state already has: the state moved since the plan (an earlier run
- * applied part of it before it was cancelled) — the saved plan is stale; terraform would refuse it, and importing
- * objects the state already manages would fail. Undefined when `terraform state list` cannot tell (it goes on).
+ * The addresses in the current state (`terraform state list`; undefined when it fails: the look-up goes on). A
+ * reviewed create (not a replace) whose address the state already has means the state moved since the plan (an
+ * earlier run applied part of it before it was cancelled): the saved plan is stale — terraform would refuse it, and
+ * importing objects the state already manages would fail. The create half of a replace (a tainted object) has its
+ * address in the state: the object there is terraform's, not an orphan, and is not looked up.
  */
-async function alreadyInState(run: CutoverRun, identities: readonly PlannedIdentity[]): Promise<string[] | undefined> {
+async function stateAddresses(run: CutoverRun): Promise<Set<string> | undefined> {
   const list = await run.terraform('terraform state list', ['state', 'list']);
-  if (!list.ok) return undefined;
-  const inState = new Set(list.stream.text.map((l) => l.trim()));
-  return identities.filter((i) => inState.has(i.address)).map((i) => i.address);
+  return list.ok ? new Set(list.stream.text.map((l) => l.trim())) : undefined;
 }
 
 function staleBeforeApplying(run: CutoverRun, started: number, addresses: string[]): undefined {
@@ -248,11 +254,14 @@ export async function orphanPhase(run: CutoverRun, reviewed: Reviewed): Promise<
   if (identities.length === 0 || !why) return reviewed;
   run.info(`Looking for objects an interrupted apply may have left outside the state (${why}).`);
   const started = run.clock.now();
-  const inState = await alreadyInState(run, identities);
-  if (inState && inState.length > 0) return staleBeforeApplying(run, started, inState);
+  const inState = await stateAddresses(run);
+  const stale = identities.filter((i) => i.action === 'create' && inState?.has(i.address)).map((i) => i.address);
+  if (stale.length > 0) return staleBeforeApplying(run, started, stale);
+  const wanted = identities.filter((i) => !inState?.has(i.address));
+  if (wanted.length === 0) return reviewed;
   let found: FoundObject[];
   try {
-    found = await lookUp(run, identities, reviewed);
+    found = await lookUp(run, wanted, reviewed);
   } catch (err) {
     run.step('orphans', started, 'failed', { detail: describeError(err) });
     run.fail(
@@ -268,7 +277,7 @@ export async function orphanPhase(run: CutoverRun, reviewed: Reviewed): Promise<
     return undefined;
   }
   if (found.length === 0) {
-    run.step('orphans', started, 'none', { detail: `${identities.length} planned create(s) looked up` });
+    run.step('orphans', started, 'none', { detail: `${wanted.length} planned create(s) looked up` });
     return reviewed;
   }
   const bad = conflicts(found);

@@ -40,6 +40,8 @@ export const IDENTITY_TYPES: readonly IdentityType[] = [
 
 export interface PlannedIdentity {
   address: string;
+  /** create, or the create half of a replace (the address is in the state then: not an orphan's). */
+  action: 'create' | 'replace';
   type: IdentityType;
   /** The resource's module address ('' at the root) and AZ key (count index / for_each key). */
   module: string;
@@ -81,7 +83,15 @@ export function plannedIdentity(rc: ResourceChange): PlannedIdentity | undefined
     const name = asObj(rawValue(rc, 'after', ['tags_all']))?.Name;
     if (typeof name === 'string' && name !== '') known['tags.Name'] = name;
   }
-  return { address: rc.address, type: rc.type, module: rc.module_address ?? '', key: azKeyOf(rc), known, lists };
+  return {
+    address: rc.address,
+    action: kind,
+    type: rc.type,
+    module: rc.module_address ?? '',
+    key: azKeyOf(rc),
+    known,
+    lists,
+  };
 }
 
 /** The planned identities of a plan's creates, in IDENTITY_TYPES order (then plan order). */
