@@ -53,10 +53,11 @@ const ALL: Case[] = [
 ];
 
 /**
- * In `pnpm test` (the suite's time budget, and jest runs at most 5 concurrent tests): each kill point once, each
- * way twice, DynamoDB once. `REHEARSAL_KILL_POINTS=all` (pnpm bench recovery) runs all eight.
+ * In `pnpm test` (the suite's time budget: 4 cases took 5.3 min there under load, over it): a kill during the first
+ * apply (7 orphans imported, then a person's live lock kept), a kill during the cutover's own import (DynamoDB), a
+ * runner cancel while the gateways delete. `REHEARSAL_KILL_POINTS=all` (pnpm bench recovery) runs all eight.
  */
-const SUITE = ['instances:kill', 'gateways:cancel', 'import:kill', 'replan:cancel'];
+const SUITE = ['instances:kill', 'gateways:cancel', 'import:kill'];
 const picked = (process.env.REHEARSAL_KILL_POINTS ?? '').split(',').filter((s) => s !== '');
 const CASES =
   picked[0] === 'all' ? ALL : ALL.filter((c) => (picked.length > 0 ? picked : SUITE).includes(`${c.point}:${c.way}`));

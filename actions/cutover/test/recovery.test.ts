@@ -12,7 +12,7 @@ import {
   DescribeInstancesCommand,
   EC2Client,
 } from '../../../packages/shared/src/cutover/clients';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualClock } from '@nat-egress/shared/runtime';
 import { runCutover, runRecover } from '@nat-egress/shared/cutover';
@@ -271,6 +271,25 @@ describe('objects an interrupted apply left outside the state', () => {
       .map((c) => c.args[0].input.Filters?.find((f) => f.Name === 'tag:Name')?.Values?.[0]);
     expect(looked).toEqual(['cabal-nat-1']);
     expect(kinds(ws.calls())).toEqual(['show', 'state', 'apply']);
+  });
+
+  it('an object terraform reads as gone (import: Cannot import non-existent remote object) is not an orphan', async () => {
+    // Found by the rehearsal: after a failed instance → gateway apply, a NAT gateway EC2 still lists in the subnet
+    // is one the provider reads as gone; the apply creates the planned one, as it would have without it.
+    const { clock, ws, h } = orphanWorld({ 'cabal-nat-0': { id: 'i-0gone00000000000' } });
+    const file = join(ws.dir, 'scenario.json');
+    const scenario = JSON.parse(readFileSync(file, 'utf8'));
+    scenario.import = [{ stderr: ['Error: Cannot import non-existent remote object'], exit: 1 }];
+    writeFileSync(file, JSON.stringify(scenario));
+    h.deps.journal = await journalAfter(clock, killedDuringApply);
+    const r = await runCutover(options(ws.dir), h.deps);
+    expect({ result: r.result, failure: r.failure, imported: r.recovery?.imported }).toEqual({
+      result: 'applied',
+      failure: undefined,
+      imported: [],
+    });
+    expect(kinds(ws.calls())).toEqual(['show', 'state', 'import', 'apply']);
+    expect(h.text()).toMatch(/terraform sees no live object i-0gone00000000000/);
   });
 
   it('no earlier run left an unfinished apply: nothing is looked up, the reviewed plan is applied as it is', async () => {

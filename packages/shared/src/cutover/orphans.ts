@@ -53,6 +53,9 @@ export function lookUpBecause(run: CutoverRun): string | undefined {
   return unfinished ? `${describeRun(unfinished.run)} did not see its terraform apply or import finish` : undefined;
 }
 
+/** terraform import's answer for an id whose object the provider reads as gone (research-19 §4). */
+const NOT_LIVE = /Cannot import non-existent remote object/;
+
 /** Bound of all the look-ups together. */
 const LOOKUP_MS = 60_000;
 
@@ -243,6 +246,50 @@ function staleBeforeApplying(run: CutoverRun, started: number, addresses: string
   return undefined;
 }
 
+/** Imports each found object (journal first); the addresses imported, or undefined when the run ended. */
+async function importAll(
+  run: CutoverRun,
+  found: readonly FoundObject[],
+  started: number,
+): Promise<string[] | undefined> {
+  const imported: string[] = [];
+  for (const f of found) {
+    run.info(
+      `${f.identity.address}: ${f.id} exists outside terraform's state (left by an interrupted apply): importing it`,
+    );
+    const { imp, journal } = await importRecorded(run, f.identity.address, f.importId);
+    if (imp && !imp.ok && !imp.interrupted && NOT_LIVE.test(importFailure(imp))) {
+      // The provider reads no live object there (e.g. a NAT gateway that failed or is deleting): an apply creates
+      // the planned one, as it would have without it; nothing is duplicated.
+      run.warn(
+        `${f.identity.address}: terraform sees no live object ${f.id} (Cannot import non-existent remote ` +
+          'object): not an orphan; the apply creates the planned one',
+      );
+      continue;
+    }
+    if (!imp || !imp.ok) {
+      const why = imp ? importFailure(imp) : journal;
+      run.step('orphans', started, imp?.interrupted ? 'interrupted' : 'import failed', {
+        detail: `${f.identity.address}: ${why}`,
+      });
+      run.fail(
+        imp?.interrupted
+          ? `cancelled while importing ${f.identity.address}`
+          : `terraform import ${f.identity.address} ${f.importId} failed: ${why}`,
+        [
+          'Nothing of the reviewed plan was applied.',
+          `Import it by hand (terraform import '${f.identity.address}' ${f.importId}) or ` +
+            `remove it (${removeCommand(f)}), then plan, review and apply again.`,
+        ],
+        { cancelled: imp?.interrupted === true },
+      );
+      return undefined;
+    }
+    imported.push(f.identity.address);
+  }
+  return imported;
+}
+
 /**
  * Phase orphans (see the file comment). Returns what to apply: the reviewed plan as it is when nothing was found;
  * after imports, the re-plan (planPath) with its NAT changes (for the race watch) and the reviewed changes plus the
@@ -282,33 +329,15 @@ export async function orphanPhase(run: CutoverRun, reviewed: Reviewed): Promise<
   }
   const bad = conflicts(found);
   if (bad.length > 0) return refuseConflicts(run, started, bad);
-  const imported: string[] = [];
-  for (const f of found) {
-    run.info(
-      `${f.identity.address}: ${f.id} exists outside terraform's state (left by an interrupted apply): importing it`,
-    );
-    const { imp, journal } = await importRecorded(run, f.identity.address, f.importId);
-    if (!imp || !imp.ok) {
-      const why = imp ? importFailure(imp) : journal;
-      run.step('orphans', started, imp?.interrupted ? 'interrupted' : 'import failed', {
-        detail: `${f.identity.address}: ${why}`,
-      });
-      run.fail(
-        imp?.interrupted
-          ? `cancelled while importing ${f.identity.address}`
-          : `terraform import ${f.identity.address} ${f.importId} failed: ${why}`,
-        [
-          'Nothing of the reviewed plan was applied.',
-          `Import it by hand (terraform import '${f.identity.address}' ${f.importId}) or ` +
-            `remove it (${removeCommand(f)}), then plan, review and apply again.`,
-        ],
-        { cancelled: imp?.interrupted === true },
-      );
-      return undefined;
-    }
-    imported.push(f.identity.address);
+  const imported = await importAll(run, found, started);
+  if (!imported) return undefined;
+  run.recovery.imported.push(
+    ...found.filter((f) => imported.includes(f.identity.address)).map((f) => `${f.identity.address} ← ${f.importId}`),
+  );
+  if (imported.length === 0) {
+    run.step('orphans', started, 'none', { detail: 'found objects terraform sees as gone' });
+    return reviewed;
   }
-  run.recovery.imported.push(...found.map((f) => `${f.identity.address} ← ${f.importId}`));
   const planned = await replanAfterImports(run, reviewed, imported, started);
   if (!planned) return undefined;
   run.step('orphans', started, 'imported', { detail: imported.join(', ').slice(0, 300) });
