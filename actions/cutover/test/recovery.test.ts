@@ -292,6 +292,19 @@ describe('objects an interrupted apply left outside the state', () => {
     expect(h.text()).toMatch(/terraform sees no live object i-0gone00000000000/);
   });
 
+  it('an earlier run that converged after a failed (race) apply left nothing: not looked up', async () => {
+    const { clock, ws, h, ec2 } = orphanWorld({ 'cabal-nat-0': { id: 'i-0orphan000000000' } });
+    h.deps.journal = await journalAfter(clock, async (e) => {
+      const id = await e.intend({ kind: 'terraform', command: 'apply', detail: 'apply 1' });
+      await e.done(id, { exit: 'exit code 1' });
+      await e.end('converged', undefined);
+    });
+    const r = await runCutover(options(ws.dir), h.deps);
+    expect(r.result).toBe('applied');
+    expect(ec2.mock.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
+    expect(kinds(ws.calls())).toEqual(['show', 'apply']);
+  });
+
   it('no earlier run left an unfinished apply: nothing is looked up, the reviewed plan is applied as it is', async () => {
     const { clock, ws, h, ec2 } = orphanWorld({ 'cabal-nat-0': { id: 'i-0orphan000000000' } });
     h.deps.journal = await journalAfter(clock, async (e) => {

@@ -56,6 +56,14 @@ export function runIdentity(env: NodeJS.ProcessEnv, environment: string, started
 const runKey = (r: RunIdentity) => [r.repository, r.workflow, r.runId, r.attempt, r.job, r.host, r.pid].join('|');
 
 /** The run's name in log lines: `run 1234 attempt 2 (job apply)` or `local run on host (pid 42)`. */
+/** Runs that ended finished (applied, converged, unchanged, recovered) left nothing for a later run to clear. */
+const FINISHED = new Set(['applied', 'converged', 'unchanged', 'recovered']);
+
+/** Still to clear by a later run: not reconciled since, and not ended finished. */
+export function unsettled(r: JournalRun): boolean {
+  return !r.reconciled && !FINISHED.has(r.ended?.outcome ?? '');
+}
+
 export function describeRun(r: RunIdentity): string {
   if (r.runId.startsWith('local-')) return `local run on ${r.host} (pid ${r.pid}, started ${r.started})`;
   return `run ${r.runId} attempt ${r.attempt}${r.job ? ` (job ${r.job})` : ''}`;

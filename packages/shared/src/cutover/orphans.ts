@@ -23,14 +23,15 @@ import { describeError } from '../runtime/index';
 import { NOTHING_APPLIED } from './advice';
 import { within } from './bounded';
 import { describeUnexpected, unexpectedChanges, type ChangeRef } from './converge';
-import { describeRun, Journal } from './journal';
+import { describeRun, Journal, unsettled } from './journal';
 import { importFailure, importRecorded } from './import';
 import type { Reviewed } from './preflight';
 import type { CutoverRun } from './run';
 
 /**
  * Why look for orphans: an earlier run of this workflow and environment did not see an apply or import it started
- * finish (the journal: pending, or ended other than with exit code 0, and not reconciled since), or there is no
+ * finish (the journal: pending, or ended other than with exit code 0, in a run that did not end finished and was not
+ * reconciled since), or there is no
  * history to tell (the journal is not beside the state, or was unreadable). Undefined: nothing can have been left
  * (or, for a run given an in-memory or a test's own journal, nothing is known).
  */
@@ -42,7 +43,7 @@ export function lookUpBecause(run: CutoverRun): string | undefined {
   if (!journal.store.durable && journal.store.location !== '(memory)') return 'the journal does not outlive the runner';
   const unfinished = journal.earlier.find(
     (r) =>
-      !r.reconciled &&
+      unsettled(r) &&
       r.entries.some(
         (e) =>
           e.intent.kind === 'terraform' &&

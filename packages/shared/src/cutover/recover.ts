@@ -17,7 +17,7 @@ import { defaultRouteOf } from '../nat/index';
 import { describeError } from '../runtime/index';
 import { NOTHING_APPLIED } from './advice';
 import { within } from './bounded';
-import { describeRun, Journal } from './journal';
+import { describeRun, Journal, unsettled } from './journal';
 import type { JournalEntry, JournalRun } from './journal-types';
 import { describeLock, judgeLock, type LockInfo } from './lock';
 import type { CutoverRun } from './run';
@@ -101,7 +101,7 @@ function unfinished(items: ReturnType<typeof pending>): string[] {
 
 /** Step 2: what earlier runs left, with AWS's view; a failing read is a warning (the lock and orphans decide). */
 async function reconcile(run: CutoverRun, journal: Journal): Promise<void> {
-  const runs = journal.earlier.filter((r) => !r.reconciled && r.entries.length > 0);
+  const runs = journal.earlier.filter((r) => unsettled(r) && r.entries.length > 0);
   if (runs.length === 0) return;
   const items = pending(runs);
   const lines = unfinished(items);
