@@ -59,19 +59,23 @@ export interface ImageFacts {
 
 /**
  * Why an image is not tested under `criteria`, one phrase each ("is failed (…)", "has a name that does not match
- * cabal-nat-al2023-*", "lacks tag Role=cabal-nat", "has tag Role=x, not Role=cabal-nat"); [] when it is.
+ * cabal-nat-al2023-*", "lacks tag Role=cabal-nat", "has tag Role=x, not Role=cabal-nat"); [] when it is. `shown` is
+ * the same image as a person may read it (values marked sensitive replaced): the checks read `image`, the phrases
+ * quote `shown` (default `image`).
  */
-export function imageProblems(image: ImageFacts, criteria: AmiCriteria): string[] {
+export function imageProblems(image: ImageFacts, criteria: AmiCriteria, shown: ImageFacts = image): string[] {
   const problems: string[] = [];
   if (image.state !== undefined && image.state !== 'available')
-    problems.push(`is ${image.state}${image.stateReason ? ` (${image.stateReason})` : ''}`);
+    problems.push(`is ${shown.state ?? image.state}${image.stateReason ? ` (${image.stateReason})` : ''}`);
   if (!globToRegExp(criteria.namePattern).test(image.name ?? ''))
     problems.push(`has a name that does not match ${criteria.namePattern}`);
   for (const required of criteria.requiredTags) {
     const actual = image.tags[required.key];
     if (actual === undefined) problems.push(`lacks tag ${required.key}=${required.value}`);
     else if (actual !== required.value)
-      problems.push(`has tag ${required.key}=${actual}, not ${required.key}=${required.value}`);
+      problems.push(
+        `has tag ${required.key}=${shown.tags[required.key] ?? actual}, not ${required.key}=${required.value}`,
+      );
   }
   return problems;
 }

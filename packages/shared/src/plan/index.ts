@@ -15,3 +15,14 @@ export {
   type Side,
   type ValuePath,
 } from './values';
+export {
+  NO_SECTIONS,
+  argumentReferences,
+  configOf,
+  priorAt,
+  priorRaw,
+  priorSensitive,
+  priorShown,
+  setsArgument,
+  withoutKeys,
+} from './config';
