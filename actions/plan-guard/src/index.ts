@@ -23,6 +23,7 @@ import {
 import {
   LOCAL_HELP,
   SEVERITIES,
+  amiCriteriaInputs,
   analysePlan,
   annotateFindings,
   commentOutcome,
@@ -58,6 +59,7 @@ function readInputs(read: InputReader) {
     token: read('github-token'),
     environment: stringInput('environment', read('environment')),
     patterns: parsePatterns('nat-address-patterns', read('nat-address-patterns')),
+    ami: amiCriteriaInputs(read),
   };
 }
 
@@ -137,6 +139,7 @@ async function runLocally(args: string[]): Promise<void> {
       failOn: enumInput('fail-on', opts['fail-on'] ?? '', SEVERITIES, 'critical'),
       environment: opts.environment ?? '',
       patterns: parsePatterns('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
+      ami: amiCriteriaInputs((name) => opts[name] ?? ''),
       tempDir: tmpdir(),
     });
     process.stdout.write(renderReport(result.report));
