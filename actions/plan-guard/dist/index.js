@@ -28382,7 +28382,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(290);
 /* harmony import */ var _nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3683);
 /* harmony import */ var _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2245);
-/* harmony import */ var _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4019);
+/* harmony import */ var _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(602);
 /* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5069);
 /**
  * plan-guard: reads a Terraform plan, flags NAT egress risk, posts one sticky PR comment.
@@ -28932,6 +28932,7 @@ function globToRegExp(glob) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   J3: () => (/* binding */ StepAnnotations),
 /* harmony export */   TU: () => (/* binding */ fullReportHint),
+/* harmony export */   UN: () => (/* binding */ utf16Bytes),
 /* harmony export */   Yf: () => (/* binding */ fitItems),
 /* harmony export */   bC: () => (/* binding */ StepOutputs),
 /* harmony export */   dZ: () => (/* binding */ fitJsonArray),
@@ -28940,7 +28941,7 @@ function globToRegExp(glob) {
 /* harmony export */   kT: () => (/* binding */ SUMMARY_RESERVE_BYTES),
 /* harmony export */   oG: () => (/* binding */ writeStepSummary)
 /* harmony export */ });
-/* unused harmony exports OUTPUT_BUDGET_UTF16_BYTES, codePoints, utf8Bytes, utf16Bytes, measure, fitText, fitComment, fitSummary */
+/* unused harmony exports OUTPUT_BUDGET_UTF16_BYTES, codePoints, utf8Bytes, measure, fitText, fitComment, fitSummary */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6226);
@@ -29268,7 +29269,7 @@ const defaultSink = {
 
 /***/ }),
 
-/***/ 4019:
+/***/ 602:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29292,7 +29293,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   D_: () => (/* reexport */ summaryBody)
 });
 
-// UNUSED EXPORTS: classifyChanges, commentMarker, compareKeys, renderReportWithin, resolvedComment, severityRank
+// UNUSED EXPORTS: REPORT_OUTPUT_MAX_BYTES, classifyChanges, commentMarker, compareKeys, renderReportWithin, reportOutput, resolvedComment, severityRank
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/claim.ts
 function unclaimedView(ctx, claimed) {
@@ -33107,7 +33108,78 @@ async function analysePlan(inputs) {
     };
 }
 
+;// CONCATENATED MODULE: ../../packages/shared/src/review/report-output.ts
+/**
+ * plan-guard's `report` output: the report's facts beside the `findings` output, as data, so a reader (the
+ * `nat-egress` command line's terminal view, a workflow step) shows what the markdown report shows without
+ * parsing markdown or working a verdict out again. Version 1 is this shape:
+ *
+ *   { version: 1, environment, failOn, source, planSha, expectedFailures: string[],
+ *     documents: [{ label, totalChanges, natChanges, terraformVersion?, formatVersion?,
+ *                   azChanges: [{ key, before: string[], after: string[] }], azChangesOmitted }],
+ *     documentsOmitted, warnings: string[] }
+ *
+ * `warnings` are the input's and each document's (prefixed with its label when there are several), as the report's
+ * notes give them. Bounded by the caller (setGuardOutputs: REPORT_OUTPUT_MAX_BYTES, UTF-16 bytes as GitHub counts
+ * outputs, and at most a quarter of the outputs budget left): per-AZ rows, then
+ * documents, are left out first, and counted.
+ */
+
+/** The most the `report` output takes of the job's 1 MB of outputs (the findings get the rest). */
+const REPORT_OUTPUT_MAX_BYTES = 64 * 1024;
+/** Per-AZ-key rows kept per document before the size bound applies (the markdown report lists 20). */
+const AZ_ROWS = 50;
+/** The `report` output's value (≤ `max` UTF-16 bytes; '' only if even its smallest form does not fit). */
+function reportOutput(result, max = REPORT_OUTPUT_MAX_BYTES) {
+    const input = result.report;
+    const multi = input.documents.length > 1;
+    const full = {
+        version: 1,
+        environment: input.environment,
+        failOn: input.failOn,
+        source: input.source,
+        planSha: input.planSha,
+        expectedFailures: result.expectedFailures,
+        documents: input.documents.map((d) => ({
+            label: d.label,
+            totalChanges: d.totalChanges,
+            natChanges: d.analysis.natChanges,
+            ...(d.terraformVersion ? { terraformVersion: d.terraformVersion } : {}),
+            ...(d.formatVersion ? { formatVersion: d.formatVersion } : {}),
+            azChanges: d.analysis.azChanges.slice(0, AZ_ROWS),
+            azChangesOmitted: Math.max(0, d.analysis.azChanges.length - AZ_ROWS),
+        })),
+        documentsOmitted: 0,
+        warnings: [
+            ...input.warnings,
+            ...input.documents.flatMap((d) => d.warnings.map((w) => (multi ? `${d.label}: ${w}` : w))),
+        ],
+    };
+    const withoutRows = {
+        ...full,
+        documents: full.documents.map((d) => ({
+            ...d,
+            azChanges: [],
+            azChangesOmitted: d.azChanges.length + d.azChangesOmitted,
+        })),
+    };
+    for (const candidate of [full, withoutRows]) {
+        const json = JSON.stringify(candidate);
+        if ((0,limits/* utf16Bytes */.UN)(json) <= max)
+            return json;
+    }
+    // Very many documents: the first ones that fit.
+    const docs = withoutRows.documents;
+    for (let n = docs.length - 1; n >= 0; n--) {
+        const json = JSON.stringify({ ...withoutRows, documents: docs.slice(0, n), documentsOmitted: docs.length - n });
+        if ((0,limits/* utf16Bytes */.UN)(json) <= max)
+            return json;
+    }
+    return '';
+}
+
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/publish.ts
+
 
 
 
@@ -33119,8 +33191,8 @@ function reportFileName(environment) {
 }
 /**
  * Sets the action's outputs (risk, mode-switch, expected-applies, plan-sha, report-file, result, affected, then
- * findings and findings-omitted last: the largest, cut to what fits the outputs budget) and warns when findings
- * were left out.
+ * findings and findings-omitted: the largest, cut to what fits the outputs budget beside the bounded `report`
+ * (review/report-output.ts), set last) and warns when findings were left out.
  */
 function setGuardOutputs(out, annotations, result, reportFile) {
     out.set('risk', result.risk);
@@ -33130,10 +33202,14 @@ function setGuardOutputs(out, annotations, result, reportFile) {
     out.set('report-file', reportFile);
     out.set('result', result.failed ? 'failed' : 'success');
     out.set('affected', JSON.stringify(result.affected), (max) => (0,limits/* fitJsonArray */.dZ)(result.affected, max).json);
-    const budget = out.budget - out.used - 200;
+    const room = out.budget - out.used - 200;
+    // The report's facts take at most a quarter of what is left (64 KiB of the 1 MB): the findings come first.
+    const report = reportOutput(result, Math.min(REPORT_OUTPUT_MAX_BYTES, Math.floor(room / 4)));
+    const budget = room - (0,limits/* utf16Bytes */.UN)(report) - (0,limits/* utf16Bytes */.UN)('report');
     const findings = (0,limits/* fitJsonArray */.dZ)(result.findings, budget);
     out.set('findings', findings.json);
     out.set('findings-omitted', String(findings.omitted));
+    out.set('report', report);
     if (findings.omitted > 0)
         annotations.warning(`findings output: ${findings.omitted} of ${result.findings.length} findings left out to stay within ` +
             `GitHub's 1 MB of outputs per job; ${(0,limits/* fullReportHint */.TU)(reportFile)}`);
@@ -33291,6 +33367,7 @@ function localResultLine(result) {
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/index.ts
+
 
 
 

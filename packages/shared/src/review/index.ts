@@ -30,4 +30,5 @@ export {
   type CommentPlan,
   type CommentSetting,
 } from './publish';
+export { REPORT_OUTPUT_MAX_BYTES, reportOutput, type ReportOutput } from './report-output';
 export { LOCAL_HELP, localResultLine, parseLocalArgs, type LocalArgs } from './local';
