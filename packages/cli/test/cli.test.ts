@@ -157,10 +157,9 @@ describe('plan-guard on a bundled plan', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(ANSI);
-    expect(run.stdout).toContain('NAT egress risk: HIGH');
-    expect(run.stdout).toContain('Mode switch: gateway → instance');
-    expect(run.stdout).toMatch(/^ {2}mode-switch +gateway-to-instance$/m);
-    expect(run.stdout).toMatch(/^ {2}comment-url +\(empty\)$/m); // never posts from a terminal unless --comment says so
+    expect(run.stdout).toContain('NAT egress risk: HIGH · mode switch gateway → instance · expected applies 2');
+    // never posts from a terminal unless --comment says so
+    expect(run.stdout).toMatch(/^comment {2}not posted \(--comment auto\|always posts it\)$/m);
   });
 
   test('--color always colours; NO_COLOR does not override an explicit always', async () => {

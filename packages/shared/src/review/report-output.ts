@@ -9,9 +9,9 @@
  *     documentsOmitted, warnings: string[] }
  *
  * `warnings` are the input's and each document's (prefixed with its label when there are several), as the report's
- * notes give them. Bounded by the caller (setGuardOutputs: REPORT_OUTPUT_MAX_BYTES, UTF-16 bytes as GitHub counts
- * outputs, and at most a quarter of the outputs budget left): per-AZ rows, then
- * documents, are left out first, and counted.
+ * notes give them. The caller bounds it (setGuardOutputs: REPORT_OUTPUT_MAX_BYTES in UTF-16 bytes, GitHub's unit
+ * for outputs, and at most a quarter of the outputs budget left): per-AZ rows, then documents, are left out first,
+ * and counted.
  */
 import { utf16Bytes } from '../limits/index';
 import type { GuardResult } from './guard';
