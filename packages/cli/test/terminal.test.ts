@@ -219,7 +219,7 @@ describe('errors are plain text, said once', () => {
 describe('--help gives every default', () => {
   test.each(COMMANDS as string[])('%s', (command) => {
     const action = readAction(command);
-    const help = commandHelp(command, action).replace(/\n {10,}/g, ' ');
+    const help: string = commandHelp(command, action).replace(/\n {10,}/g, ' ');
     for (const [name, spec] of Object.entries(action.inputs as Record<string, Obj>)) {
       const line = help.split('\n').find((l) => l.startsWith(`  --${name} `)) ?? '';
       expect(line).not.toBe('');
@@ -232,7 +232,7 @@ describe('--help gives every default', () => {
   });
 
   test('plan-guard: comment is never from a terminal; the token is the workflow default', () => {
-    const help = commandHelp('plan-guard', readAction('plan-guard')).replace(/\n {10,}/g, ' ');
+    const help: string = commandHelp('plan-guard', readAction('plan-guard')).replace(/\n {10,}/g, ' ');
     expect(help).toContain('(default: never from a terminal; auto in a workflow)');
     expect(help).toContain('(default in a workflow: ${{ github.token }}; from a terminal, give it)');
   });
