@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { COMMANDS, commandHelp, inputEnv, mainHelp, parseArgsOptions, readAction } from './flags.mjs';
 import { layoutWidth } from './layout.mjs';
-import { renderHuman } from './render.mjs';
+import { VIEWS, renderHuman } from './render.mjs';
 import { runActionDist } from './run.mjs';
 import { colorEnabled, paint } from './style.mjs';
 
@@ -87,16 +87,26 @@ function actionEnv(command, action, values, io) {
   return env;
 }
 
-/** The terminal format's end of a run: the view, the held errors, and the failure line (its last error). */
+/**
+ * The terminal format's end of a run: the held annotations the view does not show (warnings and notes first), the
+ * view, the other errors, and the failure line with the run's last error. Each thing is said once.
+ */
 function printForTerminal(command, run, values, log, color, env) {
   const width = layoutWidth(log, env);
   const text = renderHuman(command, run, { color, width, commentAsked: values.comment !== undefined });
-  // After the action's log, a blank line; a quiet run (plan-guard's view) printed no log.
-  if (text) log.write(`${run.quietLog ? '' : '\n'}${text}\n`);
-  for (const held of run.held.slice(0, -1)) log.write(`${paint(color, 'red', 'error:')} ${held}\n`);
+  const last = run.code !== 0 ? run.errors[run.errors.length - 1] : undefined;
+  const label = { error: ['red', 'error:'], warning: ['yellow', 'warning:'], notice: ['cyan', 'note:'] };
+  const say = (a) => log.write(`${paint(color, ...label[a.level])} ${a.message}\n`);
+  const shown = run.held.filter((a) => !VIEWS[command]?.covers(a, run.outputs));
+  const notes = shown.filter((a) => a.level !== 'error');
+  notes.forEach(say);
+  // A blank line between the action's log (if any was shown) and the view, and before the failure line.
+  const logged = run.printed + notes.length > 0;
+  if (text) log.write(`${logged ? '\n' : ''}${text}\n`);
+  for (const a of shown) if (a.level === 'error' && a.message !== last) say(a);
   if (run.code !== 0) {
-    const why = run.errors.length ? `: ${run.errors[run.errors.length - 1]}` : ` (exit ${run.code})`;
-    const gap = text || !run.quietLog ? '\n' : '';
+    const why = last !== undefined ? `: ${last}` : ` (exit ${run.code})`;
+    const gap = text || logged ? '\n' : '';
     log.write(`${gap}${paint(color, 'red', `nat-egress ${command} failed`)}${why}\n`);
   }
 }
@@ -117,9 +127,9 @@ async function runCommand(command, action, values, io) {
     color,
     progress: Boolean(log.isTTY),
     verbose: Boolean(values.verbose),
-    // plan-guard's terminal view shows everything its log says, from its outputs (render.mjs): the log itself is
-    // left out, so no line says a finding twice.
-    quiet: command === 'plan-guard' && !piped && !values.verbose,
+    // A command with a view drawn from its outputs (render.mjs VIEWS) holds its annotations, and plan-guard its
+    // whole log, so that no line says a finding twice; --verbose shows the log as it comes.
+    ...(VIEWS[command] && !piped && !values.verbose ? { view: { hidePlain: VIEWS[command].hidePlain } } : {}),
     ...(values['report-dir'] ? { reportDir: resolve(io.cwd, values['report-dir']) } : {}),
     ...(io.node ? { node: io.node } : {}),
   });

@@ -127,6 +127,32 @@ function mitigationLines(report, c) {
   return out;
 }
 
+/** The messages of verify-egress's report findings (its annotations say the same), or none. */
+function egressFindingMessages(outputs) {
+  try {
+    return new Set((JSON.parse(outputs.report).findings ?? []).map((f) => f.message));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Commands whose terminal view is drawn from their outputs, and what of their log the view already says:
+ * `hidePlain` leaves the plain log lines out (plan-guard: a review, nothing to watch while it runs); `covers(a)`
+ * is true for an annotation the view shows (plan-guard: every titled one, its findings and input notes, which the
+ * findings and report outputs carry; verify-egress: a titled one whose message is a finding of its report). main
+ * prints the others once: warnings and notes before the view, errors after it, the last error in the failure line.
+ * @type {Record<string, { hidePlain: boolean,
+ *   covers: (a: { level: string, message: string, title?: string }, outputs: Record<string, string>) => boolean }>}
+ */
+export const VIEWS = {
+  'plan-guard': { hidePlain: true, covers: (a) => Boolean(a.title) },
+  'verify-egress': {
+    hidePlain: false,
+    covers: (a, outputs) => Boolean(a.title) && egressFindingMessages(outputs).has(a.message),
+  },
+};
+
 /**
  * @param {string} command
  * @param {{ code: number, outputs: Record<string, string>, summary: string }} run
@@ -139,11 +165,15 @@ export function renderHuman(command, run, options) {
     return renderPlanGuard(run.outputs, { color, width, commentAsked: Boolean(options.commentAsked) });
   const parts = [];
   if (command === 'verify-egress' && run.outputs.report) {
+    let report;
     try {
-      parts.push(renderEgressReport(JSON.parse(run.outputs.report), color));
+      report = JSON.parse(run.outputs.report);
     } catch {
       parts.push(markdownForTerminal(run.summary, { color, width }));
     }
+    // A run stopped before any check (a bad input) has no view: its failure line says why.
+    if (report?.error && !Array.isArray(report.azs)) return '';
+    if (report) parts.push(renderEgressReport(report, color));
   } else if (run.summary.trim()) {
     parts.push(markdownForTerminal(run.summary, { color, width }));
   }

@@ -148,28 +148,35 @@ export class StatusLine {
 
 /**
  * @param {{ main: string, env: Record<string, string | undefined>, cwd: string, log: NodeJS.WritableStream,
- *   color: boolean, progress: boolean, verbose: boolean, quiet?: boolean, reportDir?: string, node?: string }} options
- *   `progress`: draw the status line (a terminal), from the progress channel the child is given; `quiet`: see
- *   lineHandler; `reportDir`: see collectResults
+ *   color: boolean, progress: boolean, verbose: boolean, view?: { hidePlain: boolean }, reportDir?: string,
+ *   node?: string }} options  `progress`: draw the status line (a terminal), from the progress channel the child is
+ *   given; `view`: see lineHandler; `reportDir`: see collectResults
  * @returns {Promise<{ code: number, outputs: Record<string, string>, summary: string, errors: string[],
- *   held: string[], quietLog: boolean }>}  `errors`: every error annotation's message; `held`: those not printed
- *   (quiet); `quietLog`: the log was left out (quiet)
+ *   held: { level: string, message: string, title?: string }[], printed: number }>}  `errors`: every error
+ *   annotation's message; `held`: the annotations not printed (view); `printed`: lines of the action's stdout shown
  */
 export async function runActionDist(options) {
   const runner = runnerFiles(options);
   const status = new StatusLine(options.log, options.progress);
   const errors = [];
   const held = [];
+  const counts = { printed: 0 };
   try {
     const code = await spawnAction(options, runner.env, {
-      onLine: lineHandler(options, status, errors, held),
+      onLine: lineHandler(options, status, errors, held, counts),
       onEvent: (line) => {
         const update = statusUpdate(line);
         if (update) status.update(update);
       },
       status,
     });
-    return { code, ...collectResults(runner, options.reportDir), errors, held, quietLog: Boolean(options.quiet) };
+    return {
+      code,
+      ...collectResults(runner, options.reportDir),
+      errors,
+      held,
+      printed: counts.printed,
+    };
   } finally {
     rmSync(runner.dir, { recursive: true, force: true });
   }
@@ -223,32 +230,33 @@ export function commandProperties(raw) {
 
 /**
  * Prints one stdout line of the action: its workflow commands as terminal text, every other line as it is.
- * `options.quiet` (a view drawn from the outputs replaces the log, see render.mjs): plain lines and groups are not
- * shown, nor annotations with a title (the action's per-item annotations: findings and input notes, which the view
- * shows from the outputs), and error annotations are held for the end (main prints them once, last).
+ * With `options.view` (the command has a view drawn from its outputs, render.mjs), annotations are held, not
+ * printed: main prints, after the run, those the view does not show; with `view.hidePlain` the plain log lines and
+ * groups are left out too (plan-guard: its view says everything its log says).
  */
-function lineHandler(options, status, errors, held) {
+function lineHandler(options, status, errors, held, counts) {
   const c = (style, text) => paint(options.color, style, text);
   const print = (text) => {
     status.clear();
     options.log.write(`${text}\n`);
     status.draw();
+    counts.printed++;
   };
+  const hidePlain = Boolean(options.view?.hidePlain);
   return (raw) => {
     const line = raw.replace(/\r$/, '');
     const cmd = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line);
-    if (!cmd) return options.quiet ? undefined : print(line);
+    if (!cmd) return hidePlain ? undefined : print(line);
     const [, name, rawProps, rawMessage] = cmd;
     const message = rawMessage.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%');
-    const titled = Boolean(commandProperties(rawProps).title);
     if (name === 'error') errors.push(message);
-    if (options.quiet && (titled || name === 'group' || name === 'endgroup')) return undefined;
-    if (name === 'error') {
-      if (options.quiet) held.push(message);
-      else print(`${c('red', 'error:')} ${message}`);
-    } else if (name === 'warning') print(`${c('yellow', 'warning:')} ${message}`);
+    if (options.view && (name === 'error' || name === 'warning' || name === 'notice')) {
+      const title = commandProperties(rawProps).title;
+      held.push({ level: name, message, ...(title ? { title } : {}) });
+    } else if (name === 'error') print(`${c('red', 'error:')} ${message}`);
+    else if (name === 'warning') print(`${c('yellow', 'warning:')} ${message}`);
     else if (name === 'notice') print(`${c('cyan', 'note:')} ${message}`);
-    else if (name === 'group') print(c('bold', `▸ ${message}`));
+    else if (name === 'group' && !hidePlain) print(c('bold', `▸ ${message}`));
     else if (name === 'debug' && options.verbose) print(c('dim', message));
     return undefined;
   };
