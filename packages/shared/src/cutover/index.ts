@@ -6,6 +6,7 @@ export { runCutover } from './cutover';
 export type { CutoverDeps, CutoverOptions, CutoverOutput, CutoverResult, RestoreMode } from './run';
 export { cutoverInputs, type CutoverInputs } from './inputs';
 export { renderSummary } from './summary';
+export type { CutoverJournal, JournalIntent, JournalKind, RunIdentity } from './journal-types';
 export { ADAPTIVE_MAX_MS } from './release';
 export {
   AssociateAddressCommand,

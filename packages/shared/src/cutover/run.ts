@@ -18,6 +18,8 @@ import type { AssociateResult } from './restore';
 import type { ReleaseResult } from './release';
 import { UiStream, type Diagnostic, type HookEvent, type RenderedLine, type TerraformDriver } from '../terraform/index';
 import { egressGap, step, type EgressRoles, type Timeline, type TimelineStep } from './timeline';
+import { Journal, runIdentity } from './journal';
+import type { CutoverJournal } from './journal-types';
 
 export type CutoverOutcome = 'applied' | 'converged' | 'unchanged' | 'failed' | 'cancelled';
 export type RestoreMode = 'associate' | 'reapply';
@@ -70,6 +72,11 @@ export interface CutoverDeps {
    * parent's channel); default: their lines to `out` as info lines.
    */
   progress?: Progress;
+  /**
+   * Where the changes the cutover makes outside terraform are recorded write-ahead (journal.ts, kept beside the
+   * state by the action entry); absent: an in-memory journal (tests).
+   */
+  journal?: CutoverJournal;
 }
 
 export interface RestoreRecord {
@@ -138,6 +145,8 @@ export class CutoverRun {
   roles: EgressRoles = { breaking: new Set(), restoring: new Set() };
   /** The progress emitter of the run's waits (deps.progress, else one writing their lines as info lines). */
   readonly progress: Progress;
+  /** Where intents are recorded before the change is made (deps.journal, else in memory). */
+  readonly journal: CutoverJournal;
   private shows = 0;
 
   constructor(
@@ -145,6 +154,7 @@ export class CutoverRun {
     readonly deps: CutoverDeps,
   ) {
     this.progress = deps.progress ?? logProgress((line) => this.info(line));
+    this.journal = deps.journal ?? Journal.memory(runIdentity({}, '', deps.clock.now()), deps.clock);
     this.result = {
       result: 'failed',
       applies: 0,
