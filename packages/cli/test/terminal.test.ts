@@ -95,7 +95,9 @@ describe('plan-guard: the terminal view, from the outputs', () => {
     expect(starts.every((s) => s >= 0)).toBe(true);
     const row = lines[head + 1]!;
     expect(row.slice(starts[0], starts[1]).trim()).toBe('HIGH');
-    expect(row.slice(starts[2], starts[3]).trim()).toBe('0, 1');
+    // The AZ keys with the AZs of their NATs' subnets, wrapped in the cell's own column.
+    expect(row.slice(starts[2], starts[3]).trim()).toBe('0, 1 (us-east-1a,');
+    expect(lines[head + 2]!.slice(starts[2], starts[3]).trim()).toBe('us-east-1b)');
     expect(row.slice(starts[3])).toBe('module.vpc.aws_nat_gateway.nat[0]');
     expect(lines[head + 2]!.slice(starts[3])).toBe('and 12 more');
     // Said once: no `warning:` line repeating the finding, no log line repeating the verdict.
