@@ -63,6 +63,18 @@ export function originText(rc: ResourceChange, facts: NatAmiFacts | undefined): 
   return '';
 }
 
+/** "A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat" under the criteria (ami-name-pattern, required-tags). */
+export function testedAmiText(criteria: AmiCriteria): string {
+  const tags = formatTags(criteria.requiredTags);
+  return `A tested ${criteria.namePattern} AMI${tags ? ` tagged ${tags}` : ''}`;
+}
+
+/** The check to ask for when the image is not known at review: "tag Role=cabal-nat; build-nat-ami checks it". */
+export function testedCheckText(criteria: AmiCriteria): string {
+  const tags = formatTags(criteria.requiredTags);
+  return `Confirm the AMI passed its tests (${tags ? `tag ${tags}; ` : ''}build-nat-ami checks it). `;
+}
+
 /** "It launches <image>: tested (it carries Role=cabal-nat)." */
 export function testedText(image: NatImage, criteria: AmiCriteria): string {
   const tags = formatTags(criteria.requiredTags);

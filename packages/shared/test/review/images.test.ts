@@ -111,6 +111,18 @@ describe('hand-written plans: launch templates, creates, reads during apply, var
     expect(byKind(a.findings, 'mode-switch')[0]!.why).toContain('would launch an untested image');
   });
 
+  it("without image facts, the switch and the adoption ask for a tested AMI under the operator's criteria", () => {
+    const ami = { namePattern: 'corp-nat-*', requiredTags: [{ key: 'Stage', value: 'passed' }] };
+    const sw = classifyChanges(scenarios.gatewayToInstance(1), { ami });
+    expect(byKind(sw.findings, 'mode-switch')[0]!.action).toContain(
+      'A tested corp-nat-* AMI tagged Stage=passed must exist first (build-nat-ami).',
+    );
+    const adopted = classifyChanges(scenarios.amiAdoption(1), { ami });
+    expect(byKind(adopted.findings, 'nat-ami-adopted')[0]!.action).toContain(
+      'Confirm the AMI passed its tests (tag Stage=passed; build-nat-ami checks it).',
+    );
+  });
+
   it('a launch template given an untagged image is critical; a tagged one stays medium and says tested', () => {
     const plan = topologies.asgImageChange(1);
     const template = plan.find((c) => c.type === 'aws_launch_template')!;

@@ -7,7 +7,7 @@
 import { modeOf, type NatMode } from '../../nat/index';
 import type { PlanRule, Unclaimed } from '../claim';
 import type { ReviewContext } from '../context';
-import { amiVerdict, launchedImageSentence } from '../ami-text';
+import { amiVerdict, launchedImageSentence, testedAmiText } from '../ami-text';
 import { MAINTENANCE, MODE_TEXT, ROLLBACK, raceText } from '../text';
 import { launchedByCreate } from './images';
 import type { Draft } from '../types';
@@ -42,7 +42,7 @@ function modeSwitchText(ctx: ReviewContext, from: NatMode, to: NatMode): { why: 
     ctx.ami,
     '',
   );
-  const ami = image ? '' : ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).';
+  const ami = image ? '' : ` ${testedAmiText(ctx.ami)} must exist first (build-nat-ami).`;
   return {
     why:
       `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the ` +

@@ -6,7 +6,15 @@
 import { amiChanges, providerChurn, shownAmi, sourceDestCheckOn } from '../../nat/index';
 import { replacePaths } from '../../plan/change';
 import { configOf } from '../../plan/config';
-import { amiVerdict, imageLabel, originText, testedText, untestedAction, untestedText } from '../ami-text';
+import {
+  amiVerdict,
+  imageLabel,
+  originText,
+  testedCheckText,
+  testedText,
+  untestedAction,
+  untestedText,
+} from '../ami-text';
 import { azMoveRelated, azMoveText, azMoveTitle } from '../az-move-text';
 import type { ItemRule, Unclaimed } from '../claim';
 import { tagsOnly, type ReviewContext } from '../context';
@@ -87,11 +95,7 @@ function amiAdopted(it: Item, ctx: ReviewContext, related: Item[], gap: string):
     group,
     ...moved,
     why: `${it.rc.address} is replaced to launch from a new AMI; ${outage}${tested}${origin ? ` ${origin}` : ''}`,
-    action:
-      (verdict.kind === 'tested'
-        ? ''
-        : 'Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ') +
-      `${MAINTENANCE} ${ROLLBACK}`,
+    action: (verdict.kind === 'tested' ? '' : testedCheckText(ctx.ami)) + `${MAINTENANCE} ${ROLLBACK}`,
   };
 }
 
