@@ -32309,6 +32309,16 @@ function originText(rc, facts) {
         return `The configuration sets the new ${facts.attribute}.`;
     return '';
 }
+/** "A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat" under the criteria (ami-name-pattern, required-tags). */
+function testedAmiText(criteria) {
+    const tags = formatTags(criteria.requiredTags);
+    return `A tested ${criteria.namePattern} AMI${tags ? ` tagged ${tags}` : ''}`;
+}
+/** The check to ask for when the image is not known at review: "tag Role=cabal-nat; build-nat-ami checks it". */
+function testedCheckText(criteria) {
+    const tags = formatTags(criteria.requiredTags);
+    return `Confirm the AMI passed its tests (${tags ? `tag ${tags}; ` : ''}build-nat-ami checks it). `;
+}
 /** "It launches <image>: tested (it carries Role=cabal-nat)." */
 function testedText(image, criteria) {
     const tags = formatTags(criteria.requiredTags);
@@ -32589,7 +32599,7 @@ function modeSwitchText(ctx, from, to) {
     const image = launchedImageSentence(launchedByCreate(ctx)
         .filter((it) => it.rc.type === 'aws_instance')
         .map((it) => amiVerdict(ctx.amiOf(it), ctx.ami)), ctx.ami, '');
-    const ami = image ? '' : ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).';
+    const ami = image ? '' : ` ${testedAmiText(ctx.ami)} must exist first (build-nat-ami).`;
     return {
         why: `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the ` +
             `same Elastic IPs in the same apply. ${raceText(ctx.handoverTakers, ctx.changes)} Egress in the affected ` +
@@ -32810,10 +32820,7 @@ function amiAdopted(it, ctx, related, gap) {
         group,
         ...moved,
         why: `${it.rc.address} is replaced to launch from a new AMI; ${outage}${tested}${origin ? ` ${origin}` : ''}`,
-        action: (verdict.kind === 'tested'
-            ? ''
-            : 'Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ') +
-            `${MAINTENANCE} ${ROLLBACK}`,
+        action: (verdict.kind === 'tested' ? '' : testedCheckText(ctx.ami)) + `${MAINTENANCE} ${ROLLBACK}`,
     };
 }
 function instanceReplaced(it, ctx, related) {
