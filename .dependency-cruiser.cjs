@@ -1,7 +1,7 @@
 /**
  * The module graph of packages/shared/src (docs/ARCHITECTURE.md), enforced in `pnpm test` (`pnpm depcruise`):
  *
- *   platform (runtime, inputs, limits, report, github, aws)
+ *   platform (runtime, inputs, limits, report, github, aws, seal)
  *     ← format (plan, terraform)
  *     ← model (nat)
  *     ← users (review, egress, cutover, advisor, imagebuilder, ami)
@@ -10,7 +10,7 @@
  * code never imports an action or the CLI, and an action never imports another action.
  */
 const SRC = '^packages/shared/src/';
-const PLATFORM = ['runtime', 'inputs', 'limits', 'report', 'github', 'aws'];
+const PLATFORM = ['runtime', 'inputs', 'limits', 'report', 'github', 'aws', 'seal'];
 const FORMAT = ['plan', 'terraform'];
 const MODEL = ['nat'];
 const USERS = ['review', 'egress', 'cutover', 'advisor', 'imagebuilder', 'ami'];

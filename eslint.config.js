@@ -72,6 +72,21 @@ export default tseslint.config(
       ],
     },
   },
+  // Untrusted text never becomes a workflow command (issue 20, report/commands.ts): core.info writes raw, so the log
+  // is written through report's info() (inertText), and process.stdout / console only by plan-guard's --local mode.
+  {
+    files: ['packages/shared/src/**/*.ts', 'actions/*/src/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'core',
+          property: 'info',
+          message: 'core.info writes raw workflow commands: use info() from report/ (it applies inertText).',
+        },
+      ],
+    },
+  },
   // The shape of the shipped source (issue 17): files ≤ 400 lines, functions ≤ 80 lines, lines ≤ 120 columns.
   {
     files: ['packages/*/src/**/*.{ts,mjs,js}', 'actions/*/src/**/*.ts'],

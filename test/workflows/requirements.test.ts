@@ -78,41 +78,47 @@ describe('infra.yml', () => {
     }
   });
 
-  test('plan: plan -out, show -json, plan-guard on that JSON, bundle with digests uploaded', () => {
+  test('plan: plan -out, plan-guard on the plan file sealing it, only the sealed plan uploaded (issue 20)', () => {
     const runs = steps(infra, 'plan')
       .map((s) => String(s.run ?? ''))
       .join('\n');
     expect(runs).toMatch(/terraform plan [^\n]*-out=tfplan/);
-    expect(runs).toMatch(/terraform show -json tfplan > tfplan\.json/);
-    expect(runs).toMatch(/sha256sum tfplan tfplan\.json plan-sha\.txt > SHA256SUMS/);
+    expect(runs).not.toMatch(/terraform show -json/); // no tfplan.json on disk, let alone in an artifact
     const guard = stepUsing(infra, 'plan', '$/actions/plan-guard');
-    expect((guard.with as Obj)['plan-json']).toMatch(/tfplan\.json$/);
+    expect((guard.with as Obj).planfile).toBe('tfplan');
     expect((guard.with as Obj).comment).toBe('auto');
-    const upload = stepUsing(infra, 'plan', 'actions/upload-artifact@');
-    expect((upload.with as Obj).name).toBe('${{ steps.bundle.outputs.artifact }}');
+    // sealed only when it is to be applied, never for a fork's pull request
+    expect(String((guard.with as Obj)['seal-recipients'])).toMatch(
+      /^\$\{\{ inputs\.apply && steps\.plan\.outputs\.has-changes == 'true' && !\(github\.event_name == 'pull_request' && github\.event\.pull_request\.head\.repo\.full_name != github\.repository\)/,
+    );
+    const uploads = steps(infra, 'plan').filter((s) => String(s.uses ?? '').startsWith('actions/upload-artifact@'));
+    const plan = uploads.find((u) => String((u.with as Obj).name).startsWith('nat-egress-plan-'))!;
+    expect((plan.with as Obj).path).toBe('${{ steps.guard.outputs.sealed-planfile }}');
+    expect(plan.if).toBe("steps.guard.outputs.sealed-planfile != ''");
     const outputs = job(infra, 'plan').outputs as Obj;
     expect(outputs['plan-sha']).toBe('${{ steps.guard.outputs.plan-sha }}');
-    expect(outputs['planfile-sha256']).toBe('${{ steps.bundle.outputs.planfile-sha256 }}');
+    expect(outputs['planfile-sha256']).toBe('${{ steps.guard.outputs.planfile-sha256 }}');
   });
 
-  test('apply: environment-gated, downloads the exact plan, checks its digest, cutover with expected-plan-sha, verify-egress with wait', () => {
+  test('apply: environment-gated, downloads the sealed plan, cutover opens it (identity from the environment) with expected-plan-sha, verify-egress with wait', () => {
     const apply = job(infra, 'apply');
     expect(apply.environment).toBe('${{ inputs.environment }}');
     expect(apply.needs).toBe('plan');
     const names = steps(infra, 'apply').map((s) => String(s.uses ?? s.name));
     const idx = (needle: string): number => names.findIndex((n) => n.includes(needle));
     expect(idx('actions/download-artifact@')).toBeGreaterThan(-1);
-    expect(idx('Check it is the plan that was reviewed')).toBeGreaterThan(idx('actions/download-artifact@'));
-    expect(idx('/actions/cutover')).toBeGreaterThan(idx('Check it is the plan that was reviewed'));
+    expect(idx('/actions/cutover')).toBeGreaterThan(idx('actions/download-artifact@'));
     expect(idx('/actions/verify-egress')).toBeGreaterThan(idx('/actions/cutover'));
     const download = stepUsing(infra, 'apply', 'actions/download-artifact@');
     expect((download.with as Obj).name).toBe('${{ needs.plan.outputs.artifact }}');
-    const check = steps(infra, 'apply').find((s) => s.id === 'reviewed')!;
-    expect((check.env as Obj).EXPECTED_SHA256).toBe('${{ needs.plan.outputs.planfile-sha256 }}');
-    expect(String(check.run)).toMatch(/sha256sum --check --strict SHA256SUMS/);
     const cutover = stepUsing(infra, 'apply', '/actions/cutover');
-    expect((cutover.with as Obj)['expected-plan-sha']).toBe('${{ needs.plan.outputs.plan-sha }}');
-    expect((cutover.with as Obj).planfile).toBe('tfplan');
+    expect(cutover.with as Obj).toMatchObject({
+      'expected-plan-sha': '${{ needs.plan.outputs.plan-sha }}',
+      planfile: 'tfplan',
+      'sealed-planfile': '${{ runner.temp }}/nat-egress-plan/tfplan.age',
+      'seal-identity': '${{ secrets.NAT_EGRESS_SEAL_IDENTITY }}',
+      environment: '${{ inputs.environment }}',
+    });
     const verify = stepUsing(infra, 'apply', '/actions/verify-egress');
     expect((verify.with as Obj).wait).toMatch(/inputs\.verify-wait/);
     // no re-plan: the apply job never runs terraform plan or apply itself
@@ -120,6 +126,8 @@ describe('infra.yml', () => {
       .map((s) => String(s.run ?? ''))
       .join('\n');
     expect(runs).not.toMatch(/terraform (plan|apply)/);
+    // the plan job never sees the identity
+    expect(JSON.stringify(job(infra, 'plan'))).not.toContain('secrets.NAT_EGRESS_SEAL_IDENTITY');
   });
 
   test('fork PRs: plan-guard report kept as an artifact even when plan-guard fails the step', () => {

@@ -1,9 +1,11 @@
 /**
  * The actions/github-script steps of egress_watch.yml (one issue per failing environment, closed on recovery,
  * never duplicated) and plan_guard_comment.yml (fork PR relay: one sticky comment per environment, untrusted
- * artifact handled as data), run against an in-memory GitHub API the way github-script runs them.
+ * artifact handled as data), run against an in-memory GitHub API the way github-script runs them. And
+ * nat_ami_build.yml's summary script under bash: values from AWS cannot split its table's cells.
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -19,15 +21,19 @@ interface Issue {
   state_reason?: string;
   labels: string[];
   pull_request?: object;
+  user?: { login: string; type: string };
 }
 interface Comment {
   id: number;
   issue_number: number;
   body: string;
-  user: { type: string };
+  user: { login?: string; type: string };
   html_url: string;
 }
 type Params = Record<string, unknown>;
+
+/** GITHUB_TOKEN's identity on GitHub (REST user of what it writes). */
+const BOT = { login: 'github-actions[bot]', type: 'Bot' };
 
 class HttpError extends Error {
   constructor(readonly status: number) {
@@ -60,6 +66,7 @@ class FakeGitHub {
           body: String(p.body),
           state: 'open',
           labels: p.labels as string[],
+          user: BOT,
         };
         this.issues.push(issue);
         return { data: issue };
@@ -89,7 +96,7 @@ class FakeGitHub {
           id,
           issue_number: Number(p.issue_number),
           body: String(p.body),
-          user: { type: 'Bot' },
+          user: BOT,
           html_url: `https://gh/c/${id}`,
         };
         this.comments.push(c);
@@ -221,8 +228,9 @@ describe('egress_watch: one issue per environment', () => {
   test('duplicates left by an earlier race are closed in favour of the oldest', async () => {
     const marker = '<!-- nat-egress-toolkit:egress-watch environment=prod -->';
     gh.labels.add('nat-egress-watch');
-    gh.issues.push({ number: 7, title: 'a', body: `${marker}\nold`, state: 'open', labels: ['nat-egress-watch'] });
-    gh.issues.push({ number: 9, title: 'b', body: `${marker}\ndup`, state: 'open', labels: ['nat-egress-watch'] });
+    const labels = ['nat-egress-watch'];
+    gh.issues.push({ number: 7, title: 'a', body: `${marker}\nold`, state: 'open', labels, user: BOT });
+    gh.issues.push({ number: 9, title: 'b', body: `${marker}\ndup`, state: 'open', labels, user: BOT });
     gh.issues.push({
       number: 11,
       title: 'pr',
@@ -230,6 +238,7 @@ describe('egress_watch: one issue per environment', () => {
       state: 'open',
       labels: ['nat-egress-watch'],
       pull_request: {},
+      user: BOT,
     });
     await run(gh, new FakeCore(), envFor('false'));
     expect(gh.issues.find((i) => i.number === 9)).toMatchObject({ state: 'closed', state_reason: 'not_planned' });
@@ -245,6 +254,23 @@ describe('egress_watch: one issue per environment', () => {
     await run(gh, core, envFor(''));
     expect(gh.writes.length).toBe(before);
     expect(core.failed[0]).toMatch(/gave no verdict for prod/);
+  });
+
+  test('an issue by someone else carrying the marker and the label is never updated or closed', async () => {
+    const marker = '<!-- nat-egress-toolkit:egress-watch environment=prod -->';
+    const spoof = { login: 'mallory', type: 'User' };
+    gh.issues.push({
+      number: 3,
+      title: 'x',
+      body: `${marker}\nmine`,
+      state: 'open',
+      labels: ['nat-egress-watch'],
+      user: spoof,
+    });
+    await run(gh, new FakeCore(), envFor('true'));
+    await run(gh, new FakeCore(), envFor('false'));
+    expect(gh.issues.find((i) => i.number === 3)).toMatchObject({ state: 'open', body: `${marker}\nmine` });
+    expect(gh.writes).toEqual(['issues.createLabel', 'issues.create']);
   });
 
   test('a missing report still opens the issue, saying so', async () => {
@@ -364,6 +390,20 @@ describe('plan_guard_comment: relay for PRs from forks', () => {
     expect(gh.comments.filter((c) => c.user.type === 'Bot')).toHaveLength(1);
   });
 
+  test("another bot's comment copying the marker is not taken over either", async () => {
+    gh.comments.push({
+      id: 501,
+      issue_number: 12,
+      body: '<!-- nat-egress-toolkit:plan-guard-relay environment=prod -->\nother app',
+      user: { login: 'some-app[bot]', type: 'Bot' },
+      html_url: 'x',
+    });
+    artifact('plan-guard-report-prod-1', meta(), 'real');
+    await run(gh, new FakeCore(), env());
+    expect(gh.comments.find((c) => c.id === 501)!.body).toContain('other app');
+    expect(gh.comments.filter((c) => c.user.login === 'github-actions[bot]')).toHaveLength(1);
+  });
+
   test("a report over GitHub's comment limit is shortened visibly to fit", async () => {
     artifact('plan-guard-report-prod-1', meta(), 'x'.repeat(200_000));
     await run(gh, new FakeCore(), env());
@@ -378,5 +418,41 @@ describe('plan_guard_comment: relay for PRs from forks', () => {
     await run(gh, core, env());
     expect(core.failed).toEqual([]);
     expect(core.logs).toEqual(['info: no plan-guard reports in the triggering run']);
+  });
+});
+
+describe('nat_ami_build: the summary table', () => {
+  /** The cells of a GFM row as cmark-gfm splits it: at every | that no backslash precedes. */
+  const cells = (row: string) => row.split(/(?<!\\)\|/).slice(1, -1);
+
+  test('values holding |, a backtick or a line break stay in their cells', () => {
+    const wf = parseWorkflow(
+      'nat_ami_build.yml',
+      readFileSync(join(repoRoot, '.github/workflows/nat_ami_build.yml'), 'utf8'),
+    );
+    const script = String(stepsOf(wf.doc).find((s) => s.step.name === 'Summary')?.step.run);
+    const dir = mkdtempSync(join(tmpdir(), 'ami-summary-'));
+    const summary = join(dir, 'summary.md');
+    const r = spawnSync('bash', ['-e', '-c', script], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '',
+        GITHUB_STEP_SUMMARY: summary,
+        ENVIRONMENT: 'prod',
+        AMI_ID: 'ami-0123456789abcdef0',
+        AMI_NAME: 'nat | evil` | --- |\n| injected | row |',
+        IMAGE_VERSION: '1.0.0/5|x',
+        REUSED: 'false',
+      },
+    });
+    expect(r.status).toBe(0);
+    const lines = readFileSync(summary, 'utf8').split('\n');
+    rmSync(dir, { recursive: true, force: true });
+    const table = lines.filter((l) => l.startsWith('|'));
+    expect(table).toHaveLength(3);
+    for (const row of table) expect(cells(row)).toHaveLength(4);
+    expect(table[2]).toBe(
+      "| `ami-0123456789abcdef0` | `nat \\| evil' \\| --- \\| \\| injected \\| row \\|` | `1.0.0/5\\|x` | false |",
+    );
   });
 });

@@ -4,7 +4,6 @@
  * SIGINT/SIGTERM end the run at once and `timeout` is a hard deadline (calls in flight included); every exit
  * writes `result` and the summary with what to do.
  */
-import * as core from '@actions/core';
 import {
   buildNatAmi,
   CLEANUP_MS,
@@ -16,6 +15,7 @@ import {
 } from '@nat-egress/shared/imagebuilder';
 import { envInputReader, formatDuration } from '@nat-egress/shared/inputs';
 import { StepAnnotations, StepOutputs, writeStepSummary } from '@nat-egress/shared/limits';
+import { info } from '@nat-egress/shared/report';
 import {
   actionProgress,
   describeError,
@@ -69,9 +69,9 @@ await runGuardedAction({
         ...createClients(inputs.region),
         clock: systemClock,
         env: process.env,
-        log: { info: core.info, warning: (m) => annotations.warning(m) },
+        log: { info, warning: (m) => annotations.warning(m) },
         // The image wait's stages: its log lines, and the nat-egress CLI's status line when the CLI runs this.
-        progress: actionProgress(core.info),
+        progress: actionProgress(info),
         signal: ctx.signal,
       },
       state.report,

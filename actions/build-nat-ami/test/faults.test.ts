@@ -120,13 +120,14 @@ describe('build-nat-ami against faulty AWS endpoints', () => {
     expect(server.requests).toHaveLength(5); // MAX_ATTEMPTS of one call, then it gives up
   });
 
-  it('a slow endpoint (1.5 s per answer): the timeout cuts the run mid-flow and says where', async () => {
-    const server = await serve('slow', { delayMs: 1_500, route: world(undefined, 'BUILDING') });
-    const run = await runAction('build-nat-ami', { timeout: '2s' }, { env: awsEnv(server.url), timeoutMs: 60_000 });
+  it('a slow endpoint (4 s per answer): the timeout cuts the run mid-flow and says where', async () => {
+    const server = await serve('slow', { delayMs: 4_000, route: world(undefined, 'BUILDING') });
+    const run = await runAction('build-nat-ami', { timeout: '6s' }, { env: awsEnv(server.url), timeoutMs: 60_000 });
     expectEnded(run, 'failed');
-    // ListImagePipelines answered at 1.5 s; ListImagePipelineImages was in flight at 2 s.
+    // ListImagePipelines answered at 4 s; ListImagePipelineImages was in flight at 6 s. The 2 s on either side
+    // hold on a loaded machine, where the action's start-up before its first call can take a second or more.
     expect(run.stdout).toContain(
-      '::error::timed out after 2s during looking for a build in progress (ListImagePipelineImages) (an AWS call was still in flight and was abandoned); no build had been started',
+      '::error::timed out after 6s during looking for a build in progress (ListImagePipelineImages) (an AWS call was still in flight and was abandoned); no build had been started',
     );
   });
 

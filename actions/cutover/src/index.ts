@@ -7,10 +7,12 @@
  */
 import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
 import { bindSignal } from '@nat-egress/shared/aws';
-import { envInputReader } from '@nat-egress/shared/inputs';
+import { InputError, envInputReader } from '@nat-egress/shared/inputs';
 import { StepAnnotations, StepOutputs, writeStepSummary } from '@nat-egress/shared/limits';
-import { escapeText } from '@nat-egress/shared/report';
+import { escapeText, info } from '@nat-egress/shared/report';
+import { openSealedPlanFile, sealedPlanInputs } from '@nat-egress/shared/seal';
 import {
   actionProgress,
   describeError,
@@ -39,7 +41,7 @@ const output: CutoverOutput = {
   line: ({ level, text }) => {
     if (level === 'debug') core.debug(text);
     else if (level === 'warning') annotations.warning(text);
-    else core.info(text); // errors are annotated once, from the result, below
+    else info(text); // errors are annotated once, from the result, below
   },
   startGroup: (title) => core.startGroup(title),
   endGroup: () => core.endGroup(),
@@ -71,11 +73,14 @@ async function onExit(exit: ExitInfo): Promise<void> {
     }
     writeOutputs(result);
     await writeStepSummary(renderSummary(result));
-    for (const e of result.errors)
-      annotations.error(e.summary.split('\n')[0] ?? '', { title: e.address ? `terraform: ${e.address}` : 'terraform' });
+    // The title is fixed text: annotation properties are not masked, and an address can carry for_each keys.
+    for (const e of result.errors) {
+      const summary = e.summary.split('\n')[0] ?? '';
+      annotations.error(e.address ? `${e.address}: ${summary}` : summary, { title: 'terraform' });
+    }
     annotations.finish();
     if (result.result === 'failed' || result.result === 'cancelled')
-      for (const s of result.nextSteps) core.info(`What to do: ${s}`);
+      for (const s of result.nextSteps) info(`What to do: ${s}`);
     return;
   }
   // Ended before the cutover produced a result: an input error, terraform missing, or cancelled before the first apply.
@@ -89,8 +94,30 @@ async function onExit(exit: ExitInfo): Promise<void> {
   await writeStepSummary(`${headline}\n\n> **${escapeText(exit.message)}**\n\n### What to do\n\n- ${what}\n`);
 }
 
+/**
+ * sealed-planfile: opens the sealed plan into planfile (seal/: one InputError line on any failure, before anything is
+ * written or applied).
+ */
+async function openSealed(inputs: ReturnType<typeof cutoverInputs>): Promise<void> {
+  const sealed = sealedPlanInputs(envInputReader(), inputs.workingDirectory);
+  if (!sealed) return;
+  for (const identity of sealed.identities) core.setSecret(identity);
+  if (!inputs.expectedPlanSha)
+    throw new InputError("expected-plan-sha: is required with sealed-planfile (plan-guard's plan-sha of the plan)");
+  const header = await openSealedPlanFile({
+    ...sealed,
+    expectedPlanSha: inputs.expectedPlanSha,
+    planfile: resolve(inputs.workingDirectory, inputs.planfile),
+  });
+  info(
+    `Opened the sealed plan: sealed ${header.sealed_at} in run ${header.run_id} (attempt ${header.run_attempt}) ` +
+      `for ${header.environment}, plan-sha ${header.plan_sha}`,
+  );
+}
+
 async function main(ctx: { signal: AbortSignal }): Promise<void> {
   const inputs = cutoverInputs(envInputReader());
+  await openSealed(inputs);
   const driver = processDriver({
     terraform: inputs.terraform,
     cwd: inputs.workingDirectory,
@@ -117,7 +144,7 @@ async function main(ctx: { signal: AbortSignal }): Promise<void> {
       tempDir: process.env.RUNNER_TEMP || tmpdir(),
       signal: ctx.signal,
       // The release waits: their lines to the log, their events to the nat-egress CLI's channel when it opened one.
-      progress: actionProgress(core.info),
+      progress: actionProgress(info),
     });
   } finally {
     ec2?.destroy();
@@ -125,7 +152,7 @@ async function main(ctx: { signal: AbortSignal }): Promise<void> {
   if (result.result === 'failed' || result.result === 'cancelled')
     throw new Error(result.failure ?? `cutover ${result.result}`);
   const gap = result.egressGapSeconds === undefined ? '' : `; egress gap ${result.egressGapSeconds} s`;
-  core.info(`cutover: ${result.result} (${result.applies} apply(s))${gap}`);
+  info(`cutover: ${result.result} (${result.applies} apply(s))${gap}`);
 }
 
 await runGuardedAction({
@@ -145,7 +172,7 @@ await runGuardedAction({
           : `Received ${sig}: stopping now`,
       );
     else if (running > 0)
-      core.info(
+      info(
         `Received ${sig} again: still waiting for terraform to exit (a second interrupt would abandon operations ` +
           'in flight)',
       );

@@ -7,11 +7,10 @@
  * Local use (no GitHub, no AWS): node dist/index.js --local <plan.json> [--environment NAME] [--fail-on LEVEL]
  * prints the report it would post.
  */
-import * as core from '@actions/core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pullRequestFromEnv, upsertStickyComment } from '@nat-egress/shared/github';
+import { DEFAULT_COMMENT_AUTHOR, pullRequestFromEnv, upsertStickyComment } from '@nat-egress/shared/github';
 import { InputError, enumInput, envInputReader, stringInput, type InputReader } from '@nat-egress/shared/inputs';
 import {
   SUMMARY_RESERVE_BYTES,
@@ -20,6 +19,8 @@ import {
   stepSummaryBytesUsed,
   writeStepSummary,
 } from '@nat-egress/shared/limits';
+import { info } from '@nat-egress/shared/report';
+import { recipientsInput, sealPlanFile } from '@nat-egress/shared/seal';
 import {
   LOCAL_HELP,
   SEVERITIES,
@@ -49,7 +50,7 @@ import {
 } from '@nat-egress/shared/runtime';
 
 function readInputs(read: InputReader) {
-  return {
+  const inputs = {
     planJson: stringInput('plan-json', read('plan-json')),
     planfile: stringInput('planfile', read('planfile')),
     terraform: stringInput('terraform', read('terraform'), 'terraform'),
@@ -60,7 +61,29 @@ function readInputs(read: InputReader) {
     environment: stringInput('environment', read('environment')),
     patterns: parsePatterns('nat-address-patterns', read('nat-address-patterns')),
     ami: amiCriteriaInputs(read),
+    commentAuthor: stringInput('comment-author', read('comment-author'), DEFAULT_COMMENT_AUTHOR),
+    sealRecipients: recipientsInput('seal-recipients', read('seal-recipients')),
   };
+  if (inputs.sealRecipients.length > 0 && !inputs.planfile)
+    throw new InputError('seal-recipients: needs planfile (the saved plan to seal; plan-json alone cannot be sealed)');
+  if (inputs.sealRecipients.length > 0 && !inputs.environment)
+    throw new InputError('seal-recipients: needs environment (a sealed plan is bound to its environment)');
+  return inputs;
+}
+
+/** seal-recipients: the saved plan sealed for them (sealed-planfile, planfile-sha256); nothing otherwise. */
+async function seal(inputs: ReturnType<typeof readInputs>, result: GuardResult, state: State): Promise<void> {
+  if (inputs.sealRecipients.length === 0) return;
+  const sealed = await sealPlanFile({
+    planfile: resolve(inputs.workingDirectory, inputs.planfile),
+    recipients: inputs.sealRecipients,
+    environment: inputs.environment,
+    planSha: result.planSha,
+    tempDir: process.env.RUNNER_TEMP || tmpdir(),
+  });
+  state.outputs.set('sealed-planfile', sealed.path);
+  state.outputs.set('planfile-sha256', sealed.planfileSha256);
+  info(`Sealed the plan for ${inputs.sealRecipients.length} age recipient(s): ${sealed.path}`);
 }
 
 function reportPath(environment: string): string {
@@ -83,6 +106,7 @@ async function runOnRunner(ctx: RunContext, state: State): Promise<void> {
   const tempDir = process.env.RUNNER_TEMP || tmpdir();
   const result = await analysePlan({ ...inputs, tempDir, signal: ctx.signal });
   state.result = result;
+  await seal(inputs, result, state);
   const file = reportPath(inputs.environment);
   writeFileSync(file, renderReport(result.report));
   state.reportFile = file;
@@ -91,7 +115,7 @@ async function runOnRunner(ctx: RunContext, state: State): Promise<void> {
   await writeStepSummary(summaryBody(result, stepSummaryBytesUsed(), SUMMARY_RESERVE_BYTES), { reportFile: file });
   state.summaryWritten = true;
   state.outputs.set('comment-url', await comment(inputs, result, ctx.signal, state.annotations));
-  core.info(riskLine(result));
+  info(riskLine(result));
   if (result.failed) throw new InputError(failureLine(result, inputs.failOn));
 }
 
@@ -106,9 +130,10 @@ async function comment(
   if (warning) annotations.warning(warning);
   if (!plan || !pr) return '';
   const { marker, body, mode } = plan;
-  const outcome = await upsertStickyComment({ token: inputs.token, pr, marker, body, mode, signal });
+  const author = inputs.commentAuthor;
+  const outcome = await upsertStickyComment({ token: inputs.token, pr, marker, body, mode, signal, author });
   const said = commentOutcome(outcome, plan.withRisk);
-  if (said.info) core.info(said.info);
+  if (said.info) info(said.info);
   if (said.warning) annotations.warning(said.warning);
   return said.url;
 }

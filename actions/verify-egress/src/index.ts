@@ -21,7 +21,7 @@ import {
   tagsInput,
 } from '@nat-egress/shared/inputs';
 import { StepAnnotations, StepOutputs, writeStepSummary } from '@nat-egress/shared/limits';
-import { code, escapeText } from '@nat-egress/shared/report';
+import { code, escapeText, info } from '@nat-egress/shared/report';
 import {
   ActionFailure,
   actionProgress,
@@ -216,7 +216,7 @@ async function advise(
         ? lean(advice)
         : JSON.stringify({ error: 'advice too large for the step outputs: see the job summary' }),
     );
-    core.info(
+    info(
       `advice: ${advice.recommendation.label} ` +
         `(${advice.calls.cloudwatch} GetMetricData call(s), prices: ${advice.prices.source})`,
     );
@@ -244,9 +244,9 @@ await runGuardedAction({
       createEgressClients(options.region),
       systemClock,
       { ...options, signal: ctx.signal, progress: state.progress },
-      (line) => core.info(line),
+      info,
       // The wait's re-checks and per-AZ states: its log lines, and the nat-egress CLI's status line.
-      actionProgress((line) => core.info(line)),
+      actionProgress(info),
     );
     const report = buildReport(result);
     const markdown = renderMarkdown(report);
@@ -278,7 +278,7 @@ await runGuardedAction({
         `egress not healthy in ${report.vpc.id} (fail-on: ${report.failOn}): ${summary}; see the job summary`,
       );
     }
-    core.info(
+    info(
       `egress healthy in ${report.vpc.id} ` +
         `(${report.expectQuiesced ? 'quiesced as expected' : `mode ${report.mode}`}; ${summary})`,
     );

@@ -18,6 +18,8 @@ export const CONTRACTS: Record<string, ActionContract> = {
       'comment',
       'github-token',
       'environment',
+      'comment-author',
+      'seal-recipients',
     ],
     outputs: [
       'risk',
@@ -28,6 +30,8 @@ export const CONTRACTS: Record<string, ActionContract> = {
       'plan-sha',
       'comment-url',
       'report-file',
+      'sealed-planfile',
+      'planfile-sha256',
     ],
   },
   cutover: {
@@ -45,6 +49,9 @@ export const CONTRACTS: Record<string, ActionContract> = {
       'ami-name-pattern',
       'required-tags',
       'restore',
+      'sealed-planfile',
+      'seal-identity',
+      'environment',
     ],
     outputs: ['result', 'applies', 'retried-because', 'egress-gap-seconds', 'timeline', 'restore-path'],
   },

@@ -2,6 +2,14 @@
  * Sticky pull-request comments: one comment per marker (per environment), created once and then updated
  * in place. @actions/github (Octokit) is loaded only when a comment is actually posted, so runs that do
  * not comment start faster.
+ *
+ * A comment is plan-guard's only when it carries the marker AND was written by the token's own identity: anyone
+ * who can comment on the pull request can paste the marker, and updating (or trusting) their comment would put the
+ * report under their name or keep their text as plan-guard's. The identity is GraphQL `viewer { login }` (REST
+ * `GET /user` answers 403 "Resource not accessible by integration" to GITHUB_TOKEN, a GitHub App installation
+ * token; `viewer` answers `github-actions[bot]`: the approach of marocchino/sticky-pull-request-comment), asked
+ * only when a marker comment exists; when it cannot be read, the `author` option (plan-guard's `comment-author`,
+ * default github-actions[bot]) — never the marker alone.
  */
 import { readFileSync } from 'node:fs';
 import { firstLine } from '../runtime/index';
@@ -38,7 +46,12 @@ export interface StickyResult {
   status: StickyStatus;
   url?: string;
   message?: string;
+  /** Comments carrying the marker written by someone else (ignored), with their authors' logins. */
+  ignored?: { count: number; authors: string[] };
 }
+
+/** The login whose comments are trusted when the token's identity cannot be read: GITHUB_TOKEN's bot. */
+export const DEFAULT_COMMENT_AUTHOR = 'github-actions[bot]';
 
 export interface StickyOptions {
   token: string;
@@ -47,6 +60,8 @@ export interface StickyOptions {
   body: string;
   /** 'upsert': create when missing; 'update-only': only update an existing comment. */
   mode: 'upsert' | 'update-only';
+  /** Login trusted as the token's own when GraphQL `viewer` cannot be read. Default DEFAULT_COMMENT_AUTHOR. */
+  author?: string;
   /** GitHub API base URL; default GITHUB_API_URL or https://api.github.com. */
   apiUrl?: string;
   /** Per-request timeout in ms (connection, headers and body). Default GITHUB_REQUEST_TIMEOUT_MS. */
@@ -95,6 +110,43 @@ interface RequestError {
   message?: string;
 }
 
+interface CommentUser {
+  login?: string;
+  type?: string;
+}
+
+/**
+ * Whether a REST comment author is `identity`: the same login (case-insensitive), or, for a bot, `identity` + `[bot]`
+ * (GraphQL may give an app's login without the suffix). A user named like a bot without the suffix never matches.
+ */
+export function writtenBy(user: CommentUser | null | undefined, identity: string): boolean {
+  const login = (user?.login ?? '').toLowerCase();
+  const want = identity.toLowerCase();
+  if (login === '' || want === '') return false;
+  return login === want || (user?.type === 'Bot' && !want.endsWith('[bot]') && login === `${want}[bot]`);
+}
+
+type Octokit = ReturnType<typeof import('@actions/github').getOctokit>;
+
+/** The token's own login: GraphQL `viewer { login }`, else `fallback` (when the query fails or times out). */
+async function tokenIdentity(
+  octokit: Octokit,
+  fallback: string,
+  bound: { timeoutMs?: number; signal?: AbortSignal },
+): Promise<string> {
+  try {
+    const res = await boundedCall(
+      'viewer',
+      (request) => octokit.graphql<{ viewer?: { login?: string } }>('query { viewer { login } }', { request }),
+      bound,
+    );
+    return res.viewer?.login || fallback;
+  } catch (err) {
+    if (bound.signal?.aborted) throw err;
+    return fallback;
+  }
+}
+
 export async function upsertStickyComment(options: StickyOptions): Promise<StickyResult> {
   if (!options.token) return { status: 'skipped', message: 'no github-token: the comment was not posted' };
   const { getOctokit } = await import('@actions/github');
@@ -109,6 +161,8 @@ export async function upsertStickyComment(options: StickyOptions): Promise<Stick
   const { owner, repo, number } = options.pr;
   try {
     let existing: { id: number; body?: string | null; html_url: string } | undefined;
+    let identity: string | undefined;
+    const foreign: string[] = [];
     // Page by page (100 comments each), each page its own bounded call.
     for (let page = 1; page <= 300 && !existing; page++) {
       const res = await boundedCall(
@@ -117,11 +171,17 @@ export async function upsertStickyComment(options: StickyOptions): Promise<Stick
           octokit.rest.issues.listComments({ owner, repo, issue_number: number, per_page: 100, page, request }),
         bound,
       );
-      existing = res.data.find((c) => typeof c.body === 'string' && c.body.includes(options.marker));
+      for (const c of res.data) {
+        if (existing || typeof c.body !== 'string' || !c.body.includes(options.marker)) continue;
+        identity ??= await tokenIdentity(octokit, options.author || DEFAULT_COMMENT_AUTHOR, bound);
+        if (writtenBy(c.user, identity)) existing = c;
+        else foreign.push(c.user?.login ?? '(unknown)');
+      }
       if (res.data.length < 100) break;
     }
+    const ignored = foreign.length > 0 ? { ignored: { count: foreign.length, authors: [...new Set(foreign)] } } : {};
     if (existing) {
-      if (existing.body === options.body) return { status: 'unchanged', url: existing.html_url };
+      if (existing.body === options.body) return { status: 'unchanged', url: existing.html_url, ...ignored };
       const commentId = existing.id;
       const res = await boundedCall(
         'update comment',
@@ -129,16 +189,17 @@ export async function upsertStickyComment(options: StickyOptions): Promise<Stick
           octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body: options.body, request }),
         bound,
       );
-      return { status: 'updated', url: res.data.html_url };
+      return { status: 'updated', url: res.data.html_url, ...ignored };
     }
-    if (options.mode === 'update-only') return { status: 'skipped', message: 'no earlier comment to update' };
+    if (options.mode === 'update-only')
+      return { status: 'skipped', message: 'no earlier comment to update', ...ignored };
     const res = await boundedCall(
       'create comment',
       (request) =>
         octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: options.body, request }),
       bound,
     );
-    return { status: 'created', url: res.data.html_url };
+    return { status: 'created', url: res.data.html_url, ...ignored };
   } catch (err) {
     if (options.signal?.aborted) throw options.signal.reason;
     if (total.aborted)

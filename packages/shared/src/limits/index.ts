@@ -6,6 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import * as core from '@actions/core';
+import { info } from '../report/log';
 
 export interface GitHubLimit {
   /** The limit, in `unit`. */
@@ -360,6 +361,6 @@ const defaultSink = {
     else core.notice(message, props);
   },
   log(line: string) {
-    core.info(line);
+    info(line);
   },
 };

@@ -1,8 +1,11 @@
 /**
  * Safe markdown for comments, job summaries and report files. Everything that comes from a plan, a tag or
  * an AWS response is untrusted: it goes through `code()` (an inline code span, where markdown, HTML,
- * @mentions and autolinks are inert) or `escapeText()`.
+ * @mentions and autolinks are inert) or `escapeText()`. On its way into the Actions log, the same text goes through
+ * `inertText()` / `info()` (commands.ts, log.ts): no line of it may become a workflow command.
  */
+export { inertText } from './commands';
+export { info } from './log';
 
 /**
  * The runbook's rollback lever, worded as the runbook gives it (seeds/000, operations step 4 "Rollback lever"). Every
@@ -42,9 +45,23 @@ export function escapeText(value: string): string {
     .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}&#8203;.`);
 }
 
-/** A GFM table. Cells must already be markdown-safe (use `code(x, true)` / `escapeText`). */
+/**
+ * One table cell that cannot split its row or end the table, whatever it holds: line breaks become spaces, and a
+ * `|` that no backslash precedes gets one. GitHub's renderer (cmark-gfm's table extension, ext_scanners.re
+ * `table_cell = (escaped_char | [^|\r\n])+`, a longest match) never ends a cell at a `|` that follows a backslash,
+ * inside code spans too, and drops that backslash (`unescape_pipes`): so `code(x, true)` and `escapeText(x)` cells
+ * are unchanged, and a raw value from a tag or an AWS message stays in its cell.
+ */
+export function tableCell(cell: string): string {
+  return cell.replace(/[\r\n]+/g, ' ').replace(/(?<!\\)\|/g, '\\|');
+}
+
+/**
+ * A GFM table. Cells should already be markdown-safe (`code(x, true)` / `escapeText`); every cell also goes through
+ * `tableCell`, so no value can add a column or a row.
+ */
 export function table(headers: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\n/g, ' ')).join(' | ')} |`;
+  const line = (cells: string[]) => `| ${cells.map(tableCell).join(' | ')} |`;
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
 

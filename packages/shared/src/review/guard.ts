@@ -2,7 +2,7 @@
  * plan-guard's domain: from a plan (JSON file, or a saved plan file run through `terraform show -json`)
  * to the risk, findings, digest and report. No @actions/core here: the action entry does the I/O.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, linesInput } from '../inputs/index';
 import { classifyChanges } from './classify';
@@ -145,7 +145,13 @@ function reviewDocuments(loaded: LoadResult, inputs: GuardInputs): DocumentRepor
  */
 export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
   const source = await planJsonPath(inputs);
-  const loaded = await loadNatChanges(source);
+  let loaded: LoadResult;
+  try {
+    loaded = await loadNatChanges(source);
+  } finally {
+    // The shown JSON holds every sensitive value in clear (`terraform show -json`): never left behind.
+    if (source.label === 'planfile') rmSync(source.path, { force: true });
+  }
   const documents = reviewDocuments(loaded, inputs);
   const analyses = documents.map((d) => d.analysis);
   const risk = analyses.reduce<Severity>((max, a) => (severityRank(a.risk) > severityRank(max) ? a.risk : max), 'none');

@@ -138,6 +138,16 @@ export function commentOutcome(
   outcome: StickyResult,
   withRisk: boolean,
 ): { url: string; info?: string; warning?: string } {
+  const said = commentStatus(outcome, withRisk);
+  const ignored = outcome.ignored;
+  if (!ignored) return said;
+  const foreign =
+    `ignored ${ignored.count} comment(s) carrying plan-guard's marker written by someone else ` +
+    `(${ignored.authors.join(', ')}): only the token's own comment is plan-guard's`;
+  return { ...said, warning: said.warning ? `${said.warning}; ${foreign}` : `Sticky comment: ${foreign}` };
+}
+
+function commentStatus(outcome: StickyResult, withRisk: boolean): { url: string; info?: string; warning?: string } {
   switch (outcome.status) {
     case 'created':
     case 'updated':
