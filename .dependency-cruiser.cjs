@@ -16,7 +16,7 @@ const MODEL = ['nat'];
 const USERS = ['review', 'egress', 'cutover', 'advisor', 'imagebuilder', 'ami'];
 /** user → the other users it may import. */
 const USER_EDGES = {
-  review: [],
+  review: ['ami'],
   egress: ['advisor'],
   cutover: ['ami', 'egress'],
   advisor: [],

@@ -24,6 +24,7 @@ import { recipientsInput, sealPlanFile } from '@nat-egress/shared/seal';
 import {
   LOCAL_HELP,
   SEVERITIES,
+  amiCriteriaInputs,
   analysePlan,
   annotateFindings,
   commentOutcome,
@@ -59,6 +60,7 @@ function readInputs(read: InputReader) {
     token: read('github-token'),
     environment: stringInput('environment', read('environment')),
     patterns: parsePatterns('nat-address-patterns', read('nat-address-patterns')),
+    ami: amiCriteriaInputs(read),
     commentAuthor: stringInput('comment-author', read('comment-author'), DEFAULT_COMMENT_AUTHOR),
     sealRecipients: recipientsInput('seal-recipients', read('seal-recipients')),
   };
@@ -162,6 +164,7 @@ async function runLocally(args: string[]): Promise<void> {
       failOn: enumInput('fail-on', opts['fail-on'] ?? '', SEVERITIES, 'critical'),
       environment: opts.environment ?? '',
       patterns: parsePatterns('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
+      ami: amiCriteriaInputs((name) => opts[name] ?? ''),
       tempDir: tmpdir(),
     });
     process.stdout.write(renderReport(result.report));

@@ -13,9 +13,9 @@ import {
   regionInput,
   requiredInput,
   stringInput,
-  tagsInput,
   type InputReader,
 } from '../inputs/index';
+import { amiCriteriaInputs } from '../ami/criteria';
 import type { CutoverOptions } from './run';
 
 export interface CutoverInputs extends CutoverOptions {
@@ -88,10 +88,7 @@ export function cutoverInputs(
     ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
     restore: enumInput('restore', read('restore'), ['associate', 'reapply'] as const, 'associate'),
     amiCheck: enumInput('nat-ami-check', read('nat-ami-check'), ['auto', 'off'] as const, 'auto'),
-    ami: {
-      namePattern: stringInput('ami-name-pattern', read('ami-name-pattern'), 'cabal-nat-al2023-*'),
-      requiredTags: tagsInput('required-tags', read('required-tags'), [{ key: 'Role', value: 'cabal-nat' }]),
-    },
+    ami: amiCriteriaInputs(read),
     region: () => regionInput('region', rawRegion, env),
   };
 }

@@ -4,14 +4,13 @@
  * rules/index.ts) turn them into findings, each claiming the changes it explains (review/claim.ts). Every value
  * shown comes from plan/values.ts `shownValue` (sensitive-aware), mostly through nat/facts.ts.
  */
-import type { ClassifyOptions } from '../nat/index';
 import type { ResourceChange } from '../plan/types';
 import { claimPass } from './claim';
 import { reviewContext, type ReviewContext } from './context';
 import { findingOf } from './finding';
 import { RULES } from './rules/index';
 import { natText } from './text';
-import { compareKeys, severityRank, type Analysis, type Finding, type Severity } from './types';
+import { compareKeys, severityRank, type Analysis, type Finding, type ReviewOptions, type Severity } from './types';
 
 export {
   SEVERITIES,
@@ -20,6 +19,7 @@ export {
   type Analysis,
   type Finding,
   type ModeSwitch,
+  type ReviewOptions,
   type Severity,
 } from './types';
 
@@ -56,9 +56,10 @@ function analysisOf(ctx: ReviewContext, findings: Finding[]): Analysis {
 
 /**
  * The NAT egress analysis of one plan's resource changes (`terraform show -json` resource_changes; other changes
- * are ignored). `options.patterns` overrides the address globs per NAT role (nat/roles.ts).
+ * are ignored). `options.patterns` overrides the address globs per NAT role (nat/roles.ts); `options.sections` are
+ * the plan's prior_state and configuration (the AMI a NAT launches), `options.ami` what makes that AMI tested.
  */
-export function classifyChanges(changes: readonly ResourceChange[], options: ClassifyOptions = {}): Analysis {
+export function classifyChanges(changes: readonly ResourceChange[], options: ReviewOptions = {}): Analysis {
   const ctx = reviewContext(changes, options);
   const findings = claimPass(RULES, ctx).map((d) => findingOf(d, ctx.azByKey));
   return analysisOf(ctx, findings.sort(byRisk));

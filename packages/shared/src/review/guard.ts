@@ -6,7 +6,16 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, linesInput } from '../inputs/index';
 import { classifyChanges } from './classify';
-import { isNatCandidate, NAT_CANDIDATE_TYPES, ROLES, type Role } from '../nat/index';
+import type { AmiCriteria } from '../ami/criteria';
+import {
+  NAT_CANDIDATE_TYPES,
+  NAT_CONTEXT_TYPES,
+  NAT_SECTIONS,
+  ROLES,
+  isNatCandidate,
+  isNatContext,
+  type Role,
+} from '../nat/index';
 import { combineDigests } from '../plan/digest';
 import { PlanFormatError, loadPlanFile } from '../plan/load';
 import type { LoadResult } from '../plan/types';
@@ -22,6 +31,8 @@ export interface GuardInputs {
   failOn: Severity;
   environment: string;
   patterns?: Partial<Record<Role, string[]>>;
+  /** What makes a NAT AMI tested (ami-name-pattern, required-tags); default ami/criteria.ts DEFAULT_AMI_CRITERIA. */
+  ami?: AmiCriteria;
   /** Where `terraform show -json` output goes when `planfile` is used. */
   tempDir: string;
   /** Cancellation: stops `terraform show`. */
@@ -91,10 +102,16 @@ async function planJsonPath(inputs: GuardInputs): Promise<{ path: string; label:
   return { path, label: 'planfile', shownName: inputs.planfile };
 }
 
+const KEPT_TYPES: ReadonlySet<string> = new Set([...NAT_CANDIDATE_TYPES, ...NAT_CONTEXT_TYPES]);
+
 /** The plan's documents with their NAT candidate changes; a malformed plan is an InputError naming the input. */
 async function loadNatChanges(source: { path: string; label: string; shownName: string }): Promise<LoadResult> {
   try {
-    return await loadPlanFile(source.path, { keep: isNatCandidate, keepTypes: NAT_CANDIDATE_TYPES });
+    return await loadPlanFile(source.path, {
+      keep: (rc) => isNatCandidate(rc) || isNatContext(rc),
+      keepTypes: KEPT_TYPES,
+      ...NAT_SECTIONS,
+    });
   } catch (err) {
     if (err instanceof PlanFormatError) throw new InputError(`${source.label}: ${source.shownName}: ${err.message}`);
     throw err;
@@ -102,11 +119,16 @@ async function loadNatChanges(source: { path: string; label: string; shownName: 
 }
 
 /** One classification and report section per document ("plan", or "plan 2 of 3" when there are several). */
-function reviewDocuments(loaded: LoadResult, patterns: GuardInputs['patterns']): DocumentReport[] {
+function reviewDocuments(loaded: LoadResult, inputs: GuardInputs): DocumentReport[] {
   const multi = loaded.documents.length > 1;
+  const { patterns, ami } = inputs;
   return loaded.documents.map((doc) => ({
     label: multi ? `plan ${doc.index + 1} of ${loaded.documents.length}` : 'plan',
-    analysis: classifyChanges(doc.changes, { patterns }),
+    analysis: classifyChanges(doc.changes, {
+      ...(patterns ? { patterns } : {}),
+      ...(ami ? { ami } : {}),
+      sections: doc.sections,
+    }),
     totalChanges: doc.totalChanges,
     terraformVersion: doc.header.terraformVersion,
     formatVersion: doc.header.formatVersion ?? doc.header.planFormatVersion,
@@ -130,7 +152,7 @@ export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
     // The shown JSON holds every sensitive value in clear (`terraform show -json`): never left behind.
     if (source.label === 'planfile') rmSync(source.path, { force: true });
   }
-  const documents = reviewDocuments(loaded, inputs.patterns);
+  const documents = reviewDocuments(loaded, inputs);
   const analyses = documents.map((d) => d.analysis);
   const risk = analyses.reduce<Severity>((max, a) => (severityRank(a.risk) > severityRank(max) ? a.risk : max), 'none');
   const planSha = combineDigests(loaded.documents.map((d) => d.digest));

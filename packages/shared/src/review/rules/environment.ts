@@ -7,7 +7,9 @@
 import { modeOf, type NatMode } from '../../nat/index';
 import type { PlanRule, Unclaimed } from '../claim';
 import type { ReviewContext } from '../context';
+import { amiVerdict, launchedImageSentence, testedAmiText } from '../ami-text';
 import { MAINTENANCE, MODE_TEXT, ROLLBACK, raceText } from '../text';
+import { launchedByCreate } from './images';
 import type { Draft } from '../types';
 
 export type EnvironmentEvent = 'mode-switch' | 'eip-handover' | 'quiesce' | 'nat-restored';
@@ -33,12 +35,19 @@ function modeSwitchText(ctx: ReviewContext, from: NatMode, to: NatMode): { why: 
         'minutes per AZ while the addresses and routes move. This direction has no EIP race: one apply.',
       action: MAINTENANCE,
     };
-  const ami = ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).';
+  const image = launchedImageSentence(
+    launchedByCreate(ctx)
+      .filter((it) => it.rc.type === 'aws_instance')
+      .map((it) => amiVerdict(ctx.amiOf(it), ctx.ami)),
+    ctx.ami,
+    '',
+  );
+  const ami = image ? '' : ` ${testedAmiText(ctx.ami)} must exist first (build-nat-ami).`;
   return {
     why:
       `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the ` +
       `same Elastic IPs in the same apply. ${raceText(ctx.handoverTakers, ctx.changes)} Egress in the affected ` +
-      'AZs is down from the route repoint until each new NAT has its address.',
+      `AZs is down from the route repoint until each new NAT has its address.${to === 'instance' ? image : ''}`,
     action:
       'Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once ' +
       `and converges to this plan), in a maintenance window.${to === 'instance' ? ami : ''} ${ROLLBACK}`,
