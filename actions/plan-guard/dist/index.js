@@ -33952,8 +33952,11 @@ function lineSplitter(emit) {
         },
     };
 }
-/** On abort: ONE SIGINT, SIGTERM after `graceMs`, SIGKILL `killGraceMs` after that (see the file comment). */
-function interruptOnAbort(child, options) {
+/**
+ * On abort: ONE SIGINT, then SIGTERM after `graceMs` and SIGKILL `killGraceMs` after that (see the file comment) —
+ * or, with `abandonAfterMs`, `onAbandon` after that time and no other signal.
+ */
+function interruptOnAbort(child, options, onAbandon) {
     const graceMs = options.graceMs ?? 120_000;
     const killGraceMs = options.killGraceMs ?? 10_000;
     const escalated = [];
@@ -33976,9 +33979,14 @@ function interruptOnAbort(child, options) {
         if (interrupted || child.exitCode !== null)
             return;
         interrupted = true;
+        const waitMs = options.abandonAfterMs ?? graceMs;
         options.onNote?.('Interrupting terraform (SIGINT): it finishes the operations in progress, saves state and releases the ' +
-            `lock. Waiting up to ${Math.round(graceMs / 1000)} s.`);
+            `lock. Waiting up to ${Math.round(waitMs / 1000)} s.`);
         send('SIGINT');
+        if (options.abandonAfterMs !== undefined) {
+            timers.push(setTimeout(onAbandon, options.abandonAfterMs));
+            return;
+        }
         timers.push(setTimeout(() => {
             escalate('SIGTERM', `terraform is still running ${Math.round(graceMs / 1000)} s after SIGINT: sending SIGTERM`);
             timers.push(setTimeout(() => escalate('SIGKILL', 'terraform ignored SIGTERM: sending SIGKILL (state may need `terraform force-unlock`)'), killGraceMs));
@@ -34009,7 +34017,18 @@ function process_runTerraform(options) {
         const err = lineSplitter((l) => options.onLine(l, 'stderr'));
         child.stdout?.on('data', (c) => out.write(c));
         child.stderr?.on('data', (c) => err.write(c));
-        const interrupter = interruptOnAbort(child, options);
+        let settled = false;
+        const interrupter = interruptOnAbort(child, options, () => {
+            if (settled)
+                return;
+            settled = true;
+            options.onNote?.(`terraform is still running ${Math.round((options.abandonAfterMs ?? 0) / 1000)} s after SIGINT: no longer ` +
+                'waiting for it (no second signal: it may still save state and release the lock)');
+            interrupter.dispose();
+            const pid = child.pid;
+            const base = { exitCode: null, signal: null, interrupted: true, escalated: [], abandoned: true };
+            resolve({ ...base, ...(pid ? { pid } : {}) });
+        });
         let spawnFailed = false;
         child.on('error', (e) => {
             spawnFailed = true;
@@ -34017,8 +34036,9 @@ function process_runTerraform(options) {
             reject(runStartError(options.terraform, e));
         });
         child.on('close', (exitCode, signal) => {
-            if (spawnFailed)
+            if (spawnFailed || settled)
                 return;
+            settled = true;
             interrupter.dispose();
             out.end();
             err.end();
@@ -34143,6 +34163,7 @@ function processDriver(options) {
                 ...(signal ? { signal } : {}),
                 ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
                 ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+                ...(options.abandonAfterMs !== undefined ? { abandonAfterMs: options.abandonAfterMs } : {}),
                 ...(options.onNote ? { onNote: options.onNote } : {}),
             });
         },

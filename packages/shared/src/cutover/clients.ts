@@ -50,6 +50,7 @@ export {
   AssociateAddressCommand,
   DescribeAddressesCommand,
   DescribeImagesCommand,
+  DescribeInstancesCommand,
   DescribeNatGatewaysCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';

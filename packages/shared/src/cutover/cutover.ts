@@ -3,8 +3,12 @@
  * the race with EC2, wait until the addresses are free, restore egress, and converge — at most `maxApplies`
  * applies in all. A sequence of named phases sharing one CutoverRun (run.ts: result + timeline record):
  *
+ *   recover    the journal writable; what earlier runs left (journal + AWS); the state lock: an earlier run's is
+ *              released, any other stops the run (recover.ts)
  *   preflight  digest, anything to apply, max-applies against the applies the plan needs, region, credentials, AMI
  *              (preflight.ts)
+ *   orphans    objects an interrupted apply created outside the state: imported, then a checked re-plan; or
+ *              stop with the commands (orphans.ts)
  *   apply      terraform apply -json; a race-pattern diagnostic starts the race watch at once (phase-apply.ts,
  *              watch.ts)
  *   confirm    EC2: a NAT gateway being deleted holds or held the address     (per Elastic IP, in the watch:
@@ -26,7 +30,10 @@ import { applyPhase } from './phase-apply';
 import { convergePhase } from './phase-converge';
 import { restorePhase } from './phase-restore';
 import { waitPhase } from './phase-wait';
+import { Journal } from './journal';
+import { orphanPhase } from './orphans';
 import { preflight } from './preflight';
+import { recoverPhase } from './recover';
 import { CutoverRun, type CutoverDeps, type CutoverOptions, type CutoverResult } from './run';
 
 export async function runCutover(options: CutoverOptions, deps: CutoverDeps): Promise<CutoverResult> {
@@ -34,10 +41,27 @@ export async function runCutover(options: CutoverOptions, deps: CutoverDeps): Pr
   if (!existsSync(planPath))
     throw new InputError(`planfile: ${options.planfile} does not exist (in ${options.workingDirectory})`);
   const run = new CutoverRun({ restore: 'associate', ...options }, deps);
-  const reviewed = await preflight(run, planPath);
-  if (!reviewed) return run.result;
+  if (!(await recoverPhase(run, true))) return run.result;
+  const result = await applyReviewed(run, planPath);
+  if (['applied', 'converged', 'unchanged'].includes(result.result) && run.journal instanceof Journal)
+    await run.journal.reconciled(run.journal.earlier.filter((r) => !r.reconciled));
+  return result;
+}
 
-  let planToApply = planPath;
+/** `operation: recover` (the plan job, before planning): phase recover alone; nothing is planned or applied. */
+export async function runRecover(options: CutoverOptions, deps: CutoverDeps): Promise<CutoverResult> {
+  const run = new CutoverRun(options, deps);
+  if (!(await recoverPhase(run, false))) return run.result;
+  return run.succeed((run.result.recovery?.done.length ?? 0) > 0 ? 'recovered' : 'unchanged');
+}
+
+/** Preflight, orphans, then applies until the reviewed plan is applied or the run ends. */
+async function applyReviewed(run: CutoverRun, planPath: string): Promise<CutoverResult> {
+  const checked = await preflight(run, planPath);
+  if (!checked) return run.result;
+  const reviewed = await orphanPhase(run, checked);
+  if (!reviewed) return run.result;
+  let planToApply = reviewed.planPath;
   for (;;) {
     if (run.cancelled)
       return run.fail(

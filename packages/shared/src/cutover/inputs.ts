@@ -19,6 +19,10 @@ import { amiCriteriaInputs } from '../ami/criteria';
 import type { CutoverOptions } from './run';
 
 export interface CutoverInputs extends CutoverOptions {
+  /** apply (default): apply the reviewed plan; recover: only release what earlier runs left (the plan job). */
+  operation: 'apply' | 'recover';
+  /** The environment the run applies to (names the run in the journal). */
+  environment: string;
   terraform: string;
   /** Resolves the region when EC2 is first needed (the input, else AWS_REGION / AWS_DEFAULT_REGION). */
   region: () => string;
@@ -40,7 +44,8 @@ export function cutoverInputs(
     isDir = false;
   }
   if (!isDir) throw new InputError(`working-directory: ${read('working-directory') || '.'} is not a directory`);
-  const planfile = requiredInput('planfile', read('planfile'));
+  const operation = enumInput('operation', read('operation'), ['apply', 'recover'] as const, 'apply');
+  const planfile = operation === 'apply' ? requiredInput('planfile', read('planfile')) : read('planfile').trim();
   const applyArgs = linesInput(read('apply-args'));
   for (const arg of applyArgs) {
     if (!arg.startsWith('-'))
@@ -71,6 +76,8 @@ export function cutoverInputs(
   const rawRegion = read('region').trim();
   if (rawRegion !== '') regionInput('region', rawRegion, {});
   return {
+    operation,
+    environment: stringInput('environment', read('environment')),
     workingDirectory,
     terraform: stringInput('terraform', read('terraform'), 'terraform'),
     planfile,

@@ -91,9 +91,11 @@ export interface TimelineStep {
   /**
    * The phase: check (preflight: plan digest, max-applies, region, credentials, AMI), apply, confirm (EC2
    * confirming the race), wait (for the release), restore (cutover's AssociateAddress), import (terraform
-   * import of that association), plan (the convergence re-plan).
+   * import of that association), plan (the convergence re-plan), recover (the state lock and what earlier runs
+   * left, from the journal and AWS), orphans (objects an interrupted apply left outside the state: looked up,
+   * imported).
    */
-  step: 'check' | 'apply' | 'confirm' | 'wait' | 'restore' | 'import' | 'plan';
+  step: 'check' | 'apply' | 'confirm' | 'wait' | 'restore' | 'import' | 'plan' | 'recover' | 'orphans';
   /** Apply number (1-based) for applies and the plans that prepare them. */
   n?: number;
   started: string;
