@@ -16,7 +16,7 @@ const MODEL = ['nat'];
 const USERS = ['review', 'egress', 'cutover', 'advisor', 'imagebuilder', 'ami'];
 /** user → the other users it may import. */
 const USER_EDGES = {
-  review: [],
+  review: ['ami'],
   egress: ['advisor'],
   // cutover → advisor: the bridge's capacity check reads the NATs' measured peak and instance bandwidth.
   cutover: ['ami', 'egress', 'advisor'],

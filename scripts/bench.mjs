@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `pnpm bench`: runs every action's benchmark (actions/<name>/bench/bench.ts, then any <topic>.bench.ts beside
 // it), each printing its figures and targets, then the rehearsal's real timings (scripts/bench-rehearsal.mjs:
-// real terraform against moto). Usage: pnpm bench [action … | rehearsal]   (BENCH_QUICK=1 skips plan-guard's > 512 MB plan)
+// real terraform against moto) and the recovery rehearsal's (scripts/bench-recovery.mjs: every kill point, both
+// ways). Usage: pnpm bench [action … | rehearsal | recovery]   (BENCH_QUICK=1 skips plan-guard's > 512 MB plan)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,7 +13,8 @@ const benches = readdirSync(join(root, 'actions'))
   .filter((name) => existsSync(join(root, 'actions', name, 'bench', 'bench.ts')))
   .filter((name) => only.length === 0 || only.includes(name));
 const rehearsal = only.length === 0 || only.includes('rehearsal');
-if (benches.length === 0 && !rehearsal) {
+const recovery = only.length === 0 || only.includes('recovery');
+if (benches.length === 0 && !rehearsal && !recovery) {
   console.error(`bench: nothing to run${only.length ? ` for ${only.join(', ')}` : ''}`);
   process.exit(2);
 }
@@ -38,6 +40,14 @@ if (rehearsal) {
     stdio: 'inherit',
   });
   if (r.status !== 0) failed.push('rehearsal');
+}
+if (recovery) {
+  console.log('\n=== recovery rehearsal (cancelled or killed, real terraform) ===');
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'bench-recovery.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) failed.push('recovery');
 }
 if (failed.length > 0) {
   console.error(`\nbench: ${failed.join(', ')} exited non-zero (a target missed or an error)`);

@@ -53,6 +53,11 @@ try {
   await write(gw, 'eip-destroyed', { ...gateway, az_count: 1 });
   await write(gw, 'unrelated-only', { ...gateway, log_retention_days: 90 });
 
+  // A NAT moved into another AZ: gateway 1 into AZ 0's public subnet, or its subnet re-created in AZ 0 (a subnet
+  // list re-derived by a module upgrade).
+  await write(gw, 'gateway-az-move', { ...gateway, nat_subnet_indexes: [0, 0] });
+  await write(gw, 'subnet-az-move', { ...gateway, public_subnet_az_indexes: [0, 0] });
+
   // Instance mode: back to gateways, and a newer tagged AMI adopted.
   const inst = r.environment('stage', 'us-west-2');
   await inst.registerNatAmi('2026-11-01');
@@ -60,6 +65,14 @@ try {
   await write(inst, 'instance-to-gateway', gateway);
   await inst.registerNatAmi('2026-11-15');
   await write(inst, 'ami-adoption', instance);
+
+  // A lookup without the tested-tag filter: a newer image a failed test stage left untagged is adopted.
+  const dev = r.environment('dev', 'eu-west-1');
+  const byName: Vars = { ...instance, nat_ami_role_filter: false };
+  await dev.registerNatAmi('2026-11-01');
+  await apply(dev, byName);
+  await dev.registerNatAmi('2026-11-20', false);
+  await write(dev, 'ami-adoption-untested', byName);
 } finally {
   await r.stop();
 }

@@ -22,6 +22,29 @@ function files(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+/**
+ * Line index → the whitespace-joined text of the fenced block it is in (a line of a block that starts the block
+ * carries its text, the block's other lines ''), for the lines inside ``` fences.
+ */
+function fencedBlocks(lines: string[]): Map<number, string> {
+  const out = new Map<number, string>();
+  let start = -1;
+  lines.forEach((line, i) => {
+    if (/^\s*```/.test(line)) {
+      if (start < 0) start = i;
+      else {
+        const text = lines
+          .slice(start + 1, i)
+          .join(' ')
+          .replace(/\s+/g, ' ');
+        for (let j = start; j <= i; j++) out.set(j, j === start ? text : '');
+        start = -1;
+      }
+    }
+  });
+  return out;
+}
+
 describe('rollback lever wording', () => {
   it('is the runbook sentence', () => {
     const runbook = join(ROOT, '..', 'shared', 'seeds');
@@ -45,7 +68,15 @@ describe('rollback lever wording', () => {
       ),
     ]) {
       const lines = readFileSync(join(ROOT, rel), 'utf8').split('\n');
+      // A terminal run pasted into a fenced block wraps the lever over lines: it is read joined, block by block.
+      const fenced = rel.endsWith('.md') ? fencedBlocks(lines) : new Map<number, string>();
       lines.forEach((line, i) => {
+        const block = fenced.get(i);
+        if (block !== undefined) {
+          if (/rollback lever/i.test(block) && /gateway mode/.test(block) && !block.includes(ROLLBACK_LEVER))
+            offenders.push(`${rel}:${i + 1}: fenced block without the lever verbatim`);
+          return;
+        }
         const describes =
           /rollback lever/i.test(line) &&
           /gateway mode|use_nat_instance|USE_NAT_INSTANCE/.test(line) &&

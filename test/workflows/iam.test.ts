@@ -33,6 +33,9 @@ const SERVICE: Record<string, string> = {
   'client-imagebuilder': 'imagebuilder',
   'client-cloudwatch': 'cloudwatch',
   'client-pricing': 'pricing',
+  'client-s3': 's3',
+  'client-dynamodb': 'dynamodb',
+  'client-iam': 'iam',
 };
 
 function tsFiles(dir: string): string[] {
@@ -106,7 +109,7 @@ describe.each(Object.keys(CONTRACTS))('docs/iam/%s.json', (name) => {
       expect(list(s.Action).length).toBeGreaterThan(0);
       expect(list(s.Resource).length).toBeGreaterThan(0);
       for (const a of list(s.Action))
-        expect(a).toMatch(/^(ec2|ssm|logs|imagebuilder|cloudwatch|pricing):[A-Z][A-Za-z]+$/); // no wildcards
+        expect(a).toMatch(/^(ec2|ssm|logs|imagebuilder|cloudwatch|pricing|s3|dynamodb|iam):[A-Z][A-Za-z]+$/); // no wildcards
     }
     const sids = p.Statement.map((s) => s.Sid);
     expect(new Set(sids).size).toBe(sids.length);
@@ -125,6 +128,21 @@ describe.each(Object.keys(CONTRACTS))('docs/iam/%s.json', (name) => {
 });
 
 describe('least privilege where IAM supports it', () => {
+  test("cutover's S3, DynamoDB and IAM reads and writes only on the state's journal and lock, and the NAT role", () => {
+    const p = policy('cutover');
+    const resourceOf = (action: string): string[] =>
+      p.Statement.filter((s) => list(s.Action).includes(action)).flatMap((s) => list(s.Resource));
+    expect(resourceOf('s3:PutObject')).toEqual(['arn:aws:s3:::tfstate-bucket/*.nat-egress-journal.json']);
+    expect(resourceOf('s3:GetObject').sort()).toEqual([
+      'arn:aws:s3:::tfstate-bucket/*.nat-egress-journal.json',
+      'arn:aws:s3:::tfstate-bucket/*.tflock',
+    ]);
+    expect(resourceOf('dynamodb:GetItem')).toEqual(['arn:aws:dynamodb:us-east-1:111122223333:table/tflock']);
+    for (const a of ['iam:GetRole', 'iam:GetInstanceProfile'])
+      for (const r of resourceOf(a))
+        expect(r).toMatch(/^arn:aws:iam::111122223333:(role|instance-profile)\/\*-cabal-nat$/);
+  });
+
   test('plan-guard needs no AWS permissions at all', () => {
     expect(policy('plan-guard').Statement).toEqual([]);
   });

@@ -1,9 +1,12 @@
 /**
- * cutover: applies the reviewed saved plan and survives the Elastic IP race.
- * Thin entry: inputs → @nat-egress/shared/cutover (runCutover) → outputs, job summary, annotations, under
- * runtime's runGuardedAction: SIGINT/SIGTERM abort the run at once — terraform, when it is running, gets ONE
- * SIGINT and the run waits for it to save state; otherwise the run ends immediately — and every exit (success,
- * failure, input error, cancellation) writes the outputs and the job summary with what to do.
+ * cutover: applies the reviewed saved plan and survives the Elastic IP race; finishes what an earlier cancelled or
+ * killed run left (journal beside the state, stale lock, objects outside the state). `operation: recover` does only
+ * that part (the plan job, before planning).
+ * Thin entry: inputs → @nat-egress/shared/cutover (runCutover / runRecover) → outputs, job summary, annotations,
+ * under runtime's runGuardedAction: SIGINT/SIGTERM abort the run at once — terraform, when it is running, gets ONE
+ * SIGINT and the run waits at most 5 s for it to save state (the runner's SIGTERM follows in 7.5 s); then the
+ * journal's end record, the outputs and the job summary (what was done, what the next run will do) are written and
+ * the step exits within 7 s of the signal.
  */
 import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
@@ -26,15 +29,27 @@ import {
   type CloudWatchClient,
   cutoverInputs,
   renderSummary,
+  createIamClient,
+  openStateAccess,
   runCutover,
+  runRecover,
+  JOURNAL_FINAL_WRITE_MS,
   type CutoverOutput,
+  type StateAccess,
   type CutoverResult,
   type EC2Client,
 } from '@nat-egress/shared/cutover';
 import { processDriver, type TerraformDriver } from '@nat-egress/shared/terraform';
 
-/** terraform's time to stop after SIGINT before SIGTERM, and SIGTERM → SIGKILL (processDriver defaults). */
-const TERRAFORM_GRACE_MS = 120_000 + 10_000;
+/**
+ * After the first signal: terraform gets ONE SIGINT and 5 s (it exits in 0.1 s while it waits on AWS, 0.9–1.4 s in its
+ * start-up: research-19 §6); then the run stops waiting for it (no second signal). Main then has until
+ * MAIN_GRACE_MS to end, and the journal's end record, the outputs and the summary EXIT_BUDGET_MS: 7 s in all, inside
+ * the runner's 7.5 s before SIGTERM (actions/runner ProcessInvoker).
+ */
+const TERRAFORM_ABANDON_MS = 5_000;
+const MAIN_GRACE_MS = 5_800;
+const EXIT_BUDGET_MS = 1_200;
 
 const annotations = new StepAnnotations();
 const outputs = new StepOutputs();
@@ -52,11 +67,18 @@ const output: CutoverOutput = {
 
 let result: CutoverResult | undefined;
 let running = 0;
+let state: StateAccess | undefined;
 
 function writeOutputs(
-  r: Pick<CutoverResult, 'result' | 'applies' | 'retriedBecause' | 'egressGapSeconds' | 'timeline' | 'restore'> &
+  r: Pick<
+    CutoverResult,
+    'result' | 'applies' | 'retriedBecause' | 'egressGapSeconds' | 'timeline' | 'restore' | 'recovery'
+  > &
     Partial<Pick<CutoverResult, 'strategy' | 'egressGaps'>>,
 ): void {
+  outputs.set('recovery', r.recovery ? JSON.stringify(r.recovery) : '', () =>
+    JSON.stringify({ ...r.recovery, found: [], done: r.recovery?.done.slice(0, 5) ?? [] }),
+  );
   outputs.set('result', r.result);
   outputs.set('strategy', r.strategy ?? '');
   outputs.set('egress-gaps', JSON.stringify(r.egressGaps ?? []), () =>
@@ -72,7 +94,20 @@ function writeOutputs(
   );
 }
 
+/** The journal's end record: how this run ended and what the next one will do (bounded: a cancel has seconds). */
+async function endJournal(kind: string): Promise<void> {
+  const next = result?.nextSteps[0];
+  await state?.journal.end(result?.result ?? kind, next, JOURNAL_FINAL_WRITE_MS - 600).catch(() => undefined);
+  state?.close();
+}
+
 async function onExit(exit: ExitInfo): Promise<void> {
+  // Outputs and summary first (local files), then the journal's end record: all inside EXIT_BUDGET_MS.
+  await writeResult(exit);
+  await endJournal(exit.kind);
+}
+
+async function writeResult(exit: ExitInfo): Promise<void> {
   if (result) {
     if (exit.kind === 'cancelled' && result.result !== 'cancelled') {
       result.result = 'cancelled';
@@ -86,7 +121,7 @@ async function onExit(exit: ExitInfo): Promise<void> {
       annotations.error(e.address ? `${e.address}: ${summary}` : summary, { title: 'terraform' });
     }
     annotations.finish();
-    if (result.result === 'failed' || result.result === 'cancelled')
+    if (['failed', 'cancelled', 'stale'].includes(result.result))
       for (const s of result.nextSteps) info(`What to do: ${s}`);
     return;
   }
@@ -128,7 +163,15 @@ async function main(ctx: { signal: AbortSignal }): Promise<void> {
   const driver = processDriver({
     terraform: inputs.terraform,
     cwd: inputs.workingDirectory,
+    abandonAfterMs: TERRAFORM_ABANDON_MS,
     onNote: (m) => core.warning(m),
+  });
+  state = await openStateAccess({
+    workingDirectory: inputs.workingDirectory,
+    environment: inputs.environment,
+    env: process.env,
+    clock: systemClock,
+    warn: (l) => annotations.warning(l),
   });
   const terraform: TerraformDriver = {
     show: driver.show,
@@ -143,8 +186,9 @@ async function main(ctx: { signal: AbortSignal }): Promise<void> {
   };
   let ec2: EC2Client | undefined;
   let cloudwatch: CloudWatchClient | undefined;
+  const iam = bindSignal(createIamClient(process.env.AWS_REGION || 'us-east-1'), ctx.signal);
   try {
-    result = await runCutover(inputs, {
+    result = await (inputs.operation === 'recover' ? runRecover : runCutover)(inputs, {
       terraform,
       ec2: () => (ec2 ??= bindSignal(createEc2Client(inputs.region()), ctx.signal)),
       cloudwatch: () => (cloudwatch ??= bindSignal(createCloudWatchClient(inputs.region()), ctx.signal)),
@@ -154,12 +198,16 @@ async function main(ctx: { signal: AbortSignal }): Promise<void> {
       signal: ctx.signal,
       // The release waits: their lines to the log, their events to the nat-egress CLI's channel when it opened one.
       progress: actionProgress(info),
+      journal: state.journal,
+      ...(state.stateLock ? { stateLock: state.stateLock } : {}),
+      iam: () => iam,
     });
   } finally {
     ec2?.destroy();
     cloudwatch?.destroy();
+    iam.destroy();
   }
-  if (result.result === 'failed' || result.result === 'cancelled')
+  if (['failed', 'cancelled', 'stale'].includes(result.result))
     throw new Error(result.failure ?? `cutover ${result.result}`);
   const gap = result.egressGapSeconds === undefined ? '' : `; egress gap ${result.egressGapSeconds} s (worst AZ)`;
   info(`cutover: ${result.result} (${result.strategy ?? ''}, ${result.applies} apply(s))${gap}`);
@@ -169,16 +217,17 @@ await runGuardedAction({
   main,
   onExit,
   clock: systemClock,
-  // While terraform runs, the run waits for it to stop after its one SIGINT; otherwise main ends at once.
-  graceMs: TERRAFORM_GRACE_MS,
+  // While terraform runs, the run waits (at most 5 s) for it to stop after its one SIGINT; otherwise main ends at once.
+  graceMs: MAIN_GRACE_MS,
+  exitBudgetMs: EXIT_BUDGET_MS,
   describe: (err) =>
     err instanceof Error && err.name === 'Error' ? (err.message.split('\n')[0] ?? '') : describeError(err),
   onSignal: (sig, count) => {
     if (count === 1)
       core.warning(
         running > 0
-          ? `Received ${sig}: interrupting terraform once (SIGINT) and waiting for it to save state and release ` +
-              'the lock'
+          ? `Received ${sig}: interrupting terraform once (SIGINT) and waiting up to 5 s for it to save state and ` +
+              'release the lock'
           : `Received ${sig}: stopping now`,
       );
     else if (running > 0)

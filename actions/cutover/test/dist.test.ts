@@ -81,7 +81,11 @@ describe('cutover dist/index.js (Node 24, fake terraform on PATH)', () => {
       'retried-because': '',
       'egress-gap-seconds': '',
     });
-    expect(JSON.parse(run.output.timeline!).steps.map((s: { step: string }) => s.step)).toEqual(['check', 'apply']);
+    expect(JSON.parse(run.output.timeline!).steps.map((s: { step: string }) => s.step)).toEqual([
+      'recover',
+      'check',
+      'apply',
+    ]);
     expect(run.summary).toContain('## cutover: applied after 1 apply');
     expect(run.stdout).toContain('module.app.aws_ecs_service.tier[0]: modified after 2s [id=tier-0]');
     // the runner masks it from the ::add-mask:: command on; no other line carries it
@@ -93,6 +97,13 @@ describe('cutover dist/index.js (Node 24, fake terraform on PATH)', () => {
       ['show', '-json', '-no-color', join(dir, 'tfplan')],
       ['apply', '-json', '-input=false', join(dir, 'tfplan')],
     ]);
+    // The journal beside the (local) state: the apply this run started, done with its exit, and how the run ended.
+    const journal = JSON.parse(readFileSync(join(dir, 'terraform.tfstate.nat-egress-journal.json'), 'utf8'));
+    expect(journal.runs.at(-1)).toMatchObject({
+      run: { workflow: expect.any(String), pid: expect.any(Number) },
+      entries: [{ intent: { kind: 'terraform', command: 'apply' }, done: { facts: { exit: 'exit code 0' } } }],
+      ended: { outcome: 'applied' },
+    });
   });
 
   it('digest mismatch: refused before applying, result failed', async () => {

@@ -28383,7 +28383,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2245);
 /* harmony import */ var _nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(787);
 /* harmony import */ var _nat_egress_shared_seal__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5434);
-/* harmony import */ var _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4214);
+/* harmony import */ var _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4806);
 /* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5069);
 /**
  * plan-guard: reads a Terraform plan, flags NAT egress risk, posts one sticky PR comment.
@@ -28416,6 +28416,7 @@ function readInputs(read) {
         environment: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_4__/* .stringInput */ .Uj)('environment', read('environment')),
         patterns: (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__/* .parsePatterns */ .Z7)('nat-address-patterns', read('nat-address-patterns')),
         strategy: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_4__/* .enumInput */ .gX)('strategy', read('strategy'), STRATEGIES, 'auto'),
+        ami: (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__/* .amiCriteriaInputs */ .md)(read),
         commentAuthor: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_4__/* .stringInput */ .Uj)('comment-author', read('comment-author'), _nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_3__/* .DEFAULT_COMMENT_AUTHOR */ .iP),
         sealRecipients: (0,_nat_egress_shared_seal__WEBPACK_IMPORTED_MODULE_7__/* .recipientsInput */ .pz)('seal-recipients', read('seal-recipients')),
     };
@@ -28509,6 +28510,7 @@ async function runLocally(args) {
             environment: opts.environment ?? '',
             patterns: (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__/* .parsePatterns */ .Z7)('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
             strategy: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_4__/* .enumInput */ .gX)('strategy', opts.strategy ?? '', STRATEGIES, 'auto'),
+            ami: (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__/* .amiCriteriaInputs */ .md)((name) => opts[name] ?? ''),
             tempDir: (0,node_os__WEBPACK_IMPORTED_MODULE_1__.tmpdir)(),
         });
         process.stdout.write((0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__/* .renderReport */ .B1)(result.report));
@@ -28723,10 +28725,11 @@ __nccwpck_require__.d(__webpack_exports__, {
   a3: () => (/* reexport */ duration_formatDuration),
   tL: () => (/* binding */ globToRegExp),
   WO: () => (/* binding */ linesInput),
-  Uj: () => (/* binding */ stringInput)
+  Uj: () => (/* binding */ stringInput),
+  qI: () => (/* binding */ tagsInput)
 });
 
-// UNUSED EXPORTS: boolInput, durationInput, formatElapsed, intInput, ipListInput, isIpv4, listInput, parseDuration, parseJsonInput, regionInput, requiredInput, tagsInput
+// UNUSED EXPORTS: boolInput, durationInput, formatElapsed, intInput, ipListInput, isIpv4, listInput, parseDuration, parseJsonInput, regionInput, requiredInput
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/inputs/duration.js
 /**
@@ -29006,6 +29009,7 @@ function globToRegExp(glob) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   J3: () => (/* binding */ StepAnnotations),
 /* harmony export */   TU: () => (/* binding */ fullReportHint),
+/* harmony export */   UN: () => (/* binding */ utf16Bytes),
 /* harmony export */   Yf: () => (/* binding */ fitItems),
 /* harmony export */   bC: () => (/* binding */ StepOutputs),
 /* harmony export */   dZ: () => (/* binding */ fitJsonArray),
@@ -29014,7 +29018,7 @@ function globToRegExp(glob) {
 /* harmony export */   kT: () => (/* binding */ SUMMARY_RESERVE_BYTES),
 /* harmony export */   oG: () => (/* binding */ writeStepSummary)
 /* harmony export */ });
-/* unused harmony exports OUTPUT_BUDGET_UTF16_BYTES, codePoints, utf8Bytes, utf16Bytes, measure, fitText, fitComment, fitSummary */
+/* unused harmony exports OUTPUT_BUDGET_UTF16_BYTES, codePoints, utf8Bytes, measure, fitText, fitComment, fitSummary */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6226);
@@ -29499,7 +29503,7 @@ function info(text) {
 
 /***/ }),
 
-/***/ 4214:
+/***/ 4806:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29507,6 +29511,7 @@ function info(text) {
 __nccwpck_require__.d(__webpack_exports__, {
   ij: () => (/* reexport */ LOCAL_HELP),
   oC: () => (/* reexport */ SEVERITIES),
+  md: () => (/* reexport */ amiCriteriaInputs),
   J6: () => (/* reexport */ analysePlan),
   dv: () => (/* reexport */ annotateFindings),
   sI: () => (/* reexport */ commentOutcome),
@@ -29523,7 +29528,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   D_: () => (/* reexport */ summaryBody)
 });
 
-// UNUSED EXPORTS: classifyChanges, commentMarker, compareKeys, renderReportWithin, resolvedComment, severityRank
+// UNUSED EXPORTS: DEFAULT_AMI_CRITERIA, REPORT_OUTPUT_MAX_BYTES, classifyChanges, commentMarker, compareKeys, renderReportWithin, reportOutput, resolvedComment, severityRank
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/types.ts
 const ROLES = [
@@ -29571,7 +29576,7 @@ function step(v, key) {
     return values_asObj(v)?.[String(key)];
 }
 /** Is the value at `path` covered by `marker`: marked itself, under a marked ancestor, or marking anything inside? */
-function markedAt(marker, path) {
+function values_markedAt(marker, path) {
     let m = marker;
     for (const key of path) {
         if (m === true)
@@ -29619,7 +29624,15 @@ function unknownAt(rc, path) {
  */
 function values_shownValue(rc, side, path) {
     const { value, marker } = sides(rc, side);
-    if (markedAt(marker, path))
+    return shownIn(value, marker, path);
+}
+/**
+ * shownValue for any value with its sensitivity marks (e.g. a prior_state resource's `values` and
+ * `sensitive_values`): "(sensitive)" when marked at any depth, a string, number, boolean or list of those as text,
+ * else undefined.
+ */
+function shownIn(value, marker, path) {
+    if (values_markedAt(marker, path))
         return values_SENSITIVE_TEXT;
     let v = value;
     for (const key of path)
@@ -29709,23 +29722,14 @@ function combineDigests(digests) {
     return sha256(`nat-egress-plan-digest/multi\n${digests.join('\n')}`);
 }
 
-;// CONCATENATED MODULE: ../../packages/shared/src/plan/scan.ts
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/scan-bytes.ts
 /**
- * A streaming scanner for `terraform show -json` output. It walks the bytes once, never holds the whole
- * file (plans can exceed V8's maximum string length), and hands back only what the caller asks for:
- * small top-level values (`format_version`, `errored`, …) and, one by one, the elements of large
- * top-level arrays (`resource_changes`). Everything else is skipped at byte speed.
- *
- * It accepts a sequence of top-level documents (JSON lines, as `terragrunt show --all -json` prints),
- * skips GitHub workflow-command noise between documents (`[command]…`, `::debug::…`, `::set-output …`,
- * which hashicorp/setup-terraform's wrapper adds), and reports malformed input as a `PlanFormatError`
- * with a byte offset — never an uncaught exception.
+ * The parts of plan/scan.ts's streaming scanner around its loop: its error, the handler it reports to, what a byte
+ * outside strings is, how many backslashes escape a quote, a key's text, and a byte as an error message names it.
  */
 class PlanFormatError extends Error {
     name = 'PlanFormatError';
 }
-const OBJ = 1;
-const ARR = 2;
 // What a byte outside strings is. Only whitespace, structure, numbers and the letters of true/false/null are allowed;
 // CLOSE, COMMA and SPACE (the kinds from CLOSE on) end a bare scalar.
 const BAD = 0;
@@ -29749,6 +29753,51 @@ for (const [chars, kind] of [
 ])
     for (const ch of chars)
         BYTE_KIND[ch.charCodeAt(0)] = kind;
+/** How many backslashes end at `last` (counting down, not below `first`). */
+function backslashRun(buf, last, first) {
+    let k = last;
+    while (k >= first && buf[k] === 0x5c)
+        k--;
+    return last - k;
+}
+function decodeKey(raw) {
+    // raw includes both quotes. Keys in plans are plain ASCII; fall back to JSON for escapes.
+    if (raw.indexOf(0x5c) === -1)
+        return raw.toString('utf8', 1, raw.length - 1);
+    try {
+        return JSON.parse(raw.toString('utf8'));
+    }
+    catch {
+        return raw.toString('utf8', 1, raw.length - 1);
+    }
+}
+function describeByte(c) {
+    if (c >= 0x21 && c < 0x7f)
+        return `character ${JSON.stringify(String.fromCharCode(c))}`;
+    return `byte 0x${c.toString(16).padStart(2, '0')}`;
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/scan.ts
+/**
+ * A streaming scanner for `terraform show -json` output. It walks the bytes once, never holds the whole
+ * file (plans can exceed V8's maximum string length), and hands back only what the caller asks for:
+ * small top-level values (`format_version`, `errored`, …) and, one by one, the elements of large
+ * top-level arrays (`resource_changes`). Everything else is skipped at byte speed.
+ *
+ * A top-level value whose key returns 'walk' is walked instead of skipped: the handler's `nestedKey` decides, key
+ * by key, which of its objects to descend into (an array of objects descended into is walked element by element)
+ * and which nested arrays to hand back element by element (prior_state's and configuration's `resources`, at any
+ * module depth). Everything the handler does not ask for is still skipped at byte speed.
+ *
+ * It accepts a sequence of top-level documents (JSON lines, as `terragrunt show --all -json` prints),
+ * skips GitHub workflow-command noise between documents (`[command]…`, `::debug::…`, `::set-output …`,
+ * which hashicorp/setup-terraform's wrapper adds), and reports malformed input as a `PlanFormatError`
+ * with a byte offset — never an uncaught exception.
+ */
+
+
+const OBJ = 1;
+const ARR = 2;
 var Cap;
 (function (Cap) {
     Cap[Cap["None"] = 0] = "None";
@@ -29781,6 +29830,17 @@ class scan_PlanScanner {
     capWhitespace = false;
     /** Depth-0 text that is not JSON: the line being skipped (wrapper noise) or the bad bytes. */
     noiseLine = null;
+    /**
+     * The walked containers of a 'walk' value are the depths 2…walkLevel (0: nothing is walked); walkKeys[d] is the
+     * key (or "[]" for an object of a walked array) that led to the container at depth d > 2.
+     */
+    walkLevel = 0;
+    walkKeys = [];
+    /** The last key read in a walked object, and what the handler said to do with its value. */
+    nestedKeyName = '';
+    nestedHandling = 'skip';
+    /** The path of the nested array whose elements are being handed back (undefined for a top-level array). */
+    elementPath;
     constructor(handler) {
         this.handler = handler;
     }
@@ -29826,7 +29886,7 @@ class scan_PlanScanner {
             switch (kind) {
                 case QUOTE:
                     this.inString = true;
-                    if (this.depth === 1 || this.cap === Cap.Pending)
+                    if (this.depth === 1 || this.cap === Cap.Pending || this.depth === this.walkLevel)
                         this.openString(i);
                     break;
                 case OPEN:
@@ -29836,11 +29896,11 @@ class scan_PlanScanner {
                     this.close(c, buf, i);
                     break;
                 case COMMA:
-                    if (this.depth === 1)
+                    if (this.depth === 1 || this.depth === this.walkLevel)
                         this.comma();
                     break;
                 case COLON:
-                    if (this.depth === 1)
+                    if (this.depth === 1 || this.depth === this.walkLevel)
                         this.colon();
                     break;
                 case SPACE:
@@ -29861,15 +29921,22 @@ class scan_PlanScanner {
         this.inString = false;
         if (this.keyCapture) {
             this.keyCapture = false;
-            this.currentKey = decodeKey(this.take(buf, q + 1));
+            const key = decodeKey(this.take(buf, q + 1));
+            if (this.depth === 1)
+                this.currentKey = key;
+            else
+                this.nestedKeyName = key;
         }
         else if (this.cap === Cap.Str && this.depth === this.capDepth) {
             this.finish(buf, q + 1);
         }
     }
-    /** A string starts: a top-level key (captured for its name), a captured string value, or any other string. */
+    /**
+     * A string starts: a top-level key or a key of a walked object (captured for its name), a captured string value,
+     * or any other string.
+     */
     openString(i) {
-        if (this.depth === 1 && this.expectKey) {
+        if ((this.depth === 1 || this.depth === this.walkLevel) && this.expectKey) {
             this.expectKey = false;
             this.keyCapture = true;
             this.parts = [];
@@ -29879,7 +29946,7 @@ class scan_PlanScanner {
             this.start(Cap.Str, i);
         }
     }
-    /** `{` or `[`: maybe the start of a captured value, or of the array whose elements are wanted. */
+    /** `{` or `[`: maybe the start of a captured value, of the array whose elements are wanted, or of a walked value. */
     open(c, i) {
         if (this.cap === Cap.Pending && this.depth === this.capDepth)
             this.start(Cap.Container, i);
@@ -29887,15 +29954,46 @@ class scan_PlanScanner {
             if (c === 0x5b) {
                 this.cap = Cap.Pending;
                 this.capDepth = 2;
+                this.elementPath = undefined;
             }
             else {
                 this.handling = 'skip';
             }
         }
+        else if (this.depth === 1 && this.handling === 'walk' && this.cap === Cap.None) {
+            this.walkLevel = 2;
+            this.expectKey = c === 0x7b;
+        }
+        else if (this.depth === this.walkLevel && this.cap === Cap.None) {
+            this.walkOpen(c);
+        }
         if (this.depth >= this.stack.length)
             this.grow();
         this.stack[this.depth] = c === 0x7b ? OBJ : ARR;
         this.depth++;
+    }
+    /**
+     * A container opens directly in a walked one: an object of a walked array is walked; the value of a key is walked
+     * or has its elements handed back as the handler said (nestedKey); anything else is skipped.
+     */
+    walkOpen(c) {
+        const inArray = this.stack[this.depth - 1] === ARR;
+        const handling = inArray ? (c === 0x7b ? 'walk' : 'skip') : this.nestedHandling;
+        this.nestedHandling = 'skip';
+        if (handling === 'walk') {
+            this.walkLevel = this.depth + 1;
+            this.walkKeys[this.walkLevel] = inArray ? '[]' : this.nestedKeyName;
+            this.expectKey = c === 0x7b;
+        }
+        else if (handling === 'elements' && c === 0x5b) {
+            this.cap = Cap.Pending;
+            this.capDepth = this.depth + 1;
+            this.elementPath = [...this.walkPath(), this.nestedKeyName];
+        }
+    }
+    /** The keys from the walked top-level value down to the innermost walked container. */
+    walkPath() {
+        return this.walkKeys.slice(3, this.walkLevel + 1);
     }
     /** Doubles the bracket stack (nesting deeper than it holds). */
     grow() {
@@ -29907,6 +30005,10 @@ class scan_PlanScanner {
     close(c, buf, i) {
         if (this.stack[this.depth - 1] !== (c === 0x7d ? OBJ : ARR))
             this.fail(`unexpected ${describeByte(c)}`, i);
+        if (this.depth === this.walkLevel) {
+            this.walkLevel = this.walkLevel > 2 ? this.walkLevel - 1 : 0;
+            this.expectKey = false;
+        }
         this.depth--;
         if (this.cap === Cap.Container && this.depth === this.capDepth) {
             this.finish(buf, i + 1);
@@ -29915,24 +30017,32 @@ class scan_PlanScanner {
             this.cap = Cap.None; // the array whose elements we wanted has closed
         }
         if (this.depth === 1) {
-            if (this.handling === 'elements' && this.cap === Cap.None)
+            if ((this.handling === 'elements' || this.handling === 'walk') && this.cap === Cap.None)
                 this.handling = 'skip';
         }
         else if (this.depth === 0) {
             this.handler.documentEnd(this.docIndex);
         }
     }
-    /** `,`: in the top-level object, the next string is a key. */
+    /** `,`: in the top-level object or a walked object, the next string is a key. */
     comma() {
-        if (this.depth === 1 && this.stack[0] === OBJ) {
-            this.expectKey = true;
-            this.handling = 'skip';
-        }
-    }
-    /** `:` after a top-level key: the handler decides what happens to its value. */
-    colon() {
-        if (this.depth !== 1 || this.stack[0] !== OBJ)
+        if (this.stack[this.depth - 1] !== OBJ)
             return;
+        this.expectKey = true;
+        if (this.depth === 1)
+            this.handling = 'skip';
+        else
+            this.nestedHandling = 'skip';
+    }
+    /** `:` after a top-level key or a walked object's key: the handler decides what happens to its value. */
+    colon() {
+        if (this.stack[this.depth - 1] !== OBJ)
+            return;
+        if (this.depth !== 1) {
+            const handling = this.handler.nestedKey?.(this.currentKey, this.walkPath(), this.nestedKeyName) ?? 'skip';
+            this.nestedHandling = handling === 'capture' ? 'skip' : handling;
+            return;
+        }
         this.handling = this.handler.key(this.currentKey);
         if (this.handling === 'capture') {
             this.cap = Cap.Pending;
@@ -29978,6 +30088,7 @@ class scan_PlanScanner {
                 this.fail('the top-level JSON value is an array, not a plan object', i);
             }
             this.docIndex++;
+            this.walkLevel = 0;
             this.handler.documentStart(this.docIndex);
             this.stack[0] = OBJ;
             this.depth = 1;
@@ -30024,7 +30135,7 @@ class scan_PlanScanner {
         }
         else {
             this.cap = Cap.Pending; // next element of the same array
-            this.handler.element(this.currentKey, raw, !this.capWhitespace);
+            this.handler.element(this.currentKey, raw, !this.capWhitespace, this.elementPath);
         }
     }
     fail(problem, i) {
@@ -30034,28 +30145,147 @@ class scan_PlanScanner {
             : `${problem} at byte ${at}`);
     }
 }
-/** How many backslashes end at `last` (counting down, not below `first`). */
-function backslashRun(buf, last, first) {
-    let k = last;
-    while (k >= first && buf[k] === 0x5c)
-        k--;
-    return last - k;
+
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/sections.ts
+/**
+ * The parts of a plan's `prior_state` and `configuration` a caller asks for, read while the plan streams past
+ * (plan/scan.ts walks those two top-level values): the resource instances of prior_state (root module and child
+ * modules at any depth: values.root_module.resources, …child_modules[].resources) and the resource blocks of the
+ * configuration (root_module.resources, …module_calls.<name>.module.resources), of the wanted resource types only.
+ * Every other element is skipped by a look at its `type` without being parsed. Source: terraform's JSON output
+ * format, "Values Representation" and "Configuration Representation"
+ * (https://developer.hashicorp.com/terraform/internals/json-format).
+ */
+
+const TYPE_KEY = Buffer.from('"type":"');
+/**
+ * The resource's own type in a compact element, without parsing: terraform writes a resource's address, mode and
+ * type before any nested value, and `"type":"` cannot occur inside a string (its quotes would be escaped), so the
+ * first one is the resource's. Undefined when the element is not compact or has none (the caller then parses).
+ */
+function peekType(raw) {
+    const at = raw.indexOf(TYPE_KEY);
+    if (at < 0)
+        return undefined;
+    const end = raw.indexOf(0x22, at + TYPE_KEY.length);
+    return end < 0 ? undefined : raw.toString('utf8', at + TYPE_KEY.length, end);
 }
-function decodeKey(raw) {
-    // raw includes both quotes. Keys in plans are plain ASCII; fall back to JSON for escapes.
-    if (raw.indexOf(0x5c) === -1)
-        return raw.toString('utf8', 1, raw.length - 1);
-    try {
-        return JSON.parse(raw.toString('utf8'));
+/**
+ * Where a path (keys from prior_state's or configuration's value down to an object) stands, read from the root so
+ * that a module named like a key (`module "resources"`) cannot mislead it: a module object (prior_state:
+ * values.root_module, then child_modules[] steps; configuration: root_module, then module_calls.<name>.module
+ * steps), a configuration module_calls object, one module call, or anywhere else.
+ */
+function placeOf(top, path) {
+    if (top === 'prior_state') {
+        if (path[0] !== 'values' || path[1] !== 'root_module')
+            return 'other';
+        for (let i = 2; i < path.length; i += 2)
+            if (path[i] !== 'child_modules' || path[i + 1] !== '[]')
+                return 'other';
+        return 'module';
     }
-    catch {
-        return raw.toString('utf8', 1, raw.length - 1);
+    if (path[0] !== 'root_module')
+        return 'other';
+    for (let i = 1;; i += 3) {
+        const left = path.length - i;
+        if (left === 0)
+            return 'module';
+        if (path[i] !== 'module_calls')
+            return 'other';
+        if (left === 1)
+            return 'calls';
+        if (left === 2)
+            return 'call';
+        if (path[i + 2] !== 'module')
+            return 'other';
     }
 }
-function describeByte(c) {
-    if (c >= 0x21 && c < 0x7f)
-        return `character ${JSON.stringify(String.fromCharCode(c))}`;
-    return `byte 0x${c.toString(16).padStart(2, '0')}`;
+/** `module.a.module.b` from the module calls named along a configuration path (root_module, module_calls, a, …). */
+function moduleAddressOf(path) {
+    const calls = [];
+    for (let i = 2; i < path.length; i += 3)
+        calls.push(`module.${path[i]}`);
+    return calls.join('.');
+}
+const str = (v) => typeof v === 'string';
+class SectionCollector {
+    options;
+    prior = [];
+    config = [];
+    constructor(options) {
+        this.options = options;
+    }
+    /** Walk prior_state / configuration only when something of them is wanted. */
+    wants(key) {
+        if (key === 'prior_state')
+            return (this.options.priorTypes?.size ?? 0) > 0;
+        if (key === 'configuration')
+            return (this.options.configTypes?.size ?? 0) > 0;
+        return false;
+    }
+    /** The scanner's question for a key of a walked object: descend, hand back its elements, or skip. */
+    nestedKey(top, path, key) {
+        if (path.length === 0)
+            return (top === 'prior_state' ? key === 'values' : key === 'root_module') ? 'walk' : 'skip';
+        if (top === 'prior_state' && path.length === 1)
+            return key === 'root_module' ? 'walk' : 'skip';
+        const place = placeOf(top, path);
+        if (place === 'module') {
+            if (key === 'resources')
+                return 'elements';
+            return key === (top === 'prior_state' ? 'child_modules' : 'module_calls') ? 'walk' : 'skip';
+        }
+        if (place === 'calls')
+            return 'walk'; // one module call, by its name
+        return place === 'call' && key === 'module' ? 'walk' : 'skip';
+    }
+    /** One element of a `resources` array of prior_state or configuration. */
+    element(top, raw, compact, path) {
+        const types = top === 'prior_state' ? this.options.priorTypes : this.options.configTypes;
+        if (!types || path[path.length - 1] !== 'resources' || placeOf(top, path.slice(0, -1)) !== 'module')
+            return;
+        if (compact) {
+            const type = peekType(raw);
+            if (type !== undefined && !types.has(type))
+                return;
+        }
+        let r;
+        try {
+            r = JSON.parse(raw.toString('utf8'));
+        }
+        catch {
+            throw new PlanFormatError(`a resource of ${top} is not valid JSON`);
+        }
+        if (!r || typeof r !== 'object' || !str(r.address) || !str(r.type) || !types.has(r.type))
+            return;
+        const common = { type: r.type, name: str(r.name) ? r.name : '', ...(str(r.mode) ? { mode: r.mode } : {}) };
+        if (top === 'prior_state') {
+            this.prior.push({
+                address: r.address,
+                ...common,
+                ...(typeof r.index === 'number' || str(r.index) ? { index: r.index } : {}),
+                values: r.values,
+                sensitive_values: r.sensitive_values,
+            });
+            return;
+        }
+        const moduleAddress = moduleAddressOf(path.slice(0, -1));
+        const expressions = r.expressions && typeof r.expressions === 'object' ? r.expressions : undefined;
+        this.config.push({
+            address: moduleAddress ? `${moduleAddress}.${r.address}` : r.address,
+            moduleAddress,
+            ...common,
+            ...(expressions ? { expressions: expressions } : {}),
+        });
+    }
+    /** The sections of the document just read; the collector starts over for the next one. */
+    take() {
+        const out = { priorState: this.prior, configuration: this.config };
+        this.prior = [];
+        this.config = [];
+        return out;
+    }
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/load.ts
@@ -30068,7 +30298,8 @@ function describeByte(c) {
 
 
 
-const TYPE_KEY = Buffer.from('"type":"');
+
+const load_TYPE_KEY = Buffer.from('"type":"');
 const CHANGE_KEY = Buffer.from('"change":');
 const ACTIONS_KEY = Buffer.from('"change":{"actions":[');
 /**
@@ -30079,10 +30310,10 @@ const ACTIONS_KEY = Buffer.from('"change":{"actions":[');
  */
 function peekTypeAndActions(raw) {
     const changeAt = raw.indexOf(CHANGE_KEY);
-    const typeAt = raw.indexOf(TYPE_KEY);
+    const typeAt = raw.indexOf(load_TYPE_KEY);
     if (changeAt < 0 || typeAt < 0 || typeAt > changeAt || raw.indexOf(ACTIONS_KEY) !== changeAt)
         return undefined;
-    const typeEnd = raw.indexOf(0x22, typeAt + TYPE_KEY.length);
+    const typeEnd = raw.indexOf(0x22, typeAt + load_TYPE_KEY.length);
     const actionsStart = changeAt + ACTIONS_KEY.length - 1;
     const actionsEnd = raw.indexOf(0x5d /* ] */, actionsStart);
     if (typeEnd < 0 || actionsEnd < 0)
@@ -30091,7 +30322,7 @@ function peekTypeAndActions(raw) {
         const actions = JSON.parse(raw.toString('utf8', actionsStart, actionsEnd + 1));
         if (!Array.isArray(actions) || !actions.every((a) => typeof a === 'string'))
             return undefined;
-        return { type: raw.toString('utf8', typeAt + TYPE_KEY.length, typeEnd), actions };
+        return { type: raw.toString('utf8', typeAt + load_TYPE_KEY.length, typeEnd), actions };
     }
     catch {
         return undefined;
@@ -30114,8 +30345,6 @@ function actionKind(actions) {
     return actions.join('/') || 'no-op';
 }
 class PlanCollector {
-    keep;
-    keepTypes;
     documents = [];
     noise = [];
     header = { keys: [] };
@@ -30124,9 +30353,14 @@ class PlanCollector {
     counts = {};
     digest = new PlanDigest();
     deferred = [];
-    constructor(keep, keepTypes) {
-        this.keep = keep;
-        this.keepTypes = keepTypes;
+    keep;
+    keepTypes;
+    sections;
+    constructor(options) {
+        this.keep = options.keep ?? (() => true);
+        if (options.keepTypes)
+            this.keepTypes = options.keepTypes;
+        this.sections = new SectionCollector(options);
     }
     handler() {
         return {
@@ -30137,6 +30371,7 @@ class PlanCollector {
                 this.counts = {};
                 this.digest = new PlanDigest();
                 this.deferred = [];
+                this.sections.take();
             },
             key: (name) => {
                 this.header.keys.push(name);
@@ -30144,10 +30379,18 @@ class PlanCollector {
                     return 'elements';
                 if (name in HEADER_KEYS || name === 'output_changes')
                     return 'capture';
-                return 'skip';
+                return this.sections.wants(name) ? 'walk' : 'skip';
             },
             value: (name, raw) => this.value(name, raw),
-            element: (name, raw, compact) => name === 'deferred_changes' ? this.deferredElement(raw) : this.element(raw, compact),
+            element: (name, raw, compact, path) => {
+                if (path)
+                    this.sections.element(name, raw, compact, path);
+                else if (name === 'deferred_changes')
+                    this.deferredElement(raw);
+                else
+                    this.element(raw, compact);
+            },
+            nestedKey: (name, path, key) => this.sections.nestedKey(name, path, key),
             documentEnd: (index) => this.documentEnd(index),
             noise: (line) => this.noise.push(line),
         };
@@ -30283,6 +30526,7 @@ class PlanCollector {
             actionCounts: this.counts,
             digest: this.digest.digest(),
             warnings,
+            sections: this.sections.take(),
         });
     }
 }
@@ -30354,7 +30598,7 @@ async function loadPlanFile(path, options = {}) {
     }
     if (size === 0)
         throw new PlanFormatError('is empty');
-    const collector = new PlanCollector(options.keep ?? (() => true), options.keepTypes);
+    const collector = new PlanCollector(options);
     const scanner = new scan_PlanScanner(collector.handler());
     const warnings = [];
     let decode;
@@ -30385,7 +30629,7 @@ async function loadPlanFile(path, options = {}) {
 /** Same as loadPlanFile, for input already in memory. */
 function loadPlanText(input, options = {}) {
     const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
-    const collector = new PlanCollector(options.keep ?? (() => true), options.keepTypes);
+    const collector = new PlanCollector(options);
     const scanner = new PlanScanner(collector.handler());
     const warnings = [];
     if (buf.length > 0) {
@@ -30393,6 +30637,182 @@ function loadPlanText(input, options = {}) {
         scanner.write(decode(buf.subarray(skip), true));
     }
     return finish(scanner, collector, warnings, buf.length);
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/config.ts
+
+/** An empty PlanSections (a plan read without them, or built in a test). */
+const NO_SECTIONS = { priorState: [], configuration: [] };
+const KEY = /\[(?:"(?:[^"\\]|\\.)*"|[^\]"]*)\]/g;
+/** An instance address without its instance keys: `module.nat["a"].aws_instance.x[1]` → `module.nat.aws_instance.x`. */
+function withoutKeys(address) {
+    return address.replace(KEY, '');
+}
+/** The configuration block a resource change belongs to, when the plan carries it. */
+function configOf(sections, rc) {
+    const address = withoutKeys(rc.address);
+    return sections.configuration.find((c) => c.address === address);
+}
+/** Is the argument written in the block (as a constant or an expression)? */
+function setsArgument(config, name) {
+    return !!config?.expressions && name in config.expressions;
+}
+/** The references of an argument's expression (terraform's list, most specific first), or []. */
+function argumentReferences(config, name) {
+    const refs = values_asObj(config?.expressions?.[name])?.references;
+    return Array.isArray(refs) ? refs.filter((r) => typeof r === 'string') : [];
+}
+/** The prior_state instance at `address`, if the plan carries it. */
+function priorAt(sections, address) {
+    return sections.priorState.find((p) => p.address === address);
+}
+/** A prior_state instance's value at `path`, for matching and decisions only (never for display). */
+function priorRaw(r, path) {
+    let v = r.values;
+    for (const key of path)
+        v = Array.isArray(v) ? (typeof key === 'number' ? v[key] : undefined) : values_asObj(v)?.[key];
+    return v;
+}
+/** A prior_state instance's value at `path` as text for a person: "(sensitive)" when marked (shownValue's rules). */
+function priorShown(r, path) {
+    return shownIn(r.values, r.sensitive_values, path);
+}
+/** Is anything at `path` of a prior_state instance marked sensitive? */
+function priorSensitive(r, path) {
+    return markedAt(r.sensitive_values, path);
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/change.ts
+/**
+ * Plan-format facts about one resource change that do not depend on what the resource is: which top-level
+ * attributes change, which planned values are known at plan time, and which attributes force the replacement.
+ * Source: terraform's JSON output format, "Resource Changes" and "Change Representation"
+ * (https://developer.hashicorp.com/terraform/internals/json-format).
+ */
+
+
+/**
+ * The top-level attribute names whose value differs between `change.before` and `change.after`, or that
+ * `after_unknown` marks (anywhere inside), sorted. A name absent on one side counts as null there. Names only:
+ * the values are never returned.
+ */
+function changedAttributes(rc) {
+    const before = values_asObj(rc.change.before) ?? {};
+    const after = values_asObj(rc.change.after) ?? {};
+    const unknown = values_asObj(rc.change.after_unknown) ?? {};
+    const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
+    return [...names]
+        .filter((n) => values_marksAny(unknown[n]) || digest_canonicalJson(before[n] ?? null) !== digest_canonicalJson(after[n] ?? null))
+        .sort();
+}
+/**
+ * The top-level attributes of `change.after` whose planned value is fully known at plan time (nothing inside them
+ * is marked in `after_unknown`), as canonical JSON by attribute name; undefined when the change has no after
+ * object (a deletion). For comparing two plans of the same resource; the values may be sensitive: never printed.
+ */
+function knownAfterValues(rc) {
+    const after = asObj(rc.change.after);
+    if (!after)
+        return undefined;
+    const unknown = asObj(rc.change.after_unknown) ?? {};
+    const known = {};
+    for (const [k, v] of Object.entries(after)) {
+        if (marksAny(unknown[k]))
+            continue;
+        known[k] = canonicalJson(v ?? null);
+    }
+    return known;
+}
+/**
+ * The top-level attribute of each `change.replace_paths` entry (terraform ≥ 1.2: the paths whose change forces the
+ * replacement), in plan order; [] when the plan has none or does not say.
+ */
+function replacePaths(rc) {
+    const paths = rc.change.replace_paths;
+    return Array.isArray(paths) ? paths.filter(Array.isArray).map((p) => String(p[0])) : [];
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/churn.ts
+/**
+ * Provider churn: attributes hashicorp/aws computes itself that a plan shows as "known after apply" on an existing
+ * resource although nothing in the configuration changed them (a provider upgrade added the attribute, or the
+ * provider re-reads it on every update). An update made only of such attributes changes nothing in EC2: plan-guard
+ * rates it low, and the NAT model keeps the before side's value for them (an unknown `availability_mode` is never a
+ * mode switch). A real change of a known value is not churn.
+ *
+ * The table's facts: hashicorp/aws ≥ 6.24 schema of aws_nat_gateway (`terraform providers schema -json`): optional
+ * and computed `availability_mode` (EC2 CreateNatGateway AvailabilityMode "Defaults to zonal") and `vpc_id`;
+ * computed only `regional_nat_gateway_address`, `auto_provision_zones`, `auto_scaling_ips`,
+ * `regional_nat_gateway_auto_mode` and `route_table_id` (provider pull request hashicorp/terraform-provider-aws#45240,
+ * regional NAT gateways). Seen in the field: `+ regional_nat_gateway_address = (known after apply)` on every
+ * existing zonal gateway after an upgrade to 6.27 (rust-lang/simpleinfra#866).
+ */
+
+
+
+const SCHEMA = 'hashicorp/aws ≥ 6.24 provider schema (terraform providers schema -json), aws_nat_gateway';
+const PR = 'hashicorp/terraform-provider-aws#45240 (regional NAT gateways)';
+/** Attributes whose unknown-after-apply value on an existing resource is provider churn (see the file comment). */
+const PROVIDER_CHURN = [
+    {
+        type: 'aws_nat_gateway',
+        attribute: 'availability_mode',
+        schema: 'optional+computed',
+        since: '6.24',
+        source: `${SCHEMA}; EC2 CreateNatGateway: AvailabilityMode "Defaults to zonal"`,
+    },
+    {
+        type: 'aws_nat_gateway',
+        attribute: 'regional_nat_gateway_address',
+        schema: 'computed',
+        since: '6.24',
+        source: `${SCHEMA}; rust-lang/simpleinfra#866 (every zonal gateway after an upgrade to 6.27)`,
+    },
+    { type: 'aws_nat_gateway', attribute: 'auto_provision_zones', schema: 'computed', since: '6.24', source: PR },
+    { type: 'aws_nat_gateway', attribute: 'auto_scaling_ips', schema: 'computed', since: '6.24', source: PR },
+    {
+        type: 'aws_nat_gateway',
+        attribute: 'regional_nat_gateway_auto_mode',
+        schema: 'computed',
+        since: '6.24',
+        source: PR,
+    },
+    { type: 'aws_nat_gateway', attribute: 'route_table_id', schema: 'computed', since: '6.24', source: PR },
+    { type: 'aws_nat_gateway', attribute: 'vpc_id', schema: 'optional+computed', since: '6.24', source: SCHEMA },
+];
+const known = (v) => v !== undefined && v !== null && v !== '';
+/** The churn attributes of a type (the table's rows). */
+function churnAttributes(type) {
+    return PROVIDER_CHURN.filter((c) => c.type === type);
+}
+/**
+ * Is `attribute` churn in this change: an update of an existing resource, the attribute in the table for its type,
+ * unknown after apply, and — for an optional one — known before and not written in the configuration (when the
+ * plan carries the configuration)?
+ */
+function isChurn(rc, attribute, config) {
+    const row = PROVIDER_CHURN.find((c) => c.type === rc.type && c.attribute === attribute);
+    if (!row || !rc.change.actions.includes('update') || !unknownAt(rc, [attribute]))
+        return false;
+    if (row.schema === 'computed')
+        return true;
+    return known(rawValue(rc, 'before', [attribute])) && !setsArgument(config, attribute);
+}
+/** The attributes an update changes that are provider churn, sorted (plan/change.ts changedAttributes order). */
+function providerChurn(rc, config) {
+    if (churnAttributes(rc.type).length === 0)
+        return [];
+    return changedAttributes(rc).filter((a) => isChurn(rc, a, config));
+}
+/**
+ * The value the after side will have for a churn attribute the plan shows unknown: the before side's (the provider
+ * recomputes what it had). Undefined when the attribute is not churn-unknown here. Matching and decisions only.
+ */
+function churnCarriedValue(rc, attribute) {
+    const row = PROVIDER_CHURN.find((c) => c.type === rc.type && c.attribute === attribute);
+    if (!row || !rc.change.actions.includes('update') || !unknownAt(rc, [attribute]))
+        return undefined;
+    return rawValue(rc, 'before', [attribute]);
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/keys.ts
@@ -30417,9 +30837,11 @@ const AZ_NAME = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
 /**
  * AZ keys that name the same AZ: resources of different keys are linked when they share a subnet, a private
  * route table, an Elastic IP allocation or a NAT id on either side of the plan (a gateway-per-index module
- * replaced by an instance-per-AZ module keeps the same subnets, route tables and addresses). Regional gateways
- * span AZs and link nothing. Returns key → the linked group's name: an AZ name when one of its keys is one,
- * else an indexed module instance, else the first key in key order.
+ * replaced by an instance-per-AZ module keeps the same subnets, route tables and addresses). A NAT's subnet links
+ * on the side it had first: a NAT the plan moves into another AZ's subnet keeps its own key
+ * (`aws_nat_gateway.nat[1]` moved into AZ 0's subnet is still key 1, reported as a move), while a created NAT
+ * links through its new subnet. Regional gateways span AZs and link nothing. Returns key → the linked group's
+ * name: an AZ name when one of its keys is one, else an indexed module instance, else the first key in key order.
  */
 function linkKeys(roles, compare) {
     const parent = new Map();
@@ -30439,8 +30861,11 @@ function linkKeys(roles, compare) {
             (rawValue(rc, 'before', ['availability_mode']) === 'regional' ||
                 rawValue(rc, 'after', ['availability_mode']) === 'regional'))
             continue;
+        const hadBefore = !(rc.change.actions.length === 1 && rc.change.actions[0] === 'create');
         for (const side of ['before', 'after']) {
             for (const attr of LINK_ATTRS[role] ?? []) {
+                if (attr === 'subnet_id' && side === 'after' && hadBefore)
+                    continue;
                 const v = rawValue(rc, side, [attr]);
                 for (const value of Array.isArray(v) ? v : [v]) {
                     if (typeof value !== 'string' || value === '')
@@ -30489,6 +30914,7 @@ function linkKeys(roles, compare) {
 
 
 
+
 /** Route targets that lead to a NAT (a NAT gateway, or an instance / interface that may be a NAT instance). */
 const NAT_TARGETS = ['nat_gateway_id', 'network_interface_id', 'instance_id'];
 /** Route targets that are never a NAT. */
@@ -30533,21 +30959,27 @@ function inlineNatRouteIndex(table) {
 function strings(v) {
     return Array.isArray(v) ? v.filter((x) => typeof x === 'string' && x !== '') : [];
 }
-const str = (v) => (typeof v === 'string' && v !== '' ? v : undefined);
+const plan_str = (v) => (typeof v === 'string' && v !== '' ? v : undefined);
 const unique = (ids) => [...new Set(ids.filter((x) => !!x))];
+const CHURN_MODE_ATTRS = ['availability_mode', 'auto_provision_zones', 'auto_scaling_ips'];
 /** The NAT gateway attributes of `rc` on `side`; undefined when it is no aws_nat_gateway or the side is absent. */
 function natGatewayOf(rc, side) {
     if (rc.type !== 'aws_nat_gateway')
         return undefined;
-    const o = values_asObj(rawValue(rc, side, []));
-    if (!o)
+    const read = values_asObj(rawValue(rc, side, []));
+    if (!read)
         return undefined;
+    // Provider churn (nat/churn.ts): an attribute the provider recomputes keeps its before value, never a switch.
+    const o = side === 'after' ? { ...read } : read;
+    for (const a of CHURN_MODE_ATTRS)
+        if (side === 'after' && (o[a] === undefined || o[a] === null))
+            o[a] = churnCarriedValue(rc, a) ?? o[a];
     const list = (v) => (Array.isArray(v) ? v.map(values_asObj).filter((x) => !!x) : []);
     const zones = list(o.availability_zone_address).map((z) => ({
         az: String(z.availability_zone ?? z.availability_zone_id ?? ''),
         allocationIds: strings(z.allocation_ids),
     }));
-    const regionalAllocationIds = unique(list(o.regional_nat_gateway_address).map((a) => str(a.allocation_id)));
+    const regionalAllocationIds = unique(list(o.regional_nat_gateway_address).map((a) => plan_str(a.allocation_id)));
     const facts = {
         secondaryAllocationIds: strings(o.secondary_allocation_ids),
         zones,
@@ -30564,7 +30996,7 @@ function natGatewayOf(rc, side) {
         autoScalingIps: 'auto_scaling_ips',
     };
     for (const [k, attr] of Object.entries(fields)) {
-        const v = str(o[attr]);
+        const v = plan_str(o[attr]);
         if (v !== undefined)
             facts[k] = v;
     }
@@ -30597,7 +31029,7 @@ function natInstanceOf(rc, side) {
         subnetId: 'subnet_id',
     };
     for (const [k, attr] of Object.entries(fields)) {
-        const v = str(o[attr]);
+        const v = plan_str(o[attr]);
         if (v !== undefined)
             facts[k] = v;
     }
@@ -30631,7 +31063,7 @@ function claimOf(rc, side) {
     const targets = [];
     for (const [attribute, kind] of attrs.targets) {
         const id = rawString(rc, side, [attribute]);
-        const unknown = side === 'after' && markedAt(rc.change.after_unknown, [attribute]);
+        const unknown = side === 'after' && values_markedAt(rc.change.after_unknown, [attribute]);
         if (id || unknown)
             targets.push({ kind, attribute, ...(id ? { id } : {}), unknown });
     }
@@ -30673,11 +31105,11 @@ function natRouteOf(rc, side) {
     const unknownSide = side === 'after' && !table ? values_asObj(rc.change.after_unknown) : undefined;
     const state = natRouteState(route, unknownSide);
     const targets = NAT_TARGETS.flatMap((attribute) => {
-        const id = str(route?.[attribute]);
+        const id = plan_str(route?.[attribute]);
         return id ? [{ attribute, id }] : [];
     });
     const unknown = state === 'maybe' || (side === 'after' && table && unknownAt(rc, ['route']));
-    const routeTableId = str(table ? obj.id : obj.route_table_id);
+    const routeTableId = plan_str(table ? obj.id : obj.route_table_id);
     return { state, path: table ? ['route', index] : [], targets, unknown, ...(routeTableId ? { routeTableId } : {}) };
 }
 function refOf(rc) {
@@ -30855,6 +31287,26 @@ for (const role of ROLES)
         TYPE_ROLE.set(t, role);
 /** Every resource type that can play a NAT role (the loader's fast-path filter). */
 const NAT_CANDIDATE_TYPES = new Set(TYPE_ROLE.keys());
+/**
+ * Changes that play no NAT role but that the model reads around the NATs: aws_ami data sources terraform reads only
+ * during apply (nat/ami.ts), subnets and their route table associations (the AZ a NAT and a private subnet are in).
+ */
+const NAT_CONTEXT_TYPES = new Set(['aws_ami', 'aws_subnet', 'aws_route_table_association']);
+/** The loader's filter for those context changes (aws_ami only as a data source, the others only managed). */
+function isNatContext(rc) {
+    if (rc.type === 'aws_ami')
+        return rc.mode === 'data';
+    return NAT_CONTEXT_TYPES.has(rc.type) && rc.mode !== 'data';
+}
+/**
+ * What of a plan's prior_state and configuration the NAT model reads (plan/sections.ts): the aws_ami data sources
+ * as read while planning, and the configuration of NAT instances, launch templates, NAT gateways and aws_ami data
+ * sources (which image an `ami` / `image_id` references; which arguments a gateway sets).
+ */
+const NAT_SECTIONS = {
+    priorTypes: new Set(['aws_ami']),
+    configTypes: new Set(['aws_instance', 'aws_launch_template', 'aws_nat_gateway', 'aws_ami']),
+};
 /** Cheap pre-filter for the loader: could this change matter to NAT egress at all? */
 function isNatCandidate(rc) {
     return TYPE_ROLE.has(rc.type) && rc.mode !== 'data';
@@ -31061,57 +31513,8 @@ function compareModels(before, after) {
     };
 }
 
-;// CONCATENATED MODULE: ../../packages/shared/src/plan/change.ts
-/**
- * Plan-format facts about one resource change that do not depend on what the resource is: which top-level
- * attributes change, which planned values are known at plan time, and which attributes force the replacement.
- * Source: terraform's JSON output format, "Resource Changes" and "Change Representation"
- * (https://developer.hashicorp.com/terraform/internals/json-format).
- */
-
-
-/**
- * The top-level attribute names whose value differs between `change.before` and `change.after`, or that
- * `after_unknown` marks (anywhere inside), sorted. A name absent on one side counts as null there. Names only:
- * the values are never returned.
- */
-function changedAttributes(rc) {
-    const before = values_asObj(rc.change.before) ?? {};
-    const after = values_asObj(rc.change.after) ?? {};
-    const unknown = values_asObj(rc.change.after_unknown) ?? {};
-    const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
-    return [...names]
-        .filter((n) => values_marksAny(unknown[n]) || digest_canonicalJson(before[n] ?? null) !== digest_canonicalJson(after[n] ?? null))
-        .sort();
-}
-/**
- * The top-level attributes of `change.after` whose planned value is fully known at plan time (nothing inside them
- * is marked in `after_unknown`), as canonical JSON by attribute name; undefined when the change has no after
- * object (a deletion). For comparing two plans of the same resource; the values may be sensitive: never printed.
- */
-function knownAfterValues(rc) {
-    const after = asObj(rc.change.after);
-    if (!after)
-        return undefined;
-    const unknown = asObj(rc.change.after_unknown) ?? {};
-    const known = {};
-    for (const [k, v] of Object.entries(after)) {
-        if (marksAny(unknown[k]))
-            continue;
-        known[k] = canonicalJson(v ?? null);
-    }
-    return known;
-}
-/**
- * The top-level attribute of each `change.replace_paths` entry (terraform ≥ 1.2: the paths whose change forces the
- * replacement), in plan order; [] when the plan has none or does not say.
- */
-function replacePaths(rc) {
-    const paths = rc.change.replace_paths;
-    return Array.isArray(paths) ? paths.filter(Array.isArray).map((p) => String(p[0])) : [];
-}
-
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/index.ts
+
 
 
 
@@ -31139,7 +31542,7 @@ function replacePaths(rc) {
 
 /** The availability_zone of an aws_instance change, for display: the after side's, else the before side's. */
 function shownAvailabilityZone(rc) {
-    return values_shownValue(rc, 'after', ['availability_zone']) ?? values_shownValue(rc, 'before', ['availability_zone']);
+    return shownValue(rc, 'after', ['availability_zone']) ?? shownValue(rc, 'before', ['availability_zone']);
 }
 /** Is the aws_nat_gateway on `side` a private NAT gateway (connectivity_type = "private": no internet egress)? */
 function isPrivateGateway(rc, side) {
@@ -31548,6 +31951,238 @@ function azTopologies(model) {
     });
 }
 
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/subnets.ts
+/**
+ * Which AZ a NAT and a private subnet are in, from a plan: the plan's aws_subnet changes (terraform lists every
+ * managed resource, unchanged ones as no-ops, so each side's subnets are known by id) and its
+ * aws_route_table_association changes (which subnets use which route table). A NAT whose after-side subnet_id is
+ * known only after apply sits in the replacement of its before-side subnet when the plan replaces that subnet (the
+ * subnet replacement carries the NAT, and the route table associations of the subnet go with it). Attribute names
+ * are hashicorp/aws's: aws_subnet (id, availability_zone), aws_route_table_association (subnet_id,
+ * route_table_id), aws_nat_gateway / aws_instance / aws_network_interface (subnet_id), aws_instance
+ * (availability_zone).
+ *
+ * Ids and AZs in `raw` fields are for matching only; the `…Text` fields are shownValue text for a person.
+ */
+
+
+const exists = (rc, side) => {
+    const kind = actionKind(rc.change.actions);
+    return side === 'before' ? kind !== 'create' : kind !== 'delete' && kind !== 'forget';
+};
+/** Indexes a plan's aws_subnet and aws_route_table_association changes. */
+function subnetIndex(changes) {
+    const index = { byId: { before: new Map(), after: new Map() }, replaced: new Map(), associations: [] };
+    for (const rc of changes) {
+        if (rc.mode === 'data')
+            continue;
+        if (rc.type === 'aws_route_table_association')
+            index.associations.push(rc);
+        if (rc.type !== 'aws_subnet')
+            continue;
+        for (const side of ['before', 'after']) {
+            const id = exists(rc, side) ? rawString(rc, side, ['id']) : undefined;
+            if (id)
+                index.byId[side].set(id, rc);
+        }
+        const beforeId = rawString(rc, 'before', ['id']);
+        if (beforeId && actionKind(rc.change.actions) === 'replace')
+            index.replaced.set(beforeId, rc);
+    }
+    return index;
+}
+/**
+ * Where a NAT (aws_nat_gateway, aws_instance, aws_network_interface) or a route table association sits on `side`:
+ * the subnet its subnet_id names on that side, or on the after side with subnet_id unknown, the replacement of its
+ * before subnet; the AZ from that subnet, else (aws_instance) its own availability_zone.
+ */
+function placementOf(rc, side, index) {
+    let subnet;
+    let subnetSide = side;
+    const id = rawString(rc, side, ['subnet_id']);
+    if (id)
+        subnet = index.byId[side].get(id) ?? (side === 'after' ? index.byId.before.get(id) : undefined);
+    if (subnet && side === 'after' && !index.byId.after.has(id ?? ''))
+        subnetSide = 'before';
+    if (!id && side === 'after' && unknownAt(rc, ['subnet_id'])) {
+        const was = rawString(rc, 'before', ['subnet_id']);
+        subnet = was ? index.replaced.get(was) : undefined;
+    }
+    const own = rc.type === 'aws_instance' ? rawString(rc, side, ['availability_zone']) : undefined;
+    const az = (subnet ? rawString(subnet, subnetSide, ['availability_zone']) : undefined) ?? own;
+    const azText = (subnet ? values_shownValue(subnet, subnetSide, ['availability_zone']) : undefined) ??
+        (own ? values_shownValue(rc, side, ['availability_zone']) : undefined);
+    return {
+        ...(subnet ? { subnet, subnetSide } : {}),
+        ...(az ? { az } : {}),
+        ...(azText ? { azText } : {}),
+    };
+}
+/** The AZ move of a NAT change, when both sides have a known, different AZ. */
+function azMoveOf(rc, index) {
+    if (!exists(rc, 'before') || !exists(rc, 'after'))
+        return undefined;
+    const [was, will] = [placementOf(rc, 'before', index), placementOf(rc, 'after', index)];
+    if (!was.az || !will.az || was.az === will.az)
+        return undefined;
+    const subnetReplaced = !!was.subnet && was.subnet === will.subnet && actionKind(was.subnet.change.actions) === 'replace';
+    const oldId = was.subnet ? rawString(was.subnet, 'before', ['id']) : undefined;
+    const associations = index.associations
+        .filter((a) => oldId && rawString(a, 'before', ['subnet_id']) === oldId && a.change.actions.includes('delete'))
+        .map((a) => a.address);
+    return {
+        rc,
+        from: was.azText ?? '(unknown AZ)',
+        to: will.azText ?? '(unknown AZ)',
+        ...(was.subnet ? { subnetBefore: was.subnet.address } : {}),
+        ...(will.subnet ? { subnetAfter: will.subnet.address } : {}),
+        subnetReplaced,
+        associations,
+    };
+}
+/**
+ * The private subnets that use a route table on `side` (its associations' subnets), with their AZ for display;
+ * `routeTableId` is matching only.
+ */
+function subnetsOfRouteTable(routeTableId, side, index) {
+    const out = [];
+    for (const a of index.associations) {
+        if (!exists(a, side) || rawString(a, side, ['route_table_id']) !== routeTableId)
+            continue;
+        const p = placementOf(a, side, index);
+        if (p.subnet)
+            out.push({ address: p.subnet.address, ...(p.azText ? { azText: p.azText } : {}) });
+    }
+    return out;
+}
+/** The route table id a NAT route lives in on `side` (aws_route: route_table_id; aws_route_table: id). Matching. */
+function routeTableOf(rc, side) {
+    if (rc.type === 'aws_route')
+        return rawString(rc, side, ['route_table_id']);
+    return rc.type === 'aws_route_table' ? rawString(rc, side, ['id']) : undefined;
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/ami.ts
+/**
+ * The AMI a NAT instance (aws_instance `ami`) or NAT launch template (aws_launch_template `image_id`) launches, as
+ * the plan knows it: the value on each side, and the image it comes from — the `aws_ami` data source the
+ * configuration links the argument to (`expressions.<argument>.references`, e.g. data.aws_ami.custom_nat[0]) with
+ * the values terraform read for it while planning (prior_state: name, image_id, creation_date, state, tags,
+ * most_recent), or, when the argument is set some other way (a module variable), the data source whose image_id is
+ * the planned value. A data source terraform reads only during apply (resource_changes `read`, after unknown) has no
+ * values yet. Attribute names are hashicorp/aws's (aws_ami data source: id, image_id, name, creation_date, state,
+ * tags, most_recent; aws_instance: ami; aws_launch_template: image_id).
+ *
+ * Raw fields are for matching and decisions only; `shown` holds the same facts as text for a person
+ * (plan/config.ts priorShown: a value terraform marks sensitive reads "(sensitive)").
+ */
+
+
+
+const ATTRIBUTE = { aws_instance: 'ami', aws_launch_template: 'image_id' };
+const ami_str = (v) => (typeof v === 'string' && v !== '' ? v : undefined);
+function tagsOf(r, shown) {
+    const raw = priorRaw(r, ['tags']);
+    const out = {};
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+        return out;
+    for (const [k, v] of Object.entries(raw)) {
+        const value = shown ? priorShown(r, ['tags', k]) : ami_str(v);
+        if (value !== undefined)
+            out[k] = value;
+    }
+    return out;
+}
+/** The image an aws_ami prior_state instance describes. */
+function imageOf(r) {
+    const fields = { imageId: ['image_id'], name: ['name'], state: ['state'] };
+    const image = { source: r.address, read: 'plan', tags: tagsOf(r, false), shown: { tags: tagsOf(r, true) } };
+    for (const [k, path] of Object.entries(fields)) {
+        const v = ami_str(priorRaw(r, path));
+        if (v !== undefined)
+            image[k] = v;
+    }
+    if (image.imageId === undefined && ami_str(priorRaw(r, ['id'])))
+        image.imageId = ami_str(priorRaw(r, ['id']));
+    const mostRecent = priorRaw(r, ['most_recent']);
+    if (typeof mostRecent === 'boolean')
+        image.mostRecent = mostRecent;
+    const shown = {
+        imageId: priorShown(r, ['image_id']) ?? priorShown(r, ['id']),
+        name: priorShown(r, ['name']),
+        creationDate: priorShown(r, ['creation_date']),
+        state: priorShown(r, ['state']),
+    };
+    for (const [k, v] of Object.entries(shown))
+        if (v !== undefined)
+            image.shown[k] = v;
+    return image;
+}
+/** The module instance a change sits in, as the prefix of addresses inside it ('' at the root). */
+function modulePrefix(rc) {
+    return rc.module_address ? `${rc.module_address}.` : '';
+}
+/**
+ * The aws_ami data source instance the argument references in configuration: terraform lists the references most
+ * specific first (data.aws_ami.x[0].id, data.aws_ami.x[0], data.aws_ami.x); an unkeyed reference (data.aws_ami.x
+ * with count.index) resolves to the one instance, or to the one whose image is the planned value.
+ */
+function referencedSource(rc, sections, attribute, changes) {
+    const refs = argumentReferences(configOf(sections, rc), attribute).filter((r) => r.startsWith('data.aws_ami.'));
+    if (refs.length === 0)
+        return undefined;
+    const prefix = modulePrefix(rc);
+    const keyed = refs.map((r) => /^data\.aws_ami\.[^.[\]]+(\[[^\]]+\])?/.exec(r)?.[0]).find((r) => r?.includes('['));
+    const base = `${prefix}${withoutKeys(refs[refs.length - 1]).replace(/\.(id|image_id)$/, '')}`;
+    const candidates = sections.priorState.filter((p) => keyed ? p.address === `${prefix}${keyed}` : withoutKeys(p.address) === withoutKeys(base));
+    const after = rawString(rc, 'after', [attribute]);
+    const prior = candidates.length === 1
+        ? candidates[0]
+        : candidates.find((p) => after !== undefined && ami_str(priorRaw(p, ['image_id'])) === after);
+    const address = prior?.address ?? (keyed ? `${prefix}${keyed}` : base);
+    const read = changes.find((c) => c.mode === 'data' && c.address === address);
+    return { address, ...(prior ? { prior } : {}), ...(read ? { read } : {}) };
+}
+/**
+ * The AMI facts of a NAT instance (aws_instance) or launch template (aws_launch_template) change; undefined for any
+ * other type. `changes` are the plan's resource changes (for data sources read during apply), `sections` its
+ * prior_state and configuration (plan/sections.ts; without them the origin is 'unknown' unless the planned value is
+ * a data source's image).
+ */
+function natAmiOf(rc, sections, changes = []) {
+    const attribute = ATTRIBUTE[rc.type];
+    if (!attribute)
+        return undefined;
+    const [before, after] = [rawString(rc, 'before', [attribute]), rawString(rc, 'after', [attribute])];
+    const afterUnknown = unknownAt(rc, [attribute]);
+    const facts = {
+        attribute,
+        ...(before !== undefined ? { before } : {}),
+        ...(after !== undefined ? { after } : {}),
+        afterUnknown,
+        changes: replacePaths(rc).includes(attribute) || afterUnknown || (!!before && !!after && before !== after),
+        origin: 'unknown',
+    };
+    const ref = referencedSource(rc, sections, attribute, changes);
+    const byValue = after
+        ? sections.priorState.find((p) => p.type === 'aws_ami' && ami_str(priorRaw(p, ['image_id'])) === after)
+        : undefined;
+    // A data source read during apply has no values yet (an older read in prior_state is not what will launch).
+    if (ref && (ref.read || (!ref.prior && afterUnknown))) {
+        const image = { source: ref.address, read: 'apply', tags: {}, shown: { tags: {} } };
+        return { ...facts, origin: 'data-source', image };
+    }
+    const prior = ref?.prior ?? byValue;
+    if (prior)
+        return { ...facts, origin: 'data-source', image: imageOf(prior) };
+    return { ...facts, origin: setsArgument(configOf(sections, rc), attribute) ? 'configuration' : 'unknown' };
+}
+/** The AMI argument's value on `side`, for display. */
+function shownAmiValue(rc, side) {
+    const attribute = ATTRIBUTE[rc.type];
+    return attribute ? values_shownValue(rc, side, [attribute]) : undefined;
+}
+
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/index.ts
 /**
  * The NAT domain model: one model of a VPC's NAT (types.ts), built from a plan's before or after side
@@ -31559,6 +32194,9 @@ function azTopologies(model) {
  * `nat/read` themselves, so code that only needs the model (plan-guard, cutover) reaches no EC2 call — what
  * test/workflows/iam.test.ts checks against each action's least-privilege policy.
  */
+
+
+
 
 
 
@@ -31603,6 +32241,67 @@ function claimPass(rules, ctx) {
     return drafts;
 }
 
+;// CONCATENATED MODULE: ../../packages/shared/src/ami/criteria.ts
+/**
+ * What makes a NAT AMI tested — the criteria the cutover's AMI gate, build-nat-ami and plan-guard share: a name
+ * matching the pattern (`cabal-nat-al2023-*`), state `available`, and every required tag (`Role=cabal-nat`, which
+ * the Image Builder distribution step adds only after the image's test stage passed). The inputs that set them
+ * (`ami-name-pattern`, `required-tags`) are parsed here once for every action that has them. No AWS call here:
+ * plan-guard checks the images a plan's data sources read, the gate in ami/index.ts the ones EC2 describes.
+ */
+
+/** The defaults of `ami-name-pattern` and `required-tags` (the runbook's image name and its tested tag). */
+const DEFAULT_AMI_CRITERIA = Object.freeze({
+    namePattern: 'cabal-nat-al2023-*',
+    requiredTags: [{ key: 'Role', value: 'cabal-nat' }],
+});
+/** `Role=cabal-nat, Name=…`. */
+function formatTags(tags) {
+    return tags.map((t) => `${t.key}=${t.value}`).join(', ');
+}
+/**
+ * The `ami-name-pattern` and `required-tags` inputs (defaults DEFAULT_AMI_CRITERIA). One-line InputError for a
+ * pattern over 128 characters (EC2's AMI name limit), a tag that is not Key=Value or has an empty key, and a key
+ * required with two values; a tag given twice with the same value counts once.
+ */
+function amiCriteriaInputs(read) {
+    const namePattern = (0,src_inputs/* stringInput */.Uj)('ami-name-pattern', read('ami-name-pattern'), DEFAULT_AMI_CRITERIA.namePattern);
+    if (namePattern.length > 128)
+        throw new src_inputs/* InputError */.dz('ami-name-pattern: longer than 128 characters (the AMI name limit)');
+    const tags = (0,src_inputs/* tagsInput */.qI)('required-tags', read('required-tags'), [...DEFAULT_AMI_CRITERIA.requiredTags]);
+    const seen = new Map();
+    for (const t of tags) {
+        if (t.key === '')
+            throw new src_inputs/* InputError */.dz('required-tags: a tag has an empty key');
+        const prior = seen.get(t.key);
+        if (prior !== undefined && prior.value !== t.value)
+            throw new src_inputs/* InputError */.dz(`required-tags: ${t.key} is required to be both ${prior.value} and ${t.value}`);
+        seen.set(t.key, t);
+    }
+    return { namePattern, requiredTags: [...seen.values()] };
+}
+/**
+ * Why an image is not tested under `criteria`, one phrase each ("is failed (…)", "has a name that does not match
+ * cabal-nat-al2023-*", "lacks tag Role=cabal-nat", "has tag Role=x, not Role=cabal-nat"); [] when it is. `shown` is
+ * the same image as a person may read it (values marked sensitive replaced): the checks read `image`, the phrases
+ * quote `shown` (default `image`).
+ */
+function imageProblems(image, criteria, shown = image) {
+    const problems = [];
+    if (image.state !== undefined && image.state !== 'available')
+        problems.push(`is ${shown.state ?? image.state}${image.stateReason ? ` (${image.stateReason})` : ''}`);
+    if (!(0,src_inputs/* globToRegExp */.tL)(criteria.namePattern).test(image.name ?? ''))
+        problems.push(`has a name that does not match ${criteria.namePattern}`);
+    for (const required of criteria.requiredTags) {
+        const actual = image.tags[required.key];
+        if (actual === undefined)
+            problems.push(`lacks tag ${required.key}=${required.value}`);
+        else if (actual !== required.value)
+            problems.push(`has tag ${required.key}=${shown.tags[required.key] ?? actual}, not ${required.key}=${required.value}`);
+    }
+    return problems;
+}
+
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/types.ts
 const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'];
 /** 0 (none) … 4 (critical). */
@@ -31631,6 +32330,8 @@ function compareKeys(a, b) {
 
 
 
+
+
 const TAG_ATTRS = new Set(['tags', 'tags_all']);
 /** Does the update change tags only? */
 function tagsOnly(it) {
@@ -31647,19 +32348,30 @@ function itemsOf(roles, keyOf) {
     }
     return items;
 }
-function zonesByKey(items) {
+function zonesByKey(items, subnets) {
     const azByKey = new Map();
     for (const it of items) {
-        if (it.rc.type !== 'aws_instance' || azByKey.has(it.key))
+        if ((it.role !== 'instance' && it.role !== 'gateway') || azByKey.has(it.key))
             continue;
-        const az = shownAvailabilityZone(it.rc);
+        const az = placementOf(it.rc, 'before', subnets).azText ?? placementOf(it.rc, 'after', subnets).azText;
         if (az)
             azByKey.set(it.key, az);
     }
     return azByKey;
 }
+/**
+ * Builds the context of one plan: NAT roles (nat/roles.ts, with the operator's address patterns), both sides'
+ * topologies with their AZ keys linked (nat/keys.ts), their comparison (nat/compare.ts) and the items.
+ */
 function reviewContext(changes, options = {}) {
     const roles = natRoles(changes, options);
+    const sections = options.sections ?? NO_SECTIONS;
+    const amis = new Map();
+    const amiOf = (it) => {
+        if (!amis.has(it.rc))
+            amis.set(it.rc, natAmiOf(it.rc, sections, changes));
+        return amis.get(it.rc);
+    };
     const before = modelFromPlan(changes, roles, 'before');
     const after = modelFromPlan(changes, roles, 'after');
     const linked = linkKeys(roles, compareKeys);
@@ -31670,14 +32382,29 @@ function reviewContext(changes, options = {}) {
     const bridge = bridgePlan(changes, options);
     const items = itemsOf(roles, keyOf);
     const itemByChange = new Map(items.map((i) => [i.rc, i]));
+    const subnets = subnetIndex(changes);
+    const azMoves = new Map();
+    for (const it of items) {
+        const move = it.role === 'instance' || it.role === 'gateway' ? azMoveOf(it.rc, subnets) : undefined;
+        if (move)
+            azMoves.set(it.rc, move);
+    }
     return {
         changes,
-        options,
+        options: {
+            ...(options.patterns ? { patterns: options.patterns } : {}),
+            ...(options.strategy ? { strategy: options.strategy } : {}),
+        },
+        sections,
+        ami: options.ami ?? DEFAULT_AMI_CRITERIA,
+        amiOf,
         items,
         before,
         after,
         cmp,
-        azByKey: zonesByKey(items),
+        subnets,
+        azMoves,
+        azByKey: zonesByKey(items, subnets),
         itemOf: (n) => (n.rc ? itemByChange.get(n.rc) : undefined),
         evidence: natEgressEvidence([before, after]),
         handoverTakers: [...new Set(cmp.handovers.map((h) => h.to))],
@@ -31721,13 +32448,13 @@ function terraformNotes(group) {
  * show (`azByKey`), and terraform's action_reason and moved-from address appended to `why`.
  */
 function findingOf(draft, azByKey) {
-    const { severity, kind, title, group, why, action } = draft;
+    const { severity, kind, title, group, why, action, related } = draft;
     const keys = [...new Set(group.map((g) => g.key))].sort(compareKeys);
     return {
         severity,
         kind,
         title,
-        addresses: [...new Set(group.map((g) => g.rc.address))],
+        addresses: [...new Set([...group.map((g) => g.rc.address), ...(related ?? [])])],
         keys,
         azs: [...new Set(keys.map((k) => azByKey.get(k)).filter((a) => !!a))],
         why: `${why}${terraformNotes(group)}`,
@@ -31943,6 +32670,109 @@ const routeChanged = {
     review: (it, ctx) => routeChange(it, ctx),
 };
 
+;// CONCATENATED MODULE: ../../packages/shared/src/review/ami-text.ts
+/**
+ * What plan-guard says about the AMI a NAT would launch: whether it is tested (ami/criteria.ts: name pattern,
+ * state, required tags — the runbook's signal that the image passed its test stage), the image as a person reads
+ * it (name, id, creation date, tags: nat/ami.ts `shown`), where the change comes from (the data source picking a
+ * newer image, or the configuration), and what to do about an untested one.
+ */
+
+
+/** Is the image the NAT would launch tested under `criteria`? */
+function amiVerdict(facts, criteria) {
+    const image = facts?.image;
+    if (!image || image.read === 'apply')
+        return image ? { kind: 'unknown', image } : { kind: 'unknown' };
+    const raw = { ...(image.name ? { name: image.name } : {}), ...(image.state ? { state: image.state } : {}) };
+    const shown = { ...(image.shown.state ? { state: image.shown.state } : {}), tags: image.shown.tags };
+    const problems = imageProblems({ ...raw, tags: image.tags }, criteria, shown);
+    return problems.length === 0 ? { kind: 'tested', image } : { kind: 'untested', image, problems };
+}
+/** "cabal-nat-al2023-2026-11-15 (ami-0abc, created 2026-11-15T10:24:02.000Z; tags Name=…, Role=cabal-nat)". */
+function imageText(image) {
+    const { name, imageId, creationDate, tags } = image.shown;
+    const tagText = Object.entries(tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ');
+    return (`${name ?? '(no name)'} (${imageId ?? 'id not known'}${creationDate ? `, created ${creationDate}` : ''}; ` +
+        `${tagText ? `tags ${tagText}` : 'no tags'})`);
+}
+/** "name (id)" for a title. */
+function imageLabel(image) {
+    return `${image.shown.name ?? '(no name)'}${image.shown.imageId ? ` (${image.shown.imageId})` : ''}`;
+}
+/**
+ * Where the new image comes from, one sentence, or '' when the AMI does not change: the data source picking a
+ * newer image with no configuration change, a data source read only during apply, or the configuration.
+ */
+function originText(rc, facts) {
+    if (!facts?.changes)
+        return '';
+    const before = shownAmiValue(rc, 'before');
+    const image = facts.image;
+    if (facts.origin === 'data-source' && image?.read === 'apply')
+        return `${image.source} is read only during apply: which image it picks is not known at review.`;
+    if (facts.origin === 'data-source' && image)
+        return (`No configuration change picks it: ${facts.attribute} comes from ${image.source}` +
+            (image.mostRecent
+                ? ' (most_recent = true), which now selects a newer image'
+                : ', which now returns another image') +
+            `${before ? ` than ${before}` : ''}.`);
+    if (facts.origin === 'configuration')
+        return `The configuration sets the new ${facts.attribute}.`;
+    return '';
+}
+/** "A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat" under the criteria (ami-name-pattern, required-tags). */
+function testedAmiText(criteria) {
+    const tags = formatTags(criteria.requiredTags);
+    return `A tested ${criteria.namePattern} AMI${tags ? ` tagged ${tags}` : ''}`;
+}
+/** The check to ask for when the image is not known at review: "tag Role=cabal-nat; build-nat-ami checks it". */
+function testedCheckText(criteria) {
+    const tags = formatTags(criteria.requiredTags);
+    return `Confirm the AMI passed its tests (${tags ? `tag ${tags}; ` : ''}build-nat-ami checks it). `;
+}
+/** "It launches <image>: tested (it carries Role=cabal-nat)." */
+function testedText(image, criteria) {
+    const tags = formatTags(criteria.requiredTags);
+    return `It launches ${imageText(image)}: tested (${tags ? `it carries ${tags}` : 'it matches the AMI criteria'}).`;
+}
+/** "<image>, which lacks tag Role=cabal-nat: the tag is added only after …". */
+function untestedText(image, problems, criteria) {
+    const tags = formatTags(criteria.requiredTags);
+    return (`${imageText(image)}, which ${problems.join(' and ')}` +
+        (tags
+            ? `: the Image Builder pipeline adds ${tags} only after the image's test stage passes, so this image did not ` +
+                'pass it (a failed or unfinished build can leave it behind).'
+            : '.'));
+}
+/** The action for an untested image: build a tested one first, and keep untagged images out of the lookup. */
+function untestedAction(image, criteria) {
+    const tags = formatTags(criteria.requiredTags);
+    const first = criteria.requiredTags[0];
+    return ('Do not apply. Run build-nat-ami (it runs the NAT AMI pipeline and outputs an AMI only when it is available' +
+        `${tags ? ` and carries ${tags}` : ''}), then plan again so that ${image.source} picks the tested image. ` +
+        `Deregister the untested image if a failed build left it (aws ec2 deregister-image --image-id ` +
+        `${image.shown.imageId ?? '<ami-id>'})` +
+        (first ? `, and filter the data source on tag:${first.key} = ${first.value} so that it never picks one.` : '.'));
+}
+/**
+ * What the plan's new NAT instances would launch, for a mode switch's wording: " They launch <image>: tested (…)."
+ * when every one launches the same tested image, " They would launch an untested image (see the critical finding)."
+ * when one does not, else `unknown` (no image facts).
+ */
+function launchedImageSentence(verdicts, criteria, unknown) {
+    if (verdicts.some((v) => v.kind === 'untested'))
+        return ' The new NAT instances would launch an untested image: see the critical "Untested NAT AMI" finding.';
+    const tested = verdicts.filter((v) => v.kind === 'tested');
+    const ids = new Set(tested.map((v) => v.image.source + (v.image.imageId ?? '')));
+    if (verdicts.length === 0 || tested.length !== verdicts.length || ids.size !== 1)
+        return unknown;
+    const tags = formatTags(criteria.requiredTags) || 'it matches the AMI criteria';
+    return ` The new NAT instances launch ${imageText(tested[0].image)}: tested (${tags}).`;
+}
+
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/autoscaling.ts
 /**
  * NAT instances run by an Auto Scaling group behind a network interface (fck-nat's HA mode): the launch template
@@ -31951,8 +32781,23 @@ const routeChanged = {
 
 
 
-function imageChanged(it) {
+
+function imageChanged(it, ctx) {
     const [a, b] = [shownImageId(it.rc, 'before'), shownImageId(it.rc, 'after')];
+    const facts = ctx.amiOf(it);
+    const verdict = amiVerdict(facts, ctx.ami);
+    const origin = originText(it.rc, facts);
+    if (verdict.kind === 'untested')
+        return {
+            severity: 'critical',
+            kind: 'nat-ami-untested',
+            title: `Untested NAT AMI: NAT launch template would launch ${imageLabel(verdict.image)}`,
+            group: [it],
+            why: `${it.rc.address} gets the image ${untestedText(verdict.image, verdict.problems, ctx.ami)} ` +
+                `${origin ? `${origin} ` : ''}The Auto Scaling group launches it at its next instance replacement.`,
+            action: untestedAction(verdict.image, ctx.ami),
+        };
+    const tested = verdict.kind === 'tested' ? ` ${testedText(verdict.image, ctx.ami)}` : '';
     return {
         severity: 'medium',
         kind: 'nat-launch-template-image-changed',
@@ -31960,7 +32805,7 @@ function imageChanged(it) {
         group: [it],
         why: `${it.rc.address} gets a new image: the running NAT instance keeps the old one; the new image takes effect ` +
             'when the Auto Scaling group next replaces its instance, and that replacement is an egress gap while the ' +
-            'interface moves to the new instance.',
+            `interface moves to the new instance.${tested}${origin ? ` ${origin}` : ''}`,
         action: 'Roll it in a maintenance window: start an instance refresh (aws autoscaling start-instance-refresh) or ' +
             'terminate the NAT instance, one AZ at a time, and run verify-egress after each.',
     };
@@ -32002,10 +32847,10 @@ const launchTemplateOrGroup = {
     over: 'item',
     name: 'launch-template-or-group',
     selects: (i) => i.role === 'asg',
-    review: (it, _ctx, free) => {
+    review: (it, ctx, free) => {
         const template = it.rc.type === 'aws_launch_template';
         if (template && it.kind === 'update' && it.changed.includes('image_id'))
-            return imageChanged(it);
+            return imageChanged(it, ctx);
         if (it.kind === 'delete' || it.kind === 'replace')
             return gone(it, free);
         if (tagsOnly(it))
@@ -32091,6 +32936,48 @@ const eipAdded = {
     }),
 };
 
+;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/images.ts
+
+/** NAT instances and launch templates the plan creates. */
+function launchedByCreate(ctx) {
+    return ctx.items.filter((it) => it.kind === 'create' &&
+        ((it.role === 'instance' && it.rc.type === 'aws_instance') ||
+            (it.role === 'asg' && it.rc.type === 'aws_launch_template')));
+}
+/** One critical finding per untested image that created NAT instances or launch templates would launch. */
+const untestedAmiLaunched = {
+    over: 'plan',
+    name: 'untested-ami-launched',
+    review: (ctx) => {
+        const byImage = new Map();
+        for (const it of launchedByCreate(ctx)) {
+            const verdict = amiVerdict(ctx.amiOf(it), ctx.ami);
+            if (verdict.kind !== 'untested')
+                continue;
+            const key = `${verdict.image.source}|${verdict.image.imageId ?? ''}`;
+            const entry = byImage.get(key) ?? byImage.set(key, { items: [], verdict }).get(key);
+            entry.items.push(it);
+        }
+        const drafts = [];
+        for (const { items, verdict } of byImage.values()) {
+            if (verdict.kind !== 'untested')
+                continue;
+            const addresses = items.map((i) => i.rc.address);
+            drafts.push({
+                severity: 'critical',
+                kind: 'nat-ami-untested',
+                title: `Untested NAT AMI: ${addresses.length} new NAT resource(s) would launch ${imageLabel(verdict.image)}`,
+                group: items,
+                why: `${addresses.join(', ')} ${addresses.length === 1 ? 'is' : 'are'} created to launch ` +
+                    `${untestedText(verdict.image, verdict.problems, ctx.ami)} A NAT instance from it may come up forwarding ` +
+                    'without SNAT: the private subnets it serves would lose egress.',
+                action: untestedAction(verdict.image, ctx.ami),
+            });
+        }
+        return drafts;
+    },
+};
+
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/environment.ts
 /**
  * Whole-environment events, from the comparison of the plan's before and after NAT topologies (nat/compare.ts):
@@ -32098,6 +32985,8 @@ const eipAdded = {
  * private default routes destroyed) and its reverse. At most one of them applies to a plan (environmentEvent),
  * and its finding claims the NATs, routes and supporting changes that make up the event.
  */
+
+
 
 
 /** Which whole-environment event the plan is, if any (in this order of precedence). */
@@ -32126,13 +33015,17 @@ function modeSwitchText(ctx, from, to) {
                     'still on the association being deleted (Resource.AlreadyAssociated): cutover then applies again.',
             action: windowText(ctx),
         };
-    const ami = ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).';
+    const image = launchedImageSentence(launchedByCreate(ctx)
+        .filter((it) => it.rc.type === 'aws_instance')
+        .map((it) => amiVerdict(ctx.amiOf(it), ctx.ami)), ctx.ami, '');
+    const ami = image ? '' : ` ${testedAmiText(ctx.ami)} must exist first (build-nat-ami).`;
     return {
         why: `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the ` +
             `same Elastic IPs in the same apply. ${raceText(ctx.handoverTakers, ctx.changes)} ` +
             (ctx.bridged
                 ? 'Cutover does it one AZ at a time behind a bridge, so no AZ loses egress meanwhile.'
-                : 'Egress in the affected AZs is down from the route repoint until each new NAT has its address.'),
+                : 'Egress in the affected AZs is down from the route repoint until each new NAT has its address.') +
+            (to === 'instance' ? image : ''),
         action: ctx.bridged
             ? `${windowText(ctx)}${to === 'instance' ? ami : ''} ${ROLLBACK}`
             : 'Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once ' +
@@ -32220,12 +33113,67 @@ const environment = {
     },
 };
 
+;// CONCATENATED MODULE: ../../packages/shared/src/review/az-move-text.ts
+/**
+ * What plan-guard says about a NAT the plan moves into another AZ (nat/subnets.ts azMoveOf): from which AZ to
+ * which, why (another subnet, or its subnet re-created elsewhere), and what it means for the private subnets of
+ * its AZ key: their egress crosses AZs (inter-AZ data transfer is charged) and an outage of the new AZ takes their
+ * egress with it (AZ independence lost). Source of the cost and routing facts: DOMAIN.md, "Route tables may target
+ * a NAT gateway, instance or interface in another AZ (inter-AZ transfer is charged; a route change drops existing
+ * connections)".
+ */
+
+/** The private subnets that route through the key's NAT: the subnets of its NAT routes' tables (after side). */
+function privateSubnets(ctx, it) {
+    const routes = ctx.items.filter((o) => o.key === it.key && o.role === 'route');
+    const subnets = routes.flatMap((r) => {
+        const table = routeTableOf(r.rc, 'before') ?? routeTableOf(r.rc, 'after');
+        return table ? subnetsOfRouteTable(table, 'after', ctx.subnets) : [];
+    });
+    return {
+        routes: routes.map((r) => r.rc.address),
+        subnets: [...new Set(subnets.map((s) => `${s.address}${s.azText ? ` (${s.azText})` : ''}`))],
+    };
+}
+/** " — moves from AZ us-east-1b to us-east-1a" for a title. */
+function azMoveTitle(move) {
+    return move ? ` — moves from AZ ${move.from} to ${move.to}` : '';
+}
+/** The move, its cause and its meaning, as sentences to append to a finding's why; '' without a move. */
+function azMoveText(move, ctx, it) {
+    if (!move)
+        return '';
+    const cause = move.subnetReplaced
+        ? `its subnet ${move.subnetBefore} is re-created in ${move.to}` +
+            (move.associations.length ? `, with ${move.associations.join(', ')}` : '')
+        : `its subnet changes from ${move.subnetBefore ?? 'its old subnet'} to ${move.subnetAfter ?? 'a subnet'} in ` +
+            move.to;
+    const { routes, subnets } = privateSubnets(ctx, it);
+    const via = routes.length ? `, via ${routes.join(', ')}` : '';
+    const who = subnets.length
+        ? `The private subnets routed through it (${subnets.join(', ')}${via})`
+        : `The private subnets of AZ key ${it.key === '-' ? '(unindexed)' : it.key} that route through it`;
+    return (` It moves from AZ ${move.from} to ${move.to}: ${cause}. ${who} then egress across AZs, to ${move.to}: ` +
+        'inter-AZ data transfer is charged per GB, and an outage of ' +
+        `${move.to} also takes away the egress of ${move.from} (the AZs are no longer independent). Keep each AZ's NAT ` +
+        'in a public subnet of that AZ (check the subnet list the module derives).');
+}
+/** The replaced subnet and its route table associations a move names beside the NAT (the finding's resources). */
+function azMoveRelated(move) {
+    if (!move?.subnetReplaced)
+        return []; // an unchanged subnet is no change of this plan
+    return [...new Set([move.subnetBefore, ...move.associations].filter((a) => !!a))];
+}
+
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/nat-resources.ts
 /**
  * Per-resource NAT events: deposed objects deleted, NAT instances and interfaces replaced, deleted or updated,
  * NAT gateways replaced, deleted or updated. A deletion or replacement also claims the routes (and for instances
  * the associations) of the same AZ key that it explains.
  */
+
+
+
 
 
 
@@ -32264,36 +33212,66 @@ const deposedDeleted = {
         };
     },
 };
-function instanceReplaced(it, related, ctx) {
+/**
+ * A NAT instance replaced to launch another AMI: critical "untested AMI" when the image the plan's data source read
+ * lacks what makes it tested, else high, saying whether it is tested and where the new image comes from.
+ */
+function amiAdopted(it, ctx, related, gap) {
+    const facts = ctx.amiOf(it);
+    const verdict = amiVerdict(facts, ctx.ami);
+    const [amiBefore, amiAfter] = [shownAmi(it.rc, 'before'), shownAmi(it.rc, 'after')];
+    const ids = amiBefore && amiAfter ? ` (${amiBefore} → ${amiAfter})` : '';
+    const origin = originText(it.rc, facts);
+    const bySource = facts?.origin === 'data-source' && verdict.kind !== 'unknown' ? ' by its data source' : '';
+    const move = ctx.azMoves.get(it.rc);
+    const outage = (ctx.bridged
+        ? 'cutover keeps the AZ on a serving NAT of another AZ until the new instance runs, has its EIP and passes ' +
+            'the NAT checks.'
+        : `egress in this AZ is down until the new instance runs and has its EIP${gap}.`) + azMoveText(move, ctx, it);
+    const group = [it, ...related];
+    const moved = { related: azMoveRelated(move) };
+    if (verdict.kind === 'untested')
+        return {
+            severity: 'critical',
+            kind: 'nat-ami-untested',
+            title: `Untested NAT AMI: NAT instance replaced to launch ${imageLabel(verdict.image)}${azMoveTitle(move)}`,
+            group,
+            ...moved,
+            why: `${it.rc.address} is replaced to launch ${untestedText(verdict.image, verdict.problems, ctx.ami)} ` +
+                `${origin ? `${origin} ` : ''}An instance from it may forward without SNAT, and ${outage}`,
+            action: untestedAction(verdict.image, ctx.ami),
+        };
+    const tested = verdict.kind === 'tested' ? ` ${testedText(verdict.image, ctx.ami)}` : '';
+    return {
+        severity: 'high',
+        kind: 'nat-ami-adopted',
+        title: `New NAT AMI adopted${bySource}: NAT instance replaced${ids}${azMoveTitle(move)}`,
+        group,
+        ...moved,
+        why: `${it.rc.address} is replaced to launch from a new AMI; ${outage}${tested}${origin ? ` ${origin}` : ''}`,
+        action: (verdict.kind === 'tested' ? '' : testedCheckText(ctx.ami)) + `${windowText(ctx)} ${ROLLBACK}`,
+    };
+}
+function instanceReplaced(it, ctx, related) {
     const eni = it.rc.type === 'aws_network_interface';
     const paths = replacePaths(it.rc);
-    const [amiBefore, amiAfter] = [shownAmi(it.rc, 'before'), shownAmi(it.rc, 'after')];
     const gap = it.rc.change.actions[0] === 'create'
         ? ' (create-before-destroy shortens the gap, but the EIP and route still move)'
         : '';
     if (!eni && amiChanges(it.rc))
-        return {
-            severity: 'high',
-            kind: 'nat-ami-adopted',
-            title: 'New NAT AMI adopted: NAT instance replaced' + (amiBefore && amiAfter ? ` (${amiBefore} → ${amiAfter})` : ''),
-            group: [it, ...related],
-            why: ctx.bridged
-                ? `${it.rc.address} is replaced to launch from a new AMI; cutover keeps the AZ on a serving NAT of another ` +
-                    'AZ until the new instance runs, has its EIP and passes the NAT checks.'
-                : `${it.rc.address} is replaced to launch from a new AMI; egress in this AZ is down until the new instance ` +
-                    `runs and has its EIP${gap}.`,
-            action: `Confirm the AMI passed its tests (tag Role=cabal-nat; build-nat-ami checks it). ${windowText(ctx)} ` +
-                ROLLBACK,
-        };
+        return amiAdopted(it, ctx, related, gap);
+    const move = ctx.azMoves.get(it.rc);
     return {
         severity: 'high',
         kind: eni ? 'nat-interface-replaced' : 'nat-instance-replaced',
-        title: `${natLabel(it)} replaced${paths.length > 0 ? ` (forced by ${paths.join(', ')})` : ''}`,
+        title: `${natLabel(it)} replaced${paths.length > 0 ? ` (forced by ${paths.join(', ')})` : ''}${azMoveTitle(move)}`,
         group: [it, ...related],
+        related: azMoveRelated(move),
         why: `${it.rc.address} is destroyed and re-created; ` +
             (ctx.bridged
                 ? 'cutover keeps the AZ on a serving NAT of another AZ until the replacement forwards and has its EIP.'
-                : `egress in this AZ is down until the replacement forwards traffic and has its EIP${gap}.`),
+                : `egress in this AZ is down until the replacement forwards traffic and has its EIP${gap}.`) +
+            azMoveText(move, ctx, it),
         action: `${windowText(ctx)} ${ROLLBACK}`,
     };
 }
@@ -32305,7 +33283,7 @@ const instanceDeletedOrReplaced = {
     review: (it, ctx, free) => {
         const related = free.sameKey(it, (o) => o.role === 'association' || (o.role === 'route' && o.kind !== 'create'));
         if (it.kind !== 'delete')
-            return instanceReplaced(it, related, ctx);
+            return instanceReplaced(it, ctx, related);
         return {
             severity: 'high',
             kind: it.rc.type === 'aws_network_interface' ? 'nat-interface-deleted' : 'nat-instance-deleted',
@@ -32347,16 +33325,20 @@ function gatewayGone(it, ctx, free) {
     const replaced = it.kind === 'replace';
     const paths = replacePaths(it.rc);
     const fails = ctx.handoverTakers.includes(it.rc.address);
+    const move = ctx.azMoves.get(it.rc);
     return {
         severity: 'high',
         kind: replaced ? 'nat-gateway-replaced' : 'nat-gateway-deleted',
         title: `NAT gateway ${replaced ? 'replaced' : 'deleted'}` +
-            (replaced && paths.length ? ` (forced by ${paths.join(', ')})` : ''),
+            (replaced && paths.length ? ` (forced by ${paths.join(', ')})` : '') +
+            azMoveTitle(move),
         group: [it, ...free.sameKey(it, (o) => o.role === 'route' && o.kind !== 'create')],
+        related: azMoveRelated(move),
         why: `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: ` +
             (ctx.bridged
                 ? 'cutover keeps the AZ on a serving NAT of another AZ meanwhile.'
                 : `the private subnets routed through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.`) +
+            azMoveText(move, ctx, it) +
             (fails ? ` ${raceText([it.rc.address], ctx.changes)}` : ''),
         action: `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${windowText(ctx)}` +
             (replaced ? '' : ' If this is a mode switch, the new NATs must be in the same plan.'),
@@ -32369,21 +33351,46 @@ const gatewayDeletedOrReplaced = {
     selects: (i) => i.role === 'gateway' && (i.kind === 'replace' || i.kind === 'delete'),
     review: (it, ctx, free) => gatewayGone(it, ctx, free),
 };
-/** A NAT gateway updated in place (after regional-zone-changed has taken the regional address changes). */
+/** An update made only of provider churn (nat/churn.ts): low, no change in EC2, never a mode switch. */
+function churnDraft(it, churn) {
+    return {
+        severity: 'low',
+        kind: 'nat-provider-churn',
+        title: `${natLabel(it)}: provider-computed attributes only (${churn.join(', ')} known after apply)`,
+        group: [it],
+        why: `${it.rc.address} shows ${churn.join(', ')} as known after apply, but nothing in the configuration sets ` +
+            'them: the hashicorp/aws provider computes them itself (attributes added in provider 6.24 for regional NAT ' +
+            'gateways) and fills them in on the next apply. The gateway keeps its mode, subnet and addresses.',
+        action: NO_IMPACT,
+    };
+}
+/**
+ * A NAT gateway updated in place (after regional-zone-changed has taken the regional address changes): provider
+ * churn only, tags only, or a change to review; churn beside a real change is named as such.
+ */
 const gatewayUpdated = {
     over: 'item',
     name: 'gateway-updated',
     selects: (i) => i.role === 'gateway' && i.kind === 'update',
-    review: (it) => tagsOnly(it)
-        ? tagsOnlyDraft(it, 'NAT gateway')
-        : {
+    review: (it, ctx) => {
+        const churn = providerChurn(it.rc, configOf(ctx.sections, it.rc));
+        const changed = it.changed.filter((a) => !churn.includes(a));
+        if (churn.length > 0 && changed.length === 0)
+            return churnDraft(it, churn);
+        if (tagsOnly({ ...it, changed }))
+            return tagsOnlyDraft(it, 'NAT gateway');
+        const alsoChurn = churn.length
+            ? ` ${churn.join(', ')} ${churn.length === 1 ? 'is' : 'are'} only provider churn (computed by hashicorp/aws).`
+            : '';
+        return {
             severity: 'medium',
             kind: 'nat-gateway-changed',
-            title: `NAT gateway updated in place (${it.changed.join(', ')})`,
+            title: `NAT gateway updated in place (${changed.join(', ')})`,
             group: [it],
-            why: `${it.rc.address} changes in place (${it.changed.join(', ')}).`,
+            why: `${it.rc.address} changes in place (${changed.join(', ')}).${alsoChurn}`,
             action: 'Review the change; run verify-egress after the apply.',
-        },
+        };
+    },
 };
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/private-gateways.ts
@@ -32580,6 +33587,7 @@ const imageBuilder = {
 
 
 
+
 const RULES = [
     // Bookkeeping that changes no infrastructure, and NAT gateways that give no internet egress.
     bookkeeping,
@@ -32607,6 +33615,8 @@ const RULES = [
     // Security groups, IAM and the AMI pipeline.
     securityOrIam,
     imageBuilder,
+    // The image new NAT instances and launch templates would launch (whatever explained their creation above).
+    untestedAmiLaunched,
 ];
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/classify.ts
@@ -32652,7 +33662,8 @@ function analysisOf(ctx, findings) {
 }
 /**
  * The NAT egress analysis of one plan's resource changes (`terraform show -json` resource_changes; other changes
- * are ignored). `options.patterns` overrides the address globs per NAT role (nat/roles.ts).
+ * are ignored). `options.patterns` overrides the address globs per NAT role (nat/roles.ts); `options.sections` are
+ * the plan's prior_state and configuration (the AMI a NAT launches), `options.ami` what makes that AMI tested.
  */
 function classifyChanges(changes, options = {}) {
     const ctx = reviewContext(changes, options);
@@ -33215,8 +34226,11 @@ function lineSplitter(emit) {
         },
     };
 }
-/** On abort: ONE SIGINT, SIGTERM after `graceMs`, SIGKILL `killGraceMs` after that (see the file comment). */
-function interruptOnAbort(child, options) {
+/**
+ * On abort: ONE SIGINT, then SIGTERM after `graceMs` and SIGKILL `killGraceMs` after that (see the file comment) —
+ * or, with `abandonAfterMs`, `onAbandon` after that time and no other signal.
+ */
+function interruptOnAbort(child, options, onAbandon) {
     const graceMs = options.graceMs ?? 120_000;
     const killGraceMs = options.killGraceMs ?? 10_000;
     const escalated = [];
@@ -33239,9 +34253,14 @@ function interruptOnAbort(child, options) {
         if (interrupted || child.exitCode !== null)
             return;
         interrupted = true;
+        const waitMs = options.abandonAfterMs ?? graceMs;
         options.onNote?.('Interrupting terraform (SIGINT): it finishes the operations in progress, saves state and releases the ' +
-            `lock. Waiting up to ${Math.round(graceMs / 1000)} s.`);
+            `lock. Waiting up to ${Math.round(waitMs / 1000)} s.`);
         send('SIGINT');
+        if (options.abandonAfterMs !== undefined) {
+            timers.push(setTimeout(onAbandon, options.abandonAfterMs));
+            return;
+        }
         timers.push(setTimeout(() => {
             escalate('SIGTERM', `terraform is still running ${Math.round(graceMs / 1000)} s after SIGINT: sending SIGTERM`);
             timers.push(setTimeout(() => escalate('SIGKILL', 'terraform ignored SIGTERM: sending SIGKILL (state may need `terraform force-unlock`)'), killGraceMs));
@@ -33272,7 +34291,18 @@ function process_runTerraform(options) {
         const err = lineSplitter((l) => options.onLine(l, 'stderr'));
         child.stdout?.on('data', (c) => out.write(c));
         child.stderr?.on('data', (c) => err.write(c));
-        const interrupter = interruptOnAbort(child, options);
+        let settled = false;
+        const interrupter = interruptOnAbort(child, options, () => {
+            if (settled)
+                return;
+            settled = true;
+            options.onNote?.(`terraform is still running ${Math.round((options.abandonAfterMs ?? 0) / 1000)} s after SIGINT: no longer ` +
+                'waiting for it (no second signal: it may still save state and release the lock)');
+            interrupter.dispose();
+            const pid = child.pid;
+            const base = { exitCode: null, signal: null, interrupted: true, escalated: [], abandoned: true };
+            resolve({ ...base, ...(pid ? { pid } : {}) });
+        });
         let spawnFailed = false;
         child.on('error', (e) => {
             spawnFailed = true;
@@ -33280,8 +34310,9 @@ function process_runTerraform(options) {
             reject(runStartError(options.terraform, e));
         });
         child.on('close', (exitCode, signal) => {
-            if (spawnFailed)
+            if (spawnFailed || settled)
                 return;
+            settled = true;
             interrupter.dispose();
             out.end();
             err.end();
@@ -33406,6 +34437,7 @@ function processDriver(options) {
                 ...(signal ? { signal } : {}),
                 ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
                 ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+                ...(options.abandonAfterMs !== undefined ? { abandonAfterMs: options.abandonAfterMs } : {}),
                 ...(options.onNote ? { onNote: options.onNote } : {}),
             });
         },
@@ -33487,10 +34519,15 @@ async function planJsonPath(inputs) {
     }
     return { path, label: 'planfile', shownName: inputs.planfile };
 }
+const KEPT_TYPES = new Set([...NAT_CANDIDATE_TYPES, ...NAT_CONTEXT_TYPES]);
 /** The plan's documents with their NAT candidate changes; a malformed plan is an InputError naming the input. */
 async function loadNatChanges(source) {
     try {
-        return await loadPlanFile(source.path, { keep: isNatCandidate, keepTypes: NAT_CANDIDATE_TYPES });
+        return await loadPlanFile(source.path, {
+            keep: (rc) => isNatCandidate(rc) || isNatContext(rc),
+            keepTypes: KEPT_TYPES,
+            ...NAT_SECTIONS,
+        });
     }
     catch (err) {
         if (err instanceof PlanFormatError)
@@ -33499,11 +34536,17 @@ async function loadNatChanges(source) {
     }
 }
 /** One classification and report section per document ("plan", or "plan 2 of 3" when there are several). */
-function reviewDocuments(loaded, patterns, strategy) {
+function reviewDocuments(loaded, inputs) {
     const multi = loaded.documents.length > 1;
+    const { patterns, ami } = inputs;
     return loaded.documents.map((doc) => ({
         label: multi ? `plan ${doc.index + 1} of ${loaded.documents.length}` : 'plan',
-        analysis: classifyChanges(doc.changes, { ...(patterns ? { patterns } : {}), strategy }),
+        analysis: classifyChanges(doc.changes, {
+            ...(patterns ? { patterns } : {}),
+            ...(ami ? { ami } : {}),
+            sections: doc.sections,
+            strategy: inputs.strategy ?? 'auto',
+        }),
         totalChanges: doc.totalChanges,
         terraformVersion: doc.header.terraformVersion,
         formatVersion: doc.header.formatVersion ?? doc.header.planFormatVersion,
@@ -33528,7 +34571,7 @@ async function analysePlan(inputs) {
         if (source.label === 'planfile')
             (0,external_node_fs_.rmSync)(source.path, { force: true });
     }
-    const documents = reviewDocuments(loaded, inputs.patterns, inputs.strategy ?? 'auto');
+    const documents = reviewDocuments(loaded, inputs);
     const analyses = documents.map((d) => d.analysis);
     const natDoc = analyses.find((a) => a.natChanges > 0);
     const risk = analyses.reduce((max, a) => (severityRank(a.risk) > severityRank(max) ? a.risk : max), 'none');
@@ -33558,7 +34601,78 @@ async function analysePlan(inputs) {
     };
 }
 
+;// CONCATENATED MODULE: ../../packages/shared/src/review/report-output.ts
+/**
+ * plan-guard's `report` output: the report's facts beside the `findings` output, as data, so a reader (the
+ * `nat-egress` command line's terminal view, a workflow step) shows what the markdown report shows without
+ * parsing markdown or working a verdict out again. Version 1 is this shape:
+ *
+ *   { version: 1, environment, failOn, source, planSha, expectedFailures: string[],
+ *     documents: [{ label, totalChanges, natChanges, terraformVersion?, formatVersion?,
+ *                   azChanges: [{ key, before: string[], after: string[] }], azChangesOmitted }],
+ *     documentsOmitted, warnings: string[] }
+ *
+ * `warnings` are the input's and each document's (prefixed with its label when there are several), as the report's
+ * notes give them. The caller bounds it (setGuardOutputs: REPORT_OUTPUT_MAX_BYTES in UTF-16 bytes, GitHub's unit
+ * for outputs, and at most a quarter of the outputs budget left): per-AZ rows, then documents, are left out first,
+ * and counted.
+ */
+
+/** The most the `report` output takes of the job's 1 MB of outputs (the findings get the rest). */
+const REPORT_OUTPUT_MAX_BYTES = 64 * 1024;
+/** Per-AZ-key rows kept per document before the size bound applies (the markdown report lists 20). */
+const AZ_ROWS = 50;
+/** The `report` output's value (≤ `max` UTF-16 bytes; '' only if even its smallest form does not fit). */
+function reportOutput(result, max = REPORT_OUTPUT_MAX_BYTES) {
+    const input = result.report;
+    const multi = input.documents.length > 1;
+    const full = {
+        version: 1,
+        environment: input.environment,
+        failOn: input.failOn,
+        source: input.source,
+        planSha: input.planSha,
+        expectedFailures: result.expectedFailures,
+        documents: input.documents.map((d) => ({
+            label: d.label,
+            totalChanges: d.totalChanges,
+            natChanges: d.analysis.natChanges,
+            ...(d.terraformVersion ? { terraformVersion: d.terraformVersion } : {}),
+            ...(d.formatVersion ? { formatVersion: d.formatVersion } : {}),
+            azChanges: d.analysis.azChanges.slice(0, AZ_ROWS),
+            azChangesOmitted: Math.max(0, d.analysis.azChanges.length - AZ_ROWS),
+        })),
+        documentsOmitted: 0,
+        warnings: [
+            ...input.warnings,
+            ...input.documents.flatMap((d) => d.warnings.map((w) => (multi ? `${d.label}: ${w}` : w))),
+        ],
+    };
+    const withoutRows = {
+        ...full,
+        documents: full.documents.map((d) => ({
+            ...d,
+            azChanges: [],
+            azChangesOmitted: d.azChanges.length + d.azChangesOmitted,
+        })),
+    };
+    for (const candidate of [full, withoutRows]) {
+        const json = JSON.stringify(candidate);
+        if ((0,limits/* utf16Bytes */.UN)(json) <= max)
+            return json;
+    }
+    // Very many documents: the first ones that fit.
+    const docs = withoutRows.documents;
+    for (let n = docs.length - 1; n >= 0; n--) {
+        const json = JSON.stringify({ ...withoutRows, documents: docs.slice(0, n), documentsOmitted: docs.length - n });
+        if ((0,limits/* utf16Bytes */.UN)(json) <= max)
+            return json;
+    }
+    return '';
+}
+
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/publish.ts
+
 
 
 
@@ -33570,8 +34684,8 @@ function reportFileName(environment) {
 }
 /**
  * Sets the action's outputs (risk, mode-switch, expected-applies, plan-sha, report-file, result, affected, then
- * findings and findings-omitted last: the largest, cut to what fits the outputs budget) and warns when findings
- * were left out.
+ * findings and findings-omitted: the largest, cut to what fits the outputs budget beside the bounded `report`
+ * (review/report-output.ts), set last) and warns when findings were left out.
  */
 function setGuardOutputs(out, annotations, result, reportFile) {
     out.set('risk', result.risk);
@@ -33582,10 +34696,14 @@ function setGuardOutputs(out, annotations, result, reportFile) {
     out.set('report-file', reportFile);
     out.set('result', result.failed ? 'failed' : 'success');
     out.set('affected', JSON.stringify(result.affected), (max) => (0,limits/* fitJsonArray */.dZ)(result.affected, max).json);
-    const budget = out.budget - out.used - 200;
+    const room = out.budget - out.used - 200;
+    // The report's facts take at most a quarter of what is left (64 KiB of the 1 MB): the findings come first.
+    const report = reportOutput(result, Math.min(REPORT_OUTPUT_MAX_BYTES, Math.floor(room / 4)));
+    const budget = room - (0,limits/* utf16Bytes */.UN)(report) - (0,limits/* utf16Bytes */.UN)('report');
     const findings = (0,limits/* fitJsonArray */.dZ)(result.findings, budget);
     out.set('findings', findings.json);
     out.set('findings-omitted', String(findings.omitted));
+    out.set('report', report);
     if (findings.omitted > 0)
         annotations.warning(`findings output: ${findings.omitted} of ${result.findings.length} findings left out to stay within ` +
             `GitHub's 1 MB of outputs per job; ${(0,limits/* fullReportHint */.TU)(reportFile)}`);
@@ -33697,11 +34815,20 @@ usage: node dist/index.js --local <plan.json> [options]
   --fail-on LEVEL            none|low|medium|high|critical (default critical): exit 1 at or above it
   --nat-address-patterns P   role=glob lines (as the action input)
   --strategy S               auto|bridge|in-place (default auto): the strategy cutover will run with
+  --ami-name-pattern GLOB    name of a tested NAT AMI (default cabal-nat-al2023-*)
+  --required-tags TAGS       Key=Value tags a tested NAT AMI carries (default Role=cabal-nat)
   --help                     this text
 
 Options take their value as --name VALUE or --name=VALUE.
 `;
-const LOCAL_OPTIONS = ['environment', 'fail-on', 'nat-address-patterns', 'strategy'];
+const LOCAL_OPTIONS = [
+    'environment',
+    'fail-on',
+    'nat-address-patterns',
+    'strategy',
+    'ami-name-pattern',
+    'required-tags',
+];
 /** One `-x`/`--name[=value]` option at args[i]: its name, value and how many arguments it took. */
 function local_option(args, i) {
     const a = args[i];
@@ -33757,6 +34884,9 @@ function localResultLine(result) {
 
 
 
+
+
+// plan-guard's AMI inputs, parsed as the cutover and build-nat-ami parse theirs (ami/criteria.ts: no AWS call in it).
 
 
 

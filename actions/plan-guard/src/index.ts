@@ -24,6 +24,7 @@ import { recipientsInput, sealPlanFile } from '@nat-egress/shared/seal';
 import {
   LOCAL_HELP,
   SEVERITIES,
+  amiCriteriaInputs,
   analysePlan,
   annotateFindings,
   commentOutcome,
@@ -60,6 +61,7 @@ function readInputs(read: InputReader) {
     environment: stringInput('environment', read('environment')),
     patterns: parsePatterns('nat-address-patterns', read('nat-address-patterns')),
     strategy: enumInput('strategy', read('strategy'), STRATEGIES, 'auto'),
+    ami: amiCriteriaInputs(read),
     commentAuthor: stringInput('comment-author', read('comment-author'), DEFAULT_COMMENT_AUTHOR),
     sealRecipients: recipientsInput('seal-recipients', read('seal-recipients')),
   };
@@ -166,6 +168,7 @@ async function runLocally(args: string[]): Promise<void> {
       environment: opts.environment ?? '',
       patterns: parsePatterns('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
       strategy: enumInput('strategy', opts.strategy ?? '', STRATEGIES, 'auto'),
+      ami: amiCriteriaInputs((name) => opts[name] ?? ''),
       tempDir: tmpdir(),
     });
     process.stdout.write(renderReport(result.report));

@@ -188,6 +188,37 @@ describe('plan-guard dist on the runner', () => {
     expect(none.code).toBe(0);
   });
 
+  it('ami-name-pattern and required-tags: the tested image the plan read stays high; under other tags it is critical', async () => {
+    const plan = join(EXAMPLES, 'ami-adoption.json');
+    const kinds = (run: { outputs: Record<string, string | undefined> }) =>
+      (JSON.parse(run.outputs.findings as string) as { kind: string; severity: string; why: string }[]).map(
+        (f) => `${f.severity} ${f.kind}`,
+      );
+    const [tested, untested, bad] = await Promise.all([
+      runAction('plan-guard', { 'plan-json': plan, comment: 'never' }, { env: env() }),
+      runAction(
+        'plan-guard',
+        { 'plan-json': plan, comment: 'never', 'required-tags': 'Role=cabal-nat\nStage=passed' },
+        { env: env() },
+      ),
+      runAction(
+        'plan-guard',
+        { 'plan-json': plan, comment: 'never', 'ami-name-pattern': 'x'.repeat(129) },
+        { env: env() },
+      ),
+    ]);
+    expect(tested.code).toBe(0);
+    expect(tested.outputs.risk).toBe('high');
+    expect(kinds(tested)).toContain('high nat-ami-adopted');
+    expect(JSON.parse(tested.outputs.findings as string)[0].why).toContain(': tested (it carries Role=cabal-nat).');
+    expect(untested.code).toBe(1);
+    expect(untested.outputs.risk).toBe('critical');
+    expect(kinds(untested)).toContain('critical nat-ami-untested');
+    expect(untested.stdout).toContain('lacks tag Stage=passed');
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('::error::ami-name-pattern: longer than 128 characters (the AMI name limit)');
+  });
+
   it('never leaks sensitive values, and neutralises markdown, HTML and mentions from the plan', async () => {
     const evilKey = '<img src=x onerror=alert(1)> @octocat [click](https://evil.example) ` | #1';
     const changes = [

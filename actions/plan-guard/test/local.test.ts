@@ -28,11 +28,11 @@ describe('plan-guard --local flags', () => {
   it.each([
     [
       ['--fail-onn=high', PLAN],
-      'plan-guard: unknown option --fail-onn (options: --environment, --fail-on, --nat-address-patterns, --strategy, --help)',
+      'plan-guard: unknown option --fail-onn (options: --environment, --fail-on, --nat-address-patterns, --strategy, --ami-name-pattern, --required-tags, --help)',
     ],
     [
       ['--verbose', PLAN],
-      'plan-guard: unknown option --verbose (options: --environment, --fail-on, --nat-address-patterns, --strategy, --help)',
+      'plan-guard: unknown option --verbose (options: --environment, --fail-on, --nat-address-patterns, --strategy, --ami-name-pattern, --required-tags, --help)',
     ],
     [[PLAN, '--fail-on'], 'plan-guard: --fail-on needs a value (--fail-on VALUE or --fail-on=VALUE)'],
     [['--fail-on=hihg', PLAN], 'plan-guard: fail-on: "hihg" is not one of none, low, medium, high, critical'],

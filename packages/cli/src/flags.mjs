@@ -15,7 +15,20 @@ export const COMMANDS = ['plan-guard', 'verify-egress', 'build-nat-ami', 'cutove
 
 /** Flags of the CLI itself, beside each action's inputs. */
 export const CLI_FLAGS = {
+  format: {
+    type: 'string',
+    description:
+      'terminal (a view for a person: aligned columns, wrapped text) or markdown (the job summary as the action ' +
+      'wrote it, on stdout; logs go to stderr)',
+    default: 'terminal',
+  },
   json: { type: 'boolean', description: "print the action's outputs as one JSON object on stdout (logs go to stderr)" },
+  'report-dir': {
+    type: 'string',
+    description:
+      'keep the files the action writes for you (its report-file output) in this directory; without it the run ' +
+      'leaves nothing in the temporary directory',
+  },
   color: {
     type: 'string',
     description: 'auto (on a terminal only, unless NO_COLOR is set), always or never',
@@ -103,6 +116,24 @@ function wrap(text, width, indent) {
   return lines.map((l, i) => (i === 0 ? l : `${' '.repeat(indent)}${l}`)).join('\n');
 }
 
+/**
+ * " (default: X)" for a flag whose description does not give its default already: action.yml's `default`, or what
+ * the action takes when the input is empty. An expression default (`${{ github.token }}`) is the workflow's; from a
+ * terminal the flag must be given. plan-guard's `comment` is `never` from a terminal (main.mjs).
+ * @param {string} command
+ * @param {string} name
+ * @param {{ description?: string, default?: unknown }} spec
+ */
+export function defaultNote(command, name, spec) {
+  if (/\bdefault\b/i.test(spec.description ?? '')) return '';
+  if (command === 'plan-guard' && name === 'comment') return ' (default: never from a terminal; auto in a workflow)';
+  const value = spec.default;
+  if (value === undefined || value === null || value === '') return '';
+  const text = String(value);
+  if (text.includes('${{')) return ` (default in a workflow: ${text}; from a terminal, give it)`;
+  return ` (default: ${text})`;
+}
+
 /** Help of one command: its inputs as flags (descriptions and defaults from action.yml), its outputs. */
 export function commandHelp(command, action) {
   const names = Object.keys(action.inputs);
@@ -117,11 +148,12 @@ export function commandHelp(command, action) {
   ];
   for (const n of names) {
     const spec = action.inputs[n] ?? {};
-    out.push(row(`--${n}`, `${spec.description ?? ''}${spec.required ? ' (required)' : ''}`));
+    const text = `${spec.description ?? ''}${spec.required ? ' (required)' : ''}`;
+    out.push(row(`--${n}`, `${text}${defaultNote(command, n, spec)}`));
   }
   out.push('', 'Command-line flags:');
   for (const [n, spec] of Object.entries(CLI_FLAGS))
-    out.push(row(`--${n}${spec.short ? `, -${spec.short}` : ''}`, spec.description));
+    out.push(row(`--${n}${spec.short ? `, -${spec.short}` : ''}`, `${spec.description}${defaultNote('', n, spec)}`));
   out.push('', 'Outputs (printed at the end; with --json, the object on stdout):');
   for (const [n, spec] of Object.entries(action.outputs)) out.push(row(n, spec.description ?? ''));
   if (command === 'plan-guard')

@@ -1,26 +1,14 @@
 /**
- * Human output of a finished run. verify-egress gets the on-call view built from its `report` output: first
- * whether egress is up in each AZ, then why not, then the runbook's mitigation commands for that case. The
- * other actions print their job summary (markdown, lightly adapted to a terminal) and their outputs.
+ * Human output of a finished run, drawn from the action's structured outputs where it has them: plan-guard's view
+ * (plan-guard-view.mjs: findings, report), verify-egress's on-call view from its `report` output (first whether
+ * egress is up in each AZ, then why not, then the runbook's mitigation commands for that case). The other actions
+ * print their job summary (markdown.mjs: read with a markdown parser, written as terminal text) and their outputs.
  */
+import { markdownForTerminal } from './markdown.mjs';
+import { renderPlanGuard } from './plan-guard-view.mjs';
 import { paint } from './style.mjs';
 
 const LONG = 200;
-
-/** The step summary as terminal text: HTML comments dropped, `<br>` as line breaks inside cells, headings bold. */
-export function markdownForTerminal(markdown, color) {
-  return markdown
-    .replace(/<!--[\s\S]*?-->\n?/g, '')
-    .replace(/<br\s*\/?>/g, '; ')
-    .replace(/<\/?(details|summary|sub|sup)>/g, '')
-    .replace(/\\([\\`*_{}[\]()#+\-.!|<>])/g, '$1')
-    .replace(/\*\*([^*\n]+)\*\*/g, (_m, t) => paint(color, 'bold', t))
-    .split('\n')
-    .map((l) => (/^#{1,6} /.test(l) ? paint(color, 'bold', l.replace(/^#{1,6} /, '')) : l))
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
 
 /** `name: value` lines; long or multi-line values (JSON reports) are summarised: --json prints them whole. */
 export function renderOutputs(outputs, color) {
@@ -33,7 +21,7 @@ export function renderOutputs(outputs, color) {
       v.length > LONG || v.includes('\n')
         ? paint(color, 'dim', `(${v.length} characters: --json prints it)`)
         : v === ''
-          ? paint(color, 'dim', '(empty)')
+          ? paint(color, 'dim', n === 'report-file' ? '(not kept: --report-dir DIR keeps it)' : '(empty)')
           : v;
     return `  ${n.padEnd(width)}  ${shown}`;
   });
@@ -139,21 +127,55 @@ function mitigationLines(report, c) {
   return out;
 }
 
+/** The messages of verify-egress's report findings (its annotations say the same), or none. */
+function egressFindingMessages(outputs) {
+  try {
+    return new Set((JSON.parse(outputs.report).findings ?? []).map((f) => f.message));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Commands whose terminal view is drawn from their outputs, and what of their log the view already says:
+ * `hidePlain` leaves the plain log lines out (plan-guard: a review, nothing to watch while it runs); `covers(a)`
+ * is true for an annotation the view shows (plan-guard: every titled one, its findings and input notes, which the
+ * findings and report outputs carry; verify-egress: a titled one whose message is a finding of its report). main
+ * prints the others once: warnings and notes before the view, errors after it, the last error in the failure line.
+ * @type {Record<string, { hidePlain: boolean,
+ *   covers: (a: { level: string, message: string, title?: string }, outputs: Record<string, string>) => boolean }>}
+ */
+export const VIEWS = {
+  'plan-guard': { hidePlain: true, covers: (a) => Boolean(a.title) },
+  'verify-egress': {
+    hidePlain: false,
+    covers: (a, outputs) => Boolean(a.title) && egressFindingMessages(outputs).has(a.message),
+  },
+};
+
 /**
  * @param {string} command
  * @param {{ code: number, outputs: Record<string, string>, summary: string }} run
- * @param {boolean} color
+ * @param {{ color: boolean, width: number, commentAsked?: boolean }} options
+ * @returns {string}
  */
-export function renderHuman(command, run, color) {
+export function renderHuman(command, run, options) {
+  const { color, width } = options;
+  if (command === 'plan-guard')
+    return renderPlanGuard(run.outputs, { color, width, commentAsked: Boolean(options.commentAsked) });
   const parts = [];
   if (command === 'verify-egress' && run.outputs.report) {
+    let report;
     try {
-      parts.push(renderEgressReport(JSON.parse(run.outputs.report), color));
+      report = JSON.parse(run.outputs.report);
     } catch {
-      parts.push(markdownForTerminal(run.summary, color));
+      parts.push(markdownForTerminal(run.summary, { color, width }));
     }
+    // A run stopped before any check (a bad input) has no view: its failure line says why.
+    if (report?.error && !Array.isArray(report.azs)) return '';
+    if (report) parts.push(renderEgressReport(report, color));
   } else if (run.summary.trim()) {
-    parts.push(markdownForTerminal(run.summary, color));
+    parts.push(markdownForTerminal(run.summary, { color, width }));
   }
   const outputs = renderOutputs(run.outputs, color);
   if (outputs) parts.push(outputs);

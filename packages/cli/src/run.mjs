@@ -14,9 +14,9 @@
  * no channel is opened and every line is printed as the action wrote it.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 // The toolkit's one duration formatter, plain JavaScript in the shared package (the CLI runs from the toolkit's
 // checkout under plain node and loads no TypeScript source).
@@ -148,23 +148,38 @@ export class StatusLine {
 
 /**
  * @param {{ main: string, env: Record<string, string | undefined>, cwd: string, log: NodeJS.WritableStream,
- *   color: boolean, progress: boolean, verbose: boolean, node?: string }} options  `progress`: draw the status line
- *   (a terminal), from the progress channel the child is given
- * @returns {Promise<{ code: number, outputs: Record<string, string>, summary: string, errors: string[] }>}
+ *   color: boolean, progress: boolean, verbose: boolean, view?: { hidePlain: boolean }, reportDir?: string,
+ *   node?: string }} options  `progress`: draw the status line (a terminal), from the progress channel the child is
+ *   given; `view`: see lineHandler; `reportDir`: see collectResults
+ * @returns {Promise<{ code: number, outputs: Record<string, string>, summary: string, errors: string[],
+ *   held: { level: string, message: string, title?: string }[], printed: number }>}  `errors`: every error
+ *   annotation's message; `held`: the annotations not printed (view); `printed`: lines of the action's stdout shown
  */
 export async function runActionDist(options) {
   const runner = runnerFiles(options);
   const status = new StatusLine(options.log, options.progress);
   const errors = [];
-  const code = await spawnAction(options, runner.env, {
-    onLine: lineHandler(options, status, errors),
-    onEvent: (line) => {
-      const update = statusUpdate(line);
-      if (update) status.update(update);
-    },
-    status,
-  });
-  return { code, ...collectResults(runner), errors };
+  const held = [];
+  const counts = { printed: 0 };
+  try {
+    const code = await spawnAction(options, runner.env, {
+      onLine: lineHandler(options, status, errors, held, counts),
+      onEvent: (line) => {
+        const update = statusUpdate(line);
+        if (update) status.update(update);
+      },
+      status,
+    });
+    return {
+      code,
+      ...collectResults(runner, options.reportDir),
+      errors,
+      held,
+      printed: counts.printed,
+    };
+  } finally {
+    rmSync(runner.dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -192,27 +207,58 @@ function runnerFiles(options) {
   return { dir, outputFile, summaryFile, env };
 }
 
-/** Prints one stdout line of the action: its workflow commands as terminal text, every other line as it is. */
-function lineHandler(options, status, errors) {
+/**
+ * A workflow command's properties (`title=NAT high%3A …,file=…`) decoded as @actions/core encodes them
+ * (`%25` `%0D` `%0A` `%3A` `%2C`).
+ */
+export function commandProperties(raw) {
+  /** @type {Record<string, string>} */
+  const props = {};
+  for (const part of (raw ?? '').split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    props[part.slice(0, eq)] = part
+      .slice(eq + 1)
+      .replace(/%0A/gi, '\n')
+      .replace(/%0D/gi, '\r')
+      .replace(/%3A/gi, ':')
+      .replace(/%2C/gi, ',')
+      .replace(/%25/g, '%');
+  }
+  return props;
+}
+
+/**
+ * Prints one stdout line of the action: its workflow commands as terminal text, every other line as it is.
+ * With `options.view` (the command has a view drawn from its outputs, render.mjs), annotations are held, not
+ * printed: main prints, after the run, those the view does not show; with `view.hidePlain` the plain log lines and
+ * groups are left out too (plan-guard: its view says everything its log says).
+ */
+function lineHandler(options, status, errors, held, counts) {
   const c = (style, text) => paint(options.color, style, text);
   const print = (text) => {
     status.clear();
     options.log.write(`${text}\n`);
     status.draw();
+    counts.printed++;
   };
+  const hidePlain = Boolean(options.view?.hidePlain);
   return (raw) => {
     const line = raw.replace(/\r$/, '');
-    const cmd = /^::([a-z-]+)(?: [^:]*)?::(.*)$/.exec(line);
-    if (!cmd) return print(line);
-    const [, name, rawMessage] = cmd;
+    const cmd = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line);
+    if (!cmd) return hidePlain ? undefined : print(line);
+    const [, name, rawProps, rawMessage] = cmd;
     const message = rawMessage.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%');
-    if (name === 'error') {
-      errors.push(message);
-      print(`${c('red', 'error:')} ${message}`);
-    } else if (name === 'warning') print(`${c('yellow', 'warning:')} ${message}`);
+    if (name === 'error') errors.push(message);
+    if (options.view && (name === 'error' || name === 'warning' || name === 'notice')) {
+      const title = commandProperties(rawProps).title;
+      held.push({ level: name, message, ...(title ? { title } : {}) });
+    } else if (name === 'error') print(`${c('red', 'error:')} ${message}`);
+    else if (name === 'warning') print(`${c('yellow', 'warning:')} ${message}`);
     else if (name === 'notice') print(`${c('cyan', 'note:')} ${message}`);
-    else if (name === 'group') print(c('bold', `▸ ${message}`));
+    else if (name === 'group' && !hidePlain) print(c('bold', `▸ ${message}`));
     else if (name === 'debug' && options.verbose) print(c('dim', message));
+    return undefined;
   };
 }
 
@@ -271,14 +317,25 @@ function spawnAction(options, env, { onLine, onEvent, status }) {
 }
 
 /**
- * The outputs and the step summary the action wrote. Files it named in its outputs (report-file) live in its
- * RUNNER_TEMP: that stays, so the path printed works; otherwise it is removed.
+ * The outputs and the step summary the action wrote. Nothing of the run's RUNNER_TEMP is left behind (the caller
+ * removes it): a file an output names there (report-file) is moved into `reportDir` when one is given, and the
+ * output then names it there; without `reportDir` such an output is emptied (the file is gone).
+ * @param {{ dir: string, outputFile: string, summaryFile: string }} runner
+ * @param {string | undefined} reportDir
  */
-function collectResults({ dir, outputFile, summaryFile }) {
+function collectResults({ dir, outputFile, summaryFile }, reportDir) {
   const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'));
   const summary = readFileSync(summaryFile, 'utf8');
-  const keep = Object.values(outputs).some((v) => v.startsWith(dir));
-  if (!keep) rmSync(dir, { recursive: true, force: true });
-  else for (const f of [outputFile, summaryFile]) rmSync(f, { force: true });
+  for (const [name, value] of Object.entries(outputs)) {
+    if (!value.startsWith(`${dir}${sep}`) || !existsSync(value)) continue;
+    if (!reportDir) {
+      outputs[name] = '';
+      continue;
+    }
+    mkdirSync(reportDir, { recursive: true });
+    const kept = join(reportDir, basename(value));
+    copyFileSync(value, kept);
+    outputs[name] = kept;
+  }
   return { outputs, summary };
 }

@@ -141,9 +141,9 @@ describe('command line errors: one line, exit 2', () => {
   test("an action input error is the action's one-line error, exit 1", async () => {
     const run = await cli(['verify-egress', '--vpc-id', 'vpc-1', '--region', 'us-east-1']);
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('error: vpc-id: "vpc-1" is not a VPC id (vpc-0123456789abcdef0)');
-    expect(run.stdout.trim().split('\n').at(-1)).toBe(
-      'nat-egress verify-egress failed: vpc-id: "vpc-1" is not a VPC id (vpc-0123456789abcdef0)',
+    // Said once, last: no view of a run that checked nothing, no `error:` line repeating it.
+    expect(run.stdout).toBe(
+      'nat-egress verify-egress failed: vpc-id: "vpc-1" is not a VPC id (vpc-0123456789abcdef0)\n',
     );
     expect(`${run.stdout}${run.stderr}`).not.toMatch(/^\s+at /m);
   });
@@ -157,10 +157,9 @@ describe('plan-guard on a bundled plan', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(ANSI);
-    expect(run.stdout).toContain('NAT egress risk: HIGH');
-    expect(run.stdout).toContain('Mode switch: gateway → instance');
-    expect(run.stdout).toMatch(/^ {2}mode-switch +gateway-to-instance$/m);
-    expect(run.stdout).toMatch(/^ {2}comment-url +\(empty\)$/m); // never posts from a terminal unless --comment says so
+    expect(run.stdout).toContain('NAT egress risk: HIGH · mode switch gateway → instance · expected applies 2');
+    // never posts from a terminal unless --comment says so
+    expect(run.stdout).toMatch(/^comment {2}not posted \(--comment auto\|always posts it\)$/m);
   });
 
   test('--color always colours; NO_COLOR does not override an explicit always', async () => {
@@ -635,6 +634,10 @@ for g in ['/ecs/cabal-imap', '/ecs/cabal-smtp-out']:
       awsEnv(),
     );
     expect(run.code).toBe(1);
+    // Each thing said once: the finding in "Why" (not also as an `error:` line), the failure line last.
+    expect(run.stdout.split('All 2 log groups went silent').length).toBe(2);
+    expect(run.stdout.split('egress not healthy in').length).toBe(2);
+    expect(run.stdout.trim().split('\n').at(-1)).toMatch(/^nat-egress verify-egress failed: egress not healthy in /);
     const report = run.stdout.slice(run.stdout.indexOf('EGRESS DOWN'));
     expect(report.split('\n')[0]).toBe(`EGRESS DOWN · ${inst.vpc} (cabal-vpc-instance) · us-east-1 · mode instance`);
     expect(report).toMatch(/^ {2}us-east-1a {2}UNCONFIRMED /m);

@@ -82,7 +82,7 @@ function baseEnv(): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir() };
 }
 
-export type Vars = Record<string, string | number | boolean>;
+export type Vars = Record<string, string | number | boolean | number[]>;
 
 /** One environment (the reference root module in its own region and working directory). */
 export class Environment {

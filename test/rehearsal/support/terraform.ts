@@ -177,7 +177,9 @@ export function workspace(setup: TerraformSetup, root: string, name: string): st
   return dir;
 }
 
-export function writeVars(dir: string, vars: Record<string, string | number | boolean>): void {
-  const lines = Object.entries(vars).map(([k, v]) => `${k} = ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+export function writeVars(dir: string, vars: Record<string, string | number | boolean | number[]>): void {
+  const value = (v: string | number | boolean | number[]) =>
+    typeof v === 'string' || Array.isArray(v) ? JSON.stringify(v) : String(v);
+  const lines = Object.entries(vars).map(([k, v]) => `${k} = ${value(v)}`);
   writeFileSync(join(dir, 'terraform.tfvars'), `${lines.join('\n')}\n`);
 }

@@ -55,6 +55,24 @@ variable "nat_instance_type" {
   default     = "t3.micro"
 }
 
+variable "nat_ami_role_filter" {
+  description = "true: the NAT AMI lookup also filters on tag Role=cabal-nat (only tested images); false: on the name only."
+  type        = bool
+  default     = true
+}
+
+variable "nat_subnet_indexes" {
+  description = "Which public subnet each NAT sits in, by position (default: NAT i in public subnet i)."
+  type        = list(number)
+  default     = null
+}
+
+variable "public_subnet_az_indexes" {
+  description = "Which AZ of az_list each public subnet is in, by position (default: subnet i in AZ i)."
+  type        = list(number)
+  default     = null
+}
+
 variable "log_retention_days" {
   description = "Retention of the private tiers' log groups (their fresh events prove egress)."
   type        = number
@@ -84,6 +102,9 @@ module "vpc" {
   quiesced          = var.quiesced
   nat_instance_type = var.nat_instance_type
   control_domain    = var.control_domain
+  ami_role_filter   = var.nat_ami_role_filter
+  nat_subnet_index  = var.nat_subnet_indexes
+  public_az_index   = var.public_subnet_az_indexes
   zone_id           = aws_route53_zone.control.zone_id
 }
 

@@ -49,11 +49,12 @@ export const CONTRACTS: Record<string, ActionContract> = {
       'ami-name-pattern',
       'required-tags',
       'restore',
+      'operation',
       'sealed-planfile',
       'seal-identity',
       'environment',
     ],
-    outputs: ['result', 'applies', 'retried-because', 'egress-gap-seconds', 'timeline', 'restore-path'],
+    outputs: ['result', 'applies', 'retried-because', 'egress-gap-seconds', 'timeline', 'restore-path', 'recovery'],
   },
   'build-nat-ami': {
     inputs: [

@@ -28,6 +28,8 @@ export interface Scenario {
   plans: Record<string, unknown>;
   apply?: unknown[];
   plan?: unknown[];
+  /** What `terraform state list` prints (addresses). */
+  stateList?: string[];
 }
 
 export interface Call {

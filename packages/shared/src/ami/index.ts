@@ -11,17 +11,17 @@
  */
 import { DescribeImagesCommand, paginateDescribeImages, type EC2Client, type Image } from '@aws-sdk/client-ec2';
 import { awsErrorCode, isTransientAwsError } from '../aws/index';
-import { globToRegExp, type Tag } from '../inputs/index';
 import { describeError, type Clock } from '../runtime/index';
+import { formatTags, imageProblems, type AmiCriteria } from './criteria';
 
-export interface AmiCriteria {
-  /** EC2 name glob (`*`, `?`), e.g. `cabal-nat-al2023-*`. */
-  namePattern: string;
-  /** Every tag must be present with exactly this value. */
-  requiredTags: Tag[];
-  /** DescribeImages owners; default `['self']`. */
-  owners?: string[];
-}
+export {
+  DEFAULT_AMI_CRITERIA,
+  amiCriteriaInputs,
+  formatTags,
+  imageProblems,
+  type AmiCriteria,
+  type ImageFacts,
+} from './criteria';
 
 export interface UsableAmi {
   imageId: string;
@@ -56,29 +56,13 @@ export function tagsOf(image: Pick<Image, 'Tags'>): Record<string, string> {
   return tags;
 }
 
-export function formatTags(tags: Tag[]): string {
-  return tags.map((t) => `${t.key}=${t.value}`).join(', ');
-}
-
 /** Turns an EC2 image into a candidate, listing every reason it is not usable under `criteria`. */
 export function toCandidate(image: Image, criteria: AmiCriteria): AmiCandidate {
   const tags = tagsOf(image);
   const name = image.Name ?? '';
   const state = String(image.State ?? 'unknown');
-  const problems: string[] = [];
-  if (state !== 'available') {
-    const reason = image.StateReason?.Message ?? image.StateReason?.Code;
-    problems.push(`is ${state}${reason ? ` (${reason})` : ''}`);
-  }
-  if (!globToRegExp(criteria.namePattern).test(name)) {
-    problems.push(`has a name that does not match ${criteria.namePattern}`);
-  }
-  for (const required of criteria.requiredTags) {
-    const actual = tags[required.key];
-    if (actual === undefined) problems.push(`lacks tag ${required.key}=${required.value}`);
-    else if (actual !== required.value)
-      problems.push(`has tag ${required.key}=${actual}, not ${required.key}=${required.value}`);
-  }
+  const stateReason = image.StateReason?.Message ?? image.StateReason?.Code;
+  const problems = imageProblems({ name, state, ...(stateReason ? { stateReason } : {}), tags }, criteria);
   const candidate: AmiCandidate = {
     imageId: image.ImageId ?? '',
     name,

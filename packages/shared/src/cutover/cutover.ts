@@ -3,10 +3,14 @@
  * the race with EC2, wait until the addresses are free, restore egress, and converge — at most `maxApplies`
  * applies in all. A sequence of named phases sharing one CutoverRun (run.ts: result + timeline record):
  *
+ *   recover    the journal writable; what earlier runs left (journal + AWS); the state lock: an earlier run's is
+ *              released, any other stops the run (recover.ts)
  *   preflight  digest, anything to apply, max-applies against the applies the plan needs, region, credentials, AMI
  *              (preflight.ts)
+ *   orphans    objects an interrupted apply created outside the state: imported, then a checked re-plan; or
+ *              stop with the commands (orphans.ts)
  *   strategy   bridge (one AZ at a time behind a bridge route: bridged.ts) or in-place (the phases below over the
- *              whole plan), decided before anything is applied (strategy.ts)
+ *              whole plan), decided before anything is applied (strategy.ts; after an orphan import: in place)
  *   apply      terraform apply -json; a race-pattern diagnostic starts the race watch at once (phase-apply.ts,
  *              watch.ts)
  *   confirm    EC2: a NAT gateway being deleted holds or held the address     (per Elastic IP, in the watch:
@@ -25,7 +29,10 @@ import { resolve } from 'node:path';
 import { InputError } from '../inputs/index';
 import { applyLoop } from './apply-loop';
 import { bridgedSwitch } from './bridged';
+import { Journal } from './journal';
+import { orphanPhase } from './orphans';
 import { preflight } from './preflight';
+import { recoverPhase } from './recover';
 import { CutoverRun, type CutoverDeps, type CutoverOptions, type CutoverResult } from './run';
 import { decideStrategy } from './strategy';
 
@@ -34,11 +41,31 @@ export async function runCutover(options: CutoverOptions, deps: CutoverDeps): Pr
   if (!existsSync(planPath))
     throw new InputError(`planfile: ${options.planfile} does not exist (in ${options.workingDirectory})`);
   const run = new CutoverRun({ restore: 'associate', ...options }, deps);
-  const reviewed = await preflight(run, planPath);
+  if (!(await recoverPhase(run, true))) return run.result;
+  const result = await applyReviewed(run, planPath);
+  if (['applied', 'converged', 'unchanged'].includes(result.result) && run.journal instanceof Journal)
+    await run.journal.reconciled(run.journal.earlier.filter((r) => !r.reconciled));
+  return result;
+}
+
+/** `operation: recover` (the plan job, before planning): phase recover alone; nothing is planned or applied. */
+export async function runRecover(options: CutoverOptions, deps: CutoverDeps): Promise<CutoverResult> {
+  const run = new CutoverRun(options, deps);
+  if (!(await recoverPhase(run, false))) return run.result;
+  return run.succeed((run.result.recovery?.done.length ?? 0) > 0 ? 'recovered' : 'unchanged');
+}
+
+/** Preflight, orphans, the strategy, then the bridged switch or the apply loop over the whole plan. */
+async function applyReviewed(run: CutoverRun, planPath: string): Promise<CutoverResult> {
+  const checked = await preflight(run, planPath);
+  if (!checked) return run.result;
+  const reviewed = await orphanPhase(run, checked);
   if (!reviewed) return run.result;
-  const decision = await decideStrategy(run, reviewed);
+  // After an orphan import the re-plan is what is left of the reviewed plan: it runs in place (strategy.ts).
+  const imported = reviewed.planPath !== checked.planPath;
+  const decision = await decideStrategy(run, reviewed, imported ? 'objects left outside the state were imported' : '');
   if (!decision) return run.result;
   if (decision.strategy === 'bridge') return bridgedSwitch(run, reviewed, decision);
-  await applyLoop(run, reviewed, planPath);
+  await applyLoop(run, reviewed, reviewed.planPath);
   return run.result;
 }

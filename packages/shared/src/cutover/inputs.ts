@@ -13,12 +13,16 @@ import {
   regionInput,
   requiredInput,
   stringInput,
-  tagsInput,
   type InputReader,
 } from '../inputs/index';
+import { amiCriteriaInputs } from '../ami/criteria';
 import type { CutoverOptions } from './run';
 
 export interface CutoverInputs extends CutoverOptions {
+  /** apply (default): apply the reviewed plan; recover: only release what earlier runs left (the plan job). */
+  operation: 'apply' | 'recover';
+  /** The environment the run applies to (names the run in the journal). */
+  environment: string;
   terraform: string;
   /** Resolves the region when EC2 is first needed (the input, else AWS_REGION / AWS_DEFAULT_REGION). */
   region: () => string;
@@ -47,7 +51,8 @@ export function cutoverInputs(
     isDir = false;
   }
   if (!isDir) throw new InputError(`working-directory: ${read('working-directory') || '.'} is not a directory`);
-  const planfile = requiredInput('planfile', read('planfile'));
+  const operation = enumInput('operation', read('operation'), ['apply', 'recover'] as const, 'apply');
+  const planfile = operation === 'apply' ? requiredInput('planfile', read('planfile')) : read('planfile').trim();
   const applyArgs = linesInput(read('apply-args'));
   for (const arg of applyArgs) {
     if (!arg.startsWith('-'))
@@ -78,6 +83,8 @@ export function cutoverInputs(
   const rawRegion = read('region').trim();
   if (rawRegion !== '') regionInput('region', rawRegion, {});
   return {
+    operation,
+    environment: stringInput('environment', read('environment')),
     workingDirectory,
     terraform: stringInput('terraform', read('terraform'), 'terraform'),
     planfile,
@@ -90,10 +97,7 @@ export function cutoverInputs(
     amiCheck: enumInput('nat-ami-check', read('nat-ami-check'), ['auto', 'off'] as const, 'auto'),
     strategy: enumInput('strategy', read('strategy'), ['auto', 'bridge', 'in-place'] as const, 'auto'),
     healthTimeoutMs: healthTimeout(read('health-timeout')),
-    ami: {
-      namePattern: stringInput('ami-name-pattern', read('ami-name-pattern'), 'cabal-nat-al2023-*'),
-      requiredTags: tagsInput('required-tags', read('required-tags'), [{ key: 'Role', value: 'cabal-nat' }]),
-    },
+    ami: amiCriteriaInputs(read),
     region: () => regionInput('region', rawRegion, env),
   };
 }

@@ -56,6 +56,14 @@ export function runIdentity(env: NodeJS.ProcessEnv, environment: string, started
 const runKey = (r: RunIdentity) => [r.repository, r.workflow, r.runId, r.attempt, r.job, r.host, r.pid].join('|');
 
 /** The run's name in log lines: `run 1234 attempt 2 (job apply)` or `local run on host (pid 42)`. */
+/** Runs that ended finished (applied, converged, unchanged, recovered) left nothing for a later run to clear. */
+const FINISHED = new Set(['applied', 'converged', 'unchanged', 'recovered']);
+
+/** Still to clear by a later run: not reconciled since, and not ended finished. */
+export function unsettled(r: JournalRun): boolean {
+  return !r.reconciled && !FINISHED.has(r.ended?.outcome ?? '');
+}
+
 export function describeRun(r: RunIdentity): string {
   if (r.runId.startsWith('local-')) return `local run on ${r.host} (pid ${r.pid}, started ${r.started})`;
   return `run ${r.runId} attempt ${r.attempt}${r.job ? ` (job ${r.job})` : ''}`;
@@ -89,6 +97,8 @@ export class Journal implements CutoverJournal {
   private n = 0;
   private dirty = false;
   readonly mine: JournalRun;
+  /** The store could not be read when the run started: earlier runs are unknown. */
+  historyUnknown = false;
 
   private constructor(
     readonly store: JournalStore,
@@ -167,6 +177,15 @@ export class Journal implements CutoverJournal {
       await this.write();
     } catch (err) {
       this.options.warn?.(`journal: ${describeError(err)} (the next write carries it)`);
+    }
+  }
+
+  /** Writes this run's record now (it starts); throws one line when the journal cannot be written. */
+  async begin(): Promise<void> {
+    try {
+      await this.write();
+    } catch (err) {
+      throw new ActionFailure(`journal: ${describeError(err)}`, { cause: err });
     }
   }
 

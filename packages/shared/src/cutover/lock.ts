@@ -129,14 +129,28 @@ function pidAlive(pid: number): boolean {
 /** Slack when comparing a lock's Created with the moment a run's terraform started (clocks of one machine). */
 const CREATED_SLACK_MS = 5_000;
 
-/** The run whose terraform (a pending 'terraform' entry) on `who`'s machine could have taken this lock. */
+/** Terraform takes its lock at the start of a command (0.5 s measured, research-19 §2, §3); at most this later. */
+const TAKEN_WITHIN_MS = 60_000;
+
+/**
+ * The run whose terraform (a pending 'terraform' entry, not reconciled since) on `who`'s machine could have taken
+ * this lock: the lock was created from 5 s before that command started to 60 s after.
+ */
 function takenByWho(runs: readonly JournalRun[], lock: LockInfo): JournalRun | undefined {
   const created = Date.parse(lock.Created);
   if (!Number.isFinite(created) || lock.Who === '') return undefined;
+  const started = (at: string) => Date.parse(at);
   return runs.find(
     (r) =>
+      !r.reconciled &&
       r.run.who === lock.Who &&
-      r.entries.some((e) => e.intent.kind === 'terraform' && !e.done && Date.parse(e.at) - CREATED_SLACK_MS <= created),
+      r.entries.some(
+        (e) =>
+          e.intent.kind === 'terraform' &&
+          !e.done &&
+          started(e.at) - CREATED_SLACK_MS <= created &&
+          created <= started(e.at) + TAKEN_WITHIN_MS,
+      ),
   );
 }
 

@@ -9,6 +9,7 @@ import { classifyFailure, matchRaceDiagnostic, type RaceVerdict } from './race';
 import type { Reviewed } from './preflight';
 import type { CutoverRun, StreamedRun } from './run';
 import type { HookEvent } from '../terraform/index';
+import { erroredStateAdvice, stalePlan } from './state-errors';
 import { RaceWatch } from './watch';
 
 export type Applied = { done: true } | { n: number; watch: RaceWatch; verdict: RaceVerdict; stream: StreamedRun };
@@ -45,24 +46,46 @@ async function applyWatched(
   return { applied, watch };
 }
 
-/** Cancelled: terraform was interrupted (one SIGINT) and exited after saving state. */
+/** What the next run does after an interrupted run (the journal beside the state tells it what this one did). */
+export const NEXT_RUN =
+  'Re-run the workflow (plan, review, apply): it reads the journal, releases a state lock this run left, imports ' +
+  'what this apply created outside the state, plans again (the saved plan is stale once part of it was applied) ' +
+  'and finishes the job.';
+
+/** Cancelled: terraform was interrupted (one SIGINT) and exited after saving state, or was no longer waited for. */
 function interrupted(run: CutoverRun, n: number, applied: StreamedRun): Applied {
+  const how = applied.abandoned
+    ? 'was still running 5 s after its one SIGINT (no longer waited for: the runner gives no more time); it may ' +
+      'still save state and release its lock, and the journal names the lock it took'
+    : `exited (${applied.exit}) after saving state`;
   run.fail(
-    `cancelled: terraform apply ${n} was interrupted and exited (${applied.exit}) after saving state`,
-    [
-      'Re-run the job to finish: plan again (the saved plan is stale once part of it was applied), review, ' +
-        'and apply.',
-      'If terraform was killed before it released the state lock, run `terraform force-unlock <id>` first.',
-    ],
+    `cancelled: terraform apply ${n} was interrupted and ${how}`,
+    [NEXT_RUN, ...erroredStateAdvice(run.options.workingDirectory, applied.stream.diagnostics)],
     { cancelled: true },
+  );
+  return { done: true };
+}
+
+/** The saved plan no longer fits the state: its own outcome, never retried. */
+function stale(run: CutoverRun, n: number, summary: string): Applied {
+  run.fail(
+    `terraform apply ${n}: ${summary}: the state changed since this plan was made (an earlier run applied part of ` +
+      'it, or imported), so it can never be applied; not retried',
+    [
+      'Nothing was applied by this apply. Re-run the whole workflow: plan again, review the new plan (plan-guard), ' +
+        'and apply it (re-running only the apply job re-uses this stale plan).',
+    ],
+    { stale: true },
   );
   return { done: true };
 }
 
 /** Failed for another reason than the race: not retried (a crash when terraform reported no error). */
 function failedOtherwise(run: CutoverRun, n: number, applied: StreamedRun, reason: string, made: string[]): Applied {
+  const errored = erroredStateAdvice(run.options.workingDirectory, applied.stream.diagnostics);
   if (applied.stream.errors.length > 0) {
     run.fail(`terraform apply ${n} failed: ${reason}; not retried (only the Elastic IP association race is)`, [
+      ...errored,
       ...made,
       'Fix the cause shown in the errors above, then plan again, review, and apply.',
     ]);
@@ -123,6 +146,13 @@ export async function applyPhase(run: CutoverRun, reviewed: Reviewed, planfile: 
     run.step('apply', started, 'ok', { ...at, endedMs: ended });
     run.succeed(n === 1 ? 'applied' : 'converged');
     return { done: true };
+  }
+  const isStale = stalePlan(applied.stream.diagnostics);
+  if (isStale) {
+    await stop();
+    run.step('apply', started, 'stale plan', { n, detail: isStale.summary, endedMs: ended });
+    result.errors = applied.stream.errors;
+    return stale(run, n, isStale.summary);
   }
   const verdict = classifyFailure(applied.stream.diagnostics, applied.stream.hooks);
   run.step('apply', started, verdict.race ? 'race pattern' : 'failed', {

@@ -4,6 +4,7 @@
  * (`terraform import`); an import that fails falls back to the re-apply path for that address.
  */
 import { EGRESS_DOWN, importAdvice } from './advice';
+import { importFailure, importRecorded } from './import';
 import { importArgs, type AssociateResult } from './restore';
 import type { CutoverRun, RestoreRecord } from './run';
 import type { RestoreTiming } from './timeline';
@@ -69,10 +70,18 @@ async function importAssociation(
 ): Promise<'imported' | 'skipped' | 'failed' | 'interrupted'> {
   const a = t.associate as AssociateResult;
   const type = t.error.resourceType === 'aws_eip' ? 'aws_eip' : 'aws_eip_association';
-  const args = importArgs(a, type, run.options.applyArgs);
-  if (!args) return 'skipped';
+  if (!importArgs(a, type, run.options.applyArgs)) return 'skipped';
   const started = run.clock.now();
-  const imp = await run.terraform(`terraform import ${t.error.address}`, args);
+  const recorded = await importRecorded(run, t.error.address, a.associationId as string);
+  if (!recorded.imp) {
+    run.step('import', started, 'failed', { detail: `${t.error.address}: ${recorded.journal}` });
+    record.notApplicable = [record.notApplicable, `${recorded.journal}: re-applying instead`]
+      .filter(Boolean)
+      .join('; ');
+    run.warn(`${recorded.journal}: falling back to the re-apply path`);
+    return 'failed';
+  }
+  const imp = recorded.imp;
   if (imp.interrupted) {
     run.step('import', started, 'interrupted', { detail: t.error.address });
     run.fail(
@@ -87,8 +96,7 @@ async function importAssociation(
     return 'interrupted';
   }
   if (!imp.ok) {
-    const why =
-      imp.stream.errors[0]?.summary.split('\n')[0] ?? imp.stream.text.find((l) => /Error/.test(l)) ?? imp.exit;
+    const why = importFailure(imp);
     run.step('import', started, 'failed', { detail: `${t.error.address}: ${why}` });
     record.notApplicable = [
       record.notApplicable,

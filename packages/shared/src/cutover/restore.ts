@@ -14,6 +14,7 @@
  * terraform tainted it and must replace it.
  */
 import { AssociateAddressCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { CutoverJournal } from './journal-types';
 import { awsErrorCode } from '../aws/index';
 import {
   claimOf,
@@ -250,6 +251,8 @@ export interface AssociateOptions {
   /** Pause between attempts (default 500 ms). */
   retryMs?: number;
   log?: (message: string) => void;
+  /** The association is recorded here before the first AssociateAddress (write-ahead); done with its id. */
+  journal?: CutoverJournal;
 }
 
 /** EC2 errors that mean "the address is not quite free yet" right after DescribeAddresses showed it free. */
@@ -272,6 +275,17 @@ export async function associateAddress(a: PlannedAssociation, options: Associate
     attempts: 0,
   };
   const started = clock.now();
+  let entry: string | undefined;
+  try {
+    entry = await options.journal?.intend({
+      kind: 'associate',
+      address: a.address,
+      allocationId: a.allocationId,
+      targetId,
+    });
+  } catch (err) {
+    return { ...r, outcome: 'failed', message: `not associated: ${describeError(err)}` };
+  }
   for (;;) {
     if (options.signal?.aborted)
       return { ...r, outcome: 'cancelled', message: 'cancelled before the association was made' };
@@ -299,6 +313,7 @@ export async function associateAddress(a: PlannedAssociation, options: Associate
       r.outcome = 'associated';
       r.associatedAt = clock.now();
       if (out.AssociationId) r.associationId = out.AssociationId;
+      if (entry) await options.journal?.done(entry, out.AssociationId ? { associationId: out.AssociationId } : {});
       const id = out.AssociationId ? `, ${out.AssociationId}` : '';
       options.log?.(`associated ${a.allocationId} with ${targetId} (${a.address}${id}) after ${r.attempts} attempt(s)`);
       return r;

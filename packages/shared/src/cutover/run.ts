@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { AmiCriteria } from '../ami/index';
 import { InputError } from '../inputs/index';
 import { PlanFormatError, combineDigests, loadPlanFile, type ResourceChange } from '../plan/index';
@@ -23,8 +24,10 @@ import { UiStream, type Diagnostic, type HookEvent, type RenderedLine, type Terr
 import { egressGap, step, type EgressRoles, type Timeline, type TimelineStep } from './timeline';
 import { azGaps, worstGap } from './gaps';
 import { Journal, runIdentity } from './journal';
+import type { LockReader } from './lock';
+import { recordCommand } from './lock-watch';
 
-export type CutoverOutcome = 'applied' | 'converged' | 'unchanged' | 'failed' | 'cancelled';
+export type CutoverOutcome = 'applied' | 'converged' | 'unchanged' | 'recovered' | 'stale' | 'failed' | 'cancelled';
 export type RestoreMode = 'associate' | 'reapply';
 
 export interface CutoverOptions {
@@ -91,6 +94,10 @@ export interface CutoverDeps {
   journal?: CutoverJournal;
   /** CloudWatch for the bridge's capacity check (the serving NAT instances' measured peak); absent = not checked. */
   cloudwatch?: () => CloudWatchClient;
+  /** The state lock (lock.ts): read while terraform commands of this run hold it, so the journal names it. */
+  stateLock?: LockReader;
+  /** The IAM client (orphan look-ups of the NAT instances' role and profile); absent: IAM is not looked up. */
+  iam?: () => IAMClient;
 }
 
 export interface RestoreRecord {
@@ -101,6 +108,21 @@ export interface RestoreRecord {
   notApplicable?: string;
   associations: AssociateResult[];
   /** Associations cutover imported into terraform's state. */
+  imported: string[];
+}
+
+/** What the run found that earlier runs left (journal, AWS, the state lock) and what it did about it. */
+export interface RecoveryRecord {
+  /** Where the journal is, and whether it survives the runner (beside the state). */
+  journal: string;
+  durable: boolean;
+  /** What earlier runs left, one line each (from the journal, checked with AWS). */
+  found: string[];
+  /** What this run did about it, one line each (lock released, objects imported). */
+  done: string[];
+  /** The state lock this run found before planning or applying. */
+  lock?: { id: string; who: string; created: string; operation: string; released: boolean };
+  /** Objects an interrupted apply left outside the state that this run imported: `address ← id`. */
   imported: string[];
 }
 
@@ -127,6 +149,8 @@ export interface CutoverResult {
   /** The first release wait (kept for the summary and older readers). */
   wait?: ReleaseResult;
   restore?: RestoreRecord;
+  /** What earlier runs left and what this run did about it (journal, lock, orphans). */
+  recovery?: RecoveryRecord;
   /** The AMI the NAT instances launch from, when the AMI check ran. */
   ami?: string;
   warnings: string[];
@@ -154,6 +178,8 @@ export interface ReadPlan {
 export interface StreamedRun {
   ok: boolean;
   interrupted: boolean;
+  /** Interrupted and still running when the run stopped waiting for it (the runner's seconds were up). */
+  abandoned: boolean;
   exit: string;
   stream: UiStream;
 }
@@ -209,6 +235,11 @@ export class CutoverRun {
     };
   }
 
+  /** The recovery record, created when first needed. */
+  get recovery(): RecoveryRecord {
+    return (this.result.recovery ??= { journal: '(memory)', durable: false, found: [], done: [], imported: [] });
+  }
+
   get clock(): Clock {
     return this.deps.clock;
   }
@@ -240,9 +271,9 @@ export class CutoverRun {
    * Ends the run as failed (or cancelled, when the job was cancelled): the rollback lever only once NAT changes
    * were applied.
    */
-  fail(message: string, nextSteps: string[], opts: { cancelled?: boolean } = {}): CutoverResult {
+  fail(message: string, nextSteps: string[], opts: { cancelled?: boolean; stale?: boolean } = {}): CutoverResult {
     const r = this.result;
-    r.result = opts.cancelled || this.cancelled ? 'cancelled' : 'failed';
+    r.result = opts.cancelled || this.cancelled ? 'cancelled' : opts.stale ? 'stale' : 'failed';
     r.failure = message;
     const lever = this.touchesNat && r.applies > 0 && !nextSteps.includes(ROLLBACK) ? [ROLLBACK] : [];
     r.nextSteps = [...nextSteps, ...lever];
@@ -252,11 +283,11 @@ export class CutoverRun {
   }
 
   /** Ends the run successfully (inside a bridged step: ends the step). */
-  succeed(outcome: 'applied' | 'converged' | 'unchanged'): CutoverResult {
+  succeed(outcome: 'applied' | 'converged' | 'unchanged' | 'recovered'): CutoverResult {
     this.result.result = outcome;
     this.result.errors = []; // the race errors of earlier applies are explained by retriedBecause
     this.stepEnded = 'ok';
-    if (!this.inStep) this.finish(outcome !== 'unchanged');
+    if (!this.inStep) this.finish(outcome === 'applied' || outcome === 'converged');
     return this.result;
   }
 
@@ -314,6 +345,14 @@ export class CutoverRun {
   ): Promise<StreamedRun> {
     const { deps } = this;
     const stream = new UiStream({ now: () => deps.clock.now(), onSecret: (v) => deps.out.secret(v) });
+    const record = await recordCommand(args, title, {
+      journal: this.journal,
+      ...(deps.stateLock ? { lock: deps.stateLock } : {}),
+      clock: deps.clock,
+      warn: (l) => this.warn(l),
+      cancelled: () => this.cancelled,
+    });
+    let exited = 'not started';
     deps.out.startGroup(title);
     try {
       let seen = 0;
@@ -327,7 +366,8 @@ export class CutoverRun {
         deps.signal,
       );
       for (const l of stream.end()) deps.out.line(l);
-      const exit = r.signal ? `signal ${r.signal}` : `exit code ${r.exitCode}`;
+      const exit = r.abandoned ? 'still running' : r.signal ? `signal ${r.signal}` : `exit code ${r.exitCode}`;
+      exited = exit;
       if (r.escalated.length > 0)
         deps.out.line({ level: 'warning', text: `terraform had to be stopped with ${r.escalated.join(' then ')}` });
       if (stream.unknownTypes.size > 0)
@@ -335,8 +375,15 @@ export class CutoverRun {
           level: 'debug',
           text: `message types shown through their text: ${[...stream.unknownTypes].join(', ')}`,
         });
-      return { ok: r.exitCode === 0 && !r.interrupted, interrupted: r.interrupted, exit, stream };
+      return {
+        ok: r.exitCode === 0 && !r.interrupted,
+        interrupted: r.interrupted,
+        abandoned: r.abandoned === true,
+        exit,
+        stream,
+      };
     } finally {
+      await record.finished(exited);
       deps.out.endGroup();
       deps.out.line({ level: 'debug', text: `${title} done` });
     }

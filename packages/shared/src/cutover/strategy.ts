@@ -93,12 +93,22 @@ function firstTarget(run: CutoverRun, plan: BridgePlan, vpcId: string, view: Ser
   return `no healthy bridge target: no NAT of another AZ serves from one of the Elastic IPs now (${others.join('; ')})`;
 }
 
-/** Decides and says the strategy; undefined when the run ended (strategy: bridge refused, or cancelled). */
-export async function decideStrategy(run: CutoverRun, reviewed: Reviewed): Promise<Decision | undefined> {
+/**
+ * Decides and says the strategy; undefined when the run ended (strategy: bridge refused, or cancelled).
+ * `notNow`: a reason bridging cannot apply whatever the plan and EC2 say ('' = none), e.g. an orphan import's
+ * re-plan (only what is left of the reviewed plan: run in place).
+ */
+export async function decideStrategy(
+  run: CutoverRun,
+  reviewed: Reviewed,
+  notNow = '',
+): Promise<Decision | undefined> {
   const started = run.clock.now();
   const wanted = run.options.strategy ?? 'auto';
   const plan = bridgePlan(reviewed.plan.natChanges);
   if (wanted === 'in-place') return inPlace(run, plan, 'strategy: in-place');
+  if (notNow)
+    return wanted === 'bridge' ? refuse(run, started, notNow) : inPlace(run, plan, `bridging cannot apply: ${notNow}`);
   if (!plan.applies)
     return wanted === 'bridge'
       ? refuse(run, started, plan.reason as string)

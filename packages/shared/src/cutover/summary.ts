@@ -11,6 +11,8 @@ const HEADLINE: Record<CutoverResult['result'], string> = {
   applied: 'applied',
   converged: 'converged',
   unchanged: 'nothing to apply',
+  recovered: 'recovered what an earlier run left',
+  stale: 'STALE PLAN (plan and review again)',
   failed: 'FAILED',
   cancelled: 'CANCELLED',
 };
@@ -130,6 +132,26 @@ function fastRestoreSection(r: CutoverResult): string[] {
   return ['### Fast restore', '', table(head, rows), ''];
 }
 
+/** What earlier runs left (journal, AWS, lock) and what this run did about it. */
+function recoverySection(r: CutoverResult): string[] {
+  const rec = r.recovery;
+  if (!rec || (rec.found.length + rec.done.length + rec.imported.length === 0 && !rec.lock)) return [];
+  const lines = ['### Left by earlier runs', ''];
+  for (const d of rec.done) lines.push(`- done: ${escapeText(d)}`);
+  for (const i of rec.imported) lines.push(`- imported (left outside the state by an interrupted apply): ${code(i)}`);
+  if (rec.lock && !rec.lock.released)
+    lines.push(
+      `- state lock ${code(rec.lock.id)} held by ${code(rec.lock.who)} since ${code(rec.lock.created)}: not released`,
+    );
+  for (const f of rec.found) lines.push(`- found: ${escapeText(f)}`);
+  lines.push(
+    '',
+    `Journal: ${code(rec.journal)}${rec.durable ? '' : ' (not beside the state: lost with the runner)'}`,
+    '',
+  );
+  return lines;
+}
+
 function errorsSection(r: CutoverResult): string[] {
   if (r.errors.length === 0) return [];
   const lines = ['### Errors', ''];
@@ -161,6 +183,7 @@ const SECTIONS: ReadonlyArray<(r: CutoverResult) => string[]> = [
   timelineSection,
   waitsSection,
   fastRestoreSection,
+  recoverySection,
   errorsSection,
   unexpectedSection,
   nextStepsSection,

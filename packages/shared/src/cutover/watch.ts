@@ -217,6 +217,7 @@ export class RaceWatch {
       signal: this.controller.signal,
       deadline: clock.now() + ASSOCIATE_BOUND_MS,
       log,
+      journal: this.run.journal,
     });
     if (t.associate.outcome === 'failed') t.notApplicable = t.associate.message as string;
   }

@@ -9,19 +9,19 @@ import {
   InputError,
   regionInput,
   stringInput,
-  tagsInput,
   type InputReader,
   type Tag,
 } from '../inputs/index';
 import { fitClientToken } from './token';
+import { DEFAULT_AMI_CRITERIA, amiCriteriaInputs } from '../ami/criteria';
 
 export const IF_BUILDING = ['wait', 'fail', 'start'] as const;
 export type IfBuilding = (typeof IF_BUILDING)[number];
 
 export const DEFAULTS = {
   pipelineName: 'cabal-nat-al2023',
-  amiNamePattern: 'cabal-nat-al2023-*',
-  requiredTags: [{ key: 'Role', value: 'cabal-nat' }] as Tag[],
+  amiNamePattern: DEFAULT_AMI_CRITERIA.namePattern,
+  requiredTags: DEFAULT_AMI_CRITERIA.requiredTags as Tag[],
   timeoutMs: 90 * 60_000,
 } as const;
 
@@ -64,19 +64,7 @@ export function readBuildNatAmiInputs(read: InputReader, env: NodeJS.ProcessEnv 
     if (m[1] !== region) throw new InputError(`pipeline-arn: the pipeline is in ${m[1]} but region is ${region}`);
   }
 
-  const amiNamePattern = stringInput('ami-name-pattern', read('ami-name-pattern'), DEFAULTS.amiNamePattern);
-  if (amiNamePattern.length > 128)
-    throw new InputError('ami-name-pattern: longer than 128 characters (the AMI name limit)');
-
-  const requiredTags = tagsInput('required-tags', read('required-tags'), [...DEFAULTS.requiredTags]);
-  const seen = new Map<string, string>();
-  for (const t of requiredTags) {
-    if (t.key === '') throw new InputError('required-tags: a tag has an empty key');
-    const prior = seen.get(t.key);
-    if (prior !== undefined && prior !== t.value)
-      throw new InputError(`required-tags: ${t.key} is required to be both ${prior} and ${t.value}`);
-    seen.set(t.key, t.value);
-  }
+  const { namePattern: amiNamePattern, requiredTags } = amiCriteriaInputs(read);
 
   const build = boolInput('build', read('build'), true);
   const ifBuilding = enumInput('if-building', read('if-building'), IF_BUILDING, 'wait');
@@ -89,7 +77,7 @@ export function readBuildNatAmiInputs(read: InputReader, env: NodeJS.ProcessEnv 
     pipelineName,
     region,
     amiNamePattern,
-    requiredTags: [...new Map(requiredTags.map((t) => [t.key, t])).values()],
+    requiredTags,
     build,
     ifBuilding,
     timeoutMs,

@@ -65,3 +65,15 @@ export {
   servingNats,
 } from './query';
 export * from './facts';
+export {
+  azMoveOf,
+  placementOf,
+  routeTableOf,
+  subnetIndex,
+  subnetsOfRouteTable,
+  type AzMove,
+  type Placement,
+  type SubnetIndex,
+} from './subnets';
+export { PROVIDER_CHURN, churnAttributes, isChurn, providerChurn, type ChurnAttribute } from './churn';
+export { natAmiOf, shownAmiValue, type NatAmiFacts, type NatImage } from './ami';

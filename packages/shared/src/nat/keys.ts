@@ -29,9 +29,11 @@ const AZ_NAME = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
 /**
  * AZ keys that name the same AZ: resources of different keys are linked when they share a subnet, a private
  * route table, an Elastic IP allocation or a NAT id on either side of the plan (a gateway-per-index module
- * replaced by an instance-per-AZ module keeps the same subnets, route tables and addresses). Regional gateways
- * span AZs and link nothing. Returns key → the linked group's name: an AZ name when one of its keys is one,
- * else an indexed module instance, else the first key in key order.
+ * replaced by an instance-per-AZ module keeps the same subnets, route tables and addresses). A NAT's subnet links
+ * on the side it had first: a NAT the plan moves into another AZ's subnet keeps its own key
+ * (`aws_nat_gateway.nat[1]` moved into AZ 0's subnet is still key 1, reported as a move), while a created NAT
+ * links through its new subnet. Regional gateways span AZs and link nothing. Returns key → the linked group's
+ * name: an AZ name when one of its keys is one, else an indexed module instance, else the first key in key order.
  */
 export function linkKeys(
   roles: ReadonlyMap<ResourceChange, Role>,
@@ -54,8 +56,10 @@ export function linkKeys(
         rawValue(rc, 'after', ['availability_mode']) === 'regional')
     )
       continue;
+    const hadBefore = !(rc.change.actions.length === 1 && rc.change.actions[0] === 'create');
     for (const side of ['before', 'after'] as const) {
       for (const attr of LINK_ATTRS[role] ?? []) {
+        if (attr === 'subnet_id' && side === 'after' && hadBefore) continue;
         const v = rawValue(rc, side, [attr]);
         for (const value of Array.isArray(v) ? v : [v]) {
           if (typeof value !== 'string' || value === '') continue;

@@ -20,6 +20,7 @@ import { actionKind } from '../plan/load';
 import type { ResourceChange } from '../plan/types';
 import { SENSITIVE_TEXT, asObj, markedAt, rawString, rawValue, shownValue, unknownAt } from '../plan/values';
 import type { Obj, Side, ValuePath } from '../plan/values';
+import { churnCarriedValue } from './churn';
 import { azKeyOf } from './keys';
 import type { Claim, NatNode, NatTopology, RegionalZone, Role, RouteNode } from './types';
 
@@ -91,11 +92,17 @@ export interface GatewayFacts {
   allocationIds: string[];
 }
 
+const CHURN_MODE_ATTRS = ['availability_mode', 'auto_provision_zones', 'auto_scaling_ips'] as const;
+
 /** The NAT gateway attributes of `rc` on `side`; undefined when it is no aws_nat_gateway or the side is absent. */
 export function natGatewayOf(rc: ResourceChange, side: Side): GatewayFacts | undefined {
   if (rc.type !== 'aws_nat_gateway') return undefined;
-  const o = asObj(rawValue(rc, side, []));
-  if (!o) return undefined;
+  const read = asObj(rawValue(rc, side, []));
+  if (!read) return undefined;
+  // Provider churn (nat/churn.ts): an attribute the provider recomputes keeps its before value, never a switch.
+  const o = side === 'after' ? { ...read } : read;
+  for (const a of CHURN_MODE_ATTRS)
+    if (side === 'after' && (o[a] === undefined || o[a] === null)) o[a] = churnCarriedValue(rc, a) ?? o[a];
   const list = (v: unknown) => (Array.isArray(v) ? v.map(asObj).filter((x): x is Obj => !!x) : []);
   const zones = list(o.availability_zone_address).map((z) => ({
     az: String(z.availability_zone ?? z.availability_zone_id ?? ''),

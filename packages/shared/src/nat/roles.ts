@@ -75,6 +75,28 @@ for (const role of ROLES) for (const t of ROLE_TYPES[role]) TYPE_ROLE.set(t, rol
 /** Every resource type that can play a NAT role (the loader's fast-path filter). */
 export const NAT_CANDIDATE_TYPES: ReadonlySet<string> = new Set(TYPE_ROLE.keys());
 
+/**
+ * Changes that play no NAT role but that the model reads around the NATs: aws_ami data sources terraform reads only
+ * during apply (nat/ami.ts), subnets and their route table associations (the AZ a NAT and a private subnet are in).
+ */
+export const NAT_CONTEXT_TYPES: ReadonlySet<string> = new Set(['aws_ami', 'aws_subnet', 'aws_route_table_association']);
+
+/** The loader's filter for those context changes (aws_ami only as a data source, the others only managed). */
+export function isNatContext(rc: ResourceChange): boolean {
+  if (rc.type === 'aws_ami') return rc.mode === 'data';
+  return NAT_CONTEXT_TYPES.has(rc.type) && rc.mode !== 'data';
+}
+
+/**
+ * What of a plan's prior_state and configuration the NAT model reads (plan/sections.ts): the aws_ami data sources
+ * as read while planning, and the configuration of NAT instances, launch templates, NAT gateways and aws_ami data
+ * sources (which image an `ami` / `image_id` references; which arguments a gateway sets).
+ */
+export const NAT_SECTIONS = {
+  priorTypes: new Set(['aws_ami']) as ReadonlySet<string>,
+  configTypes: new Set(['aws_instance', 'aws_launch_template', 'aws_nat_gateway', 'aws_ami']) as ReadonlySet<string>,
+};
+
 /** Cheap pre-filter for the loader: could this change matter to NAT egress at all? */
 export function isNatCandidate(rc: ResourceChange): boolean {
   return TYPE_ROLE.has(rc.type) && rc.mode !== 'data';

@@ -6,11 +6,12 @@
 import { createReadStream, statSync } from 'node:fs';
 import { PlanDigest } from './digest';
 import { PlanFormatError, PlanScanner, type KeyHandling } from './scan';
+import { SectionCollector, type SectionOptions } from './sections';
 import type { LoadResult, LoadedPlan, PlanHeader, ResourceChange } from './types';
 
 export { PlanFormatError } from './scan';
 
-export interface LoadOptions {
+export interface LoadOptions extends SectionOptions {
   /** Which resource changes to keep in memory (all are still counted and digested). */
   keep?: (change: ResourceChange) => boolean;
   /**
@@ -74,11 +75,15 @@ class PlanCollector {
   private counts: Record<string, number> = {};
   private digest = new PlanDigest();
   private deferred: { address: string; reason: string }[] = [];
+  private readonly keep: (c: ResourceChange) => boolean;
+  private readonly keepTypes?: ReadonlySet<string>;
+  private readonly sections: SectionCollector;
 
-  constructor(
-    private readonly keep: (c: ResourceChange) => boolean,
-    private readonly keepTypes?: ReadonlySet<string>,
-  ) {}
+  constructor(options: LoadOptions) {
+    this.keep = options.keep ?? (() => true);
+    if (options.keepTypes) this.keepTypes = options.keepTypes;
+    this.sections = new SectionCollector(options);
+  }
 
   handler() {
     return {
@@ -89,16 +94,21 @@ class PlanCollector {
         this.counts = {};
         this.digest = new PlanDigest();
         this.deferred = [];
+        this.sections.take();
       },
       key: (name: string): KeyHandling => {
         this.header.keys.push(name);
         if (name === 'resource_changes' || name === 'deferred_changes') return 'elements';
         if (name in HEADER_KEYS || name === 'output_changes') return 'capture';
-        return 'skip';
+        return this.sections.wants(name) ? 'walk' : 'skip';
       },
       value: (name: string, raw: Buffer) => this.value(name, raw),
-      element: (name: string, raw: Buffer, compact: boolean) =>
-        name === 'deferred_changes' ? this.deferredElement(raw) : this.element(raw, compact),
+      element: (name: string, raw: Buffer, compact: boolean, path?: readonly string[]) => {
+        if (path) this.sections.element(name, raw, compact, path);
+        else if (name === 'deferred_changes') this.deferredElement(raw);
+        else this.element(raw, compact);
+      },
+      nestedKey: (name: string, path: readonly string[], key: string) => this.sections.nestedKey(name, path, key),
       documentEnd: (index: number) => this.documentEnd(index),
       noise: (line: string) => this.noise.push(line),
     };
@@ -240,6 +250,7 @@ class PlanCollector {
       actionCounts: this.counts,
       digest: this.digest.digest(),
       warnings,
+      sections: this.sections.take(),
     });
   }
 }
@@ -318,7 +329,7 @@ export async function loadPlanFile(path: string, options: LoadOptions = {}): Pro
     throw new PlanFormatError(code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`);
   }
   if (size === 0) throw new PlanFormatError('is empty');
-  const collector = new PlanCollector(options.keep ?? (() => true), options.keepTypes);
+  const collector = new PlanCollector(options);
   const scanner = new PlanScanner(collector.handler());
   const warnings: string[] = [];
   let decode: Decoder | undefined;
@@ -347,7 +358,7 @@ export async function loadPlanFile(path: string, options: LoadOptions = {}): Pro
 /** Same as loadPlanFile, for input already in memory. */
 export function loadPlanText(input: string | Buffer, options: LoadOptions = {}): LoadResult {
   const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
-  const collector = new PlanCollector(options.keep ?? (() => true), options.keepTypes);
+  const collector = new PlanCollector(options);
   const scanner = new PlanScanner(collector.handler());
   const warnings: string[] = [];
   if (buf.length > 0) {

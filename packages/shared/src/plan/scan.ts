@@ -4,59 +4,38 @@
  * small top-level values (`format_version`, `errored`, …) and, one by one, the elements of large
  * top-level arrays (`resource_changes`). Everything else is skipped at byte speed.
  *
+ * A top-level value whose key returns 'walk' is walked instead of skipped: the handler's `nestedKey` decides, key
+ * by key, which of its objects to descend into (an array of objects descended into is walked element by element)
+ * and which nested arrays to hand back element by element (prior_state's and configuration's `resources`, at any
+ * module depth). Everything the handler does not ask for is still skipped at byte speed.
+ *
  * It accepts a sequence of top-level documents (JSON lines, as `terragrunt show --all -json` prints),
  * skips GitHub workflow-command noise between documents (`[command]…`, `::debug::…`, `::set-output …`,
  * which hashicorp/setup-terraform's wrapper adds), and reports malformed input as a `PlanFormatError`
  * with a byte offset — never an uncaught exception.
  */
 
-export class PlanFormatError extends Error {
-  override name = 'PlanFormatError';
-}
+import {
+  BAD,
+  PlanFormatError,
+  BYTE_KIND,
+  CLOSE,
+  COLON,
+  COMMA,
+  OPEN,
+  QUOTE,
+  SPACE,
+  backslashRun,
+  decodeKey,
+  describeByte,
+  type KeyHandling,
+  type ScanHandler,
+} from './scan-bytes';
 
-/** How to treat the value of a top-level key. */
-export type KeyHandling = 'skip' | 'capture' | 'elements';
-
-export interface ScanHandler {
-  documentStart(index: number): void;
-  /** Called for every top-level key of a document; decides what happens to its value. */
-  key(name: string): KeyHandling;
-  /** The raw bytes of a top-level value whose key returned 'capture'. */
-  value(name: string, raw: Buffer): void;
-  /**
-   * The raw bytes of one element of a top-level array whose key returned 'elements'. `compact` is true
-   * when the element has no whitespace outside its strings (terraform's own output).
-   */
-  element(name: string, raw: Buffer, compact: boolean): void;
-  documentEnd(index: number): void;
-  /** Noise skipped between documents (wrapper lines). */
-  noise(line: string): void;
-}
+export { PlanFormatError, type KeyHandling, type ScanHandler } from './scan-bytes';
 
 const OBJ = 1;
 const ARR = 2;
-
-// What a byte outside strings is. Only whitespace, structure, numbers and the letters of true/false/null are allowed;
-// CLOSE, COMMA and SPACE (the kinds from CLOSE on) end a bare scalar.
-const BAD = 0;
-const SCALAR = 1;
-const QUOTE = 2;
-const OPEN = 3;
-const COLON = 4;
-const CLOSE = 5;
-const COMMA = 6;
-const SPACE = 7;
-const BYTE_KIND = new Uint8Array(256);
-for (const ch of '0123456789-+.eEtruefalsn') BYTE_KIND[ch.charCodeAt(0)] = SCALAR;
-for (const [chars, kind] of [
-  ['"', QUOTE],
-  ['{[', OPEN],
-  [':', COLON],
-  ['}]', CLOSE],
-  [',', COMMA],
-  [' \t\r\n', SPACE],
-] as const)
-  for (const ch of chars) BYTE_KIND[ch.charCodeAt(0)] = kind;
 
 const enum Cap {
   None = 0,
@@ -89,6 +68,17 @@ export class PlanScanner {
   private capWhitespace = false;
   /** Depth-0 text that is not JSON: the line being skipped (wrapper noise) or the bad bytes. */
   private noiseLine: number[] | null = null;
+  /**
+   * The walked containers of a 'walk' value are the depths 2…walkLevel (0: nothing is walked); walkKeys[d] is the
+   * key (or "[]" for an object of a walked array) that led to the container at depth d > 2.
+   */
+  private walkLevel = 0;
+  private walkKeys: string[] = [];
+  /** The last key read in a walked object, and what the handler said to do with its value. */
+  private nestedKeyName = '';
+  private nestedHandling: KeyHandling = 'skip';
+  /** The path of the nested array whose elements are being handed back (undefined for a top-level array). */
+  private elementPath: readonly string[] | undefined;
 
   constructor(private readonly handler: ScanHandler) {}
 
@@ -133,7 +123,7 @@ export class PlanScanner {
       switch (kind) {
         case QUOTE:
           this.inString = true;
-          if (this.depth === 1 || this.cap === Cap.Pending) this.openString(i);
+          if (this.depth === 1 || this.cap === Cap.Pending || this.depth === this.walkLevel) this.openString(i);
           break;
         case OPEN:
           this.open(c, i);
@@ -142,10 +132,10 @@ export class PlanScanner {
           this.close(c, buf, i);
           break;
         case COMMA:
-          if (this.depth === 1) this.comma();
+          if (this.depth === 1 || this.depth === this.walkLevel) this.comma();
           break;
         case COLON:
-          if (this.depth === 1) this.colon();
+          if (this.depth === 1 || this.depth === this.walkLevel) this.colon();
           break;
         case SPACE:
           if (this.cap === Cap.Container) this.capWhitespace = true;
@@ -164,15 +154,20 @@ export class PlanScanner {
     this.inString = false;
     if (this.keyCapture) {
       this.keyCapture = false;
-      this.currentKey = decodeKey(this.take(buf, q + 1));
+      const key = decodeKey(this.take(buf, q + 1));
+      if (this.depth === 1) this.currentKey = key;
+      else this.nestedKeyName = key;
     } else if (this.cap === Cap.Str && this.depth === this.capDepth) {
       this.finish(buf, q + 1);
     }
   }
 
-  /** A string starts: a top-level key (captured for its name), a captured string value, or any other string. */
+  /**
+   * A string starts: a top-level key or a key of a walked object (captured for its name), a captured string value,
+   * or any other string.
+   */
   private openString(i: number): void {
-    if (this.depth === 1 && this.expectKey) {
+    if ((this.depth === 1 || this.depth === this.walkLevel) && this.expectKey) {
       this.expectKey = false;
       this.keyCapture = true;
       this.parts = [];
@@ -182,20 +177,50 @@ export class PlanScanner {
     }
   }
 
-  /** `{` or `[`: maybe the start of a captured value, or of the array whose elements are wanted. */
+  /** `{` or `[`: maybe the start of a captured value, of the array whose elements are wanted, or of a walked value. */
   private open(c: number, i: number): void {
     if (this.cap === Cap.Pending && this.depth === this.capDepth) this.start(Cap.Container, i);
     if (this.depth === 1 && this.handling === 'elements' && this.cap === Cap.None) {
       if (c === 0x5b) {
         this.cap = Cap.Pending;
         this.capDepth = 2;
+        this.elementPath = undefined;
       } else {
         this.handling = 'skip';
       }
+    } else if (this.depth === 1 && this.handling === 'walk' && this.cap === Cap.None) {
+      this.walkLevel = 2;
+      this.expectKey = c === 0x7b;
+    } else if (this.depth === this.walkLevel && this.cap === Cap.None) {
+      this.walkOpen(c);
     }
     if (this.depth >= this.stack.length) this.grow();
     this.stack[this.depth] = c === 0x7b ? OBJ : ARR;
     this.depth++;
+  }
+
+  /**
+   * A container opens directly in a walked one: an object of a walked array is walked; the value of a key is walked
+   * or has its elements handed back as the handler said (nestedKey); anything else is skipped.
+   */
+  private walkOpen(c: number): void {
+    const inArray = this.stack[this.depth - 1] === ARR;
+    const handling = inArray ? (c === 0x7b ? 'walk' : 'skip') : this.nestedHandling;
+    this.nestedHandling = 'skip';
+    if (handling === 'walk') {
+      this.walkLevel = this.depth + 1;
+      this.walkKeys[this.walkLevel] = inArray ? '[]' : this.nestedKeyName;
+      this.expectKey = c === 0x7b;
+    } else if (handling === 'elements' && c === 0x5b) {
+      this.cap = Cap.Pending;
+      this.capDepth = this.depth + 1;
+      this.elementPath = [...this.walkPath(), this.nestedKeyName];
+    }
+  }
+
+  /** The keys from the walked top-level value down to the innermost walked container. */
+  private walkPath(): string[] {
+    return this.walkKeys.slice(3, this.walkLevel + 1);
   }
 
   /** Doubles the bracket stack (nesting deeper than it holds). */
@@ -208,6 +233,10 @@ export class PlanScanner {
   /** `}` or `]`: must match its opener; may end a captured value, the wanted array, or the document. */
   private close(c: number, buf: Buffer, i: number): void {
     if (this.stack[this.depth - 1] !== (c === 0x7d ? OBJ : ARR)) this.fail(`unexpected ${describeByte(c)}`, i);
+    if (this.depth === this.walkLevel) {
+      this.walkLevel = this.walkLevel > 2 ? this.walkLevel - 1 : 0;
+      this.expectKey = false;
+    }
     this.depth--;
     if (this.cap === Cap.Container && this.depth === this.capDepth) {
       this.finish(buf, i + 1);
@@ -215,23 +244,28 @@ export class PlanScanner {
       this.cap = Cap.None; // the array whose elements we wanted has closed
     }
     if (this.depth === 1) {
-      if (this.handling === 'elements' && this.cap === Cap.None) this.handling = 'skip';
+      if ((this.handling === 'elements' || this.handling === 'walk') && this.cap === Cap.None) this.handling = 'skip';
     } else if (this.depth === 0) {
       this.handler.documentEnd(this.docIndex);
     }
   }
 
-  /** `,`: in the top-level object, the next string is a key. */
+  /** `,`: in the top-level object or a walked object, the next string is a key. */
   private comma(): void {
-    if (this.depth === 1 && this.stack[0] === OBJ) {
-      this.expectKey = true;
-      this.handling = 'skip';
-    }
+    if (this.stack[this.depth - 1] !== OBJ) return;
+    this.expectKey = true;
+    if (this.depth === 1) this.handling = 'skip';
+    else this.nestedHandling = 'skip';
   }
 
-  /** `:` after a top-level key: the handler decides what happens to its value. */
+  /** `:` after a top-level key or a walked object's key: the handler decides what happens to its value. */
   private colon(): void {
-    if (this.depth !== 1 || this.stack[0] !== OBJ) return;
+    if (this.stack[this.depth - 1] !== OBJ) return;
+    if (this.depth !== 1) {
+      const handling = this.handler.nestedKey?.(this.currentKey, this.walkPath(), this.nestedKeyName) ?? 'skip';
+      this.nestedHandling = handling === 'capture' ? 'skip' : handling;
+      return;
+    }
     this.handling = this.handler.key(this.currentKey);
     if (this.handling === 'capture') {
       this.cap = Cap.Pending;
@@ -275,6 +309,7 @@ export class PlanScanner {
         this.fail('the top-level JSON value is an array, not a plan object', i);
       }
       this.docIndex++;
+      this.walkLevel = 0;
       this.handler.documentStart(this.docIndex);
       this.stack[0] = OBJ;
       this.depth = 1;
@@ -329,7 +364,7 @@ export class PlanScanner {
       this.handler.value(this.currentKey, raw);
     } else {
       this.cap = Cap.Pending; // next element of the same array
-      this.handler.element(this.currentKey, raw, !this.capWhitespace);
+      this.handler.element(this.currentKey, raw, !this.capWhitespace, this.elementPath);
     }
   }
 
@@ -341,26 +376,4 @@ export class PlanScanner {
         : `${problem} at byte ${at}`,
     );
   }
-}
-
-/** How many backslashes end at `last` (counting down, not below `first`). */
-function backslashRun(buf: Buffer, last: number, first: number): number {
-  let k = last;
-  while (k >= first && buf[k] === 0x5c) k--;
-  return last - k;
-}
-
-function decodeKey(raw: Buffer): string {
-  // raw includes both quotes. Keys in plans are plain ASCII; fall back to JSON for escapes.
-  if (raw.indexOf(0x5c) === -1) return raw.toString('utf8', 1, raw.length - 1);
-  try {
-    return JSON.parse(raw.toString('utf8')) as string;
-  } catch {
-    return raw.toString('utf8', 1, raw.length - 1);
-  }
-}
-
-function describeByte(c: number): string {
-  if (c >= 0x21 && c < 0x7f) return `character ${JSON.stringify(String.fromCharCode(c))}`;
-  return `byte 0x${c.toString(16).padStart(2, '0')}`;
 }

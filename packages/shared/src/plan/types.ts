@@ -28,6 +28,44 @@ export interface ResourceChange {
   change: Change;
 }
 
+/**
+ * One resource instance of the plan's `prior_state` (terraform's "values representation"): the state the plan
+ * started from, with the data sources terraform read while planning (their values are what the plan uses).
+ */
+export interface PriorResource {
+  /** Full address, e.g. module.vpc.data.aws_ami.custom_nat[0]. */
+  address: string;
+  mode?: 'managed' | 'data' | (string & {});
+  type: string;
+  name: string;
+  index?: number | string;
+  values?: unknown;
+  /** Marks the values terraform treats as sensitive (same shape as `after_sensitive`). */
+  sensitive_values?: unknown;
+}
+
+/** One resource block of the plan's `configuration` ("configuration representation"), with its module path. */
+export interface ConfigResource {
+  /** The block's address with its module calls by name and no instance keys, e.g. module.vpc.aws_instance.nat. */
+  address: string;
+  /** The module calls it sits under, e.g. `module.vpc` ('' at the root). */
+  moduleAddress: string;
+  mode?: 'managed' | 'data' | (string & {});
+  type: string;
+  name: string;
+  /**
+   * Its arguments as terraform records them: per argument `{constant_value}` or `{references: [...]}` (nested
+   * blocks as arrays of such objects). Never values to show: a constant can be sensitive.
+   */
+  expressions?: Record<string, unknown>;
+}
+
+/** What a plan's prior_state and configuration hold of the resource types the caller asked for. */
+export interface PlanSections {
+  priorState: PriorResource[];
+  configuration: ConfigResource[];
+}
+
 /** What a plan document says about itself, read from its top-level keys. */
 export interface PlanHeader {
   formatVersion?: string;
@@ -55,6 +93,8 @@ export interface LoadedPlan {
   digest: string;
   /** Things worth telling the operator that do not stop the analysis. */
   warnings: string[];
+  /** The prior_state resources and configuration blocks of the types LoadOptions asked for (else empty). */
+  sections: PlanSections;
 }
 
 export interface LoadResult {

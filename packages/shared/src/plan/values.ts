@@ -89,6 +89,15 @@ export function unknownAt(rc: ResourceChange, path: ValuePath): boolean {
  */
 export function shownValue(rc: ResourceChange, side: Side, path: ValuePath): string | undefined {
   const { value, marker } = sides(rc, side);
+  return shownIn(value, marker, path);
+}
+
+/**
+ * shownValue for any value with its sensitivity marks (e.g. a prior_state resource's `values` and
+ * `sensitive_values`): "(sensitive)" when marked at any depth, a string, number, boolean or list of those as text,
+ * else undefined.
+ */
+export function shownIn(value: unknown, marker: unknown, path: ValuePath): string | undefined {
   if (markedAt(marker, path)) return SENSITIVE_TEXT;
   let v = value;
   for (const key of path) v = step(v, key);

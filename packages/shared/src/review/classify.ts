@@ -7,11 +7,11 @@
 import { plannedStrategy, strategyLine } from '../nat/index';
 import type { ResourceChange } from '../plan/types';
 import { claimPass } from './claim';
-import { reviewContext, type ReviewContext, type ReviewOptions } from './context';
+import { reviewContext, type ReviewContext } from './context';
 import { findingOf } from './finding';
 import { RULES } from './rules/index';
 import { natText } from './text';
-import { compareKeys, severityRank, type Analysis, type Finding, type Severity } from './types';
+import { compareKeys, severityRank, type Analysis, type Finding, type ReviewOptions, type Severity } from './types';
 
 export {
   SEVERITIES,
@@ -20,6 +20,7 @@ export {
   type Analysis,
   type Finding,
   type ModeSwitch,
+  type ReviewOptions,
   type Severity,
 } from './types';
 
@@ -58,7 +59,8 @@ function analysisOf(ctx: ReviewContext, findings: Finding[]): Analysis {
 
 /**
  * The NAT egress analysis of one plan's resource changes (`terraform show -json` resource_changes; other changes
- * are ignored). `options.patterns` overrides the address globs per NAT role (nat/roles.ts).
+ * are ignored). `options.patterns` overrides the address globs per NAT role (nat/roles.ts); `options.sections` are
+ * the plan's prior_state and configuration (the AMI a NAT launches), `options.ami` what makes that AMI tested.
  */
 export function classifyChanges(changes: readonly ResourceChange[], options: ReviewOptions = {}): Analysis {
   const ctx = reviewContext(changes, options);

@@ -2,40 +2,62 @@
  * What every rule reviews: the plan's NAT changes as items (with their linked AZ keys), the NAT topology of the
  * plan's before and after side and their comparison (nat/), and the facts several rules share.
  */
+import { DEFAULT_AMI_CRITERIA, type AmiCriteria } from '../ami/criteria';
 import {
   azKeyOf,
+  azMoveOf,
   bridgePlan,
   compareModels,
   linkKeys,
   modelFromPlan,
+  natAmiOf,
   natEgressEvidence,
   natRoles,
+  placementOf,
   plannedStrategy,
-  shownAvailabilityZone,
+  subnetIndex,
   type BridgePlan,
   type ClassifyOptions,
   type StrategyInput,
   type Handover,
   type ModelComparison,
+  type AzMove,
+  type NatAmiFacts,
   type NatEgressEvidence,
   type NatNode,
   type NatTopology,
   type Role,
+  type SubnetIndex,
 } from '../nat/index';
 import { changedAttributes } from '../plan/change';
+import { NO_SECTIONS } from '../plan/config';
 import { actionKind } from '../plan/load';
-import type { ResourceChange } from '../plan/types';
-import { compareKeys, type Item } from './types';
+import type { PlanSections, ResourceChange } from '../plan/types';
+import { compareKeys, type Item, type ReviewOptions } from './types';
 
 export interface ReviewContext {
   changes: readonly ResourceChange[];
-  options: ReviewOptions;
+  /** The NAT address patterns, and the strategy the apply will use (plan-guard's `strategy` input). */
+  options: ClassifyOptions & { strategy?: StrategyInput };
+  /** The plan's prior_state and configuration (what plan-guard kept of them; empty without). */
+  sections: PlanSections;
+  /** What makes a NAT AMI tested (ami-name-pattern, required-tags). */
+  ami: AmiCriteria;
+  /** The AMI facts of a NAT instance or launch template item (nat/ami.ts), else undefined. */
+  amiOf(it: Item): NatAmiFacts | undefined;
+  /** The plan's subnets and route table associations (nat/subnets.ts). */
+  subnets: SubnetIndex;
+  /** NAT gateways, instances and interfaces the plan moves into another AZ. */
+  azMoves: Map<ResourceChange, AzMove>;
   /** Every NAT-related change, in plan order (reads and plain no-ops left out). */
   items: Item[];
   before: NatTopology;
   after: NatTopology;
   cmp: ModelComparison;
-  /** AZ key → the availability zone a NAT instance of that key shows (first one in plan order). */
+  /**
+   * AZ key → the availability zone its NAT shows (first one in plan order): a NAT instance's availability_zone, else
+   * the AZ of the NAT's subnet, its before side first (a NAT moved to another AZ keeps its key's AZ).
+   */
   azByKey: Map<string, string>;
   /** The item a NAT node of either topology was read from. */
   itemOf(node: NatNode): Item | undefined;
@@ -68,11 +90,11 @@ function itemsOf(roles: ReadonlyMap<ResourceChange, Role>, keyOf: (rc: ResourceC
   return items;
 }
 
-function zonesByKey(items: readonly Item[]): Map<string, string> {
+function zonesByKey(items: readonly Item[], subnets: SubnetIndex): Map<string, string> {
   const azByKey = new Map<string, string>();
   for (const it of items) {
-    if (it.rc.type !== 'aws_instance' || azByKey.has(it.key)) continue;
-    const az = shownAvailabilityZone(it.rc);
+    if ((it.role !== 'instance' && it.role !== 'gateway') || azByKey.has(it.key)) continue;
+    const az = placementOf(it.rc, 'before', subnets).azText ?? placementOf(it.rc, 'after', subnets).azText;
     if (az) azByKey.set(it.key, az);
   }
   return azByKey;
@@ -82,11 +104,14 @@ function zonesByKey(items: readonly Item[]): Map<string, string> {
  * Builds the context of one plan: NAT roles (nat/roles.ts, with the operator's address patterns), both sides'
  * topologies with their AZ keys linked (nat/keys.ts), their comparison (nat/compare.ts) and the items.
  */
-/** plan-guard's classification options: the NAT address patterns, and the strategy the apply will use. */
-export type ReviewOptions = ClassifyOptions & { strategy?: StrategyInput };
-
 export function reviewContext(changes: readonly ResourceChange[], options: ReviewOptions = {}): ReviewContext {
   const roles = natRoles(changes, options);
+  const sections = options.sections ?? NO_SECTIONS;
+  const amis = new Map<ResourceChange, NatAmiFacts | undefined>();
+  const amiOf = (it: Item) => {
+    if (!amis.has(it.rc)) amis.set(it.rc, natAmiOf(it.rc, sections, changes));
+    return amis.get(it.rc);
+  };
   const before = modelFromPlan(changes, roles, 'before');
   const after = modelFromPlan(changes, roles, 'after');
   const linked = linkKeys(roles, compareKeys);
@@ -97,14 +122,28 @@ export function reviewContext(changes: readonly ResourceChange[], options: Revie
   const bridge = bridgePlan(changes, options);
   const items = itemsOf(roles, keyOf);
   const itemByChange = new Map(items.map((i) => [i.rc, i]));
+  const subnets = subnetIndex(changes);
+  const azMoves = new Map<ResourceChange, AzMove>();
+  for (const it of items) {
+    const move = it.role === 'instance' || it.role === 'gateway' ? azMoveOf(it.rc, subnets) : undefined;
+    if (move) azMoves.set(it.rc, move);
+  }
   return {
     changes,
-    options,
+    options: {
+      ...(options.patterns ? { patterns: options.patterns } : {}),
+      ...(options.strategy ? { strategy: options.strategy } : {}),
+    },
+    sections,
+    ami: options.ami ?? DEFAULT_AMI_CRITERIA,
+    amiOf,
     items,
     before,
     after,
     cmp,
-    azByKey: zonesByKey(items),
+    subnets,
+    azMoves,
+    azByKey: zonesByKey(items, subnets),
     itemOf: (n) => (n.rc ? itemByChange.get(n.rc) : undefined),
     evidence: natEgressEvidence([before, after]),
     handoverTakers: [...new Set(cmp.handovers.map((h) => h.to))],

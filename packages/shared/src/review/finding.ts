@@ -34,13 +34,13 @@ function terraformNotes(group: Draft['group']): string {
  * show (`azByKey`), and terraform's action_reason and moved-from address appended to `why`.
  */
 export function findingOf(draft: Draft, azByKey: ReadonlyMap<string, string>): Finding {
-  const { severity, kind, title, group, why, action } = draft;
+  const { severity, kind, title, group, why, action, related } = draft;
   const keys = [...new Set(group.map((g) => g.key))].sort(compareKeys);
   return {
     severity,
     kind,
     title,
-    addresses: [...new Set(group.map((g) => g.rc.address))],
+    addresses: [...new Set([...group.map((g) => g.rc.address), ...(related ?? [])])],
     keys,
     azs: [...new Set(keys.map((k) => azByKey.get(k)).filter((a): a is string => !!a))],
     why: `${why}${terraformNotes(group)}`,

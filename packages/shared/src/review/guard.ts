@@ -6,7 +6,17 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, linesInput } from '../inputs/index';
 import { classifyChanges } from './classify';
-import { isNatCandidate, NAT_CANDIDATE_TYPES, ROLES, type Role, type StrategyInput } from '../nat/index';
+import type { AmiCriteria } from '../ami/criteria';
+import {
+  NAT_CANDIDATE_TYPES,
+  NAT_CONTEXT_TYPES,
+  NAT_SECTIONS,
+  ROLES,
+  isNatCandidate,
+  isNatContext,
+  type Role,
+  type StrategyInput,
+} from '../nat/index';
 import { combineDigests } from '../plan/digest';
 import { PlanFormatError, loadPlanFile } from '../plan/load';
 import type { LoadResult } from '../plan/types';
@@ -24,6 +34,8 @@ export interface GuardInputs {
   patterns?: Partial<Record<Role, string[]>>;
   /** The strategy cutover will be run with (its `strategy` input): auto (default), bridge or in-place. */
   strategy?: StrategyInput;
+  /** What makes a NAT AMI tested (ami-name-pattern, required-tags); default ami/criteria.ts DEFAULT_AMI_CRITERIA. */
+  ami?: AmiCriteria;
   /** Where `terraform show -json` output goes when `planfile` is used. */
   tempDir: string;
   /** Cancellation: stops `terraform show`. */
@@ -95,10 +107,16 @@ async function planJsonPath(inputs: GuardInputs): Promise<{ path: string; label:
   return { path, label: 'planfile', shownName: inputs.planfile };
 }
 
+const KEPT_TYPES: ReadonlySet<string> = new Set([...NAT_CANDIDATE_TYPES, ...NAT_CONTEXT_TYPES]);
+
 /** The plan's documents with their NAT candidate changes; a malformed plan is an InputError naming the input. */
 async function loadNatChanges(source: { path: string; label: string; shownName: string }): Promise<LoadResult> {
   try {
-    return await loadPlanFile(source.path, { keep: isNatCandidate, keepTypes: NAT_CANDIDATE_TYPES });
+    return await loadPlanFile(source.path, {
+      keep: (rc) => isNatCandidate(rc) || isNatContext(rc),
+      keepTypes: KEPT_TYPES,
+      ...NAT_SECTIONS,
+    });
   } catch (err) {
     if (err instanceof PlanFormatError) throw new InputError(`${source.label}: ${source.shownName}: ${err.message}`);
     throw err;
@@ -106,15 +124,17 @@ async function loadNatChanges(source: { path: string; label: string; shownName: 
 }
 
 /** One classification and report section per document ("plan", or "plan 2 of 3" when there are several). */
-function reviewDocuments(
-  loaded: LoadResult,
-  patterns: GuardInputs['patterns'],
-  strategy: StrategyInput,
-): DocumentReport[] {
+function reviewDocuments(loaded: LoadResult, inputs: GuardInputs): DocumentReport[] {
   const multi = loaded.documents.length > 1;
+  const { patterns, ami } = inputs;
   return loaded.documents.map((doc) => ({
     label: multi ? `plan ${doc.index + 1} of ${loaded.documents.length}` : 'plan',
-    analysis: classifyChanges(doc.changes, { ...(patterns ? { patterns } : {}), strategy }),
+    analysis: classifyChanges(doc.changes, {
+      ...(patterns ? { patterns } : {}),
+      ...(ami ? { ami } : {}),
+      sections: doc.sections,
+      strategy: inputs.strategy ?? 'auto',
+    }),
     totalChanges: doc.totalChanges,
     terraformVersion: doc.header.terraformVersion,
     formatVersion: doc.header.formatVersion ?? doc.header.planFormatVersion,
@@ -138,7 +158,7 @@ export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
     // The shown JSON holds every sensitive value in clear (`terraform show -json`): never left behind.
     if (source.label === 'planfile') rmSync(source.path, { force: true });
   }
-  const documents = reviewDocuments(loaded, inputs.patterns, inputs.strategy ?? 'auto');
+  const documents = reviewDocuments(loaded, inputs);
   const analyses = documents.map((d) => d.analysis);
   const natDoc = analyses.find((a) => a.natChanges > 0);
   const risk = analyses.reduce<Severity>((max, a) => (severityRank(a.risk) > severityRank(max) ? a.risk : max), 'none');

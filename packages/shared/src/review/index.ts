@@ -30,4 +30,7 @@ export {
   type CommentPlan,
   type CommentSetting,
 } from './publish';
+export { REPORT_OUTPUT_MAX_BYTES, reportOutput, type ReportOutput } from './report-output';
 export { LOCAL_HELP, localResultLine, parseLocalArgs, type LocalArgs } from './local';
+// plan-guard's AMI inputs, parsed as the cutover and build-nat-ami parse theirs (ami/criteria.ts: no AWS call in it).
+export { DEFAULT_AMI_CRITERIA, amiCriteriaInputs, type AmiCriteria } from '../ami/criteria';

@@ -4,11 +4,19 @@
  * failure lines, whether and what to comment, and the summary of a run that ended early. No @actions/core here.
  */
 import type { PullRequestContext, StickyResult } from '../github/index';
-import { GITHUB_LIMITS, fitJsonArray, fullReportHint, type StepAnnotations, type StepOutputs } from '../limits/index';
+import {
+  GITHUB_LIMITS,
+  fitJsonArray,
+  fullReportHint,
+  utf16Bytes,
+  type StepAnnotations,
+  type StepOutputs,
+} from '../limits/index';
 import { code, escapeText } from '../report/index';
 import type { ExitInfo } from '../runtime/index';
 import type { GuardResult } from './guard';
 import { commentMarker, renderReportWithin, resolvedComment } from './report';
+import { REPORT_OUTPUT_MAX_BYTES, reportOutput } from './report-output';
 import { severityRank, type Severity } from './types';
 
 /** The report file's name for an environment: `nat-plan-guard-<environment, file-name-safe, ≤ 60 chars>.md`. */
@@ -19,8 +27,8 @@ export function reportFileName(environment: string): string {
 
 /**
  * Sets the action's outputs (risk, mode-switch, expected-applies, plan-sha, report-file, result, affected, then
- * findings and findings-omitted last: the largest, cut to what fits the outputs budget) and warns when findings
- * were left out.
+ * findings and findings-omitted: the largest, cut to what fits the outputs budget beside the bounded `report`
+ * (review/report-output.ts), set last) and warns when findings were left out.
  */
 export function setGuardOutputs(
   out: StepOutputs,
@@ -36,10 +44,14 @@ export function setGuardOutputs(
   out.set('report-file', reportFile);
   out.set('result', result.failed ? 'failed' : 'success');
   out.set('affected', JSON.stringify(result.affected), (max) => fitJsonArray(result.affected, max).json);
-  const budget = out.budget - out.used - 200;
+  const room = out.budget - out.used - 200;
+  // The report's facts take at most a quarter of what is left (64 KiB of the 1 MB): the findings come first.
+  const report = reportOutput(result, Math.min(REPORT_OUTPUT_MAX_BYTES, Math.floor(room / 4)));
+  const budget = room - utf16Bytes(report) - utf16Bytes('report');
   const findings = fitJsonArray(result.findings, budget);
   out.set('findings', findings.json);
   out.set('findings-omitted', String(findings.omitted));
+  out.set('report', report);
   if (findings.omitted > 0)
     annotations.warning(
       `findings output: ${findings.omitted} of ${result.findings.length} findings left out to stay within ` +

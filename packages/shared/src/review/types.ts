@@ -1,6 +1,7 @@
 /** plan-guard's review: severities, findings, the analysis of one plan, and the change items the rules review. */
-import type { ModeSwitch, Role } from '../nat/index';
-import type { ResourceChange } from '../plan/types';
+import type { AmiCriteria } from '../ami/criteria';
+import type { ClassifyOptions, ModeSwitch, Role, StrategyInput } from '../nat/index';
+import type { PlanSections, ResourceChange } from '../plan/types';
 
 export type { ModeSwitch } from '../nat/index';
 export const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'] as const;
@@ -19,6 +20,18 @@ export function compareKeys(a: string, b: string): number {
   if (!Number.isNaN(na)) return -1;
   if (!Number.isNaN(nb)) return 1;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * How plan-guard reviews one plan: the NAT address patterns (nat/roles.ts), the plan's prior_state and configuration
+ * (plan/sections.ts: the AMI data sources, configuration references; default none) and what makes a NAT AMI tested
+ * (the `ami-name-pattern` and `required-tags` inputs; default ami/criteria.ts DEFAULT_AMI_CRITERIA), and the strategy
+ * the apply's cutover runs with (plan-guard's `strategy` input: auto, bridge or in-place; default auto).
+ */
+export interface ReviewOptions extends ClassifyOptions {
+  sections?: PlanSections;
+  ami?: AmiCriteria;
+  strategy?: StrategyInput;
 }
 
 export interface Finding {
@@ -79,4 +92,6 @@ export interface Draft {
   group: Item[];
   why: string;
   action: string;
+  /** Addresses the finding also names that play no NAT role (a replaced subnet, its route table associations). */
+  related?: string[];
 }

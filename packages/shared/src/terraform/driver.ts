@@ -22,6 +22,8 @@ export interface ProcessDriverOptions {
   env?: NodeJS.ProcessEnv;
   graceMs?: number;
   killGraceMs?: number;
+  /** RunOptions.abandonAfterMs. */
+  abandonAfterMs?: number;
   onNote?: (message: string) => void;
 }
 
@@ -53,6 +55,7 @@ export function processDriver(options: ProcessDriverOptions): TerraformDriver {
         ...(signal ? { signal } : {}),
         ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
         ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+        ...(options.abandonAfterMs !== undefined ? { abandonAfterMs: options.abandonAfterMs } : {}),
         ...(options.onNote ? { onNote: options.onNote } : {}),
       });
     },

@@ -61,6 +61,12 @@ export interface RunOptions {
   graceMs?: number;
   /** Time after SIGTERM before SIGKILL (default 10 s). */
   killGraceMs?: number;
+  /**
+   * Instead of escalating: stop waiting this long after the SIGINT and resolve (`abandoned`), sending nothing more —
+   * for a run that has only the runner's few seconds (its SIGTERM follows its SIGINT by 7.5 s). Terraform, left
+   * running, still saves state and releases its lock if it gets there; a second signal would make it abandon them.
+   */
+  abandonAfterMs?: number;
   onLine: (line: string, source: 'stdout' | 'stderr') => void;
   /** Notes about signals sent (for the log). */
   onNote?: (message: string) => void;
@@ -73,6 +79,10 @@ export interface RunResult {
   interrupted: boolean;
   /** Signals sent after SIGINT because terraform ignored it. */
   escalated: NodeJS.Signals[];
+  /** Still running `abandonAfterMs` after the SIGINT: no longer waited for (exitCode and signal are null). */
+  abandoned?: boolean;
+  /** The child's process id (while it runs, for the journal and the log). */
+  pid?: number;
 }
 
 export function notFoundMessage(terraform: string): string {
@@ -122,8 +132,11 @@ interface Interrupter {
   dispose(): void;
 }
 
-/** On abort: ONE SIGINT, SIGTERM after `graceMs`, SIGKILL `killGraceMs` after that (see the file comment). */
-function interruptOnAbort(child: ChildProcess, options: RunOptions): Interrupter {
+/**
+ * On abort: ONE SIGINT, then SIGTERM after `graceMs` and SIGKILL `killGraceMs` after that (see the file comment) —
+ * or, with `abandonAfterMs`, `onAbandon` after that time and no other signal.
+ */
+function interruptOnAbort(child: ChildProcess, options: RunOptions, onAbandon: () => void): Interrupter {
   const graceMs = options.graceMs ?? 120_000;
   const killGraceMs = options.killGraceMs ?? 10_000;
   const escalated: NodeJS.Signals[] = [];
@@ -144,11 +157,16 @@ function interruptOnAbort(child: ChildProcess, options: RunOptions): Interrupter
   const onAbort = () => {
     if (interrupted || child.exitCode !== null) return;
     interrupted = true;
+    const waitMs = options.abandonAfterMs ?? graceMs;
     options.onNote?.(
       'Interrupting terraform (SIGINT): it finishes the operations in progress, saves state and releases the ' +
-        `lock. Waiting up to ${Math.round(graceMs / 1000)} s.`,
+        `lock. Waiting up to ${Math.round(waitMs / 1000)} s.`,
     );
     send('SIGINT');
+    if (options.abandonAfterMs !== undefined) {
+      timers.push(setTimeout(onAbandon, options.abandonAfterMs));
+      return;
+    }
     timers.push(
       setTimeout(() => {
         escalate('SIGTERM', `terraform is still running ${Math.round(graceMs / 1000)} s after SIGINT: sending SIGTERM`);
@@ -190,7 +208,19 @@ export function runTerraform(options: RunOptions): Promise<RunResult> {
     const err = lineSplitter((l) => options.onLine(l, 'stderr'));
     child.stdout?.on('data', (c: Buffer) => out.write(c));
     child.stderr?.on('data', (c: Buffer) => err.write(c));
-    const interrupter = interruptOnAbort(child, options);
+    let settled = false;
+    const interrupter = interruptOnAbort(child, options, () => {
+      if (settled) return;
+      settled = true;
+      options.onNote?.(
+        `terraform is still running ${Math.round((options.abandonAfterMs ?? 0) / 1000)} s after SIGINT: no longer ` +
+          'waiting for it (no second signal: it may still save state and release the lock)',
+      );
+      interrupter.dispose();
+      const pid = child.pid;
+      const base = { exitCode: null, signal: null, interrupted: true, escalated: [], abandoned: true };
+      resolve({ ...base, ...(pid ? { pid } : {}) });
+    });
     let spawnFailed = false;
     child.on('error', (e: NodeJS.ErrnoException) => {
       spawnFailed = true;
@@ -198,7 +228,8 @@ export function runTerraform(options: RunOptions): Promise<RunResult> {
       reject(runStartError(options.terraform, e));
     });
     child.on('close', (exitCode, signal) => {
-      if (spawnFailed) return;
+      if (spawnFailed || settled) return;
+      settled = true;
       interrupter.dispose();
       out.end();
       err.end();

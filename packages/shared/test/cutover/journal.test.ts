@@ -281,6 +281,16 @@ describe('judgeLock: whose lock is it', () => {
     expect(judgeLock(LOCK, other).kind).toBe('foreign');
   });
 
+  test('by Who only for a lock taken within 60 s of that command, and never once a later run reconciled it', async () => {
+    const pending = (e: Journal) => e.intend({ kind: 'terraform', command: 'apply', detail: 'tfplan' });
+    const j = await withEarlier(async (e) => void (await pending(e)));
+    // a lock taken minutes after the killed command started (a person on the same machine): not that run's
+    const later = { ...LOCK, Created: '2026-12-06T21:29:57.300298744Z' };
+    expect(judgeLock(later, j).kind).toBe('foreign');
+    await j.reconciled(j.earlier);
+    expect(judgeLock(LOCK, j).kind).toBe('foreign');
+  });
+
   test('a live run here, another environment, or nobody: foreign, with the reason', async () => {
     const live = await withEarlier(async (e) => void (await recordLock(e)), { host: 'runner-b' });
     expect(judgeLock(LOCK, live, () => true)).toMatchObject({

@@ -8,9 +8,12 @@ const EXAMPLES = [
   'gateway-to-instance',
   'instance-to-gateway',
   'ami-adoption',
+  'ami-adoption-untested',
   'quiesce-down',
   'eip-destroyed',
   'unrelated-only',
+  'gateway-az-move',
+  'subnet-az-move',
 ];
 
 describe('bundled example plans (examples/plans)', () => {
@@ -40,6 +43,9 @@ describe('bundled example plans (examples/plans)', () => {
     ['gateway-to-instance', 'high', 'gateway-to-instance', 2],
     ['instance-to-gateway', 'high', 'instance-to-gateway', 1],
     ['ami-adoption', 'high', 'none', 1],
+    ['ami-adoption-untested', 'critical', 'none', 1],
+    ['gateway-az-move', 'high', 'none', 2],
+    ['subnet-az-move', 'high', 'none', 2],
     ['quiesce-down', 'high', 'none', 1],
     ['eip-destroyed', 'critical', 'none', 1],
     ['unrelated-only', 'none', 'none', 1],

@@ -13,6 +13,7 @@ import {
   reportFileName,
   riskLine,
   setGuardOutputs,
+  reportOutput,
   summaryBody,
   type GuardResult,
 } from '@nat-egress/shared/review';
@@ -61,6 +62,7 @@ describe('review/publish.ts: what plan-guard publishes', () => {
       'affected',
       'findings',
       'findings-omitted',
+      'report',
     ]);
     expect(Object.fromEntries(written)).toMatchObject({
       risk: 'high',
@@ -71,6 +73,37 @@ describe('review/publish.ts: what plan-guard publishes', () => {
     });
     expect(JSON.parse(Object.fromEntries(written).findings as string)[0].kind).toBe('mode-switch');
     expect(notes).toEqual([]);
+    const report = JSON.parse(Object.fromEntries(written).report as string);
+    expect(report).toMatchObject({ version: 1, planSha: high.planSha, documentsOmitted: 0 });
+    expect(report.documents).toHaveLength(high.report.documents.length);
+  });
+
+  it('the report output is bounded: per-AZ rows go first, then documents, each counted', () => {
+    const doc = high.report.documents[0]!;
+    const rows = Array.from({ length: 80 }, (_, i) => ({ key: String(i), before: ['a'.repeat(50)], after: ['b'] }));
+    const many = {
+      ...high,
+      report: {
+        ...high.report,
+        documents: Array.from({ length: 30 }, (_, i) => ({
+          ...doc,
+          label: `plan ${i + 1} of 30`,
+          analysis: { ...doc.analysis, azChanges: rows },
+        })),
+      },
+    };
+    const full = JSON.parse(reportOutput(many, 1_000_000));
+    expect(full.documents[0].azChanges).toHaveLength(50);
+    expect(full.documents[0].azChangesOmitted).toBe(30);
+    const noRows = JSON.parse(reportOutput(many, 20_000));
+    expect(noRows.documents).toHaveLength(30);
+    expect(noRows.documents[0]).toMatchObject({ azChanges: [], azChangesOmitted: 80 });
+    const fewer = reportOutput(many, 2_000);
+    expect(fewer.length * 2).toBeLessThanOrEqual(2_000);
+    const parsed = JSON.parse(fewer);
+    expect(parsed.documents.length + parsed.documentsOmitted).toBe(30);
+    expect(parsed.documentsOmitted).toBeGreaterThan(0);
+    expect(reportOutput(many, 10)).toBe('');
   });
 
   it('findings that do not fit are left out, counted and announced', () => {

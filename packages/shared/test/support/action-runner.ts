@@ -31,8 +31,11 @@ export interface RunOptions {
   dir?: string;
   /** Sees the stdout so far after each chunk; `kill` signals the action (the runner cancelling the job). */
   onStdout?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void;
-  /** Called once the action has started, with a function that signals it (e.g. from a test server's handler). */
-  onStart?: (kill: (signal: NodeJS.Signals) => void) => void;
+  /**
+   * Called once the action has started, with a function that signals it (e.g. from a test server's handler) and
+   * its process id (to signal the whole process tree, as the runner's clean-up does).
+   */
+  onStart?: (kill: (signal: NodeJS.Signals) => void, pid: number) => void;
 }
 
 /** Parses the runner's GITHUB_OUTPUT file (name=value and name<<DELIM heredoc forms). */
@@ -81,7 +84,7 @@ export async function runAction(
   });
   let stdout = '';
   let stderr = '';
-  options.onStart?.((signal) => child.kill(signal));
+  options.onStart?.((signal) => child.kill(signal), child.pid ?? 0);
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     stdout += d;
     options.onStdout?.(stdout, (signal) => child.kill(signal));

@@ -1,5 +1,5 @@
 /** Running plan-guard's rules (review/rules) one at a time or in a table, for the per-section tests. */
-import type { ClassifyOptions } from '@nat-egress/shared/nat';
+import type { ReviewOptions } from '../../src/review/types';
 import type { ResourceChange } from '@nat-egress/shared/plan';
 import type { Finding } from '@nat-egress/shared/review';
 import { claimPass, type Rule } from '../../src/review/claim';
@@ -10,7 +10,7 @@ import { findingOf } from '../../src/review/finding';
 export function findingsOf(
   rules: readonly Rule[],
   changes: readonly ResourceChange[],
-  options: ClassifyOptions = {},
+  options: ReviewOptions = {},
 ): Finding[] {
   const ctx = reviewContext(changes, options);
   return claimPass(rules, ctx).map((d) => findingOf(d, ctx.azByKey));

@@ -33,6 +33,42 @@ describe('spawnFailure', () => {
 });
 
 describe('runTerraform', () => {
+  it('abandonAfterMs: one SIGINT, then no longer waited for and no other signal (the runner gives no more time)', async () => {
+    // A terraform that records every signal it gets and keeps running (a provider call that does not cancel).
+    const { dir, bin } = fakeTerraform(
+      `trap 'echo INT >> "${'$'}0.signals"' INT; trap 'echo TERM >> "${'$'}0.signals"' TERM; echo started; ` +
+        'i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
+    );
+    const controller = new AbortController();
+    const notes: string[] = [];
+    const lines: string[] = [];
+    const started = Date.now();
+    const running = runTerraform({
+      terraform: bin,
+      args: ['apply'],
+      cwd: dir,
+      signal: controller.signal,
+      abandonAfterMs: 300,
+      onLine: (l) => {
+        lines.push(l);
+        if (l === 'started') controller.abort();
+      },
+      onNote: (n) => notes.push(n),
+    });
+    const r = await running;
+    expect({
+      interrupted: r.interrupted,
+      abandoned: r.abandoned,
+      exitCode: r.exitCode,
+      escalated: r.escalated,
+    }).toEqual({ interrupted: true, abandoned: true, exitCode: null, escalated: [] });
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(notes[1]).toMatch(/still running 0 s after SIGINT: no longer waiting for it \(no second signal/);
+    await new Promise((res) => setTimeout(res, 400));
+    expect(readFileSync(`${bin}.signals`, 'utf8').trim().split('\n')).toEqual(['INT']);
+    if (r.pid) process.kill(r.pid, 'SIGKILL');
+  });
+
   it('passes every line, with TF_IN_AUTOMATION=1 and TF_INPUT=0', async () => {
     const { dir, bin } = fakeTerraform(`${ENV_ECHO}; echo oops >&2; exit 3`);
     const lines: string[] = [];

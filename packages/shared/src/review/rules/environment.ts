@@ -7,7 +7,9 @@
 import { modeOf, type NatMode } from '../../nat/index';
 import type { PlanRule, Unclaimed } from '../claim';
 import type { ReviewContext } from '../context';
+import { amiVerdict, launchedImageSentence, testedAmiText } from '../ami-text';
 import { MAINTENANCE, MODE_TEXT, ROLLBACK, raceText, windowText } from '../text';
+import { launchedByCreate } from './images';
 import type { Draft } from '../types';
 
 export type EnvironmentEvent = 'mode-switch' | 'eip-handover' | 'quiesce' | 'nat-restored';
@@ -37,14 +39,22 @@ function modeSwitchText(ctx: ReviewContext, from: NatMode, to: NatMode): { why: 
           'still on the association being deleted (Resource.AlreadyAssociated): cutover then applies again.',
       action: windowText(ctx),
     };
-  const ami = ' A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first (build-nat-ami).';
+  const image = launchedImageSentence(
+    launchedByCreate(ctx)
+      .filter((it) => it.rc.type === 'aws_instance')
+      .map((it) => amiVerdict(ctx.amiOf(it), ctx.ami)),
+    ctx.ami,
+    '',
+  );
+  const ami = image ? '' : ` ${testedAmiText(ctx.ami)} must exist first (build-nat-ami).`;
   return {
     why:
       `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the ` +
       `same Elastic IPs in the same apply. ${raceText(ctx.handoverTakers, ctx.changes)} ` +
       (ctx.bridged
         ? 'Cutover does it one AZ at a time behind a bridge, so no AZ loses egress meanwhile.'
-        : 'Egress in the affected AZs is down from the route repoint until each new NAT has its address.'),
+        : 'Egress in the affected AZs is down from the route repoint until each new NAT has its address.') +
+      (to === 'instance' ? image : ''),
     action: ctx.bridged
       ? `${windowText(ctx)}${to === 'instance' ? ami : ''} ${ROLLBACK}`
       : 'Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once ' +

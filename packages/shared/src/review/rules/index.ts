@@ -26,6 +26,7 @@ import {
 import { privateGateway } from './private-gateways';
 import { regionalAutomaticAddresses, regionalZoneChanged } from './regional';
 import { imageBuilder, securityOrIam } from './supporting';
+import { untestedAmiLaunched } from './images';
 
 export const RULES: readonly Rule[] = [
   // Bookkeeping that changes no infrastructure, and NAT gateways that give no internet egress.
@@ -54,4 +55,6 @@ export const RULES: readonly Rule[] = [
   // Security groups, IAM and the AMI pipeline.
   securityOrIam,
   imageBuilder,
+  // The image new NAT instances and launch templates would launch (whatever explained their creation above).
+  untestedAmiLaunched,
 ];

@@ -37,6 +37,23 @@ variable "zone_id" {
   type = string
 }
 
+variable "ami_role_filter" {
+  type    = bool
+  default = true
+}
+
+# Which public subnet NAT i sits in (null: subnet i), and which AZ public subnet i is in (null: AZ i): a subnet list
+# re-derived by a module upgrade moves a NAT into another AZ (aws-ia/terraform-aws-vpc#189).
+variable "nat_subnet_index" {
+  type    = list(number)
+  default = null
+}
+
+variable "public_az_index" {
+  type    = list(number)
+  default = null
+}
+
 variable "cidr_block" {
   type    = string
   default = "10.0.0.0/16"
@@ -46,6 +63,8 @@ locals {
   az_count      = length(var.az_list)
   nat_gateways  = !var.use_nat_instance && !var.quiesced ? local.az_count : 0
   nat_instances = var.use_nat_instance && !var.quiesced ? local.az_count : 0
+  nat_subnet    = var.nat_subnet_index == null ? range(local.az_count) : var.nat_subnet_index
+  public_az     = var.public_az_index == null ? range(local.az_count) : var.public_az_index
 }
 
 resource "aws_vpc" "network" {
@@ -63,7 +82,7 @@ resource "aws_internet_gateway" "igw" {
 resource "aws_subnet" "public" {
   count             = local.az_count
   vpc_id            = aws_vpc.network.id
-  availability_zone = var.az_list[count.index]
+  availability_zone = var.az_list[local.public_az[count.index]]
   cidr_block        = cidrsubnet(var.cidr_block, 8, count.index)
   tags              = { Name = "cabal-public-${count.index}" }
 }
@@ -115,12 +134,13 @@ resource "aws_eip" "nat_eip" {
 resource "aws_nat_gateway" "nat" {
   count         = local.nat_gateways
   allocation_id = aws_eip.nat_eip[count.index].id
-  subnet_id     = aws_subnet.public[count.index].id
+  subnet_id     = aws_subnet.public[local.nat_subnet[count.index]].id
   tags          = { Name = "cabal-nat-${count.index}" }
   depends_on    = [aws_internet_gateway.igw]
 }
 
-# The NAT AMI baked by Image Builder: the tag Role=cabal-nat is added only after the image's tests pass.
+# The NAT AMI baked by Image Builder: the tag Role=cabal-nat is added only after the image's tests pass. Without
+# the tag filter (ami_role_filter = false) the newest image by name wins, tested or not.
 data "aws_ami" "custom_nat" {
   count       = var.use_nat_instance ? 1 : 0
   owners      = ["self"]
@@ -129,9 +149,12 @@ data "aws_ami" "custom_nat" {
     name   = "name"
     values = ["cabal-nat-al2023-*"]
   }
-  filter {
-    name   = "tag:Role"
-    values = ["cabal-nat"]
+  dynamic "filter" {
+    for_each = var.ami_role_filter ? ["cabal-nat"] : []
+    content {
+      name   = "tag:Role"
+      values = [filter.value]
+    }
   }
 }
 
@@ -182,7 +205,7 @@ resource "aws_instance" "nat" {
   count                  = local.nat_instances
   ami                    = data.aws_ami.custom_nat[0].id
   instance_type          = var.nat_instance_type
-  subnet_id              = aws_subnet.public[count.index].id
+  subnet_id              = aws_subnet.public[local.nat_subnet[count.index]].id
   vpc_security_group_ids = [aws_security_group.nat[0].id]
   iam_instance_profile   = aws_iam_instance_profile.nat[0].name
   source_dest_check      = false
