@@ -8,9 +8,10 @@
  * the NAT Elastic IPs, converged, final `terraform plan -detailed-exitcode` 0. A one-AZ VPC cannot be bridged: the
  * cutover says so up front and runs in place (strategy auto), or refuses before any change (strategy bridge).
  *
- * Its own file, so jest's second worker runs it beside rehearsal.test.ts. It runs once the cutover has the
- * `strategy` input (skipped with one line before); with REHEARSAL_BASELINE=1 (`pnpm bench rehearsal`) each switch
- * also runs in place (today's strategy) in the same run, for the figures beside it.
+ * Its own file, so jest's second worker runs it beside rehearsal.test.ts; its scenarios run concurrently. `pnpm test`
+ * runs three (instance → gateway, the bridge target failing mid-switch over 3 AZs, one AZ); `pnpm bench rehearsal`
+ * (REHEARSAL_BASELINE=1) all of them, each switch also in place (today's strategy) in the same run, for the figures
+ * beside it. It runs once the cutover has the `strategy` input (skipped with one line before).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
@@ -122,7 +123,12 @@ interface Case extends SwitchCase {
   /** Region per strategy run (one moto region per environment). */
   regions: Partial<Record<Strategy, string>>;
   after: 'gateway' | 'instance';
-  /** Only in the bench (the suite's 3-AZ switch covers the same path, within the suite's time budget). */
+  /**
+   * Only in the bench (`pnpm bench rehearsal`), within the suite's time budget: the suite keeps the scenarios that
+   * prove distinct behaviour — gateway → instance over 3 AZs with a bridge target failing mid-switch, instance →
+   * gateway (the Resource.AlreadyAssociated path), the one-AZ refusal and up-front in-place message — and these
+   * repeat their paths (bridge, targeted apply, fast restore behind the bridge, route home) with other NATs.
+   */
   benchOnly?: boolean;
 }
 
@@ -149,6 +155,7 @@ const CASES: Case[] = [
     kind: 'ami-adoption',
     azCount: 2,
     natDeleteMs: 2_000,
+    benchOnly: true,
     after: 'instance',
     regions: { bridge: 'eu-central-1', 'in-place': 'eu-central-2' },
   },
@@ -159,6 +166,7 @@ const CASES: Case[] = [
     // Long enough that the instances meet the addresses still on the deleting gateways: the AuthFailure race,
     // waited out behind each AZ's bridge.
     natDeleteMs: 10_000,
+    benchOnly: true,
     after: 'instance',
     regions: { bridge: 'ap-northeast-1', 'in-place': 'ap-northeast-2' },
   },
