@@ -34607,7 +34607,7 @@ async function analysePlan(inputs) {
  * `nat-egress` command line's terminal view, a workflow step) shows what the markdown report shows without
  * parsing markdown or working a verdict out again. Version 1 is this shape:
  *
- *   { version: 1, environment, failOn, source, planSha, expectedFailures: string[],
+ *   { version: 1, environment, failOn, source, planSha, expectedFailures: string[], strategyLine?,
  *     documents: [{ label, totalChanges, natChanges, terraformVersion?, formatVersion?,
  *                   azChanges: [{ key, before: string[], after: string[] }], azChangesOmitted }],
  *     documentsOmitted, warnings: string[] }
@@ -34633,6 +34633,7 @@ function reportOutput(result, max = REPORT_OUTPUT_MAX_BYTES) {
         source: input.source,
         planSha: input.planSha,
         expectedFailures: result.expectedFailures,
+        ...(input.strategyLine ? { strategyLine: input.strategyLine } : {}),
         documents: input.documents.map((d) => ({
             label: d.label,
             totalChanges: d.totalChanges,

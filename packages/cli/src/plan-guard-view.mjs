@@ -53,7 +53,10 @@ function verdictLines(outputs, report, c, width) {
     const text = wrap(items.join(', '), width, label.length + 1);
     lines.push(`${label} ${text[0]}`, ...text.slice(1));
   };
-  if (affected.length) fact('AZ keys losing egress:', affected.map(keyText));
+  const bridged = outputs.strategy === 'bridge';
+  if (affected.length)
+    fact(bridged ? 'AZ keys switched behind a bridge:' : 'AZ keys losing egress:', affected.map(keyText));
+  if (report?.strategyLine) fact('Strategy (cutover):', [report.strategyLine]);
   if (report?.expectedFailures?.length) fact('Expected to fail in apply 1:', report.expectedFailures);
   return lines;
 }

@@ -110,9 +110,13 @@ describe('plan-guard: the terminal view, from the outputs', () => {
     const az0 = lines.findIndex((l) => /^0 {7}NAT gateway +NAT instance$/.test(l));
     expect(az0).toBeGreaterThan(head);
     expect(lines[az0 + 1]).toMatch(/^ {8}module\.vpc\.aws_nat_gateway\.nat\[0\] +module\.vpc\.aws_instance\.nat\[0\]$/);
-    expect(lines[1]).toBe('AZ keys losing egress: 0, 1');
-    expect(lines[2]).toBe('Expected to fail in apply 1: module.vpc.aws_eip_association.nat[0],');
-    expect(lines[3]).toBe('                             module.vpc.aws_eip_association.nat[1]');
+    // Bridged (strategy auto, two AZs): the keys are switched behind a bridge, and the strategy line says so.
+    expect(lines[1]).toBe('AZ keys switched behind a bridge: 0, 1');
+    expect(lines[2]).toMatch(/^Strategy \(cutover\): bridge, one AZ at a time \(0, 1\); expected outage:/);
+    const failing = lines.findIndex((l) => l.startsWith('Expected to fail in apply 1:'));
+    expect(failing).toBeGreaterThan(2);
+    expect(lines[failing]).toBe('Expected to fail in apply 1: module.vpc.aws_eip_association.nat[0],');
+    expect(lines[failing + 1]).toBe('                             module.vpc.aws_eip_association.nat[1]');
     expect(run.out).toMatch(/^report {3}not kept \(--report-dir DIR keeps the markdown report\)$/m);
     expect(readdirSync(TMP)).toEqual([]);
   });
