@@ -98,11 +98,7 @@ function firstTarget(run: CutoverRun, plan: BridgePlan, vpcId: string, view: Ser
  * `notNow`: a reason bridging cannot apply whatever the plan and EC2 say ('' = none), e.g. an orphan import's
  * re-plan (only what is left of the reviewed plan: run in place).
  */
-export async function decideStrategy(
-  run: CutoverRun,
-  reviewed: Reviewed,
-  notNow = '',
-): Promise<Decision | undefined> {
+export async function decideStrategy(run: CutoverRun, reviewed: Reviewed, notNow = ''): Promise<Decision | undefined> {
   const started = run.clock.now();
   const wanted = run.options.strategy ?? 'auto';
   const plan = bridgePlan(reviewed.plan.natChanges);
