@@ -148,8 +148,8 @@ export class StatusLine {
 
 /**
  * @param {{ main: string, env: Record<string, string | undefined>, cwd: string, log: NodeJS.WritableStream,
- *   color: boolean, progress: boolean, verbose: boolean, view?: { hidePlain: boolean, hold?: string[] }, reportDir?: string,
- *   node?: string }} options  `progress`: draw the status line (a terminal), from the progress channel the child is
+ *   color: boolean, progress: boolean, verbose: boolean, view?: { hidePlain: boolean, hold?: string[] },
+ *   reportDir?: string, node?: string }} options  `progress`: draw the status line (a terminal), from the progress channel the child is
  *   given; `view`: see lineHandler; `reportDir`: see collectResults
  * @returns {Promise<{ code: number, outputs: Record<string, string>, summary: string, errors: string[],
  *   held: { level: string, message: string, title?: string }[], printed: number }>}  `errors`: every error
