@@ -149,8 +149,9 @@ export class StatusLine {
 /**
  * @param {{ main: string, env: Record<string, string | undefined>, cwd: string, log: NodeJS.WritableStream,
  *   color: boolean, progress: boolean, verbose: boolean, view?: { hidePlain: boolean, hold?: string[] },
- *   reportDir?: string, node?: string }} options  `progress`: draw the status line (a terminal), from the progress channel the child is
- *   given; `view`: see lineHandler; `reportDir`: see collectResults
+ *   reportDir?: string, node?: string }} options  `progress`: draw the status line (a terminal), from the progress
+ *   channel the child is given; `view`: see lineHandler (`hold`: the annotation levels held, default all);
+ *   `reportDir`: see collectResults
  * @returns {Promise<{ code: number, outputs: Record<string, string>, summary: string, errors: string[],
  *   held: { level: string, message: string, title?: string }[], printed: number }>}  `errors`: every error
  *   annotation's message; `held`: the annotations not printed (view); `printed`: lines of the action's stdout shown
