@@ -31741,7 +31741,7 @@ function takesAway(p, az) {
     return [...p.roles].some(([rc, role]) => NAT_PATH.has(role) && p.keyOf(rc) === az.key && ['delete', 'replace'].includes(kindOf(rc)) && !rc.deposed);
 }
 /** The AZs and why the plan cannot be bridged, if it cannot (after the plan-level blockers). */
-function azsOf(p) {
+function azsOf(p, onBridge) {
     const routes = [...p.roles].filter(([rc, role]) => role === 'route' &&
         rc.type === 'aws_route' &&
         !rc.deposed &&
@@ -31762,7 +31762,7 @@ function azsOf(p) {
         return { azKeys, all, azs, reason: 'one AZ: there is no other AZ whose NAT could carry it' };
     if (azs.length === 0)
         return { azKeys, all, azs, reason: 'the plan changes no NAT' };
-    if (!azs.some((a) => takesAway(p, a)))
+    if (!azs.some((a) => takesAway(p, a) || (a.routeChanges && onBridge.has(a.key))))
         return { azKeys, all, azs, reason: 'the plan takes no NAT away: nothing to bridge' };
     const lost = azs.find((a) => !a.afterMode);
     if (lost)
@@ -31780,7 +31780,7 @@ function bridgePlan(changes, options = {}) {
     const supportingLast = supporting.filter(([rc]) => kindOf(rc) === 'delete').map(([rc]) => rc.address);
     const roles = p.roles;
     const cmp = compareModels(modelFromPlan(changes, roles, 'before'), modelFromPlan(changes, roles, 'after'));
-    const { azKeys, all, azs, reason: azReason } = azsOf(p);
+    const { azKeys, all, azs, reason: azReason } = azsOf(p, options.onBridge ?? new Set());
     const reason = blocker(p) ?? azReason;
     const eips = [...p.roles].filter(([, role]) => role === 'eip').map(([rc]) => rc);
     return {

@@ -174,7 +174,10 @@ function takesAway(p: Parts, az: BridgeAz): boolean {
 }
 
 /** The AZs and why the plan cannot be bridged, if it cannot (after the plan-level blockers). */
-function azsOf(p: Parts): { azKeys: string[]; all: BridgeAz[]; azs: BridgeAz[]; reason?: string } {
+function azsOf(
+  p: Parts,
+  onBridge: ReadonlySet<string>,
+): { azKeys: string[]; all: BridgeAz[]; azs: BridgeAz[]; reason?: string } {
   const routes = [...p.roles].filter(
     ([rc, role]) =>
       role === 'route' &&
@@ -194,25 +197,35 @@ function azsOf(p: Parts): { azKeys: string[]; all: BridgeAz[]; azs: BridgeAz[]; 
   if (orphan) return { azKeys, all, azs, reason: `${orphan[0].address} belongs to no AZ with a private default route` };
   if (azKeys.length < 2) return { azKeys, all, azs, reason: 'one AZ: there is no other AZ whose NAT could carry it' };
   if (azs.length === 0) return { azKeys, all, azs, reason: 'the plan changes no NAT' };
-  if (!azs.some((a) => takesAway(p, a)))
+  if (!azs.some((a) => takesAway(p, a) || (a.routeChanges && onBridge.has(a.key))))
     return { azKeys, all, azs, reason: 'the plan takes no NAT away: nothing to bridge' };
   const lost = azs.find((a) => !a.afterMode);
   if (lost) return { azKeys, all, azs, reason: `AZ ${lost.key} has no NAT after the plan` };
   return { azKeys, all, azs };
 }
 
+export interface BridgePlanOptions extends ClassifyOptions {
+  /**
+   * AZ keys whose private default route is on a bridge now (EC2: at a serving NAT of another AZ, left by an
+   * interrupted bridged switch; the cutover reads it, a plan cannot tell). A plan that moves such a route back
+   * has something to bridge even when it takes no NAT away (the AZ's NAT was already deleted): its route must wait
+   * on the bridge until the new NAT passes the health checks.
+   */
+  onBridge?: ReadonlySet<string>;
+}
+
 /**
  * The bridged switch of a plan's NAT changes (every NAT candidate change, no-ops included: they show the AZs the
  * plan leaves alone). Pure; reads NAT attributes only through this folder. See the file comment for the sets.
  */
-export function bridgePlan(changes: readonly ResourceChange[], options: ClassifyOptions = {}): BridgePlan {
+export function bridgePlan(changes: readonly ResourceChange[], options: BridgePlanOptions = {}): BridgePlan {
   const p = partsOf(changes, options);
   const supporting = [...p.roles].filter(([rc, role]) => (role === 'security' || role === 'iam') && acts(rc));
   const supportingFirst = supporting.filter(([rc]) => kindOf(rc) !== 'delete').map(([rc]) => rc.address);
   const supportingLast = supporting.filter(([rc]) => kindOf(rc) === 'delete').map(([rc]) => rc.address);
   const roles = p.roles;
   const cmp = compareModels(modelFromPlan(changes, roles, 'before'), modelFromPlan(changes, roles, 'after'));
-  const { azKeys, all, azs, reason: azReason } = azsOf(p);
+  const { azKeys, all, azs, reason: azReason } = azsOf(p, options.onBridge ?? new Set());
   const reason = blocker(p) ?? azReason;
   const eips = [...p.roles].filter(([, role]) => role === 'eip').map(([rc]) => rc);
   return {
