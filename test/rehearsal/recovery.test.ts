@@ -110,6 +110,8 @@ interface Figure {
     /** The apply job's strategy output; what the plan job's recover found (journal + EC2). */
     strategy?: string;
     found?: string[];
+    /** What the apply job said about routes an earlier run left on a bridge (strategy kept, each AZ kept). */
+    said?: string[];
   };
   seconds: number;
   /** Bridged kill points: each AZ's outage across the kill and the re-run (the data plane), seconds. */
@@ -212,6 +214,10 @@ async function rerun(e: RecoveryEnv, c: Case, onApply: () => void = () => undefi
     applies: applied.outputs.applies ?? '',
     strategy: applied.outputs.strategy ?? '',
     found: planRecovery.found ?? [],
+    said: applied.stdout
+      .split('\n')
+      .filter((l) => /on a bridge an earlier run left|is already on .*: kept|^Strategy: /.test(l))
+      .map((l) => l.slice(0, 300)),
   };
 }
 
@@ -365,6 +371,15 @@ async function assertBridgedKill(
     foreignSeconds,
   }));
   expect(figure.recovery.strategy).toBe('bridge');
+  // The AZ the killed run left on its bridge stayed there until its new NAT was healthy (no move before).
+  expect(figure.recovery.said?.some((l) => /is already on \S+ \(serving\): kept$/.test(l))).toBe(true);
+  if (c.point === 'bridged-nat' && c.way === 'kill') {
+    // The instance the killed NAT step created is imported; what is left is bridged, not run in place.
+    expect(figure.recovery.imported).toEqual(expect.arrayContaining([expect.stringMatching(/aws_instance\.nat\[0\]/)]));
+    expect(figure.recovery.said?.some((l) => /on a bridge an earlier run left .*objects left outside/.test(l))).toBe(
+      true,
+    );
+  }
   // The journal's open bridge entry, with EC2's view of it: the route is still on its bridge.
   expect(figure.recovery.found?.some((l) => / bridged \S+ \(rtb-[^)]+\) from .* it is still bridged$/.test(l))).toBe(
     true,

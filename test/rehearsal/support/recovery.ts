@@ -32,8 +32,10 @@ export const KILL_POINTS: Record<KillPoint, string> = {
   import: "after the cutover's own AssociateAddress, during its terraform import (holding the state lock)",
   replan: 'during the re-plan after the import (holding the state lock)',
   bridged: "bridged: right after the first AZ's bridge ReplaceRoute was confirmed, before its NAT step",
-  'bridged-nat': "bridged: during the first AZ's NAT step apply (terraform running, holding the state lock)",
-  'bridged-second': "bridged: the first AZ's route home, during the second AZ's NAT step apply (holding the lock)",
+  'bridged-nat':
+    "bridged: during the first AZ's NAT step apply (terraform running, holding the state lock; its instance created)",
+  'bridged-second':
+    "bridged: the first AZ's route home, during the second AZ's NAT step apply (holding the lock; instance created)",
 };
 
 /** A kill point needs the Elastic IP race (the gateways still deleting when the instances want the addresses). */
@@ -153,9 +155,9 @@ function reached(point: KillPoint, e: RecoveryEnv, since: number, stdout: string
     case 'bridged':
       return /Bridged AZ \S+: \S+ .*: active and serving \(EC2\)\./.test(stdout);
     case 'bridged-nat':
-      return natApplies(stdout).length >= 1;
+      return natApplies(stdout).length >= 1 && e.calls(since, 'RunInstances').some(ok);
     case 'bridged-second':
-      return natApplies(stdout).length >= 2;
+      return natApplies(stdout).length >= 2 && e.calls(since, 'RunInstances').filter(ok).length >= 2;
   }
 }
 
