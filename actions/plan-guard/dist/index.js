@@ -31704,6 +31704,31 @@ function blocker(p) {
     }
     return undefined;
 }
+/**
+ * The AZ's gateway and instance addresses by index for every gateway or instance resource of the plan keyed like
+ * the AZs (count index or for_each key = the AZ key), including those the plan no longer lists for this AZ: a NAT
+ * an interrupted switch already deleted is refreshed out of the state, and a targeted route plan without its
+ * address pulls the resource in at resource level — every other AZ's gateway delete with it (research-18 §0:
+ * targeting each by index, present or not, keeps it to this AZ). Rehearsal: a bridged switch killed during its
+ * first NAT step; the re-run's route step planned `aws_nat_gateway.nat[1]` delete.
+ */
+function siblingAddresses(p, key) {
+    const out = new Set();
+    for (const [rc, role] of p.roles) {
+        if ((role !== 'gateway' && role !== 'instance') || rc.index === undefined || rc.index === null)
+            continue;
+        if (String(rc.index) !== p.keyOf(rc) || !rc.address.endsWith(']'))
+            continue;
+        const base = rc.address.slice(0, rc.address.lastIndexOf('['));
+        if (typeof rc.index === 'number') {
+            if (/^\d+$/.test(key))
+                out.add(`${base}[${key}]`);
+        }
+        else
+            out.add(`${base}[${JSON.stringify(key)}]`);
+    }
+    return [...out];
+}
 /** The AZ of one private route, with the NAT-path changes of its key. */
 function azOf(p, route, key) {
     const r = natRouteOf(route, 'before') ?? natRouteOf(route, 'after');
@@ -31727,7 +31752,10 @@ function azOf(p, route, key) {
         natPath: [...new Set(natPath.map((rc) => rc.address))],
         replace: natPath.filter((rc) => rc.action_reason === 'replace_by_request').map((rc) => rc.address),
         natAddresses: [
-            ...new Set(inKey.filter(([, role]) => role === 'gateway' || role === 'instance').map(([rc]) => rc.address)),
+            ...new Set([
+                ...inKey.filter(([, role]) => role === 'gateway' || role === 'instance').map(([rc]) => rc.address),
+                ...siblingAddresses(p, key),
+            ]),
         ],
         ...(afterNat ? { afterMode: afterNat.kind === 'zonal-gateway' ? 'gateway' : 'instance' } : {}),
         ...(afterType ? { afterInstanceType: afterType } : {}),

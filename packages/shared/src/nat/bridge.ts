@@ -36,7 +36,10 @@ export interface BridgeAz {
   natPath: string[];
   /** Of those, the ones the plan replaces on request (`terraform plan -replace`): the NAT step passes -replace. */
   replace: string[];
-  /** Every gateway and instance address of the AZ in the plan (no-ops included): the route step's extra targets. */
+  /**
+   * Every gateway and instance address of the AZ in the plan (no-ops included), and the AZ's index of every other
+   * gateway or instance resource keyed like the AZs (siblingAddresses): the route step's extra targets.
+   */
   natAddresses: string[];
   /** The mode the AZ's NAT is in after the plan ('gateway' or 'instance'); undefined when the plan leaves it. */
   afterMode?: 'gateway' | 'instance';
@@ -124,6 +127,27 @@ function blocker(p: Parts): string | undefined {
   return undefined;
 }
 
+/**
+ * The AZ's gateway and instance addresses by index for every gateway or instance resource of the plan keyed like
+ * the AZs (count index or for_each key = the AZ key), including those the plan no longer lists for this AZ: a NAT
+ * an interrupted switch already deleted is refreshed out of the state, and a targeted route plan without its
+ * address pulls the resource in at resource level — every other AZ's gateway delete with it (research-18 §0:
+ * targeting each by index, present or not, keeps it to this AZ). Rehearsal: a bridged switch killed during its
+ * first NAT step; the re-run's route step planned `aws_nat_gateway.nat[1]` delete.
+ */
+function siblingAddresses(p: Parts, key: string): string[] {
+  const out = new Set<string>();
+  for (const [rc, role] of p.roles) {
+    if ((role !== 'gateway' && role !== 'instance') || rc.index === undefined || rc.index === null) continue;
+    if (String(rc.index) !== p.keyOf(rc) || !rc.address.endsWith(']')) continue;
+    const base = rc.address.slice(0, rc.address.lastIndexOf('['));
+    if (typeof rc.index === 'number') {
+      if (/^\d+$/.test(key)) out.add(`${base}[${key}]`);
+    } else out.add(`${base}[${JSON.stringify(key)}]`);
+  }
+  return [...out];
+}
+
 /** The AZ of one private route, with the NAT-path changes of its key. */
 function azOf(p: Parts, route: ResourceChange, key: string): BridgeAz {
   const r = natRouteOf(route, 'before') ?? natRouteOf(route, 'after');
@@ -155,7 +179,10 @@ function azOf(p: Parts, route: ResourceChange, key: string): BridgeAz {
     natPath: [...new Set(natPath.map((rc) => rc.address))],
     replace: natPath.filter((rc) => rc.action_reason === 'replace_by_request').map((rc) => rc.address),
     natAddresses: [
-      ...new Set(inKey.filter(([, role]) => role === 'gateway' || role === 'instance').map(([rc]) => rc.address)),
+      ...new Set([
+        ...inKey.filter(([, role]) => role === 'gateway' || role === 'instance').map(([rc]) => rc.address),
+        ...siblingAddresses(p, key),
+      ]),
     ],
     ...(afterNat ? { afterMode: afterNat.kind === 'zonal-gateway' ? 'gateway' : 'instance' } : {}),
     ...(afterType ? { afterInstanceType: afterType } : {}),
