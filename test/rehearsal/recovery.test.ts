@@ -67,7 +67,7 @@ const ALL: Case[] = [
  * apply (7 orphans imported, then a person's live lock kept), a kill during the cutover's own import (DynamoDB), a
  * runner cancel while the gateways delete. `REHEARSAL_KILL_POINTS=all` (pnpm bench recovery) runs all eight.
  */
-const SUITE = ['instances:kill', 'gateways:cancel', 'import:kill', 'bridged:kill'];
+const SUITE = ['instances:kill', 'gateways:cancel', 'import:kill', 'bridged-nat:kill'];
 const picked = (process.env.REHEARSAL_KILL_POINTS ?? '').split(',').filter((s) => s !== '');
 const CASES =
   picked[0] === 'all' ? ALL : ALL.filter((c) => (picked.length > 0 ? picked : SUITE).includes(`${c.point}:${c.way}`));
