@@ -170,6 +170,17 @@ const CASES: Case[] = [
     after: 'instance',
     regions: { bridge: 'ap-northeast-1', 'in-place': 'ap-northeast-2' },
   },
+  {
+    // `terraform plan -replace` of every gateway: each deleted (holding its Elastic IP until `deleted`), then
+    // created again on the same address.
+    name: 'NAT gateway replacement, 2 AZs',
+    kind: 'gateway-replacement',
+    azCount: 2,
+    natDeleteMs: 10_000,
+    benchOnly: true,
+    after: 'gateway',
+    regions: { bridge: 'eu-west-3', 'in-place': 'ap-southeast-2' },
+  },
 ];
 
 const STRATEGIES: Strategy[] = [...(BRIDGE ? (['bridge'] as const) : []), ...(BASELINE ? (['in-place'] as const) : [])];
