@@ -9,6 +9,11 @@
  * state, no address released or moved, the routes on their AZ's NAT, the final plan clean, the lock released; and
  * a live holder's lock never released.
  *
+ * The issue-19 kill points run the cutover in place; the bridged ones (issue 18) a bridged switch (strategy auto, 2
+ * AZs, every moto-gap model on, 3 s deletions) under the data-plane watch from before the kill to the end of the
+ * re-run: while no cutover runs every AZ forwards from an allow-listed IP, the re-run keeps the AZ on its bridge,
+ * per AZ longest ≤ 1 s / total ≤ 2 s outage and 0 s foreign egress over both runs.
+ *
  * Each kill point has its own region, bucket and IAM names in one moto; they run concurrently. Short emulated
  * NAT deletions (5 s; 25 s where the Elastic IP race is the point). REHEARSAL_KILL_POINTS=point:way,… picks some
  * (`all`: every kill point both ways, as `pnpm bench recovery` runs them).
@@ -63,9 +68,10 @@ const ALL: Case[] = [
 ];
 
 /**
- * In `pnpm test` (the suite's time budget: 4 cases took 5.3 min there under load, over it): a kill during the first
- * apply (7 orphans imported, then a person's live lock kept), a kill during the cutover's own import (DynamoDB), a
- * runner cancel while the gateways delete. `REHEARSAL_KILL_POINTS=all` (pnpm bench recovery) runs all eight.
+ * In `pnpm test` (the suite's time budget): a kill during the first apply (7 orphans imported, then a person's live
+ * lock kept), a kill during the cutover's own import (DynamoDB), a runner cancel while the gateways delete, and the
+ * bridged kill that proves the most (during AZ 0's NAT step: lock released, six imports, the rest still bridged, the
+ * AZ kept on its bridge). `REHEARSAL_KILL_POINTS=all` (pnpm bench recovery) runs all thirteen.
  */
 const SUITE = ['instances:kill', 'gateways:cancel', 'import:kill', 'bridged-nat:kill'];
 const picked = (process.env.REHEARSAL_KILL_POINTS ?? '').split(',').filter((s) => s !== '');
