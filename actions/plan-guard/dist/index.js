@@ -31709,6 +31709,31 @@ function blocker(p) {
     }
     return undefined;
 }
+/**
+ * The AZ's gateway and instance addresses by index for every gateway or instance resource of the plan keyed like
+ * the AZs (count index or for_each key = the AZ key), including those the plan no longer lists for this AZ: a NAT
+ * an interrupted switch already deleted is refreshed out of the state, and a targeted route plan without its
+ * address pulls the resource in at resource level — every other AZ's gateway delete with it (research-18 §0:
+ * targeting each by index, present or not, keeps it to this AZ). Rehearsal: a bridged switch killed during its
+ * first NAT step; the re-run's route step planned `aws_nat_gateway.nat[1]` delete.
+ */
+function siblingAddresses(p, key) {
+    const out = new Set();
+    for (const [rc, role] of p.roles) {
+        if ((role !== 'gateway' && role !== 'instance') || rc.index === undefined || rc.index === null)
+            continue;
+        if (String(rc.index) !== p.keyOf(rc) || !rc.address.endsWith(']'))
+            continue;
+        const base = rc.address.slice(0, rc.address.lastIndexOf('['));
+        if (typeof rc.index === 'number') {
+            if (/^\d+$/.test(key))
+                out.add(`${base}[${key}]`);
+        }
+        else
+            out.add(`${base}[${JSON.stringify(key)}]`);
+    }
+    return [...out];
+}
 /** The AZ of one private route, with the NAT-path changes of its key. */
 function azOf(p, route, key) {
     const r = natRouteOf(route, 'before') ?? natRouteOf(route, 'after');
@@ -31732,7 +31757,10 @@ function azOf(p, route, key) {
         natPath: [...new Set(natPath.map((rc) => rc.address))],
         replace: natPath.filter((rc) => rc.action_reason === 'replace_by_request').map((rc) => rc.address),
         natAddresses: [
-            ...new Set(inKey.filter(([, role]) => role === 'gateway' || role === 'instance').map(([rc]) => rc.address)),
+            ...new Set([
+                ...inKey.filter(([, role]) => role === 'gateway' || role === 'instance').map(([rc]) => rc.address),
+                ...siblingAddresses(p, key),
+            ]),
         ],
         ...(afterNat ? { afterMode: afterNat.kind === 'zonal-gateway' ? 'gateway' : 'instance' } : {}),
         ...(afterType ? { afterInstanceType: afterType } : {}),
@@ -31746,7 +31774,7 @@ function takesAway(p, az) {
     return [...p.roles].some(([rc, role]) => NAT_PATH.has(role) && p.keyOf(rc) === az.key && ['delete', 'replace'].includes(kindOf(rc)) && !rc.deposed);
 }
 /** The AZs and why the plan cannot be bridged, if it cannot (after the plan-level blockers). */
-function azsOf(p) {
+function azsOf(p, onBridge) {
     const routes = [...p.roles].filter(([rc, role]) => role === 'route' &&
         rc.type === 'aws_route' &&
         !rc.deposed &&
@@ -31767,7 +31795,7 @@ function azsOf(p) {
         return { azKeys, all, azs, reason: 'one AZ: there is no other AZ whose NAT could carry it' };
     if (azs.length === 0)
         return { azKeys, all, azs, reason: 'the plan changes no NAT' };
-    if (!azs.some((a) => takesAway(p, a)))
+    if (!azs.some((a) => takesAway(p, a) || (a.routeChanges && onBridge.has(a.key))))
         return { azKeys, all, azs, reason: 'the plan takes no NAT away: nothing to bridge' };
     const lost = azs.find((a) => !a.afterMode);
     if (lost)
@@ -31785,7 +31813,7 @@ function bridgePlan(changes, options = {}) {
     const supportingLast = supporting.filter(([rc]) => kindOf(rc) === 'delete').map(([rc]) => rc.address);
     const roles = p.roles;
     const cmp = compareModels(modelFromPlan(changes, roles, 'before'), modelFromPlan(changes, roles, 'after'));
-    const { azKeys, all, azs, reason: azReason } = azsOf(p);
+    const { azKeys, all, azs, reason: azReason } = azsOf(p, options.onBridge ?? new Set());
     const reason = blocker(p) ?? azReason;
     const eips = [...p.roles].filter(([, role]) => role === 'eip').map(([rc]) => rc);
     return {

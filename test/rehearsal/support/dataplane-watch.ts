@@ -252,6 +252,11 @@ export class EgressWatch {
     this.observers.add(fn);
   }
 
+  /** Every sample so far (a change of some subnet's egress, in order). */
+  history(): readonly EgressSample[] {
+    return this.samples;
+  }
+
   /** The latest read's egress per subnet. */
   current(): EgressSample['subnets'] {
     return this.samples[this.samples.length - 1]?.subnets ?? [];

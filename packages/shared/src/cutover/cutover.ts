@@ -10,7 +10,8 @@
  *   orphans    objects an interrupted apply created outside the state: imported, then a checked re-plan; or
  *              stop with the commands (orphans.ts)
  *   strategy   bridge (one AZ at a time behind a bridge route: bridged.ts) or in-place (the phases below over the
- *              whole plan), decided before anything is applied (strategy.ts; after an orphan import: in place)
+ *              whole plan), decided before anything is applied (strategy.ts; after an orphan import: in place,
+ *              unless an AZ is on a bridge an interrupted bridged switch left: then bridged)
  *   apply      terraform apply -json; a race-pattern diagnostic starts the race watch at once (phase-apply.ts,
  *              watch.ts)
  *   confirm    EC2: a NAT gateway being deleted holds or held the address     (per Elastic IP, in the watch:
@@ -61,7 +62,8 @@ async function applyReviewed(run: CutoverRun, planPath: string): Promise<Cutover
   if (!checked) return run.result;
   const reviewed = await orphanPhase(run, checked);
   if (!reviewed) return run.result;
-  // After an orphan import the re-plan is what is left of the reviewed plan: it runs in place (strategy.ts).
+  // After an orphan import the re-plan is what is left of the reviewed plan: it runs in place, unless an AZ is on
+  // a bridge an interrupted bridged switch left (strategy.ts).
   const imported = reviewed.planPath !== checked.planPath;
   const decision = await decideStrategy(run, reviewed, imported ? 'objects left outside the state were imported' : '');
   if (!decision) return run.result;

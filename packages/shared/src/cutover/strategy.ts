@@ -111,15 +111,50 @@ function firstTarget(run: CutoverRun, plan: BridgePlan, vpcId: string, view: Ser
 }
 
 /**
+ * The AZs whose private default route EC2 shows at a NAT of another AZ (none of the AZ's own before-side NATs):
+ * bridges an interrupted bridged switch left (the journal's open `bridge` entries say the same; EC2 wins). Empty
+ * when the plan has fewer than two AZs or EC2 cannot be read (the decision below reads it again and says why).
+ */
+async function bridgedNow(run: CutoverRun, plan: BridgePlan): Promise<string[]> {
+  if (plan.allAzs.length < 2 || plan.allAzs.some((a) => !a.routeTableId)) return [];
+  const live = await liveCheck(run, plan);
+  if (!live.view) return [];
+  const sw = new Switch(run, plan, live.view.vpcId ?? '', live.view);
+  return sw.azs
+    .filter((s) => {
+      const target = s.record.target;
+      if (!target || s.own.has(target) || s.own.has(s.record.targetNat ?? '')) return false;
+      return sw.view.nats.some((n) => n.ids.includes(target));
+    })
+    .map((s) => s.az.key);
+}
+
+/**
  * Decides and says the strategy; undefined when the run ended (strategy: bridge refused, or cancelled).
  * `notNow`: a reason bridging cannot apply whatever the plan and EC2 say ('' = none), e.g. an orphan import's
- * re-plan (only what is left of the reviewed plan: run in place).
+ * re-plan (only what is left of the reviewed plan: run in place) — unless an AZ is on a bridge an interrupted
+ * bridged switch left: in place would delete the NAT it is bridged to (or move its route before its new NAT is
+ * healthy), so what is left is bridged too, as it is when the plan takes no NAT away (the AZ's NAT already gone).
  */
-export async function decideStrategy(run: CutoverRun, reviewed: Reviewed, notNow = ''): Promise<Decision | undefined> {
+export async function decideStrategy(
+  run: CutoverRun,
+  reviewed: Reviewed,
+  notNowReason = '',
+): Promise<Decision | undefined> {
+  let notNow = notNowReason;
   const started = run.clock.now();
   const wanted = run.options.strategy ?? 'auto';
-  const plan = bridgePlan(reviewed.plan.natChanges);
+  let plan = bridgePlan(reviewed.plan.natChanges);
   if (wanted === 'in-place') return inPlace(run, plan, 'strategy: in-place');
+  const onBridge = notNow || (!plan.applies && !plan.takesNatAway) ? await bridgedNow(run, plan) : [];
+  if (onBridge.length > 0) {
+    plan = bridgePlan(reviewed.plan.natChanges, { onBridge: new Set(onBridge) });
+    run.info(
+      `AZ ${onBridge.join(', AZ ')} ${onBridge.length > 1 ? 'are' : 'is'} on a bridge an earlier run left (EC2)` +
+        `${notNow ? ` (and ${notNow})` : ''}: the rest is bridged too, AZ by AZ, so no route loses its NAT.`,
+    );
+    notNow = '';
+  }
   if (notNow)
     return wanted === 'bridge' ? refuse(run, started, notNow) : inPlace(run, plan, `bridging cannot apply: ${notNow}`);
   if (!plan.applies)

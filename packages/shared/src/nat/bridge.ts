@@ -36,7 +36,10 @@ export interface BridgeAz {
   natPath: string[];
   /** Of those, the ones the plan replaces on request (`terraform plan -replace`): the NAT step passes -replace. */
   replace: string[];
-  /** Every gateway and instance address of the AZ in the plan (no-ops included): the route step's extra targets. */
+  /**
+   * Every gateway and instance address of the AZ in the plan (no-ops included), and the AZ's index of every other
+   * gateway or instance resource keyed like the AZs (siblingAddresses): the route step's extra targets.
+   */
   natAddresses: string[];
   /** The mode the AZ's NAT is in after the plan ('gateway' or 'instance'); undefined when the plan leaves it. */
   afterMode?: 'gateway' | 'instance';
@@ -129,6 +132,27 @@ function blocker(p: Parts): string | undefined {
   return undefined;
 }
 
+/**
+ * The AZ's gateway and instance addresses by index for every gateway or instance resource of the plan keyed like
+ * the AZs (count index or for_each key = the AZ key), including those the plan no longer lists for this AZ: a NAT
+ * an interrupted switch already deleted is refreshed out of the state, and a targeted route plan without its
+ * address pulls the resource in at resource level — every other AZ's gateway delete with it (research-18 §0:
+ * targeting each by index, present or not, keeps it to this AZ). Rehearsal: a bridged switch killed during its
+ * first NAT step; the re-run's route step planned `aws_nat_gateway.nat[1]` delete.
+ */
+function siblingAddresses(p: Parts, key: string): string[] {
+  const out = new Set<string>();
+  for (const [rc, role] of p.roles) {
+    if ((role !== 'gateway' && role !== 'instance') || rc.index === undefined || rc.index === null) continue;
+    if (String(rc.index) !== p.keyOf(rc) || !rc.address.endsWith(']')) continue;
+    const base = rc.address.slice(0, rc.address.lastIndexOf('['));
+    if (typeof rc.index === 'number') {
+      if (/^\d+$/.test(key)) out.add(`${base}[${key}]`);
+    } else out.add(`${base}[${JSON.stringify(key)}]`);
+  }
+  return [...out];
+}
+
 /** The AZ of one private route, with the NAT-path changes of its key. */
 function azOf(p: Parts, route: ResourceChange, key: string): BridgeAz {
   const r = natRouteOf(route, 'before') ?? natRouteOf(route, 'after');
@@ -160,7 +184,10 @@ function azOf(p: Parts, route: ResourceChange, key: string): BridgeAz {
     natPath: [...new Set(natPath.map((rc) => rc.address))],
     replace: natPath.filter((rc) => rc.action_reason === 'replace_by_request').map((rc) => rc.address),
     natAddresses: [
-      ...new Set(inKey.filter(([, role]) => role === 'gateway' || role === 'instance').map(([rc]) => rc.address)),
+      ...new Set([
+        ...inKey.filter(([, role]) => role === 'gateway' || role === 'instance').map(([rc]) => rc.address),
+        ...siblingAddresses(p, key),
+      ]),
     ],
     ...(afterNat ? { afterMode: afterNat.kind === 'zonal-gateway' ? 'gateway' : 'instance' } : {}),
     ...(afterType ? { afterInstanceType: afterType } : {}),
@@ -179,7 +206,10 @@ function takesAway(p: Parts, az: BridgeAz): boolean {
 }
 
 /** The AZs and why the plan cannot be bridged, if it cannot (after the plan-level blockers). */
-function azsOf(p: Parts): { azKeys: string[]; all: BridgeAz[]; azs: BridgeAz[]; reason?: string } {
+function azsOf(
+  p: Parts,
+  onBridge: ReadonlySet<string>,
+): { azKeys: string[]; all: BridgeAz[]; azs: BridgeAz[]; reason?: string } {
   const routes = [...p.roles].filter(
     ([rc, role]) =>
       role === 'route' &&
@@ -199,25 +229,35 @@ function azsOf(p: Parts): { azKeys: string[]; all: BridgeAz[]; azs: BridgeAz[]; 
   if (orphan) return { azKeys, all, azs, reason: `${orphan[0].address} belongs to no AZ with a private default route` };
   if (azKeys.length < 2) return { azKeys, all, azs, reason: 'one AZ: there is no other AZ whose NAT could carry it' };
   if (azs.length === 0) return { azKeys, all, azs, reason: 'the plan changes no NAT' };
-  if (!azs.some((a) => takesAway(p, a)))
+  if (!azs.some((a) => takesAway(p, a) || (a.routeChanges && onBridge.has(a.key))))
     return { azKeys, all, azs, reason: 'the plan takes no NAT away: nothing to bridge' };
   const lost = azs.find((a) => !a.afterMode);
   if (lost) return { azKeys, all, azs, reason: `AZ ${lost.key} has no NAT after the plan` };
   return { azKeys, all, azs };
 }
 
+export interface BridgePlanOptions extends ClassifyOptions {
+  /**
+   * AZ keys whose private default route is on a bridge now (EC2: at a serving NAT of another AZ, left by an
+   * interrupted bridged switch; the cutover reads it, a plan cannot tell). A plan that moves such a route back
+   * has something to bridge even when it takes no NAT away (the AZ's NAT was already deleted): its route must wait
+   * on the bridge until the new NAT passes the health checks.
+   */
+  onBridge?: ReadonlySet<string>;
+}
+
 /**
  * The bridged switch of a plan's NAT changes (every NAT candidate change, no-ops included: they show the AZs the
  * plan leaves alone). Pure; reads NAT attributes only through this folder. See the file comment for the sets.
  */
-export function bridgePlan(changes: readonly ResourceChange[], options: ClassifyOptions = {}): BridgePlan {
+export function bridgePlan(changes: readonly ResourceChange[], options: BridgePlanOptions = {}): BridgePlan {
   const p = partsOf(changes, options);
   const supporting = [...p.roles].filter(([rc, role]) => (role === 'security' || role === 'iam') && acts(rc));
   const supportingFirst = supporting.filter(([rc]) => kindOf(rc) !== 'delete').map(([rc]) => rc.address);
   const supportingLast = supporting.filter(([rc]) => kindOf(rc) === 'delete').map(([rc]) => rc.address);
   const roles = p.roles;
   const cmp = compareModels(modelFromPlan(changes, roles, 'before'), modelFromPlan(changes, roles, 'after'));
-  const { azKeys, all, azs, reason: azReason } = azsOf(p);
+  const { azKeys, all, azs, reason: azReason } = azsOf(p, options.onBridge ?? new Set());
   const reason = blocker(p) ?? azReason;
   const eips = [...p.roles].filter(([, role]) => role === 'eip').map(([rc]) => rc);
   return {

@@ -40,7 +40,7 @@ export {
   type AddressClaim,
 } from './ec2-nats';
 export { compareModels } from './compare';
-export { bridgePlan, compareAzKeys, type BridgeAz, type BridgePlan } from './bridge';
+export { bridgePlan, compareAzKeys, type BridgeAz, type BridgePlan, type BridgePlanOptions } from './bridge';
 export { BRIDGE_COST, expectedOutage, plannedStrategy, strategyLine, type StrategyInput } from './bridge-text';
 export {
   isServing,

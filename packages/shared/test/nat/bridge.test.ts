@@ -79,6 +79,40 @@ describe('bridgePlan: the bridged switch from the reviewed plan', () => {
     expect(strategyLine(p, 'bridge')).toMatch(/^strategy: bridge cannot apply .*cutover refuses before changing/);
   });
 
+  it("a re-plan after a killed bridged switch: the AZ's gateway (refreshed away) still targeted by index", () => {
+    // Killed during AZ 0's NAT step: its gateway deleted (gone from the state), its route on AZ 1's gateway.
+    const replan = example('gateway-to-instance').filter((rc) => rc.address !== m('aws_nat_gateway.nat[0]'));
+    const p = bridgePlan(replan);
+    expect({ applies: p.applies, keys: p.azs.map((a) => a.key) }).toEqual({ applies: true, keys: ['0', '1'] });
+    // Without aws_nat_gateway.nat[0] the route step's -target of aws_route.private[0] pulls every gateway in.
+    expect([...(p.azs[0]?.natAddresses ?? [])].sort()).toEqual([m('aws_instance.nat[0]'), m('aws_nat_gateway.nat[0]')]);
+    expect([...(p.azs[1]?.natAddresses ?? [])].sort()).toEqual([m('aws_instance.nat[1]'), m('aws_nat_gateway.nat[1]')]);
+  });
+
+  it('AZ 1 left on a bridge, its gateway already gone: nothing is taken away, yet bridged when the AZ is on a bridge', () => {
+    // Killed during AZ 1's NAT step: AZ 0 switched (no-op), AZ 1's gateway deleted; AZ 1's route on AZ 0's instance.
+    const known = { id: 'i-0aaa', primary_network_interface_id: 'eni-0aaa', network_interface_id: 'eni-0aaa' };
+    const noop = (rc: ResourceChange): ResourceChange => {
+      const after = rc.change.after as Record<string, unknown> | null;
+      const unknown = Object.keys((rc.change.after_unknown as Record<string, unknown> | undefined) ?? {});
+      const filled = after
+        ? { ...after, ...Object.fromEntries(unknown.filter((k) => k in known).map((k) => [k, known[k as 'id']])) }
+        : after;
+      return { ...rc, change: { ...rc.change, actions: ['no-op'], before: filled, after: filled, after_unknown: {} } };
+    };
+    const replan = example('gateway-to-instance')
+      .filter((rc) => !/aws_nat_gateway\.nat\[/.test(rc.address))
+      .map((rc) => (/\[0\]$/.test(rc.address) || !/nat\[|private\[/.test(rc.address) ? noop(rc) : rc));
+    const plain = bridgePlan(replan);
+    expect({ applies: plain.applies, reason: plain.reason }).toEqual({
+      applies: false,
+      reason: 'the plan takes no NAT away: nothing to bridge',
+    });
+    const p = bridgePlan(replan, { onBridge: new Set(['1']) });
+    expect({ applies: p.applies, keys: p.azs.map((a) => a.key) }).toEqual({ applies: true, keys: ['1'] });
+    expect([...(p.azs[0]?.natPath ?? [])].sort()).toEqual([m('aws_eip_association.nat[1]'), m('aws_instance.nat[1]')]);
+  });
+
   it('a plan that changes no NAT has nothing to bridge', () => {
     expect(bridgePlan(example('unrelated-only')).applies).toBe(false);
   });
