@@ -28383,7 +28383,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2245);
 /* harmony import */ var _nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(787);
 /* harmony import */ var _nat_egress_shared_seal__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5434);
-/* harmony import */ var _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4806);
+/* harmony import */ var _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2218);
 /* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5069);
 /**
  * plan-guard: reads a Terraform plan, flags NAT egress risk, posts one sticky PR comment.
@@ -28523,9 +28523,14 @@ async function runLocally(args) {
         process.exitCode = 1;
     }
 }
+/** `--help` without `--local`: the action itself takes no flags (a runner gives it inputs); one line to the help. */
+const LOCAL_POINTER = 'plan-guard: on a runner this action reads its inputs from the workflow and takes no flags; to review a plan ' +
+    'here, see: node dist/index.js --local --help\n';
 const local = process.argv.indexOf('--local');
 if (local >= 0)
     await runLocally(process.argv.slice(local + 1));
+else if (process.argv.slice(2).some((a) => a === '--help' || a === '-h'))
+    process.stdout.write(LOCAL_POINTER);
 else {
     const state = { outputs: new _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_5__/* .StepOutputs */ .bC(), annotations: new _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_5__/* .StepAnnotations */ .J3() };
     await (0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__/* .runGuardedAction */ .Ed)({
@@ -29503,7 +29508,7 @@ function info(text) {
 
 /***/ }),
 
-/***/ 4806:
+/***/ 2218:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31796,7 +31801,8 @@ function bridgePlan(changes, options = {}) {
         supportingLast,
         routeByEc2: supportingLast.length > 0,
         modeSwitch: cmp.modeSwitch,
-        takesNatAway: all.some((a) => takesAway(p, a)),
+        takesNatAway: [...p.roles].some(([rc, role]) => NAT_PATH.has(role) && ['delete', 'replace'].includes(kindOf(rc)) && !rc.deposed),
+        natComesBack: cmp.added.some((n) => n.kind !== 'private-gateway'),
         handover: cmp.expectedApplies === 2,
     };
 }
@@ -31813,22 +31819,43 @@ function plannedStrategy(plan, input) {
 /** What a bridge costs, in one sentence. */
 const BRIDGE_COST = 'while an AZ is bridged its traffic crosses AZs (inter-AZ data transfer is charged) and the serving NAT carries ' +
     "two AZs' traffic; each route change drops the connections open through the old target";
-/** The outage to expect, per AZ, for the strategy that runs. */
-function expectedOutage(plan, strategy) {
+/** The AZ keys named in an outage text: at most this many, then "and N more". */
+const KEYS_SHOWN = 6;
+function keysText(keys) {
+    const shown = keys.slice(0, KEYS_SHOWN).join(', ');
+    return keys.length > KEYS_SHOWN ? `${shown} and ${keys.length - KEYS_SHOWN} more` : shown;
+}
+/**
+ * The outage to expect, per AZ, for the strategy that runs. `losing`: the AZ keys the caller's model says lose
+ * egress (plan-guard: its `affected` keys, the keys of its high and critical findings); when given, the in-place
+ * text names them and never says "none" while one loses egress. Without it, the plan alone decides.
+ */
+function expectedOutage(plan, strategy, losing) {
     if (strategy === 'bridge')
         return (`none in any AZ: each AZ's private route moves to a serving NAT of another AZ while its own NAT is replaced, ` +
             `then to its new NAT once it passes verify-egress's checks (${BRIDGE_COST})`);
-    if (!plan.takesNatAway)
+    const keys = losing ?? [];
+    if (!plan.takesNatAway && keys.length === 0)
         return 'none expected: the plan takes no NAT away';
+    const each = keys.length > 0 ? `AZ keys ${keysText(keys)} lose egress: each` : 'each affected AZ';
+    if (!plan.takesNatAway)
+        return (`${each} is without egress from the change that breaks its route until the route reaches a serving NAT ` +
+            '(see the findings)');
+    if (!plan.natComesBack)
+        return (`${each} is without egress from its NAT's deletion: the plan deletes NATs and creates none, so egress ` +
+            'comes back only where a route points at another serving NAT');
     if (plan.handover)
-        return ("each affected AZ is without egress from its NAT gateway's deletion until its Elastic IP is on the new NAT: " +
+        return (`${each} is without egress from its NAT gateway's deletion until its Elastic IP is on the new NAT: ` +
             'the time AWS holds the address (a few minutes in AWS); cutover associates it the moment it is free');
     if (plan.modeSwitch === 'instance-to-gateway')
-        return "each affected AZ is without egress from its NAT instance's removal until its new NAT gateway is available";
-    return 'each affected AZ is without egress while its NAT is replaced (until the new NAT has its address and route)';
+        return `${each} is without egress from its NAT instance's removal until its new NAT gateway is available`;
+    return `${each} is without egress while its NAT is replaced (until the new NAT has its address and route)`;
 }
-/** "bridge: …" / "in-place (why): …" — the strategy line plan-guard and the cutover print first. */
-function strategyLine(plan, input, why) {
+/**
+ * "bridge: …" / "in-place (why): …" — the strategy line plan-guard and the cutover print first. `losing`: the AZ keys
+ * that lose egress in the caller's model (expectedOutage).
+ */
+function strategyLine(plan, input, why, losing) {
     const chosen = plannedStrategy(plan, input);
     const azs = plan.azs.map((a) => a.key).join(', ');
     if (chosen === 'bridge')
@@ -31836,7 +31863,7 @@ function strategyLine(plan, input, why) {
     if (chosen === 'refused')
         return `strategy: bridge cannot apply (${why ?? plan.reason}): cutover refuses before changing anything`;
     const reason = input === 'in-place' ? 'strategy: in-place' : `bridging cannot apply: ${why ?? plan.reason}`;
-    return `in-place (${reason}); expected outage: ${expectedOutage(plan, 'in-place')}`;
+    return `in-place (${reason}); expected outage: ${expectedOutage(plan, 'in-place', losing)}`;
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/query.ts
@@ -33490,6 +33517,39 @@ const regionalZoneChanged = {
     review: (it, ctx) => zoneChangedDraft(ctx, it),
 };
 
+;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/strategy.ts
+/**
+ * The strategy the cutover is told to run: with `strategy: bridge` on a plan that cannot be bridged (nat/bridge.ts
+ * bridgePlan: one AZ, a regional gateway, a quiesce, NAT Elastic IPs deleted…), the cutover refuses before changing
+ * anything (cutover/strategy.ts), so the plan as reviewed cannot be applied with that input: a critical finding (at
+ * the default fail-on), so the check fails at review rather than at apply. It claims no change: the changes keep
+ * their own findings.
+ */
+
+/** One critical finding when the strategy input is bridge and the plan cannot be bridged. */
+const strategyRefused = {
+    over: 'plan',
+    name: 'strategy-refused',
+    review: (ctx) => {
+        if (plannedStrategy(ctx.bridge, ctx.options.strategy ?? 'auto') !== 'refused')
+            return [];
+        const why = ctx.bridge.reason ?? 'bridging cannot apply';
+        return [
+            {
+                severity: 'critical',
+                kind: 'strategy-refused',
+                title: 'strategy: bridge cannot apply to this plan: the cutover will refuse it',
+                group: [],
+                why: `The cutover runs with strategy: bridge and bridging cannot apply here (${why}), so it refuses before ` +
+                    'changing anything: this plan, as reviewed, will not be applied with that input.',
+                action: 'Set strategy: auto (or in-place) on plan-guard and cutover to apply it in place with the outage the ' +
+                    'strategy line names, or change the plan so that bridging applies (fix the reason above), then re-run ' +
+                    'the workflow.',
+            },
+        ];
+    },
+};
+
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/supporting.ts
 /**
  * What NAT instances depend on without carrying traffic: their security groups and IAM, and the Image Builder
@@ -33588,6 +33648,7 @@ const imageBuilder = {
 
 
 
+
 const RULES = [
     // Bookkeeping that changes no infrastructure, and NAT gateways that give no internet egress.
     bookkeeping,
@@ -33596,6 +33657,8 @@ const RULES = [
     eipDeletedOrReplaced,
     // Whole-environment events (mode switch, handover, quiesce, restored), from the NAT comparison.
     environment,
+    // strategy: bridge on a plan the cutover would refuse to bridge (claims no change).
+    strategyRefused,
     regionalAutomaticAddresses,
     // Per-resource NAT events.
     deposedDeleted,
@@ -33640,6 +33703,9 @@ function byRisk(a, b) {
 }
 function analysisOf(ctx, findings) {
     const { cmp, items } = ctx;
+    const affected = [
+        ...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys)),
+    ].sort(compareKeys);
     return {
         risk: findings.reduce((max, f) => (severityRank(f.severity) > severityRank(max) ? f.severity : max), 'none'),
         findings,
@@ -33649,12 +33715,10 @@ function analysisOf(ctx, findings) {
         azChanges: cmp.perKey
             .map((e) => ({ key: e.key, before: e.before.map(natText), after: e.after.map(natText) }))
             .sort((a, b) => compareKeys(a.key, b.key)),
-        affected: [
-            ...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys)),
-        ].sort(compareKeys),
+        affected,
         natChanges: items.length,
         strategy: plannedStrategy(ctx.bridge, ctx.options.strategy ?? 'auto'),
-        strategyLine: strategyLine(ctx.bridge, ctx.options.strategy ?? 'auto'),
+        strategyLine: strategyLine(ctx.bridge, ctx.options.strategy ?? 'auto', undefined, affected),
         natInstancesCreated: items
             .filter((i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace'))
             .map((i) => i.rc.address),
@@ -33691,19 +33755,21 @@ function listKeys(keys, max) {
     const head = keys.slice(0, max).map((k) => (k === '-' ? '(unindexed)' : (0,report/* code */.aY)(k)));
     return keys.length > max ? `${head.join(', ')} and ${keys.length - max} more` : head.join(', ');
 }
-function keysText(keys, azs, inTable) {
+function report_keysText(keys, azs, inTable) {
     const shownKeys = keys.map((k) => (k === '-' ? '(unindexed)' : (0,report/* code */.aY)(k, inTable))).join(', ');
     return azs.length > 0 ? `${shownKeys} (${azs.map((a) => (0,report/* code */.aY)(a, inTable)).join(', ')})` : shownKeys || '—';
 }
 function addressesText(addresses, inTable, max = 4) {
     const head = addresses.slice(0, max).map((a) => (0,report/* code */.aY)(a, inTable));
+    if (addresses.length === 0)
+        return '—';
     return addresses.length > max ? `${head.join(', ')} and ${addresses.length - max} more` : head.join(', ');
 }
 function findingRows(findings) {
     return findings.map((f) => [
         `${ICON[f.severity]} ${f.severity.toUpperCase()}`,
         `${(0,report/* escapeText */.X1)(f.title)}${f.doc ? ` (${(0,report/* escapeText */.X1)(f.doc)})` : ''}`,
-        keysText(f.keys, f.azs, true),
+        report_keysText(f.keys, f.azs, true),
         addressesText(f.addresses, true),
     ]);
 }
@@ -33712,8 +33778,8 @@ function findingDetail(f, n) {
         `**${n}. ${f.severity.toUpperCase()} — ${(0,report/* escapeText */.X1)(f.title)}** (${(0,report/* code */.aY)(f.kind)})`,
         `- Why: ${(0,report/* escapeText */.X1)(f.why)}`,
         `- Do: ${(0,report/* escapeText */.X1)(f.action)}`,
-        `- AZ / key: ${keysText(f.keys, f.azs, false)}`,
-        `- Resources: ${f.addresses.map((a) => (0,report/* code */.aY)(a)).join(', ')}`,
+        `- AZ / key: ${report_keysText(f.keys, f.azs, false)}`,
+        `- Resources: ${f.addresses.map((a) => (0,report/* code */.aY)(a)).join(', ') || '—'}`,
     ].join('\n');
 }
 function reportFacts(input) {

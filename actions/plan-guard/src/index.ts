@@ -180,8 +180,14 @@ async function runLocally(args: string[]): Promise<void> {
   }
 }
 
+/** `--help` without `--local`: the action itself takes no flags (a runner gives it inputs); one line to the help. */
+const LOCAL_POINTER =
+  'plan-guard: on a runner this action reads its inputs from the workflow and takes no flags; to review a plan ' +
+  'here, see: node dist/index.js --local --help\n';
+
 const local = process.argv.indexOf('--local');
 if (local >= 0) await runLocally(process.argv.slice(local + 1));
+else if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) process.stdout.write(LOCAL_POINTER);
 else {
   const state: State = { outputs: new StepOutputs(), annotations: new StepAnnotations() };
   await runGuardedAction({

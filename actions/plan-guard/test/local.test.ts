@@ -56,4 +56,17 @@ describe('plan-guard --local flags', () => {
       expect(run.stdout).toContain('--name VALUE or --name=VALUE');
     }
   });
+
+  it('--help without --local: one line pointing to --local --help (no workflow commands, no input error)', async () => {
+    for (const args of [['--help'], ['-h']]) {
+      // As a person runs it: no runner files (GITHUB_OUTPUT unset would make outputs ::set-output lines).
+      const run = await runAction('plan-guard', {}, { args, env: { GITHUB_OUTPUT: '', GITHUB_STEP_SUMMARY: '' } });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(
+        'plan-guard: on a runner this action reads its inputs from the workflow and takes no flags; to review a ' +
+          'plan here, see: node dist/index.js --local --help\n',
+      );
+      expect(run.stderr).toBe('');
+    }
+  });
 });

@@ -20,7 +20,7 @@ import { EGRESS_DOWN } from './advice';
 import { rescue, BridgeWatch, WATCH_INTERVAL_MS } from './bridge-watch';
 import { bridgeStatusLines } from './bridge-report';
 import { capacityWarnings } from './capacity';
-import { worstGap } from './gaps';
+import { routeApplies, worstGap } from './gaps';
 import { waitHealthy } from './health';
 import type { Reviewed } from './preflight';
 import type { CutoverResult, CutoverRun } from './run';
@@ -163,10 +163,13 @@ async function routeStep(b: Bridged, az: BridgeAz, last: boolean): Promise<boole
   for (const r of step.plan.refs) b.seen.add(r.address);
   if (!step.plan.refs.some((r) => r.address === az.route)) return routeByEc2(b, az, target);
   sw.frozen.add(st.record.routeTableId);
+  const hooksBefore = run.hooks.length;
   try {
     if (!(await applyStep(run, b.reviewed, label, step))) return false;
   } finally {
     sw.frozen.delete(st.record.routeTableId);
+    // terraform's own move of the route home drops connections as ReplaceRoute does: egress-gaps counts it
+    st.routeChanges += routeApplies(run.hooks.slice(hooksBefore), az.route);
   }
   const ok = await sw.exclusive(() => sw.confirm(st.record.routeTableId, target));
   if (ok) st.record.state = 'home';

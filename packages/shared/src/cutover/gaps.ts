@@ -51,6 +51,14 @@ export function azGaps(
   return out;
 }
 
+/**
+ * How many times terraform changed a route in these hooks: `apply_complete` events of `address` (an aws_route).
+ * Each one drops the connections open through the old target, as an EC2 ReplaceRoute does (VPC user guide).
+ */
+export function routeApplies(hooks: readonly HookEvent[], address: string): number {
+  return hooks.filter((h) => h.type === 'apply_complete' && h.address === address).length;
+}
+
 /** The worst AZ's seconds; undefined when there is none or one AZ's egress is not restored. */
 export function worstGap(gaps: readonly AzGap[]): number | undefined {
   if (gaps.length === 0 || gaps.some((g) => g.seconds === undefined)) return undefined;

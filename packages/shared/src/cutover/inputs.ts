@@ -31,10 +31,15 @@ export interface CutoverInputs extends CutoverOptions {
 const SHA = /^[0-9a-f]{64}$/;
 const RESERVED = /^-(out|json|input|auto-approve|destroy|refresh-only)(=|$)/;
 
-/** health-timeout: 10s..1h, default 5m. */
+/** health-timeout: 10s..1h, default 5m; a negative or zero one is refused as such (one line, with the range). */
 function healthTimeout(raw: string): number {
-  const ms = durationInput('health-timeout', raw, 5 * 60_000, { maxMs: 3_600_000 });
-  if (ms < 10_000) throw new InputError(`health-timeout: ${raw.trim()} is shorter than the minimum 10s`);
+  const value = raw.trim();
+  const range = 'allowed: 10s to 1h, default 5m';
+  if (/^-/.test(value) || (value !== '' && /^[0.]+(ms|s|m|h)?$/i.test(value)))
+    throw new InputError(`health-timeout: ${JSON.stringify(value)} must be a positive duration (${range})`);
+  const ms = durationInput('health-timeout', raw, 5 * 60_000);
+  if (ms < 10_000) throw new InputError(`health-timeout: ${value} is shorter than the minimum 10s (${range})`);
+  if (ms > 3_600_000) throw new InputError(`health-timeout: ${value} is longer than the maximum 1h (${range})`);
   return ms;
 }
 

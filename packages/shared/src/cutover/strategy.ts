@@ -26,13 +26,27 @@ export type Decision = BridgeDecision | { strategy: 'in-place' };
 
 const READ_MS = 60_000;
 
-/** Runs in place: says so, with why and the outage to expect. */
-function inPlace(run: CutoverRun, plan: BridgePlan, why: string): Decision {
+/**
+ * Runs in place: says so, with why and the outage to expect. `live`: the reason is one only EC2 showed now (EC2
+ * unreadable, a route table or its default route missing, no serving bridge target), which plan-guard could not know
+ * at review (its report said bridge): said as a warning annotation and kept in the result's warnings (the summary's
+ * warnings), not only as an info line. Plan-based reasons (one AZ, a regional gateway…) the review already said.
+ */
+function inPlace(run: CutoverRun, plan: BridgePlan, why: string, live = false): Decision {
   const r = run.result;
   r.strategy = 'in-place';
   r.strategyReason = why;
   r.expectedOutage = expectedOutage(plan, 'in-place');
-  run.info(`Strategy: in-place (${why}). Expected outage: ${r.expectedOutage}.`);
+  const line = `Strategy: in-place (${why}). Expected outage: ${r.expectedOutage}.`;
+  if (!live) {
+    run.info(line);
+    return { strategy: 'in-place' };
+  }
+  const warning =
+    `strategy: auto runs in place, not bridged as plan-guard's review expected: ${why}. Outage now expected: ` +
+    `${r.expectedOutage}.`;
+  run.warn(warning);
+  r.warnings.push(warning);
   return { strategy: 'in-place' };
 }
 
@@ -47,10 +61,13 @@ function refuse(run: CutoverRun, started: number, why: string): undefined {
   return undefined;
 }
 
-/** The live reason bridging cannot apply now, or undefined (with the view read). */
-async function liveCheck(run: CutoverRun, plan: BridgePlan): Promise<{ why?: string; view?: ServingView }> {
+/** The reason bridging cannot apply now, or undefined (with the view read); `planBased` when the plan says it. */
+async function liveCheck(
+  run: CutoverRun,
+  plan: BridgePlan,
+): Promise<{ why?: string; view?: ServingView; planBased?: boolean }> {
   const missing = plan.allAzs.find((a) => !a.routeTableId);
-  if (missing) return { why: `the route table of AZ ${missing.key} is known only after apply` };
+  if (missing) return { why: `the route table of AZ ${missing.key} is known only after apply`, planBased: true };
   let view: ServingView;
   try {
     const d = await within(
@@ -116,10 +133,11 @@ export async function decideStrategy(run: CutoverRun, reviewed: Reviewed, notNow
   }
   const vpcId = live.view?.vpcId ?? '';
   const why = live.why ?? (live.view ? firstTarget(run, plan, vpcId, live.view) : undefined);
-  if (why || !live.view)
-    return wanted === 'bridge'
-      ? refuse(run, started, why ?? 'EC2 showed no route table')
-      : inPlace(run, plan, `bridging cannot apply: ${why}`);
+  if (why || !live.view) {
+    if (wanted === 'bridge') return refuse(run, started, why ?? 'EC2 showed no route table');
+    // Known only after apply is the plan's own (the review said it); everything else EC2 showed now.
+    return inPlace(run, plan, `bridging cannot apply: ${why ?? 'EC2 showed no route table'}`, !live.planBased);
+  }
   const r = run.result;
   r.strategy = 'bridge';
   r.strategyReason = `${wanted === 'bridge' ? 'strategy: bridge' : 'strategy: auto'}: ${plan.azKeys.length} AZs`;

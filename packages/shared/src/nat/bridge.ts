@@ -70,8 +70,13 @@ export interface BridgePlan {
   /** Every AZ but the last changes its route with EC2 ReplaceRoute (the plan deletes supporting resources). */
   routeByEc2: boolean;
   modeSwitch: ModeSwitch;
-  /** The plan deletes or replaces a NAT (or its association) somewhere: applied in place, egress stops there. */
+  /**
+   * The plan deletes or replaces a NAT (or its association) anywhere, in an AZ with a private default route or not
+   * (a NAT whose routes the plan re-points elsewhere counts too): applied in place, egress stops there.
+   */
   takesNatAway: boolean;
+  /** The plan creates a NAT (or a replacement) somewhere; false when it only takes NATs away (quiescing). */
+  natComesBack: boolean;
   /** An Elastic IP held by a NAT gateway being deleted is taken in the same apply (the race: two applies). */
   handover: boolean;
 }
@@ -228,7 +233,10 @@ export function bridgePlan(changes: readonly ResourceChange[], options: Classify
     supportingLast,
     routeByEc2: supportingLast.length > 0,
     modeSwitch: cmp.modeSwitch,
-    takesNatAway: all.some((a) => takesAway(p, a)),
+    takesNatAway: [...p.roles].some(
+      ([rc, role]) => NAT_PATH.has(role) && ['delete', 'replace'].includes(kindOf(rc)) && !rc.deposed,
+    ),
+    natComesBack: cmp.added.some((n) => n.kind !== 'private-gateway'),
     handover: cmp.expectedApplies === 2,
   };
 }

@@ -50,6 +50,7 @@ function keysText(keys: string[], azs: string[], inTable: boolean): string {
 
 function addressesText(addresses: string[], inTable: boolean, max = 4): string {
   const head = addresses.slice(0, max).map((a) => code(a, inTable));
+  if (addresses.length === 0) return '—';
   return addresses.length > max ? `${head.join(', ')} and ${addresses.length - max} more` : head.join(', ');
 }
 
@@ -68,7 +69,7 @@ function findingDetail(f: Finding, n: number): string {
     `- Why: ${escapeText(f.why)}`,
     `- Do: ${escapeText(f.action)}`,
     `- AZ / key: ${keysText(f.keys, f.azs, false)}`,
-    `- Resources: ${f.addresses.map((a) => code(a)).join(', ')}`,
+    `- Resources: ${f.addresses.map((a) => code(a)).join(', ') || '—'}`,
   ].join('\n');
 }
 

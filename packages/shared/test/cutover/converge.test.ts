@@ -274,6 +274,8 @@ describe('inputs', () => {
     );
     expect(i.applyArgs).toEqual(['-var-file=prod.tfvars', '-var=azs=["a","b"]', '-lock-timeout=30m']);
     expect(i.pollIntervalMs).toBe(3000);
+    expect(cutoverInputs(reader({ planfile: 'p', 'health-timeout': '90s' }), {}, dir).healthTimeoutMs).toBe(90_000);
+    expect(cutoverInputs(reader({ planfile: 'p' }), {}, dir).healthTimeoutMs).toBe(300_000);
     expect(i.expectedPlanSha).toBe('a'.repeat(64));
     expect(
       cutoverInputs(reader({ planfile: 'p', 'poll-interval': 'adaptive' }), {}, dir).pollIntervalMs,
@@ -286,6 +288,11 @@ describe('inputs', () => {
     [{ 'release-timeout': '0' }, 'release-timeout: must be longer than 0'],
     [{ 'poll-interval': '10m' }, 'poll-interval: 10m is longer than the maximum 5m'],
     [{ 'apply-args': '-json' }, 'apply-args: -json is set by cutover itself; remove it'],
+    [{ 'health-timeout': '-5m' }, 'health-timeout: "-5m" must be a positive duration (allowed: 10s to 1h, default 5m)'],
+    [{ 'health-timeout': '0' }, 'health-timeout: "0" must be a positive duration (allowed: 10s to 1h, default 5m)'],
+    [{ 'health-timeout': '0s' }, 'health-timeout: "0s" must be a positive duration (allowed: 10s to 1h, default 5m)'],
+    [{ 'health-timeout': '5s' }, 'health-timeout: 5s is shorter than the minimum 10s (allowed: 10s to 1h, default 5m)'],
+    [{ 'health-timeout': '2h' }, 'health-timeout: 2h is longer than the maximum 1h (allowed: 10s to 1h, default 5m)'],
   ])('%j → %s', (values, message) => {
     expect(() => cutoverInputs(reader({ planfile: 'p', ...values }), {}, dir)).toThrow(new InputError(message));
   });

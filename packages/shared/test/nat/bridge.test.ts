@@ -5,10 +5,11 @@
  * other AZ's route by EC2 in an instance → gateway switch).
  */
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bridgePlan, strategyLine } from '../../src/nat/index';
 import type { ResourceChange } from '../../src/plan/types';
+import { classifyChanges } from '../../src/review/classify';
 import { scenarios } from '../support/plans';
 
 const REPO = join(import.meta.dirname, '..', '..', '..', '..');
@@ -80,5 +81,58 @@ describe('bridgePlan: the bridged switch from the reviewed plan', () => {
 
   it('a plan that changes no NAT has nothing to bridge', () => {
     expect(bridgePlan(example('unrelated-only')).applies).toBe(false);
+  });
+});
+
+describe("the strategy line's expected outage agrees with the review's AZ keys losing egress", () => {
+  const reported = (name: string) => join(REPO, '..', 'shared', 'fixtures', 'reported', `${name}.json`);
+  const present = existsSync(reported('gateway-to-asg-eni-nat'));
+  const load = (f: string) =>
+    (JSON.parse(readFileSync(f, 'utf8')) as { resource_changes: ResourceChange[] }).resource_changes;
+  (present ? it : it.skip)(
+    'reported plans: gateways deleted → never "takes no NAT away"; the losing keys named',
+    () => {
+      for (const [name, keys] of [
+        ['gateway-to-asg-eni-nat', ['us-east-1a', 'us-east-1b']],
+        ['route-consolidation-2400', ['us-east-1b', 'us-east-1c']],
+      ] as const) {
+        const changes = load(reported(name));
+        const a = classifyChanges(changes);
+        expect(a.affected).toEqual(keys);
+        expect(bridgePlan(changes).takesNatAway).toBe(true);
+        expect(a.strategyLine).not.toMatch(/none expected|takes no NAT away/);
+        expect(a.strategyLine).toContain(`expected outage: AZ keys ${keys.join(', ')} lose egress: each`);
+      }
+      // gateway → instance (2 applies): the address handover; consolidation deletes gateways and creates none.
+      expect(classifyChanges(load(reported('gateway-to-asg-eni-nat'))).strategyLine).toMatch(
+        /Elastic IP is on the new NAT/,
+      );
+      const consolidation = classifyChanges(load(reported('route-consolidation-2400'))).strategyLine;
+      expect(consolidation).toMatch(/the plan deletes NATs and creates none/);
+      expect(consolidation).not.toMatch(/while its NAT is replaced/);
+    },
+  );
+  if (!present) it('skipped: corpus not present', () => expect(present).toBe(false));
+
+  it('quiesce (NATs deleted, none created): in place never "while its NAT is replaced"', () => {
+    const p = bridgePlan(example('quiesce-down'));
+    expect({ takes: p.takesNatAway, back: p.natComesBack }).toEqual({ takes: true, back: false });
+    const line = strategyLine(p, 'auto');
+    expect(line).toMatch(/expected outage: each affected AZ is without egress from its NAT's deletion/);
+    expect(line).not.toMatch(/while its NAT is replaced/);
+    expect(classifyChanges(example('quiesce-down')).strategyLine).toMatch(
+      /AZ keys 0, 1 lose egress: each .* creates none/,
+    );
+  });
+
+  it('a plan that takes nothing away and loses no key: none expected; a losing key is always named', () => {
+    const p = bridgePlan(example('unrelated-only'));
+    expect(p.takesNatAway).toBe(false);
+    expect(strategyLine(p, 'auto', undefined, [])).toMatch(
+      /expected outage: none expected: the plan takes no NAT away/,
+    );
+    expect(strategyLine(p, 'auto', undefined, ['0'])).toMatch(/expected outage: AZ keys 0 lose egress: each .*route/);
+    const many = strategyLine(p, 'auto', undefined, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+    expect(many).toContain('AZ keys a, b, c, d, e, f and 2 more lose egress');
   });
 });
