@@ -20,7 +20,7 @@ export async function applyLoop(run: CutoverRun, reviewed: Reviewed, firstPlan: 
       const nothing = run.result.applies === 0;
       run.fail(
         `cancelled before apply ${run.result.applies + 1}`,
-        nothing ? [RERUN_WHEN_READY] : [EGRESS_DOWN, 'Re-run the job (plan, review, apply).'],
+        nothing ? [RERUN_WHEN_READY] : [EGRESS_DOWN, 'Re-run all jobs of the workflow (plan, review, apply).'],
       );
       return;
     }

@@ -29,11 +29,11 @@ export function bridgeStatusLines(r: CutoverResult): string[] {
   return [
     ...lines,
     bridged
-      ? 'Re-run the job (plan, review, apply with cutover): it finds the bridged AZs on their bridges and finishes ' +
-        "the switch from there. To end a bridge by hand instead, point the route back at the AZ's own NAT once it " +
-        'serves: aws ec2 replace-route --route-table-id <rtb> --destination-cidr-block 0.0.0.0/0 ' +
-        '--nat-gateway-id <nat> (or --network-interface-id <eni>).'
-      : 'Re-run the job (plan, review, apply with cutover) to finish the switch.',
+      ? 'Re-run all jobs of the workflow (plan, review, apply with cutover): it finds the bridged AZs on their ' +
+        'bridges and finishes the switch from there. To end a bridge by hand instead, point the route back at the ' +
+        "AZ's own NAT once it serves: aws ec2 replace-route --route-table-id <rtb> " +
+        '--destination-cidr-block 0.0.0.0/0 --nat-gateway-id <nat> (or --network-interface-id <eni>).'
+      : 'Re-run all jobs of the workflow (plan, review, apply with cutover) to finish the switch.',
   ];
 }
 

@@ -24,7 +24,9 @@ async function replan(
   const planRun = await run.terraform(`${run.stepLabel}terraform plan (for apply ${n + 1})`, args);
   if (planRun.interrupted) {
     run.step('plan', planStart, 'interrupted', { n: n + 1 });
-    run.fail('cancelled during the re-plan', [down, 'Re-run the job (plan, review, apply).'], { cancelled: true });
+    run.fail('cancelled during the re-plan', [down, 'Re-run all jobs of the workflow (plan, review, apply).'], {
+      cancelled: true,
+    });
     return undefined;
   }
   if (!planRun.ok) {

@@ -57,7 +57,10 @@ export async function targetedPlan(
       planRun.interrupted
         ? `cancelled during the ${label} plan`
         : `the ${label} plan failed (${planRun.exit})${first ? `: ${first.summary.split('\n')[0]}` : ''}`,
-      [down, 'Re-run the job (plan, review, apply): the cutover continues from where the switch stands.'],
+      [
+        down,
+        'Re-run all jobs of the workflow (plan, review, apply): the cutover continues from where the switch stands.',
+      ],
       { cancelled: planRun.interrupted },
     );
     return undefined;

@@ -227,8 +227,8 @@ function azsOf(
   const azs = all.filter((a) => a.routeChanges || a.natPath.length > 0);
   const orphan = [...p.roles].find(([rc, role]) => NAT_PATH.has(role) && acts(rc) && !byKey.has(p.keyOf(rc)));
   if (orphan) return { azKeys, all, azs, reason: `${orphan[0].address} belongs to no AZ with a private default route` };
-  if (azKeys.length < 2) return { azKeys, all, azs, reason: 'one AZ: there is no other AZ whose NAT could carry it' };
   if (azs.length === 0) return { azKeys, all, azs, reason: 'the plan changes no NAT' };
+  if (azKeys.length < 2) return { azKeys, all, azs, reason: 'one AZ: there is no other AZ whose NAT could carry it' };
   if (!azs.some((a) => takesAway(p, a) || (a.routeChanges && onBridge.has(a.key))))
     return { azKeys, all, azs, reason: 'the plan takes no NAT away: nothing to bridge' };
   const lost = azs.find((a) => !a.afterMode);
