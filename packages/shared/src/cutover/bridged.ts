@@ -218,6 +218,8 @@ async function finish(b: Bridged, ok: boolean): Promise<CutoverResult> {
     try {
       await sw.exclusive(async () => {
         await sw.read();
+        // No step runs any more: the NATs the failed step would have removed may carry a route again if they serve.
+        sw.avoid.clear();
         const down = sw.azs.filter((st) => !st.record.serving);
         await rescueAll(sw, down, () => 'not serving when the switch stopped');
       });
