@@ -4,22 +4,8 @@
  * can end.
  */
 import { describe, expect, it } from '@jest/globals';
-import { readServing } from '../../src/nat/read';
-import { servingView, type BridgePlan } from '../../src/nat/index';
 import { Switch } from '../../src/cutover/switch';
-import { VPC, type SwitchWorld } from '../support/switch-world';
-import { alloc, bridgePlanOf, eni, gw, inst, ip, rt, switchRun, worldOf, type Event } from '../support/switch-run';
-
-/** The Switch of `plan` on `world`, its first view read as the strategy decision reads it. */
-export async function switchOf(world: SwitchWorld, plan: BridgePlan, r = switchRun(world)) {
-  const d = await readServing(world.ec2, {
-    vpcId: VPC,
-    routeTableIds: plan.allAzs.map((a) => a.routeTableId as string),
-    instanceIds: plan.allAzs.flatMap((a) => a.beforeInstanceIds),
-    allocationIds: plan.eipAllocationIds,
-  });
-  return { ...r, sw: new Switch(r.run, plan, VPC, servingView(d)) };
-}
+import { alloc, bridgePlanOf, eni, gw, inst, ip, rt, switchOf, worldOf, type Event } from '../support/switch-run';
 
 const targets = (sw: Switch, key: string, opts?: Parameters<Switch['candidates']>[1]) =>
   sw.candidates(key, opts).map((t) => t.target);

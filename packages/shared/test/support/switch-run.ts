@@ -12,7 +12,10 @@ import type { BridgeAz, BridgePlan } from '../../src/nat/index';
 import type { CutoverJournal, JournalIntent } from '../../src/cutover/journal-types';
 import { CutoverRun, type CutoverOptions } from '../../src/cutover/run';
 import type { TerraformDriver } from '../../src/terraform/index';
-import { SwitchWorld, type WorldCall } from './switch-world';
+import { readServing } from '../../src/nat/read';
+import { servingView } from '../../src/nat/index';
+import { Switch } from '../../src/cutover/switch';
+import { SwitchWorld, VPC, type WorldCall } from './switch-world';
 
 export const rt = (i: number) => `rtb-0${i}private000000`;
 export const gw = (i: number) => `nat-0${i}0f1e2d3c4b5a69`;
@@ -63,7 +66,8 @@ export function worldOf(n: number, clock = new VirtualClock()): SwitchWorld {
 }
 
 /** The order of journal writes and EC2 calls, one list. */
-export type Event = { kind: 'intend'; intent: JournalIntent } | { kind: 'done'; facts: Record<string, string> } | WorldCall;
+export type Event =
+  { kind: 'intend'; intent: JournalIntent } | { kind: 'done'; facts: Record<string, string> } | WorldCall;
 
 /** A journal that records its writes into `events` (and can be made to fail). */
 export class OrderJournal implements CutoverJournal {
@@ -90,7 +94,10 @@ export function failingTerraform(summary: string): TerraformDriver & { runs: str
     run: (args, onLine) => {
       runs.push(args);
       const diagnostic = { severity: 'error', summary, detail: '' };
-      onLine(JSON.stringify({ '@level': 'error', '@message': `Error: ${summary}`, type: 'diagnostic', diagnostic }), 'stdout');
+      onLine(
+        JSON.stringify({ '@level': 'error', '@message': `Error: ${summary}`, type: 'diagnostic', diagnostic }),
+        'stdout',
+      );
       return Promise.resolve({ exitCode: 1, signal: null, interrupted: false, escalated: [] });
     },
   };
@@ -141,4 +148,15 @@ export function switchRun(
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
   return { run, world, clock: world.clock, lines, text: () => lines.map((l) => l.text).join('\n'), events, journal };
+}
+
+/** The Switch of `plan` on `world`, its first view read as the strategy decision reads it. */
+export async function switchOf(world: SwitchWorld, plan: BridgePlan, r = switchRun(world)) {
+  const d = await readServing(world.ec2, {
+    vpcId: VPC,
+    routeTableIds: plan.allAzs.map((a) => a.routeTableId as string),
+    instanceIds: plan.allAzs.flatMap((a) => a.beforeInstanceIds),
+    allocationIds: plan.eipAllocationIds,
+  });
+  return { ...r, sw: new Switch(r.run, plan, VPC, servingView(d)) };
 }

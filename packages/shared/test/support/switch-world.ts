@@ -78,6 +78,8 @@ export class SwitchWorld {
   readonly instances = new Map<string, WorldInstance>();
   /** Virtual ms each call takes (answered at the end). */
   rttMs = 40;
+  /** Each call waits for a macrotask first (lets a run's other work proceed while a watch loop polls). */
+  macrotasks = false;
   /** Every describe fails with this error (EC2 unreadable) while set. */
   unreadable?: Error;
   /** Answers ReplaceRoute with this error while set (called with the input). */
@@ -123,7 +125,7 @@ export class SwitchWorld {
 
   private async answer(command: { input: Record<string, unknown> }): Promise<unknown> {
     const op = command.constructor.name.replace(/Command$/, '');
-    await Promise.resolve();
+    await (this.macrotasks ? new Promise((resolve) => setImmediate(resolve)) : Promise.resolve());
     this.clock.advance(this.rttMs);
     this.calls.push({ op, at: this.clock.now(), input: command.input });
     if (this.unreadable && op.startsWith('Describe')) throw this.unreadable;
