@@ -174,28 +174,28 @@ export class SwitchWorld {
     const ids = values(filters, 'route-table-id');
     const privateTables = [...this.routes]
       .filter(([rt]) => !ids || ids.includes(rt))
-      .map(([rt, target]) => {
+      .map(([rt, target]): RouteTable => {
         const inst = [...this.instances.values()].find((i) => i.eni === target);
         return {
           RouteTableId: rt,
           VpcId: VPC,
           Routes: [
-            { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' },
+            { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' as const },
             {
               DestinationCidrBlock: '0.0.0.0/0',
               ...(target.startsWith('nat-')
                 ? { NatGatewayId: target }
                 : { NetworkInterfaceId: target, ...(inst ? { InstanceId: inst.id } : {}) }),
-              State: this.blackhole(target) ? 'blackhole' : 'active',
+              State: this.blackhole(target) ? ('blackhole' as const) : ('active' as const),
             },
           ],
         };
       });
-    const pub = {
+    const pub: RouteTable = {
       RouteTableId: 'rtb-public',
       VpcId: VPC,
-      Associations: [{ SubnetId: 'subnet-public', AssociationState: { State: 'associated' } }],
-      Routes: [{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: IGW, State: 'active' }],
+      Associations: [{ SubnetId: 'subnet-public', AssociationState: { State: 'associated' as const } }],
+      Routes: [{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: IGW, State: 'active' as const }],
     };
     return ids ? privateTables : [...privateTables, pub];
   }
