@@ -81,9 +81,9 @@ export function raceText(takers: string[], changes: readonly ResourceChange[], b
   const why = 'EC2 keeps the Elastic IP on the deleting NAT gateway for a while after terraform deletes it';
   if (bridged)
     return (
-      `Each AZ's NAT step may meet the address race: its apply can fail at that AZ's ${takers.join(', ')} with ` +
-      `${error} (${why}). Cutover restores that step in place (the address taken the moment EC2 frees it, or the ` +
-      "step applied again) while the AZ's route stays on its bridge."
+      "Each AZ's NAT step may meet the address race: its apply can fail at the resource of that AZ that takes " +
+      `the address (${takers.join(', ')}) with ${error} (${why}). Cutover restores that step in place (the ` +
+      "address taken the moment EC2 frees it, or the step applied again) while the AZ's route stays on its bridge."
     );
   return (
     `The first apply is expected to fail at ${takers.join(', ')} with ${error}: ${why}. ` +
@@ -91,9 +91,12 @@ export function raceText(takers: string[], changes: readonly ResourceChange[], b
   );
 }
 
-/** The title suffix of a finding whose change meets the address race: per apply in place, per AZ step bridged. */
+/**
+ * The title suffix of a finding whose change meets the address race: for the one apply in place; bridged, each AZ's
+ * NAT step may need two applies (as short as the in-place one: titles stay on one line of an 80-column terminal).
+ */
 export function twoAppliesText(ctx: { bridged: boolean }): string {
-  return ctx.bridged ? " (each AZ's NAT step may need two applies)" : ' (expect two applies)';
+  return ctx.bridged ? ' (two applies per AZ)' : ' (expect two applies)';
 }
 
 /** The finding for an update that changes tags only: "<label>: tags only", low. */

@@ -41,11 +41,11 @@ describe('rules/environment: whole-environment events from the NAT comparison', 
 
   it('gateway → instance bridged (2 AZs, strategy auto): the race per AZ NAT step, restored behind its bridge', () => {
     const [f] = findingsOf([environment], scenarios.gatewayToInstance(2));
-    expect(f?.title).toBe("NAT mode switch: gateway → instance (each AZ's NAT step may need two applies)");
+    expect(f?.title).toBe('NAT mode switch: gateway → instance (two applies per AZ)');
     expect(f?.why).toContain("take over the same Elastic IPs in each AZ's NAT step.");
     expect(f?.why).toContain(
-      "Each AZ's NAT step may meet the address race: its apply can fail at that AZ's " +
-        'module.vpc.aws_eip_association.nat[0], module.vpc.aws_eip_association.nat[1] with "AuthFailure',
+      "Each AZ's NAT step may meet the address race: its apply can fail at the resource of that AZ that takes " +
+        'the address (module.vpc.aws_eip_association.nat[0], module.vpc.aws_eip_association.nat[1]) with "AuthFailure',
     );
     expect(f?.why).toContain(
       "Cutover restores that step in place (the address taken the moment EC2 frees it, or the step applied again) while the AZ's route stays on its bridge.",
