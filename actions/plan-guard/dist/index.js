@@ -32618,8 +32618,12 @@ function natText(n) {
     const replaced = n.rc && n.rc.change.actions.includes('create') && n.rc.change.actions.includes('delete');
     return `${KIND_TEXT[n.kind]} ${n.ref}${replaced ? ' (replaced)' : ''}`;
 }
-/** What the first apply is expected to do at the resources that take an address still held by a deleting gateway. */
-function raceText(takers, changes) {
+/**
+ * What the first apply is expected to do at the resources that take an address still held by a deleting gateway.
+ * `bridged` (cutover will switch this plan one AZ at a time, nat/bridge.ts): the race is met per AZ NAT step, not
+ * by one apply of the whole plan, and each step is restored in place while that AZ's route stays on its bridge.
+ */
+function raceText(takers, changes, bridged = false) {
     const types = new Set(takers.map((t) => changes.find((c) => c.address === t)?.type));
     const messages = [
         types.has('aws_eip_association') || types.has('aws_eip')
@@ -32632,9 +32636,21 @@ function raceText(takers, changes) {
             ? 'an association error because the Elastic IP is still associated'
             : '',
     ].filter(Boolean);
-    return (`The first apply is expected to fail at ${takers.join(', ')} with ${messages.join(' or ') || 'an error'}: ` +
-        'EC2 keeps the Elastic IP on the deleting NAT gateway for a while after terraform deletes it. ' +
+    const error = messages.join(' or ') || 'an error';
+    const why = 'EC2 keeps the Elastic IP on the deleting NAT gateway for a while after terraform deletes it';
+    if (bridged)
+        return ("Each AZ's NAT step may meet the address race: its apply can fail at the resource of that AZ that takes " +
+            `the address (${takers.join(', ')}) with ${error} (${why}). Cutover restores that step in place (the ` +
+            "address taken the moment EC2 frees it, or the step applied again) while the AZ's route stays on its bridge.");
+    return (`The first apply is expected to fail at ${takers.join(', ')} with ${error}: ${why}. ` +
         'A second apply after the release completes the change.');
+}
+/**
+ * The title suffix of a finding whose change meets the address race: for the one apply in place; bridged, each AZ's
+ * NAT step may need two applies (as short as the in-place one: titles stay on one line of an 80-column terminal).
+ */
+function twoAppliesText(ctx) {
+    return ctx.bridged ? ' (two applies per AZ)' : ' (expect two applies)';
 }
 /** The finding for an update that changes tags only: "<label>: tags only", low. */
 function tagsOnlyDraft(it, label) {
@@ -33076,7 +33092,8 @@ function modeSwitchText(ctx, from, to) {
     const ami = image ? '' : ` ${testedAmiText(ctx.ami)} must exist first (build-nat-ami).`;
     return {
         why: `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the ` +
-            `same Elastic IPs in the same apply. ${raceText(ctx.handoverTakers, ctx.changes)} ` +
+            `same Elastic IPs ${ctx.bridged ? "in each AZ's NAT step" : 'in the same apply'}. ` +
+            `${raceText(ctx.handoverTakers, ctx.changes, ctx.bridged)} ` +
             (ctx.bridged
                 ? 'Cutover does it one AZ at a time behind a bridge, so no AZ loses egress meanwhile.'
                 : 'Egress in the affected AZs is down from the route repoint until each new NAT has its address.') +
@@ -33098,7 +33115,7 @@ function modeSwitchDraft(ctx, free) {
     return {
         severity: 'high',
         kind: 'mode-switch',
-        title: `NAT mode switch: ${MODE_TEXT[from]} → ${MODE_TEXT[to]}${race ? ' (expect two applies)' : ''}`,
+        title: `NAT mode switch: ${MODE_TEXT[from]} → ${MODE_TEXT[to]}${race ? twoAppliesText(ctx) : ''}`,
         group,
         ...modeSwitchText(ctx, from, to),
     };
@@ -33111,10 +33128,10 @@ function handoverDraft(ctx, free) {
     return {
         severity: 'high',
         kind: 'eip-handover',
-        title: 'Elastic IP taken from a deleting NAT gateway in the same apply (expect two applies)',
+        title: `Elastic IP taken from a deleting NAT gateway in the same apply${twoAppliesText(ctx)}`,
         group: [...free.ofNats(cross.map((h) => h.from)), ...free.items((i) => takers.includes(i.rc.address))],
         why: `${cross.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ` +
-            raceText(takers, ctx.changes),
+            raceText(takers, ctx.changes, ctx.bridged),
         action: ctx.bridged
             ? windowText(ctx)
             : 'Apply through the cutover action (it waits for the release, associates the address at once and ' +
@@ -33254,7 +33271,7 @@ const deposedDeleted = {
     review: (it, ctx) => {
         const address = it.rc.address;
         const race = ` The replacement at ${address} reuses its allocation_id and is created before the deposed gateway is ` +
-            `deleted (create_before_destroy), so it cannot get the address: ${raceText([address], ctx.changes)}`;
+            `deleted (create_before_destroy), so it cannot get the address: ${raceText([address], ctx.changes, ctx.bridged)}`;
         return {
             severity: 'high',
             kind: `${it.role === 'gateway' ? 'nat-gateway' : 'nat-instance'}-deposed-deleted`,
@@ -33394,8 +33411,8 @@ function gatewayGone(it, ctx, free) {
                 ? 'cutover keeps the AZ on a serving NAT of another AZ meanwhile.'
                 : `the private subnets routed through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.`) +
             azMoveText(move, ctx, it) +
-            (fails ? ` ${raceText([it.rc.address], ctx.changes)}` : ''),
-        action: `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${windowText(ctx)}` +
+            (fails ? ` ${raceText([it.rc.address], ctx.changes, ctx.bridged)}` : ''),
+        action: `${fails ? `Apply through the cutover action${twoAppliesText(ctx)}. ` : ''}${windowText(ctx)}` +
             (replaced ? '' : ' If this is a mode switch, the new NATs must be in the same plan.'),
     };
 }
@@ -33836,20 +33853,26 @@ function headLines(input, facts) {
         '',
     ];
 }
-/** Mode switch · expected applies · keys losing egress (· expected failures), and the fail-on note. */
+/**
+ * Mode switch · expected applies · keys losing egress (· expected failures), and the fail-on note. Bridged, the
+ * applies and failures are per AZ NAT step (each step meets the race on its own), not one apply of the plan.
+ */
 function factLines(input, facts) {
     const { modeSwitch, applies, affected } = facts;
     const bridged = input.documents.some((d) => d.analysis.strategy === 'bridge');
     const parts = [
         `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
-        `**Expected applies:** ${applies}`,
+        bridged && applies > 1 ? `**Expected applies:** ${applies} per AZ NAT step` : `**Expected applies:** ${applies}`,
         bridged
             ? `**AZs / keys switched behind a bridge:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`
             : `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
     ];
     const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
+    const failing = bridged
+        ? "**May fail in its AZ's NAT step (restored behind its bridge):**"
+        : '**Expected to fail in apply 1:**';
     if (failures.length > 0)
-        parts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
+        parts.push(`${failing} ${addressesText(failures, false, 6)}`);
     const lines = [
         ...(input.strategyLine ? [`**Strategy (cutover):** ${(0,report/* escapeText */.X1)(input.strategyLine)}`, ''] : []),
         parts.join(' · '),
@@ -34827,8 +34850,10 @@ function summaryBody(result, used, reserve) {
 }
 /** The log line of a finished analysis. */
 function riskLine(result) {
+    // Bridged, each AZ's NAT step meets the address race on its own: the count is per step, not for one apply.
+    const perStep = result.strategy === 'bridge' && result.expectedApplies > 1 ? ' per AZ NAT step' : '';
     return (`NAT egress risk: ${result.risk}; mode switch: ${result.modeSwitch}; ` +
-        `expected applies: ${result.expectedApplies}; plan digest ${result.planSha}`);
+        `expected applies: ${result.expectedApplies}${perStep}; plan digest ${result.planSha}`);
 }
 /** The step's failure line when the risk is at or above fail-on. */
 function failureLine(result, failOn) {

@@ -171,7 +171,7 @@ describe('plan-guard on a bundled plan', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(ANSI);
-    expect(run.stdout).toContain('NAT egress risk: HIGH · mode switch gateway → instance · expected applies 2');
+    expect(run.stdout).toContain('NAT egress risk: HIGH · mode switch gateway → instance · up to 2 applies per AZ');
     // never posts from a terminal unless --comment says so
     expect(run.stdout).toMatch(/^comment {2}not posted \(--comment auto\|always posts it\)$/m);
   });

@@ -17,7 +17,7 @@
  * failure every AZ is left on a serving NAT and the summary says where each route points and what to run next.
  */
 import { EGRESS_DOWN } from './advice';
-import { rescue, BridgeWatch, WATCH_INTERVAL_MS } from './bridge-watch';
+import { rescue, rescueAll, BridgeWatch, WATCH_INTERVAL_MS } from './bridge-watch';
 import { bridgeStatusLines } from './bridge-report';
 import { capacityWarnings } from './capacity';
 import { routeApplies, worstGap } from './gaps';
@@ -221,7 +221,10 @@ async function finish(b: Bridged, ok: boolean): Promise<CutoverResult> {
     try {
       await sw.exclusive(async () => {
         await sw.read();
-        for (const st of sw.azs) if (!st.record.serving) await rescue(sw, st, 'not serving when the switch stopped');
+        // No step runs any more: the NATs the failed step would have removed may carry a route again if they serve.
+        sw.avoid.clear();
+        const down = sw.azs.filter((st) => !st.record.serving);
+        await rescueAll(sw, down, () => 'not serving when the switch stopped');
       });
     } catch (err) {
       run.warn(`could not check every AZ's route after the failure: ${String(err)}`);

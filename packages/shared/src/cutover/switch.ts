@@ -48,6 +48,13 @@ export interface AzState {
   routeChanges: number;
 }
 
+/** One route change of moveRoutes: AZ `key`'s route to `to`, journal kind `kind`. */
+export interface RouteMove {
+  key: string;
+  to: Target;
+  kind: 'bridge' | 'unbridge';
+}
+
 /** A NAT a route can be moved to, and the route target that reaches it (nat-…, or the instance's eni-…). */
 export interface Target {
   nat: NatNode;
@@ -169,25 +176,66 @@ export class Switch {
       );
   }
 
-  /**
-   * Moves AZ `key`'s route to `to` (ReplaceRoute), recorded in the journal first, then confirmed with EC2.
-   * Returns false when EC2 does not show the route active at a serving `to` within CONFIRM_MS. Throws (one line)
-   * when the journal cannot record it or EC2 refuses the change.
-   */
+  /** Moves one AZ's route (moveRoutes of one move): true when confirmed. Throws as moveRoutes does. */
   async moveRoute(key: string, to: Target, kind: 'bridge' | 'unbridge'): Promise<boolean> {
+    return (await this.moveRoutes([{ key, to, kind }]))[0] === true;
+  }
+
+  /**
+   * Moves several AZs' routes at once (EC2 ReplaceRoute, one per AZ): each recorded in the journal with `intend`
+   * and its ReplaceRoute sent right after, for every move before any confirmation, so no AZ waits for another's
+   * confirmation; then the confirmations, sharing reads (confirmAll), each recorded `done` (active / unconfirmed).
+   * Returns, per move in order, whether EC2 shows the route active at a serving `to` within CONFIRM_MS. Throws
+   * (one line) when the journal cannot record a move (no ReplaceRoute is sent for it or after it) or EC2 refuses
+   * one — after the moves already sent are confirmed and recorded.
+   */
+  async moveRoutes(moves: readonly RouteMove[]): Promise<boolean[]> {
+    // Each call settles to its error (undefined: accepted), handled at once while later moves are recorded.
+    const sent: { rt: string; target: string; id: string; call: Promise<unknown> }[] = [];
+    let error: unknown;
+    for (const m of moves) {
+      const st = this.state(m.key);
+      const rt = st.record.routeTableId;
+      const from = this.view.routes.get(rt)?.target ?? '';
+      const target = m.to.target;
+      let id: string;
+      try {
+        id = await this.journal.intend(
+          m.kind === 'bridge'
+            ? { kind: m.kind, az: m.key, routeTableId: rt, from, to: target, toNat: m.to.nat.ref }
+            : { kind: m.kind, az: m.key, routeTableId: rt, from, to: target },
+        );
+      } catch (err) {
+        error = err;
+        break;
+      }
+      const call = this.replaceRoute(rt, target).then(
+        () => void st.routeChanges++,
+        (err: unknown) => err ?? new Error(`EC2 ReplaceRoute ${rt} failed`),
+      );
+      sent.push({ rt, target, id, call });
+    }
+    const errors = await Promise.all(sent.map((s) => s.call));
+    const accepted = sent.filter((_, i) => errors[i] === undefined);
+    error ??= errors.find((e) => e !== undefined);
+    const confirmed = await this.confirmAll(accepted);
+    for (const [i, s] of accepted.entries())
+      await this.journal.done(s.id, {
+        routeTableId: s.rt,
+        target: s.target,
+        state: confirmed[i] ? 'active' : 'unconfirmed',
+      });
+    if (error !== undefined) throw error;
+    return confirmed;
+  }
+
+  /** One EC2 ReplaceRoute of the route table's 0.0.0.0/0 route to `target` (bounded, cancellable). */
+  private async replaceRoute(rt: string, target: string): Promise<void> {
     const { run } = this;
-    const st = this.state(key);
-    const rt = st.record.routeTableId;
-    const from = this.view.routes.get(rt)?.target ?? '';
-    const id = await this.journal.intend(
-      kind === 'bridge'
-        ? { kind, az: key, routeTableId: rt, from, to: to.target, toNat: to.nat.ref }
-        : { kind, az: key, routeTableId: rt, from, to: to.target },
-    );
     const input = {
       RouteTableId: rt,
       DestinationCidrBlock: '0.0.0.0/0',
-      ...(to.target.startsWith('nat-') ? { NatGatewayId: to.target } : { NetworkInterfaceId: to.target }),
+      ...(target.startsWith('nat-') ? { NatGatewayId: target } : { NetworkInterfaceId: target }),
     };
     await within((abortSignal) => run.deps.ec2().send(new ReplaceRouteCommand(input), { abortSignal }), {
       clock: run.clock,
@@ -195,28 +243,36 @@ export class Switch {
       ...(run.deps.signal ? { signal: run.deps.signal } : {}),
       what: `EC2 ReplaceRoute ${rt}`,
     });
-    st.routeChanges++;
-    const confirmed = await this.confirm(rt, to.target);
-    await this.journal.done(id, { routeTableId: rt, target: to.target, state: confirmed ? 'active' : 'unconfirmed' });
-    return confirmed;
+  }
+
+  /** Reads until the route is at `target` and serving (true), or CONFIRM_MS passed (false): confirmAll of one. */
+  async confirm(rt: string, target: string): Promise<boolean> {
+    return (await this.confirmAll([{ rt, target }]))[0] === true;
   }
 
   /**
-   * Reads until the route is at `target` and serving (true), or CONFIRM_MS passed (false). The route at `target`
-   * and `target` not serving (a gateway `deleting` or `failed`, an instance stopped: it served when it was chosen)
-   * is false at once, so the caller moves the route on without waiting.
+   * Reads (one read for all, every 500 ms) until each route `rt` is at its `target` and serving (true), or
+   * CONFIRM_MS passed (false). A route at its `target` and `target` not serving (a gateway `deleting` or
+   * `failed`, an instance stopped: it served when it was chosen) is false at once, so the caller moves it on
+   * without waiting. No read when `items` is empty.
    */
-  async confirm(rt: string, target: string): Promise<boolean> {
+  async confirmAll(items: readonly { rt: string; target: string }[]): Promise<boolean[]> {
     const { clock } = this.run;
     const until = clock.now() + CONFIRM_MS;
-    for (;;) {
+    const out: (boolean | undefined)[] = items.map(() => undefined);
+    while (out.includes(undefined)) {
       const view = await this.read();
-      const at = view.routes.get(rt)?.target === target;
-      if (at && servingNatOfRoute(view, rt)) return true;
-      const nat = at ? natOfTarget(view, target) : undefined;
-      if ((nat?.live && !isServing(nat)) || clock.now() >= until) return false;
+      for (const [i, { rt, target }] of items.entries()) {
+        if (out[i] !== undefined) continue;
+        const at = view.routes.get(rt)?.target === target;
+        const nat = at ? natOfTarget(view, target) : undefined;
+        if (at && servingNatOfRoute(view, rt)) out[i] = true;
+        else if (nat?.live && !isServing(nat)) out[i] = false;
+      }
+      if (!out.includes(undefined) || clock.now() >= until) break;
       await clock.sleep(500, this.run.deps.signal);
     }
+    return out.map((o) => o === true);
   }
 
   /** Updates each AZ's record and egress bookkeeping from one read at `at`. */

@@ -86,9 +86,11 @@ export function summaryBody(result: GuardResult, used: number, reserve: number):
 
 /** The log line of a finished analysis. */
 export function riskLine(result: GuardResult): string {
+  // Bridged, each AZ's NAT step meets the address race on its own: the count is per step, not for one apply.
+  const perStep = result.strategy === 'bridge' && result.expectedApplies > 1 ? ' per AZ NAT step' : '';
   return (
     `NAT egress risk: ${result.risk}; mode switch: ${result.modeSwitch}; ` +
-    `expected applies: ${result.expectedApplies}; plan digest ${result.planSha}`
+    `expected applies: ${result.expectedApplies}${perStep}; plan digest ${result.planSha}`
   );
 }
 

@@ -110,19 +110,25 @@ function headLines(input: ReportInput, facts: ReportFacts): string[] {
   ];
 }
 
-/** Mode switch · expected applies · keys losing egress (· expected failures), and the fail-on note. */
+/**
+ * Mode switch · expected applies · keys losing egress (· expected failures), and the fail-on note. Bridged, the
+ * applies and failures are per AZ NAT step (each step meets the race on its own), not one apply of the plan.
+ */
 function factLines(input: ReportInput, facts: ReportFacts): string[] {
   const { modeSwitch, applies, affected } = facts;
   const bridged = input.documents.some((d) => d.analysis.strategy === 'bridge');
   const parts = [
     `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
-    `**Expected applies:** ${applies}`,
+    bridged && applies > 1 ? `**Expected applies:** ${applies} per AZ NAT step` : `**Expected applies:** ${applies}`,
     bridged
       ? `**AZs / keys switched behind a bridge:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`
       : `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
   ];
   const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
-  if (failures.length > 0) parts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
+  const failing = bridged
+    ? "**May fail in its AZ's NAT step (restored behind its bridge):**"
+    : '**Expected to fail in apply 1:**';
+  if (failures.length > 0) parts.push(`${failing} ${addressesText(failures, false, 6)}`);
   const lines = [
     ...(input.strategyLine ? [`**Strategy (cutover):** ${escapeText(input.strategyLine)}`, ''] : []),
     parts.join(' · '),

@@ -8,7 +8,7 @@ import { modeOf, type NatMode } from '../../nat/index';
 import type { PlanRule, Unclaimed } from '../claim';
 import type { ReviewContext } from '../context';
 import { amiVerdict, launchedImageSentence, testedAmiText } from '../ami-text';
-import { MAINTENANCE, MODE_TEXT, ROLLBACK, raceText, windowText } from '../text';
+import { MAINTENANCE, MODE_TEXT, ROLLBACK, raceText, twoAppliesText, windowText } from '../text';
 import { launchedByCreate } from './images';
 import type { Draft } from '../types';
 
@@ -50,7 +50,8 @@ function modeSwitchText(ctx: ReviewContext, from: NatMode, to: NatMode): { why: 
   return {
     why:
       `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the ` +
-      `same Elastic IPs in the same apply. ${raceText(ctx.handoverTakers, ctx.changes)} ` +
+      `same Elastic IPs ${ctx.bridged ? "in each AZ's NAT step" : 'in the same apply'}. ` +
+      `${raceText(ctx.handoverTakers, ctx.changes, ctx.bridged)} ` +
       (ctx.bridged
         ? 'Cutover does it one AZ at a time behind a bridge, so no AZ loses egress meanwhile.'
         : 'Egress in the affected AZs is down from the route repoint until each new NAT has its address.') +
@@ -73,7 +74,7 @@ function modeSwitchDraft(ctx: ReviewContext, free: Unclaimed): Draft {
   return {
     severity: 'high',
     kind: 'mode-switch',
-    title: `NAT mode switch: ${MODE_TEXT[from]} → ${MODE_TEXT[to]}${race ? ' (expect two applies)' : ''}`,
+    title: `NAT mode switch: ${MODE_TEXT[from]} → ${MODE_TEXT[to]}${race ? twoAppliesText(ctx) : ''}`,
     group,
     ...modeSwitchText(ctx, from, to),
   };
@@ -87,11 +88,11 @@ function handoverDraft(ctx: ReviewContext, free: Unclaimed): Draft {
   return {
     severity: 'high',
     kind: 'eip-handover',
-    title: 'Elastic IP taken from a deleting NAT gateway in the same apply (expect two applies)',
+    title: `Elastic IP taken from a deleting NAT gateway in the same apply${twoAppliesText(ctx)}`,
     group: [...free.ofNats(cross.map((h) => h.from)), ...free.items((i) => takers.includes(i.rc.address))],
     why:
       `${cross.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ` +
-      raceText(takers, ctx.changes),
+      raceText(takers, ctx.changes, ctx.bridged),
     action: ctx.bridged
       ? windowText(ctx)
       : 'Apply through the cutover action (it waits for the release, associates the address at once and ' +

@@ -18,7 +18,16 @@ import {
 import { azMoveRelated, azMoveText, azMoveTitle } from '../az-move-text';
 import type { ItemRule, Unclaimed } from '../claim';
 import { tagsOnly, type ReviewContext } from '../context';
-import { MAINTENANCE, NO_IMPACT, ROLLBACK, natLabel, raceText, tagsOnlyDraft, windowText } from '../text';
+import {
+  MAINTENANCE,
+  NO_IMPACT,
+  ROLLBACK,
+  natLabel,
+  raceText,
+  tagsOnlyDraft,
+  twoAppliesText,
+  windowText,
+} from '../text';
 import type { Draft, Item } from '../types';
 
 /** Attributes whose in-place update stops (or stops routing on) an EC2 instance. */
@@ -44,7 +53,7 @@ export const deposedDeleted: ItemRule = {
     const address = it.rc.address;
     const race =
       ` The replacement at ${address} reuses its allocation_id and is created before the deposed gateway is ` +
-      `deleted (create_before_destroy), so it cannot get the address: ${raceText([address], ctx.changes)}`;
+      `deleted (create_before_destroy), so it cannot get the address: ${raceText([address], ctx.changes, ctx.bridged)}`;
     return {
       severity: 'high',
       kind: `${it.role === 'gateway' ? 'nat-gateway' : 'nat-instance'}-deposed-deleted`,
@@ -214,9 +223,9 @@ function gatewayGone(it: Item, ctx: ReviewContext, free: Unclaimed): Draft {
             replaced ? ' until the new gateway is available and the routes point at it' : ''
           }.`) +
       azMoveText(move, ctx, it) +
-      (fails ? ` ${raceText([it.rc.address], ctx.changes)}` : ''),
+      (fails ? ` ${raceText([it.rc.address], ctx.changes, ctx.bridged)}` : ''),
     action:
-      `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${windowText(ctx)}` +
+      `${fails ? `Apply through the cutover action${twoAppliesText(ctx)}. ` : ''}${windowText(ctx)}` +
       (replaced ? '' : ' If this is a mode switch, the new NATs must be in the same plan.'),
   };
 }
