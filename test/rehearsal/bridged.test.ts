@@ -267,15 +267,16 @@ describe('the bridged switch: every private subnet keeps egress, on its allow-li
     // keeps its targets.
     const others = s.egress.azs.map((a) => a.az).filter((az) => az !== injected?.ownAz && az !== injected?.az);
     expect(targets(s.egress, others)).toEqual(met(s.egress, others));
-    // The moved AZ used a third AZ's NAT at some point: not only its own and the failed target's; its outage is the
-    // detection (the watch's 0.5 s poll, an EC2 read and ReplaceRoute: 0.9–1.1 s measured on this loaded machine),
-    // never the failed NAT's whole deletion.
+    // The moved AZ used a third AZ's NAT at some point: not only its own and the failed target's. Both AZs the failed
+    // NAT carried (the bridged one and its own) are moved in the same watch read, so each outage is the detection
+    // (the watch's 0.5 s poll, an EC2 read and both ReplaceRoutes: 0.62 s each measured at load 13–15, the issue's
+    // target ≤ 1 s), never the failed NAT's whole deletion; the bound here leaves room for a slower machine.
     const moved = s.egress.azs.find((a) => a.az === injected?.az);
     expect(moved?.ips.length).toBeGreaterThanOrEqual(3);
-    expect({ longest: (moved?.longestSeconds ?? 99) <= 3, foreign: moved?.foreignSeconds }).toEqual({
-      longest: true,
-      foreign: 0,
-    });
+    const hit = s.egress.azs.filter((a) => a.az === injected?.az || a.az === injected?.ownAz);
+    expect(hit.map((a) => ({ az: a.az, longest: a.longestSeconds <= 3, foreign: a.foreignSeconds }))).toEqual(
+      hit.map((a) => ({ az: a.az, longest: true, foreign: 0 })),
+    );
     expect(await planExitCode(env)).toBe(0);
     expect(await verified(env, 'instance')).toBe('healthy');
   });

@@ -31791,10 +31791,10 @@ function azsOf(p, onBridge) {
     const orphan = [...p.roles].find(([rc, role]) => NAT_PATH.has(role) && acts(rc) && !byKey.has(p.keyOf(rc)));
     if (orphan)
         return { azKeys, all, azs, reason: `${orphan[0].address} belongs to no AZ with a private default route` };
-    if (azKeys.length < 2)
-        return { azKeys, all, azs, reason: 'one AZ: there is no other AZ whose NAT could carry it' };
     if (azs.length === 0)
         return { azKeys, all, azs, reason: 'the plan changes no NAT' };
+    if (azKeys.length < 2)
+        return { azKeys, all, azs, reason: 'one AZ: there is no other AZ whose NAT could carry it' };
     if (!azs.some((a) => takesAway(p, a) || (a.routeChanges && onBridge.has(a.key))))
         return { azKeys, all, azs, reason: 'the plan takes no NAT away: nothing to bridge' };
     const lost = azs.find((a) => !a.afterMode);
@@ -32575,9 +32575,9 @@ var report = __nccwpck_require__(787);
 const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
 /** The advice when cutover will switch this plan one AZ at a time behind a bridge (nat/bridge-text.ts). */
 const BRIDGED = 'Apply through the cutover action: it switches one AZ at a time, each behind a bridge to a serving NAT of ' +
-    'another AZ (strategy: auto), so no maintenance window is needed; while an AZ is bridged its traffic crosses ' +
-    "AZs (inter-AZ data transfer) and the serving NAT carries two AZs' traffic, and each route change drops the " +
-    'connections open through the old target. Run verify-egress right after.';
+    'another AZ (strategy: auto or bridge), so no maintenance window is needed; while an AZ is bridged its traffic ' +
+    "crosses AZs (inter-AZ data transfer) and the serving NAT carries two AZs' traffic, and each route change drops " +
+    'the connections open through the old target. Run verify-egress right after.';
 /** MAINTENANCE, or BRIDGED when cutover will bridge this plan. */
 function windowText(ctx) {
     return ctx.bridged ? BRIDGED : MAINTENANCE;

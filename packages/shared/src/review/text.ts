@@ -9,9 +9,9 @@ export const MAINTENANCE = 'Apply in a maintenance window and run verify-egress 
 /** The advice when cutover will switch this plan one AZ at a time behind a bridge (nat/bridge-text.ts). */
 export const BRIDGED =
   'Apply through the cutover action: it switches one AZ at a time, each behind a bridge to a serving NAT of ' +
-  'another AZ (strategy: auto), so no maintenance window is needed; while an AZ is bridged its traffic crosses ' +
-  "AZs (inter-AZ data transfer) and the serving NAT carries two AZs' traffic, and each route change drops the " +
-  'connections open through the old target. Run verify-egress right after.';
+  'another AZ (strategy: auto or bridge), so no maintenance window is needed; while an AZ is bridged its traffic ' +
+  "crosses AZs (inter-AZ data transfer) and the serving NAT carries two AZs' traffic, and each route change drops " +
+  'the connections open through the old target. Run verify-egress right after.';
 
 /** MAINTENANCE, or BRIDGED when cutover will bridge this plan. */
 export function windowText(ctx: { bridged: boolean }): string {

@@ -162,7 +162,9 @@ describe('a bridged switch that stops', () => {
     ]);
     expect(r.nextSteps[0]).toMatch(new RegExp(`^AZ 0 \\(${rt(0)}\\) is not switched yet: its route is on ${gw(0)}`));
     expect(r.nextSteps[1]).toMatch(new RegExp(`^AZ 1 \\(${rt(1)}\\) is bridged to ${gw(0)} \\(AZ 0\\)`));
-    expect(r.nextSteps[2]).toMatch(/^Re-run the job \(plan, review, apply with cutover\): it finds the bridged AZs/);
+    expect(r.nextSteps[2]).toMatch(
+      /^Re-run all jobs of the workflow \(plan, review, apply with cutover\): it finds the bridged AZs/,
+    );
     expect(r.egressGaps.map((g) => g.az)).toEqual(['0', '1']);
     expect(r.egressGaps.every((g) => g.seconds !== undefined)).toBe(true);
   });

@@ -51,6 +51,7 @@ export function bridgePlanOf(n: number): BridgePlan {
     routeByEc2: false,
     modeSwitch: 'gateway-to-instance',
     takesNatAway: true,
+    natComesBack: true,
     handover: true,
   };
 }
