@@ -18,7 +18,8 @@ const USERS = ['review', 'egress', 'cutover', 'advisor', 'imagebuilder', 'ami'];
 const USER_EDGES = {
   review: ['ami'],
   egress: ['advisor'],
-  cutover: ['ami', 'egress'],
+  // cutover → advisor: the bridge's capacity check reads the NATs' measured peak and instance bandwidth.
+  cutover: ['ami', 'egress', 'advisor'],
   advisor: [],
   imagebuilder: ['ami'],
   ami: [],

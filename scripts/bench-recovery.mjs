@@ -33,8 +33,9 @@ try {
   }
   const { figures } = JSON.parse(readFileSync(reportFile, 'utf8'));
   console.log(
-    `\nRecovery rehearsal: gateway → instance on an S3 backend (use_lockfile; one DynamoDB), ended at each kill point, ` +
-      `then the next run of the workflow (${((Date.now() - started) / 1000).toFixed(0)} s wall, concurrently)`,
+    `\nRecovery rehearsal: gateway → instance on an S3 backend (use_lockfile; one DynamoDB), in place and bridged, ` +
+      `ended at each kill point, then the next run of the workflow (${((Date.now() - started) / 1000).toFixed(0)} s ` +
+      'wall, concurrently)',
   );
   for (const way of ['cancel', 'kill']) {
     const f = figures.filter((x) => x.way === way);
@@ -51,10 +52,28 @@ try {
     );
     for (const x of f)
       console.log(
-        `    ${x.point.padEnd(9)} ${x.lock.padEnd(8)} ${x.recovered ? 'recovered' : 'NOT recovered'}; interrupted run: ` +
+        `    ${x.point.padEnd(14)} ${x.lock.padEnd(8)} ${x.recovered ? 'recovered' : 'NOT recovered'}; interrupted run: ` +
           `${x.interrupted || '(no outputs: killed)'}${x.exitMs !== undefined ? ` in ${x.exitMs} ms` : ''}; re-run: plan job ` +
           `${x.recovery.plan}${x.recovery.lockReleased ? ' (stale lock released)' : ''}, apply job ${x.recovery.apply} ` +
-          `(${x.recovery.applies} apply(s), ${x.recovery.imported.length} imported); ${x.seconds} s`,
+          `(${x.recovery.applies} apply(s), ${x.recovery.imported.length} imported` +
+          `${x.recovery.strategy ? `, strategy ${x.recovery.strategy}` : ''}); ${x.seconds} s`,
+      );
+  }
+  const bridged = figures.filter((x) => x.azs);
+  if (bridged.length > 0) {
+    console.log(
+      '  bridged kill points, per private AZ across the kill and the re-run (data plane; targets: longest ≤ 1 s, ' +
+        'total ≤ 2 s, 0 s foreign-IP egress):',
+    );
+    for (const x of bridged)
+      console.log(
+        `    ${`${x.point}:${x.way}`.padEnd(22)} ` +
+          x.azs
+            .map(
+              (a) =>
+                `${a.az} ${a.longestSeconds.toFixed(1)} / ${a.totalSeconds.toFixed(1)} s, foreign ${a.foreignSeconds} s`,
+            )
+            .join('; '),
       );
   }
   const missed = figures.filter((x) => !x.recovered || (x.way === 'cancel' && !(x.exitMs <= 7000)));

@@ -71,6 +71,26 @@ describe('infra.yml', () => {
     expect(Object.keys((triggers(infra).workflow_dispatch as Obj).inputs as Obj).length).toBeLessThanOrEqual(10);
   });
 
+  test("strategy and health-timeout reach plan-guard and cutover; cutover's strategy and egress-gaps come out", () => {
+    const inputs = (triggers(infra).workflow_call as Obj).inputs as Record<string, Obj>;
+    expect(inputs.strategy).toMatchObject({ type: 'string', default: 'auto' });
+    expect(inputs['health-timeout']).toMatchObject({ type: 'string', default: '' });
+    const guard = stepUsing(infra, 'plan', '$/actions/plan-guard');
+    expect((guard.with as Obj).strategy).toBe("${{ inputs.strategy || 'auto' }}");
+    const cutover = stepUsing(infra, 'apply', '/actions/cutover');
+    expect(cutover.with as Obj).toMatchObject({
+      strategy: "${{ inputs.strategy || 'auto' }}",
+      'health-timeout': '${{ inputs.health-timeout }}',
+    });
+    expect(cutover.id).toBe('cutover');
+    const jobOutputs = job(infra, 'apply').outputs as Obj;
+    expect(jobOutputs.strategy).toBe('${{ steps.cutover.outputs.strategy }}');
+    expect(jobOutputs['egress-gaps']).toBe('${{ steps.cutover.outputs.egress-gaps }}');
+    const outputs = (triggers(infra).workflow_call as Obj).outputs as Record<string, Obj>;
+    expect(outputs.strategy?.value).toBe('${{ jobs.apply.outputs.strategy }}');
+    expect(outputs['egress-gaps']?.value).toBe('${{ jobs.apply.outputs.egress-gaps }}');
+  });
+
   test('terraform is installed without the stdout wrapper in every job', () => {
     for (const name of ['plan', 'apply']) {
       const s = stepUsing(infra, name, 'hashicorp/setup-terraform@');

@@ -250,6 +250,7 @@ async function trial(dir: string, world: World, mode: RestoreMode): Promise<Tria
       restore: mode,
       amiCheck: 'off',
       ami: { namePattern: 'cabal-nat-al2023-*', requiredTags: [] },
+      strategy: 'in-place',
     },
     { terraform, ec2: () => ec2, clock, out, tempDir: dir },
   );

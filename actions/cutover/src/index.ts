@@ -24,7 +24,9 @@ import {
   type ExitInfo,
 } from '@nat-egress/shared/runtime';
 import {
+  createCloudWatchClient,
   createEc2Client,
+  type CloudWatchClient,
   cutoverInputs,
   renderSummary,
   createIamClient,
@@ -71,12 +73,17 @@ function writeOutputs(
   r: Pick<
     CutoverResult,
     'result' | 'applies' | 'retriedBecause' | 'egressGapSeconds' | 'timeline' | 'restore' | 'recovery'
-  >,
+  > &
+    Partial<Pick<CutoverResult, 'strategy' | 'egressGaps'>>,
 ): void {
   outputs.set('recovery', r.recovery ? JSON.stringify(r.recovery) : '', () =>
     JSON.stringify({ ...r.recovery, found: [], done: r.recovery?.done.slice(0, 5) ?? [] }),
   );
   outputs.set('result', r.result);
+  outputs.set('strategy', r.strategy ?? '');
+  outputs.set('egress-gaps', JSON.stringify(r.egressGaps ?? []), () =>
+    JSON.stringify((r.egressGaps ?? []).map(({ az, seconds }) => ({ az, seconds }))),
+  );
   outputs.set('applies', String(r.applies));
   outputs.set('restore-path', r.restore?.path ?? '');
   outputs.set('egress-gap-seconds', r.egressGapSeconds === undefined ? '' : String(r.egressGapSeconds));
@@ -178,11 +185,13 @@ async function main(ctx: { signal: AbortSignal }): Promise<void> {
     },
   };
   let ec2: EC2Client | undefined;
+  let cloudwatch: CloudWatchClient | undefined;
   const iam = bindSignal(createIamClient(process.env.AWS_REGION || 'us-east-1'), ctx.signal);
   try {
     result = await (inputs.operation === 'recover' ? runRecover : runCutover)(inputs, {
       terraform,
       ec2: () => (ec2 ??= bindSignal(createEc2Client(inputs.region()), ctx.signal)),
+      cloudwatch: () => (cloudwatch ??= bindSignal(createCloudWatchClient(inputs.region()), ctx.signal)),
       clock: systemClock,
       out: output,
       tempDir: process.env.RUNNER_TEMP || tmpdir(),
@@ -195,12 +204,13 @@ async function main(ctx: { signal: AbortSignal }): Promise<void> {
     });
   } finally {
     ec2?.destroy();
+    cloudwatch?.destroy();
     iam.destroy();
   }
   if (['failed', 'cancelled', 'stale'].includes(result.result))
     throw new Error(result.failure ?? `cutover ${result.result}`);
-  const gap = result.egressGapSeconds === undefined ? '' : `; egress gap ${result.egressGapSeconds} s`;
-  info(`cutover: ${result.result} (${result.applies} apply(s))${gap}`);
+  const gap = result.egressGapSeconds === undefined ? '' : `; egress gap ${result.egressGapSeconds} s (worst AZ)`;
+  info(`cutover: ${result.result} (${result.strategy ?? ''}, ${result.applies} apply(s))${gap}`);
 }
 
 await runGuardedAction({

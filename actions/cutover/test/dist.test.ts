@@ -239,7 +239,14 @@ describe('cutover dist/index.js (Node 24, fake terraform on PATH)', () => {
       let sent = 0;
       const run = await runAction(
         'cutover',
-        { 'working-directory': dir, planfile: 'tfplan', 'nat-ami-check': 'off', 'release-timeout': '10m' },
+        // in place: this is today's one apply (strategy auto would first read the route tables, which never answer)
+        {
+          'working-directory': dir,
+          planfile: 'tfplan',
+          'nat-ami-check': 'off',
+          'release-timeout': '10m',
+          strategy: 'in-place',
+        },
         {
           dir,
           env: {

@@ -10,11 +10,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   DescribeAddressesCommand,
   DescribeInstancesCommand,
+  DescribeNatGatewaysCommand,
+  DescribeRouteTablesCommand,
   EC2Client,
+  ReplaceRouteCommand,
 } from '../../../packages/shared/src/cutover/clients';
+import type { ResourceChange } from '@nat-egress/shared/plan';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VirtualClock } from '@nat-egress/shared/runtime';
+import { systemClock, VirtualClock } from '@nat-egress/shared/runtime';
 import { runCutover, runRecover } from '@nat-egress/shared/cutover';
 import { Journal, memoryStore } from '../../../packages/shared/src/cutover/journal';
 import type { RunIdentity } from '../../../packages/shared/src/cutover/journal-types';
@@ -162,15 +166,16 @@ function orphanWorld(
   instances: Record<string, { id: string; ami?: string }>,
   stateList: string[] = [],
   changes = scenarios.gatewayToInstance(2),
+  more: { unchanged?: ResourceChange[]; plans?: unknown[] } = {},
 ) {
   const clock = new VirtualClock();
-  const reviewed = planJson(changes);
+  const reviewed = planJson([...changes, ...(more.unchanged ?? [])]);
   const replanChanges = scenarios
     .gatewayToInstance(2)
     .map((c) => (c.address === `${M}.aws_instance.nat[0]` ? cabal.instance(0, ['update']) : c));
   const ws = workspace({
-    plans: { reviewed, replan: planJson(replanChanges) },
-    plan: [{ lines: [version()], exit: 0, writes: 'replan' }],
+    plans: { reviewed, replan: planJson([...replanChanges, ...(more.unchanged ?? [])]) },
+    plan: [{ lines: [version()], exit: 0, writes: 'replan' }, ...(more.plans ?? [])],
     apply: [{ lines: ordinaryApply(), exit: 0 }],
     stateList,
   });
@@ -315,6 +320,101 @@ describe('objects an interrupted apply left outside the state', () => {
     expect(r.result).toBe('applied');
     expect(ec2.mock.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
     expect(kinds(ws.calls())).toEqual(['show', 'apply']);
+  });
+});
+
+/** EC2's route tables: each private default route at the given target (an AZ's NAT gateway, by AZ index). */
+function routesAt(ec2: ReturnType<typeof simulateEc2>, gatewayOfAz: number[]): void {
+  ec2.mock.on(DescribeRouteTablesCommand).resolves({
+    RouteTables: gatewayOfAz.map((g, i) => ({
+      RouteTableId: `rtb-0priv${i}`,
+      VpcId: 'vpc-0abc',
+      Routes: [{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: `nat-0${g}0f1e2d3c4b5a6978`, State: 'active' }],
+    })),
+  });
+}
+
+/** Both NAT gateways `available` with their Elastic IPs (they serve: a bridge can use them). */
+function gatewaysServing(ec2: ReturnType<typeof simulateEc2>): void {
+  ec2.mock.on(DescribeNatGatewaysCommand).resolves({
+    NatGateways: [0, 1].map((i) => ({
+      NatGatewayId: `nat-0${i}0f1e2d3c4b5a6978`,
+      State: 'available',
+      VpcId: 'vpc-0abc',
+      SubnetId: `subnet-0pub${i}`,
+      ConnectivityType: 'public',
+      NatGatewayAddresses: [
+        { AllocationId: `eipalloc-0${i}a1b2c3d4e5f6a7b8`, PublicIp: `203.0.113.${10 + i}`, IsPrimary: true },
+      ],
+    })),
+  });
+}
+
+/** The NAT Elastic IPs as the plan shows them (no-op: every plan of the module lists them). */
+const eips = [cabal.eip(0, ['no-op']), cabal.eip(1, ['no-op'])];
+
+describe('after an orphan import, the strategy (the re-plan is what is left of the reviewed plan)', () => {
+  const orphan = { 'cabal-nat-0': { id: 'i-0orphan000000000' } };
+
+  it('auto: runs the re-plan in place, saying why before the apply', async () => {
+    const { clock, ws, h, ec2 } = orphanWorld(orphan, [], undefined, { unchanged: eips });
+    routesAt(ec2, [0, 1]);
+    gatewaysServing(ec2);
+    h.deps.journal = await journalAfter(clock, killedDuringApply);
+    const r = await runCutover(options(ws.dir, { strategy: 'auto' }), h.deps);
+    expect({ result: r.result, strategy: r.strategy, imported: r.recovery?.imported }).toEqual({
+      result: 'applied',
+      strategy: 'in-place',
+      imported: [`${M}.aws_instance.nat[0] ← i-0orphan000000000`],
+    });
+    expect(r.strategyReason).toBe('bridging cannot apply: objects left outside the state were imported');
+    expect(kinds(ws.calls())).toEqual(['show', 'state', 'import', 'plan', 'show', 'apply']);
+    const said = h.text().indexOf('Strategy: in-place (bridging cannot apply: objects left outside the state');
+    expect({ said: said >= 0, beforeApply: said < h.text().indexOf('::group::terraform apply') }).toEqual({
+      said: true,
+      beforeApply: true,
+    });
+    expect(ec2.mock.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
+  });
+
+  it('bridge: refuses before applying, naming the import; nothing applied', async () => {
+    const { clock, ws, h, ec2 } = orphanWorld(orphan, [], undefined, { unchanged: eips });
+    routesAt(ec2, [0, 1]);
+    gatewaysServing(ec2);
+    h.deps.journal = await journalAfter(clock, killedDuringApply);
+    const r = await runCutover(options(ws.dir, { strategy: 'bridge' }), h.deps);
+    expect({ result: r.result, failure: r.failure }).toEqual({
+      result: 'failed',
+      failure: 'strategy: bridge cannot apply: objects left outside the state were imported; refusing to apply',
+    });
+    expect(kinds(ws.calls())).toEqual(['show', 'state', 'import', 'plan', 'show']);
+    expect(r.timeline.steps.map((s) => `${s.step}:${s.outcome}`)).toContain('strategy:refused');
+    expect(ec2.mock.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
+  });
+
+  it('auto, an AZ left on a bridge by the killed bridged run (EC2): the rest is bridged, the AZ kept on its bridge', async () => {
+    // AZ 0's route is at AZ 1's gateway (the killed run's bridge); the AZ 0 NAT step's plan then fails.
+    const { clock, ws, h, ec2 } = orphanWorld(orphan, [], undefined, {
+      unchanged: eips,
+      plans: [{ lines: [version()], exit: 1 }],
+    });
+    routesAt(ec2, [1, 1]);
+    gatewaysServing(ec2);
+    h.deps.journal = await journalAfter(clock, killedDuringApply);
+    // The bridge watch polls every 0.5 s while the steps run: real time (a virtual clock would spin it).
+    h.deps.clock = systemClock;
+    const r = await runCutover(options(ws.dir, { strategy: 'auto' }), h.deps);
+    expect({ strategy: r.strategy, result: r.result }).toEqual({ strategy: 'bridge', result: 'failed' });
+    expect(h.text()).toContain(
+      'AZ 0 is on a bridge an earlier run left (EC2) (and objects left outside the state were imported): ' +
+        'the rest is bridged too',
+    );
+    expect(h.text()).toContain('AZ 0: rtb-0priv0 is already on nat-010f1e2d3c4b5a6978 (serving): kept');
+    expect(r.failure).toMatch(/^the AZ 0 NAT plan failed/);
+    // never moved: no route change, and the summary says AZ 0 is on its bridge
+    expect(ec2.mock.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
+    expect(r.bridges.find((b) => b.az === '0')).toMatchObject({ state: 'bridged', target: 'nat-010f1e2d3c4b5a6978' });
+    expect(kinds(ws.calls())).toEqual(['show', 'state', 'import', 'plan', 'show', 'plan']);
   });
 });
 

@@ -28383,7 +28383,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2245);
 /* harmony import */ var _nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(787);
 /* harmony import */ var _nat_egress_shared_seal__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5434);
-/* harmony import */ var _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5286);
+/* harmony import */ var _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2218);
 /* harmony import */ var _nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5069);
 /**
  * plan-guard: reads a Terraform plan, flags NAT egress risk, posts one sticky PR comment.
@@ -28415,6 +28415,7 @@ function readInputs(read) {
         token: read('github-token'),
         environment: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_4__/* .stringInput */ .Uj)('environment', read('environment')),
         patterns: (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__/* .parsePatterns */ .Z7)('nat-address-patterns', read('nat-address-patterns')),
+        strategy: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_4__/* .enumInput */ .gX)('strategy', read('strategy'), STRATEGIES, 'auto'),
         ami: (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__/* .amiCriteriaInputs */ .md)(read),
         commentAuthor: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_4__/* .stringInput */ .Uj)('comment-author', read('comment-author'), _nat_egress_shared_github__WEBPACK_IMPORTED_MODULE_3__/* .DEFAULT_COMMENT_AUTHOR */ .iP),
         sealRecipients: (0,_nat_egress_shared_seal__WEBPACK_IMPORTED_MODULE_7__/* .recipientsInput */ .pz)('seal-recipients', read('seal-recipients')),
@@ -28440,6 +28441,7 @@ async function seal(inputs, result, state) {
     state.outputs.set('planfile-sha256', sealed.planfileSha256);
     (0,_nat_egress_shared_report__WEBPACK_IMPORTED_MODULE_6__/* .info */ .pq)(`Sealed the plan for ${inputs.sealRecipients.length} age recipient(s): ${sealed.path}`);
 }
+const STRATEGIES = ['auto', 'bridge', 'in-place'];
 function reportPath(environment) {
     const dir = process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_1__.tmpdir)();
     (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.mkdirSync)(dir, { recursive: true });
@@ -28507,6 +28509,7 @@ async function runLocally(args) {
             failOn: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_4__/* .enumInput */ .gX)('fail-on', opts['fail-on'] ?? '', _nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__/* .SEVERITIES */ .oC, 'critical'),
             environment: opts.environment ?? '',
             patterns: (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__/* .parsePatterns */ .Z7)('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
+            strategy: (0,_nat_egress_shared_inputs__WEBPACK_IMPORTED_MODULE_4__/* .enumInput */ .gX)('strategy', opts.strategy ?? '', STRATEGIES, 'auto'),
             ami: (0,_nat_egress_shared_review__WEBPACK_IMPORTED_MODULE_8__/* .amiCriteriaInputs */ .md)((name) => opts[name] ?? ''),
             tempDir: (0,node_os__WEBPACK_IMPORTED_MODULE_1__.tmpdir)(),
         });
@@ -28520,9 +28523,14 @@ async function runLocally(args) {
         process.exitCode = 1;
     }
 }
+/** `--help` without `--local`: the action itself takes no flags (a runner gives it inputs); one line to the help. */
+const LOCAL_POINTER = 'plan-guard: on a runner this action reads its inputs from the workflow and takes no flags; to review a plan ' +
+    'here, see: node dist/index.js --local --help\n';
 const local = process.argv.indexOf('--local');
 if (local >= 0)
     await runLocally(process.argv.slice(local + 1));
+else if (process.argv.slice(2).some((a) => a === '--help' || a === '-h'))
+    process.stdout.write(LOCAL_POINTER);
 else {
     const state = { outputs: new _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_5__/* .StepOutputs */ .bC(), annotations: new _nat_egress_shared_limits__WEBPACK_IMPORTED_MODULE_5__/* .StepAnnotations */ .J3() };
     await (0,_nat_egress_shared_runtime__WEBPACK_IMPORTED_MODULE_9__/* .runGuardedAction */ .Ed)({
@@ -29500,7 +29508,7 @@ function info(text) {
 
 /***/ }),
 
-/***/ 5286:
+/***/ 2218:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29527,100 +29535,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: DEFAULT_AMI_CRITERIA, REPORT_OUTPUT_MAX_BYTES, classifyChanges, commentMarker, compareKeys, renderReportWithin, reportOutput, resolvedComment, severityRank
 
-;// CONCATENATED MODULE: ../../packages/shared/src/review/claim.ts
-function unclaimedView(ctx, claimed) {
-    const items = (pred) => ctx.items.filter((it) => !claimed.has(it) && pred(it));
-    return {
-        items,
-        sameKey: (it, pred) => items((o) => o.key === it.key && o !== it && pred(o)),
-        ofNats: (nodes) => nodes.map(ctx.itemOf).filter((i) => !!i && !claimed.has(i)),
-    };
-}
-/** Runs the rules in order over the context; returns the drafts in the order they were made. */
-function claimPass(rules, ctx) {
-    const claimed = new Set();
-    const free = unclaimedView(ctx, claimed);
-    const drafts = [];
-    const take = (draft) => {
-        if (!draft)
-            return;
-        for (const it of draft.group)
-            claimed.add(it);
-        drafts.push(draft);
-    };
-    for (const rule of rules) {
-        if (rule.over === 'plan')
-            rule.review(ctx, free).forEach(take);
-        else
-            for (const it of free.items((i) => rule.selects(i, ctx)))
-                take(rule.review(it, ctx, free));
-    }
-    return drafts;
-}
-
-// EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts + 1 modules
-var src_inputs = __nccwpck_require__(3683);
-;// CONCATENATED MODULE: ../../packages/shared/src/ami/criteria.ts
-/**
- * What makes a NAT AMI tested — the criteria the cutover's AMI gate, build-nat-ami and plan-guard share: a name
- * matching the pattern (`cabal-nat-al2023-*`), state `available`, and every required tag (`Role=cabal-nat`, which
- * the Image Builder distribution step adds only after the image's test stage passed). The inputs that set them
- * (`ami-name-pattern`, `required-tags`) are parsed here once for every action that has them. No AWS call here:
- * plan-guard checks the images a plan's data sources read, the gate in ami/index.ts the ones EC2 describes.
- */
-
-/** The defaults of `ami-name-pattern` and `required-tags` (the runbook's image name and its tested tag). */
-const DEFAULT_AMI_CRITERIA = Object.freeze({
-    namePattern: 'cabal-nat-al2023-*',
-    requiredTags: [{ key: 'Role', value: 'cabal-nat' }],
-});
-/** `Role=cabal-nat, Name=…`. */
-function formatTags(tags) {
-    return tags.map((t) => `${t.key}=${t.value}`).join(', ');
-}
-/**
- * The `ami-name-pattern` and `required-tags` inputs (defaults DEFAULT_AMI_CRITERIA). One-line InputError for a
- * pattern over 128 characters (EC2's AMI name limit), a tag that is not Key=Value or has an empty key, and a key
- * required with two values; a tag given twice with the same value counts once.
- */
-function amiCriteriaInputs(read) {
-    const namePattern = (0,src_inputs/* stringInput */.Uj)('ami-name-pattern', read('ami-name-pattern'), DEFAULT_AMI_CRITERIA.namePattern);
-    if (namePattern.length > 128)
-        throw new src_inputs/* InputError */.dz('ami-name-pattern: longer than 128 characters (the AMI name limit)');
-    const tags = (0,src_inputs/* tagsInput */.qI)('required-tags', read('required-tags'), [...DEFAULT_AMI_CRITERIA.requiredTags]);
-    const seen = new Map();
-    for (const t of tags) {
-        if (t.key === '')
-            throw new src_inputs/* InputError */.dz('required-tags: a tag has an empty key');
-        const prior = seen.get(t.key);
-        if (prior !== undefined && prior.value !== t.value)
-            throw new src_inputs/* InputError */.dz(`required-tags: ${t.key} is required to be both ${prior.value} and ${t.value}`);
-        seen.set(t.key, t);
-    }
-    return { namePattern, requiredTags: [...seen.values()] };
-}
-/**
- * Why an image is not tested under `criteria`, one phrase each ("is failed (…)", "has a name that does not match
- * cabal-nat-al2023-*", "lacks tag Role=cabal-nat", "has tag Role=x, not Role=cabal-nat"); [] when it is. `shown` is
- * the same image as a person may read it (values marked sensitive replaced): the checks read `image`, the phrases
- * quote `shown` (default `image`).
- */
-function imageProblems(image, criteria, shown = image) {
-    const problems = [];
-    if (image.state !== undefined && image.state !== 'available')
-        problems.push(`is ${shown.state ?? image.state}${image.stateReason ? ` (${image.stateReason})` : ''}`);
-    if (!(0,src_inputs/* globToRegExp */.tL)(criteria.namePattern).test(image.name ?? ''))
-        problems.push(`has a name that does not match ${criteria.namePattern}`);
-    for (const required of criteria.requiredTags) {
-        const actual = image.tags[required.key];
-        if (actual === undefined)
-            problems.push(`lacks tag ${required.key}=${required.value}`);
-        else if (actual !== required.value)
-            problems.push(`has tag ${required.key}=${shown.tags[required.key] ?? actual}, not ${required.key}=${required.value}`);
-    }
-    return problems;
-}
-
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/types.ts
 const ROLES = [
     'instance',
@@ -29644,6 +29558,8 @@ function types_modeOf(kind) {
     return undefined; // private NAT gateways give no internet egress
 }
 
+// EXTERNAL MODULE: ../../packages/shared/src/inputs/index.ts + 1 modules
+var src_inputs = __nccwpck_require__(3683);
 ;// CONCATENATED MODULE: ../../packages/shared/src/plan/values.ts
 /** What `shownValue` returns in place of a sensitive value. */
 const values_SENSITIVE_TEXT = '(sensitive)';
@@ -30989,12 +30905,14 @@ function linkKeys(roles, compare) {
  *   availability_mode, availability_zone_address {allocation_ids, availability_zone | availability_zone_id},
  *   regional_nat_gateway_address {allocation_id, …} (computed: the addresses it has), auto_provision_zones,
  *   auto_scaling_ips.
- * - aws_instance: id, primary_network_interface_id, ami, availability_zone, subnet_id, source_dest_check;
+ * - aws_instance: id, primary_network_interface_id, ami, instance_type, availability_zone, subnet_id,
+ *   source_dest_check;
  *   aws_network_interface: id, subnet_id, source_dest_check.
- * - aws_eip_association: allocation_id, instance_id, network_interface_id, private_ip_address;
+ * - aws_eip_association: id, allocation_id, instance_id, network_interface_id, private_ip_address;
  *   aws_nat_gateway_eip_association: allocation_id, nat_gateway_id; aws_eip: allocation_id / id, instance,
- *   network_interface, associate_with_private_ip.
- * - aws_route: destination_cidr_block and its targets; aws_route_table: its inline `route` set (cidr_block).
+ *   network_interface, associate_with_private_ip, association_id.
+ * - aws_route: destination_cidr_block, route_table_id and its targets; aws_route_table: id and its inline `route`
+ *   set (cidr_block).
  * Every value read here is for matching only (plan/values.ts rawValue): text shows plan values through
  * `shownValue` alone. Which attributes change, actions, replace_paths and sensitivity marks are plan/'s.
  */
@@ -31111,6 +31029,7 @@ function natInstanceOf(rc, side) {
         id: 'id',
         primaryNetworkInterfaceId: 'primary_network_interface_id',
         ami: 'ami',
+        instanceType: 'instance_type',
         availabilityZone: 'availability_zone',
         subnetId: 'subnet_id',
     };
@@ -31155,7 +31074,13 @@ function claimOf(rc, side) {
     }
     const allocationId = rawString(rc, side, ['allocation_id']) ?? (rc.type === 'aws_eip' ? rawString(rc, side, ['id']) : undefined);
     const privateIp = attrs.privateIp ? rawString(rc, side, [attrs.privateIp]) : undefined;
-    return { ...(allocationId ? { allocationId } : {}), targets, ...(privateIp ? { privateIp } : {}) };
+    const associationId = rc.type === 'aws_eip' ? rawString(rc, side, ['association_id']) : rawString(rc, side, ['id']);
+    return {
+        ...(allocationId ? { allocationId } : {}),
+        targets,
+        ...(privateIp ? { privateIp } : {}),
+        ...(associationId ? { associationId } : {}),
+    };
 }
 /**
  * The claim attributes (allocation_id and the target attributes, in that order) terraform marks sensitive on
@@ -31189,7 +31114,8 @@ function natRouteOf(rc, side) {
         return id ? [{ attribute, id }] : [];
     });
     const unknown = state === 'maybe' || (side === 'after' && table && unknownAt(rc, ['route']));
-    return { state, path: table ? ['route', index] : [], targets, unknown };
+    const routeTableId = plan_str(table ? obj.id : obj.route_table_id);
+    return { state, path: table ? ['route', index] : [], targets, unknown, ...(routeTableId ? { routeTableId } : {}) };
 }
 function refOf(rc) {
     return rc.deposed ? `${rc.address} (deposed ${rc.deposed})` : rc.address;
@@ -31592,117 +31518,13 @@ function compareModels(before, after) {
     };
 }
 
-;// CONCATENATED MODULE: ../../packages/shared/src/nat/query.ts
-/**
- * Queries over a NAT topology (either builder): the NAT a route reaches, the allocations and public IPs of a
- * NAT, who holds an allocation, the NATs of a mode, and the per-AZ view (its NATs, its routes and where they
- * lead, the IPs it egresses from). Live-state queries (`isLive`, `detectMode`) need the EC2 builder's facts.
- */
+;// CONCATENATED MODULE: ../../packages/shared/src/plan/index.ts
 
-/** A NAT that gives internet egress (private NAT gateways do not). */
-function isEgressNat(nat) {
-    return modeOf(nat.kind) !== undefined;
-}
-/** Instance mode (an instance or an interface) or gateway mode (zonal or regional), as verify-egress counts them. */
-function liveModeOf(nat) {
-    const mode = modeOf(nat.kind);
-    if (mode === undefined)
-        return undefined;
-    return mode === 'instance' ? 'instance' : 'gateway';
-}
-/**
- * The NAT a route leads to: the first egress NAT (model order) one of whose ids is a target of the route, or
- * undefined (no target, a target known only after apply, a private NAT gateway, or something that is no NAT).
- */
-function natOfRoute(model, route) {
-    return model.nats.find((n) => isEgressNat(n) && route.targetIds.some((t) => n.ids.includes(t)));
-}
-/** The Elastic IP allocations a NAT holds, unique, in model order. */
-function allocationsOf(nat) {
-    return [...new Set(nat.allocationIds)];
-}
-/** The NATs holding an allocation (a contested one can have several), in model order. */
-function holdersOf(model, allocationId) {
-    return model.nats.filter((n) => n.allocationIds.includes(allocationId));
-}
-/**
- * The public IPs a workload in `az` egresses from through `nat` (EC2 builder): a regional gateway's addresses
- * in that AZ, else the NAT's public IP; [] without a NAT or live facts.
- */
-function egressIpsOf(nat, az) {
-    if (!nat)
-        return [];
-    if (nat.kind === 'regional-gateway')
-        return nat.zones?.find((z) => z.az === az)?.publicIps ?? [];
-    return nat.live?.publicIp ? [nat.live.publicIp] : [];
-}
-/** Every public IP a NAT egresses from (EC2 builder): a regional gateway's in every AZ, else its public IP. */
-function publicIpsOf(nat) {
-    if (nat.kind === 'regional-gateway')
-        return (nat.zones ?? []).flatMap((z) => z.publicIps ?? []);
-    return nat.live?.publicIp ? [nat.live.publicIp] : [];
-}
-/**
- * The NAT's AZ as verify-egress and the advisor print it: its AZ, else "regional" for a gateway without a subnet
- * (a regional gateway), else "unknown".
- */
-function azOf(nat) {
-    if (nat.az)
-        return nat.az;
-    const gateway = nat.kind !== 'instance' && nat.kind !== 'interface';
-    return gateway && !nat.subnetId ? 'regional' : 'unknown';
-}
-const LIVE_INSTANCE = new Set(['pending', 'running']);
-const LIVE_GATEWAY = new Set(['pending', 'available']);
-/** Is the NAT up or coming up (EC2 builder): an instance pending/running, a gateway pending/available? */
-function isLive(nat) {
-    const state = nat.live?.state ?? '';
-    return liveModeOf(nat) === 'instance' ? LIVE_INSTANCE.has(state) : LIVE_GATEWAY.has(state);
-}
-/**
- * The mode a live topology is in (EC2 builder): what most private default routes target (instance when more
- * routes lead to instances or interfaces than to gateways), else what most live NATs are, else 'none'.
- */
-function detectMode(model) {
-    const viaInstance = model.routes.filter((r) => r.route?.kind === 'instance').length;
-    const viaGateway = model.routes.filter((r) => r.route?.kind === 'nat-gateway').length;
-    const egress = model.nats.filter(isEgressNat);
-    const liveInstances = egress.filter((n) => liveModeOf(n) === 'instance' && isLive(n)).length;
-    const liveGateways = egress.filter((n) => liveModeOf(n) === 'gateway' && isLive(n)).length;
-    if (viaInstance + viaGateway > 0)
-        return viaInstance > viaGateway ? 'instance' : 'gateway';
-    if (liveInstances + liveGateways > 0)
-        return liveInstances > liveGateways ? 'instance' : 'gateway';
-    return 'none';
-}
-/** The egress NATs of `mode` and every egress NAT a route reaches: what runs the VPC's egress (model order). */
-function servingNats(model, mode) {
-    const reached = new Set(model.routes.map((r) => natOfRoute(model, r)));
-    return model.nats.filter((n) => isEgressNat(n) && (liveModeOf(n) === mode || reached.has(n)));
-}
-const sorted = (items) => [...items].sort();
-/**
- * The per-AZ view (EC2 builder): every AZ with private subnets (sorted; "unknown" for a subnet EC2 gives no AZ),
- * its private subnets, the private route tables serving it, the egress NATs located in it, the NATs its routes
- * reach and the public IPs it egresses from through them (a regional gateway: its addresses in that AZ).
- */
-function azTopologies(model) {
-    const priv = (model.subnets ?? []).filter((s) => !s.public);
-    return sorted(new Set(priv.map((s) => s.az ?? 'unknown'))).map((az) => {
-        const routes = model.routes.filter((r) => (r.azs ?? [r.key]).includes(az));
-        const reached = routes.map((r) => natOfRoute(model, r)).filter((n) => !!n);
-        const egressNatRefs = sorted(new Set(reached.map((n) => n.ref)));
-        const byRef = (ref) => model.nats.find((n) => n.ref === ref);
-        return {
-            az,
-            privateSubnetIds: sorted(priv.filter((s) => (s.az ?? 'unknown') === az).map((s) => s.id)),
-            routes,
-            nats: model.nats.filter((n) => isEgressNat(n) && azOf(n) === az),
-            egressNatRefs,
-            egressIps: sorted(new Set(egressNatRefs.flatMap((ref) => egressIpsOf(byRef(ref), az)))),
-        };
-    });
-}
+
+
+
+
+
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/facts.ts
 /**
@@ -31820,6 +31642,368 @@ function natRouteRetargeted(rc, changed) {
     if (rc.type !== 'aws_route_table')
         return NAT_TARGETS.some((t) => changed.includes(t));
     return (digest_canonicalJson(rawValue(rc, 'before', ['route']) ?? null) !== digest_canonicalJson(rawValue(rc, 'after', ['route']) ?? null));
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/bridge.ts
+/**
+ * The bridged switch, as far as a plan tells (plan-guard and cutover both read it here): whether a reviewed plan
+ * can be applied one AZ at a time while that AZ's private default route points at a NAT of another AZ, and the
+ * `-target` sets of each AZ's steps, computed from the NAT roles (roles.ts) and the AZ keys (keys.ts linkKeys),
+ * never from resource names.
+ *
+ * What the sets are made of (measured with terraform 1.11.4 and hashicorp/aws 5.100.0, /work/notes/research-18.md):
+ * `-target` pulls a dependency in at resource level (every instance of it) unless each instance is targeted by
+ * index, so an AZ's NAT step targets every NAT-path resource of that AZ by index (gateway, instance, association)
+ * and its route step targets the route with the AZ's gateway and instance. Supporting resources nothing depends on
+ * (the NAT security group's rules) are targeted in the first NAT step when they are created, and every supporting
+ * resource the plan deletes (security group, rules, IAM role and profile) in the last route step: a targeted plan
+ * of an earlier route would delete them while other AZs' NAT instances still use them, so with such deletes every
+ * AZ but the last changes its route with EC2 ReplaceRoute to the NAT terraform just created (`routeByEc2`).
+ */
+
+
+
+
+
+
+
+/** Numbers numerically, then the rest in code-point order (count indexes first). */
+function compareAzKeys(a, b) {
+    const [na, nb] = [/^\d+$/.test(a) ? Number(a) : NaN, /^\d+$/.test(b) ? Number(b) : NaN];
+    if (!Number.isNaN(na) && !Number.isNaN(nb))
+        return na - nb;
+    if (!Number.isNaN(na))
+        return -1;
+    if (!Number.isNaN(nb))
+        return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+const kindOf = (rc) => actionKind(rc.change.actions);
+const acts = (rc) => !['no-op', 'read'].includes(kindOf(rc));
+const NAT_PATH = new Set(['gateway', 'instance', 'association']);
+function partsOf(changes, options) {
+    const roles = natRoles(changes.filter((rc) => rc.mode !== 'data'), options);
+    const linked = linkKeys(roles, compareAzKeys);
+    return { roles, keyOf: (rc) => linked.get(azKeyOf(rc)) ?? azKeyOf(rc) };
+}
+/** A plan-level reason bridging cannot apply, or undefined. */
+function blocker(p) {
+    for (const [rc, role] of p.roles) {
+        if (role === 'gateway') {
+            const regional = ['before', 'after'].some((s) => natGatewayOf(rc, s)?.availabilityMode === 'regional');
+            if (regional)
+                return `${rc.address} is a regional NAT gateway: one gateway serves every AZ, nothing to bridge to`;
+        }
+        if (role === 'instance' && rc.type === 'aws_network_interface' && acts(rc))
+            return `${rc.address} is an ENI-based NAT (its Auto Scaling group replaces the instance): not bridged`;
+        if (role === 'route' && rc.type === 'aws_route_table' && acts(rc))
+            return `${rc.address} holds the private default route inline: bridging needs aws_route resources`;
+        if (role === 'route' && kindOf(rc) === 'delete')
+            return `${rc.address} is deleted: the plan takes egress away`;
+        if (role === 'eip' && ['delete', 'replace'].includes(kindOf(rc)))
+            return `${rc.address} is ${kindOf(rc) === 'delete' ? 'deleted' : 'replaced'}: the outbound IPs change`;
+        if ((role === 'security' || role === 'iam') && kindOf(rc) === 'replace')
+            return `${rc.address} is replaced: the NATs of every AZ depend on it`;
+        if (role === 'asg' && acts(rc))
+            return `${rc.address} changes an Auto Scaling NAT: not bridged`;
+    }
+    return undefined;
+}
+/**
+ * The AZ's gateway and instance addresses by index for every gateway or instance resource of the plan keyed like
+ * the AZs (count index or for_each key = the AZ key), including those the plan no longer lists for this AZ: a NAT
+ * an interrupted switch already deleted is refreshed out of the state, and a targeted route plan without its
+ * address pulls the resource in at resource level — every other AZ's gateway delete with it (research-18 §0:
+ * targeting each by index, present or not, keeps it to this AZ). Rehearsal: a bridged switch killed during its
+ * first NAT step; the re-run's route step planned `aws_nat_gateway.nat[1]` delete.
+ */
+function siblingAddresses(p, key) {
+    const out = new Set();
+    for (const [rc, role] of p.roles) {
+        if ((role !== 'gateway' && role !== 'instance') || rc.index === undefined || rc.index === null)
+            continue;
+        if (String(rc.index) !== p.keyOf(rc) || !rc.address.endsWith(']'))
+            continue;
+        const base = rc.address.slice(0, rc.address.lastIndexOf('['));
+        if (typeof rc.index === 'number') {
+            if (/^\d+$/.test(key))
+                out.add(`${base}[${key}]`);
+        }
+        else
+            out.add(`${base}[${JSON.stringify(key)}]`);
+    }
+    return [...out];
+}
+/** The AZ of one private route, with the NAT-path changes of its key. */
+function azOf(p, route, key) {
+    const r = natRouteOf(route, 'before') ?? natRouteOf(route, 'after');
+    const inKey = [...p.roles].filter(([rc, role]) => NAT_PATH.has(role) && p.keyOf(rc) === key);
+    const natPath = inKey.filter(([rc]) => acts(rc)).map(([rc]) => rc);
+    const after = modelFromPlan(inKey.map(([rc]) => rc), new Map(inKey), 'after');
+    const afterNat = after.nats.find((n) => n.kind !== 'private-gateway');
+    const afterType = afterNat?.rc ? natInstanceOf(afterNat.rc, 'after')?.instanceType : undefined;
+    const before = modelFromPlan(inKey.map(([rc]) => rc), new Map(inKey), 'before').nats.filter((n) => n.kind !== 'private-gateway');
+    const allocationIds = [
+        ...new Set([
+            ...after.nats.flatMap((n) => (n.rc ? gatewayAllocationIds(n.rc, 'after') : [])),
+            ...after.claims.flatMap((c) => (c.rc ? [claimOf(c.rc, 'after')?.allocationId] : [])),
+        ]),
+    ].filter((a) => !!a);
+    return {
+        key,
+        route: route.address,
+        ...(r?.routeTableId ? { routeTableId: r.routeTableId } : {}),
+        routeChanges: acts(route),
+        natPath: [...new Set(natPath.map((rc) => rc.address))],
+        replace: natPath.filter((rc) => rc.action_reason === 'replace_by_request').map((rc) => rc.address),
+        natAddresses: [
+            ...new Set([
+                ...inKey.filter(([, role]) => role === 'gateway' || role === 'instance').map(([rc]) => rc.address),
+                ...siblingAddresses(p, key),
+            ]),
+        ],
+        ...(afterNat ? { afterMode: afterNat.kind === 'zonal-gateway' ? 'gateway' : 'instance' } : {}),
+        ...(afterType ? { afterInstanceType: afterType } : {}),
+        allocationIds,
+        beforeIds: [...new Set(before.flatMap((n) => n.ids))],
+        beforeInstanceIds: before.flatMap((n) => (n.kind === 'instance' && n.ids[0] ? [n.ids[0]] : [])),
+    };
+}
+/** Does the AZ's NAT go away or get replaced in the plan (something is taken away that a bridge covers)? */
+function takesAway(p, az) {
+    return [...p.roles].some(([rc, role]) => NAT_PATH.has(role) && p.keyOf(rc) === az.key && ['delete', 'replace'].includes(kindOf(rc)) && !rc.deposed);
+}
+/** The AZs and why the plan cannot be bridged, if it cannot (after the plan-level blockers). */
+function azsOf(p, onBridge) {
+    const routes = [...p.roles].filter(([rc, role]) => role === 'route' &&
+        rc.type === 'aws_route' &&
+        !rc.deposed &&
+        [natRouteOf(rc, 'before')?.state, natRouteOf(rc, 'after')?.state].some((s) => s === 'nat' || s === 'maybe'));
+    const byKey = new Map();
+    for (const [rc] of routes)
+        byKey.set(p.keyOf(rc), [...(byKey.get(p.keyOf(rc)) ?? []), rc]);
+    const azKeys = [...byKey.keys()].sort(compareAzKeys);
+    const several = azKeys.find((k) => (byKey.get(k) ?? []).length > 1);
+    if (several)
+        return { azKeys, all: [], azs: [], reason: `AZ ${several} has several private default routes: not bridged` };
+    const all = azKeys.map((k) => azOf(p, byKey.get(k)[0], k));
+    const azs = all.filter((a) => a.routeChanges || a.natPath.length > 0);
+    const orphan = [...p.roles].find(([rc, role]) => NAT_PATH.has(role) && acts(rc) && !byKey.has(p.keyOf(rc)));
+    if (orphan)
+        return { azKeys, all, azs, reason: `${orphan[0].address} belongs to no AZ with a private default route` };
+    if (azs.length === 0)
+        return { azKeys, all, azs, reason: 'the plan changes no NAT' };
+    if (azKeys.length < 2)
+        return { azKeys, all, azs, reason: 'one AZ: there is no other AZ whose NAT could carry it' };
+    if (!azs.some((a) => takesAway(p, a) || (a.routeChanges && onBridge.has(a.key))))
+        return { azKeys, all, azs, reason: 'the plan takes no NAT away: nothing to bridge' };
+    const lost = azs.find((a) => !a.afterMode);
+    if (lost)
+        return { azKeys, all, azs, reason: `AZ ${lost.key} has no NAT after the plan` };
+    return { azKeys, all, azs };
+}
+/**
+ * The bridged switch of a plan's NAT changes (every NAT candidate change, no-ops included: they show the AZs the
+ * plan leaves alone). Pure; reads NAT attributes only through this folder. See the file comment for the sets.
+ */
+function bridgePlan(changes, options = {}) {
+    const p = partsOf(changes, options);
+    const supporting = [...p.roles].filter(([rc, role]) => (role === 'security' || role === 'iam') && acts(rc));
+    const supportingFirst = supporting.filter(([rc]) => kindOf(rc) !== 'delete').map(([rc]) => rc.address);
+    const supportingLast = supporting.filter(([rc]) => kindOf(rc) === 'delete').map(([rc]) => rc.address);
+    const roles = p.roles;
+    const cmp = compareModels(modelFromPlan(changes, roles, 'before'), modelFromPlan(changes, roles, 'after'));
+    const { azKeys, all, azs, reason: azReason } = azsOf(p, options.onBridge ?? new Set());
+    const reason = blocker(p) ?? azReason;
+    const eips = [...p.roles].filter(([, role]) => role === 'eip').map(([rc]) => rc);
+    return {
+        applies: reason === undefined,
+        ...(reason ? { reason } : {}),
+        azKeys,
+        allAzs: all,
+        azs,
+        eipAllocationIds: [
+            ...new Set(eips.flatMap((rc) => [...eipAllocationIds(rc, 'before'), ...eipAllocationIds(rc, 'after')])),
+        ],
+        supportingFirst,
+        supportingLast,
+        routeByEc2: supportingLast.length > 0,
+        modeSwitch: cmp.modeSwitch,
+        takesNatAway: [...p.roles].some(([rc, role]) => NAT_PATH.has(role) && ['delete', 'replace'].includes(kindOf(rc)) && !rc.deposed),
+        natComesBack: cmp.added.some((n) => n.kind !== 'private-gateway'),
+        handover: cmp.expectedApplies === 2,
+    };
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/bridge-text.ts
+/** What a cutover with `input` will run for this plan: bridge, in-place, or refused (bridge asked, cannot apply). */
+function plannedStrategy(plan, input) {
+    if (input === 'in-place')
+        return 'in-place';
+    if (plan.applies)
+        return 'bridge';
+    return input === 'bridge' ? 'refused' : 'in-place';
+}
+/** What a bridge costs, in one sentence. */
+const BRIDGE_COST = 'while an AZ is bridged its traffic crosses AZs (inter-AZ data transfer is charged) and the serving NAT carries ' +
+    "two AZs' traffic; each route change drops the connections open through the old target";
+/** The AZ keys named in an outage text: at most this many, then "and N more". */
+const KEYS_SHOWN = 6;
+function keysText(keys) {
+    const shown = keys.slice(0, KEYS_SHOWN).join(', ');
+    return keys.length > KEYS_SHOWN ? `${shown} and ${keys.length - KEYS_SHOWN} more` : shown;
+}
+/**
+ * The outage to expect, per AZ, for the strategy that runs. `losing`: the AZ keys the caller's model says lose
+ * egress (plan-guard: its `affected` keys, the keys of its high and critical findings); when given, the in-place
+ * text names them and never says "none" while one loses egress. Without it, the plan alone decides.
+ */
+function expectedOutage(plan, strategy, losing) {
+    if (strategy === 'bridge')
+        return (`none in any AZ: each AZ's private route moves to a serving NAT of another AZ while its own NAT is replaced, ` +
+            `then to its new NAT once it passes verify-egress's checks (${BRIDGE_COST})`);
+    const keys = losing ?? [];
+    if (!plan.takesNatAway && keys.length === 0)
+        return 'none expected: the plan takes no NAT away';
+    const each = keys.length > 0 ? `AZ keys ${keysText(keys)} lose egress: each` : 'each affected AZ';
+    if (!plan.takesNatAway)
+        return (`${each} is without egress from the change that breaks its route until the route reaches a serving NAT ` +
+            '(see the findings)');
+    if (!plan.natComesBack)
+        return (`${each} is without egress from its NAT's deletion: the plan deletes NATs and creates none, so egress ` +
+            'comes back only where a route points at another serving NAT');
+    if (plan.handover)
+        return (`${each} is without egress from its NAT gateway's deletion until its Elastic IP is on the new NAT: ` +
+            'the time AWS holds the address (a few minutes in AWS); cutover associates it the moment it is free');
+    if (plan.modeSwitch === 'instance-to-gateway')
+        return `${each} is without egress from its NAT instance's removal until its new NAT gateway is available`;
+    return `${each} is without egress while its NAT is replaced (until the new NAT has its address and route)`;
+}
+/**
+ * "bridge: …" / "in-place (why): …" — the strategy line plan-guard and the cutover print first. `losing`: the AZ keys
+ * that lose egress in the caller's model (expectedOutage).
+ */
+function strategyLine(plan, input, why, losing) {
+    const chosen = plannedStrategy(plan, input);
+    const azs = plan.azs.map((a) => a.key).join(', ');
+    if (chosen === 'bridge')
+        return `bridge, one AZ at a time (${azs}); expected outage: ${expectedOutage(plan, 'bridge')}`;
+    if (chosen === 'refused')
+        return `strategy: bridge cannot apply (${why ?? plan.reason}): cutover refuses before changing anything`;
+    const reason = input === 'in-place' ? 'strategy: in-place' : `bridging cannot apply: ${why ?? plan.reason}`;
+    return `in-place (${reason}); expected outage: ${expectedOutage(plan, 'in-place', losing)}`;
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/nat/query.ts
+/**
+ * Queries over a NAT topology (either builder): the NAT a route reaches, the allocations and public IPs of a
+ * NAT, who holds an allocation, the NATs of a mode, and the per-AZ view (its NATs, its routes and where they
+ * lead, the IPs it egresses from). Live-state queries (`isLive`, `detectMode`) need the EC2 builder's facts.
+ */
+
+/** A NAT that gives internet egress (private NAT gateways do not). */
+function isEgressNat(nat) {
+    return modeOf(nat.kind) !== undefined;
+}
+/** Instance mode (an instance or an interface) or gateway mode (zonal or regional), as verify-egress counts them. */
+function liveModeOf(nat) {
+    const mode = modeOf(nat.kind);
+    if (mode === undefined)
+        return undefined;
+    return mode === 'instance' ? 'instance' : 'gateway';
+}
+/**
+ * The NAT a route leads to: the first egress NAT (model order) one of whose ids is a target of the route, or
+ * undefined (no target, a target known only after apply, a private NAT gateway, or something that is no NAT).
+ */
+function natOfRoute(model, route) {
+    return model.nats.find((n) => isEgressNat(n) && route.targetIds.some((t) => n.ids.includes(t)));
+}
+/** The Elastic IP allocations a NAT holds, unique, in model order. */
+function allocationsOf(nat) {
+    return [...new Set(nat.allocationIds)];
+}
+/** The NATs holding an allocation (a contested one can have several), in model order. */
+function holdersOf(model, allocationId) {
+    return model.nats.filter((n) => n.allocationIds.includes(allocationId));
+}
+/**
+ * The public IPs a workload in `az` egresses from through `nat` (EC2 builder): a regional gateway's addresses
+ * in that AZ, else the NAT's public IP; [] without a NAT or live facts.
+ */
+function egressIpsOf(nat, az) {
+    if (!nat)
+        return [];
+    if (nat.kind === 'regional-gateway')
+        return nat.zones?.find((z) => z.az === az)?.publicIps ?? [];
+    return nat.live?.publicIp ? [nat.live.publicIp] : [];
+}
+/** Every public IP a NAT egresses from (EC2 builder): a regional gateway's in every AZ, else its public IP. */
+function publicIpsOf(nat) {
+    if (nat.kind === 'regional-gateway')
+        return (nat.zones ?? []).flatMap((z) => z.publicIps ?? []);
+    return nat.live?.publicIp ? [nat.live.publicIp] : [];
+}
+/**
+ * The NAT's AZ as verify-egress and the advisor print it: its AZ, else "regional" for a gateway without a subnet
+ * (a regional gateway), else "unknown".
+ */
+function query_azOf(nat) {
+    if (nat.az)
+        return nat.az;
+    const gateway = nat.kind !== 'instance' && nat.kind !== 'interface';
+    return gateway && !nat.subnetId ? 'regional' : 'unknown';
+}
+const LIVE_INSTANCE = new Set(['pending', 'running']);
+const LIVE_GATEWAY = new Set(['pending', 'available']);
+/** Is the NAT up or coming up (EC2 builder): an instance pending/running, a gateway pending/available? */
+function isLive(nat) {
+    const state = nat.live?.state ?? '';
+    return liveModeOf(nat) === 'instance' ? LIVE_INSTANCE.has(state) : LIVE_GATEWAY.has(state);
+}
+/**
+ * The mode a live topology is in (EC2 builder): what most private default routes target (instance when more
+ * routes lead to instances or interfaces than to gateways), else what most live NATs are, else 'none'.
+ */
+function detectMode(model) {
+    const viaInstance = model.routes.filter((r) => r.route?.kind === 'instance').length;
+    const viaGateway = model.routes.filter((r) => r.route?.kind === 'nat-gateway').length;
+    const egress = model.nats.filter(isEgressNat);
+    const liveInstances = egress.filter((n) => liveModeOf(n) === 'instance' && isLive(n)).length;
+    const liveGateways = egress.filter((n) => liveModeOf(n) === 'gateway' && isLive(n)).length;
+    if (viaInstance + viaGateway > 0)
+        return viaInstance > viaGateway ? 'instance' : 'gateway';
+    if (liveInstances + liveGateways > 0)
+        return liveInstances > liveGateways ? 'instance' : 'gateway';
+    return 'none';
+}
+/** The egress NATs of `mode` and every egress NAT a route reaches: what runs the VPC's egress (model order). */
+function servingNats(model, mode) {
+    const reached = new Set(model.routes.map((r) => natOfRoute(model, r)));
+    return model.nats.filter((n) => isEgressNat(n) && (liveModeOf(n) === mode || reached.has(n)));
+}
+const sorted = (items) => [...items].sort();
+/**
+ * The per-AZ view (EC2 builder): every AZ with private subnets (sorted; "unknown" for a subnet EC2 gives no AZ),
+ * its private subnets, the private route tables serving it, the egress NATs located in it, the NATs its routes
+ * reach and the public IPs it egresses from through them (a regional gateway: its addresses in that AZ).
+ */
+function azTopologies(model) {
+    const priv = (model.subnets ?? []).filter((s) => !s.public);
+    return sorted(new Set(priv.map((s) => s.az ?? 'unknown'))).map((az) => {
+        const routes = model.routes.filter((r) => (r.azs ?? [r.key]).includes(az));
+        const reached = routes.map((r) => natOfRoute(model, r)).filter((n) => !!n);
+        const egressNatRefs = sorted(new Set(reached.map((n) => n.ref)));
+        const byRef = (ref) => model.nats.find((n) => n.ref === ref);
+        return {
+            az,
+            privateSubnetIds: sorted(priv.filter((s) => (s.az ?? 'unknown') === az).map((s) => s.id)),
+            routes,
+            nats: model.nats.filter((n) => isEgressNat(n) && query_azOf(n) === az),
+            egressNatRefs,
+            egressIps: sorted(new Set(egressNatRefs.flatMap((ref) => egressIpsOf(byRef(ref), az)))),
+        };
+    });
 }
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/nat/subnets.ts
@@ -32078,6 +32262,101 @@ function shownAmiValue(rc, side) {
 
 
 
+
+
+
+;// CONCATENATED MODULE: ../../packages/shared/src/review/claim.ts
+function unclaimedView(ctx, claimed) {
+    const items = (pred) => ctx.items.filter((it) => !claimed.has(it) && pred(it));
+    return {
+        items,
+        sameKey: (it, pred) => items((o) => o.key === it.key && o !== it && pred(o)),
+        ofNats: (nodes) => nodes.map(ctx.itemOf).filter((i) => !!i && !claimed.has(i)),
+    };
+}
+/** Runs the rules in order over the context; returns the drafts in the order they were made. */
+function claimPass(rules, ctx) {
+    const claimed = new Set();
+    const free = unclaimedView(ctx, claimed);
+    const drafts = [];
+    const take = (draft) => {
+        if (!draft)
+            return;
+        for (const it of draft.group)
+            claimed.add(it);
+        drafts.push(draft);
+    };
+    for (const rule of rules) {
+        if (rule.over === 'plan')
+            rule.review(ctx, free).forEach(take);
+        else
+            for (const it of free.items((i) => rule.selects(i, ctx)))
+                take(rule.review(it, ctx, free));
+    }
+    return drafts;
+}
+
+;// CONCATENATED MODULE: ../../packages/shared/src/ami/criteria.ts
+/**
+ * What makes a NAT AMI tested — the criteria the cutover's AMI gate, build-nat-ami and plan-guard share: a name
+ * matching the pattern (`cabal-nat-al2023-*`), state `available`, and every required tag (`Role=cabal-nat`, which
+ * the Image Builder distribution step adds only after the image's test stage passed). The inputs that set them
+ * (`ami-name-pattern`, `required-tags`) are parsed here once for every action that has them. No AWS call here:
+ * plan-guard checks the images a plan's data sources read, the gate in ami/index.ts the ones EC2 describes.
+ */
+
+/** The defaults of `ami-name-pattern` and `required-tags` (the runbook's image name and its tested tag). */
+const DEFAULT_AMI_CRITERIA = Object.freeze({
+    namePattern: 'cabal-nat-al2023-*',
+    requiredTags: [{ key: 'Role', value: 'cabal-nat' }],
+});
+/** `Role=cabal-nat, Name=…`. */
+function formatTags(tags) {
+    return tags.map((t) => `${t.key}=${t.value}`).join(', ');
+}
+/**
+ * The `ami-name-pattern` and `required-tags` inputs (defaults DEFAULT_AMI_CRITERIA). One-line InputError for a
+ * pattern over 128 characters (EC2's AMI name limit), a tag that is not Key=Value or has an empty key, and a key
+ * required with two values; a tag given twice with the same value counts once.
+ */
+function amiCriteriaInputs(read) {
+    const namePattern = (0,src_inputs/* stringInput */.Uj)('ami-name-pattern', read('ami-name-pattern'), DEFAULT_AMI_CRITERIA.namePattern);
+    if (namePattern.length > 128)
+        throw new src_inputs/* InputError */.dz('ami-name-pattern: longer than 128 characters (the AMI name limit)');
+    const tags = (0,src_inputs/* tagsInput */.qI)('required-tags', read('required-tags'), [...DEFAULT_AMI_CRITERIA.requiredTags]);
+    const seen = new Map();
+    for (const t of tags) {
+        if (t.key === '')
+            throw new src_inputs/* InputError */.dz('required-tags: a tag has an empty key');
+        const prior = seen.get(t.key);
+        if (prior !== undefined && prior.value !== t.value)
+            throw new src_inputs/* InputError */.dz(`required-tags: ${t.key} is required to be both ${prior.value} and ${t.value}`);
+        seen.set(t.key, t);
+    }
+    return { namePattern, requiredTags: [...seen.values()] };
+}
+/**
+ * Why an image is not tested under `criteria`, one phrase each ("is failed (…)", "has a name that does not match
+ * cabal-nat-al2023-*", "lacks tag Role=cabal-nat", "has tag Role=x, not Role=cabal-nat"); [] when it is. `shown` is
+ * the same image as a person may read it (values marked sensitive replaced): the checks read `image`, the phrases
+ * quote `shown` (default `image`).
+ */
+function imageProblems(image, criteria, shown = image) {
+    const problems = [];
+    if (image.state !== undefined && image.state !== 'available')
+        problems.push(`is ${shown.state ?? image.state}${image.stateReason ? ` (${image.stateReason})` : ''}`);
+    if (!(0,src_inputs/* globToRegExp */.tL)(criteria.namePattern).test(image.name ?? ''))
+        problems.push(`has a name that does not match ${criteria.namePattern}`);
+    for (const required of criteria.requiredTags) {
+        const actual = image.tags[required.key];
+        if (actual === undefined)
+            problems.push(`lacks tag ${required.key}=${required.value}`);
+        else if (actual !== required.value)
+            problems.push(`has tag ${required.key}=${shown.tags[required.key] ?? actual}, not ${required.key}=${required.value}`);
+    }
+    return problems;
+}
+
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/types.ts
 const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'];
 /** 0 (none) … 4 (critical). */
@@ -32155,6 +32434,7 @@ function reviewContext(changes, options = {}) {
     for (const node of [...before.nats, ...after.nats, ...before.routes, ...after.routes])
         node.key = linked.get(node.key) ?? node.key;
     const cmp = compareModels(before, after);
+    const bridge = bridgePlan(changes, options);
     const items = itemsOf(roles, keyOf);
     const itemByChange = new Map(items.map((i) => [i.rc, i]));
     const subnets = subnetIndex(changes);
@@ -32166,7 +32446,10 @@ function reviewContext(changes, options = {}) {
     }
     return {
         changes,
-        options: { ...(options.patterns ? { patterns: options.patterns } : {}) },
+        options: {
+            ...(options.patterns ? { patterns: options.patterns } : {}),
+            ...(options.strategy ? { strategy: options.strategy } : {}),
+        },
         sections,
         ami: options.ami ?? DEFAULT_AMI_CRITERIA,
         amiOf,
@@ -32181,6 +32464,8 @@ function reviewContext(changes, options = {}) {
         evidence: natEgressEvidence([before, after]),
         handoverTakers: [...new Set(cmp.handovers.map((h) => h.to))],
         crossHandovers: cmp.handovers.filter((h) => h.to !== h.from.rc?.address),
+        bridge,
+        bridged: plannedStrategy(bridge, options.strategy ?? 'auto') === 'bridge',
     };
 }
 
@@ -32288,6 +32573,15 @@ var report = __nccwpck_require__(787);
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/text.ts
 
 const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
+/** The advice when cutover will switch this plan one AZ at a time behind a bridge (nat/bridge-text.ts). */
+const BRIDGED = 'Apply through the cutover action: it switches one AZ at a time, each behind a bridge to a serving NAT of ' +
+    'another AZ (strategy: auto or bridge), so no maintenance window is needed; while an AZ is bridged its traffic ' +
+    "crosses AZs (inter-AZ data transfer) and the serving NAT carries two AZs' traffic, and each route change drops " +
+    'the connections open through the old target. Run verify-egress right after.';
+/** MAINTENANCE, or BRIDGED when cutover will bridge this plan. */
+function windowText(ctx) {
+    return ctx.bridged ? BRIDGED : MAINTENANCE;
+}
 const ROLLBACK = report/* ROLLBACK_LEVER_LINE */.Hl;
 const NO_IMPACT = 'No egress impact expected.';
 const MODE_TEXT = {
@@ -32324,8 +32618,12 @@ function natText(n) {
     const replaced = n.rc && n.rc.change.actions.includes('create') && n.rc.change.actions.includes('delete');
     return `${KIND_TEXT[n.kind]} ${n.ref}${replaced ? ' (replaced)' : ''}`;
 }
-/** What the first apply is expected to do at the resources that take an address still held by a deleting gateway. */
-function raceText(takers, changes) {
+/**
+ * What the first apply is expected to do at the resources that take an address still held by a deleting gateway.
+ * `bridged` (cutover will switch this plan one AZ at a time, nat/bridge.ts): the race is met per AZ NAT step, not
+ * by one apply of the whole plan, and each step is restored in place while that AZ's route stays on its bridge.
+ */
+function raceText(takers, changes, bridged = false) {
     const types = new Set(takers.map((t) => changes.find((c) => c.address === t)?.type));
     const messages = [
         types.has('aws_eip_association') || types.has('aws_eip')
@@ -32338,9 +32636,21 @@ function raceText(takers, changes) {
             ? 'an association error because the Elastic IP is still associated'
             : '',
     ].filter(Boolean);
-    return (`The first apply is expected to fail at ${takers.join(', ')} with ${messages.join(' or ') || 'an error'}: ` +
-        'EC2 keeps the Elastic IP on the deleting NAT gateway for a while after terraform deletes it. ' +
+    const error = messages.join(' or ') || 'an error';
+    const why = 'EC2 keeps the Elastic IP on the deleting NAT gateway for a while after terraform deletes it';
+    if (bridged)
+        return ("Each AZ's NAT step may meet the address race: its apply can fail at the resource of that AZ that takes " +
+            `the address (${takers.join(', ')}) with ${error} (${why}). Cutover restores that step in place (the ` +
+            "address taken the moment EC2 frees it, or the step applied again) while the AZ's route stays on its bridge.");
+    return (`The first apply is expected to fail at ${takers.join(', ')} with ${error}: ${why}. ` +
         'A second apply after the release completes the change.');
+}
+/**
+ * The title suffix of a finding whose change meets the address race: for the one apply in place; bridged, each AZ's
+ * NAT step may need two applies (as short as the in-place one: titles stay on one line of an 80-column terminal).
+ */
+function twoAppliesText(ctx) {
+    return ctx.bridged ? ' (two applies per AZ)' : ' (expect two applies)';
 }
 /** The finding for an update that changes tags only: "<label>: tags only", low. */
 function tagsOnlyDraft(it, label) {
@@ -32767,9 +33077,14 @@ function modeSwitchText(ctx, from, to) {
     const toText = to === 'instance' ? 'NAT instances' : to === 'gateway' ? 'NAT gateways' : 'a regional NAT gateway';
     if (ctx.handoverTakers.length === 0)
         return {
-            why: `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few ` +
-                'minutes per AZ while the addresses and routes move. This direction has no EIP race: one apply.',
-            action: MAINTENANCE,
+            why: ctx.bridged
+                ? `The old NATs are deleted and ${toText} are created, one AZ at a time behind a bridge: no AZ loses ` +
+                    'egress. Terraform may create a gateway while the association it replaces is still being deleted ' +
+                    '(Resource.AlreadyAssociated); cutover confirms it with EC2, waits and applies again.'
+                : `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few ` +
+                    'minutes per AZ while the addresses and routes move. One apply, unless a gateway meets its Elastic IP ' +
+                    'still on the association being deleted (Resource.AlreadyAssociated): cutover then applies again.',
+            action: windowText(ctx),
         };
     const image = launchedImageSentence(launchedByCreate(ctx)
         .filter((it) => it.rc.type === 'aws_instance')
@@ -32777,10 +33092,16 @@ function modeSwitchText(ctx, from, to) {
     const ami = image ? '' : ` ${testedAmiText(ctx.ami)} must exist first (build-nat-ami).`;
     return {
         why: `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the ` +
-            `same Elastic IPs in the same apply. ${raceText(ctx.handoverTakers, ctx.changes)} Egress in the affected ` +
-            `AZs is down from the route repoint until each new NAT has its address.${to === 'instance' ? image : ''}`,
-        action: 'Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once ' +
-            `and converges to this plan), in a maintenance window.${to === 'instance' ? ami : ''} ${ROLLBACK}`,
+            `same Elastic IPs ${ctx.bridged ? "in each AZ's NAT step" : 'in the same apply'}. ` +
+            `${raceText(ctx.handoverTakers, ctx.changes, ctx.bridged)} ` +
+            (ctx.bridged
+                ? 'Cutover does it one AZ at a time behind a bridge, so no AZ loses egress meanwhile.'
+                : 'Egress in the affected AZs is down from the route repoint until each new NAT has its address.') +
+            (to === 'instance' ? image : ''),
+        action: ctx.bridged
+            ? `${windowText(ctx)}${to === 'instance' ? ami : ''} ${ROLLBACK}`
+            : 'Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once ' +
+                `and converges to this plan), in a maintenance window.${to === 'instance' ? ami : ''} ${ROLLBACK}`,
     };
 }
 function modeSwitchDraft(ctx, free) {
@@ -32794,7 +33115,7 @@ function modeSwitchDraft(ctx, free) {
     return {
         severity: 'high',
         kind: 'mode-switch',
-        title: `NAT mode switch: ${MODE_TEXT[from]} → ${MODE_TEXT[to]}${race ? ' (expect two applies)' : ''}`,
+        title: `NAT mode switch: ${MODE_TEXT[from]} → ${MODE_TEXT[to]}${race ? twoAppliesText(ctx) : ''}`,
         group,
         ...modeSwitchText(ctx, from, to),
     };
@@ -32807,12 +33128,14 @@ function handoverDraft(ctx, free) {
     return {
         severity: 'high',
         kind: 'eip-handover',
-        title: 'Elastic IP taken from a deleting NAT gateway in the same apply (expect two applies)',
+        title: `Elastic IP taken from a deleting NAT gateway in the same apply${twoAppliesText(ctx)}`,
         group: [...free.ofNats(cross.map((h) => h.from)), ...free.items((i) => takers.includes(i.rc.address))],
         why: `${cross.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ` +
-            raceText(takers, ctx.changes),
-        action: 'Apply through the cutover action (it waits for the release, associates the address at once and ' +
-            `converges to this plan), in a maintenance window. ${MAINTENANCE}`,
+            raceText(takers, ctx.changes, ctx.bridged),
+        action: ctx.bridged
+            ? windowText(ctx)
+            : 'Apply through the cutover action (it waits for the release, associates the address at once and ' +
+                `converges to this plan), in a maintenance window. ${MAINTENANCE}`,
     };
 }
 function quiesceDraft(ctx, free) {
@@ -32948,7 +33271,7 @@ const deposedDeleted = {
     review: (it, ctx) => {
         const address = it.rc.address;
         const race = ` The replacement at ${address} reuses its allocation_id and is created before the deposed gateway is ` +
-            `deleted (create_before_destroy), so it cannot get the address: ${raceText([address], ctx.changes)}`;
+            `deleted (create_before_destroy), so it cannot get the address: ${raceText([address], ctx.changes, ctx.bridged)}`;
         return {
             severity: 'high',
             kind: `${it.role === 'gateway' ? 'nat-gateway' : 'nat-instance'}-deposed-deleted`,
@@ -32973,7 +33296,10 @@ function amiAdopted(it, ctx, related, gap) {
     const origin = originText(it.rc, facts);
     const bySource = facts?.origin === 'data-source' && verdict.kind !== 'unknown' ? ' by its data source' : '';
     const move = ctx.azMoves.get(it.rc);
-    const outage = `egress in this AZ is down until the new instance runs and has its EIP${gap}.` + azMoveText(move, ctx, it);
+    const outage = (ctx.bridged
+        ? 'cutover keeps the AZ on a serving NAT of another AZ until the new instance runs, has its EIP and passes ' +
+            'the NAT checks.'
+        : `egress in this AZ is down until the new instance runs and has its EIP${gap}.`) + azMoveText(move, ctx, it);
     const group = [it, ...related];
     const moved = { related: azMoveRelated(move) };
     if (verdict.kind === 'untested')
@@ -32995,7 +33321,7 @@ function amiAdopted(it, ctx, related, gap) {
         group,
         ...moved,
         why: `${it.rc.address} is replaced to launch from a new AMI; ${outage}${tested}${origin ? ` ${origin}` : ''}`,
-        action: (verdict.kind === 'tested' ? '' : testedCheckText(ctx.ami)) + `${MAINTENANCE} ${ROLLBACK}`,
+        action: (verdict.kind === 'tested' ? '' : testedCheckText(ctx.ami)) + `${windowText(ctx)} ${ROLLBACK}`,
     };
 }
 function instanceReplaced(it, ctx, related) {
@@ -33013,9 +33339,12 @@ function instanceReplaced(it, ctx, related) {
         title: `${natLabel(it)} replaced${paths.length > 0 ? ` (forced by ${paths.join(', ')})` : ''}${azMoveTitle(move)}`,
         group: [it, ...related],
         related: azMoveRelated(move),
-        why: `${it.rc.address} is destroyed and re-created; egress in this AZ is down until the replacement forwards ` +
-            `traffic and has its EIP${gap}.${azMoveText(move, ctx, it)}`,
-        action: `${MAINTENANCE} ${ROLLBACK}`,
+        why: `${it.rc.address} is destroyed and re-created; ` +
+            (ctx.bridged
+                ? 'cutover keeps the AZ on a serving NAT of another AZ until the replacement forwards and has its EIP.'
+                : `egress in this AZ is down until the replacement forwards traffic and has its EIP${gap}.`) +
+            azMoveText(move, ctx, it),
+        action: `${windowText(ctx)} ${ROLLBACK}`,
     };
 }
 /** A NAT instance or interface deleted or replaced, with its key's associations and existing routes. */
@@ -33077,11 +33406,13 @@ function gatewayGone(it, ctx, free) {
             azMoveTitle(move),
         group: [it, ...free.sameKey(it, (o) => o.role === 'route' && o.kind !== 'create')],
         related: azMoveRelated(move),
-        why: `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed ` +
-            `through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.` +
+        why: `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: ` +
+            (ctx.bridged
+                ? 'cutover keeps the AZ on a serving NAT of another AZ meanwhile.'
+                : `the private subnets routed through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.`) +
             azMoveText(move, ctx, it) +
-            (fails ? ` ${raceText([it.rc.address], ctx.changes)}` : ''),
-        action: `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${MAINTENANCE}` +
+            (fails ? ` ${raceText([it.rc.address], ctx.changes, ctx.bridged)}` : ''),
+        action: `${fails ? `Apply through the cutover action${twoAppliesText(ctx)}. ` : ''}${windowText(ctx)}` +
             (replaced ? '' : ' If this is a mode switch, the new NATs must be in the same plan.'),
     };
 }
@@ -33231,6 +33562,39 @@ const regionalZoneChanged = {
     review: (it, ctx) => zoneChangedDraft(ctx, it),
 };
 
+;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/strategy.ts
+/**
+ * The strategy the cutover is told to run: with `strategy: bridge` on a plan that cannot be bridged (nat/bridge.ts
+ * bridgePlan: one AZ, a regional gateway, a quiesce, NAT Elastic IPs deleted…), the cutover refuses before changing
+ * anything (cutover/strategy.ts), so the plan as reviewed cannot be applied with that input: a critical finding (at
+ * the default fail-on), so the check fails at review rather than at apply. It claims no change: the changes keep
+ * their own findings.
+ */
+
+/** One critical finding when the strategy input is bridge and the plan cannot be bridged. */
+const strategyRefused = {
+    over: 'plan',
+    name: 'strategy-refused',
+    review: (ctx) => {
+        if (plannedStrategy(ctx.bridge, ctx.options.strategy ?? 'auto') !== 'refused')
+            return [];
+        const why = ctx.bridge.reason ?? 'bridging cannot apply';
+        return [
+            {
+                severity: 'critical',
+                kind: 'strategy-refused',
+                title: 'strategy: bridge cannot apply to this plan: the cutover will refuse it',
+                group: [],
+                why: `The cutover runs with strategy: bridge and bridging cannot apply here (${why}), so it refuses before ` +
+                    'changing anything: this plan, as reviewed, will not be applied with that input.',
+                action: 'Set strategy: auto (or in-place) on plan-guard and cutover to apply it in place with the outage the ' +
+                    'strategy line names, or change the plan so that bridging applies (fix the reason above), then re-run ' +
+                    'the workflow.',
+            },
+        ];
+    },
+};
+
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/rules/supporting.ts
 /**
  * What NAT instances depend on without carrying traffic: their security groups and IAM, and the Image Builder
@@ -33329,6 +33693,7 @@ const imageBuilder = {
 
 
 
+
 const RULES = [
     // Bookkeeping that changes no infrastructure, and NAT gateways that give no internet egress.
     bookkeeping,
@@ -33337,6 +33702,8 @@ const RULES = [
     eipDeletedOrReplaced,
     // Whole-environment events (mode switch, handover, quiesce, restored), from the NAT comparison.
     environment,
+    // strategy: bridge on a plan the cutover would refuse to bridge (claims no change).
+    strategyRefused,
     regionalAutomaticAddresses,
     // Per-resource NAT events.
     deposedDeleted,
@@ -33361,6 +33728,13 @@ const RULES = [
 ];
 
 ;// CONCATENATED MODULE: ../../packages/shared/src/review/classify.ts
+/**
+ * Classifies a plan's changes for NAT egress risk. The NAT topology of the plan's before and after side and their
+ * comparison come from nat/ (review/context.ts); the rules of review/rules/ (in the priority order of
+ * rules/index.ts) turn them into findings, each claiming the changes it explains (review/claim.ts). Every value
+ * shown comes from plan/values.ts `shownValue` (sensitive-aware), mostly through nat/facts.ts.
+ */
+
 
 
 
@@ -33374,6 +33748,9 @@ function byRisk(a, b) {
 }
 function analysisOf(ctx, findings) {
     const { cmp, items } = ctx;
+    const affected = [
+        ...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys)),
+    ].sort(compareKeys);
     return {
         risk: findings.reduce((max, f) => (severityRank(f.severity) > severityRank(max) ? f.severity : max), 'none'),
         findings,
@@ -33383,10 +33760,10 @@ function analysisOf(ctx, findings) {
         azChanges: cmp.perKey
             .map((e) => ({ key: e.key, before: e.before.map(natText), after: e.after.map(natText) }))
             .sort((a, b) => compareKeys(a.key, b.key)),
-        affected: [
-            ...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys)),
-        ].sort(compareKeys),
+        affected,
         natChanges: items.length,
+        strategy: plannedStrategy(ctx.bridge, ctx.options.strategy ?? 'auto'),
+        strategyLine: strategyLine(ctx.bridge, ctx.options.strategy ?? 'auto', undefined, affected),
         natInstancesCreated: items
             .filter((i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace'))
             .map((i) => i.rc.address),
@@ -33423,19 +33800,21 @@ function listKeys(keys, max) {
     const head = keys.slice(0, max).map((k) => (k === '-' ? '(unindexed)' : (0,report/* code */.aY)(k)));
     return keys.length > max ? `${head.join(', ')} and ${keys.length - max} more` : head.join(', ');
 }
-function keysText(keys, azs, inTable) {
+function report_keysText(keys, azs, inTable) {
     const shownKeys = keys.map((k) => (k === '-' ? '(unindexed)' : (0,report/* code */.aY)(k, inTable))).join(', ');
     return azs.length > 0 ? `${shownKeys} (${azs.map((a) => (0,report/* code */.aY)(a, inTable)).join(', ')})` : shownKeys || '—';
 }
 function addressesText(addresses, inTable, max = 4) {
     const head = addresses.slice(0, max).map((a) => (0,report/* code */.aY)(a, inTable));
+    if (addresses.length === 0)
+        return '—';
     return addresses.length > max ? `${head.join(', ')} and ${addresses.length - max} more` : head.join(', ');
 }
 function findingRows(findings) {
     return findings.map((f) => [
         `${ICON[f.severity]} ${f.severity.toUpperCase()}`,
         `${(0,report/* escapeText */.X1)(f.title)}${f.doc ? ` (${(0,report/* escapeText */.X1)(f.doc)})` : ''}`,
-        keysText(f.keys, f.azs, true),
+        report_keysText(f.keys, f.azs, true),
         addressesText(f.addresses, true),
     ]);
 }
@@ -33444,8 +33823,8 @@ function findingDetail(f, n) {
         `**${n}. ${f.severity.toUpperCase()} — ${(0,report/* escapeText */.X1)(f.title)}** (${(0,report/* code */.aY)(f.kind)})`,
         `- Why: ${(0,report/* escapeText */.X1)(f.why)}`,
         `- Do: ${(0,report/* escapeText */.X1)(f.action)}`,
-        `- AZ / key: ${keysText(f.keys, f.azs, false)}`,
-        `- Resources: ${f.addresses.map((a) => (0,report/* code */.aY)(a)).join(', ')}`,
+        `- AZ / key: ${report_keysText(f.keys, f.azs, false)}`,
+        `- Resources: ${f.addresses.map((a) => (0,report/* code */.aY)(a)).join(', ') || '—'}`,
     ].join('\n');
 }
 function reportFacts(input) {
@@ -33474,18 +33853,30 @@ function headLines(input, facts) {
         '',
     ];
 }
-/** Mode switch · expected applies · keys losing egress (· expected failures), and the fail-on note. */
+/**
+ * Mode switch · expected applies · keys losing egress (· expected failures), and the fail-on note. Bridged, the
+ * applies and failures are per AZ NAT step (each step meets the race on its own), not one apply of the plan.
+ */
 function factLines(input, facts) {
     const { modeSwitch, applies, affected } = facts;
+    const bridged = input.documents.some((d) => d.analysis.strategy === 'bridge');
     const parts = [
         `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
-        `**Expected applies:** ${applies}`,
-        `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
+        bridged && applies > 1 ? `**Expected applies:** ${applies} per AZ NAT step` : `**Expected applies:** ${applies}`,
+        bridged
+            ? `**AZs / keys switched behind a bridge:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`
+            : `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
     ];
     const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
+    const failing = bridged
+        ? "**May fail in its AZ's NAT step (restored behind its bridge):**"
+        : '**Expected to fail in apply 1:**';
     if (failures.length > 0)
-        parts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
-    const lines = [parts.join(' · ')];
+        parts.push(`${failing} ${addressesText(failures, false, 6)}`);
+    const lines = [
+        ...(input.strategyLine ? [`**Strategy (cutover):** ${(0,report/* escapeText */.X1)(input.strategyLine)}`, ''] : []),
+        parts.join(' · '),
+    ];
     if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none')
         lines.push('', `> This plan is at or above the \`fail-on\` threshold (${input.failOn}): the check fails.`);
     return lines;
@@ -34271,6 +34662,7 @@ function reviewDocuments(loaded, inputs) {
             ...(patterns ? { patterns } : {}),
             ...(ami ? { ami } : {}),
             sections: doc.sections,
+            strategy: inputs.strategy ?? 'auto',
         }),
         totalChanges: doc.totalChanges,
         terraformVersion: doc.header.terraformVersion,
@@ -34298,6 +34690,7 @@ async function analysePlan(inputs) {
     }
     const documents = reviewDocuments(loaded, inputs);
     const analyses = documents.map((d) => d.analysis);
+    const natDoc = analyses.find((a) => a.natChanges > 0);
     const risk = analyses.reduce((max, a) => (severityRank(a.risk) > severityRank(max) ? a.risk : max), 'none');
     const planSha = combineDigests(loaded.documents.map((d) => d.digest));
     const report = {
@@ -34308,6 +34701,7 @@ async function analysePlan(inputs) {
         source: source.shownName,
         documents,
         warnings: loaded.warnings,
+        ...(natDoc ? { strategyLine: natDoc.strategyLine } : {}),
     };
     return {
         risk,
@@ -34320,6 +34714,7 @@ async function analysePlan(inputs) {
         failed: inputs.failOn !== 'none' && severityRank(risk) >= severityRank(inputs.failOn),
         report,
         natInstancesCreated: analyses.flatMap((a) => a.natInstancesCreated),
+        strategy: natDoc?.strategy ?? 'in-place',
     };
 }
 
@@ -34329,7 +34724,7 @@ async function analysePlan(inputs) {
  * `nat-egress` command line's terminal view, a workflow step) shows what the markdown report shows without
  * parsing markdown or working a verdict out again. Version 1 is this shape:
  *
- *   { version: 1, environment, failOn, source, planSha, expectedFailures: string[],
+ *   { version: 1, environment, failOn, source, planSha, expectedFailures: string[], strategyLine?,
  *     documents: [{ label, totalChanges, natChanges, terraformVersion?, formatVersion?,
  *                   azChanges: [{ key, before: string[], after: string[] }], azChangesOmitted }],
  *     documentsOmitted, warnings: string[] }
@@ -34355,6 +34750,7 @@ function reportOutput(result, max = REPORT_OUTPUT_MAX_BYTES) {
         source: input.source,
         planSha: input.planSha,
         expectedFailures: result.expectedFailures,
+        ...(input.strategyLine ? { strategyLine: input.strategyLine } : {}),
         documents: input.documents.map((d) => ({
             label: d.label,
             totalChanges: d.totalChanges,
@@ -34413,6 +34809,7 @@ function setGuardOutputs(out, annotations, result, reportFile) {
     out.set('risk', result.risk);
     out.set('mode-switch', result.modeSwitch);
     out.set('expected-applies', String(result.expectedApplies));
+    out.set('strategy', result.strategy);
     out.set('plan-sha', result.planSha);
     out.set('report-file', reportFile);
     out.set('result', result.failed ? 'failed' : 'success');
@@ -34453,8 +34850,10 @@ function summaryBody(result, used, reserve) {
 }
 /** The log line of a finished analysis. */
 function riskLine(result) {
+    // Bridged, each AZ's NAT step meets the address race on its own: the count is per step, not for one apply.
+    const perStep = result.strategy === 'bridge' && result.expectedApplies > 1 ? ' per AZ NAT step' : '';
     return (`NAT egress risk: ${result.risk}; mode switch: ${result.modeSwitch}; ` +
-        `expected applies: ${result.expectedApplies}; plan digest ${result.planSha}`);
+        `expected applies: ${result.expectedApplies}${perStep}; plan digest ${result.planSha}`);
 }
 /** The step's failure line when the risk is at or above fail-on. */
 function failureLine(result, failOn) {
@@ -34535,13 +34934,21 @@ usage: node dist/index.js --local <plan.json> [options]
   --environment NAME         environment name shown in the report
   --fail-on LEVEL            none|low|medium|high|critical (default critical): exit 1 at or above it
   --nat-address-patterns P   role=glob lines (as the action input)
+  --strategy S               auto|bridge|in-place (default auto): the strategy cutover will run with
   --ami-name-pattern GLOB    name of a tested NAT AMI (default cabal-nat-al2023-*)
   --required-tags TAGS       Key=Value tags a tested NAT AMI carries (default Role=cabal-nat)
   --help                     this text
 
 Options take their value as --name VALUE or --name=VALUE.
 `;
-const LOCAL_OPTIONS = ['environment', 'fail-on', 'nat-address-patterns', 'ami-name-pattern', 'required-tags'];
+const LOCAL_OPTIONS = [
+    'environment',
+    'fail-on',
+    'nat-address-patterns',
+    'strategy',
+    'ami-name-pattern',
+    'required-tags',
+];
 /** One `-x`/`--name[=value]` option at args[i]: its name, value and how many arguments it took. */
 function local_option(args, i) {
     const a = args[i];

@@ -60,6 +60,7 @@ function readInputs(read: InputReader) {
     token: read('github-token'),
     environment: stringInput('environment', read('environment')),
     patterns: parsePatterns('nat-address-patterns', read('nat-address-patterns')),
+    strategy: enumInput('strategy', read('strategy'), STRATEGIES, 'auto'),
     ami: amiCriteriaInputs(read),
     commentAuthor: stringInput('comment-author', read('comment-author'), DEFAULT_COMMENT_AUTHOR),
     sealRecipients: recipientsInput('seal-recipients', read('seal-recipients')),
@@ -85,6 +86,8 @@ async function seal(inputs: ReturnType<typeof readInputs>, result: GuardResult, 
   state.outputs.set('planfile-sha256', sealed.planfileSha256);
   info(`Sealed the plan for ${inputs.sealRecipients.length} age recipient(s): ${sealed.path}`);
 }
+
+const STRATEGIES = ['auto', 'bridge', 'in-place'] as const;
 
 function reportPath(environment: string): string {
   const dir = process.env.RUNNER_TEMP || tmpdir();
@@ -164,6 +167,7 @@ async function runLocally(args: string[]): Promise<void> {
       failOn: enumInput('fail-on', opts['fail-on'] ?? '', SEVERITIES, 'critical'),
       environment: opts.environment ?? '',
       patterns: parsePatterns('nat-address-patterns', opts['nat-address-patterns'] ?? ''),
+      strategy: enumInput('strategy', opts.strategy ?? '', STRATEGIES, 'auto'),
       ami: amiCriteriaInputs((name) => opts[name] ?? ''),
       tempDir: tmpdir(),
     });
@@ -176,8 +180,14 @@ async function runLocally(args: string[]): Promise<void> {
   }
 }
 
+/** `--help` without `--local`: the action itself takes no flags (a runner gives it inputs); one line to the help. */
+const LOCAL_POINTER =
+  'plan-guard: on a runner this action reads its inputs from the workflow and takes no flags; to review a plan ' +
+  'here, see: node dist/index.js --local --help\n';
+
 const local = process.argv.indexOf('--local');
 if (local >= 0) await runLocally(process.argv.slice(local + 1));
+else if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) process.stdout.write(LOCAL_POINTER);
 else {
   const state: State = { outputs: new StepOutputs(), annotations: new StepAnnotations() };
   await runGuardedAction({

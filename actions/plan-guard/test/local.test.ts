@@ -28,11 +28,11 @@ describe('plan-guard --local flags', () => {
   it.each([
     [
       ['--fail-onn=high', PLAN],
-      'plan-guard: unknown option --fail-onn (options: --environment, --fail-on, --nat-address-patterns, --ami-name-pattern, --required-tags, --help)',
+      'plan-guard: unknown option --fail-onn (options: --environment, --fail-on, --nat-address-patterns, --strategy, --ami-name-pattern, --required-tags, --help)',
     ],
     [
       ['--verbose', PLAN],
-      'plan-guard: unknown option --verbose (options: --environment, --fail-on, --nat-address-patterns, --ami-name-pattern, --required-tags, --help)',
+      'plan-guard: unknown option --verbose (options: --environment, --fail-on, --nat-address-patterns, --strategy, --ami-name-pattern, --required-tags, --help)',
     ],
     [[PLAN, '--fail-on'], 'plan-guard: --fail-on needs a value (--fail-on VALUE or --fail-on=VALUE)'],
     [['--fail-on=hihg', PLAN], 'plan-guard: fail-on: "hihg" is not one of none, low, medium, high, critical'],
@@ -54,6 +54,19 @@ describe('plan-guard --local flags', () => {
       expect(run.stdout).toContain('usage: node dist/index.js --local <plan.json> [options]');
       expect(run.stdout).toContain('--fail-on LEVEL');
       expect(run.stdout).toContain('--name VALUE or --name=VALUE');
+    }
+  });
+
+  it('--help without --local: one line pointing to --local --help (no workflow commands, no input error)', async () => {
+    for (const args of [['--help'], ['-h']]) {
+      // As a person runs it: no runner files (GITHUB_OUTPUT unset would make outputs ::set-output lines).
+      const run = await runAction('plan-guard', {}, { args, env: { GITHUB_OUTPUT: '', GITHUB_STEP_SUMMARY: '' } });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(
+        'plan-guard: on a runner this action reads its inputs from the workflow and takes no flags; to review a ' +
+          'plan here, see: node dist/index.js --local --help\n',
+      );
+      expect(run.stderr).toBe('');
     }
   });
 });

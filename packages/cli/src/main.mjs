@@ -60,8 +60,12 @@ function parseFlags(action, rest) {
   try {
     parsed = parseArgs({ args: rest, options: parseArgsOptions(action), allowPositionals: false, strict: true });
   } catch (err) {
-    // parseArgs' messages are one line already ("Unknown option '--vpc'. …"); keep the first sentence.
-    throw new UsageError(String(err.message).split('. ')[0].replace(/\.$/, ''));
+    // parseArgs' messages ("Unknown option '--vpc'. …"): keep the first sentence, on one line; a value starting
+    // with a dash ("argument is ambiguous", over several lines) says how to give it.
+    const message = String(err.message).replace(/\s*\n\s*/g, ' ');
+    const first = message.split('. ')[0].replace(/\.$/, '');
+    const dashed = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message);
+    throw new UsageError(dashed ? `${first}: a value starting with "-" is given as ${dashed[1]}=VALUE` : first);
   }
   const values = parsed.values;
   if (!['auto', 'always', 'never'].includes(values.color ?? 'auto'))
@@ -97,7 +101,7 @@ function printForTerminal(command, run, values, log, color, env) {
   const last = run.code !== 0 ? run.errors[run.errors.length - 1] : undefined;
   const label = { error: ['red', 'error:'], warning: ['yellow', 'warning:'], notice: ['cyan', 'note:'] };
   const say = (a) => log.write(`${paint(color, ...label[a.level])} ${a.message}\n`);
-  const shown = run.held.filter((a) => !VIEWS[command]?.covers(a, run.outputs));
+  const shown = run.held.filter((a) => !VIEWS[command]?.covers(a, run.outputs, run.summary));
   const notes = shown.filter((a) => a.level !== 'error');
   notes.forEach(say);
   // A blank line between the action's log (if any was shown) and the view, and before the failure line.
@@ -129,7 +133,9 @@ async function runCommand(command, action, values, io) {
     verbose: Boolean(values.verbose),
     // A command with a view drawn from its outputs (render.mjs VIEWS) holds its annotations, and plan-guard its
     // whole log, so that no line says a finding twice; --verbose shows the log as it comes.
-    ...(VIEWS[command] && !piped && !values.verbose ? { view: { hidePlain: VIEWS[command].hidePlain } } : {}),
+    ...(VIEWS[command] && !piped && !values.verbose
+      ? { view: { hidePlain: VIEWS[command].hidePlain, ...(VIEWS[command].hold ? { hold: VIEWS[command].hold } : {}) } }
+      : {}),
     ...(values['report-dir'] ? { reportDir: resolve(io.cwd, values['report-dir']) } : {}),
     ...(io.node ? { node: io.node } : {}),
   });

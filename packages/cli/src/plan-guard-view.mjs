@@ -46,6 +46,10 @@ function verdictLines(outputs, report, c, width) {
     `mode switch ${mode.replace('-to-', ' → ')}`,
     `expected applies ${outputs['expected-applies'] ?? '1'}`,
   ];
+  const bridged = outputs.strategy === 'bridge';
+  // Bridged, each AZ's NAT step meets the address race on its own: the count is per step, not for one apply.
+  if (bridged && Number(outputs['expected-applies'] ?? '1') > 1)
+    head[2] = `up to ${outputs['expected-applies']} applies per AZ`;
   if (report?.environment) head.push(`environment ${report.environment}`);
   const lines = [c.bold(head.join(' · '))];
   const affected = parseJson(outputs.affected, []);
@@ -53,8 +57,11 @@ function verdictLines(outputs, report, c, width) {
     const text = wrap(items.join(', '), width, label.length + 1);
     lines.push(`${label} ${text[0]}`, ...text.slice(1));
   };
-  if (affected.length) fact('AZ keys losing egress:', affected.map(keyText));
-  if (report?.expectedFailures?.length) fact('Expected to fail in apply 1:', report.expectedFailures);
+  if (affected.length)
+    fact(bridged ? 'AZ keys switched behind a bridge:' : 'AZ keys losing egress:', affected.map(keyText));
+  if (report?.strategyLine) fact('Strategy (cutover):', [report.strategyLine]);
+  if (report?.expectedFailures?.length)
+    fact(bridged ? "May fail in its AZ's NAT step:" : 'Expected to fail in apply 1:', report.expectedFailures);
   return lines;
 }
 

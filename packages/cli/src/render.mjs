@@ -127,6 +127,19 @@ function mitigationLines(report, c) {
   return out;
 }
 
+/**
+ * A cutover that ended before it produced a result (a bad input, terraform missing): failed, no step in its
+ * timeline, no strategy decided. Its summary only repeats the error, which the failure line says.
+ */
+function stoppedBeforeResult(outputs) {
+  if (outputs.result !== 'failed' || outputs.strategy) return false;
+  try {
+    return (JSON.parse(outputs.timeline ?? '{}').steps ?? []).length === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** The messages of verify-egress's report findings (its annotations say the same), or none. */
 function egressFindingMessages(outputs) {
   try {
@@ -142,11 +155,20 @@ function egressFindingMessages(outputs) {
  * is true for an annotation the view shows (plan-guard: every titled one, its findings and input notes, which the
  * findings and report outputs carry; verify-egress: a titled one whose message is a finding of its report). main
  * prints the others once: warnings and notes before the view, errors after it, the last error in the failure line.
- * @type {Record<string, { hidePlain: boolean,
- *   covers: (a: { level: string, message: string, title?: string }, outputs: Record<string, string>) => boolean }>}
+ * `hold`: the annotation levels held (default all three; the others are printed as they come).
+ * @type {Record<string, { hidePlain: boolean, hold?: string[],
+ *   covers: (a: { level: string, message: string, title?: string }, outputs: Record<string, string>,
+ *     summary?: string) => boolean }>}
  */
 export const VIEWS = {
   'plan-guard': { hidePlain: true, covers: (a) => Boolean(a.title) },
+  // cutover: its warnings and notes are said as they come (a run can take minutes); its errors are held, and the
+  // ones its summary already says are not repeated (a run stopped by a bad input has no view: the failure line).
+  cutover: {
+    hidePlain: false,
+    hold: ['error'],
+    covers: (a, _outputs, summary = '') => summary.includes(a.message),
+  },
   'verify-egress': {
     hidePlain: false,
     covers: (a, outputs) => Boolean(a.title) && egressFindingMessages(outputs).has(a.message),
@@ -174,6 +196,8 @@ export function renderHuman(command, run, options) {
     // A run stopped before any check (a bad input) has no view: its failure line says why.
     if (report?.error && !Array.isArray(report.azs)) return '';
     if (report) parts.push(renderEgressReport(report, color));
+  } else if (command === 'cutover' && stoppedBeforeResult(run.outputs)) {
+    return '';
   } else if (run.summary.trim()) {
     parts.push(markdownForTerminal(run.summary, { color, width }));
   }

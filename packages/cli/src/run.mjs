@@ -148,9 +148,10 @@ export class StatusLine {
 
 /**
  * @param {{ main: string, env: Record<string, string | undefined>, cwd: string, log: NodeJS.WritableStream,
- *   color: boolean, progress: boolean, verbose: boolean, view?: { hidePlain: boolean }, reportDir?: string,
- *   node?: string }} options  `progress`: draw the status line (a terminal), from the progress channel the child is
- *   given; `view`: see lineHandler; `reportDir`: see collectResults
+ *   color: boolean, progress: boolean, verbose: boolean, view?: { hidePlain: boolean, hold?: string[] },
+ *   reportDir?: string, node?: string }} options  `progress`: draw the status line (a terminal), from the progress
+ *   channel the child is given; `view`: see lineHandler (`hold`: the annotation levels held, default all);
+ *   `reportDir`: see collectResults
  * @returns {Promise<{ code: number, outputs: Record<string, string>, summary: string, errors: string[],
  *   held: { level: string, message: string, title?: string }[], printed: number }>}  `errors`: every error
  *   annotation's message; `held`: the annotations not printed (view); `printed`: lines of the action's stdout shown
@@ -250,7 +251,8 @@ function lineHandler(options, status, errors, held, counts) {
     const [, name, rawProps, rawMessage] = cmd;
     const message = rawMessage.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%');
     if (name === 'error') errors.push(message);
-    if (options.view && (name === 'error' || name === 'warning' || name === 'notice')) {
+    const holds = options.view?.hold ?? ['error', 'warning', 'notice'];
+    if (options.view && holds.includes(name)) {
       const title = commandProperties(rawProps).title;
       held.push({ level: name, message, ...(title ? { title } : {}) });
     } else if (name === 'error') print(`${c('red', 'error:')} ${message}`);

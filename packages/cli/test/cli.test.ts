@@ -130,6 +130,11 @@ describe('command line errors: one line, exit 2', () => {
       'nat-egress plan-guard: --color: "sometimes" is not auto, always or never (see --help)',
     ],
     [
+      ['cutover', '--health-timeout', '-5m'],
+      'nat-egress cutover: Option \'--health-timeout\' argument is ambiguous: a value starting with "-" is given as ' +
+        '--health-timeout=VALUE (see --help)',
+    ],
+    [
       ['plan-guard', 'extra'],
       expect.stringMatching(/^nat-egress plan-guard: Unexpected argument 'extra' \(see --help\)$/),
     ],
@@ -147,6 +152,15 @@ describe('command line errors: one line, exit 2', () => {
     );
     expect(`${run.stdout}${run.stderr}`).not.toMatch(/^\s+at /m);
   });
+
+  test('cutover: an input error is said once, in the failure line (no `error:` line, no view repeating it)', async () => {
+    const run = await cli(['cutover', '--planfile', 'tfplan', '--health-timeout=-5m', '--region', 'us-east-1']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      'nat-egress cutover failed: health-timeout: "-5m" must be a positive duration (allowed: 10s to 1h, default 5m)\n',
+    );
+    expect(run.stderr).toBe('');
+  });
 });
 
 describe('plan-guard on a bundled plan', () => {
@@ -157,7 +171,7 @@ describe('plan-guard on a bundled plan', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(ANSI);
-    expect(run.stdout).toContain('NAT egress risk: HIGH · mode switch gateway → instance · expected applies 2');
+    expect(run.stdout).toContain('NAT egress risk: HIGH · mode switch gateway → instance · up to 2 applies per AZ');
     // never posts from a terminal unless --comment says so
     expect(run.stdout).toMatch(/^comment {2}not posted \(--comment auto\|always posts it\)$/m);
   });

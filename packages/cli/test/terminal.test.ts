@@ -86,7 +86,8 @@ describe('plan-guard: the terminal view, from the outputs', () => {
     const run = await cli(['plan-guard', '--plan-json', PLAN]);
     expect([run.code, run.err]).toEqual([0, '']);
     const lines = run.out.trimEnd().split('\n');
-    expect(lines[0]).toBe('NAT egress risk: HIGH · mode switch gateway → instance · expected applies 2');
+    // bridged (strategy auto, two AZs): the address race is met per AZ NAT step, not in one apply
+    expect(lines[0]).toBe('NAT egress risk: HIGH · mode switch gateway → instance · up to 2 applies per AZ');
     expect(run.out).not.toMatch(ANSI);
     for (const l of lines) expect(width(l)).toBeLessThanOrEqual(80);
     // The findings table: header and rows aligned on the same columns.
@@ -110,11 +111,26 @@ describe('plan-guard: the terminal view, from the outputs', () => {
     const az0 = lines.findIndex((l) => /^0 {7}NAT gateway +NAT instance$/.test(l));
     expect(az0).toBeGreaterThan(head);
     expect(lines[az0 + 1]).toMatch(/^ {8}module\.vpc\.aws_nat_gateway\.nat\[0\] +module\.vpc\.aws_instance\.nat\[0\]$/);
-    expect(lines[1]).toBe('AZ keys losing egress: 0, 1');
-    expect(lines[2]).toBe('Expected to fail in apply 1: module.vpc.aws_eip_association.nat[0],');
-    expect(lines[3]).toBe('                             module.vpc.aws_eip_association.nat[1]');
+    // Bridged (strategy auto, two AZs): the keys are switched behind a bridge, and the strategy line says so.
+    expect(lines[1]).toBe('AZ keys switched behind a bridge: 0, 1');
+    expect(lines[2]).toMatch(/^Strategy \(cutover\): bridge, one AZ at a time \(0, 1\); expected outage:/);
+    const failing = lines.findIndex((l) => l.startsWith("May fail in its AZ's NAT step:"));
+    expect(failing).toBeGreaterThan(2);
+    expect(lines[failing]).toBe("May fail in its AZ's NAT step: module.vpc.aws_eip_association.nat[0],");
+    expect(lines[failing + 1]).toBe('                               module.vpc.aws_eip_association.nat[1]');
+    expect(run.out).not.toContain('Expected to fail in apply 1:');
     expect(run.out).toMatch(/^report {3}not kept \(--report-dir DIR keeps the markdown report\)$/m);
     expect(readdirSync(TMP)).toEqual([]);
+  });
+
+  test('strategy in-place: two applies of the whole plan, the first expected to fail', async () => {
+    const run = await cli(['plan-guard', '--plan-json', PLAN, '--strategy', 'in-place']);
+    expect([run.code, run.err]).toEqual([0, '']);
+    const lines = run.out.trimEnd().split('\n');
+    expect(lines[0]).toBe('NAT egress risk: HIGH · mode switch gateway → instance · expected applies 2');
+    expect(lines[1]).toBe('AZ keys losing egress: 0, 1');
+    expect(run.out).toContain('Expected to fail in apply 1: module.vpc.aws_eip_association.nat[0],');
+    expect(run.out).toContain('(expect two applies)');
   });
 
   test('colour only on a terminal: the same text, coloured, where stdout is a TTY', async () => {

@@ -125,7 +125,8 @@ describe('every NAT topology (hand-written plans after the provider schema)', ()
     const back = classifyChanges(topologies.asgToRegional(2));
     expect(back.modeSwitch).toBe('instance-to-regional-gateway');
     expect(back.expectedApplies).toBe(1);
-    expect(back.findings[0]?.why).toContain('no EIP race');
+    // Not "no EIP race" any more (issue 18): a gateway can meet its address still on the association being deleted.
+    expect(back.findings[0]?.why).toContain('One apply, unless a gateway meets its Elastic IP');
   });
 
   it('zonal gateways → two-interface NAT instances: the routed private interface is the NAT; two applies', () => {

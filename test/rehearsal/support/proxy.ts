@@ -12,6 +12,10 @@
  * - Reverse DNS of Elastic IPs (ModifyAddressAttribute / DescribeAddressesAttribute / ResetAddressAttribute),
  *   which moto lacks and `aws_eip_domain_name` needs. Updates complete at once (no `ptrRecordUpdate` pending).
  * - Faults on demand (`inject`): throttling bursts (`RequestLimitExceeded`, HTTP 503), 5xx, or any EC2 error code.
+ * - moto gaps EC2 behaves otherwise in, per region when asked (`gaps`, `setGaps`; models in ./gaps/): route State
+ *   `blackhole`, ReplaceRoute target checks, DeleteSecurityGroup `DependencyViolation`, CreateNatGateway → `failed`.
+ * - Observers (the data plane, ./dataplane-watch.ts) read through it with the header `x-rehearsal-observer: 1`: they
+ *   see what clients see, are never faulted, logged or counted; `listen` tells them of every call and event.
  *
  * Every call is logged with its start and end times (ms since the epoch), region, service, action, parameters and
  * status; the deletion lifecycle is logged as events (`nat-deleting`, `nat-deleted`, `address-released`).
@@ -20,6 +24,16 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  answerWith,
+  createGaps,
+  gapSet,
+  rewriteWith,
+  type GapEvent,
+  type GapModels,
+  type GapName,
+  type NatFailureOptions,
+} from './gaps/index';
 
 export interface ProxyOptions {
   /** moto's base URL. */
@@ -32,7 +46,22 @@ export interface ProxyOptions {
   authLingerMs?: number;
   /** Also append every call and event to this file as JSON lines. */
   logFile?: string;
+  /** moto-gap models on in every region (default none; `setGaps` per region). */
+  gaps?: GapName[] | 'all';
+  /** Timings of the nat-failure model. */
+  natFailure?: NatFailureOptions;
 }
+
+/** Told of every call (when it starts and when it is logged) and every event; observer calls excluded. */
+export interface ProxyListener {
+  started?(call: { region: string; service: string; action: string; start: number }): void;
+  recorded?(record: LogRecord): void;
+  /** The answer to the client waits for this (the data plane reads what the call changed first). */
+  hold?(call: CallRecord): Promise<void> | undefined;
+}
+
+/** The header an observer's requests carry (not faulted, logged or told to listeners). */
+export const OBSERVER_HEADER = 'x-rehearsal-observer';
 
 export interface CallRecord {
   kind: 'call';
@@ -54,7 +83,7 @@ export interface EventRecord {
   kind: 'event';
   t: number;
   region: string;
-  event: 'nat-deleting' | 'nat-deleted' | 'address-released';
+  event: 'nat-deleting' | 'nat-deleted' | 'address-released' | GapEvent;
   natGatewayId: string;
   allocationIds: string[];
 }
@@ -163,11 +192,17 @@ export class FaultProxy {
   private readonly natDeleteMsByRegion = new Map<string, number>();
   private readonly addressLagMs: number;
   private readonly authLingerMs: number;
+  private readonly gapModels: GapModels;
+  private readonly defaultGaps: Set<GapName>;
+  private readonly gapsByRegion = new Map<string, Set<GapName>>();
+  private readonly listeners = new Set<ProxyListener>();
 
   constructor(private readonly options: ProxyOptions) {
     this.natDeleteMs = options.natDeleteMs ?? 20_000;
     this.addressLagMs = options.addressLagMs ?? 0;
     this.authLingerMs = options.authLingerMs ?? 1_000;
+    this.gapModels = createGaps(options.natFailure);
+    this.defaultGaps = gapSet(options.gaps);
   }
 
   /** Listens on 127.0.0.1 (a free port unless given). */
@@ -217,6 +252,21 @@ export class FaultProxy {
     this.natDeleteMsByRegion.set(region, ms);
   }
 
+  /** The moto-gap models on in one region ('all', or names; [] for moto's behaviour). */
+  setGaps(region: string, gaps: GapName[] | 'all'): void {
+    this.gapsByRegion.set(region, gapSet(gaps));
+  }
+
+  gapsOf(region: string): ReadonlySet<GapName> {
+    return this.gapsByRegion.get(region) ?? this.defaultGaps;
+  }
+
+  /** Tells `listener` of every call and event from now on; returns the function that stops it. */
+  listen(listener: ProxyListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Adds a fault for the next `times` matching calls. */
   inject(fault: Fault): void {
     this.faults.push({ ...fault, left: fault.times ?? 1 });
@@ -246,7 +296,19 @@ export class FaultProxy {
   private record(r: LogRecord): void {
     this.log.push(r);
     if (this.options.logFile) appendFileSync(this.options.logFile, `${JSON.stringify(r)}\n`);
+    for (const l of this.listeners) l.recorded?.(r);
   }
+
+  /** What the moto-gap models may use of the proxy. */
+  private readonly gapHost = {
+    moto: (region: string, action: string, params: Record<string, string>) => this.motoEc2(region, action, params),
+    ok: (action: string, inner: string) => this.ok(action, inner),
+    error: (status: number, code: string, message: string) => this.error('ec2', status, code, message),
+    deleting: (region: string) => this.state(region).deleting,
+    event: (region: string, event: GapEvent, natGatewayId: string, allocationIds: string[]) =>
+      this.record({ kind: 'event', t: Date.now(), region, event, natGatewayId, allocationIds }),
+    later: (ms: number, fn: () => Promise<void>) => this.later(ms, fn),
+  };
 
   private later(ms: number, fn: () => Promise<void>): void {
     const t = setTimeout(() => {
@@ -267,11 +329,17 @@ export class FaultProxy {
     const action = form?.get('Action') ?? `${method} ${url.split('?')[0]}`;
     const params: Record<string, string> = {};
     for (const [k, v] of form ?? []) if (k !== 'Action' && k !== 'Version') params[k] = v.slice(0, 200);
+    const observer = headers[OBSERVER_HEADER] === '1';
+    if (!observer) for (const l of this.listeners) l.started?.({ region, service, action, start });
+    const gaps = new Set<GapName>(service === 'ec2' && form ? this.gapsOf(region) : []);
+    if (observer) gaps.delete('route-state'); // the data plane reads targets, not route State: 3 moto calls saved
+    const call = form ? { region, action, form } : undefined;
 
     let by: CallRecord['by'] = 'proxy';
     let r: Upstream;
     const fault = this.faults.find(
       (f) =>
+        !observer &&
         f.left > 0 &&
         f.action === action &&
         (!f.service || f.service === service) &&
@@ -283,7 +351,9 @@ export class FaultProxy {
       by = 'fault';
       r = this.error(service, fault.status, fault.code, fault.message);
     } else {
-      const modelled = service === 'ec2' && form ? await this.ec2(region, action, form, headers) : undefined;
+      const gapped = call && gaps.size > 0 ? await answerWith(this.gapModels, gaps, call, this.gapHost) : undefined;
+      const modelled =
+        gapped ?? (service === 'ec2' && form ? await this.ec2(region, action, form, headers) : undefined);
       if (modelled) r = modelled;
       else {
         by = 'moto';
@@ -297,10 +367,12 @@ export class FaultProxy {
         if (service === 'ec2' && action === 'DescribeNatGateways' && form) r = this.rewriteGateways(region, form, r);
         if (service === 'ec2' && action === 'ModifyInstanceAttribute' && form && r.status === 200)
           await this.syncSourceDestCheck(region, form);
+        if (call && gaps.size > 0) r = await rewriteWith(this.gapModels, gaps, call, r, this.gapHost);
       }
     }
+    if (observer) return r;
     const text = r.status >= 400 ? r.body.toString('utf8') : '';
-    this.record({
+    const record: CallRecord = {
       kind: 'call',
       start,
       end: Date.now(),
@@ -311,7 +383,9 @@ export class FaultProxy {
       status: r.status,
       ...(r.status >= 400 ? { error: tag(text, 'Code') ?? 'unknown' } : {}),
       by,
-    });
+    };
+    this.record(record);
+    await Promise.all([...this.listeners].map((l) => l.hold?.(record)));
     return r;
   }
 

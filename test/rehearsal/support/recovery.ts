@@ -19,7 +19,11 @@ import { endJob, isAlive, type Ending, type WayToEnd } from './kill';
 import type { CallRecord } from './proxy';
 import type { Environment, Rehearsal } from './rehearsal';
 
-export type KillPoint = 'instances' | 'gateways' | 'import' | 'replan';
+export type KillPoint = 'instances' | 'gateways' | 'import' | 'replan' | BridgedKillPoint;
+/** Kill points of a bridged switch (issue 18: strategy auto, 2 AZs, AZ keys 0 and 1). */
+export type BridgedKillPoint = 'bridged' | 'bridged-nat' | 'bridged-second';
+
+export const isBridged = (p: KillPoint): p is BridgedKillPoint => p.startsWith('bridged');
 
 /** What each kill point waits for (in the proxy log of the environment's calls, or the cutover's log). */
 export const KILL_POINTS: Record<KillPoint, string> = {
@@ -27,6 +31,11 @@ export const KILL_POINTS: Record<KillPoint, string> = {
   gateways: 'gateways deleting (0.3 s after the first DeleteNatGateway: the role and group being created)',
   import: "after the cutover's own AssociateAddress, during its terraform import (holding the state lock)",
   replan: 'during the re-plan after the import (holding the state lock)',
+  bridged: "bridged: right after the first AZ's bridge ReplaceRoute was confirmed, before its NAT step",
+  'bridged-nat':
+    "bridged: during the first AZ's NAT step apply (terraform running, holding the state lock; its instance created)",
+  'bridged-second':
+    "bridged: the first AZ's route home, during the second AZ's NAT step apply (holding the lock; instance created)",
 };
 
 /** A kill point needs the Elastic IP race (the gateways still deleting when the instances want the addresses). */
@@ -35,7 +44,15 @@ export const NEEDS_RACE: Record<KillPoint, boolean> = {
   gateways: false,
   import: true,
   replan: true,
+  bridged: false,
+  'bridged-nat': false,
+  'bridged-second': false,
 };
+
+/** The AZ keys whose NAT step apply has started, in order (the cutover's log groups). */
+function natApplies(stdout: string): string[] {
+  return [...new Set([...stdout.matchAll(/::group::AZ (\S+) NAT: terraform apply/g)].map((m) => m[1] as string))];
+}
 
 export class RecoveryEnv {
   private runs = 0;
@@ -114,6 +131,8 @@ export class RecoveryEnv {
 
 export interface Interrupted {
   run: ActionRun;
+  /** When the cutover (its process) had ended, ms since the epoch. */
+  endedAt: number;
   ending?: Ending;
   /** Signal → the cutover's process exit (ms). */
   exitMs?: number;
@@ -133,6 +152,12 @@ function reached(point: KillPoint, e: RecoveryEnv, since: number, stdout: string
       return /::group::terraform import module\.vpc\.aws_eip_association/.test(stdout);
     case 'replan':
       return /::group::terraform plan \(for apply/.test(stdout);
+    case 'bridged':
+      return /Bridged AZ \S+: \S+ .*: active and serving \(EC2\)\./.test(stdout);
+    case 'bridged-nat':
+      return natApplies(stdout).length >= 1 && e.calls(since, 'RunInstances').some(ok);
+    case 'bridged-second':
+      return natApplies(stdout).length >= 2 && e.calls(since, 'RunInstances').filter(ok).length >= 2;
   }
 }
 
@@ -158,7 +183,7 @@ export async function interruptAt(
     if (!seenAt && reached(point, e, since, stdout)) seenAt = Date.now();
     if (!seenAt) return;
     polling = true;
-    const locking = point === 'import' || point === 'replan';
+    const locking = point !== 'instances' && point !== 'gateways' && point !== 'bridged';
     void (locking ? e.lock().catch(() => undefined) : Promise.resolve({ ID: 'n/a' })).then((lock) => {
       polling = false;
       if (ending || (!lock && Date.now() - seenAt < 3_000)) return;
@@ -175,10 +200,12 @@ export async function interruptAt(
     onStdout: (s) => (stdout = s),
   });
   clearInterval(timer);
+  const endedAt = Date.now();
   const ended = ending as Ending | undefined;
   if (ended) await ended.done;
   return {
     run,
+    endedAt,
     ...(ended ? { ending: ended } : {}),
     ...(ended && exitedAt ? { exitMs: exitedAt - ended.at } : {}),
   };

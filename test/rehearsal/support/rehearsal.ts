@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction, type ActionRun } from '../../../packages/shared/test/support/action-runner';
+import { EgressWatch } from './dataplane-watch';
 import { findMotoServer, startMoto, type Moto } from './moto';
 import { FaultProxy, type CallRecord, type EventRecord, type LogRecord, type ProxyOptions } from './proxy';
 import { exec, findTerraform, initTemplate, workspace, writeVars, type Exec, type TerraformSetup } from './terraform';
@@ -104,8 +105,11 @@ export class Environment {
     return exec(this.rehearsal.tf.terraform, args, { cwd: this.dir, env: this.env(), timeoutMs });
   }
 
-  /** Writes terraform.tfvars (the re-plans of cutover read it too) and saves a plan; returns its file name. */
-  async plan(vars: Vars): Promise<{ planfile: string; run: Exec }> {
+  /**
+   * Writes terraform.tfvars (the re-plans of cutover read it too) and saves a plan; returns its file name. `extra`:
+   * more plan arguments (e.g. `-replace=…`).
+   */
+  async plan(vars: Vars, extra: string[] = []): Promise<{ planfile: string; run: Exec }> {
     writeVars(this.dir, {
       region: this.region,
       environment: this.name,
@@ -113,7 +117,14 @@ export class Environment {
       ...vars,
     });
     const planfile = `plan-${++this.plans}.tfplan`;
-    const run = await this.terraform(['plan', '-input=false', '-no-color', '-lock-timeout=0s', `-out=${planfile}`]);
+    const run = await this.terraform([
+      'plan',
+      '-input=false',
+      '-no-color',
+      '-lock-timeout=0s',
+      ...extra,
+      `-out=${planfile}`,
+    ]);
     if (run.code !== 0) throw new Error(`terraform plan failed (${run.code}): ${lastLines(run.stderr || run.stdout)}`);
     return { planfile, run };
   }
@@ -154,7 +165,7 @@ export class Environment {
   }
 
   /** plan-guard on a saved plan (it runs `terraform show -json` itself); no GitHub comment. */
-  planGuard(planfile: string): Promise<ActionRun> {
+  planGuard(planfile: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
     return this.action('plan-guard', {
       planfile,
       terraform: this.rehearsal.tf.terraform,
@@ -162,13 +173,14 @@ export class Environment {
       comment: 'never',
       'fail-on': 'none',
       environment: this.name,
+      ...inputs,
     });
   }
 
   cutover(
     planfile: string,
     inputs: Record<string, string> = {},
-    options: { onStdout?: (s: string, kill: (sig: NodeJS.Signals) => void) => void } = {},
+    options: { onStdout?: (s: string, kill: (sig: NodeJS.Signals) => void) => void; timeoutMs?: number } = {},
   ): Promise<ActionRun> {
     return this.action(
       'cutover',
@@ -213,6 +225,21 @@ export class Environment {
       });
     }
     return id;
+  }
+
+  /**
+   * Starts watching the private subnets' egress (support/dataplane-watch.ts): the VPC, private route tables and
+   * allow-listed Elastic IPs from terraform's outputs (they stay through every switch).
+   */
+  async watchEgress(tickMs?: number): Promise<EgressWatch> {
+    const { vpcId, relayIps, routeTableIds } = await this.outputs();
+    return EgressWatch.start(this.rehearsal.proxy, {
+      region: this.region,
+      vpcId,
+      routeTableIds,
+      allowedIps: relayIps,
+      ...(tickMs !== undefined ? { tickMs } : {}),
+    });
   }
 
   /** This environment's calls in the proxy log. */

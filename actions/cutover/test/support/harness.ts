@@ -68,6 +68,8 @@ export function options(dir: string, extra: Partial<CutoverOptions> = {}): Cutov
     releaseTimeoutMs: 30 * 60_000,
     amiCheck: 'off',
     ami: { namePattern: 'cabal-nat-al2023-*', requiredTags: [{ key: 'Role', value: 'cabal-nat' }] },
+    // The phases' tests apply the whole plan at once (the bridged switch has its own tests).
+    strategy: 'in-place',
     ...extra,
   };
 }

@@ -17,7 +17,9 @@ import { PricingClient, paginateGetProducts, type Filter } from '@aws-sdk/client
 import { awsErrorCode } from '../aws/index';
 import { describeError } from '../runtime/index';
 
-export type PriceSource = 'price-list-api' | 'table';
+import type { PriceSource } from './types';
+
+export type { PriceSource };
 
 export interface Price {
   /** US dollars per `unit`. */

@@ -1,5 +1,6 @@
 /** Shapes of the mode advisor: the NATs it measures, what it measured, the priced modes and the advice. */
-import type { PriceSource } from './prices';
+/** Where a price came from: the Price List API, or the dated table (prices.ts). */
+export type PriceSource = 'price-list-api' | 'table';
 
 /** A NAT the VPC's private subnets use today. */
 export interface AdvisorNat {

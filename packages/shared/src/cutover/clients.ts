@@ -1,8 +1,10 @@
 /**
  * The AWS clients cutover uses, with the shared retry configuration (aws/ clientConfig): EC2 (AMI check, race
- * confirmation, fast restore, orphan look-ups), S3 (the journal beside the state, the state lock object),
- * DynamoDB (a state lock item) and IAM (orphan look-ups of the NAT instances' role and profile).
+ * confirmation, fast restore, orphan look-ups, the bridge routes), S3 (the journal beside the state, the state lock
+ * object), DynamoDB (a state lock item), IAM (orphan look-ups of the NAT instances' role and profile) and CloudWatch
+ * (the bridge's capacity check).
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -11,6 +13,11 @@ import { clientConfig } from '../aws/index';
 
 export function createEc2Client(region: string): EC2Client {
   return new EC2Client(clientConfig({ region }));
+}
+
+/** CloudWatch for the bridge's capacity check (GetMetricData of the NATs' traffic). */
+export function createCloudWatchClient(region: string): CloudWatchClient {
+  return new CloudWatchClient(clientConfig({ region }));
 }
 
 /** Where an S3 or DynamoDB client is pointed: the backend's own endpoint and addressing, when it names them. */
@@ -43,8 +50,8 @@ export function createIamClient(region: string): IAMClient {
 }
 
 /**
- * The EC2 operations cutover calls (IAM: ec2:DescribeImages, ec2:DescribeNatGateways, ec2:DescribeAddresses,
- * ec2:AssociateAddress), re-exported for mocks outside this package.
+ * The EC2 operations cutover calls (IAM: docs/iam/cutover.json — the race, the AMI check, and the bridged
+ * switch's reads, ReplaceRoute and DescribeInstanceTypes), re-exported for mocks outside this package.
  */
 export {
   AssociateAddressCommand,
@@ -52,8 +59,11 @@ export {
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeNatGatewaysCommand,
+  DescribeRouteTablesCommand,
   EC2Client,
+  ReplaceRouteCommand,
 } from '@aws-sdk/client-ec2';
+export { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 export { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 export { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 export { IAMClient } from '@aws-sdk/client-iam';

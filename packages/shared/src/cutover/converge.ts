@@ -4,7 +4,7 @@
  * reviewed plan did not change, or an action the reviewed plan did not intend there, means the world or the
  * configuration moved since the review: stop and show it instead of applying something nobody reviewed.
  */
-import { actionKind, knownAfterValues, type ResourceChange } from '../plan/index';
+import { actionKind, changedAttributes, knownAfterValues, type ResourceChange } from '../plan/index';
 
 export interface ChangeRef {
   address: string;
@@ -16,6 +16,8 @@ export interface ChangeRef {
    * that would set a known attribute to something else than was reviewed is caught. Never printed.
    */
   known?: Record<string, string>;
+  /** Known attributes the change leaves as they are (after = before): names only. */
+  unchanged?: string[];
 }
 
 /** The changes of a plan that do something (no-ops and data-source reads left out). */
@@ -26,15 +28,33 @@ export function changeRef(rc: ResourceChange): ChangeRef | undefined {
   if (rc.deposed) ref.deposed = rc.deposed;
   if (rc.action_reason) ref.reason = rc.action_reason;
   const known = knownAfterValues(rc);
-  if (known) ref.known = known;
+  if (known) {
+    ref.known = known;
+    const changed = new Set(changedAttributes(rc));
+    const unchanged = Object.keys(known).filter((k) => !changed.has(k));
+    if (unchanged.length > 0) ref.unchanged = unchanged;
+  }
   return ref;
 }
 
-/** Attributes known in both plans with different planned values (names only: values may be sensitive). */
+/**
+ * A string attribute of a provider built on the plugin SDK v2 (hashicorp/aws's aws_route among them) has no null
+ * distinct from "": the provider reads an unset target back as "" and plans a null config as null or "".
+ */
+const sameValue = (a: string | undefined, b: string | undefined) =>
+  a === b || ((a === '""' || a === 'null') && (b === '""' || b === 'null'));
+
+/**
+ * Attributes known in both plans with different planned values (names only: values may be sensitive). An attribute
+ * both plans leave as it is (an optional + computed attribute carried over from the prior state, e.g. a route's
+ * `network_interface_id` while a bridge points it at another AZ's NAT: research-18 §2) sets nothing: not diverged.
+ */
 function divergedAttributes(reviewed: ChangeRef, next: ChangeRef): string[] {
   if (!reviewed.known || !next.known) return [];
+  const carried = (r: ChangeRef, k: string) => r.unchanged?.includes(k) ?? false;
   return Object.keys(next.known)
-    .filter((k) => reviewed.known?.[k] !== undefined && reviewed.known[k] !== next.known?.[k])
+    .filter((k) => reviewed.known?.[k] !== undefined && !sameValue(reviewed.known[k], next.known?.[k]))
+    .filter((k) => !(carried(reviewed, k) && carried(next, k)))
     .sort();
 }
 

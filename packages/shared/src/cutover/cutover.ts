@@ -9,6 +9,9 @@
  *              (preflight.ts)
  *   orphans    objects an interrupted apply created outside the state: imported, then a checked re-plan; or
  *              stop with the commands (orphans.ts)
+ *   strategy   bridge (one AZ at a time behind a bridge route: bridged.ts) or in-place (the phases below over the
+ *              whole plan), decided before anything is applied (strategy.ts; after an orphan import: in place,
+ *              unless an AZ is on a bridge an interrupted bridged switch left: then bridged)
  *   apply      terraform apply -json; a race-pattern diagnostic starts the race watch at once (phase-apply.ts,
  *              watch.ts)
  *   confirm    EC2: a NAT gateway being deleted holds or held the address     (per Elastic IP, in the watch:
@@ -25,16 +28,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../inputs/index';
-import { EGRESS_DOWN, RERUN_WHEN_READY } from './advice';
-import { applyPhase } from './phase-apply';
-import { convergePhase } from './phase-converge';
-import { restorePhase } from './phase-restore';
-import { waitPhase } from './phase-wait';
+import { applyLoop } from './apply-loop';
+import { bridgedSwitch } from './bridged';
 import { Journal } from './journal';
 import { orphanPhase } from './orphans';
 import { preflight } from './preflight';
 import { recoverPhase } from './recover';
 import { CutoverRun, type CutoverDeps, type CutoverOptions, type CutoverResult } from './run';
+import { decideStrategy } from './strategy';
 
 export async function runCutover(options: CutoverOptions, deps: CutoverDeps): Promise<CutoverResult> {
   const planPath = resolve(options.workingDirectory, options.planfile);
@@ -55,27 +56,18 @@ export async function runRecover(options: CutoverOptions, deps: CutoverDeps): Pr
   return run.succeed((run.result.recovery?.done.length ?? 0) > 0 ? 'recovered' : 'unchanged');
 }
 
-/** Preflight, orphans, then applies until the reviewed plan is applied or the run ends. */
+/** Preflight, orphans, the strategy, then the bridged switch or the apply loop over the whole plan. */
 async function applyReviewed(run: CutoverRun, planPath: string): Promise<CutoverResult> {
   const checked = await preflight(run, planPath);
   if (!checked) return run.result;
   const reviewed = await orphanPhase(run, checked);
   if (!reviewed) return run.result;
-  let planToApply = reviewed.planPath;
-  for (;;) {
-    if (run.cancelled)
-      return run.fail(
-        `cancelled before apply ${run.result.applies + 1}`,
-        run.result.applies === 0 ? [RERUN_WHEN_READY] : [EGRESS_DOWN, 'Re-run the job (plan, review, apply).'],
-      );
-    const applied = await applyPhase(run, reviewed, planToApply);
-    if ('done' in applied) return run.result;
-    const tasks = await waitPhase(run, applied.watch, applied.verdict);
-    if (!tasks) return run.result;
-    const imported = await restorePhase(run, tasks);
-    if (!imported) return run.result;
-    const next = await convergePhase(run, reviewed, imported, applied.n);
-    if (next === undefined) return run.result;
-    planToApply = next;
-  }
+  // After an orphan import the re-plan is what is left of the reviewed plan: it runs in place, unless an AZ is on
+  // a bridge an interrupted bridged switch left (strategy.ts).
+  const imported = reviewed.planPath !== checked.planPath;
+  const decision = await decideStrategy(run, reviewed, imported ? 'objects left outside the state were imported' : '');
+  if (!decision) return run.result;
+  if (decision.strategy === 'bridge') return bridgedSwitch(run, reviewed, decision);
+  await applyLoop(run, reviewed, reviewed.planPath);
+  return run.result;
 }

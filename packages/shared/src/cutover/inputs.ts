@@ -31,6 +31,18 @@ export interface CutoverInputs extends CutoverOptions {
 const SHA = /^[0-9a-f]{64}$/;
 const RESERVED = /^-(out|json|input|auto-approve|destroy|refresh-only)(=|$)/;
 
+/** health-timeout: 10s..1h, default 5m; a negative or zero one is refused as such (one line, with the range). */
+function healthTimeout(raw: string): number {
+  const value = raw.trim();
+  const range = 'allowed: 10s to 1h, default 5m';
+  if (/^-/.test(value) || (value !== '' && /^[0.]+(ms|s|m|h)?$/i.test(value)))
+    throw new InputError(`health-timeout: ${JSON.stringify(value)} must be a positive duration (${range})`);
+  const ms = durationInput('health-timeout', raw, 5 * 60_000);
+  if (ms < 10_000) throw new InputError(`health-timeout: ${value} is shorter than the minimum 10s (${range})`);
+  if (ms > 3_600_000) throw new InputError(`health-timeout: ${value} is longer than the maximum 1h (${range})`);
+  return ms;
+}
+
 export function cutoverInputs(
   read: InputReader,
   env: NodeJS.ProcessEnv = process.env,
@@ -88,6 +100,8 @@ export function cutoverInputs(
     ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
     restore: enumInput('restore', read('restore'), ['associate', 'reapply'] as const, 'associate'),
     amiCheck: enumInput('nat-ami-check', read('nat-ami-check'), ['auto', 'off'] as const, 'auto'),
+    strategy: enumInput('strategy', read('strategy'), ['auto', 'bridge', 'in-place'] as const, 'auto'),
+    healthTimeoutMs: healthTimeout(read('health-timeout')),
     ami: amiCriteriaInputs(read),
     region: () => regionInput('region', rawRegion, env),
   };

@@ -27,7 +27,7 @@ async function applyWatched(
   const canRetry = n < maxApplies;
   let otherError = false;
   const applied = await run.terraform(
-    `terraform apply (${n} of at most ${maxApplies})`,
+    `${run.stepLabel}terraform apply (${n} of at most ${maxApplies})`,
     ['apply', '-json', '-input=false', planfile],
     (d, stream) => {
       hooks = stream.hooks;
@@ -125,7 +125,9 @@ function noApplyLeft(run: CutoverRun, n: number, reviewed: Reviewed, verdict: Ra
 export async function applyPhase(run: CutoverRun, reviewed: Reviewed, planfile: string): Promise<Applied> {
   const { result } = run;
   result.applies++;
-  const n = result.applies;
+  // Within a bridged step, max-applies counts that step's applies; the timeline numbers every apply of the run.
+  const n = result.applies - run.stepBase;
+  const at = { n: result.applies, ...(run.stepLabel ? { detail: run.stepLabel.replace(/: $/, '') } : {}) };
   const started = run.clock.now();
   const { applied, watch } = await applyWatched(run, reviewed, planfile, n);
   const ended = run.clock.now();
@@ -136,12 +138,12 @@ export async function applyPhase(run: CutoverRun, reviewed: Reviewed, planfile: 
   };
   if (applied.interrupted) {
     await stop();
-    run.step('apply', started, 'interrupted', { n, detail: applied.exit, endedMs: ended });
+    run.step('apply', started, 'interrupted', { ...at, detail: applied.exit, endedMs: ended });
     return interrupted(run, n, applied);
   }
   if (applied.ok) {
     await stop();
-    run.step('apply', started, 'ok', { n, endedMs: ended });
+    run.step('apply', started, 'ok', { ...at, endedMs: ended });
     run.succeed(n === 1 ? 'applied' : 'converged');
     return { done: true };
   }
@@ -153,7 +155,11 @@ export async function applyPhase(run: CutoverRun, reviewed: Reviewed, planfile: 
     return stale(run, n, isStale.summary);
   }
   const verdict = classifyFailure(applied.stream.diagnostics, applied.stream.hooks);
-  run.step('apply', started, verdict.race ? 'race pattern' : 'failed', { n, detail: verdict.reason, endedMs: ended });
+  run.step('apply', started, verdict.race ? 'race pattern' : 'failed', {
+    ...at,
+    detail: `${at.detail ? `${at.detail}: ` : ''}${verdict.reason}`,
+    endedMs: ended,
+  });
   if (!verdict.race) {
     const made = await stop();
     result.errors = applied.stream.errors;
@@ -165,5 +171,5 @@ export async function applyPhase(run: CutoverRun, reviewed: Reviewed, planfile: 
     return noApplyLeft(run, n, reviewed, verdict);
   }
   for (const e of verdict.raceErrors) watch.see(e);
-  return { n, watch, verdict, stream: applied };
+  return { n: result.applies, watch, verdict, stream: applied };
 }

@@ -20,11 +20,13 @@ async function replan(
 ): Promise<{ file: string; next: ReadPlan } | undefined> {
   const { result } = run;
   const file = join(run.deps.tempDir, `cutover-replan-${process.pid}-${n + 1}.tfplan`);
-  const args = ['plan', '-json', '-input=false', `-out=${file}`, ...run.options.applyArgs];
-  const planRun = await run.terraform(`terraform plan (for apply ${n + 1})`, args);
+  const args = ['plan', '-json', '-input=false', `-out=${file}`, ...run.replanArgs, ...run.options.applyArgs];
+  const planRun = await run.terraform(`${run.stepLabel}terraform plan (for apply ${n + 1})`, args);
   if (planRun.interrupted) {
     run.step('plan', planStart, 'interrupted', { n: n + 1 });
-    run.fail('cancelled during the re-plan', [down, 'Re-run the job (plan, review, apply).'], { cancelled: true });
+    run.fail('cancelled during the re-plan', [down, 'Re-run all jobs of the workflow (plan, review, apply).'], {
+      cancelled: true,
+    });
     return undefined;
   }
   if (!planRun.ok) {

@@ -88,8 +88,8 @@ async function importAssociation(
       `cancelled during terraform import of ${t.error.address}`,
       [
         ...importAdvice(tasks),
-        'Egress is restored where cutover associated the addresses. Re-run the job (plan, review, apply) after ' +
-          'the imports above.',
+        'Egress is restored where cutover associated the addresses. Re-run all jobs of the workflow (plan, review, ' +
+          'apply) after the imports above.',
       ],
       { cancelled: true },
     );
@@ -136,7 +136,7 @@ export async function restorePhase(run: CutoverRun, tasks: readonly WatchTask[])
   if (tasks.some((t) => t.associate?.outcome === 'cancelled') || run.cancelled) {
     run.fail(
       'cancelled while associating the Elastic IPs',
-      [EGRESS_DOWN, ...importAdvice(tasks), 'Re-run the job (plan, review, apply).'],
+      [EGRESS_DOWN, ...importAdvice(tasks), 'Re-run all jobs of the workflow (plan, review, apply).'],
       { cancelled: true },
     );
     return undefined;

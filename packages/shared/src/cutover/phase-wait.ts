@@ -83,8 +83,11 @@ export async function waitPhase(
   }
   const gateways = [...new Set(tasks.flatMap((t) => t.wait.gateways.map((g) => g.id)))];
   result.retriedBecause ||=
-    `${verdict.reason}: the Elastic IP race, confirmed by EC2 (NAT gateway(s) ${gateways.join(', ')} being ` +
-    'deleted held the addresses)';
+    gateways.length > 0
+      ? `${verdict.reason}: the Elastic IP race, confirmed by EC2 (NAT gateway(s) ${gateways.join(', ')} being ` +
+        'deleted held the addresses)'
+      : `${verdict.reason}: the Elastic IP race, confirmed by EC2 (the association(s) the plan deletes held the ` +
+        'addresses)';
   for (const t of tasks) run.info(`${t.error.address}: ${t.wait.message}`);
   return tasks;
 }

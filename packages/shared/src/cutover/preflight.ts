@@ -23,6 +23,7 @@ import { within } from './bounded';
 import { reviewedNat, type ReviewedNat } from './reviewed-nat';
 import type { CutoverRun, ReadPlan } from './run';
 import { egressRoles } from './timeline';
+import { egressRolesByAz } from './gaps';
 
 export interface Reviewed {
   plan: ReadPlan;
@@ -120,6 +121,7 @@ async function readReviewed(run: CutoverRun, planPath: string, started: number):
   const nat = reviewedNat(plan.natChanges);
   const roles = egressRoles(plan.natChanges);
   run.roles = roles;
+  run.azRoles = egressRolesByAz(plan.natChanges);
   run.touchesNat = roles.breaking.size > 0 || nat.modeSwitch !== 'none';
   const r = run.result;
   r.planSha = plan.sha;
@@ -195,7 +197,11 @@ function checkApplies(p: Preflight): boolean {
       ).replace('IP(s)  from', 'IP(s) from'),
     );
   } else if (nat.modeSwitch === 'instance-to-gateway') {
-    run.info('Instance → gateway switch: no association race in this direction; one apply.');
+    run.info(
+      'Instance → gateway switch: one apply, unless a NAT gateway creation meets its Elastic IP still on the ' +
+        'association terraform is deleting in parallel (Resource.AlreadyAssociated): cutover then confirms that with ' +
+        'EC2, waits for the release and applies again.',
+    );
   }
   return true;
 }

@@ -9,7 +9,7 @@
  */
 import { resourceTypeOf, type Diagnostic, type HookEvent } from '../terraform/index';
 
-export type RaceFormId = 'sdk-v2' | 'sdk-v1' | 'provider-v3' | 'aws_eip' | 'nat-gateway-failed';
+export type RaceFormId = 'sdk-v2' | 'sdk-v1' | 'provider-v3' | 'aws_eip' | 'nat-gateway-failed' | 'nat-gateway-refused';
 
 export interface RaceForm {
   id: RaceFormId;
@@ -93,6 +93,21 @@ export const RACE_FORMS: readonly RaceForm[] = [
       '(Resource.AlreadyAssociated: "Elastic IP address eipalloc-xxxxxxxx is already associated"). The same create ',
       'path serves zonal and regional gateways.',
     ].join(''),
+  },
+  {
+    id: 'nat-gateway-refused',
+    resourceType: 'aws_nat_gateway',
+    // The same refusal answered at once by CreateNatGateway instead of a gateway that ends `failed`: what moto
+    // answers (and a gateway replacement meets when the old gateway's address is released a moment after `deleted`).
+    pattern:
+      /creating EC2 NAT Gateway: operation error EC2: CreateNatGateway,[^]*api error Resource\.AlreadyAssociated\b/,
+    example:
+      'creating EC2 NAT Gateway: operation error EC2: CreateNatGateway, https response error StatusCode: 400, ' +
+      'RequestID: Kn4sCPT87OAX, api error Resource.AlreadyAssociated: Resource 127.116.51.170 is already associated.',
+    source:
+      'hashicorp/terraform-provider-aws internal/service/ec2/vpc_nat_gateway.go (resourceNATGatewayCreate: "creating ' +
+      'EC2 NAT Gateway: %s"), AWS SDK for Go v2 error text; the answer of moto 5.2.1 to CreateNatGateway for an ' +
+      'address still associated (research-18 §4, race.out)',
   },
 ];
 

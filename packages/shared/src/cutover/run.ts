@@ -6,6 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { AmiCriteria } from '../ami/index';
@@ -17,10 +18,12 @@ import { ActionFailure, logProgress, type Clock, type Progress } from '../runtim
 import { changeRef, type ChangeRef } from './converge';
 import type { AssociateResult } from './restore';
 import type { ReleaseResult } from './release';
+import type { CutoverJournal, JournalEntry } from './journal-types';
+import type { AzGap, BridgeRecord, Strategy } from './switch-types';
 import { UiStream, type Diagnostic, type HookEvent, type RenderedLine, type TerraformDriver } from '../terraform/index';
 import { egressGap, step, type EgressRoles, type Timeline, type TimelineStep } from './timeline';
+import { azGaps, worstGap } from './gaps';
 import { Journal, runIdentity } from './journal';
-import type { CutoverJournal } from './journal-types';
 import type { LockReader } from './lock';
 import { recordCommand } from './lock-watch';
 
@@ -50,6 +53,15 @@ export interface CutoverOptions {
   restore?: RestoreMode;
   amiCheck: 'auto' | 'off';
   ami: AmiCriteria;
+  /**
+   * auto (default): the bridged switch when it can apply, else in-place; bridge: refuse before any change when it
+   * cannot; in-place: one apply of the whole plan with the fast restore (the behaviour before bridging).
+   */
+  strategy?: Strategy | 'auto';
+  /** How long a bridged AZ's new NAT may take to pass verify-egress's NAT checks (ms; default 5 min). */
+  healthTimeoutMs?: number;
+  /** The bridge watch's EC2 poll interval (ms; default 500). */
+  watchIntervalMs?: number;
 }
 
 export interface CutoverOutput {
@@ -76,10 +88,12 @@ export interface CutoverDeps {
    */
   progress?: Progress;
   /**
-   * Where the changes the cutover makes outside terraform are recorded write-ahead (journal.ts, kept beside the
-   * state by the action entry); absent: an in-memory journal (tests).
+   * Where the changes the cutover makes outside terraform (the bridge routes, associations, imports) are recorded
+   * write-ahead (journal.ts, kept beside the state by the action entry); absent: an in-memory journal (tests).
    */
   journal?: CutoverJournal;
+  /** CloudWatch for the bridge's capacity check (the serving NAT instances' measured peak); absent = not checked. */
+  cloudwatch?: () => CloudWatchClient;
   /** The state lock (lock.ts): read while terraform commands of this run hold it, so the journal names it. */
   stateLock?: LockReader;
   /** The IAM client (orphan look-ups of the NAT instances' role and profile); absent: IAM is not looked up. */
@@ -140,6 +154,17 @@ export interface CutoverResult {
   /** The AMI the NAT instances launch from, when the AMI check ran. */
   ami?: string;
   warnings: string[];
+  /** What ran: bridge or in-place; undefined when the run ended before deciding. */
+  strategy?: Strategy;
+  /** Why that strategy (and the outage to expect), one line each, said up front. */
+  strategyReason?: string;
+  expectedOutage?: string;
+  /** Per AZ: the longest egress outage the cutover saw, with its bounds. */
+  egressGaps: AzGap[];
+  /** Bridged switch: each AZ's route, where it points at the end, and what happened to it. */
+  bridges: BridgeRecord[];
+  /** The journal records this run made (in memory), for the summary. */
+  journal?: readonly JournalEntry[];
 }
 
 export interface ReadPlan {
@@ -169,10 +194,21 @@ export class CutoverRun {
   /** Set by preflight: does the plan touch NAT egress (the rollback lever is relevant once something applied)? */
   touchesNat = false;
   roles: EgressRoles = { breaking: new Set(), restoring: new Set() };
+  /** The same roles per AZ key (gaps.ts), for the per-AZ egress gaps of an in-place run. */
+  azRoles: Map<string, EgressRoles> = new Map();
   /** The progress emitter of the run's waits (deps.progress, else one writing their lines as info lines). */
   readonly progress: Progress;
   /** Where intents are recorded before the change is made (deps.journal, else in memory). */
   readonly journal: CutoverJournal;
+  /** A bridged switch runs its steps through the apply phases: applies before the current step, its label. */
+  stepBase = 0;
+  stepLabel = '';
+  /** Extra arguments of the current step's re-plans (its -target / -replace options). */
+  replanArgs: string[] = [];
+  /** Inside a step, success ends the step, not the run. */
+  inStep = false;
+  /** How the last step ended (set by succeed / fail). */
+  stepEnded?: 'ok' | 'failed';
   private shows = 0;
 
   constructor(
@@ -194,6 +230,8 @@ export class CutoverRun {
       unexpected: [],
       waits: [],
       warnings: [],
+      egressGaps: [],
+      bridges: [],
     };
   }
 
@@ -239,24 +277,28 @@ export class CutoverRun {
     r.failure = message;
     const lever = this.touchesNat && r.applies > 0 && !nextSteps.includes(ROLLBACK) ? [ROLLBACK] : [];
     r.nextSteps = [...nextSteps, ...lever];
+    this.stepEnded = 'failed';
     this.finish(false);
     return r;
   }
 
-  /** Ends the run successfully. */
+  /** Ends the run successfully (inside a bridged step: ends the step). */
   succeed(outcome: 'applied' | 'converged' | 'unchanged' | 'recovered'): CutoverResult {
     this.result.result = outcome;
     this.result.errors = []; // the race errors of earlier applies are explained by retriedBecause
-    this.finish(outcome === 'applied' || outcome === 'converged');
+    this.stepEnded = 'ok';
+    if (!this.inStep) this.finish(outcome === 'applied' || outcome === 'converged');
     return this.result;
   }
 
   private finish(restored: boolean): void {
+    if (this.result.strategy === 'bridge') return; // the bridged switch measures per AZ (bridged.ts)
     const gap = egressGap(this.hooks, this.roles, restored);
-    if (gap) {
-      this.result.timeline.egressGap = gap;
-      if (gap.seconds !== undefined) this.result.egressGapSeconds = gap.seconds;
-    }
+    if (gap) this.result.timeline.egressGap = gap;
+    this.result.egressGaps = azGaps(this.hooks, this.azRoles, restored);
+    const worst = worstGap(this.result.egressGaps);
+    if (worst !== undefined) this.result.egressGapSeconds = worst;
+    else if (gap?.seconds !== undefined) this.result.egressGapSeconds = gap.seconds;
   }
 
   /** `terraform show -json` + streaming load; a malformed or unreadable reviewed plan is an InputError. */

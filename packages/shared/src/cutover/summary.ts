@@ -4,6 +4,7 @@
  */
 import { formatDuration } from '../inputs/index';
 import { code, escapeText, table } from '../report/index';
+import { bridgesSection } from './bridge-report';
 import type { CutoverResult } from './run';
 
 const HEADLINE: Record<CutoverResult['result'], string> = {
@@ -25,6 +26,12 @@ function when(iso: string): string {
 /** The outcome table: result, applies, plan-sha, mode switch, how egress came back, the gap, the AMI. */
 function overview(r: CutoverResult): string[] {
   const rows: string[][] = [
+    ...(r.strategy
+      ? [
+          ['strategy', `${code(r.strategy, true)} — ${escapeText(r.strategyReason ?? '')}`],
+          ['expected outage', escapeText(r.expectedOutage ?? '')],
+        ]
+      : []),
     ['result', code(r.result, true)],
     ['applies', String(r.applies)],
     ['plan-sha', code(r.planSha, true)],
@@ -52,6 +59,16 @@ function overview(r: CutoverResult): string[] {
         : `open since ${when(gap.from)} (${code(gap.fromAddress, true)}): egress not restored`,
     ]);
   }
+  for (const g of r.egressGaps)
+    rows.push([
+      `egress gap, AZ ${code(g.az, true)}`,
+      g.seconds === undefined
+        ? `open since ${g.from ? when(g.from) : '?'}: egress not restored`
+        : g.seconds === 0
+          ? escapeText(`none seen (${g.routeChanges ?? 0} route change(s))`)
+          : escapeText(formatDuration(g.seconds * 1000)) +
+            (g.from && g.to ? ` — ${when(g.from)} to ${when(g.to)}` : ''),
+    ]);
   if (r.ami) rows.push(['NAT AMI', code(r.ami, true)]);
   return [table(['', ''], rows), ''];
 }
@@ -162,6 +179,7 @@ function nextStepsSection(r: CutoverResult): string[] {
 /** The summary's sections after the headline, in order; a section with nothing to say is left out. */
 const SECTIONS: ReadonlyArray<(r: CutoverResult) => string[]> = [
   overview,
+  bridgesSection,
   timelineSection,
   waitsSection,
   fastRestoreSection,

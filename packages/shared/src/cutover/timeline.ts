@@ -91,11 +91,26 @@ export interface TimelineStep {
   /**
    * The phase: check (preflight: plan digest, max-applies, region, credentials, AMI), apply, confirm (EC2
    * confirming the race), wait (for the release), restore (cutover's AssociateAddress), import (terraform
-   * import of that association), plan (the convergence re-plan), recover (the state lock and what earlier runs
-   * left, from the journal and AWS), orphans (objects an interrupted apply left outside the state: looked up,
-   * imported).
+   * import of that association), plan (the convergence re-plan; in a bridged switch also each targeted plan),
+   * recover (the state lock and what earlier runs left, from the journal and AWS), orphans (objects an interrupted
+   * apply left outside the state: looked up, imported), strategy (bridge or in-place), bridge (an AZ's route moved
+   * to another AZ's NAT), health (verify-egress's checks of an AZ's new NAT), route (an AZ's route moved home by
+   * EC2).
    */
-  step: 'check' | 'apply' | 'confirm' | 'wait' | 'restore' | 'import' | 'plan' | 'recover' | 'orphans';
+  step:
+    | 'check'
+    | 'apply'
+    | 'confirm'
+    | 'wait'
+    | 'restore'
+    | 'import'
+    | 'plan'
+    | 'recover'
+    | 'orphans'
+    | 'strategy'
+    | 'bridge'
+    | 'health'
+    | 'route';
   /** Apply number (1-based) for applies and the plans that prepare them. */
   n?: number;
   started: string;

@@ -9,6 +9,7 @@
 import { claimOf, gatewayAllocationIds, natGatewayOf } from '../nat/index';
 import type { ResourceChange } from '../plan/index';
 import { describeError, releaseProgress, type ReleaseProgress } from '../runtime/index';
+import { associationHolder, waitForDisassociation, type AssociationHolder } from './association-release';
 import type { RaceError } from './race';
 import { waitForRelease, type ReleaseResult, type ReleaseTarget } from './release';
 import {
@@ -182,6 +183,25 @@ export class RaceWatch {
     }
   }
 
+  /**
+   * The instance → gateway race (association-release.ts): the holder is an association the plan deletes; wait
+   * until EC2 shows the address free, then the converge phase re-plans and applies the gateway.
+   */
+  private async waitForAssociation(error: RaceError, holder: AssociationHolder, seenAt: number): Promise<TaskWait> {
+    const { options, clock, deps } = this.run;
+    this.waitsStartedAt ??= clock.now();
+    const progress = releaseProgress(this.run.progress, clock, this.waitsStartedAt);
+    const wait = await waitForDisassociation(holder, {
+      ec2: deps.ec2(),
+      clock,
+      progress: prefixed(progress, `${error.address}: `),
+      timeoutMs: options.releaseTimeoutMs,
+      signal: this.controller.signal,
+      log: (m: string) => this.run.info(`${error.address}: ${m}`),
+    });
+    return { ...wait, startedAt: seenAt };
+  }
+
   /** Fast restore once released: the target's id from the apply's stream, then AssociateAddress at once. */
   private async associate(t: WatchTask, planned: PlannedAssociation, log: (m: string) => void): Promise<void> {
     const { clock, deps } = this.run;
@@ -206,7 +226,10 @@ export class RaceWatch {
     const { planned, notApplicable } = this.restorePlan(error);
     const target = releaseTarget([error], this.natChanges);
     const log = (m: string) => this.run.info(`${error.address}: ${m}`);
-    const wait = await this.waitFor(error, target, seenAt, planned !== undefined);
+    const holder = error.resourceType === 'aws_nat_gateway' ? associationHolder(target, this.natChanges) : undefined;
+    const wait = holder
+      ? await this.waitForAssociation(error, holder, seenAt)
+      : await this.waitFor(error, target, seenAt, planned !== undefined);
     const t: WatchTask = {
       error,
       seenAt,

@@ -104,6 +104,7 @@ function instanceLive(instance: Instance, interfaceIds: string[], ctx: Ec2Contex
   };
   const name = tagValue(instance.Tags, 'Name');
   if (name !== undefined) live.name = name;
+  if (primary?.NetworkInterfaceId) live.primaryInterfaceId = primary.NetworkInterfaceId;
   const publicIp = address?.PublicIp ?? instance.PublicIpAddress;
   if (publicIp) live.publicIp = publicIp;
   if (address?.AllocationId) live.allocationId = address.AllocationId;
@@ -261,4 +262,35 @@ export function interfaceNode(eni: NetworkInterface, instance: Instance | undefi
     ...(eni.SubnetId ? { subnetId: eni.SubnetId } : {}),
     live: interfaceLive(eni, instance, ctx),
   };
+}
+
+/** Who holds one wanted allocation now, against the associations a plan removes (cutover's instance → gateway race). */
+export interface AddressClaim {
+  allocationId: string;
+  /** free: not associated; ours: held by one of `ours`; other: held by something else; missing: EC2 lacks it. */
+  state: 'free' | 'ours' | 'other' | 'missing';
+  /** The holder (instance id, else interface id, else association id), when held. */
+  holder?: string;
+}
+
+/**
+ * Each wanted allocation's holder in DescribeAddresses' answer: `ours` when its AssociationId, InstanceId or
+ * NetworkInterfaceId is one of the given ids (EC2 API reference, Address).
+ */
+export function addressClaims(
+  addresses: Address[],
+  allocationIds: readonly string[],
+  ours: { associationIds: readonly string[]; holderIds: readonly string[] },
+): AddressClaim[] {
+  return allocationIds.map((allocationId): AddressClaim => {
+    const a = addresses.find((x) => x.AllocationId === allocationId);
+    if (!a) return { allocationId, state: 'missing' };
+    if (!a.AssociationId) return { allocationId, state: 'free' };
+    const holder = a.InstanceId ?? a.NetworkInterfaceId ?? a.AssociationId;
+    const mine =
+      ours.associationIds.includes(a.AssociationId) ||
+      (!!a.InstanceId && ours.holderIds.includes(a.InstanceId)) ||
+      (!!a.NetworkInterfaceId && ours.holderIds.includes(a.NetworkInterfaceId));
+    return { allocationId, state: mine ? 'ours' : 'other', holder };
+  });
 }

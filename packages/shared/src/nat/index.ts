@@ -31,8 +31,25 @@ export {
   type RouteFacts,
 } from './plan';
 export { defaultRouteOf, modelFromEc2, routeTableBySubnet, type Ec2Describes, type TopologySnapshot } from './ec2';
-export { addressHolder, natGatewayAllocations, privateGatewayIds, tagValue } from './ec2-nats';
+export {
+  addressClaims,
+  addressHolder,
+  natGatewayAllocations,
+  privateGatewayIds,
+  tagValue,
+  type AddressClaim,
+} from './ec2-nats';
 export { compareModels } from './compare';
+export { bridgePlan, compareAzKeys, type BridgeAz, type BridgePlan, type BridgePlanOptions } from './bridge';
+export { BRIDGE_COST, expectedOutage, plannedStrategy, strategyLine, type StrategyInput } from './bridge-text';
+export {
+  isServing,
+  natOfTarget,
+  servingNatOfRoute,
+  servingView,
+  type ServingDescribes,
+  type ServingView,
+} from './serving';
 export {
   allocationsOf,
   azOf,

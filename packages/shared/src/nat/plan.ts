@@ -5,12 +5,14 @@
  *   availability_mode, availability_zone_address {allocation_ids, availability_zone | availability_zone_id},
  *   regional_nat_gateway_address {allocation_id, …} (computed: the addresses it has), auto_provision_zones,
  *   auto_scaling_ips.
- * - aws_instance: id, primary_network_interface_id, ami, availability_zone, subnet_id, source_dest_check;
+ * - aws_instance: id, primary_network_interface_id, ami, instance_type, availability_zone, subnet_id,
+ *   source_dest_check;
  *   aws_network_interface: id, subnet_id, source_dest_check.
- * - aws_eip_association: allocation_id, instance_id, network_interface_id, private_ip_address;
+ * - aws_eip_association: id, allocation_id, instance_id, network_interface_id, private_ip_address;
  *   aws_nat_gateway_eip_association: allocation_id, nat_gateway_id; aws_eip: allocation_id / id, instance,
- *   network_interface, associate_with_private_ip.
- * - aws_route: destination_cidr_block and its targets; aws_route_table: its inline `route` set (cidr_block).
+ *   network_interface, associate_with_private_ip, association_id.
+ * - aws_route: destination_cidr_block, route_table_id and its targets; aws_route_table: id and its inline `route`
+ *   set (cidr_block).
  * Every value read here is for matching only (plan/values.ts rawValue): text shows plan values through
  * `shownValue` alone. Which attributes change, actions, replace_paths and sensitivity marks are plan/'s.
  */
@@ -147,6 +149,8 @@ export interface NatInstanceFacts {
   /** The ids a route or an association can name: id, then primary_network_interface_id. */
   ids: string[];
   ami?: string;
+  /** instance_type (aws_instance). */
+  instanceType?: string;
   availabilityZone?: string;
   subnetId?: string;
   sourceDestCheck?: boolean;
@@ -162,6 +166,7 @@ export function natInstanceOf(rc: ResourceChange, side: Side): NatInstanceFacts 
     id: 'id',
     primaryNetworkInterfaceId: 'primary_network_interface_id',
     ami: 'ami',
+    instanceType: 'instance_type',
     availabilityZone: 'availability_zone',
     subnetId: 'subnet_id',
   } as const;
@@ -191,6 +196,8 @@ export interface ClaimFacts {
   targets: ClaimTarget[];
   /** private_ip_address (association) / associate_with_private_ip (aws_eip). */
   privateIp?: string;
+  /** The association's id (an aws_eip_association's id, an aws_eip's association_id), when known. */
+  associationId?: string;
 }
 
 const CLAIM_ATTRS: Record<string, { targets: [string, ClaimTarget['kind']][]; privateIp: string }> = {
@@ -224,7 +231,13 @@ export function claimOf(rc: ResourceChange, side: Side): ClaimFacts | undefined 
   const allocationId =
     rawString(rc, side, ['allocation_id']) ?? (rc.type === 'aws_eip' ? rawString(rc, side, ['id']) : undefined);
   const privateIp = attrs.privateIp ? rawString(rc, side, [attrs.privateIp]) : undefined;
-  return { ...(allocationId ? { allocationId } : {}), targets, ...(privateIp ? { privateIp } : {}) };
+  const associationId = rc.type === 'aws_eip' ? rawString(rc, side, ['association_id']) : rawString(rc, side, ['id']);
+  return {
+    ...(allocationId ? { allocationId } : {}),
+    targets,
+    ...(privateIp ? { privateIp } : {}),
+    ...(associationId ? { associationId } : {}),
+  };
 }
 
 /**
@@ -249,6 +262,8 @@ export interface RouteFacts {
   targets: { attribute: NatTarget; id: string }[];
   /** The NAT target is known only after apply (after side). */
   unknown: boolean;
+  /** The route table it is in (an aws_route's route_table_id, an aws_route_table's id). Matching only. */
+  routeTableId?: string;
 }
 
 /**
@@ -270,7 +285,8 @@ export function natRouteOf(rc: ResourceChange, side: Side): RouteFacts | undefin
     return id ? [{ attribute, id }] : [];
   });
   const unknown = state === 'maybe' || (side === 'after' && table && unknownAt(rc, ['route']));
-  return { state, path: table ? ['route', index] : [], targets, unknown };
+  const routeTableId = str(table ? obj.id : obj.route_table_id);
+  return { state, path: table ? ['route', index] : [], targets, unknown, ...(routeTableId ? { routeTableId } : {}) };
 }
 
 function refOf(rc: ResourceChange): string {

@@ -29,6 +29,7 @@ import {
 import type { Tag } from '../inputs/index';
 import { ActionFailure, describeError } from '../runtime/index';
 import type { TopologySnapshot } from './ec2';
+import type { ServingDescribes } from './serving';
 import { natGatewayAllocations } from './ec2-nats';
 
 export interface ReadTopologyOptions {
@@ -38,6 +39,8 @@ export interface ReadTopologyOptions {
   vpcName?: string;
   /** Glob on the Name tag of NAT instances (EC2 filters understand `*` and `?`). */
   natNamePattern: string;
+  /** The NAT instances by id instead of by name (cutover knows them from the plan and the apply). */
+  natInstanceIds?: string[];
   probeInstanceIds?: string[];
   probeTag?: Tag;
   /** Expected egress IPs: their reverse DNS is read too, even when no NAT holds them. */
@@ -107,7 +110,9 @@ async function readVpc(r: Reader, vpcId: string, options: ReadTopologyOptions) {
   const probes = probeFilters(inVpc, options);
   const natNamed = [
     inVpc,
-    { Name: 'tag:Name', Values: [options.natNamePattern] },
+    options.natInstanceIds
+      ? { Name: 'instance-id', Values: options.natInstanceIds }
+      : { Name: 'tag:Name', Values: [options.natNamePattern] },
     { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES },
   ];
   const endpoints = { Filters: [inVpc, { Name: 'vpc-endpoint-type', Values: ['Interface'] }] };
@@ -125,7 +130,7 @@ async function readVpc(r: Reader, vpcId: string, options: ReadTopologyOptions) {
       paginateDescribeNatGateways(cfg, { Filter: [inVpc] }),
       (p) => p.NatGateways,
     ),
-    describeInstances(r, natNamed),
+    options.natInstanceIds?.length === 0 ? Promise.resolve([]) : describeInstances(r, natNamed),
     probes ? describeInstances(r, probes) : Promise.resolve([]),
     describeAddresses(r),
     collect(r.calls, 'DescribeVpcEndpoints', paginateDescribeVpcEndpoints(cfg, endpoints), (p) => p.VpcEndpoints),
@@ -170,7 +175,7 @@ async function readImagesAndPtrs(r: Reader, items: VpcItems, expectedIps: string
  * Round four, only when a private default route targets an interface no named NAT instance owns (ENI-based NAT
  * run by an Auto Scaling group, or a second interface): those interfaces and the instances behind them.
  */
-async function readRoutedInterfaces(r: Reader, vpcId: string, items: VpcItems) {
+async function readRoutedInterfaces(r: Reader, vpcId: string, items: Pick<VpcItems, 'routeTables' | 'natInstances'>) {
   const inVpc: Filter = { Name: 'vpc-id', Values: [vpcId] };
   const known = new Set(
     items.natInstances.flatMap((i) => (i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId)),
@@ -261,4 +266,75 @@ function relevantAllocationIds(items: VpcItems, expectedIps: string[]): string[]
     )
     .map((a) => a.AllocationId as string);
   return [...new Set(ids)].sort();
+}
+
+export interface ReadServingOptions {
+  /** The VPC (its NAT gateways are read); undefined: the route tables' VPC, read first. */
+  vpcId?: string;
+  /** The private route tables of the switch. */
+  routeTableIds: string[];
+  /** NAT instances known by id (the plan's, the apply's). */
+  instanceIds: string[];
+  /** The switch's Elastic IP allocations. */
+  allocationIds: string[];
+  signal?: AbortSignal;
+}
+
+/**
+ * One poll of what serves a switch in progress (nat/serving.ts): the route tables by id, the VPC's NAT gateways,
+ * the known NAT instances and the addresses, in parallel (4 calls, each one page in practice; without `vpcId` the
+ * route tables come first and give it); then, only when a default route targets an interface none of those
+ * instances has, that interface and its instance (2 more). Filters rather than id lists, so an id that no longer
+ * exists is simply absent. AWS errors propagate.
+ */
+export async function readServing(ec2: EC2Client, options: ReadServingOptions): Promise<ServingDescribes> {
+  const calls: Calls = {};
+  const r: Reader = { ec2, calls };
+  const cfg = { client: ec2 };
+  const opts = options.signal ? { abortSignal: options.signal } : {};
+  const tables = () =>
+    collect(
+      calls,
+      'DescribeRouteTables',
+      paginateDescribeRouteTables(cfg, { Filters: [{ Name: 'route-table-id', Values: options.routeTableIds }] }, opts),
+      (p) => p.RouteTables,
+    );
+  const first = options.vpcId ? undefined : await tables();
+  const vpcId = options.vpcId ?? first?.find((t) => t.VpcId)?.VpcId ?? '';
+  const inVpc: Filter = { Name: 'vpc-id', Values: [vpcId] };
+  const live = { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES };
+  const instances = async () =>
+    instancesOf(
+      await collect(
+        calls,
+        'DescribeInstances',
+        paginateDescribeInstances(
+          cfg,
+          { Filters: [inVpc, { Name: 'instance-id', Values: options.instanceIds }, live] },
+          opts,
+        ),
+        (p) => p.Reservations,
+      ),
+    );
+  const addresses = async () => {
+    calls.DescribeAddresses = (calls.DescribeAddresses ?? 0) + 1;
+    const out = await ec2.send(
+      new DescribeAddressesCommand({ Filters: [{ Name: 'allocation-id', Values: options.allocationIds }] }),
+      opts,
+    );
+    return out.Addresses ?? [];
+  };
+  const [routeTables, natGateways, natInstances, addressList] = await Promise.all([
+    first ? Promise.resolve(first) : tables(),
+    collect(
+      calls,
+      'DescribeNatGateways',
+      paginateDescribeNatGateways(cfg, { Filter: [inVpc] }, opts),
+      (p) => p.NatGateways,
+    ),
+    options.instanceIds.length === 0 ? Promise.resolve([] as Instance[]) : instances(),
+    options.allocationIds.length === 0 ? Promise.resolve([] as Address[]) : addresses(),
+  ]);
+  const { natInterfaces, interfaceInstances } = await readRoutedInterfaces(r, vpcId, { routeTables, natInstances });
+  return { routeTables, natGateways, natInstances, natInterfaces, interfaceInstances, addresses: addressList, calls };
 }

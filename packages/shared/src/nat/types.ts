@@ -68,6 +68,8 @@ export interface NatLive {
   elasticIp: boolean;
   /** Network interfaces a route can target (instance ENIs; the gateway's ENIs; the interface itself). */
   interfaceIds: string[];
+  /** An instance's primary interface (device index 0): what a route to the instance targets. */
+  primaryInterfaceId?: string;
   sourceDestCheck?: boolean;
   /** Source/dest check of each of the NAT's interfaces (two-interface NAT: the routed one is what matters). */
   interfaceSourceDestCheck?: Record<string, boolean>;

@@ -4,6 +4,7 @@
  * rules/index.ts) turn them into findings, each claiming the changes it explains (review/claim.ts). Every value
  * shown comes from plan/values.ts `shownValue` (sensitive-aware), mostly through nat/facts.ts.
  */
+import { plannedStrategy, strategyLine } from '../nat/index';
 import type { ResourceChange } from '../plan/types';
 import { claimPass } from './claim';
 import { reviewContext, type ReviewContext } from './context';
@@ -30,6 +31,9 @@ function byRisk(a: Finding, b: Finding): number {
 
 function analysisOf(ctx: ReviewContext, findings: Finding[]): Analysis {
   const { cmp, items } = ctx;
+  const affected = [
+    ...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys)),
+  ].sort(compareKeys);
   return {
     risk: findings.reduce<Severity>(
       (max, f) => (severityRank(f.severity) > severityRank(max) ? f.severity : max),
@@ -42,10 +46,10 @@ function analysisOf(ctx: ReviewContext, findings: Finding[]): Analysis {
     azChanges: cmp.perKey
       .map((e) => ({ key: e.key, before: e.before.map(natText), after: e.after.map(natText) }))
       .sort((a, b) => compareKeys(a.key, b.key)),
-    affected: [
-      ...new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('high')).flatMap((f) => f.keys)),
-    ].sort(compareKeys),
+    affected,
     natChanges: items.length,
+    strategy: plannedStrategy(ctx.bridge, ctx.options.strategy ?? 'auto'),
+    strategyLine: strategyLine(ctx.bridge, ctx.options.strategy ?? 'auto', undefined, affected),
     natInstancesCreated: items
       .filter(
         (i) => i.rc.type === 'aws_instance' && i.role === 'instance' && (i.kind === 'create' || i.kind === 'replace'),

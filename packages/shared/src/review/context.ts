@@ -6,6 +6,7 @@ import { DEFAULT_AMI_CRITERIA, type AmiCriteria } from '../ami/criteria';
 import {
   azKeyOf,
   azMoveOf,
+  bridgePlan,
   compareModels,
   linkKeys,
   modelFromPlan,
@@ -13,8 +14,11 @@ import {
   natEgressEvidence,
   natRoles,
   placementOf,
+  plannedStrategy,
   subnetIndex,
+  type BridgePlan,
   type ClassifyOptions,
+  type StrategyInput,
   type Handover,
   type ModelComparison,
   type AzMove,
@@ -33,7 +37,8 @@ import { compareKeys, type Item, type ReviewOptions } from './types';
 
 export interface ReviewContext {
   changes: readonly ResourceChange[];
-  options: ClassifyOptions;
+  /** The NAT address patterns, and the strategy the apply will use (plan-guard's `strategy` input). */
+  options: ClassifyOptions & { strategy?: StrategyInput };
   /** The plan's prior_state and configuration (what plan-guard kept of them; empty without). */
   sections: PlanSections;
   /** What makes a NAT AMI tested (ami-name-pattern, required-tags). */
@@ -62,6 +67,9 @@ export interface ReviewContext {
   handoverTakers: string[];
   /** Handovers where one resource takes another's address (not a gateway replaced onto its own). */
   crossHandovers: Handover[];
+  /** The bridged switch as the plan allows it (nat/bridge.ts), and whether cutover will bridge this plan. */
+  bridge: BridgePlan;
+  bridged: boolean;
 }
 
 const TAG_ATTRS = new Set(['tags', 'tags_all']);
@@ -111,6 +119,7 @@ export function reviewContext(changes: readonly ResourceChange[], options: Revie
   for (const node of [...before.nats, ...after.nats, ...before.routes, ...after.routes])
     node.key = linked.get(node.key) ?? node.key;
   const cmp = compareModels(before, after);
+  const bridge = bridgePlan(changes, options);
   const items = itemsOf(roles, keyOf);
   const itemByChange = new Map(items.map((i) => [i.rc, i]));
   const subnets = subnetIndex(changes);
@@ -121,7 +130,10 @@ export function reviewContext(changes: readonly ResourceChange[], options: Revie
   }
   return {
     changes,
-    options: { ...(options.patterns ? { patterns: options.patterns } : {}) },
+    options: {
+      ...(options.patterns ? { patterns: options.patterns } : {}),
+      ...(options.strategy ? { strategy: options.strategy } : {}),
+    },
     sections,
     ami: options.ami ?? DEFAULT_AMI_CRITERIA,
     amiOf,
@@ -136,5 +148,7 @@ export function reviewContext(changes: readonly ResourceChange[], options: Revie
     evidence: natEgressEvidence([before, after]),
     handoverTakers: [...new Set(cmp.handovers.map((h) => h.to))],
     crossHandovers: cmp.handovers.filter((h) => h.to !== h.from.rc?.address),
+    bridge,
+    bridged: plannedStrategy(bridge, options.strategy ?? 'auto') === 'bridge',
   };
 }

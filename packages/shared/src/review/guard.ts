@@ -15,6 +15,7 @@ import {
   isNatCandidate,
   isNatContext,
   type Role,
+  type StrategyInput,
 } from '../nat/index';
 import { combineDigests } from '../plan/digest';
 import { PlanFormatError, loadPlanFile } from '../plan/load';
@@ -31,6 +32,8 @@ export interface GuardInputs {
   failOn: Severity;
   environment: string;
   patterns?: Partial<Record<Role, string[]>>;
+  /** The strategy cutover will be run with (its `strategy` input): auto (default), bridge or in-place. */
+  strategy?: StrategyInput;
   /** What makes a NAT AMI tested (ami-name-pattern, required-tags); default ami/criteria.ts DEFAULT_AMI_CRITERIA. */
   ami?: AmiCriteria;
   /** Where `terraform show -json` output goes when `planfile` is used. */
@@ -51,6 +54,8 @@ export interface GuardResult {
   failed: boolean;
   report: ReportInput;
   natInstancesCreated: string[];
+  /** What cutover will run for this plan (its first document that changes NAT): bridge, in-place or refused. */
+  strategy: 'bridge' | 'in-place' | 'refused';
 }
 
 /** `role=glob[,glob…]` lines, e.g. `eip=module.vpc.aws_eip.nat_eip*`. */
@@ -128,6 +133,7 @@ function reviewDocuments(loaded: LoadResult, inputs: GuardInputs): DocumentRepor
       ...(patterns ? { patterns } : {}),
       ...(ami ? { ami } : {}),
       sections: doc.sections,
+      strategy: inputs.strategy ?? 'auto',
     }),
     totalChanges: doc.totalChanges,
     terraformVersion: doc.header.terraformVersion,
@@ -154,6 +160,7 @@ export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
   }
   const documents = reviewDocuments(loaded, inputs);
   const analyses = documents.map((d) => d.analysis);
+  const natDoc = analyses.find((a) => a.natChanges > 0);
   const risk = analyses.reduce<Severity>((max, a) => (severityRank(a.risk) > severityRank(max) ? a.risk : max), 'none');
   const planSha = combineDigests(loaded.documents.map((d) => d.digest));
   const report: ReportInput = {
@@ -164,6 +171,7 @@ export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
     source: source.shownName,
     documents,
     warnings: loaded.warnings,
+    ...(natDoc ? { strategyLine: natDoc.strategyLine } : {}),
   };
   return {
     risk,
@@ -176,5 +184,6 @@ export async function analysePlan(inputs: GuardInputs): Promise<GuardResult> {
     failed: inputs.failOn !== 'none' && severityRank(risk) >= severityRank(inputs.failOn),
     report,
     natInstancesCreated: analyses.flatMap((a) => a.natInstancesCreated),
+    strategy: natDoc?.strategy ?? 'in-place',
   };
 }

@@ -10,6 +10,7 @@ usage: node dist/index.js --local <plan.json> [options]
   --environment NAME         environment name shown in the report
   --fail-on LEVEL            none|low|medium|high|critical (default critical): exit 1 at or above it
   --nat-address-patterns P   role=glob lines (as the action input)
+  --strategy S               auto|bridge|in-place (default auto): the strategy cutover will run with
   --ami-name-pattern GLOB    name of a tested NAT AMI (default cabal-nat-al2023-*)
   --required-tags TAGS       Key=Value tags a tested NAT AMI carries (default Role=cabal-nat)
   --help                     this text
@@ -17,7 +18,14 @@ usage: node dist/index.js --local <plan.json> [options]
 Options take their value as --name VALUE or --name=VALUE.
 `;
 
-const LOCAL_OPTIONS = ['environment', 'fail-on', 'nat-address-patterns', 'ami-name-pattern', 'required-tags'] as const;
+const LOCAL_OPTIONS = [
+  'environment',
+  'fail-on',
+  'nat-address-patterns',
+  'strategy',
+  'ami-name-pattern',
+  'required-tags',
+] as const;
 
 export interface LocalArgs {
   help: boolean;

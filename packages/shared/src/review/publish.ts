@@ -39,6 +39,7 @@ export function setGuardOutputs(
   out.set('risk', result.risk);
   out.set('mode-switch', result.modeSwitch);
   out.set('expected-applies', String(result.expectedApplies));
+  out.set('strategy', result.strategy);
   out.set('plan-sha', result.planSha);
   out.set('report-file', reportFile);
   out.set('result', result.failed ? 'failed' : 'success');
@@ -85,9 +86,11 @@ export function summaryBody(result: GuardResult, used: number, reserve: number):
 
 /** The log line of a finished analysis. */
 export function riskLine(result: GuardResult): string {
+  // Bridged, each AZ's NAT step meets the address race on its own: the count is per step, not for one apply.
+  const perStep = result.strategy === 'bridge' && result.expectedApplies > 1 ? ' per AZ NAT step' : '';
   return (
     `NAT egress risk: ${result.risk}; mode switch: ${result.modeSwitch}; ` +
-    `expected applies: ${result.expectedApplies}; plan digest ${result.planSha}`
+    `expected applies: ${result.expectedApplies}${perStep}; plan digest ${result.planSha}`
   );
 }
 

@@ -3,7 +3,7 @@
  * `nat-egress` command line's terminal view, a workflow step) shows what the markdown report shows without
  * parsing markdown or working a verdict out again. Version 1 is this shape:
  *
- *   { version: 1, environment, failOn, source, planSha, expectedFailures: string[],
+ *   { version: 1, environment, failOn, source, planSha, expectedFailures: string[], strategyLine?,
  *     documents: [{ label, totalChanges, natChanges, terraformVersion?, formatVersion?,
  *                   azChanges: [{ key, before: string[], after: string[] }], azChangesOmitted }],
  *     documentsOmitted, warnings: string[] }
@@ -28,6 +28,8 @@ export interface ReportOutput {
   source: string;
   planSha: string;
   expectedFailures: string[];
+  /** What cutover will run and the outage to expect (the markdown report's first line), when the plan has NAT. */
+  strategyLine?: string;
   documents: {
     label: string;
     totalChanges: number;
@@ -52,6 +54,7 @@ export function reportOutput(result: GuardResult, max = REPORT_OUTPUT_MAX_BYTES)
     source: input.source,
     planSha: input.planSha,
     expectedFailures: result.expectedFailures,
+    ...(input.strategyLine ? { strategyLine: input.strategyLine } : {}),
     documents: input.documents.map((d) => ({
       label: d.label,
       totalChanges: d.totalChanges,

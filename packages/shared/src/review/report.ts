@@ -25,6 +25,8 @@ export interface ReportInput {
   warnings: string[];
   /** Where a shortened report goes, for its note ("a comment", "the job summary"). */
   shortenedFor?: string;
+  /** What cutover will run and the outage to expect (nat/bridge-text.ts strategyLine), said first. */
+  strategyLine?: string;
 }
 
 const MARKER_PREFIX = '<!-- nat-egress/plan-guard';
@@ -48,6 +50,7 @@ function keysText(keys: string[], azs: string[], inTable: boolean): string {
 
 function addressesText(addresses: string[], inTable: boolean, max = 4): string {
   const head = addresses.slice(0, max).map((a) => code(a, inTable));
+  if (addresses.length === 0) return '—';
   return addresses.length > max ? `${head.join(', ')} and ${addresses.length - max} more` : head.join(', ');
 }
 
@@ -66,7 +69,7 @@ function findingDetail(f: Finding, n: number): string {
     `- Why: ${escapeText(f.why)}`,
     `- Do: ${escapeText(f.action)}`,
     `- AZ / key: ${keysText(f.keys, f.azs, false)}`,
-    `- Resources: ${f.addresses.map((a) => code(a)).join(', ')}`,
+    `- Resources: ${f.addresses.map((a) => code(a)).join(', ') || '—'}`,
   ].join('\n');
 }
 
@@ -107,17 +110,29 @@ function headLines(input: ReportInput, facts: ReportFacts): string[] {
   ];
 }
 
-/** Mode switch · expected applies · keys losing egress (· expected failures), and the fail-on note. */
+/**
+ * Mode switch · expected applies · keys losing egress (· expected failures), and the fail-on note. Bridged, the
+ * applies and failures are per AZ NAT step (each step meets the race on its own), not one apply of the plan.
+ */
 function factLines(input: ReportInput, facts: ReportFacts): string[] {
   const { modeSwitch, applies, affected } = facts;
+  const bridged = input.documents.some((d) => d.analysis.strategy === 'bridge');
   const parts = [
     `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
-    `**Expected applies:** ${applies}`,
-    `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
+    bridged && applies > 1 ? `**Expected applies:** ${applies} per AZ NAT step` : `**Expected applies:** ${applies}`,
+    bridged
+      ? `**AZs / keys switched behind a bridge:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`
+      : `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
   ];
   const failures = [...new Set(input.documents.flatMap((d) => d.analysis.expectedFailures))];
-  if (failures.length > 0) parts.push(`**Expected to fail in apply 1:** ${addressesText(failures, false, 6)}`);
-  const lines = [parts.join(' · ')];
+  const failing = bridged
+    ? "**May fail in its AZ's NAT step (restored behind its bridge):**"
+    : '**Expected to fail in apply 1:**';
+  if (failures.length > 0) parts.push(`${failing} ${addressesText(failures, false, 6)}`);
+  const lines = [
+    ...(input.strategyLine ? [`**Strategy (cutover):** ${escapeText(input.strategyLine)}`, ''] : []),
+    parts.join(' · '),
+  ];
   if (severityRank(input.risk) >= severityRank(input.failOn) && input.failOn !== 'none')
     lines.push('', `> This plan is at or above the \`fail-on\` threshold (${input.failOn}): the check fails.`);
   return lines;

@@ -5,6 +5,18 @@ import { ROLLBACK_LEVER_LINE } from '../report/index';
 import type { Draft, Item } from './types';
 
 export const MAINTENANCE = 'Apply in a maintenance window and run verify-egress right after.';
+
+/** The advice when cutover will switch this plan one AZ at a time behind a bridge (nat/bridge-text.ts). */
+export const BRIDGED =
+  'Apply through the cutover action: it switches one AZ at a time, each behind a bridge to a serving NAT of ' +
+  'another AZ (strategy: auto or bridge), so no maintenance window is needed; while an AZ is bridged its traffic ' +
+  "crosses AZs (inter-AZ data transfer) and the serving NAT carries two AZs' traffic, and each route change drops " +
+  'the connections open through the old target. Run verify-egress right after.';
+
+/** MAINTENANCE, or BRIDGED when cutover will bridge this plan. */
+export function windowText(ctx: { bridged: boolean }): string {
+  return ctx.bridged ? BRIDGED : MAINTENANCE;
+}
 export const ROLLBACK = ROLLBACK_LEVER_LINE;
 export const NO_IMPACT = 'No egress impact expected.';
 
@@ -47,8 +59,12 @@ export function natText(n: NatNode): string {
   return `${KIND_TEXT[n.kind]} ${n.ref}${replaced ? ' (replaced)' : ''}`;
 }
 
-/** What the first apply is expected to do at the resources that take an address still held by a deleting gateway. */
-export function raceText(takers: string[], changes: readonly ResourceChange[]): string {
+/**
+ * What the first apply is expected to do at the resources that take an address still held by a deleting gateway.
+ * `bridged` (cutover will switch this plan one AZ at a time, nat/bridge.ts): the race is met per AZ NAT step, not
+ * by one apply of the whole plan, and each step is restored in place while that AZ's route stays on its bridge.
+ */
+export function raceText(takers: string[], changes: readonly ResourceChange[], bridged = false): string {
   const types = new Set(takers.map((t) => changes.find((c) => c.address === t)?.type));
   const messages = [
     types.has('aws_eip_association') || types.has('aws_eip')
@@ -61,11 +77,26 @@ export function raceText(takers: string[], changes: readonly ResourceChange[]): 
       ? 'an association error because the Elastic IP is still associated'
       : '',
   ].filter(Boolean);
+  const error = messages.join(' or ') || 'an error';
+  const why = 'EC2 keeps the Elastic IP on the deleting NAT gateway for a while after terraform deletes it';
+  if (bridged)
+    return (
+      "Each AZ's NAT step may meet the address race: its apply can fail at the resource of that AZ that takes " +
+      `the address (${takers.join(', ')}) with ${error} (${why}). Cutover restores that step in place (the ` +
+      "address taken the moment EC2 frees it, or the step applied again) while the AZ's route stays on its bridge."
+    );
   return (
-    `The first apply is expected to fail at ${takers.join(', ')} with ${messages.join(' or ') || 'an error'}: ` +
-    'EC2 keeps the Elastic IP on the deleting NAT gateway for a while after terraform deletes it. ' +
+    `The first apply is expected to fail at ${takers.join(', ')} with ${error}: ${why}. ` +
     'A second apply after the release completes the change.'
   );
+}
+
+/**
+ * The title suffix of a finding whose change meets the address race: for the one apply in place; bridged, each AZ's
+ * NAT step may need two applies (as short as the in-place one: titles stay on one line of an 80-column terminal).
+ */
+export function twoAppliesText(ctx: { bridged: boolean }): string {
+  return ctx.bridged ? ' (two applies per AZ)' : ' (expect two applies)';
 }
 
 /** The finding for an update that changes tags only: "<label>: tags only", low. */

@@ -1,6 +1,6 @@
 /** plan-guard's review: severities, findings, the analysis of one plan, and the change items the rules review. */
 import type { AmiCriteria } from '../ami/criteria';
-import type { ClassifyOptions, ModeSwitch, Role } from '../nat/index';
+import type { ClassifyOptions, ModeSwitch, Role, StrategyInput } from '../nat/index';
 import type { PlanSections, ResourceChange } from '../plan/types';
 
 export type { ModeSwitch } from '../nat/index';
@@ -25,11 +25,13 @@ export function compareKeys(a: string, b: string): number {
 /**
  * How plan-guard reviews one plan: the NAT address patterns (nat/roles.ts), the plan's prior_state and configuration
  * (plan/sections.ts: the AMI data sources, configuration references; default none) and what makes a NAT AMI tested
- * (the `ami-name-pattern` and `required-tags` inputs; default ami/criteria.ts DEFAULT_AMI_CRITERIA).
+ * (the `ami-name-pattern` and `required-tags` inputs; default ami/criteria.ts DEFAULT_AMI_CRITERIA), and the strategy
+ * the apply's cutover runs with (plan-guard's `strategy` input: auto, bridge or in-place; default auto).
  */
 export interface ReviewOptions extends ClassifyOptions {
   sections?: PlanSections;
   ami?: AmiCriteria;
+  strategy?: StrategyInput;
 }
 
 export interface Finding {
@@ -61,6 +63,9 @@ export interface Analysis {
   natChanges: number;
   /** Addresses of NAT instances the plan creates (cutover's AMI check needs them). */
   natInstancesCreated: string[];
+  /** What cutover runs for this plan with the strategy input (nat/bridge-text.ts plannedStrategy), and its line. */
+  strategy: 'bridge' | 'in-place' | 'refused';
+  strategyLine: string;
 }
 
 /** One NAT-related resource change under review. */

@@ -82,6 +82,43 @@ describe('convergence: the re-plan may only finish the reviewed plan', () => {
     expect(describeUnexpected(u[0]!)).not.toContain('eipalloc-0other');
   });
 
+  it('a bridged route: a target attribute both plans carry over, or "" for null, is not a divergence', () => {
+    const route = (before: Record<string, unknown>, after: Record<string, unknown>) => ({
+      address: 'module.vpc.aws_route.private[1]',
+      mode: 'managed' as const,
+      type: 'aws_route',
+      name: 'private',
+      index: 1,
+      change: { actions: ['update' as const], before, after, after_unknown: { nat_gateway_id: true } },
+    });
+    // instance → gateway: the reviewed plan carries the AZ's own interface, the bridged step the bridge's.
+    const reviewedRoute = refs([
+      route({ network_interface_id: 'eni-own', nat_gateway_id: '' }, { network_interface_id: 'eni-own' }),
+    ]);
+    const bridged = refs([
+      route({ network_interface_id: 'eni-bridge', nat_gateway_id: '' }, { network_interface_id: 'eni-bridge' }),
+    ]);
+    expect(unexpectedChanges(reviewedRoute, bridged)).toEqual([]);
+    // A value the step sets (not carried) is still compared.
+    const moved = refs([route({ network_interface_id: 'eni-bridge' }, { network_interface_id: 'eni-other' })]);
+    expect(unexpectedChanges(reviewedRoute, moved).map((u) => u.diverged)).toEqual([['network_interface_id']]);
+    // gateway → instance: reviewed null after a gateway; bridged to an interface, the provider carries "".
+    const g2i = (before: string, after: string | null) =>
+      refs([
+        {
+          ...route({ nat_gateway_id: before }, { nat_gateway_id: after }),
+          change: {
+            actions: ['update' as const],
+            before: { nat_gateway_id: before },
+            after: { nat_gateway_id: after },
+            after_unknown: { network_interface_id: true },
+          },
+        },
+      ]);
+    expect(unexpectedChanges(g2i('nat-own', null), g2i('', ''))).toEqual([]);
+    expect(unexpectedChanges(g2i('nat-own', null), g2i('', 'nat-x'))).toHaveLength(1);
+  });
+
   it('no-ops and data reads are not changes', () => {
     expect(changeRef({ ...cabal.association(0, ['create']), change: { actions: ['no-op'] } })).toBeUndefined();
     expect(
@@ -237,6 +274,8 @@ describe('inputs', () => {
     );
     expect(i.applyArgs).toEqual(['-var-file=prod.tfvars', '-var=azs=["a","b"]', '-lock-timeout=30m']);
     expect(i.pollIntervalMs).toBe(3000);
+    expect(cutoverInputs(reader({ planfile: 'p', 'health-timeout': '90s' }), {}, dir).healthTimeoutMs).toBe(90_000);
+    expect(cutoverInputs(reader({ planfile: 'p' }), {}, dir).healthTimeoutMs).toBe(300_000);
     expect(i.expectedPlanSha).toBe('a'.repeat(64));
     expect(
       cutoverInputs(reader({ planfile: 'p', 'poll-interval': 'adaptive' }), {}, dir).pollIntervalMs,
@@ -249,6 +288,11 @@ describe('inputs', () => {
     [{ 'release-timeout': '0' }, 'release-timeout: must be longer than 0'],
     [{ 'poll-interval': '10m' }, 'poll-interval: 10m is longer than the maximum 5m'],
     [{ 'apply-args': '-json' }, 'apply-args: -json is set by cutover itself; remove it'],
+    [{ 'health-timeout': '-5m' }, 'health-timeout: "-5m" must be a positive duration (allowed: 10s to 1h, default 5m)'],
+    [{ 'health-timeout': '0' }, 'health-timeout: "0" must be a positive duration (allowed: 10s to 1h, default 5m)'],
+    [{ 'health-timeout': '0s' }, 'health-timeout: "0s" must be a positive duration (allowed: 10s to 1h, default 5m)'],
+    [{ 'health-timeout': '5s' }, 'health-timeout: 5s is shorter than the minimum 10s (allowed: 10s to 1h, default 5m)'],
+    [{ 'health-timeout': '2h' }, 'health-timeout: 2h is longer than the maximum 1h (allowed: 10s to 1h, default 5m)'],
   ])('%j → %s', (values, message) => {
     expect(() => cutoverInputs(reader({ planfile: 'p', ...values }), {}, dir)).toThrow(new InputError(message));
   });
@@ -260,6 +304,8 @@ describe('the job summary', () => {
       result: 'failed',
       applies: 1,
       retriedBecause: '',
+      egressGaps: [],
+      bridges: [],
       timeline: {
         steps: [
           {

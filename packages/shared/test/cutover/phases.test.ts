@@ -54,7 +54,14 @@ describe('race forms: one list, each with where it was read', () => {
       expect(f.pattern.test(f.example)).toBe(true);
       expect(classifyFailure([diag(f.example, `${M}.${f.resourceType}.nat[0]`)]).race).toBe(true);
     }
-    expect(RACE_FORMS.map((f) => f.id)).toEqual(['sdk-v2', 'sdk-v1', 'provider-v3', 'aws_eip', 'nat-gateway-failed']);
+    expect(RACE_FORMS.map((f) => f.id)).toEqual([
+      'sdk-v2',
+      'sdk-v1',
+      'provider-v3',
+      'aws_eip',
+      'nat-gateway-failed',
+      'nat-gateway-refused',
+    ]);
   });
 
   it('a NAT gateway (zonal or regional) whose creation failed because the address is still associated', () => {

@@ -106,6 +106,7 @@ describe('modelFromEc2', () => {
       allocationId: 'eipalloc-a',
       sourceDestCheck: false,
       interfaceSourceDestCheck: { 'eni-a': false },
+      primaryInterfaceId: 'eni-a',
       imageId: 'ami-nat',
       imageRole: 'cabal-nat',
       imageName: 'cabal-nat-al2023-1',

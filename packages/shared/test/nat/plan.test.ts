@@ -177,8 +177,15 @@ describe('natRouteOf', () => {
       path: [],
       targets: [{ attribute: 'nat_gateway_id', id: 'nat-1' }],
       unknown: false,
+      routeTableId: 'rtb-1',
     });
-    expect(natRouteOf(rc, 'after')).toEqual({ state: 'maybe', path: [], targets: [], unknown: true });
+    expect(natRouteOf(rc, 'after')).toEqual({
+      state: 'maybe',
+      path: [],
+      targets: [],
+      unknown: true,
+      routeTableId: 'rtb-1',
+    });
   });
 
   it("an aws_route_table's inline NAT route: its path, and no route when the table has none", () => {

@@ -29,13 +29,14 @@ describe('classifier on the Cabalmail module (synthetic plans)', () => {
     expect(a.natInstancesCreated).toEqual(['module.vpc.aws_instance.nat[0]', 'module.vpc.aws_instance.nat[1]']);
   });
 
-  it('instance → gateway: high, one apply, no race', () => {
-    const a = classifyChanges(scenarios.instanceToGateway(3));
+  it('instance → gateway (in place): high, one apply, no EIP race', () => {
+    const a = classifyChanges(scenarios.instanceToGateway(3), { strategy: 'in-place' });
     expect(a.modeSwitch).toBe('instance-to-gateway');
     expect(a.expectedApplies).toBe(1);
     expect(kinds(a.findings)).toEqual(['high:mode-switch']);
     expect(a.affected).toEqual(['0', '1', '2']);
-    expect(a.findings[0]?.why).toContain('no EIP race');
+    expect(a.findings[0]?.why).toContain('One apply, unless');
+    expect(a.strategy).toBe('in-place');
     expect(a.findings[0]?.addresses).toContain('module.vpc.aws_eip_association.nat[2]');
   });
 

@@ -39,10 +39,29 @@ describe('rules/environment: whole-environment events from the NAT comparison', 
     expect(f[0]?.action).toContain('A tested cabal-nat-al2023-* AMI tagged Role=cabal-nat must exist first');
   });
 
-  it('instance → gateway has no race: one apply, maintenance window', () => {
+  it('gateway → instance bridged (2 AZs, strategy auto): the race per AZ NAT step, restored behind its bridge', () => {
+    const [f] = findingsOf([environment], scenarios.gatewayToInstance(2));
+    expect(f?.title).toBe('NAT mode switch: gateway → instance (two applies per AZ)');
+    expect(f?.why).toContain("take over the same Elastic IPs in each AZ's NAT step.");
+    expect(f?.why).toContain(
+      "Each AZ's NAT step may meet the address race: its apply can fail at the resource of that AZ that takes " +
+        'the address (module.vpc.aws_eip_association.nat[0], module.vpc.aws_eip_association.nat[1]) with "AuthFailure',
+    );
+    expect(f?.why).toContain(
+      "Cutover restores that step in place (the address taken the moment EC2 frees it, or the step applied again) while the AZ's route stays on its bridge.",
+    );
+    expect(f?.why).not.toMatch(/first apply|second apply|same apply/);
+    // the same plan applied in place says it for the one apply
+    const [inPlace] = findingsOf([environment], scenarios.gatewayToInstance(2), { strategy: 'in-place' });
+    expect(inPlace?.title).toBe('NAT mode switch: gateway → instance (expect two applies)');
+    expect(inPlace?.why).toContain('in the same apply. The first apply is expected to fail at');
+    expect(inPlace?.why).toContain('A second apply after the release completes the change.');
+  });
+
+  it('instance → gateway (one AZ, in place): one apply unless the association race comes, maintenance window', () => {
     const f = findingsOf([environment], scenarios.instanceToGateway(1));
     expect(f[0]?.title).toBe('NAT mode switch: instance → gateway');
-    expect(f[0]?.why).toContain('This direction has no EIP race: one apply.');
+    expect(f[0]?.why).toContain('One apply, unless a gateway meets its Elastic IP still on the association');
     expect(f[0]?.action).toBe('Apply in a maintenance window and run verify-egress right after.');
   });
 

@@ -21,11 +21,11 @@ describe("review/local.ts: plan-guard's --local command line", () => {
   it.each([
     [
       ['--verbose', 'p.json'],
-      'unknown option --verbose (options: --environment, --fail-on, --nat-address-patterns, --ami-name-pattern, --required-tags, --help)',
+      'unknown option --verbose (options: --environment, --fail-on, --nat-address-patterns, --strategy, --ami-name-pattern, --required-tags, --help)',
     ],
     [
       ['--fail-onn=high'],
-      'unknown option --fail-onn (options: --environment, --fail-on, --nat-address-patterns, --ami-name-pattern, --required-tags, --help)',
+      'unknown option --fail-onn (options: --environment, --fail-on, --nat-address-patterns, --strategy, --ami-name-pattern, --required-tags, --help)',
     ],
     [['p.json', '--fail-on'], '--fail-on needs a value (--fail-on VALUE or --fail-on=VALUE)'],
     [

@@ -55,6 +55,7 @@ describe('review/publish.ts: what plan-guard publishes', () => {
       'risk',
       'mode-switch',
       'expected-applies',
+      'strategy',
       'plan-sha',
       'report-file',
       'result',
@@ -126,7 +127,13 @@ describe('review/publish.ts: what plan-guard publishes', () => {
   });
 
   it('log, failure and summary texts', () => {
+    // bridged (strategy auto, two AZs): the count is per AZ NAT step; in place, for the one apply
+    expect(high.strategy).toBe('bridge');
     expect(riskLine(high)).toBe(
+      `NAT egress risk: high; mode switch: gateway-to-instance; expected applies: 2 per AZ NAT step; ` +
+        `plan digest ${high.planSha}`,
+    );
+    expect(riskLine({ ...high, strategy: 'in-place' })).toBe(
       `NAT egress risk: high; mode switch: gateway-to-instance; expected applies: 2; plan digest ${high.planSha}`,
     );
     expect(failureLine(high, 'high')).toBe(

@@ -8,7 +8,7 @@ import { modeOf, type NatMode } from '../../nat/index';
 import type { PlanRule, Unclaimed } from '../claim';
 import type { ReviewContext } from '../context';
 import { amiVerdict, launchedImageSentence, testedAmiText } from '../ami-text';
-import { MAINTENANCE, MODE_TEXT, ROLLBACK, raceText } from '../text';
+import { MAINTENANCE, MODE_TEXT, ROLLBACK, raceText, twoAppliesText, windowText } from '../text';
 import { launchedByCreate } from './images';
 import type { Draft } from '../types';
 
@@ -30,10 +30,14 @@ function modeSwitchText(ctx: ReviewContext, from: NatMode, to: NatMode): { why: 
   const toText = to === 'instance' ? 'NAT instances' : to === 'gateway' ? 'NAT gateways' : 'a regional NAT gateway';
   if (ctx.handoverTakers.length === 0)
     return {
-      why:
-        `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few ` +
-        'minutes per AZ while the addresses and routes move. This direction has no EIP race: one apply.',
-      action: MAINTENANCE,
+      why: ctx.bridged
+        ? `The old NATs are deleted and ${toText} are created, one AZ at a time behind a bridge: no AZ loses ` +
+          'egress. Terraform may create a gateway while the association it replaces is still being deleted ' +
+          '(Resource.AlreadyAssociated); cutover confirms it with EC2, waits and applies again.'
+        : `The old NATs are deleted and ${toText} are created; egress in the affected AZs is down for a few ` +
+          'minutes per AZ while the addresses and routes move. One apply, unless a gateway meets its Elastic IP ' +
+          'still on the association being deleted (Resource.AlreadyAssociated): cutover then applies again.',
+      action: windowText(ctx),
     };
   const image = launchedImageSentence(
     launchedByCreate(ctx)
@@ -46,11 +50,16 @@ function modeSwitchText(ctx: ReviewContext, from: NatMode, to: NatMode): { why: 
   return {
     why:
       `The NAT ${from === 'instance' ? 'instances are' : 'gateways are'} deleted and ${toText} take over the ` +
-      `same Elastic IPs in the same apply. ${raceText(ctx.handoverTakers, ctx.changes)} Egress in the affected ` +
-      `AZs is down from the route repoint until each new NAT has its address.${to === 'instance' ? image : ''}`,
-    action:
-      'Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once ' +
-      `and converges to this plan), in a maintenance window.${to === 'instance' ? ami : ''} ${ROLLBACK}`,
+      `same Elastic IPs ${ctx.bridged ? "in each AZ's NAT step" : 'in the same apply'}. ` +
+      `${raceText(ctx.handoverTakers, ctx.changes, ctx.bridged)} ` +
+      (ctx.bridged
+        ? 'Cutover does it one AZ at a time behind a bridge, so no AZ loses egress meanwhile.'
+        : 'Egress in the affected AZs is down from the route repoint until each new NAT has its address.') +
+      (to === 'instance' ? image : ''),
+    action: ctx.bridged
+      ? `${windowText(ctx)}${to === 'instance' ? ami : ''} ${ROLLBACK}`
+      : 'Apply through the cutover action (it waits until the gateways release the EIPs, associates them at once ' +
+        `and converges to this plan), in a maintenance window.${to === 'instance' ? ami : ''} ${ROLLBACK}`,
   };
 }
 
@@ -65,7 +74,7 @@ function modeSwitchDraft(ctx: ReviewContext, free: Unclaimed): Draft {
   return {
     severity: 'high',
     kind: 'mode-switch',
-    title: `NAT mode switch: ${MODE_TEXT[from]} → ${MODE_TEXT[to]}${race ? ' (expect two applies)' : ''}`,
+    title: `NAT mode switch: ${MODE_TEXT[from]} → ${MODE_TEXT[to]}${race ? twoAppliesText(ctx) : ''}`,
     group,
     ...modeSwitchText(ctx, from, to),
   };
@@ -79,14 +88,15 @@ function handoverDraft(ctx: ReviewContext, free: Unclaimed): Draft {
   return {
     severity: 'high',
     kind: 'eip-handover',
-    title: 'Elastic IP taken from a deleting NAT gateway in the same apply (expect two applies)',
+    title: `Elastic IP taken from a deleting NAT gateway in the same apply${twoAppliesText(ctx)}`,
     group: [...free.ofNats(cross.map((h) => h.from)), ...free.items((i) => takers.includes(i.rc.address))],
     why:
       `${cross.map((h) => h.from.ref).join(', ')} still hold the Elastic IPs that ${takers.join(', ')} take. ` +
-      raceText(takers, ctx.changes),
-    action:
-      'Apply through the cutover action (it waits for the release, associates the address at once and ' +
-      `converges to this plan), in a maintenance window. ${MAINTENANCE}`,
+      raceText(takers, ctx.changes, ctx.bridged),
+    action: ctx.bridged
+      ? windowText(ctx)
+      : 'Apply through the cutover action (it waits for the release, associates the address at once and ' +
+        `converges to this plan), in a maintenance window. ${MAINTENANCE}`,
   };
 }
 

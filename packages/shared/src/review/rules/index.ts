@@ -25,6 +25,7 @@ import {
 } from './nat-resources';
 import { privateGateway } from './private-gateways';
 import { regionalAutomaticAddresses, regionalZoneChanged } from './regional';
+import { strategyRefused } from './strategy';
 import { imageBuilder, securityOrIam } from './supporting';
 import { untestedAmiLaunched } from './images';
 
@@ -36,6 +37,8 @@ export const RULES: readonly Rule[] = [
   eipDeletedOrReplaced,
   // Whole-environment events (mode switch, handover, quiesce, restored), from the NAT comparison.
   environment,
+  // strategy: bridge on a plan the cutover would refuse to bridge (claims no change).
+  strategyRefused,
   regionalAutomaticAddresses,
   // Per-resource NAT events.
   deposedDeleted,

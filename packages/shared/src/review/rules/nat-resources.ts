@@ -18,7 +18,16 @@ import {
 import { azMoveRelated, azMoveText, azMoveTitle } from '../az-move-text';
 import type { ItemRule, Unclaimed } from '../claim';
 import { tagsOnly, type ReviewContext } from '../context';
-import { MAINTENANCE, NO_IMPACT, ROLLBACK, natLabel, raceText, tagsOnlyDraft } from '../text';
+import {
+  MAINTENANCE,
+  NO_IMPACT,
+  ROLLBACK,
+  natLabel,
+  raceText,
+  tagsOnlyDraft,
+  twoAppliesText,
+  windowText,
+} from '../text';
 import type { Draft, Item } from '../types';
 
 /** Attributes whose in-place update stops (or stops routing on) an EC2 instance. */
@@ -44,7 +53,7 @@ export const deposedDeleted: ItemRule = {
     const address = it.rc.address;
     const race =
       ` The replacement at ${address} reuses its allocation_id and is created before the deposed gateway is ` +
-      `deleted (create_before_destroy), so it cannot get the address: ${raceText([address], ctx.changes)}`;
+      `deleted (create_before_destroy), so it cannot get the address: ${raceText([address], ctx.changes, ctx.bridged)}`;
     return {
       severity: 'high',
       kind: `${it.role === 'gateway' ? 'nat-gateway' : 'nat-instance'}-deposed-deleted`,
@@ -72,7 +81,10 @@ function amiAdopted(it: Item, ctx: ReviewContext, related: Item[], gap: string):
   const bySource = facts?.origin === 'data-source' && verdict.kind !== 'unknown' ? ' by its data source' : '';
   const move = ctx.azMoves.get(it.rc);
   const outage =
-    `egress in this AZ is down until the new instance runs and has its EIP${gap}.` + azMoveText(move, ctx, it);
+    (ctx.bridged
+      ? 'cutover keeps the AZ on a serving NAT of another AZ until the new instance runs, has its EIP and passes ' +
+        'the NAT checks.'
+      : `egress in this AZ is down until the new instance runs and has its EIP${gap}.`) + azMoveText(move, ctx, it);
   const group = [it, ...related];
   const moved = { related: azMoveRelated(move) };
   if (verdict.kind === 'untested')
@@ -95,7 +107,7 @@ function amiAdopted(it: Item, ctx: ReviewContext, related: Item[], gap: string):
     group,
     ...moved,
     why: `${it.rc.address} is replaced to launch from a new AMI; ${outage}${tested}${origin ? ` ${origin}` : ''}`,
-    action: (verdict.kind === 'tested' ? '' : testedCheckText(ctx.ami)) + `${MAINTENANCE} ${ROLLBACK}`,
+    action: (verdict.kind === 'tested' ? '' : testedCheckText(ctx.ami)) + `${windowText(ctx)} ${ROLLBACK}`,
   };
 }
 
@@ -115,9 +127,12 @@ function instanceReplaced(it: Item, ctx: ReviewContext, related: Item[]): Draft 
     group: [it, ...related],
     related: azMoveRelated(move),
     why:
-      `${it.rc.address} is destroyed and re-created; egress in this AZ is down until the replacement forwards ` +
-      `traffic and has its EIP${gap}.${azMoveText(move, ctx, it)}`,
-    action: `${MAINTENANCE} ${ROLLBACK}`,
+      `${it.rc.address} is destroyed and re-created; ` +
+      (ctx.bridged
+        ? 'cutover keeps the AZ on a serving NAT of another AZ until the replacement forwards and has its EIP.'
+        : `egress in this AZ is down until the replacement forwards traffic and has its EIP${gap}.`) +
+      azMoveText(move, ctx, it),
+    action: `${windowText(ctx)} ${ROLLBACK}`,
   };
 }
 
@@ -201,12 +216,16 @@ function gatewayGone(it: Item, ctx: ReviewContext, free: Unclaimed): Draft {
     group: [it, ...free.sameKey(it, (o) => o.role === 'route' && o.kind !== 'create')],
     related: azMoveRelated(move),
     why:
-      `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: the private subnets routed ` +
-      `through it lose egress${replaced ? ' until the new gateway is available and the routes point at it' : ''}.` +
+      `${it.rc.address} is ${replaced ? 'destroyed and re-created' : 'destroyed'}: ` +
+      (ctx.bridged
+        ? 'cutover keeps the AZ on a serving NAT of another AZ meanwhile.'
+        : `the private subnets routed through it lose egress${
+            replaced ? ' until the new gateway is available and the routes point at it' : ''
+          }.`) +
       azMoveText(move, ctx, it) +
-      (fails ? ` ${raceText([it.rc.address], ctx.changes)}` : ''),
+      (fails ? ` ${raceText([it.rc.address], ctx.changes, ctx.bridged)}` : ''),
     action:
-      `${fails ? 'Apply through the cutover action (expect two applies). ' : ''}${MAINTENANCE}` +
+      `${fails ? `Apply through the cutover action${twoAppliesText(ctx)}. ` : ''}${windowText(ctx)}` +
       (replaced ? '' : ' If this is a mode switch, the new NATs must be in the same plan.'),
   };
 }
