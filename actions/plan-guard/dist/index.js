@@ -28852,13 +28852,25 @@ function parseDuration(name, raw) {
     }
     return Math.round(total);
 }
+/**
+ * A duration input (parseDuration) in milliseconds, `fallbackMs` when empty; one-line InputError when malformed or
+ * outside `bounds`.
+ */
 function durationInput(name, raw, fallbackMs, bounds = {}) {
-    if (raw.trim() === '')
+    const value = raw.trim();
+    if (value === '')
         return fallbackMs;
+    const note = bounds.allowed ? ` (${bounds.allowed})` : '';
+    const notPositive = () => new InputError(`${name}: ${show(value)} must be a positive duration${note}`);
+    if (bounds.positive && value.startsWith('-'))
+        throw notPositive();
     const ms = parseDuration(name, raw);
-    if (bounds.maxMs !== undefined && ms > bounds.maxMs) {
-        throw new InputError(`${name}: ${raw.trim()} is longer than the maximum ${formatDuration(bounds.maxMs)}`);
-    }
+    if (bounds.positive && ms <= 0)
+        throw notPositive();
+    if (bounds.minMs !== undefined && ms < bounds.minMs)
+        throw new InputError(`${name}: ${value} is shorter than the minimum ${formatDuration(bounds.minMs)}${note}`);
+    if (bounds.maxMs !== undefined && ms > bounds.maxMs)
+        throw new InputError(`${name}: ${value} is longer than the maximum ${formatDuration(bounds.maxMs)}${note}`);
     return ms;
 }
 /**
@@ -31769,9 +31781,13 @@ function azOf(p, route, key) {
         beforeInstanceIds: before.flatMap((n) => (n.kind === 'instance' && n.ids[0] ? [n.ids[0]] : [])),
     };
 }
+/** Is this change a NAT (or its path) deleted or replaced: something taken away? */
+function takenAway(rc, role) {
+    return NAT_PATH.has(role) && ['delete', 'replace'].includes(kindOf(rc)) && !rc.deposed;
+}
 /** Does the AZ's NAT go away or get replaced in the plan (something is taken away that a bridge covers)? */
 function takesAway(p, az) {
-    return [...p.roles].some(([rc, role]) => NAT_PATH.has(role) && p.keyOf(rc) === az.key && ['delete', 'replace'].includes(kindOf(rc)) && !rc.deposed);
+    return [...p.roles].some(([rc, role]) => p.keyOf(rc) === az.key && takenAway(rc, role));
 }
 /** The AZs and why the plan cannot be bridged, if it cannot (after the plan-level blockers). */
 function azsOf(p, onBridge) {
@@ -31829,7 +31845,7 @@ function bridgePlan(changes, options = {}) {
         supportingLast,
         routeByEc2: supportingLast.length > 0,
         modeSwitch: cmp.modeSwitch,
-        takesNatAway: [...p.roles].some(([rc, role]) => NAT_PATH.has(role) && ['delete', 'replace'].includes(kindOf(rc)) && !rc.deposed),
+        takesNatAway: [...p.roles].some(([rc, role]) => takenAway(rc, role)),
         natComesBack: cmp.added.some((n) => n.kind !== 'private-gateway'),
         handover: cmp.expectedApplies === 2,
     };
@@ -32651,6 +32667,11 @@ function raceText(takers, changes, bridged = false) {
  */
 function twoAppliesText(ctx) {
     return ctx.bridged ? ' (two applies per AZ)' : ' (expect two applies)';
+}
+/** The expected applies as said in the report and the log: bridged, a count above 1 is per AZ NAT step. */
+function appliesText(applies, bridged) {
+    // Bridged, each AZ's NAT step meets the address race on its own: the count is per step, not for one apply.
+    return bridged && applies > 1 ? `${applies} per AZ NAT step` : String(applies);
 }
 /** The finding for an update that changes tags only: "<label>: tags only", low. */
 function tagsOnlyDraft(it, label) {
@@ -33790,6 +33811,7 @@ var limits = __nccwpck_require__(2245);
 
 
 
+
 const MARKER_PREFIX = '<!-- nat-egress/plan-guard';
 /** The hidden marker that identifies this action's sticky comment for one environment. */
 function commentMarker(environment) {
@@ -33805,9 +33827,9 @@ function report_keysText(keys, azs, inTable) {
     return azs.length > 0 ? `${shownKeys} (${azs.map((a) => (0,report/* code */.aY)(a, inTable)).join(', ')})` : shownKeys || '—';
 }
 function addressesText(addresses, inTable, max = 4) {
-    const head = addresses.slice(0, max).map((a) => (0,report/* code */.aY)(a, inTable));
     if (addresses.length === 0)
         return '—';
+    const head = addresses.slice(0, max).map((a) => (0,report/* code */.aY)(a, inTable));
     return addresses.length > max ? `${head.join(', ')} and ${addresses.length - max} more` : head.join(', ');
 }
 function findingRows(findings) {
@@ -33862,7 +33884,7 @@ function factLines(input, facts) {
     const bridged = input.documents.some((d) => d.analysis.strategy === 'bridge');
     const parts = [
         `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
-        bridged && applies > 1 ? `**Expected applies:** ${applies} per AZ NAT step` : `**Expected applies:** ${applies}`,
+        `**Expected applies:** ${appliesText(applies, bridged)}`,
         bridged
             ? `**AZs / keys switched behind a bridge:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`
             : `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,
@@ -34795,6 +34817,7 @@ function reportOutput(result, max = REPORT_OUTPUT_MAX_BYTES) {
 
 
 
+
 /** The report file's name for an environment: `nat-plan-guard-<environment, file-name-safe, ≤ 60 chars>.md`. */
 function reportFileName(environment) {
     const safe = (environment || 'default').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
@@ -34850,10 +34873,9 @@ function summaryBody(result, used, reserve) {
 }
 /** The log line of a finished analysis. */
 function riskLine(result) {
-    // Bridged, each AZ's NAT step meets the address race on its own: the count is per step, not for one apply.
-    const perStep = result.strategy === 'bridge' && result.expectedApplies > 1 ? ' per AZ NAT step' : '';
+    const applies = appliesText(result.expectedApplies, result.strategy === 'bridge');
     return (`NAT egress risk: ${result.risk}; mode switch: ${result.modeSwitch}; ` +
-        `expected applies: ${result.expectedApplies}${perStep}; plan digest ${result.planSha}`);
+        `expected applies: ${applies}; plan digest ${result.planSha}`);
 }
 /** The step's failure line when the risk is at or above fail-on. */
 function failureLine(result, failOn) {

@@ -26,7 +26,7 @@ import type { Reviewed } from './preflight';
 import type { CutoverResult, CutoverRun } from './run';
 import { applyStep, checkStep, targetArgs, targetedPlan } from './steps';
 import type { BridgeDecision } from './strategy';
-import { routeTargetOf, Switch, type AzState } from './switch';
+import { routeAt, routeTargetOf, Switch, type AzState } from './switch';
 import { natRouteOf, type BridgeAz, type BridgePlan } from '../nat/index';
 import { describeError } from '../runtime/index';
 
@@ -53,8 +53,7 @@ async function bridge(b: Bridged, az: BridgeAz): Promise<boolean> {
   for (const id of st.own) sw.avoid.add(id);
   return sw.exclusive(async () => {
     await sw.read();
-    const atOwn = (s: AzState) =>
-      !!s.record.target && (st.own.has(s.record.target) || st.own.has(s.record.targetNat ?? ''));
+    const atOwn = (s: AzState) => routeAt(s.record, st.own);
     const onBridge = st.record.serving && !atOwn(st);
     if (onBridge) {
       st.record.state = 'bridged';

@@ -33,14 +33,12 @@ const RESERVED = /^-(out|json|input|auto-approve|destroy|refresh-only)(=|$)/;
 
 /** health-timeout: 10s..1h, default 5m; a negative or zero one is refused as such (one line, with the range). */
 function healthTimeout(raw: string): number {
-  const value = raw.trim();
-  const range = 'allowed: 10s to 1h, default 5m';
-  if (/^-/.test(value) || (value !== '' && /^[0.]+(ms|s|m|h)?$/i.test(value)))
-    throw new InputError(`health-timeout: ${JSON.stringify(value)} must be a positive duration (${range})`);
-  const ms = durationInput('health-timeout', raw, 5 * 60_000);
-  if (ms < 10_000) throw new InputError(`health-timeout: ${value} is shorter than the minimum 10s (${range})`);
-  if (ms > 3_600_000) throw new InputError(`health-timeout: ${value} is longer than the maximum 1h (${range})`);
-  return ms;
+  return durationInput('health-timeout', raw, 5 * 60_000, {
+    positive: true,
+    minMs: 10_000,
+    maxMs: 3_600_000,
+    allowed: 'allowed: 10s to 1h, default 5m',
+  });
 }
 
 export function cutoverInputs(

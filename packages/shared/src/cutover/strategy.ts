@@ -13,7 +13,7 @@ import { NOTHING_APPLIED } from './advice';
 import { within } from './bounded';
 import type { Reviewed } from './preflight';
 import type { CutoverRun } from './run';
-import { Switch } from './switch';
+import { routeAt, Switch } from './switch';
 
 export interface BridgeDecision {
   strategy: 'bridge';
@@ -61,14 +61,17 @@ function refuse(run: CutoverRun, started: number, why: string): undefined {
   return undefined;
 }
 
-/** The reason bridging cannot apply now, or undefined (with the view read); `planBased` when the plan says it. */
-async function liveCheck(
-  run: CutoverRun,
-  plan: BridgePlan,
-): Promise<{ why?: string; view?: ServingView; planBased?: boolean }> {
+/** What one read of EC2 gave: the view, or why there is none (`planBased` when the plan says it). */
+interface LiveRead {
+  why?: string;
+  view?: ServingView;
+  planBased?: boolean;
+}
+
+/** One bounded read of the plan's route tables, NAT instances and Elastic IPs (readServing). */
+async function readView(run: CutoverRun, plan: BridgePlan): Promise<LiveRead> {
   const missing = plan.allAzs.find((a) => !a.routeTableId);
   if (missing) return { why: `the route table of AZ ${missing.key} is known only after apply`, planBased: true };
-  let view: ServingView;
   try {
     const d = await within(
       (signal) =>
@@ -85,10 +88,17 @@ async function liveCheck(
         what: 'EC2 reads of the route tables and NATs',
       },
     );
-    view = servingView(d);
+    return { view: servingView(d) };
   } catch (err) {
     return { why: `EC2 could not be read (${describeError(err)}); bridging needs ec2:DescribeRouteTables and more` };
   }
+}
+
+/** The reason bridging cannot apply now, or undefined (with the view), from `read` (made here when not given). */
+async function liveCheck(run: CutoverRun, plan: BridgePlan, read?: LiveRead): Promise<LiveRead> {
+  const got = read ?? (await readView(run, plan));
+  const view = got.view;
+  if (!view) return got;
   for (const a of plan.azs) {
     const route = view.routes.get(a.routeTableId as string);
     if (!route) return { why: `route table ${a.routeTableId} (AZ ${a.key}) was not found`, view };
@@ -112,21 +122,24 @@ function firstTarget(run: CutoverRun, plan: BridgePlan, vpcId: string, view: Ser
 
 /**
  * The AZs whose private default route EC2 shows at a NAT of another AZ (none of the AZ's own before-side NATs):
- * bridges an interrupted bridged switch left (the journal's open `bridge` entries say the same; EC2 wins). Empty
- * when the plan has fewer than two AZs or EC2 cannot be read (the decision below reads it again and says why).
+ * bridges an interrupted bridged switch left (the journal's open `bridge` entries say the same; EC2 wins), with
+ * the read (reused by the decision). No AZ when the plan has fewer than two AZs or EC2 cannot be read (the decision
+ * says why).
  */
-async function bridgedNow(run: CutoverRun, plan: BridgePlan): Promise<string[]> {
-  if (plan.allAzs.length < 2 || plan.allAzs.some((a) => !a.routeTableId)) return [];
-  const live = await liveCheck(run, plan);
-  if (!live.view) return [];
-  const sw = new Switch(run, plan, live.view.vpcId ?? '', live.view);
-  return sw.azs
-    .filter((s) => {
-      const target = s.record.target;
-      if (!target || s.own.has(target) || s.own.has(s.record.targetNat ?? '')) return false;
-      return sw.view.nats.some((n) => n.ids.includes(target));
-    })
+async function bridgedNow(run: CutoverRun, plan: BridgePlan): Promise<{ keys: string[]; read?: LiveRead }> {
+  if (plan.allAzs.length < 2) return { keys: [] };
+  const read = await readView(run, plan);
+  if (!read.view) return { keys: [], read };
+  const sw = new Switch(run, plan, read.view.vpcId ?? '', read.view);
+  const keys = sw.azs
+    .filter(
+      (s) =>
+        !!s.record.target &&
+        !routeAt(s.record, s.own) &&
+        sw.view.nats.some((n) => n.ids.includes(s.record.target ?? '')),
+    )
     .map((s) => s.az.key);
+  return { keys, read };
 }
 
 /**
@@ -146,7 +159,8 @@ export async function decideStrategy(
   const wanted = run.options.strategy ?? 'auto';
   let plan = bridgePlan(reviewed.plan.natChanges);
   if (wanted === 'in-place') return inPlace(run, plan, 'strategy: in-place');
-  const onBridge = notNow || (!plan.applies && !plan.takesNatAway) ? await bridgedNow(run, plan) : [];
+  const now = notNow || (!plan.applies && !plan.takesNatAway) ? await bridgedNow(run, plan) : { keys: [] };
+  const onBridge = now.keys;
   if (onBridge.length > 0) {
     plan = bridgePlan(reviewed.plan.natChanges, { onBridge: new Set(onBridge) });
     run.info(
@@ -161,7 +175,8 @@ export async function decideStrategy(
     return wanted === 'bridge'
       ? refuse(run, started, plan.reason as string)
       : inPlace(run, plan, `bridging cannot apply: ${plan.reason}`);
-  const live = await liveCheck(run, plan);
+  // The plan's AZs and addresses do not depend on onBridge: a read bridgedNow made serves here too.
+  const live = await liveCheck(run, plan, onBridge.length > 0 ? now.read : undefined);
   if (run.cancelled) {
     run.fail('cancelled before anything was applied', [NOTHING_APPLIED], { cancelled: true });
     return undefined;

@@ -65,6 +65,11 @@ export interface Target {
 
 const isGateway = (n: NatNode) => n.kind === 'zonal-gateway' || n.kind === 'regional-gateway';
 
+/** Is the AZ's route (as last read) at one of the NATs `ids` names (its route target or that target's NAT)? */
+export function routeAt(record: BridgeRecord, ids: ReadonlySet<string>): boolean {
+  return !!record.target && (ids.has(record.target) || ids.has(record.targetNat ?? ''));
+}
+
 /** The route target that reaches `nat`: a gateway's id, an instance's primary interface, an interface itself. */
 export function routeTargetOf(nat: NatNode): string {
   if (nat.kind === 'instance') return nat.live?.primaryInterfaceId ?? nat.ids[1] ?? nat.ref;

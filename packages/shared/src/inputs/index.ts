@@ -92,12 +92,31 @@ export function parseDuration(name: string, raw: string): number {
   return Math.round(total);
 }
 
-export function durationInput(name: string, raw: string, fallbackMs: number, bounds: { maxMs?: number } = {}): number {
-  if (raw.trim() === '') return fallbackMs;
+/** Bounds of a duration input; `allowed` (e.g. "allowed: 10s to 1h, default 5m") is added to each bound's error. */
+export interface DurationBounds {
+  minMs?: number;
+  maxMs?: number;
+  /** Zero and negative values are refused as such ("must be a positive duration"), not as malformed. */
+  positive?: boolean;
+  allowed?: string;
+}
+
+/**
+ * A duration input (parseDuration) in milliseconds, `fallbackMs` when empty; one-line InputError when malformed or
+ * outside `bounds`.
+ */
+export function durationInput(name: string, raw: string, fallbackMs: number, bounds: DurationBounds = {}): number {
+  const value = raw.trim();
+  if (value === '') return fallbackMs;
+  const note = bounds.allowed ? ` (${bounds.allowed})` : '';
+  const notPositive = () => new InputError(`${name}: ${show(value)} must be a positive duration${note}`);
+  if (bounds.positive && value.startsWith('-')) throw notPositive();
   const ms = parseDuration(name, raw);
-  if (bounds.maxMs !== undefined && ms > bounds.maxMs) {
-    throw new InputError(`${name}: ${raw.trim()} is longer than the maximum ${formatDuration(bounds.maxMs)}`);
-  }
+  if (bounds.positive && ms <= 0) throw notPositive();
+  if (bounds.minMs !== undefined && ms < bounds.minMs)
+    throw new InputError(`${name}: ${value} is shorter than the minimum ${formatDuration(bounds.minMs)}${note}`);
+  if (bounds.maxMs !== undefined && ms > bounds.maxMs)
+    throw new InputError(`${name}: ${value} is longer than the maximum ${formatDuration(bounds.maxMs)}${note}`);
   return ms;
 }
 

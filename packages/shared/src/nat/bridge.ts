@@ -197,12 +197,14 @@ function azOf(p: Parts, route: ResourceChange, key: string): BridgeAz {
   };
 }
 
+/** Is this change a NAT (or its path) deleted or replaced: something taken away? */
+function takenAway(rc: ResourceChange, role: Role): boolean {
+  return NAT_PATH.has(role) && ['delete', 'replace'].includes(kindOf(rc)) && !rc.deposed;
+}
+
 /** Does the AZ's NAT go away or get replaced in the plan (something is taken away that a bridge covers)? */
 function takesAway(p: Parts, az: BridgeAz): boolean {
-  return [...p.roles].some(
-    ([rc, role]) =>
-      NAT_PATH.has(role) && p.keyOf(rc) === az.key && ['delete', 'replace'].includes(kindOf(rc)) && !rc.deposed,
-  );
+  return [...p.roles].some(([rc, role]) => p.keyOf(rc) === az.key && takenAway(rc, role));
 }
 
 /** The AZs and why the plan cannot be bridged, if it cannot (after the plan-level blockers). */
@@ -273,9 +275,7 @@ export function bridgePlan(changes: readonly ResourceChange[], options: BridgePl
     supportingLast,
     routeByEc2: supportingLast.length > 0,
     modeSwitch: cmp.modeSwitch,
-    takesNatAway: [...p.roles].some(
-      ([rc, role]) => NAT_PATH.has(role) && ['delete', 'replace'].includes(kindOf(rc)) && !rc.deposed,
-    ),
+    takesNatAway: [...p.roles].some(([rc, role]) => takenAway(rc, role)),
     natComesBack: cmp.added.some((n) => n.kind !== 'private-gateway'),
     handover: cmp.expectedApplies === 2,
   };

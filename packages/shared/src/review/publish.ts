@@ -17,6 +17,7 @@ import type { ExitInfo } from '../runtime/index';
 import type { GuardResult } from './guard';
 import { commentMarker, renderReportWithin, resolvedComment } from './report';
 import { REPORT_OUTPUT_MAX_BYTES, reportOutput } from './report-output';
+import { appliesText } from './text';
 import { severityRank, type Severity } from './types';
 
 /** The report file's name for an environment: `nat-plan-guard-<environment, file-name-safe, ≤ 60 chars>.md`. */
@@ -86,11 +87,10 @@ export function summaryBody(result: GuardResult, used: number, reserve: number):
 
 /** The log line of a finished analysis. */
 export function riskLine(result: GuardResult): string {
-  // Bridged, each AZ's NAT step meets the address race on its own: the count is per step, not for one apply.
-  const perStep = result.strategy === 'bridge' && result.expectedApplies > 1 ? ' per AZ NAT step' : '';
+  const applies = appliesText(result.expectedApplies, result.strategy === 'bridge');
   return (
     `NAT egress risk: ${result.risk}; mode switch: ${result.modeSwitch}; ` +
-    `expected applies: ${result.expectedApplies}${perStep}; plan digest ${result.planSha}`
+    `expected applies: ${applies}; plan digest ${result.planSha}`
   );
 }
 

@@ -4,6 +4,7 @@
  */
 import { fitItems, GITHUB_LIMITS, type GitHubLimit } from '../limits/index';
 import { code, details, escapeText, table } from '../report/index';
+import { appliesText } from './text';
 import { severityRank, type Analysis, type Finding, type Severity } from './types';
 
 export interface DocumentReport {
@@ -49,8 +50,8 @@ function keysText(keys: string[], azs: string[], inTable: boolean): string {
 }
 
 function addressesText(addresses: string[], inTable: boolean, max = 4): string {
-  const head = addresses.slice(0, max).map((a) => code(a, inTable));
   if (addresses.length === 0) return '—';
+  const head = addresses.slice(0, max).map((a) => code(a, inTable));
   return addresses.length > max ? `${head.join(', ')} and ${addresses.length - max} more` : head.join(', ');
 }
 
@@ -119,7 +120,7 @@ function factLines(input: ReportInput, facts: ReportFacts): string[] {
   const bridged = input.documents.some((d) => d.analysis.strategy === 'bridge');
   const parts = [
     `**Mode switch:** ${modeSwitch === 'none' ? 'none' : modeSwitch.replace('-to-', ' → ')}`,
-    bridged && applies > 1 ? `**Expected applies:** ${applies} per AZ NAT step` : `**Expected applies:** ${applies}`,
+    `**Expected applies:** ${appliesText(applies, bridged)}`,
     bridged
       ? `**AZs / keys switched behind a bridge:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`
       : `**AZs / keys losing egress:** ${affected.length > 0 ? listKeys(affected, 12) : 'none'}`,

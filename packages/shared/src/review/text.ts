@@ -99,6 +99,12 @@ export function twoAppliesText(ctx: { bridged: boolean }): string {
   return ctx.bridged ? ' (two applies per AZ)' : ' (expect two applies)';
 }
 
+/** The expected applies as said in the report and the log: bridged, a count above 1 is per AZ NAT step. */
+export function appliesText(applies: number, bridged: boolean): string {
+  // Bridged, each AZ's NAT step meets the address race on its own: the count is per step, not for one apply.
+  return bridged && applies > 1 ? `${applies} per AZ NAT step` : String(applies);
+}
+
 /** The finding for an update that changes tags only: "<label>: tags only", low. */
 export function tagsOnlyDraft(it: Item, label: string): Draft {
   return {
